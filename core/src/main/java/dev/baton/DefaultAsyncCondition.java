@@ -1,0 +1,250 @@
+package dev.baton;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The {@link AsyncCondition} of the {@code AsyncCondition} factories.
+ *
+ * <p>Implementation overview. A wait has two phases: waiting for a signal in {@link #waiters},
+ * then, once a signal has unlinked it, waiting for the lock through an ordinary
+ * {@code lock().acquire()} (so re-acquiring is as fair as any acquire). The future handed out is
+ * a {@link SignalWaiter}, which is granted the new permit when the re-acquire completes. A
+ * withdrawal in the first phase just unlinks it; in the second it cancels the re-acquire, and
+ * the signal it consumed is passed to the next waiter when the re-acquire ends without granting.
+ */
+final class DefaultAsyncCondition implements AsyncCondition {
+
+  private final AsyncLock lock;
+  /** Guards {@link #waiters}. */
+  private final ReentrantLock guard = new ReentrantLock();
+  /** Waits not yet signalled, oldest first. */
+  private final WaitQueue<SignalWaiter> waiters = new WaitQueue<>(guard);
+
+  DefaultAsyncCondition(AsyncLock lock) {
+    this.lock = Objects.requireNonNull(lock, "lock");
+  }
+
+  @Override
+  public AsyncLock lock() {
+    return lock;
+  }
+
+  @Override
+  public CompletableFuture<Permit> acquire() {
+    return lock.acquire();
+  }
+
+  @Override
+  public CompletableFuture<Permit> await(Permit held) {
+    checkHeld(held);
+    return enqueueAndRelease(held, null);
+  }
+
+  @Override
+  public CompletableFuture<Permit> await(Permit held, Duration timeout) {
+    checkHeld(held);
+    Objects.requireNonNull(timeout, "timeout");
+    if (!Timeouts.isPositive(timeout)) {
+      held.release();
+      return CompletableFuture.failedFuture(new AcquireTimeoutException("condition signal", timeout));
+    }
+    return enqueueAndRelease(held, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Permit> awaitUntil(BooleanSupplier predicate, Permit held) {
+    Objects.requireNonNull(predicate, "predicate");
+    checkHeld(held);
+    PredicateWait wait = new PredicateWait(predicate);
+    wait.check(held);
+    return wait;
+  }
+
+  @Override
+  public void signal() {
+    signal(1);
+  }
+
+  @Override
+  public void signal(int n) {
+    Arguments.requirePositive(n, "n");
+    requireLocked("signal");
+    wake(n);
+  }
+
+  @Override
+  public void signalAll() {
+    requireLocked("signalAll");
+    wake(Integer.MAX_VALUE);
+  }
+
+  @Override
+  public int waiters() {
+    return waiters.size();
+  }
+
+  @Override
+  public String toString() {
+    return "AsyncCondition[waiters=" + waiters() + ", lock=" + lock + "]";
+  }
+
+  private void checkHeld(Permit held) {
+    Objects.requireNonNull(held, "held");
+    if (held.isReleased()) {
+      throw new IllegalArgumentException(
+          "held permit " + held.token() + " was already released: pass the permit you hold now,"
+              + " such as the one the last acquire or await completed with");
+    }
+    if (lock instanceof DefaultAsyncLock own && !own.holds(held)) {
+      throw new IllegalArgumentException(
+          "held permit " + held + " is not a permit of this condition's lock: acquire"
+              + " condition.lock() (or condition.acquire()) and pass that permit");
+    }
+  }
+
+  private void requireLocked(String operation) {
+    if (!lock.isLocked()) {
+      throw new IllegalStateException(
+          operation + "() requires the condition's lock to be held: acquire it first"
+              + " (condition.acquire()) and release it after signalling");
+    }
+  }
+
+  private CompletableFuture<Permit> enqueueAndRelease(Permit held, Duration timeout) {
+    SignalWaiter w = new SignalWaiter();
+    guard.lock();
+    try {
+      waiters.add(w);
+    } finally {
+      guard.unlock();
+    }
+    held.release();
+    if (timeout != null) {
+      w.expireAfter(timeout, "condition signal");
+    }
+    return w;
+  }
+
+  /** Unlinks up to {@code n} waiters and starts their re-acquires. */
+  private void wake(int n) {
+    List<SignalWaiter> woken = new ArrayList<>();
+    guard.lock();
+    try {
+      SignalWaiter w;
+      while (woken.size() < n && (w = waiters.poll()) != null) {
+        woken.add(w);
+      }
+    } finally {
+      guard.unlock();
+    }
+    woken.forEach(SignalWaiter::reacquire);
+  }
+
+  /** A wait for a signal and then for the lock; completes with the new permit. */
+  private final class SignalWaiter extends Waiter<Permit> {
+    /** The re-acquire started by the signal; null until signalled. */
+    private volatile CompletableFuture<Permit> reacquiring;
+
+    SignalWaiter() {
+      super(waiters);
+    }
+
+    @Override
+    boolean withdraw() {
+      if (super.withdraw()) {
+        return true;
+      }
+      // Not in the queue: already signalled (or granted). Only a waiting waiter can be withdrawn.
+      if (!markWithdrawn()) {
+        return false;
+      }
+      CompletableFuture<Permit> r = reacquiring;
+      if (r != null) {
+        r.cancel(false);
+      }
+      return true;
+    }
+
+    /** Second phase, after a signal unlinked this waiter. */
+    void reacquire() {
+      CompletableFuture<Permit> r = lock.acquire();
+      reacquiring = r;
+      r.whenComplete(this::reacquired);
+      if (!isWaiting()) {
+        r.cancel(false);
+      }
+    }
+
+    private void reacquired(Permit permit, Throwable failure) {
+      if (permit != null && grant(permit)) {
+        Grants.deliver(this);
+        return;
+      }
+      if (permit != null) {
+        permit.release();
+      }
+      // Withdrawn after consuming a signal: hand the signal to the next waiter.
+      wake(1);
+    }
+  }
+
+  /** {@code awaitUntil}: waits round after round until the predicate holds. */
+  private final class PredicateWait extends Waiter<Permit> {
+    private final BooleanSupplier predicate;
+    /** The current round's wait; null before the first. */
+    private volatile CompletableFuture<Permit> round;
+
+    PredicateWait(BooleanSupplier predicate) {
+      super(null);
+      this.predicate = predicate;
+    }
+
+    @Override
+    boolean withdraw() {
+      if (!markWithdrawn()) {
+        return false;
+      }
+      CompletableFuture<Permit> r = round;
+      if (r != null) {
+        r.cancel(false);
+      }
+      return true;
+    }
+
+    /** Evaluates the predicate holding {@code held}; finishes, or waits another round. */
+    void check(Permit held) {
+      boolean satisfied;
+      try {
+        satisfied = predicate.getAsBoolean();
+      } catch (Throwable t) {
+        held.release();
+        settleExceptionally(t);
+        return;
+      }
+      if (satisfied && grant(held)) {
+        Grants.deliver(this);
+      } else if (satisfied || !isWaiting()) {
+        held.release();
+      } else {
+        CompletableFuture<Permit> r = await(held);
+        round = r;
+        r.whenComplete((permit, failure) -> {
+          if (failure != null) {
+            settleExceptionally(failure);
+          } else {
+            check(permit);
+          }
+        });
+        if (!isWaiting()) {
+          r.cancel(false);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,361 @@
+package dev.baton;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The {@link AsyncQueue} of the {@code AsyncQueue} factories.
+ *
+ * <p>Implementation overview. Everything happens under {@link #guard}, as in
+ * {@link java.util.concurrent.ArrayBlockingQueue}. After every change, {@link #match} restores the
+ * two invariants "takers wait only while no item is queued" and "putters wait only while the queue
+ * is full", by handing queued items to the oldest takers and moving the oldest putters' items in.
+ * An item moves only together with a successful grant, decided under the guard, so a withdrawn
+ * putter never adds its item and a withdrawn taker never loses one. Futures are completed after
+ * the guard is released.
+ */
+final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
+
+  /** Stands for "wait as long as it takes"; compared by identity. */
+  private static final Duration NO_TIMEOUT = Duration.ofSeconds(Long.MAX_VALUE);
+  private static final String ROOM = "room in the queue";
+  private static final String ITEM = "a queue item";
+
+  private final Queue<T> items;
+  private final int capacity;
+  private final ReentrantLock guard = new ReentrantLock();
+  /** Takes waiting for an item, oldest first; non-empty only while {@link #items} is empty. */
+  private final WaitQueue<Waiter<T>> takers = new WaitQueue<>(guard);
+  /** Puts waiting for room, oldest first; non-empty only while the queue is full. */
+  private final WaitQueue<Putter<T>> putters = new WaitQueue<>(guard);
+  /** Joins waiting for {@link #unfinished} to reach zero. */
+  private final WaitQueue<Waiter<Void>> joiners = new WaitQueue<>(guard);
+  /** Items put and not yet marked done; never negative. */
+  private int unfinished;
+  private boolean shutdown;
+
+  private DefaultAsyncQueue(Queue<T> items, int capacity) {
+    this.items = items;
+    this.capacity = Arguments.requirePositive(capacity, "capacity");
+  }
+
+  static <T> DefaultAsyncQueue<T> fifo(int capacity) {
+    return new DefaultAsyncQueue<>(new ArrayDeque<>(), capacity);
+  }
+
+  static <T> DefaultAsyncQueue<T> lifo(int capacity) {
+    return new DefaultAsyncQueue<>(Collections.asLifoQueue(new ArrayDeque<>()), capacity);
+  }
+
+  static <T> DefaultAsyncQueue<T> priority(int capacity, Comparator<? super T> order) {
+    Objects.requireNonNull(order, "order");
+    return new DefaultAsyncQueue<>(new PriorityQueue<>(order), capacity);
+  }
+
+  @Override
+  public CompletableFuture<Void> put(T item) {
+    return put(item, NO_TIMEOUT);
+  }
+
+  @Override
+  public CompletableFuture<Void> put(T item, Duration timeout) {
+    Objects.requireNonNull(item, "item");
+    Objects.requireNonNull(timeout, "timeout");
+    Putter<T> w = new Putter<>(putters, item);
+    List<Waiter<?>> granted = new ArrayList<>();
+    guard.lock();
+    try {
+      if (shutdown) {
+        return CompletableFuture.failedFuture(closedToPuts());
+      }
+      if (items.size() < capacity) {
+        insert(item, granted);
+        w = null;
+      } else if (!Timeouts.isPositive(timeout)) {
+        return CompletableFuture.failedFuture(new AcquireTimeoutException(ROOM, timeout));
+      } else {
+        putters.add(w);
+      }
+    } finally {
+      guard.unlock();
+    }
+    Grants.deliverAll(granted);
+    if (w == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (timeout != NO_TIMEOUT) {
+      w.expireAfter(timeout, ROOM);
+    }
+    return w;
+  }
+
+  @Override
+  public boolean offer(T item) {
+    Objects.requireNonNull(item, "item");
+    List<Waiter<?>> granted = new ArrayList<>();
+    guard.lock();
+    try {
+      if (shutdown) {
+        throw closedToPuts();
+      }
+      if (items.size() >= capacity) {
+        return false;
+      }
+      insert(item, granted);
+    } finally {
+      guard.unlock();
+    }
+    Grants.deliverAll(granted);
+    return true;
+  }
+
+  @Override
+  public CompletableFuture<T> take() {
+    return take(NO_TIMEOUT);
+  }
+
+  @Override
+  public CompletableFuture<T> take(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    Waiter<T> w = new Waiter<>(takers);
+    T item;
+    List<Waiter<?>> granted = new ArrayList<>();
+    guard.lock();
+    try {
+      item = items.poll();
+      if (item != null) {
+        match(granted);
+      } else if (shutdown) {
+        return CompletableFuture.failedFuture(drained());
+      } else if (!Timeouts.isPositive(timeout)) {
+        return CompletableFuture.failedFuture(new AcquireTimeoutException(ITEM, timeout));
+      } else {
+        takers.add(w);
+      }
+    } finally {
+      guard.unlock();
+    }
+    Grants.deliverAll(granted);
+    if (item != null) {
+      return CompletableFuture.completedFuture(item);
+    }
+    if (timeout != NO_TIMEOUT) {
+      w.expireAfter(timeout, ITEM);
+    }
+    return w;
+  }
+
+  @Override
+  public T poll() {
+    T item;
+    List<Waiter<?>> granted = new ArrayList<>();
+    guard.lock();
+    try {
+      item = items.poll();
+      if (item != null) {
+        match(granted);
+      } else if (shutdown) {
+        throw drained();
+      }
+    } finally {
+      guard.unlock();
+    }
+    Grants.deliverAll(granted);
+    return item;
+  }
+
+  @Override
+  public void taskDone() {
+    List<Waiter<?>> granted = new ArrayList<>();
+    guard.lock();
+    try {
+      if (unfinished == 0) {
+        throw new IllegalStateException(
+            "taskDone() called more times than items were put: call it once per item taken");
+      }
+      unfinished--;
+      releaseJoinersIfFinished(granted);
+    } finally {
+      guard.unlock();
+    }
+    Grants.deliverAll(granted);
+  }
+
+  @Override
+  public CompletableFuture<Void> join() {
+    Waiter<Void> w = new Waiter<>(joiners);
+    guard.lock();
+    try {
+      if (unfinished == 0) {
+        return CompletableFuture.completedFuture(null);
+      }
+      joiners.add(w);
+    } finally {
+      guard.unlock();
+    }
+    return w;
+  }
+
+  @Override
+  public void shutdown() {
+    shutdown(false);
+  }
+
+  @Override
+  public void shutdownNow() {
+    shutdown(true);
+  }
+
+  private void shutdown(boolean dropItems) {
+    List<Waiter<?>> granted = new ArrayList<>();
+    guard.lock();
+    try {
+      shutdown = true;
+      if (dropItems) {
+        unfinished -= Math.min(unfinished, items.size());
+        items.clear();
+        releaseJoinersIfFinished(granted);
+      }
+      failAll(putters, closedToPuts(), granted);
+      if (items.isEmpty()) {
+        failAll(takers, drained(), granted);
+      }
+    } finally {
+      guard.unlock();
+    }
+    Grants.deliverAll(granted);
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return read(() -> shutdown);
+  }
+
+  @Override
+  public int size() {
+    return read(items::size);
+  }
+
+  @Override
+  public boolean isEmpty() {
+    return size() == 0;
+  }
+
+  @Override
+  public boolean isFull() {
+    return size() >= capacity;
+  }
+
+  @Override
+  public int capacity() {
+    return capacity;
+  }
+
+  @Override
+  public int unfinishedTasks() {
+    return read(() -> unfinished);
+  }
+
+  @Override
+  public int takers() {
+    return takers.size();
+  }
+
+  @Override
+  public int putters() {
+    return putters.size();
+  }
+
+  @Override
+  public String toString() {
+    return "AsyncQueue[size=" + size() + "/" + capacity + ", unfinished=" + unfinishedTasks()
+        + ", takers=" + takers() + ", putters=" + putters() + (isShutdown() ? ", shut down]" : "]");
+  }
+
+  private <R> R read(Supplier<R> field) {
+    guard.lock();
+    try {
+      return field.get();
+    } finally {
+      guard.unlock();
+    }
+  }
+
+  /** Adds an item that has room and hands out what that makes possible. Holds the guard. */
+  private void insert(T item, List<Waiter<?>> granted) {
+    items.add(item);
+    unfinished++;
+    match(granted);
+  }
+
+  /**
+   * Hands queued items to waiting takers and moves waiting putters' items into free room until
+   * neither is possible. Holds the guard; grants are decided here and delivered by the caller.
+   */
+  private void match(List<Waiter<?>> granted) {
+    for (;;) {
+      if (!items.isEmpty() && !takers.isEmpty()) {
+        Waiter<T> taker = takers.poll();
+        taker.grant(items.poll());
+        granted.add(taker);
+      } else if (items.size() < capacity && !putters.isEmpty()) {
+        Putter<T> putter = putters.poll();
+        putter.grant(null);
+        items.add(putter.item);
+        unfinished++;
+        granted.add(putter);
+      } else {
+        return;
+      }
+    }
+  }
+
+  private void releaseJoinersIfFinished(List<Waiter<?>> granted) {
+    if (unfinished > 0) {
+      return;
+    }
+    Waiter<Void> joiner;
+    while ((joiner = joiners.poll()) != null) {
+      joiner.grant(null);
+      granted.add(joiner);
+    }
+  }
+
+  /** Fails every waiter of {@code queue} with {@code cause}. Holds the guard. */
+  private static void failAll(WaitQueue<? extends Waiter<?>> queue, QueueShutdownException cause,
+      List<Waiter<?>> granted) {
+    Waiter<?> w;
+    while ((w = queue.poll()) != null) {
+      w.fail(cause);
+      granted.add(w);
+    }
+  }
+
+  private static QueueShutdownException closedToPuts() {
+    return new QueueShutdownException("the queue was shut down: it accepts no more items");
+  }
+
+  private static QueueShutdownException drained() {
+    return new QueueShutdownException("the queue was shut down and has no items left");
+  }
+
+  /** A put waiting for room, holding its item until it is granted. */
+  private static final class Putter<T> extends Waiter<Void> {
+    final T item;
+
+    Putter(WaitQueue<?> queue, T item) {
+      super(queue);
+      this.item = item;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.baton;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * Completes granted waiters on the calling thread without recursion.
+ *
+ * <p>Completing a future runs its callbacks, and a callback may release, set or signal again,
+ * which grants the next waiter, whose callbacks release again, and so on. Run directly, a chain
+ * of 100,000 such hand-offs overflows the stack. Instead each thread keeps a queue of waiters to
+ * complete: the outermost call drains it, nested calls only append. Every grant is still
+ * completed on the calling thread before its outermost call returns, in the order granted.
+ */
+final class Grants {
+
+  private static final ThreadLocal<Grants> CURRENT = ThreadLocal.withInitial(Grants::new);
+
+  /** Waiters granted on this thread and not yet completed, oldest first. */
+  private final ArrayDeque<Waiter<?>> pending = new ArrayDeque<>();
+  /** Whether an outer frame on this thread is draining {@link #pending}. */
+  private boolean draining;
+
+  private Grants() {}
+
+  /** Completes {@code w}, or queues it behind the completions already running on this thread. */
+  static void deliver(Waiter<?> w) {
+    Grants g = CURRENT.get();
+    g.pending.add(w);
+    g.drainUnlessDraining();
+  }
+
+  /** Completes every waiter of {@code granted}, in order, as {@link #deliver} does. */
+  static void deliverAll(List<? extends Waiter<?>> granted) {
+    if (granted.isEmpty()) {
+      return;
+    }
+    Grants g = CURRENT.get();
+    g.pending.addAll(granted);
+    g.drainUnlessDraining();
+  }
+
+  private void drainUnlessDraining() {
+    if (draining) {
+      return;
+    }
+    draining = true;
+    try {
+      Waiter<?> w;
+      while ((w = pending.poll()) != null) {
+        w.deliver();
+      }
+    } finally {
+      draining = false;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.baton;
+
+import java.util.concurrent.locks.Lock;
+
+/**
+ * An intrusive FIFO list of waiters guarded by its primitive's lock: O(1) append, poll and
+ * removal from the middle, and no node allocation beyond the waiter itself.
+ *
+ * <p>{@link #add}, {@link #poll} and {@link #isEmpty} must be called while holding the
+ * {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
+ * {@link #size} is a volatile read for monitoring. Invariant while holding the guard: every linked
+ * waiter is still waiting, because grants and withdrawals are both decided under the guard.
+ */
+final class WaitQueue<W extends Waiter<?>> {
+
+  private final Lock guard;
+  /** Run under the guard when a withdrawal leaves the queue empty; may be null. */
+  private final Runnable onEmptied;
+  private Waiter<?> head;
+  private Waiter<?> tail;
+  /** Number of linked waiters; written under the guard. */
+  private volatile int size;
+
+  WaitQueue(Lock guard) {
+    this(guard, null);
+  }
+
+  WaitQueue(Lock guard, Runnable onEmptied) {
+    this.guard = guard;
+    this.onEmptied = onEmptied;
+  }
+
+  void add(W w) {
+    w.prev = tail;
+    if (tail == null) {
+      head = w;
+    } else {
+      tail.next = w;
+    }
+    tail = w;
+    size++;
+  }
+
+  /** Removes and returns the oldest waiter, or null when empty. */
+  @SuppressWarnings("unchecked")
+  W poll() {
+    Waiter<?> w = head;
+    if (w != null) {
+      unlink(w);
+    }
+    return (W) w;
+  }
+
+  boolean isEmpty() {
+    return head == null;
+  }
+
+  int size() {
+    return size;
+  }
+
+  /**
+   * Withdraws {@code w} if it is still in this queue and waiting: marks it and unlinks it under
+   * the guard.
+   *
+   * @return false if {@code w} was already granted, withdrawn or polled
+   */
+  boolean withdraw(Waiter<?> w) {
+    guard.lock();
+    try {
+      boolean linked = w.prev != null || head == w;
+      if (!linked || !w.markWithdrawn()) {
+        return false;
+      }
+      unlink(w);
+      if (head == null && onEmptied != null) {
+        onEmptied.run();
+      }
+      return true;
+    } finally {
+      guard.unlock();
+    }
+  }
+
+  private void unlink(Waiter<?> w) {
+    Waiter<?> p = w.prev;
+    Waiter<?> n = w.next;
+    if (p == null) {
+      head = n;
+    } else {
+      p.next = n;
+    }
+    if (n == null) {
+      tail = p;
+    } else {
+      n.prev = p;
+    }
+    w.prev = null;
+    w.next = null;
+    size--;
+  }
+}

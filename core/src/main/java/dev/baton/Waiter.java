@@ -1,0 +1,162 @@
+package dev.baton;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A pending wait: the future a primitive hands out, and its node in the primitive's
+ * {@link WaitQueue}.
+ *
+ * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}:
+ * <pre>
+ *   WAITING --grant(value) / fail(cause)--> GRANTED     (by the primitive, under its guard)
+ *   WAITING --withdraw()-----------------> WITHDRAWN   (cancel, timeout, outside completion)
+ * </pre>
+ * Deciding and completing are separate steps. The primitive decides under its guard, then
+ * completes the future after releasing the guard, through {@link Grants} so that callbacks which
+ * grant again do not recurse. Between the two steps the grant is in transit; a {@code cancel}
+ * that arrives then loses the CAS, completes the future with its grant on the spot and returns
+ * {@code false}. A withdrawal removes the waiter from its primitive before the future fails, so
+ * no count includes a waiter whose failure is already observable.
+ *
+ * <p>Dependent futures created from a waiter ({@code thenApply} and so on) are plain
+ * {@link CompletableFuture}s: only the waiter itself withdraws on cancel.
+ */
+class Waiter<T> extends CompletableFuture<T> {
+
+  private static final int WAITING = 0;
+  private static final int GRANTED = 1;
+  private static final int WITHDRAWN = 2;
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** WAITING, GRANTED or WITHDRAWN; leaves WAITING exactly once. */
+  private volatile int state;
+  /** The value or {@link Failure} to complete with; written before the GRANTED CAS publishes it. */
+  private Object outcome;
+  /** The pending timeout task, or null when untimed or not yet armed. */
+  private volatile ScheduledFuture<?> timer;
+  /** The queue this waiter waits in, or null for a subclass that overrides {@link #withdraw}. */
+  private final WaitQueue<?> queue;
+  /** Links in {@link #queue}; guarded by its guard. */
+  Waiter<?> prev;
+  Waiter<?> next;
+
+  /** A waiter that will be added to {@code queue}. */
+  Waiter(WaitQueue<?> queue) {
+    this.queue = queue;
+  }
+
+  /**
+   * Removes this waiter from its primitive if it is still waiting: {@link #markWithdrawn()} and,
+   * only if that succeeds, unlinks it, under the same guard that grants are decided under.
+   * Subclasses that wait on more than a queue override this.
+   *
+   * @return whether this call withdrew the waiter
+   */
+  boolean withdraw() {
+    return queue.withdraw(this);
+  }
+
+  /** Marks a waiting waiter withdrawn; false if it was granted or withdrawn already. */
+  final boolean markWithdrawn() {
+    return STATE.compareAndSet(this, WAITING, WITHDRAWN);
+  }
+
+  /** Decides that this waiter completes with {@code value}; false if it was withdrawn first. */
+  final boolean grant(T value) {
+    outcome = value;
+    return STATE.compareAndSet(this, WAITING, GRANTED);
+  }
+
+  /** Decides that this waiter fails with {@code cause}; false if it was withdrawn first. */
+  final boolean fail(Throwable cause) {
+    outcome = new Failure(cause);
+    return STATE.compareAndSet(this, WAITING, GRANTED);
+  }
+
+  final boolean isWaiting() {
+    return state == WAITING;
+  }
+
+  /** Completes the future with what it was granted. Idempotent; call only after a grant or fail. */
+  @SuppressWarnings("unchecked")
+  final void deliver() {
+    Object o = outcome;
+    if (o instanceof Failure f) {
+      super.completeExceptionally(f.cause);
+    } else {
+      super.complete((T) o);
+    }
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
+    }
+  }
+
+  /** Grants and completes in one step, for waiters that are not decided under a guard. */
+  final void settle(T value) {
+    if (grant(value)) {
+      Grants.deliver(this);
+    }
+  }
+
+  /** Fails and completes in one step, for waiters that are not decided under a guard. */
+  final void settleExceptionally(Throwable cause) {
+    if (fail(cause)) {
+      Grants.deliver(this);
+    }
+  }
+
+  /** Arms the timeout; the waiter must already be visible to grants. */
+  final void expireAfter(Duration timeout, String what) {
+    ScheduledFuture<?> t = Timeouts.schedule(
+        () -> completeExceptionally(new AcquireTimeoutException(what, timeout)), timeout);
+    timer = t;
+    if (!isWaiting()) {
+      t.cancel(false);
+    }
+  }
+
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    return withdraw() ? super.cancel(mayInterruptIfRunning) : deliverIfGranted();
+  }
+
+  @Override
+  public boolean completeExceptionally(Throwable ex) {
+    if (ex == null) {
+      throw new NullPointerException("ex");
+    }
+    return withdraw() ? super.completeExceptionally(ex) : deliverIfGranted();
+  }
+
+  @Override
+  public boolean complete(T value) {
+    return withdraw() ? super.complete(value) : deliverIfGranted();
+  }
+
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new CompletableFuture<>();
+  }
+
+  private boolean deliverIfGranted() {
+    if (state == GRANTED) {
+      deliver();
+    }
+    return false;
+  }
+
+  private record Failure(Throwable cause) {}
+}

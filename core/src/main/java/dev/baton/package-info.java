@@ -1,0 +1,51 @@
+/**
+ * Python asyncio's synchronization primitives for the JVM: {@link dev.baton.AsyncLock},
+ * {@link dev.baton.AsyncSemaphore}, {@link dev.baton.AsyncEvent}, {@link dev.baton.AsyncCondition},
+ * {@link dev.baton.AsyncQueue} and {@link dev.baton.AsyncBarrier}.
+ *
+ * <p>The guarantees below are defined once here; each primitive's documentation uses these words
+ * with exactly this meaning.
+ *
+ * <dl>
+ * <dt><b>Non-blocking</b></dt>
+ * <dd>Every wait returns a {@link java.util.concurrent.CompletableFuture} at once. No method parks,
+ * sleeps or spins the calling thread; a waiter costs a few dozen bytes of heap and no thread.</dd>
+ *
+ * <dt><b>Fair, FIFO</b></dt>
+ * <dd>Waiters are granted in the order they started waiting. A {@code tryAcquire}, {@code offer}
+ * or {@code poll} never barges past a queued waiter: it succeeds only when the primitive would
+ * grant it even if it had queued.</dd>
+ *
+ * <dt><b>Granted on the caller's thread</b></dt>
+ * <dd>An operation that grants waiters (a release, {@code set}, a signal, a put or take,
+ * {@code offer}, {@code poll}, {@code taskDone}, a shutdown, a barrier arrival, {@code reset},
+ * {@code abort}, or a cancel that passes a grant on) completes their futures on the calling thread
+ * before its outermost call returns. Callbacks of those futures that grant again are queued behind
+ * the current grants rather than run recursively, so a chain of any length uses constant stack.</dd>
+ *
+ * <dt><b>Prompt cancellation</b></dt>
+ * <dd>Cancelling a returned future ({@code cancel(true)} or {@code cancel(false)}), completing it
+ * yourself with {@code complete}, {@code completeExceptionally}, {@code orTimeout} or
+ * {@code completeOnTimeout}, or letting a timed wait expire, withdraws the waiter before the future
+ * completes: counts such as {@code waiters()} already exclude it when the outcome is observable,
+ * and a withdrawn waiter never holds a lock, a permit, a signal or an item. Cancellation and grant
+ * are decided by one atomic step: if the grant came first, {@code cancel} returns {@code false} and
+ * the future completes normally at once (release what you were granted); if the cancel came first,
+ * the grant goes to the next waiter. Cancel the future the primitive returned: cancelling a future
+ * derived from it ({@code thenApply} and so on) does not reach the waiter.</dd>
+ *
+ * <dt><b>Timeouts</b></dt>
+ * <dd>A timed wait that expires fails with {@link dev.baton.AcquireTimeoutException} through the
+ * same path as a cancel. A zero or negative timeout never throws: the wait is granted at once if
+ * possible, otherwise it times out at once. All timeouts share one daemon scheduler thread.</dd>
+ *
+ * <dt><b>Memory consistency effects</b></dt>
+ * <dd>Actions before a release, {@code set}, signal or put <i>happen-before</i> the completion of
+ * the future it grants, and so before any callback of that future runs.</dd>
+ * </dl>
+ *
+ * <p>Arguments are checked eagerly: a {@code null} throws {@link java.lang.NullPointerException}
+ * and a non-positive count, capacity or number of parties throws
+ * {@link java.lang.IllegalArgumentException} whose message names the argument.
+ */
+package dev.baton;

@@ -1,0 +1,372 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+class LockTest {
+
+  private final AsyncLock lock = AsyncLock.create();
+
+  @Test
+  void aFreeLockIsGrantedAtOnce() {
+    CompletableFuture<Permit> f = lock.acquire();
+
+    assertThat(f).isCompleted();
+    assertThat(lock.isLocked()).isTrue();
+    f.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void waitersAreAdmittedOneAtATimeInArrivalOrder() {
+    Permit holder = lock.acquire().join();
+    List<String> order = new ArrayList<>();
+    List<CompletableFuture<Permit>> waiting = new ArrayList<>();
+    for (String name : List.of("A", "B", "C")) {
+      waiting.add(lock.acquire().whenComplete((p, e) -> order.add(name)));
+    }
+    assertThat(lock.waiters()).isEqualTo(3);
+
+    holder.release();
+    assertThat(order).containsExactly("A");
+    waiting.get(0).join().release();
+    assertThat(order).containsExactly("A", "B");
+    waiting.get(1).join().release();
+    assertThat(order).containsExactly("A", "B", "C");
+    assertThat(lock.waiters()).isZero();
+    waiting.get(2).join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void aNewcomerCannotBargePastTheWaiterTheLockWasHandedTo() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+
+    holder.release();
+
+    assertThat(waiter).isCompleted();
+    assertThat(lock.tryAcquire()).isEmpty();
+    CompletableFuture<Permit> newcomer = lock.acquire();
+    assertThat(newcomer).isNotDone();
+    waiter.join().release();
+    assertThat(newcomer).isCompleted();
+  }
+
+  @Test
+  void tryAcquireFailsWhileAnyoneWaits() {
+    Permit holder = lock.acquire().join();
+    lock.acquire();
+
+    assertThat(lock.tryAcquire()).isEmpty();
+    holder.release();
+    assertThat(lock.tryAcquire()).isEmpty();
+  }
+
+  @Test
+  void aCancelledWaiterLeavesTheQueueAndIsSkipped() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    CompletableFuture<Permit> b = lock.acquire();
+
+    assertThat(a.cancel(true)).isTrue();
+    assertThat(lock.waiters()).isEqualTo(1);
+    holder.release();
+
+    assertThat(a).isCancelled();
+    assertThat(b).isCompleted();
+  }
+
+  @Test
+  void cancellingTheOnlyWaiterLetsTheNextReleaseUnlock() {
+    Permit holder = lock.acquire().join();
+    lock.acquire().cancel(false);
+
+    holder.release();
+
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(lock.tryAcquire()).isPresent();
+  }
+
+  @Test
+  void cancellingAGrantedFutureReturnsFalseAndKeepsTheGrant() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+    holder.release();
+
+    assertThat(waiter.cancel(true)).isFalse();
+    assertThat(waiter.join().isReleased()).isFalse();
+  }
+
+  @Test
+  void completingAWaiterFromOutsideWithdrawsIt() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+
+    waiter.completeExceptionally(new IllegalStateException("gave up"));
+
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void orTimeoutOnTheReturnedFutureWithdrawsTheWaiter() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire().orTimeout(20, TimeUnit.MILLISECONDS);
+
+    await().until(waiter::isDone);
+
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void aTimedOutWaiterIsWithdrawnBeforeItsFailureIsObservable() {
+    lock.acquire().join();
+    AtomicInteger waitersSeenOnFailure = new AtomicInteger(-1);
+    CompletableFuture<Permit> waiter = lock.acquire(Duration.ofMillis(20));
+    CompletableFuture<?> observed = waiter.whenComplete((p, e) -> waitersSeenOnFailure.set(lock.waiters()));
+
+    assertThatThrownBy(observed::join).hasCauseInstanceOf(AcquireTimeoutException.class)
+        .hasMessageContaining("lock");
+    assertThat(waitersSeenOnFailure).hasValue(0);
+  }
+
+  @Test
+  void zeroAndNegativeTimeoutsNeverThrow() {
+    CompletableFuture<Permit> free = lock.acquire(Duration.ZERO);
+    assertThat(free).isCompleted();
+
+    assertThat(lock.acquire(Duration.ZERO)).isCompletedExceptionally();
+    assertThat(lock.acquire(Duration.ofSeconds(-1)))
+        .failsWithin(Duration.ZERO).withThrowableOfType(Exception.class)
+        .withCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(lock.waiters()).isZero();
+  }
+
+  @Test
+  void aTimedAcquireGrantedInTimeSucceeds() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire(Duration.ofMinutes(1));
+
+    holder.release();
+
+    assertThat(waiter).isCompleted();
+  }
+
+  @Test
+  void anEnormousTimeoutMeansWaitingWithoutOverflow() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire(Duration.ofSeconds(Long.MAX_VALUE));
+
+    assertThat(waiter).isNotDone();
+    holder.release();
+    assertThat(waiter).isCompleted();
+  }
+
+  @Test
+  void releaseGrantsTheNextWaiterOnTheReleasingThreadBeforeReturning() {
+    Permit holder = lock.acquire().join();
+    AtomicReference<Thread> grantedOn = new AtomicReference<>();
+    CompletableFuture<Permit> waiter = lock.acquire().whenComplete((p, e) -> grantedOn.set(Thread.currentThread()));
+
+    holder.release();
+
+    assertThat(waiter).isDone();
+    assertThat(grantedOn).hasValue(Thread.currentThread());
+  }
+
+  @Test
+  void aHundredThousandHandOffsThroughCallbacksDoNotOverflowTheStack() {
+    Permit holder = lock.acquire().join();
+    int n = 100_000;
+    AtomicInteger ran = new AtomicInteger();
+    for (int i = 0; i < n; i++) {
+      lock.acquire().thenAccept(p -> {
+        ran.incrementAndGet();
+        p.release();
+      });
+    }
+
+    holder.release();
+
+    assertThat(ran).hasValue(n);
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void fencingTokensStrictlyIncreaseAcrossFastAndHandedOffGrants() {
+    long previous = 0;
+    for (int i = 0; i < 10; i++) {
+      Permit p = lock.acquire().join();
+      CompletableFuture<Permit> next = lock.acquire();
+      assertThat(p.token()).isGreaterThan(previous);
+      p.release();
+      assertThat(next.join().token()).isGreaterThan(p.token());
+      previous = next.join().token();
+      next.join().release();
+    }
+  }
+
+  @Test
+  void aPermitReleasesOnceAndCloseIsIdempotent() {
+    Permit p = lock.acquire().join();
+    p.release();
+
+    assertThat(p.isReleased()).isTrue();
+    assertThatThrownBy(p::release).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already released");
+    p.close();
+    p.close();
+  }
+
+  @Test
+  void aStalePermitNeverReleasesALaterHolder() {
+    Permit first = lock.acquire().join();
+    first.release();
+    Permit second = lock.acquire().join();
+
+    assertThatThrownBy(first::release).isInstanceOf(IllegalStateException.class);
+    first.close();
+
+    assertThat(lock.isLocked()).isTrue();
+    assertThat(second.isReleased()).isFalse();
+  }
+
+  @Test
+  void tryWithResourcesReleases() throws Exception {
+    try (Permit p = lock.acquire().get()) {
+      assertThat(p.isReleased()).isFalse();
+    }
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void theLockIsNotReentrant() {
+    lock.acquire().join();
+
+    assertThat(lock.acquire()).isNotDone();
+  }
+
+  @Test
+  void withLockHoldsTheLockUntilTheActionsStageCompletes() {
+    CompletableFuture<String> work = new CompletableFuture<>();
+    CompletableFuture<String> result = lock.withLock(() -> work);
+
+    assertThat(lock.isLocked()).isTrue();
+    work.complete("done");
+
+    assertThat(result).isCompletedWithValue("done");
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void withLockReleasesWhenTheActionThrows() {
+    CompletableFuture<Object> result = lock.withLock(() -> {
+      throw new IllegalArgumentException("boom");
+    });
+
+    assertThatThrownBy(result::join).hasCauseInstanceOf(IllegalArgumentException.class);
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void withLockReleasesWhenTheActionsStageFails() {
+    CompletableFuture<Object> result = lock.withLock(
+        () -> CompletableFuture.failedFuture(new IllegalArgumentException("boom")));
+
+    assertThat(result).isCompletedExceptionally();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void cancellingWithLockWhileWaitingWithdrawsTheAcquireAndNeverRunsTheAction() {
+    Permit holder = lock.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Object> result = lock.withLock(() -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    });
+
+    result.cancel(true);
+
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(ran).hasValue(0);
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void nullArgumentsAreRejected() {
+    assertThatThrownBy(() -> lock.acquire(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
+    assertThatThrownBy(() -> lock.withLock(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("action");
+  }
+
+  /** CPython bpo-32734: a cancel and a release in the same instant admit exactly one waiter. */
+  @RepeatedTest(200)
+  void aCancelRacingAReleaseAdmitsExactlyOneWaiterAndStrandsNone() throws Exception {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> first = lock.acquire();
+    CompletableFuture<Permit> second = lock.acquire();
+    CyclicBarrier start = new CyclicBarrier(2);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    Thread canceller = new Thread(() -> {
+      awaitQuietly(start);
+      first.cancel(false);
+      cancelled.countDown();
+    });
+    canceller.start();
+
+    awaitQuietly(start);
+    holder.release();
+    cancelled.await();
+
+    if (first.isCancelled()) {
+      assertThat(second).isCompleted();
+      second.join().release();
+    } else {
+      assertThat(second).isNotDone();
+      first.join().release();
+      assertThat(second).isCompleted();
+      second.join().release();
+    }
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(lock.waiters()).isZero();
+  }
+
+  @Test
+  void aFailedAcquireSurfacesTheTimeoutDirectlyAsTheCause() {
+    lock.acquire().join();
+
+    CompletableFuture<Permit> f = lock.acquire(Duration.ofMillis(1));
+
+    assertThatThrownBy(f::join).isInstanceOf(CompletionException.class)
+        .cause().isInstanceOf(AcquireTimeoutException.class);
+  }
+
+  static void awaitQuietly(CyclicBarrier barrier) {
+    try {
+      barrier.await();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,258 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+class SemaphoreTest {
+
+  private final AsyncSemaphore semaphore = AsyncSemaphore.create(2);
+
+  @Test
+  void grantsUpToItsPermitsAtOnceThenQueues() {
+    CompletableFuture<Permit> a = semaphore.acquire();
+    CompletableFuture<Permit> b = semaphore.acquire();
+    CompletableFuture<Permit> c = semaphore.acquire();
+
+    assertThat(a).isCompleted();
+    assertThat(b).isCompleted();
+    assertThat(c).isNotDone();
+    assertThat(semaphore.availablePermits()).isZero();
+    assertThat(semaphore.waiters()).isEqualTo(1);
+    assertThat(semaphore.maxPermits()).isEqualTo(2);
+
+    a.join().release();
+    assertThat(c).isCompleted();
+    assertThat(semaphore.availablePermits()).isZero();
+  }
+
+  @Test
+  void waitersAreServedInArrivalOrder() {
+    List<Permit> held = List.of(semaphore.acquire().join(), semaphore.acquire().join());
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int id = i;
+      semaphore.acquire().thenAccept(p -> order.add(id));
+    }
+
+    held.get(0).release();
+    held.get(1).release();
+
+    assertThat(order).containsExactly(0, 1);
+  }
+
+  @Test
+  void tryAcquireNeverBargesPastQueuedWaiters() {
+    Permit a = semaphore.acquire().join();
+    Permit b = semaphore.acquire().join();
+    CompletableFuture<Permit> waiter = semaphore.acquire();
+
+    a.release();
+
+    assertThat(waiter).isCompleted();
+    assertThat(semaphore.tryAcquire()).isEmpty();
+    b.release();
+    assertThat(semaphore.tryAcquire()).isPresent();
+  }
+
+  /** CPython bpo-45997: a re-acquirer queues behind waiters that were already woken. */
+  @Test
+  void aReacquirerQueuesBehindAlreadyWokenWaiters() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    List<String> order = new ArrayList<>();
+    CompletableFuture<Permit> a = one.acquire().whenComplete((p, e) -> order.add("A"));
+    CompletableFuture<Permit> b = one.acquire().whenComplete((p, e) -> order.add("B"));
+
+    holder.release();
+    CompletableFuture<Permit> again = one.acquire().whenComplete((p, e) -> order.add("holder again"));
+    a.join().release();
+    b.join().release();
+
+    assertThat(order).containsExactly("A", "B", "holder again");
+    again.join().release();
+    assertThat(one.availablePermits()).isEqualTo(1);
+  }
+
+  /** CPython gh-90155: a woken-then-cancelled waiter gives its permit back. */
+  @Test
+  void aWaiterGrantedThenCancelledKeepsItsPermitAndALaterAcquireSucceedsAfterItsRelease() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    CompletableFuture<Permit> waiter = one.acquire();
+    holder.release();
+
+    assertThat(waiter.cancel(true)).isFalse();
+    waiter.join().release();
+
+    assertThat(one.acquire()).isCompleted();
+  }
+
+  @Test
+  void severalCancelledWaitersThenOneReleaseGrantsTheFirstLiveWaiter() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    List<CompletableFuture<Permit>> cancelled = List.of(one.acquire(), one.acquire(), one.acquire());
+    CompletableFuture<Permit> live = one.acquire();
+    cancelled.forEach(f -> f.cancel(false));
+
+    holder.release();
+
+    assertThat(live).isCompleted();
+    assertThat(one.waiters()).isZero();
+  }
+
+  @Test
+  void cancellingTheLastWaiterMakesReleasedPermitsAvailableAgain() {
+    Permit a = semaphore.acquire().join();
+    Permit b = semaphore.acquire().join();
+    semaphore.acquire().cancel(true);
+
+    a.release();
+    b.release();
+
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
+  @Test
+  void availablePermitsNeverExceedMaxBecauseAPermitReleasesOnce() {
+    Permit p = semaphore.acquire().join();
+    p.release();
+
+    assertThatThrownBy(p::release).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already released");
+    p.close();
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+    assertThat(p.isReleased()).isTrue();
+  }
+
+  @Test
+  void fencingTokensAreDistinctAndIncreasing() {
+    Set<Long> tokens = new HashSet<>();
+    long previous = 0;
+    for (int i = 0; i < 20; i++) {
+      Permit p = semaphore.acquire().join();
+      assertThat(p.token()).isGreaterThan(previous);
+      previous = p.token();
+      tokens.add(p.token());
+      p.release();
+    }
+    assertThat(tokens).hasSize(20);
+  }
+
+  @Test
+  void aTimedOutWaiterIsWithdrawnBeforeItsFailureIsObservable() {
+    semaphore.acquire();
+    semaphore.acquire();
+    AtomicInteger waitersSeen = new AtomicInteger(-1);
+    CompletableFuture<?> observed = semaphore.acquire(Duration.ofMillis(20))
+        .whenComplete((p, e) -> waitersSeen.set(semaphore.waiters()));
+
+    assertThatThrownBy(observed::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(waitersSeen).hasValue(0);
+  }
+
+  @Test
+  void zeroAndNegativeTimeoutsGrantIfPossibleElseTimeOutAtOnce() {
+    assertThat(semaphore.acquire(Duration.ZERO)).isCompleted();
+    assertThat(semaphore.acquire(Duration.ofMillis(-5))).isCompleted();
+    assertThat(semaphore.acquire(Duration.ZERO)).isCompletedExceptionally();
+    assertThat(semaphore.waiters()).isZero();
+  }
+
+  @Test
+  void aHundredThousandHandOffsThroughCallbacksDoNotOverflowTheStack() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    for (int i = 0; i < 100_000; i++) {
+      one.acquire().thenAccept(p -> {
+        ran.incrementAndGet();
+        p.release();
+      });
+    }
+
+    holder.release();
+
+    assertThat(ran).hasValue(100_000);
+    assertThat(one.availablePermits()).isEqualTo(1);
+  }
+
+  @Test
+  void withPermitHoldsAPermitUntilTheStageCompletes() {
+    CompletableFuture<Integer> work = new CompletableFuture<>();
+    CompletableFuture<Integer> result = semaphore.withPermit(() -> work);
+
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+    work.complete(7);
+
+    assertThat(result).isCompletedWithValue(7);
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
+  @Test
+  void withPermitReleasesWhenTheActionThrows() {
+    CompletableFuture<Object> result = semaphore.withPermit(() -> {
+      throw new IllegalStateException("boom");
+    });
+
+    assertThat(result).isCompletedExceptionally();
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
+  @Test
+  void nonPositivePermitsAreRejectedNamingTheArgument() {
+    assertThatThrownBy(() -> AsyncSemaphore.create(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("permits");
+    assertThatThrownBy(() -> AsyncSemaphore.create(-3)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("permits");
+  }
+
+  @Test
+  void aSemaphoreMayHoldIntegerMaxValuePermits() {
+    AsyncSemaphore huge = AsyncSemaphore.create(Integer.MAX_VALUE);
+
+    huge.acquire().join().release();
+
+    assertThat(huge.availablePermits()).isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @RepeatedTest(200)
+  void aCancelRacingAReleaseNeitherLosesNorDuplicatesThePermit() throws Exception {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    CompletableFuture<Permit> first = one.acquire();
+    CompletableFuture<Permit> second = one.acquire();
+    CyclicBarrier start = new CyclicBarrier(2);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    new Thread(() -> {
+      LockTest.awaitQuietly(start);
+      first.cancel(false);
+      cancelled.countDown();
+    }).start();
+
+    LockTest.awaitQuietly(start);
+    holder.release();
+    cancelled.await();
+
+    if (!first.isCancelled()) {
+      assertThat(second).isNotDone();
+      first.join().release();
+    }
+    assertThat(second).isCompleted();
+    second.join().release();
+    assertThat(one.availablePermits()).isEqualTo(1);
+    assertThat(one.waiters()).isZero();
+  }
+}
