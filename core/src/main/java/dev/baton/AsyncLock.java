@@ -1,6 +1,7 @@
 package dev.baton;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,5 +51,18 @@ public interface AsyncLock {
    * exception and the lock is released. Cancelling the returned future while it still waits for
    * the lock withdraws the acquire and never runs {@code action}.
    */
-  <T> CompletableFuture<T> withLock(Supplier<? extends CompletionStage<T>> action);
+  default <T> CompletableFuture<T> withLock(Supplier<? extends CompletionStage<T>> action) {
+    Objects.requireNonNull(action, "action");
+    return PermitScope.run(acquire(), action);
+  }
+
+  /**
+   * As {@link #withLock(Supplier)}, failing with {@link AcquireTimeoutException} without running
+   * {@code action} if the lock is not granted within {@code timeout}.
+   */
+  default <T> CompletableFuture<T> withLock(
+      Duration timeout, Supplier<? extends CompletionStage<T>> action) {
+    Objects.requireNonNull(action, "action");
+    return PermitScope.run(acquire(timeout), action);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.baton;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -56,5 +57,18 @@ public interface AsyncSemaphore {
    * exception and the permit is released. Cancelling the returned future while it still waits
    * withdraws the acquire and never runs {@code action}.
    */
-  <T> CompletableFuture<T> withPermit(Supplier<? extends CompletionStage<T>> action);
+  default <T> CompletableFuture<T> withPermit(Supplier<? extends CompletionStage<T>> action) {
+    Objects.requireNonNull(action, "action");
+    return PermitScope.run(acquire(), action);
+  }
+
+  /**
+   * As {@link #withPermit(Supplier)}, failing with {@link AcquireTimeoutException} without running
+   * {@code action} if a permit is not granted within {@code timeout}.
+   */
+  default <T> CompletableFuture<T> withPermit(
+      Duration timeout, Supplier<? extends CompletionStage<T>> action) {
+    Objects.requireNonNull(action, "action");
+    return PermitScope.run(acquire(timeout), action);
+  }
 }

@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * The {@link AsyncLock} of {@link AsyncLock#create()}.
@@ -85,12 +83,6 @@ final class DefaultAsyncLock implements AsyncLock {
   @Override
   public int waiters() {
     return waiters.size();
-  }
-
-  @Override
-  public <T> CompletableFuture<T> withLock(Supplier<? extends CompletionStage<T>> action) {
-    Objects.requireNonNull(action, "action");
-    return PermitScope.run(acquire(), action);
   }
 
   /** Whether {@code permit} is a live permit of this lock. */

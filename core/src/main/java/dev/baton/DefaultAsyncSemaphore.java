@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * The {@link AsyncSemaphore} of {@link AsyncSemaphore#create(int)}.
@@ -94,12 +92,6 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   @Override
   public int waiters() {
     return waiters.size();
-  }
-
-  @Override
-  public <T> CompletableFuture<T> withPermit(Supplier<? extends CompletionStage<T>> action) {
-    Objects.requireNonNull(action, "action");
-    return PermitScope.run(acquire(), action);
   }
 
   @Override

@@ -313,6 +313,21 @@ class LockTest {
   }
 
   @Test
+  void timedWithLockFailsWithoutRunningTheActionWhenTheLockStaysHeld() {
+    lock.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+
+    CompletableFuture<Object> result = lock.withLock(Duration.ofMillis(20), () -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    });
+
+    assertThatThrownBy(result::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(ran).hasValue(0);
+    assertThat(lock.waiters()).isZero();
+  }
+
+  @Test
   void nullArgumentsAreRejected() {
     assertThatThrownBy(() -> lock.acquire(null)).isInstanceOf(NullPointerException.class)
         .hasMessageContaining("timeout");
