@@ -53,7 +53,7 @@ public interface AsyncLock {
    */
   default <T> CompletableFuture<T> withLock(Supplier<? extends CompletionStage<T>> action) {
     Objects.requireNonNull(action, "action");
-    return PermitScope.run(acquire(), action);
+    return Holding.run(acquire(), Permit::close, action);
   }
 
   /**
@@ -63,6 +63,6 @@ public interface AsyncLock {
   default <T> CompletableFuture<T> withLock(
       Duration timeout, Supplier<? extends CompletionStage<T>> action) {
     Objects.requireNonNull(action, "action");
-    return PermitScope.run(acquire(timeout), action);
+    return Holding.run(acquire(timeout), Permit::close, action);
   }
 }

@@ -59,7 +59,7 @@ public interface AsyncSemaphore {
    */
   default <T> CompletableFuture<T> withPermit(Supplier<? extends CompletionStage<T>> action) {
     Objects.requireNonNull(action, "action");
-    return PermitScope.run(acquire(), action);
+    return Holding.run(acquire(), Permit::close, action);
   }
 
   /**
@@ -69,6 +69,6 @@ public interface AsyncSemaphore {
   default <T> CompletableFuture<T> withPermit(
       Duration timeout, Supplier<? extends CompletionStage<T>> action) {
     Objects.requireNonNull(action, "action");
-    return PermitScope.run(acquire(timeout), action);
+    return Holding.run(acquire(timeout), Permit::close, action);
   }
 }

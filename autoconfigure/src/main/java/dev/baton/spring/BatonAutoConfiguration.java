@@ -1,0 +1,23 @@
+package dev.baton.spring;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}. Off with
+ * {@code baton.enabled=false}; a {@code PrimitiveRegistry} bean of your own replaces it.
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(BatonProperties.class)
+public final class BatonAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties) {
+    return new LocalPrimitiveRegistry(properties);
+  }
+}

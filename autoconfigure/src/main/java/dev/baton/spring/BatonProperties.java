@@ -1,0 +1,136 @@
+package dev.baton.spring;
+
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.core.Ordered;
+
+/**
+ * Configuration of Baton under the prefix {@code baton}.
+ *
+ * @param enabled Whether Baton's auto-configuration is active.
+ * @param backend Where primitives live: local (this JVM) or redis (shared through Redis; needs
+ *     the baton-redis module).
+ * @param defaultTimeout How long an annotated method waits when neither the annotation nor the
+ *     primitive's properties give a timeout.
+ * @param strict Whether every name used in an annotation must be declared under baton.*; an
+ *     undeclared name then fails start-up.
+ * @param aspectOrder Order of the outermost Baton aspect (@SetsEvent); @AwaitsEvent, @Limited and
+ *     @Guarded follow at +1, +2 and +3. The default runs outside @Transactional, so a lock is held
+ *     until the transaction has committed.
+ * @param locks Named locks.
+ * @param semaphores Named semaphores.
+ * @param events Named events.
+ * @param queues Named queues.
+ * @param barriers Named barriers.
+ */
+@ConfigurationProperties("baton")
+public record BatonProperties(
+    @DefaultValue("true") boolean enabled,
+    @DefaultValue("local") Backend backend,
+    @DefaultValue("30s") Duration defaultTimeout,
+    @DefaultValue("false") boolean strict,
+    @DefaultValue("" + DEFAULT_ASPECT_ORDER) int aspectOrder,
+    Map<String, Lock> locks,
+    Map<String, Semaphore> semaphores,
+    Map<String, Event> events,
+    Map<String, Queue> queues,
+    Map<String, Barrier> barriers) {
+
+  /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
+  public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
+
+  public BatonProperties {
+    locks = locks == null ? Map.of() : Map.copyOf(locks);
+    semaphores = semaphores == null ? Map.of() : Map.copyOf(semaphores);
+    events = events == null ? Map.of() : Map.copyOf(events);
+    queues = queues == null ? Map.of() : Map.copyOf(queues);
+    barriers = barriers == null ? Map.of() : Map.copyOf(barriers);
+    semaphores.forEach((name, s) -> requirePositive(s.permits(), "semaphores", name, "permits"));
+    queues.forEach((name, q) -> requirePositive(q.capacity(), "queues", name, "capacity"));
+    barriers.forEach((name, b) -> requirePositive(b.parties(), "barriers", name, "parties"));
+  }
+
+  /** How long annotated methods wait for the lock {@code name}. */
+  public Duration lockTimeout(String name) {
+    Lock lock = locks.get(name);
+    return lock != null && lock.timeout() != null ? lock.timeout() : defaultTimeout;
+  }
+
+  /** How long annotated methods wait for a permit of the semaphore {@code name}. */
+  public Duration semaphoreTimeout(String name) {
+    Semaphore semaphore = semaphores.get(name);
+    return semaphore != null && semaphore.timeout() != null ? semaphore.timeout() : defaultTimeout;
+  }
+
+  /** How long annotated methods wait for the event {@code name}. */
+  public Duration eventTimeout(String name) {
+    Event event = events.get(name);
+    return event != null && event.timeout() != null ? event.timeout() : defaultTimeout;
+  }
+
+  private static void requirePositive(int value, String kind, String name, String property) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(
+          "baton." + kind + "." + name + "." + property + " must be positive, was " + value);
+    }
+  }
+
+  /** Where primitives live. */
+  public enum Backend {
+    /** In this JVM. */
+    LOCAL,
+    /** In Redis, shared by every JVM that uses the same Redis; needs the baton-redis module. */
+    REDIS
+  }
+
+  /**
+   * A named lock.
+   *
+   * @param timeout How long annotated methods wait for it; unset: baton.default-timeout.
+   */
+  public record Lock(Duration timeout) {}
+
+  /**
+   * A named semaphore.
+   *
+   * @param permits Number of permits; must be positive.
+   * @param timeout How long annotated methods wait for a permit; unset: baton.default-timeout.
+   */
+  public record Semaphore(int permits, Duration timeout) {}
+
+  /**
+   * A named event.
+   *
+   * @param initiallySet Whether the event starts set.
+   * @param timeout How long annotated methods wait for it; unset: baton.default-timeout.
+   */
+  public record Event(@DefaultValue("false") boolean initiallySet, Duration timeout) {}
+
+  /**
+   * A named queue.
+   *
+   * @param capacity Most items the queue holds; unset: unbounded.
+   * @param order Order in which items leave the queue.
+   */
+  public record Queue(@DefaultValue("" + Integer.MAX_VALUE) int capacity,
+      @DefaultValue("fifo") QueueOrder order) {}
+
+  /** The order in which items leave a queue. */
+  public enum QueueOrder {
+    /** First in, first out. */
+    FIFO,
+    /** Last in, first out. */
+    LIFO,
+    /** Least first, by the items' natural order. */
+    PRIORITY
+  }
+
+  /**
+   * A named barrier.
+   *
+   * @param parties How many parties each cycle waits for; must be positive.
+   */
+  public record Barrier(int parties) {}
+}

@@ -1,0 +1,176 @@
+package dev.baton.spring;
+
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A family of per-key locks, such as one lock per SKU, whose memory is bounded by the keys in
+ * use rather than the keys ever seen.
+ *
+ * <p>Each key maps to a {@link Slot} holding an {@link AsyncLock} and the number of users (callers
+ * holding or waiting for that lock). Users are counted and the slot dropped at zero inside
+ * {@link ConcurrentHashMap#compute}, so a slot is removed exactly when its lock is free and
+ * nobody waits: a later caller with the same key gets a fresh lock, which is equivalent. Fencing
+ * tokens come from one counter for the whole family, so they keep increasing across evictions.
+ */
+final class KeyedLocks {
+
+  /** Keys in use; a slot's {@code users} is read and written only inside {@code compute}. */
+  private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
+  /** The last fencing token handed out by any key's lock. */
+  private final AtomicLong tokens = new AtomicLong();
+
+  /** The lock for {@code key}. */
+  AsyncLock forKey(Object key) {
+    return new KeyLock(Objects.requireNonNull(key, "key"));
+  }
+
+  /** How many keys have a lock now (held or waited for). */
+  int activeKeys() {
+    return slots.size();
+  }
+
+  private static final class Slot {
+    final AsyncLock lock = AsyncLock.create();
+    int users;
+  }
+
+  private Slot retain(Object key) {
+    return slots.compute(key, (k, slot) -> {
+      Slot s = slot == null ? new Slot() : slot;
+      s.users++;
+      return s;
+    });
+  }
+
+  private void dropUse(Object key) {
+    slots.computeIfPresent(key, (k, slot) -> --slot.users == 0 ? null : slot);
+  }
+
+  /** A view of one key's lock; every acquire counts as a use until released or withdrawn. */
+  private final class KeyLock implements AsyncLock {
+    private final Object key;
+
+    KeyLock(Object key) {
+      this.key = key;
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquire() {
+      return track(retain(key).lock.acquire());
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquire(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      return track(retain(key).lock.acquire(timeout));
+    }
+
+    @Override
+    public Optional<Permit> tryAcquire() {
+      Optional<Permit> permit = retain(key).lock.tryAcquire();
+      if (permit.isEmpty()) {
+        dropUse(key);
+      }
+      return permit.map(KeyPermit::new);
+    }
+
+    @Override
+    public boolean isLocked() {
+      Slot slot = slots.get(key);
+      return slot != null && slot.lock.isLocked();
+    }
+
+    @Override
+    public int waiters() {
+      Slot slot = slots.get(key);
+      return slot == null ? 0 : slot.lock.waiters();
+    }
+
+    @Override
+    public String toString() {
+      return "AsyncLock[key lock, " + (isLocked() ? "locked" : "unlocked") + ", waiters="
+          + waiters() + "]";
+    }
+
+    /**
+     * The future handed out for {@code inner}: cancelling it withdraws {@code inner}, a failed
+     * wait drops its use, and a grant nobody can take any more is released at once.
+     */
+    private CompletableFuture<Permit> track(CompletableFuture<Permit> inner) {
+      CompletableFuture<Permit> outer = new CompletableFuture<>() {
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+          boolean cancelled = super.cancel(mayInterruptIfRunning);
+          inner.cancel(false);
+          return cancelled;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+          boolean failed = super.completeExceptionally(ex);
+          inner.cancel(false);
+          return failed;
+        }
+      };
+      inner.whenComplete((permit, failure) -> {
+        if (failure != null) {
+          dropUse(key);
+          outer.completeExceptionally(failure);
+          return;
+        }
+        KeyPermit granted = new KeyPermit(permit);
+        if (!outer.complete(granted)) {
+          granted.close();
+        }
+      });
+      return outer;
+    }
+
+    /** A held key lock: releasing it also drops the use that kept the key's lock alive. */
+    private final class KeyPermit implements Permit {
+      private final Permit inner;
+      private final long token = tokens.incrementAndGet();
+      private final AtomicBoolean released = new AtomicBoolean();
+
+      KeyPermit(Permit inner) {
+        this.inner = inner;
+      }
+
+      @Override
+      public void release() {
+        if (!released.compareAndSet(false, true)) {
+          throw new IllegalStateException("lock permit " + token + " of key '" + key
+              + "' was already released: release each permit once, or use close()");
+        }
+        inner.release();
+        dropUse(key);
+      }
+
+      @Override
+      public boolean isReleased() {
+        return released.get();
+      }
+
+      @Override
+      public long token() {
+        return token;
+      }
+
+      @Override
+      public void close() {
+        if (released.compareAndSet(false, true)) {
+          inner.close();
+          dropUse(key);
+        }
+      }
+    }
+  }
+}

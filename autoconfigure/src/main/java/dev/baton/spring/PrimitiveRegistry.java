@@ -1,0 +1,71 @@
+package dev.baton.spring;
+
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
+import java.util.Set;
+
+/**
+ * Named Baton primitives shared across an application: declared under {@code baton.*} or
+ * created on first use. The same kind and name always give the same instance; each kind has its
+ * own names, so a lock and a semaphore may both be called {@code "orders"}.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface PrimitiveRegistry {
+
+  /** The lock named {@code name}. */
+  AsyncLock lock(String name);
+
+  /**
+   * The lock for {@code key} in the per-key family {@code name}: equal keys share one lock,
+   * distinct keys never contend. A key's lock exists only while someone holds it or waits for it,
+   * so memory is bounded by the keys in use.
+   */
+  AsyncLock lock(String name, Object key);
+
+  /**
+   * The semaphore named {@code name}.
+   *
+   * @throws IllegalStateException if it was neither declared ({@code baton.semaphores.NAME.permits})
+   *     nor created with {@link #semaphore(String, int)}
+   */
+  AsyncSemaphore semaphore(String name);
+
+  /**
+   * The semaphore named {@code name}, created with {@code permits} if it does not exist yet.
+   *
+   * @throws IllegalStateException if it exists with a different number of permits
+   */
+  AsyncSemaphore semaphore(String name, int permits);
+
+  /** The event named {@code name}; new events are clear unless declared initially set. */
+  AsyncEvent event(String name);
+
+  /** The condition named {@code name}, with a lock of its own. */
+  AsyncCondition condition(String name);
+
+  /** The queue named {@code name}; undeclared queues are unbounded FIFO queues. */
+  <T> AsyncQueue<T> queue(String name);
+
+  /**
+   * The barrier named {@code name}.
+   *
+   * @throws IllegalStateException if it was neither declared ({@code baton.barriers.NAME.parties})
+   *     nor created with {@link #barrier(String, int)}
+   */
+  AsyncBarrier barrier(String name);
+
+  /**
+   * The barrier named {@code name}, created for {@code parties} if it does not exist yet.
+   *
+   * @throws IllegalStateException if it exists with a different number of parties
+   */
+  AsyncBarrier barrier(String name, int parties);
+
+  /** Every name in use, of every kind, sorted. */
+  Set<String> names();
+}

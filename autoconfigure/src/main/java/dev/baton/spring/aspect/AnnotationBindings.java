@@ -1,0 +1,260 @@
+package dev.baton.spring.aspect;
+
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.annotation.AwaitsEvent;
+import dev.baton.annotation.Guarded;
+import dev.baton.annotation.Limited;
+import dev.baton.annotation.SetsEvent;
+import dev.baton.spring.BatonProperties;
+import dev.baton.spring.PrimitiveRegistry;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * Baton's annotations of each method, checked against the configuration and resolved to
+ * primitives once: at start-up by {@link #check} for every bean, or at the first call for
+ * anything created later. A method annotation wins over the same annotation on its class, which
+ * applies to public methods only.
+ *
+ * <p>Every problem is an {@link IllegalStateException} whose message names the annotation, the
+ * bean and method, and the attribute: an unparsable duration or key, permits that conflict with
+ * the configuration or another annotation, a method the proxy cannot intercept, or (with
+ * {@code baton.strict=true}) a name not declared under {@code baton.*}.
+ */
+public final class AnnotationBindings {
+
+  static final List<Class<? extends Annotation>> ANNOTATIONS =
+      List.of(Guarded.class, Limited.class, AwaitsEvent.class, SetsEvent.class);
+
+  private final BatonProperties properties;
+  private final PrimitiveRegistry registry;
+  private final BeanFactory beanFactory;
+  private final SpelExpressionParser parser = new SpelExpressionParser();
+  private final Map<MethodClassKey, Guard> guards = new ConcurrentHashMap<>();
+  private final Map<MethodClassKey, Limit> limits = new ConcurrentHashMap<>();
+  private final Map<MethodClassKey, Awaited> awaited = new ConcurrentHashMap<>();
+  private final Map<MethodClassKey, AsyncEvent> setEvents = new ConcurrentHashMap<>();
+
+  public AnnotationBindings(BatonProperties properties, PrimitiveRegistry registry,
+      BeanFactory beanFactory) {
+    this.properties = properties;
+    this.registry = registry;
+    this.beanFactory = beanFactory;
+  }
+
+  /** A resolved {@code @Guarded}: one lock, or a per-key family and its key. */
+  record Guard(String name, AsyncLock lock, KeyExpression key, Duration timeout) {}
+
+  /** A resolved {@code @Limited}. */
+  record Limit(AsyncSemaphore semaphore, Duration timeout) {}
+
+  /** A resolved {@code @AwaitsEvent}. */
+  record Awaited(AsyncEvent event, Duration timeout) {}
+
+  Guard guarded(Method method, Class<?> targetClass) {
+    return resolve(guards, method, targetClass, Guarded.class, this::bindGuarded);
+  }
+
+  Limit limited(Method method, Class<?> targetClass) {
+    return resolve(limits, method, targetClass, Limited.class, this::bindLimited);
+  }
+
+  Awaited awaits(Method method, Class<?> targetClass) {
+    return resolve(awaited, method, targetClass, AwaitsEvent.class, this::bindAwaits);
+  }
+
+  AsyncEvent setsEvent(Method method, Class<?> targetClass) {
+    return resolve(setEvents, method, targetClass, SetsEvent.class, this::bindSetsEvent);
+  }
+
+  /** The lock {@code guard} takes for one invocation: its lock, or its key's lock. */
+  AsyncLock lockFor(Guard guard, Method method, Object[] args, Object target) {
+    return guard.key() == null ? guard.lock()
+        : registry.lock(guard.name(), guard.key().evaluate(method, args, target));
+  }
+
+  /**
+   * Checks and resolves every Baton annotation of a bean's class.
+   *
+   * @throws IllegalStateException describing the first problem found
+   */
+  public void check(String beanName, Class<?> beanClass) {
+    if (!AnnotationUtils.isCandidateClass(beanClass, ANNOTATIONS)) {
+      return;
+    }
+    for (Method method : ReflectionUtils.getUniqueDeclaredMethods(beanClass, m -> !m.isBridge())) {
+      for (Class<? extends Annotation> type : ANNOTATIONS) {
+        Found<?> found = find(method, beanClass, type);
+        if (found != null) {
+          checkInterceptable(found, beanName, beanClass);
+          resolveFound(method, beanClass, type);
+        }
+      }
+    }
+  }
+
+  private void resolveFound(Method method, Class<?> beanClass, Class<? extends Annotation> type) {
+    if (type == Guarded.class) {
+      guarded(method, beanClass);
+    } else if (type == Limited.class) {
+      limited(method, beanClass);
+    } else if (type == AwaitsEvent.class) {
+      awaits(method, beanClass);
+    } else {
+      setsEvent(method, beanClass);
+    }
+  }
+
+  /** An annotation and where it was found. */
+  private record Found<A extends Annotation>(A annotation, Method method, boolean onClass) {
+    String describe() {
+      return "@" + annotation.annotationType().getSimpleName() + " on "
+          + method.getDeclaringClass().getName() + "." + method.getName() + "("
+          + StringUtils.arrayToCommaDelimitedString(
+              Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toArray())
+          + ")" + (onClass ? " (from its class)" : "");
+    }
+  }
+
+  private <A extends Annotation, B> B resolve(Map<MethodClassKey, B> cache, Method method,
+      Class<?> targetClass, Class<A> type, Function<Found<A>, B> bind) {
+    return cache.computeIfAbsent(new MethodClassKey(method, targetClass), key -> {
+      Found<A> found = find(method, targetClass, type);
+      if (found == null) {
+        throw new IllegalStateException("no @" + type.getSimpleName() + " on " + method);
+      }
+      return bind.apply(found);
+    });
+  }
+
+  private static <A extends Annotation> Found<A> find(Method method, Class<?> targetClass,
+      Class<A> type) {
+    A onMethod = AnnotatedElementUtils.findMergedAnnotation(method, type);
+    if (onMethod != null) {
+      return new Found<>(onMethod, method, false);
+    }
+    if (Modifier.isPublic(method.getModifiers()) && !Modifier.isStatic(method.getModifiers())
+        && method.getDeclaringClass() != Object.class) {
+      A onClass = AnnotatedElementUtils.findMergedAnnotation(targetClass, type);
+      if (onClass != null) {
+        return new Found<>(onClass, method, true);
+      }
+    }
+    return null;
+  }
+
+  private static void checkInterceptable(Found<?> found, String beanName, Class<?> beanClass) {
+    int modifiers = found.method().getModifiers();
+    String problem = Modifier.isStatic(modifiers) ? "it is static"
+        : !Modifier.isPublic(modifiers) ? "it is not public"
+        : Modifier.isFinal(modifiers) ? "it is final"
+        : Modifier.isFinal(beanClass.getModifiers()) ? "its class is final"
+        : null;
+    if (problem != null) {
+      throw new IllegalStateException(found.describe() + " in bean '" + beanName
+          + "' would be ignored: the proxy cannot intercept the method because " + problem
+          + "; make it a public, non-final instance method of a non-final class");
+    }
+  }
+
+  private Guard bindGuarded(Found<Guarded> found) {
+    Guarded guarded = found.annotation();
+    String name = requireName(found, guarded.value(), properties.locks().keySet(), "locks");
+    Duration timeout = timeout(found, guarded.timeout(), properties.lockTimeout(name));
+    if (guarded.key().isEmpty()) {
+      return new Guard(name, registry.lock(name), null, timeout);
+    }
+    try {
+      return new Guard(name, null,
+          new KeyExpression(parser.parseExpression(guarded.key()), found.describe(), beanFactory),
+          timeout);
+    } catch (ParseException e) {
+      throw new IllegalStateException(found.describe() + ": attribute key: '" + guarded.key()
+          + "' is not a valid SpEL expression: " + e.getMessage(), e);
+    }
+  }
+
+  private Limit bindLimited(Found<Limited> found) {
+    Limited limited = found.annotation();
+    String name = requireName(found, limited.value(), properties.semaphores().keySet(),
+        "semaphores");
+    BatonProperties.Semaphore declared = properties.semaphores().get(name);
+    int permits = limited.permits();
+    if (permits > 0 && declared != null && declared.permits() != permits) {
+      throw new IllegalStateException(found.describe() + ": attribute permits: " + permits
+          + " conflicts with baton.semaphores." + name + ".permits=" + declared.permits()
+          + "; remove one of them");
+    }
+    if (permits <= 0) {
+      if (declared == null) {
+        throw new IllegalStateException(found.describe() + ": attribute permits: not given and"
+            + " baton.semaphores." + name + ".permits is not set; set one of them");
+      }
+      permits = declared.permits();
+    }
+    try {
+      return new Limit(registry.semaphore(name, permits),
+          timeout(found, limited.timeout(), properties.semaphoreTimeout(name)));
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(found.describe() + ": attribute permits: " + e.getMessage()
+          + " (another @Limited or the configuration gave it); use one number per name", e);
+    }
+  }
+
+  private Awaited bindAwaits(Found<AwaitsEvent> found) {
+    AwaitsEvent awaits = found.annotation();
+    String name = requireName(found, awaits.value(), properties.events().keySet(), "events");
+    return new Awaited(registry.event(name),
+        timeout(found, awaits.timeout(), properties.eventTimeout(name)));
+  }
+
+  private AsyncEvent bindSetsEvent(Found<SetsEvent> found) {
+    String name = requireName(found, found.annotation().value(), properties.events().keySet(),
+        "events");
+    return registry.event(name);
+  }
+
+  private String requireName(Found<?> found, String name, Set<String> declared,
+      String kind) {
+    if (!StringUtils.hasText(name)) {
+      throw new IllegalStateException(found.describe() + ": attribute value: the name is empty");
+    }
+    if (properties.strict() && !declared.contains(name)) {
+      throw new IllegalStateException(found.describe() + ": attribute value: '" + name
+          + "' is not declared under baton." + kind + " and baton.strict=true; declare it or"
+          + " fix the name");
+    }
+    return name;
+  }
+
+  private static Duration timeout(Found<?> found, String value, Duration configured) {
+    if (value.isEmpty()) {
+      return configured;
+    }
+    try {
+      return DurationStyle.detectAndParse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(found.describe() + ": attribute timeout: '" + value
+          + "' is not a duration; write it like 500ms, 5s or PT1M", e);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.baton.spring.aspect;
+
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.BatonProperties;
+import dev.baton.spring.PrimitiveRegistry;
+import org.aspectj.weaver.Advice;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import reactor.core.publisher.Mono;
+
+/**
+ * The aspects behind {@code @Guarded}, {@code @Limited}, {@code @AwaitsEvent} and
+ * {@code @SetsEvent}, when AspectJ is on the class path. Their order starts at
+ * {@code baton.aspect-order}: {@code @SetsEvent} outermost, then {@code @AwaitsEvent},
+ * {@code @Limited}, {@code @Guarded}.
+ */
+@AutoConfiguration(after = {BatonAutoConfiguration.class, AopAutoConfiguration.class})
+@ConditionalOnClass(Advice.class)
+@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
+@ConditionalOnBean(PrimitiveRegistry.class)
+public final class BatonAspectsAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  AnnotationBindings batonAnnotationBindings(BatonProperties properties,
+      PrimitiveRegistry registry, ConfigurableListableBeanFactory beanFactory) {
+    return new AnnotationBindings(properties, registry, beanFactory);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  AnnotationValidator batonAnnotationValidator(ConfigurableListableBeanFactory beanFactory,
+      AnnotationBindings bindings) {
+    return new AnnotationValidator(beanFactory, bindings);
+  }
+
+  @Bean
+  @Order(0)
+  @ConditionalOnMissingBean
+  CompletionStageAdapter batonCompletionStageAdapter() {
+    return new CompletionStageAdapter();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  ReturnTypeAdapters batonReturnTypeAdapters(ObjectProvider<ReturnTypeAdapter> adapters) {
+    return new ReturnTypeAdapters(adapters.orderedStream().toList());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  SetsEventAspect batonSetsEventAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters,
+      BatonProperties properties) {
+    return new SetsEventAspect(bindings, adapters, properties.aspectOrder());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  AwaitsEventAspect batonAwaitsEventAspect(AnnotationBindings bindings,
+      ReturnTypeAdapters adapters, BatonProperties properties) {
+    return new AwaitsEventAspect(bindings, adapters, properties.aspectOrder() + 1);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  LimitedAspect batonLimitedAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters,
+      BatonProperties properties) {
+    return new LimitedAspect(bindings, adapters, properties.aspectOrder() + 2);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  GuardedAspect batonGuardedAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters,
+      BatonProperties properties) {
+    return new GuardedAspect(bindings, adapters, properties.aspectOrder() + 3);
+  }
+
+  /** Reactor's {@code Mono} and {@code Flux}, when Reactor is on the class path. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(Mono.class)
+  static final class ReactorAdapters {
+
+    @Bean
+    @Order(1)
+    @ConditionalOnMissingBean
+    MonoAdapter batonMonoAdapter() {
+      return new MonoAdapter();
+    }
+
+    @Bean
+    @Order(2)
+    @ConditionalOnMissingBean
+    FluxAdapter batonFluxAdapter() {
+      return new FluxAdapter();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.baton.spring.aspect;
+
+import dev.baton.Holding;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * For methods returning {@link CompletionStage} or {@link CompletableFuture}: returns at once with a
+ * future, waits without a thread, runs the method once the gate opens and exits the gate when the
+ * method's stage completes. Cancelling the returned future while it waits withdraws the wait.
+ */
+public final class CompletionStageAdapter implements ReturnTypeAdapter {
+
+  @Override
+  public boolean canHandle(Class<?> returnType) {
+    return returnType == CompletionStage.class || returnType == CompletableFuture.class;
+  }
+
+  @Override
+  public <R> Object around(Gate<R> gate, Invocation invocation) {
+    return Holding.run(gate.enter().get(), gate.exit(), () -> stageOf(invocation));
+  }
+
+  @Override
+  public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
+    CompletionStage<?> stage = (CompletionStage<?>) invocation.proceed();
+    if (stage != null) {
+      stage.whenComplete((value, failure) -> {
+        if (failure == null) {
+          action.run();
+        }
+      });
+    }
+    return stage;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static CompletionStage<Object> stageOf(Invocation invocation) {
+    try {
+      return (CompletionStage<Object>) invocation.proceed();
+    } catch (Throwable t) {
+      return CompletableFuture.failedFuture(t);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package dev.baton.spring.aspect;
+
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+
+/**
+ * For methods returning {@link Mono}: the wait starts on subscription, without a thread; the
+ * method runs once the gate opens, and the gate is exited when the {@code Mono} terminates or the
+ * subscription is cancelled. Cancelling while waiting withdraws the wait.
+ */
+public final class MonoAdapter implements ReturnTypeAdapter {
+
+  @Override
+  public boolean canHandle(Class<?> returnType) {
+    return returnType == Mono.class;
+  }
+
+  @Override
+  public <R> Object around(Gate<R> gate, Invocation invocation) {
+    Function<R, Publisher<?>> exit = ReactiveGates.exit(gate);
+    return Mono.usingWhen(ReactiveGates.entry(gate),
+        granted -> Mono.from(ReactiveGates.publisherOf(invocation)),
+        exit, (granted, error) -> exit.apply(granted), exit);
+  }
+
+  @Override
+  public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
+    Mono<?> mono = (Mono<?>) invocation.proceed();
+    return mono == null ? null : mono.doOnSuccess(value -> action.run());
+  }
+}

@@ -1,0 +1,44 @@
+package dev.baton.spring.aspect;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+
+/** The pieces {@link MonoAdapter} and {@link FluxAdapter} share. */
+final class ReactiveGates {
+
+  private ReactiveGates() {}
+
+  /**
+   * The gate's wait as a {@link Mono}: started per subscription, withdrawn on cancel, and a grant
+   * that loses the race with the cancel is exited rather than dropped.
+   */
+  static <R> Mono<R> entry(Gate<R> gate) {
+    return Mono.defer(() -> {
+      CompletableFuture<R> waiting = gate.enter().get();
+      return Mono.fromFuture(waiting, true).doOnCancel(() -> {
+        if (!waiting.cancel(false)) {
+          waiting.thenAccept(gate.exit());
+        }
+      });
+    });
+  }
+
+  /** Exits the gate, as a publisher for {@code usingWhen}'s cleanup callbacks. */
+  static <R> Function<R, Publisher<?>> exit(Gate<R> gate) {
+    return granted -> Mono.fromRunnable(() -> gate.exit().accept(granted));
+  }
+
+  /** The method's publisher; a throw or a null becomes an error signal. */
+  @SuppressWarnings("unchecked")
+  static <T> Publisher<T> publisherOf(Invocation invocation) {
+    try {
+      Publisher<T> publisher = (Publisher<T>) invocation.proceed();
+      return publisher != null ? publisher
+          : Mono.error(new NullPointerException("the method returned a null publisher"));
+    } catch (Throwable t) {
+      return Mono.error(t);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package dev.baton.spring.aspect;
+
+/**
+ * How Baton's aspects wait around methods of some return types. The aspects ask the adapters in
+ * order and use the first whose {@link #canHandle} accepts the method's declared return type;
+ * {@link BlockingAdapter} accepts everything and comes last. Register a bean of this type to
+ * support another asynchronous type.
+ */
+public interface ReturnTypeAdapter {
+
+  /** Whether this adapter handles methods declaring {@code returnType}. */
+  boolean canHandle(Class<?> returnType);
+
+  /**
+   * Runs {@code invocation} after {@code gate}'s wait and exits the gate once the invocation's
+   * result has completed. The method body must not run if the wait fails.
+   */
+  <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable;
+
+  /** Runs {@code invocation} and then {@code action} once its result completes normally. */
+  Object afterSuccess(Invocation invocation, Runnable action) throws Throwable;
+}

@@ -1,0 +1,102 @@
+package dev.baton;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Runs an asynchronous action while holding something a wait granted, such as a {@link Permit},
+ * and gives it back when the action's stage completes. This is the routine behind
+ * {@link AsyncLock#withLock} and {@link AsyncSemaphore#withPermit}, for waits of your own.
+ *
+ * <p>Contract of {@link #run}: the action starts only after {@code acquiring} completes normally,
+ * on the thread that completed it. {@code release} is called exactly once for a granted resource:
+ * when the action's stage completes (normally or not), when the action throws, or at once if the
+ * returned future was already cancelled. The returned future completes after {@code release}
+ * with the action's outcome, or with {@code acquiring}'s failure (the action never runs).
+ * Cancelling the returned future while {@code acquiring} is pending cancels {@code acquiring},
+ * which withdraws the wait. Once the action has started, cancelling does not interrupt it and the
+ * resource stays held until the action's stage completes, with one exception that makes scopes
+ * compose: if the action's stage is itself the result of {@code run} (an inner scope, such as a
+ * lock taken inside a semaphore's scope), it is cancelled too, so a wait still pending inside it
+ * is withdrawn.
+ */
+public final class Holding {
+
+  private Holding() {}
+
+  /**
+   * Runs {@code action} once {@code acquiring} grants a resource and releases the resource when
+   * the action's stage completes; see the class documentation for the full contract.
+   */
+  public static <R, T> CompletableFuture<T> run(CompletableFuture<R> acquiring,
+      Consumer<? super R> release, Supplier<? extends CompletionStage<T>> action) {
+    Objects.requireNonNull(acquiring, "acquiring");
+    Objects.requireNonNull(release, "release");
+    Objects.requireNonNull(action, "action");
+    Scope<T> result = new Scope<>();
+    result.whenComplete((value, failure) -> {
+      if (result.isCancelled()) {
+        acquiring.cancel(false);
+        result.cancelInnerScope();
+      }
+    });
+    acquiring.whenComplete((resource, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+      } else if (result.isDone()) {
+        release.accept(resource);
+      } else {
+        runHolding(resource, release, action, result);
+      }
+    });
+    return result;
+  }
+
+  private static <R, T> void runHolding(R resource, Consumer<? super R> release,
+      Supplier<? extends CompletionStage<T>> action, Scope<T> result) {
+    CompletionStage<T> stage;
+    try {
+      stage = Objects.requireNonNull(action.get(), "action returned a null stage");
+    } catch (Throwable t) {
+      release.accept(resource);
+      result.completeExceptionally(t);
+      return;
+    }
+    result.started(stage);
+    stage.whenComplete((value, failure) -> {
+      release.accept(resource);
+      if (failure != null) {
+        result.completeExceptionally(failure);
+      } else {
+        result.complete(value);
+      }
+    });
+  }
+
+  /** The future {@link #run} returns; remembers the action's stage to cancel nested scopes. */
+  private static final class Scope<T> extends CompletableFuture<T> {
+    /** The action's stage once it has started; null before. */
+    private volatile CompletionStage<?> action;
+
+    void started(CompletionStage<?> stage) {
+      action = stage;
+      if (isCancelled()) {
+        cancelInnerScope();
+      }
+    }
+
+    void cancelInnerScope() {
+      if (action instanceof Scope<?> inner) {
+        inner.cancel(false);
+      }
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
+    }
+  }
+}
