@@ -106,7 +106,11 @@ public final class AnnotationBindings {
         Found<?> found = find(method, beanClass, type);
         if (found != null) {
           checkInterceptable(found, beanName, beanClass);
-          resolveFound(method, beanClass, type);
+          try {
+            resolveFound(method, beanClass, type);
+          } catch (IllegalStateException e) {
+            throw new IllegalStateException("bean '" + beanName + "': " + e.getMessage(), e);
+          }
         }
       }
     }

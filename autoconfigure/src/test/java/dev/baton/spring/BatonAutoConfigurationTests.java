@@ -1,0 +1,158 @@
+package dev.baton.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AsyncQueue;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class BatonAutoConfigurationTests {
+
+  private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(BatonAutoConfiguration.class));
+
+  @Test
+  void runShouldProvideALocalRegistryWithDefaults() {
+    contextRunner.run(context -> {
+      assertThat(context).hasSingleBean(PrimitiveRegistry.class);
+      assertThat(context.getBean(PrimitiveRegistry.class)).isInstanceOf(LocalPrimitiveRegistry.class);
+      BatonProperties properties = context.getBean(BatonProperties.class);
+      assertThat(properties.defaultTimeout()).isEqualTo(Duration.ofSeconds(30));
+      assertThat(properties.backend()).isEqualTo(BatonProperties.Backend.LOCAL);
+      assertThat(properties.strict()).isFalse();
+    });
+  }
+
+  @Test
+  void runWhenDisabledShouldNotProvideTheRegistry() {
+    contextRunner.withPropertyValues("baton.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(PrimitiveRegistry.class));
+  }
+
+  @Test
+  void runWithAUserRegistryShouldBackOff() {
+    contextRunner.withUserConfiguration(UserRegistryConfiguration.class).run(context -> {
+      assertThat(context).hasSingleBean(PrimitiveRegistry.class);
+      assertThat(context.getBean(PrimitiveRegistry.class))
+          .isSameAs(context.getBean(UserRegistryConfiguration.class).registry);
+    });
+  }
+
+  @Test
+  void runWithDeclaredPrimitivesShouldCreateThemAsConfigured() {
+    contextRunner.withPropertyValues(
+        "baton.locks.inventory.timeout=5s",
+        "baton.semaphores.payments.permits=10",
+        "baton.semaphores.payments.timeout=2s",
+        "baton.events.catalog-loaded.initially-set=true",
+        "baton.queues.jobs.capacity=100",
+        "baton.queues.urgent.order=lifo",
+        "baton.barriers.round.parties=3").run(context -> {
+          PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+          assertThat(registry.names())
+              .containsExactly("catalog-loaded", "inventory", "jobs", "payments", "round", "urgent");
+          assertThat(registry.semaphore("payments").maxPermits()).isEqualTo(10);
+          assertThat(registry.event("catalog-loaded").isSet()).isTrue();
+          assertThat(registry.queue("jobs").capacity()).isEqualTo(100);
+          assertThat(registry.barrier("round").parties()).isEqualTo(3);
+          AsyncQueue<String> urgent = registry.queue("urgent");
+          urgent.offer("first");
+          urgent.offer("second");
+          assertThat(urgent.poll()).isEqualTo("second");
+          BatonProperties properties = context.getBean(BatonProperties.class);
+          assertThat(properties.lockTimeout("inventory")).isEqualTo(Duration.ofSeconds(5));
+          assertThat(properties.lockTimeout("undeclared")).isEqualTo(Duration.ofSeconds(30));
+          assertThat(properties.semaphoreTimeout("payments")).isEqualTo(Duration.ofSeconds(2));
+        });
+  }
+
+  @Test
+  void runShouldGiveTheSameInstanceForTheSameKindAndName() {
+    contextRunner.run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      assertThat(registry.lock("a")).isSameAs(registry.lock("a"));
+      assertThat(registry.event("a")).isSameAs(registry.event("a"));
+      assertThat(registry.condition("a")).isSameAs(registry.condition("a"));
+      assertThat(registry.queue("a")).isSameAs(registry.queue("a"));
+      assertThat(registry.semaphore("a", 2)).isSameAs(registry.semaphore("a"));
+      assertThat(registry.barrier("a", 2)).isSameAs(registry.barrier("a"));
+      assertThat(registry.queue("a").capacity()).isEqualTo(Integer.MAX_VALUE);
+    });
+  }
+
+  @Test
+  void runWhenAnUndeclaredSemaphoreIsAskedForShouldSayHowToDeclareIt() {
+    contextRunner.run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      assertThatThrownBy(() -> registry.semaphore("nope"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("baton.semaphores.nope.permits");
+      assertThatThrownBy(() -> registry.barrier("nope"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("baton.barriers.nope.parties");
+    });
+  }
+
+  @Test
+  void runWhenASemaphoreIsAskedForWithOtherPermitsShouldFail() {
+    contextRunner.withPropertyValues("baton.semaphores.payments.permits=10").run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      assertThatThrownBy(() -> registry.semaphore("payments", 3))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("10 permits, not 3");
+    });
+  }
+
+  @Test
+  void runWithNonPositivePermitsShouldFailNamingTheProperty() {
+    contextRunner.withPropertyValues("baton.semaphores.payments.permits=0").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure())
+          .rootCause().hasMessageContaining("baton.semaphores.payments.permits must be positive, was 0");
+    });
+  }
+
+  @Test
+  void runWithNonPositiveCapacityOrPartiesShouldFailNamingTheProperty() {
+    contextRunner.withPropertyValues("baton.queues.jobs.capacity=-1").run(context ->
+        assertThat(context.getStartupFailure()).rootCause()
+            .hasMessageContaining("baton.queues.jobs.capacity must be positive"));
+    contextRunner.withPropertyValues("baton.barriers.round.parties=0").run(context ->
+        assertThat(context.getStartupFailure()).rootCause()
+            .hasMessageContaining("baton.barriers.round.parties must be positive"));
+  }
+
+  @Test
+  void runWithAnUnparsableDefaultTimeoutShouldFailNamingTheProperty() {
+    contextRunner.withPropertyValues("baton.default-timeout=soon").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasMessageContaining("baton");
+      assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("soon");
+    });
+  }
+
+  @Test
+  void runWithTheRedisBackendButNoRedisModuleShouldSayWhatIsMissing() {
+    contextRunner.withPropertyValues("baton.backend=redis").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).rootCause()
+          .hasMessageContaining("baton.backend=redis").hasMessageContaining("baton-redis");
+    });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class UserRegistryConfiguration {
+    final PrimitiveRegistry registry = new LocalPrimitiveRegistry(
+        new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(1), false,
+            0, null, null, null, null, null));
+
+    @Bean
+    PrimitiveRegistry userRegistry() {
+      return registry;
+    }
+  }
+}

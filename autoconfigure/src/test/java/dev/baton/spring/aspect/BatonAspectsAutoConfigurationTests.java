@@ -1,0 +1,260 @@
+package dev.baton.spring.aspect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.annotation.AwaitsEvent;
+import dev.baton.annotation.Guarded;
+import dev.baton.annotation.Limited;
+import dev.baton.annotation.SetsEvent;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class BatonAspectsAutoConfigurationTests {
+
+  private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
+          BatonAutoConfiguration.class, BatonAspectsAutoConfiguration.class));
+
+  @Test
+  void runShouldRegisterTheFourAspectsInTheirOrder() {
+    contextRunner.run(context -> {
+      assertThat(context).hasSingleBean(SetsEventAspect.class).hasSingleBean(AwaitsEventAspect.class)
+          .hasSingleBean(LimitedAspect.class).hasSingleBean(GuardedAspect.class)
+          .hasSingleBean(MonoAdapter.class).hasSingleBean(FluxAdapter.class);
+      int base = context.getBean(SetsEventAspect.class).getOrder();
+      assertThat(context.getBean(AwaitsEventAspect.class).getOrder()).isEqualTo(base + 1);
+      assertThat(context.getBean(LimitedAspect.class).getOrder()).isEqualTo(base + 2);
+      assertThat(context.getBean(GuardedAspect.class).getOrder()).isEqualTo(base + 3);
+    });
+  }
+
+  @Test
+  void runWithAspectOrderShouldStartTheAspectsThere() {
+    contextRunner.withPropertyValues("baton.aspect-order=7").run(context -> {
+      assertThat(context.getBean(SetsEventAspect.class).getOrder()).isEqualTo(7);
+      assertThat(context.getBean(GuardedAspect.class).getOrder()).isEqualTo(10);
+    });
+  }
+
+  @Test
+  void runWhenDisabledShouldNotRegisterAspects() {
+    contextRunner.withPropertyValues("baton.enabled=false").run(context ->
+        assertThat(context).doesNotHaveBean(GuardedAspect.class).doesNotHaveBean(AnnotationBindings.class));
+  }
+
+  @Test
+  void runShouldProxyAnnotatedBeansAndApplyTheAnnotation() {
+    contextRunner.withUserConfiguration(ValidConfiguration.class).run(context -> {
+      assertThat(context).hasNotFailed();
+      Valid valid = context.getBean(Valid.class);
+      assertThat(AopUtils.isAopProxy(valid)).isTrue();
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      registry.lock("valid").acquire().join();
+      assertThatThrownBy(valid::guarded).isInstanceOf(AcquireTimeoutException.class);
+      assertThat(valid.calls).isZero();
+    });
+  }
+
+  @Test
+  void runWithAUserAdapterShouldPreferItForItsType() {
+    contextRunner.withUserConfiguration(ValidConfiguration.class, UserAdapterConfiguration.class)
+        .run(context -> {
+          context.getBean(Valid.class).guarded();
+          assertThat(context.getBean(UserAdapterConfiguration.class).adapter.calls).isEqualTo(1);
+        });
+  }
+
+  @Test
+  void runWithAnUnparsableTimeoutShouldFailNamingMethodAndAttribute() {
+    assertStartupFails(BadTimeout.class, "@Guarded on " + BadTimeout.class.getName() + ".run()",
+        "attribute timeout", "'soon' is not a duration");
+  }
+
+  @Test
+  void runWithAnUnparsableKeyShouldFailNamingMethodAndAttribute() {
+    assertStartupFails(BadKey.class, "@Guarded on " + BadKey.class.getName() + ".run(String)",
+        "attribute key", "not a valid SpEL expression");
+  }
+
+  @Test
+  void runWithPermitsConflictingWithTheConfigurationShouldFail() {
+    contextRunner.withPropertyValues("baton.semaphores.payments.permits=10")
+        .withBean(ThreePermits.class).run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(messages(context.getStartupFailure())).contains("@Limited on " + ThreePermits.class.getName() + ".run()")
+              .contains("attribute permits: 3 conflicts with baton.semaphores.payments.permits=10");
+        });
+  }
+
+  @Test
+  void runWithTwoAnnotationsGivingDifferentPermitsShouldFail() {
+    contextRunner.withBean(ThreePermits.class).withBean(FivePermits.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure())).contains("attribute permits")
+              .contains("use one number per name");
+    });
+  }
+
+  @Test
+  void runWithLimitedWithoutPermitsAnywhereShouldSayWhereToSetThem() {
+    assertStartupFails(NoPermits.class, "@Limited on " + NoPermits.class.getName() + ".run()",
+        "baton.semaphores.orphan.permits is not set");
+  }
+
+  @Test
+  void runWithLimitedWithoutPermitsShouldTakeThemFromTheConfiguration() {
+    contextRunner.withPropertyValues("baton.semaphores.orphan.permits=4").withBean(NoPermits.class)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(PrimitiveRegistry.class).semaphore("orphan").maxPermits())
+              .isEqualTo(4);
+        });
+  }
+
+  @Test
+  void runWithAnAnnotatedFinalMethodShouldFailBecauseTheProxyWouldIgnoreIt() {
+    assertStartupFails(FinalMethod.class, FinalMethod.class.getName() + ".run()",
+        "in bean", "it is final");
+  }
+
+  @Test
+  void runWithAnAnnotatedNonPublicMethodShouldFailBecauseTheProxyWouldIgnoreIt() {
+    assertStartupFails(PackagePrivateMethod.class, PackagePrivateMethod.class.getName() + ".run()",
+        "it is not public");
+  }
+
+  @Test
+  void runInStrictModeWithAnUndeclaredNameShouldFail() {
+    contextRunner.withPropertyValues("baton.strict=true").withBean(Undeclared.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure())).contains("@AwaitsEvent on " + Undeclared.class.getName() + ".run()")
+              .contains("attribute value: 'typo' is not declared under baton.events");
+    });
+  }
+
+  @Test
+  void runInStrictModeWithDeclaredNamesShouldStart() {
+    contextRunner.withPropertyValues("baton.strict=true", "baton.events.typo.initially-set=true")
+        .withBean(Undeclared.class)
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  private void assertStartupFails(Class<?> bean, String... messageParts) {
+    contextRunner.withBean(bean).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure())).contains("bean '");
+      for (String part : messageParts) {
+        assertThat(messages(context.getStartupFailure())).contains(part);
+      }
+    });
+  }
+
+  /** The messages of a failure and all its causes, one per line. */
+  private static String messages(Throwable failure) {
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    return messages.toString();
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class ValidConfiguration {
+    @Bean
+    Valid valid() {
+      return new Valid();
+    }
+  }
+
+  public static class Valid {
+    int calls;
+
+    @Guarded(value = "valid", timeout = "10ms")
+    public void guarded() {
+      calls++;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class UserAdapterConfiguration {
+    final CountingAdapter adapter = new CountingAdapter();
+
+    @Bean
+    ReturnTypeAdapter countingAdapter() {
+      return adapter;
+    }
+  }
+
+  /** Handles void methods by counting and proceeding without waiting. */
+  static class CountingAdapter implements ReturnTypeAdapter {
+    int calls;
+
+    @Override
+    public boolean canHandle(Class<?> returnType) {
+      return returnType == void.class;
+    }
+
+    @Override
+    public <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable {
+      calls++;
+      return invocation.proceed();
+    }
+
+    @Override
+    public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
+      return invocation.proceed();
+    }
+  }
+
+  public static class BadTimeout {
+    @Guarded(value = "x", timeout = "soon")
+    public void run() {}
+  }
+
+  public static class BadKey {
+    @Guarded(value = "x", key = "#sku +")
+    public void run(String sku) {}
+  }
+
+  public static class ThreePermits {
+    @Limited(value = "payments", permits = 3)
+    public CompletableFuture<Void> run() {
+      return CompletableFuture.completedFuture(null);
+    }
+  }
+
+  public static class FivePermits {
+    @Limited(value = "payments", permits = 5)
+    public void run() {}
+  }
+
+  public static class NoPermits {
+    @Limited("orphan")
+    public void run() {}
+  }
+
+  public static class FinalMethod {
+    @SetsEvent("x")
+    public final void run() {}
+  }
+
+  public static class PackagePrivateMethod {
+    @Guarded("x")
+    void run() {}
+  }
+
+  public static class Undeclared {
+    @AwaitsEvent("typo")
+    public void run() {}
+  }
+}
