@@ -310,8 +310,16 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
         granted.add(taker);
       } else if (items.size() < capacity && !putters.isEmpty()) {
         Putter<T> putter = putters.poll();
+        try {
+          items.add(putter.item);
+        } catch (RuntimeException rejected) {
+          // A comparator that throws on this item fails this put alone; the caller who made
+          // room keeps what it took.
+          putter.fail(rejected);
+          granted.add(putter);
+          continue;
+        }
         putter.grant(null);
-        items.add(putter.item);
         unfinished++;
         granted.add(putter);
       } else {
