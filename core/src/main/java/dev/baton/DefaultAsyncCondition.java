@@ -124,7 +124,16 @@ final class DefaultAsyncCondition implements AsyncCondition {
     } finally {
       guard.unlock();
     }
-    held.release();
+    try {
+      held.release();
+    } catch (IllegalStateException releasedMeanwhile) {
+      // Someone else released held after checkHeld: take the waiter back, passing on any
+      // signal it already took, so it cannot swallow a signal or re-acquire the lock for nobody.
+      w.withdraw();
+      throw new IllegalArgumentException("held permit " + held.token() + " was released by"
+          + " someone else while await was releasing it: a permit must have one owner",
+          releasedMeanwhile);
+    }
     if (timeout != null) {
       w.expireAfter(timeout, "condition signal");
     }

@@ -1,0 +1,693 @@
+package dev.baton;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Behaviour of {@link AsyncCondition}: asyncio.Condition semantics plus the Baton fine points. */
+class ConditionTest {
+
+  private static final int STRESS = Integer.getInteger("baton.stress", 1);
+
+  private final AsyncCondition condition = AsyncCondition.create();
+
+  /** Acquires the condition's lock, which must be free. */
+  private Permit lockNow() {
+    CompletableFuture<Permit> f = condition.acquire();
+    assertThat(f).as("the lock is free").isDone();
+    return f.join();
+  }
+
+  /** Starts a wait: acquires the free lock, then awaits with that permit. */
+  private CompletableFuture<Permit> startWaiting() {
+    return condition.await(lockNow());
+  }
+
+  // ---------------------------------------------------------------- argument and state checks
+
+  @Test
+  void signalWithoutTheLockHeldThrowsIllegalStateExceptionWithAHelpfulMessage() {
+    assertThatThrownBy(condition::signal).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("signal()").hasMessageContaining("lock to be held")
+        .hasMessageContaining("acquire");
+  }
+
+  @Test
+  void signalNWithoutTheLockHeldThrowsIllegalStateExceptionWithAHelpfulMessage() {
+    CompletableFuture<Permit> waiter = startWaiting();
+
+    assertThatThrownBy(() -> condition.signal(2)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("lock to be held").hasMessageContaining("acquire");
+    assertThat(condition.waiters()).as("nobody was woken").isEqualTo(1);
+    assertThat(waiter).isNotDone();
+  }
+
+  @Test
+  void signalAllWithoutTheLockHeldThrowsIllegalStateExceptionWithAHelpfulMessage() {
+    CompletableFuture<Permit> waiter = startWaiting();
+
+    assertThatThrownBy(condition::signalAll).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("signalAll()").hasMessageContaining("lock to be held")
+        .hasMessageContaining("acquire");
+    assertThat(condition.waiters()).as("nobody was woken").isEqualTo(1);
+    assertThat(waiter).isNotDone();
+  }
+
+  @ParameterizedTest(name = "signal({0})")
+  @ValueSource(ints = {0, -1})
+  void signalWithANonPositiveCountThrowsIllegalArgumentExceptionNamingN(int n) {
+    Permit held = lockNow();
+
+    assertThatThrownBy(() -> condition.signal(n)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("n ").hasMessageContaining(String.valueOf(n));
+    held.release();
+  }
+
+  @Test
+  void awaitWithAReleasedPermitThrowsIllegalArgumentException() {
+    Permit stale = lockNow();
+    stale.release();
+
+    assertThatThrownBy(() -> condition.await(stale)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("already released");
+    assertThatThrownBy(() -> condition.await(stale, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> condition.awaitUntil(() -> true, stale))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(condition.waiters()).isZero();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void awaitWithAPermitOfAnotherLockThrowsIllegalArgumentExceptionAndReleasesNothing() {
+    AsyncLock other = AsyncLock.create();
+    Permit foreign = other.acquire().join();
+
+    assertThatThrownBy(() -> condition.await(foreign)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a permit of this condition's lock");
+    assertThatThrownBy(() -> condition.await(foreign, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> condition.awaitUntil(() -> true, foreign))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(foreign.isReleased()).isFalse();
+    assertThat(other.isLocked()).isTrue();
+    assertThat(condition.waiters()).isZero();
+  }
+
+  @Test
+  void nullArgumentsThrowNullPointerException() {
+    Permit held = lockNow();
+
+    assertThatThrownBy(() -> condition.await(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> condition.await(held, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> condition.awaitUntil(null, held))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> AsyncCondition.create(null)).isInstanceOf(NullPointerException.class);
+    assertThat(held.isReleased()).isFalse();
+    assertThat(condition.waiters()).isZero();
+  }
+
+  // ---------------------------------------------------------------- waiting and signalling
+
+  @Test
+  void awaitReleasesTheLock() {
+    Permit held = lockNow();
+
+    CompletableFuture<Permit> waiter = condition.await(held);
+
+    assertThat(held.isReleased()).isTrue();
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(waiter).isNotDone();
+    assertThat(condition.waiters()).isEqualTo(1);
+    assertThat(condition.acquire()).as("someone else can take the lock now").isDone();
+  }
+
+  @Test
+  void aSignalledWaiterProceedsOnlyAfterTheSignallerReleasesAndThenHoldsTheLock() {
+    CompletableFuture<Permit> waiter = startWaiting();
+    AtomicBoolean lockedInCallback = new AtomicBoolean();
+    AtomicBoolean permitLiveInCallback = new AtomicBoolean();
+    waiter.thenAccept(p -> {
+      lockedInCallback.set(condition.lock().isLocked());
+      permitLiveInCallback.set(!p.isReleased());
+    });
+    Permit signaller = lockNow();
+
+    condition.signal();
+
+    assertThat(waiter).as("the signaller still holds the lock").isNotDone();
+    assertThat(condition.waiters()).isZero();
+
+    signaller.release();
+
+    assertThat(waiter).isDone();
+    Permit reacquired = waiter.join();
+    assertThat(lockedInCallback).isTrue();
+    assertThat(permitLiveInCallback).isTrue();
+    assertThat(reacquired.isReleased()).isFalse();
+    assertThat(reacquired.token()).isGreaterThan(signaller.token());
+    assertThat(condition.lock().isLocked()).isTrue();
+    assertThat(condition.lock().tryAcquire()).isEmpty();
+
+    reacquired.release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void signalNWakesTheFirstNWaitersInFifoOrder() {
+    List<Integer> order = new ArrayList<>();
+    List<CompletableFuture<Permit>> waits = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      int id = i;
+      CompletableFuture<Permit> w = startWaiting();
+      w.thenAccept(p -> {
+        order.add(id);
+        p.release();
+      });
+      waits.add(w);
+    }
+    Permit signaller = lockNow();
+
+    condition.signal(3);
+    assertThat(condition.waiters()).isEqualTo(2);
+    signaller.release();
+
+    assertThat(order).containsExactly(0, 1, 2);
+    assertThat(waits.subList(0, 3)).allMatch(CompletableFuture::isDone);
+    assertThat(waits.subList(3, 5)).noneMatch(CompletableFuture::isDone);
+    assertThat(condition.lock().isLocked()).isFalse();
+
+    Permit again = lockNow();
+    condition.signal();
+    again.release();
+    assertThat(order).containsExactly(0, 1, 2, 3);
+    assertThat(condition.waiters()).isEqualTo(1);
+  }
+
+  @Test
+  void signalWakesOnlyTheOldestWaiter() {
+    CompletableFuture<Permit> first = startWaiting();
+    CompletableFuture<Permit> second = startWaiting();
+    Permit signaller = lockNow();
+
+    condition.signal();
+    signaller.release();
+
+    assertThat(first).isDone();
+    assertThat(second).isNotDone();
+    assertThat(condition.waiters()).isEqualTo(1);
+    first.join().release();
+  }
+
+  @Test
+  void signalAllWakesEveryWaiterInFifoOrder() {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int id = i;
+      startWaiting().thenAccept(p -> {
+        order.add(id);
+        p.release();
+      });
+    }
+    Permit signaller = lockNow();
+
+    condition.signalAll();
+    assertThat(condition.waiters()).isZero();
+    signaller.release();
+
+    assertThat(order).containsExactly(0, 1, 2, 3);
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void aSignalWithNobodyWaitingIsNotRemembered() {
+    Permit signaller = lockNow();
+    condition.signal();
+    signaller.release();
+
+    CompletableFuture<Permit> late = startWaiting();
+
+    assertThat(late).isNotDone();
+    assertThat(condition.waiters()).isEqualTo(1);
+  }
+
+  @Test
+  void waitersCountsOnlyThoseWaitingForASignal() {
+    CompletableFuture<Permit> a = startWaiting();
+    CompletableFuture<Permit> b = startWaiting();
+    CompletableFuture<Permit> c = startWaiting();
+    assertThat(condition.waiters()).isEqualTo(3);
+    Permit signaller = lockNow();
+
+    condition.signal(2);
+
+    assertThat(condition.waiters()).as("a and b now wait for the lock, not for a signal")
+        .isEqualTo(1);
+    assertThat(condition.lock().waiters()).isEqualTo(2);
+    signaller.release();
+    assertThat(condition.waiters()).isEqualTo(1);
+    assertThat(a).isDone();
+    assertThat(b).isNotDone();
+    assertThat(c).isNotDone();
+  }
+
+  // ---------------------------------------------------------------- awaitUntil
+
+  @Test
+  void awaitUntilReturnsHeldItselfWhenThePredicateIsAlreadyTrue() {
+    Permit held = lockNow();
+    AtomicBoolean lockedDuringCheck = new AtomicBoolean();
+
+    CompletableFuture<Permit> f = condition.awaitUntil(() -> {
+      lockedDuringCheck.set(condition.lock().isLocked());
+      return true;
+    }, held);
+
+    assertThat(f).isDone();
+    assertThat(f.join()).isSameAs(held);
+    assertThat(held.isReleased()).isFalse();
+    assertThat(lockedDuringCheck).isTrue();
+    assertThat(condition.waiters()).isZero();
+  }
+
+  @Test
+  void awaitUntilKeepsWaitingAcrossSignalsWhileThePredicateIsFalse() {
+    AtomicInteger value = new AtomicInteger();
+    AtomicInteger checks = new AtomicInteger();
+    List<Boolean> lockedDuringChecks = new ArrayList<>();
+    CompletableFuture<Permit> f = condition.awaitUntil(() -> {
+      checks.incrementAndGet();
+      lockedDuringChecks.add(condition.lock().isLocked());
+      return value.get() >= 3;
+    }, lockNow());
+    assertThat(checks).hasValue(1);
+    assertThat(condition.lock().isLocked()).isFalse();
+
+    for (int i = 1; i <= 2; i++) {
+      Permit producer = lockNow();
+      value.set(i);
+      condition.signal();
+      producer.release();
+      assertThat(f).as("predicate still false after value %d", i).isNotDone();
+      assertThat(condition.waiters()).isEqualTo(1);
+      assertThat(condition.lock().isLocked()).isFalse();
+    }
+    Permit producer = lockNow();
+    value.set(3);
+    condition.signal();
+    producer.release();
+
+    assertThat(f).isDone();
+    assertThat(f.join().isReleased()).isFalse();
+    assertThat(condition.lock().isLocked()).isTrue();
+    assertThat(checks).hasValue(4);
+    assertThat(lockedDuringChecks).containsOnly(true);
+    assertThat(condition.waiters()).isZero();
+  }
+
+  @Test
+  void awaitUntilWithAPredicateThatThrowsAtOnceFailsTheFutureAndReleasesTheLock() {
+    Permit held = lockNow();
+    IllegalStateException boom = new IllegalStateException("boom");
+
+    CompletableFuture<Permit> f = condition.awaitUntil(() -> {
+      throw boom;
+    }, held);
+
+    assertThat(f).isCompletedExceptionally();
+    assertThatThrownBy(f::join).isInstanceOf(CompletionException.class).hasCause(boom);
+    assertThat(held.isReleased()).isTrue();
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(condition.waiters()).isZero();
+  }
+
+  @Test
+  void awaitUntilWithAPredicateThatThrowsAfterASignalFailsTheFutureAndReleasesTheLock() {
+    AtomicInteger checks = new AtomicInteger();
+    IllegalStateException boom = new IllegalStateException("boom");
+    CompletableFuture<Permit> f = condition.awaitUntil(() -> {
+      if (checks.incrementAndGet() > 1) {
+        throw boom;
+      }
+      return false;
+    }, lockNow());
+    Permit producer = lockNow();
+
+    condition.signal();
+    producer.release();
+
+    assertThat(f).isCompletedExceptionally();
+    assertThatThrownBy(f::join).hasCause(boom);
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(condition.waiters()).isZero();
+  }
+
+  @Test
+  void cancellingAnAwaitUntilWithdrawsItAndHoldsNoPermit() {
+    CompletableFuture<Permit> f = condition.awaitUntil(() -> false, lockNow());
+    assertThat(condition.waiters()).isEqualTo(1);
+
+    assertThat(f.cancel(false)).isTrue();
+
+    assertThat(condition.waiters()).isZero();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  // ---------------------------------------------------------------- cancellation and lost wake-ups
+
+  @Test
+  void cancelWhileWaitingForASignalWithdrawsTheWaiterAndHoldsNoPermit() {
+    CompletableFuture<Permit> cancelled = startWaiting();
+    CompletableFuture<Permit> kept = startWaiting();
+    assertThat(condition.waiters()).isEqualTo(2);
+
+    assertThat(cancelled.cancel(true)).isTrue();
+
+    assertThat(cancelled).isCancelled();
+    assertThat(condition.waiters()).isEqualTo(1);
+    assertThat(condition.lock().isLocked()).isFalse();
+
+    Permit signaller = lockNow();
+    condition.signal();
+    signaller.release();
+    assertThat(kept).as("the one signal goes to the waiter still waiting").isDone();
+    assertThat(cancelled).isCancelled();
+  }
+
+  /**
+   * Regression (asyncio gh-112202 style): a signal taken by a waiter that is cancelled before it
+   * gets the lock must not be lost.
+   */
+  @Test
+  void aSignalledWaiterCancelledBeforeItGetsTheLockPassesItsSignalToTheNextWaiter() {
+    CompletableFuture<Permit> first = startWaiting();
+    CompletableFuture<Permit> second = startWaiting();
+    Permit producer = lockNow();
+    condition.signal();
+    assertThat(condition.waiters()).isEqualTo(1);
+
+    assertThat(first.cancel(false)).isTrue();
+    producer.release();
+
+    assertThat(first).isCancelled();
+    assertThat(second).as("the signal passed on to the second consumer").isDone();
+    Permit p = second.join();
+    assertThat(p.isReleased()).isFalse();
+    assertThat(condition.waiters()).isZero();
+    assertThat(condition.lock().waiters()).isZero();
+    p.release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  /** Regression: as above, but the signalled waiter times out while queued for the lock. */
+  @Test
+  void aSignalledWaiterThatTimesOutBeforeItGetsTheLockPassesItsSignalToTheNextWaiter()
+      throws Exception {
+    CompletableFuture<Permit> first = condition.await(lockNow(), Duration.ofMillis(200));
+    CompletableFuture<Permit> second = startWaiting();
+    Permit producer = lockNow();
+    condition.signal();
+    assumeTrue(condition.waiters() == 1, "the signal reached first before its timeout");
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(first::isDone);
+    assertThatThrownBy(first::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(condition.lock().waiters()).as("the signal moved on to second").isEqualTo(1);
+    producer.release();
+
+    Permit p = second.get(5, SECONDS);
+    assertThat(p.isReleased()).isFalse();
+    p.release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void aSignalledWaiterRacingCancelAgainstTheSignallersReleaseNeverLosesTheWakeUp()
+      throws Exception {
+    int rounds = 2_000 * STRESS;
+    for (int round = 0; round < rounds; round++) {
+      AsyncCondition c = AsyncCondition.create();
+      CompletableFuture<Permit> first = c.await(c.acquire().join());
+      CompletableFuture<Permit> second = c.await(c.acquire().join());
+      Permit producer = c.acquire().join();
+      CountDownLatch start = new CountDownLatch(1);
+      AtomicReference<Boolean> cancelled = new AtomicReference<>();
+      Thread canceller = new Thread(() -> {
+        awaitLatch(start);
+        cancelled.set(first.cancel(false));
+      });
+      canceller.start();
+      start.countDown();
+      c.signal();
+      producer.release();
+      canceller.join(SECONDS.toMillis(10));
+
+      assertThat(first).isDone();
+      assertThat(first.isCancelled()).isEqualTo(cancelled.get());
+      if (cancelled.get()) {
+        assertThat(second).as("round %d: the signal was lost", round).isDone();
+        second.join().release();
+      } else {
+        assertThat(second).as("round %d: one signal woke two waiters", round).isNotDone();
+        first.join().release();
+        assertThat(c.waiters()).isEqualTo(1);
+        assertThat(second.cancel(false)).isTrue();
+      }
+      assertThat(c.lock().isLocked()).as("round %d: a permit leaked", round).isFalse();
+      assertThat(c.waiters()).isZero();
+      assertThat(c.lock().waiters()).isZero();
+    }
+  }
+
+  /**
+   * Regression: an await whose {@code held} permit is released by another party between the
+   * liveness check and the release fails, and must not leave behind a waiter that nobody holds the
+   * future of. Such a waiter swallows the next signal, re-acquires the lock and holds it forever.
+   *
+   * <p>The interleaving is forced with a lock that behaves exactly like {@link AsyncLock#create()}
+   * but whose permit is closed by its other holder right after the condition checked it. The same
+   * race happens with the real lock (about 1 in 20,000 tries of concurrent {@code await(p)} and
+   * {@code p.close()}).
+   */
+  @Test
+  void anAwaitWhoseHeldPermitIsReleasedConcurrentlyLeavesNoWaiterBehindToSwallowASignal() {
+    AsyncLock real = AsyncLock.create();
+    AsyncCondition c = AsyncCondition.create(delegatingTo(real));
+    Permit racing = closedByItsOtherHolderRightAfterTheLivenessCheck(real.acquire().join());
+
+    assertThatThrownBy(() -> c.await(racing)).isInstanceOf(RuntimeException.class);
+
+    assertThat(c.waiters()).as("the failed await left a waiter behind").isZero();
+    CompletableFuture<Permit> consumer = c.await(real.acquire().join());
+    Permit producer = real.acquire().join();
+    c.signal();
+    producer.release();
+    assertThat(consumer).as("the signal went to the consumer").isDone();
+    consumer.join().release();
+    assertThat(real.isLocked()).as("nobody holds the lock").isFalse();
+  }
+
+  /** An {@link AsyncLock} that only delegates (so the condition cannot check permit ownership). */
+  private static AsyncLock delegatingTo(AsyncLock lock) {
+    return new AsyncLock() {
+      @Override public CompletableFuture<Permit> acquire() { return lock.acquire(); }
+      @Override public CompletableFuture<Permit> acquire(Duration timeout) {
+        return lock.acquire(timeout);
+      }
+      @Override public java.util.Optional<Permit> tryAcquire() { return lock.tryAcquire(); }
+      @Override public boolean isLocked() { return lock.isLocked(); }
+      @Override public int waiters() { return lock.waiters(); }
+      @Override public <T> CompletableFuture<T> withLock(
+          java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<T>> action) {
+        return lock.withLock(action);
+      }
+    };
+  }
+
+  /**
+   * A view of {@code shared}, a permit two parties hold, in which the other party's
+   * {@code close()} lands right after the first {@code isReleased()} check reports it live.
+   */
+  private static Permit closedByItsOtherHolderRightAfterTheLivenessCheck(Permit shared) {
+    return new Permit() {
+      private boolean otherPartyClosed;
+      @Override public boolean isReleased() {
+        boolean released = shared.isReleased();
+        if (!released && !otherPartyClosed) {
+          otherPartyClosed = true;
+          shared.close();
+        }
+        return released;
+      }
+      @Override public void release() { shared.release(); }
+      @Override public long token() { return shared.token(); }
+      @Override public void close() { shared.close(); }
+    };
+  }
+
+  // ---------------------------------------------------------------- timeouts
+
+  @Test
+  void aTimeoutWhileWaitingForASignalFailsWithAcquireTimeoutExceptionAndHoldsNoPermit()
+      throws Exception {
+    Duration timeout = Duration.ofMillis(30);
+    AtomicInteger waitersSeenInCallback = new AtomicInteger(-1);
+    CompletableFuture<Permit> timed = condition.await(lockNow(), timeout);
+    CompletableFuture<Throwable> observed = new CompletableFuture<>();
+    timed.whenComplete((p, e) -> {
+      waitersSeenInCallback.set(condition.waiters());
+      observed.complete(e);
+    });
+
+    Throwable failure = observed.get(5, SECONDS);
+
+    assertThat(failure).isInstanceOf(AcquireTimeoutException.class);
+    assertThat(((AcquireTimeoutException) failure).timeout()).isEqualTo(timeout);
+    assertThat(waitersSeenInCallback).hasValue(0);
+    assertThat(condition.lock().isLocked()).isFalse();
+    CompletableFuture<Permit> next = condition.acquire();
+    assertThat(next).as("the lock is usable afterwards").isDone();
+    next.join().release();
+  }
+
+  @Test
+  void aTimeoutWhileReacquiringTheLockHoldsNoPermitAndLeavesTheLockUsable() throws Exception {
+    CompletableFuture<Permit> timed = condition.await(lockNow(), Duration.ofMillis(200));
+    Permit signaller = lockNow();
+    assumeFalse(timed.isDone(), "the signal must reach the waiter before its timeout");
+    condition.signal();
+    assertThat(condition.lock().waiters()).isEqualTo(1);
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(timed::isDone);
+
+    assertThatThrownBy(timed::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(condition.lock().waiters()).isZero();
+    signaller.release();
+    assertThat(condition.lock().isLocked()).isFalse();
+    CompletableFuture<Permit> next = condition.acquire();
+    assertThat(next).isDone();
+    next.join().release();
+  }
+
+  @ParameterizedTest(name = "timeout {0} ms")
+  @ValueSource(longs = {0, -1})
+  void awaitWithAZeroOrNegativeTimeoutReleasesHeldAndTimesOutAtOnce(long millis) {
+    Permit held = lockNow();
+
+    CompletableFuture<Permit> f = condition.await(held, Duration.ofMillis(millis));
+
+    assertThat(f).isCompletedExceptionally();
+    assertThatThrownBy(f::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(held.isReleased()).isTrue();
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(condition.waiters()).isZero();
+  }
+
+  // ---------------------------------------------------------------- shared lock
+
+  @Test
+  void twoConditionsOverOneSharedLockSignalOnlyTheirOwnWaiters() {
+    AsyncLock lock = AsyncLock.create();
+    AsyncCondition notEmpty = AsyncCondition.create(lock);
+    AsyncCondition notFull = AsyncCondition.create(lock);
+    assertThat(notEmpty.lock()).isSameAs(lock);
+    assertThat(notFull.lock()).isSameAs(lock);
+
+    CompletableFuture<Permit> consumer = notEmpty.await(notEmpty.acquire().join());
+    CompletableFuture<Permit> producer = notFull.await(lock.acquire().join());
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(notEmpty.waiters()).isEqualTo(1);
+    assertThat(notFull.waiters()).isEqualTo(1);
+
+    Permit p = lock.acquire().join();
+    notEmpty.signal();
+    p.release();
+
+    assertThat(consumer).isDone();
+    assertThat(producer).isNotDone();
+    assertThat(notFull.waiters()).isEqualTo(1);
+
+    Permit consumerPermit = consumer.join();
+    notFull.signal();
+    consumerPermit.release();
+
+    assertThat(producer).isDone();
+    Permit producerPermit = producer.join();
+    assertThat(lock.isLocked()).isTrue();
+    assertThat(producerPermit.isReleased()).isFalse();
+    producerPermit.release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void aConditionOverASharedLockAcceptsAPermitTakenDirectlyFromThatLock() {
+    AsyncLock lock = AsyncLock.create();
+    AsyncCondition c = AsyncCondition.create(lock);
+
+    CompletableFuture<Permit> w = c.await(lock.acquire().join());
+
+    assertThat(w).isNotDone();
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(c.waiters()).isEqualTo(1);
+  }
+
+  @Test
+  void signalAcceptsTheLockHeldByAnyoneSinceTheLockHasNoOwningThread() throws Exception {
+    CompletableFuture<Permit> waiter = startWaiting();
+    Permit heldElsewhere = lockNow();
+    Thread other = new Thread(condition::signal);
+
+    other.start();
+    other.join(SECONDS.toMillis(10));
+
+    assertThat(condition.waiters()).isZero();
+    heldElsewhere.release();
+    assertThat(waiter).isDone();
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  @Test
+  void theReleaseAfterASignalCompletesTheWaiterOnTheReleasingThreadBeforeItReturns()
+      throws Exception {
+    CompletableFuture<Permit> waiter = startWaiting();
+    AtomicReference<Thread> callbackThread = new AtomicReference<>();
+    waiter.thenRun(() -> callbackThread.set(Thread.currentThread()));
+    Permit signaller = lockNow();
+    condition.signal();
+    AtomicBoolean doneRightAfter = new AtomicBoolean();
+    Thread releaser = new Thread(() -> {
+      signaller.release();
+      doneRightAfter.set(waiter.isDone());
+    });
+
+    releaser.start();
+    releaser.join(SECONDS.toMillis(10));
+
+    assertThat(doneRightAfter).isTrue();
+    assertThat(callbackThread).hasValue(releaser);
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
