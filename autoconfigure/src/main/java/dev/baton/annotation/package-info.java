@@ -2,7 +2,7 @@
  * Annotations that coordinate Spring bean methods through named Baton primitives.
  *
  * <p>Each annotation may be put on a method or on a class (then it applies to every public method
- * of the class; an annotation on the method wins). Names refer to the primitives of the
+ * the class declares, not to inherited ones; an annotation on the method wins). Names refer to the primitives of the
  * {@code PrimitiveRegistry}, declared under {@code baton.*} or created on first use.
  *
  * <p>How the wait happens depends on the method's return type:

@@ -17,8 +17,8 @@ import org.springframework.core.Ordered;
  * @param strict Whether every name used in an annotation must be declared under baton.*; an
  *     undeclared name then fails start-up.
  * @param aspectOrder Order of the outermost Baton aspect (@SetsEvent); @AwaitsEvent, @Limited and
- *     @Guarded follow at +1, +2 and +3. The default runs outside @Transactional, so a lock is held
- *     until the transaction has committed.
+ *     @Guarded follow at +1, +2 and +3, so values above Integer.MAX_VALUE - 3 count as that. The
+ *     default runs outside @Transactional, so a lock is held until the transaction has committed.
  * @param locks Named locks.
  * @param semaphores Named semaphores.
  * @param events Named events.
@@ -42,6 +42,7 @@ public record BatonProperties(
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
   public BatonProperties {
+    aspectOrder = Math.min(aspectOrder, Ordered.LOWEST_PRECEDENCE - 3);
     locks = locks == null ? Map.of() : Map.copyOf(locks);
     semaphores = semaphores == null ? Map.of() : Map.copyOf(semaphores);
     events = events == null ? Map.of() : Map.copyOf(events);

@@ -33,7 +33,7 @@ import org.springframework.util.StringUtils;
  * Baton's annotations of each method, checked against the configuration and resolved to
  * primitives once: at start-up by {@link #check} for every bean, or at the first call for
  * anything created later. A method annotation wins over the same annotation on its class, which
- * applies to public methods only.
+ * applies to the public methods that class declares (as with {@code @Transactional}).
  *
  * <p>Every problem is an {@link IllegalStateException} whose message names the annotation, the
  * bean and method, and the attribute: an unparsable duration or key, permits that conflict with
@@ -158,7 +158,8 @@ public final class AnnotationBindings {
     }
     if (Modifier.isPublic(method.getModifiers()) && !Modifier.isStatic(method.getModifiers())
         && method.getDeclaringClass() != Object.class) {
-      A onClass = AnnotatedElementUtils.findMergedAnnotation(targetClass, type);
+      // Like the @within pointcut: the class that declares the method carries the annotation.
+      A onClass = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), type);
       if (onClass != null) {
         return new Found<>(onClass, method, true);
       }

@@ -1,5 +1,6 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.AcquireTimeoutException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,7 +39,11 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
     try {
       return entry.get();
     } catch (ExecutionException e) {
-      throw e.getCause();
+      Throwable cause = e.getCause();
+      if (cause instanceof AcquireTimeoutException) {
+        cause.fillInStackTrace(); // made on the timeout thread: show the caller that waited
+      }
+      throw cause;
     } catch (InterruptedException e) {
       if (!entry.cancel(false)) {
         entry.thenAccept(gate.exit());

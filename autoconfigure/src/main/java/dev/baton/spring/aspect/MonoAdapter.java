@@ -1,5 +1,6 @@
 package dev.baton.spring.aspect;
 
+import java.util.Optional;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -18,7 +19,7 @@ public final class MonoAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
-    Function<R, Publisher<?>> exit = ReactiveGates.exit(gate);
+    Function<Optional<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
     return Mono.usingWhen(ReactiveGates.entry(gate),
         granted -> Mono.from(ReactiveGates.publisherOf(invocation)),
         exit, (granted, error) -> exit.apply(granted), exit);

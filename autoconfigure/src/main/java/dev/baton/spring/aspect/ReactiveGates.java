@@ -1,9 +1,11 @@
 package dev.baton.spring.aspect;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 /** The pieces {@link MonoAdapter} and {@link FluxAdapter} share. */
 final class ReactiveGates {
@@ -14,11 +16,12 @@ final class ReactiveGates {
    * The gate's wait as a {@link Mono}: started per subscription, withdrawn on cancel, and a grant
    * that loses the race with the cancel is exited rather than dropped.
    */
-  static <R> Mono<R> entry(Gate<R> gate) {
+  static <R> Mono<Optional<R>> entry(Gate<R> gate) {
     return Mono.defer(() -> {
       CompletableFuture<R> waiting = gate.enter().get();
-      return Mono.fromFuture(waiting, true).doOnCancel(() -> {
-        if (!waiting.cancel(false)) {
+      return Mono.fromFuture(waiting, true).map(Optional::of)
+          .defaultIfEmpty(Optional.empty()).doFinally(signal -> {
+        if (signal == SignalType.CANCEL && !waiting.cancel(false)) {
           waiting.thenAccept(gate.exit());
         }
       });
@@ -26,8 +29,8 @@ final class ReactiveGates {
   }
 
   /** Exits the gate, as a publisher for {@code usingWhen}'s cleanup callbacks. */
-  static <R> Function<R, Publisher<?>> exit(Gate<R> gate) {
-    return granted -> Mono.fromRunnable(() -> gate.exit().accept(granted));
+  static <R> Function<Optional<R>, Publisher<?>> exit(Gate<R> gate) {
+    return granted -> Mono.fromRunnable(() -> gate.exit().accept(granted.orElse(null)));
   }
 
   /** The method's publisher; a throw or a null becomes an error signal. */

@@ -1,0 +1,84 @@
+package dev.baton.spring.aspect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.aspect.TestServices.TransactionalService;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+
+/**
+ * {@code @Transactional} ordered first ({@code @EnableTransactionManagement(order = 0)}) with the
+ * default {@code baton.aspect-order}: Baton's aspects run inside the transaction, so the lock is
+ * taken after the transaction begins and released before it commits.
+ */
+@SpringBootTest(classes = BatonInsideTransactionTest.App.class, properties = {
+    "spring.main.banner-mode=off",
+    "logging.level.root=warn"})
+@Timeout(30)
+class BatonInsideTransactionTest {
+
+  @Autowired
+  private TransactionalService service;
+
+  @Autowired
+  private TransactionJournal journal;
+
+  @Autowired
+  private PrimitiveRegistry registry;
+
+  @BeforeEach
+  void clearJournal() {
+    journal.clear();
+  }
+
+  @Test
+  void theLockIsTakenAfterTheTransactionBeginsAndReleasedBeforeItCommits() {
+    service.update();
+
+    assertThat(journal.entries()).containsExactly(
+        "begin (lock held: false)",
+        "body, transaction active: true (lock held: true)",
+        "commit (lock held: false)");
+  }
+
+  @Test
+  void theLockIsReleasedBeforeTheTransactionRollsBack() {
+    assertThatThrownBy(service::failingUpdate).isInstanceOf(IllegalStateException.class);
+
+    assertThat(journal.entries()).containsExactly(
+        "begin (lock held: false)",
+        "body, transaction active: true (lock held: true)",
+        "rollback (lock held: false)");
+    assertThat(registry.lock(TransactionalService.LOCK).isLocked()).isFalse();
+  }
+
+  @SpringBootConfiguration(proxyBeanMethods = false)
+  @EnableAutoConfiguration
+  @EnableTransactionManagement(proxyTargetClass = true, order = 0)
+  static class App {
+
+    @Bean
+    TransactionJournal transactionJournal(PrimitiveRegistry registry) {
+      return new TransactionJournal(registry, TransactionalService.LOCK);
+    }
+
+    @Bean
+    RecordingTransactionManager transactionManager(TransactionJournal journal) {
+      return new RecordingTransactionManager(journal);
+    }
+
+    @Bean
+    TransactionalService transactionalService(TransactionJournal journal) {
+      return new TransactionalService(journal);
+    }
+  }
+}

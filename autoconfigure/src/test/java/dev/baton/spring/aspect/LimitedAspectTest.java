@@ -1,0 +1,270 @@
+package dev.baton.spring.aspect;
+
+import static dev.baton.spring.aspect.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.aspect.TestServices.LimitedService;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import reactor.core.Disposable;
+import reactor.core.publisher.Hooks;
+import reactor.test.StepVerifier;
+
+@SuppressWarnings("try") // permits held by try-with-resources to keep a primitive busy
+@BatonAspectsTest
+@Timeout(30)
+class LimitedAspectTest {
+
+  private static final int CALLS = 50;
+  private static final int PERMITS = 3;
+
+  @Autowired
+  private LimitedService limited;
+
+  @Autowired
+  private PrimitiveRegistry registry;
+
+  /** Each return type of a {@code @Limited(permits = 3)} method, called as a future. */
+  enum ReturnType {
+    COMPLETABLE_FUTURE("limited-future") {
+      @Override
+      CompletableFuture<?> call(LimitedService service, Probe probe, String value) {
+        return service.future(probe, value);
+      }
+    },
+    COMPLETION_STAGE("limited-stage") {
+      @Override
+      CompletableFuture<?> call(LimitedService service, Probe probe, String value) {
+        return service.stage(probe, value).toCompletableFuture();
+      }
+    },
+    MONO("limited-mono") {
+      @Override
+      CompletableFuture<?> call(LimitedService service, Probe probe, String value) {
+        return service.mono(probe, value).toFuture();
+      }
+    },
+    FLUX("limited-flux") {
+      @Override
+      CompletableFuture<?> call(LimitedService service, Probe probe, String value) {
+        return service.flux(probe, value).collectList().toFuture();
+      }
+    },
+    VALUE("limited-value") {
+      @Override
+      CompletableFuture<?> call(LimitedService service, Probe probe, String value) {
+        return CompletableFuture.completedFuture(service.value(probe, value));
+      }
+    },
+    VOID("limited-void") {
+      @Override
+      CompletableFuture<?> call(LimitedService service, Probe probe, String value) {
+        service.nothing(probe, value);
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+
+    final String semaphore;
+
+    ReturnType(String semaphore) {
+      this.semaphore = semaphore;
+    }
+
+    /** Calls the method; a synchronous one returns only once its body has finished. */
+    abstract CompletableFuture<?> call(LimitedService service, Probe probe, String value);
+  }
+
+  @ParameterizedTest
+  @EnumSource
+  void neverLetsMoreThanItsPermitsBeInFlightUnderFiftyConcurrentCalls(ReturnType type) {
+    Probe probe = Probe.finishedByTest();
+
+    List<CompletableFuture<Object>> calls = Waits
+        .onThreads(CALLS, i -> type.call(limited, probe, "call-" + i))
+        .stream().map(call -> call.thenCompose(result -> result.thenApply(Object.class::cast)))
+        .toList();
+    for (int finished = 0; finished < CALLS; finished++) {
+      int expected = Math.min(PERMITS, CALLS - finished);
+      eventually().untilAsserted(() -> assertThat(probe.inFlight()).isEqualTo(expected));
+      probe.finishNext();
+    }
+
+    assertThat(Waits.all(calls)).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(probe.started()).isEqualTo(CALLS);
+    assertThat(probe.maxInFlight()).isEqualTo(PERMITS);
+    AsyncSemaphore semaphore = registry.semaphore(type.semaphore);
+    eventually().untilAsserted(() -> assertThat(semaphore.availablePermits()).isEqualTo(PERMITS));
+    assertThat(semaphore.waiters()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(names = {"COMPLETABLE_FUTURE", "COMPLETION_STAGE", "MONO", "FLUX"})
+  void neverLetsMoreThanItsPermitsBeInFlightWhileAnotherThreadCompletesTheResults(
+      ReturnType type) {
+    Probe probe = Probe.finishingAfter(Duration.ofMillis(2));
+
+    List<CompletableFuture<?>> calls = IntStream.range(0, CALLS)
+        .<CompletableFuture<?>>mapToObj(i -> type.call(limited, probe, "call-" + i)).toList();
+
+    assertThat(Waits.all(calls)).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(probe.started()).isEqualTo(CALLS);
+    assertThat(probe.maxInFlight()).isBetween(1, PERMITS);
+    AsyncSemaphore semaphore = registry.semaphore(type.semaphore);
+    eventually().untilAsserted(() -> assertThat(semaphore.availablePermits()).isEqualTo(PERMITS));
+  }
+
+  @Test
+  void fiftyFutureCallsFromOneThreadReturnAtOnceWaitWithoutAThreadAndAllComplete() {
+    Probe probe = Probe.finishedByTest();
+    AsyncSemaphore semaphore = registry.semaphore("limited-future");
+
+    List<CompletableFuture<String>> calls = IntStream.range(0, CALLS)
+        .mapToObj(i -> limited.future(probe, "call-" + i)).toList();
+
+    assertThat(calls).allSatisfy(call -> assertThat(call).isNotDone());
+    assertThat(probe.started()).isEqualTo(PERMITS);
+    assertThat(semaphore.waiters()).isEqualTo(CALLS - PERMITS);
+
+    for (int i = 0; i < CALLS; i++) {
+      probe.finishNext();
+    }
+
+    assertThat(calls).allSatisfy(call -> assertThat(call).isCompleted());
+    assertThat(calls.stream().map(CompletableFuture::join))
+        .containsExactlyElementsOf(IntStream.range(0, CALLS).mapToObj(i -> "call-" + i).toList());
+    // Every body ran on the test thread: each was started by the release that the test's
+    // finishNext() caused, so no thread ever sat waiting for a permit.
+    assertThat(probe.threads()).containsExactly(Thread.currentThread());
+    assertThat(semaphore.availablePermits()).isEqualTo(PERMITS);
+  }
+
+  @Test
+  void fiftyMonoSubscriptionsFromOneThreadReturnAtOnceWaitWithoutAThreadAndAllComplete() {
+    Probe probe = Probe.finishedByTest();
+    AsyncSemaphore semaphore = registry.semaphore("limited-mono");
+
+    List<CompletableFuture<String>> calls = IntStream.range(0, CALLS)
+        .mapToObj(i -> limited.mono(probe, "call-" + i).toFuture()).toList();
+
+    assertThat(calls).allSatisfy(call -> assertThat(call).isNotDone());
+    assertThat(probe.started()).isEqualTo(PERMITS);
+    assertThat(semaphore.waiters()).isEqualTo(CALLS - PERMITS);
+
+    for (int i = 0; i < CALLS; i++) {
+      probe.finishNext();
+    }
+
+    assertThat(calls).allSatisfy(call -> assertThat(call).isCompleted());
+    assertThat(calls.stream().map(CompletableFuture::join))
+        .containsExactlyElementsOf(IntStream.range(0, CALLS).mapToObj(i -> "call-" + i).toList());
+    assertThat(probe.threads()).containsExactly(Thread.currentThread());
+    assertThat(semaphore.availablePermits()).isEqualTo(PERMITS);
+  }
+
+  @Test
+  void cancellingAWaitingFutureWithdrawsItsWaitAndItsBodyNeverRuns() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-single");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      CompletableFuture<String> waiting = limited.futureOfOne(probe);
+      assertThat(waiting).isNotDone();
+      assertThat(semaphore.waiters()).isEqualTo(1);
+
+      assertThat(waiting.cancel(true)).isTrue();
+      assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+    assertThat(probe.started()).isZero();
+  }
+
+  @Test
+  void disposingAWaitingMonoSubscriptionWithdrawsItsWaitAndItsBodyNeverRuns() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-single");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      Disposable subscription = limited.monoOfOne(probe).subscribe();
+      assertThat(semaphore.waiters()).isEqualTo(1);
+
+      subscription.dispose();
+      assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+    assertThat(probe.started()).isZero();
+  }
+
+  // Fails at the time of writing: ReactiveGates.entry withdraws the wait in doOnCancel, which
+  // runs before the cancel reaches Mono.fromFuture, so the future's CancellationException is
+  // still forwarded, to a subscriber that has gone, and Reactor drops (and logs) it.
+  @Test
+  void disposingAWaitingMonoSubscriptionDropsNoError() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-single");
+    List<Throwable> dropped = new CopyOnWriteArrayList<>();
+    Hooks.onErrorDropped(dropped::add);
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      limited.monoOfOne(Probe.finishedByTest()).subscribe().dispose();
+    } finally {
+      Hooks.resetOnErrorDropped();
+    }
+
+    // Reactor logs every dropped error at ERROR level with its stack trace.
+    assertThat(dropped).isEmpty();
+  }
+
+  @Test
+  void aSynchronousCallOnABusySemaphoreThrowsTheTimeoutAndNeverRunsTheBody() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-timed");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      assertThatThrownBy(() -> limited.timedValue(probe))
+          .isInstanceOfSatisfying(AcquireTimeoutException.class,
+              e -> assertThat(e.timeout()).isEqualTo(Duration.ofMillis(50)));
+      assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(probe.started()).isZero();
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+  }
+
+  @Test
+  void aFutureCallOnABusySemaphoreFailsWithTheTimeoutAndNeverRunsTheBody() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-timed");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      CompletableFuture<String> call = limited.timedFuture(probe);
+      assertThat(call).isNotDone();
+      assertThat(call).failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause().isInstanceOf(AcquireTimeoutException.class);
+      assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(probe.started()).isZero();
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+  }
+
+  @Test
+  void aMonoOnABusySemaphoreEmitsTheTimeoutAsItsErrorAndNeverRunsTheBody() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-timed");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      StepVerifier.create(limited.timedMono(probe))
+          .expectError(AcquireTimeoutException.class)
+          .verify(Duration.ofSeconds(5));
+      assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(probe.started()).isZero();
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,159 @@
+package dev.baton.spring.aspect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.Permit;
+import dev.baton.annotation.AwaitsEvent;
+import dev.baton.annotation.Guarded;
+import dev.baton.annotation.Limited;
+import dev.baton.spring.PrimitiveRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Which timeout a wait gets: the annotation's, else {@code baton.locks|semaphores|events.NAME.timeout},
+ * else {@code baton.default-timeout}. Each level has its own small value, and the
+ * {@link AcquireTimeoutException} tells which one expired.
+ */
+@SuppressWarnings("try") // permits held by try-with-resources to keep a primitive busy
+@SpringBootTest(classes = TimeoutPrecedenceTest.App.class, properties = {
+    "baton.default-timeout=70ms",
+    "baton.locks.configured-lock.timeout=55ms",
+    "baton.semaphores.configured-permits.permits=1",
+    "baton.semaphores.configured-permits.timeout=55ms",
+    "baton.events.configured-event.timeout=55ms",
+    "spring.main.banner-mode=off",
+    "logging.level.root=warn"})
+@Timeout(30)
+class TimeoutPrecedenceTest {
+
+  private static final Duration ANNOTATION = Duration.ofMillis(40);
+  private static final Duration CONFIGURED = Duration.ofMillis(55);
+  private static final Duration DEFAULT = Duration.ofMillis(70);
+
+  @Autowired
+  private TimedService timed;
+
+  @Autowired
+  private PrimitiveRegistry registry;
+
+  @Test
+  void aLockWaitTakesTheAnnotationTimeoutOverTheConfiguredOne() {
+    try (Permit held = Waits.joined(registry.lock("configured-lock").acquire())) {
+      assertTimesOutAfter(ANNOTATION, timed::lockWithAnnotationTimeout);
+    }
+  }
+
+  @Test
+  void aLockWaitTakesTheConfiguredTimeoutOverTheDefault() {
+    try (Permit held = Waits.joined(registry.lock("configured-lock").acquire())) {
+      assertTimesOutAfter(CONFIGURED, timed::lockWithConfiguredTimeout);
+    }
+  }
+
+  @Test
+  void aLockWaitTakesTheDefaultTimeoutWhenNothingElseIsGiven() {
+    try (Permit held = Waits.joined(registry.lock("unconfigured-lock").acquire())) {
+      assertTimesOutAfter(DEFAULT, timed::lockWithDefaultTimeout);
+    }
+  }
+
+  @Test
+  void aPermitWaitTakesTheAnnotationTimeoutOverTheConfiguredOne() {
+    try (Permit held = Waits.joined(registry.semaphore("configured-permits").acquire())) {
+      assertTimesOutAfter(ANNOTATION, timed::permitWithAnnotationTimeout);
+    }
+  }
+
+  @Test
+  void aPermitWaitTakesTheConfiguredTimeoutOverTheDefault() {
+    try (Permit held = Waits.joined(registry.semaphore("configured-permits").acquire())) {
+      assertTimesOutAfter(CONFIGURED, timed::permitWithConfiguredTimeout);
+    }
+  }
+
+  @Test
+  void aPermitWaitTakesTheDefaultTimeoutWhenNothingElseIsGiven() {
+    try (Permit held = Waits.joined(registry.semaphore("unconfigured-permits").acquire())) {
+      assertTimesOutAfter(DEFAULT, timed::permitWithDefaultTimeout);
+    }
+  }
+
+  @Test
+  void anEventWaitTakesTheAnnotationTimeoutOverTheConfiguredOne() {
+    assertTimesOutAfter(ANNOTATION, timed::eventWithAnnotationTimeout);
+  }
+
+  @Test
+  void anEventWaitTakesTheConfiguredTimeoutOverTheDefault() {
+    assertTimesOutAfter(CONFIGURED, timed::eventWithConfiguredTimeout);
+  }
+
+  @Test
+  void anEventWaitTakesTheDefaultTimeoutWhenNothingElseIsGiven() {
+    assertTimesOutAfter(DEFAULT, timed::eventWithDefaultTimeout);
+  }
+
+  private static void assertTimesOutAfter(Duration timeout, Runnable call) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(AcquireTimeoutException.class,
+        e -> assertThat(e.timeout()).isEqualTo(timeout));
+  }
+
+  @SpringBootConfiguration(proxyBeanMethods = false)
+  @EnableAutoConfiguration
+  static class App {
+
+    @Bean
+    TimedService timedService() {
+      return new TimedService();
+    }
+  }
+
+  /** One method per level, for a lock, a semaphore and an event. */
+  public static class TimedService {
+
+    @Guarded(value = "configured-lock", timeout = "40ms")
+    public void lockWithAnnotationTimeout() {
+    }
+
+    @Guarded("configured-lock")
+    public void lockWithConfiguredTimeout() {
+    }
+
+    @Guarded("unconfigured-lock")
+    public void lockWithDefaultTimeout() {
+    }
+
+    @Limited(value = "configured-permits", timeout = "40ms")
+    public void permitWithAnnotationTimeout() {
+    }
+
+    @Limited("configured-permits")
+    public void permitWithConfiguredTimeout() {
+    }
+
+    @Limited(value = "unconfigured-permits", permits = 1)
+    public void permitWithDefaultTimeout() {
+    }
+
+    @AwaitsEvent(value = "configured-event", timeout = "40ms")
+    public void eventWithAnnotationTimeout() {
+    }
+
+    @AwaitsEvent("configured-event")
+    public void eventWithConfiguredTimeout() {
+    }
+
+    @AwaitsEvent("unconfigured-event")
+    public void eventWithDefaultTimeout() {
+    }
+  }
+}
