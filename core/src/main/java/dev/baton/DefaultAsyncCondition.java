@@ -62,7 +62,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
     Objects.requireNonNull(predicate, "predicate");
     checkHeld(held);
     PredicateWait wait = new PredicateWait(predicate);
-    wait.check(held);
+    wait.check(held, false);
     return wait;
   }
 
@@ -226,20 +226,27 @@ final class DefaultAsyncCondition implements AsyncCondition {
       return true;
     }
 
-    /** Evaluates the predicate holding {@code held}; finishes, or waits another round. */
-    void check(Permit held) {
+    /**
+     * Evaluates the predicate holding {@code held}; finishes, or waits another round.
+     *
+     * @param signalled whether a signal woke this round; if this wait ends without being granted,
+     *     that signal passes to the next waiter, as a withdrawn {@code await} does
+     */
+    void check(Permit held, boolean signalled) {
       boolean satisfied;
       try {
         satisfied = predicate.getAsBoolean();
       } catch (Throwable t) {
         held.release();
         settleExceptionally(t);
+        passOn(signalled);
         return;
       }
       if (satisfied && grant(held)) {
         Grants.deliver(this);
       } else if (satisfied || !isWaiting()) {
         held.release();
+        passOn(signalled);
       } else {
         CompletableFuture<Permit> r = await(held);
         round = r;
@@ -247,12 +254,18 @@ final class DefaultAsyncCondition implements AsyncCondition {
           if (failure != null) {
             settleExceptionally(failure);
           } else {
-            check(permit);
+            check(permit, true);
           }
         });
         if (!isWaiting()) {
           r.cancel(false);
         }
+      }
+    }
+
+    private void passOn(boolean signalled) {
+      if (signalled) {
+        wake(1);
       }
     }
   }

@@ -169,8 +169,14 @@ final class DefaultAsyncLock implements AsyncLock {
       if (!isHeldBy(s, token)) {
         return false;
       }
-      // QUEUED is set, so the queue is non-empty; withdrawals are decided under the guard too,
-      // so the oldest waiter is still waiting and the grant cannot fail.
+      if ((s & QUEUED) == 0) {
+        // The last waiter withdrew after our unguarded read: nobody to hand over to. Only the
+        // holder can change a locked, unqueued state, so a plain write is safe.
+        state = s & ~LOCKED;
+        return true;
+      }
+      // QUEUED is set under the guard, so the queue is non-empty; withdrawals are decided under
+      // the guard too, so the oldest waiter is still waiting and the grant cannot fail.
       next = waiters.poll();
       long handedOver = lockedWithNextToken(s);
       next.grant(new LockPermit(handedOver >>> TOKEN_SHIFT));
