@@ -21,7 +21,9 @@
  * {@code offer}, {@code poll}, {@code taskDone}, a shutdown, a barrier arrival, {@code reset},
  * {@code abort}, or a cancel that passes a grant on) completes their futures on the calling thread
  * before its outermost call returns. Callbacks of those futures that grant again are queued behind
- * the current grants rather than run recursively, so a chain of any length uses constant stack.</dd>
+ * the current grants rather than run recursively, so a chain of any length uses constant stack.
+ * So a callback must not block waiting for a grant made on its own thread (with {@code join()},
+ * say): that grant is completed only after the callback returns. Compose instead.</dd>
  *
  * <dt><b>Prompt cancellation</b></dt>
  * <dd>Cancelling a returned future ({@code cancel(true)} or {@code cancel(false)}), completing it
