@@ -10,10 +10,10 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -172,23 +172,30 @@ class ConditionFuzzTest {
       return f;
     }
 
-    /** Tracks the callback of an acquire: done once the acquire settled and its callback ran. */
-    private <T> CompletableFuture<T> trackAcquire(CompletableFuture<T> callback) {
+    /**
+     * Acquires the lock and runs {@code granted} with the permit; an acquire that fails must have
+     * been withdrawn ({@code what} names it). Tracks the callback: done once the acquire settled
+     * and the callback ran.
+     */
+    private CompletableFuture<Permit> acquireThen(Random r, String what, Consumer<Permit> granted) {
+      CompletableFuture<Permit> f = acquire(r);
+      CompletableFuture<Permit> callback = f.whenComplete((p, t) -> {
+        if (p == null) {
+          expectWithdrawal(t, what);
+          return;
+        }
+        granted.accept(p);
+      });
       acquires.add(callback);
       all.add(callback);
-      return callback;
+      return f;
     }
 
     private CompletableFuture<?> produce(Random r) {
       int units = 1 + r.nextInt(2);
       int signalHow = r.nextInt(3);
       boolean keep = r.nextInt(4) == 0;
-      CompletableFuture<Permit> f = acquire(r);
-      trackAcquire(f.whenComplete((p, t) -> {
-        if (p == null) {
-          expectWithdrawal(t, "producer acquire");
-          return;
-        }
+      return acquireThen(r, "producer acquire", p -> {
         enter();
         count.addAndGet(units);
         produced.addAndGet(units);
@@ -203,19 +210,13 @@ class ConditionFuzzTest {
         }
         exit();
         releaseOrKeep(p, keep);
-      }));
-      return f;
+      });
     }
 
     /** Consumes one unit with awaitUntil(count > 0). */
     private CompletableFuture<?> consumeUntil(Random r) {
       boolean keep = r.nextInt(4) == 0;
-      CompletableFuture<Permit> f = acquire(r);
-      trackAcquire(f.whenComplete((p, t) -> {
-        if (p == null) {
-          expectWithdrawal(t, "consumer acquire");
-          return;
-        }
+      return acquireThen(r, "consumer acquire", p -> {
         BooleanSupplier hasUnit = () -> {
           if (holders.get() != 0) {
             failures.add("predicate runs while someone is in the critical section");
@@ -248,8 +249,7 @@ class ConditionFuzzTest {
           exit();
           releaseOrKeep(q, keep);
         }));
-      }));
-      return f;
+      });
     }
 
     /** Consumes one unit with a loop of await (timed or not), giving up after a few rounds. */
@@ -257,15 +257,7 @@ class ConditionFuzzTest {
       int attempts = 1 + r.nextInt(3);
       Duration timeout = r.nextBoolean() ? null : Fuzz.shortTimeout(r);
       boolean keep = r.nextInt(4) == 0;
-      CompletableFuture<Permit> f = acquire(r);
-      trackAcquire(f.whenComplete((p, t) -> {
-        if (p == null) {
-          expectWithdrawal(t, "consumer acquire");
-          return;
-        }
-        attempt(p, attempts, timeout, keep);
-      }));
-      return f;
+      return acquireThen(r, "consumer acquire", p -> attempt(p, attempts, timeout, keep));
     }
 
     private void attempt(Permit p, int attemptsLeft, Duration timeout, boolean keep) {
@@ -381,10 +373,7 @@ class ConditionFuzzTest {
   private static final class CancelSignalRace {
     private final long seed;
     private final int rounds;
-    private final CyclicBarrier barrier = new CyclicBarrier(2);
-    private volatile Round current;
-    private int cancelWon;
-    private int cancelLost;
+    private final Fuzz.CancelOutcomes outcomes = new Fuzz.CancelOutcomes();
 
     CancelSignalRace(long seed, int rounds) {
       this.seed = seed;
@@ -421,7 +410,6 @@ class ConditionFuzzTest {
       final CompletableFuture<Permit> w2;
       final CompletableFuture<?> w1Done;
       final CompletableFuture<?> w2Done;
-      final AtomicInteger gate = new AtomicInteger();
       boolean cancelled;
       Throwable producerError;
 
@@ -471,83 +459,45 @@ class ConditionFuzzTest {
     }
 
     void run() throws Exception {
-      Thread producer = new Thread(this::produceRounds, "fuzz-condition-producer");
-      producer.setDaemon(true);
-      producer.start();
-      Random r = new Random(Fuzz.threadSeed(seed, 0));
+      Fuzz.race("condition-producer", seed, rounds, Round::new, this::cancelW1, this::produce,
+          round -> {
+            check(round);
+            outcomes.count(round.cancelled);
+          });
+      outcomes.assertBothSeen(seed, rounds, "cancel lost");
+    }
+
+    private void cancelW1(Round round) {
+      if (round.mode != 0) {
+        Fuzz.awaitStep(round.step, 1);
+      }
+      Fuzz.spin(round.spinCancel);
+      round.cancelled = switch (round.cancelHow) {
+        case 0 -> round.w1.cancel(false);
+        case 1 -> round.w1.cancel(true);
+        default -> round.w1.completeExceptionally(new Fuzz.ExternalFailure());
+      };
+      round.step.set(2);
+    }
+
+    private void produce(Round round) {
       try {
-        for (int i = 0; i < rounds; i++) {
-          Round round = new Round(i, r);
-          current = round;
-          barrier.await(10, TimeUnit.SECONDS);
-          Fuzz.lineUp(round.gate);
-          if (round.mode != 0) {
-            Fuzz.awaitStep(round.step, 1);
-          }
-          Fuzz.spin(round.spinCancel);
-          round.cancelled = switch (round.cancelHow) {
-            case 0 -> round.w1.cancel(false);
-            case 1 -> round.w1.cancel(true);
-            default -> round.w1.completeExceptionally(new Fuzz.ExternalFailure());
-          };
-          round.step.set(2);
-          barrier.await(10, TimeUnit.SECONDS);
-          check(round);
-          if (round.cancelled) {
-            cancelWon++;
-          } else {
-            cancelLost++;
-          }
+        Fuzz.spin(round.spinSignal);
+        Permit p = round.lock.acquire().get(10, TimeUnit.SECONDS);
+        round.count.incrementAndGet();
+        round.condition.signal();
+        if (round.mode == 1 || round.mode == 2 || (round.mode == 3 && round.w1Kind != 0)) {
+          round.step.set(1); // (mode 3 with awaitUntil: W1's predicate does it)
         }
-        if (rounds >= 2_000) {
-          assertThat(cancelWon).as("rounds the cancel won (seed=%d)", seed).isPositive();
-          assertThat(cancelLost).as("rounds the cancel lost (seed=%d)", seed).isPositive();
+        if (round.mode == 1) {
+          Fuzz.awaitStep(round.step, 2);
         }
-      } finally {
-        current = null;
-        barrier.reset();
-        producer.interrupt();
-        producer.join(10_000);
+        Fuzz.spin(round.spinRelease);
+        p.release();
+      } catch (Throwable t) {
+        round.producerError = t;
       }
     }
-
-    private void produceRounds() {
-      for (int i = 0; i < rounds; i++) {
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-        Round round = current;
-        if (round == null) {
-          return;
-        }
-        Fuzz.lineUp(round.gate);
-        try {
-          Fuzz.spin(round.spinSignal);
-          Permit p = round.lock.acquire().get(10, TimeUnit.SECONDS);
-          round.count.incrementAndGet();
-          round.condition.signal();
-          if (round.mode == 1 || round.mode == 2 || (round.mode == 3 && round.w1Kind != 0)) {
-            round.step.set(1); // (mode 3 with awaitUntil: W1's predicate does it)
-          }
-          if (round.mode == 1) {
-            Fuzz.awaitStep(round.step, 2);
-          }
-          Fuzz.spin(round.spinRelease);
-          p.release();
-        } catch (Throwable t) {
-          round.producerError = t;
-        }
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-      }
-    }
-
-
 
     private void check(Round round) {
       String where = "seed=" + seed + ", round " + round.index + ", mode=" + round.mode

@@ -11,8 +11,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -49,8 +47,6 @@ class EventFuzzTest {
   private static final class SetRace {
     private final long seed;
     private final int rounds;
-    private final CyclicBarrier barrier = new CyclicBarrier(2);
-    private volatile Round current;
 
     SetRace(long seed, int rounds) {
       this.seed = seed;
@@ -67,7 +63,6 @@ class EventFuzzTest {
       final int spinWaiter;
       final int spinSetter;
       final CompletableFuture<Void> pending;
-      final AtomicInteger gate = new AtomicInteger();
       CompletableFuture<Void> started;
       boolean cancelled;
 
@@ -90,59 +85,27 @@ class EventFuzzTest {
     }
 
     void run() throws Exception {
-      Thread setter = new Thread(this::setRounds, "fuzz-event-setter");
-      setter.setDaemon(true);
-      setter.start();
-      Random r = new Random(Fuzz.threadSeed(seed, 0));
-      try {
-        for (int i = 0; i < rounds; i++) {
-          Round round = new Round(i, r);
-          current = round;
-          barrier.await(10, TimeUnit.SECONDS);
-          Fuzz.lineUp(round.gate);
-          Fuzz.spin(round.spinWaiter);
-          if (round.cancels) {
-            round.cancelled = round.pending.cancel(i % 2 == 0);
-          } else {
-            round.started = round.timed ? round.event.await(Duration.ofMinutes(1))
-                : round.event.await();
-          }
-          barrier.await(10, TimeUnit.SECONDS);
-          check(round);
-        }
-      } finally {
-        current = null;
-        barrier.reset();
-        setter.interrupt();
-        setter.join(10_000);
+      Fuzz.race("event-setter", seed, rounds, Round::new, this::awaitOrCancel, this::set,
+          this::check);
+    }
+
+    private void awaitOrCancel(Round round) {
+      Fuzz.spin(round.spinWaiter);
+      if (round.cancels) {
+        round.cancelled = round.pending.cancel(round.index % 2 == 0);
+      } else {
+        round.started = round.timed ? round.event.await(Duration.ofMinutes(1))
+            : round.event.await();
       }
     }
 
-    private void setRounds() {
-      for (int i = 0; i < rounds; i++) {
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-        Round round = current;
-        if (round == null) {
-          return;
-        }
-        Fuzz.lineUp(round.gate);
-        Fuzz.spin(round.spinSetter);
-        if (round.clearFirst) {
-          round.event.clear();
-        }
-        round.event.set();
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
+    private void set(Round round) {
+      Fuzz.spin(round.spinSetter);
+      if (round.clearFirst) {
+        round.event.clear();
       }
+      round.event.set();
     }
-
 
     private void check(Round round) {
       String where = "seed=" + seed + ", round " + round.index + ", cancels=" + round.cancels

@@ -1,5 +1,7 @@
 package dev.baton;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,12 +12,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -132,6 +138,95 @@ final class Fuzz {
     Throwable first = thrown.peek();
     if (first instanceof AssertionError a) {
       throw a;
+    }
+  }
+
+  /**
+   * Races two threads, round after round, for the race tests. Each round is made on the calling
+   * thread by {@code newRound} (from the round's index and a {@link Random} seeded from
+   * {@code seed}); then both threads line up to the same instant ({@link #lineUp}) and run their
+   * part: {@code main} on the calling thread, {@code other} on a second thread named
+   * {@code "fuzz-" + otherName}. Once both parts have returned, {@code check} runs on the calling
+   * thread, and the next round begins. However the race ends, the second thread is stopped.
+   *
+   * <p>{@code other} keeps what it catches in the round, for {@code check} to report: an error
+   * it let through would end its thread, and the race would fail only at the next round's 10 s
+   * barrier timeout (as does a round that hangs).
+   */
+  static <R> void race(String otherName, long seed, int rounds,
+      BiFunction<Integer, Random, R> newRound, Consumer<R> main, Consumer<R> other,
+      Consumer<R> check) throws Exception {
+    CyclicBarrier barrier = new CyclicBarrier(2);
+    AtomicReference<RaceRound<R>> current = new AtomicReference<>();
+    Thread otherThread = new Thread(() -> {
+      for (int i = 0; i < rounds; i++) {
+        try {
+          barrier.await();
+        } catch (Exception stop) {
+          return;
+        }
+        RaceRound<R> round = current.get();
+        if (round == null) {
+          return;
+        }
+        lineUp(round.gate());
+        other.accept(round.round());
+        try {
+          barrier.await();
+        } catch (Exception stop) {
+          return;
+        }
+      }
+    }, "fuzz-" + otherName);
+    otherThread.setDaemon(true);
+    otherThread.start();
+    Random random = new Random(threadSeed(seed, 0));
+    try {
+      for (int i = 0; i < rounds; i++) {
+        RaceRound<R> round = new RaceRound<>(newRound.apply(i, random), new AtomicInteger());
+        current.set(round);
+        barrier.await(10, TimeUnit.SECONDS);
+        lineUp(round.gate());
+        main.accept(round.round());
+        barrier.await(10, TimeUnit.SECONDS);
+        check.accept(round.round());
+      }
+    } finally {
+      current.set(null);
+      barrier.reset();
+      otherThread.interrupt();
+      otherThread.join(10_000);
+    }
+  }
+
+  /** A round of a {@link #race}, and the gate its two threads line up at. */
+  private record RaceRound<R>(R round, AtomicInteger gate) {}
+
+  /**
+   * The rounds of a {@link #race} that a cancel won and lost. A race of 2 000 rounds or more must
+   * see both, or it never really raced.
+   */
+  static final class CancelOutcomes {
+    private int won;
+    private int lost;
+
+    void count(boolean cancelWon) {
+      if (cancelWon) {
+        won++;
+      } else {
+        lost++;
+      }
+    }
+
+    /**
+     * Asserts that a race of {@code rounds} rounds (2 000 or more) saw both outcomes;
+     * {@code otherOutcome} names the rounds the cancel lost, as in "rounds the release won".
+     */
+    void assertBothSeen(long seed, int rounds, String otherOutcome) {
+      if (rounds >= 2_000) {
+        assertThat(won).as("rounds the cancel won (seed=%d)", seed).isPositive();
+        assertThat(lost).as("rounds the %s (seed=%d)", otherOutcome, seed).isPositive();
+      }
     }
   }
 

@@ -9,8 +9,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -83,21 +81,14 @@ class LockFuzzTest {
     private final long seed;
     private final AsyncLock lock = AsyncLock.create();
     private final Fuzz.Failures failures = new Fuzz.Failures();
-    /** Parties inside the critical section right now: 0 or 1. */
-    private final AtomicInteger holders = new AtomicInteger();
+    /** Parties inside the critical section (0 or 1), kept permits and running withLock actions. */
+    private final Holdings holdings = new Holdings(failures);
     /** Fencing token of the latest holder. */
     private final AtomicLong lastToken = new AtomicLong(Long.MIN_VALUE);
     private final AtomicInteger grants = new AtomicInteger();
-    /** Permits kept by callbacks, to be released later by some other thread. */
-    private final ConcurrentLinkedQueue<Permit> held = new ConcurrentLinkedQueue<>();
-    /** withLock actions still running, to be finished later by some other thread. */
-    private final ConcurrentLinkedQueue<CompletableFuture<String>> actions =
-        new ConcurrentLinkedQueue<>();
     /** Every future (or its checking dependent) that must settle before the end checks. */
     private final ConcurrentLinkedQueue<CompletableFuture<?>> all = new ConcurrentLinkedQueue<>();
     private final Fuzz.Ring ring = new Fuzz.Ring(16);
-    /** Set once the workers are done: from then on, callbacks release at once. */
-    private volatile boolean draining;
 
     MixRun(long seed) {
       this.seed = seed;
@@ -105,12 +96,10 @@ class LockFuzzTest {
 
     void run() throws Exception {
       Fuzz.concurrently("lock-mix", seed, THREADS, this::work);
-      draining = true;
-      releaseHeld();
-      finishActions();
+      holdings.drain();
       Fuzz.awaitSettled(all, this::state);
       failures.assertNone(this::state);
-      assertThat(holders.get()).as("holders at the end; %s", state()).isZero();
+      assertThat(holdings.holders()).as("holders at the end; %s", state()).isZero();
       assertThat(lock.isLocked()).as("locked at the end; %s", state()).isFalse();
       assertThat(lock.waiters()).as("waiters at the end; %s", state()).isZero();
       Optional<Permit> fresh = lock.tryAcquire();
@@ -122,8 +111,7 @@ class LockFuzzTest {
     }
 
     private String state() {
-      return "seed=" + seed + ", " + lock + ", holders=" + holders + ", grants=" + grants
-          + ", held=" + held.size() + ", runningActions=" + actions.size();
+      return "seed=" + seed + ", " + lock + ", grants=" + grants + ", " + holdings;
     }
 
     private void work(int thread, Random r) {
@@ -152,8 +140,8 @@ class LockFuzzTest {
               Fuzz.withdrawSomehow(f, r);
             }
           }
-          case 10 -> releaseOneHeld();
-          case 11 -> finishOneAction(r.nextBoolean());
+          case 10 -> holdings.releaseOneHeld();
+          case 11 -> holdings.finishOneAction(r.nextBoolean());
           default -> {
             if (lock.waiters() < 0) {
               failures.add("negative waiters(): %d", lock.waiters());
@@ -190,56 +178,13 @@ class LockFuzzTest {
       if (!lock.isLocked() || p.isReleased()) {
         failures.add("holder of %s sees the lock free: %s", p, lock);
       }
-      if (keep) {
-        held.add(p);
-        if (draining) {
-          releaseHeld();
-        }
-      } else {
-        release(p, releaseTwice);
-      }
+      holdings.keepOrRelease(p, keep, releaseTwice);
     }
 
     private void enter() {
-      int h = holders.incrementAndGet();
+      int h = holdings.enter();
       if (h != 1) {
         failures.add("%d holders at once", h);
-      }
-    }
-
-    private void release(Permit p, boolean twice) {
-      holders.decrementAndGet();
-      try {
-        p.release();
-      } catch (RuntimeException e) {
-        failures.add("first release() of %s threw %s", p, e);
-        p.close(); // recover, so that the run can finish and report
-        return;
-      }
-      if (!p.isReleased()) {
-        failures.add("permit %s not released after release()", p);
-      }
-      if (twice) {
-        try {
-          p.release();
-          failures.add("second release() of %s did not throw", p);
-        } catch (IllegalStateException expected) {
-          p.close(); // and close() after release() is a no-op
-        }
-      }
-    }
-
-    private void releaseOneHeld() {
-      Permit p = held.poll();
-      if (p != null) {
-        release(p, false);
-      }
-    }
-
-    private void releaseHeld() {
-      Permit p;
-      while ((p = held.poll()) != null) {
-        release(p, false);
       }
     }
 
@@ -250,21 +195,7 @@ class LockFuzzTest {
         if (!lock.isLocked()) {
           failures.add("withLock action runs with the lock free");
         }
-        switch (mode) {
-          case 0:
-            holders.decrementAndGet();
-            return CompletableFuture.completedFuture("now");
-          case 1:
-            holders.decrementAndGet();
-            throw new Fuzz.ExternalFailure();
-          default:
-            CompletableFuture<String> running = new CompletableFuture<>();
-            actions.add(running);
-            if (draining) {
-              finishActions();
-            }
-            return running;
-        }
+        return holdings.actionBody(mode);
       });
       ring.add(result, r);
       all.add(result.whenComplete((v, t) -> {
@@ -273,24 +204,6 @@ class LockFuzzTest {
         }
       }));
       return result;
-    }
-
-    private void finishOneAction(boolean fail) {
-      CompletableFuture<String> a = actions.poll();
-      if (a != null) {
-        holders.decrementAndGet();
-        if (fail) {
-          a.completeExceptionally(new Fuzz.ExternalFailure());
-        } else {
-          a.complete("later");
-        }
-      }
-    }
-
-    private void finishActions() {
-      while (!actions.isEmpty()) {
-        finishOneAction(false);
-      }
     }
   }
 
@@ -302,15 +215,14 @@ class LockFuzzTest {
   private static final class CancelReleaseRace {
     private final long seed;
     private final int rounds;
-    private final CyclicBarrier barrier = new CyclicBarrier(2);
-    private volatile Round current;
-    /** Rounds the cancel won and lost: both must occur, or the race was never run. */
-    private int cancelWon;
-    private int cancelLost;
+    private final Fuzz.CancelOutcomes outcomes = new Fuzz.CancelOutcomes();
+    /** Used by the releasing thread only. */
+    private final Random releaserRandom;
 
     CancelReleaseRace(long seed, int rounds) {
       this.seed = seed;
       this.rounds = rounds;
+      this.releaserRandom = new Random(Fuzz.threadSeed(seed, 1));
     }
 
     /** One round's set-up, choices and results. */
@@ -329,7 +241,6 @@ class LockFuzzTest {
       final CompletableFuture<String> w1Scoped;
       final AtomicInteger actionRuns = new AtomicInteger();
       final CompletableFuture<Permit> w2;
-      final AtomicInteger gate = new AtomicInteger();
       /**
        * In-transit mode: W0 waits just ahead of W1; when the release grants W0, W0's callback
        * releases at once, which grants W1 while the releasing thread is still completing W0, so
@@ -385,81 +296,43 @@ class LockFuzzTest {
     }
 
     void run() throws Exception {
-      Thread releaser = new Thread(this::releaseRounds, "fuzz-lock-releaser");
-      releaser.setDaemon(true);
-      releaser.start();
-      Random r = new Random(Fuzz.threadSeed(seed, 0));
+      Fuzz.race("lock-releaser", seed, rounds, Round::new, this::cancelW1, this::release,
+          round -> {
+            check(round);
+            outcomes.count(round.cancelled);
+          });
+      outcomes.assertBothSeen(seed, rounds, "release won");
+    }
+
+    private void cancelW1(Round round) {
+      if (round.inTransit) {
+        Fuzz.awaitStep(round.step, 1);
+      }
+      Fuzz.spin(round.spinCancel);
+      round.cancelled = round.cancelHow == 1
+          ? round.w1Future().completeExceptionally(new Fuzz.ExternalFailure())
+          : round.w1Future().cancel(round.index % 2 == 0);
+      round.doneRightAfterCancel = round.w1Future().isDone();
+      round.step.set(2);
+    }
+
+    private void release(Round round) {
+      Fuzz.spin(round.spinRelease);
       try {
-        for (int i = 0; i < rounds; i++) {
-          Round round = new Round(i, r);
-          current = round;
-          barrier.await(10, TimeUnit.SECONDS);
-          Fuzz.lineUp(round.gate);
-          if (round.inTransit) {
-            Fuzz.awaitStep(round.step, 1);
-          }
-          Fuzz.spin(round.spinCancel);
-          round.cancelled = round.cancelHow == 1
-              ? round.w1Future().completeExceptionally(new Fuzz.ExternalFailure())
-              : round.w1Future().cancel(i % 2 == 0);
-          round.doneRightAfterCancel = round.w1Future().isDone();
-          round.step.set(2);
-          barrier.await(10, TimeUnit.SECONDS);
-          check(round);
-          if (round.cancelled) {
-            cancelWon++;
-          } else {
-            cancelLost++;
-          }
+        if (round.releaseByClose) {
+          round.holder.close();
+        } else {
+          round.holder.release();
         }
-        if (rounds >= 2_000) {
-          assertThat(cancelWon).as("rounds the cancel won (seed=%d)", seed).isPositive();
-          assertThat(cancelLost).as("rounds the release won (seed=%d)", seed).isPositive();
-        }
-      } finally {
-        current = null;
-        barrier.reset();
-        releaser.interrupt();
-        releaser.join(10_000);
+      } catch (Throwable t) {
+        round.releaseError = t;
+      }
+      if (releaserRandom.nextInt(1_000) == 0) {
+        Thread.yield();
       }
     }
 
-    private void releaseRounds() {
-      Random r = new Random(Fuzz.threadSeed(seed, 1));
-      for (int i = 0; i < rounds; i++) {
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-        Round round = current;
-        if (round == null) {
-          return;
-        }
-        Fuzz.lineUp(round.gate);
-        Fuzz.spin(round.spinRelease);
-        try {
-          if (round.releaseByClose) {
-            round.holder.close();
-          } else {
-            round.holder.release();
-          }
-        } catch (Throwable t) {
-          round.releaseError = t;
-        }
-        if (r.nextInt(1_000) == 0) {
-          Thread.yield();
-        }
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-      }
-    }
-
-
-    private void check(Round round) throws Exception {
+    private void check(Round round) {
       String where = "seed=" + seed + ", round " + round.index + ", cancelHow=" + round.cancelHow
           + ", cancelledAhead=" + round.cancelledAhead.size() + ", inTransit=" + round.inTransit
           + ", w2=" + (round.w2 != null)

@@ -57,9 +57,6 @@ class QueueFuzzTest {
   private static final class CancelRace {
     private final long seed;
     private final int rounds;
-    private final java.util.concurrent.CyclicBarrier barrier =
-        new java.util.concurrent.CyclicBarrier(2);
-    private volatile Round current;
 
     CancelRace(long seed, int rounds) {
       this.seed = seed;
@@ -76,7 +73,6 @@ class QueueFuzzTest {
       final boolean viaPoll;
       final int spinCancel;
       final int spinOther;
-      final AtomicInteger gate = new AtomicInteger();
       /**
        * In-transit mode: a waiter W0 just ahead of the cancelled one is served first, and its
        * callback (still on the serving thread) takes or puts again, which grants the cancelled
@@ -144,69 +140,37 @@ class QueueFuzzTest {
     }
 
     void run() throws Exception {
-      Thread other = new Thread(this::otherRounds, "fuzz-queue-other");
-      other.setDaemon(true);
-      other.start();
-      Random r = new Random(Fuzz.threadSeed(seed, 0));
+      Fuzz.race("queue-other", seed, rounds, Round::new, this::cancelFirst, this::putOrTake,
+          this::check);
+    }
+
+    private void cancelFirst(Round round) {
+      if (round.inTransit) {
+        Fuzz.awaitStep(round.step, 1);
+      }
+      Fuzz.spin(round.spinCancel);
+      round.cancelled = round.first.cancel(round.index % 2 == 0);
+      round.doneRightAfterCancel = round.first.isDone();
+      round.step.set(2);
+    }
+
+    private void putOrTake(Round round) {
+      Fuzz.spin(round.spinOther);
       try {
-        for (int i = 0; i < rounds; i++) {
-          Round round = new Round(i, r);
-          current = round;
-          barrier.await(10, java.util.concurrent.TimeUnit.SECONDS);
-          Fuzz.lineUp(round.gate);
-          if (round.inTransit) {
-            Fuzz.awaitStep(round.step, 1);
-          }
-          Fuzz.spin(round.spinCancel);
-          round.cancelled = round.first.cancel(i % 2 == 0);
-          round.doneRightAfterCancel = round.first.isDone();
-          round.step.set(2);
-          barrier.await(10, java.util.concurrent.TimeUnit.SECONDS);
-          check(round);
-        }
-      } finally {
-        current = null;
-        barrier.reset();
-        other.interrupt();
-        other.join(10_000);
-      }
-    }
-
-    private void otherRounds() {
-      for (int i = 0; i < rounds; i++) {
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-        Round round = current;
-        if (round == null) {
-          return;
-        }
-        Fuzz.lineUp(round.gate);
-        Fuzz.spin(round.spinOther);
-        try {
-          boolean putting = round.takerSide || round.capacity == Integer.MAX_VALUE;
-          if (putting) {
-            if (round.viaPoll) {
-              round.queue.offer(1L);
-            } else {
-              round.queue.put(1L);
-            }
+        boolean putting = round.takerSide || round.capacity == Integer.MAX_VALUE;
+        if (putting) {
+          if (round.viaPoll) {
+            round.queue.offer(1L);
           } else {
-            round.otherTook = round.viaPoll ? round.queue.poll() : round.queue.take().getNow(null);
+            round.queue.put(1L);
           }
-        } catch (Throwable t) {
-          round.otherError = t;
+        } else {
+          round.otherTook = round.viaPoll ? round.queue.poll() : round.queue.take().getNow(null);
         }
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
+      } catch (Throwable t) {
+        round.otherError = t;
       }
     }
-
 
     @SuppressWarnings("unchecked")
     private void check(Round round) {

@@ -11,8 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -45,16 +43,12 @@ class SemaphoreFuzzTest {
     private final int permits;
     private final AsyncSemaphore semaphore;
     private final Fuzz.Failures failures = new Fuzz.Failures();
-    /** Parties holding a permit right now: at most {@link #permits}. */
-    private final AtomicInteger holders = new AtomicInteger();
+    /** Parties holding a permit (at most {@link #permits}), kept permits and running actions. */
+    private final Holdings holdings = new Holdings(failures);
     private final AtomicInteger maxHolders = new AtomicInteger();
     private final Set<Long> tokens = ConcurrentHashMap.newKeySet();
-    private final ConcurrentLinkedQueue<Permit> held = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<CompletableFuture<String>> actions =
-        new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<CompletableFuture<?>> all = new ConcurrentLinkedQueue<>();
     private final Fuzz.Ring ring = new Fuzz.Ring(16);
-    private volatile boolean draining;
 
     MixRun(long seed) {
       this.seed = seed;
@@ -64,12 +58,10 @@ class SemaphoreFuzzTest {
 
     void run() throws Exception {
       Fuzz.concurrently("semaphore-mix", seed, THREADS, this::work);
-      draining = true;
-      releaseHeld();
-      finishActions();
+      holdings.drain();
       Fuzz.awaitSettled(all, this::state);
       failures.assertNone(this::state);
-      assertThat(holders.get()).as("holders at the end; %s", state()).isZero();
+      assertThat(holdings.holders()).as("holders at the end; %s", state()).isZero();
       assertThat(semaphore.availablePermits()).as("available at the end; %s", state())
           .isEqualTo(permits);
       assertThat(semaphore.maxPermits()).isEqualTo(permits);
@@ -87,9 +79,8 @@ class SemaphoreFuzzTest {
     }
 
     private String state() {
-      return "seed=" + seed + ", " + semaphore + ", holders=" + holders + ", maxHolders="
-          + maxHolders + ", grants=" + tokens.size() + ", held=" + held.size()
-          + ", runningActions=" + actions.size();
+      return "seed=" + seed + ", " + semaphore + ", maxHolders=" + maxHolders + ", grants="
+          + tokens.size() + ", " + holdings;
     }
 
     private void work(int thread, Random r) {
@@ -118,8 +109,8 @@ class SemaphoreFuzzTest {
               Fuzz.withdrawSomehow(f, r);
             }
           }
-          case 10 -> releaseOneHeld();
-          case 11 -> finishOneAction(r.nextBoolean());
+          case 10 -> holdings.releaseOneHeld();
+          case 11 -> holdings.finishOneAction(r.nextBoolean());
           default -> {
             int available = semaphore.availablePermits();
             if (available < 0 || available > permits || semaphore.waiters() < 0) {
@@ -155,57 +146,14 @@ class SemaphoreFuzzTest {
       if (p.isReleased()) {
         failures.add("granted permit %s is already released", p);
       }
-      if (keep) {
-        held.add(p);
-        if (draining) {
-          releaseHeld();
-        }
-      } else {
-        release(p, releaseTwice);
-      }
+      holdings.keepOrRelease(p, keep, releaseTwice);
     }
 
     private void enter() {
-      int h = holders.incrementAndGet();
+      int h = holdings.enter();
       maxHolders.accumulateAndGet(h, Math::max);
       if (h > permits) {
         failures.add("%d holders of %d permits", h, permits);
-      }
-    }
-
-    private void release(Permit p, boolean twice) {
-      holders.decrementAndGet();
-      try {
-        p.release();
-      } catch (RuntimeException e) {
-        failures.add("first release() of %s threw %s", p, e);
-        p.close();
-        return;
-      }
-      if (!p.isReleased()) {
-        failures.add("permit %s not released after release()", p);
-      }
-      if (twice) {
-        try {
-          p.release();
-          failures.add("second release() of %s did not throw", p);
-        } catch (IllegalStateException expected) {
-          p.close();
-        }
-      }
-    }
-
-    private void releaseOneHeld() {
-      Permit p = held.poll();
-      if (p != null) {
-        release(p, false);
-      }
-    }
-
-    private void releaseHeld() {
-      Permit p;
-      while ((p = held.poll()) != null) {
-        release(p, false);
       }
     }
 
@@ -213,21 +161,7 @@ class SemaphoreFuzzTest {
       int mode = r.nextInt(3);
       CompletableFuture<String> result = semaphore.withPermit(() -> {
         enter();
-        switch (mode) {
-          case 0:
-            holders.decrementAndGet();
-            return CompletableFuture.completedFuture("now");
-          case 1:
-            holders.decrementAndGet();
-            throw new Fuzz.ExternalFailure();
-          default:
-            CompletableFuture<String> running = new CompletableFuture<>();
-            actions.add(running);
-            if (draining) {
-              finishActions();
-            }
-            return running;
-        }
+        return holdings.actionBody(mode);
       });
       ring.add(result, r);
       all.add(result.whenComplete((v, t) -> {
@@ -236,24 +170,6 @@ class SemaphoreFuzzTest {
         }
       }));
       return result;
-    }
-
-    private void finishOneAction(boolean fail) {
-      CompletableFuture<String> a = actions.poll();
-      if (a != null) {
-        holders.decrementAndGet();
-        if (fail) {
-          a.completeExceptionally(new Fuzz.ExternalFailure());
-        } else {
-          a.complete("later");
-        }
-      }
-    }
-
-    private void finishActions() {
-      while (!actions.isEmpty()) {
-        finishOneAction(false);
-      }
     }
   }
 
@@ -266,11 +182,7 @@ class SemaphoreFuzzTest {
   private static final class CancelReleaseRace {
     private final long seed;
     private final int rounds;
-    private final CyclicBarrier barrier = new CyclicBarrier(2);
-    private volatile Round current;
-    /** Rounds the cancel won and lost: both must occur, or the race was never run. */
-    private int cancelWon;
-    private int cancelLost;
+    private final Fuzz.CancelOutcomes outcomes = new Fuzz.CancelOutcomes();
 
     CancelReleaseRace(long seed, int rounds) {
       this.seed = seed;
@@ -291,7 +203,6 @@ class SemaphoreFuzzTest {
       final CompletableFuture<String> w1Scoped;
       final AtomicInteger actionRuns = new AtomicInteger();
       final CompletableFuture<Permit> w2;
-      final AtomicInteger gate = new AtomicInteger();
       /**
        * In-transit mode: W0 waits just ahead of W1; when the release grants W0, W0's callback
        * releases at once, which grants W1 while the releasing thread is still completing W0, so
@@ -350,76 +261,39 @@ class SemaphoreFuzzTest {
     }
 
     void run() throws Exception {
-      Thread releaser = new Thread(this::releaseRounds, "fuzz-semaphore-releaser");
-      releaser.setDaemon(true);
-      releaser.start();
-      Random r = new Random(Fuzz.threadSeed(seed, 0));
+      Fuzz.race("semaphore-releaser", seed, rounds, Round::new, this::cancelW1, this::release,
+          round -> {
+            check(round);
+            outcomes.count(round.cancelled);
+          });
+      outcomes.assertBothSeen(seed, rounds, "release won");
+    }
+
+    private void cancelW1(Round round) {
+      if (round.inTransit) {
+        Fuzz.awaitStep(round.step, 1);
+      }
+      Fuzz.spin(round.spinCancel);
+      round.cancelled = round.cancelHow == 1
+          ? round.w1Future().completeExceptionally(new Fuzz.ExternalFailure())
+          : round.w1Future().cancel(round.index % 2 == 0);
+      round.doneRightAfterCancel = round.w1Future().isDone();
+      round.step.set(2);
+    }
+
+    private void release(Round round) {
+      Fuzz.spin(round.spinRelease);
+      Permit p = round.holders.get(0);
       try {
-        for (int i = 0; i < rounds; i++) {
-          Round round = new Round(i, r);
-          current = round;
-          barrier.await(10, TimeUnit.SECONDS);
-          Fuzz.lineUp(round.gate);
-          if (round.inTransit) {
-            Fuzz.awaitStep(round.step, 1);
-          }
-          Fuzz.spin(round.spinCancel);
-          round.cancelled = round.cancelHow == 1
-              ? round.w1Future().completeExceptionally(new Fuzz.ExternalFailure())
-              : round.w1Future().cancel(i % 2 == 0);
-          round.doneRightAfterCancel = round.w1Future().isDone();
-          round.step.set(2);
-          barrier.await(10, TimeUnit.SECONDS);
-          check(round);
-          if (round.cancelled) {
-            cancelWon++;
-          } else {
-            cancelLost++;
-          }
+        if (round.releaseByClose) {
+          p.close();
+        } else {
+          p.release();
         }
-        if (rounds >= 2_000) {
-          assertThat(cancelWon).as("rounds the cancel won (seed=%d)", seed).isPositive();
-          assertThat(cancelLost).as("rounds the release won (seed=%d)", seed).isPositive();
-        }
-      } finally {
-        current = null;
-        barrier.reset();
-        releaser.interrupt();
-        releaser.join(10_000);
+      } catch (Throwable t) {
+        round.releaseError = t;
       }
     }
-
-    private void releaseRounds() {
-      for (int i = 0; i < rounds; i++) {
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-        Round round = current;
-        if (round == null) {
-          return;
-        }
-        Fuzz.lineUp(round.gate);
-        Fuzz.spin(round.spinRelease);
-        Permit p = round.holders.get(0);
-        try {
-          if (round.releaseByClose) {
-            p.close();
-          } else {
-            p.release();
-          }
-        } catch (Throwable t) {
-          round.releaseError = t;
-        }
-        try {
-          barrier.await();
-        } catch (Exception stop) {
-          return;
-        }
-      }
-    }
-
 
     private void check(Round round) {
       String where = "seed=" + seed + ", round " + round.index + ", permits=" + round.permits

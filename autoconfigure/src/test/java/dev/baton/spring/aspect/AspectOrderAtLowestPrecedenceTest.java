@@ -7,7 +7,6 @@ import dev.baton.AsyncLock;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.OrderingService;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -60,9 +59,7 @@ class AspectOrderAtLowestPrecedenceTest {
   void setsEventStaysOutermostSoTheEventIsSetOnlyAfterTheLockIsReleased() {
     AsyncEvent done = registry.event("done-value");
     AsyncLock lock = registry.lock("done-value-lock");
-    done.clear();
-    List<Boolean> lockedWhenSet = new CopyOnWriteArrayList<>();
-    done.await().thenRun(() -> lockedWhenSet.add(lock.isLocked()));
+    List<Boolean> lockedWhenSet = Waits.stateWhenSet(done, lock::isLocked);
 
     ordering.setsAfterGuarded(Probe.finishedByTest());
 

@@ -13,7 +13,7 @@ import dev.baton.spring.aspect.TestServices.OrderingService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -74,21 +74,10 @@ class AspectOrderingTest {
 
   @Test
   void cancellingTheOuterFutureWithdrawsTheInnerWaitForAPermit() {
-    AsyncEvent gate = registry.event("gate");
-    AsyncSemaphore permits = registry.semaphore("gate-permits");
-    Probe probe = Probe.finishedByTest();
-    gate.set();
-    try (Permit held = Waits.joined(permits.acquire())) {
+    assertWithdrawingTheCallWithdrawsItsWaitForAPermit("gate", probe -> {
       CompletableFuture<String> call = ordering.gatedLimited(probe);
-      assertThat(permits.waiters()).isEqualTo(1);
-
-      call.cancel(false);
-      assertThat(permits.waiters()).isZero();
-    } finally {
-      gate.clear();
-    }
-    assertThat(permits.availablePermits()).isEqualTo(1);
-    assertThat(probe.started()).isZero();
+      return () -> call.cancel(false);
+    });
   }
 
   @Test
@@ -159,15 +148,26 @@ class AspectOrderingTest {
   // Mono completes empty without running what is inside it.
   @Test
   void disposingTheOuterMonoWithdrawsTheInnerWaitForAPermit() {
-    AsyncEvent gate = registry.event("gate-mono");
-    AsyncSemaphore permits = registry.semaphore("gate-mono-permits");
+    assertWithdrawingTheCallWithdrawsItsWaitForAPermit("gate-mono",
+        probe -> ordering.gatedLimitedMono(probe).subscribe());
+  }
+
+  /**
+   * With event {@code gateName} set and the one permit of {@code gateName + "-permits"} held,
+   * starts a call ({@code start} returns how to withdraw it) that waits for the permit, then
+   * withdraws it: its wait is gone, the permit comes back, and the body never runs.
+   */
+  private void assertWithdrawingTheCallWithdrawsItsWaitForAPermit(String gateName,
+      Function<Probe, Disposable> start) {
+    AsyncEvent gate = registry.event(gateName);
+    AsyncSemaphore permits = registry.semaphore(gateName + "-permits");
     Probe probe = Probe.finishedByTest();
     gate.set();
     try (Permit held = Waits.joined(permits.acquire())) {
-      Disposable subscription = ordering.gatedLimitedMono(probe).subscribe();
+      Disposable call = start.apply(probe);
       assertThat(permits.waiters()).as("waiting for a permit").isEqualTo(1);
 
-      subscription.dispose();
+      call.dispose();
       assertThat(permits.waiters()).isZero();
     } finally {
       gate.clear();
@@ -180,9 +180,7 @@ class AspectOrderingTest {
   void setsEventIsOutermostSoTheEventIsSetOnlyAfterTheLockIsReleased() {
     AsyncEvent done = registry.event("done-value");
     AsyncLock lock = registry.lock("done-value-lock");
-    done.clear();
-    List<Boolean> lockedWhenSet = new CopyOnWriteArrayList<>();
-    done.await().thenRun(() -> lockedWhenSet.add(lock.isLocked()));
+    List<Boolean> lockedWhenSet = Waits.stateWhenSet(done, lock::isLocked);
 
     ordering.setsAfterGuarded(Probe.finishedByTest());
 
@@ -193,9 +191,7 @@ class AspectOrderingTest {
   void setsEventIsOutermostSoAFutureSetsTheEventOnlyAfterThePermitIsReleased() {
     AsyncEvent done = registry.event("done-future");
     AsyncSemaphore permits = registry.semaphore("done-future-permits");
-    done.clear();
-    List<Integer> permitsWhenSet = new CopyOnWriteArrayList<>();
-    done.await().thenRun(() -> permitsWhenSet.add(permits.availablePermits()));
+    List<Integer> permitsWhenSet = Waits.stateWhenSet(done, permits::availablePermits);
     Probe probe = Probe.finishedByTest();
 
     CompletableFuture<String> call = ordering.setsAfterLimitedFuture(probe);
@@ -209,9 +205,7 @@ class AspectOrderingTest {
   void setsEventIsOutermostSoAMonoSetsTheEventOnlyAfterThePermitIsReleased() {
     AsyncEvent done = registry.event("done-mono");
     AsyncSemaphore permits = registry.semaphore("done-mono-permits");
-    done.clear();
-    List<Integer> permitsWhenSet = new CopyOnWriteArrayList<>();
-    done.await().thenRun(() -> permitsWhenSet.add(permits.availablePermits()));
+    List<Integer> permitsWhenSet = Waits.stateWhenSet(done, permits::availablePermits);
     Probe probe = Probe.finishedByTest();
 
     CompletableFuture<String> call = ordering.setsAfterLimitedMono(probe).toFuture();
@@ -225,9 +219,7 @@ class AspectOrderingTest {
   void setsEventIsOutermostSoAFluxSetsTheEventOnlyAfterThePermitIsReleased() {
     AsyncEvent done = registry.event("done-flux");
     AsyncSemaphore permits = registry.semaphore("done-flux-permits");
-    done.clear();
-    List<Integer> permitsWhenSet = new CopyOnWriteArrayList<>();
-    done.await().thenRun(() -> permitsWhenSet.add(permits.availablePermits()));
+    List<Integer> permitsWhenSet = Waits.stateWhenSet(done, permits::availablePermits);
     Probe probe = Probe.finishedByTest();
 
     CompletableFuture<List<String>> call =

@@ -1,6 +1,5 @@
 package dev.baton.spring.aspect;
 
-import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.AsyncService;
 import dev.baton.spring.aspect.TestServices.ClassLevelService;
 import dev.baton.spring.aspect.TestServices.EventService;
@@ -8,24 +7,25 @@ import dev.baton.spring.aspect.TestServices.GuardedService;
 import dev.baton.spring.aspect.TestServices.LimitedService;
 import dev.baton.spring.aspect.TestServices.OrderingService;
 import dev.baton.spring.aspect.TestServices.SkuKeys;
-import dev.baton.spring.aspect.TestServices.TransactionalService;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 /**
  * The application behind {@link BatonAspectsTest}: Baton's auto-configuration with annotated
- * services, {@code @Async} on, and a recording transaction manager with
- * {@code @Transactional} at its default order ({@code Ordered.LOWEST_PRECEDENCE}, as Spring
- * Boot's own transaction auto-configuration would set it; that auto-configuration is not on this
- * module's class path).
+ * services, {@code @Async} on, and a recording transaction manager
+ * ({@link TransactionTestConfiguration}) with {@code @Transactional} at its default order
+ * ({@code Ordered.LOWEST_PRECEDENCE}, as Spring Boot's own transaction auto-configuration would
+ * set it; that auto-configuration is not on this module's class path).
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @EnableAutoConfiguration
 @EnableAsync
 @EnableTransactionManagement(proxyTargetClass = true)
+@Import(TransactionTestConfiguration.class)
 class AspectTestApplication {
 
   @Bean
@@ -61,20 +61,5 @@ class AspectTestApplication {
   @Bean
   AsyncService asyncService() {
     return new AsyncService();
-  }
-
-  @Bean
-  TransactionJournal transactionJournal(PrimitiveRegistry registry) {
-    return new TransactionJournal(registry, TransactionalService.LOCK);
-  }
-
-  @Bean
-  RecordingTransactionManager transactionManager(TransactionJournal journal) {
-    return new RecordingTransactionManager(journal);
-  }
-
-  @Bean
-  TransactionalService transactionalService(TransactionJournal journal) {
-    return new TransactionalService(journal);
   }
 }

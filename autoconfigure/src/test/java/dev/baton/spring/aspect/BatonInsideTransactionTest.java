@@ -3,16 +3,13 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.TransactionalService;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 /**
@@ -24,21 +21,7 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
     "spring.main.banner-mode=off",
     "logging.level.root=warn"})
 @Timeout(30)
-class BatonInsideTransactionTest {
-
-  @Autowired
-  private TransactionalService service;
-
-  @Autowired
-  private TransactionJournal journal;
-
-  @Autowired
-  private PrimitiveRegistry registry;
-
-  @BeforeEach
-  void clearJournal() {
-    journal.clear();
-  }
+class BatonInsideTransactionTest extends TransactionTestSupport {
 
   @Test
   void theLockIsTakenAfterTheTransactionBeginsAndReleasedBeforeItCommits() {
@@ -64,21 +47,7 @@ class BatonInsideTransactionTest {
   @SpringBootConfiguration(proxyBeanMethods = false)
   @EnableAutoConfiguration
   @EnableTransactionManagement(proxyTargetClass = true, order = 0)
+  @Import(TransactionTestConfiguration.class)
   static class App {
-
-    @Bean
-    TransactionJournal transactionJournal(PrimitiveRegistry registry) {
-      return new TransactionJournal(registry, TransactionalService.LOCK);
-    }
-
-    @Bean
-    RecordingTransactionManager transactionManager(TransactionJournal journal) {
-      return new RecordingTransactionManager(journal);
-    }
-
-    @Bean
-    TransactionalService transactionalService(TransactionJournal journal) {
-      return new TransactionalService(journal);
-    }
   }
 }

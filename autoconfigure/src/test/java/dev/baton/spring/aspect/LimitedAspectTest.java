@@ -127,13 +127,14 @@ class LimitedAspectTest {
     eventually().untilAsserted(() -> assertThat(semaphore.availablePermits()).isEqualTo(PERMITS));
   }
 
-  @Test
-  void fiftyFutureCallsFromOneThreadReturnAtOnceWaitWithoutAThreadAndAllComplete() {
+  @ParameterizedTest
+  @EnumSource(names = {"COMPLETABLE_FUTURE", "MONO"})
+  void fiftyCallsFromOneThreadReturnAtOnceWaitWithoutAThreadAndAllComplete(ReturnType type) {
     Probe probe = Probe.finishedByTest();
-    AsyncSemaphore semaphore = registry.semaphore("limited-future");
+    AsyncSemaphore semaphore = registry.semaphore(type.semaphore);
 
-    List<CompletableFuture<String>> calls = IntStream.range(0, CALLS)
-        .mapToObj(i -> limited.future(probe, "call-" + i)).toList();
+    List<CompletableFuture<?>> calls = IntStream.range(0, CALLS)
+        .<CompletableFuture<?>>mapToObj(i -> type.call(limited, probe, "call-" + i)).toList();
 
     assertThat(calls).allSatisfy(call -> assertThat(call).isNotDone());
     assertThat(probe.started()).isEqualTo(PERMITS);
@@ -144,33 +145,10 @@ class LimitedAspectTest {
     }
 
     assertThat(calls).allSatisfy(call -> assertThat(call).isCompleted());
-    assertThat(calls.stream().map(CompletableFuture::join))
+    assertThat(calls.stream().<Object>map(CompletableFuture::join))
         .containsExactlyElementsOf(IntStream.range(0, CALLS).mapToObj(i -> "call-" + i).toList());
     // Every body ran on the test thread: each was started by the release that the test's
     // finishNext() caused, so no thread ever sat waiting for a permit.
-    assertThat(probe.threads()).containsExactly(Thread.currentThread());
-    assertThat(semaphore.availablePermits()).isEqualTo(PERMITS);
-  }
-
-  @Test
-  void fiftyMonoSubscriptionsFromOneThreadReturnAtOnceWaitWithoutAThreadAndAllComplete() {
-    Probe probe = Probe.finishedByTest();
-    AsyncSemaphore semaphore = registry.semaphore("limited-mono");
-
-    List<CompletableFuture<String>> calls = IntStream.range(0, CALLS)
-        .mapToObj(i -> limited.mono(probe, "call-" + i).toFuture()).toList();
-
-    assertThat(calls).allSatisfy(call -> assertThat(call).isNotDone());
-    assertThat(probe.started()).isEqualTo(PERMITS);
-    assertThat(semaphore.waiters()).isEqualTo(CALLS - PERMITS);
-
-    for (int i = 0; i < CALLS; i++) {
-      probe.finishNext();
-    }
-
-    assertThat(calls).allSatisfy(call -> assertThat(call).isCompleted());
-    assertThat(calls.stream().map(CompletableFuture::join))
-        .containsExactlyElementsOf(IntStream.range(0, CALLS).mapToObj(i -> "call-" + i).toList());
     assertThat(probe.threads()).containsExactly(Thread.currentThread());
     assertThat(semaphore.availablePermits()).isEqualTo(PERMITS);
   }

@@ -322,16 +322,19 @@ final class TestServices {
     @Transactional
     @Guarded(LOCK)
     public void update() {
-      journal.record("body, transaction active: "
-          + TransactionSynchronizationManager.isActualTransactionActive());
+      recordBody();
     }
 
     @Transactional
     @Guarded(LOCK)
     public void failingUpdate() {
+      recordBody();
+      throw new IllegalStateException("failed on purpose");
+    }
+
+    private void recordBody() {
       journal.record("body, transaction active: "
           + TransactionSynchronizationManager.isActualTransactionActive());
-      throw new IllegalStateException("failed on purpose");
     }
   }
 }

@@ -3,12 +3,9 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.TransactionalService;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * {@code @Transactional} with {@code @Guarded} at the default {@code baton.aspect-order}
@@ -17,21 +14,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  */
 @BatonAspectsTest
 @Timeout(30)
-class TransactionalInterplayTest {
-
-  @Autowired
-  private TransactionalService service;
-
-  @Autowired
-  private TransactionJournal journal;
-
-  @Autowired
-  private PrimitiveRegistry registry;
-
-  @BeforeEach
-  void clearJournal() {
-    journal.clear();
-  }
+class TransactionalInterplayTest extends TransactionTestSupport {
 
   @Test
   void theLockIsTakenBeforeTheTransactionBeginsAndReleasedAfterItCommits() {

@@ -1,8 +1,10 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.AsyncEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -10,11 +12,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
-/** Waiting for a state without sleeping, and calling from many threads at once. */
+/**
+ * Waiting for a state without sleeping, observing a state when an event is set, and calling from
+ * many threads at once.
+ */
 final class Waits {
 
   private Waits() {}
@@ -54,6 +60,17 @@ final class Waits {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Clears {@code event} and returns a list that receives {@code state}'s value at the moment the
+   * event is next set (by whoever sets it, on that thread).
+   */
+  static <T> List<T> stateWhenSet(AsyncEvent event, Supplier<T> state) {
+    event.clear();
+    List<T> seen = new CopyOnWriteArrayList<>();
+    event.await().thenRun(() -> seen.add(state.get()));
+    return seen;
   }
 
   static CompletableFuture<Void> all(List<? extends CompletableFuture<?>> futures) {
