@@ -42,11 +42,9 @@ final class DefaultAsyncBarrier implements AsyncBarrier {
         waiting.add(w);
         return w;
       }
-      Waiter<Integer> w;
-      int index = 0;
-      while ((w = waiting.poll()) != null) {
-        w.grant(index++);
-        released.add(w);
+      waiting.drainTo(released);
+      for (int index = 0; index < released.size(); index++) {
+        released.get(index).grant(index);
       }
     } finally {
       guard.unlock();
@@ -96,11 +94,8 @@ final class DefaultAsyncBarrier implements AsyncBarrier {
     guard.lock();
     try {
       broken = brokenAfter;
-      Waiter<Integer> w;
-      while ((w = waiting.poll()) != null) {
-        w.fail(new BrokenBarrierException(reason));
-        failed.add(w);
-      }
+      waiting.drainTo(failed);
+      failed.forEach(w -> w.fail(new BrokenBarrierException(reason)));
     } finally {
       guard.unlock();
     }

@@ -13,10 +13,11 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Implementation overview. A wait has two phases: waiting for a signal in {@link #waiters},
  * then, once a signal has unlinked it, waiting for the lock through an ordinary
- * {@code lock().acquire()} (so re-acquiring is as fair as any acquire). The future handed out is
- * a {@link SignalWaiter}, which is granted the new permit when the re-acquire completes. A
- * withdrawal in the first phase just unlinks it; in the second it cancels the re-acquire, and
- * the signal it consumed is passed to the next waiter when the re-acquire ends without granting.
+ * {@code lock().acquire()} (a {@link Reacquire}, so re-acquiring is as fair as any acquire). The
+ * future handed out is a {@link SignalWaiter}, granted the new permit when the re-acquire
+ * completes. A withdrawal in the first phase just unlinks it. In the second, under the same
+ * guard, the signal and the re-acquire's place in the lock queue pass to the next waiter for a
+ * signal, or, if none waits, the re-acquire is abandoned (cancelled, or its permit released).
  */
 final class DefaultAsyncCondition implements AsyncCondition {
 
@@ -142,64 +143,126 @@ final class DefaultAsyncCondition implements AsyncCondition {
 
   /** Unlinks up to {@code n} waiters and starts their re-acquires. */
   private void wake(int n) {
-    List<SignalWaiter> woken = new ArrayList<>();
+    List<Reacquire> woken = new ArrayList<>();
     guard.lock();
     try {
       SignalWaiter w;
       while (woken.size() < n && (w = waiters.poll()) != null) {
-        woken.add(w);
+        woken.add(w.signalled());
       }
     } finally {
       guard.unlock();
     }
-    woken.forEach(SignalWaiter::reacquire);
+    woken.forEach(Reacquire::start);
   }
 
   /** A wait for a signal and then for the lock; completes with the new permit. */
   private final class SignalWaiter extends Waiter<Permit> {
-    /** The re-acquire started by the signal; null until signalled. */
-    private volatile CompletableFuture<Permit> reacquiring;
+    /** The lock acquire this waiter owns once signalled; null before. Guarded by the guard. */
+    private Reacquire reacquire;
 
     SignalWaiter() {
       super(waiters);
     }
 
+    /** Second phase: a signal unlinked this waiter. Holds the guard. */
+    Reacquire signalled() {
+      reacquire = new Reacquire(this);
+      return reacquire;
+    }
+
+    /**
+     * Withdraws in either phase. Once signalled, the signal and the place in the lock's queue
+     * pass, in the same guarded step, to the next waiter (as asyncio's cancelled waiter notifies
+     * another before letting go of the lock), so nobody can barge in between and no later
+     * arrival can receive it. With nobody waiting the re-acquire is abandoned.
+     */
     @Override
     boolean withdraw() {
-      if (super.withdraw()) {
-        return true;
+      Reacquire abandoned;
+      guard.lock();
+      try {
+        if (waiters.withdraw(this)) {
+          return true;
+        }
+        if (!markWithdrawn()) {
+          return false;
+        }
+        SignalWaiter heir = waiters.poll();
+        if (heir != null) {
+          heir.reacquire = reacquire.handTo(heir);
+          return true;
+        }
+        abandoned = reacquire.abandon();
+      } finally {
+        guard.unlock();
       }
-      // Not in the queue: already signalled (or granted). Only a waiting waiter can be withdrawn.
-      if (!markWithdrawn()) {
-        return false;
-      }
-      CompletableFuture<Permit> r = reacquiring;
-      if (r != null) {
-        r.cancel(false);
-      }
+      abandoned.cancelAcquire();
       return true;
     }
+  }
 
-    /** Second phase, after a signal unlinked this waiter. */
-    void reacquire() {
-      CompletableFuture<Permit> r = lock.acquire();
-      reacquiring = r;
-      r.whenComplete(this::reacquired);
-      if (!isWaiting()) {
-        r.cancel(false);
+  /**
+   * The lock acquire started by a signal, granted to whichever waiter owns it when the lock
+   * arrives: the signalled waiter, or the heir it handed its place to when withdrawn.
+   */
+  private final class Reacquire {
+    /** Who receives the permit; guarded by the guard. */
+    private SignalWaiter owner;
+    /** Set, under the guard, when the owner withdrew and nobody took over. */
+    private volatile boolean abandoned;
+    /** The lock acquire; null until started. */
+    private volatile CompletableFuture<Permit> acquiring;
+
+    Reacquire(SignalWaiter owner) {
+      this.owner = owner;
+    }
+
+    Reacquire handTo(SignalWaiter heir) {
+      owner = heir;
+      return this;
+    }
+
+    Reacquire abandon() {
+      abandoned = true;
+      return this;
+    }
+
+    /** Queues for the lock; called without the guard, since the lock may grant at once. */
+    void start() {
+      CompletableFuture<Permit> f = lock.acquire();
+      acquiring = f;
+      f.whenComplete(this::acquired);
+      if (abandoned) {
+        f.cancel(false);
       }
     }
 
-    private void reacquired(Permit permit, Throwable failure) {
-      if (permit != null && grant(permit)) {
-        Grants.deliver(this);
-        return;
+    void cancelAcquire() {
+      CompletableFuture<Permit> f = acquiring;
+      if (f != null) {
+        f.cancel(false);
       }
-      if (permit != null) {
+    }
+
+    private void acquired(Permit permit, Throwable failure) {
+      if (permit == null) {
+        return; // cancelled: abandoned, nobody to grant
+      }
+      SignalWaiter granted = null;
+      guard.lock();
+      try {
+        if (!abandoned && owner.grant(permit)) {
+          granted = owner;
+        }
+      } finally {
+        guard.unlock();
+      }
+      if (granted != null) {
+        Grants.deliver(granted);
+      } else {
         permit.release();
       }
-      // Withdrawn after consuming a signal: hand the signal to the next waiter.
-      wake(1);
     }
   }
 
@@ -230,23 +293,24 @@ final class DefaultAsyncCondition implements AsyncCondition {
      * Evaluates the predicate holding {@code held}; finishes, or waits another round.
      *
      * @param signalled whether a signal woke this round; if this wait ends without being granted,
-     *     that signal passes to the next waiter, as a withdrawn {@code await} does
+     *     that signal passes to the next waiter while the lock is still held, as a withdrawn
+     *     {@code await} does
      */
     void check(Permit held, boolean signalled) {
       boolean satisfied;
       try {
         satisfied = predicate.getAsBoolean();
       } catch (Throwable t) {
+        passOn(signalled);
         held.release();
         settleExceptionally(t);
-        passOn(signalled);
         return;
       }
       if (satisfied && grant(held)) {
         Grants.deliver(this);
       } else if (satisfied || !isWaiting()) {
-        held.release();
         passOn(signalled);
+        held.release();
       } else {
         CompletableFuture<Permit> r = await(held);
         round = r;

@@ -36,12 +36,10 @@ final class DefaultAsyncEvent implements AsyncEvent {
       if (set) {
         return;
       }
+      // Empty the queue before raising the flag: whoever sees the event set sees no waiters.
+      waiters.drainTo(woken);
       set = true;
-      Waiter<Void> w;
-      while ((w = waiters.poll()) != null) {
-        w.grant(null);
-        woken.add(w);
-      }
+      woken.forEach(w -> w.grant(null));
     } finally {
       guard.unlock();
     }

@@ -332,21 +332,19 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
     if (unfinished > 0) {
       return;
     }
-    Waiter<Void> joiner;
-    while ((joiner = joiners.poll()) != null) {
-      joiner.grant(null);
-      granted.add(joiner);
-    }
+    List<Waiter<Void>> finished = new ArrayList<>();
+    joiners.drainTo(finished);
+    finished.forEach(joiner -> joiner.grant(null));
+    granted.addAll(finished);
   }
 
   /** Fails every waiter of {@code queue} with {@code cause}. Holds the guard. */
   private static void failAll(WaitQueue<? extends Waiter<?>> queue, QueueShutdownException cause,
       List<Waiter<?>> granted) {
-    Waiter<?> w;
-    while ((w = queue.poll()) != null) {
-      w.fail(cause);
-      granted.add(w);
-    }
+    List<Waiter<?>> failed = new ArrayList<>();
+    queue.drainTo(failed);
+    failed.forEach(w -> w.fail(cause));
+    granted.addAll(failed);
   }
 
   private static QueueShutdownException closedToPuts() {

@@ -1,12 +1,13 @@
 package dev.baton;
 
+import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
  * An intrusive FIFO list of waiters guarded by its primitive's lock: O(1) append, poll and
  * removal from the middle, and no node allocation beyond the waiter itself.
  *
- * <p>{@link #add}, {@link #poll} and {@link #isEmpty} must be called while holding the
+ * <p>{@link #add}, {@link #poll}, {@link #drainTo} and {@link #isEmpty} must be called while holding the
  * {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
  * {@link #size} is a volatile read for monitoring. Invariant while holding the guard: every linked
  * waiter is still waiting, because grants and withdrawals are both decided under the guard.
@@ -49,6 +50,23 @@ final class WaitQueue<W extends Waiter<?>> {
       unlink(w);
     }
     return (W) w;
+  }
+
+  /**
+   * Removes every waiter, oldest first, into {@code into}; the count drops to zero in one step,
+   * so a reader never sees part of a bulk grant.
+   */
+  @SuppressWarnings("unchecked")
+  void drainTo(List<? super W> into) {
+    for (Waiter<?> w = head, next; w != null; w = next) {
+      next = w.next;
+      w.prev = null;
+      w.next = null;
+      into.add((W) w);
+    }
+    head = null;
+    tail = null;
+    size = 0;
   }
 
   boolean isEmpty() {

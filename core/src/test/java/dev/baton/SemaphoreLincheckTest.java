@@ -1,0 +1,107 @@
+package dev.baton;
+
+import static dev.baton.Scenarios.init;
+import static dev.baton.Scenarios.parallel;
+import static dev.baton.Scenarios.post;
+import static dev.baton.Scenarios.scenario;
+import static dev.baton.Scenarios.thread;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lincheck: {@link AsyncSemaphore} with two permits is linearizable under acquire, tryAcquire,
+ * release and cancellation of queued acquires.
+ *
+ * <p>Same harness as {@link LockLincheckTest}: the pool holds the permits granted to the harness,
+ * {@code release} returns one and answers false when the semaphore says none is out.
+ */
+public class SemaphoreLincheckTest {
+
+  private static final int PERMITS = 2;
+
+  private final AsyncSemaphore semaphore = AsyncSemaphore.create(PERMITS);
+  private final HeldPermits held = new HeldPermits(PERMITS);
+  private final PendingWaits pending = new PendingWaits();
+
+  /** Whether the acquire queued; its permit joins the pool when granted. */
+  @Operation
+  public boolean acquire() {
+    PendingWaits.Slot slot = pending.reserve();
+    CompletableFuture<Permit> f = semaphore.acquire();
+    f.thenAccept(held::add);
+    slot.publish(f);
+    return LincheckSupport.queued(f);
+  }
+
+  @Operation
+  public boolean tryAcquire() {
+    Optional<Permit> p = semaphore.tryAcquire();
+    p.ifPresent(held::add);
+    return p.isPresent();
+  }
+
+  @Operation
+  public boolean release() {
+    return held.releaseOne(() -> semaphore.availablePermits() < PERMITS);
+  }
+
+  @Operation
+  public boolean cancelAcquire() {
+    return pending.cancelOldest();
+  }
+
+  @Operation
+  public int availablePermits() {
+    return semaphore.availablePermits();
+  }
+
+  @Operation
+  public int waiters() {
+    return semaphore.waiters();
+  }
+
+  @Test
+  public void modelChecking() {
+    new ModelCheckingOptions()
+        .iterations(LincheckSupport.scaled(5))
+        .invocationsPerIteration(500)
+        .threads(3)
+        .actorsPerThread(3)
+        .actorsBefore(3)
+        .actorsAfter(2)
+        // gh-90155: a waiter granted and cancelled in a race gives its permit back.
+        .addCustomScenario(scenario(getClass(),
+            init("tryAcquire", "tryAcquire", "acquire"),
+            parallel(thread("release"), thread("cancelAcquire")),
+            post("availablePermits", "waiters", "tryAcquire")))
+        // several waiters cancelled while permits come back: the first live waiter gets one.
+        .addCustomScenario(scenario(getClass(),
+            init("tryAcquire", "tryAcquire", "acquire", "acquire"),
+            parallel(thread("release", "release"), thread("cancelAcquire", "tryAcquire")),
+            post("availablePermits", "waiters")))
+        // bpo-45997: a re-acquirer queues behind the waiter a release just woke.
+        .addCustomScenario(scenario(getClass(),
+            init("tryAcquire", "tryAcquire", "acquire"),
+            parallel(thread("release", "acquire"), thread("tryAcquire", "waiters")),
+            post("availablePermits", "waiters")))
+        .check(getClass());
+  }
+
+  @Test
+  public void stress() {
+    new StressOptions()
+        .iterations(LincheckSupport.scaled(15))
+        .invocationsPerIteration(3_000)
+        .threads(3)
+        .actorsPerThread(3)
+        .actorsBefore(3)
+        .actorsAfter(2)
+        .minimizeFailedScenario(false) // see LockLincheckTest.stress
+        .check(getClass());
+  }
+}
