@@ -44,7 +44,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
   @Override
   public CompletableFuture<Permit> await(Permit held) {
     checkHeld(held);
-    return enqueueAndRelease(held, null);
+    return enqueueAndRelease(held, Timeouts.NEVER);
   }
 
   @Override
@@ -135,10 +135,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
           + " someone else while await was releasing it: a permit must have one owner",
           releasedMeanwhile);
     }
-    if (timeout != null) {
-      w.expireAfter(timeout, "condition signal");
-    }
-    return w;
+    return w.expireAfter(timeout, "condition signal");
   }
 
   /** Unlinks up to {@code n} waiters and starts their re-acquires. */

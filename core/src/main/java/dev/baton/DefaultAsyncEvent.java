@@ -58,7 +58,7 @@ final class DefaultAsyncEvent implements AsyncEvent {
 
   @Override
   public CompletableFuture<Void> await() {
-    return set ? CompletableFuture.completedFuture(null) : enqueue(null);
+    return set ? CompletableFuture.completedFuture(null) : enqueue(Timeouts.NEVER);
   }
 
   @Override
@@ -94,9 +94,6 @@ final class DefaultAsyncEvent implements AsyncEvent {
     } finally {
       guard.unlock();
     }
-    if (timeout != null) {
-      w.expireAfter(timeout, "event");
-    }
-    return w;
+    return w.expireAfter(timeout, "event");
   }
 }

@@ -53,7 +53,7 @@ final class DefaultAsyncLock implements AsyncLock {
   @Override
   public CompletableFuture<Permit> acquire() {
     long token = tryLock();
-    return token != 0 ? granted(token) : enqueue(null);
+    return token != 0 ? granted(token) : enqueue(Timeouts.NEVER);
   }
 
   @Override
@@ -132,13 +132,7 @@ final class DefaultAsyncLock implements AsyncLock {
     } finally {
       guard.unlock();
     }
-    if (token != 0) {
-      return granted(token);
-    }
-    if (timeout != null) {
-      w.expireAfter(timeout, "lock");
-    }
-    return w;
+    return token != 0 ? granted(token) : w.expireAfter(timeout, "lock");
   }
 
   /**

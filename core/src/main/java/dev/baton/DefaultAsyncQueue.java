@@ -26,8 +26,6 @@ import java.util.function.Supplier;
  */
 final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
 
-  /** Stands for "wait as long as it takes"; compared by identity. */
-  private static final Duration NO_TIMEOUT = Duration.ofSeconds(Long.MAX_VALUE);
   private static final String ROOM = "room in the queue";
   private static final String ITEM = "a queue item";
 
@@ -64,7 +62,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
 
   @Override
   public CompletableFuture<Void> put(T item) {
-    return put(item, NO_TIMEOUT);
+    return put(item, Timeouts.NEVER);
   }
 
   @Override
@@ -90,13 +88,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       guard.unlock();
     }
     Grants.deliverAll(granted);
-    if (w == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    if (timeout != NO_TIMEOUT) {
-      w.expireAfter(timeout, ROOM);
-    }
-    return w;
+    return w == null ? CompletableFuture.completedFuture(null) : w.expireAfter(timeout, ROOM);
   }
 
   @Override
@@ -121,7 +113,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
 
   @Override
   public CompletableFuture<T> take() {
-    return take(NO_TIMEOUT);
+    return take(Timeouts.NEVER);
   }
 
   @Override
@@ -146,13 +138,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       guard.unlock();
     }
     Grants.deliverAll(granted);
-    if (item != null) {
-      return CompletableFuture.completedFuture(item);
-    }
-    if (timeout != NO_TIMEOUT) {
-      w.expireAfter(timeout, ITEM);
-    }
-    return w;
+    return item != null ? CompletableFuture.completedFuture(item) : w.expireAfter(timeout, ITEM);
   }
 
   @Override

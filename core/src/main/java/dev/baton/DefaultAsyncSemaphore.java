@@ -59,7 +59,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
 
   @Override
   public CompletableFuture<Permit> acquire() {
-    return tryTake() ? CompletableFuture.completedFuture(newPermit()) : enqueue(null);
+    return tryTake() ? CompletableFuture.completedFuture(newPermit()) : enqueue(Timeouts.NEVER);
   }
 
   @Override
@@ -133,13 +133,8 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
     } finally {
       guard.unlock();
     }
-    if (taken) {
-      return CompletableFuture.completedFuture(newPermit());
-    }
-    if (timeout != null) {
-      w.expireAfter(timeout, "semaphore permit");
-    }
-    return w;
+    return taken ? CompletableFuture.completedFuture(newPermit())
+        : w.expireAfter(timeout, "semaphore permit");
   }
 
   /** Returns one permit: to the oldest waiter if any, else to the count. */

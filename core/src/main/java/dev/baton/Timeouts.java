@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class Timeouts {
 
+  /** "Wait as long as it takes": a wait with this timeout arms no timer. Compared by identity. */
+  static final Duration NEVER = Duration.ofSeconds(Long.MAX_VALUE);
+
   private Timeouts() {}
 
   private static final class Scheduler {

@@ -118,14 +118,21 @@ class Waiter<T> extends CompletableFuture<T> {
     }
   }
 
-  /** Arms the timeout; the waiter must already be visible to grants. */
-  final void expireAfter(Duration timeout, String what) {
+  /**
+   * Arms the timeout, unless it is {@link Timeouts#NEVER}; the waiter must already be visible to
+   * grants. Returns this waiter.
+   */
+  final Waiter<T> expireAfter(Duration timeout, String what) {
+    if (timeout == Timeouts.NEVER) {
+      return this;
+    }
     ScheduledFuture<?> t = Timeouts.schedule(
         () -> completeExceptionally(new AcquireTimeoutException(what, timeout)), timeout);
     timer = t;
     if (!isWaiting()) {
       t.cancel(false);
     }
+    return this;
   }
 
   @Override
