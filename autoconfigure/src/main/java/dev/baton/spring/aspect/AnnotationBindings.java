@@ -103,7 +103,7 @@ public final class AnnotationBindings {
     }
     for (Method method : ReflectionUtils.getUniqueDeclaredMethods(beanClass, m -> !m.isBridge())) {
       for (Class<? extends Annotation> type : ANNOTATIONS) {
-        Found<?> found = find(method, beanClass, type);
+        Found<?> found = find(method, type);
         if (found != null) {
           checkInterceptable(found, beanName, beanClass);
           try {
@@ -142,7 +142,7 @@ public final class AnnotationBindings {
   private <A extends Annotation, B> B resolve(Map<MethodClassKey, B> cache, Method method,
       Class<?> targetClass, Class<A> type, Function<Found<A>, B> bind) {
     return cache.computeIfAbsent(new MethodClassKey(method, targetClass), key -> {
-      Found<A> found = find(method, targetClass, type);
+      Found<A> found = find(method, type);
       if (found == null) {
         throw new IllegalStateException("no @" + type.getSimpleName() + " on " + method);
       }
@@ -150,8 +150,7 @@ public final class AnnotationBindings {
     });
   }
 
-  private static <A extends Annotation> Found<A> find(Method method, Class<?> targetClass,
-      Class<A> type) {
+  private static <A extends Annotation> Found<A> find(Method method, Class<A> type) {
     A onMethod = AnnotatedElementUtils.findMergedAnnotation(method, type);
     if (onMethod != null) {
       return new Found<>(onMethod, method, false);
