@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * nobody waits: a later caller with the same key gets a fresh lock, which is equivalent. Fencing
  * tokens come from one counter for the whole family, so they keep increasing across evictions.
  */
-final class KeyedLocks {
+final class KeyedLocks implements LockFamily {
 
   /** Keys in use; a slot's {@code users} is read and written only inside {@code compute}. */
   private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
@@ -32,8 +32,8 @@ final class KeyedLocks {
     return new KeyLock(Objects.requireNonNull(key, "key"));
   }
 
-  /** How many keys have a lock now (held or waited for). */
-  int activeKeys() {
+  @Override
+  public int activeKeys() {
     return slots.size();
   }
 

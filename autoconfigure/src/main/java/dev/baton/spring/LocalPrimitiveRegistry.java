@@ -6,18 +6,24 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
+import dev.baton.spring.NamedPrimitive.Kind;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * The {@link PrimitiveRegistry} of {@code baton.backend=local}: primitives in this JVM. Every
  * primitive declared in {@link BatonProperties} is created when the registry is; others on first
- * use.
+ * use. When two threads create the same name at once, one instance wins and only it is announced.
  */
 public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
@@ -29,6 +35,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   private final ConcurrentMap<String, AsyncCondition> conditions = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncQueue<?>> queues = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncBarrier> barriers = new ConcurrentHashMap<>();
+  private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
 
   public LocalPrimitiveRegistry(BatonProperties properties) {
     this.properties = Objects.requireNonNull(properties, "properties");
@@ -46,13 +53,13 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
   @Override
   public AsyncLock lock(String name) {
-    return locks.computeIfAbsent(requireName(name), n -> AsyncLock.create());
+    return obtain(locks, Kind.LOCK, name, n -> AsyncLock.create());
   }
 
   @Override
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
-    return keyedLocks.computeIfAbsent(requireName(name), n -> new KeyedLocks()).forKey(key);
+    return obtain(keyedLocks, Kind.LOCK_FAMILY, name, n -> new KeyedLocks()).forKey(key);
   }
 
   @Override
@@ -68,7 +75,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncSemaphore semaphore(String name, int permits) {
     AsyncSemaphore semaphore =
-        semaphores.computeIfAbsent(requireName(name), n -> AsyncSemaphore.create(permits));
+        obtain(semaphores, Kind.SEMAPHORE, name, n -> AsyncSemaphore.create(permits));
     if (semaphore.maxPermits() != permits) {
       throw new IllegalStateException("semaphore '" + name + "' already exists with "
           + semaphore.maxPermits() + " permits, not " + permits);
@@ -78,7 +85,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
   @Override
   public AsyncEvent event(String name) {
-    return events.computeIfAbsent(requireName(name), n -> {
+    return obtain(events, Kind.EVENT, name, n -> {
       AsyncEvent event = AsyncEvent.create();
       BatonProperties.Event spec = properties.events().get(n);
       if (spec != null && spec.initiallySet()) {
@@ -90,13 +97,13 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
   @Override
   public AsyncCondition condition(String name) {
-    return conditions.computeIfAbsent(requireName(name), n -> AsyncCondition.create());
+    return obtain(conditions, Kind.CONDITION, name, n -> AsyncCondition.create());
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public <T> AsyncQueue<T> queue(String name) {
-    return (AsyncQueue<T>) queues.computeIfAbsent(requireName(name), this::newQueue);
+    return (AsyncQueue<T>) obtain(queues, Kind.QUEUE, name, this::newQueue);
   }
 
   @Override
@@ -112,7 +119,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncBarrier barrier(String name, int parties) {
     AsyncBarrier barrier =
-        barriers.computeIfAbsent(requireName(name), n -> AsyncBarrier.create(parties));
+        obtain(barriers, Kind.BARRIER, name, n -> AsyncBarrier.create(parties));
     if (barrier.parties() != parties) {
       throw new IllegalStateException("barrier '" + name + "' already exists for "
           + barrier.parties() + " parties, not " + parties);
@@ -128,10 +135,40 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
     return names;
   }
 
+  @Override
+  public void onPrimitive(Consumer<? super NamedPrimitive> listener) {
+    Objects.requireNonNull(listener, "listener");
+    listeners.add(listener);
+    Map.of(Kind.LOCK, locks, Kind.LOCK_FAMILY, keyedLocks, Kind.SEMAPHORE, semaphores,
+        Kind.EVENT, events, Kind.CONDITION, conditions, Kind.QUEUE, queues, Kind.BARRIER, barriers)
+        .forEach((kind, map) -> map.forEach(
+            (name, primitive) -> listener.accept(new NamedPrimitive(kind, name, primitive))));
+  }
+
   /** How many keys of the per-key lock family {@code name} have a lock now. */
   public int activeKeys(String name) {
     KeyedLocks family = keyedLocks.get(name);
     return family == null ? 0 : family.activeKeys();
+  }
+
+  /**
+   * The primitive named {@code name} in {@code map}, created and announced to the listeners if
+   * it is new. The announcement happens outside the map's locks.
+   */
+  private <P> P obtain(ConcurrentMap<String, P> map, Kind kind, String name,
+      Function<String, ? extends P> create) {
+    P existing = map.get(requireName(name));
+    if (existing != null) {
+      return existing;
+    }
+    P created = create.apply(name);
+    P winner = map.putIfAbsent(name, created);
+    if (winner != null) {
+      return winner;
+    }
+    NamedPrimitive announced = new NamedPrimitive(kind, name, created);
+    listeners.forEach(listener -> listener.accept(announced));
+    return created;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -7,6 +7,7 @@ import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Named Baton primitives shared across an application: declared under {@code baton.*} or
@@ -68,4 +69,11 @@ public interface PrimitiveRegistry {
 
   /** Every name in use, of every kind, sorted. */
   Set<String> names();
+
+  /**
+   * Calls {@code listener} for every primitive in the registry now and, from then on, for every
+   * primitive created, on the thread that created it. A primitive created while the listener is
+   * being registered may be announced twice; per-key locks are announced once per family.
+   */
+  void onPrimitive(Consumer<? super NamedPrimitive> listener);
 }

@@ -1,0 +1,109 @@
+package dev.baton.spring.metrics;
+
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
+import dev.baton.spring.LockFamily;
+import dev.baton.spring.NamedPrimitive;
+import dev.baton.spring.PrimitiveRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The level gauges of every primitive in a {@link PrimitiveRegistry}, tagged with the primitive's
+ * {@code name}: those present when bound and every one created later. A per-key lock family
+ * reports {@value #LOCK_KEYS_ACTIVE} for the family, never a meter per key, so evicted keys
+ * leave nothing behind. Gauges observe the primitives; they add no work to waits.
+ *
+ * <p>The meter names below are the single source; the README's meter table lists the same.
+ */
+public final class BatonGauges implements MeterBinder {
+
+  public static final String LOCK_HELD = "baton.lock.held";
+  public static final String LOCK_WAITERS = "baton.lock.waiters";
+  public static final String LOCK_KEYS_ACTIVE = "baton.lock.keys.active";
+  public static final String SEMAPHORE_AVAILABLE = "baton.semaphore.permits.available";
+  public static final String SEMAPHORE_MAX = "baton.semaphore.permits.max";
+  public static final String SEMAPHORE_WAITERS = "baton.semaphore.waiters";
+  public static final String EVENT_SET = "baton.event.set";
+  public static final String EVENT_WAITERS = "baton.event.waiters";
+  public static final String CONDITION_WAITERS = "baton.condition.waiters";
+  public static final String QUEUE_SIZE = "baton.queue.size";
+  public static final String QUEUE_CAPACITY = "baton.queue.capacity";
+  public static final String QUEUE_UNFINISHED = "baton.queue.unfinished";
+  public static final String QUEUE_WAITERS = "baton.queue.waiters";
+  public static final String BARRIER_WAITING = "baton.barrier.waiting";
+  public static final String TAG_NAME = "name";
+  public static final String TAG_SIDE = "side";
+
+  private final PrimitiveRegistry primitives;
+
+  public BatonGauges(PrimitiveRegistry primitives) {
+    this.primitives = primitives;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    primitives.onPrimitive(primitive -> register(registry, primitive));
+  }
+
+  private static void register(MeterRegistry registry, NamedPrimitive named) {
+    Tags tags = Tags.of(TAG_NAME, named.name());
+    switch (named.kind()) {
+      case LOCK -> {
+        AsyncLock lock = (AsyncLock) named.primitive();
+        gauge(registry, LOCK_HELD, "1 while the lock is held, else 0", tags, lock,
+            l -> l.isLocked() ? 1 : 0);
+        gauge(registry, LOCK_WAITERS, "Acquires waiting for the lock", tags, lock,
+            AsyncLock::waiters);
+      }
+      case LOCK_FAMILY -> gauge(registry, LOCK_KEYS_ACTIVE,
+          "Keys of a per-key lock family whose lock is held or waited for", tags,
+          (LockFamily) named.primitive(), LockFamily::activeKeys);
+      case SEMAPHORE -> {
+        AsyncSemaphore semaphore = (AsyncSemaphore) named.primitive();
+        gauge(registry, SEMAPHORE_AVAILABLE, "Permits neither held nor handed to a waiter", tags,
+            semaphore, AsyncSemaphore::availablePermits);
+        gauge(registry, SEMAPHORE_MAX, "Permits the semaphore was created with", tags, semaphore,
+            AsyncSemaphore::maxPermits);
+        gauge(registry, SEMAPHORE_WAITERS, "Acquires waiting for a permit", tags, semaphore,
+            AsyncSemaphore::waiters);
+      }
+      case EVENT -> {
+        AsyncEvent event = (AsyncEvent) named.primitive();
+        gauge(registry, EVENT_SET, "1 while the event is set, else 0", tags, event,
+            e -> e.isSet() ? 1 : 0);
+        gauge(registry, EVENT_WAITERS, "Waits pending on the event", tags, event,
+            AsyncEvent::waiters);
+      }
+      case CONDITION -> gauge(registry, CONDITION_WAITERS, "Waiters waiting for a signal", tags,
+          (AsyncCondition) named.primitive(), AsyncCondition::waiters);
+      case QUEUE -> {
+        AsyncQueue<?> queue = (AsyncQueue<?>) named.primitive();
+        gauge(registry, QUEUE_SIZE, "Items in the queue", tags, queue, AsyncQueue::size);
+        gauge(registry, QUEUE_CAPACITY, "Most items the queue holds", tags, queue,
+            AsyncQueue::capacity);
+        gauge(registry, QUEUE_UNFINISHED, "Items put and not yet marked done", tags, queue,
+            AsyncQueue::unfinishedTasks);
+        gauge(registry, QUEUE_WAITERS, "Puts waiting for room", tags.and(TAG_SIDE, "put"), queue,
+            AsyncQueue::putters);
+        gauge(registry, QUEUE_WAITERS, "Takes waiting for an item", tags.and(TAG_SIDE, "take"),
+            queue, AsyncQueue::takers);
+      }
+      case BARRIER -> gauge(registry, BARRIER_WAITING, "Parties waiting in the current cycle",
+          tags, (AsyncBarrier) named.primitive(), AsyncBarrier::waiting);
+    }
+  }
+
+  private static <T> void gauge(MeterRegistry registry, String name, String description,
+      Tags tags, T primitive, ToDoubleFunction<T> value) {
+    Gauge.builder(name, primitive, value).description(description).tags(tags)
+        .strongReference(true).register(registry);
+  }
+}

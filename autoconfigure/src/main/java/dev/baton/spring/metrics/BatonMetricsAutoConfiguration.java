@@ -1,0 +1,26 @@
+package dev.baton.spring.metrics;
+
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Micrometer gauges for the primitives of the {@link PrimitiveRegistry}, when Micrometer is on the
+ * class path. Spring Boot binds the {@link MeterBinder} to every meter registry it configures.
+ */
+@AutoConfiguration(after = BatonAutoConfiguration.class)
+@ConditionalOnClass(MeterBinder.class)
+@ConditionalOnBean(PrimitiveRegistry.class)
+public final class BatonMetricsAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  BatonGauges batonGauges(PrimitiveRegistry primitives) {
+    return new BatonGauges(primitives);
+  }
+}

@@ -1,0 +1,158 @@
+package dev.baton.spring.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import dev.baton.spring.BatonProperties;
+import dev.baton.spring.LocalPrimitiveRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class BatonGaugesTests {
+
+  private final LocalPrimitiveRegistry primitives = new LocalPrimitiveRegistry(new BatonProperties(
+      true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false, 0, null,
+      null, null, null, null));
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+  BatonGaugesTests() {
+    new BatonGauges(primitives).bindTo(meters);
+  }
+
+  @Test
+  void threeWaitersOnALockReadThreeThenZeroAfterRelease() {
+    AsyncLock lock = primitives.lock("inventory");
+    Permit holder = lock.acquire().join();
+    List<CompletableFuture<Permit>> waiting = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      waiting.add(lock.acquire());
+    }
+
+    assertThat(gauge(BatonGauges.LOCK_WAITERS, "inventory")).isEqualTo(3);
+    assertThat(gauge(BatonGauges.LOCK_HELD, "inventory")).isEqualTo(1);
+
+    holder.release();
+    waiting.forEach(w -> w.join().release());
+
+    assertThat(gauge(BatonGauges.LOCK_WAITERS, "inventory")).isZero();
+    assertThat(gauge(BatonGauges.LOCK_HELD, "inventory")).isZero();
+  }
+
+  @Test
+  void semaphoreGaugesFollowPermitsAndWaiters() {
+    AsyncSemaphore semaphore = primitives.semaphore("payments", 2);
+    semaphore.acquire();
+    semaphore.acquire();
+    semaphore.acquire();
+
+    assertThat(gauge(BatonGauges.SEMAPHORE_AVAILABLE, "payments")).isZero();
+    assertThat(gauge(BatonGauges.SEMAPHORE_MAX, "payments")).isEqualTo(2);
+    assertThat(gauge(BatonGauges.SEMAPHORE_WAITERS, "payments")).isEqualTo(1);
+  }
+
+  @Test
+  void eventAndConditionAndBarrierGaugesFollowTheirState() {
+    AsyncEvent event = primitives.event("loaded");
+    event.await();
+    assertThat(gauge(BatonGauges.EVENT_SET, "loaded")).isZero();
+    assertThat(gauge(BatonGauges.EVENT_WAITERS, "loaded")).isEqualTo(1);
+    event.set();
+    assertThat(gauge(BatonGauges.EVENT_SET, "loaded")).isEqualTo(1);
+    assertThat(gauge(BatonGauges.EVENT_WAITERS, "loaded")).isZero();
+
+    AsyncCondition condition = primitives.condition("ready");
+    condition.await(condition.acquire().join());
+    assertThat(gauge(BatonGauges.CONDITION_WAITERS, "ready")).isEqualTo(1);
+
+    AsyncBarrier barrier = primitives.barrier("round", 3);
+    barrier.await();
+    assertThat(gauge(BatonGauges.BARRIER_WAITING, "round")).isEqualTo(1);
+  }
+
+  @Test
+  void queueGaugesReportDepthCapacityUnfinishedAndBothSidesOfWaiters() {
+    AsyncQueue<String> queue = primitives.queue("jobs");
+    queue.offer("a");
+    queue.offer("b");
+    queue.poll();
+
+    assertThat(gauge(BatonGauges.QUEUE_SIZE, "jobs")).isEqualTo(1);
+    assertThat(gauge(BatonGauges.QUEUE_CAPACITY, "jobs")).isEqualTo(Integer.MAX_VALUE);
+    assertThat(gauge(BatonGauges.QUEUE_UNFINISHED, "jobs")).isEqualTo(2);
+    queue.poll();
+    queue.take();
+    assertThat(meters.get(BatonGauges.QUEUE_WAITERS).tag("name", "jobs").tag("side", "take")
+        .gauge().value()).isEqualTo(1);
+    assertThat(meters.get(BatonGauges.QUEUE_WAITERS).tag("name", "jobs").tag("side", "put")
+        .gauge().value()).isZero();
+  }
+
+  @Test
+  void primitivesCreatedAfterBindingGetGaugesAndEarlierOnesToo() {
+    LocalPrimitiveRegistry early = new LocalPrimitiveRegistry(new BatonProperties(true,
+        BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false, 0, null, null, null, null,
+        null));
+    early.lock("before");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    new BatonGauges(early).bindTo(registry);
+
+    early.lock("after");
+
+    assertThat(registry.find(BatonGauges.LOCK_HELD).tag("name", "before").gauge()).isNotNull();
+    assertThat(registry.find(BatonGauges.LOCK_HELD).tag("name", "after").gauge()).isNotNull();
+  }
+
+  @Test
+  void aPerKeyLockFamilyReportsActiveKeysAndNoMeterPerKey() {
+    List<Permit> held = new ArrayList<>();
+    for (int key = 0; key < 100; key++) {
+      held.add(primitives.lock("accounts", key).acquire().join());
+    }
+    assertThat(gauge(BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isEqualTo(100);
+
+    held.forEach(Permit::release);
+
+    assertThat(gauge(BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isZero();
+    assertThat(meters.getMeters()).as("one meter for the family, none per key").hasSize(1);
+  }
+
+  @Test
+  void everyGaugeHasADescriptionAndIsListedInTheReadme() throws Exception {
+    primitives.lock("l");
+    primitives.lock("f", "k");
+    primitives.semaphore("s", 1);
+    primitives.event("e");
+    primitives.condition("c");
+    primitives.queue("q");
+    primitives.barrier("b", 2);
+    String readme = Files.readString(Path.of("..", "README.md"));
+
+    for (Field field : BatonGauges.class.getFields()) {
+      if (Modifier.isStatic(field.getModifiers()) && field.getName().startsWith("TAG_")) {
+        continue;
+      }
+      String name = (String) field.get(null);
+      assertThat(meters.find(name).meters()).as(name).isNotEmpty()
+          .allSatisfy(meter -> assertThat(meter.getId().getDescription()).isNotBlank());
+      assertThat(readme).as("README lists %s", name).contains("`" + name + "`");
+    }
+  }
+
+  private double gauge(String name, String primitive) {
+    return meters.get(name).tag(BatonGauges.TAG_NAME, primitive).gauge().value();
+  }
+}
