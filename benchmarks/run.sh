@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs Baton's benchmarks (see benchmarks/RESULTS.md for what each one measures).
+#
+#   benchmarks/run.sh                 full suite, settings from each class's JMH annotations
+#                                     (about 15 minutes on 2 cores)
+#   benchmarks/run.sh --quick         smoke run for CI: every benchmark once, one fork, one 200 ms
+#                                     warm-up and one 200 ms measurement (under a minute); fails
+#                                     only if a benchmark fails, never on a score
+#   benchmarks/run.sh [--quick] [--skip-footprint] [JMH options...]
+#                                     extra options go to JMH, e.g. a benchmark regex or -prof gc
+#
+# Writes benchmarks/target/results.json (JMH), results.txt (JMH's console output) and
+# footprint.json (heap bytes per pending waiter, from WaiterFootprint). Builds
+# benchmarks/target/benchmarks.jar first if it is missing. JAVA=/path/to/bin/java picks the JVM
+# (JMH forks with the same one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=false
+footprint=true
+jmh_args=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=true ;;
+    --skip-footprint) footprint=false ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) jmh_args+=("$arg") ;;
+  esac
+done
+
+java_bin="${JAVA:-java}"
+jar=benchmarks/target/benchmarks.jar
+out=benchmarks/target
+
+if [[ ! -f "$jar" ]]; then
+  echo "Building $jar"
+  mvn -B -q package -DskipTests -pl benchmarks -am
+fi
+
+# Fail on the first benchmark error, so a broken benchmark fails the run.
+common=(-foe true -rf json -rff "$out/results.json")
+if $quick; then
+  mode=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms)
+  footprint_args=(--forks 1 --rounds 2)
+  # A hung benchmark must not hang CI.
+  guard=(timeout --signal=KILL 600)
+else
+  mode=()
+  footprint_args=(--forks 3 --rounds 6)
+  guard=()
+fi
+
+start=$(date +%s)
+"$java_bin" -version 2>&1 | head -1
+echo "Load before the run: $(uptime)"
+"${guard[@]}" "$java_bin" -jar "$jar" "${common[@]}" "${mode[@]}" "${jmh_args[@]}" \
+  | tee "$out/results.txt"
+if $footprint; then
+  "${guard[@]}" "$java_bin" -cp "$jar" dev.baton.benchmarks.WaiterFootprint \
+    "${footprint_args[@]}" --json "$out/footprint.json"
+fi
+echo "Benchmarks finished in $(( $(date +%s) - start )) s; results in $out/results.json" \
+  "$($footprint && echo "and $out/footprint.json")"
