@@ -7,9 +7,7 @@ import static dev.baton.Scenarios.scenario;
 import static dev.baton.Scenarios.thread;
 
 import java.util.concurrent.CompletableFuture;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,13 +68,7 @@ public class BarrierLincheckTest {
 
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(LincheckSupport.scaled(5))
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(2)
+    LincheckSupport.modelChecking(2)
         // a cancel racing the arrival that trips the barrier: the party either leaves (the
         // arrival waits instead) or was released with index 0.
         .addCustomScenario(scenario(getClass(),
@@ -93,14 +85,7 @@ public class BarrierLincheckTest {
 
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(LincheckSupport.scaled(15))
-        .invocationsPerIteration(3_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(2)
-        .minimizeFailedScenario(false) // see LockLincheckTest.stress
+    LincheckSupport.stress(2)
         .check(getClass());
   }
 }

@@ -8,9 +8,7 @@ import static dev.baton.Scenarios.thread;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -122,13 +120,7 @@ public class ConditionLincheckTest {
 
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(LincheckSupport.scaled(5))
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
+    LincheckSupport.modelChecking(3)
         // lost wake-up: two awaits, one signal, the signalled one cancelled before it runs; the
         // other must still wake.
         .addCustomScenario(scenario(getClass(),
@@ -179,14 +171,7 @@ public class ConditionLincheckTest {
 
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(LincheckSupport.scaled(15))
-        .invocationsPerIteration(3_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
-        .minimizeFailedScenario(false) // see LockLincheckTest.stress
+    LincheckSupport.stress(3)
         // Until the two races above are fixed, this test can hit them too, now and then.
         .check(getClass());
   }

@@ -3,6 +3,7 @@ package dev.baton;
 import java.util.concurrent.CompletableFuture;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.StressOptions;
 
 /** Small helpers shared by the Lincheck harnesses. */
 final class LincheckSupport {
@@ -24,6 +25,36 @@ final class LincheckSupport {
   /** {@code iterations} times the {@code baton.stress} scale (1 by default, raise it to soak). */
   static int scaled(int iterations) {
     return iterations * Math.max(1, Integer.getInteger("baton.stress", 1));
+  }
+
+  /**
+   * The model-checking settings every harness uses: 3 threads of 3 operations, {@code before}
+   * operations first and 2 after, 5 (scaled) iterations of 500 interleavings.
+   */
+  static ModelCheckingOptions modelChecking(int before) {
+    return new ModelCheckingOptions()
+        .iterations(scaled(5))
+        .invocationsPerIteration(500)
+        .threads(3)
+        .actorsPerThread(3)
+        .actorsBefore(before)
+        .actorsAfter(2);
+  }
+
+  /**
+   * The stress settings every harness uses: the shape of {@link #modelChecking}, 15 (scaled)
+   * iterations of 3,000 runs. Shrinking a stress failure re-runs it until it reproduces, which
+   * takes minutes; the model-checking test shrinks and explains, this one only has to notice.
+   */
+  static StressOptions stress(int before) {
+    return new StressOptions()
+        .iterations(scaled(15))
+        .invocationsPerIteration(3_000)
+        .threads(3)
+        .actorsPerThread(3)
+        .actorsBefore(before)
+        .actorsAfter(2)
+        .minimizeFailedScenario(false);
   }
 
   /**

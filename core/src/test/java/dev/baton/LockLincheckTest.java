@@ -8,9 +8,7 @@ import static dev.baton.Scenarios.thread;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,13 +65,7 @@ public class LockLincheckTest {
 
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(LincheckSupport.scaled(5))
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(2)
+    LincheckSupport.modelChecking(2)
         // cancel and release at once with two waiters: exactly one is admitted, none stranded.
         .addCustomScenario(scenario(getClass(),
             init("tryAcquire", "acquire", "acquire"),
@@ -102,16 +94,7 @@ public class LockLincheckTest {
 
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(LincheckSupport.scaled(15))
-        .invocationsPerIteration(3_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(2)
-        // Shrinking a stress failure re-runs it until it reproduces: minutes. The model-checking
-        // test shrinks and explains; this one only has to notice.
-        .minimizeFailedScenario(false)
+    LincheckSupport.stress(2)
         .check(getClass());
   }
 }

@@ -8,10 +8,8 @@ import static dev.baton.Scenarios.thread;
 
 import java.util.concurrent.CompletableFuture;
 import org.jetbrains.lincheck.datastructures.IntGen;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,13 +85,7 @@ public class QueueLincheckTest {
 
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(LincheckSupport.scaled(5))
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
+    LincheckSupport.modelChecking(3)
         // a taker cancelled as an item arrives loses no item: the next poll gets it.
         .addCustomScenario(scenario(getClass(),
             init("take"),
@@ -114,14 +106,7 @@ public class QueueLincheckTest {
 
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(LincheckSupport.scaled(15))
-        .invocationsPerIteration(3_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
-        .minimizeFailedScenario(false) // see LockLincheckTest.stress
+    LincheckSupport.stress(3)
         .check(getClass());
   }
 }

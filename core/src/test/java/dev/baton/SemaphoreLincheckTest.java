@@ -8,9 +8,7 @@ import static dev.baton.Scenarios.thread;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,13 +65,7 @@ public class SemaphoreLincheckTest {
 
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(LincheckSupport.scaled(5))
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
+    LincheckSupport.modelChecking(3)
         // gh-90155: a waiter granted and cancelled in a race gives its permit back.
         .addCustomScenario(scenario(getClass(),
             init("tryAcquire", "tryAcquire", "acquire"),
@@ -94,14 +86,7 @@ public class SemaphoreLincheckTest {
 
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(LincheckSupport.scaled(15))
-        .invocationsPerIteration(3_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
-        .minimizeFailedScenario(false) // see LockLincheckTest.stress
+    LincheckSupport.stress(3)
         .check(getClass());
   }
 }
