@@ -23,7 +23,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) quick=true ;;
     --skip-footprint) footprint=false ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) jmh_args+=("$arg") ;;
   esac
 done
@@ -37,8 +37,12 @@ if [[ ! -f "$jar" ]]; then
   mvn -B -q package -DskipTests -pl benchmarks -am
 fi
 
-# Fail on the first benchmark error, so a broken benchmark fails the run.
-common=(-foe true -rf json -rff "$out/results.json")
+# Fail on the first benchmark error, so a broken benchmark fails the run. JSON goes to
+# results.json unless the caller names another file with -rff.
+common=(-foe true -rf json)
+if [[ " ${jmh_args[*]-} " != *" -rff "* ]]; then
+  common+=(-rff "$out/results.json")
+fi
 if $quick; then
   mode=(-f 1 -wi 1 -i 1 -w 200ms -r 200ms)
   footprint_args=(--forks 1 --rounds 2)
@@ -59,5 +63,4 @@ if $footprint; then
   "${guard[@]}" "$java_bin" -cp "$jar" dev.baton.benchmarks.WaiterFootprint \
     "${footprint_args[@]}" --json "$out/footprint.json"
 fi
-echo "Benchmarks finished in $(( $(date +%s) - start )) s; results in $out/results.json" \
-  "$($footprint && echo "and $out/footprint.json")"
+echo "Benchmarks finished in $(( $(date +%s) - start )) s; results in $out/"
