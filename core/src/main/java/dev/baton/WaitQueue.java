@@ -7,8 +7,8 @@ import java.util.concurrent.locks.Lock;
  * An intrusive FIFO list of waiters guarded by its primitive's lock: O(1) append, poll and
  * removal from the middle, and no node allocation beyond the waiter itself.
  *
- * <p>{@link #add}, {@link #poll}, {@link #drainTo} and {@link #isEmpty} must be called while holding the
- * {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
+ * <p>{@link #add}, {@link #poll}, {@link #drainTo} and {@link #isEmpty} must be called while
+ * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
  * {@link #size} is a volatile read for monitoring. Invariant while holding the guard: every linked
  * waiter is still waiting, because grants and withdrawals are both decided under the guard.
  */

@@ -104,13 +104,6 @@ class Waiter<T> extends CompletableFuture<T> {
     }
   }
 
-  /** Grants and completes in one step, for waiters that are not decided under a guard. */
-  final void settle(T value) {
-    if (grant(value)) {
-      Grants.deliver(this);
-    }
-  }
-
   /** Fails and completes in one step, for waiters that are not decided under a guard. */
   final void settleExceptionally(Throwable cause) {
     if (fail(cause)) {
