@@ -1,0 +1,92 @@
+package dev.baton.sample.scenario;
+
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import dev.baton.sample.SimulatedLatency;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One named actor of a scenario (the article's coroutine), whose every move on a primitive is
+ * recorded on the run's {@link Timeline}. Each move returns a future and blocks no thread;
+ * waits time out after {@link #PATIENCE} so a broken run fails instead of hanging.
+ *
+ * @param name how the actor appears in the timeline
+ * @param timeline where its moves are recorded
+ */
+public record Participant(String name, Timeline timeline) {
+
+  /** The longest any participant waits for a primitive. */
+  public static final Duration PATIENCE = Duration.ofSeconds(5);
+
+  /** {@code async with lock: work(hold)}: waits for the lock, holds it for {@code hold}. */
+  public CompletableFuture<Void> holdLock(AsyncLock lock, String lockName, Duration hold) {
+    timeline.record(name, Action.WAITING, lockName);
+    return lock.acquire(PATIENCE).thenCompose(permit -> work(permit, lockName, hold));
+  }
+
+  /** {@code async with semaphore: work(hold)}: waits for a permit, holds it for {@code hold}. */
+  public CompletableFuture<Void> holdPermit(
+      AsyncSemaphore semaphore, String semaphoreName, Duration hold) {
+    timeline.record(name, Action.WAITING, semaphoreName);
+    return semaphore.acquire(PATIENCE).thenCompose(permit -> work(permit, semaphoreName, hold));
+  }
+
+  /** {@code await event.wait()}: completes once the event is set. */
+  public CompletableFuture<Void> awaitEvent(AsyncEvent event, String eventName) {
+    timeline.record(name, Action.WAITING, eventName);
+    return event.await(PATIENCE)
+        .thenRun(() -> timeline.record(name, Action.PROCEEDED, eventName));
+  }
+
+  /** {@code event.set()}, after {@code delay}. */
+  public CompletableFuture<Void> setEvent(AsyncEvent event, String eventName, Duration delay) {
+    return SimulatedLatency.of(delay).thenRun(() -> {
+      timeline.record(name, Action.SET, eventName);
+      event.set();
+    });
+  }
+
+  /**
+   * {@code async with condition: await condition.wait()}: takes the condition's lock, waits for
+   * a signal, and releases the lock once woken. {@code waiting} completes as soon as this
+   * participant is registered as a waiter, so a signaller can wait for it: a signal sent before
+   * anyone waits is lost, in Baton as in asyncio.
+   */
+  public CompletableFuture<Void> awaitSignal(
+      AsyncCondition condition, String conditionName, CompletableFuture<Void> waiting) {
+    return condition.lock().acquire(PATIENCE).thenCompose(permit -> {
+      timeline.record(name, Action.ACQUIRED, conditionName);
+      timeline.record(name, Action.WAITING, conditionName);
+      CompletableFuture<Permit> woken = condition.await(permit, PATIENCE);
+      waiting.complete(null);
+      return woken;
+    }).thenAccept(permit -> {
+      timeline.record(name, Action.PROCEEDED, conditionName);
+      release(permit, conditionName);
+    });
+  }
+
+  /** {@code async with condition: condition.notify_all()}. */
+  public CompletableFuture<Void> signalAll(AsyncCondition condition, String conditionName) {
+    return condition.lock().acquire(PATIENCE).thenAccept(permit -> {
+      timeline.record(name, Action.ACQUIRED, conditionName);
+      timeline.record(name, Action.SIGNALLED, conditionName);
+      condition.signalAll();
+      release(permit, conditionName);
+    });
+  }
+
+  private CompletableFuture<Void> work(Permit permit, String primitiveName, Duration hold) {
+    timeline.record(name, Action.ACQUIRED, primitiveName);
+    return SimulatedLatency.of(hold).whenComplete((done, failure) -> release(permit, primitiveName));
+  }
+
+  private void release(Permit permit, String primitiveName) {
+    timeline.record(name, Action.RELEASED, primitiveName);
+    permit.release();
+  }
+}
