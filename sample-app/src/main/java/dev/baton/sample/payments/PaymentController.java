@@ -1,4 +1,4 @@
-package dev.baton.sample;
+package dev.baton.sample.payments;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -7,7 +7,10 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Fires a burst of charges at the limited gateway and reports how many ran at once. */
+/**
+ * {@code POST /payments/burst/{count}} fires {@code count} charges at the limited gateway at once
+ * and answers, once all have completed, with how many ran at the same time.
+ */
 @RestController
 class PaymentController {
 
@@ -20,7 +23,7 @@ class PaymentController {
   @PostMapping("/payments/burst/{count}")
   CompletableFuture<Burst> burst(@PathVariable int count) {
     List<CompletableFuture<PaymentGateway.Receipt>> charges = IntStream.range(0, count)
-        .mapToObj(i -> gateway.charge("order-" + i, 100L * i)).toList();
+        .mapToObj(i -> gateway.charge("burst-" + i, 100L * i)).toList();
     return CompletableFuture.allOf(charges.toArray(CompletableFuture[]::new))
         .thenApply(done -> new Burst(count, gateway.mostInFlight()));
   }
