@@ -10,7 +10,7 @@ function el(tag, attributes, ...children) {
   Object.entries(attributes || {}).forEach(([key, value]) => {
     if (value !== undefined && value !== null) node.setAttribute(key, value);
   });
-  children.flat().forEach(child => {
+  children.flat(Infinity).forEach(child => {
     if (child !== undefined && child !== null) {
       node.append(child instanceof Node ? child : String(child));
     }
@@ -76,14 +76,16 @@ function cardMeter(p) {
   return null;
 }
 
-// free: nothing held or waiting; full: no room left or waiters queued; busy: anything between.
+// The card's colour. free: idle; busy: held, in use, holding items or not yet set; full: no
+// room left or callers queued for it. Idle consumers waiting on a queue are not a load.
 function load(p) {
-  const waiting = (p.waiters || 0) + (p.lockWaiters || 0) + (p.putters || 0);
   if (['exhausted', 'broken', 'shut-down'].includes(p.state)) return 'full';
-  if (p.kind === 'queue' && given(p.capacity) && p.size >= p.capacity) return 'full';
-  if (waiting > 0 && p.kind !== 'event' && p.kind !== 'queue') return 'full';
-  if (['locked', 'in-use', 'clear'].includes(p.state) || p.size > 0 || waiting > 0) return 'busy';
-  return 'free';
+  if (p.kind === 'queue') {
+    if (p.putters > 0 || (given(p.capacity) && p.size >= p.capacity)) return 'full';
+    return p.size > 0 ? 'busy' : 'free';
+  }
+  if (p.kind !== 'event' && ((p.waiters || 0) + (p.lockWaiters || 0)) > 0) return 'full';
+  return ['locked', 'in-use', 'clear'].includes(p.state) ? 'busy' : 'free';
 }
 
 function card(p) {
