@@ -1,0 +1,87 @@
+package dev.baton.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** The shop's services over HTTP: catalog, payments, stock and orders. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ShopServicesTests {
+
+  @LocalServerPort
+  int port;
+
+  SampleClient client;
+
+  @BeforeEach
+  void connect() {
+    client = new SampleClient(port);
+  }
+
+  @Test
+  void aProductReadWaitsForTheCatalogAndThenFindsTheProduct() {
+    Product tea = client.getJson("/catalog/products/tea", Product.class);
+
+    assertThat(tea.sku()).isEqualTo("tea");
+    assertThat(client.get("/catalog/products/nothing").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void productReadsMadeDuringAReloadAreAnsweredOnceItCompletes() {
+    CompletableFuture<Reloaded> reload = CompletableFuture.supplyAsync(
+        () -> client.postJson("/catalog/reload", Reloaded.class));
+    Product coffee = client.getJson("/catalog/products/coffee", Product.class);
+
+    assertThat(coffee.name()).contains("Espresso");
+    assertThat(reload.join().products()).isEqualTo(4);
+  }
+
+  @Test
+  void aBurstOfTwentyChargesNeverHasMoreThanThreeInFlight() {
+    Burst burst = client.postJson("/payments/burst/20", Burst.class);
+
+    assertThat(burst.charged()).isEqualTo(20);
+    assertThat(burst.mostInFlight()).isEqualTo(3);
+  }
+
+  @Test
+  void aRushOnOneSkuNeverSellsMoreThanIsOnHand() {
+    Rush rush = client.postJson("/stock/mate/rush/25", Rush.class);
+
+    assertThat(rush.accepted()).isEqualTo(20);
+    assertThat(rush.remaining()).isZero();
+    assertThat(client.post("/stock/nothing/reservations").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void queuedOrdersAreAllFulfilledByTheWorkers() {
+    int before = client.getJson("/orders", OrderStatus.class).ledger().settled();
+
+    client.postJson("/orders/burst/6?sku=coffee", Object[].class);
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      OrderStatus status = client.getJson("/orders", OrderStatus.class);
+      assertThat(status.ledger().settled()).isEqualTo(before + 6);
+      assertThat(status.unfinished()).isZero();
+    });
+  }
+
+  record Product(String sku, String name, long priceCents) {}
+
+  record Reloaded(int products) {}
+
+  record Burst(int charged, int mostInFlight) {}
+
+  record Rush(int requested, int accepted, int remaining) {}
+
+  record Ledger(int settled, Map<String, Integer> outcomes) {}
+
+  record OrderStatus(int queued, int unfinished, Ledger ledger) {}
+}

@@ -1,0 +1,168 @@
+package dev.baton.sample.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.sample.SampleClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** Runs each of the article's scenarios over HTTP and checks what its timeline shows. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ScenarioTimelineTests {
+
+  @LocalServerPort
+  int port;
+
+  SampleClient client;
+
+  @BeforeEach
+  void connect() {
+    client = new SampleClient(port);
+  }
+
+  @Test
+  void theScenariosAreListedInTheArticlesOrder() {
+    Listed[] listed = client.getJson("/scenarios", Listed[].class);
+
+    assertThat(listed).extracting(Listed::name)
+        .containsExactly("event", "lock", "semaphore", "condition", "combined", "queue");
+  }
+
+  @Test
+  void anUnknownScenarioIsNotFound() {
+    assertThat(client.post("/scenarios/nope").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void eventWaitersProceedOnlyAfterTheEventIsSet() {
+    Run run = run("event");
+
+    int set = run.indexOf(e -> e.action().equals("set"));
+    assertThat(set).isPositive();
+    assertThat(run.actorsDoing("waiting", 0, set)).containsExactlyInAnyOrder("waiter-1", "waiter-2");
+    assertThat(run.actorsDoing("proceeded", 0, set)).isEmpty();
+    assertThat(run.actorsDoing("proceeded", set, run.events().size()))
+        .containsExactlyInAnyOrder("waiter-1", "waiter-2");
+  }
+
+  @Test
+  void lockAcquireAndReleaseStrictlyAlternateInTheOrderTheWorkersAsked() {
+    Run run = run("lock");
+
+    List<Event> moves = run.only("acquired", "released");
+    assertThat(moves).hasSize(6);
+    for (int i = 0; i < moves.size(); i += 2) {
+      assertThat(moves.get(i).action()).isEqualTo("acquired");
+      assertThat(moves.get(i + 1).action()).isEqualTo("released");
+      assertThat(moves.get(i + 1).actor()).isEqualTo(moves.get(i).actor());
+    }
+    assertThat(run.only("acquired").stream().map(Event::actor))
+        .containsExactlyElementsOf(run.only("waiting").stream().map(Event::actor).toList());
+  }
+
+  @Test
+  void semaphoreNeverHasMoreHoldersThanItsTwoPermitsAndUsesBoth() {
+    Run run = run("semaphore");
+
+    int holding = 0;
+    int most = 0;
+    for (Event event : run.only("acquired", "released")) {
+      holding += event.action().equals("acquired") ? 1 : -1;
+      assertThat(holding).as("holders after %s", event).isBetween(0, 2);
+      most = Math.max(most, holding);
+    }
+    assertThat(most).isEqualTo(2);
+    assertThat(run.only("acquired")).extracting(Event::actor)
+        .containsExactlyInAnyOrder("worker-1", "worker-2", "worker-3", "worker-4");
+    assertThat(holding).isZero();
+  }
+
+  @Test
+  void conditionWaitersProceedOnlyAfterTheSignal() {
+    Run run = run("condition");
+
+    int signalled = run.indexOf(e -> e.action().equals("signalled"));
+    assertThat(signalled).isPositive();
+    assertThat(run.actorsDoing("waiting", 0, signalled))
+        .containsExactlyInAnyOrder("waiter-1", "waiter-2");
+    assertThat(run.actorsDoing("proceeded", 0, signalled)).isEmpty();
+    assertThat(run.actorsDoing("proceeded", signalled, run.events().size()))
+        .containsExactlyInAnyOrder("waiter-1", "waiter-2");
+  }
+
+  @Test
+  void combinedWorkersEachProceedAfterTheirOwnSignal() {
+    Run run = run("combined");
+
+    int set = run.indexOf(e -> e.action().equals("set"));
+    int signalled = run.indexOf(e -> e.action().equals("signalled"));
+    int worker1 = run.indexOf(e -> e.actor().equals("worker-1") && e.action().equals("proceeded"));
+    int worker2 = run.indexOf(e -> e.actor().equals("worker-2") && e.action().equals("proceeded"));
+    assertThat(set).isPositive().isLessThan(worker1);
+    assertThat(signalled).isGreaterThan(set).isLessThan(worker2);
+    assertThat(run.only("acquired", "released")).filteredOn(e -> e.on().equals("combined-lock"))
+        .extracting(Event::action).containsExactly("acquired", "released");
+  }
+
+  @Test
+  void queueItemsAreEachConsumedOnceInOrderAfterBeingProduced() {
+    Run run = run("queue");
+
+    assertThat(run.only("consumed")).extracting(Event::item).containsExactly(0, 1, 2, 3, 4);
+    for (int item = 0; item < 5; item++) {
+      int itemNumber = item;
+      int produced = run.indexOf(e -> e.action().equals("produced") && e.item() == itemNumber);
+      int consumed = run.indexOf(e -> e.action().equals("consumed") && e.item() == itemNumber);
+      assertThat(produced).as("item %d produced", item).isNotNegative().isLessThan(consumed);
+    }
+    assertThat(run.events().get(run.events().size() - 1).action()).isEqualTo("stopped");
+  }
+
+  @Test
+  void everyTimelineIsInTimeOrderAndShort() {
+    for (String name : List.of("event", "lock", "semaphore", "condition", "combined", "queue")) {
+      Run run = run(name);
+      assertThat(run.events()).extracting(Event::atMillis).isSorted();
+      assertThat(run.durationMillis()).as(name).isLessThan(2_000);
+    }
+  }
+
+  private Run run(String name) {
+    Run run = client.postJson("/scenarios/" + name, Run.class);
+    assertThat(run.scenario()).isEqualTo(name);
+    return run;
+  }
+
+  record Listed(String name, String description, List<String> primitives) {}
+
+  record Event(long atMillis, String actor, String action, String on, Integer item) {}
+
+  record Run(String scenario, List<String> primitives, long durationMillis, List<Event> events) {
+
+    List<Event> only(String... actions) {
+      List<String> wanted = List.of(actions);
+      return events.stream().filter(e -> wanted.contains(e.action())).toList();
+    }
+
+    int indexOf(Predicate<Event> test) {
+      for (int i = 0; i < events.size(); i++) {
+        if (test.test(events.get(i))) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    List<String> actorsDoing(String action, int from, int to) {
+      List<String> actors = new ArrayList<>();
+      events.subList(from, to).stream().filter(e -> e.action().equals(action))
+          .forEach(e -> actors.add(e.actor()));
+      return actors;
+    }
+  }
+}
