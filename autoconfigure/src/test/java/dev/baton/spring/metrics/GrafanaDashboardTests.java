@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class GrafanaDashboardTests {
 
-  /** The timers' meter names, as Micrometer names them before the Prometheus rename. */
-  private static final List<String> TIMERS = List.of("baton.wait", "baton.held");
+  /** The timers' meter names, before the Prometheus rename. */
+  private static final List<String> TIMERS = List.of(BatonTimers.WAIT, BatonTimers.HELD);
 
   private static final Pattern METRIC = Pattern.compile("\\bbaton_[a-z_]+");
   /** A timer's series: base name, the unit Prometheus appends, and an optional series suffix. */
