@@ -3,40 +3,32 @@ package dev.baton.spring;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A registry's semaphore: {@code semaphore} with its waits reported and its holds tracked. */
-final class ObservedSemaphore implements AsyncSemaphore, HolderTracking {
+final class ObservedSemaphore extends HeldAcquires implements AsyncSemaphore {
 
   private final AsyncSemaphore semaphore;
-  private final HeldGrants grants;
 
   ObservedSemaphore(AsyncSemaphore semaphore, HeldGrants grants) {
+    super(grants);
     this.semaphore = semaphore;
-    this.grants = grants;
   }
 
   @Override
-  public CompletableFuture<Permit> acquire() {
-    return grants.hold(semaphore.acquire(), null);
+  CompletableFuture<Permit> acquireInner() {
+    return semaphore.acquire();
   }
 
   @Override
-  public CompletableFuture<Permit> acquire(Duration timeout) {
-    return acquire(timeout, null);
+  CompletableFuture<Permit> acquireInner(Duration timeout) {
+    return semaphore.acquire(timeout);
   }
 
   @Override
-  public CompletableFuture<Permit> acquire(Duration timeout, String takenBy) {
-    Objects.requireNonNull(timeout, "timeout");
-    return grants.hold(semaphore.acquire(timeout), takenBy);
-  }
-
-  @Override
-  public Optional<Permit> tryAcquire() {
-    return grants.hold(semaphore.tryAcquire());
+  Optional<Permit> tryAcquireInner() {
+    return semaphore.tryAcquire();
   }
 
   @Override
@@ -52,11 +44,6 @@ final class ObservedSemaphore implements AsyncSemaphore, HolderTracking {
   @Override
   public int waiters() {
     return semaphore.waiters();
-  }
-
-  @Override
-  public Holders holders() {
-    return grants.holders();
   }
 
   @Override
