@@ -1,5 +1,6 @@
 package dev.baton.spring;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -7,8 +8,9 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}. Off with
- * {@code baton.enabled=false}; a {@code PrimitiveRegistry} bean of your own replaces it.
+ * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}, reporting
+ * its waits to every {@link WaitListener} bean. Off with {@code baton.enabled=false}; a
+ * {@code PrimitiveRegistry} bean of your own replaces it.
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
@@ -17,7 +19,8 @@ public final class BatonAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties) {
-    return new LocalPrimitiveRegistry(properties);
+  PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties,
+      ObjectProvider<WaitListener> waitListeners) {
+    return new LocalPrimitiveRegistry(properties, waitListeners.orderedStream().toList());
   }
 }

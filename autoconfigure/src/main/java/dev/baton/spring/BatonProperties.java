@@ -1,6 +1,7 @@
 package dev.baton.spring;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -24,6 +25,8 @@ import org.springframework.core.Ordered;
  * @param events Named events.
  * @param queues Named queues.
  * @param barriers Named barriers.
+ * @param metrics Meters and observations of waits and holds.
+ * @param endpoint The baton actuator endpoint.
  */
 @ConfigurationProperties("baton")
 public record BatonProperties(
@@ -36,7 +39,9 @@ public record BatonProperties(
     Map<String, Semaphore> semaphores,
     Map<String, Event> events,
     Map<String, Queue> queues,
-    Map<String, Barrier> barriers) {
+    Map<String, Barrier> barriers,
+    Metrics metrics,
+    Endpoint endpoint) {
 
   /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
@@ -48,6 +53,8 @@ public record BatonProperties(
     events = events == null ? Map.of() : Map.copyOf(events);
     queues = queues == null ? Map.of() : Map.copyOf(queues);
     barriers = barriers == null ? Map.of() : Map.copyOf(barriers);
+    metrics = metrics == null ? new Metrics(false, List.of(), true) : metrics;
+    endpoint = endpoint == null ? new Endpoint(false) : endpoint;
     semaphores.forEach((name, s) -> requirePositive(s.permits(), "semaphores", name, "permits"));
     queues.forEach((name, q) -> requirePositive(q.capacity(), "queues", name, "capacity"));
     barriers.forEach((name, b) -> requirePositive(b.parties(), "barriers", name, "parties"));
@@ -134,4 +141,36 @@ public record BatonProperties(
    * @param parties How many parties each cycle waits for; must be positive.
    */
   public record Barrier(int parties) {}
+
+  /**
+   * Meters and observations of waits and holds.
+   *
+   * @param percentileHistogram Whether the baton.wait and baton.held timers publish histogram
+   *     buckets, for percentiles aggregated by the monitoring system (Prometheus
+   *     histogram_quantile, the Grafana dashboard).
+   * @param percentiles Percentiles the timers compute in this JVM, such as 0.5, 0.95, 0.99.
+   * @param observations Whether each wait is also a Micrometer Observation (a span when tracing
+   *     is set up), when an ObservationRegistry bean exists.
+   */
+  public record Metrics(@DefaultValue("false") boolean percentileHistogram,
+      List<Double> percentiles, @DefaultValue("true") boolean observations) {
+
+    public Metrics {
+      percentiles = percentiles == null ? List.of() : List.copyOf(percentiles);
+      percentiles.forEach(p -> {
+        if (!(p > 0 && p < 1)) {
+          throw new IllegalArgumentException(
+              "baton.metrics.percentiles must lie between 0 and 1 (exclusive), was " + p);
+        }
+      });
+    }
+  }
+
+  /**
+   * The baton actuator endpoint.
+   *
+   * @param showKeys Whether per-key lock families list their keys; keys often carry user data
+   *     such as account ids, so they are hidden by default.
+   */
+  public record Endpoint(@DefaultValue("false") boolean showKeys) {}
 }

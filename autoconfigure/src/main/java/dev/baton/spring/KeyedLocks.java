@@ -3,6 +3,9 @@ package dev.baton.spring;
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -14,11 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * A family of per-key locks, such as one lock per SKU, whose memory is bounded by the keys in
  * use rather than the keys ever seen.
  *
- * <p>Each key maps to a {@link Slot} holding an {@link AsyncLock} and the number of users (callers
- * holding or waiting for that lock). Users are counted and the slot dropped at zero inside
+ * <p>Each key maps to a {@link Slot} holding a lock and the number of users (callers holding or
+ * waiting for that lock). Users are counted and the slot dropped at zero inside
  * {@link ConcurrentHashMap#compute}, so a slot is removed exactly when its lock is free and
  * nobody waits: a later caller with the same key gets a fresh lock, which is equivalent. Fencing
  * tokens come from one counter for the whole family, so they keep increasing across evictions.
+ * Every key's waits are reported at the family's one {@link WaitSite}.
  */
 final class KeyedLocks implements LockFamily {
 
@@ -26,6 +30,13 @@ final class KeyedLocks implements LockFamily {
   private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
   /** The last fencing token handed out by any key's lock. */
   private final AtomicLong tokens = new AtomicLong();
+  private final WaitSite site;
+  private final WaitListeners listeners;
+
+  KeyedLocks(WaitSite site, WaitListeners listeners) {
+    this.site = site;
+    this.listeners = listeners;
+  }
 
   /** The lock for {@code key}. */
   AsyncLock forKey(Object key) {
@@ -37,8 +48,31 @@ final class KeyedLocks implements LockFamily {
     return slots.size();
   }
 
-  private static final class Slot {
-    final AsyncLock lock = AsyncLock.create();
+  @Override
+  public int heldKeys() {
+    return (int) slots.values().stream().filter(slot -> slot.lock.isLocked()).count();
+  }
+
+  @Override
+  public int waiters() {
+    return slots.values().stream().mapToInt(slot -> slot.lock.waiters()).sum();
+  }
+
+  @Override
+  public Optional<Hold> oldestHold() {
+    return slots.values().stream().flatMap(slot -> slot.lock.holders().oldest().stream())
+        .min(Comparator.comparingLong(Hold::sinceNanos));
+  }
+
+  @Override
+  public Map<Object, AsyncLock> locksByKey() {
+    Map<Object, AsyncLock> locks = new LinkedHashMap<>();
+    slots.forEach((key, slot) -> locks.put(key, slot.lock));
+    return locks;
+  }
+
+  private final class Slot {
+    final ObservedLock lock = new ObservedLock(AsyncLock.create(), new HeldGrants(site, listeners));
     int users;
   }
 
@@ -55,7 +89,7 @@ final class KeyedLocks implements LockFamily {
   }
 
   /** A view of one key's lock; every acquire counts as a use until released or withdrawn. */
-  private final class KeyLock implements AsyncLock {
+  private final class KeyLock implements AsyncLock, HolderTracking {
     private final Object key;
 
     KeyLock(Object key) {
@@ -69,8 +103,13 @@ final class KeyedLocks implements LockFamily {
 
     @Override
     public CompletableFuture<Permit> acquire(Duration timeout) {
+      return acquire(timeout, null);
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquire(Duration timeout, String takenBy) {
       Objects.requireNonNull(timeout, "timeout");
-      return track(retain(key).lock.acquire(timeout));
+      return track(retain(key).lock.acquire(timeout, takenBy));
     }
 
     @Override
@@ -95,43 +134,20 @@ final class KeyedLocks implements LockFamily {
     }
 
     @Override
+    public Holders holders() {
+      Slot slot = slots.get(key);
+      return slot == null ? new Holders() : slot.lock.holders();
+    }
+
+    @Override
     public String toString() {
       return "AsyncLock[key lock, " + (isLocked() ? "locked" : "unlocked") + ", waiters="
           + waiters() + "]";
     }
 
-    /**
-     * The future handed out for {@code inner}: cancelling it withdraws {@code inner}, a failed
-     * wait drops its use, and a grant nobody can take any more is released at once.
-     */
-    private CompletableFuture<Permit> track(CompletableFuture<Permit> inner) {
-      CompletableFuture<Permit> outer = new CompletableFuture<>() {
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-          boolean cancelled = super.cancel(mayInterruptIfRunning);
-          inner.cancel(false);
-          return cancelled;
-        }
-
-        @Override
-        public boolean completeExceptionally(Throwable ex) {
-          boolean failed = super.completeExceptionally(ex);
-          inner.cancel(false);
-          return failed;
-        }
-      };
-      inner.whenComplete((permit, failure) -> {
-        if (failure != null) {
-          dropUse(key);
-          outer.completeExceptionally(failure);
-          return;
-        }
-        KeyPermit granted = new KeyPermit(permit);
-        if (!outer.complete(granted)) {
-          granted.close();
-        }
-      });
-      return outer;
+    /** A failed wait drops its use; a granted one is handed out as a {@link KeyPermit}. */
+    private CompletableFuture<Permit> track(CompletableFuture<Permit> acquire) {
+      return RelayedGrant.relay(acquire, KeyPermit::new, () -> dropUse(key));
     }
 
     /** A held key lock: releasing it also drops the use that kept the key's lock alive. */

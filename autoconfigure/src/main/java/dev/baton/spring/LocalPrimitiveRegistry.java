@@ -24,6 +24,9 @@ import java.util.stream.Stream;
  * The {@link PrimitiveRegistry} of {@code baton.backend=local}: primitives in this JVM. Every
  * primitive declared in {@link BatonProperties} is created when the registry is; others on first
  * use. When two threads create the same name at once, one instance wins and only it is announced.
+ *
+ * <p>Every wait on its primitives is reported to the registry's {@link WaitListener}s, and its
+ * locks and semaphores (also {@link HolderTracking}) know their live holds.
  */
 public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
@@ -36,9 +39,18 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   private final ConcurrentMap<String, AsyncQueue<?>> queues = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncBarrier> barriers = new ConcurrentHashMap<>();
   private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
+  private final WaitListeners waitListeners;
 
+  /** A registry whose waits nobody observes. */
   public LocalPrimitiveRegistry(BatonProperties properties) {
+    this(properties, List.of());
+  }
+
+  /** A registry that reports every wait on its primitives to {@code waitListeners}. */
+  public LocalPrimitiveRegistry(BatonProperties properties,
+      List<? extends WaitListener> waitListeners) {
     this.properties = Objects.requireNonNull(properties, "properties");
+    this.waitListeners = new WaitListeners(waitListeners);
     if (properties.backend() != BatonProperties.Backend.LOCAL) {
       throw new IllegalStateException("baton.backend=" + properties.backend().name().toLowerCase()
           + " needs that backend's PrimitiveRegistry: add the dev.baton:baton-redis module, or set"
@@ -53,13 +65,15 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
   @Override
   public AsyncLock lock(String name) {
-    return obtain(locks, Kind.LOCK, name, n -> AsyncLock.create());
+    return obtain(locks, Kind.LOCK, name,
+        n -> new ObservedLock(AsyncLock.create(), grants("lock", n)));
   }
 
   @Override
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
-    return obtain(keyedLocks, Kind.LOCK_FAMILY, name, n -> new KeyedLocks()).forKey(key);
+    return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
+        n -> new KeyedLocks(new WaitSite("lock", n), waitListeners)).forKey(key);
   }
 
   @Override
@@ -75,7 +89,8 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncSemaphore semaphore(String name, int permits) {
     AsyncSemaphore semaphore =
-        obtain(semaphores, Kind.SEMAPHORE, name, n -> AsyncSemaphore.create(permits));
+        obtain(semaphores, Kind.SEMAPHORE, name,
+            n -> new ObservedSemaphore(AsyncSemaphore.create(permits), grants("semaphore", n)));
     if (semaphore.maxPermits() != permits) {
       throw new IllegalStateException("semaphore '" + name + "' already exists with "
           + semaphore.maxPermits() + " permits, not " + permits);
@@ -91,13 +106,15 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
       if (spec != null && spec.initiallySet()) {
         event.set();
       }
-      return event;
+      return waitListeners.isEmpty() ? event
+          : new ObservedEvent(event, new WaitSite("event", n), waitListeners);
     });
   }
 
   @Override
   public AsyncCondition condition(String name) {
-    return obtain(conditions, Kind.CONDITION, name, n -> AsyncCondition.create());
+    return obtain(conditions, Kind.CONDITION, name,
+        n -> new ObservedCondition(AsyncCondition.create(), grants("condition", n)));
   }
 
   @Override
@@ -119,7 +136,10 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncBarrier barrier(String name, int parties) {
     AsyncBarrier barrier =
-        obtain(barriers, Kind.BARRIER, name, n -> AsyncBarrier.create(parties));
+        obtain(barriers, Kind.BARRIER, name, n -> waitListeners.isEmpty()
+            ? AsyncBarrier.create(parties)
+            : new ObservedBarrier(AsyncBarrier.create(parties), new WaitSite("barrier", n),
+                waitListeners));
     if (barrier.parties() != parties) {
       throw new IllegalStateException("barrier '" + name + "' already exists for "
           + barrier.parties() + " parties, not " + parties);
@@ -171,9 +191,18 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
     return created;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
+  private HeldGrants grants(String primitive, String name) {
+    return new HeldGrants(new WaitSite(primitive, name), waitListeners);
+  }
+
   private AsyncQueue<?> newQueue(String name) {
-    BatonProperties.Queue spec = properties.queues().get(name);
+    AsyncQueue<?> queue = queueOf(properties.queues().get(name));
+    return waitListeners.isEmpty() ? queue
+        : new ObservedQueue<>(queue, new WaitSite("queue", name), waitListeners);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static AsyncQueue<?> queueOf(BatonProperties.Queue spec) {
     if (spec == null) {
       return AsyncQueue.unbounded();
     }

@@ -1,11 +1,30 @@
 package dev.baton.spring;
 
+import dev.baton.AsyncLock;
+import java.util.Map;
+import java.util.Optional;
+
 /**
- * A family of per-key locks ({@link PrimitiveRegistry#lock(String, Object)}), seen as a whole:
- * its keys are never exposed, since they often carry user data.
+ * A family of per-key locks ({@link PrimitiveRegistry#lock(String, Object)}), seen as a whole.
+ * Counts are snapshots. Only {@link #locksByKey()} reveals keys, which often carry user data.
  */
 public interface LockFamily {
 
   /** How many keys have a lock now: held or waited for. */
   int activeKeys();
+
+  /** How many keys' locks are held now. */
+  int heldKeys();
+
+  /** Acquires waiting, over all keys. */
+  int waiters();
+
+  /** The longest-lasting hold over all keys, if any lock is held. */
+  Optional<Hold> oldestHold();
+
+  /**
+   * A snapshot of the live keys and their locks (each also a {@link HolderTracking}). Keys are
+   * often user data such as account ids: do not expose them without the owner's consent.
+   */
+  Map<Object, AsyncLock> locksByKey();
 }

@@ -62,10 +62,10 @@ public final class AnnotationBindings {
   }
 
   /** A resolved {@code @Guarded}: one lock, or a per-key family and its key. */
-  record Guard(String name, AsyncLock lock, KeyExpression key, Duration timeout) {}
+  record Guard(String name, AsyncLock lock, KeyExpression key, Duration timeout, String takenBy) {}
 
   /** A resolved {@code @Limited}. */
-  record Limit(AsyncSemaphore semaphore, Duration timeout) {}
+  record Limit(AsyncSemaphore semaphore, Duration timeout, String takenBy) {}
 
   /** A resolved {@code @AwaitsEvent}. */
   record Awaited(AsyncEvent event, Duration timeout) {}
@@ -137,6 +137,11 @@ public final class AnnotationBindings {
               Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toArray())
           + ")" + (onClass ? " (from its class)" : "");
     }
+
+    /** How the endpoint names the method as a holder: {@code Type.method}. */
+    String takenBy() {
+      return method.getDeclaringClass().getSimpleName() + "." + method.getName();
+    }
   }
 
   private <A extends Annotation, B> B resolve(Map<MethodClassKey, B> cache, Method method,
@@ -185,12 +190,12 @@ public final class AnnotationBindings {
     String name = requireName(found, guarded.value(), properties.locks().keySet(), "locks");
     Duration timeout = timeout(found, guarded.timeout(), properties.lockTimeout(name));
     if (guarded.key().isEmpty()) {
-      return new Guard(name, registry.lock(name), null, timeout);
+      return new Guard(name, registry.lock(name), null, timeout, found.takenBy());
     }
     try {
       return new Guard(name, null,
           new KeyExpression(parser.parseExpression(guarded.key()), found.describe(), beanFactory),
-          timeout);
+          timeout, found.takenBy());
     } catch (ParseException e) {
       throw new IllegalStateException(found.describe() + ": attribute key: '" + guarded.key()
           + "' is not a valid SpEL expression: " + e.getMessage(), e);
@@ -217,7 +222,7 @@ public final class AnnotationBindings {
     }
     try {
       return new Limit(registry.semaphore(name, permits),
-          timeout(found, limited.timeout(), properties.semaphoreTimeout(name)));
+          timeout(found, limited.timeout(), properties.semaphoreTimeout(name)), found.takenBy());
     } catch (IllegalStateException e) {
       throw new IllegalStateException(found.describe() + ": attribute permits: " + e.getMessage()
           + " (another @Limited or the configuration gave it); use one number per name", e);

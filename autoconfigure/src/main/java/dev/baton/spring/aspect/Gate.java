@@ -4,6 +4,7 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.HolderTracking;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -19,14 +20,27 @@ import java.util.function.Supplier;
  */
 public record Gate<R>(Supplier<CompletableFuture<R>> enter, Consumer<? super R> exit) {
 
-  /** Holds {@code lock} around the invocation. */
-  public static Gate<Permit> holding(AsyncLock lock, Duration timeout) {
-    return new Gate<>(() -> lock.acquire(timeout), Permit::close);
+  /**
+   * Holds {@code lock} around the invocation; a registry's lock records {@code takenBy} (such as
+   * {@code "StockService.reserve"}) as the holder.
+   */
+  public static Gate<Permit> holding(AsyncLock lock, Duration timeout, String takenBy) {
+    return new Gate<>(() -> acquire(lock, timeout, takenBy), Permit::close);
   }
 
-  /** Holds one permit of {@code semaphore} around the invocation. */
-  public static Gate<Permit> holding(AsyncSemaphore semaphore, Duration timeout) {
-    return new Gate<>(() -> semaphore.acquire(timeout), Permit::close);
+  /**
+   * Holds one permit of {@code semaphore} around the invocation; a registry's semaphore records
+   * {@code takenBy} as the holder.
+   */
+  public static Gate<Permit> holding(AsyncSemaphore semaphore, Duration timeout, String takenBy) {
+    return new Gate<>(() -> semaphore instanceof HolderTracking tracking
+        ? tracking.acquire(timeout, takenBy) : semaphore.acquire(timeout), Permit::close);
+  }
+
+  private static CompletableFuture<Permit> acquire(AsyncLock lock, Duration timeout,
+      String takenBy) {
+    return lock instanceof HolderTracking tracking
+        ? tracking.acquire(timeout, takenBy) : lock.acquire(timeout);
   }
 
   /** Runs the invocation once {@code event} is set. */

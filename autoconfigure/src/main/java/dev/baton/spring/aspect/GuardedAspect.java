@@ -29,7 +29,7 @@ public final class GuardedAspect implements Ordered {
     AnnotationBindings.Guard guard = bindings.guarded(call.method(), call.targetClass());
     AsyncLock lock = bindings.lockFor(guard, call.method(), pjp.getArgs(), pjp.getTarget());
     return adapters.forMethod(call.method())
-        .around(Gate.holding(lock, guard.timeout()), pjp::proceed);
+        .around(Gate.holding(lock, guard.timeout(), guard.takenBy()), pjp::proceed);
   }
 
   @Override

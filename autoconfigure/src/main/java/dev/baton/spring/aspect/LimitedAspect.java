@@ -27,7 +27,7 @@ public final class LimitedAspect implements Ordered {
     JoinPoints call = JoinPoints.of(pjp);
     AnnotationBindings.Limit limit = bindings.limited(call.method(), call.targetClass());
     return adapters.forMethod(call.method())
-        .around(Gate.holding(limit.semaphore(), limit.timeout()), pjp::proceed);
+        .around(Gate.holding(limit.semaphore(), limit.timeout(), limit.takenBy()), pjp::proceed);
   }
 
   @Override

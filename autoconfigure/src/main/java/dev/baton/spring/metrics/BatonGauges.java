@@ -18,8 +18,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * The level gauges of every primitive in a {@link PrimitiveRegistry}, tagged with the primitive's
  * {@code name}: those present when bound and every one created later. A per-key lock family
- * reports {@value #LOCK_KEYS_ACTIVE} for the family, never a meter per key, so evicted keys
- * leave nothing behind. Gauges observe the primitives; they add no work to waits.
+ * reports {@value #LOCK_HELD} (held keys), {@value #LOCK_WAITERS} and {@value #LOCK_KEYS_ACTIVE}
+ * for the family, never a meter per key, so evicted keys leave nothing behind; those three
+ * gauges walk the family's live keys when read. Gauges observe the primitives; they add no work to waits.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
@@ -42,6 +43,11 @@ public final class BatonGauges implements MeterBinder {
   public static final String TAG_NAME = "name";
   public static final String TAG_SIDE = "side";
 
+  private static final String HELD_DESCRIPTION =
+      "Locks held: 1 or 0 for a lock, the number of held keys for a per-key lock family";
+  private static final String WAITERS_DESCRIPTION =
+      "Acquires waiting for the lock (for a per-key family, over all its keys)";
+
   private final PrimitiveRegistry primitives;
 
   public BatonGauges(PrimitiveRegistry primitives) {
@@ -58,14 +64,17 @@ public final class BatonGauges implements MeterBinder {
     switch (named.kind()) {
       case LOCK -> {
         AsyncLock lock = (AsyncLock) named.primitive();
-        gauge(registry, LOCK_HELD, "1 while the lock is held, else 0", tags, lock,
-            l -> l.isLocked() ? 1 : 0);
-        gauge(registry, LOCK_WAITERS, "Acquires waiting for the lock", tags, lock,
-            AsyncLock::waiters);
+        gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, lock, l -> l.isLocked() ? 1 : 0);
+        gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, lock, AsyncLock::waiters);
       }
-      case LOCK_FAMILY -> gauge(registry, LOCK_KEYS_ACTIVE,
-          "Keys of a per-key lock family whose lock is held or waited for", tags,
-          (LockFamily) named.primitive(), LockFamily::activeKeys);
+      case LOCK_FAMILY -> {
+        LockFamily family = (LockFamily) named.primitive();
+        gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, family, LockFamily::heldKeys);
+        gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, family, LockFamily::waiters);
+        gauge(registry, LOCK_KEYS_ACTIVE,
+            "Keys of a per-key lock family whose lock is held or waited for", tags, family,
+            LockFamily::activeKeys);
+      }
       case SEMAPHORE -> {
         AsyncSemaphore semaphore = (AsyncSemaphore) named.primitive();
         gauge(registry, SEMAPHORE_AVAILABLE, "Permits neither held nor handed to a waiter", tags,

@@ -1,6 +1,7 @@
 package dev.baton.spring.metrics;
 
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -10,8 +11,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Micrometer gauges for the primitives of the {@link PrimitiveRegistry}, when Micrometer is on the
- * class path. Spring Boot binds the {@link MeterBinder} to every meter registry it configures.
+ * Micrometer gauges and timers for the primitives of the {@link PrimitiveRegistry}, when
+ * Micrometer is on the class path. Spring Boot binds each {@link MeterBinder} to the meter
+ * registries it configures; the registry reports its waits to {@link BatonTimers}.
  */
 @AutoConfiguration(after = BatonAutoConfiguration.class)
 @ConditionalOnClass(MeterBinder.class)
@@ -22,5 +24,11 @@ public final class BatonMetricsAutoConfiguration {
   @ConditionalOnMissingBean
   BatonGauges batonGauges(PrimitiveRegistry primitives) {
     return new BatonGauges(primitives);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  BatonTimers batonTimers(BatonProperties properties) {
+    return new BatonTimers(properties.metrics());
   }
 }

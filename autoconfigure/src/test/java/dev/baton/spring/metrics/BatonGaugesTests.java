@@ -9,14 +9,13 @@ import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
-import dev.baton.spring.BatonProperties;
 import dev.baton.spring.LocalPrimitiveRegistry;
+import dev.baton.spring.TestProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,9 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class BatonGaugesTests {
 
-  private final LocalPrimitiveRegistry primitives = new LocalPrimitiveRegistry(new BatonProperties(
-      true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false, 0, null,
-      null, null, null, null));
+  private final LocalPrimitiveRegistry primitives = new LocalPrimitiveRegistry(TestProperties.defaults());
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   BatonGaugesTests() {
@@ -103,9 +100,7 @@ class BatonGaugesTests {
 
   @Test
   void primitivesCreatedAfterBindingGetGaugesAndEarlierOnesToo() {
-    LocalPrimitiveRegistry early = new LocalPrimitiveRegistry(new BatonProperties(true,
-        BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false, 0, null, null, null, null,
-        null));
+    LocalPrimitiveRegistry early = new LocalPrimitiveRegistry(TestProperties.defaults());
     early.lock("before");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     new BatonGauges(early).bindTo(registry);
@@ -122,12 +117,18 @@ class BatonGaugesTests {
     for (int key = 0; key < 100; key++) {
       held.add(primitives.lock("accounts", key).acquire().join());
     }
+    CompletableFuture<Permit> waiting = primitives.lock("accounts", 7).acquire();
     assertThat(gauge(BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isEqualTo(100);
+    assertThat(gauge(BatonGauges.LOCK_HELD, "accounts")).isEqualTo(100);
+    assertThat(gauge(BatonGauges.LOCK_WAITERS, "accounts")).isEqualTo(1);
 
     held.forEach(Permit::release);
+    waiting.join().release();
 
     assertThat(gauge(BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isZero();
-    assertThat(meters.getMeters()).as("one meter for the family, none per key").hasSize(1);
+    assertThat(gauge(BatonGauges.LOCK_HELD, "accounts")).isZero();
+    assertThat(gauge(BatonGauges.LOCK_WAITERS, "accounts")).isZero();
+    assertThat(meters.getMeters()).as("three meters for the family, none per key").hasSize(3);
   }
 
   @Test

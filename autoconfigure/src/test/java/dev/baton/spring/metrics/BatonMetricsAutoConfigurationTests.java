@@ -15,7 +15,8 @@ class BatonMetricsAutoConfigurationTests {
 
   @Test
   void runShouldProvideTheGaugeBinder() {
-    contextRunner.run(context -> assertThat(context).hasSingleBean(BatonGauges.class));
+    contextRunner.run(context -> assertThat(context).hasSingleBean(BatonGauges.class)
+        .hasSingleBean(BatonTimers.class));
   }
 
   @Test

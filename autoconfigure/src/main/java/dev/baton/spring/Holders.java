@@ -1,0 +1,43 @@
+package dev.baton.spring;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The live holds of one lock or semaphore of the registry. A hold is added
+ * when a grant is handed out and removed when its permit is released, so a snapshot may briefly
+ * miss a hold being handed over.
+ */
+public final class Holders {
+
+  private final Set<Hold> live = ConcurrentHashMap.newKeySet();
+
+  /** How many holds are live. */
+  public int count() {
+    return live.size();
+  }
+
+  /** The longest-lasting live hold, if any. */
+  public Optional<Hold> oldest() {
+    return live.stream().min(Comparator.comparingLong(Hold::sinceNanos));
+  }
+
+  /** A snapshot of the live holds, oldest first. */
+  public List<Hold> all() {
+    return live.stream().sorted(Comparator.comparingLong(Hold::sinceNanos)).toList();
+  }
+
+  Hold add(String takenBy) {
+    Hold hold = new Hold(takenBy);
+    live.add(hold);
+    return hold;
+  }
+
+  /** Ends {@code hold}; false if it had ended already. */
+  boolean remove(Hold hold) {
+    return live.remove(hold);
+  }
+}

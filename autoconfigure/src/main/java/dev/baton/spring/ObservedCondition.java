@@ -1,0 +1,87 @@
+package dev.baton.spring;
+
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * A registry's condition: {@code condition} with its waits reported and the holds of its lock
+ * tracked. An await ends the hold of the permit it is given and starts a new one when it
+ * re-acquires, described like the one it replaced.
+ */
+final class ObservedCondition implements AsyncCondition {
+
+  private final AsyncCondition condition;
+  private final ObservedLock lock;
+
+  ObservedCondition(AsyncCondition condition, HeldGrants grants) {
+    this.condition = condition;
+    this.lock = new ObservedLock(condition.lock(), grants);
+  }
+
+  @Override
+  public AsyncLock lock() {
+    return lock;
+  }
+
+  @Override
+  public CompletableFuture<Permit> acquire() {
+    return lock.acquire();
+  }
+
+  @Override
+  public CompletableFuture<Permit> await(Permit held) {
+    return reacquiring(held, condition::await);
+  }
+
+  @Override
+  public CompletableFuture<Permit> await(Permit held, Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return reacquiring(held, permit -> condition.await(permit, timeout));
+  }
+
+  @Override
+  public CompletableFuture<Permit> awaitUntil(BooleanSupplier predicate, Permit held) {
+    Objects.requireNonNull(predicate, "predicate");
+    return reacquiring(held, permit -> condition.awaitUntil(predicate, permit));
+  }
+
+  @Override
+  public void signal() {
+    condition.signal();
+  }
+
+  @Override
+  public void signal(int n) {
+    condition.signal(n);
+  }
+
+  @Override
+  public void signalAll() {
+    condition.signalAll();
+  }
+
+  @Override
+  public int waiters() {
+    return condition.waiters();
+  }
+
+  /** Runs {@code await} on the permit inside {@code held} and tracks the permit it re-acquires. */
+  private CompletableFuture<Permit> reacquiring(Permit held,
+      Function<Permit, CompletableFuture<Permit>> await) {
+    Objects.requireNonNull(held, "held");
+    HeldGrants grants = lock.grants();
+    String takenBy = grants.takenBy(held);
+    return grants.hold(await.apply(grants.handOver(held)), takenBy);
+  }
+
+  @Override
+  public String toString() {
+    return condition.toString();
+  }
+}

@@ -1,0 +1,53 @@
+package dev.baton.spring;
+
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** A registry's semaphore: {@code semaphore} with its waits reported and its holds tracked. */
+final class ObservedSemaphore extends HeldAcquires implements AsyncSemaphore {
+
+  private final AsyncSemaphore semaphore;
+
+  ObservedSemaphore(AsyncSemaphore semaphore, HeldGrants grants) {
+    super(grants);
+    this.semaphore = semaphore;
+  }
+
+  @Override
+  CompletableFuture<Permit> acquireInner() {
+    return semaphore.acquire();
+  }
+
+  @Override
+  CompletableFuture<Permit> acquireInner(Duration timeout) {
+    return semaphore.acquire(timeout);
+  }
+
+  @Override
+  Optional<Permit> tryAcquireInner() {
+    return semaphore.tryAcquire();
+  }
+
+  @Override
+  public int availablePermits() {
+    return semaphore.availablePermits();
+  }
+
+  @Override
+  public int maxPermits() {
+    return semaphore.maxPermits();
+  }
+
+  @Override
+  public int waiters() {
+    return semaphore.waiters();
+  }
+
+  @Override
+  public String toString() {
+    return semaphore.toString();
+  }
+}

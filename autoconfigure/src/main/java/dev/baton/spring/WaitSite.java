@@ -1,0 +1,19 @@
+package dev.baton.spring;
+
+import java.util.Objects;
+
+/**
+ * Where a wait happens: the kind of primitive ({@code lock}, {@code semaphore}, {@code event},
+ * {@code condition}, {@code queue} or {@code barrier}) and its name in the registry. The locks of
+ * a per-key family share one site, named after the family: keys are never part of a site.
+ *
+ * @param primitive the kind of primitive, in lower case
+ * @param name the primitive's name in the registry
+ */
+public record WaitSite(String primitive, String name) {
+
+  public WaitSite {
+    Objects.requireNonNull(primitive, "primitive");
+    Objects.requireNonNull(name, "name");
+  }
+}

@@ -1,0 +1,65 @@
+package dev.baton.spring.endpoint;
+
+import dev.baton.spring.NamedPrimitive;
+import dev.baton.spring.PrimitiveRegistry;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+
+/**
+ * The read-only actuator endpoint {@code baton}: every primitive of the registry with its kind,
+ * state, waiters and, for locks and semaphores, the age of the oldest hold and the method that
+ * took it. {@code GET /actuator/baton} lists all, sorted by name and kind;
+ * {@code GET /actuator/baton/{name}} those named {@code name} (a lock and an event may share a
+ * name), or 404. Like every actuator endpoint it is reachable over HTTP only once exposed
+ * ({@code management.endpoints.web.exposure.include}).
+ */
+@Endpoint(id = "baton")
+public final class BatonEndpoint {
+
+  private static final Comparator<NamedPrimitive> ORDER =
+      Comparator.comparing(NamedPrimitive::name).thenComparing(NamedPrimitive::kind);
+
+  private final Queue<NamedPrimitive> primitives = new ConcurrentLinkedQueue<>();
+  private final boolean showKeys;
+
+  /**
+   * @param showKeys whether per-key lock families list their keys, which often carry user data
+   */
+  public BatonEndpoint(PrimitiveRegistry registry, boolean showKeys) {
+    this.showKeys = showKeys;
+    registry.onPrimitive(primitives::add);
+  }
+
+  /** Every primitive. */
+  @ReadOperation
+  public Primitives primitives() {
+    return view(primitives.stream().sorted(ORDER).toList());
+  }
+
+  /** The primitives named {@code name}; 404 when there is none. */
+  @ReadOperation
+  public WebEndpointResponse<Primitives> primitive(@Selector String name) {
+    List<NamedPrimitive> named =
+        primitives.stream().filter(p -> p.name().equals(name)).sorted(ORDER).toList();
+    return named.isEmpty() ? new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND)
+        : new WebEndpointResponse<>(view(named));
+  }
+
+  private Primitives view(List<NamedPrimitive> named) {
+    return new Primitives(named.stream().map(p -> PrimitiveViews.of(p, showKeys)).toList());
+  }
+
+  /**
+   * The endpoint's response.
+   *
+   * @param primitives one JSON object per primitive
+   */
+  public record Primitives(List<Map<String, Object>> primitives) {}
+}

@@ -1,0 +1,124 @@
+package dev.baton.spring.endpoint;
+
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
+import dev.baton.spring.Hold;
+import dev.baton.spring.HolderTracking;
+import dev.baton.spring.LockFamily;
+import dev.baton.spring.NamedPrimitive;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the {@code baton} endpoint shows of one primitive: a JSON object with {@code name},
+ * {@code kind}, {@code state} and {@code waiters}, then the fields of its kind (see the README's
+ * endpoint section). Holds appear as {@code oldestHolder}: how long it has been held and which
+ * annotated method took it. Per-key lock families list their keys only when asked to.
+ */
+final class PrimitiveViews {
+
+  private PrimitiveViews() {}
+
+  static Map<String, Object> of(NamedPrimitive named, boolean showKeys) {
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("name", named.name());
+    switch (named.kind()) {
+      case LOCK -> lock(view, (AsyncLock) named.primitive());
+      case LOCK_FAMILY -> family(view, (LockFamily) named.primitive(), showKeys);
+      case SEMAPHORE -> semaphore(view, (AsyncSemaphore) named.primitive());
+      case EVENT -> event(view, (AsyncEvent) named.primitive());
+      case CONDITION -> condition(view, (AsyncCondition) named.primitive());
+      case QUEUE -> queue(view, (AsyncQueue<?>) named.primitive());
+      case BARRIER -> barrier(view, (AsyncBarrier) named.primitive());
+    }
+    return view;
+  }
+
+  private static void lock(Map<String, Object> view, AsyncLock lock) {
+    common(view, "lock", lock.isLocked() ? "locked" : "free", lock.waiters());
+    holders(view, lock);
+  }
+
+  private static void family(Map<String, Object> view, LockFamily family, boolean showKeys) {
+    int held = family.heldKeys();
+    common(view, "lock-family", held > 0 ? "locked" : "free", family.waiters());
+    view.put("activeKeys", family.activeKeys());
+    view.put("heldKeys", held);
+    view.put("holders", held);
+    view.put("oldestHolder", holder(family.oldestHold()));
+    if (showKeys) {
+      List<Map<String, Object>> keys = family.locksByKey().entrySet().stream().map(entry -> {
+        Map<String, Object> key = new LinkedHashMap<>();
+        key.put("key", String.valueOf(entry.getKey()));
+        lock(key, entry.getValue());
+        key.remove("kind");
+        return key;
+      }).toList();
+      view.put("keys", keys);
+    }
+  }
+
+  private static void semaphore(Map<String, Object> view, AsyncSemaphore semaphore) {
+    int max = semaphore.maxPermits();
+    int available = semaphore.availablePermits();
+    String state = available == max ? "free" : available == 0 ? "exhausted" : "in-use";
+    common(view, "semaphore", state, semaphore.waiters());
+    view.put("permits", Map.of("max", max, "available", available, "inUse", max - available));
+    holders(view, semaphore);
+  }
+
+  private static void event(Map<String, Object> view, AsyncEvent event) {
+    common(view, "event", event.isSet() ? "set" : "clear", event.waiters());
+  }
+
+  private static void condition(Map<String, Object> view, AsyncCondition condition) {
+    AsyncLock lock = condition.lock();
+    common(view, "condition", lock.isLocked() ? "locked" : "free", condition.waiters());
+    view.put("lockWaiters", lock.waiters());
+    holders(view, lock);
+  }
+
+  private static void queue(Map<String, Object> view, AsyncQueue<?> queue) {
+    common(view, "queue", queue.isShutdown() ? "shut-down" : "open",
+        queue.putters() + queue.takers());
+    view.put("size", queue.size());
+    view.put("capacity", queue.capacity() == Integer.MAX_VALUE ? null : queue.capacity());
+    view.put("unfinished", queue.unfinishedTasks());
+    view.put("putters", queue.putters());
+    view.put("takers", queue.takers());
+  }
+
+  private static void barrier(Map<String, Object> view, AsyncBarrier barrier) {
+    common(view, "barrier", barrier.isBroken() ? "broken" : "ready", barrier.waiting());
+    view.put("parties", barrier.parties());
+    view.put("waiting", barrier.waiting());
+  }
+
+  private static void common(Map<String, Object> view, String kind, String state, int waiters) {
+    view.put("kind", kind);
+    view.put("state", state);
+    view.put("waiters", waiters);
+  }
+
+  private static void holders(Map<String, Object> view, Object primitive) {
+    if (primitive instanceof HolderTracking tracking) {
+      view.put("holders", tracking.holders().count());
+      view.put("oldestHolder", holder(tracking.holders().oldest()));
+    }
+  }
+
+  private static Map<String, Object> holder(Optional<Hold> hold) {
+    return hold.map(h -> {
+      Map<String, Object> holder = new LinkedHashMap<>();
+      holder.put("heldMillis", h.heldFor().toMillis());
+      holder.put("takenBy", h.takenBy());
+      return holder;
+    }).orElse(null);
+  }
+}

@@ -1,0 +1,174 @@
+package dev.baton.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The registry's lock, semaphore and condition wrappers: holds tracked, nothing leaked. */
+class ObservedPrimitivesTests {
+
+  private final LocalPrimitiveRegistry registry = new LocalPrimitiveRegistry(
+      TestProperties.defaults(), List.of(site -> outcome -> { }));
+
+  @Test
+  void holdsAreTrackedFromGrantToReleaseAndAPermitReleasesOnce() {
+    AsyncSemaphore semaphore = registry.semaphore("payments", 2);
+    Holders holders = ((HolderTracking) semaphore).holders();
+
+    Permit first = ((HolderTracking) semaphore).acquire(Duration.ofSeconds(1), "Payments.charge")
+        .join();
+    Permit second = semaphore.tryAcquire().orElseThrow();
+    assertThat(holders.count()).isEqualTo(2);
+    assertThat(holders.oldest()).get().extracting(Hold::takenBy).isEqualTo("Payments.charge");
+    assertThat(holders.all()).hasSize(2);
+
+    first.release();
+    assertThatThrownBy(first::release).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("semaphore 'payments' was already released");
+    first.close();
+    assertThat(holders.count()).isEqualTo(1);
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+    assertThat(holders.oldest()).get().extracting(Hold::takenBy).isNull();
+
+    second.close();
+    second.close();
+    assertThat(holders.count()).isZero();
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
+  @Test
+  void cancellingAPendingAcquireWithdrawsItAndTheLockStaysUsable() {
+    AsyncLock lock = registry.lock("ledger");
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiting = lock.acquire();
+
+    assertThat(waiting.cancel(true)).isTrue();
+    assertThat(lock.waiters()).isZero();
+
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(((HolderTracking) lock).holders().count()).isZero();
+  }
+
+  @Test
+  void aGrantArrivingAfterTheCallerGaveUpIsReleased() {
+    AsyncLock lock = registry.lock("ledger");
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiting = lock.acquire();
+
+    waiting.complete(null);
+    holder.release();
+
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(((HolderTracking) lock).holders().count()).isZero();
+  }
+
+  @Test
+  void aConditionAwaitHandsItsHoldOverAndReacquiresUnderTheSameHolder() {
+    AsyncCondition condition = registry.condition("ready");
+    Holders holders = ((HolderTracking) condition.lock()).holders();
+    Permit held = ((HolderTracking) condition.lock()).acquire(Duration.ofSeconds(1), "Worker.run")
+        .join();
+
+    CompletableFuture<Permit> awaiting = condition.await(held);
+    assertThat(holders.count()).isZero();
+    assertThat(held.isReleased()).isTrue();
+
+    Permit signaller = condition.acquire().join();
+    condition.signal();
+    signaller.release();
+    Permit again = awaiting.join();
+    assertThat(holders.oldest()).get().extracting(Hold::takenBy).isEqualTo("Worker.run");
+
+    again.release();
+    assertThat(holders.count()).isZero();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void aConditionRejectsAPermitItDoesNotHoldWithoutLosingTheHold() {
+    AsyncCondition condition = registry.condition("ready");
+    Permit held = condition.acquire().join();
+    held.release();
+
+    assertThatThrownBy(() -> condition.await(held)).isInstanceOf(IllegalArgumentException.class);
+    Permit other = registry.lock("other").acquire().join();
+    assertThatThrownBy(() -> condition.await(other)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(((HolderTracking) registry.lock("other")).holders().count()).isEqualTo(1);
+  }
+
+  /**
+   * Many callers acquire with short timeouts, cancel at random and release at random moments,
+   * on a semaphore and a per-key family; afterwards every permit is back and no hold is left.
+   */
+  @Test
+  void randomCancelsTimeoutsAndReleasesLeakNothing() throws Exception {
+    long seed = Long.getLong("baton.fuzz.seed", System.nanoTime());
+    Random seeds = new Random(seed);
+    AsyncSemaphore semaphore = registry.semaphore("fuzz", 3);
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      long threadSeed = seeds.nextLong();
+      done.add(CompletableFuture.runAsync(() -> churn(semaphore, new Random(threadSeed)), threads));
+    }
+    CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    threads.shutdown();
+
+    String replay = "replay with -Dbaton.fuzz.seed=" + seed;
+    await().untilAsserted(() -> {
+      assertThat(semaphore.availablePermits()).as(replay).isEqualTo(3);
+      assertThat(semaphore.waiters()).as(replay).isZero();
+      assertThat(((HolderTracking) semaphore).holders().count()).as(replay).isZero();
+      assertThat(registry.activeKeys("fuzz-keys")).as(replay).isZero();
+    });
+  }
+
+  private void churn(AsyncSemaphore semaphore, Random random) {
+    List<CompletableFuture<Permit>> pending = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      CompletableFuture<Permit> wait = random.nextBoolean()
+          ? semaphore.acquire(Duration.ofNanos(random.nextInt(200_000)))
+          : registry.lock("fuzz-keys", random.nextInt(4)).acquire(Duration.ofMillis(1));
+      boolean abandoned = switch (random.nextInt(3)) {
+        case 0 -> wait.cancel(true);
+        case 1 -> wait.complete(null);
+        default -> false;
+      };
+      if (!abandoned) {
+        pending.add(wait);
+      }
+      if (pending.size() > 8 || (!pending.isEmpty() && random.nextInt(4) == 0)) {
+        CompletableFuture<Permit> oldest = pending.remove(0);
+        releaseIfGranted(oldest);
+      }
+      if (random.nextInt(50) == 0) {
+        Thread.yield();
+      }
+    }
+    pending.forEach(ObservedPrimitivesTests::releaseIfGranted);
+  }
+
+  private static void releaseIfGranted(CompletableFuture<Permit> wait) {
+    wait.handle((permit, failure) -> {
+      if (permit != null) {
+        permit.release();
+      }
+      return null;
+    }).join();
+  }
+}

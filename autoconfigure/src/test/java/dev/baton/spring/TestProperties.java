@@ -1,0 +1,19 @@
+package dev.baton.spring;
+
+import java.time.Duration;
+
+/** {@link BatonProperties} as bound from an empty configuration, for tests without a context. */
+public final class TestProperties {
+
+  private TestProperties() {}
+
+  /** The defaults, with {@code metrics} as given (null: the default). */
+  public static BatonProperties with(BatonProperties.Metrics metrics) {
+    return new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false,
+        BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null, null, null, metrics, null);
+  }
+
+  public static BatonProperties defaults() {
+    return with(null);
+  }
+}

@@ -1,0 +1,135 @@
+package dev.baton.spring.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.jayway.jsonpath.JsonPath;
+import dev.baton.spring.endpoint.EndpointTestApplication.Ledger;
+import dev.baton.spring.endpoint.EndpointTestApplication.Payments;
+import dev.baton.spring.endpoint.EndpointTestApplication.Stock;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+@SpringBootTest(classes = EndpointTestApplication.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+        "management.endpoints.web.exposure.include=baton",
+        "baton.events.loaded.initially-set=true",
+        "baton.queues.jobs.capacity=10",
+        "baton.queues.backlog.order=fifo",
+        "baton.barriers.start.parties=3"})
+class BatonEndpointTest {
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  Ledger ledger;
+
+  @Autowired
+  Payments payments;
+
+  @Autowired
+  Stock stock;
+
+  @Test
+  void listsEveryPrimitiveWithItsKindAndState() {
+    HttpResponse<String> response = Http.get(port, "/actuator/baton");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    String body = response.body();
+    assertThat(one(body, "loaded")).containsEntry("kind", "event").containsEntry("state", "set")
+        .containsEntry("waiters", 0);
+    assertThat(one(body, "jobs")).containsEntry("kind", "queue").containsEntry("state", "open")
+        .containsEntry("size", 0).containsEntry("capacity", 10).containsEntry("unfinished", 0);
+    assertThat(one(body, "backlog")).containsEntry("capacity", null);
+    assertThat(one(body, "start")).containsEntry("kind", "barrier")
+        .containsEntry("state", "ready").containsEntry("parties", 3);
+    List<String> names = JsonPath.read(body, "$.primitives[*].name");
+    assertThat(names).isSorted();
+  }
+
+  @Test
+  void aHeldLockShowsItsHolderMethodAndItsWaiters() {
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> second = new CompletableFuture<>();
+    CompletableFuture<String> firstCall = ledger.write(first);
+    CompletableFuture<String> secondCall = ledger.write(second);
+
+    Map<String, Object> held = one(Http.get(port, "/actuator/baton/ledger").body(), "ledger");
+    assertThat(held).containsEntry("kind", "lock").containsEntry("state", "locked")
+        .containsEntry("waiters", 1).containsEntry("holders", 1);
+    assertThat(holder(held)).containsEntry("takenBy", "Ledger.write");
+    assertThat(((Number) holder(held).get("heldMillis")).longValue()).isNotNegative();
+
+    first.complete("one");
+    second.complete("two");
+    firstCall.join();
+    secondCall.join();
+
+    Map<String, Object> free = one(Http.get(port, "/actuator/baton/ledger").body(), "ledger");
+    assertThat(free).containsEntry("state", "free").containsEntry("waiters", 0)
+        .containsEntry("holders", 0).containsEntry("oldestHolder", null);
+  }
+
+  @Test
+  void aSemaphoreShowsPermitsInUseAndTheOldestHolder() {
+    CompletableFuture<String> done = new CompletableFuture<>();
+    CompletableFuture<String> a = payments.charge(done);
+    CompletableFuture<String> b = payments.charge(done);
+    CompletableFuture<String> c = payments.charge(done);
+
+    Map<String, Object> view = one(Http.get(port, "/actuator/baton/payments").body(), "payments");
+    assertThat(view).containsEntry("kind", "semaphore").containsEntry("state", "exhausted")
+        .containsEntry("waiters", 1).containsEntry("holders", 2)
+        .containsEntry("permits", Map.of("max", 2, "available", 0, "inUse", 2));
+    assertThat(holder(view)).containsEntry("takenBy", "Payments.charge");
+
+    done.complete("paid");
+    CompletableFuture.allOf(a, b, c).join();
+    assertThat(one(Http.get(port, "/actuator/baton/payments").body(), "payments"))
+        .containsEntry("state", "free").containsEntry("holders", 0);
+  }
+
+  @Test
+  void aLockFamilyShowsCountsButNeverItsKeys() {
+    CompletableFuture<String> done = new CompletableFuture<>();
+    List<CompletableFuture<String>> calls = List.of(stock.reserve("account-4711", done),
+        stock.reserve("account-4711", done), stock.reserve("account-0815", done));
+
+    String body = Http.get(port, "/actuator/baton/stock").body();
+    assertThat(one(body, "stock")).containsEntry("kind", "lock-family")
+        .containsEntry("state", "locked").containsEntry("activeKeys", 2)
+        .containsEntry("heldKeys", 2).containsEntry("waiters", 1).doesNotContainKey("keys");
+    assertThat(holder(one(body, "stock"))).containsEntry("takenBy", "Stock.reserve");
+    assertThat(body).doesNotContain("4711").doesNotContain("0815");
+
+    done.complete("reserved");
+    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+    assertThat(one(Http.get(port, "/actuator/baton/stock").body(), "stock"))
+        .containsEntry("state", "free").containsEntry("activeKeys", 0);
+  }
+
+  @Test
+  void anUnknownNameIsNotFound() {
+    assertThat(Http.get(port, "/actuator/baton/nothing-here").statusCode()).isEqualTo(404);
+  }
+
+  static Map<String, Object> one(String body, String name) {
+    List<Map<String, Object>> matches =
+        JsonPath.read(body, "$.primitives[?(@.name == '" + name + "')]");
+    assertThat(matches).as("primitives named %s in %s", name, body).hasSize(1);
+    return matches.get(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> holder(Map<String, Object> view) {
+    assertThat(view.get("oldestHolder")).as("oldestHolder of %s", view).isInstanceOf(Map.class);
+    return (Map<String, Object>) view.get("oldestHolder");
+  }
+}

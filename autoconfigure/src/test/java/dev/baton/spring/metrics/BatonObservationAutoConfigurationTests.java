@@ -1,0 +1,77 @@
+package dev.baton.spring.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.Permit;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
+import io.micrometer.common.KeyValue;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class BatonObservationAutoConfigurationTests {
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(BatonAutoConfiguration.class,
+          BatonObservationAutoConfiguration.class));
+
+  @Test
+  void eachWaitIsAnObservationWithItsSiteAndOutcome() {
+    runner.withUserConfiguration(RecordingObservations.class).run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      Permit holder = registry.lock("ledger").acquire().join();
+      CompletableFuture<Permit> waiting = registry.lock("ledger").acquire();
+      waiting.cancel(true);
+      holder.release();
+
+      List<Observation.Context> stopped = context.getBean(RecordingObservations.class).stopped;
+      assertThat(stopped).hasSize(2).allSatisfy(observed -> {
+        assertThat(observed.getName()).isEqualTo(BatonObservations.NAME);
+        assertThat(observed.getContextualName()).isEqualTo("wait for lock ledger");
+        assertThat(observed.getLowCardinalityKeyValues()).contains(
+            KeyValue.of("primitive", "lock"), KeyValue.of("name", "ledger"));
+      });
+      assertThat(stopped).extracting(observed -> observed.getLowCardinalityKeyValue("outcome"))
+          .containsExactly(KeyValue.of("outcome", "acquired"), KeyValue.of("outcome", "cancelled"));
+    });
+  }
+
+  @Test
+  void offWithoutAnObservationRegistryOrWhenSwitchedOff() {
+    runner.run(context -> assertThat(context).doesNotHaveBean(BatonObservations.class));
+    runner.withUserConfiguration(RecordingObservations.class)
+        .withPropertyValues("baton.metrics.observations=false")
+        .run(context -> assertThat(context).doesNotHaveBean(BatonObservations.class));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class RecordingObservations {
+    final List<Observation.Context> stopped = new CopyOnWriteArrayList<>();
+
+    @Bean
+    ObservationRegistry observationRegistry() {
+      ObservationRegistry registry = ObservationRegistry.create();
+      registry.observationConfig().observationHandler(new ObservationHandler<>() {
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+          return true;
+        }
+
+        @Override
+        public void onStop(Observation.Context context) {
+          stopped.add(context);
+        }
+      });
+      return registry;
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package dev.baton.spring.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
+import dev.baton.Permit;
+import dev.baton.spring.BatonProperties;
+import dev.baton.spring.LocalPrimitiveRegistry;
+import dev.baton.spring.TestProperties;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BatonTimersTests {
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final PrometheusMeterRegistry prometheus =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  private LocalPrimitiveRegistry registry(BatonProperties.Metrics settings) {
+    BatonProperties properties = TestProperties.with(settings);
+    BatonTimers timers = new BatonTimers(properties.metrics());
+    timers.bindTo(meters);
+    timers.bindTo(prometheus);
+    return new LocalPrimitiveRegistry(properties, List.of(timers));
+  }
+
+  private LocalPrimitiveRegistry registry() {
+    return registry(null);
+  }
+
+  @Test
+  void aGrantedWaitIsTimedAsAcquiredAndItsHoldUntilRelease() {
+    AsyncLock lock = registry().lock("inventory");
+
+    Permit permit = lock.acquire().join();
+    assertThat(waits("lock", "inventory", "acquired").count()).isEqualTo(1);
+    assertThat(held("lock", "inventory")).isNull();
+
+    permit.release();
+    Timer held = held("lock", "inventory");
+    assertThat(held.count()).isEqualTo(1);
+    assertThat(held.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+  }
+
+  @Test
+  void aTimedOutWaitIsTaggedTimeout() {
+    AsyncLock lock = registry().lock("inventory");
+    Permit holder = lock.acquire().join();
+
+    CompletableFuture<Permit> late = lock.acquire(Duration.ofMillis(20));
+
+    assertThatThrownBy(late::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    // The timeout completes on the timer thread, whose callbacks may still be running.
+    await().untilAsserted(
+        () -> assertThat(waits("lock", "inventory", "timeout").count()).isEqualTo(1));
+    assertThat(waits("lock", "inventory", "timeout").totalTime(TimeUnit.MILLISECONDS))
+        .isGreaterThanOrEqualTo(20);
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+  }
+
+  @Test
+  void aCancelledWaitIsTaggedCancelledAndLeavesNothingHeld() {
+    AsyncLock lock = registry().lock("inventory");
+    Permit holder = lock.acquire().join();
+
+    CompletableFuture<Permit> waiting = lock.acquire();
+    waiting.cancel(true);
+
+    assertThat(waits("lock", "inventory", "cancelled").count()).isEqualTo(1);
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(waits("lock", "inventory", "acquired").count()).isEqualTo(1);
+  }
+
+  @Test
+  void everyOutcomeOfASiteAppearsWithItsFirstWait() {
+    registry().semaphore("payments", 2).acquire().join();
+
+    for (String outcome : List.of("acquired", "timeout", "cancelled", "failed")) {
+      assertThat(waits("semaphore", "payments", outcome)).as(outcome).isNotNull();
+    }
+    assertThat(waits("semaphore", "payments", "timeout").count()).isZero();
+  }
+
+  @Test
+  void aTakeFromAShutDownQueueIsTaggedFailed() {
+    AsyncQueue<String> queue = registry().queue("jobs");
+    CompletableFuture<String> take = queue.take();
+
+    queue.shutdownNow();
+
+    assertThatThrownBy(take::join).isInstanceOf(CompletionException.class);
+    assertThat(waits("queue", "jobs", "failed").count()).isEqualTo(1);
+  }
+
+  @Test
+  void eventAndBarrierWaitsAreTimedUnderTheirKind() {
+    LocalPrimitiveRegistry registry = registry();
+    CompletableFuture<Void> awaiting = registry.event("loaded").await();
+    registry.event("loaded").set();
+    awaiting.join();
+    registry.barrier("start", 1).await().join();
+
+    assertThat(waits("event", "loaded", "acquired").count()).isEqualTo(1);
+    assertThat(waits("barrier", "start", "acquired").count()).isEqualTo(1);
+  }
+
+  @Test
+  void aConditionAwaitEndsOneHoldAndStartsAnother() {
+    AsyncCondition condition = registry().condition("ready");
+    Permit first = condition.acquire().join();
+
+    CompletableFuture<Permit> awaiting = condition.await(first);
+    assertThat(held("condition", "ready").count()).isEqualTo(1);
+    condition.acquire().thenAccept(signaller -> {
+      condition.signal();
+      signaller.release();
+    });
+    awaiting.join().release();
+
+    assertThat(held("condition", "ready").count()).isEqualTo(3);
+    assertThat(waits("condition", "ready", "acquired").count()).isEqualTo(3);
+  }
+
+  @Test
+  void aLockFamilyIsTimedUnderItsNameAndNeverPerKey() {
+    LocalPrimitiveRegistry registry = registry();
+    List<Permit> permits = new ArrayList<>();
+    for (int key = 0; key < 100; key++) {
+      permits.add(registry.lock("sku", key).acquire().join());
+    }
+    permits.forEach(Permit::release);
+
+    assertThat(waits("lock", "sku", "acquired").count()).isEqualTo(100);
+    assertThat(held("lock", "sku").count()).isEqualTo(100);
+    assertThat(meters.getMeters()).allSatisfy(meter -> assertThat(meter.getId().getTags())
+        .allSatisfy(tag -> assertThat(tag.getValue()).doesNotMatch("\\d+")));
+    assertThat(registry.activeKeys("sku")).isZero();
+  }
+
+  @Test
+  void percentileHistogramsAreSwitchedOnByProperty() {
+    registry(new BatonProperties.Metrics(true, List.of(), true)).lock("l").acquire().join()
+        .release();
+
+    assertThat(prometheus.scrape())
+        .contains("baton_wait_seconds_bucket{name=\"l\",outcome=\"acquired\",primitive=\"lock\",le=")
+        .contains("baton_held_seconds_bucket{name=\"l\",primitive=\"lock\",le=");
+  }
+
+  @Test
+  void percentilesComputedInTheJvmAreSwitchedOnByProperty() {
+    registry(new BatonProperties.Metrics(false, List.of(0.5, 0.99), true)).lock("l").acquire()
+        .join().release();
+
+    assertThat(waits("lock", "l", "acquired").takeSnapshot().percentileValues()).hasSize(2);
+    assertThat(prometheus.scrape())
+        .contains("baton_wait_seconds{name=\"l\",outcome=\"acquired\",primitive=\"lock\",quantile=\"0.99\"}");
+  }
+
+  @Test
+  void withoutTheSwitchNoHistogramIsKept() {
+    registry().lock("l").acquire().join().release();
+
+    assertThat(prometheus.scrape()).contains("baton_wait_seconds_count{name=\"l\"")
+        .doesNotContain("_bucket").doesNotContain("quantile");
+  }
+
+  @Test
+  void timersHaveDescriptions() {
+    registry().lock("l").acquire().join().release();
+
+    assertThat(meters.getMeters()).extracting(Meter::getId)
+        .allSatisfy(id -> assertThat(id.getDescription()).isNotBlank());
+  }
+
+  private Timer waits(String primitive, String name, String outcome) {
+    return meters.find(BatonTimers.WAIT).tags(BatonTimers.TAG_PRIMITIVE, primitive,
+        BatonGauges.TAG_NAME, name, BatonTimers.TAG_OUTCOME, outcome).timer();
+  }
+
+  private Timer held(String primitive, String name) {
+    return meters.find(BatonTimers.HELD)
+        .tags(BatonTimers.TAG_PRIMITIVE, primitive, BatonGauges.TAG_NAME, name).timer();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.baton.spring.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.jayway.jsonpath.JsonPath;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.minidev.json.parser.JSONParser;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps {@code docs/grafana/baton-dashboard.json} in step with the meters: every metric a panel
+ * queries is one Baton registers, and every gauge Baton registers is on some panel.
+ */
+class GrafanaDashboardTests {
+
+  /** The timers' meter names, before the Prometheus rename. */
+  private static final List<String> TIMERS = List.of(BatonTimers.WAIT, BatonTimers.HELD);
+
+  private static final Pattern METRIC = Pattern.compile("\\bbaton_[a-z_]+");
+  /** A timer's series: base name, the unit Prometheus appends, and an optional series suffix. */
+  private static final Pattern TIMER_SERIES =
+      Pattern.compile("(baton_[a-z_]+)_seconds(?:_bucket|_count|_sum|_max)?");
+
+  private final Object dashboard;
+
+  GrafanaDashboardTests() throws Exception {
+    String json = Files.readString(Path.of("..", "docs", "grafana", "baton-dashboard.json"));
+    // Strict RFC 4627 mode, as Grafana's JSON.parse: no comments, single quotes or trailing data.
+    dashboard = new JSONParser(JSONParser.MODE_RFC4627).parse(json);
+  }
+
+  @Test
+  void isADashboardWithPanelsThatImportsWithAPrometheusInput() {
+    List<Map<String, Object>> panels = JsonPath.read(dashboard, "$..panels[*]");
+    assertThat(panels).isNotEmpty();
+    assertThat(panels).filteredOn(panel -> !"row".equals(panel.get("type")))
+        .isNotEmpty()
+        .allSatisfy(panel -> assertThat(JsonPath.<List<String>>read(panel, "$.targets[*].expr"))
+            .as("queries of panel %s", panel.get("title")).isNotEmpty());
+    List<String> inputs = JsonPath.read(dashboard, "$.__inputs[?(@.type == 'datasource')].name");
+    assertThat(inputs).containsExactly("DS_PROMETHEUS");
+  }
+
+  @Test
+  void everyMetricAPanelQueriesIsABatonMeter() {
+    Set<String> known = new TreeSet<>(prometheusNames(gauges()));
+    known.addAll(prometheusNames(TIMERS));
+
+    assertThat(queriedMetrics()).isNotEmpty().allSatisfy(metric -> assertThat(known)
+        .as("%s is queried by the dashboard but is no Baton meter", metric).contains(metric));
+  }
+
+  @Test
+  void everyGaugeAndTimerIsOnSomePanel() {
+    Set<String> queried = queriedMetrics();
+
+    assertThat(prometheusNames(gauges())).allSatisfy(gauge -> assertThat(queried)
+        .as("no panel shows %s", gauge).contains(gauge));
+    assertThat(prometheusNames(TIMERS)).allSatisfy(timer -> assertThat(queried)
+        .as("no panel shows %s", timer).contains(timer));
+  }
+
+  @Test
+  void everyQueryFollowsTheNameVariable() {
+    assertThat(expressions()).allSatisfy(expr -> assertThat(expr).contains("name=~\"$name\""));
+  }
+
+  /** Metric names in every panel query, timer series reduced to the timer's name. */
+  private Set<String> queriedMetrics() {
+    Set<String> metrics = new TreeSet<>();
+    for (String expr : expressions()) {
+      Matcher metric = METRIC.matcher(expr);
+      while (metric.find()) {
+        Matcher timer = TIMER_SERIES.matcher(metric.group());
+        metrics.add(timer.matches() ? timer.group(1) : metric.group());
+      }
+    }
+    return metrics;
+  }
+
+  private List<String> expressions() {
+    return JsonPath.read(dashboard, "$..targets[*].expr");
+  }
+
+  private static List<String> gauges() {
+    List<String> names = new ArrayList<>();
+    for (Field field : BatonGauges.class.getFields()) {
+      if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
+          && !field.getName().startsWith("TAG_")) {
+        try {
+          names.add((String) field.get(null));
+        } catch (IllegalAccessException e) {
+          throw new AssertionError(e);
+        }
+      }
+    }
+    return names;
+  }
+
+  private static List<String> prometheusNames(List<String> meters) {
+    return meters.stream().map(meter -> meter.replace('.', '_')).toList();
+  }
+}
