@@ -1,13 +1,16 @@
 package dev.baton.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import java.util.Comparator;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** The sample exposes Baton's meters to Prometheus. */
+/** The sample exposes Baton's actuator endpoint and its meters to Prometheus. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ActuatorTests {
 
@@ -31,4 +34,37 @@ class ActuatorTests {
         .contains("baton_event_set{name=\"catalog-loaded\"}")
         .contains("baton_lock_held{name=\"demo-lock\"}");
   }
+
+  @Test
+  void batonEndpointListsTheSamplesPrimitivesSortedByNameThenKind() {
+    List<Entry> primitives = client.getJson("/actuator/baton", Primitives.class).primitives();
+
+    assertThat(primitives).extracting(Entry::name, Entry::kind).contains(
+        tuple("catalog-loaded", "event"),
+        tuple("demo-condition", "condition"),
+        tuple("demo-lock", "lock"),
+        tuple("demo-queue", "queue"),
+        tuple("demo-semaphore", "semaphore"),
+        tuple("orders", "queue"),
+        tuple("payments", "semaphore"));
+    assertThat(primitives)
+        .isSortedAccordingTo(Comparator.comparing(Entry::name).thenComparing(Entry::kind));
+  }
+
+  @Test
+  void batonEndpointDescribesOnePrimitiveByName() {
+    List<Entry> payments = client.getJson("/actuator/baton/payments", Primitives.class).primitives();
+
+    assertThat(payments).singleElement().satisfies(entry -> {
+      assertThat(entry.kind()).isEqualTo("semaphore");
+      assertThat(entry.permits().max()).isEqualTo(3);
+    });
+    assertThat(client.get("/actuator/baton/nothing").statusCode()).isEqualTo(404);
+  }
+
+  record Permits(int max, int available, int inUse) {}
+
+  record Entry(String name, String kind, String state, int waiters, Permits permits) {}
+
+  record Primitives(List<Entry> primitives) {}
 }

@@ -1,0 +1,103 @@
+package dev.baton.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The live page in headless Chromium (Debian's chromium and chromium-driver): a scenario button
+ * shows the run's timeline, and the cards follow the primitives. Runs in an application context
+ * of its own (keys shown on the lock-family cards), so its primitives start untouched. Skipped
+ * when Chromium is missing, except on CI ({@code CI=true}), where it must run.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "baton.endpoint.show-keys=true")
+class LivePageBrowserTests {
+
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+  @LocalServerPort
+  int port;
+
+  static WebDriver browser;
+  static WebDriverWait wait;
+
+  @BeforeAll
+  static void openBrowser(@TempDir Path profile) {
+    boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+    assumeTrue(ci || (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)),
+        "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
+    ChromeOptions options = new ChromeOptions()
+        .setBinary(CHROMIUM.toFile())
+        .addArguments("--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,1800", "--user-data-dir=" + profile);
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+        .usingAnyFreePort()
+        .build();
+    browser = new ChromeDriver(service, options);
+    wait = new WebDriverWait(browser, Duration.ofSeconds(10));
+  }
+
+  @AfterAll
+  static void closeBrowser() {
+    if (browser != null) {
+      browser.quit();
+    }
+  }
+
+  @Test
+  void runningTheEventScenarioShowsItsTimelineAndTheEventCardTurnsSet() {
+    browser.get("http://localhost:" + port + "/");
+    By eventCard = By.id("card-event-demo-event");
+    wait.until(ExpectedConditions.attributeToBe(eventCard, "data-state", "clear"));
+
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-event"))).click();
+
+    wait.until(ExpectedConditions.attributeToBe(
+        By.id("timeline-events"), "data-scenario", "event"));
+    List<String> actions = browser.findElements(By.cssSelector("#timeline-events tr.event"))
+        .stream().map(row -> row.getAttribute("data-action")).toList();
+    assertThat(actions).containsExactly("waiting", "waiting", "set", "proceeded", "proceeded");
+    wait.until(ExpectedConditions.attributeToBe(eventCard, "data-state", "set"));
+  }
+
+  @Test
+  void runningTheLockScenarioShowsEachWorkerAcquiringInTurn() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("card-lock-demo-lock")));
+
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-lock"))).click();
+
+    wait.until(ExpectedConditions.attributeToBe(
+        By.id("timeline-events"), "data-scenario", "lock"));
+    List<WebElement> acquired =
+        browser.findElements(By.cssSelector("#timeline-events tr.event[data-action=acquired]"));
+    assertThat(acquired).hasSize(3);
+    assertThat(browser.findElements(By.cssSelector(".lanes .span.holding"))).hasSize(3);
+    By lockCard = By.id("card-lock-demo-lock");
+    wait.until(ExpectedConditions.attributeToBe(lockCard, "data-state", "free"));
+    assertThat(browser.findElement(lockCard).getText()).contains("waiters\n0");
+  }
+}
