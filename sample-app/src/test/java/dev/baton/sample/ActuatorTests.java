@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** The sample exposes Baton's actuator endpoint and its meters to Prometheus. */
+/**
+ * The sample exposes Baton's actuator endpoint and its meters to Prometheus, with histogram
+ * buckets ({@code baton.metrics.percentile-histogram: true}).
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ActuatorTests {
 
@@ -33,6 +36,17 @@ class ActuatorTests {
         .contains("baton_queue_capacity{name=\"orders\"} 50.0")
         .contains("baton_event_set{name=\"catalog-loaded\"}")
         .contains("baton_lock_held{name=\"demo-lock\"}");
+  }
+
+  @Test
+  void prometheusServesHistogramBucketsForTheWaitAndHoldTimers() {
+    client.postJson("/payments/burst/5", Object.class);
+
+    String scrape = client.get("/actuator/prometheus").body();
+
+    assertThat(scrape)
+        .containsPattern("baton_wait_seconds_bucket\\{[^}]*name=\"payments\"")
+        .containsPattern("baton_held_seconds_bucket\\{[^}]*name=\"payments\"");
   }
 
   @Test
