@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,12 +35,15 @@ class ShopServicesTests {
   }
 
   @Test
-  void productReadsMadeDuringAReloadAreAnsweredOnceItCompletes() {
+  void aProductReadMadeWhileTheCatalogReloadsWaitsForTheReload() {
     CompletableFuture<Reloaded> reload = CompletableFuture.supplyAsync(
         () -> client.postJson("/catalog/reload", Reloaded.class));
+    await().atMost(Duration.ofSeconds(5)).until(() -> eventState("catalog-loaded").equals("clear"));
+
     Product coffee = client.getJson("/catalog/products/coffee", Product.class);
 
     assertThat(coffee.name()).contains("Espresso");
+    assertThat(eventState("catalog-loaded")).isEqualTo("set");
     assertThat(reload.join().products()).isEqualTo(4);
   }
 
@@ -72,6 +76,14 @@ class ShopServicesTests {
       assertThat(status.unfinished()).isZero();
     });
   }
+
+  private String eventState(String name) {
+    return client.getJson("/actuator/baton/" + name, Primitives.class).primitives().get(0).state();
+  }
+
+  record Entry(String name, String kind, String state) {}
+
+  record Primitives(List<Entry> primitives) {}
 
   record Product(String sku, String name, long priceCents) {}
 

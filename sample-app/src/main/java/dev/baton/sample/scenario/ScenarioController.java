@@ -27,7 +27,9 @@ class ScenarioController {
 
   ScenarioController(List<Scenario> scenarios, ScenarioRunner runner) {
     this.scenarios = scenarios.stream().collect(Collectors.toMap(
-        Scenario::name, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+        Scenario::name, Function.identity(), (a, b) -> {
+          throw new IllegalStateException("Two scenarios are named " + a.name());
+        }, LinkedHashMap::new));
     this.runner = runner;
   }
 
