@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -58,6 +59,7 @@ class LivePageBrowserTests {
         .build();
     browser = new ChromeDriver(service, options);
     wait = new WebDriverWait(browser, Duration.ofSeconds(10));
+    wait.ignoring(StaleElementReferenceException.class);   // the cards are redrawn every second
   }
 
   @AfterAll
@@ -98,6 +100,6 @@ class LivePageBrowserTests {
     assertThat(browser.findElements(By.cssSelector(".lanes .span.holding"))).hasSize(3);
     By lockCard = By.id("card-lock-demo-lock");
     wait.until(ExpectedConditions.attributeToBe(lockCard, "data-state", "free"));
-    assertThat(browser.findElement(lockCard).getText()).contains("waiters\n0");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(lockCard, "waiters\n0"));
   }
 }
