@@ -2,7 +2,7 @@
 # Runs Baton's benchmarks (see benchmarks/RESULTS.md for what each one measures).
 #
 #   benchmarks/run.sh                 full suite, settings from each class's JMH annotations
-#                                     (about 21 minutes on 2 cores)
+#                                     (about 22 minutes on 2 cores)
 #   benchmarks/run.sh --quick         smoke run for CI: every benchmark once, in one JVM (no forks:
 #                                     the annotation benchmarks start a Spring context per trial,
 #                                     and a fresh JVM per trial would triple the time), one 200 ms
@@ -43,6 +43,8 @@ fi
 # Fail on the first benchmark error, so a broken benchmark fails the run. JSON goes to
 # results.json unless the caller names another file with -rff.
 common=(-foe true -rf json)
+# The saturated annotation benchmark's thread figures (nothing for the other benchmarks).
+common+=(-prof dev.baton.benchmarks.annotations.ThreadFiguresProfiler)
 if [[ " ${jmh_args[*]-} " != *" -rff "* ]]; then
   common+=(-rff "$out/results.json")
 fi

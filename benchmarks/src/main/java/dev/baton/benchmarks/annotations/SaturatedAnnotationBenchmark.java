@@ -26,10 +26,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * A saturated limiter: 64 concurrent calls on 4 permits, each call's work taking
  * {@code delayMicros} (1 ms). Score: calls completed per second (one operation = 64 calls issued
- * at once and all of their futures completed). Next to it, from {@link SaturationCounters}: the
- * threads that issued the calls, how many of them sat blocked inside the limiter waiting for a
- * permit (mean and peak, sampled as {@link SaturationProbe} describes), how many sat blocked
- * anywhere inside a call, and the most bodies in flight at once.
+ * at once and all of their futures completed). Next to it, as {@link ThreadFigures} reported by
+ * {@link ThreadFiguresProfiler} (pass {@code -prof} with its class name; {@code benchmarks/run.sh}
+ * does): the threads that issued the calls, how many of them sat blocked inside the limiter waiting
+ * for a permit (peak and mean, sampled as {@link SaturationProbe} describes), how many sat blocked
+ * anywhere inside a call, and the most bodies in flight at once. Read the peaks: while all 64 calls
+ * of an operation are pending, a limiter that parks its callers holds 60 of them (64 less the 4
+ * with a permit); the means are about half of that, since each operation's queue drains in waves,
+ * and they include the moments between operations.
  *
  * <p>The body returns at once a future that a one-thread {@code ScheduledExecutorService}
  * completes {@code delayMicros} later: it occupies no thread while its work is pending. With 4
@@ -130,7 +134,7 @@ public class SaturatedAnnotationBenchmark {
   }
 
   @Benchmark
-  public void calls(SaturationCounters counters) {
+  public void calls() {
     CompletableFuture<?>[] results = new CompletableFuture<?>[CALLS];
     for (int i = 0; i < CALLS; i++) {
       results[i] = callers == null
@@ -138,13 +142,17 @@ public class SaturatedAnnotationBenchmark {
           : CompletableFuture.supplyAsync(() -> probe.call(call), callers).thenCompose(f -> f);
     }
     CompletableFuture.allOf(results).join();
-    counters.record(callerThreads, probe);
   }
 
-  /** Fails the trial if a limiter that holds its permit for the work let more than 4 run. */
+  /**
+   * Publishes the iteration's thread figures; fails the trial if a limiter that holds its permit
+   * for the work let more than 4 run.
+   */
   @TearDown(Level.Iteration)
   public void stopProbe() throws InterruptedException {
     probe.stop();
+    ThreadFigures.publish(new ThreadFigures(callerThreads, probe.waitingPeak(),
+        probe.waitingMean(), probe.blockedMean(), probe.inFlightPeak()));
     boolean bounds = !limiter.equals("plain") && !limiter.equals("spring");
     if (bounds && probe.inFlightPeak() > PERMITS) {
       throw new IllegalStateException(limiter + ": " + probe.inFlightPeak() + " calls in flight on "

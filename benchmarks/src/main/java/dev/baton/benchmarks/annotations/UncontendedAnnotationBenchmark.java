@@ -29,10 +29,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code resilience4j} (Resilience4j's semaphore {@code @Bulkhead}). Each trial starts its own
  * Spring Boot context (see {@link LimiterApplication}) and first checks that the annotation is
  * applied ({@link SerializationCheck}). The context holds only that limiter's machinery.
+ *
+ * <p>Ten warm-up seconds, not five as for the primitives: the advice paths are deep, and
+ * Resilience4j's was still getting faster after five seconds on a busy 2-core machine.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 @Threads(1)
