@@ -1,6 +1,8 @@
 /**
  * JMH benchmarks of Baton's primitives, each measured in the same run as the
- * {@code java.util.concurrent} code it would replace.
+ * {@code java.util.concurrent} code it would replace, and (in
+ * {@link dev.baton.benchmarks.annotations}) of its {@code @Limited} annotation against Spring's and
+ * Resilience4j's.
  *
  * <dl>
  * <dt>{@link dev.baton.benchmarks.UncontendedBenchmark}</dt>
@@ -14,6 +16,10 @@
  * <dt>{@link dev.baton.benchmarks.WaiterFootprint}</dt>
  * <dd>Heap bytes per pending waiter; a plain main class, not a JMH benchmark (see its
  * documentation for why).</dd>
+ * <dt>{@link dev.baton.benchmarks.annotations.UncontendedAnnotationBenchmark}</dt>
+ * <dd>One call through a Spring proxy to a method returning a completed future, per limiter.</dd>
+ * <dt>{@link dev.baton.benchmarks.annotations.SaturatedAnnotationBenchmark}</dt>
+ * <dd>64 concurrent calls on 4 permits: calls per second and the threads each limiter blocks.</dd>
  * </dl>
  *
  * <p>Every class carries the JMH settings meant for a full run on a small (2-core) machine, so

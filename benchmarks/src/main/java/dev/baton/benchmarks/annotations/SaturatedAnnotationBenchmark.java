@@ -1,0 +1,171 @@
+package dev.baton.benchmarks.annotations;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A saturated limiter: 64 concurrent calls on 4 permits, each call's work taking
+ * {@code delayMicros} (1 ms). Score: calls completed per second (one operation = 64 calls issued
+ * at once and all of their futures completed). Next to it, as {@link ThreadFigures} reported by
+ * {@link ThreadFiguresProfiler} (pass {@code -prof} with its class name; {@code benchmarks/run.sh}
+ * does): the threads that issued the calls, how many of them sat blocked inside the limiter waiting
+ * for a permit (peak and mean, sampled as {@link SaturationProbe} describes), how many sat blocked
+ * anywhere inside a call, and the most bodies in flight at once. Read the peaks: while all 64 calls
+ * of an operation are pending, a limiter that parks its callers holds 60 of them (64 less the 4
+ * with a permit); the means are about half of that, since each operation's queue drains in waves,
+ * and they include the moments between operations.
+ *
+ * <p>The body returns at once a future that a one-thread {@code ScheduledExecutorService}
+ * completes {@code delayMicros} later: it occupies no thread while its work is pending. With 4
+ * permits held for the work, the best possible rate is 4 calls per delay (about 4,000/s at 1 ms,
+ * less the scheduler's lateness); {@code plain} (no limiter) shows the rate with 64 in flight.
+ *
+ * <p>{@code limiter}:
+ * <ul>
+ * <li>{@code plain}: no annotation, calls issued from the benchmark thread.
+ * <li>{@code baton}: {@code @Limited}; calls issued from the benchmark thread, since the proxy
+ * returns a future at once and waits without a thread. The permit is held until the future
+ * completes.
+ * <li>{@code spring}: {@code @ConcurrencyLimit}, same method. Its permit covers only the
+ * synchronous call, so here it does not bound the work at all ({@code inFlightPeak} shows it).
+ * <li>{@code springHoldingThread}: {@code @ConcurrencyLimit} on a method that waits for its own
+ * future before returning, the way to make that limit cover the work: the permit and the calling
+ * thread are held for the work.
+ * <li>{@code resilience4j}: semaphore {@code @Bulkhead}; the calling thread waits for a permit in
+ * {@code Semaphore.tryAcquire}, and the permit is held until the future completes.
+ * </ul>
+ *
+ * <p>Fairness: every limiter gets the same 64 calls per operation, the same body, the same
+ * scheduler and the same 4 permits, and every call has a thread available whenever its limiter
+ * needs one. A limiter that blocks its caller needs one thread per pending call for the 64 calls
+ * to be pending at once, so the {@code spring}, {@code springHoldingThread} and
+ * {@code resilience4j} calls are issued from a fixed pool of 64 platform threads, started before
+ * measuring; a limiter that returns at once is called 64 times from the benchmark thread, as an
+ * application would. How many threads an approach ties up is part of what is measured, so it is
+ * reported next to the rate rather than equalised away. In every case the benchmark thread then
+ * waits for all 64 futures.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@OperationsPerInvocation(SaturatedAnnotationBenchmark.CALLS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+@Threads(1)
+@State(Scope.Thread)
+public class SaturatedAnnotationBenchmark {
+
+  static final int CALLS = 64;
+  static final int PERMITS = 4;
+
+  @Param({"plain", "baton", "spring", "springHoldingThread", "resilience4j"})
+  public String limiter;
+
+  /** How long each call's work takes, in microseconds. */
+  @Param("1000")
+  public long delayMicros;
+
+  private final SaturationProbe probe = new SaturationProbe();
+  private ScheduledExecutorService scheduler;
+  private ConfigurableApplicationContext context;
+  private Supplier<CompletableFuture<Integer>> call;
+  /** The caller pool for limiters that block their caller; null: call from this thread. */
+  private ThreadPoolExecutor callers;
+  private int callerThreads;
+
+  @Setup(Level.Trial)
+  public void startContext() {
+    scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "work-scheduler");
+      thread.setDaemon(true);
+      return thread;
+    });
+    Body body = () -> {
+      probe.bodyStarted();
+      CompletableFuture<Integer> result = new CompletableFuture<>();
+      scheduler.schedule(() -> {
+        probe.bodyCompleted();
+        result.complete(1);
+      }, delayMicros, TimeUnit.MICROSECONDS);
+      return result;
+    };
+    boolean holdingThread = limiter.equals("springHoldingThread");
+    String bean = holdingThread ? "spring" : limiter;
+    context = LimiterApplication.start(bean, body, PERMITS);
+    CallTarget target = LimiterApplication.target(context);
+    SerializationCheck.verify(bean, target);
+    call = holdingThread ? ((SpringConcurrencyLimitTarget) target)::callHoldingThread : target::call;
+    if (limiter.equals("plain") || limiter.equals("baton")) {
+      callerThreads = 1;
+    } else {
+      callers = (ThreadPoolExecutor) Executors.newFixedThreadPool(CALLS, runnable -> {
+        Thread thread = new Thread(runnable, "caller");
+        thread.setDaemon(true);
+        return thread;
+      });
+      callers.prestartAllCoreThreads();
+      callerThreads = CALLS;
+    }
+  }
+
+  @Setup(Level.Iteration)
+  public void startProbe() {
+    probe.start();
+  }
+
+  @Benchmark
+  public void calls() {
+    CompletableFuture<?>[] results = new CompletableFuture<?>[CALLS];
+    for (int i = 0; i < CALLS; i++) {
+      results[i] = callers == null
+          ? probe.call(call)
+          : CompletableFuture.supplyAsync(() -> probe.call(call), callers).thenCompose(f -> f);
+    }
+    CompletableFuture.allOf(results).join();
+  }
+
+  /**
+   * Publishes the iteration's thread figures; fails the trial if a limiter that holds its permit
+   * for the work let more than 4 run.
+   */
+  @TearDown(Level.Iteration)
+  public void stopProbe() throws InterruptedException {
+    probe.stop();
+    ThreadFigures.publish(new ThreadFigures(callerThreads, probe.waitingPeak(),
+        probe.waitingMean(), probe.blockedMean(), probe.inFlightPeak()));
+    boolean bounds = !limiter.equals("plain") && !limiter.equals("spring");
+    if (bounds && probe.inFlightPeak() > PERMITS) {
+      throw new IllegalStateException(limiter + ": " + probe.inFlightPeak() + " calls in flight on "
+          + PERMITS + " permits");
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void closeContext() {
+    context.close();
+    if (callers != null) {
+      callers.shutdownNow();
+    }
+    scheduler.shutdownNow();
+  }
+}
