@@ -36,13 +36,10 @@ public final class Holding {
     Objects.requireNonNull(acquiring, "acquiring");
     Objects.requireNonNull(release, "release");
     Objects.requireNonNull(action, "action");
-    Scope<T> result = new Scope<>();
-    result.whenComplete((value, failure) -> {
-      if (result.isCancelled()) {
-        acquiring.cancel(false);
-        result.cancelInnerScope();
-      }
-    });
+    if (acquiring.isDone() && !acquiring.isCompletedExceptionally()) {
+      return runGranted(acquiring.join(), release, action);
+    }
+    Scope<T> result = new Scope<>(acquiring);
     acquiring.whenComplete((resource, failure) -> {
       if (failure != null) {
         result.completeExceptionally(failure);
@@ -52,6 +49,29 @@ public final class Holding {
         runHolding(resource, release, action, result);
       }
     });
+    return result;
+  }
+
+  /**
+   * The common case of a resource granted at once: runs the action on the caller's thread and,
+   * when its future has completed normally already, releases and returns that future itself.
+   */
+  private static <R, T> CompletableFuture<T> runGranted(R resource, Consumer<? super R> release,
+      Supplier<? extends CompletionStage<T>> action) {
+    CompletionStage<T> stage;
+    try {
+      stage = Objects.requireNonNull(action.get(), "action returned a null stage");
+    } catch (Throwable t) {
+      release.accept(resource);
+      return CompletableFuture.failedFuture(t);
+    }
+    if (stage instanceof CompletableFuture<T> done && done.isDone()
+        && !done.isCompletedExceptionally()) {
+      release.accept(resource);
+      return done;
+    }
+    Scope<T> result = new Scope<>(null);
+    holdUntilComplete(stage, resource, release, result);
     return result;
   }
 
@@ -65,6 +85,11 @@ public final class Holding {
       result.completeExceptionally(t);
       return;
     }
+    holdUntilComplete(stage, resource, release, result);
+  }
+
+  private static <R, T> void holdUntilComplete(CompletionStage<T> stage, R resource,
+      Consumer<? super R> release, Scope<T> result) {
     result.started(stage);
     stage.whenComplete((value, failure) -> {
       release.accept(resource);
@@ -78,8 +103,26 @@ public final class Holding {
 
   /** The future {@link #run} returns; remembers the action's stage to cancel nested scopes. */
   private static final class Scope<T> extends CompletableFuture<T> {
+    /** The wait this scope cancels while it is pending; null when it was granted at once. */
+    private final CompletableFuture<?> acquiring;
     /** The action's stage once it has started; null before. */
     private volatile CompletionStage<?> action;
+
+    Scope(CompletableFuture<?> acquiring) {
+      this.acquiring = acquiring;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (isCancelled()) {
+        if (acquiring != null) {
+          acquiring.cancel(false);
+        }
+        cancelInnerScope();
+      }
+      return cancelled;
+    }
 
     void started(CompletionStage<?> stage) {
       action = stage;

@@ -9,7 +9,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}, reporting
- * its waits to every {@link WaitListener} bean. Off with {@code baton.enabled=false}; a
+ * its waits to every {@link WaitListener} bean and tracking holders when a
+ * {@link HolderTrackingRequest} bean asks for it. Off with {@code baton.enabled=false}; a
  * {@code PrimitiveRegistry} bean of your own replaces it.
  */
 @AutoConfiguration
@@ -20,7 +21,9 @@ public final class BatonAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties,
-      ObjectProvider<WaitListener> waitListeners) {
-    return new LocalPrimitiveRegistry(properties, waitListeners.orderedStream().toList());
+      ObjectProvider<WaitListener> waitListeners,
+      ObjectProvider<HolderTrackingRequest> holderTracking) {
+    return new LocalPrimitiveRegistry(properties, waitListeners.orderedStream().toList(),
+        holderTracking.getIfAvailable() != null);
   }
 }

@@ -1,23 +1,30 @@
 package dev.baton.spring;
 
 import dev.baton.Permit;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The grants of one lock or semaphore of the registry: each wait is reported to the listeners,
- * and each permit handed out is wrapped so that its hold is tracked in {@link #holders} from
- * grant to release, when its duration is reported too.
+ * The grants of one lock or semaphore of the registry: each wait is reported to the listeners.
+ * When holds are tracked, or listeners want to know how long they lasted, each permit handed out
+ * is wrapped: a tracked hold is in {@link #holders} from grant to release, and at release its
+ * duration is reported. Otherwise permits are handed out as the primitive made them, at no cost.
  */
 final class HeldGrants {
 
   private final WaitSite site;
   private final WaitListeners listeners;
   private final Holders holders = new Holders();
+  private final boolean trackHolders;
+  private final boolean wrap;
 
-  HeldGrants(WaitSite site, WaitListeners listeners) {
+  HeldGrants(WaitSite site, WaitListeners listeners, boolean trackHolders) {
     this.site = site;
     this.listeners = listeners;
+    this.trackHolders = trackHolders;
+    this.wrap = trackHolders || !listeners.isEmpty();
   }
 
   Holders holders() {
@@ -27,12 +34,18 @@ final class HeldGrants {
   /** Reports the wait {@code acquire} and tracks the hold it grants. */
   CompletableFuture<Permit> hold(CompletableFuture<Permit> acquire, String takenBy) {
     listeners.observe(site, acquire);
+    if (!wrap) {
+      return acquire;
+    }
+    if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
+      return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy));
+    }
     return RelayedGrant.relay(acquire, permit -> new HeldPermit(permit, takenBy), () -> { });
   }
 
   /** Tracks the hold of a permit taken without waiting. */
   Optional<Permit> hold(Optional<Permit> taken) {
-    return taken.map(permit -> new HeldPermit(permit, null));
+    return wrap ? taken.map(permit -> new HeldPermit(permit, null)) : taken;
   }
 
   /**
@@ -49,17 +62,31 @@ final class HeldGrants {
 
   /** The description of whoever holds {@code permit}, if it is one of this primitive's. */
   String takenBy(Permit permit) {
-    return permit instanceof HeldPermit held && held.owner() == this ? held.hold.takenBy() : null;
+    return permit instanceof HeldPermit held && held.owner() == this ? held.takenBy() : null;
   }
 
-  /** A permit handed out: ends its hold on the first release. */
-  private final class HeldPermit implements Permit {
+  /** A permit handed out, and its hold: ends the hold on the first release. */
+  private final class HeldPermit extends Hold implements Permit {
+    private static final VarHandle ENDED;
+
+    static {
+      try {
+        ENDED = MethodHandles.lookup().findVarHandle(HeldPermit.class, "ended", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final Permit inner;
-    private final Hold hold;
+    /** Set once, by the first release or hand-over. */
+    private volatile boolean ended;
 
     HeldPermit(Permit inner, String takenBy) {
+      super(takenBy);
       this.inner = inner;
-      this.hold = holders.add(takenBy);
+      if (trackHolders) {
+        holders.add(this);
+      }
     }
 
     HeldGrants owner() {
@@ -68,10 +95,15 @@ final class HeldGrants {
 
     /** Ends the hold; false if it had ended already. */
     boolean end() {
-      if (!holders.remove(hold)) {
+      if (!ENDED.compareAndSet(this, false, true)) {
         return false;
       }
-      listeners.released(site, System.nanoTime() - hold.sinceNanos());
+      if (trackHolders) {
+        holders.remove(this);
+      }
+      if (!listeners.isEmpty()) {
+        listeners.released(site, System.nanoTime() - sinceNanos());
+      }
       return true;
     }
 

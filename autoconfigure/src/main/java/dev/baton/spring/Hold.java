@@ -4,9 +4,9 @@ import java.time.Duration;
 
 /**
  * One live hold of a lock or semaphore permit of the registry: since when, and which method took
- * it when an annotation did. Holds are distinct by identity.
+ * it when an annotation did. Holds are distinct by identity. Only the registry creates them.
  */
-public final class Hold {
+public class Hold {
 
   private final long sinceNanos;
   private final String takenBy;

@@ -30,10 +30,8 @@ public final class Holders {
     return live.stream().sorted(Comparator.comparingLong(Hold::sinceNanos)).toList();
   }
 
-  Hold add(String takenBy) {
-    Hold hold = new Hold(takenBy);
+  void add(Hold hold) {
     live.add(hold);
-    return hold;
   }
 
   /** Ends {@code hold}; false if it had ended already. */

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A family of per-key locks, such as one lock per SKU, whose memory is bounded by the keys in
@@ -30,12 +31,11 @@ final class KeyedLocks implements LockFamily {
   private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
   /** The last fencing token handed out by any key's lock. */
   private final AtomicLong tokens = new AtomicLong();
-  private final WaitSite site;
-  private final WaitListeners listeners;
+  /** Makes the grants of one key's lock, all reported at the family's one site. */
+  private final Supplier<HeldGrants> grants;
 
-  KeyedLocks(WaitSite site, WaitListeners listeners) {
-    this.site = site;
-    this.listeners = listeners;
+  KeyedLocks(Supplier<HeldGrants> grants) {
+    this.grants = grants;
   }
 
   /** The lock for {@code key}. */
@@ -72,7 +72,7 @@ final class KeyedLocks implements LockFamily {
   }
 
   private final class Slot {
-    final ObservedLock lock = new ObservedLock(AsyncLock.create(), new HeldGrants(site, listeners));
+    final ObservedLock lock = new ObservedLock(AsyncLock.create(), grants.get());
     int users;
   }
 

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * use. When two threads create the same name at once, one instance wins and only it is announced.
  *
  * <p>Every wait on its primitives is reported to the registry's {@link WaitListener}s, and its
- * locks and semaphores (also {@link HolderTracking}) know their live holds.
+ * locks and semaphores (also {@link HolderTracking}) can keep their live holds.
  */
 public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
@@ -40,17 +40,25 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   private final ConcurrentMap<String, AsyncBarrier> barriers = new ConcurrentHashMap<>();
   private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
   private final WaitListeners waitListeners;
+  private final boolean trackHolders;
 
-  /** A registry whose waits nobody observes. */
+  /** A registry whose waits nobody observes, tracking who holds its locks and permits. */
   public LocalPrimitiveRegistry(BatonProperties properties) {
-    this(properties, List.of());
+    this(properties, List.of(), true);
   }
 
-  /** A registry that reports every wait on its primitives to {@code waitListeners}. */
+  /**
+   * A registry that reports every wait on its primitives to {@code waitListeners}.
+   *
+   * @param trackHolders whether its locks and semaphores keep their live holds (see
+   *     {@link HolderTracking#holders()}); off, their holders always read empty, and each grant
+   *     saves two clock reads and a concurrent-set update
+   */
   public LocalPrimitiveRegistry(BatonProperties properties,
-      List<? extends WaitListener> waitListeners) {
+      List<? extends WaitListener> waitListeners, boolean trackHolders) {
     this.properties = Objects.requireNonNull(properties, "properties");
     this.waitListeners = new WaitListeners(waitListeners);
+    this.trackHolders = trackHolders;
     if (properties.backend() != BatonProperties.Backend.LOCAL) {
       throw new IllegalStateException("baton.backend=" + properties.backend().name().toLowerCase()
           + " needs that backend's PrimitiveRegistry: add the dev.baton:baton-redis module, or set"
@@ -73,7 +81,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
-        n -> new KeyedLocks(new WaitSite("lock", n), waitListeners)).forKey(key);
+        n -> new KeyedLocks(() -> grants("lock", n))).forKey(key);
   }
 
   @Override
@@ -192,7 +200,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   }
 
   private HeldGrants grants(String primitive, String name) {
-    return new HeldGrants(new WaitSite(primitive, name), waitListeners);
+    return new HeldGrants(new WaitSite(primitive, name), waitListeners, trackHolders);
   }
 
   private AsyncQueue<?> newQueue(String name) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class ObservedPrimitivesTests {
 
   private final LocalPrimitiveRegistry registry = new LocalPrimitiveRegistry(
-      TestProperties.defaults(), List.of(site -> outcome -> { }));
+      TestProperties.defaults(), List.of(site -> outcome -> { }), true);
 
   @Test
   void holdsAreTrackedFromGrantToReleaseAndAPermitReleasesOnce() {
@@ -48,6 +48,20 @@ class ObservedPrimitivesTests {
     second.close();
     assertThat(holders.count()).isZero();
     assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
+  @Test
+  void withoutTrackingOrListenersPermitsAreThePrimitivesOwn() {
+    LocalPrimitiveRegistry untracked =
+        new LocalPrimitiveRegistry(TestProperties.defaults(), List.of(), false);
+    AsyncSemaphore semaphore = untracked.semaphore("payments", 1);
+
+    Permit permit = semaphore.acquire().join();
+
+    assertThat(permit.getClass().getName()).startsWith("dev.baton.DefaultAsyncSemaphore");
+    assertThat(((HolderTracking) semaphore).holders().count()).isZero();
+    permit.release();
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
   }
 
   @Test

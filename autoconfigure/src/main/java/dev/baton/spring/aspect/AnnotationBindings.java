@@ -155,6 +155,14 @@ public final class AnnotationBindings {
     });
   }
 
+  /**
+   * Whether {@code method} carries {@code type}, or is a public instance method of a class that
+   * does: where Baton's aspects apply.
+   */
+  static boolean isAnnotated(Method method, Class<? extends Annotation> type) {
+    return find(method, type) != null;
+  }
+
   private static <A extends Annotation> Found<A> find(Method method, Class<A> type) {
     A onMethod = AnnotatedElementUtils.findMergedAnnotation(method, type);
     if (onMethod != null) {

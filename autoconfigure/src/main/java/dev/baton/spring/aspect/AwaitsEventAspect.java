@@ -1,37 +1,31 @@
 package dev.baton.spring.aspect;
 
-import org.aspectj.lang.ProceedingJoinPoint;
-import org.aspectj.lang.annotation.Around;
-import org.aspectj.lang.annotation.Aspect;
-import org.springframework.core.Ordered;
+import dev.baton.annotation.AwaitsEvent;
+import java.lang.reflect.Method;
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Applies {@link dev.baton.annotation.AwaitsEvent}: inside {@code @SetsEvent}, outside {@code @Limited}.
+ * Applies {@link AwaitsEvent}: inside {@code @SetsEvent}, outside {@code @Limited}.
  */
-@Aspect
-public final class AwaitsEventAspect implements Ordered {
+public final class AwaitsEventAspect extends AnnotationAspect<AwaitsEventAspect.Prepared> {
 
-  private final AnnotationBindings bindings;
-  private final ReturnTypeAdapters adapters;
-  private final int order;
-
-  public AwaitsEventAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters, int order) {
-    this.bindings = bindings;
-    this.adapters = adapters;
-    this.order = order;
+  public AwaitsEventAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
+    super(AwaitsEvent.class, bindings, adapters, order);
   }
 
-  @Around("@annotation(dev.baton.annotation.AwaitsEvent)"
-      + " || (@within(dev.baton.annotation.AwaitsEvent) && execution(public * *(..)))")
-  public Object awaitEvent(ProceedingJoinPoint pjp) throws Throwable {
-    JoinPoints call = JoinPoints.of(pjp);
-    AnnotationBindings.Awaited awaited = bindings.awaits(call.method(), call.targetClass());
-    return adapters.forMethod(call.method())
-        .around(Gate.after(awaited.event(), awaited.timeout()), pjp::proceed);
+  record Prepared(ReturnTypeAdapter adapter, Gate<Void> gate) {}
+
+  @Override
+  Prepared prepare(Method method, Class<?> targetClass) {
+    AnnotationBindings.Awaited awaited = bindings().awaits(method, targetClass);
+    return new Prepared(adapterFor(method),
+        Gate.after(awaited.event(), awaited.timeout()));
   }
 
   @Override
-  public int getOrder() {
-    return order;
+  Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
+    return prepared.adapter().around(prepared.gate(), invocation::proceed);
   }
 }

@@ -5,6 +5,7 @@ import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveRegistry;
 import org.aspectj.weaver.Advice;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -14,12 +15,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.annotation.Order;
 import reactor.core.publisher.Mono;
 
 /**
- * The aspects behind {@code @Guarded}, {@code @Limited}, {@code @AwaitsEvent} and
- * {@code @SetsEvent}, when AspectJ is on the class path. Their order starts at
+ * The advisors behind {@code @Guarded}, {@code @Limited}, {@code @AwaitsEvent} and
+ * {@code @SetsEvent}, when AspectJ is on the class path (Spring Boot then proxies beans with
+ * every advisor). Their order starts at
  * {@code baton.aspect-order}: {@code @SetsEvent} outermost, then {@code @AwaitsEvent},
  * {@code @Limited}, {@code @Guarded}.
  */
@@ -57,30 +60,34 @@ public final class BatonAspectsAutoConfiguration {
   }
 
   @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
-  SetsEventAspect batonSetsEventAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters,
-      BatonProperties properties) {
+  static SetsEventAspect batonSetsEventAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
     return new SetsEventAspect(bindings, adapters, properties.aspectOrder());
   }
 
   @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
-  AwaitsEventAspect batonAwaitsEventAspect(AnnotationBindings bindings,
-      ReturnTypeAdapters adapters, BatonProperties properties) {
+  static AwaitsEventAspect batonAwaitsEventAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
     return new AwaitsEventAspect(bindings, adapters, properties.aspectOrder() + 1);
   }
 
   @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
-  LimitedAspect batonLimitedAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters,
-      BatonProperties properties) {
+  static LimitedAspect batonLimitedAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
     return new LimitedAspect(bindings, adapters, properties.aspectOrder() + 2);
   }
 
   @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
-  GuardedAspect batonGuardedAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters,
-      BatonProperties properties) {
+  static GuardedAspect batonGuardedAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
     return new GuardedAspect(bindings, adapters, properties.aspectOrder() + 3);
   }
 

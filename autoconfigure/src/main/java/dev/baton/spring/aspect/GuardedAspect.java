@@ -1,39 +1,43 @@
 package dev.baton.spring.aspect;
 
-import dev.baton.AsyncLock;
-import org.aspectj.lang.ProceedingJoinPoint;
-import org.aspectj.lang.annotation.Around;
-import org.aspectj.lang.annotation.Aspect;
-import org.springframework.core.Ordered;
+import dev.baton.Permit;
+import dev.baton.annotation.Guarded;
+import java.lang.reflect.Method;
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Applies {@link dev.baton.annotation.Guarded}: the innermost Baton aspect.
+ * Applies {@link Guarded}: the innermost Baton aspect.
  */
-@Aspect
-public final class GuardedAspect implements Ordered {
+public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared> {
 
-  private final AnnotationBindings bindings;
-  private final ReturnTypeAdapters adapters;
-  private final int order;
-
-  public GuardedAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters, int order) {
-    this.bindings = bindings;
-    this.adapters = adapters;
-    this.order = order;
+  public GuardedAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
+    super(Guarded.class, bindings, adapters, order);
   }
 
-  @Around("@annotation(dev.baton.annotation.Guarded)"
-      + " || (@within(dev.baton.annotation.Guarded) && execution(public * *(..)))")
-  public Object guard(ProceedingJoinPoint pjp) throws Throwable {
-    JoinPoints call = JoinPoints.of(pjp);
-    AnnotationBindings.Guard guard = bindings.guarded(call.method(), call.targetClass());
-    AsyncLock lock = bindings.lockFor(guard, call.method(), pjp.getArgs(), pjp.getTarget());
-    return adapters.forMethod(call.method())
-        .around(Gate.holding(lock, guard.timeout(), guard.takenBy()), pjp::proceed);
+  /**
+   * @param gate the gate of a single lock; null for a per-key lock, chosen per call
+   */
+  record Prepared(Method method, ReturnTypeAdapter adapter, AnnotationBindings.Guard guard,
+      Gate<Permit> gate) {}
+
+  @Override
+  Prepared prepare(Method method, Class<?> targetClass) {
+    AnnotationBindings.Guard guard = bindings().guarded(method, targetClass);
+    Gate<Permit> gate = guard.key() == null
+        ? Gate.holding(guard.lock(), guard.timeout(), guard.takenBy()) : null;
+    return new Prepared(method, adapterFor(method), guard, gate);
   }
 
   @Override
-  public int getOrder() {
-    return order;
+  Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
+    Gate<Permit> gate = prepared.gate();
+    if (gate == null) {
+      AnnotationBindings.Guard guard = prepared.guard();
+      gate = Gate.holding(bindings().lockFor(guard, prepared.method(),
+          invocation.getArguments(), invocation.getThis()), guard.timeout(), guard.takenBy());
+    }
+    return prepared.adapter().around(gate, invocation::proceed);
   }
 }

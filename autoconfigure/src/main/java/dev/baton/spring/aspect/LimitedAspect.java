@@ -1,37 +1,32 @@
 package dev.baton.spring.aspect;
 
-import org.aspectj.lang.ProceedingJoinPoint;
-import org.aspectj.lang.annotation.Around;
-import org.aspectj.lang.annotation.Aspect;
-import org.springframework.core.Ordered;
+import dev.baton.Permit;
+import dev.baton.annotation.Limited;
+import java.lang.reflect.Method;
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Applies {@link dev.baton.annotation.Limited}: inside {@code @AwaitsEvent}, outside {@code @Guarded}.
+ * Applies {@link Limited}: inside {@code @AwaitsEvent}, outside {@code @Guarded}.
  */
-@Aspect
-public final class LimitedAspect implements Ordered {
+public final class LimitedAspect extends AnnotationAspect<LimitedAspect.Prepared> {
 
-  private final AnnotationBindings bindings;
-  private final ReturnTypeAdapters adapters;
-  private final int order;
-
-  public LimitedAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters, int order) {
-    this.bindings = bindings;
-    this.adapters = adapters;
-    this.order = order;
+  public LimitedAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
+    super(Limited.class, bindings, adapters, order);
   }
 
-  @Around("@annotation(dev.baton.annotation.Limited)"
-      + " || (@within(dev.baton.annotation.Limited) && execution(public * *(..)))")
-  public Object limit(ProceedingJoinPoint pjp) throws Throwable {
-    JoinPoints call = JoinPoints.of(pjp);
-    AnnotationBindings.Limit limit = bindings.limited(call.method(), call.targetClass());
-    return adapters.forMethod(call.method())
-        .around(Gate.holding(limit.semaphore(), limit.timeout(), limit.takenBy()), pjp::proceed);
+  record Prepared(ReturnTypeAdapter adapter, Gate<Permit> gate) {}
+
+  @Override
+  Prepared prepare(Method method, Class<?> targetClass) {
+    AnnotationBindings.Limit limit = bindings().limited(method, targetClass);
+    return new Prepared(adapterFor(method),
+        Gate.holding(limit.semaphore(), limit.timeout(), limit.takenBy()));
   }
 
   @Override
-  public int getOrder() {
-    return order;
+  Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
+    return prepared.adapter().around(prepared.gate(), invocation::proceed);
   }
 }

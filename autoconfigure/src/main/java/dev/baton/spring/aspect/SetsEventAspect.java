@@ -1,38 +1,32 @@
 package dev.baton.spring.aspect;
 
 import dev.baton.AsyncEvent;
-import org.aspectj.lang.ProceedingJoinPoint;
-import org.aspectj.lang.annotation.Around;
-import org.aspectj.lang.annotation.Aspect;
-import org.springframework.core.Ordered;
+import dev.baton.annotation.SetsEvent;
+import java.lang.reflect.Method;
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Applies {@link dev.baton.annotation.SetsEvent}: the outermost Baton aspect, so the event is set
- * only once every other Baton annotation of the method has let go.
+ * Applies {@link SetsEvent}: the outermost Baton aspect, so the event is set only once every
+ * other Baton annotation of the method has let go.
  */
-@Aspect
-public final class SetsEventAspect implements Ordered {
+public final class SetsEventAspect extends AnnotationAspect<SetsEventAspect.Prepared> {
 
-  private final AnnotationBindings bindings;
-  private final ReturnTypeAdapters adapters;
-  private final int order;
-
-  public SetsEventAspect(AnnotationBindings bindings, ReturnTypeAdapters adapters, int order) {
-    this.bindings = bindings;
-    this.adapters = adapters;
-    this.order = order;
+  public SetsEventAspect(ObjectProvider<AnnotationBindings> bindings,
+      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
+    super(SetsEvent.class, bindings, adapters, order);
   }
 
-  @Around("@annotation(dev.baton.annotation.SetsEvent)"
-      + " || (@within(dev.baton.annotation.SetsEvent) && execution(public * *(..)))")
-  public Object setEvent(ProceedingJoinPoint pjp) throws Throwable {
-    JoinPoints call = JoinPoints.of(pjp);
-    AsyncEvent event = bindings.setsEvent(call.method(), call.targetClass());
-    return adapters.forMethod(call.method()).afterSuccess(pjp::proceed, event::set);
+  record Prepared(ReturnTypeAdapter adapter, Runnable setEvent) {}
+
+  @Override
+  Prepared prepare(Method method, Class<?> targetClass) {
+    AsyncEvent event = bindings().setsEvent(method, targetClass);
+    return new Prepared(adapterFor(method), event::set);
   }
 
   @Override
-  public int getOrder() {
-    return order;
+  Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
+    return prepared.adapter().afterSuccess(invocation::proceed, prepared.setEvent());
   }
 }

@@ -2,6 +2,7 @@ package dev.baton.spring.endpoint;
 
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
+import dev.baton.spring.HolderTrackingRequest;
 import dev.baton.spring.PrimitiveRegistry;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -21,6 +22,12 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(PrimitiveRegistry.class)
 @ConditionalOnAvailableEndpoint(BatonEndpoint.class)
 public final class BatonEndpointAutoConfiguration {
+
+  /** The endpoint shows each lock's and semaphore's oldest holder. */
+  @Bean
+  static HolderTrackingRequest batonEndpointHolderTracking() {
+    return new HolderTrackingRequest();
+  }
 
   @Bean
   @ConditionalOnMissingBean

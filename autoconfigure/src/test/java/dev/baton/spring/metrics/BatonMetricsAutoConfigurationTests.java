@@ -3,6 +3,7 @@ package dev.baton.spring.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.spring.BatonAutoConfiguration;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -14,9 +15,11 @@ class BatonMetricsAutoConfigurationTests {
           BatonMetricsAutoConfiguration.class));
 
   @Test
-  void runShouldProvideTheGaugeBinder() {
+  void runShouldProvideTheGaugesAndWithAMeterRegistryTheTimers() {
     contextRunner.run(context -> assertThat(context).hasSingleBean(BatonGauges.class)
-        .hasSingleBean(BatonTimers.class));
+        .doesNotHaveBean(BatonTimers.class));
+    contextRunner.withBean(SimpleMeterRegistry.class)
+        .run(context -> assertThat(context).hasSingleBean(BatonTimers.class));
   }
 
   @Test
