@@ -27,9 +27,13 @@ public abstract class AnnotationAspect<P> extends AbstractPointcutAdvisor {
   private final ObjectProvider<ReturnTypeAdapters> adapters;
   private final Pointcut pointcut;
   private final MethodInterceptor interceptor = this::advise;
-  /** Per target class, per invoked method: what {@link #prepare} resolved. */
-  private final ConcurrentMap<Class<?>, ConcurrentMap<Method, P>> prepared =
-      new ConcurrentHashMap<>();
+  /** Per class of target object, per invoked method: what {@link #prepare} resolved. */
+  private final ClassValue<ConcurrentMap<Method, P>> prepared = new ClassValue<>() {
+    @Override
+    protected ConcurrentMap<Method, P> computeValue(Class<?> type) {
+      return new ConcurrentHashMap<>();
+    }
+  };
 
   /**
    * @param bindings resolved on a method's first call, so that creating the advisor, which
@@ -76,12 +80,12 @@ public abstract class AnnotationAspect<P> extends AbstractPointcutAdvisor {
   }
 
   private Object advise(MethodInvocation invocation) throws Throwable {
-    Class<?> targetClass = AopUtils.getTargetClass(invocation.getThis());
-    ConcurrentMap<Method, P> methods =
-        prepared.computeIfAbsent(targetClass, type -> new ConcurrentHashMap<>());
+    Object target = invocation.getThis();
+    ConcurrentMap<Method, P> methods = prepared.get(target.getClass());
     Method method = invocation.getMethod();
     P forMethod = methods.get(method);
     if (forMethod == null) {
+      Class<?> targetClass = AopUtils.getTargetClass(target);
       forMethod = methods.computeIfAbsent(method,
           m -> prepare(AopUtils.getMostSpecificMethod(m, targetClass), targetClass));
     }

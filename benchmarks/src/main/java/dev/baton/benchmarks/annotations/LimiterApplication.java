@@ -1,5 +1,7 @@
 package dev.baton.benchmarks.annotations;
 
+import dev.baton.spring.HolderTrackingRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -40,14 +42,15 @@ public class LimiterApplication {
   }
 
   /**
-   * Starts a context for {@code limiter} ({@code plain}, {@code baton}, {@code spring},
-   * {@code resilience4j}) whose {@code bench} limiter has {@code permits} permits around
+   * Starts a context for {@code limiter} ({@code plain}, {@code baton}, {@code batonObserved}:
+   * Baton with a meter registry and holder tracking, as in an application with the actuator and
+   * the {@code baton} endpoint, {@code spring}, {@code resilience4j}) whose {@code bench} limiter has {@code permits} permits around
    * {@code body}; the target bean is its only {@link CallTarget}.
    */
   public static ConfigurableApplicationContext start(String limiter, Body body, int permits) {
     Function<Body, CallTarget> target = switch (limiter) {
       case "plain" -> PlainTarget::new;
-      case "baton" -> BatonLimitedTarget::new;
+      case "baton", "batonObserved" -> BatonLimitedTarget::new;
       case "spring" -> SpringConcurrencyLimitTarget::new;
       case "resilience4j" -> Resilience4jBulkheadTarget::new;
       default -> throw new IllegalArgumentException("unknown limiter: " + limiter);
@@ -57,7 +60,8 @@ public class LimiterApplication {
       sources.add(ResilientMethods.class);
     }
     List<String> excluded = new ArrayList<>();
-    if (!limiter.equals("baton")) {
+    boolean baton = limiter.startsWith("baton");
+    if (!baton) {
       excluded.addAll(autoConfigurations("dev.baton."));
     }
     if (!limiter.equals("resilience4j")) {
@@ -70,8 +74,14 @@ public class LimiterApplication {
         .web(WebApplicationType.NONE)
         .bannerMode(Banner.Mode.OFF)
         .logStartupInfo(false)
-        .initializers(context -> ((GenericApplicationContext) context)
-            .registerBean("target", type, () -> bean))
+        .initializers(context -> {
+          GenericApplicationContext registry = (GenericApplicationContext) context;
+          registry.registerBean("target", type, () -> bean);
+          if (limiter.equals("batonObserved")) {
+            registry.registerBean(SimpleMeterRegistry.class);
+            registry.registerBean(HolderTrackingRequest.class);
+          }
+        })
         .properties(
             "spring.main.web-application-type=none",
             "spring.autoconfigure.exclude=" + String.join(",", excluded),

@@ -25,7 +25,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * result.
  *
  * <p>{@code limiter}: {@code plain} (no annotation, no proxy: the baseline), {@code baton}
- * ({@code @Limited}), {@code spring} (Spring Framework 7's {@code @ConcurrencyLimit}),
+ * ({@code @Limited}), {@code batonObserved} ({@code @Limited} with a meter registry, so waits and
+ * holds are timed, and holder tracking on, as when the {@code baton} endpoint is exposed), {@code spring} (Spring Framework 7's {@code @ConcurrencyLimit}),
  * {@code resilience4j} (Resilience4j's semaphore {@code @Bulkhead}). Each trial starts its own
  * Spring Boot context (see {@link LimiterApplication}) and first checks that the annotation is
  * applied ({@link SerializationCheck}). The context holds only that limiter's machinery.
@@ -42,7 +43,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @State(Scope.Thread)
 public class UncontendedAnnotationBenchmark {
 
-  @Param({"plain", "baton", "spring", "resilience4j"})
+  @Param({"plain", "baton", "batonObserved", "spring", "resilience4j"})
   public String limiter;
 
   private ConfigurableApplicationContext context;
