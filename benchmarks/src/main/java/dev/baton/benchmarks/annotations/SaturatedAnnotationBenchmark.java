@@ -25,7 +25,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A saturated limiter: 64 concurrent calls on 4 permits, each call's work taking
- * {@code delayMicros} (1 ms). Score: calls completed per second (one operation = 64 calls issued
+ * {@code delayMicros}: 1 ms, where every limiter that holds its permit for the work comes close to
+ * the ceiling of 4 calls per millisecond, and 100 µs, a fast downstream call, where what a
+ * limiter spends per hand-off (waking a parked thread, or completing a future) shows. Score: calls completed per second (one operation = 64 calls issued
  * at once and all of their futures completed). Next to it, as {@link ThreadFigures} reported by
  * {@link ThreadFiguresProfiler} (pass {@code -prof} with its class name; {@code benchmarks/run.sh}
  * does): the threads that issued the calls, how many of them sat blocked inside the limiter waiting
@@ -82,7 +84,7 @@ public class SaturatedAnnotationBenchmark {
   public String limiter;
 
   /** How long each call's work takes, in microseconds. */
-  @Param("1000")
+  @Param({"100", "1000"})
   public long delayMicros;
 
   private final SaturationProbe probe = new SaturationProbe();
