@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * unlocking, so nobody can barge in between.
  *
  * <p>Fast paths, no guard: acquire CASes an unlocked, unqueued state to LOCKED with the next
- * token; release CASes LOCKED to unlocked while QUEUED is clear. Slow paths take {@link #guard}:
+ * token; release CASes the state its permit holds (its token, LOCKED, QUEUED clear) to unlocked,
+ * without reading the state first. Slow paths take {@link #guard}:
  * enqueueing sets QUEUED, a release with QUEUED set polls the oldest waiter and writes the
  * hand-off state, a withdrawal that empties the queue clears QUEUED. While QUEUED is set no fast
  * path can succeed, so the state changes only under the guard.
@@ -32,6 +33,7 @@ final class DefaultAsyncLock implements AsyncLock {
   private static final long LOCKED = 1;
   private static final long QUEUED = 2;
   private static final int TOKEN_SHIFT = 2;
+  private static final long ONE_TOKEN = 1L << TOKEN_SHIFT;
   private static final VarHandle STATE;
 
   static {
@@ -138,21 +140,20 @@ final class DefaultAsyncLock implements AsyncLock {
   /**
    * Releases the holder with {@code token}: unlocks, or hands the lock to the oldest waiter.
    *
+   * <p>The holder knows the state it holds, so there is nothing to read first: one CAS from that
+   * state to unlocked. While {@code token} holds the lock only QUEUED can change under it, so the
+   * witness of a failed CAS is either the held state with QUEUED set (hand the lock over) or
+   * another state altogether (the permit is stale).
+   *
    * @return false if {@code token} does not hold the lock (a stale or twice-released permit)
    */
   private boolean release(long token) {
-    for (;;) {
-      long s = state;
-      if (!isHeldBy(s, token)) {
-        return false;
-      }
-      if ((s & QUEUED) != 0) {
-        return handOff(token);
-      }
-      if (STATE.compareAndSet(this, s, s & ~LOCKED)) {
-        return true;
-      }
+    long held = (token << TOKEN_SHIFT) | LOCKED;
+    long witness = (long) STATE.compareAndExchange(this, held, held & ~LOCKED);
+    if (witness == held) {
+      return true;
     }
+    return witness == (held | QUEUED) && handOff(token);
   }
 
   private boolean handOff(long token) {
@@ -187,7 +188,7 @@ final class DefaultAsyncLock implements AsyncLock {
   }
 
   private static long lockedWithNextToken(long s) {
-    return (((s >>> TOKEN_SHIFT) + 1) << TOKEN_SHIFT) | (s & QUEUED) | LOCKED;
+    return (s + ONE_TOKEN) | LOCKED;
   }
 
   private CompletableFuture<Permit> granted(long token) {

@@ -3,6 +3,8 @@ package dev.baton;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -11,62 +13,71 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The {@link AsyncSemaphore} of {@link AsyncSemaphore#create(int)}.
  *
- * <p>Implementation overview. One {@code long} holds the count:
+ * <p>Implementation overview. Two counters that only grow hold the whole semaphore:
  * <pre>
- *   state = available &lt;&lt; 1 | QUEUED
+ *   state    = grants &lt;&lt; 1 | QUEUED     grants: permits ever handed out
+ *   returned = permits ever given back
+ *   held     = grants - returned  (at most maxPermits)
  * </pre>
- * QUEUED is set exactly while the wait queue is non-empty and implies {@code available == 0}: a
- * released permit goes straight to the oldest waiter instead of back to the count, so a racing
- * {@code tryAcquire} cannot barge.
+ * The grant that moves {@code grants} to {@code g} carries fencing token {@code g}, so tokens come
+ * from the CAS that takes the permit and need no counter of their own. QUEUED is set exactly while
+ * the wait queue is non-empty; while it is set no acquire takes a permit without the guard, so a
+ * racing {@code tryAcquire} cannot barge.
  *
- * <p>Fast paths, no guard: acquire CASes {@code available} down while QUEUED is clear; release
- * CASes it up while QUEUED is clear. Slow paths take {@link #guard}: enqueueing sets QUEUED, a
- * release with QUEUED set polls the oldest waiter, a withdrawal that empties the queue clears
- * QUEUED. While QUEUED is set no fast path can succeed, so the state changes only under the
- * guard. Fencing tokens come from a separate counter, taken after the grant is decided.
+ * <p>Fast paths, no guard: acquire CASes {@code grants} up while QUEUED is clear and fewer than
+ * maxPermits are held; release adds one to {@code returned}, then reads QUEUED. Slow paths take
+ * {@link #guard}: enqueueing sets QUEUED, then grants; a release that sees QUEUED grants; a
+ * withdrawal that empties the queue clears QUEUED. "Grants" means: hand the permits that are free
+ * to the oldest waiters, under the guard. The two steps that cross (a release adds to
+ * {@code returned} and then reads QUEUED; an enqueuer sets QUEUED and then reads {@code returned})
+ * are both volatile, so at least one of them sees the other and grants: a returned permit never
+ * sits free while a waiter waits, beyond the moment that grant takes. While QUEUED is set only the
+ * guard's holder writes {@code state}.
  */
 final class DefaultAsyncSemaphore implements AsyncSemaphore {
 
   private static final long QUEUED = 1;
-  private static final long ONE_PERMIT = 2;
+  private static final long ONE_GRANT = 2;
   private static final VarHandle STATE;
-  private static final VarHandle TOKENS;
+  private static final VarHandle RETURNED;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(DefaultAsyncSemaphore.class, "state", long.class);
-      TOKENS = lookup.findVarHandle(DefaultAsyncSemaphore.class, "tokens", long.class);
+      RETURNED = lookup.findVarHandle(DefaultAsyncSemaphore.class, "returned", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final int maxPermits;
-  /** available &lt;&lt; 1 | QUEUED; QUEUED implies available == 0; available &lt;= maxPermits. */
+  /** grants &lt;&lt; 1 | QUEUED; grants only increases, and exceeds returned by at most maxPermits. */
   private volatile long state;
-  /** The last fencing token handed out; only increases. */
-  private volatile long tokens;
+  /** Permits given back so far; only increases, never beyond grants. */
+  private volatile long returned;
   /** Guards the wait queue and every state change while QUEUED is set. */
   private final ReentrantLock guard = new ReentrantLock();
   /** Acquires waiting for a permit, oldest first; non-empty exactly while QUEUED is set. */
-  private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard, () -> state = 0);
+  private final WaitQueue<Waiter<Permit>> waiters =
+      new WaitQueue<>(guard, () -> state = state & ~QUEUED);
 
   DefaultAsyncSemaphore(int permits) {
     this.maxPermits = Arguments.requirePositive(permits, "permits");
-    this.state = permits * ONE_PERMIT;
   }
 
   @Override
   public CompletableFuture<Permit> acquire() {
-    return tryTake() ? CompletableFuture.completedFuture(newPermit()) : enqueue(Timeouts.NEVER);
+    long token = tryTake();
+    return token != 0 ? granted(token) : enqueue(Timeouts.NEVER);
   }
 
   @Override
   public CompletableFuture<Permit> acquire(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    if (tryTake()) {
-      return CompletableFuture.completedFuture(newPermit());
+    long token = tryTake();
+    if (token != 0) {
+      return granted(token);
     }
     if (!Timeouts.isPositive(timeout)) {
       return CompletableFuture.failedFuture(new AcquireTimeoutException("semaphore permit", timeout));
@@ -76,12 +87,24 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
 
   @Override
   public Optional<Permit> tryAcquire() {
-    return tryTake() ? Optional.of(newPermit()) : Optional.empty();
+    long token = tryTake();
+    return token != 0 ? Optional.of(new SemaphorePermit(token)) : Optional.empty();
   }
 
+  /**
+   * Free permits: none while waiters queue (a free permit is then already theirs). Reads
+   * {@code returned} on both sides of {@code state} and retries until it did not move, so the
+   * answer held at the moment {@code state} was read.
+   */
   @Override
   public int availablePermits() {
-    return (int) (state >>> 1);
+    for (;;) {
+      long r = returned;
+      long s = state;
+      if (r == returned) {
+        return (s & QUEUED) != 0 ? 0 : maxPermits - (int) ((s >>> 1) - r);
+      }
+    }
   }
 
   @Override
@@ -100,78 +123,81 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
         + waiters() + "]";
   }
 
-  /** Takes a permit if one is available and nobody waits. */
-  private boolean tryTake() {
+  /** Takes a permit if one is free and nobody waits: returns its token, or 0. */
+  private long tryTake() {
     for (;;) {
       long s = state;
-      if (s < ONE_PERMIT || (s & QUEUED) != 0) {
-        return false;
+      if ((s & QUEUED) != 0 || (s >>> 1) - returned >= maxPermits) {
+        return 0;
       }
-      if (STATE.compareAndSet(this, s, s - ONE_PERMIT)) {
-        return true;
+      if (STATE.compareAndSet(this, s, s + ONE_GRANT)) {
+        return (s >>> 1) + 1;
       }
     }
   }
 
   private CompletableFuture<Permit> enqueue(Duration timeout) {
     Waiter<Permit> w = new Waiter<>(waiters);
-    boolean taken = false;
+    long token = 0;
+    List<Waiter<Permit>> granted = new ArrayList<>(1);
     guard.lock();
     try {
       for (;;) {
         long s = state;
-        if (s >= ONE_PERMIT) {
-          if (STATE.compareAndSet(this, s, s - ONE_PERMIT)) {
-            taken = true;
+        if ((s & QUEUED) == 0 && (s >>> 1) - returned < maxPermits) {
+          if (STATE.compareAndSet(this, s, s + ONE_GRANT)) {
+            token = (s >>> 1) + 1;
             break;
           }
-        } else if (s == QUEUED || STATE.compareAndSet(this, s, QUEUED)) {
+        } else if ((s & QUEUED) != 0 || STATE.compareAndSet(this, s, s | QUEUED)) {
           waiters.add(w);
+          grantFreePermits(granted);
           break;
         }
       }
     } finally {
       guard.unlock();
     }
-    return taken ? CompletableFuture.completedFuture(newPermit())
-        : w.expireAfter(timeout, "semaphore permit");
+    Grants.deliverAll(granted);
+    return token != 0 ? granted(token) : w.expireAfter(timeout, "semaphore permit");
   }
 
-  /** Returns one permit: to the oldest waiter if any, else to the count. */
+  /** Gives one permit back, then grants it to the oldest waiter if any. */
   private void releasePermit() {
-    for (;;) {
-      long s = state;
-      if ((s & QUEUED) != 0) {
-        handOff();
-        return;
-      }
-      if (STATE.compareAndSet(this, s, s + ONE_PERMIT)) {
-        return;
-      }
+    RETURNED.getAndAdd(this, 1L);
+    if ((state & QUEUED) == 0) {
+      return;
     }
-  }
-
-  private void handOff() {
-    Waiter<Permit> next;
+    List<Waiter<Permit>> granted = new ArrayList<>(1);
     guard.lock();
     try {
-      if ((state & QUEUED) == 0) {
-        // The last waiter withdrew after our unguarded read: no hand-off, return the permit.
-        STATE.getAndAdd(this, ONE_PERMIT);
-        return;
-      }
-      // Withdrawals are decided under the guard too, so the oldest waiter is still waiting.
-      next = waiters.poll();
-      next.grant(newPermit());
-      state = waiters.isEmpty() ? 0 : QUEUED;
+      grantFreePermits(granted);
     } finally {
       guard.unlock();
     }
-    Grants.deliver(next);
+    Grants.deliverAll(granted);
   }
 
-  private SemaphorePermit newPermit() {
-    return new SemaphorePermit((long) TOKENS.getAndAdd(this, 1L) + 1);
+  /**
+   * Under the guard: while waiters queue and a permit is free, grants the oldest waiter one,
+   * clearing QUEUED with the last. Withdrawals are decided under the guard too, so each polled
+   * waiter is still waiting and its grant cannot fail.
+   */
+  private void grantFreePermits(List<Waiter<Permit>> granted) {
+    for (;;) {
+      long s = state;
+      if ((s & QUEUED) == 0 || (s >>> 1) - returned >= maxPermits) {
+        return;
+      }
+      Waiter<Permit> next = waiters.poll();
+      state = waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT;
+      next.grant(new SemaphorePermit((s >>> 1) + 1));
+      granted.add(next);
+    }
+  }
+
+  private CompletableFuture<Permit> granted(long token) {
+    return CompletableFuture.completedFuture(new SemaphorePermit(token));
   }
 
   /** One held permit; releases once. */

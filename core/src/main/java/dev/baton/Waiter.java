@@ -2,6 +2,7 @@ package dev.baton;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -22,6 +23,13 @@ import java.lang.invoke.VarHandle;
  * {@code false}. A withdrawal removes the waiter from its primitive before the future fails, so
  * no count includes a waiter whose failure is already observable.
  *
+ * <p>A thread that blocks on a waiter ({@link #join()}, {@link #get()}) polls it briefly before
+ * it parks. A grant comes from a running thread (the holder releasing), so when the wait is short
+ * the hand-off costs a cache-line transfer (a few hundred nanoseconds) instead of a park, an
+ * unpark and a wake-up on another CPU (about 16 microseconds on a 2-vCPU virtual machine). The
+ * poll is bounded by {@link #SPINS}, a few microseconds, less than the park it may save, and is
+ * skipped on a single CPU, where it could only delay the holder.
+ *
  * <p>Dependent futures created from a waiter ({@code thenApply} and so on) are plain
  * {@link CompletableFuture}s: only the waiter itself withdraws on cancel.
  */
@@ -30,6 +38,8 @@ class Waiter<T> extends CompletableFuture<T> {
   private static final int WAITING = 0;
   private static final int GRANTED = 1;
   private static final int WITHDRAWN = 2;
+  /** Polls of a blocking {@link #join()} or {@link #get()} before it parks; 0 on one CPU. */
+  private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 1 << 8 : 0;
   private static final VarHandle STATE;
 
   static {
@@ -147,6 +157,18 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   @Override
+  public T join() {
+    spinUntilDone();
+    return super.join();
+  }
+
+  @Override
+  public T get() throws InterruptedException, ExecutionException {
+    spinUntilDone();
+    return super.get();
+  }
+
+  @Override
   public <U> CompletableFuture<U> newIncompleteFuture() {
     return new CompletableFuture<>();
   }
@@ -156,6 +178,13 @@ class Waiter<T> extends CompletableFuture<T> {
       deliver();
     }
     return false;
+  }
+
+  /** Waits at most {@link #SPINS} polls for completion, without parking. */
+  private void spinUntilDone() {
+    for (int i = SPINS; i > 0 && !isDone(); i--) {
+      Thread.onSpinWait();
+    }
   }
 
   private record Failure(Throwable cause) {}
