@@ -60,7 +60,7 @@ public final class Holding {
       Supplier<? extends CompletionStage<T>> action) {
     CompletionStage<T> stage;
     try {
-      stage = Objects.requireNonNull(action.get(), "action returned a null stage");
+      stage = start(action);
     } catch (Throwable t) {
       release.accept(resource);
       return CompletableFuture.failedFuture(t);
@@ -79,13 +79,17 @@ public final class Holding {
       Supplier<? extends CompletionStage<T>> action, Scope<T> result) {
     CompletionStage<T> stage;
     try {
-      stage = Objects.requireNonNull(action.get(), "action returned a null stage");
+      stage = start(action);
     } catch (Throwable t) {
       release.accept(resource);
       result.completeExceptionally(t);
       return;
     }
     holdUntilComplete(stage, resource, release, result);
+  }
+
+  private static <T> CompletionStage<T> start(Supplier<? extends CompletionStage<T>> action) {
+    return Objects.requireNonNull(action.get(), "action returned a null stage");
   }
 
   private static <R, T> void holdUntilComplete(CompletionStage<T> stage, R resource,

@@ -38,6 +38,7 @@ final class HeldGrants {
       return acquire;
     }
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
+      // Granted at once, the common case: no relay, and no lambda to capture takenBy.
       return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy));
     }
     return RelayedGrant.relay(acquire, permit -> new HeldPermit(permit, takenBy), () -> { });

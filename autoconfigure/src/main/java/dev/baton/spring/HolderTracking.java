@@ -5,9 +5,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A lock or semaphore of the registry that knows its live holds. Every lock and semaphore a
+ * A lock or semaphore of the registry that can tell who holds it. Every lock and semaphore a
  * {@link LocalPrimitiveRegistry} hands out implements this beside {@link dev.baton.AsyncLock} or
- * {@link dev.baton.AsyncSemaphore}.
+ * {@link dev.baton.AsyncSemaphore}; holds are tracked only when the registry was asked to (a
+ * {@link HolderTrackingRequest} bean, which the {@code baton} endpoint declares).
  */
 public interface HolderTracking {
 
@@ -17,6 +18,6 @@ public interface HolderTracking {
    */
   CompletableFuture<Permit> acquire(Duration timeout, String takenBy);
 
-  /** The live holds. */
+  /** The live holds; always empty when the registry does not track holders. */
   Holders holders();
 }
