@@ -48,7 +48,7 @@ public final class BatonTimers implements WaitListener, MeterBinder {
 
   @Override
   public Wait started(WaitSite site) {
-    Timer[] timers = waits.computeIfAbsent(site, this::waitTimers);
+    Timer[] timers = waitTimersOf(site);
     long start = System.nanoTime();
     return outcome ->
         timers[outcome.ordinal()].record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -56,8 +56,17 @@ public final class BatonTimers implements WaitListener, MeterBinder {
 
   @Override
   public void released(WaitSite site, long nanos) {
-    holds.computeIfAbsent(site, s -> timer(HELD, "Time from grant to release of a lock or permit",
-        s, Tags.empty())).record(nanos, TimeUnit.NANOSECONDS);
+    Timer timer = holds.get(site);
+    if (timer == null) { // get first: computeIfAbsent with a lambda on this allocates every call
+      timer = holds.computeIfAbsent(site,
+          s -> timer(HELD, "Time from grant to release of a lock or permit", s, Tags.empty()));
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer[] waitTimersOf(WaitSite site) {
+    Timer[] timers = waits.get(site);
+    return timers != null ? timers : waits.computeIfAbsent(site, this::waitTimers);
   }
 
   private Timer[] waitTimers(WaitSite site) {
