@@ -41,7 +41,14 @@ final class PrimitiveViews {
   }
 
   private static void lock(Map<String, Object> view, AsyncLock lock) {
-    common(view, "lock", lock.isLocked() ? "locked" : "free", lock.waiters());
+    view.put("kind", "lock");
+    lockState(view, lock);
+  }
+
+  /** A lock's state, waiters and holders: what a lock and each key of a family show. */
+  private static void lockState(Map<String, Object> view, AsyncLock lock) {
+    view.put("state", lock.isLocked() ? "locked" : "free");
+    view.put("waiters", lock.waiters());
     holders(view, lock);
   }
 
@@ -56,8 +63,7 @@ final class PrimitiveViews {
       List<Map<String, Object>> keys = family.locksByKey().entrySet().stream().map(entry -> {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("key", String.valueOf(entry.getKey()));
-        lock(key, entry.getValue());
-        key.remove("kind");
+        lockState(key, entry.getValue());
         return key;
       }).toList();
       view.put("keys", keys);
