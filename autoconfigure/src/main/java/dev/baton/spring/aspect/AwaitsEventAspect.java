@@ -8,24 +8,22 @@ import org.springframework.beans.factory.ObjectProvider;
 /**
  * Applies {@link AwaitsEvent}: inside {@code @SetsEvent}, outside {@code @Limited}.
  */
-public final class AwaitsEventAspect extends AnnotationAspect<AwaitsEventAspect.Prepared> {
+public final class AwaitsEventAspect extends AnnotationAspect<GatedCall<Void>> {
 
   public AwaitsEventAspect(ObjectProvider<AnnotationBindings> bindings,
       ObjectProvider<ReturnTypeAdapters> adapters, int order) {
     super(AwaitsEvent.class, bindings, adapters, order);
   }
 
-  record Prepared(ReturnTypeAdapter adapter, Gate<Void> gate) {}
-
   @Override
-  Prepared prepare(Method method, Class<?> targetClass) {
+  GatedCall<Void> prepare(Method method, Class<?> targetClass) {
     AnnotationBindings.Awaited awaited = bindings().awaits(method, targetClass);
-    return new Prepared(adapterFor(method),
+    return new GatedCall<>(adapterFor(method),
         Gate.after(awaited.event(), awaited.timeout()));
   }
 
   @Override
-  Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
-    return prepared.adapter().around(prepared.gate(), invocation::proceed);
+  Object advise(GatedCall<Void> call, MethodInvocation invocation) throws Throwable {
+    return call.proceed(invocation);
   }
 }

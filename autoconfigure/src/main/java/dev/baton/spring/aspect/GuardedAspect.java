@@ -17,17 +17,19 @@ public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared
   }
 
   /**
+   * @param bindings resolved here once, so that a per-key call does not look the bean up
    * @param gate the gate of a single lock; null for a per-key lock, chosen per call
    */
-  record Prepared(Method method, ReturnTypeAdapter adapter, AnnotationBindings.Guard guard,
-      Gate<Permit> gate) {}
+  record Prepared(Method method, ReturnTypeAdapter adapter, AnnotationBindings bindings,
+      AnnotationBindings.Guard guard, Gate<Permit> gate) {}
 
   @Override
   Prepared prepare(Method method, Class<?> targetClass) {
-    AnnotationBindings.Guard guard = bindings().guarded(method, targetClass);
+    AnnotationBindings bindings = bindings();
+    AnnotationBindings.Guard guard = bindings.guarded(method, targetClass);
     Gate<Permit> gate = guard.key() == null
         ? Gate.holding(guard.lock(), guard.timeout(), guard.takenBy()) : null;
-    return new Prepared(method, adapterFor(method), guard, gate);
+    return new Prepared(method, adapterFor(method), bindings, guard, gate);
   }
 
   @Override
@@ -35,7 +37,7 @@ public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared
     Gate<Permit> gate = prepared.gate();
     if (gate == null) {
       AnnotationBindings.Guard guard = prepared.guard();
-      gate = Gate.holding(bindings().lockFor(guard, prepared.method(),
+      gate = Gate.holding(prepared.bindings().lockFor(guard, prepared.method(),
           invocation.getArguments(), invocation.getThis()), guard.timeout(), guard.takenBy());
     }
     return prepared.adapter().around(gate, invocation::proceed);

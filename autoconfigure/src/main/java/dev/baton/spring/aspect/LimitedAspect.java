@@ -9,24 +9,22 @@ import org.springframework.beans.factory.ObjectProvider;
 /**
  * Applies {@link Limited}: inside {@code @AwaitsEvent}, outside {@code @Guarded}.
  */
-public final class LimitedAspect extends AnnotationAspect<LimitedAspect.Prepared> {
+public final class LimitedAspect extends AnnotationAspect<GatedCall<Permit>> {
 
   public LimitedAspect(ObjectProvider<AnnotationBindings> bindings,
       ObjectProvider<ReturnTypeAdapters> adapters, int order) {
     super(Limited.class, bindings, adapters, order);
   }
 
-  record Prepared(ReturnTypeAdapter adapter, Gate<Permit> gate) {}
-
   @Override
-  Prepared prepare(Method method, Class<?> targetClass) {
+  GatedCall<Permit> prepare(Method method, Class<?> targetClass) {
     AnnotationBindings.Limit limit = bindings().limited(method, targetClass);
-    return new Prepared(adapterFor(method),
+    return new GatedCall<>(adapterFor(method),
         Gate.holding(limit.semaphore(), limit.timeout(), limit.takenBy()));
   }
 
   @Override
-  Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
-    return prepared.adapter().around(prepared.gate(), invocation::proceed);
+  Object advise(GatedCall<Permit> call, MethodInvocation invocation) throws Throwable {
+    return call.proceed(invocation);
   }
 }
