@@ -1,5 +1,6 @@
 package dev.baton.benchmarks.annotations;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,26 +26,35 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A saturated limiter: 64 concurrent calls on 4 permits, each call's work taking
- * {@code delayMicros}: 1 ms, where every limiter that holds its permit for the work comes close to
- * the ceiling of 4 calls per millisecond, and 100 µs, a fast downstream call, where what a
- * limiter spends per hand-off (waking a parked thread, or completing a future) shows. Score: calls completed per second (one operation = 64 calls issued
- * at once and all of their futures completed). Next to it, as {@link ThreadFigures} reported by
- * {@link ThreadFiguresProfiler} (pass {@code -prof} with its class name; {@code benchmarks/run.sh}
- * does): the threads that issued the calls, how many of them sat blocked inside the limiter waiting
- * for a permit (peak and mean, sampled as {@link SaturationProbe} describes), how many sat blocked
- * anywhere inside a call, and the most bodies in flight at once. Read the peaks: while all 64 calls
- * of an operation are pending, a limiter that parks its callers holds 60 of them (64 less the 4
- * with a permit); the means are about half of that, since each operation's queue drains in waves,
- * and they include the moments between operations.
+ * {@code delayMicros}. Score: calls completed per second (one operation = 64 calls issued at once
+ * and all of their futures completed). The delays span the two regimes a limiter meets:
+ * <ul>
+ * <li>{@code 0}: the work completes as soon as the scheduler thread gets to it, so nearly all of a
+ * call's time is the limiter's own hand-off (waking a parked thread, or completing a future);
+ * <li>{@code 10}, {@code 100}: fast downstream calls, where the hand-off is a share of each call;
+ * <li>{@code 1000}: a 1 ms call, where every limiter that holds its permit for the work comes close
+ * to the ceiling of 4 calls per millisecond.
+ * </ul>
+ * Next to the score, as {@link ThreadFigures} reported by {@link ThreadFiguresProfiler} (pass
+ * {@code -prof} with its class name; {@code benchmarks/run.sh} does): the threads that issued the
+ * calls, how many of them sat blocked inside the limiter waiting for a permit (peak and mean,
+ * sampled as {@link SaturationProbe} describes), how many sat blocked anywhere inside a call, and
+ * the most bodies in flight at once. Read the peaks: while all 64 calls of an operation are
+ * pending, a limiter that parks its callers holds 60 of them (64 less the 4 with a permit); the
+ * means are about half of that, since each operation's queue drains in waves, and they include the
+ * moments between operations.
  *
  * <p>The body returns at once a future that a one-thread {@code ScheduledExecutorService}
  * completes {@code delayMicros} later: it occupies no thread while its work is pending. With 4
- * permits held for the work, the best possible rate is 4 calls per delay (about 4,000/s at 1 ms,
- * less the scheduler's lateness); {@code plain} (no limiter) shows the rate with 64 in flight.
+ * permits held for the work, the best possible rate is 4 calls per real length of the work (the
+ * delay plus the scheduler's lateness), which {@code ideal} measures; {@code plain} (no limiter)
+ * shows the rate with 64 in flight.
  *
  * <p>{@code limiter}:
  * <ul>
  * <li>{@code plain}: no annotation, calls issued from the benchmark thread.
+ * <li>{@code ideal}: the plain bean called through {@link IdealLimiter}, a limiter whose hand-off
+ * costs nothing: the ceiling the work sets, measured in the same run.
  * <li>{@code baton}: {@code @Limited}; calls issued from the benchmark thread, since the proxy
  * returns a future at once and waits without a thread. The permit is held until the future
  * completes.
@@ -80,11 +90,11 @@ public class SaturatedAnnotationBenchmark {
   static final int CALLS = 64;
   static final int PERMITS = 4;
 
-  @Param({"plain", "baton", "spring", "springHoldingThread", "resilience4j"})
+  @Param({"plain", "ideal", "baton", "spring", "springHoldingThread", "resilience4j"})
   public String limiter;
 
   /** How long each call's work takes, in microseconds. */
-  @Param({"100", "1000"})
+  @Param({"0", "10", "100", "1000"})
   public long delayMicros;
 
   private final SaturationProbe probe = new SaturationProbe();
@@ -111,13 +121,18 @@ public class SaturatedAnnotationBenchmark {
       }, delayMicros, TimeUnit.MICROSECONDS);
       return result;
     };
-    boolean holdingThread = limiter.equals("springHoldingThread");
-    String bean = holdingThread ? "spring" : limiter;
+    String bean = switch (limiter) {
+      case "ideal" -> "plain";
+      case "springHoldingThread" -> "spring";
+      default -> limiter;
+    };
     context = LimiterApplication.start(bean, body, PERMITS);
     CallTarget target = LimiterApplication.target(context);
     SerializationCheck.verify(bean, target);
-    call = holdingThread ? ((SpringConcurrencyLimitTarget) target)::callHoldingThread : target::call;
-    if (limiter.equals("plain") || limiter.equals("baton")) {
+    call = limiter.equals("springHoldingThread")
+        ? ((SpringConcurrencyLimitTarget) target)::callHoldingThread
+        : target::call;
+    if (List.of("plain", "ideal", "baton").contains(limiter)) {
       callerThreads = 1;
     } else {
       callers = (ThreadPoolExecutor) Executors.newFixedThreadPool(CALLS, runnable -> {
@@ -137,6 +152,10 @@ public class SaturatedAnnotationBenchmark {
 
   @Benchmark
   public void calls() {
+    if (limiter.equals("ideal")) {
+      IdealLimiter.run(() -> probe.call(call), CALLS, PERMITS).join();
+      return;
+    }
     CompletableFuture<?>[] results = new CompletableFuture<?>[CALLS];
     for (int i = 0; i < CALLS; i++) {
       results[i] = callers == null

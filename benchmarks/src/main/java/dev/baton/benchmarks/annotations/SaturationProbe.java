@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * therefore between entering the proxy and entering the body, that is inside the limiter. A
  * sampler thread reads every {@link #SAMPLE_PERIOD_NANOS} the {@link Thread#getState() state} of
  * each registered thread and counts those {@code WAITING}, {@code TIMED_WAITING} or
- * {@code BLOCKED}: parked or blocked inside the limiter. The same is counted for threads anywhere
+ * {@code BLOCKED}: parked or blocked inside the limiter (a thread that leaves the set while it
+ * is being read is not counted; see {@link #blocked}). The same is counted for threads anywhere
  * inside the call, which adds the ones parked inside a body that waits for its own work.
  * {@code Thread.getState()} takes no safepoint and no stack walk, so sampling costs every limiter
  * the same few microseconds a millisecond.
@@ -121,12 +122,21 @@ final class SaturationProbe {
     }
   }
 
+  /**
+   * Threads of {@code threads} that are parked or blocked. The set's iterator may still show a
+   * thread that has just left it, and whose state is by then that of a wait outside the call (the
+   * benchmark thread waiting for the operation's futures, say), so a thread counts only if it is
+   * still in the set after its state was read.
+   */
   private static int blocked(Set<Thread> threads) {
     int n = 0;
     for (Thread thread : threads) {
-      switch (thread.getState()) {
-        case WAITING, TIMED_WAITING, BLOCKED -> n++;
-        default -> { }
+      boolean parked = switch (thread.getState()) {
+        case WAITING, TIMED_WAITING, BLOCKED -> true;
+        default -> false;
+      };
+      if (parked && threads.contains(thread)) {
+        n++;
       }
     }
     return n;
