@@ -22,7 +22,11 @@ import java.util.function.Supplier;
  * is full", by handing queued items to the oldest takers and moving the oldest putters' items in.
  * An item moves only together with a successful grant, decided under the guard, so a withdrawn
  * putter never adds its item and a withdrawn taker never loses one. Futures are completed after
- * the guard is released.
+ * the guard is released: each grant is deferred to {@link Grants} as it is decided, and
+ * {@link #unlock} completes them.
+ *
+ * <p>A call that completes at once allocates only the completed future it returns: a waiter is
+ * created only by a call that must wait, and grants are collected in no list of their own.
  */
 final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
 
@@ -41,6 +45,11 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   /** Items put and not yet marked done; never negative. */
   private int unfinished;
   private boolean shutdown;
+  /**
+   * Whether the guard's holder has granted waiters that {@link #unlock} must complete; false
+   * whenever the guard is free.
+   */
+  private boolean granted;
 
   private DefaultAsyncQueue(Queue<T> items, int capacity) {
     this.items = items;
@@ -69,32 +78,30 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   public CompletableFuture<Void> put(T item, Duration timeout) {
     Objects.requireNonNull(item, "item");
     Objects.requireNonNull(timeout, "timeout");
-    Putter<T> w = new Putter<>(putters, item);
-    List<Waiter<?>> granted = new ArrayList<>();
+    Putter<T> w;
     guard.lock();
     try {
       if (shutdown) {
         return CompletableFuture.failedFuture(closedToPuts());
       }
       if (items.size() < capacity) {
-        insert(item, granted);
-        w = null;
-      } else if (!Timeouts.isPositive(timeout)) {
-        return CompletableFuture.failedFuture(new AcquireTimeoutException(ROOM, timeout));
-      } else {
-        putters.add(w);
+        insert(item);
+        return CompletableFuture.completedFuture(null);
       }
+      if (!Timeouts.isPositive(timeout)) {
+        return CompletableFuture.failedFuture(new AcquireTimeoutException(ROOM, timeout));
+      }
+      w = new Putter<>(putters, item);
+      putters.add(w);
     } finally {
-      guard.unlock();
+      unlock();
     }
-    Grants.deliverAll(granted);
-    return w == null ? CompletableFuture.completedFuture(null) : w.expireAfter(timeout, ROOM);
+    return w.expireAfter(timeout, ROOM);
   }
 
   @Override
   public boolean offer(T item) {
     Objects.requireNonNull(item, "item");
-    List<Waiter<?>> granted = new ArrayList<>();
     guard.lock();
     try {
       if (shutdown) {
@@ -103,12 +110,11 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       if (items.size() >= capacity) {
         return false;
       }
-      insert(item, granted);
+      insert(item);
+      return true;
     } finally {
-      guard.unlock();
+      unlock();
     }
-    Grants.deliverAll(granted);
-    return true;
   }
 
   @Override
@@ -119,50 +125,46 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   @Override
   public CompletableFuture<T> take(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    Waiter<T> w = new Waiter<>(takers);
-    T item;
-    List<Waiter<?>> granted = new ArrayList<>();
+    Waiter<T> w;
     guard.lock();
     try {
-      item = items.poll();
+      T item = items.poll();
       if (item != null) {
-        match(granted);
-      } else if (shutdown) {
-        return CompletableFuture.failedFuture(drained());
-      } else if (!Timeouts.isPositive(timeout)) {
-        return CompletableFuture.failedFuture(new AcquireTimeoutException(ITEM, timeout));
-      } else {
-        takers.add(w);
+        match();
+        return CompletableFuture.completedFuture(item);
       }
+      if (shutdown) {
+        return CompletableFuture.failedFuture(drained());
+      }
+      if (!Timeouts.isPositive(timeout)) {
+        return CompletableFuture.failedFuture(new AcquireTimeoutException(ITEM, timeout));
+      }
+      w = new Waiter<>(takers);
+      takers.add(w);
     } finally {
-      guard.unlock();
+      unlock();
     }
-    Grants.deliverAll(granted);
-    return item != null ? CompletableFuture.completedFuture(item) : w.expireAfter(timeout, ITEM);
+    return w.expireAfter(timeout, ITEM);
   }
 
   @Override
   public T poll() {
-    T item;
-    List<Waiter<?>> granted = new ArrayList<>();
     guard.lock();
     try {
-      item = items.poll();
+      T item = items.poll();
       if (item != null) {
-        match(granted);
+        match();
       } else if (shutdown) {
         throw drained();
       }
+      return item;
     } finally {
-      guard.unlock();
+      unlock();
     }
-    Grants.deliverAll(granted);
-    return item;
   }
 
   @Override
   public void taskDone() {
-    List<Waiter<?>> granted = new ArrayList<>();
     guard.lock();
     try {
       if (unfinished == 0) {
@@ -170,21 +172,21 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
             "taskDone() called more times than items were put: call it once per item taken");
       }
       unfinished--;
-      releaseJoinersIfFinished(granted);
+      releaseJoinersIfFinished();
     } finally {
-      guard.unlock();
+      unlock();
     }
-    Grants.deliverAll(granted);
   }
 
   @Override
   public CompletableFuture<Void> join() {
-    Waiter<Void> w = new Waiter<>(joiners);
+    Waiter<Void> w;
     guard.lock();
     try {
       if (unfinished == 0) {
         return CompletableFuture.completedFuture(null);
       }
+      w = new Waiter<>(joiners);
       joiners.add(w);
     } finally {
       guard.unlock();
@@ -203,23 +205,21 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   }
 
   private void shutdown(boolean dropItems) {
-    List<Waiter<?>> granted = new ArrayList<>();
     guard.lock();
     try {
       shutdown = true;
       if (dropItems) {
         unfinished -= Math.min(unfinished, items.size());
         items.clear();
-        releaseJoinersIfFinished(granted);
+        releaseJoinersIfFinished();
       }
-      failAll(putters, closedToPuts(), granted);
+      failAll(putters, closedToPuts());
       if (items.isEmpty()) {
-        failAll(takers, drained(), granted);
+        failAll(takers, drained());
       }
     } finally {
-      guard.unlock();
+      unlock();
     }
-    Grants.deliverAll(granted);
   }
 
   @Override
@@ -277,23 +277,42 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
     }
   }
 
+  /**
+   * Releases the guard, then completes the waiters granted while holding it. Every method that
+   * may grant releases the guard this way, in a {@code finally}, so no grant is left undelivered.
+   */
+  private void unlock() {
+    boolean deliver = granted;
+    granted = false;
+    guard.unlock();
+    if (deliver) {
+      Grants.deliverDeferred();
+    }
+  }
+
+  /** Has {@link #unlock} complete {@code w}, just granted, once the guard is released. */
+  private void defer(Waiter<?> w) {
+    Grants.defer(w);
+    granted = true;
+  }
+
   /** Adds an item that has room and hands out what that makes possible. Holds the guard. */
-  private void insert(T item, List<Waiter<?>> granted) {
+  private void insert(T item) {
     items.add(item);
     unfinished++;
-    match(granted);
+    match();
   }
 
   /**
    * Hands queued items to waiting takers and moves waiting putters' items into free room until
-   * neither is possible. Holds the guard; grants are decided here and delivered by the caller.
+   * neither is possible. Holds the guard.
    */
-  private void match(List<Waiter<?>> granted) {
+  private void match() {
     for (;;) {
       if (!items.isEmpty() && !takers.isEmpty()) {
         Waiter<T> taker = takers.poll();
         taker.grant(items.poll());
-        granted.add(taker);
+        defer(taker);
       } else if (items.size() < capacity && !putters.isEmpty()) {
         Putter<T> putter = putters.poll();
         try {
@@ -302,35 +321,39 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
           // A comparator that throws on this item fails this put alone; the caller who made
           // room keeps what it took.
           putter.fail(rejected);
-          granted.add(putter);
+          defer(putter);
           continue;
         }
         putter.grant(null);
         unfinished++;
-        granted.add(putter);
+        defer(putter);
       } else {
         return;
       }
     }
   }
 
-  private void releaseJoinersIfFinished(List<Waiter<?>> granted) {
-    if (unfinished > 0) {
+  /** Grants every join once no task is unfinished. Holds the guard. */
+  private void releaseJoinersIfFinished() {
+    if (unfinished > 0 || joiners.isEmpty()) {
       return;
     }
     List<Waiter<Void>> finished = new ArrayList<>();
     joiners.drainTo(finished);
-    finished.forEach(joiner -> joiner.grant(null));
-    granted.addAll(finished);
+    for (Waiter<Void> joiner : finished) {
+      joiner.grant(null);
+      defer(joiner);
+    }
   }
 
   /** Fails every waiter of {@code queue} with {@code cause}. Holds the guard. */
-  private static void failAll(WaitQueue<? extends Waiter<?>> queue, QueueShutdownException cause,
-      List<Waiter<?>> granted) {
+  private void failAll(WaitQueue<? extends Waiter<?>> queue, QueueShutdownException cause) {
     List<Waiter<?>> failed = new ArrayList<>();
     queue.drainTo(failed);
-    failed.forEach(w -> w.fail(cause));
-    granted.addAll(failed);
+    for (Waiter<?> w : failed) {
+      w.fail(cause);
+      defer(w);
+    }
   }
 
   private static QueueShutdownException closedToPuts() {

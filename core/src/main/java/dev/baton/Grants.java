@@ -11,6 +11,10 @@ import java.util.List;
  * of 100,000 such hand-offs overflows the stack. Instead each thread keeps a queue of waiters to
  * complete: the outermost call drains it, nested calls only append. Every grant is still
  * completed on the calling thread before its outermost call returns, in the order granted.
+ *
+ * <p>A primitive that grants on a hot path can skip collecting its grants: it {@link #defer}s
+ * each one to this queue as it decides it, under its guard, and calls {@link #deliverDeferred}
+ * once it has released the guard, in a {@code finally} so that no deferred grant is left behind.
  */
 final class Grants {
 
@@ -38,6 +42,16 @@ final class Grants {
     Grants g = CURRENT.get();
     g.pending.addAll(granted);
     g.drainUnlessDraining();
+  }
+
+  /** Queues {@code w} for the next {@link #deliverDeferred} on this thread; allocates nothing. */
+  static void defer(Waiter<?> w) {
+    CURRENT.get().pending.add(w);
+  }
+
+  /** Completes the waiters deferred on this thread, as {@link #deliver} does. */
+  static void deliverDeferred() {
+    CURRENT.get().drainUnlessDraining();
   }
 
   private void drainUnlessDraining() {
