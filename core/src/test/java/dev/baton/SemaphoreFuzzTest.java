@@ -2,7 +2,6 @@ package dev.baton;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,10 +30,17 @@ class SemaphoreFuzzTest {
     Fuzz.repeat("semaphore mix", RUNS, seed -> new MixRun(seed).run());
   }
 
+  /**
+   * CPython gh-90155 and bpo-32734 for semaphores, on 1 to 3 permits: every permit is held, W1
+   * (and maybe W2) wait; one thread cancels W1 while another releases a permit. Exactly one of
+   * "W1 got the permit", "W2 got it", "it went back to the pool (no W2)" must be true, and
+   * afterwards every permit comes back and a new acquire succeeds at once
+   * ({@link CancelReleaseRace}).
+   */
   @Test
   void cancelRacingReleaseGivesThePermitToExactlyOneAndStrandsNobody() {
-    Fuzz.once("semaphore cancel/release race",
-        seed -> new CancelReleaseRace(seed, RACE_ROUNDS * Fuzz.STRESS).run());
+    Fuzz.once("semaphore cancel/release race", seed -> new CancelReleaseRace("semaphore", seed,
+        RACE_ROUNDS * Fuzz.STRESS, r -> AsyncSemaphore.create(1 + r.nextInt(3))).run());
   }
 
   /** One run of the random mix on a fresh semaphore of 1 to 4 permits. */
@@ -170,194 +176,6 @@ class SemaphoreFuzzTest {
         }
       }));
       return result;
-    }
-  }
-
-  /**
-   * CPython gh-90155 and bpo-32734 for semaphores: every permit is held, W1 (and maybe W2) wait;
-   * one thread cancels W1 while another releases a permit, lined up to the same instant. Exactly
-   * one of "W1 got the permit", "W2 got it", "it went back to the pool (no W2)" must be true,
-   * and afterwards every permit comes back and a new acquire succeeds at once.
-   */
-  private static final class CancelReleaseRace {
-    private final long seed;
-    private final int rounds;
-    private final Fuzz.CancelOutcomes outcomes = new Fuzz.CancelOutcomes();
-
-    CancelReleaseRace(long seed, int rounds) {
-      this.seed = seed;
-      this.rounds = rounds;
-    }
-
-    private static final class Round {
-      final int index;
-      final int permits;
-      final AsyncSemaphore semaphore;
-      final List<Permit> holders = new ArrayList<>();
-      final int cancelHow;
-      final boolean releaseByClose;
-      final int spinCancel;
-      final int spinRelease;
-      final List<CompletableFuture<Permit>> cancelledAhead = new ArrayList<>();
-      final CompletableFuture<Permit> w1;
-      final CompletableFuture<String> w1Scoped;
-      final AtomicInteger actionRuns = new AtomicInteger();
-      final CompletableFuture<Permit> w2;
-      /**
-       * In-transit mode: W0 waits just ahead of W1; when the release grants W0, W0's callback
-       * releases at once, which grants W1 while the releasing thread is still completing W0, so
-       * W1 is granted but not yet completed; the callback then lets the cancel of W1 in and
-       * waits for it. The cancel must lose and hand W1 its permit (nothing leaks).
-       */
-      final boolean inTransit;
-      final CompletableFuture<Permit> w0;
-      final AtomicInteger step = new AtomicInteger();
-      boolean cancelled;
-      boolean doneRightAfterCancel;
-      Throwable releaseError;
-
-      Round(int index, Random r) {
-        this.index = index;
-        this.permits = 1 + r.nextInt(3);
-        this.semaphore = AsyncSemaphore.create(permits);
-        for (int i = 0; i < permits; i++) {
-          holders.add(semaphore.tryAcquire().orElseThrow());
-        }
-        this.cancelHow = r.nextInt(4);
-        this.releaseByClose = r.nextBoolean();
-        this.spinCancel = r.nextInt(r.nextBoolean() ? 50 : 400);
-        this.spinRelease = r.nextInt(r.nextBoolean() ? 50 : 400);
-        for (int i = r.nextInt(4) == 0 ? 1 + r.nextInt(2) : 0; i > 0; i--) {
-          cancelledAhead.add(semaphore.acquire());
-        }
-        this.inTransit = r.nextInt(4) == 0;
-        if (inTransit) {
-          w0 = semaphore.acquire();
-          w0.thenAccept(p -> {
-            p.release(); // grants W1, delivered only after this callback returns
-            step.set(1);
-            Fuzz.awaitStep(step, 2);
-          });
-        } else {
-          w0 = null;
-        }
-        if (cancelHow == 3) {
-          w1 = null;
-          w1Scoped = semaphore.withPermit(() -> {
-            actionRuns.incrementAndGet();
-            return CompletableFuture.completedFuture("ran");
-          });
-        } else {
-          w1 = cancelHow == 2 ? semaphore.acquire(Duration.ofMinutes(1)) : semaphore.acquire();
-          w1Scoped = null;
-        }
-        w2 = r.nextBoolean() ? semaphore.acquire() : null;
-        cancelledAhead.forEach(f -> f.cancel(false));
-      }
-
-      CompletableFuture<?> w1Future() {
-        return w1 != null ? w1 : w1Scoped;
-      }
-    }
-
-    void run() throws Exception {
-      Fuzz.race("semaphore-releaser", seed, rounds, Round::new, this::cancelW1, this::release,
-          round -> {
-            check(round);
-            outcomes.count(round.cancelled);
-          });
-      outcomes.assertBothSeen(seed, rounds, "release won");
-    }
-
-    private void cancelW1(Round round) {
-      if (round.inTransit) {
-        Fuzz.awaitStep(round.step, 1);
-      }
-      Fuzz.spin(round.spinCancel);
-      round.cancelled = round.cancelHow == 1
-          ? round.w1Future().completeExceptionally(new Fuzz.ExternalFailure())
-          : round.w1Future().cancel(round.index % 2 == 0);
-      round.doneRightAfterCancel = round.w1Future().isDone();
-      round.step.set(2);
-    }
-
-    private void release(Round round) {
-      Fuzz.spin(round.spinRelease);
-      Permit p = round.holders.get(0);
-      try {
-        if (round.releaseByClose) {
-          p.close();
-        } else {
-          p.release();
-        }
-      } catch (Throwable t) {
-        round.releaseError = t;
-      }
-    }
-
-    private void check(Round round) {
-      String where = "seed=" + seed + ", round " + round.index + ", permits=" + round.permits
-          + ", cancelHow=" + round.cancelHow + ", cancelledAhead=" + round.cancelledAhead.size()
-          + ", inTransit=" + round.inTransit
-          + ", w2=" + (round.w2 != null) + ", " + round.semaphore;
-      if (round.releaseError != null) {
-        throw new AssertionError("releasing a permit while W1 was cancelled threw "
-            + round.releaseError + " (" + where + ")", round.releaseError);
-      }
-      CompletableFuture<?> w1 = round.w1Future();
-      if (round.inTransit && round.w1 != null) {
-        assertThat(round.cancelled).as("a cancel of W1 granted in transit loses; %s", where)
-            .isFalse();
-      }
-      assertThat(round.doneRightAfterCancel)
-          .as("W1 is done as soon as cancel returns; %s", where).isTrue();
-      boolean w1Holds;
-      if (round.w1Scoped != null) {
-        if (!round.cancelled) {
-          assertThat(round.actionRuns.get()).as("action ran as the cancel lost; %s", where)
-              .isEqualTo(1);
-        }
-        assertThat(round.actionRuns.get()).as("action runs; %s", where).isLessThanOrEqualTo(1);
-        assertThat(w1.isCompletedExceptionally()).as("scoped W1 failed iff cancelled; %s", where)
-            .isEqualTo(round.cancelled);
-        w1Holds = false;
-      } else {
-        w1Holds = !w1.isCompletedExceptionally();
-        assertThat(w1Holds).as("W1 holds a permit iff the cancel lost; %s", where)
-            .isEqualTo(!round.cancelled);
-      }
-      boolean w2Holds =
-          round.w2 != null && round.w2.isDone() && !round.w2.isCompletedExceptionally();
-      boolean backInPool = round.semaphore.availablePermits() == 1;
-      int outcomes = (w1Holds ? 1 : 0) + (w2Holds ? 1 : 0) + (backInPool ? 1 : 0);
-      assertThat(outcomes).as("exactly one of W1 holds / W2 holds / permit back in the pool"
-          + " (W1=%s, W2=%s, pool=%s); %s", w1Holds, w2Holds, backInPool, where).isEqualTo(1);
-      assertThat(round.semaphore.availablePermits()).as("available after the race; %s", where)
-          .isLessThanOrEqualTo(1);
-      if (round.w2 != null) {
-        assertThat(backInPool).as("a live W2 waits, so the permit must not idle; %s", where)
-            .isFalse();
-      }
-      int stillWaiting = round.w2 != null && !round.w2.isDone() ? 1 : 0;
-      assertThat(round.semaphore.waiters()).as("waiters after the race; %s", where)
-          .isEqualTo(stillWaiting);
-      // Clean up: every holder releases; then all permits are back and an acquire succeeds.
-      for (Permit p : round.holders.subList(1, round.holders.size())) {
-        p.release();
-      }
-      if (w1Holds) {
-        round.w1.join().release();
-      }
-      if (round.w2 != null) {
-        assertThat(round.w2).as("W2 granted once permits come back; %s", where).isDone();
-        round.w2.join().release();
-      }
-      assertThat(round.semaphore.availablePermits()).as("all permits back; %s", where)
-          .isEqualTo(round.permits);
-      assertThat(round.semaphore.waiters()).as("waiters after cleanup; %s", where).isZero();
-      CompletableFuture<Permit> later = round.semaphore.acquire();
-      assertThat(later).as("a later acquire succeeds at once (gh-90155); %s", where).isDone();
-      later.join().release();
     }
   }
 }
