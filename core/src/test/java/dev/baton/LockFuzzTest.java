@@ -3,14 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,14 +13,14 @@ import org.junit.jupiter.api.Test;
  */
 class LockFuzzTest {
 
-  private static final int THREADS = 4;
   private static final int RUNS = 150;
-  private static final int OPS_PER_THREAD = 400;
   private static final int RACE_ROUNDS = 10_000;
 
+  /** The random mix of {@link PermitMixRun} on a lock: one holder at a time, tokens increase. */
   @Test
   void randomMixOfWaitsCancelsAndReleasesNeverAdmitsTwoHoldersAndLeavesTheLockFree() {
-    Fuzz.repeat("lock mix", RUNS, seed -> new MixRun(seed).run());
+    Fuzz.repeat("lock mix", RUNS,
+        seed -> new PermitMixRun("lock", seed, 1, new LockAsSemaphore(AsyncLock.create())).run());
   }
 
   /**
@@ -79,136 +72,5 @@ class LockFuzzTest {
     assertThat(lock.isLocked()).isFalse();
     assertThat(lock.waiters()).isZero();
     assertThat(lock.tryAcquire()).isPresent();
-  }
-
-  /** One run of the random mix on a fresh lock. */
-  private static final class MixRun {
-    private final long seed;
-    private final AsyncLock lock = AsyncLock.create();
-    private final Fuzz.Failures failures = new Fuzz.Failures();
-    /** Parties inside the critical section (0 or 1), kept permits and running withLock actions. */
-    private final Holdings holdings = new Holdings(failures);
-    /** Fencing token of the latest holder. */
-    private final AtomicLong lastToken = new AtomicLong(Long.MIN_VALUE);
-    private final AtomicInteger grants = new AtomicInteger();
-    /** Every future (or its checking dependent) that must settle before the end checks. */
-    private final ConcurrentLinkedQueue<CompletableFuture<?>> all = new ConcurrentLinkedQueue<>();
-    private final Fuzz.Ring ring = new Fuzz.Ring(16);
-
-    MixRun(long seed) {
-      this.seed = seed;
-    }
-
-    void run() throws Exception {
-      Fuzz.concurrently("lock-mix", seed, THREADS, this::work);
-      holdings.drain();
-      Fuzz.awaitSettled(all, this::state);
-      failures.assertNone(this::state);
-      assertThat(holdings.holders()).as("holders at the end; %s", state()).isZero();
-      assertThat(lock.isLocked()).as("locked at the end; %s", state()).isFalse();
-      assertThat(lock.waiters()).as("waiters at the end; %s", state()).isZero();
-      Optional<Permit> fresh = lock.tryAcquire();
-      assertThat(fresh).as("a fresh tryAcquire; %s", state()).isPresent();
-      assertThat(fresh.get().token()).as("fresh token vs last holder's")
-          .isGreaterThan(lastToken.get());
-      fresh.get().release();
-      assertThat(lock.isLocked()).isFalse();
-    }
-
-    private String state() {
-      return "seed=" + seed + ", " + lock + ", grants=" + grants + ", " + holdings;
-    }
-
-    private void work(int thread, Random r) {
-      List<CompletableFuture<?>> mine = new ArrayList<>();
-      for (int op = 0; op < OPS_PER_THREAD; op++) {
-        switch (r.nextInt(13)) {
-          case 0, 1 -> mine.add(track(lock.acquire(), r));
-          case 2, 3 -> mine.add(track(lock.acquire(Fuzz.shortTimeout(r)), r));
-          case 4 -> lock.tryAcquire()
-              .ifPresent(p -> granted(p, r.nextInt(3) == 0, r.nextInt(8) == 0));
-          case 5, 6 -> mine.add(withLock(r));
-          case 7 -> {
-            if (!mine.isEmpty()) {
-              mine.remove(r.nextInt(mine.size())).cancel(r.nextBoolean());
-            }
-          }
-          case 8 -> {
-            CompletableFuture<?> f = ring.pick(r);
-            if (f != null) {
-              f.cancel(r.nextBoolean());
-            }
-          }
-          case 9 -> {
-            CompletableFuture<?> f = ring.pick(r);
-            if (f != null) {
-              Fuzz.withdrawSomehow(f, r);
-            }
-          }
-          case 10 -> holdings.releaseOneHeld();
-          case 11 -> holdings.finishOneAction(r.nextBoolean());
-          default -> {
-            if (lock.waiters() < 0) {
-              failures.add("negative waiters(): %d", lock.waiters());
-            }
-          }
-        }
-        mine.removeIf(CompletableFuture::isDone);
-        Fuzz.jitter(r);
-      }
-    }
-
-    /** Checks the outcome of an acquire: a grant enters the critical section. */
-    private CompletableFuture<Permit> track(CompletableFuture<Permit> f, Random r) {
-      boolean keep = r.nextInt(3) == 0;
-      boolean releaseTwice = r.nextInt(8) == 0;
-      ring.add(f, r);
-      all.add(f.whenComplete((p, t) -> {
-        if (p != null) {
-          granted(p, keep, releaseTwice);
-        } else if (t != null && !Fuzz.isWithdrawal(t)) {
-          failures.add("acquire failed with %s", t);
-        }
-      }));
-      return f;
-    }
-
-    private void granted(Permit p, boolean keep, boolean releaseTwice) {
-      enter();
-      grants.incrementAndGet();
-      long previous = lastToken.getAndSet(p.token());
-      if (p.token() <= previous) {
-        failures.add("token %d not greater than the previous holder's %d", p.token(), previous);
-      }
-      if (!lock.isLocked() || p.isReleased()) {
-        failures.add("holder of %s sees the lock free: %s", p, lock);
-      }
-      holdings.keepOrRelease(p, keep, releaseTwice);
-    }
-
-    private void enter() {
-      int h = holdings.enter();
-      if (h != 1) {
-        failures.add("%d holders at once", h);
-      }
-    }
-
-    private CompletableFuture<String> withLock(Random r) {
-      int mode = r.nextInt(3);
-      CompletableFuture<String> result = lock.withLock(() -> {
-        enter();
-        if (!lock.isLocked()) {
-          failures.add("withLock action runs with the lock free");
-        }
-        return holdings.actionBody(mode);
-      });
-      ring.add(result, r);
-      all.add(result.whenComplete((v, t) -> {
-        if (t != null && !Fuzz.isWithdrawal(t)) {
-          failures.add("withLock failed with %s", t);
-        }
-      }));
-      return result;
-    }
   }
 }
