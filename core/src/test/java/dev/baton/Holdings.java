@@ -5,11 +5,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What the workers of one mix run of {@link LockFuzzTest} or {@link SemaphoreFuzzTest} hold: the
- * number of parties holding a permit right now (granted one, or running inside
- * {@code withLock}/{@code withPermit}), the permits kept to be released later by some other
- * worker, and the scoped actions still running, to be finished later by some other worker.
- * A release that misbehaves is reported to the run's {@link Fuzz.Failures}.
+ * What the workers of one {@link PermitMixRun} hold: the number of parties holding a permit
+ * right now (granted one, or running inside {@code withLock}/{@code withPermit}), the permits
+ * kept to be released later by some other worker, and the scoped actions still running, to be
+ * finished later by some other worker. A release that misbehaves is reported to the run's
+ * {@link Fuzz.Failures}.
  */
 final class Holdings {
 
