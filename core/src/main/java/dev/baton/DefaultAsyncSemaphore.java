@@ -26,13 +26,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Fast paths, no guard: acquire CASes {@code grants} up while QUEUED is clear and fewer than
  * maxPermits are held; release adds one to {@code returned}, then reads QUEUED. Slow paths take
- * {@link #guard}: enqueueing sets QUEUED, then grants; a release that sees QUEUED grants; a
- * withdrawal that empties the queue clears QUEUED. "Grants" means: hand the permits that are free
- * to the oldest waiters, under the guard. The two steps that cross (a release adds to
- * {@code returned} and then reads QUEUED; an enqueuer sets QUEUED and then reads {@code returned})
- * are both volatile, so at least one of them sees the other and grants: a returned permit never
- * sits free while a waiter waits, beyond the moment that grant takes. While QUEUED is set only the
- * guard's holder writes {@code state}.
+ * {@link #guard}: enqueueing sets QUEUED, then takes a permit that came back meanwhile (clearing
+ * QUEUED again) or joins the queue; a release that sees QUEUED grants; a withdrawal that empties
+ * the queue clears QUEUED. "Grants" means: hand the permits that are free to the oldest waiters,
+ * under the guard. The two steps that cross (a release adds to {@code returned} and then reads
+ * QUEUED; an enqueuer sets QUEUED and then reads {@code returned}) are both volatile, so at least
+ * one of them sees the other: a returned permit never sits free while a waiter waits, beyond the
+ * moment that grant takes. While QUEUED is set only the guard's holder writes {@code state}.
  */
 final class DefaultAsyncSemaphore implements AsyncSemaphore {
 
@@ -149,9 +149,20 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
             token = (s >>> 1) + 1;
             break;
           }
-        } else if ((s & QUEUED) != 0 || STATE.compareAndSet(this, s, s | QUEUED)) {
+        } else if ((s & QUEUED) != 0) {
           waiters.add(w);
           grantFreePermits(granted);
+          break;
+        } else if (STATE.compareAndSet(this, s, s | QUEUED)) {
+          // The queue is empty. A release that gave a permit back before QUEUED was set saw it
+          // clear and granted nothing; take that permit now rather than queue and be granted it
+          // at once, which would show a waiter after that release has returned.
+          if ((s >>> 1) - returned < maxPermits) {
+            state = s + ONE_GRANT;
+            token = (s >>> 1) + 1;
+          } else {
+            waiters.add(w);
+          }
           break;
         }
       }

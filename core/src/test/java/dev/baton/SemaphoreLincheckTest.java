@@ -84,6 +84,19 @@ public class SemaphoreLincheckTest {
         .check(getClass());
   }
 
+  /**
+   * A permit comes back while an acquire queues for one. Once the release has returned, the
+   * acquire holds that permit, so no waiter may show: the acquire must not sit in the queue, even
+   * briefly, with a permit free that no release will grant.
+   */
+  @Test
+  public void noWaiterShowsOnceAReleaseRacingTheQueueingAcquireHasReturned() {
+    LincheckSupport.modelCheckOnly(getClass(), 10_000, scenario(getClass(),
+        init("tryAcquire", "tryAcquire"),
+        parallel(thread("acquire"), thread("release", "waiters")),
+        post("waiters")));
+  }
+
   @Test
   public void stress() {
     LincheckSupport.stress(3)
