@@ -1,45 +1,188 @@
 package dev.baton;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.PriorityQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The one scheduler thread that expires every timed wait in the JVM, started on first use.
+ * The one thread that expires every timed wait in the JVM, started on first use.
  *
- * <p>A granted or withdrawn waiter cancels its task, and cancelled tasks leave the scheduler's
- * queue at once, so pending timeouts never outlive their waiters. Expiry runs on this thread:
+ * <p>Arming and cancelling a timeout take no lock, so a thread that queues a timed wait never
+ * parks on another's: arming pushes the timeout onto a lock-free stack, the inbox, and wakes the
+ * expiry thread only when it must; cancelling is one volatile write. Expiry runs on that thread:
  * callbacks of a timed-out future run there too, so they should hand long work elsewhere.
+ *
+ * <p>Implementation overview. Only the expiry thread touches {@link #pending}, a heap by
+ * deadline. Each turn of its loop moves the inbox into the heap, runs the timeouts that are due,
+ * drops the cancelled ones, then publishes in {@link #wakeAt} when it will next look (with nothing
+ * pending: later than any deadline) and parks until then. While it works {@code wakeAt} is
+ * {@link #AWAKE}, a value no published time takes. The two steps that cross (an arming
+ * thread pushes, then reads {@code wakeAt}; the expiry thread writes {@code wakeAt}, then reads
+ * the inbox) are volatile, so at least one sees the other: a timeout due before the published
+ * time unparks the thread, or the thread finds it before parking. Pushes also wake the thread
+ * every {@link #INBOX_BATCH} timeouts, so the inbox stays short while every deadline is far off.
+ *
+ * <p>Cancelled timeouts drop their task at once (nothing they would complete stays reachable)
+ * and leave the heap when they reach its top or when the heap has grown to twice its live size
+ * since the last sweep, so the heap stays within a constant factor of the live timeouts.
  */
 final class Timeouts {
 
   /** "Wait as long as it takes": a wait with this timeout arms no timer. Compared by identity. */
   static final Duration NEVER = Duration.ofSeconds(Long.MAX_VALUE);
 
-  private Timeouts() {}
+  /** {@link #wakeAt} while the expiry thread is not parked: arming needs to wake nobody. */
+  private static final long AWAKE = Long.MIN_VALUE;
+  /** Every this many pushes onto the inbox, the pusher wakes the expiry thread to drain it. */
+  private static final int INBOX_BATCH = 1 << 10;
+  /** Sweeps of cancelled timeouts wait until the heap has at least this many entries. */
+  private static final int MIN_SWEEP = 1 << 10;
+  /** Deadlines are at most this far off, so comparing two by subtraction never overflows. */
+  private static final long MAX_DELAY_NANOS = Long.MAX_VALUE >> 2;
+  /** How far off the expiry thread sets its wake-up when nothing is pending: after any deadline. */
+  private static final long IDLE_NANOS = Long.MAX_VALUE >> 1;
 
-  private static final class Scheduler {
-    static final ScheduledThreadPoolExecutor INSTANCE = create();
+  private static final VarHandle INBOX;
 
-    private static ScheduledThreadPoolExecutor create() {
-      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "baton-timeouts");
-        t.setDaemon(true);
-        return t;
-      });
-      executor.setRemoveOnCancelPolicy(true);
-      return executor;
+  static {
+    try {
+      INBOX = MethodHandles.lookup().findStaticVarHandle(Timeouts.class, "inbox", Timeout.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
     }
   }
 
-  static ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-    return Scheduler.INSTANCE.schedule(task, saturatedNanos(delay), TimeUnit.NANOSECONDS);
+  /** Timeouts armed and not yet moved to {@link #pending}, newest first. */
+  private static volatile Timeout inbox;
+  /** When the parked expiry thread will next look, in {@link System#nanoTime()}; or AWAKE. */
+  private static volatile long wakeAt = AWAKE;
+
+  /** Confined to the expiry thread. */
+  private static final PriorityQueue<Timeout> pending =
+      new PriorityQueue<>((a, b) -> Long.signum(a.deadline - b.deadline));
+  /** Confined to the expiry thread: heap size at which the next sweep runs. */
+  private static int sweepAt = MIN_SWEEP;
+
+  private Timeouts() {}
+
+  /** A timeout armed by {@link #schedule}. */
+  static final class Timeout {
+    final long deadline;
+    /** What runs at the deadline; null once cancelled or run. */
+    private volatile Runnable task;
+    /** The next older timeout in the inbox; written before this one is pushed. */
+    private Timeout next;
+    /** Timeouts in the inbox up to and including this one, so pushers know when to wake. */
+    private int depth;
+
+    private Timeout(Runnable task, long deadline) {
+      this.task = task;
+      this.deadline = deadline;
+    }
+
+    /** Makes sure the task will not run, unless it has started; lock-free, idempotent. */
+    void cancel() {
+      task = null;
+    }
+
+    private boolean isCancelled() {
+      return task == null;
+    }
+  }
+
+  private static final class ExpiryThread {
+    static final Thread INSTANCE = start();
+
+    private static Thread start() {
+      Thread t = new Thread(Timeouts::expireForever, "baton-timeouts");
+      t.setDaemon(true);
+      t.start();
+      return t;
+    }
+  }
+
+  /** Runs {@code task} on the expiry thread once {@code delay} has passed, unless cancelled. */
+  static Timeout schedule(Runnable task, Duration delay) {
+    Thread expiry = ExpiryThread.INSTANCE;
+    Timeout t = new Timeout(task, System.nanoTime() + Math.min(saturatedNanos(delay),
+        MAX_DELAY_NANOS));
+    Timeout head;
+    do {
+      head = inbox;
+      t.next = head;
+      t.depth = head == null ? 1 : head.depth + 1;
+    } while (!INBOX.compareAndSet(head, t));
+    long w = wakeAt;
+    if ((w != AWAKE && t.deadline - w < 0) || t.depth % INBOX_BATCH == 0) {
+      LockSupport.unpark(expiry);
+    }
+    return t;
   }
 
   /** Whether a wait with this timeout may be queued at all; zero and negative time out at once. */
   static boolean isPositive(Duration timeout) {
     return !(timeout.isNegative() || timeout.isZero());
+  }
+
+  private static void expireForever() {
+    for (;;) {
+      Thread.interrupted(); // nobody may stop this thread; a pending interrupt would spin it
+      wakeAt = AWAKE;
+      drainInbox();
+      long next = runDue();
+      sweepIfGrown();
+      wakeAt = next == AWAKE ? next + 1 : next;
+      if (inbox == null) {
+        LockSupport.parkNanos(Timeouts.class, next - System.nanoTime());
+      }
+    }
+  }
+
+  private static void drainInbox() {
+    for (Timeout t = (Timeout) INBOX.getAndSet(null), older; t != null; t = older) {
+      older = t.next;
+      t.next = null;
+      if (!t.isCancelled()) {
+        pending.add(t);
+      }
+    }
+  }
+
+  /**
+   * Runs the due timeouts and drops cancelled ones from the top; returns the deadline of the
+   * earliest left, or, if none is, a time after every deadline that can be armed.
+   */
+  private static long runDue() {
+    for (Timeout top; (top = pending.peek()) != null; ) {
+      if (!top.isCancelled() && top.deadline - System.nanoTime() > 0) {
+        return top.deadline;
+      }
+      pending.poll();
+      Runnable task = top.task;
+      if (task != null) {
+        top.task = null;
+        run(task);
+      }
+    }
+    return System.nanoTime() + IDLE_NANOS;
+  }
+
+  private static void sweepIfGrown() {
+    if (pending.size() >= sweepAt) {
+      pending.removeIf(Timeout::isCancelled);
+      sweepAt = Math.max(MIN_SWEEP, 2 * pending.size());
+    }
+  }
+
+  private static void run(Runnable task) {
+    try {
+      task.run();
+    } catch (Throwable failure) {
+      Thread self = Thread.currentThread();
+      self.getUncaughtExceptionHandler().uncaughtException(self, failure);
+    }
   }
 
   private static long saturatedNanos(Duration d) {

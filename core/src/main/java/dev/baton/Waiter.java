@@ -3,7 +3,6 @@ package dev.baton;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -55,7 +54,7 @@ class Waiter<T> extends CompletableFuture<T> {
   /** The value or {@link Failure} to complete with; written before the GRANTED CAS publishes it. */
   private Object outcome;
   /** The pending timeout task, or null when untimed or not yet armed. */
-  private volatile ScheduledFuture<?> timer;
+  private volatile Timeouts.Timeout timer;
   /** The queue this waiter waits in, or null for a subclass that overrides {@link #withdraw}. */
   private final WaitQueue<?> queue;
   /** Links in {@link #queue}; guarded by its guard. */
@@ -108,9 +107,9 @@ class Waiter<T> extends CompletableFuture<T> {
     } else {
       super.complete((T) o);
     }
-    ScheduledFuture<?> t = timer;
+    Timeouts.Timeout t = timer;
     if (t != null) {
-      t.cancel(false);
+      t.cancel();
     }
   }
 
@@ -129,11 +128,11 @@ class Waiter<T> extends CompletableFuture<T> {
     if (timeout == Timeouts.NEVER) {
       return this;
     }
-    ScheduledFuture<?> t = Timeouts.schedule(
+    Timeouts.Timeout t = Timeouts.schedule(
         () -> completeExceptionally(new AcquireTimeoutException(what, timeout)), timeout);
     timer = t;
     if (!isWaiting()) {
-      t.cancel(false);
+      t.cancel();
     }
     return this;
   }
