@@ -149,19 +149,18 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
             token = (s >>> 1) + 1;
             break;
           }
-        } else if ((s & QUEUED) != 0) {
-          waiters.add(w);
-          grantFreePermits(granted);
-          break;
-        } else if (STATE.compareAndSet(this, s, s | QUEUED)) {
-          // The queue is empty. A release that gave a permit back before QUEUED was set saw it
-          // clear and granted nothing; take that permit now rather than queue and be granted it
-          // at once, which would show a waiter after that release has returned.
-          if ((s >>> 1) - returned < maxPermits) {
+        } else if ((s & QUEUED) != 0 || STATE.compareAndSet(this, s, s | QUEUED)) {
+          if ((s & QUEUED) == 0 && (s >>> 1) - returned < maxPermits) {
+            // We set QUEUED on an empty queue, and a release that gave a permit back before
+            // that saw QUEUED clear and granted nothing. Take its permit here rather than queue
+            // and be granted it, which would show a waiter after that release has returned.
             state = s + ONE_GRANT;
             token = (s >>> 1) + 1;
           } else {
+            // A release racing from here on sees QUEUED and waits for the guard, so granting
+            // ourselves a permit it gave back is linearizable, and spares the hand-off.
             waiters.add(w);
+            grantFreePermits(granted);
           }
           break;
         }
