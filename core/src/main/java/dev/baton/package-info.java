@@ -8,8 +8,10 @@
  *
  * <dl>
  * <dt><b>Non-blocking</b></dt>
- * <dd>Every wait returns a {@link java.util.concurrent.CompletableFuture} at once. No method parks,
- * sleeps or spins the calling thread; a waiter costs a few dozen bytes of heap and no thread.</dd>
+ * <dd>Every wait returns a {@link java.util.concurrent.CompletableFuture} at once. No method of a
+ * primitive sleeps, or parks or spins its caller until a permit, item or event is there; a waiter
+ * costs a few dozen bytes of heap and no thread. Queueing and granting run in a short section
+ * under the primitive's own lock, which a thread may briefly park on when two meet there.</dd>
  *
  * <dt><b>Fair, FIFO</b></dt>
  * <dd>Waiters are granted in the order they started waiting. A {@code tryAcquire}, {@code offer}
