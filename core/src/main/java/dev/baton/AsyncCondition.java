@@ -44,7 +44,9 @@ public interface AsyncCondition {
   AsyncLock lock();
 
   /** Acquires the condition's lock: {@code lock().acquire()}. */
-  CompletableFuture<Permit> acquire();
+  default CompletableFuture<Permit> acquire() {
+    return lock().acquire();
+  }
 
   /**
    * Releases {@code held}, waits for a signal, and re-acquires the lock.

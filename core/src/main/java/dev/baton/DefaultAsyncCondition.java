@@ -37,11 +37,6 @@ final class DefaultAsyncCondition implements AsyncCondition {
   }
 
   @Override
-  public CompletableFuture<Permit> acquire() {
-    return lock.acquire();
-  }
-
-  @Override
   public CompletableFuture<Permit> await(Permit held) {
     checkHeld(held);
     return enqueueAndRelease(held, Timeouts.NEVER);

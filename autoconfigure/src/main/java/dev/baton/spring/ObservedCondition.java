@@ -30,11 +30,6 @@ final class ObservedCondition implements AsyncCondition {
   }
 
   @Override
-  public CompletableFuture<Permit> acquire() {
-    return lock.acquire();
-  }
-
-  @Override
   public CompletableFuture<Permit> await(Permit held) {
     return reacquiring(held, condition::await);
   }
