@@ -5,27 +5,13 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The sample exposes Baton's actuator endpoint and its meters to Prometheus, with histogram
  * buckets ({@code baton.metrics.percentile-histogram: true}).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ActuatorTests {
-
-  @LocalServerPort
-  int port;
-
-  SampleClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new SampleClient(port);
-  }
+class ActuatorTests extends RunningSampleAppTest {
 
   @Test
   void prometheusServesBatonMeters() {

@@ -7,24 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** The shop's services over HTTP: catalog, payments, stock and orders. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ShopServicesTests {
-
-  @LocalServerPort
-  int port;
-
-  SampleClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new SampleClient(port);
-  }
+class ShopServicesTests extends RunningSampleAppTest {
 
   @Test
   void aProductReadWaitsForTheCatalogAndThenFindsTheProduct() {

@@ -2,28 +2,14 @@ package dev.baton.sample.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.sample.SampleClient;
+import dev.baton.sample.RunningSampleAppTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** Runs each of the article's scenarios over HTTP and checks what its timeline shows. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ScenarioTimelineTests {
-
-  @LocalServerPort
-  int port;
-
-  SampleClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new SampleClient(port);
-  }
+class ScenarioTimelineTests extends RunningSampleAppTest {
 
   @Test
   void theScenariosAreListedInTheArticlesOrder() {
