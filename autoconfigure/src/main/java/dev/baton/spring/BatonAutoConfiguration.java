@@ -1,5 +1,8 @@
 package dev.baton.spring;
 
+import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.observation.HoldTrackingRequest;
+import dev.baton.spring.observation.WaitListener;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -9,8 +12,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}, reporting
- * its waits to every {@link WaitListener} bean and tracking holders when a
- * {@link HolderTrackingRequest} bean asks for it. Off with {@code baton.enabled=false}; a
+ * its waits to every {@link WaitListener} bean and tracking holds when a
+ * {@link HoldTrackingRequest} bean asks for it. Off with {@code baton.enabled=false}; a
  * {@code PrimitiveRegistry} bean of your own replaces it.
  */
 @AutoConfiguration
@@ -22,8 +25,8 @@ public final class BatonAutoConfiguration {
   @ConditionalOnMissingBean
   PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties,
       ObjectProvider<WaitListener> waitListeners,
-      ObjectProvider<HolderTrackingRequest> holderTracking) {
+      ObjectProvider<HoldTrackingRequest> holdTracking) {
     return new LocalPrimitiveRegistry(properties, waitListeners.orderedStream().toList(),
-        holderTracking.getIfAvailable() != null);
+        holdTracking.getIfAvailable() != null);
   }
 }

@@ -1,6 +1,8 @@
 package dev.baton.spring;
 
 import dev.baton.AsyncLock;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.HoldTracking;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,7 +25,7 @@ public interface LockFamily {
   Optional<Hold> oldestHold();
 
   /**
-   * A snapshot of the live keys and their locks (each also a {@link HolderTracking}). Keys are
+   * A snapshot of the live keys and their locks (each also a {@link HoldTracking}). Keys are
    * often user data such as account ids: do not expose them without the owner's consent.
    */
   Map<Object, AsyncLock> locksByKey();

@@ -4,7 +4,7 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
-import dev.baton.spring.HolderTracking;
+import dev.baton.spring.observation.HoldTracking;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -33,13 +33,13 @@ public record Gate<R>(Supplier<CompletableFuture<R>> enter, Consumer<? super R> 
    * {@code takenBy} as the holder.
    */
   public static Gate<Permit> holding(AsyncSemaphore semaphore, Duration timeout, String takenBy) {
-    return new Gate<>(() -> semaphore instanceof HolderTracking tracking
+    return new Gate<>(() -> semaphore instanceof HoldTracking tracking
         ? tracking.acquire(timeout, takenBy) : semaphore.acquire(timeout), Permit::close);
   }
 
   private static CompletableFuture<Permit> acquire(AsyncLock lock, Duration timeout,
       String takenBy) {
-    return lock instanceof HolderTracking tracking
+    return lock instanceof HoldTracking tracking
         ? tracking.acquire(timeout, takenBy) : lock.acquire(timeout);
   }
 

@@ -2,8 +2,8 @@ package dev.baton.spring.endpoint;
 
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
-import dev.baton.spring.HolderTrackingRequest;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.observation.HoldTrackingRequest;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -23,10 +23,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnAvailableEndpoint(BatonEndpoint.class)
 public final class BatonEndpointAutoConfiguration {
 
-  /** The endpoint shows each lock's and semaphore's oldest holder. */
+  /** The endpoint shows each lock's and semaphore's oldest hold. */
   @Bean
-  static HolderTrackingRequest batonEndpointHolderTracking() {
-    return new HolderTrackingRequest();
+  static HoldTrackingRequest batonEndpointHoldTracking() {
+    return new HoldTrackingRequest();
   }
 
   @Bean

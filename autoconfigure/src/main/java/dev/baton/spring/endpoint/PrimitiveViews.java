@@ -6,10 +6,10 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
-import dev.baton.spring.Hold;
-import dev.baton.spring.HolderTracking;
 import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.HoldTracking;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,9 +113,9 @@ final class PrimitiveViews {
   }
 
   private static void holders(Map<String, Object> view, Object primitive) {
-    if (primitive instanceof HolderTracking tracking) {
-      view.put("holders", tracking.holders().count());
-      view.put("oldestHolder", holder(tracking.holders().oldest()));
+    if (primitive instanceof HoldTracking tracking) {
+      view.put("holders", tracking.holds().count());
+      view.put("oldestHolder", holder(tracking.holds().oldest()));
     }
   }
 

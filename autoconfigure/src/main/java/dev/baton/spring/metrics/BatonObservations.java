@@ -1,7 +1,7 @@
 package dev.baton.spring.metrics;
 
-import dev.baton.spring.WaitListener;
-import dev.baton.spring.WaitSite;
+import dev.baton.spring.observation.WaitListener;
+import dev.baton.spring.observation.WaitSite;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 

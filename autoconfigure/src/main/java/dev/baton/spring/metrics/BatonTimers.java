@@ -1,9 +1,9 @@
 package dev.baton.spring.metrics;
 
 import dev.baton.spring.BatonProperties;
-import dev.baton.spring.WaitListener;
-import dev.baton.spring.WaitOutcome;
-import dev.baton.spring.WaitSite;
+import dev.baton.spring.observation.WaitListener;
+import dev.baton.spring.observation.WaitOutcome;
+import dev.baton.spring.observation.WaitSite;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;

@@ -1,6 +1,6 @@
 package dev.baton.benchmarks.annotations;
 
-import dev.baton.spring.HolderTrackingRequest;
+import dev.baton.spring.observation.HoldTrackingRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +79,7 @@ public class LimiterApplication {
           registry.registerBean("target", type, () -> bean);
           if (limiter.equals("batonObserved")) {
             registry.registerBean(SimpleMeterRegistry.class);
-            registry.registerBean(HolderTrackingRequest.class);
+            registry.registerBean(HoldTrackingRequest.class);
           }
         })
         .properties(

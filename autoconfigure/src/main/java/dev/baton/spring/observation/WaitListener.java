@@ -1,9 +1,9 @@
-package dev.baton.spring;
+package dev.baton.spring.observation;
 
 /**
- * Told about every wait on the primitives of a {@link LocalPrimitiveRegistry} and every lock or
- * permit given back: the hook behind Baton's timers and observations. Beans of this type are
- * picked up by the auto-configured registry.
+ * Told about every wait on the primitives of a {@link dev.baton.spring.PrimitiveRegistry} and
+ * every lock or permit given back: the hook behind Baton's timers and observations. Beans of this
+ * type are picked up by the auto-configured registry, whatever its backend.
  *
  * <p>Calls arrive on whatever thread starts, ends or releases: implementations must be
  * thread-safe, fast and must not throw or block. Tries that do not wait ({@code tryAcquire},

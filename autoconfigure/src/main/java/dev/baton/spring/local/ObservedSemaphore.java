@@ -1,17 +1,18 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.observation.ObservedGrants;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A registry's semaphore: {@code semaphore} with its waits reported and its holds tracked. */
-final class ObservedSemaphore extends HeldAcquires implements AsyncSemaphore {
+final class ObservedSemaphore extends ObservedAcquires implements AsyncSemaphore {
 
   private final AsyncSemaphore semaphore;
 
-  ObservedSemaphore(AsyncSemaphore semaphore, HeldGrants grants) {
+  ObservedSemaphore(AsyncSemaphore semaphore, ObservedGrants grants) {
     super(grants);
     this.semaphore = semaphore;
   }

@@ -1,4 +1,4 @@
-package dev.baton.spring;
+package dev.baton.spring.observation;
 
 import java.util.Comparator;
 import java.util.List;
@@ -7,12 +7,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The live holds of one lock or semaphore of the registry. A hold is added
- * when a grant is handed out and removed when its permit is released, so a snapshot may briefly
- * miss a hold being handed over.
+ * The live {@link Hold}s of one lock or semaphore of a registry: a hold is added when its grant
+ * is handed out and removed when its permit is released, so a snapshot may briefly miss a hold
+ * being handed over. Empty unless the registry tracks holds ({@link HoldTrackingRequest}).
  */
-public final class Holders {
+public final class LiveHolds {
 
+  /** Holds granted and not yet released. */
   private final Set<Hold> live = ConcurrentHashMap.newKeySet();
 
   /** How many holds are live. */

@@ -1,6 +1,8 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncEvent;
+import dev.baton.spring.observation.WaitListeners;
+import dev.baton.spring.observation.WaitSite;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,17 +1,18 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
+import dev.baton.spring.observation.ObservedGrants;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A registry's lock: {@code lock} with its waits reported and its holds tracked. */
-final class ObservedLock extends HeldAcquires implements AsyncLock {
+final class ObservedLock extends ObservedAcquires implements AsyncLock {
 
   private final AsyncLock lock;
 
-  ObservedLock(AsyncLock lock, HeldGrants grants) {
+  ObservedLock(AsyncLock lock, ObservedGrants grants) {
     super(grants);
     this.lock = lock;
   }

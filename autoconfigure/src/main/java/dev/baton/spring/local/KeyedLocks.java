@@ -1,7 +1,14 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
+import dev.baton.spring.LockFamily;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.LiveHolds;
+import dev.baton.spring.observation.ObservedGrants;
+import dev.baton.spring.observation.RelayedGrant;
+import dev.baton.spring.observation.WaitSite;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -32,9 +39,9 @@ final class KeyedLocks implements LockFamily {
   /** The last fencing token handed out by any key's lock. */
   private final AtomicLong tokens = new AtomicLong();
   /** Makes the grants of one key's lock, all reported at the family's one site. */
-  private final Supplier<HeldGrants> grants;
+  private final Supplier<ObservedGrants> grants;
 
-  KeyedLocks(Supplier<HeldGrants> grants) {
+  KeyedLocks(Supplier<ObservedGrants> grants) {
     this.grants = grants;
   }
 
@@ -60,8 +67,8 @@ final class KeyedLocks implements LockFamily {
 
   @Override
   public Optional<Hold> oldestHold() {
-    return slots.values().stream().flatMap(slot -> slot.lock.holders().oldest().stream())
-        .min(Comparator.comparingLong(Hold::sinceNanos));
+    return slots.values().stream().flatMap(slot -> slot.lock.holds().oldest().stream())
+        .max(Comparator.comparing(Hold::heldFor));
   }
 
   @Override
@@ -89,7 +96,7 @@ final class KeyedLocks implements LockFamily {
   }
 
   /** A view of one key's lock; every acquire counts as a use until released or withdrawn. */
-  private final class KeyLock implements AsyncLock, HolderTracking {
+  private final class KeyLock implements AsyncLock, HoldTracking {
     private final Object key;
 
     KeyLock(Object key) {
@@ -134,9 +141,9 @@ final class KeyedLocks implements LockFamily {
     }
 
     @Override
-    public Holders holders() {
+    public LiveHolds holds() {
       Slot slot = slots.get(key);
-      return slot == null ? new Holders() : slot.lock.holders();
+      return slot == null ? new LiveHolds() : slot.lock.holds();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.baton.spring;
+package dev.baton.spring.observation;
 
 import dev.baton.Permit;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +10,7 @@ import java.util.function.UnaryOperator;
  * withdraws the acquire, and a grant that arrives after the relayed future was completed some
  * other way is released at once, so nothing leaks.
  */
-final class RelayedGrant {
+public final class RelayedGrant {
 
   private RelayedGrant() {}
 
@@ -18,7 +18,7 @@ final class RelayedGrant {
    * The future of {@code acquire}'s permit mapped by {@code onGrant}; {@code onFailure} runs once
    * if the acquire fails, is cancelled or times out.
    */
-  static CompletableFuture<Permit> relay(CompletableFuture<Permit> acquire,
+  public static CompletableFuture<Permit> relay(CompletableFuture<Permit> acquire,
       UnaryOperator<Permit> onGrant, Runnable onFailure) {
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       return CompletableFuture.completedFuture(onGrant.apply(acquire.join()));

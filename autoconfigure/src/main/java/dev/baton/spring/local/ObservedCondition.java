@@ -1,8 +1,9 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
+import dev.baton.spring.observation.ObservedGrants;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +20,7 @@ final class ObservedCondition implements AsyncCondition {
   private final AsyncCondition condition;
   private final ObservedLock lock;
 
-  ObservedCondition(AsyncCondition condition, HeldGrants grants) {
+  ObservedCondition(AsyncCondition condition, ObservedGrants grants) {
     this.condition = condition;
     this.lock = new ObservedLock(condition.lock(), grants);
   }
@@ -70,9 +71,9 @@ final class ObservedCondition implements AsyncCondition {
   private CompletableFuture<Permit> reacquiring(Permit held,
       Function<Permit, CompletableFuture<Permit>> await) {
     Objects.requireNonNull(held, "held");
-    HeldGrants grants = lock.grants();
+    ObservedGrants grants = lock.grants();
     String takenBy = grants.takenBy(held);
-    return grants.hold(await.apply(grants.handOver(held)), takenBy);
+    return grants.observe(await.apply(grants.handOver(held)), takenBy);
   }
 
   @Override

@@ -1,6 +1,8 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncBarrier;
+import dev.baton.spring.observation.WaitListeners;
+import dev.baton.spring.observation.WaitSite;
 import java.util.concurrent.CompletableFuture;
 
 /** A registry's barrier: {@code barrier} with its waits reported. */

@@ -1,4 +1,4 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
@@ -6,7 +6,15 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.NamedPrimitive.Kind;
+import dev.baton.spring.NamedPrimitive;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.ObservedGrants;
+import dev.baton.spring.observation.WaitListener;
+import dev.baton.spring.observation.WaitListeners;
+import dev.baton.spring.observation.WaitSite;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +34,7 @@ import java.util.stream.Stream;
  * use. When two threads create the same name at once, one instance wins and only it is announced.
  *
  * <p>Every wait on its primitives is reported to the registry's {@link WaitListener}s, and its
- * locks and semaphores (also {@link HolderTracking}) can keep their live holds.
+ * locks and semaphores (also {@link HoldTracking}) can keep their live holds.
  */
 public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
@@ -40,7 +48,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   private final ConcurrentMap<String, AsyncBarrier> barriers = new ConcurrentHashMap<>();
   private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
   private final WaitListeners waitListeners;
-  private final boolean trackHolders;
+  private final boolean trackHolds;
 
   /** A registry whose waits nobody observes, tracking who holds its locks and permits. */
   public LocalPrimitiveRegistry(BatonProperties properties) {
@@ -50,15 +58,15 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   /**
    * A registry that reports every wait on its primitives to {@code waitListeners}.
    *
-   * @param trackHolders whether its locks and semaphores keep their live holds (see
-   *     {@link HolderTracking#holders()}); off, their holders always read empty, and each grant
+   * @param trackHolds whether its locks and semaphores keep their live holds (see
+   *     {@link HoldTracking#holds()}); off, their holds always read empty, and each grant
    *     saves two clock reads and a concurrent-set update
    */
   public LocalPrimitiveRegistry(BatonProperties properties,
-      List<? extends WaitListener> waitListeners, boolean trackHolders) {
+      List<? extends WaitListener> waitListeners, boolean trackHolds) {
     this.properties = Objects.requireNonNull(properties, "properties");
     this.waitListeners = new WaitListeners(waitListeners);
-    this.trackHolders = trackHolders;
+    this.trackHolds = trackHolds;
     if (properties.backend() != BatonProperties.Backend.LOCAL) {
       throw new IllegalStateException("baton.backend=" + properties.backend().name().toLowerCase()
           + " needs that backend's PrimitiveRegistry: add the dev.baton:baton-redis module, or set"
@@ -199,8 +207,8 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
     return created;
   }
 
-  private HeldGrants grants(String primitive, String name) {
-    return new HeldGrants(new WaitSite(primitive, name), waitListeners, trackHolders);
+  private ObservedGrants grants(String primitive, String name) {
+    return new ObservedGrants(new WaitSite(primitive, name), waitListeners, trackHolds);
   }
 
   private AsyncQueue<?> newQueue(String name) {

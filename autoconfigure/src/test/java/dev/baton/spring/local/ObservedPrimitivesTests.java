@@ -1,4 +1,4 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,10 @@ import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.TestProperties;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.LiveHolds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,26 +31,26 @@ class ObservedPrimitivesTests {
   @Test
   void holdsAreTrackedFromGrantToReleaseAndAPermitReleasesOnce() {
     AsyncSemaphore semaphore = registry.semaphore("payments", 2);
-    Holders holders = ((HolderTracking) semaphore).holders();
+    LiveHolds holds = ((HoldTracking) semaphore).holds();
 
-    Permit first = ((HolderTracking) semaphore).acquire(Duration.ofSeconds(1), "Payments.charge")
+    Permit first = ((HoldTracking) semaphore).acquire(Duration.ofSeconds(1), "Payments.charge")
         .join();
     Permit second = semaphore.tryAcquire().orElseThrow();
-    assertThat(holders.count()).isEqualTo(2);
-    assertThat(holders.oldest()).get().extracting(Hold::takenBy).isEqualTo("Payments.charge");
-    assertThat(holders.all()).hasSize(2);
+    assertThat(holds.count()).isEqualTo(2);
+    assertThat(holds.oldest()).get().extracting(Hold::takenBy).isEqualTo("Payments.charge");
+    assertThat(holds.all()).hasSize(2);
 
     first.release();
     assertThatThrownBy(first::release).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("semaphore 'payments' was already released");
     first.close();
-    assertThat(holders.count()).isEqualTo(1);
+    assertThat(holds.count()).isEqualTo(1);
     assertThat(semaphore.availablePermits()).isEqualTo(1);
-    assertThat(holders.oldest()).get().extracting(Hold::takenBy).isNull();
+    assertThat(holds.oldest()).get().extracting(Hold::takenBy).isNull();
 
     second.close();
     second.close();
-    assertThat(holders.count()).isZero();
+    assertThat(holds.count()).isZero();
     assertThat(semaphore.availablePermits()).isEqualTo(2);
   }
 
@@ -59,7 +63,7 @@ class ObservedPrimitivesTests {
     Permit permit = semaphore.acquire().join();
 
     assertThat(permit.getClass().getName()).startsWith("dev.baton.DefaultAsyncSemaphore");
-    assertThat(((HolderTracking) semaphore).holders().count()).isZero();
+    assertThat(((HoldTracking) semaphore).holds().count()).isZero();
     permit.release();
     assertThat(semaphore.availablePermits()).isEqualTo(1);
   }
@@ -75,7 +79,7 @@ class ObservedPrimitivesTests {
 
     holder.release();
     assertThat(lock.isLocked()).isFalse();
-    assertThat(((HolderTracking) lock).holders().count()).isZero();
+    assertThat(((HoldTracking) lock).holds().count()).isZero();
   }
 
   @Test
@@ -88,28 +92,28 @@ class ObservedPrimitivesTests {
     holder.release();
 
     assertThat(lock.isLocked()).isFalse();
-    assertThat(((HolderTracking) lock).holders().count()).isZero();
+    assertThat(((HoldTracking) lock).holds().count()).isZero();
   }
 
   @Test
   void aConditionAwaitHandsItsHoldOverAndReacquiresUnderTheSameHolder() {
     AsyncCondition condition = registry.condition("ready");
-    Holders holders = ((HolderTracking) condition.lock()).holders();
-    Permit held = ((HolderTracking) condition.lock()).acquire(Duration.ofSeconds(1), "Worker.run")
+    LiveHolds holds = ((HoldTracking) condition.lock()).holds();
+    Permit held = ((HoldTracking) condition.lock()).acquire(Duration.ofSeconds(1), "Worker.run")
         .join();
 
     CompletableFuture<Permit> awaiting = condition.await(held);
-    assertThat(holders.count()).isZero();
+    assertThat(holds.count()).isZero();
     assertThat(held.isReleased()).isTrue();
 
     Permit signaller = condition.acquire().join();
     condition.signal();
     signaller.release();
     Permit again = awaiting.join();
-    assertThat(holders.oldest()).get().extracting(Hold::takenBy).isEqualTo("Worker.run");
+    assertThat(holds.oldest()).get().extracting(Hold::takenBy).isEqualTo("Worker.run");
 
     again.release();
-    assertThat(holders.count()).isZero();
+    assertThat(holds.count()).isZero();
     assertThat(condition.lock().isLocked()).isFalse();
   }
 
@@ -122,7 +126,7 @@ class ObservedPrimitivesTests {
     assertThatThrownBy(() -> condition.await(held)).isInstanceOf(IllegalArgumentException.class);
     Permit other = registry.lock("other").acquire().join();
     assertThatThrownBy(() -> condition.await(other)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(((HolderTracking) registry.lock("other")).holders().count()).isEqualTo(1);
+    assertThat(((HoldTracking) registry.lock("other")).holds().count()).isEqualTo(1);
   }
 
   /**
@@ -147,7 +151,7 @@ class ObservedPrimitivesTests {
     await().untilAsserted(() -> {
       assertThat(semaphore.availablePermits()).as(replay).isEqualTo(3);
       assertThat(semaphore.waiters()).as(replay).isZero();
-      assertThat(((HolderTracking) semaphore).holders().count()).as(replay).isZero();
+      assertThat(((HoldTracking) semaphore).holds().count()).as(replay).isZero();
       assertThat(registry.activeKeys("fuzz-keys")).as(replay).isZero();
     });
   }

@@ -1,4 +1,4 @@
-package dev.baton.spring;
+package dev.baton.spring.observation;
 
 import dev.baton.Permit;
 import java.lang.invoke.MethodHandles;
@@ -7,32 +7,40 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The grants of one lock or semaphore of the registry: each wait is reported to the listeners.
- * When holds are tracked, or listeners want to know how long they lasted, each permit handed out
- * is wrapped: a tracked hold is in {@link #holders} from grant to release, and at release its
- * duration is reported. Otherwise permits are handed out as the primitive made them, at no cost.
+ * The grants of one lock or semaphore of a registry, observed: each wait is reported to the
+ * listeners. When holds are tracked, or listeners want to know how long they lasted, each permit
+ * handed out is wrapped: a tracked hold is in {@link #holds()} from grant to release, and at
+ * release its duration is reported. Otherwise permits are handed out as the primitive made them,
+ * at no cost. A backend passes every acquire of one primitive through one instance.
  */
-final class HeldGrants {
+public final class ObservedGrants {
 
   private final WaitSite site;
   private final WaitListeners listeners;
-  private final Holders holders = new Holders();
-  private final boolean trackHolders;
+  /** The live holds; stays empty unless {@code trackHolds}. */
+  private final LiveHolds holds = new LiveHolds();
+  private final boolean trackHolds;
+  /** Whether permits are wrapped: when holds are tracked or someone listens for releases. */
   private final boolean wrap;
 
-  HeldGrants(WaitSite site, WaitListeners listeners, boolean trackHolders) {
+  /**
+   * @param site where the primitive's waits are reported
+   * @param trackHolds whether to keep the live holds (see {@link HoldTracking#holds()})
+   */
+  public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds) {
     this.site = site;
     this.listeners = listeners;
-    this.trackHolders = trackHolders;
-    this.wrap = trackHolders || !listeners.isEmpty();
+    this.trackHolds = trackHolds;
+    this.wrap = trackHolds || !listeners.isEmpty();
   }
 
-  Holders holders() {
-    return holders;
+  /** The live holds of the primitive; always empty when holds are not tracked. */
+  public LiveHolds holds() {
+    return holds;
   }
 
-  /** Reports the wait {@code acquire} and tracks the hold it grants. */
-  CompletableFuture<Permit> hold(CompletableFuture<Permit> acquire, String takenBy) {
+  /** Reports the wait {@code acquire} and wraps the permit it grants (see the class comment). */
+  public CompletableFuture<Permit> observe(CompletableFuture<Permit> acquire, String takenBy) {
     listeners.observe(site, acquire);
     if (!wrap) {
       return acquire;
@@ -44,8 +52,8 @@ final class HeldGrants {
     return RelayedGrant.relay(acquire, permit -> new HeldPermit(permit, takenBy), () -> { });
   }
 
-  /** Tracks the hold of a permit taken without waiting. */
-  Optional<Permit> hold(Optional<Permit> taken) {
+  /** Wraps a permit taken without waiting, which is not reported as a wait. */
+  public Optional<Permit> observe(Optional<Permit> taken) {
     return wrap ? taken.map(permit -> new HeldPermit(permit, null)) : taken;
   }
 
@@ -53,7 +61,7 @@ final class HeldGrants {
    * The primitive's own permit inside {@code permit}, whose hold ends now, for an operation that
    * releases it itself (a condition's await). Returns other permits unchanged.
    */
-  Permit handOver(Permit permit) {
+  public Permit handOver(Permit permit) {
     if (permit instanceof HeldPermit held && held.owner() == this && !held.isReleased()) {
       held.end();
       return held.inner;
@@ -62,7 +70,7 @@ final class HeldGrants {
   }
 
   /** The description of whoever holds {@code permit}, if it is one of this primitive's. */
-  String takenBy(Permit permit) {
+  public String takenBy(Permit permit) {
     return permit instanceof HeldPermit held && held.owner() == this ? held.takenBy() : null;
   }
 
@@ -85,13 +93,13 @@ final class HeldGrants {
     HeldPermit(Permit inner, String takenBy) {
       super(takenBy);
       this.inner = inner;
-      if (trackHolders) {
-        holders.add(this);
+      if (trackHolds) {
+        holds.add(this);
       }
     }
 
-    HeldGrants owner() {
-      return HeldGrants.this;
+    ObservedGrants owner() {
+      return ObservedGrants.this;
     }
 
     /** Ends the hold; false if it had ended already. */
@@ -99,8 +107,8 @@ final class HeldGrants {
       if (!ENDED.compareAndSet(this, false, true)) {
         return false;
       }
-      if (trackHolders) {
-        holders.remove(this);
+      if (trackHolds) {
+        holds.remove(this);
       }
       if (!listeners.isEmpty()) {
         listeners.released(site, System.nanoTime() - sinceNanos());

@@ -1,6 +1,9 @@
-package dev.baton.spring;
+package dev.baton.spring.local;
 
 import dev.baton.Permit;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.LiveHolds;
+import dev.baton.spring.observation.ObservedGrants;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -8,13 +11,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The acquire side shared by the registry's lock and semaphore: each wait of the wrapped
- * primitive goes through {@link HeldGrants}, which reports it and tracks the hold it grants.
+ * primitive goes through {@link ObservedGrants}, which reports it and wraps the permit it grants.
  */
-abstract class HeldAcquires implements HolderTracking {
+abstract class ObservedAcquires implements HoldTracking {
 
-  private final HeldGrants grants;
+  private final ObservedGrants grants;
 
-  HeldAcquires(HeldGrants grants) {
+  ObservedAcquires(ObservedGrants grants) {
     this.grants = grants;
   }
 
@@ -28,7 +31,7 @@ abstract class HeldAcquires implements HolderTracking {
   abstract Optional<Permit> tryAcquireInner();
 
   public CompletableFuture<Permit> acquire() {
-    return grants.hold(acquireInner(), null);
+    return grants.observe(acquireInner(), null);
   }
 
   public CompletableFuture<Permit> acquire(Duration timeout) {
@@ -38,19 +41,19 @@ abstract class HeldAcquires implements HolderTracking {
   @Override
   public CompletableFuture<Permit> acquire(Duration timeout, String takenBy) {
     Objects.requireNonNull(timeout, "timeout");
-    return grants.hold(acquireInner(timeout), takenBy);
+    return grants.observe(acquireInner(timeout), takenBy);
   }
 
   public Optional<Permit> tryAcquire() {
-    return grants.hold(tryAcquireInner());
+    return grants.observe(tryAcquireInner());
   }
 
   @Override
-  public Holders holders() {
-    return grants.holders();
+  public LiveHolds holds() {
+    return grants.holds();
   }
 
-  HeldGrants grants() {
+  ObservedGrants grants() {
     return grants;
   }
 }

@@ -1,14 +1,17 @@
-package dev.baton.spring;
+package dev.baton.spring.observation;
 
 import java.time.Duration;
 
 /**
- * One live hold of a lock or semaphore permit of the registry: since when, and which method took
- * it when an annotation did. Holds are distinct by identity. Only the registry creates them.
+ * One hold of a lock or semaphore permit of a registry, from grant to release: since when, and
+ * which method took it when an annotation did. Holds are distinct by identity. Only
+ * {@link ObservedGrants} creates them; a primitive's live ones are its {@link LiveHolds}.
  */
 public class Hold {
 
+  /** {@link System#nanoTime()} at the grant. */
   private final long sinceNanos;
+  /** {@code Type.method} of the annotated method that took it, or null. */
   private final String takenBy;
 
   Hold(String takenBy) {
