@@ -12,8 +12,9 @@ import java.util.function.Function;
 
 /**
  * A registry's condition: {@code condition} with its waits reported and the holds of its lock
- * tracked. An await ends the hold of the permit it is given and starts a new one when it
- * re-acquires, described like the one it replaced.
+ * tracked. An await that releases the lock ends the hold of the permit it is given and starts a
+ * new one when it re-acquires, described like the one it replaced; an {@code awaitUntil} whose
+ * predicate already holds returns the permit it was given, its hold untouched.
  */
 final class ObservedCondition implements AsyncCondition {
 
@@ -67,13 +68,10 @@ final class ObservedCondition implements AsyncCondition {
     return condition.waiters();
   }
 
-  /** Runs {@code await} on the permit inside {@code held} and tracks the permit it re-acquires. */
   private CompletableFuture<Permit> reacquiring(Permit held,
       Function<Permit, CompletableFuture<Permit>> await) {
     Objects.requireNonNull(held, "held");
-    ObservedGrants grants = lock.grants();
-    String takenBy = grants.takenBy(held);
-    return grants.observe(await.apply(grants.handOver(held)), takenBy);
+    return lock.grants().reacquire(held, await);
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The grants of one lock or semaphore of a registry, observed: each wait is reported to the
@@ -58,20 +59,28 @@ public final class ObservedGrants {
   }
 
   /**
-   * The primitive's own permit inside {@code permit}, whose hold ends now, for an operation that
-   * releases it itself (a condition's await). Returns other permits unchanged.
+   * Reports a condition's wait {@code await}, which is given the primitive's own permit inside
+   * {@code held} and may release it and re-acquire. If the wait released it, the hold of
+   * {@code held} ends there and the permit re-acquired is held by the same taker; if it kept it
+   * (an {@code awaitUntil} whose predicate already held), the future completes with
+   * {@code held} itself, still live.
+   *
+   * @throws IllegalArgumentException from {@code await}, when {@code held} is not a live permit
+   *     of the condition's lock; the hold of {@code held} is then untouched
    */
-  public Permit handOver(Permit permit) {
-    if (permit instanceof HeldPermit held && held.owner() == this && !held.isReleased()) {
-      held.end();
-      return held.inner;
+  public CompletableFuture<Permit> reacquire(Permit held,
+      Function<Permit, CompletableFuture<Permit>> await) {
+    if (!(held instanceof HeldPermit hold && hold.owner() == this)) {
+      return observe(await.apply(held), null);
     }
-    return permit;
-  }
-
-  /** The description of whoever holds {@code permit}, if it is one of this primitive's. */
-  public String takenBy(Permit permit) {
-    return permit instanceof HeldPermit held && held.owner() == this ? held.takenBy() : null;
+    CompletableFuture<Permit> waiting = await.apply(hold.inner);
+    listeners.observe(site, waiting);
+    if (!hold.inner.isReleased()) {
+      // Kept: a wait that keeps the lock completes with the very permit it was given.
+      return RelayedGrant.relay(waiting, kept -> held, () -> { });
+    }
+    hold.end();
+    return RelayedGrant.relay(waiting, permit -> new HeldPermit(permit, hold.takenBy()), () -> { });
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The registry's lock, semaphore and condition wrappers: holds tracked, nothing leaked. */
@@ -115,6 +116,56 @@ class ObservedPrimitivesTests {
     again.release();
     assertThat(holds.count()).isZero();
     assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void awaitUntilWhosePredicateAlreadyHoldsReturnsTheGivenPermitWhichStillReleases() {
+    AsyncCondition condition = registry.condition("ready");
+    LiveHolds holds = ((HoldTracking) condition.lock()).holds();
+    Permit held = ((HoldTracking) condition.lock()).acquire(Duration.ofSeconds(1), "Worker.run")
+        .join();
+
+    Permit kept = condition.awaitUntil(() -> true, held).join();
+
+    assertThat(kept).isSameAs(held);
+    assertThat(holds.oldest()).get().extracting(Hold::takenBy).isEqualTo("Worker.run");
+    held.release();
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(holds.count()).isZero();
+  }
+
+  /** Inside a release's hand-offs the condition's own grant of the kept permit is deferred. */
+  @Test
+  void awaitUntilCalledFromAGrantCallbackAlsoReturnsTheGivenPermit() {
+    AsyncCondition condition = registry.condition("ready");
+    Permit first = condition.acquire().join();
+    AtomicReference<Permit> given = new AtomicReference<>();
+    CompletableFuture<Permit> kept = condition.acquire().thenCompose(held -> {
+      given.set(held);
+      return condition.awaitUntil(() -> true, held);
+    });
+
+    first.release();
+
+    assertThat(kept.join()).isSameAs(given.get());
+    given.get().release();
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(((HoldTracking) condition.lock()).holds().count()).isZero();
+  }
+
+  @Test
+  void awaitUntilWhosePredicateThrowsFailsAndEndsTheHoldOfTheReleasedLock() {
+    AsyncCondition condition = registry.condition("ready");
+    Permit held = condition.acquire().join();
+
+    CompletableFuture<Permit> failed = condition.awaitUntil(() -> {
+      throw new IllegalStateException("predicate broke");
+    }, held);
+
+    assertThat(failed).isCompletedExceptionally();
+    assertThat(held.isReleased()).isTrue();
+    assertThat(condition.lock().isLocked()).isFalse();
+    assertThat(((HoldTracking) condition.lock()).holds().count()).isZero();
   }
 
   @Test
