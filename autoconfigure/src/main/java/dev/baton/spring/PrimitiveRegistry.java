@@ -25,6 +25,11 @@ public interface PrimitiveRegistry {
    * The lock for {@code key} in the per-key family {@code name}: equal keys share one lock,
    * distinct keys never contend. A key's lock exists only while someone holds it or waits for it,
    * so memory is bounded by the keys in use.
+   *
+   * <p>Keys often carry user data, such as account ids or e-mail addresses: exception messages,
+   * logs and meters name the family, never a key. Only {@link LockFamily#locksByKey()} reveals
+   * keys, and the {@code baton} endpoint lists them only with
+   * {@code baton.endpoint.show-keys=true}.
    */
   AsyncLock lock(String name, Object key);
 

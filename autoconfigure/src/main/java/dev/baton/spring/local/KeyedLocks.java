@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  * {@link ConcurrentHashMap#compute}, so a slot is removed exactly when its lock is free and
  * nobody waits: a later caller with the same key gets a fresh lock, which is equivalent. Fencing
  * tokens come from one counter for the whole family, so they keep increasing across evictions.
- * Every key's waits are reported at the family's one {@link WaitSite}.
+ * Every key's waits are reported at the family's one {@link WaitSite}. Keys often carry user
+ * data: no message, log or meter of a family ever shows one; only {@link #locksByKey()} does.
  */
 final class KeyedLocks implements LockFamily {
 
@@ -38,10 +39,13 @@ final class KeyedLocks implements LockFamily {
   private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
   /** The last fencing token handed out by any key's lock. */
   private final AtomicLong tokens = new AtomicLong();
+  /** The family's name in the registry, the only name its messages show. */
+  private final String name;
   /** Makes the grants of one key's lock, all reported at the family's one site. */
   private final Supplier<ObservedGrants> grants;
 
-  KeyedLocks(Supplier<ObservedGrants> grants) {
+  KeyedLocks(String name, Supplier<ObservedGrants> grants) {
+    this.name = name;
     this.grants = grants;
   }
 
@@ -170,8 +174,9 @@ final class KeyedLocks implements LockFamily {
       @Override
       public void release() {
         if (!released.compareAndSet(false, true)) {
-          throw new IllegalStateException("lock permit " + token + " of key '" + key
-              + "' was already released: release each permit once, or use close()");
+          throw new IllegalStateException("permit " + token + " of per-key lock '" + name
+              + "' was already released: release each permit once, or use close() where"
+              + " cleanup may run twice (the key is not shown: keys may be user data)");
         }
         inner.release();
         dropUse(key);

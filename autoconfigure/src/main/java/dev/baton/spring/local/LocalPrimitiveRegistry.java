@@ -89,7 +89,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
-        n -> new KeyedLocks(() -> grants("lock", n))).forKey(key);
+        n -> new KeyedLocks(n, () -> grants("lock", n))).forKey(key);
   }
 
   @Override
