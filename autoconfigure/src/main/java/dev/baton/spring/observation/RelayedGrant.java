@@ -1,54 +1,161 @@
 package dev.baton.spring.observation;
 
-import dev.baton.Permit;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.UnaryOperator;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Hands the permit of a pending acquire on, transformed, through a future of its own, without
- * giving up what the primitive's future guarantees: cancelling or failing the relayed future
- * withdraws the acquire, and a grant that arrives after the relayed future was completed some
- * other way is released at once, so nothing leaks.
+ * A pending wait's grant handed on, transformed, through a future of its own, without giving up
+ * what the wait's future guarantees. The relayed future settles exactly once:
+ * <ul>
+ *   <li>with the wait's grant, transformed, or the wait's failure; or
+ *   <li>with an outside {@code complete}, {@code completeExceptionally} or {@code cancel} (also
+ *       through {@code completeOnTimeout}, {@code orTimeout} and {@code completeAsync}), which
+ *       first withdraws the wait and takes effect only if the withdrawal won. If the grant came
+ *       first, the outside call returns false and the relayed future completes with the grant, so
+ *       the caller must release it, as with any future that completed before it was cancelled.
+ * </ul>
+ * A grant is therefore never dropped and a withdrawn wait keeps no place in its queue.
+ * {@code obtrudeValue} and {@code obtrudeException} are refused: they would overwrite a grant.
+ *
+ * <p>Implementation: one flag, {@code settling}, set by CAS by whoever settles the relayed future:
+ * the wait's completion callback or an outside call. An outside call that sets it withdraws the
+ * wait ({@code cancel(false)}); if that fails, the wait is done (or a grant is on its way) and its
+ * result is relayed as if the callback had won.
+ *
+ * @param <T> what the wait grants
+ * @param <R> what the relayed future hands on
  */
-public final class RelayedGrant {
+public final class RelayedGrant<T, R> extends CompletableFuture<R> {
 
-  private RelayedGrant() {}
+  private static final VarHandle SETTLING;
+
+  static {
+    try {
+      SETTLING = MethodHandles.lookup().findVarHandle(RelayedGrant.class, "settling", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** The wait relayed; withdrawn by an outside completion. */
+  private final CompletableFuture<T> wait;
+  /** Applied once, to the grant, by whoever settles. */
+  private final Function<? super T, ? extends R> onGrant;
+  /** Set once, by the first party to settle this future; false until then. */
+  private volatile boolean settling;
+
+  private RelayedGrant(CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant) {
+    this.wait = wait;
+    this.onGrant = onGrant;
+  }
 
   /**
-   * The future of {@code acquire}'s permit mapped by {@code onGrant}; {@code onFailure} runs once
-   * if the acquire fails, is cancelled or times out.
+   * The future of {@code wait}'s grant mapped by {@code onGrant}, which runs at most once;
+   * {@code onFailure} runs once if the wait fails, times out or is withdrawn. A wait already
+   * granted is handed on at once, in a plain completed future.
    */
-  public static CompletableFuture<Permit> relay(CompletableFuture<Permit> acquire,
-      UnaryOperator<Permit> onGrant, Runnable onFailure) {
-    if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
-      return CompletableFuture.completedFuture(onGrant.apply(acquire.join()));
+  public static <T, R> CompletableFuture<R> relay(CompletableFuture<T> wait,
+      Function<? super T, ? extends R> onGrant, Runnable onFailure) {
+    Objects.requireNonNull(onGrant, "onGrant");
+    Objects.requireNonNull(onFailure, "onFailure");
+    if (wait.isDone() && !wait.isCompletedExceptionally()) {
+      return CompletableFuture.completedFuture(onGrant.apply(wait.join()));
     }
-    CompletableFuture<Permit> relayed = new CompletableFuture<>() {
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean cancelled = super.cancel(mayInterruptIfRunning);
-        acquire.cancel(false);
-        return cancelled;
-      }
-
-      @Override
-      public boolean completeExceptionally(Throwable ex) {
-        boolean failed = super.completeExceptionally(ex);
-        acquire.cancel(false);
-        return failed;
-      }
-    };
-    acquire.whenComplete((permit, failure) -> {
+    RelayedGrant<T, R> relayed = new RelayedGrant<>(wait, onGrant);
+    wait.whenComplete((granted, failure) -> {
       if (failure != null) {
         onFailure.run();
-        relayed.completeExceptionally(failure);
-        return;
       }
-      Permit granted = onGrant.apply(permit);
-      if (!relayed.complete(granted)) {
-        granted.close();
+      if (relayed.claim()) {
+        relayed.settle(granted, failure);
       }
     });
     return relayed;
+  }
+
+  @Override
+  public boolean complete(R value) {
+    return claim() && (withdraw() ? super.complete(value) : relayWait());
+  }
+
+  @Override
+  public boolean completeExceptionally(Throwable ex) {
+    Objects.requireNonNull(ex, "ex");
+    return claim() && (withdraw() ? super.completeExceptionally(ex) : relayWait());
+  }
+
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    if (!claim()) {
+      return isCancelled();
+    }
+    return withdraw() ? super.cancel(mayInterruptIfRunning) : relayWait();
+  }
+
+  /** Runs {@code supplier} on {@code executor} and completes through {@link #complete}. */
+  @Override
+  public CompletableFuture<R> completeAsync(Supplier<? extends R> supplier, Executor executor) {
+    Objects.requireNonNull(supplier, "supplier");
+    Objects.requireNonNull(executor, "executor");
+    executor.execute(() -> {
+      R value;
+      try {
+        value = supplier.get();
+      } catch (Throwable t) {
+        completeExceptionally(t);
+        return;
+      }
+      complete(value);
+    });
+    return this;
+  }
+
+  @Override
+  public void obtrudeValue(R value) {
+    throw refuseObtrude();
+  }
+
+  @Override
+  public void obtrudeException(Throwable ex) {
+    throw refuseObtrude();
+  }
+
+  private static UnsupportedOperationException refuseObtrude() {
+    return new UnsupportedOperationException("a relayed wait cannot be obtruded, which could"
+        + " overwrite a grant: use complete, completeExceptionally or cancel, which withdraw the"
+        + " wait first");
+  }
+
+  /** Takes the right to settle this future; false if someone else has it. */
+  private boolean claim() {
+    return SETTLING.compareAndSet(this, false, true);
+  }
+
+  /** Withdraws the wait; false if it was granted or failed first. */
+  private boolean withdraw() {
+    return wait.cancel(false);
+  }
+
+  /**
+   * Settles with the wait's result, for an outside call that claimed but could not withdraw: now
+   * if the wait is done, else (a grant on its way) when it arrives. Returns false, the value of
+   * the outside call that lost.
+   */
+  private boolean relayWait() {
+    wait.whenComplete(this::settle);
+    return false;
+  }
+
+  private void settle(T granted, Throwable failure) {
+    if (failure != null) {
+      super.completeExceptionally(failure);
+    } else {
+      super.complete(onGrant.apply(granted));
+    }
   }
 }

@@ -97,6 +97,55 @@ class ObservedPrimitivesTests {
   }
 
   @Test
+  void completingAPendingAcquireFromOutsideWithdrawsItAndItKeepsNoPlaceInTheQueue() {
+    for (AsyncLock lock : List.of(registry.lock("ledger"), registry.lock("accounts", 7))) {
+      Permit holder = lock.acquire().join();
+      CompletableFuture<Permit> abandoned = lock.acquire();
+      CompletableFuture<Permit> next = lock.acquire();
+
+      assertThat(abandoned.complete(null)).isTrue();
+      assertThat(lock.waiters()).as("the abandoned acquire left the queue").isEqualTo(1);
+
+      holder.release();
+      assertThat(next).as("the next waiter is granted directly").isCompletedWithValueMatching(
+          permit -> permit != null && !permit.isReleased());
+      next.join().release();
+      assertThat(lock.isLocked()).isFalse();
+    }
+    assertThat(registry.activeKeys("accounts")).isZero();
+  }
+
+  @Test
+  void completeAsyncOnAPendingAcquireWithdrawsItLikeComplete() {
+    AsyncSemaphore semaphore = registry.semaphore("payments", 1);
+    Permit holder = semaphore.acquire().join();
+    CompletableFuture<Permit> abandoned = semaphore.acquire(Duration.ofMinutes(1));
+
+    abandoned.completeAsync(() -> null, Runnable::run);
+
+    assertThat(abandoned).isCompletedWithValue(null);
+    assertThat(semaphore.waiters()).isZero();
+    holder.release();
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+  }
+
+  @Test
+  void obtrudingAPendingAcquireIsRefused() {
+    AsyncLock lock = registry.lock("ledger");
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiting = lock.acquire();
+
+    assertThatThrownBy(() -> waiting.obtrudeValue(null))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> waiting.obtrudeException(new IllegalStateException()))
+        .isInstanceOf(UnsupportedOperationException.class);
+
+    holder.release();
+    waiting.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
   void aConditionAwaitHandsItsHoldOverAndReacquiresUnderTheSameHolder() {
     AsyncCondition condition = registry.condition("ready");
     LiveHolds holds = ((HoldTracking) condition.lock()).holds();

@@ -1,0 +1,170 @@
+package dev.baton.spring.observation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A relayed wait settles once: with the wait's grant, or with an outside completion that first
+ * withdrew the wait. Nothing granted is ever dropped.
+ */
+class RelayedGrantTests {
+
+  private final AtomicInteger mapped = new AtomicInteger();
+  private final AtomicInteger failures = new AtomicInteger();
+  private final ExecutorService threads = Executors.newFixedThreadPool(2);
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
+  private CompletableFuture<String> relay(CompletableFuture<String> wait) {
+    return RelayedGrant.relay(wait, granted -> {
+      mapped.incrementAndGet();
+      return "relayed " + granted;
+    }, failures::incrementAndGet);
+  }
+
+  @Test
+  void anOutsideCompleteWithdrawsThePendingWaitAndTakesEffect() {
+    CompletableFuture<String> wait = new CompletableFuture<>();
+    CompletableFuture<String> relayed = relay(wait);
+
+    assertThat(relayed.complete("outside")).isTrue();
+
+    assertThat(wait).isCancelled();
+    assertThat(relayed).isCompletedWithValue("outside");
+    assertThat(failures).hasValue(1);
+    assertThat(mapped).hasValue(0);
+  }
+
+  @Test
+  void anOutsideFailureOrCancelAlsoWithdrawsTheWait() {
+    CompletableFuture<String> failedWait = new CompletableFuture<>();
+    CompletableFuture<String> failed = relay(failedWait);
+    CompletableFuture<String> cancelledWait = new CompletableFuture<>();
+    CompletableFuture<String> cancelled = relay(cancelledWait);
+
+    assertThat(failed.completeExceptionally(new IllegalStateException("gave up"))).isTrue();
+    assertThat(cancelled.cancel(true)).isTrue();
+
+    assertThat(failedWait).isCancelled();
+    assertThat(cancelledWait).isCancelled();
+    assertThat(failed).isCompletedExceptionally();
+    assertThat(cancelled).isCancelled();
+    assertThat(failures).hasValue(2);
+  }
+
+  @Test
+  void anOutsideCompleteThatLosesToTheGrantReturnsFalseAndTheGrantIsDelivered() {
+    CompletableFuture<String> wait = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        complete("permit"); // the grant got there first
+        return false;
+      }
+    };
+    CompletableFuture<String> relayed = relay(wait);
+
+    assertThat(relayed.complete("outside")).isFalse();
+    assertThat(relayed.cancel(true)).isFalse();
+
+    assertThat(relayed).isCompletedWithValue("relayed permit");
+    assertThat(mapped).hasValue(1);
+  }
+
+  @Test
+  void completeAsyncGoesThroughCompleteAndObtrudingIsRefused() {
+    CompletableFuture<String> wait = new CompletableFuture<>();
+    CompletableFuture<String> relayed = relay(wait);
+
+    assertThatThrownBy(() -> relayed.obtrudeValue("forced"))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("complete");
+    assertThatThrownBy(() -> relayed.obtrudeException(new IllegalStateException()))
+        .isInstanceOf(UnsupportedOperationException.class);
+    relayed.completeAsync(() -> "supplied", Runnable::run);
+
+    assertThat(wait).isCancelled();
+    assertThat(relayed).isCompletedWithValue("supplied");
+  }
+
+  @Test
+  void aSupplierThatThrowsInCompleteAsyncFailsTheRelayAfterWithdrawingTheWait() {
+    CompletableFuture<String> wait = new CompletableFuture<>();
+    CompletableFuture<String> relayed = relay(wait);
+
+    relayed.completeAsync(() -> {
+      throw new IllegalStateException("supplier broke");
+    }, Runnable::run);
+
+    assertThat(wait).isCancelled();
+    assertThat(relayed).isCompletedExceptionally();
+  }
+
+  /**
+   * A grant on one thread races an outside complete, failure, cancel or timeout on another. The
+   * relay must end with the grant exactly when the wait was granted, and map it exactly once.
+   */
+  @Test
+  void aGrantRacingAnOutsideCompletionIsNeverDroppedNorDelivered() throws Exception {
+    long seed = Long.getLong("baton.fuzz.seed", System.nanoTime());
+    Random random = new Random(seed);
+    String replay = "replay with -Dbaton.fuzz.seed=" + seed;
+    CyclicBarrier start = new CyclicBarrier(2);
+    for (int round = 0; round < 5_000; round++) {
+      mapped.set(0);
+      failures.set(0);
+      CompletableFuture<String> wait = new CompletableFuture<>();
+      CompletableFuture<String> relayed = relay(wait);
+      int outside = random.nextInt(4);
+      List<CompletableFuture<?>> racers = new ArrayList<>();
+      racers.add(CompletableFuture.runAsync(() -> {
+        await(start);
+        wait.complete("permit " + outside);
+      }, threads));
+      racers.add(CompletableFuture.runAsync(() -> {
+        await(start);
+        switch (outside) {
+          case 0 -> relayed.complete("outside");
+          case 1 -> relayed.completeExceptionally(new IllegalStateException("gave up"));
+          case 2 -> relayed.cancel(false);
+          default -> relayed.orTimeout(0, TimeUnit.NANOSECONDS);
+        }
+      }, threads));
+      CompletableFuture.allOf(racers.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+
+      String settled = relayed.handle((value, failure) -> value).get(10, TimeUnit.SECONDS);
+      boolean granted = !wait.isCancelled();
+      assertThat(mapped.get()).as(replay).isEqualTo(granted ? 1 : 0);
+      assertThat(failures.get()).as(replay).isEqualTo(granted ? 0 : 1);
+      if (granted) {
+        assertThat(settled).as(replay).isEqualTo("relayed permit " + outside);
+      } else {
+        assertThat(relayed.isCompletedExceptionally() || "outside".equals(settled)).as(replay)
+            .isTrue();
+      }
+    }
+  }
+
+  private static void await(CyclicBarrier barrier) {
+    try {
+      barrier.await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new CancellationException("the other racer never came: " + e);
+    }
+  }
+}
