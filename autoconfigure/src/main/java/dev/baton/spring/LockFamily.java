@@ -8,7 +8,9 @@ import java.util.Optional;
 
 /**
  * A family of per-key locks ({@link PrimitiveRegistry#lock(String, Object)}), seen as a whole.
- * Counts are snapshots. Only {@link #locksByKey()} reveals keys, which often carry user data.
+ * Counts are snapshots, kept as keys change: reading one costs the same however many keys are
+ * active, so gauges may read them at every scrape. Only {@link #locksByKey()} reveals keys, which
+ * often carry user data, and it alone walks them.
  */
 public interface LockFamily {
 

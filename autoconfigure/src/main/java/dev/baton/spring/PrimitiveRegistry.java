@@ -14,11 +14,19 @@ import java.util.function.Consumer;
  * created on first use. The same kind and name always give the same instance; each kind has its
  * own names, so a lock and a semaphore may both be called {@code "orders"}.
  *
+ * <p>A named primitive lives as long as the registry: names are never dropped. Do not build names
+ * from user input (an order id, a user name), which would grow the registry without bound; use
+ * {@link #lock(String, Object)} with the user value as the key, whose idle keys are dropped.
+ *
  * <p>Implementations are thread-safe.
  */
 public interface PrimitiveRegistry {
 
-  /** The lock named {@code name}. */
+  /**
+   * The lock named {@code name}, kept for the registry's lifetime. For one lock per order, user or
+   * other value from input, use {@link #lock(String, Object)}: a {@code name} built from such
+   * values grows the registry without bound.
+   */
   AsyncLock lock(String name);
 
   /**

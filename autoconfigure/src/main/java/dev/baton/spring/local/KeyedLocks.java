@@ -6,19 +6,19 @@ import dev.baton.spring.LockFamily;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.LiveHolds;
-import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.WaitSite;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +32,11 @@ import java.util.function.Supplier;
  * tokens come from one counter for the whole family, so they keep increasing across evictions.
  * Every key's waits are reported at the family's one {@link WaitSite}. Keys often carry user
  * data: no message, log or meter of a family ever shows one; only {@link #locksByKey()} does.
+ *
+ * <p>The family's counts are kept as keys change, so a gauge or endpoint read costs the same
+ * however many keys are active: held keys are counted when a key permit is made
+ * and released, waiters when an acquire is left pending and when it settles, and tracked holds
+ * are indexed by fencing token, whose order is the order of the grants.
  */
 final class KeyedLocks implements LockFamily {
 
@@ -39,14 +44,23 @@ final class KeyedLocks implements LockFamily {
   private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
   /** The last fencing token handed out by any key's lock. */
   private final AtomicLong tokens = new AtomicLong();
+  /** Keys whose lock is held: one per key permit made and not yet released. */
+  private final LongAdder heldKeys = new LongAdder();
+  /** Acquires of any key left pending and not yet granted, failed or withdrawn. */
+  private final LongAdder waiting = new LongAdder();
+  /** The tracked holds of all keys by their permit's token, oldest grant first. */
+  private final ConcurrentSkipListMap<Long, Hold> holdsByToken = new ConcurrentSkipListMap<>();
   /** The family's name in the registry, the only name its messages show. */
   private final String name;
-  /** Makes the grants of one key's lock, all reported at the family's one site. */
-  private final Supplier<ObservedGrants> grants;
+  /** Makes one key's lock, its waits reported at the family's one site. */
+  private final Supplier<ObservedLock> newLock;
+  /** Whether the keys' locks keep their holds, so that the family keeps its oldest. */
+  private final boolean trackHolds;
 
-  KeyedLocks(String name, Supplier<ObservedGrants> grants) {
+  KeyedLocks(String name, Supplier<ObservedLock> newLock, boolean trackHolds) {
     this.name = name;
-    this.grants = grants;
+    this.newLock = newLock;
+    this.trackHolds = trackHolds;
   }
 
   /** The lock for {@code key}. */
@@ -61,18 +75,17 @@ final class KeyedLocks implements LockFamily {
 
   @Override
   public int heldKeys() {
-    return (int) slots.values().stream().filter(slot -> slot.lock.isLocked()).count();
+    return heldKeys.intValue();
   }
 
   @Override
   public int waiters() {
-    return slots.values().stream().mapToInt(slot -> slot.lock.waiters()).sum();
+    return waiting.intValue();
   }
 
   @Override
   public Optional<Hold> oldestHold() {
-    return slots.values().stream().flatMap(slot -> slot.lock.holds().oldest().stream())
-        .max(Comparator.comparing(Hold::heldFor));
+    return Optional.ofNullable(holdsByToken.firstEntry()).map(Map.Entry::getValue);
   }
 
   @Override
@@ -83,7 +96,7 @@ final class KeyedLocks implements LockFamily {
   }
 
   private final class Slot {
-    final ObservedLock lock = new ObservedLock(AsyncLock.create(), grants.get());
+    final ObservedLock lock = newLock.get();
     int users;
   }
 
@@ -156,24 +169,63 @@ final class KeyedLocks implements LockFamily {
           + waiters() + "]";
     }
 
-    /** A failed wait drops its use; a granted one is handed out as a {@link KeyPermit}. */
+    /**
+     * A failed wait drops its use; a granted one is handed out as a {@link KeyPermit}. A wait
+     * left pending counts as one of the family's waiters until it settles either way.
+     */
     private CompletableFuture<Permit> track(CompletableFuture<Permit> acquire) {
-      return RelayedGrant.relay(acquire, KeyPermit::new, () -> dropUse(key));
+      boolean pending = !acquire.isDone();
+      if (pending) {
+        waiting.increment();
+      }
+      return RelayedGrant.relay(acquire, inner -> {
+        settled(pending);
+        return new KeyPermit(inner);
+      }, () -> {
+        settled(pending);
+        dropUse(key);
+      });
     }
 
-    /** A held key lock: releasing it also drops the use that kept the key's lock alive. */
+    private void settled(boolean pending) {
+      if (pending) {
+        waiting.decrement();
+      }
+    }
+
+    /**
+     * A held key lock, counted among the family's held keys (and its hold indexed, when tracked)
+     * until released; releasing it also drops the use that kept the key's lock alive.
+     */
     private final class KeyPermit implements Permit {
       private final Permit inner;
       private final long token = tokens.incrementAndGet();
+      /** Set once, by the first release or close. */
       private final AtomicBoolean released = new AtomicBoolean();
 
       KeyPermit(Permit inner) {
         this.inner = inner;
+        heldKeys.increment();
+        if (trackHolds && inner instanceof Hold hold) {
+          holdsByToken.put(token, hold);
+        }
+      }
+
+      /** Ends this permit's count and hold; false if it had ended already. */
+      private boolean end() {
+        if (!released.compareAndSet(false, true)) {
+          return false;
+        }
+        heldKeys.decrement();
+        if (trackHolds) {
+          holdsByToken.remove(token);
+        }
+        return true;
       }
 
       @Override
       public void release() {
-        if (!released.compareAndSet(false, true)) {
+        if (!end()) {
           throw new IllegalStateException("permit " + token + " of per-key lock '" + name
               + "' was already released: release each permit once, or use close() where"
               + " cleanup may run twice (the key is not shown: keys may be user data)");
@@ -194,7 +246,7 @@ final class KeyedLocks implements LockFamily {
 
       @Override
       public void close() {
-        if (released.compareAndSet(false, true)) {
+        if (end()) {
           inner.close();
           dropUse(key);
         }

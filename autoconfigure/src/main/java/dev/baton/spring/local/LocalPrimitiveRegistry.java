@@ -89,7 +89,8 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
-        n -> new KeyedLocks(n, () -> grants("lock", n))).forKey(key);
+        n -> new KeyedLocks(n, () -> new ObservedLock(AsyncLock.create(), grants("lock", n)),
+            trackHolds)).forKey(key);
   }
 
   @Override

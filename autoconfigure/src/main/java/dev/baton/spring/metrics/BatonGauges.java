@@ -19,8 +19,9 @@ import java.util.function.ToDoubleFunction;
  * The level gauges of every primitive in a {@link PrimitiveRegistry}, tagged with the primitive's
  * {@code name}: those present when bound and every one created later. A per-key lock family
  * reports {@value #LOCK_HELD} (held keys), {@value #LOCK_WAITERS} and {@value #LOCK_KEYS_ACTIVE}
- * for the family, never a meter per key, so evicted keys leave nothing behind; those three
- * gauges walk the family's live keys when read. Gauges observe the primitives; they add no work to waits.
+ * for the family, never a meter per key, so evicted keys leave nothing behind; the family keeps
+ * those counts as its keys change, so a read never walks the keys. Gauges observe the
+ * primitives; they add no work to waits.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
