@@ -52,6 +52,8 @@ final class KeyedLocks implements LockFamily {
   private final ConcurrentSkipListMap<Long, Hold> holdsByToken = new ConcurrentSkipListMap<>();
   /** The family's name in the registry, the only name its messages show. */
   private final String name;
+  /** Where every key's waits are reported, and what their timeouts name. */
+  private final WaitSite site;
   /** Makes one key's lock, its waits reported at the family's one site. */
   private final Supplier<ObservedLock> newLock;
   /** Whether the keys' locks keep their holds, so that the family keeps its oldest. */
@@ -59,6 +61,7 @@ final class KeyedLocks implements LockFamily {
 
   KeyedLocks(String name, Supplier<ObservedLock> newLock, boolean trackHolds) {
     this.name = name;
+    this.site = new WaitSite("lock", name);
     this.newLock = newLock;
     this.trackHolds = trackHolds;
   }
@@ -178,7 +181,7 @@ final class KeyedLocks implements LockFamily {
       if (pending) {
         waiting.increment();
       }
-      return RelayedGrant.relay(acquire, inner -> {
+      return RelayedGrant.relay(site, acquire, inner -> {
         settled(pending);
         return new KeyPermit(inner);
       }, () -> {

@@ -123,8 +123,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
       if (spec != null && spec.initiallySet()) {
         event.set();
       }
-      return waitListeners.isEmpty() ? event
-          : new ObservedEvent(event, new WaitSite("event", n), waitListeners);
+      return new ObservedEvent(event, new WaitSite("event", n), waitListeners);
     });
   }
 
@@ -152,6 +151,7 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
 
   @Override
   public AsyncBarrier barrier(String name, int parties) {
+    // A barrier's await has no timeout to name: only listeners need the wrapper.
     AsyncBarrier barrier =
         obtain(barriers, Kind.BARRIER, name, n -> waitListeners.isEmpty()
             ? AsyncBarrier.create(parties)
@@ -213,9 +213,8 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   }
 
   private AsyncQueue<?> newQueue(String name) {
-    AsyncQueue<?> queue = queueOf(properties.queues().get(name));
-    return waitListeners.isEmpty() ? queue
-        : new ObservedQueue<>(queue, new WaitSite("queue", name), waitListeners);
+    return new ObservedQueue<>(queueOf(properties.queues().get(name)),
+        new WaitSite("queue", name), waitListeners);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -1,12 +1,16 @@
 package dev.baton.spring.local;
 
 import dev.baton.AsyncEvent;
+import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.WaitListeners;
 import dev.baton.spring.observation.WaitSite;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** A registry's event: {@code event} with its waits reported. */
+/**
+ * A registry's event: {@code event} with its waits reported and its timeouts naming it. Only a
+ * timed wait still pending is relayed; the others are the event's own futures.
+ */
 final class ObservedEvent implements AsyncEvent {
 
   private final AsyncEvent event;
@@ -41,7 +45,7 @@ final class ObservedEvent implements AsyncEvent {
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
-    return listeners.observe(site, event.await(timeout));
+    return RelayedGrant.relay(site, listeners.observe(site, event.await(timeout)));
   }
 
   @Override

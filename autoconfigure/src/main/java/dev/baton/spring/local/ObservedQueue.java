@@ -1,12 +1,17 @@
 package dev.baton.spring.local;
 
 import dev.baton.AsyncQueue;
+import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.WaitListeners;
 import dev.baton.spring.observation.WaitSite;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** A registry's queue: {@code queue} with its puts and takes reported as waits. */
+/**
+ * A registry's queue: {@code queue} with its puts and takes reported as waits and its timeouts
+ * naming it. Only a timed put or take still pending is relayed; a relayed put or take withdrawn
+ * from outside adds or loses no item, as {@link RelayedGrant} withdraws it before it settles.
+ */
 final class ObservedQueue<T> implements AsyncQueue<T> {
 
   private final AsyncQueue<T> queue;
@@ -26,7 +31,7 @@ final class ObservedQueue<T> implements AsyncQueue<T> {
 
   @Override
   public CompletableFuture<Void> put(T item, Duration timeout) {
-    return listeners.observe(site, queue.put(item, timeout));
+    return RelayedGrant.relay(site, listeners.observe(site, queue.put(item, timeout)));
   }
 
   @Override
@@ -41,7 +46,7 @@ final class ObservedQueue<T> implements AsyncQueue<T> {
 
   @Override
   public CompletableFuture<T> take(Duration timeout) {
-    return listeners.observe(site, queue.take(timeout));
+    return RelayedGrant.relay(site, listeners.observe(site, queue.take(timeout)));
   }
 
   @Override

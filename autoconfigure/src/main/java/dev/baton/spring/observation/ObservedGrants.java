@@ -9,7 +9,8 @@ import java.util.function.Function;
 
 /**
  * The grants of one lock or semaphore of a registry, observed: each wait is reported to the
- * listeners. When holds are tracked, or listeners want to know how long they lasted, each permit
+ * listeners, and a wait that times out fails with an {@link dev.baton.AcquireTimeoutException}
+ * naming the site. When holds are tracked, or listeners want to know how long they lasted, each permit
  * handed out is wrapped: a tracked hold is in {@link #holds()} from grant to release, and at
  * release its duration is reported. Otherwise permits are handed out as the primitive made them,
  * at no cost. A backend passes every acquire of one primitive through one instance.
@@ -44,13 +45,13 @@ public final class ObservedGrants {
   public CompletableFuture<Permit> observe(CompletableFuture<Permit> acquire, String takenBy) {
     listeners.observe(site, acquire);
     if (!wrap) {
-      return acquire;
+      return RelayedGrant.relay(site, acquire);
     }
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       // Granted at once, the common case: no relay, and no lambda to capture takenBy.
       return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy));
     }
-    return RelayedGrant.relay(acquire, permit -> new HeldPermit(permit, takenBy), () -> { });
+    return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy), () -> { });
   }
 
   /** Wraps a permit taken without waiting, which is not reported as a wait. */
@@ -77,10 +78,11 @@ public final class ObservedGrants {
     listeners.observe(site, waiting);
     if (!hold.inner.isReleased()) {
       // Kept: a wait that keeps the lock completes with the very permit it was given.
-      return RelayedGrant.relay(waiting, kept -> held, () -> { });
+      return RelayedGrant.relay(site, waiting, kept -> held, () -> { });
     }
     hold.end();
-    return RelayedGrant.relay(waiting, permit -> new HeldPermit(permit, hold.takenBy()), () -> { });
+    return RelayedGrant.relay(site, waiting, permit -> new HeldPermit(permit, hold.takenBy()),
+        () -> { });
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */

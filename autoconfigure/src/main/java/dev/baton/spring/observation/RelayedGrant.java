@@ -1,9 +1,11 @@
 package dev.baton.spring.observation;
 
+import dev.baton.AcquireTimeoutException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -12,7 +14,8 @@ import java.util.function.Supplier;
  * A pending wait's grant handed on, transformed, through a future of its own, without giving up
  * what the wait's future guarantees. The relayed future settles exactly once:
  * <ul>
- *   <li>with the wait's grant, transformed, or the wait's failure; or
+ *   <li>with the wait's grant, transformed, or the wait's failure, a timeout of a primitive
+ *       without a name replaced by one naming the wait's {@link WaitSite}; or
  *   <li>with an outside {@code complete}, {@code completeExceptionally} or {@code cancel} (also
  *       through {@code completeOnTimeout}, {@code orTimeout} and {@code completeAsync}), which
  *       first withdraws the wait and takes effect only if the withdrawal won. If the grant came
@@ -42,6 +45,8 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     }
   }
 
+  /** Where the wait happens: what its timeouts name. */
+  private final WaitSite site;
   /** The wait relayed; withdrawn by an outside completion. */
   private final CompletableFuture<T> wait;
   /** Applied once, to the grant, by whoever settles. */
@@ -49,24 +54,36 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   /** Set once, by the first party to settle this future; false until then. */
   private volatile boolean settling;
 
-  private RelayedGrant(CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant) {
+  private RelayedGrant(WaitSite site, CompletableFuture<T> wait,
+      Function<? super T, ? extends R> onGrant) {
+    this.site = site;
     this.wait = wait;
     this.onGrant = onGrant;
   }
 
   /**
-   * The future of {@code wait}'s grant mapped by {@code onGrant}, which runs at most once;
-   * {@code onFailure} runs once if the wait fails, times out or is withdrawn. A wait already
-   * granted is handed on at once, in a plain completed future.
+   * The future of the wait {@code wait} at {@code site}, its timeouts naming {@code site}. A wait
+   * already granted is returned as it is.
    */
-  public static <T, R> CompletableFuture<R> relay(CompletableFuture<T> wait,
+  public static <T> CompletableFuture<T> relay(WaitSite site, CompletableFuture<T> wait) {
+    return isGranted(wait) ? wait : relay(site, wait, Function.identity(), () -> { });
+  }
+
+  /**
+   * The future of the wait {@code wait} at {@code site}: its grant mapped by {@code onGrant},
+   * which runs at most once, its timeouts naming {@code site}; {@code onFailure} runs once if the
+   * wait fails, times out or is withdrawn. A wait already granted is handed on at once, in a plain
+   * completed future.
+   */
+  public static <T, R> CompletableFuture<R> relay(WaitSite site, CompletableFuture<T> wait,
       Function<? super T, ? extends R> onGrant, Runnable onFailure) {
+    Objects.requireNonNull(site, "site");
     Objects.requireNonNull(onGrant, "onGrant");
     Objects.requireNonNull(onFailure, "onFailure");
-    if (wait.isDone() && !wait.isCompletedExceptionally()) {
+    if (isGranted(wait)) {
       return CompletableFuture.completedFuture(onGrant.apply(wait.join()));
     }
-    RelayedGrant<T, R> relayed = new RelayedGrant<>(wait, onGrant);
+    RelayedGrant<T, R> relayed = new RelayedGrant<>(site, wait, onGrant);
     wait.whenComplete((granted, failure) -> {
       if (failure != null) {
         onFailure.run();
@@ -131,6 +148,10 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
         + " wait first");
   }
 
+  private static boolean isGranted(CompletableFuture<?> wait) {
+    return wait.isDone() && !wait.isCompletedExceptionally();
+  }
+
   /** Takes the right to settle this future; false if someone else has it. */
   private boolean claim() {
     return SETTLING.compareAndSet(this, false, true);
@@ -153,9 +174,17 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
 
   private void settle(T granted, Throwable failure) {
     if (failure != null) {
-      super.completeExceptionally(failure);
+      super.completeExceptionally(named(failure));
     } else {
       super.complete(onGrant.apply(granted));
     }
+  }
+
+  /** {@code failure}, or the timeout naming the site if it is a timeout without a name. */
+  private Throwable named(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return cause instanceof AcquireTimeoutException timeout && timeout.name() == null
+        ? site.timedOut(timeout.timeout()) : failure;
   }
 }

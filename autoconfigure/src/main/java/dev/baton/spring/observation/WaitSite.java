@@ -1,5 +1,7 @@
 package dev.baton.spring.observation;
 
+import dev.baton.AcquireTimeoutException;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -15,5 +17,13 @@ public record WaitSite(String primitive, String name) {
   public WaitSite {
     Objects.requireNonNull(primitive, "primitive");
     Objects.requireNonNull(name, "name");
+  }
+
+  /**
+   * The failure of a wait here that expired after {@code timeout}, naming this site, as in
+   * {@code "timed out after PT5S waiting for lock 'ledger'"}.
+   */
+  public AcquireTimeoutException timedOut(Duration timeout) {
+    return new AcquireTimeoutException(primitive, name, timeout);
   }
 }

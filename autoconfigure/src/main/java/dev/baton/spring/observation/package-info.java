@@ -21,7 +21,8 @@
  *
  * <p>A backend reports a lock's or semaphore's waits and holds the same way as the local one by
  * passing each acquire through one {@link dev.baton.spring.observation.ObservedGrants} per
- * primitive; {@link dev.baton.spring.observation.RelayedGrant} hands a pending acquire's permit on,
- * transformed, without breaking cancellation.
+ * primitive, and its other timed waits through {@link
+ * dev.baton.spring.observation.RelayedGrant}, which names their timeouts after the site and hands
+ * a pending grant on without breaking cancellation.
  */
 package dev.baton.spring.observation;

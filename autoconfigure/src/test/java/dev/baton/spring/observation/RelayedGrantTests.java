@@ -3,12 +3,15 @@ package dev.baton.spring.observation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.AcquireTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class RelayedGrantTests {
 
+  private static final WaitSite SITE = new WaitSite("lock", "ledger");
+
   private final AtomicInteger mapped = new AtomicInteger();
   private final AtomicInteger failures = new AtomicInteger();
   private final ExecutorService threads = Executors.newFixedThreadPool(2);
@@ -32,7 +37,7 @@ class RelayedGrantTests {
   }
 
   private CompletableFuture<String> relay(CompletableFuture<String> wait) {
-    return RelayedGrant.relay(wait, granted -> {
+    return RelayedGrant.relay(SITE, wait, granted -> {
       mapped.incrementAndGet();
       return "relayed " + granted;
     }, failures::incrementAndGet);
@@ -84,6 +89,37 @@ class RelayedGrantTests {
 
     assertThat(relayed).isCompletedWithValue("relayed permit");
     assertThat(mapped).hasValue(1);
+  }
+
+  @Test
+  void aTimeoutWithoutANameIsReplacedByOneNamingTheSiteAndOtherFailuresPassAsTheyAre() {
+    CompletableFuture<String> timedOut = new CompletableFuture<>();
+    CompletableFuture<String> named = new CompletableFuture<>();
+    CompletableFuture<String> broken = new CompletableFuture<>();
+    AcquireTimeoutException alreadyNamed =
+        new AcquireTimeoutException("semaphore", "payments", Duration.ofSeconds(2));
+    IllegalStateException other = new IllegalStateException("broken");
+
+    timedOut.completeExceptionally(new AcquireTimeoutException("lock", Duration.ofSeconds(5)));
+    named.completeExceptionally(alreadyNamed);
+    broken.completeExceptionally(other);
+
+    assertThat(relay(timedOut)).failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class).havingCause()
+        .isInstanceOf(AcquireTimeoutException.class)
+        .withMessage("timed out after PT5S waiting for lock 'ledger'");
+    assertThat(relay(named)).failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class).havingCause().isSameAs(alreadyNamed);
+    assertThat(relay(broken)).failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class).havingCause().isSameAs(other);
+    assertThat(failures).hasValue(3);
+  }
+
+  @Test
+  void aWaitAlreadyGrantedIsHandedOnAsItIs() {
+    CompletableFuture<String> granted = CompletableFuture.completedFuture("permit");
+
+    assertThat(RelayedGrant.relay(SITE, granted)).isSameAs(granted);
   }
 
   @Test
