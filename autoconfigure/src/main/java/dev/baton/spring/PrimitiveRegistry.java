@@ -86,7 +86,8 @@ public interface PrimitiveRegistry {
   /**
    * Calls {@code listener} for every primitive in the registry now and, from then on, for every
    * primitive created, on the thread that created it. A primitive created while the listener is
-   * being registered may be announced twice; per-key locks are announced once per family.
+   * being registered may be announced twice (the same kind, name and instance), so listeners keep
+   * what they are told by kind and name; per-key locks are announced once per family.
    */
   void onPrimitive(Consumer<? super NamedPrimitive> listener);
 }

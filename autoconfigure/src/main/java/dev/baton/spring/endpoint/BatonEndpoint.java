@@ -5,8 +5,8 @@ import dev.baton.spring.PrimitiveRegistry;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.NavigableSet;
+import java.util.concurrent.ConcurrentSkipListSet;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -26,7 +26,11 @@ public final class BatonEndpoint {
   private static final Comparator<NamedPrimitive> ORDER =
       Comparator.comparing(NamedPrimitive::name).thenComparing(NamedPrimitive::kind);
 
-  private final Queue<NamedPrimitive> primitives = new ConcurrentLinkedQueue<>();
+  /**
+   * Every primitive announced, once per kind and name (the registry may announce one twice, and
+   * the same kind and name is always the same instance), kept in listing order.
+   */
+  private final NavigableSet<NamedPrimitive> primitives = new ConcurrentSkipListSet<>(ORDER);
   private final boolean showKeys;
 
   /**
@@ -40,14 +44,14 @@ public final class BatonEndpoint {
   /** Every primitive. */
   @ReadOperation
   public Primitives primitives() {
-    return view(primitives.stream().sorted(ORDER).toList());
+    return view(List.copyOf(primitives));
   }
 
   /** The primitives named {@code name}; 404 when there is none. */
   @ReadOperation
   public WebEndpointResponse<Primitives> primitive(@Selector String name) {
     List<NamedPrimitive> named =
-        primitives.stream().filter(p -> p.name().equals(name)).sorted(ORDER).toList();
+        primitives.stream().filter(p -> p.name().equals(name)).toList();
     return named.isEmpty() ? new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND)
         : new WebEndpointResponse<>(view(named));
   }
