@@ -7,6 +7,9 @@ import dev.baton.spring.LocalPrimitiveRegistry;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.GuardedService;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -106,6 +109,51 @@ class GuardedKeyFailureTest {
         .hasMessageContaining("attribute key: '#probe.missingProperty' could not be evaluated")
         .hasMessageNotContaining(BAD_SKU)
         .hasCauseInstanceOf(SpelEvaluationException.class);
+  }
+
+  @Test
+  void concurrentCallsWithGoodNullAndFailingKeysRunExactlyTheGoodOnesAndLeaveNoKeyHeld() {
+    long seed = System.nanoTime();
+    Probe bodies = Probe.finishedByTest();
+
+    List<CompletableFuture<Integer>> threads = Waits.onThreads(4, thread -> {
+      Random random = new Random(seed + thread);
+      int good = 0;
+      for (int i = 0; i < 500; i++) {
+        int choice = random.nextInt(4);
+        String sku = choice == 0 ? null : choice == 1 ? BAD_SKU : "sku-" + random.nextInt(3);
+        Optional<Throwable> failure = Waits.joined(anyCall(random.nextInt(4), sku, bodies)
+            .handle((value, e) -> Optional.ofNullable(e)));
+        if (choice <= 1) {
+          assertThat(failure).as("seed %d, key %s", seed, sku)
+              .containsInstanceOf(IllegalArgumentException.class);
+        } else {
+          assertThat(failure).as("seed %d, key %s", seed, sku).isEmpty();
+          good++;
+        }
+      }
+      return good;
+    });
+
+    assertThat(Waits.all(threads)).as("seed %d", seed).succeedsWithin(Duration.ofSeconds(20));
+    assertThat(bodies.started()).as("seed %d", seed)
+        .isEqualTo(threads.stream().mapToInt(CompletableFuture::join).sum());
+  }
+
+  /** One call of {@code sku}, by return type (0..3: future, Mono, Flux, value), as a future. */
+  private CompletableFuture<String> anyCall(int returnType, String sku, Probe bodies) {
+    return switch (returnType) {
+      case 0 -> guarded.checkedFuture(sku, bodies);
+      case 1 -> guarded.checkedMono(sku, bodies).toFuture();
+      case 2 -> guarded.checkedFlux(sku, bodies).next().toFuture();
+      default -> {
+        try {
+          yield CompletableFuture.completedFuture(guarded.checkedValue(sku, bodies));
+        } catch (IllegalArgumentException e) {
+          yield CompletableFuture.failedFuture(e);
+        }
+      }
+    };
   }
 
   /** The failure of a future that must have failed already, without a synchronous throw. */
