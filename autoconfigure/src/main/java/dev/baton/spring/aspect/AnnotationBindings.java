@@ -37,7 +37,8 @@ import org.springframework.util.StringUtils;
  *
  * <p>Every problem is an {@link IllegalStateException} whose message names the annotation, the
  * bean and method, and the attribute: an unparsable duration or key, permits that conflict with
- * the configuration or another annotation, a method the proxy cannot intercept, or (with
+ * the configuration or another annotation, a method the proxy cannot intercept, an asynchronous
+ * return type no adapter handles (see {@link ReturnTypeAdapters}), or (with
  * {@code baton.strict=true}) a name not declared under {@code baton.*}.
  */
 public final class AnnotationBindings {
@@ -93,11 +94,12 @@ public final class AnnotationBindings {
   }
 
   /**
-   * Checks and resolves every Baton annotation of a bean's class.
+   * Checks and resolves every Baton annotation of a bean's class, and the adapter each annotated
+   * method's return type needs.
    *
    * @throws IllegalStateException describing the first problem found
    */
-  public void check(String beanName, Class<?> beanClass) {
+  public void check(String beanName, Class<?> beanClass, ReturnTypeAdapters adapters) {
     if (!AnnotationUtils.isCandidateClass(beanClass, ANNOTATIONS)) {
       return;
     }
@@ -108,6 +110,7 @@ public final class AnnotationBindings {
           checkInterceptable(found, beanName, beanClass);
           try {
             resolveFound(method, beanClass, type);
+            adapters.forMethod(method);
           } catch (IllegalStateException e) {
             throw new IllegalStateException("bean '" + beanName + "': " + e.getMessage(), e);
           }
@@ -131,17 +134,22 @@ public final class AnnotationBindings {
   /** An annotation and where it was found. */
   private record Found<A extends Annotation>(A annotation, Method method, boolean onClass) {
     String describe() {
-      return "@" + annotation.annotationType().getSimpleName() + " on "
-          + method.getDeclaringClass().getName() + "." + method.getName() + "("
-          + StringUtils.arrayToCommaDelimitedString(
-              Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toArray())
-          + ")" + (onClass ? " (from its class)" : "");
+      return "@" + annotation.annotationType().getSimpleName() + " on " + signature(method)
+          + (onClass ? " (from its class)" : "");
     }
 
     /** How the endpoint names the method as a holder: {@code Type.method}. */
     String takenBy() {
       return method.getDeclaringClass().getSimpleName() + "." + method.getName();
     }
+  }
+
+  /** How messages name a method: {@code com.example.Shop.reserve(String,int)}. */
+  static String signature(Method method) {
+    return method.getDeclaringClass().getName() + "." + method.getName() + "("
+        + StringUtils.arrayToCommaDelimitedString(
+            Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toArray())
+        + ")";
   }
 
   private <A extends Annotation, B> B resolve(Map<MethodClassKey, B> cache, Method method,

@@ -5,18 +5,21 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.util.ClassUtils;
 
 /**
- * Checks the Baton annotations of every bean class once the singletons exist, so that a
- * misconfiguration stops start-up instead of failing the first call.
+ * Checks the Baton annotations of every bean class, and the return types of the methods they
+ * apply to, once the singletons exist, so that a misconfiguration stops start-up instead of
+ * failing the first call.
  */
 public final class AnnotationValidator implements SmartInitializingSingleton {
 
   private final ConfigurableListableBeanFactory beanFactory;
   private final AnnotationBindings bindings;
+  private final ReturnTypeAdapters adapters;
 
   public AnnotationValidator(ConfigurableListableBeanFactory beanFactory,
-      AnnotationBindings bindings) {
+      AnnotationBindings bindings, ReturnTypeAdapters adapters) {
     this.beanFactory = beanFactory;
     this.bindings = bindings;
+    this.adapters = adapters;
   }
 
   @Override
@@ -24,7 +27,7 @@ public final class AnnotationValidator implements SmartInitializingSingleton {
     for (String name : beanFactory.getBeanDefinitionNames()) {
       Class<?> type = beanFactory.getType(name, false);
       if (type != null) {
-        bindings.check(name, ClassUtils.getUserClass(type));
+        bindings.check(name, ClassUtils.getUserClass(type), adapters);
       }
     }
   }

@@ -42,8 +42,8 @@ public final class BatonAspectsAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   AnnotationValidator batonAnnotationValidator(ConfigurableListableBeanFactory beanFactory,
-      AnnotationBindings bindings) {
-    return new AnnotationValidator(beanFactory, bindings);
+      AnnotationBindings bindings, ReturnTypeAdapters adapters) {
+    return new AnnotationValidator(beanFactory, bindings, adapters);
   }
 
   @Bean
@@ -91,7 +91,7 @@ public final class BatonAspectsAutoConfiguration {
     return new GuardedAspect(bindings, adapters, properties.aspectOrder() + 3);
   }
 
-  /** Reactor's {@code Mono} and {@code Flux}, when Reactor is on the class path. */
+  /** {@code Mono}, {@code Flux} and {@code Publisher}, when Reactor is on the class path. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(Mono.class)
   static final class ReactorAdapters {
@@ -108,6 +108,13 @@ public final class BatonAspectsAutoConfiguration {
     @ConditionalOnMissingBean
     FluxAdapter batonFluxAdapter() {
       return new FluxAdapter();
+    }
+
+    @Bean
+    @Order(3)
+    @ConditionalOnMissingBean
+    PublisherAdapter batonPublisherAdapter() {
+      return new PublisherAdapter();
     }
   }
 }

@@ -47,4 +47,14 @@ public record Gate<R>(Supplier<CompletableFuture<R>> enter, Consumer<? super R> 
   public static Gate<Void> after(AsyncEvent event, Duration timeout) {
     return new Gate<>(() -> event.await(timeout), nothing -> { });
   }
+
+  /**
+   * A gate whose wait has already failed with {@code failure}: the method body never runs and
+   * the adapter reports {@code failure} as it reports a timeout (thrown, a failed future, an
+   * error signal). For a call that cannot even tell what to wait for, such as a per-key lock
+   * whose key cannot be evaluated.
+   */
+  public static <R> Gate<R> failed(Throwable failure) {
+    return new Gate<>(() -> CompletableFuture.failedFuture(failure), nothing -> { });
+  }
 }

@@ -1,5 +1,6 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.annotation.Guarded;
 import java.lang.reflect.Method;
@@ -36,10 +37,25 @@ public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared
   Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
     Gate<Permit> gate = prepared.gate();
     if (gate == null) {
-      AnnotationBindings.Guard guard = prepared.guard();
-      gate = Gate.holding(prepared.bindings().lockFor(guard, prepared.method(),
-          invocation.getArguments(), invocation.getThis()), guard.timeout(), guard.takenBy());
+      gate = perKeyGate(prepared, invocation);
     }
     return prepared.adapter().around(gate, invocation::proceed);
+  }
+
+  /**
+   * The gate of the key's lock; if the lock cannot be resolved (the key evaluates to null or
+   * fails), a gate that has failed already, so that the call fails as its return type reports
+   * failures (a failed future or error signal rather than a throw from a method returning one).
+   */
+  private static Gate<Permit> perKeyGate(Prepared prepared, MethodInvocation invocation) {
+    AnnotationBindings.Guard guard = prepared.guard();
+    AsyncLock lock;
+    try {
+      lock = prepared.bindings().lockFor(guard, prepared.method(), invocation.getArguments(),
+          invocation.getThis());
+    } catch (RuntimeException e) {
+      return Gate.failed(e);
+    }
+    return Gate.holding(lock, guard.timeout(), guard.takenBy());
   }
 }

@@ -29,20 +29,31 @@ final class KeyExpression {
   }
 
   /**
-   * The key for one invocation.
+   * The key for one invocation. The messages of the exceptions it throws name the method and the
+   * expression, never an argument or a key, which often carry user data.
    *
-   * @throws IllegalArgumentException if the expression yields null
+   * @throws IllegalArgumentException if the expression yields null, or fails (its exception is
+   *     the cause: a SpEL {@code EvaluationException} or what a method it calls threw)
    */
   Object evaluate(Method method, Object[] args, Object target) {
     MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(
         new Root(method, args, target), method, args, PARAMETER_NAMES);
     context.setBeanResolver(beans);
-    Object key = expression.getValue(context);
+    Object key;
+    try {
+      key = expression.getValue(context);
+    } catch (RuntimeException e) {
+      throw refused("could not be evaluated (" + e.getClass().getName() + ", the cause)", e);
+    }
     if (key == null) {
-      throw new IllegalArgumentException(
-          origin + ": key '" + expression.getExpressionString() + "' evaluated to null");
+      throw refused("evaluated to null; a per-key lock needs a key", null);
     }
     return key;
+  }
+
+  private IllegalArgumentException refused(String problem, Throwable cause) {
+    return new IllegalArgumentException(origin + ": attribute key: '"
+        + expression.getExpressionString() + "' " + problem, cause);
   }
 
   /** The {@code #root} object of key expressions. */

@@ -3,8 +3,11 @@ package dev.baton.spring.aspect;
 /**
  * How Baton's aspects wait around methods of some return types. The aspects ask the adapters in
  * order and use the first whose {@link #canHandle} accepts the method's declared return type;
- * {@link BlockingAdapter} accepts everything and comes last. Register a bean of this type to
- * support another asynchronous type.
+ * {@link BlockingAdapter} accepts everything and comes last, except a clearly asynchronous type
+ * (a {@code Future}, {@code CompletionStage} or publisher other than those Baton adapts), which
+ * fails start-up instead (see {@link ReturnTypeAdapters}). Register a bean of this type to
+ * support another asynchronous type; it is asked before the blocking fallback. The value
+ * {@link #around} returns must be of the method's declared return type.
  */
 public interface ReturnTypeAdapter {
 

@@ -120,8 +120,6 @@ class AspectOrderingTest {
     assertThat(probe.started()).isZero();
   }
 
-  // Fails at the time of writing, for the reason given in EventAspectsTest: @AwaitsEvent on a
-  // Mono completes empty without running what is inside it.
   @Test
   void aMonoWithAwaitsEventAndLimitedTakesNoPermitWhileTheEventIsClear() {
     AsyncEvent gate = registry.event("gate-mono");
@@ -144,8 +142,6 @@ class AspectOrderingTest {
     }
   }
 
-  // Fails at the time of writing, for the reason given in EventAspectsTest: @AwaitsEvent on a
-  // Mono completes empty without running what is inside it.
   @Test
   void disposingTheOuterMonoWithdrawsTheInnerWaitForAPermit() {
     assertWithdrawingTheCallWithdrawsItsWaitForAPermit("gate-mono",

@@ -4,20 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncSemaphore;
 import dev.baton.annotation.AwaitsEvent;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.reactivestreams.Publisher;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.publisher.ConnectableFlux;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.ParallelFlux;
+import reactor.core.publisher.Sinks;
 
 class BatonAspectsAutoConfigurationTests {
 
@@ -30,7 +44,8 @@ class BatonAspectsAutoConfigurationTests {
     contextRunner.run(context -> {
       assertThat(context).hasSingleBean(SetsEventAspect.class).hasSingleBean(AwaitsEventAspect.class)
           .hasSingleBean(LimitedAspect.class).hasSingleBean(GuardedAspect.class)
-          .hasSingleBean(MonoAdapter.class).hasSingleBean(FluxAdapter.class);
+          .hasSingleBean(MonoAdapter.class).hasSingleBean(FluxAdapter.class)
+          .hasSingleBean(PublisherAdapter.class);
       int base = context.getBean(SetsEventAspect.class).getOrder();
       assertThat(context.getBean(AwaitsEventAspect.class).getOrder()).isEqualTo(base + 1);
       assertThat(context.getBean(LimitedAspect.class).getOrder()).isEqualTo(base + 2);
@@ -149,6 +164,63 @@ class BatonAspectsAutoConfigurationTests {
         .run(context -> assertThat(context).hasNotFailed());
   }
 
+  @ParameterizedTest
+  @ValueSource(classes = {ReturnsFuture.class, ReturnsCompletableFutureSubclass.class,
+      ReturnsCompletionStageSubtype.class, ReturnsParallelFlux.class,
+      ReturnsConnectableFlux.class, ReturnsFlowPublisher.class})
+  void runWithAnAsynchronousReturnTypeNoAdapterHandlesShouldFailNamingItAndWhatToDo(
+      Class<?> bean) throws NoSuchMethodException {
+    String returnType = bean.getMethod("run").getReturnType().getName();
+    assertStartupFails(bean, bean.getName() + ".run() returns " + returnType,
+        "would wait on the calling thread", "register a ReturnTypeAdapter bean that handles "
+            + returnType);
+  }
+
+  @Test
+  void runWithAUserAdapterForAnAsynchronousTypeShouldStartAndUseIt() {
+    CountingAdapter adapter = new CountingAdapter(Future.class);
+    contextRunner.withBean(ReturnsFuture.class).withBean(ReturnTypeAdapter.class, () -> adapter)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(ReturnsFuture.class).run();
+          assertThat(adapter.calls).isEqualTo(1);
+        });
+  }
+
+  @Test
+  void runWithAPublisherMethodShouldHoldThePermitUntilThePublisherTerminates() {
+    contextRunner.withBean(Publishing.class).run(context -> {
+      AsyncSemaphore permits = context.getBean(PrimitiveRegistry.class).semaphore("published");
+      Sinks.Many<String> source = Sinks.many().unicast().onBackpressureBuffer();
+
+      Publisher<String> call = context.getBean(Publishing.class).limited(source.asFlux());
+      CompletableFuture<List<String>> values = Flux.from(call).collectList().toFuture();
+      source.tryEmitNext("first");
+      assertThat(permits.availablePermits()).as("held while the publisher emits").isZero();
+
+      source.tryEmitComplete();
+      assertThat(values).isCompletedWithValue(List.of("first"));
+      assertThat(permits.availablePermits()).isEqualTo(1);
+      assertThat(call).as("what Baton returns for a Publisher").isInstanceOf(Flux.class);
+    });
+  }
+
+  @Test
+  void runWithAPublisherMethodShouldSetItsEventWhenThePublisherCompletes() {
+    contextRunner.withBean(Publishing.class).run(context -> {
+      AsyncEvent published = context.getBean(PrimitiveRegistry.class).event("published");
+      Sinks.One<String> source = Sinks.one();
+
+      CompletableFuture<String> value =
+          Mono.from(context.getBean(Publishing.class).setting(source.asMono())).toFuture();
+      assertThat(published.isSet()).isFalse();
+
+      source.tryEmitValue("done");
+      assertThat(value).isCompletedWithValue("done");
+      assertThat(published.isSet()).isTrue();
+    });
+  }
+
   private void assertStartupFails(Class<?> bean, String... messageParts) {
     contextRunner.withBean(bean).run(context -> {
       assertThat(context).hasFailed();
@@ -187,7 +259,7 @@ class BatonAspectsAutoConfigurationTests {
 
   @Configuration(proxyBeanMethods = false)
   static class UserAdapterConfiguration {
-    final CountingAdapter adapter = new CountingAdapter();
+    final CountingAdapter adapter = new CountingAdapter(void.class);
 
     @Bean
     ReturnTypeAdapter countingAdapter() {
@@ -195,13 +267,18 @@ class BatonAspectsAutoConfigurationTests {
     }
   }
 
-  /** Handles void methods by counting and proceeding without waiting. */
+  /** Handles one return type by counting and proceeding without waiting. */
   static class CountingAdapter implements ReturnTypeAdapter {
+    private final Class<?> handled;
     int calls;
+
+    CountingAdapter(Class<?> handled) {
+      this.handled = handled;
+    }
 
     @Override
     public boolean canHandle(Class<?> returnType) {
-      return returnType == void.class;
+      return returnType == handled;
     }
 
     @Override
@@ -256,5 +333,64 @@ class BatonAspectsAutoConfigurationTests {
   public static class Undeclared {
     @AwaitsEvent("typo")
     public void run() {}
+  }
+
+  public static class ReturnsFuture {
+    @Limited(value = "futures", permits = 1)
+    public Future<String> run() {
+      return CompletableFuture.completedFuture("done");
+    }
+  }
+
+  /** A future of its own kind, which a proxy could not return in its place. */
+  public static class Eventual<T> extends CompletableFuture<T> {}
+
+  public static class ReturnsCompletableFutureSubclass {
+    @Guarded("eventual")
+    public Eventual<String> run() {
+      return new Eventual<>();
+    }
+  }
+
+  public interface Promise<T> extends CompletionStage<T> {}
+
+  public static class ReturnsCompletionStageSubtype {
+    @AwaitsEvent("promised")
+    public Promise<String> run() {
+      return null;
+    }
+  }
+
+  public static class ReturnsParallelFlux {
+    @Guarded("parallel")
+    public ParallelFlux<String> run() {
+      return Flux.just("a", "b").parallel();
+    }
+  }
+
+  public static class ReturnsConnectableFlux {
+    @SetsEvent("connected")
+    public ConnectableFlux<String> run() {
+      return Flux.just("a").publish();
+    }
+  }
+
+  public static class ReturnsFlowPublisher {
+    @Limited(value = "flow", permits = 1)
+    public Flow.Publisher<String> run() {
+      return null;
+    }
+  }
+
+  public static class Publishing {
+    @Limited(value = "published", permits = 1)
+    public Publisher<String> limited(Publisher<String> source) {
+      return source;
+    }
+
+    @SetsEvent("published")
+    public Publisher<String> setting(Publisher<String> source) {
+      return source;
+    }
   }
 }

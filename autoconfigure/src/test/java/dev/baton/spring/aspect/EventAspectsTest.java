@@ -76,9 +76,6 @@ class EventAspectsTest {
     assertThat(probe.started()).isEqualTo(1);
   }
 
-  // Fails at the time of writing: the event's grant is a CompletableFuture<Void> completed with
-  // null, ReactiveGates.entry turns it into an empty Mono, and usingWhen with an empty resource
-  // completes empty without ever calling the method. See the report of this test suite.
   @Test
   void aMonoWaitsForTheEventAndThenRunsTheBodyAndEmitsItsValue() {
     Probe probe = Probe.finishedByTest();
@@ -94,9 +91,6 @@ class EventAspectsTest {
     assertThat(probe.started()).isEqualTo(1);
   }
 
-  // Fails at the time of writing: the event's grant is a CompletableFuture<Void> completed with
-  // null, ReactiveGates.entry turns it into an empty Mono, and usingWhen with an empty resource
-  // completes empty without ever calling the method. See the report of this test suite.
   @Test
   void aFluxWaitsForTheEventAndThenRunsTheBodyAndEmitsItsValues() {
     Probe probe = Probe.finishedByTest();

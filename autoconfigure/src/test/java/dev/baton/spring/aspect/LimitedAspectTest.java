@@ -184,9 +184,6 @@ class LimitedAspectTest {
     assertThat(probe.started()).isZero();
   }
 
-  // Fails at the time of writing: ReactiveGates.entry withdraws the wait in doOnCancel, which
-  // runs before the cancel reaches Mono.fromFuture, so the future's CancellationException is
-  // still forwarded, to a subscriber that has gone, and Reactor drops (and logs) it.
   @Test
   void disposingAWaitingMonoSubscriptionDropsNoError() {
     AsyncSemaphore semaphore = registry.semaphore("limited-single");

@@ -143,13 +143,49 @@ final class TestServices {
     public CompletableFuture<String> touchLaterOrGiveUp(long id, Probe probe) {
       return probe.body(Long.toString(id));
     }
+
+    @Guarded(value = "sku-checked", key = "@skuKeys.checked(#sku)")
+    public CompletableFuture<String> checkedFuture(String sku, Probe probe) {
+      return CompletableFuture.completedFuture(probe.instantBody(sku));
+    }
+
+    @Guarded(value = "sku-checked", key = "@skuKeys.checked(#sku)")
+    public Mono<String> checkedMono(String sku, Probe probe) {
+      return Mono.just(probe.instantBody(sku));
+    }
+
+    @Guarded(value = "sku-checked", key = "@skuKeys.checked(#sku)")
+    public Flux<String> checkedFlux(String sku, Probe probe) {
+      return Flux.just(probe.instantBody(sku));
+    }
+
+    @Guarded(value = "sku-checked", key = "@skuKeys.checked(#sku)")
+    public String checkedValue(String sku, Probe probe) {
+      return probe.instantBody(sku);
+    }
+
+    @Guarded(value = "sku-checked", key = "#probe.missingProperty")
+    public CompletableFuture<String> missingProperty(String sku, Probe probe) {
+      return CompletableFuture.completedFuture(probe.instantBody(sku));
+    }
   }
 
-  /** The bean that {@code @Guarded(key = "@skuKeys.normalize(#sku)")} refers to. */
+  /** The bean that keys such as {@code @skuKeys.normalize(#sku)} call. */
   public static class SkuKeys {
 
     public String normalize(String sku) {
       return sku.trim().toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * The SKU as it is: null stays null, and one starting with {@code bad-} is refused with an
+     * exception that names it, as user code often does.
+     */
+    public String checked(String sku) {
+      if (sku != null && sku.startsWith("bad-")) {
+        throw new IllegalArgumentException("not a SKU: " + sku);
+      }
+      return sku;
     }
   }
 
