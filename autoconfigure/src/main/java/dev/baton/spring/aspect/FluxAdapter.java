@@ -8,7 +8,8 @@ import reactor.core.publisher.Flux;
 /**
  * For methods returning {@link Flux}: the wait starts on subscription, without a thread; the
  * method runs once the gate opens, and the gate is exited when the {@code Flux} terminates or the
- * subscription is cancelled. Cancelling while waiting withdraws the wait.
+ * subscription is cancelled. Cancelling while waiting withdraws the wait. Every subscription
+ * ({@code repeat}, a second subscriber) waits and runs the call afresh, inner advice included.
  */
 public final class FluxAdapter implements ReturnTypeAdapter {
 
@@ -19,8 +20,10 @@ public final class FluxAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
+    Invocation unrun = invocation.copy();
     Function<Optional<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
-    return Flux.usingWhen(ReactiveGates.entry(gate), granted -> ReactiveGates.publisherOf(invocation),
+    return Flux.usingWhen(ReactiveGates.entry(gate),
+        granted -> ReactiveGates.publisherOf(unrun.copy()),
         exit, (granted, error) -> exit.apply(granted), exit);
   }
 

@@ -40,6 +40,6 @@ public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared
       gate = Gate.holding(prepared.bindings().lockFor(guard, prepared.method(),
           invocation.getArguments(), invocation.getThis()), guard.timeout(), guard.takenBy());
     }
-    return prepared.adapter().around(gate, invocation::proceed);
+    return prepared.adapter().around(gate, new ProxyCall(invocation));
   }
 }

@@ -8,7 +8,8 @@ import reactor.core.publisher.Mono;
 /**
  * For methods returning {@link Mono}: the wait starts on subscription, without a thread; the
  * method runs once the gate opens, and the gate is exited when the {@code Mono} terminates or the
- * subscription is cancelled. Cancelling while waiting withdraws the wait.
+ * subscription is cancelled. Cancelling while waiting withdraws the wait. Every subscription
+ * ({@code retry}, a second subscriber) waits and runs the call afresh, inner advice included.
  */
 public final class MonoAdapter implements ReturnTypeAdapter {
 
@@ -19,9 +20,10 @@ public final class MonoAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
+    Invocation unrun = invocation.copy();
     Function<Optional<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
     return Mono.usingWhen(ReactiveGates.entry(gate),
-        granted -> Mono.from(ReactiveGates.publisherOf(invocation)),
+        granted -> Mono.from(ReactiveGates.publisherOf(unrun.copy())),
         exit, (granted, error) -> exit.apply(granted), exit);
   }
 
