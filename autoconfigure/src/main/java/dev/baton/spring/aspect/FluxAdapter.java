@@ -1,6 +1,5 @@
 package dev.baton.spring.aspect;
 
-import java.util.Optional;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -21,10 +20,10 @@ public final class FluxAdapter implements ReturnTypeAdapter {
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
     Invocation unrun = invocation.copy();
-    Function<Optional<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
+    Function<ReactiveGates.Passage<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
     return Flux.usingWhen(ReactiveGates.entry(gate),
-        granted -> ReactiveGates.publisherOf(unrun.copy()),
-        exit, (granted, error) -> exit.apply(granted), exit);
+        passage -> ReactiveGates.run(passage, unrun.copy()),
+        exit, (passage, error) -> exit.apply(passage), exit);
   }
 
   @Override

@@ -26,4 +26,22 @@ public interface Invocation {
   default Invocation copy() {
     return this;
   }
+
+  /**
+   * This call, to be run away from its caller: call it on the caller's thread when the wait in
+   * front of the call is found pending (not when it was granted at once: the call then runs
+   * inline, in the caller's context already). It captures the caller's context now, and the
+   * returned invocation proceeds with it in place, wherever and whenever it runs: the caller's
+   * ThreadLocals that have a {@code ThreadLocalAccessor} in Micrometer's global
+   * {@code ContextRegistry} (others are cleared for the run), no transaction bound to the running
+   * thread, and (for Baton's own invocations) this call as {@code ExposeInvocationInterceptor}'s
+   * current invocation. The running thread's own context is back when it returns.
+   *
+   * @param contexts context objects with a registered {@code ContextAccessor} whose values win
+   *     over the caller's ThreadLocals, such as the subscriber's Reactor {@code ContextView}
+   */
+  default Invocation inCallerContext(Object... contexts) {
+    CallerContext context = CallerContext.capture(contexts);
+    return () -> context.proceed(this);
+  }
 }

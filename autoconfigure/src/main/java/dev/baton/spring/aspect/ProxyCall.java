@@ -2,6 +2,7 @@ package dev.baton.spring.aspect;
 
 import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
 
 /**
  * The {@link Invocation} that one of Baton's advisors passes to its adapter: a call through a
@@ -29,9 +30,17 @@ final class ProxyCall implements Invocation {
 
   @Override
   public Object proceed() throws Throwable {
-    checkNotProceeded("proceed");
-    proceeded = true;
+    markProceeded();
     return invocation.proceed();
+  }
+
+  /**
+   * Proceeds with this call as {@code ExposeInvocationInterceptor}'s current invocation, for a
+   * call that runs away from its caller's thread, where the exposed invocation is another's.
+   */
+  Object proceedExposed() throws Throwable {
+    markProceeded();
+    return ExposeInvocationInterceptor.INSTANCE.invoke(invocation);
   }
 
   @Override
@@ -43,6 +52,11 @@ final class ProxyCall implements Invocation {
           + ") cannot be cloned; a Spring AOP proxy passes a ProxyMethodInvocation");
     }
     return new ProxyCall(proxied.invocableClone());
+  }
+
+  private void markProceeded() {
+    checkNotProceeded("proceed");
+    proceeded = true;
   }
 
   private void checkNotProceeded(String what) {
