@@ -15,7 +15,7 @@ package dev.baton.spring.aspect;
 @FunctionalInterface
 public interface Invocation {
 
-  /** Runs the call (the advice inside the calling aspect, then the method) and returns its result. */
+  /** Runs the call (the advice inside the calling aspect, then the method); returns its result. */
   Object proceed() throws Throwable;
 
   /**
