@@ -190,6 +190,27 @@ class WaitedCallContextTest {
         .singleElement().extracting(SimpleSpan::getParentId).isEqualTo(requestSpan);
   }
 
+  /**
+   * The releaser's side is checked on its current Observation, not on the span: SimpleTracer does
+   * not bring a span back after a scope that cleared it (its scope for "no span" is a no-op).
+   */
+  @Test
+  void theReleasersSpanIsNotCurrentInABodyThatWaitedOutsideAnySpan() {
+    CompletableFuture<String> call = on(CALLER, () -> service.future(sightings));
+    Observation releasers = Observation.start("releaser's request", observations);
+    Observation currentAfterwards = on(RELEASER, () -> {
+      try (Observation.Scope scope = releasers.openScope()) {
+        release();
+        return observations.getCurrentObservation();
+      }
+    });
+    releasers.stop();
+
+    assertThat(call).succeedsWithin(FIVE_SECONDS);
+    assertThat(sightings.only().spanId()).as("span current in the body").isNull();
+    assertThat(currentAfterwards).isSameAs(releasers);
+  }
+
   @Test
   void anInnerTransactionOfABodyThatWaitedIsItsOwnAndNotTheReleasers() {
     TransactionTemplate releasersTransaction = new TransactionTemplate(transactionManager);
