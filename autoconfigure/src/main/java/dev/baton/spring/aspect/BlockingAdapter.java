@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
  * For methods with a synchronous result ({@code void} included): the calling thread waits for the
  * gate, up to its timeout, and exits it when the method returns or throws. An interrupt while
  * waiting withdraws the wait and throws {@link CancellationException} with the interrupt flag set.
+ * The method runs on the calling thread, in its context, whether or not the call had to wait.
  */
 public final class BlockingAdapter implements ReturnTypeAdapter {
 

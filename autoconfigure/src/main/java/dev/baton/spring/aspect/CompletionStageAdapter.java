@@ -8,6 +8,9 @@ import java.util.concurrent.CompletionStage;
  * For methods returning {@link CompletionStage} or {@link CompletableFuture}: returns at once with a
  * future, waits without a thread, runs the method once the gate opens and exits the gate when the
  * method's stage completes. Cancelling the returned future while it waits withdraws the wait.
+ * The method runs at most once per call. A call granted at once runs on the caller's thread; one
+ * that waited runs where the wait ends, in its caller's context ({@link
+ * Invocation#inCallerContext}).
  */
 public final class CompletionStageAdapter implements ReturnTypeAdapter {
 
@@ -18,7 +21,9 @@ public final class CompletionStageAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
-    return Holding.run(gate.enter().get(), gate.exit(), () -> stageOf(invocation));
+    CompletableFuture<R> entry = gate.enter().get();
+    Invocation run = entry.isDone() ? invocation : invocation.inCallerContext();
+    return Holding.run(entry, gate.exit(), () -> stageOf(run));
   }
 
   @Override

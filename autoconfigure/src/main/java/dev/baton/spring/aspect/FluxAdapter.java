@@ -1,6 +1,5 @@
 package dev.baton.spring.aspect;
 
-import java.util.Optional;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -8,7 +7,8 @@ import reactor.core.publisher.Flux;
 /**
  * For methods returning {@link Flux}: the wait starts on subscription, without a thread; the
  * method runs once the gate opens, and the gate is exited when the {@code Flux} terminates or the
- * subscription is cancelled. Cancelling while waiting withdraws the wait.
+ * subscription is cancelled. Cancelling while waiting withdraws the wait. Every subscription
+ * ({@code repeat}, a second subscriber) waits and runs the call afresh, inner advice included.
  */
 public final class FluxAdapter implements ReturnTypeAdapter {
 
@@ -19,9 +19,11 @@ public final class FluxAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
-    Function<Optional<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
-    return Flux.usingWhen(ReactiveGates.entry(gate), granted -> ReactiveGates.publisherOf(invocation),
-        exit, (granted, error) -> exit.apply(granted), exit);
+    Invocation unrun = invocation.copy();
+    Function<ReactiveGates.Passage<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
+    return Flux.usingWhen(ReactiveGates.entry(gate),
+        passage -> ReactiveGates.run(passage, unrun.copy()),
+        exit, (passage, error) -> exit.apply(passage), exit);
   }
 
   @Override

@@ -12,6 +12,6 @@ record GatedCall<R>(ReturnTypeAdapter adapter, Gate<R> gate) {
 
   /** Runs {@code invocation} behind the gate. */
   Object proceed(MethodInvocation invocation) throws Throwable {
-    return adapter.around(gate, invocation::proceed);
+    return adapter.around(gate, new ProxyCall(invocation));
   }
 }

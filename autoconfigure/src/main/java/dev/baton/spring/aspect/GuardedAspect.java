@@ -39,7 +39,7 @@ public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared
     if (gate == null) {
       gate = perKeyGate(prepared, invocation);
     }
-    return prepared.adapter().around(gate, invocation::proceed);
+    return prepared.adapter().around(gate, new ProxyCall(invocation));
   }
 
   /**

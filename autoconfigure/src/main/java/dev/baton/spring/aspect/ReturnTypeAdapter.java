@@ -16,7 +16,10 @@ public interface ReturnTypeAdapter {
 
   /**
    * Runs {@code invocation} after {@code gate}'s wait and exits the gate once the invocation's
-   * result has completed. The method body must not run if the wait fails.
+   * result has completed. The method body must not run if the wait fails. A result that runs the
+   * call once per subscription proceeds a fresh {@link Invocation#copy} each time; a call that
+   * runs away from its caller's thread after a wait proceeds through
+   * {@link Invocation#inCallerContext}, taken when the wait was found pending.
    */
   <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable;
 

@@ -27,6 +27,6 @@ public final class SetsEventAspect extends AnnotationAspect<SetsEventAspect.Prep
 
   @Override
   Object advise(Prepared prepared, MethodInvocation invocation) throws Throwable {
-    return prepared.adapter().afterSuccess(invocation::proceed, prepared.setEvent());
+    return prepared.adapter().afterSuccess(new ProxyCall(invocation), prepared.setEvent());
   }
 }

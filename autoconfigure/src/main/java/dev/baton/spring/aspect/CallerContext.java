@@ -1,0 +1,73 @@
+package dev.baton.spring.aspect;
+
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
+import org.springframework.util.ClassUtils;
+
+/**
+ * The context of a call that had to wait, captured on the caller's thread when the wait was found
+ * pending, and put in place around the call's body wherever and whenever the wait ends: usually on
+ * the thread that released the lock or permit, after the caller has moved on.
+ *
+ * <p>What it puts in place, for the duration of {@link #proceed} or {@link #run} only:
+ * <ul>
+ *   <li>the caller's ThreadLocals that have a {@code ThreadLocalAccessor} in the global
+ *       {@link ContextRegistry} (Micrometer registers the current Observation, and so the trace
+ *       span; applications register their own, such as MDC keys), with the values of the given
+ *       context objects (a Reactor {@code ContextView}) taking precedence; a ThreadLocal the
+ *       caller did not have is cleared;
+ *   <li>no transaction: the transaction state Spring binds to the running thread is suspended, so
+ *       the body cannot join or use a transaction of whoever released it;
+ *   <li>for Baton's own invocations, the call as {@code ExposeInvocationInterceptor}'s current
+ *       invocation, which advice inside Baton's (an {@code @Aspect}) looks up.
+ * </ul>
+ * The running thread's own values are back when {@code proceed} or {@code run} returns.
+ */
+final class CallerContext {
+
+  /** Restores exactly the captured values: a key the caller did not have is cleared. */
+  private static final ContextSnapshotFactory SNAPSHOTS =
+      ContextSnapshotFactory.builder().clearMissing(true).build();
+  private static final boolean TRANSACTIONS = ClassUtils.isPresent(
+      "org.springframework.transaction.support.TransactionSynchronizationManager",
+      CallerContext.class.getClassLoader());
+
+  /** The caller's values at capture; never changes. */
+  private final ContextSnapshot snapshot;
+
+  private CallerContext(ContextSnapshot snapshot) {
+    this.snapshot = snapshot;
+  }
+
+  /**
+   * Captures the current thread's context; call on the caller's thread.
+   *
+   * @param contexts context objects whose values win over the thread's, such as the subscriber's
+   *     Reactor {@code ContextView}
+   */
+  static CallerContext capture(Object... contexts) {
+    return new CallerContext(SNAPSHOTS.captureAll(contexts));
+  }
+
+  /** Proceeds with {@code invocation} in this context. */
+  Object proceed(Invocation invocation) throws Throwable {
+    try (SuspendedTransaction noTransaction = suspendTransaction();
+        ContextSnapshot.Scope restored = snapshot.setThreadLocals()) {
+      return invocation instanceof ProxyCall call ? call.proceedExposed() : invocation.proceed();
+    }
+  }
+
+  /** Runs {@code action} in this context (without exposing an invocation). */
+  void run(Runnable action) {
+    try (SuspendedTransaction noTransaction = suspendTransaction();
+        ContextSnapshot.Scope restored = snapshot.setThreadLocals()) {
+      action.run();
+    }
+  }
+
+  /** The running thread's transaction, suspended; null without Spring's transaction support. */
+  private static SuspendedTransaction suspendTransaction() {
+    return TRANSACTIONS ? SuspendedTransaction.suspend() : null;
+  }
+}

@@ -1,0 +1,69 @@
+package dev.baton.spring.aspect;
+
+import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
+
+/**
+ * The {@link Invocation} that one of Baton's advisors passes to its adapter: a call through a
+ * Spring AOP proxy, standing at that advisor in the proxy's interceptor chain.
+ *
+ * <p>Spring's {@code MethodInvocation} moves forward through the chain on each {@code proceed}
+ * and never moves back, so proceeding it twice would skip every advice inside Baton's and go
+ * straight to the method. Hence {@link #proceed} runs once, and {@link #copy} clones the
+ * invocation where it stands ({@link ProxyMethodInvocation#invocableClone()}: same chain,
+ * arguments array copied, a position of its own).
+ */
+final class ProxyCall implements Invocation {
+
+  /** The chain, standing at the advisor that made this call until {@link #proceed}. */
+  private final MethodInvocation invocation;
+  /**
+   * Whether {@link #proceed} has run: a check against adapters that run an invocation twice, not
+   * a guard between threads (an adapter never proceeds one invocation from two threads).
+   */
+  private boolean proceeded;
+
+  ProxyCall(MethodInvocation invocation) {
+    this.invocation = invocation;
+  }
+
+  @Override
+  public Object proceed() throws Throwable {
+    markProceeded();
+    return invocation.proceed();
+  }
+
+  /**
+   * Proceeds with this call as {@code ExposeInvocationInterceptor}'s current invocation, for a
+   * call that runs away from its caller's thread, where the exposed invocation is another's.
+   */
+  Object proceedExposed() throws Throwable {
+    markProceeded();
+    return ExposeInvocationInterceptor.INSTANCE.invoke(invocation);
+  }
+
+  @Override
+  public Invocation copy() {
+    checkNotProceeded("copy");
+    if (!(invocation instanceof ProxyMethodInvocation proxied)) {
+      throw new IllegalStateException("Cannot run " + invocation.getMethod()
+          + " again: its MethodInvocation (" + invocation.getClass().getName()
+          + ") cannot be cloned; a Spring AOP proxy passes a ProxyMethodInvocation");
+    }
+    return new ProxyCall(proxied.invocableClone());
+  }
+
+  private void markProceeded() {
+    checkNotProceeded("proceed");
+    proceeded = true;
+  }
+
+  private void checkNotProceeded(String what) {
+    if (proceeded) {
+      throw new IllegalStateException("Cannot " + what + " an invocation of "
+          + invocation.getMethod() + " that has already run: an invocation runs at most once,"
+          + " take a copy() before it proceeds to run the call again");
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.baton.spring.aspect;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The transaction state that Spring's {@link TransactionSynchronizationManager} binds to the
+ * current thread (resources such as a JDBC connection, synchronizations, the current
+ * transaction's name and attributes), taken off the thread by {@link #suspend} and put back by
+ * {@link #close}. In between the thread has no transaction: code run there cannot join, use or
+ * end the suspended one. Unlike a transaction manager's own suspension, nothing is told about it
+ * (no synchronization callbacks), because the suspended transaction's code is not running: it is
+ * further down the same thread's stack, waiting for the code run in between to return.
+ */
+final class SuspendedTransaction implements AutoCloseable {
+
+  /** The resources bound at suspension, by key; bound again on close. */
+  private final Map<Object, Object> resources;
+  /** The synchronizations registered at suspension; null if synchronization was not active. */
+  private final List<TransactionSynchronization> synchronizations;
+  private final String name;
+  private final boolean readOnly;
+  private final Integer isolationLevel;
+  private final boolean actualTransactionActive;
+
+  private SuspendedTransaction() {
+    this.resources = new HashMap<>(TransactionSynchronizationManager.getResourceMap());
+    this.synchronizations = TransactionSynchronizationManager.isSynchronizationActive()
+        ? TransactionSynchronizationManager.getSynchronizations() : null;
+    this.name = TransactionSynchronizationManager.getCurrentTransactionName();
+    this.readOnly = TransactionSynchronizationManager.isCurrentTransactionReadOnly();
+    this.isolationLevel = TransactionSynchronizationManager.getCurrentTransactionIsolationLevel();
+    this.actualTransactionActive = TransactionSynchronizationManager.isActualTransactionActive();
+  }
+
+  /** Takes the current thread's transaction state off the thread. */
+  static SuspendedTransaction suspend() {
+    SuspendedTransaction suspended = new SuspendedTransaction();
+    clearThread();
+    return suspended;
+  }
+
+  /**
+   * Puts the suspended state back, replacing whatever the code run in between left bound (a
+   * transaction it began and did not end cannot outlive it on a thread that is not its own).
+   */
+  @Override
+  public void close() {
+    clearThread();
+    resources.forEach(TransactionSynchronizationManager::bindResource);
+    if (synchronizations != null) {
+      TransactionSynchronizationManager.initSynchronization();
+      synchronizations.forEach(TransactionSynchronizationManager::registerSynchronization);
+    }
+    TransactionSynchronizationManager.setCurrentTransactionName(name);
+    TransactionSynchronizationManager.setCurrentTransactionReadOnly(readOnly);
+    TransactionSynchronizationManager.setCurrentTransactionIsolationLevel(isolationLevel);
+    TransactionSynchronizationManager.setActualTransactionActive(actualTransactionActive);
+  }
+
+  private static void clearThread() {
+    List.copyOf(TransactionSynchronizationManager.getResourceMap().keySet())
+        .forEach(TransactionSynchronizationManager::unbindResourceIfPossible);
+    TransactionSynchronizationManager.clear();
+  }
+}
