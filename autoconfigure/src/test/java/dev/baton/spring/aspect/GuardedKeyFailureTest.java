@@ -3,7 +3,7 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.baton.spring.LocalPrimitiveRegistry;
+import dev.baton.spring.local.LocalPrimitiveRegistry;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.GuardedService;
 import java.time.Duration;
