@@ -129,8 +129,9 @@ class GuardedAspectTest {
   }
 
   @Test
-  void perKeyLocksOfAMillionDistinctKeysAreAllEvicted() {
-    int keys = 1_000_000;
+  void perKeyLocksOfManyDistinctKeysAreAllEvicted() {
+    // 200,000 keys by default (-Dbaton.stress=5 for a million); the bound only catches a hang.
+    int keys = 200_000 * Integer.getInteger("baton.stress", 1);
     int threads = 2;
 
     List<CompletableFuture<Long>> callers = Waits.onThreads(threads, t -> {
