@@ -34,9 +34,9 @@ import java.util.function.Supplier;
  * data: no message, log or meter of a family ever shows one; only {@link #locksByKey()} does.
  *
  * <p>The family's counts are kept as keys change, so a gauge or endpoint read costs the same
- * however many keys are active: held keys are counted when a key permit is made
- * and released, waiters when an acquire is left pending and when it settles, and tracked holds
- * are indexed by fencing token, whose order is the order of the grants.
+ * however many keys are active: held keys are counted when a key permit is made and released,
+ * waiters when an acquire is left pending and when it settles, and tracked holds are indexed by
+ * fencing token, whose order is the order of the grants.
  */
 final class KeyedLocks implements LockFamily {
 
@@ -50,9 +50,7 @@ final class KeyedLocks implements LockFamily {
   private final LongAdder waiting = new LongAdder();
   /** The tracked holds of all keys by their permit's token, oldest grant first. */
   private final ConcurrentSkipListMap<Long, Hold> holdsByToken = new ConcurrentSkipListMap<>();
-  /** The family's name in the registry, the only name its messages show. */
-  private final String name;
-  /** Where every key's waits are reported, and what their timeouts name. */
+  /** Where every key's waits are reported: the family's name, the only name its messages show. */
   private final WaitSite site;
   /** Makes one key's lock, its waits reported at the family's one site. */
   private final Supplier<ObservedLock> newLock;
@@ -60,7 +58,6 @@ final class KeyedLocks implements LockFamily {
   private final boolean trackHolds;
 
   KeyedLocks(String name, Supplier<ObservedLock> newLock, boolean trackHolds) {
-    this.name = name;
     this.site = new WaitSite("lock", name);
     this.newLock = newLock;
     this.trackHolds = trackHolds;
@@ -229,7 +226,7 @@ final class KeyedLocks implements LockFamily {
       @Override
       public void release() {
         if (!end()) {
-          throw new IllegalStateException("permit " + token + " of per-key lock '" + name
+          throw new IllegalStateException("permit " + token + " of per-key lock '" + site.name()
               + "' was already released: release each permit once, or use close() where"
               + " cleanup may run twice (the key is not shown: keys may be user data)");
         }

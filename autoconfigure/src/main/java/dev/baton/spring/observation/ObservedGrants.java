@@ -10,10 +10,10 @@ import java.util.function.Function;
 /**
  * The grants of one lock or semaphore of a registry, observed: each wait is reported to the
  * listeners, and a wait that times out fails with an {@link dev.baton.AcquireTimeoutException}
- * naming the site. When holds are tracked, or listeners want to know how long they lasted, each permit
- * handed out is wrapped: a tracked hold is in {@link #holds()} from grant to release, and at
- * release its duration is reported. Otherwise permits are handed out as the primitive made them,
- * at no cost. A backend passes every acquire of one primitive through one instance.
+ * naming the site. When holds are tracked, or listeners want to know how long they lasted, each
+ * permit handed out is wrapped: a tracked hold is in {@link #holds()} from grant to release, and
+ * at release its duration is reported. Otherwise permits are handed out as the primitive made
+ * them. A backend passes every acquire of one primitive through one instance.
  */
 public final class ObservedGrants {
 
@@ -77,8 +77,9 @@ public final class ObservedGrants {
     CompletableFuture<Permit> waiting = await.apply(hold.inner);
     listeners.observe(site, waiting);
     if (!hold.inner.isReleased()) {
-      // Kept: a wait that keeps the lock completes with the very permit it was given.
-      return RelayedGrant.relay(site, waiting, kept -> held, () -> { });
+      // Kept: a wait that keeps the lock completes with the very permit it was given; withdrawn
+      // before that, the condition passes the lock on, which ends the hold.
+      return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
     }
     hold.end();
     return RelayedGrant.relay(site, waiting, permit -> new HeldPermit(permit, hold.takenBy()),
