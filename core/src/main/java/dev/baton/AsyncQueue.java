@@ -50,7 +50,12 @@ public interface AsyncQueue<T> {
     return DefaultAsyncQueue.priority(capacity, Comparator.naturalOrder());
   }
 
-  /** A queue that hands out the least item by {@code order} first. */
+  /**
+   * A queue that hands out the least item by {@code order} first. If {@code order} throws while
+   * an item goes in or out, that call fails with its exception and the queue is left as it was:
+   * {@code put}, {@code offer}, {@code take} and {@code poll} throw it, and a waiting put's
+   * future fails with it.
+   */
   static <T> AsyncQueue<T> priority(int capacity, Comparator<? super T> order) {
     return DefaultAsyncQueue.priority(capacity, order);
   }

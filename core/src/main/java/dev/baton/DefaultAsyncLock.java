@@ -141,9 +141,10 @@ final class DefaultAsyncLock implements AsyncLock {
    * Releases the holder with {@code token}: unlocks, or hands the lock to the oldest waiter.
    *
    * <p>The holder knows the state it holds, so there is nothing to read first: one CAS from that
-   * state to unlocked. While {@code token} holds the lock only QUEUED can change under it, so the
-   * witness of a failed CAS is either the held state with QUEUED set (hand the lock over) or
-   * another state altogether (the permit is stale).
+   * state to unlocked. While {@code token} holds the lock only QUEUED can change under it (or a
+   * concurrent release of the same permit unlock it), so the witness of a failed CAS is either
+   * the held state with QUEUED set (hand the lock over) or another state altogether (the permit
+   * is stale).
    *
    * @return false if {@code token} does not hold the lock (a stale or twice-released permit)
    */
@@ -165,10 +166,11 @@ final class DefaultAsyncLock implements AsyncLock {
         return false;
       }
       if ((s & QUEUED) == 0) {
-        // The last waiter withdrew after our unguarded read: nobody to hand over to. Only the
-        // holder can change a locked, unqueued state, so a plain write is safe.
-        state = s & ~LOCKED;
-        return true;
+        // The last waiter withdrew after our unguarded read: nobody to hand over to. The fast
+        // path is open again, so a second close() of this permit may unlock, and a newcomer lock,
+        // at any moment: unlock only the state this token holds. A failed CAS means that second
+        // close released it first.
+        return STATE.compareAndSet(this, s, s & ~LOCKED);
       }
       // QUEUED is set under the guard, so the queue is non-empty; withdrawals are decided under
       // the guard too, so the oldest waiter is still waiting and the grant cannot fail.

@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
@@ -65,8 +64,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   }
 
   static <T> DefaultAsyncQueue<T> priority(int capacity, Comparator<? super T> order) {
-    Objects.requireNonNull(order, "order");
-    return new DefaultAsyncQueue<>(new PriorityQueue<>(order), capacity);
+    return new DefaultAsyncQueue<>(new PriorityHeap<>(order), capacity);
   }
 
   @Override
@@ -318,8 +316,8 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
         try {
           items.add(putter.item);
         } catch (RuntimeException rejected) {
-          // A comparator that throws on this item fails this put alone; the caller who made
-          // room keeps what it took.
+          // A comparator that throws on this item fails this put alone (the heap is left as it
+          // was); the caller who made room keeps what it took.
           putter.fail(rejected);
           defer(putter);
           continue;

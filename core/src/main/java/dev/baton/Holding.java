@@ -2,6 +2,7 @@ package dev.baton;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -22,6 +23,14 @@ import java.util.function.Supplier;
  * compose: if the action's stage is itself the result of {@code run} (an inner scope, such as a
  * lock taken inside a semaphore's scope), it is cancelled too, so a wait still pending inside it
  * is withdrawn.
+ *
+ * <p>A {@code release} that throws is reported through the returned future, which still
+ * completes: a holder whose release failed (a lease lost meanwhile, say) must learn that its hold
+ * may not have lasted. If the action failed, the future fails with the action's failure, the
+ * release failure added to it as suppressed (to its cause, when it is a
+ * {@link CompletionException}); if the action succeeded, with the release failure. A future
+ * already cancelled stays cancelled: a release failure after that has nobody to reach and is
+ * dropped.
  */
 public final class Holding {
 
@@ -44,7 +53,7 @@ public final class Holding {
       if (failure != null) {
         result.completeExceptionally(failure);
       } else if (result.isDone()) {
-        release.accept(resource);
+        release(resource, release, null); // cancelled already: nobody to tell of a failure
       } else {
         runHolding(resource, release, action, result);
       }
@@ -62,13 +71,12 @@ public final class Holding {
     try {
       stage = start(action);
     } catch (Throwable t) {
-      release.accept(resource);
-      return CompletableFuture.failedFuture(t);
+      return CompletableFuture.failedFuture(release(resource, release, t));
     }
     if (stage instanceof CompletableFuture<T> done && done.isDone()
         && !done.isCompletedExceptionally()) {
-      release.accept(resource);
-      return done;
+      Throwable releaseFailure = release(resource, release, null);
+      return releaseFailure == null ? done : CompletableFuture.failedFuture(releaseFailure);
     }
     Scope<T> result = new Scope<>(null);
     holdUntilComplete(stage, resource, release, result);
@@ -81,8 +89,7 @@ public final class Holding {
     try {
       stage = start(action);
     } catch (Throwable t) {
-      release.accept(resource);
-      result.completeExceptionally(t);
+      result.completeExceptionally(release(resource, release, t));
       return;
     }
     holdUntilComplete(stage, resource, release, result);
@@ -96,13 +103,36 @@ public final class Holding {
       Consumer<? super R> release, Scope<T> result) {
     result.started(stage);
     stage.whenComplete((value, failure) -> {
-      release.accept(resource);
-      if (failure != null) {
-        result.completeExceptionally(failure);
+      Throwable outcome = release(resource, release, failure);
+      if (outcome != null) {
+        result.completeExceptionally(outcome);
       } else {
         result.complete(value);
       }
     });
+  }
+
+  /**
+   * Releases {@code resource} after an action that ended with {@code failure} (null if it
+   * succeeded), and returns the failure the scope completes with: {@code failure} with a release
+   * failure added as suppressed, else the release failure, else null.
+   */
+  private static <R> Throwable release(R resource, Consumer<? super R> release,
+      Throwable failure) {
+    try {
+      release.accept(resource);
+      return failure;
+    } catch (Throwable releaseFailure) {
+      if (failure == null) {
+        return releaseFailure;
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause != releaseFailure) {
+        cause.addSuppressed(releaseFailure);
+      }
+      return failure;
+    }
   }
 
   /** The future {@link #run} returns; remembers the action's stage to cancel nested scopes. */

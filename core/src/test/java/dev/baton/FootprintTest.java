@@ -12,12 +12,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * What a wait costs: no thread per wait, bounded heap per waiter, no guard on the fast path, and
  * no waiter for a queue call that need not wait.
+ *
+ * <p>Tagged {@code footprint}: heap and allocation figures depend on the JVM's flags, so these
+ * tests run in a surefire execution of their own whose JVM flags are fixed in {@code core/pom.xml}
+ * (no agent, no {@code -DargLine} addition reaches it), never in the default one.
  */
+@Tag("footprint")
 class FootprintTest {
 
   @Test

@@ -1,8 +1,10 @@
 package dev.baton;
 
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * What the workers of one {@link PermitMixRun} hold: the number of parties holding a permit
@@ -10,8 +12,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * kept to be released later by some other worker, and the scoped actions still running, to be
  * finished later by some other worker. A release that misbehaves is reported to the run's
  * {@link Fuzz.Failures}.
+ *
+ * <p>Permits closed with {@link Release#CLOSED_BY_SEVERAL} stay within reach of every worker,
+ * which close them again: stale closes, and now and then a close racing the first one.
  */
 final class Holdings {
+
+  /** How a party gives its permit back. */
+  enum Release {
+    /** {@code release()} once. */
+    ONCE,
+    /** {@code release()} twice: the second must throw, and a {@code close()} after it is a no-op. */
+    TWICE,
+    /** {@code close()}, the permit left for other workers to close again. */
+    CLOSED_BY_SEVERAL;
+
+    /** Mostly {@link #ONCE}. */
+    static Release pick(Random r) {
+      int n = r.nextInt(8);
+      return n == 0 ? TWICE : n == 1 ? CLOSED_BY_SEVERAL : ONCE;
+    }
+  }
 
   private final Fuzz.Failures failures;
   /** Parties holding a permit right now. */
@@ -21,6 +42,8 @@ final class Holdings {
   /** Scoped actions still running, to be finished later by some other thread. */
   private final ConcurrentLinkedQueue<CompletableFuture<String>> actions =
       new ConcurrentLinkedQueue<>();
+  /** Permits closed lately by {@link Release#CLOSED_BY_SEVERAL}, for workers to close again. */
+  private final AtomicReferenceArray<Permit> closedLately = new AtomicReferenceArray<>(8);
   /** Set once the workers are done: from then on, callbacks release at once. */
   private volatile boolean draining;
 
@@ -40,21 +63,29 @@ final class Holdings {
 
   /**
    * A granted permit, once its party has entered: kept for some worker to release later, or
-   * released now ({@code twice}: released again, which must throw).
+   * released now as {@code how} says.
    */
-  void keepOrRelease(Permit p, boolean keep, boolean twice) {
+  void keepOrRelease(Permit p, boolean keep, Release how) {
     if (keep) {
       held.add(p);
       if (draining) {
         releaseHeld();
       }
     } else {
-      release(p, twice);
+      release(p, how);
     }
   }
 
-  private void release(Permit p, boolean twice) {
+  private void release(Permit p, Release how) {
     holders.decrementAndGet();
+    if (how == Release.CLOSED_BY_SEVERAL) {
+      closedLately.set((int) (p.token() % closedLately.length()), p);
+      p.close();
+      if (!p.isReleased()) {
+        failures.add("permit %s not released after close()", p);
+      }
+      return;
+    }
     try {
       p.release();
     } catch (RuntimeException e) {
@@ -65,7 +96,7 @@ final class Holdings {
     if (!p.isReleased()) {
       failures.add("permit %s not released after release()", p);
     }
-    if (twice) {
+    if (how == Release.TWICE) {
       try {
         p.release();
         failures.add("second release() of %s did not throw", p);
@@ -78,14 +109,25 @@ final class Holdings {
   void releaseOneHeld() {
     Permit p = held.poll();
     if (p != null) {
-      release(p, false);
+      release(p, Release.ONCE);
     }
   }
 
   private void releaseHeld() {
     Permit p;
     while ((p = held.poll()) != null) {
-      release(p, false);
+      release(p, Release.ONCE);
+    }
+  }
+
+  /**
+   * Closes again a permit closed lately by {@link Release#CLOSED_BY_SEVERAL}, perhaps while its
+   * first close is still under way: it must release nothing more, least of all a later holder.
+   */
+  void closeOneClosedLately(Random r) {
+    Permit p = closedLately.get(r.nextInt(closedLately.length()));
+    if (p != null) {
+      p.close();
     }
   }
 

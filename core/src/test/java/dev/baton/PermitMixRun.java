@@ -20,9 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Contract of {@link #run}: {@value #THREADS} threads mix {@value #OPS_PER_THREAD} random
  * operations each (acquires with and without timeouts, tryAcquire, withPermit, cancels and other
- * withdrawals of their own and each other's waits, releases, reads). While they run, at most
+ * withdrawals of their own and each other's waits, releases, permits closed again by other
+ * workers, some while the first close is under way, reads). While they run, at most
  * {@code permits} parties hold a permit, a holder never sees every permit free, every token is
- * new, and with one permit each grant's token exceeds the previous holder's. Once every wait has
+ * new (so no two holders, live or not, ever share a fencing token), and with one permit each
+ * grant's token exceeds the previous holder's. Once every wait has
  * settled and every holder released, every permit is back, nobody waits, and exactly
  * {@code permits} fresh tryAcquires succeed, with tokens above every earlier one.
  */
@@ -92,11 +94,11 @@ final class PermitMixRun {
   private void work(int thread, Random r) {
     List<CompletableFuture<?>> mine = new ArrayList<>();
     for (int op = 0; op < OPS_PER_THREAD; op++) {
-      switch (r.nextInt(13)) {
+      switch (r.nextInt(14)) {
         case 0, 1 -> mine.add(track(primitive.acquire(), r));
         case 2, 3 -> mine.add(track(primitive.acquire(Fuzz.shortTimeout(r)), r));
         case 4 -> primitive.tryAcquire()
-            .ifPresent(p -> granted(p, r.nextInt(3) == 0, r.nextInt(8) == 0));
+            .ifPresent(p -> granted(p, r.nextInt(3) == 0, Holdings.Release.pick(r)));
         case 5, 6 -> mine.add(withPermit(r));
         case 7 -> {
           if (!mine.isEmpty()) {
@@ -117,6 +119,7 @@ final class PermitMixRun {
         }
         case 10 -> holdings.releaseOneHeld();
         case 11 -> holdings.finishOneAction(r.nextBoolean());
+        case 12 -> holdings.closeOneClosedLately(r);
         default -> {
           int available = primitive.availablePermits();
           if (available < 0 || available > permits || primitive.waiters() < 0) {
@@ -133,11 +136,11 @@ final class PermitMixRun {
   /** Checks the outcome of an acquire: a grant enters. */
   private CompletableFuture<Permit> track(CompletableFuture<Permit> f, Random r) {
     boolean keep = r.nextInt(3) == 0;
-    boolean releaseTwice = r.nextInt(8) == 0;
+    Holdings.Release how = Holdings.Release.pick(r);
     ring.add(f, r);
     all.add(f.whenComplete((p, t) -> {
       if (p != null) {
-        granted(p, keep, releaseTwice);
+        granted(p, keep, how);
       } else if (t != null && !Fuzz.isWithdrawal(t)) {
         failures.add("acquire failed with %s", t);
       }
@@ -145,10 +148,10 @@ final class PermitMixRun {
     return f;
   }
 
-  private void granted(Permit p, boolean keep, boolean releaseTwice) {
+  private void granted(Permit p, boolean keep, Holdings.Release how) {
     enter();
     if (!tokens.add(p.token())) {
-      failures.add("token %d handed out twice", p.token());
+      failures.add("token %d handed out twice: two holders share a fencing token", p.token());
     }
     long previous = highestToken.getAndAccumulate(p.token(), Math::max);
     if (serial && p.token() <= previous) {
@@ -160,7 +163,7 @@ final class PermitMixRun {
     if (primitive.availablePermits() == permits) {
       failures.add("holder of %s sees every permit free: %s", p, primitive);
     }
-    holdings.keepOrRelease(p, keep, releaseTwice);
+    holdings.keepOrRelease(p, keep, how);
   }
 
   private void enter() {

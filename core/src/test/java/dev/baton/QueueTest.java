@@ -1195,6 +1195,98 @@ class QueueTest {
       }
       assertThat(problems).isEmpty();
     }
+
+    /**
+     * java.util.PriorityQueue moves elements up while it compares; a comparison that throws
+     * after two moves leaves one item copied twice and another lost. The put of the rejected
+     * item must fail alone.
+     */
+    @Test
+    void aPutWhoseItemTheComparatorRejectsDeepInTheHeapFailsAloneAndLosesNoOtherItem() {
+      AsyncQueue<Integer> q = AsyncQueue.priority(100, rejecting(0, 10));
+      List<Integer> items = tensUpTo(150);
+      items.forEach(q::put);
+
+      assertThatThrownBy(() -> q.put(0)).hasMessage("cannot order 0 against 10");
+
+      assertThat(drain(q)).containsExactlyElementsOf(items);
+      assertThat(q.unfinishedTasks()).isEqualTo(items.size());
+    }
+
+    @Test
+    void anOfferWhoseItemTheComparatorRejectsDeepInTheHeapFailsAloneAndLosesNoOtherItem() {
+      AsyncQueue<Integer> q = AsyncQueue.priority(100, rejecting(0, 10));
+      List<Integer> items = tensUpTo(150);
+      items.forEach(q::offer);
+
+      assertThatThrownBy(() -> q.offer(0)).hasMessage("cannot order 0 against 10");
+
+      assertThat(drain(q)).containsExactlyElementsOf(items);
+      assertThat(q.unfinishedTasks()).isEqualTo(items.size());
+    }
+
+    @Test
+    void aWaitingPutWhoseItemTheComparatorRejectsDeepInTheHeapFailsAloneAndLosesNoOtherItem() {
+      List<Integer> items = tensUpTo(150);
+      AsyncQueue<Integer> q = AsyncQueue.priority(items.size(), rejecting(0, 20));
+      items.forEach(q::put);
+      CompletableFuture<Void> put = q.put(0);
+
+      assertThat(q.poll()).isEqualTo(10); // makes room: the waiting put's item is compared in
+
+      assertThat(failureOf(put)).hasMessage("cannot order 0 against 20");
+      assertThat(drain(q)).containsExactlyElementsOf(items.subList(1, items.size()));
+      assertThat(q.putters()).isZero();
+      assertThat(q.unfinishedTasks()).isEqualTo(items.size());
+    }
+
+    /** The same on the way out: a take whose comparisons throw leaves the queue as it was. */
+    @Test
+    void aPollDuringWhichTheComparatorThrowsLeavesEveryItemInTheQueue() {
+      AtomicReference<Integer> rejected = new AtomicReference<>();
+      Comparator<Integer> order = (x, y) -> {
+        if (x.equals(rejected.get()) || y.equals(rejected.get())) {
+          throw new IllegalArgumentException("cannot order " + rejected.get() + " any more");
+        }
+        return Integer.compare(x, y);
+      };
+      AsyncQueue<Integer> q = AsyncQueue.priority(100, order);
+      List<Integer> items = tensUpTo(150);
+      items.forEach(q::put);
+      rejected.set(80); // met after two moves, as the last item sinks from the top
+
+      assertThatThrownBy(q::poll).hasMessage("cannot order 80 any more");
+
+      rejected.set(null);
+      assertThat(drain(q)).containsExactlyElementsOf(items);
+    }
+
+    /** Integer order, except that comparing {@code item} with {@code against} throws. */
+    private Comparator<Integer> rejecting(int item, int against) {
+      return (x, y) -> {
+        if (x == item && y == against || x == against && y == item) {
+          throw new IllegalArgumentException("cannot order " + item + " against " + against);
+        }
+        return Integer.compare(x, y);
+      };
+    }
+
+    /** 10, 20, ... up to {@code last}: put in this order, a heap four levels deep. */
+    private List<Integer> tensUpTo(int last) {
+      List<Integer> items = new ArrayList<>();
+      for (int i = 10; i <= last; i += 10) {
+        items.add(i);
+      }
+      return items;
+    }
+
+    private List<Integer> drain(AsyncQueue<Integer> q) {
+      List<Integer> drained = new ArrayList<>();
+      for (Integer item = q.poll(); item != null; item = q.poll()) {
+        drained.add(item);
+      }
+      return drained;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ public class SemaphoreLincheckTest {
   @Test
   public void modelChecking() {
     LincheckSupport.modelChecking(3)
-        // gh-90155: a waiter granted and cancelled in a race gives its permit back.
+        // gh-90155: a release racing the cancel of the waiter: the permit ends with the waiter
+        // (the cancel lost) or back in the pool (it won), never lost.
         .addCustomScenario(scenario(getClass(),
             init("tryAcquire", "tryAcquire", "acquire"),
             parallel(thread("release"), thread("cancelAcquire")),

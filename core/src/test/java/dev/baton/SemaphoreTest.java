@@ -85,7 +85,11 @@ class SemaphoreTest {
     assertThat(one.availablePermits()).isEqualTo(1);
   }
 
-  /** CPython gh-90155: a woken-then-cancelled waiter gives its permit back. */
+  /**
+   * CPython gh-90155, where asyncio's semaphore hung once a woken waiter was cancelled. In Baton a
+   * grant is final: the cancel of a granted waiter returns false and the waiter keeps its permit;
+   * once it releases, a later acquire succeeds at once.
+   */
   @Test
   void aWaiterGrantedThenCancelledKeepsItsPermitAndALaterAcquireSucceedsAfterItsRelease() {
     AsyncSemaphore one = AsyncSemaphore.create(1);

@@ -1,0 +1,178 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Holding#run}: every path of a scope completes its future, and a release that throws is
+ * reported through it: suppressed by the action's failure when the action failed, as the failure
+ * itself when the action succeeded. A release failure is what a holder whose hold was lost (a
+ * Redis lease that ran out, say) must learn about. A scope already cancelled stays cancelled.
+ */
+class HoldingTest {
+
+  private final AtomicInteger releases = new AtomicInteger();
+  private final IllegalStateException releaseFailure =
+      new IllegalStateException("release failed on purpose");
+  private final IllegalArgumentException actionFailure =
+      new IllegalArgumentException("action failed on purpose");
+  /** A release that counts its calls and throws {@link #releaseFailure}. */
+  private final Consumer<String> failingRelease = resource -> {
+    releases.incrementAndGet();
+    throw releaseFailure;
+  };
+
+  /**
+   * The failure {@code result} completed with, unwrapped from {@link CompletionException}. Every
+   * test here completes the scope on its own thread, so the scope must be done already.
+   */
+  private static Throwable failureOf(CompletableFuture<?> result) {
+    assertThat(result).as("the scope's future").isCompletedExceptionally();
+    Throwable thrown = catchThrowable(result::join);
+    return thrown instanceof CompletionException && thrown.getCause() != null
+        ? thrown.getCause() : thrown;
+  }
+
+  private static Supplier<CompletionStage<String>> completesWith(CompletionStage<String> stage) {
+    return () -> stage;
+  }
+
+  @Nested
+  class GrantedAtOnce {
+
+    private final CompletableFuture<String> granted = CompletableFuture.completedFuture("permit");
+
+    @Test
+    void anActionAlreadyDoneWhoseReleaseThrowsFailsWithTheReleaseFailure() {
+      CompletableFuture<String> result = Holding.run(granted, failingRelease,
+          completesWith(CompletableFuture.completedFuture("done")));
+
+      assertThat(failureOf(result)).isSameAs(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+
+    @Test
+    void anActionThatThrowsKeepsItsFailureWithTheReleaseFailureSuppressed() {
+      CompletableFuture<String> result = Holding.run(granted, failingRelease, () -> {
+        throw actionFailure;
+      });
+
+      assertThat(failureOf(result)).isSameAs(actionFailure);
+      assertThat(actionFailure.getSuppressed()).containsExactly(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+
+    @Test
+    void aStageThatSucceedsLaterFailsWithTheReleaseFailure() {
+      CompletableFuture<String> stage = new CompletableFuture<>();
+      CompletableFuture<String> result = Holding.run(granted, failingRelease, completesWith(stage));
+
+      stage.complete("later");
+
+      assertThat(failureOf(result)).isSameAs(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+
+    @Test
+    void aStageThatFailsLaterKeepsItsFailureWithTheReleaseFailureSuppressed() {
+      CompletableFuture<String> stage = new CompletableFuture<>();
+      CompletableFuture<String> result = Holding.run(granted, failingRelease,
+          completesWith(stage.thenApply(v -> v)));
+
+      stage.completeExceptionally(actionFailure);
+
+      assertThat(failureOf(result)).isSameAs(actionFailure);
+      assertThat(actionFailure.getSuppressed()).containsExactly(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+  }
+
+  @Nested
+  class GrantedLater {
+
+    private final CompletableFuture<String> acquiring = new CompletableFuture<>();
+
+    @Test
+    void anActionThatThrowsKeepsItsFailureWithTheReleaseFailureSuppressed() {
+      CompletableFuture<String> result = Holding.run(acquiring, failingRelease, () -> {
+        throw actionFailure;
+      });
+
+      acquiring.complete("permit");
+
+      assertThat(failureOf(result)).isSameAs(actionFailure);
+      assertThat(actionFailure.getSuppressed()).containsExactly(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+
+    @Test
+    void anActionThatSucceedsFailsWithTheReleaseFailure() {
+      CompletableFuture<String> result = Holding.run(acquiring, failingRelease,
+          completesWith(CompletableFuture.completedFuture("done")));
+
+      acquiring.complete("permit");
+
+      assertThat(failureOf(result)).isSameAs(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+
+    @Test
+    void aStageThatFailsKeepsItsFailureWithTheReleaseFailureSuppressed() {
+      CompletableFuture<String> result = Holding.run(acquiring, failingRelease,
+          completesWith(CompletableFuture.failedFuture(actionFailure)));
+
+      acquiring.complete("permit");
+
+      assertThat(failureOf(result)).isSameAs(actionFailure);
+      assertThat(actionFailure.getSuppressed()).containsExactly(releaseFailure);
+      assertThat(releases).hasValue(1);
+    }
+
+    @Test
+    void aScopeCancelledBeforeAGrantThatCouldNotBeWithdrawnStaysCancelledAndReleasesOnce() {
+      // An acquire whose grant was already decided refuses the cancel, as a queued waiter does
+      // when it loses the race to a release.
+      CompletableFuture<String> decided = new CompletableFuture<>() {
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+          return false;
+        }
+      };
+      AtomicInteger actionRuns = new AtomicInteger();
+      CompletableFuture<String> result = Holding.run(decided, failingRelease, () -> {
+        actionRuns.incrementAndGet();
+        return CompletableFuture.completedFuture("ran");
+      });
+      assertThat(result.cancel(false)).isTrue();
+
+      decided.complete("permit");
+
+      assertThat(result).isCancelled();
+      assertThat(actionRuns).hasValue(0);
+      assertThat(releases).hasValue(1);
+    }
+  }
+
+  @Test
+  void aFailedAcquireFailsTheScopeWithoutReleasingOrRunning() {
+    AtomicInteger actionRuns = new AtomicInteger();
+    CompletableFuture<String> result = Holding.run(
+        CompletableFuture.failedFuture(actionFailure), failingRelease, () -> {
+          actionRuns.incrementAndGet();
+          return CompletableFuture.completedFuture("ran");
+        });
+
+    assertThat(failureOf(result)).isSameAs(actionFailure);
+    assertThat(actionRuns).hasValue(0);
+    assertThat(releases).hasValue(0);
+  }
+}
