@@ -19,8 +19,9 @@ import java.lang.invoke.VarHandle;
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
  * grant again do not recurse. Between the two steps the grant is in transit; a {@code cancel}
  * that arrives then loses the CAS, completes the future with its grant on the spot and returns
- * {@code false}. A withdrawal removes the waiter from its primitive before the future fails, so
- * no count includes a waiter whose failure is already observable.
+ * {@code false}. A withdrawal removes the waiter from its primitive and cancels its timeout before
+ * the future fails, so no count includes a waiter whose failure is already observable, and
+ * nothing keeps a withdrawn waiter (or a putter's item) reachable until its deadline.
  *
  * <p>A thread that blocks on a waiter ({@link #join()}, {@link #get()}) polls it briefly before
  * it parks. A grant comes from a running thread (the holder releasing), so when the wait is short
@@ -77,9 +78,16 @@ class Waiter<T> extends CompletableFuture<T> {
     return queue.withdraw(this);
   }
 
-  /** Marks a waiting waiter withdrawn; false if it was granted or withdrawn already. */
+  /**
+   * Marks a waiting waiter withdrawn and cancels its timeout; false if it was granted or
+   * withdrawn already.
+   */
   final boolean markWithdrawn() {
-    return STATE.compareAndSet(this, WAITING, WITHDRAWN);
+    if (!STATE.compareAndSet(this, WAITING, WITHDRAWN)) {
+      return false;
+    }
+    cancelTimer();
+    return true;
   }
 
   /** Decides that this waiter completes with {@code value}; false if it was withdrawn first. */
@@ -107,10 +115,7 @@ class Waiter<T> extends CompletableFuture<T> {
     } else {
       super.complete((T) o);
     }
-    Timeouts.Timeout t = timer;
-    if (t != null) {
-      t.cancel();
-    }
+    cancelTimer();
   }
 
   /** Fails and completes in one step, for waiters that are not decided under a guard. */
@@ -123,6 +128,11 @@ class Waiter<T> extends CompletableFuture<T> {
   /**
    * Arms the timeout, unless it is {@link Timeouts#NEVER}; the waiter must already be visible to
    * grants. Returns this waiter.
+   *
+   * <p>Arming crosses a decision the way deciding crosses arming: this method writes
+   * {@link #timer} and then reads {@link #state}; a grant or withdrawal writes {@code state} and
+   * then reads {@code timer} ({@link #deliver}, {@link #markWithdrawn}). Both are volatile, so at
+   * least one side sees the other and cancels the timeout.
    */
   final Waiter<T> expireAfter(Duration timeout, String what) {
     if (timeout == Timeouts.NEVER) {
@@ -177,6 +187,13 @@ class Waiter<T> extends CompletableFuture<T> {
       deliver();
     }
     return false;
+  }
+
+  private void cancelTimer() {
+    Timeouts.Timeout t = timer;
+    if (t != null) {
+      t.cancel();
+    }
   }
 
   /** Waits at most {@link #SPINS} polls for completion, without parking. */
