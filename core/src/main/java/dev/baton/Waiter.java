@@ -1,10 +1,14 @@
 package dev.baton;
 
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * A pending wait: the future a primitive hands out, and its node in the primitive's
@@ -19,8 +23,13 @@ import java.lang.invoke.VarHandle;
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
  * grant again do not recurse. Between the two steps the grant is in transit; a {@code cancel}
  * that arrives then loses the CAS, completes the future with its grant on the spot and returns
- * {@code false}. A withdrawal removes the waiter from its primitive before the future fails, so
- * no count includes a waiter whose failure is already observable.
+ * {@code false}. {@code completeAsync} completes through {@code complete} and
+ * {@code completeExceptionally}, so it withdraws too; {@code obtrudeValue} and
+ * {@code obtrudeException} throw {@link UnsupportedOperationException}, since they could
+ * overwrite a grant already delivered. A withdrawal removes the waiter from its primitive and
+ * cancels its timeout before the future fails, so no count includes a waiter whose failure is
+ * already observable, and nothing keeps a withdrawn waiter (or a putter's item) reachable until
+ * its deadline.
  *
  * <p>A thread that blocks on a waiter ({@link #join()}, {@link #get()}) polls it briefly before
  * it parks. A grant comes from a running thread (the holder releasing), so when the wait is short
@@ -77,9 +86,16 @@ class Waiter<T> extends CompletableFuture<T> {
     return queue.withdraw(this);
   }
 
-  /** Marks a waiting waiter withdrawn; false if it was granted or withdrawn already. */
+  /**
+   * Marks a waiting waiter withdrawn and cancels its timeout; false if it was granted or
+   * withdrawn already.
+   */
   final boolean markWithdrawn() {
-    return STATE.compareAndSet(this, WAITING, WITHDRAWN);
+    if (!STATE.compareAndSet(this, WAITING, WITHDRAWN)) {
+      return false;
+    }
+    cancelTimer();
+    return true;
   }
 
   /** Decides that this waiter completes with {@code value}; false if it was withdrawn first. */
@@ -107,10 +123,7 @@ class Waiter<T> extends CompletableFuture<T> {
     } else {
       super.complete((T) o);
     }
-    Timeouts.Timeout t = timer;
-    if (t != null) {
-      t.cancel();
-    }
+    cancelTimer();
   }
 
   /** Fails and completes in one step, for waiters that are not decided under a guard. */
@@ -123,6 +136,11 @@ class Waiter<T> extends CompletableFuture<T> {
   /**
    * Arms the timeout, unless it is {@link Timeouts#NEVER}; the waiter must already be visible to
    * grants. Returns this waiter.
+   *
+   * <p>Arming crosses a decision the way deciding crosses arming: this method writes
+   * {@link #timer} and then reads {@link #state}; a grant or withdrawal writes {@code state} and
+   * then reads {@code timer} ({@link #deliver}, {@link #markWithdrawn}). Both are volatile, so at
+   * least one side sees the other and cancels the timeout.
    */
   final Waiter<T> expireAfter(Duration timeout, String what) {
     if (timeout == Timeouts.NEVER) {
@@ -155,6 +173,50 @@ class Waiter<T> extends CompletableFuture<T> {
     return withdraw() ? super.complete(value) : deliverIfGranted();
   }
 
+  /**
+   * Runs {@code supplier} on {@code executor} and completes this future with its result through
+   * {@link #complete} or {@link #completeExceptionally}, so the waiter is withdrawn first; does
+   * nothing if the future is done by then. As in {@link CompletableFuture}, a supplier that
+   * throws fails the future with a {@link CompletionException} caused by what it threw.
+   */
+  @Override
+  public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+    Objects.requireNonNull(supplier, "supplier");
+    Objects.requireNonNull(executor, "executor");
+    executor.execute(() -> {
+      if (isDone()) {
+        return;
+      }
+      T value;
+      try {
+        value = supplier.get();
+      } catch (Throwable t) {
+        completeExceptionally(t instanceof CompletionException ? t : new CompletionException(t));
+        return;
+      }
+      complete(value);
+    });
+    return this;
+  }
+
+  /** As {@link #completeAsync(Supplier, Executor)}, on the {@link #defaultExecutor()}. */
+  @Override
+  public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
+    return completeAsync(supplier, defaultExecutor());
+  }
+
+  /** Refused: it could overwrite a grant already delivered, which would then never be released. */
+  @Override
+  public void obtrudeValue(T value) {
+    throw obtrudeRefused("obtrudeValue");
+  }
+
+  /** Refused: it could overwrite a grant already delivered, which would then never be released. */
+  @Override
+  public void obtrudeException(Throwable ex) {
+    throw obtrudeRefused("obtrudeException");
+  }
+
   @Override
   public T join() {
     spinUntilDone();
@@ -177,6 +239,20 @@ class Waiter<T> extends CompletableFuture<T> {
       deliver();
     }
     return false;
+  }
+
+  private static UnsupportedOperationException obtrudeRefused(String method) {
+    return new UnsupportedOperationException(method + " is not supported on the future of a"
+        + " Baton wait: it could overwrite a permit or item already granted, which would then"
+        + " never be released. Use complete, completeExceptionally or cancel, which withdraw the"
+        + " wait first");
+  }
+
+  private void cancelTimer() {
+    Timeouts.Timeout t = timer;
+    if (t != null) {
+      t.cancel();
+    }
   }
 
   /** Waits at most {@link #SPINS} polls for completion, without parking. */

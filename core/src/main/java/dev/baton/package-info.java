@@ -29,14 +29,16 @@
  *
  * <dt><b>Prompt cancellation</b></dt>
  * <dd>Cancelling a returned future ({@code cancel(true)} or {@code cancel(false)}), completing it
- * yourself with {@code complete}, {@code completeExceptionally}, {@code orTimeout} or
- * {@code completeOnTimeout}, or letting a timed wait expire, withdraws the waiter before the future
- * completes: counts such as {@code waiters()} already exclude it when the outcome is observable,
- * and a withdrawn waiter never holds a lock, a permit, a signal or an item. Cancellation and grant
- * are decided by one atomic step: if the grant came first, {@code cancel} returns {@code false} and
- * the future completes normally at once (release what you were granted); if the cancel came first,
- * the grant goes to the next waiter. Cancel the future the primitive returned: cancelling a future
- * derived from it ({@code thenApply} and so on) does not reach the waiter.</dd>
+ * yourself with {@code complete}, {@code completeExceptionally}, {@code orTimeout},
+ * {@code completeOnTimeout} or {@code completeAsync}, or letting a timed wait expire, withdraws the
+ * waiter before the future completes: counts such as {@code waiters()} already exclude it when the
+ * outcome is observable, and a withdrawn waiter never holds a lock, a permit, a signal or an item.
+ * Cancellation and grant are decided by one atomic step: if the grant came first, {@code cancel}
+ * returns {@code false} and the future completes normally at once (release what you were
+ * granted); if the cancel came first, the grant goes to the next waiter. {@code obtrudeValue} and
+ * {@code obtrudeException}, which could overwrite a grant, throw
+ * {@link java.lang.UnsupportedOperationException}. Cancel the future the primitive returned:
+ * cancelling a future derived from it ({@code thenApply} and so on) does not reach the waiter.</dd>
  *
  * <dt><b>Timeouts</b></dt>
  * <dd>A timed wait that expires fails with {@link dev.baton.AcquireTimeoutException} through the

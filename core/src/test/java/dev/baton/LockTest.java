@@ -137,6 +137,87 @@ class LockTest {
   }
 
   @Test
+  void completeOnTimeoutOnTheReturnedFutureWithdrawsTheWaiter() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter =
+        lock.acquire().completeOnTimeout(null, 1, TimeUnit.MILLISECONDS);
+
+    await().until(waiter::isDone);
+
+    assertThat(waiter.join()).isNull();
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  /**
+   * Regression: {@code completeAsync} completed the future without withdrawing the waiter, so
+   * the next release granted the lock to a future that could no longer take it, and the lock
+   * stayed held by nobody.
+   */
+  @Test
+  void completeAsyncWithdrawsTheWaiterAsCompleteDoes() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+
+    assertThat(waiter.completeAsync(() -> null, Runnable::run)).isSameAs(waiter);
+
+    assertThat(waiter).isCompletedWithValue(null);
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(lock.isLocked()).as("the release found nobody to hand the lock to").isFalse();
+  }
+
+  @Test
+  void completeAsyncWithASupplierThatThrowsWithdrawsTheWaiterAndFailsTheFuture() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+
+    waiter.completeAsync(() -> {
+      throw new IllegalStateException("no permit for you");
+    });
+
+    assertThatThrownBy(() -> waiter.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(
+        IllegalStateException.class);
+    assertThat(lock.waiters()).isZero();
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void completeAsyncOnAGrantedFutureLeavesTheGrant() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+    holder.release();
+
+    waiter.completeAsync(() -> null, Runnable::run);
+
+    assertThat(waiter.join()).isNotNull();
+    waiter.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  /** obtrude* could overwrite a permit already delivered, which would then never be released. */
+  @Test
+  void obtrudeValueAndObtrudeExceptionAreRefusedAndTheWaiterKeepsWaiting() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+
+    assertThatThrownBy(() -> waiter.obtrudeValue(null))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("obtrudeValue");
+    assertThatThrownBy(() -> waiter.obtrudeException(new IllegalStateException()))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("obtrudeException");
+
+    assertThat(waiter).isNotDone();
+    holder.release();
+    assertThat(waiter).isCompleted();
+    waiter.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
   void aTimedOutWaiterIsWithdrawnBeforeItsFailureIsObservable() {
     lock.acquire().join();
     AtomicInteger waitersSeenOnFailure = new AtomicInteger(-1);

@@ -2,6 +2,7 @@ package dev.baton;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,40 +39,56 @@ class TimeoutsTest {
     assertThat(runs).hasValue(1);
   }
 
+  /**
+   * The deadlines leave the arming and cancelling ample time, even in a cold JVM on a loaded
+   * machine (20 ms did not: the first timeouts fell due before they were cancelled).
+   */
   @Test
   void aCancelledTimeoutNeverRuns() {
     AtomicInteger runs = new AtomicInteger();
     List<Timeouts.Timeout> cancelled = new ArrayList<>();
+    long armedAt = System.nanoTime();
     for (int i = 0; i < 5_000; i++) {
-      cancelled.add(Timeouts.schedule(runs::incrementAndGet, Duration.ofMillis(20)));
+      cancelled.add(Timeouts.schedule(runs::incrementAndGet, Duration.ofMillis(500)));
     }
     cancelled.forEach(Timeouts.Timeout::cancel);
+    assumeTrue(System.nanoTime() - armedAt < TimeUnit.MILLISECONDS.toNanos(500),
+        "cancelled before the deadline");
     CompletableFuture<Void> after = new CompletableFuture<>();
-    Timeouts.schedule(() -> after.complete(null), Duration.ofMillis(60));
+    Timeouts.schedule(() -> after.complete(null), Duration.ofMillis(600));
 
     after.orTimeout(10, TimeUnit.SECONDS).join();
     assertThat(runs).hasValue(0);
   }
 
+  /**
+   * The expiry thread parks until the earliest deadline it knows of; a timeout armed later with
+   * an earlier deadline must wake it. The bound on lateness is generous (a loaded machine can
+   * be seconds late) but far below the hour-long deadlines that a missed wake-up would wait for.
+   */
   @Test
   void anEarlierDeadlineArmedBehindLaterOnesRunsOnTime() {
     List<Timeouts.Timeout> far = new ArrayList<>();
     for (int i = 0; i < 3_000; i++) {
       far.add(Timeouts.schedule(() -> { }, Duration.ofHours(1)));
     }
-    CompletableFuture<Void> soon = new CompletableFuture<>();
-    Timeouts.schedule(() -> soon.complete(null), Duration.ofMillis(10));
+    long armedAt = System.nanoTime();
+    CompletableFuture<Long> ranAt = new CompletableFuture<>();
+    Timeouts.schedule(() -> ranAt.complete(System.nanoTime()), Duration.ofMillis(10));
 
-    soon.orTimeout(10, TimeUnit.SECONDS).join();
+    long late = ranAt.orTimeout(1, TimeUnit.MINUTES).join() - armedAt
+        - TimeUnit.MILLISECONDS.toNanos(10);
     far.forEach(Timeouts.Timeout::cancel);
+
+    assertThat(Duration.ofNanos(late)).as("lateness of the 10 ms timeout")
+        .isLessThan(Duration.ofSeconds(5));
   }
 
   @Test
   void survivesAnInterruptOfTheExpiryThread() {
-    Timeouts.schedule(() -> { }, Duration.ofMillis(1));
-    Thread expiry = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals("baton-timeouts"))
-        .findFirst().orElseThrow();
+    CompletableFuture<Thread> expiryThread = new CompletableFuture<>();
+    Timeouts.schedule(() -> expiryThread.complete(Thread.currentThread()), Duration.ofMillis(1));
+    Thread expiry = expiryThread.orTimeout(10, TimeUnit.SECONDS).join();
     expiry.interrupt();
 
     CompletableFuture<Void> ran = new CompletableFuture<>();
