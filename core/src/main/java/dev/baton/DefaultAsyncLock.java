@@ -48,9 +48,12 @@ final class DefaultAsyncLock implements AsyncLock {
   private volatile long state;
   /** Guards the wait queue and every state change while QUEUED is set. */
   private final ReentrantLock guard = new ReentrantLock();
-  /** Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. */
-  private final WaitQueue<Waiter<Permit>> waiters =
-      new WaitQueue<>(guard, () -> STATE.getAndBitwiseAnd(this, ~QUEUED));
+  /**
+   * Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. A grant
+   * overtaken by a cancel is released, which hands the lock to the next waiter.
+   */
+  private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard,
+      () -> STATE.getAndBitwiseAnd(this, ~QUEUED), w -> w.granted().close());
 
   @Override
   public CompletableFuture<Permit> acquire() {
@@ -172,10 +175,12 @@ final class DefaultAsyncLock implements AsyncLock {
       }
       // QUEUED is set under the guard, so the queue is non-empty; withdrawals are decided under
       // the guard too, so the oldest waiter is still waiting and the grant cannot fail.
+      // The state first: once granted, the permit may be given back (released) by a cancel
+      // that overtakes its delivery, without the guard, so it must already hold the lock.
       next = waiters.poll();
       long handedOver = lockedWithNextToken(s);
-      next.grant(new LockPermit(handedOver >>> TOKEN_SHIFT));
       state = waiters.isEmpty() ? handedOver & ~QUEUED : handedOver;
+      next.grant(new LockPermit(handedOver >>> TOKEN_SHIFT));
     } finally {
       guard.unlock();
     }

@@ -77,9 +77,13 @@ class QueueFuzzTest {
        * In-transit mode: a waiter W0 just ahead of the cancelled one is served first, and its
        * callback (still on the serving thread) takes or puts again, which grants the cancelled
        * one while its completion is queued behind W0's; the callback then lets the cancel in.
-       * The cancel must lose and the item must arrive (or be inserted): nothing lost.
+       * If it {@link #holdsDelivery}, the callback waits for the cancel: a cancelled taker wins
+       * and its item goes to the next taker or back to the queue; a cancelled putter loses,
+       * since its item is in the queue already. Otherwise the cancel races the delivery.
+       * Nothing is lost either way.
        */
       final boolean inTransit;
+      final boolean holdsDelivery;
       final CompletableFuture<?> w0;
       final AtomicInteger step = new AtomicInteger();
       volatile Long callbackTook;
@@ -99,11 +103,11 @@ class QueueFuzzTest {
         boolean two = r.nextBoolean();
         boolean bounded = capacity != Integer.MAX_VALUE;
         this.inTransit = r.nextInt(4) == 0 && (takerSide || bounded);
+        this.holdsDelivery = inTransit && r.nextBoolean();
         if (inTransit && takerSide) {
           w0 = queue.take().thenAccept(x -> {
             queue.offer(2L); // grants the next taker, completed only after this callback
-            step.set(1);
-            Fuzz.awaitStep(step, 2);
+            letTheCancelIn();
           });
         } else if (inTransit) {
           for (int i = 0; i < capacity; i++) {
@@ -111,8 +115,7 @@ class QueueFuzzTest {
           }
           w0 = queue.put(0L).thenRun(() -> {
             callbackTook = queue.poll(); // makes room: grants the next putter
-            step.set(1);
-            Fuzz.awaitStep(step, 2);
+            letTheCancelIn();
           });
         } else {
           w0 = null;
@@ -135,6 +138,14 @@ class QueueFuzzTest {
             first = r.nextBoolean() ? queue.put(1L) : queue.put(1L, Duration.ofMinutes(1));
             second = two ? queue.put(2L) : null;
           }
+        }
+      }
+
+      /** W0's callback, having granted the first waiter in transit: lets the cancel in. */
+      private void letTheCancelIn() {
+        step.set(1);
+        if (holdsDelivery) {
+          Fuzz.awaitStep(step, 2);
         }
       }
     }
@@ -177,15 +188,18 @@ class QueueFuzzTest {
       boolean takerSide = round.takerSide || round.capacity == Integer.MAX_VALUE;
       String where = "seed=" + seed + ", round " + round.index + ", takers cancelled="
           + takerSide + ", capacity=" + round.capacity + ", second=" + (round.second != null)
-          + ", inTransit=" + round.inTransit + ", cancelled=" + round.cancelled + ", "
+          + ", inTransit=" + round.inTransit + ", holdsDelivery=" + round.holdsDelivery
+          + ", cancelled=" + round.cancelled + ", "
           + round.queue;
       if (round.otherError != null) {
         throw new AssertionError("the racing put/take threw " + round.otherError + "; " + where,
             round.otherError);
       }
-      if (round.inTransit) {
-        assertThat(round.cancelled).as("a cancel of a waiter granted in transit loses; %s", where)
-            .isFalse();
+      if (round.holdsDelivery) {
+        // A taker's item goes back to the queue; a putter's is in the queue already.
+        assertThat(round.cancelled).as("a cancel of a %s granted in transit %s; %s",
+            round.takerSide ? "taker" : "putter", round.takerSide ? "wins" : "loses", where)
+            .isEqualTo(round.takerSide);
         assertThat(round.w0).as("W0 served; %s", where).isCompleted();
       }
       assertThat(round.doneRightAfterCancel).as("done as soon as cancel returns; %s", where)
