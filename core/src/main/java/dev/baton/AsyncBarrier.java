@@ -9,7 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * complete together, each with a distinct arrival index {@code 0..parties-1} in arrival order
  * (the last to arrive gets {@code parties - 1}), and the barrier starts the next cycle at once:
  * arrivals after the trip belong to the next cycle. A cancelled await stops counting, and the
- * indices of a cycle remain distinct.
+ * indices of a cycle remain distinct. Once the trip is decided, every party of it gets its index:
+ * a cancel that reaches a party's future on its way returns {@code false}, since the trip has
+ * already released the others.
  *
  * <p>{@link #abort()} breaks the barrier: current and later awaits fail with
  * {@link BrokenBarrierException} until {@link #reset()}, which fails the current waiters as well

@@ -48,9 +48,12 @@ final class DefaultAsyncLock implements AsyncLock {
   private volatile long state;
   /** Guards the wait queue and every state change while QUEUED is set. */
   private final ReentrantLock guard = new ReentrantLock();
-  /** Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. */
-  private final WaitQueue<Waiter<Permit>> waiters =
-      new WaitQueue<>(guard, () -> STATE.getAndBitwiseAnd(this, ~QUEUED));
+  /**
+   * Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. A grant
+   * overtaken by a cancel is released, which hands the lock to the next waiter.
+   */
+  private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard,
+      () -> STATE.getAndBitwiseAnd(this, ~QUEUED), w -> w.granted().close());
 
   @Override
   public CompletableFuture<Permit> acquire() {

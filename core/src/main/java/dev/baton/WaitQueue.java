@@ -2,6 +2,7 @@ package dev.baton;
 
 import java.util.List;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 
 /**
  * An intrusive FIFO list of waiters guarded by its primitive's lock: O(1) append, poll and
@@ -11,24 +12,55 @@ import java.util.concurrent.locks.Lock;
  * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
  * {@link #size} is a volatile read for monitoring. Invariant while holding the guard: every linked
  * waiter is still waiting, because grants and withdrawals are both decided under the guard.
+ *
+ * <p>The queue also knows what its primitive does with a grant that an outside call overtook
+ * before it was delivered ({@link #giveBack}), and whether its grants are final instead (see
+ * {@link Waiter}), so that a waiter needs no field for either.
  */
 final class WaitQueue<W extends Waiter<?>> {
 
   private final Lock guard;
   /** Run under the guard when a withdrawal leaves the queue empty; may be null. */
   private final Runnable onEmptied;
+  /**
+   * Passes on the grant of a waiter of this queue that an outside call overtook, without the
+   * guard; null when such a grant leaves nothing to pass on (an event's, a join's, a barrier's).
+   */
+  private final Consumer<? super W> passOn;
+  /** Whether a grant of this queue wins over an outside call that reaches it in transit. */
+  private final boolean finalGrants;
   private Waiter<?> head;
   private Waiter<?> tail;
   /** Number of linked waiters; written under the guard. */
   private volatile int size;
 
+  /** A queue guarded by {@code guard} whose grants leave nothing to pass on when overtaken. */
   WaitQueue(Lock guard) {
-    this(guard, null);
+    this(guard, null, null, false);
   }
 
-  WaitQueue(Lock guard, Runnable onEmptied) {
+  /**
+   * A queue guarded by {@code guard} that runs {@code onEmptied} (may be null) when a withdrawal
+   * empties it and hands the grants of overtaken waiters to {@code passOn} (may be null).
+   */
+  WaitQueue(Lock guard, Runnable onEmptied, Consumer<? super W> passOn) {
+    this(guard, onEmptied, passOn, false);
+  }
+
+  private WaitQueue(Lock guard, Runnable onEmptied, Consumer<? super W> passOn,
+      boolean finalGrants) {
     this.guard = guard;
     this.onEmptied = onEmptied;
+    this.passOn = passOn;
+    this.finalGrants = finalGrants;
+  }
+
+  /**
+   * A queue guarded by {@code guard} whose grants are final: they have effects that others may
+   * have seen already, so they cannot be given back.
+   */
+  static <W extends Waiter<?>> WaitQueue<W> withFinalGrants(Lock guard) {
+    return new WaitQueue<>(guard, null, null, true);
   }
 
   void add(W w) {
@@ -78,8 +110,8 @@ final class WaitQueue<W extends Waiter<?>> {
   }
 
   /**
-   * Withdraws {@code w} if it is still in this queue and waiting: marks it and unlinks it under
-   * the guard.
+   * Withdraws {@code w} if it is still in this queue and waiting: marks it (see
+   * {@link Waiter#markWithdrawn}) and unlinks it under the guard.
    *
    * @return false if {@code w} was already granted, withdrawn or polled
    */
@@ -97,6 +129,22 @@ final class WaitQueue<W extends Waiter<?>> {
       return true;
     } finally {
       guard.unlock();
+    }
+  }
+
+  /** Whether grants of this queue are final; see {@link #withFinalGrants}. */
+  boolean hasFinalGrants() {
+    return finalGrants;
+  }
+
+  /**
+   * Passes on what {@code w}, a granted waiter of this queue, was granted, after an outside call
+   * overtook its delivery (see {@link Waiter}); called by the delivery, without the guard.
+   */
+  @SuppressWarnings("unchecked")
+  void giveBack(Waiter<?> w) {
+    if (passOn != null) {
+      passOn.accept((W) w);
     }
   }
 

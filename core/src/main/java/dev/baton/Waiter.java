@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -14,22 +15,50 @@ import java.util.function.Supplier;
  * A pending wait: the future a primitive hands out, and its node in the primitive's
  * {@link WaitQueue}.
  *
+ * <p>Contract of the future, beyond {@link CompletableFuture}'s own. A {@code cancel},
+ * {@code complete} or {@code completeExceptionally} (and so {@code orTimeout},
+ * {@code completeOnTimeout} and {@code completeAsync}, which go through them) that reaches a
+ * waiter still waiting withdraws it from its primitive before completing it. One that reaches a
+ * waiter whose grant is decided but not yet delivered (in transit: see below) still wins, as on a
+ * plain {@code CompletableFuture} that is not done, and the decided grant goes back to the
+ * primitive, which passes it on as if this waiter had withdrawn first: a lock or permit to the next
+ * waiter, a queue item back to the head of the queue, a condition's signal and lock to the next
+ * waiter for a signal. The call that granted it does so, on its thread, before it returns, as it
+ * would have completed the future. So a call that completes the future never leaves a grant
+ * behind, and one that finds the future done changes nothing. The exceptions are final grants, whose effects
+ * others may have seen already: a put's, which has put its item in the queue, where a taker may
+ * have it, and a barrier party's, whose trip has released the other parties and told the arrival
+ * that tripped it. A call that reaches a final grant in transit completes the future with that
+ * grant at once and returns {@code false}. A timed wait that expires is withdrawn and fails, on
+ * the expiry thread; a grant decided first wins. {@code obtrudeValue} and {@code obtrudeException}
+ * throw {@link UnsupportedOperationException}: they could overwrite a grant already delivered.
+ *
  * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}:
  * <pre>
  *   WAITING --grant(value) / fail(cause)--> GRANTED     (by the primitive, under its guard)
- *   WAITING --withdraw()-----------------> WITHDRAWN   (cancel, timeout, outside completion)
+ *   WAITING --withdraw()-----------------> WITHDRAWN   (an outside call or the timeout)
  * </pre>
  * Deciding and completing are separate steps. The primitive decides under its guard, then
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
- * grant again do not recurse. Between the two steps the grant is in transit; a {@code cancel}
- * that arrives then loses the CAS, completes the future with its grant on the spot and returns
- * {@code false}. {@code completeAsync} completes through {@code complete} and
- * {@code completeExceptionally}, so it withdraws too; {@code obtrudeValue} and
- * {@code obtrudeException} throw {@link UnsupportedOperationException}, since they could
- * overwrite a grant already delivered. A withdrawal removes the waiter from its primitive and
- * cancels its timeout before the future fails, so no count includes a waiter whose failure is
- * already observable, and nothing keeps a withdrawn waiter (or a putter's item) reachable until
- * its deadline.
+ * grant again do not recurse; in between, the grant is in transit. The future's own
+ * completion, one CAS on its result, arbitrates between the delivery of a grant and a call from
+ * outside, so the granting path pays no CAS of its own for it:
+ * <pre>
+ *   deliver()      complete with the outcome; if an outside call completed the future first,
+ *                  giveBack() the value instead (a failure or a final grant: nothing more)
+ *   outside call   withdraw() and complete as asked: this call wins. Else, if WITHDRAWN, lose:
+ *                  the call that withdrew it completes it. If GRANTED, complete as asked unless
+ *                  the future is done. (A final grant is delivered instead, and the call loses.)
+ * </pre>
+ * The delivery gives back, not the outside call, so that the granting call, which delivers before
+ * it returns, has passed an overtaken grant on by then: a caller that saw its release return and
+ * the lock still held would otherwise see that lock freed later by a cancel that, to be
+ * linearizable, came before the release.
+ * Every outside call returns whether it completed the future, so of two racing calls exactly one
+ * returns {@code true}.
+ * A withdrawal removes the waiter from its primitive and cancels its timeout before the future
+ * fails, so no count includes a waiter whose failure is already observable, and nothing keeps a
+ * withdrawn waiter (or a putter's item) reachable until its deadline.
  *
  * <p>A thread that blocks on a waiter ({@link #join()}, {@link #get()}) polls it briefly before
  * it parks. A grant comes from a running thread (the holder releasing), so when the wait is short
@@ -60,7 +89,10 @@ class Waiter<T> extends CompletableFuture<T> {
 
   /** WAITING, GRANTED or WITHDRAWN; leaves WAITING exactly once. */
   private volatile int state;
-  /** The value or {@link Failure} to complete with; written before the GRANTED CAS publishes it. */
+  /**
+   * The value or {@link Failure} to complete with; written before the GRANTED CAS publishes it,
+   * and read only while GRANTED (a decision that fails to leave WAITING may overwrite it).
+   */
   private Object outcome;
   /** The pending timeout task, or null when untimed or not yet armed. */
   private volatile Timeouts.Timeout timer;
@@ -76,7 +108,7 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Removes this waiter from its primitive if it is still waiting: {@link #markWithdrawn()} and,
+   * Removes this waiter from its primitive if it is still waiting: {@link #markWithdrawn} and,
    * only if that succeeds, unlinks it, under the same guard that grants are decided under.
    * Subclasses that wait on more than a queue override this.
    *
@@ -84,6 +116,24 @@ class Waiter<T> extends CompletableFuture<T> {
    */
   boolean withdraw() {
     return queue.withdraw(this);
+  }
+
+  /**
+   * Passes on the value this waiter was granted, after an outside call overtook its delivery, as
+   * the primitive would have had this waiter withdrawn before the grant; called by
+   * {@link #deliver}, without any guard. By default the queue does it
+   * ({@link WaitQueue#giveBack}); subclasses that wait on more than a queue override this.
+   */
+  void giveBack() {
+    queue.giveBack(this);
+  }
+
+  /**
+   * Whether a grant of this waiter has effects that others may have seen already, so that it
+   * must win over an outside call that reaches it in transit ({@link WaitQueue#withFinalGrants}).
+   */
+  private boolean isGrantFinal() {
+    return queue != null && queue.hasFinalGrants();
   }
 
   /**
@@ -114,16 +164,23 @@ class Waiter<T> extends CompletableFuture<T> {
     return state == WAITING;
   }
 
-  /** Completes the future with what it was granted. Idempotent; call only after a grant or fail. */
+  /** The value this waiter was granted; call only once {@link #grant} has succeeded. */
   @SuppressWarnings("unchecked")
+  final T granted() {
+    return (T) outcome;
+  }
+
+  /**
+   * Completes the future with what it was granted, or, if an outside call completed it first,
+   * passes the grant on ({@link #giveBack}). Call once after each grant or fail (a final grant may
+   * be delivered twice: by an outside call that reaches it, then by its granting call).
+   */
   final void deliver() {
-    Object o = outcome;
-    if (o instanceof Failure f) {
-      super.completeExceptionally(f.cause);
-    } else {
-      super.complete((T) o);
-    }
     cancelTimer();
+    Object o = outcome;
+    if (!completeWith(o) && !(o instanceof Failure) && !isGrantFinal()) {
+      giveBack();
+    }
   }
 
   /** Fails and completes in one step, for waiters that are not decided under a guard. */
@@ -146,8 +203,7 @@ class Waiter<T> extends CompletableFuture<T> {
     if (timeout == Timeouts.NEVER) {
       return this;
     }
-    Timeouts.Timeout t = Timeouts.schedule(
-        () -> completeExceptionally(new AcquireTimeoutException(what, timeout)), timeout);
+    Timeouts.Timeout t = Timeouts.schedule(() -> expire(timeout, what), timeout);
     timer = t;
     if (!isWaiting()) {
       t.cancel();
@@ -155,9 +211,15 @@ class Waiter<T> extends CompletableFuture<T> {
     return this;
   }
 
+  /**
+   * Cancels the wait, as described in the class documentation. Returns whether this call
+   * cancelled the future: unlike a plain {@code CompletableFuture}'s, a later cancel of a future
+   * already cancelled returns {@code false}, so that of two racing cancels exactly one returns
+   * {@code true}.
+   */
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
-    return withdraw() ? super.cancel(mayInterruptIfRunning) : deliverIfGranted();
+    return completeFromOutside(new Failure(new CancellationException()));
   }
 
   @Override
@@ -165,12 +227,12 @@ class Waiter<T> extends CompletableFuture<T> {
     if (ex == null) {
       throw new NullPointerException("ex");
     }
-    return withdraw() ? super.completeExceptionally(ex) : deliverIfGranted();
+    return completeFromOutside(new Failure(ex));
   }
 
   @Override
   public boolean complete(T value) {
-    return withdraw() ? super.complete(value) : deliverIfGranted();
+    return completeFromOutside(value);
   }
 
   /**
@@ -234,18 +296,42 @@ class Waiter<T> extends CompletableFuture<T> {
     return new CompletableFuture<>();
   }
 
-  private boolean deliverIfGranted() {
-    if (state == GRANTED) {
-      deliver();
+  /**
+   * An outside call that completes this future with {@code result} (a value or a
+   * {@link Failure}); see the class documentation. Returns whether this call completed it.
+   */
+  private boolean completeFromOutside(Object result) {
+    if (isWaiting() && withdraw()) {
+      return completeWith(result); // nobody else completes a waiter a call withdrew
     }
-    return false;
+    int s = state;
+    if (s == WITHDRAWN) {
+      return false; // the call that withdrew it completes it
+    }
+    if (s == GRANTED && isGrantFinal()) {
+      deliver();
+      return false;
+    }
+    // GRANTED: if this call wins, the delivery passes the grant on.
+    return completeWith(result);
   }
 
-  private static UnsupportedOperationException obtrudeRefused(String method) {
-    return new UnsupportedOperationException(method + " is not supported on the future of a"
-        + " Baton wait: it could overwrite a permit or item already granted, which would then"
-        + " never be released. Use complete, completeExceptionally or cancel, which withdraw the"
-        + " wait first");
+  /** Completes the future with a value or a {@link Failure}; whether this call completed it. */
+  @SuppressWarnings("unchecked")
+  private boolean completeWith(Object result) {
+    return result instanceof Failure f
+        ? super.completeExceptionally(f.cause)
+        : super.complete((T) result);
+  }
+
+  /**
+   * Runs on the expiry thread when the timeout is due: withdraws this waiter if it still waits
+   * and fails it. A grant decided first wins.
+   */
+  private void expire(Duration timeout, String what) {
+    if (isWaiting() && withdraw()) {
+      super.completeExceptionally(new AcquireTimeoutException(what, timeout));
+    }
   }
 
   private void cancelTimer() {
@@ -253,6 +339,13 @@ class Waiter<T> extends CompletableFuture<T> {
     if (t != null) {
       t.cancel();
     }
+  }
+
+  private static UnsupportedOperationException obtrudeRefused(String method) {
+    return new UnsupportedOperationException(method + " is not supported on the future of a"
+        + " Baton wait: it could overwrite a permit or item already granted, which would then"
+        + " never be released. Use complete, completeExceptionally or cancel, which withdraw the"
+        + " wait first");
   }
 
   /** Waits at most {@link #SPINS} polls for completion, without parking. */

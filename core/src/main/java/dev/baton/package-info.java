@@ -32,13 +32,19 @@
  * yourself with {@code complete}, {@code completeExceptionally}, {@code orTimeout},
  * {@code completeOnTimeout} or {@code completeAsync}, or letting a timed wait expire, withdraws the
  * waiter before the future completes: counts such as {@code waiters()} already exclude it when the
- * outcome is observable, and a withdrawn waiter never holds a lock, a permit, a signal or an item.
- * Cancellation and grant are decided by one atomic step: if the grant came first, {@code cancel}
- * returns {@code false} and the future completes normally at once (release what you were
- * granted); if the cancel came first, the grant goes to the next waiter. {@code obtrudeValue} and
- * {@code obtrudeException}, which could overwrite a grant, throw
- * {@link java.lang.UnsupportedOperationException}. Cancel the future the primitive returned:
- * cancelling a future derived from it ({@code thenApply} and so on) does not reach the waiter.</dd>
+ * outcome is observable, and a withdrawn waiter never holds a lock, a permit, a signal or an item,
+ * nor stays reachable until its deadline. As on any {@code CompletableFuture}, such a call wins
+ * whenever it finds the future not done, even if the grant was already decided and on its way to
+ * the future: the call that granted it then passes it to the next waiter (a queue item back to
+ * the head of the queue) before it returns, as if the cancel had come first. Once the future is
+ * completed with its grant, {@code cancel} returns {@code false} (release what you were
+ * granted). The exceptions are grants that others may have seen already: a put's, whose item is
+ * in the queue as soon as its grant is decided, and a barrier await's, whose trip has already
+ * released the other parties. A cancel that reaches one of them on its way returns {@code false}
+ * and completes the future with its grant at once. {@code obtrudeValue} and {@code obtrudeException}, which could overwrite a
+ * grant, throw {@link java.lang.UnsupportedOperationException}. Cancel the future the primitive
+ * returned: cancelling a future derived from it ({@code thenApply} and so on) does not reach the
+ * waiter.</dd>
  *
  * <dt><b>Timeouts</b></dt>
  * <dd>A timed wait that expires fails with {@link dev.baton.AcquireTimeoutException} through the

@@ -232,6 +232,34 @@ class BarrierTest {
     assertThat(a).isCompletedWithValue(0);
   }
 
+  /**
+   * A trip is final: a party cancelled after the trip decided its index but before its future
+   * completed (it waits behind the callback of a party released first) keeps its index, since the
+   * trip has released the others already; the cancel returns false and completes it at once.
+   */
+  @Test
+  void aPartyCancelledWhileItsIndexIsInTransitKeepsItBecauseTheTripStands() {
+    AsyncBarrier barrier = AsyncBarrier.create(3);
+    CompletableFuture<Integer> a = barrier.await();
+    CompletableFuture<Integer> b = barrier.await();
+    AtomicBoolean bDoneBeforeCancel = new AtomicBoolean(true);
+    AtomicBoolean cancelled = new AtomicBoolean(true);
+    AtomicBoolean bDoneAfterCancel = new AtomicBoolean();
+    a.thenRun(() -> {
+      bDoneBeforeCancel.set(b.isDone());
+      cancelled.set(b.cancel(false));
+      bDoneAfterCancel.set(b.isDone());
+    });
+
+    CompletableFuture<Integer> c = barrier.await();
+
+    assertThat(bDoneBeforeCancel).as("B was still in transit when cancelled").isFalse();
+    assertThat(cancelled).as("the cancel lost").isFalse();
+    assertThat(bDoneAfterCancel).as("B completed as the cancel returned").isTrue();
+    assertThat(List.of(indexOf(a), indexOf(b), indexOf(c))).containsExactly(0, 1, 2);
+    assertThat(barrier.waiting()).isZero();
+  }
+
   // ---------------------------------------------------------------- arguments
 
   @ParameterizedTest(name = "parties = {0}")

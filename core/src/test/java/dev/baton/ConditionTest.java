@@ -415,6 +415,84 @@ class ConditionTest {
     assertThat(condition.lock().isLocked()).isFalse();
   }
 
+  /**
+   * Regression: a signalled waiter cancelled once its re-acquired permit is decided but before it
+   * is delivered (it waits on the releasing thread behind other callbacks) used to return false
+   * and keep the lock. The cancel wins, and the signal and the lock pass to the next waiter, as
+   * they do for a waiter cancelled before the lock arrived.
+   */
+  @Test
+  void aSignalledWaiterCancelledWhileItsPermitIsInTransitPassesSignalAndLockToTheNextWaiter() {
+    CompletableFuture<Permit> a = startWaiting();
+    CompletableFuture<Permit> b = startWaiting();
+    CompletableFuture<Permit> c = startWaiting();
+    Permit producer = lockNow();
+    condition.signal(2);
+    AsyncEvent cue = AsyncEvent.create();
+    AtomicBoolean bDoneWhenCancelled = new AtomicBoolean(true);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    a.thenAccept(p -> {
+      p.release(); // the lock goes to B, whose permit is decided only after this callback
+      cue.set(); // so the cue's callback runs once B's permit is decided, before it is delivered
+    });
+    cue.await().thenRun(() -> {
+      bDoneWhenCancelled.set(b.isDone());
+      cancelled.set(b.cancel(false));
+    });
+
+    producer.release();
+
+    assertThat(bDoneWhenCancelled).as("B was still in transit when cancelled").isFalse();
+    assertThat(cancelled).as("the cancel won").isTrue();
+    assertThat(b).isCancelled();
+    assertThat(c).as("B's signal and lock passed on to C").isCompleted();
+    assertThat(c.join().isReleased()).isFalse();
+    assertThat(condition.waiters()).isZero();
+    assertThat(condition.lock().waiters()).isZero();
+    c.join().release();
+    assertThat(condition.lock().isLocked()).as("nothing held afterwards").isFalse();
+  }
+
+  /**
+   * Regression: an awaitUntil whose predicate held after a signal, cancelled before the grant is
+   * delivered, wins; it releases the lock and passes the signal it took to the next waiter.
+   */
+  @Test
+  void anAwaitUntilCancelledWhileItsGrantIsInTransitReleasesTheLockAndPassesItsSignalOn() {
+    AtomicBoolean ready = new AtomicBoolean();
+    CompletableFuture<Permit> until = condition.awaitUntil(ready::get, lockNow());
+    CompletableFuture<Permit> other = startWaiting();
+    Permit producer = lockNow();
+    ready.set(true);
+    condition.signal();
+    AsyncEvent start = AsyncEvent.create();
+    AsyncEvent first = AsyncEvent.create();
+    AsyncEvent second = AsyncEvent.create();
+    AtomicBoolean doneWhenCancelled = new AtomicBoolean(true);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    // Each step runs as a grant's callback, so what it grants waits behind it: the release's
+    // grants and the first cue, then the awaitUntil's own grant and the second cue.
+    start.await().thenRun(() -> {
+      producer.release();
+      first.set();
+    });
+    first.await().thenRun(second::set);
+    second.await().thenRun(() -> {
+      doneWhenCancelled.set(until.isDone());
+      cancelled.set(until.cancel(false));
+    });
+
+    start.set();
+
+    assertThat(doneWhenCancelled).as("awaitUntil was still in transit when cancelled").isFalse();
+    assertThat(cancelled).as("the cancel won").isTrue();
+    assertThat(until).isCancelled();
+    assertThat(other).as("the signal passed on to the other waiter").isCompleted();
+    assertThat(condition.waiters()).isZero();
+    other.join().release();
+    assertThat(condition.lock().isLocked()).as("nothing held afterwards").isFalse();
+  }
+
   /** Regression: as above, but the signalled waiter times out while queued for the lock. */
   @Test
   void aSignalledWaiterThatTimesOutBeforeItGetsTheLockPassesItsSignalToTheNextWaiter()

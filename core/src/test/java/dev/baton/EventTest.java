@@ -209,6 +209,31 @@ class EventTest {
     assertThat(w).isCompletedWithValue(null);
   }
 
+  /**
+   * An await cancelled after {@code set()} decided to wake it but before its future completed (it
+   * waits behind the callback of a waiter woken first) wins, as on any future not yet done; a
+   * wake-up leaves nothing to pass on.
+   */
+  @Test
+  void anAwaitCancelledWhileItsWakeUpIsInTransitWins() {
+    CompletableFuture<Void> first = event.await();
+    CompletableFuture<Void> second = event.await();
+    AtomicBoolean secondDoneWhenCancelled = new AtomicBoolean(true);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    first.thenRun(() -> {
+      secondDoneWhenCancelled.set(second.isDone());
+      cancelled.set(second.cancel(false));
+    });
+
+    event.set();
+
+    assertThat(secondDoneWhenCancelled).isFalse();
+    assertThat(cancelled).as("the cancel won").isTrue();
+    assertThat(second).isCancelled();
+    assertThat(first).isCompletedWithValue(null);
+    assertThat(event.waiters()).isZero();
+  }
+
   @Test
   void aWaiterCompletedByTheCallerIsWithdrawnBeforeItsCallbacksRun() {
     CompletableFuture<Void> w = event.await();

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.RepeatedTest;
@@ -110,6 +111,55 @@ class LockTest {
 
     assertThat(waiter.cancel(true)).isFalse();
     assertThat(waiter.join().isReleased()).isFalse();
+  }
+
+  /**
+   * Regression: a cancel that reaches a future whose grant is decided but not yet delivered (it
+   * waits on the releasing thread behind the callback that released) used to return false and
+   * hand the canceller a permit it never saw. The cancel wins, and the lock passes on in FIFO
+   * order.
+   */
+  @Test
+  void aCancelThatReachesAGrantStillInTransitWinsAndTheLockPassesToTheNextWaiter() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    CompletableFuture<Permit> b = lock.acquire();
+    CompletableFuture<Permit> c = lock.acquire();
+    AtomicBoolean bDoneWhenCancelled = new AtomicBoolean(true);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    a.thenAccept(p -> {
+      p.release(); // decides B's grant, which completes only once this callback returns
+      bDoneWhenCancelled.set(b.isDone());
+      cancelled.set(b.cancel(false));
+    });
+
+    holder.release();
+
+    assertThat(bDoneWhenCancelled).as("B was still in transit when cancelled").isFalse();
+    assertThat(cancelled).as("the cancel won").isTrue();
+    assertThat(b).isCancelled();
+    assertThat(c).as("the lock passed on to C").isCompleted();
+    assertThat(lock.waiters()).isZero();
+    c.join().release();
+    assertThat(lock.isLocked()).as("nothing held afterwards").isFalse();
+  }
+
+  @Test
+  void completingAFutureWhoseGrantIsInTransitYourselfWinsAndUnlocksWhenNobodyElseWaits() {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    CompletableFuture<Permit> b = lock.acquire();
+    AtomicBoolean completed = new AtomicBoolean();
+    a.thenAccept(p -> {
+      p.release();
+      completed.set(b.completeExceptionally(new IllegalStateException("gave up")));
+    });
+
+    holder.release();
+
+    assertThat(completed).isTrue();
+    assertThatThrownBy(b::join).hasCauseInstanceOf(IllegalStateException.class);
+    assertThat(lock.isLocked()).isFalse();
   }
 
   @Test

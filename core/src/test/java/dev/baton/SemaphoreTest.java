@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,37 @@ class SemaphoreTest {
     waiter.join().release();
 
     assertThat(one.acquire()).isCompleted();
+  }
+
+  /**
+   * Regression: a cancel that reaches a future whose grant is decided but not yet delivered wins,
+   * and the permit passes to the next waiter in FIFO order.
+   */
+  @Test
+  void aCancelThatReachesAGrantStillInTransitWinsAndThePermitPassesToTheNextWaiter() {
+    Permit first = semaphore.acquire().join();
+    Permit second = semaphore.acquire().join();
+    CompletableFuture<Permit> a = semaphore.acquire();
+    CompletableFuture<Permit> b = semaphore.acquire();
+    CompletableFuture<Permit> c = semaphore.acquire();
+    AtomicBoolean bDoneWhenCancelled = new AtomicBoolean(true);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    a.thenAccept(p -> {
+      p.release(); // decides B's grant, which completes only once this callback returns
+      bDoneWhenCancelled.set(b.isDone());
+      cancelled.set(b.cancel(true));
+    });
+
+    first.release();
+
+    assertThat(bDoneWhenCancelled).as("B was still in transit when cancelled").isFalse();
+    assertThat(cancelled).as("the cancel won").isTrue();
+    assertThat(b).isCancelled();
+    assertThat(c).as("the permit passed on to C").isCompleted();
+    assertThat(semaphore.waiters()).isZero();
+    c.join().release();
+    second.release();
+    assertThat(semaphore.availablePermits()).as("every permit back").isEqualTo(2);
   }
 
   @Test
