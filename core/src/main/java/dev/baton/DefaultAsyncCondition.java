@@ -129,7 +129,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
     } catch (IllegalStateException releasedMeanwhile) {
       // Someone else released held after checkHeld: take the waiter back, passing on any
       // signal it already took, so it cannot swallow a signal or re-acquire the lock for nobody.
-      w.withdraw();
+      w.withdraw(false);
       throw new IllegalArgumentException("held permit " + held.token() + " was released by"
           + " someone else while await was releasing it: a permit must have one owner",
           releasedMeanwhile);
@@ -174,14 +174,14 @@ final class DefaultAsyncCondition implements AsyncCondition {
      * arrival can receive it. With nobody waiting the re-acquire is abandoned.
      */
     @Override
-    boolean withdraw() {
+    boolean withdraw(boolean byTimeout) {
       Reacquire abandoned;
       guard.lock();
       try {
-        if (waiters.withdraw(this)) {
+        if (waiters.withdraw(this, byTimeout)) {
           return true;
         }
-        if (!markWithdrawn()) {
+        if (!markWithdrawn(byTimeout)) {
           return false;
         }
         SignalWaiter heir = waiters.poll();
@@ -301,8 +301,8 @@ final class DefaultAsyncCondition implements AsyncCondition {
     }
 
     @Override
-    boolean withdraw() {
-      if (!markWithdrawn()) {
+    boolean withdraw(boolean byTimeout) {
+      if (!markWithdrawn(byTimeout)) {
         return false;
       }
       CompletableFuture<Permit> r = round;

@@ -1,7 +1,9 @@
 package dev.baton;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * Completes granted waiters on the calling thread without recursion.
@@ -15,6 +17,9 @@ import java.util.List;
  * <p>A primitive that grants on a hot path can skip collecting its grants: it {@link #defer}s
  * each one to this queue as it decides it, under its guard, and calls {@link #deliverDeferred}
  * once it has released the guard, in a {@code finally} so that no deferred grant is left behind.
+ *
+ * <p>The one thread that must not complete what it grants, the timeouts' expiry thread, runs its
+ * tasks through {@link #offload}, which hands their grants to another thread to complete.
  */
 final class Grants {
 
@@ -52,6 +57,26 @@ final class Grants {
   /** Completes the waiters deferred on this thread, as {@link #deliver} does. */
   static void deliverDeferred() {
     CURRENT.get().drainUnlessDraining();
+  }
+
+  /**
+   * Runs {@code action} on this thread, which must not be draining, and has {@code completer}
+   * complete what it granted, in order, once it returns; for a thread that must not run the
+   * callbacks of the futures it grants.
+   */
+  static void offload(Runnable action, Executor completer) {
+    Grants g = CURRENT.get();
+    g.draining = true; // grants made by action only queue
+    try {
+      action.run();
+    } finally {
+      g.draining = false;
+      if (!g.pending.isEmpty()) {
+        List<Waiter<?>> granted = new ArrayList<>(g.pending);
+        g.pending.clear();
+        completer.execute(() -> deliverAll(granted));
+      }
+    }
   }
 
   private void drainUnlessDraining() {

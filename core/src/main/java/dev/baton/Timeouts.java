@@ -4,15 +4,28 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.PriorityQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The one thread that expires every timed wait in the JVM, started on first use.
+ * The one thread that expires every timed wait in the JVM, and the few that complete what it
+ * expires; all started on first use.
  *
  * <p>Arming and cancelling a timeout take no lock, so a thread that queues a timed wait never
  * parks on another's: arming pushes the timeout onto a lock-free stack, the inbox, and wakes the
- * expiry thread only when it must; cancelling is one volatile write. Expiry runs on that thread:
- * callbacks of a timed-out future run there too, so they should hand long work elsewhere.
+ * expiry thread only when it must; cancelling is one volatile write. The expiry thread only
+ * decides: a due timeout withdraws its waiter (a short step under the primitive's guard), and the
+ * failure of the timed-out future, whose callbacks are user code, runs on a completer thread
+ * ({@link #completeOffExpiryThread}), as do the grants a withdrawal passes on. So a slow callback
+ * delays no timeout, and one that blocks holds only its completer: timeouts fail late only while
+ * all {@link #COMPLETERS} completers are blocked.
+ *
+ * <p>These threads are Baton's own, whoever happens to start them: daemons of normal priority
+ * that inherit no inheritable thread-locals and whose context class loader is Baton's, not the
+ * first caller's. Completers end after {@link #COMPLETER_IDLE} without work.
  *
  * <p>Implementation overview. Only the expiry thread touches {@link #pending}, a heap by
  * deadline. Each turn of its loop moves the inbox into the heap, runs the timeouts that are due,
@@ -39,6 +52,10 @@ final class Timeouts {
   private static final int INBOX_BATCH = 1 << 10;
   /** Sweeps of cancelled timeouts wait until the heap has at least this many entries. */
   private static final int MIN_SWEEP = 1 << 10;
+  /** Completer threads at most; started one per completion until there are this many. */
+  static final int COMPLETERS = Math.max(4, Runtime.getRuntime().availableProcessors());
+  /** How long a completer thread waits for work before it ends. */
+  private static final Duration COMPLETER_IDLE = Duration.ofSeconds(10);
   /** Deadlines are at most this far off, so comparing two by subtraction never overflows. */
   private static final long MAX_DELAY_NANOS = Long.MAX_VALUE >> 2;
   /** How far off the expiry thread sets its wake-up when nothing is pending: after any deadline. */
@@ -96,14 +113,43 @@ final class Timeouts {
     static final Thread INSTANCE = start();
 
     private static Thread start() {
-      Thread t = new Thread(Timeouts::expireForever, "baton-timeouts");
-      t.setDaemon(true);
+      Thread t = newThread(Timeouts::expireForever, "baton-timeouts");
       t.start();
       return t;
     }
   }
 
-  /** Runs {@code task} on the expiry thread once {@code delay} has passed, unless cancelled. */
+  /** The completer threads: a fixed pool started and ended on demand, with a queue unbounded. */
+  private static final class Completers {
+    static final ThreadPoolExecutor INSTANCE = start();
+
+    private static ThreadPoolExecutor start() {
+      AtomicInteger started = new AtomicInteger();
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(COMPLETERS, COMPLETERS,
+          COMPLETER_IDLE.toNanos(), TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(),
+          body -> newThread(body, "baton-timeouts-completer-" + started.incrementAndGet()));
+      pool.allowCoreThreadTimeOut(true);
+      return pool;
+    }
+  }
+
+  /**
+   * A thread of Baton's own: a daemon of normal priority that inherits no inheritable
+   * thread-locals from the thread creating it and uses Baton's class loader as its context class
+   * loader.
+   */
+  private static Thread newThread(Runnable body, String name) {
+    Thread t = new Thread(null, body, name, 0, false);
+    t.setDaemon(true);
+    t.setPriority(Thread.NORM_PRIORITY);
+    t.setContextClassLoader(Timeouts.class.getClassLoader());
+    return t;
+  }
+
+  /**
+   * Runs {@code task} on the expiry thread once {@code delay} has passed, unless cancelled. The
+   * task must be short and run no user code: see {@link #completeOffExpiryThread}.
+   */
   static Timeout schedule(Runnable task, Duration delay) {
     Thread expiry = ExpiryThread.INSTANCE;
     Timeout t = new Timeout(task, System.nanoTime() + Math.min(saturatedNanos(delay),
@@ -119,6 +165,14 @@ final class Timeouts {
       LockSupport.unpark(expiry);
     }
     return t;
+  }
+
+  /**
+   * Runs {@code completion}, which completes what a timeout decided, on a completer thread; for
+   * the tasks run by the expiry thread, which must not run the callbacks of the futures they fail.
+   */
+  static void completeOffExpiryThread(Runnable completion) {
+    Completers.INSTANCE.execute(completion);
   }
 
   /** Whether a wait with this timeout may be queued at all; zero and negative time out at once. */
@@ -176,9 +230,10 @@ final class Timeouts {
     }
   }
 
+  /** Runs a due task; the grants it makes (a withdrawal may pass one on) go to a completer. */
   private static void run(Runnable task) {
     try {
-      task.run();
+      Grants.offload(task, Completers.INSTANCE);
     } catch (Throwable failure) {
       Thread self = Thread.currentThread();
       self.getUncaughtExceptionHandler().uncaughtException(self, failure);

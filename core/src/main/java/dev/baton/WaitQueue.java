@@ -115,11 +115,11 @@ final class WaitQueue<W extends Waiter<?>> {
    *
    * @return false if {@code w} was already granted, withdrawn or polled
    */
-  boolean withdraw(Waiter<?> w) {
+  boolean withdraw(Waiter<?> w, boolean byTimeout) {
     guard.lock();
     try {
       boolean linked = w.prev != null || head == w;
-      if (!linked || !w.markWithdrawn()) {
+      if (!linked || !w.markWithdrawn(byTimeout)) {
         return false;
       }
       unlink(w);

@@ -29,26 +29,31 @@ import java.util.function.Supplier;
  * others may have seen already: a put's, which has put its item in the queue, where a taker may
  * have it, and a barrier party's, whose trip has released the other parties and told the arrival
  * that tripped it. A call that reaches a final grant in transit completes the future with that
- * grant at once and returns {@code false}. A timed wait that expires is withdrawn and fails, on
- * the expiry thread; a grant decided first wins. {@code obtrudeValue} and {@code obtrudeException}
- * throw {@link UnsupportedOperationException}: they could overwrite a grant already delivered.
+ * grant at once and returns {@code false}. A timed wait that expires is withdrawn on the expiry
+ * thread and fails on a completer thread ({@link Timeouts}); a grant decided first wins.
+ * {@code obtrudeValue} and {@code obtrudeException} throw {@link UnsupportedOperationException}:
+ * they could overwrite a grant already delivered.
  *
  * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}:
  * <pre>
  *   WAITING --grant(value) / fail(cause)--> GRANTED     (by the primitive, under its guard)
- *   WAITING --withdraw()-----------------> WITHDRAWN   (an outside call or the timeout)
+ *   WAITING --withdraw(false)------------> WITHDRAWN   (by an outside call: cancel, complete...)
+ *   WAITING --withdraw(true)-------------> EXPIRED     (by its timeout, on the expiry thread)
  * </pre>
  * Deciding and completing are separate steps. The primitive decides under its guard, then
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
- * grant again do not recurse; in between, the grant is in transit. The future's own
- * completion, one CAS on its result, arbitrates between the delivery of a grant and a call from
- * outside, so the granting path pays no CAS of its own for it:
+ * grant again do not recurse; in between, the grant is in transit. A timeout's failure is in
+ * transit too, from the expiry thread to a completer. The future's own completion, one CAS on its
+ * result, arbitrates between the delivery of either and a call from outside, so the granting path
+ * pays no CAS of its own for it:
  * <pre>
  *   deliver()      complete with the outcome; if an outside call completed the future first,
  *                  giveBack() the value instead (a failure or a final grant: nothing more)
- *   outside call   withdraw() and complete as asked: this call wins. Else, if WITHDRAWN, lose:
- *                  the call that withdrew it completes it. If GRANTED, complete as asked unless
- *                  the future is done. (A final grant is delivered instead, and the call loses.)
+ *   timeout        withdraw(true); a completer fails the future, unless an outside call did first
+ *   outside call   withdraw(false) and complete as asked: this call wins. Else, if WITHDRAWN,
+ *                  lose: the call that withdrew it completes it. If GRANTED or EXPIRED, complete
+ *                  as asked unless the future is done. (A final grant is delivered instead, and
+ *                  the call loses.)
  * </pre>
  * The delivery gives back, not the outside call, so that the granting call, which delivers before
  * it returns, has passed an overtaken grant on by then: a caller that saw its release return and
@@ -75,6 +80,7 @@ class Waiter<T> extends CompletableFuture<T> {
   private static final int WAITING = 0;
   private static final int GRANTED = 1;
   private static final int WITHDRAWN = 2;
+  private static final int EXPIRED = 3;
   /** Polls of a blocking {@link #join()} or {@link #get()} before it parks; 0 on one CPU. */
   private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 1 << 8 : 0;
   private static final VarHandle STATE;
@@ -87,7 +93,7 @@ class Waiter<T> extends CompletableFuture<T> {
     }
   }
 
-  /** WAITING, GRANTED or WITHDRAWN; leaves WAITING exactly once. */
+  /** WAITING, GRANTED, WITHDRAWN or EXPIRED; leaves WAITING exactly once. */
   private volatile int state;
   /**
    * The value or {@link Failure} to complete with; written before the GRANTED CAS publishes it,
@@ -112,10 +118,12 @@ class Waiter<T> extends CompletableFuture<T> {
    * only if that succeeds, unlinks it, under the same guard that grants are decided under.
    * Subclasses that wait on more than a queue override this.
    *
+   * @param byTimeout whether the waiter's timeout withdraws it (EXPIRED), rather than a call
+   *     that completes the future itself (WITHDRAWN)
    * @return whether this call withdrew the waiter
    */
-  boolean withdraw() {
-    return queue.withdraw(this);
+  boolean withdraw(boolean byTimeout) {
+    return queue.withdraw(this, byTimeout);
   }
 
   /**
@@ -137,11 +145,11 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Marks a waiting waiter withdrawn and cancels its timeout; false if it was granted or
-   * withdrawn already.
+   * Marks a waiting waiter withdrawn (EXPIRED if {@code byTimeout}) and cancels its timeout;
+   * false if it was granted or withdrawn already.
    */
-  final boolean markWithdrawn() {
-    if (!STATE.compareAndSet(this, WAITING, WITHDRAWN)) {
+  final boolean markWithdrawn(boolean byTimeout) {
+    if (!STATE.compareAndSet(this, WAITING, byTimeout ? EXPIRED : WITHDRAWN)) {
       return false;
     }
     cancelTimer();
@@ -301,7 +309,7 @@ class Waiter<T> extends CompletableFuture<T> {
    * {@link Failure}); see the class documentation. Returns whether this call completed it.
    */
   private boolean completeFromOutside(Object result) {
-    if (isWaiting() && withdraw()) {
+    if (isWaiting() && withdraw(false)) {
       return completeWith(result); // nobody else completes a waiter a call withdrew
     }
     int s = state;
@@ -312,7 +320,7 @@ class Waiter<T> extends CompletableFuture<T> {
       deliver();
       return false;
     }
-    // GRANTED: if this call wins, the delivery passes the grant on.
+    // GRANTED: if this call wins, the delivery passes the grant on. EXPIRED: nothing to pass on.
     return completeWith(result);
   }
 
@@ -326,11 +334,14 @@ class Waiter<T> extends CompletableFuture<T> {
 
   /**
    * Runs on the expiry thread when the timeout is due: withdraws this waiter if it still waits
-   * and fails it. A grant decided first wins.
+   * and has it fail on a completer thread, so that no callback runs on the expiry thread. A grant
+   * decided first wins, and an outside call that reaches the future before the failure does wins
+   * too (with nothing to give back).
    */
   private void expire(Duration timeout, String what) {
-    if (isWaiting() && withdraw()) {
-      super.completeExceptionally(new AcquireTimeoutException(what, timeout));
+    if (isWaiting() && withdraw(true)) {
+      Timeouts.completeOffExpiryThread(
+          () -> super.completeExceptionally(new AcquireTimeoutException(what, timeout)));
     }
   }
 

@@ -48,8 +48,12 @@
  *
  * <dt><b>Timeouts</b></dt>
  * <dd>A timed wait that expires fails with {@link dev.baton.AcquireTimeoutException} through the
- * same path as a cancel. A zero or negative timeout never throws: the wait is granted at once if
- * possible, otherwise it times out at once. All timeouts share one daemon scheduler thread.</dd>
+ * same path as a cancel; a grant decided first wins. A zero or negative timeout never throws: the
+ * wait is granted at once if possible, otherwise it times out at once. All timeouts share one
+ * daemon scheduler thread, which only withdraws the waiters that time out; their futures fail on
+ * a small pool of daemon threads, where their callbacks run, so a slow callback delays no other
+ * timeout. These threads are Baton's own: they inherit no thread-locals and no context class
+ * loader from the caller that happens to start them.</dd>
  *
  * <dt><b>Memory consistency effects</b></dt>
  * <dd>Actions before a release, {@code set}, signal or put <i>happen-before</i> the completion of

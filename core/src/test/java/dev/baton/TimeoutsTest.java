@@ -1,6 +1,7 @@
 package dev.baton;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -8,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The expiry thread behind every timed wait: a timeout runs once, not before its delay; a
- * cancelled one never runs; an earlier deadline armed behind later ones still runs on time; and
- * arming from many threads at once loses nothing.
+ * cancelled one never runs; an earlier deadline armed behind later ones still runs on time;
+ * arming from many threads at once loses nothing; and a timed-out future's callbacks run on
+ * other threads, so a slow one delays no other timeout.
  */
 class TimeoutsTest {
 
@@ -96,6 +100,101 @@ class TimeoutsTest {
     ran.orTimeout(10, TimeUnit.SECONDS).join();
     await().atMost(Duration.ofSeconds(10))
         .until(() -> expiry.getState() == Thread.State.TIMED_WAITING);
+  }
+
+  /**
+   * Regression: a timed-out future completed on the expiry thread, so its callbacks ran there,
+   * and one slow callback delayed every timeout in the JVM.
+   */
+  @Test
+  void aTimedOutFuturesCallbacksRunOffTheExpiryThread() {
+    CompletableFuture<Thread> expiryThread = new CompletableFuture<>();
+    Timeouts.schedule(() -> expiryThread.complete(Thread.currentThread()), Duration.ofMillis(1));
+    AsyncLock lock = AsyncLock.create();
+    lock.acquire().join();
+    CompletableFuture<Thread> callbackThread = new CompletableFuture<>();
+
+    lock.acquire(Duration.ofMillis(200))
+        .whenComplete((p, t) -> callbackThread.complete(Thread.currentThread()));
+
+    Thread ranOn = callbackThread.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(ranOn).isNotSameAs(expiryThread.orTimeout(10, TimeUnit.SECONDS).join())
+        .isNotSameAs(Thread.currentThread());
+    assertThat(ranOn.isDaemon()).isTrue();
+  }
+
+  @Test
+  void aTimedOutFuturesCallbackThatBlocksDelaysNoOtherTimeout() {
+    AsyncLock lock = AsyncLock.create();
+    lock.acquire().join();
+    CountDownLatch unblock = new CountDownLatch(1);
+    CompletableFuture<Void> blocking = new CompletableFuture<>();
+    // Long enough to register the callback first, which must never run on this thread.
+    lock.acquire(Duration.ofMillis(100)).whenComplete((p, t) -> {
+      blocking.complete(null);
+      awaitUninterruptibly(unblock);
+    });
+    try {
+      blocking.orTimeout(10, TimeUnit.SECONDS).join();
+
+      CompletableFuture<Permit> other = lock.acquire(Duration.ofMillis(1));
+
+      assertThatThrownBy(() -> other.get(10, TimeUnit.SECONDS))
+          .as("the other wait times out while the first callback blocks")
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(AcquireTimeoutException.class);
+    } finally {
+      unblock.countDown();
+    }
+  }
+
+  /**
+   * While a timed-out future's failure waits for a completer thread, the future is not done: a
+   * cancel that reaches it then wins, and gives nothing back, since the waiter held nothing.
+   */
+  @Test
+  void aCancelThatReachesATimedOutFutureBeforeItsFailureWinsAndGivesNothingBack()
+      throws InterruptedException {
+    AsyncLock lock = AsyncLock.create();
+    Permit holder = lock.acquire().join();
+    CountDownLatch unblock = new CountDownLatch(1);
+    CountDownLatch completersBlocked = new CountDownLatch(Timeouts.COMPLETERS);
+    try {
+      for (int i = 0; i < Timeouts.COMPLETERS; i++) {
+        lock.acquire(Duration.ofMillis(100)).whenComplete((p, t) -> {
+          completersBlocked.countDown();
+          awaitUninterruptibly(unblock);
+        });
+      }
+      assertThat(completersBlocked.await(10, TimeUnit.SECONDS)).as("completers blocked").isTrue();
+
+      CompletableFuture<Permit> timed = lock.acquire(Duration.ofMillis(1));
+      await().atMost(Duration.ofSeconds(10)).until(() -> lock.waiters() == 0);
+
+      assertThat(timed).as("withdrawn, its failure waiting for a completer").isNotDone();
+      assertThat(timed.cancel(false)).isTrue();
+      assertThat(timed).isCancelled();
+    } finally {
+      unblock.countDown();
+    }
+    assertThat(holder.isReleased()).isFalse();
+    holder.release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    for (;;) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
