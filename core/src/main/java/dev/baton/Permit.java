@@ -27,7 +27,11 @@ public interface Permit extends AutoCloseable {
   /** The fencing token of this grant: larger than that of every earlier grant of the primitive. */
   long token();
 
-  /** Releases this permit unless it is already released; never throws. */
+  /**
+   * Releases this permit unless it is already released; never throws. A close that runs while
+   * another thread releases the same permit returns at once, possibly before that release has
+   * passed the permit on: the permit is given back once, by the other thread.
+   */
   @Override
   void close();
 }

@@ -1,5 +1,7 @@
 package dev.baton;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 
@@ -32,6 +34,18 @@ final class HeldPermits {
       }
     }
     throw new IllegalStateException("more than " + slots.length() + " permits held at once");
+  }
+
+  /** The permits in the pool now; for checks made while nothing runs. */
+  List<Permit> snapshot() {
+    List<Permit> held = new ArrayList<>();
+    for (int i = 0; i < slots.length(); i++) {
+      Permit p = slots.get(i);
+      if (p != null) {
+        held.add(p);
+      }
+    }
+    return held;
   }
 
   /**

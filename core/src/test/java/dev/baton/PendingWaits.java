@@ -1,5 +1,7 @@
 package dev.baton;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -68,6 +70,18 @@ final class PendingWaits {
       }
       Thread.onSpinWait();
     }
+  }
+
+  /** The values of the published futures that completed normally; for checks made at rest. */
+  List<Object> granted() {
+    List<Object> granted = new ArrayList<>();
+    for (int i = 0; i < reserved.get(); i++) {
+      CompletableFuture<?> f = slots.get(i).future;
+      if (f.isDone() && !f.isCompletedExceptionally()) {
+        granted.add(f.join());
+      }
+    }
+    return granted;
   }
 
   /** One waiting operation's entry. */

@@ -42,7 +42,7 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof AcquireTimeoutException) {
-        cause.fillInStackTrace(); // made on the timeout thread: show the caller that waited
+        cause.fillInStackTrace(); // made on a Baton thread: show the caller that waited
       }
       throw cause;
     } catch (InterruptedException e) {
