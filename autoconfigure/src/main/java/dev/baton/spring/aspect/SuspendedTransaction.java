@@ -17,6 +17,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  */
 final class SuspendedTransaction implements AutoCloseable {
 
+  /** What a thread without any transaction state has: suspending it takes nothing off. */
+  private static final SuspendedTransaction NOTHING =
+      new SuspendedTransaction(Map.of(), null, null, false, null, false);
+
   /** The resources bound at suspension, by key; bound again on close. */
   private final Map<Object, Object> resources;
   /** The synchronizations registered at suspension; null if synchronization was not active. */
@@ -26,19 +30,30 @@ final class SuspendedTransaction implements AutoCloseable {
   private final Integer isolationLevel;
   private final boolean actualTransactionActive;
 
-  private SuspendedTransaction() {
-    this.resources = new HashMap<>(TransactionSynchronizationManager.getResourceMap());
-    this.synchronizations = TransactionSynchronizationManager.isSynchronizationActive()
-        ? TransactionSynchronizationManager.getSynchronizations() : null;
-    this.name = TransactionSynchronizationManager.getCurrentTransactionName();
-    this.readOnly = TransactionSynchronizationManager.isCurrentTransactionReadOnly();
-    this.isolationLevel = TransactionSynchronizationManager.getCurrentTransactionIsolationLevel();
-    this.actualTransactionActive = TransactionSynchronizationManager.isActualTransactionActive();
+  private SuspendedTransaction(Map<Object, Object> resources,
+      List<TransactionSynchronization> synchronizations, String name, boolean readOnly,
+      Integer isolationLevel, boolean actualTransactionActive) {
+    this.resources = resources;
+    this.synchronizations = synchronizations;
+    this.name = name;
+    this.readOnly = readOnly;
+    this.isolationLevel = isolationLevel;
+    this.actualTransactionActive = actualTransactionActive;
   }
 
   /** Takes the current thread's transaction state off the thread. */
   static SuspendedTransaction suspend() {
-    SuspendedTransaction suspended = new SuspendedTransaction();
+    if (!anythingBound()) {
+      return NOTHING;
+    }
+    SuspendedTransaction suspended = new SuspendedTransaction(
+        new HashMap<>(TransactionSynchronizationManager.getResourceMap()),
+        TransactionSynchronizationManager.isSynchronizationActive()
+            ? TransactionSynchronizationManager.getSynchronizations() : null,
+        TransactionSynchronizationManager.getCurrentTransactionName(),
+        TransactionSynchronizationManager.isCurrentTransactionReadOnly(),
+        TransactionSynchronizationManager.getCurrentTransactionIsolationLevel(),
+        TransactionSynchronizationManager.isActualTransactionActive());
     clearThread();
     return suspended;
   }
@@ -49,16 +64,37 @@ final class SuspendedTransaction implements AutoCloseable {
    */
   @Override
   public void close() {
-    clearThread();
+    if (anythingBound()) {
+      clearThread();
+    }
+    // The thread now has no transaction state: only what differs from that is set.
     resources.forEach(TransactionSynchronizationManager::bindResource);
     if (synchronizations != null) {
       TransactionSynchronizationManager.initSynchronization();
       synchronizations.forEach(TransactionSynchronizationManager::registerSynchronization);
     }
-    TransactionSynchronizationManager.setCurrentTransactionName(name);
-    TransactionSynchronizationManager.setCurrentTransactionReadOnly(readOnly);
-    TransactionSynchronizationManager.setCurrentTransactionIsolationLevel(isolationLevel);
-    TransactionSynchronizationManager.setActualTransactionActive(actualTransactionActive);
+    if (name != null) {
+      TransactionSynchronizationManager.setCurrentTransactionName(name);
+    }
+    if (readOnly) {
+      TransactionSynchronizationManager.setCurrentTransactionReadOnly(true);
+    }
+    if (isolationLevel != null) {
+      TransactionSynchronizationManager.setCurrentTransactionIsolationLevel(isolationLevel);
+    }
+    if (actualTransactionActive) {
+      TransactionSynchronizationManager.setActualTransactionActive(true);
+    }
+  }
+
+  /** Whether the current thread has any transaction state; reads only. */
+  private static boolean anythingBound() {
+    return !TransactionSynchronizationManager.getResourceMap().isEmpty()
+        || TransactionSynchronizationManager.isSynchronizationActive()
+        || TransactionSynchronizationManager.getCurrentTransactionName() != null
+        || TransactionSynchronizationManager.isCurrentTransactionReadOnly()
+        || TransactionSynchronizationManager.getCurrentTransactionIsolationLevel() != null
+        || TransactionSynchronizationManager.isActualTransactionActive();
   }
 
   private static void clearThread() {
