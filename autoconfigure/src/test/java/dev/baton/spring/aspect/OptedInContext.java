@@ -4,6 +4,9 @@ import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.MDC;
 
 /**
@@ -19,15 +22,21 @@ final class OptedInContext {
 
   private OptedInContext() {}
 
-  static void register() {
-    ContextRegistry.getInstance()
-        .registerThreadLocalAccessor(new Slf4jThreadLocalAccessor(Sightings.REQUEST))
-        .registerThreadLocalAccessor(TENANT_KEY, Sightings.TENANT);
-  }
+  /** Registers the accessors before a test class and removes them after it. */
+  static final class OptIn implements BeforeAllCallback, AfterAllCallback {
 
-  static void unregister() {
-    ContextRegistry.getInstance().removeThreadLocalAccessor(Slf4jThreadLocalAccessor.KEY);
-    ContextRegistry.getInstance().removeThreadLocalAccessor(TENANT_KEY);
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      ContextRegistry.getInstance()
+          .registerThreadLocalAccessor(new Slf4jThreadLocalAccessor(Sightings.REQUEST))
+          .registerThreadLocalAccessor(TENANT_KEY, Sightings.TENANT);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+      ContextRegistry.getInstance().removeThreadLocalAccessor(Slf4jThreadLocalAccessor.KEY);
+      ContextRegistry.getInstance().removeThreadLocalAccessor(TENANT_KEY);
+    }
   }
 
   /**

@@ -17,12 +17,11 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -36,6 +35,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * multiplies the calls.
  */
 @CallContextTest
+@ExtendWith(OptedInContext.OptIn.class)
 @Timeout(120)
 class WaitedCallContextFuzzTest {
 
@@ -51,16 +51,6 @@ class WaitedCallContextFuzzTest {
   private final List<String> problems = new CopyOnWriteArrayList<>();
   private ExecutorService callers;
   private ScheduledExecutorService finishers;
-
-  @BeforeAll
-  static void optInToContextPropagation() {
-    OptedInContext.register();
-  }
-
-  @AfterAll
-  static void optOut() {
-    OptedInContext.unregister();
-  }
 
   @BeforeEach
   void startThreads() {

@@ -18,12 +18,11 @@ import io.micrometer.tracing.test.simple.SimpleTracer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -37,6 +36,7 @@ import reactor.util.context.Context;
  * context is neither seen by the body nor disturbed by it.
  */
 @CallContextTest
+@ExtendWith(OptedInContext.OptIn.class)
 @Timeout(60)
 class WaitedCallContextTest {
 
@@ -64,16 +64,6 @@ class WaitedCallContextTest {
 
   private Sightings sightings;
   private Permit held;
-
-  @BeforeAll
-  static void optInToContextPropagation() {
-    OptedInContext.register();
-  }
-
-  @AfterAll
-  static void optOut() {
-    OptedInContext.unregister();
-  }
 
   @BeforeEach
   void holdTheOnlyPermit() {
