@@ -3,6 +3,7 @@ package dev.baton.spring.aspect;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
+import io.micrometer.context.ThreadLocalAccessor;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -33,7 +34,15 @@ final class CallerContext {
       "org.springframework.transaction.support.TransactionSynchronizationManager",
       CallerContext.class.getClassLoader());
 
-  /** The caller's values at capture; never changes. */
+  /** Clears every registered ThreadLocal: what a caller without any value has put in place. */
+  private static final ContextSnapshot NO_VALUES = SNAPSHOTS.captureFrom();
+  /** The scope of a body whose caller and running thread have no values: nothing to undo. */
+  private static final ContextSnapshot.Scope NOTHING_SET = () -> { };
+
+  /**
+   * The caller's values at capture; never changes. Null when the caller had none, the common
+   * case, so that a body running on a thread without values neither sets nor clears anything.
+   */
   private final ContextSnapshot snapshot;
 
   private CallerContext(ContextSnapshot snapshot) {
@@ -47,13 +56,14 @@ final class CallerContext {
    *     Reactor {@code ContextView}
    */
   static CallerContext capture(Object... contexts) {
-    return new CallerContext(SNAPSHOTS.captureAll(contexts));
+    boolean none = contexts.length == 0 && noThreadLocalValues();
+    return new CallerContext(none ? null : SNAPSHOTS.captureAll(contexts));
   }
 
   /** Proceeds with {@code invocation} in this context. */
   Object proceed(Invocation invocation) throws Throwable {
     try (SuspendedTransaction noTransaction = suspendTransaction();
-        ContextSnapshot.Scope restored = snapshot.setThreadLocals()) {
+        ContextSnapshot.Scope restored = setThreadLocals()) {
       return invocation instanceof ProxyCall call ? call.proceedExposed() : invocation.proceed();
     }
   }
@@ -61,9 +71,27 @@ final class CallerContext {
   /** Runs {@code action} in this context (without exposing an invocation). */
   void run(Runnable action) {
     try (SuspendedTransaction noTransaction = suspendTransaction();
-        ContextSnapshot.Scope restored = snapshot.setThreadLocals()) {
+        ContextSnapshot.Scope restored = setThreadLocals()) {
       action.run();
     }
+  }
+
+  /** Puts the caller's values in place of the running thread's, which the scope brings back. */
+  private ContextSnapshot.Scope setThreadLocals() {
+    if (snapshot != null) {
+      return snapshot.setThreadLocals();
+    }
+    return noThreadLocalValues() ? NOTHING_SET : NO_VALUES.setThreadLocals();
+  }
+
+  /** Whether no registered ThreadLocal has a value on the current thread. */
+  private static boolean noThreadLocalValues() {
+    for (ThreadLocalAccessor<?> accessor : ContextRegistry.getInstance().getThreadLocalAccessors()) {
+      if (accessor.getValue() != null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The running thread's transaction, suspended; null without Spring's transaction support. */
