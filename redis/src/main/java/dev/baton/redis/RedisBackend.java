@@ -1,0 +1,598 @@
+package dev.baton.redis;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionStateAdapter;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.net.SocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Baton's locks, semaphores and events shared by every JVM connected to one Redis: the same
+ * {@link AsyncLock}, {@link AsyncSemaphore} and {@link AsyncEvent} contracts, across processes.
+ *
+ * <p>What it promises, beyond the interfaces' contracts:
+ * <ul>
+ *   <li>Waiting is FIFO across JVMs and woken by pub/sub push: a release hands the permit to the
+ *       oldest live waiter inside Redis. {@code tryAcquire} never barges past a waiter anywhere.
+ *   <li>A permit is a lease ({@link RedisBackendOptions#lease()}), renewed for every permit and
+ *       waiter of this JVM by one batched call every third of a lease. A JVM that dies loses its
+ *       permits within one lease; a permit that could not be renewed in time reads as
+ *       {@linkplain RedisPermit#isLost() lost}, is counted in {@link #lostLeases()}, and its
+ *       {@code release()} throws {@link LeaseLostException}.
+ *   <li>Fencing tokens strictly increase per primitive, also across idle-key deletion and loss of
+ *       Redis's data: {@code max(last + 1, Redis time in µs)}.
+ *   <li>A cancelled or timed-out wait is withdrawn from Redis; a grant that raced with it passes to
+ *       the next waiter.
+ *   <li>Redis down: calls fail within their timeout with a {@link RedisUnavailableException}
+ *       naming the address; commands are rejected, never buffered, while disconnected, and every
+ *       script ignores a call whose caller has given up. The backend reconnects by itself.
+ *   <li>Restart quarantine: for one lease after {@code redis-server} starts, nothing is granted,
+ *       so a permit held before a restart that lost Redis's data is never granted twice.
+ *   <li>No user callback runs on a Netty thread: completions run on this backend's own threads.
+ *       Synchronous reads are one bounded round trip, refused on a Netty event loop.
+ * </ul>
+ *
+ * <p>Keys are {@code {prefix:kind:name}...} (see {@link RedisBackendOptions#keyPrefix()}) and are
+ * deleted when nothing is held or waited. Waits on an event are this JVM's: they are not stored
+ * in Redis, and {@link AsyncEvent#waiters()} counts this JVM's.
+ */
+public final class RedisBackend implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final RedisAsyncCommands<String, String> redis;
+  private final StatefulRedisPubSubConnection<String, String> pubSub;
+  private final RedisBackendOptions options;
+  private final Keys keys;
+  private final String address;
+  private final String jvmId;
+  private final String grantChannel;
+  private final long leaseMillis;
+  private final long commandTimeoutMillis;
+  private final AtomicLong ids = new AtomicLong();
+  /** Acquires of this JVM in Redis, by id; whoever removes one settles it. */
+  private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
+  /** Permits of this JVM not yet released nor lost, by id: renewed every tick. */
+  private final ConcurrentHashMap<String, RedisPermit> held = new ConcurrentHashMap<>();
+  /** Events by their channel, each created once. */
+  private final ConcurrentHashMap<String, RedisEvent> events = new ConcurrentHashMap<>();
+  private final ScheduledThreadPoolExecutor timers;
+  private final ExecutorService callbacks;
+  private final Renewals renewals;
+  private final Snapshots snapshots;
+  private final LongAdder lostLeases = new LongAdder();
+  /** Redis time (ms) minus this JVM's monotonic time (ms), measured by {@link #syncClock()}. */
+  private volatile long clockOffset;
+  /** Redis time (ms) before which Redis grants nothing: one lease after the server started. */
+  private volatile long quarantineUntil;
+  private volatile boolean closed;
+
+  private RedisBackend(RedisURI uri, RedisBackendOptions options) {
+    this.options = options;
+    this.keys = new Keys(options.keyPrefix());
+    this.leaseMillis = options.lease().toMillis();
+    this.commandTimeoutMillis = options.commandTimeout().toMillis();
+    this.address = describe(uri);
+    this.jvmId = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
+    this.grantChannel = keys.grantChannelPrefix() + jvmId;
+    this.timers = new ScheduledThreadPoolExecutor(1, threads("baton-redis-timer"));
+    this.timers.setRemoveOnCancelPolicy(true);
+    this.callbacks = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), threads("baton-redis"));
+    this.client = RedisClient.create(uri);
+    ClientOptions.Builder clientOptions = ClientOptions.builder()
+        .autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()));
+    if (options.ssl() != null) {
+      clientOptions.sslOptions(options.ssl());
+    }
+    client.setOptions(clientOptions.build());
+    client.setDefaultTimeout(options.commandTimeout());
+    this.renewals = new Renewals(this);
+    this.snapshots = new Snapshots(Duration.ofSeconds(1), options.commandTimeout());
+    try {
+      this.connection = client.connect(StringCodec.UTF8);
+      this.redis = connection.async();
+      this.pubSub = client.connectPubSub(StringCodec.UTF8);
+      pubSub.addListener(new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String message) {
+          onMessage(channel, message);
+        }
+      });
+      await(pubSub.async().subscribe(grantChannel).toCompletableFuture());
+      syncClock().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException | InterruptedException | ExecutionException | TimeoutException e) {
+      shutdownQuietly();
+      throw unavailable("could not connect", e);
+    }
+    client.addListener(new RedisConnectionStateAdapter() {
+      @Override
+      public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress socket) {
+        if (!closed) {
+          timers.execute(() -> syncClock().whenComplete((ok, failure) -> renewals.runSoon(0)));
+        }
+      }
+    });
+    renewals.runSoon(leaseMillis / 3);
+  }
+
+  /**
+   * Connects to the Redis at {@code uri} (standalone, or through Sentinel) with two connections
+   * of its own: one for commands, one for pub/sub.
+   *
+   * @throws RedisUnavailableException naming the address if Redis cannot be reached
+   */
+  public static RedisBackend connect(RedisURI uri, RedisBackendOptions options) {
+    return new RedisBackend(Objects.requireNonNull(uri, "uri"),
+        Objects.requireNonNull(options, "options"));
+  }
+
+  /** The lock named {@code name}, shared by every JVM using the same Redis and key prefix. */
+  public AsyncLock lock(String name) {
+    return new RedisLock(new RemotePermits(this,
+        PermitKeys.of("lock", requireName(name), keys.tag("lock", name)), 1));
+  }
+
+  /**
+   * The lock for {@code key} in the per-key family {@code name}. Its keys in Redis exist only
+   * while someone holds it or waits for it; messages name the family, never the key.
+   */
+  public AsyncLock lock(String name, String key) {
+    Objects.requireNonNull(key, "key");
+    return new RedisLock(new RemotePermits(this,
+        PermitKeys.of("lock", requireName(name), keys.tag("lock", name, key)), 1));
+  }
+
+  /**
+   * The semaphore named {@code name} with {@code permits} permits. Every JVM must declare the
+   * same number while any permit is held or waited for; a call that declares another fails with
+   * {@link IllegalStateException} saying both numbers.
+   */
+  public AsyncSemaphore semaphore(String name, int permits) {
+    return new RedisSemaphore(new RemotePermits(this,
+        PermitKeys.of("semaphore", requireName(name), keys.tag("semaphore", name)), permits));
+  }
+
+  /** The event named {@code name}: {@code set()} in any JVM wakes the waiters of every JVM. */
+  public AsyncEvent event(String name) {
+    String tag = keys.tag("event", requireName(name));
+    return events.computeIfAbsent(keys.eventChannel(tag),
+        channel -> new RedisEvent(this, name, tag, channel));
+  }
+
+  /** The Redis this backend talks to, as {@code host:port} (or the Sentinel master). */
+  public String address() {
+    return address;
+  }
+
+  /** The lease of every permit and waiter of this backend. */
+  public Duration lease() {
+    return options.lease();
+  }
+
+  /** The key prefix of every key and channel. */
+  public String keyPrefix() {
+    return options.keyPrefix();
+  }
+
+  /** Whether the command connection is up now. */
+  public boolean isConnected() {
+    return connection.isOpen();
+  }
+
+  /** How many permits of this JVM lost their lease before being released, since start. */
+  public long lostLeases() {
+    return lostLeases.sum();
+  }
+
+  /** Permits this JVM holds now. */
+  public int heldPermits() {
+    return held.size();
+  }
+
+  /** Acquires of this JVM waiting in Redis now. */
+  public int waitingAcquires() {
+    return waiting.size();
+  }
+
+  /** Whether Redis is in its restart quarantine now (see the class comment). */
+  public boolean isQuarantined() {
+    return redisNow() < quarantineUntil;
+  }
+
+  /**
+   * Closes both connections and stops renewing: the permits this JVM still holds and its
+   * waiters are freed in Redis within one lease, and its pending acquires fail.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    waiting.values().forEach(w -> w.future.completeExceptionally(
+        new CancellationException("the Redis backend was closed")));
+    shutdownQuietly();
+  }
+
+  // ---- acquiring and releasing (RemotePermits calls these) ----
+
+  CompletableFuture<Permit> acquire(RemotePermits permits, Duration timeout) {
+    long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
+    Waiting w = new Waiting(nextId(), permits, deadline);
+    waiting.put(w.id, w);
+    w.future.whenComplete((permit, failure) -> {
+      if (failure != null) {
+        withdraw(w);
+      }
+    });
+    if (timeout != null) {
+      w.timer = timers.schedule(() -> callbacks.execute(() -> w.future.completeExceptionally(
+              new AcquireTimeoutException(permits.keys().kind(), permits.keys().name(), timeout))),
+          timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    sendAcquire(w);
+    return w.future;
+  }
+
+  /** Sends (or, after Redis forgot it, re-sends) the ACQUIRE of {@code w}. */
+  void sendAcquire(Waiting w) {
+    RemotePermits permits = w.owner;
+    long sentAt = redisNow();
+    long notAfter = Math.min(w.notAfter, sentAt + commandTimeoutMillis);
+    Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
+            args(permits.acquireArgs(w.id, true, notAfter)))
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            fail(w, translate(failure));
+            return;
+          }
+          switch (RemotePermits.status(reply)) {
+            case "GRANTED" -> deliver(w.id, Long.parseLong((String) reply.get(1)), sentAt);
+            case "QUEUED" -> renewals.runSoon(Long.parseLong((String) reply.get(1)));
+            default -> fail(w, new RedisUnavailableException("Redis at " + address
+                + " ran the acquire of " + permits.keys() + " after the caller's deadline", null));
+          }
+        }, callbacks);
+  }
+
+  CompletableFuture<Optional<Permit>> tryAcquire(RemotePermits permits) {
+    String id = nextId();
+    long sentAt = redisNow();
+    CompletableFuture<Optional<Permit>> result = new CompletableFuture<>();
+    Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
+            args(permits.acquireArgs(id, false, sentAt + commandTimeoutMillis)))
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            cancel(permits, id);
+            result.completeExceptionally(translate(failure));
+          } else if ("GRANTED".equals(RemotePermits.status(reply))) {
+            RedisPermit permit =
+                hold(permits, id, Long.parseLong((String) reply.get(1)), sentAt);
+            if (!result.complete(Optional.of(permit))) {
+              permit.close();
+            }
+          } else {
+            result.complete(Optional.empty());
+          }
+        }, callbacks);
+    return result;
+  }
+
+  /** Hands the grant of waiter {@code id} to its caller, or passes it on if that is too late. */
+  void deliver(String id, long token, long grantedAt) {
+    Waiting w = waiting.remove(id);
+    if (w == null) {
+      return; // withdrawn (its CANCEL passes the grant on) or delivered already
+    }
+    w.cancelTimer();
+    RedisPermit permit = hold(w.owner, id, token, grantedAt);
+    if (!w.future.complete(permit)) {
+      permit.close();
+    }
+  }
+
+  private RedisPermit hold(RemotePermits owner, String id, long token, long grantedAt) {
+    RedisPermit permit = new RedisPermit(owner, id, token);
+    permit.renewed(grantedAt + leaseMillis);
+    held.put(id, permit);
+    return permit;
+  }
+
+  private void fail(Waiting w, Throwable failure) {
+    if (waiting.remove(w.id, w)) {
+      w.cancelTimer();
+      w.future.completeExceptionally(failure);
+      cancel(w.owner, w.id);
+    }
+  }
+
+  private void withdraw(Waiting w) {
+    if (waiting.remove(w.id, w)) {
+      w.cancelTimer();
+      cancel(w.owner, w.id);
+    }
+  }
+
+  /** Withdraws {@code id} from Redis; a grant it had passes to the next waiter. */
+  private void cancel(RemotePermits permits, String id) {
+    Scripts.CANCEL.run(redis, permits.keys().keys(), args(id)).whenComplete((reply, failure) -> {
+      if (failure != null) {
+        log.debug("Could not withdraw waiter {} of {} from Redis at {}; its lease ends it", id,
+            permits.keys(), address, failure);
+      }
+    });
+  }
+
+  void release(RedisPermit permit) {
+    held.remove(permit.id());
+    RemotePermits permits = permit.owner();
+    Scripts.RELEASE.<String>run(redis, permits.keys().keys(), args(permit.id()))
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            log.warn("Could not release permit {} of {} on Redis at {}: it is freed when its"
+                + " lease runs out, within {}", permit.token(), permits.keys(), address,
+                options.lease(), failure);
+          } else if ("LOST".equals(reply)) {
+            countLost(permit, "its lease had already run out when it was released");
+          }
+        }, callbacks);
+  }
+
+  /** Marks {@code permit} lost (Redis no longer knows it, or its lease ran out unrenewed). */
+  void lost(RedisPermit permit, String why) {
+    if (permit.markLost()) {
+      held.remove(permit.id());
+      countLost(permit, why);
+    }
+  }
+
+  private void countLost(RedisPermit permit, String why) {
+    lostLeases.increment();
+    log.warn("Lost the lease of permit {} of {} on Redis at {}: {}. Another holder may have been"
+        + " granted it; check Permit.token() where correctness matters", permit.token(),
+        permit.owner().keys(), address, why);
+  }
+
+  // ---- reads ----
+
+  CompletableFuture<Long> countLive(PermitKeys permitKeys) {
+    return redis.zcount(permitKeys.keys()[1], Range.create(redisNow(), Double.POSITIVE_INFINITY))
+        .toCompletableFuture();
+  }
+
+  CompletableFuture<Long> countWaiters(PermitKeys permitKeys) {
+    return redis.zcard(permitKeys.keys()[2]).toCompletableFuture();
+  }
+
+  /**
+   * The result of {@code future}, waited for at most one command timeout on a thread that is not
+   * a Netty event loop; failures translated to name the Redis address.
+   */
+  <T> T await(CompletableFuture<T> future) {
+    if (ThreadExecutorMap.currentExecutor() != null) {
+      throw new IllegalStateException("a synchronous Redis call on a Netty event loop would block"
+          + " it: call it from another thread, or use the asynchronous methods");
+    }
+    try {
+      return future.get(commandTimeoutMillis + 100, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(false);
+      throw new CancellationException("interrupted while waiting for Redis at " + address);
+    } catch (ExecutionException e) {
+      throw translate(e.getCause());
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw unavailable("no answer within " + options.commandTimeout(), e);
+    }
+  }
+
+  // ---- plumbing shared with Renewals and RedisEvent ----
+
+  RedisAsyncCommands<String, String> redis() {
+    return redis;
+  }
+
+  Snapshots snapshots() {
+    return snapshots;
+  }
+
+  ExecutorService callbacks() {
+    return callbacks;
+  }
+
+  ScheduledThreadPoolExecutor timers() {
+    return timers;
+  }
+
+  StatefulRedisPubSubConnection<String, String> pubSub() {
+    return pubSub;
+  }
+
+  ConcurrentHashMap<String, Waiting> waiting() {
+    return waiting;
+  }
+
+  ConcurrentHashMap<String, RedisPermit> held() {
+    return held;
+  }
+
+  ConcurrentHashMap<String, RedisEvent> events() {
+    return events;
+  }
+
+  long leaseMillis() {
+    return leaseMillis;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** The common script arguments (see {@code permits-prelude.lua}) followed by {@code more}. */
+  String[] args(String... more) {
+    String[] args = new String[4 + more.length];
+    args[0] = keys.grantChannelPrefix();
+    args[1] = Long.toString(quarantineUntil);
+    args[2] = Long.toString(leaseMillis);
+    args[3] = "1";
+    System.arraycopy(more, 0, args, 4, more.length);
+    return args;
+  }
+
+  /** Redis's clock now (ms), estimated from this JVM's monotonic clock. */
+  long redisNow() {
+    return System.nanoTime() / 1_000_000 + clockOffset;
+  }
+
+  /**
+   * Measures Redis's clock against this JVM's and reads how long the server has been up, which
+   * sets the restart quarantine.
+   */
+  CompletableFuture<Void> syncClock() {
+    long before = System.nanoTime() / 1_000_000;
+    CompletableFuture<List<String>> time = redis.time().toCompletableFuture();
+    CompletableFuture<String> info = redis.info("server").toCompletableFuture();
+    return time.thenCombine(info, (clock, server) -> {
+      long after = System.nanoTime() / 1_000_000;
+      long redisMillis =
+          Long.parseLong(clock.get(0)) * 1000 + Long.parseLong(clock.get(1)) / 1000;
+      clockOffset = redisMillis - (before + after) / 2;
+      long startedAt = redisMillis - uptimeSeconds(server) * 1000;
+      quarantineUntil = startedAt + leaseMillis;
+      return null;
+    });
+  }
+
+  RuntimeException translate(Throwable failure) {
+    Throwable cause = Scripts.unwrap(failure);
+    if (cause instanceof RedisCommandExecutionException execution
+        && execution.getMessage() != null && execution.getMessage().contains("BATON_PERMITS")) {
+      String declared = execution.getMessage().replaceAll(".*BATON_PERMITS (\\d+).*", "$1");
+      return new IllegalStateException("a semaphore of this name has " + declared
+          + " permits in Redis at " + address + " (declared by another instance): every instance"
+          + " must declare the same number of permits", cause);
+    }
+    if (cause instanceof RedisCommandTimeoutException) {
+      return unavailable("no answer within " + options.commandTimeout(), cause);
+    }
+    if (cause instanceof RedisException && !(cause instanceof RedisCommandExecutionException)) {
+      return unavailable(cause.getMessage(), cause);
+    }
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    return unavailable(String.valueOf(cause), cause);
+  }
+
+  private RedisUnavailableException unavailable(String what, Throwable cause) {
+    return new RedisUnavailableException("Redis at " + address + " is unavailable: " + what,
+        cause);
+  }
+
+  private void onMessage(String channel, String message) {
+    if (grantChannel.equals(channel)) {
+      String[] grant = message.split(" ");
+      long token = Long.parseLong(grant[1]);
+      long grantedAt = Long.parseLong(grant[2]);
+      callbacks.execute(() -> deliver(grant[0], token, grantedAt));
+      return;
+    }
+    RedisEvent event = events.get(channel);
+    if (event != null) {
+      long generation = Long.parseLong(message);
+      callbacks.execute(() -> event.onSet(generation));
+    }
+  }
+
+  private String nextId() {
+    return jvmId + ":" + Long.toString(ids.incrementAndGet(), 36);
+  }
+
+  private void shutdownQuietly() {
+    renewals.stop();
+    timers.shutdownNow();
+    try {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    } catch (RuntimeException e) {
+      log.debug("Closing the Redis client for {} failed", address, e);
+    }
+    callbacks.shutdown();
+  }
+
+  private static long uptimeSeconds(String serverInfo) {
+    for (String line : serverInfo.split("\r?\n")) {
+      if (line.startsWith("uptime_in_seconds:")) {
+        return Long.parseLong(line.substring("uptime_in_seconds:".length()).trim());
+      }
+    }
+    return 0;
+  }
+
+  private static String describe(RedisURI uri) {
+    if (uri.getSentinelMasterId() != null) {
+      return "sentinel master '" + uri.getSentinelMasterId() + "' via " + uri.getSentinels()
+          .stream().map(s -> s.getHost() + ":" + s.getPort()).toList();
+    }
+    return uri.getHost() + ":" + uri.getPort();
+  }
+
+  private static String requireName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("a primitive's name must not be blank");
+    }
+    return name;
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    ClassLoader loader = RedisBackend.class.getClassLoader();
+    return task -> {
+      Thread thread = new Thread(null, task, prefix + "-" + count.incrementAndGet(), 0, false);
+      thread.setDaemon(true);
+      thread.setContextClassLoader(loader);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,65 @@
+package dev.baton.redis;
+
+import io.lettuce.core.SslOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link RedisBackend} names its keys, how long its leases last and how long it waits for
+ * Redis.
+ *
+ * @param keyPrefix the first part of every key and channel name, so that several applications
+ *     can share one Redis; must not be blank nor contain braces (the cluster hash-tag delimiters)
+ * @param lease how long a held permit or a waiting call survives without renewal: a JVM that dies
+ *     loses its permits this long after its last renewal, and renewals run every third of it
+ * @param commandTimeout how long one Redis command may take before the call fails naming the
+ *     Redis address; also how long a synchronous read such as {@code availablePermits()} may block
+ * @param ssl the TLS settings of the connection, or {@code null} for those of the URI alone
+ */
+public record RedisBackendOptions(String keyPrefix, Duration lease, Duration commandTimeout,
+    SslOptions ssl) {
+
+  /** The defaults: key prefix {@code baton}, a 30 s lease, a 5 s command timeout. */
+  public static final RedisBackendOptions DEFAULTS =
+      new RedisBackendOptions("baton", Duration.ofSeconds(30), Duration.ofSeconds(5), null);
+
+  public RedisBackendOptions {
+    Objects.requireNonNull(keyPrefix, "keyPrefix");
+    if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
+      throw new IllegalArgumentException(
+          "keyPrefix must be non-blank and free of '{' and '}', was '" + keyPrefix + "'");
+    }
+    requirePositive(lease, "lease");
+    requirePositive(commandTimeout, "commandTimeout");
+    if (lease.toMillis() < 300) {
+      throw new IllegalArgumentException("lease must be at least 300ms, was " + lease);
+    }
+  }
+
+  /** These options with {@code keyPrefix}. */
+  public RedisBackendOptions withKeyPrefix(String keyPrefix) {
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+  }
+
+  /** These options with {@code lease}. */
+  public RedisBackendOptions withLease(Duration lease) {
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+  }
+
+  /** These options with {@code commandTimeout}. */
+  public RedisBackendOptions withCommandTimeout(Duration commandTimeout) {
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+  }
+
+  /** These options with {@code ssl}. */
+  public RedisBackendOptions withSsl(SslOptions ssl) {
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+  }
+
+  private static void requirePositive(Duration duration, String what) {
+    Objects.requireNonNull(duration, what);
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, was " + duration);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.baton.redis;
+
+/**
+ * A lock, semaphore or event of a {@link RedisBackend} whose levels can be read without a round
+ * trip each: {@link #levels()} answers from the backend's latest snapshot, which is refreshed for
+ * every primitive at once, in one pipelined batch, when a read finds it older than the age the
+ * backend was given. Meters and dashboards read this; code that acts on a level calls the
+ * primitive's own reads, which ask Redis.
+ */
+public interface RemoteLevels {
+
+  /** This primitive's levels as of the latest snapshot, refreshed first if it is too old. */
+  Levels levels();
+
+  /**
+   * Levels of a Redis primitive across all JVMs.
+   *
+   * @param held permits held (a lock: 0 or 1) or, for an event, 1 while set
+   * @param waiters acquires waiting in Redis; for an event, this JVM's waiters
+   */
+  record Levels(int held, int waiters) {
+
+    /** What a primitive reads before its first snapshot, or when Redis could not be read. */
+    public static final Levels UNKNOWN = new Levels(0, 0);
+  }
+}

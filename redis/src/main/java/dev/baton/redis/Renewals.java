@@ -1,0 +1,146 @@
+package dev.baton.redis;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one periodic task of a {@link RedisBackend}: every third of a lease (sooner when Redis says
+ * a lease or the restart quarantine ends earlier, and at once after a reconnect) it renews every
+ * permit and waiter of this JVM with one RENEW call per primitive, all sent together. The same
+ * call reconciles what pub/sub may have missed: a grant whose message was lost is delivered, a
+ * waiter Redis forgot (its data lost) queues again, and a permit Redis no longer knows is lost.
+ * Events with waiters here re-read their generation.
+ *
+ * <p>Ticks may overlap (a reconnect during a tick); every step is idempotent, so that is harmless.
+ */
+final class Renewals {
+
+  private final RedisBackend backend;
+  private final AtomicLong ticks = new AtomicLong();
+  /** The next scheduled tick and when it runs ({@link System#nanoTime()}); guarded by this. */
+  private ScheduledFuture<?> next;
+  private long nextAt;
+  private boolean stopped;
+
+  Renewals(RedisBackend backend) {
+    this.backend = backend;
+  }
+
+  /** Makes sure a tick runs within {@code delayMillis} (at most a third of a lease). */
+  synchronized void runSoon(long delayMillis) {
+    if (stopped || delayMillis < 0) {
+      return;
+    }
+    long delay = TimeUnit.MILLISECONDS.toNanos(Math.min(delayMillis, backend.leaseMillis() / 3));
+    long at = System.nanoTime() + delay;
+    if (next != null && !next.isDone() && next.getDelay(TimeUnit.NANOSECONDS) <= delay) {
+      return;
+    }
+    if (next != null) {
+      next.cancel(false);
+    }
+    nextAt = at;
+    next = backend.timers().schedule(this::tick, delay, TimeUnit.NANOSECONDS);
+  }
+
+  synchronized void stop() {
+    stopped = true;
+    if (next != null) {
+      next.cancel(false);
+    }
+  }
+
+  /** How many ticks have run: for tests that wait for one. */
+  long ticks() {
+    return ticks.get();
+  }
+
+  private void tick() {
+    long sentAt = backend.redisNow();
+    expireUnrenewed(sentAt);
+    Map<RemotePermits, List<String>> ids = new HashMap<>();
+    Map<PermitKeys, RemotePermits> owners = new HashMap<>();
+    backend.held().values().forEach(permit -> group(ids, owners, permit.owner(), permit.id()));
+    backend.waiting().values().forEach(w -> group(ids, owners, w.owner, w.id));
+    List<CompletableFuture<Long>> hints = new ArrayList<>();
+    ids.forEach((permits, list) -> hints.add(renew(permits, list, sentAt)));
+    backend.events().values().forEach(event -> {
+      if (event.waiters() > 0) {
+        event.reconcile();
+      }
+    });
+    CompletableFuture.allOf(hints.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
+      ticks.incrementAndGet();
+      long soonest = backend.leaseMillis() / 3;
+      for (CompletableFuture<Long> hint : hints) {
+        long h = hint.getNow(-1L);
+        if (h >= 0) {
+          soonest = Math.min(soonest, h + 5);
+        }
+      }
+      runSoon(soonest);
+    });
+    if (hints.isEmpty()) {
+      return;
+    }
+  }
+
+  /** Permits whose lease has run out by Redis's clock without a renewal: lost, say so. */
+  private void expireUnrenewed(long now) {
+    backend.held().values().forEach(permit -> {
+      if (permit.leaseEnd() < now) {
+        backend.lost(permit, "it could not be renewed for a whole lease");
+      }
+    });
+  }
+
+  private static void group(Map<RemotePermits, List<String>> ids,
+      Map<PermitKeys, RemotePermits> owners, RemotePermits owner, String id) {
+    RemotePermits canonical = owners.computeIfAbsent(owner.keys(), k -> owner);
+    ids.computeIfAbsent(canonical, k -> new ArrayList<>()).add(id);
+  }
+
+  /** RENEWs {@code ids} of one primitive; the future gives Redis's next-expiry hint or -1. */
+  private CompletableFuture<Long> renew(RemotePermits permits, List<String> ids, long sentAt) {
+    return Scripts.RENEW.<List<Object>>run(backend.redis(), permits.keys().keys(),
+            backend.args(ids.toArray(String[]::new)))
+        .handleAsync((replies, failure) -> {
+          if (failure != null) {
+            return -1L;
+          }
+          for (int i = 0; i < ids.size(); i++) {
+            reconcile(ids.get(i), (String) replies.get(i), sentAt);
+          }
+          return Long.parseLong((String) replies.get(ids.size()));
+        }, backend.callbacks());
+  }
+
+  private void reconcile(String id, String reply, long sentAt) {
+    RedisPermit permit = backend.held().get(id);
+    Waiting w = backend.waiting().get(id);
+    switch (reply) {
+      case "W" -> { }
+      case "X" -> {
+        if (permit != null) {
+          backend.lost(permit, "Redis no longer knows it (its lease ran out, or Redis lost its"
+              + " data)");
+        } else if (w != null) {
+          backend.sendAcquire(w);
+        }
+      }
+      default -> {
+        if (permit != null) {
+          permit.renewed(sentAt + backend.leaseMillis());
+        } else if (w != null) {
+          backend.deliver(id, Long.parseLong(reply), sentAt);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.baton.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Baton's Lua scripts, run by SHA ({@code EVALSHA}) and sent whole only when the server does not
+ * know them (after a restart or {@code SCRIPT FLUSH}).
+ */
+enum Scripts {
+  ACQUIRE("permits-prelude", "permits-acquire", ScriptOutputType.MULTI),
+  RELEASE("permits-prelude", "permits-release", ScriptOutputType.VALUE),
+  CANCEL("permits-prelude", "permits-cancel", ScriptOutputType.VALUE),
+  RENEW("permits-prelude", "permits-renew", ScriptOutputType.MULTI),
+  EVENT_SET(null, "event-set", ScriptOutputType.INTEGER),
+  EVENT_CLEAR(null, "event-clear", ScriptOutputType.INTEGER);
+
+  private final String source;
+  private final String sha;
+  private final ScriptOutputType output;
+
+  Scripts(String prelude, String body, ScriptOutputType output) {
+    this.source = (prelude == null ? "" : read(prelude) + "\n") + read(body);
+    this.sha = sha1(source);
+    this.output = output;
+  }
+
+  /** Runs this script; the future completes on a Netty thread. */
+  <T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> redis, String[] keys,
+      String... args) {
+    return redis.<T>evalsha(sha, output, keys, args).toCompletableFuture()
+        .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+            ? redis.<T>eval(source, output, keys, args).toCompletableFuture()
+            : CompletableFuture.failedFuture(failure));
+  }
+
+  static Throwable unwrap(Throwable failure) {
+    while (failure instanceof java.util.concurrent.CompletionException
+        && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    return failure;
+  }
+
+  private static String read(String name) {
+    try (InputStream in = Scripts.class.getResourceAsStream(name + ".lua")) {
+      if (in == null) {
+        throw new IllegalStateException("missing script " + name + ".lua");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha1(String text) {
+    return java.util.HexFormat.of().formatHex(digest(text));
+  }
+
+  private static byte[] digest(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-1")
+          .digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK lacks SHA-1", e);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+-- ACQUIRE: ARGV[5] id, ARGV[6] max permits, ARGV[7] 'wait' or 'try', ARGV[8] Redis time (ms)
+-- after which the caller has given up: a command delayed past it (a paused server, a buffered
+-- write) does nothing. Idempotent by id.
+-- Replies {'GRANTED', token}, {'QUEUED', next expiry ms}, {'BUSY'} (try only) or {'EXPIRED'}.
+local id, max, mode, notAfter = ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
+if now > notAfter then return {'EXPIRED'} end
+local declared = redis.call('HGET', meta, 'max')
+if declared and tonumber(declared) ~= max then
+  return redis.error_reply('BATON_PERMITS ' .. declared)
+end
+purge()
+local token = redis.call('HGET', tokens, id)
+if token then return {'GRANTED', token} end
+if redis.call('ZSCORE', waiters, id) then return {'QUEUED', tostring(nextExpiry())} end
+redis.call('HSET', meta, 'max', max)
+grantWaiters()
+if not quarantined() and redis.call('ZCARD', waiters) == 0
+    and redis.call('ZCARD', holders) < max then
+  token = nextToken()
+  hold(id, token)
+  return {'GRANTED', token}
+end
+if mode == 'try' then
+  tidy()
+  return {'BUSY'}
+end
+redis.call('ZADD', waiters, redis.call('HINCRBY', meta, 'seq', 1), id)
+redis.call('ZADD', alive, now + lease, id)
+return {'QUEUED', tostring(nextExpiry())}

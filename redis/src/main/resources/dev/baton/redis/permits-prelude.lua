@@ -1,0 +1,89 @@
+-- Shared by the permit scripts (a lock is a semaphore of one permit). One primitive's keys, all in
+-- one cluster hash slot:
+--   KEYS[1] meta     hash: max (permits), token (last fencing token), seq (last arrival number)
+--   KEYS[2] holders  zset: permit id -> lease deadline (ms, Redis time)
+--   KEYS[3] waiters  zset: waiter id -> arrival number (FIFO order)
+--   KEYS[4] alive    zset: waiter id -> lease deadline of the waiter (ms, Redis time)
+--   KEYS[5] tokens   hash: permit id -> fencing token
+-- Common arguments: ARGV[1] channel prefix (a JVM's channel is ARGV[1] .. jvm id), ARGV[2] Redis
+-- time (ms) before which nothing is granted (restart quarantine), ARGV[3] lease (ms), ARGV[4] '1'
+-- when PUBLISH's receiver count is reliable (not in cluster mode).
+-- Invariants: an id is in at most one of holders and waiters; tokens has exactly the holders'
+-- ids; every key is deleted once nobody holds or waits. Time is Redis's own clock, never a JVM's.
+local meta, holders, waiters, alive, tokens = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local channelPrefix = ARGV[1]
+local quarantineUntil = tonumber(ARGV[2])
+local lease = tonumber(ARGV[3])
+local checkDelivery = ARGV[4] == '1'
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local nowMicros = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+-- Most ids one call examines: the work of every call is bounded, however long the queue.
+local BOUND = 100
+
+-- Drops holders whose lease ran out and waiters whose JVM stopped renewing them.
+local function purge()
+  local expired = redis.call('ZRANGEBYSCORE', holders, '-inf', now, 'LIMIT', 0, BOUND)
+  if #expired > 0 then
+    redis.call('ZREM', holders, unpack(expired))
+    redis.call('HDEL', tokens, unpack(expired))
+  end
+  local dead = redis.call('ZRANGEBYSCORE', alive, '-inf', now, 'LIMIT', 0, BOUND)
+  if #dead > 0 then
+    redis.call('ZREM', waiters, unpack(dead))
+    redis.call('ZREM', alive, unpack(dead))
+  end
+end
+
+-- max(last + 1, Redis time in microseconds): increases even after the counter key is deleted.
+local function nextToken()
+  local last = tonumber(redis.call('HGET', meta, 'token') or '0')
+  local token = string.format('%.0f', math.max(last + 1, nowMicros))
+  redis.call('HSET', meta, 'token', token)
+  return token
+end
+
+local function hold(id, token)
+  redis.call('ZADD', holders, now + lease, id)
+  redis.call('HSET', tokens, id, token)
+end
+
+local function quarantined()
+  return now < quarantineUntil
+end
+
+-- Hands free permits to the oldest waiters, each announced on its JVM's channel. A waiter whose
+-- JVM has no live subscription (killed, or reconnecting) is passed over and keeps its place: its
+-- JVM claims the grant when it reconnects, or its lease runs out.
+local function grantWaiters()
+  if quarantined() then return end
+  local free = tonumber(redis.call('HGET', meta, 'max') or '0') - redis.call('ZCARD', holders)
+  if free <= 0 then return end
+  for _, id in ipairs(redis.call('ZRANGE', waiters, 0, BOUND - 1)) do
+    if free == 0 then return end
+    local token = nextToken()
+    local jvm = string.match(id, '^(.+):[^:]+$')
+    local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' ' .. token .. ' ' .. now)
+    if heard > 0 or not checkDelivery then
+      redis.call('ZREM', waiters, id)
+      redis.call('ZREM', alive, id)
+      hold(id, token)
+      free = free - 1
+    end
+  end
+end
+
+-- Milliseconds until the earliest holder's lease runs out, or the quarantine ends: when a waiting
+-- JVM should look again. -1 when nothing is held.
+local function nextExpiry()
+  if quarantined() then return quarantineUntil - now end
+  local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
+  if #first == 0 then return -1 end
+  return math.max(0, tonumber(first[2]) - now)
+end
+
+local function tidy()
+  if redis.call('ZCARD', holders) == 0 and redis.call('ZCARD', waiters) == 0 then
+    redis.call('DEL', meta, holders, waiters, alive, tokens)
+  end
+end

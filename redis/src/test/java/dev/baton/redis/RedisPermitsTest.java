@@ -1,0 +1,170 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Locks and semaphores shared by two backends, each standing for one JVM. */
+class RedisPermitsTest {
+
+  static RedisServer server;
+  static RedisBackend one;
+  static RedisBackend two;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start();
+    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(Duration.ofSeconds(3))
+        .withCommandTimeout(Duration.ofSeconds(2));
+    one = RedisBackend.connect(server.uri(), options);
+    two = RedisBackend.connect(server.uri(), options);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !one.isQuarantined() && !two.isQuarantined());
+  }
+
+  @AfterAll
+  static void stop() {
+    one.close();
+    two.close();
+    server.close();
+  }
+
+  @AfterEach
+  void nothingLeft() {
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.keys()).isEmpty());
+  }
+
+  @Test
+  void aLockExcludesAcrossBackendsAndHandsOverFifo() {
+    AsyncLock a = one.lock("orders");
+    AsyncLock b = two.lock("orders");
+    Permit first = a.acquire().join();
+    List<CompletableFuture<Permit>> queued = new ArrayList<>();
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      CompletableFuture<Permit> waiting = (i % 2 == 0 ? b : a).acquire();
+      int index = i;
+      queued.add(waiting.thenApply(p -> {
+        synchronized (order) {
+          order.add(index);
+        }
+        return p;
+      }));
+      await().until(() -> a.waiters() == index + 1);
+    }
+    assertThat(b.tryAcquire()).isEmpty();
+    assertThat(b.isLocked()).isTrue();
+    first.release();
+    long lastToken = first.token();
+    for (int i = 0; i < 6; i++) {
+      Permit p = queued.get(i).orTimeout(5, TimeUnit.SECONDS).join();
+      assertThat(p.token()).isGreaterThan(lastToken);
+      lastToken = p.token();
+      for (int j = i + 1; j < 6; j++) {
+        assertThat(queued.get(j)).isNotDone();
+      }
+      p.release();
+    }
+    assertThat(order).containsExactly(0, 1, 2, 3, 4, 5);
+  }
+
+  @Test
+  void aSemaphoreCountsPermitsAcrossBackends() {
+    AsyncSemaphore a = one.semaphore("payments", 3);
+    AsyncSemaphore b = two.semaphore("payments", 3);
+    Permit p1 = a.acquire().join();
+    Permit p2 = b.acquire().join();
+    assertThat(a.availablePermits()).isEqualTo(1);
+    Permit p3 = b.tryAcquire().orElseThrow();
+    assertThat(a.tryAcquire()).isEmpty();
+    CompletableFuture<Permit> waiting = a.acquire();
+    await().until(() -> b.waiters() == 1);
+    p2.release();
+    Permit p4 = waiting.orTimeout(5, TimeUnit.SECONDS).join();
+    assertThat(b.availablePermits()).isZero();
+    List.of(p1, p3, p4).forEach(Permit::release);
+    await().until(() -> b.availablePermits() == 3);
+  }
+
+  @Test
+  void anotherPermitCountIsRefusedWhileInUse() {
+    Permit held = one.semaphore("limit", 2).acquire().join();
+    try {
+      assertThatThrownBy(() -> two.semaphore("limit", 5).acquire().join())
+          .isInstanceOf(CompletionException.class)
+          .cause().isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("has 2 permits");
+    } finally {
+      held.release();
+    }
+  }
+
+  @Test
+  void aTimedOutWaiterIsWithdrawnAndTheNextOneIsServed() {
+    AsyncLock a = one.lock("timed");
+    Permit held = a.acquire().join();
+    CompletableFuture<Permit> timed = two.lock("timed").acquire(Duration.ofMillis(200));
+    CompletableFuture<Permit> patient = a.acquire();
+    assertThatThrownBy(timed::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    await().until(() -> a.waiters() == 1);
+    held.release();
+    patient.orTimeout(5, TimeUnit.SECONDS).join().release();
+  }
+
+  @Test
+  void aCancelledWaiterNeverHoldsAndTheGrantPassesOn() {
+    AsyncLock a = one.lock("cancel");
+    Permit held = a.acquire().join();
+    CompletableFuture<Permit> cancelled = two.lock("cancel").acquire();
+    CompletableFuture<Permit> next = a.acquire();
+    await().until(() -> a.waiters() == 2);
+    cancelled.cancel(false);
+    held.release();
+    next.orTimeout(5, TimeUnit.SECONDS).join().release();
+    assertThat(two.heldPermits()).isZero();
+  }
+
+  @Test
+  void perKeyLocksAreIndependentAndLeaveNoKeys() {
+    String longKey = "k".repeat(200);
+    Permit a = one.lock("stock", "sku-1").acquire().join();
+    Permit b = two.lock("stock", longKey).acquire().join();
+    assertThat(two.lock("stock", "sku-1").tryAcquire()).isEmpty();
+    assertThat(server.keys()).noneMatch(key -> key.contains(longKey));
+    a.release();
+    b.release();
+  }
+
+  @Test
+  void tokensKeepIncreasingAfterTheKeysAreDeleted() {
+    Permit first = one.lock("fenced").acquire().join();
+    first.release();
+    await().until(() -> server.keys().isEmpty());
+    Permit second = two.lock("fenced").acquire().join();
+    assertThat(second.token()).isGreaterThan(first.token());
+    second.release();
+  }
+
+  @Test
+  void aSecondReleaseThrowsAndCloseIsQuiet() {
+    Permit permit = one.lock("twice").acquire().join();
+    permit.release();
+    assertThatThrownBy(permit::release).isInstanceOf(IllegalStateException.class);
+    permit.close();
+    assertThat(permit.isReleased()).isTrue();
+  }
+}

@@ -1,0 +1,165 @@
+package dev.baton.redis;
+
+import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real {@code redis-server} (Debian's package) on a free port, without persistence, for tests:
+ * started, stopped, restarted empty, paused with SIGSTOP and resumed. With {@code CI=true} a
+ * missing {@code redis-server} fails the test instead of skipping it.
+ */
+public final class RedisServer implements AutoCloseable {
+
+  private final int port;
+  private final Path dir;
+  private Process process;
+
+  private RedisServer(int port, Path dir) {
+    this.port = port;
+    this.dir = dir;
+  }
+
+  /** Starts a server on a free port. */
+  public static RedisServer start() {
+    String binary = binary();
+    if (binary == null) {
+      if ("true".equals(System.getenv("CI"))) {
+        throw new IllegalStateException("redis-server is not installed: .ci/run installs it");
+      }
+      Assumptions.abort("redis-server is not installed (apt-get install redis-server)");
+    }
+    try {
+      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("baton-redis"));
+      server.startProcess();
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public RedisURI uri() {
+    return RedisURI.builder().withHost("127.0.0.1").withPort(port)
+        .withTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  /** Runs {@code redis-cli} against this server and returns its output. */
+  public String cli(String... args) {
+    try {
+      List<String> command = new java.util.ArrayList<>(
+          List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+      command.addAll(List.of(args));
+      Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(cli.getInputStream().readAllBytes()).trim();
+      if (!cli.waitFor(10, TimeUnit.SECONDS)) {
+        cli.destroyForcibly();
+        throw new IllegalStateException("redis-cli " + args[0] + " did not finish");
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Every key on the server, sorted. */
+  public List<String> keys() {
+    String out = cli("--scan");
+    return out.isEmpty() ? List.of() : out.lines().sorted().toList();
+  }
+
+  /** Kills the server (its data is gone: no persistence). */
+  public void stop() {
+    if (process != null) {
+      resume();
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+  }
+
+  /** Stops the server and starts a new, empty one on the same port. */
+  public void restart() {
+    stop();
+    startProcess();
+  }
+
+  /** SIGSTOP: the server keeps its connections but answers nothing. */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    signal("CONT");
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void signal(String signal) {
+    if (process == null) {
+      return;
+    }
+    try {
+      new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void startProcess() {
+    try {
+      process = new ProcessBuilder(binary(), "--port", Integer.toString(port), "--bind",
+          "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
+          .redirectErrorStream(true)
+          .redirectOutput(dir.resolve("redis.log").toFile())
+          .start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!"PONG".equals(cli("ping"))) {
+        if (System.nanoTime() > deadline || !process.isAlive()) {
+          throw new IllegalStateException("redis-server did not start on port " + port + ": "
+              + Files.readString(dir.resolve("redis.log")));
+        }
+        Thread.onSpinWait();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String binary() {
+    for (String candidate : List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server")) {
+      if (Files.isExecutable(Path.of(candidate))) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
