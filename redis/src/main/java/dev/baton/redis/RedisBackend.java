@@ -103,7 +103,10 @@ public final class RedisBackend implements AutoCloseable {
   private final LongAdder lostLeases = new LongAdder();
   /** Redis time (ms) minus this JVM's monotonic time (ms), measured by {@link #syncClock()}. */
   private volatile long clockOffset;
-  /** Redis time (ms) before which Redis grants nothing: one lease after the server started. */
+  /**
+   * Redis time (ms) before which Redis grants nothing, as this JVM last read it: one lease after
+   * the server started. Only shown; the scripts ask the server itself.
+   */
   private volatile long quarantineUntil;
   private volatile boolean closed;
 
@@ -471,12 +474,11 @@ public final class RedisBackend implements AutoCloseable {
 
   /** The common script arguments (see {@code permits-prelude.lua}) followed by {@code more}. */
   String[] args(String... more) {
-    String[] args = new String[4 + more.length];
+    String[] args = new String[3 + more.length];
     args[0] = keys.grantChannelPrefix();
-    args[1] = Long.toString(quarantineUntil);
-    args[2] = Long.toString(leaseMillis);
-    args[3] = "1";
-    System.arraycopy(more, 0, args, 4, more.length);
+    args[1] = Long.toString(leaseMillis);
+    args[2] = "1";
+    System.arraycopy(more, 0, args, 3, more.length);
     return args;
   }
 

@@ -1,8 +1,8 @@
--- ACQUIRE: ARGV[5] id, ARGV[6] max permits, ARGV[7] 'wait' or 'try', ARGV[8] Redis time (ms)
+-- ACQUIRE: ARGV[4] id, ARGV[5] max permits, ARGV[6] 'wait' or 'try', ARGV[7] Redis time (ms)
 -- after which the caller has given up: a command delayed past it (a paused server, a buffered
 -- write) does nothing. Idempotent by id.
 -- Replies {'GRANTED', token}, {'QUEUED', next expiry ms}, {'BUSY'} (try only) or {'EXPIRED'}.
-local id, max, mode, notAfter = ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
+local id, max, mode, notAfter = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 if now > notAfter then return {'EXPIRED'} end
 local declared = redis.call('HGET', meta, 'max')
 if declared and tonumber(declared) ~= max then
@@ -18,6 +18,7 @@ if not quarantined() and redis.call('ZCARD', waiters) == 0
     and redis.call('ZCARD', holders) < max then
   token = nextToken()
   hold(id, token)
+  tidy()
   return {'GRANTED', token}
 end
 if mode == 'try' then
@@ -26,4 +27,5 @@ if mode == 'try' then
 end
 redis.call('ZADD', waiters, redis.call('HINCRBY', meta, 'seq', 1), id)
 redis.call('ZADD', alive, now + lease, id)
+tidy()
 return {'QUEUED', tostring(nextExpiry())}

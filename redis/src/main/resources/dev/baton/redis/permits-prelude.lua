@@ -5,16 +5,15 @@
 --   KEYS[3] waiters  zset: waiter id -> arrival number (FIFO order)
 --   KEYS[4] alive    zset: waiter id -> lease deadline of the waiter (ms, Redis time)
 --   KEYS[5] tokens   hash: permit id -> fencing token
--- Common arguments: ARGV[1] channel prefix (a JVM's channel is ARGV[1] .. jvm id), ARGV[2] Redis
--- time (ms) before which nothing is granted (restart quarantine), ARGV[3] lease (ms), ARGV[4] '1'
--- when PUBLISH's receiver count is reliable (not in cluster mode).
+-- Common arguments: ARGV[1] channel prefix (a JVM's channel is ARGV[1] .. jvm id), ARGV[2] lease
+-- (ms), ARGV[3] '1' when PUBLISH's receiver count is reliable (not in cluster mode).
 -- Invariants: an id is in at most one of holders and waiters; tokens has exactly the holders'
--- ids; every key is deleted once nobody holds or waits. Time is Redis's own clock, never a JVM's.
+-- ids; every key is deleted once nobody holds or waits, and expires one lease after the last
+-- lease it records. Time is Redis's own clock, never a JVM's.
 local meta, holders, waiters, alive, tokens = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local channelPrefix = ARGV[1]
-local quarantineUntil = tonumber(ARGV[2])
-local lease = tonumber(ARGV[3])
-local checkDelivery = ARGV[4] == '1'
+local lease = tonumber(ARGV[2])
+local checkDelivery = ARGV[3] == '1'
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local nowMicros = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -48,14 +47,23 @@ local function hold(id, token)
   redis.call('HSET', tokens, id, token)
 end
 
+-- Restart quarantine: nothing is granted while the server has been up for less than a lease, so a
+-- permit held before a restart that lost the data has expired before anyone else gets it. Asked
+-- of the server itself (uptime has whole seconds, so this errs long), not of a JVM's belief.
+local quarantineLeft = nil
 local function quarantined()
-  return now < quarantineUntil
+  if quarantineLeft == nil then
+    local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+    quarantineLeft = lease - uptime * 1000
+  end
+  return quarantineLeft > 0
 end
 
 -- Hands free permits to the oldest waiters, each announced on its JVM's channel. A waiter whose
 -- JVM has no live subscription (killed, or reconnecting) is passed over and keeps its place: its
--- JVM claims the grant when it reconnects, or its lease runs out.
-local function grantWaiters()
+-- JVM claims the grant when it renews (a waiter in `mine`, the caller's own, is granted through
+-- the reply), or its lease runs out.
+local function grantWaiters(mine)
   if quarantined() then return end
   local free = tonumber(redis.call('HGET', meta, 'max') or '0') - redis.call('ZCARD', holders)
   if free <= 0 then return end
@@ -64,7 +72,7 @@ local function grantWaiters()
     local token = nextToken()
     local jvm = string.match(id, '^(.+):[^:]+$')
     local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' ' .. token .. ' ' .. now)
-    if heard > 0 or not checkDelivery then
+    if heard > 0 or not checkDelivery or (mine and mine[id]) then
       redis.call('ZREM', waiters, id)
       redis.call('ZREM', alive, id)
       hold(id, token)
@@ -76,14 +84,25 @@ end
 -- Milliseconds until the earliest holder's lease runs out, or the quarantine ends: when a waiting
 -- JVM should look again. -1 when nothing is held.
 local function nextExpiry()
-  if quarantined() then return quarantineUntil - now end
+  if quarantined() then return math.max(200, quarantineLeft) end
   local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
   if #first == 0 then return -1 end
   return math.max(0, tonumber(first[2]) - now)
 end
 
+-- Deletes the keys once nobody holds or waits; otherwise lets them expire one lease after the last
+-- lease they record, so that JVMs that all died leave nothing behind.
 local function tidy()
   if redis.call('ZCARD', holders) == 0 and redis.call('ZCARD', waiters) == 0 then
     redis.call('DEL', meta, holders, waiters, alive, tokens)
+    return
+  end
+  local last = now
+  for _, zset in ipairs({holders, alive}) do
+    local newest = redis.call('ZRANGE', zset, -1, -1, 'WITHSCORES')
+    if #newest > 0 then last = math.max(last, tonumber(newest[2])) end
+  end
+  for _, key in ipairs({meta, holders, waiters, alive, tokens}) do
+    redis.call('PEXPIRE', key, last - now + lease)
   end
 end

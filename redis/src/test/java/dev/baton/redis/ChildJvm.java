@@ -1,0 +1,102 @@
+package dev.baton.redis;
+
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A second JVM for tests: a child process that connects its own {@link RedisBackend} and holds
+ * or waits for a lock, printing what happens, until it is killed with SIGKILL. Its {@link #main}
+ * is the child's side.
+ */
+final class ChildJvm implements AutoCloseable {
+
+  private final Process process;
+  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+  private ChildJvm(Process process) {
+    this.process = process;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        lines.add("EXIT " + e);
+      }
+    }, "child-jvm-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Starts a child that {@code hold}s or {@code wait}s for lock {@code name}. */
+  static ChildJvm start(RedisServer server, Duration lease, String mode, String name) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    try {
+      return new ChildJvm(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          ChildJvm.class.getName(), Integer.toString(server.port()),
+          Long.toString(lease.toMillis()), mode, name).redirectErrorStream(true).start());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The next line starting with {@code prefix} the child prints, waiting at most {@code max}. */
+  String expect(String prefix, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    for (;;) {
+      String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      if (line == null) {
+        throw new AssertionError("the child did not print " + prefix + " within " + max);
+      }
+      if (line.startsWith(prefix)) {
+        return line;
+      }
+    }
+  }
+
+  /** Everything the child printed and nobody expected yet. */
+  List<String> unread() {
+    return List.copyOf(lines);
+  }
+
+  /** SIGKILL, and waits for the process to end. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    kill();
+  }
+
+  /** The child: {@code port leaseMillis hold|wait lockName}. */
+  public static void main(String[] args) throws InterruptedException {
+    RedisBackend backend = RedisBackend.connect(
+        io.lettuce.core.RedisURI.create("redis://127.0.0.1:" + args[0]),
+        RedisBackendOptions.DEFAULTS.withLease(Duration.ofMillis(Long.parseLong(args[1])))
+            .withCommandTimeout(Duration.ofSeconds(2)));
+    AsyncLock lock = backend.lock(args[3]);
+    if (args[2].equals("hold")) {
+      Permit permit = lock.acquire().join();
+      System.out.println("HELD " + permit.token());
+    } else {
+      lock.acquire().thenAccept(permit -> System.out.println("GRANTED " + permit.token()));
+      System.out.println("ASKED");
+    }
+    System.out.flush();
+    new CountDownLatch(1).await();
+  }
+}

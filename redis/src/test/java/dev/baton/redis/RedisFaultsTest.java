@@ -1,0 +1,163 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hard cases of ../shared/REDIS.md against a real redis-server: a killed JVM, a restarted or
+ * paused server, a killed pub/sub connection. Each test has a server of its own.
+ */
+class RedisFaultsTest {
+
+  static final Duration LEASE = Duration.ofSeconds(2);
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
+
+  RedisServer server;
+  RedisBackend one;
+  RedisBackend two;
+
+  @BeforeEach
+  void start() {
+    server = RedisServer.start();
+    one = connect();
+    two = connect();
+    awaitQuarantineOver();
+  }
+
+  @AfterEach
+  void stop() {
+    one.close();
+    two.close();
+    server.close();
+  }
+
+  @Test
+  void aKilledHolderJvmLosesItsLockWithinTheLease() throws Exception {
+    try (ChildJvm child = ChildJvm.start(server, LEASE, "hold", "ledger")) {
+      long childToken = Long.parseLong(child.expect("HELD", Duration.ofSeconds(30)).split(" ")[1]);
+      CompletableFuture<Permit> waiter = one.lock("ledger").acquire();
+      await().until(() -> one.lock("ledger").waiters() == 1);
+      long killedAt = System.nanoTime();
+      child.kill();
+      Permit permit = waiter.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS);
+      long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
+      assertThat(tookMillis).as("granted within the lease after the kill")
+          .isLessThanOrEqualTo(LEASE.toMillis() + 500);
+      assertThat(permit.token()).isGreaterThan(childToken);
+      permit.release();
+    }
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  @Test
+  void aKilledWaitingJvmsWaiterIsNeverGranted() throws Exception {
+    AsyncLock lock = one.lock("inventory");
+    Permit held = lock.acquire().join();
+    try (ChildJvm child = ChildJvm.start(server, LEASE, "wait", "inventory")) {
+      child.expect("ASKED", Duration.ofSeconds(30));
+      await().until(() -> lock.waiters() == 1);
+      CompletableFuture<Permit> next = two.lock("inventory").acquire();
+      await().until(() -> lock.waiters() == 2);
+      child.kill();
+      long releasedAt = System.nanoTime();
+      held.release();
+      Permit permit = next.get(5, TimeUnit.SECONDS);
+      assertThat((System.nanoTime() - releasedAt) / 1_000_000)
+          .as("passed over the dead waiter at once, not after its lease")
+          .isLessThan(LEASE.toMillis() / 2);
+      assertThat(child.unread()).noneMatch(line -> line.startsWith("GRANTED"));
+      permit.release();
+    }
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  @Test
+  void aRestartWithoutPersistenceGrantsNothingTwice() {
+    AsyncLock a = one.lock("restart");
+    Permit held = a.acquire().join();
+    CompletableFuture<Permit> waiting = two.lock("restart").acquire();
+    await().until(() -> a.waiters() == 1);
+
+    server.stop();
+    assertThatThrownBy(() -> one.lock("other").acquire(Duration.ofMillis(500)).join())
+        .hasCauseInstanceOf(RedisUnavailableException.class)
+        .hasMessageContaining("127.0.0.1:" + server.port());
+    server.restart();
+
+    await().atMost(LEASE.multipliedBy(3)).until(held::isReleased);
+    assertThat(((RedisPermit) held).isLost()).isTrue();
+    assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+    assertThat(one.lostLeases()).isEqualTo(1);
+    Permit next = waiting.orTimeout(LEASE.toMillis() * 4, TimeUnit.MILLISECONDS).join();
+    assertThat(uptimeMillis()).as("granted only after the quarantine")
+        .isGreaterThanOrEqualTo(LEASE.toMillis());
+    assertThat(next.token()).isGreaterThan(held.token());
+    assertThat(one.lock("restart").tryAcquire()).isEmpty();
+    next.release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  @Test
+  void aPauseShorterThanTheCommandTimeoutOnlyDelays() throws Exception {
+    server.pause();
+    CompletableFuture<Permit> acquire = one.lock("paused").acquire();
+    assertThatThrownBy(() -> acquire.get(COMMAND_TIMEOUT.toMillis() / 2, TimeUnit.MILLISECONDS))
+        .isInstanceOf(TimeoutException.class);
+    server.resume();
+    acquire.get(5, TimeUnit.SECONDS).release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  @Test
+  void aPauseLongerThanTheCommandTimeoutFailsAndLeavesNoGhost() throws Exception {
+    AsyncLock lock = one.lock("ghost");
+    server.pause();
+    CompletableFuture<Permit> acquire = lock.acquire(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> acquire.get(COMMAND_TIMEOUT.toMillis() * 3, TimeUnit.MILLISECONDS))
+        .hasCauseInstanceOf(RedisUnavailableException.class)
+        .hasMessageContaining("127.0.0.1:" + server.port());
+    server.resume();
+    Permit permit = two.lock("ghost").acquire().get(5, TimeUnit.SECONDS);
+    permit.release();
+    await().until(() -> server.keys().isEmpty());
+    assertThat(one.heldPermits()).isZero();
+  }
+
+  @Test
+  void aWaiterIsGrantedEvenIfItsPubSubConnectionWasKilled() throws Exception {
+    AsyncLock lock = one.lock("pubsub");
+    Permit held = lock.acquire().join();
+    CompletableFuture<Permit> waiting = two.lock("pubsub").acquire();
+    await().until(() -> lock.waiters() == 1);
+    server.cli("CLIENT", "KILL", "TYPE", "pubsub");
+    held.release();
+    waiting.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS).release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  private long uptimeMillis() {
+    return 1000 * Long.parseLong(server.cli("INFO", "server").lines()
+        .filter(line -> line.startsWith("uptime_in_seconds:")).findFirst().orElseThrow()
+        .substring("uptime_in_seconds:".length()).trim());
+  }
+
+  private RedisBackend connect() {
+    return RedisBackend.connect(server.uri(), RedisBackendOptions.DEFAULTS.withLease(LEASE)
+        .withCommandTimeout(COMMAND_TIMEOUT));
+  }
+
+  private void awaitQuarantineOver() {
+    await().atMost(LEASE.multipliedBy(3)).until(() -> !one.isQuarantined() && !two.isQuarantined());
+  }
+}
