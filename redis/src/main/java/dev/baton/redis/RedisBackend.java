@@ -489,12 +489,14 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Measures Redis's clock against this JVM's and reads how long the server has been up, which
-   * sets the restart quarantine.
+   * sets the restart quarantine; loads the scripts, so that the first call of each does not
+   * overtake a later command while it is sent again in full.
    */
   CompletableFuture<Void> syncClock() {
     long before = System.nanoTime() / 1_000_000;
     CompletableFuture<List<String>> time = redis.time().toCompletableFuture();
     CompletableFuture<String> info = redis.info("server").toCompletableFuture();
+    Scripts.loadAll(redis);
     return time.thenCombine(info, (clock, server) -> {
       long after = System.nanoTime() / 1_000_000;
       long redisMillis =

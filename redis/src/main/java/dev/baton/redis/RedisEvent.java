@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +30,8 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
   private final String channel;
   /** This JVM's waiters in arrival order; guarded by this. */
   private final LinkedHashSet<EventWaiter> waiters = new LinkedHashSet<>();
-  /** The newest generation heard of; guarded by this. */
-  private long newestSeen;
+  /** The generation of a waiter that has not read the event yet. */
+  private static final long UNREAD = -1;
   private volatile CompletableFuture<Void> subscription;
 
   RedisEvent(RedisBackend backend, String name, String tag, String channel) {
@@ -65,22 +64,24 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
+    EventWaiter waiter = enqueue();
     subscribe()
         .thenCompose(ok -> backend.redis().hmget(key, "set", "gen").toCompletableFuture())
         .whenCompleteAsync((fields, failure) -> {
           if (failure != null) {
-            done.completeExceptionally(backend.translate(failure));
+            waiter.future.completeExceptionally(backend.translate(failure));
           } else if ("1".equals(fields.get(0).getValueOrElse(null))) {
-            done.complete(null);
+            waiter.future.complete(null);
           } else if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            done.completeExceptionally(new AcquireTimeoutException("event", name, timeout));
+            waiter.future.completeExceptionally(new AcquireTimeoutException("event", name, timeout));
           } else {
-            String gen = fields.get(1).getValueOrElse("0");
-            enqueue(new EventWaiter(Long.parseLong(gen), done), timeout);
+            if (timeout != null) {
+              startTimer(waiter, timeout);
+            }
+            read(waiter, Long.parseLong(fields.get(1).getValueOrElse("0")));
           }
         }, backend.callbacks());
-    return done;
+    return waiter.future;
   }
 
   @Override
@@ -98,51 +99,68 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
 
   /** A generation published by {@code set}, heard on the channel. */
   void onSet(long generation) {
-    wake(generation);
+    wake(generation, true);
   }
 
   /** Re-reads the generation, to wake waiters whose message was missed. */
   void reconcile() {
     backend.redis().hget(key, "gen").toCompletableFuture().thenAcceptAsync(gen -> {
       if (gen != null) {
-        wake(Long.parseLong(gen));
+        wake(Long.parseLong(gen), false);
       }
     }, backend.callbacks());
   }
 
-  private void enqueue(EventWaiter waiter, Duration timeout) {
-    boolean setSince;
+  /** Joins the waiters in arrival order, its generation not read yet. */
+  private EventWaiter enqueue() {
+    EventWaiter waiter = new EventWaiter();
     synchronized (this) {
-      setSince = newestSeen > waiter.generation;
-      if (!setSince) {
-        waiters.add(waiter);
-      }
-    }
-    if (setSince) {
-      waiter.future.complete(null); // a set was heard between the read and now
-      return;
+      waiters.add(waiter);
     }
     waiter.future.whenComplete((ok, failure) -> {
       synchronized (RedisEvent.this) {
         waiters.remove(waiter);
       }
     });
-    if (timeout != null) {
-      ScheduledFuture<?> timer = backend.timers().schedule(() -> backend.callbacks().execute(
-              () -> waiter.future.completeExceptionally(
-                  new AcquireTimeoutException("event", name, timeout))),
-          timeout.toNanos(), TimeUnit.NANOSECONDS);
-      waiter.future.whenComplete((ok, failure) -> timer.cancel(false));
+    return waiter;
+  }
+
+  /**
+   * The event was clear at generation {@code generation} when {@code waiter} read it: from now on
+   * any newer generation wakes it; a set heard on the channel since it joined wakes it now.
+   */
+  private void read(EventWaiter waiter, long generation) {
+    boolean heard;
+    synchronized (this) {
+      heard = waiter.heardSet;
+      waiter.generation = generation;
+    }
+    if (heard) {
+      waiter.future.complete(null);
     }
   }
 
-  private void wake(long generation) {
+  private void startTimer(EventWaiter waiter, Duration timeout) {
+    ScheduledFuture<?> timer = backend.timers().schedule(() -> backend.callbacks().execute(
+            () -> waiter.future.completeExceptionally(
+                new AcquireTimeoutException("event", name, timeout))),
+        timeout.toNanos(), TimeUnit.NANOSECONDS);
+    waiter.future.whenComplete((ok, failure) -> timer.cancel(false));
+  }
+
+  /**
+   * Wakes the waiters that read an older generation, in arrival order. A generation {@code heard}
+   * on the channel also marks the waiters that have not read theirs yet: it was published after
+   * they joined.
+   */
+  private void wake(long generation, boolean heard) {
     List<EventWaiter> woken = new ArrayList<>();
     synchronized (this) {
-      newestSeen = Math.max(newestSeen, generation);
       for (Iterator<EventWaiter> it = waiters.iterator(); it.hasNext(); ) {
         EventWaiter w = it.next();
-        if (w.generation < generation) {
+        if (w.generation == UNREAD) {
+          w.heardSet |= heard;
+        } else if (w.generation < generation) {
           woken.add(w);
           it.remove();
         }
@@ -182,20 +200,13 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
     return "event '" + name + "' on Redis";
   }
 
-  /** A wait of this JVM, woken by any generation newer than the one it saw. */
-  private record EventWaiter(long generation, CompletableFuture<Void> future) {
-    EventWaiter {
-      Objects.requireNonNull(future);
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return this == other;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(this);
-    }
+  /**
+   * A wait of this JVM: woken by any generation newer than the one it read, or, before it has
+   * read one, marked by a set heard on the channel. Fields guarded by the event.
+   */
+  private static final class EventWaiter {
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+    long generation = UNREAD;
+    boolean heardSet;
   }
 }

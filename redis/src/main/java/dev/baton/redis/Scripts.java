@@ -40,6 +40,13 @@ enum Scripts {
             : CompletableFuture.failedFuture(failure));
   }
 
+  /** Loads every script into the server's script cache (after a connect, restart or flush). */
+  static void loadAll(RedisScriptingAsyncCommands<String, String> redis) {
+    for (Scripts script : values()) {
+      redis.scriptLoad(script.source);
+    }
+  }
+
   static Throwable unwrap(Throwable failure) {
     while (failure instanceof java.util.concurrent.CompletionException
         && failure.getCause() != null) {

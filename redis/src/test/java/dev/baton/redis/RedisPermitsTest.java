@@ -14,34 +14,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Locks and semaphores shared by two backends, each standing for one JVM. */
 class RedisPermitsTest {
 
-  static RedisServer server;
-  static RedisBackend one;
-  static RedisBackend two;
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
 
-  @BeforeAll
-  static void start() {
-    server = RedisServer.start();
-    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(Duration.ofSeconds(3))
-        .withCommandTimeout(Duration.ofSeconds(2));
-    one = RedisBackend.connect(server.uri(), options);
-    two = RedisBackend.connect(server.uri(), options);
-    await().atMost(Duration.ofSeconds(10)).until(() -> !one.isQuarantined() && !two.isQuarantined());
-  }
-
-  @AfterAll
-  static void stop() {
-    one.close();
-    two.close();
-    server.close();
-  }
+  RedisServer server = redis.server();
+  RedisBackend one = redis.one();
+  RedisBackend two = redis.two();
 
   @AfterEach
   void nothingLeft() {

@@ -1,0 +1,143 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Cancels and timeouts racing grants across two backends: nothing leaks, nobody holds twice. */
+class RedisRacesTest {
+
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
+
+  final RedisBackend one = redis.one();
+  final RedisBackend two = redis.two();
+
+  @Test
+  void cancelRacingReleaseNeverMakesTwoHoldersNorLeaks() throws Exception {
+    AsyncLock a = one.lock("race");
+    AsyncLock b = two.lock("race");
+    AtomicInteger holders = new AtomicInteger();
+    int granted = 0;
+    for (int round = 0; round < 2000; round++) {
+      Permit held = a.acquire().get(5, TimeUnit.SECONDS);
+      CompletableFuture<Permit> waiting = b.acquire();
+      CompletableFuture<Permit> counted = waiting.thenApply(p -> {
+        assertThat(holders.incrementAndGet()).isEqualTo(1);
+        return p;
+      });
+      CountDownLatch go = new CountDownLatch(1);
+      Thread canceller = new Thread(() -> {
+        awaitQuietly(go);
+        waiting.cancel(false);
+      });
+      canceller.start();
+      go.countDown();
+      held.release();
+      canceller.join();
+      if (!waiting.isCancelled()) {
+        Permit permit = counted.get(5, TimeUnit.SECONDS);
+        granted++;
+        holders.decrementAndGet();
+        permit.release();
+      }
+      // Whatever won, the lock is free again for the next round, from either backend.
+    }
+    Permit last = a.acquire().get(5, TimeUnit.SECONDS);
+    last.release();
+    assertThat(one.heldPermits() + two.heldPermits()).isZero();
+    assertThat(one.waitingAcquires() + two.waitingAcquires()).isZero();
+    await().until(() -> redis.server().keys().isEmpty());
+    System.out.println("cancel racing release: the waiter was granted in " + granted
+        + " of 2000 rounds");
+  }
+
+  @Test
+  void randomTimeoutsAndCancelsOnASemaphoreLeakNothing() throws Exception {
+    AsyncSemaphore a = one.semaphore("fuzz", 3);
+    AsyncSemaphore b = two.semaphore("fuzz", 3);
+    AtomicInteger inUse = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int i = 0; i < 600; i++) {
+      AsyncSemaphore side = random.nextBoolean() ? a : b;
+      CompletableFuture<Permit> acquire = random.nextInt(3) == 0
+          ? side.acquire(Duration.ofMillis(random.nextInt(1, 30)))
+          : side.acquire();
+      calls.add(acquire.thenAccept(permit -> {
+        most.accumulateAndGet(inUse.incrementAndGet(), Math::max);
+        inUse.decrementAndGet();
+        permit.release();
+      }).exceptionally(failure -> null));
+      if (random.nextInt(4) == 0) {
+        acquire.cancel(false);
+      }
+    }
+    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    assertThat(most.get()).isLessThanOrEqualTo(3);
+    await().until(() -> a.availablePermits() == 3 && b.waiters() == 0);
+    await().until(() -> redis.server().keys().isEmpty());
+  }
+
+  @Test
+  void tenThousandWaitersOnOneSemaphoreAreServedInOrder() throws Exception {
+    AsyncSemaphore a = one.semaphore("crowd", 1);
+    AsyncSemaphore b = two.semaphore("crowd", 1);
+    Permit gate = a.acquire().get(5, TimeUnit.SECONDS);
+    int n = 10_000;
+    List<Integer> order = new ArrayList<>();
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      done.add((index % 2 == 0 ? a : b).acquire().thenAccept(permit -> {
+        synchronized (order) {
+          order.add(index);
+        }
+        permit.release();
+      }));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.waiters() == n);
+    redis.server().cli("SCRIPT", "FLUSH");
+    gate.release();
+    CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+    List<Integer> fromOne = order.stream().filter(i -> i % 2 == 0).toList();
+    assertThat(fromOne).isSorted();
+    assertThat(order.stream().filter(i -> i % 2 == 1).toList()).isSorted();
+    assertThat(order).hasSize(n);
+    await().until(() -> redis.server().keys().isEmpty());
+  }
+
+  @Test
+  void aZeroTimeoutGrantsOnlyWhatIsFreeNow() {
+    AsyncLock lock = one.lock("now");
+    Permit held = lock.acquire(Duration.ZERO).join();
+    CompletableFuture<Permit> busy = two.lock("now").acquire(Duration.ZERO);
+    assertThat(busy).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(Exception.class)
+        .withCauseInstanceOf(AcquireTimeoutException.class);
+    held.release();
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      throw new CompletionException(e);
+    }
+  }
+}
