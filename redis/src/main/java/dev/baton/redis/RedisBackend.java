@@ -512,10 +512,12 @@ public final class RedisBackend implements AutoCloseable {
     Throwable cause = Scripts.unwrap(failure);
     if (cause instanceof RedisCommandExecutionException execution
         && execution.getMessage() != null && execution.getMessage().contains("BATON_PERMITS")) {
-      String declared = execution.getMessage().replaceAll(".*BATON_PERMITS (\\d+).*", "$1");
-      return new IllegalStateException("a semaphore of this name has " + declared
-          + " permits in Redis at " + address + " (declared by another instance): every instance"
-          + " must declare the same number of permits", cause);
+      String[] counts = execution.getMessage()
+          .replaceAll(".*BATON_PERMITS (\\d+) (\\d+).*", "$1 $2").split(" ");
+      return new IllegalStateException("a semaphore of this name has " + counts[0]
+          + " permits in Redis at " + address + ", declared by another instance, and this one"
+          + " declares " + counts[1] + ": every instance must declare the same number of permits",
+          cause);
     }
     if (cause instanceof RedisCommandTimeoutException) {
       return unavailable("no answer within " + options.commandTimeout(), cause);

@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one periodic task of a {@link RedisBackend}: every third of a lease (sooner when Redis says
  * a lease or the restart quarantine ends earlier, and at once after a reconnect) it renews every
- * permit and waiter of this JVM with one RENEW call per primitive, all sent together. The same
+ * permit and waiter of this JVM with one RENEW call per primitive (per 500 ids), all sent
+ * together. The same
  * call reconciles what pub/sub may have missed: a grant whose message was lost is delivered, a
  * waiter Redis forgot (its data lost) queues again, and a permit Redis no longer knows is lost.
  * Events with waiters here re-read their generation.
@@ -21,11 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Renewals {
 
+  /** Most ids one RENEW call carries, so that no call keeps Redis busy for long. */
+  private static final int BATCH = 500;
+
   private final RedisBackend backend;
-  private final AtomicLong ticks = new AtomicLong();
-  /** The next scheduled tick and when it runs ({@link System#nanoTime()}); guarded by this. */
+  /** The next scheduled tick; guarded by this. */
   private ScheduledFuture<?> next;
-  private long nextAt;
   private boolean stopped;
 
   Renewals(RedisBackend backend) {
@@ -38,14 +39,12 @@ final class Renewals {
       return;
     }
     long delay = TimeUnit.MILLISECONDS.toNanos(Math.min(delayMillis, backend.leaseMillis() / 3));
-    long at = System.nanoTime() + delay;
     if (next != null && !next.isDone() && next.getDelay(TimeUnit.NANOSECONDS) <= delay) {
       return;
     }
     if (next != null) {
       next.cancel(false);
     }
-    nextAt = at;
     next = backend.timers().schedule(this::tick, delay, TimeUnit.NANOSECONDS);
   }
 
@@ -56,11 +55,6 @@ final class Renewals {
     }
   }
 
-  /** How many ticks have run: for tests that wait for one. */
-  long ticks() {
-    return ticks.get();
-  }
-
   private void tick() {
     long sentAt = backend.redisNow();
     expireUnrenewed(sentAt);
@@ -69,14 +63,17 @@ final class Renewals {
     backend.held().values().forEach(permit -> group(ids, owners, permit.owner(), permit.id()));
     backend.waiting().values().forEach(w -> group(ids, owners, w.owner, w.id));
     List<CompletableFuture<Long>> hints = new ArrayList<>();
-    ids.forEach((permits, list) -> hints.add(renew(permits, list, sentAt)));
+    ids.forEach((permits, list) -> {
+      for (int from = 0; from < list.size(); from += BATCH) {
+        hints.add(renew(permits, list.subList(from, Math.min(list.size(), from + BATCH)), sentAt));
+      }
+    });
     backend.events().values().forEach(event -> {
       if (event.waiters() > 0) {
         event.reconcile();
       }
     });
     CompletableFuture.allOf(hints.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
-      ticks.incrementAndGet();
       long soonest = backend.leaseMillis() / 3;
       for (CompletableFuture<Long> hint : hints) {
         long h = hint.getNow(-1L);
@@ -86,9 +83,6 @@ final class Renewals {
       }
       runSoon(soonest);
     });
-    if (hints.isEmpty()) {
-      return;
-    }
   }
 
   /** Permits whose lease has run out by Redis's clock without a renewal: lost, say so. */

@@ -6,7 +6,7 @@ local id, max, mode, notAfter = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(AR
 if now > notAfter then return {'EXPIRED'} end
 local declared = redis.call('HGET', meta, 'max')
 if declared and tonumber(declared) ~= max then
-  return redis.error_reply('BATON_PERMITS ' .. declared)
+  return redis.error_reply('BATON_PERMITS ' .. declared .. ' ' .. max)
 end
 purge()
 local token = redis.call('HGET', tokens, id)

@@ -92,7 +92,7 @@ class RedisPermitsTest {
       assertThatThrownBy(() -> two.semaphore("limit", 5).acquire().join())
           .isInstanceOf(CompletionException.class)
           .cause().isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("has 2 permits");
+          .hasMessageContaining("has 2 permits").hasMessageContaining("declares 5");
     } finally {
       held.release();
     }
