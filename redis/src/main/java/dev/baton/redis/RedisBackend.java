@@ -5,19 +5,14 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -41,6 +36,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,9 +74,8 @@ public final class RedisBackend implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
 
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
-  private final RedisAsyncCommands<String, String> redis;
+  private final Connections connections;
+  private final RedisClusterAsyncCommands<String, String> redis;
   private final StatefulRedisPubSubConnection<String, String> pubSub;
   private final RedisBackendOptions options;
   private final Keys keys;
@@ -110,34 +105,24 @@ public final class RedisBackend implements AutoCloseable {
   private volatile long quarantineUntil;
   private volatile boolean closed;
 
-  private RedisBackend(RedisURI uri, RedisBackendOptions options) {
+  private RedisBackend(Connections connections, RedisBackendOptions options) {
+    this.connections = connections;
+    this.redis = connections.commands();
+    this.pubSub = connections.pubSub();
     this.options = options;
     this.keys = new Keys(options.keyPrefix());
     this.leaseMillis = options.lease().toMillis();
     this.commandTimeoutMillis = options.commandTimeout().toMillis();
-    this.address = describe(uri);
+    this.address = connections.address();
     this.jvmId = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
     this.grantChannel = keys.grantChannelPrefix() + jvmId;
     this.timers = new ScheduledThreadPoolExecutor(1, threads("baton-redis-timer"));
     this.timers.setRemoveOnCancelPolicy(true);
     this.callbacks = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), threads("baton-redis"));
-    this.client = RedisClient.create(uri);
-    ClientOptions.Builder clientOptions = ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()));
-    if (options.ssl() != null) {
-      clientOptions.sslOptions(options.ssl());
-    }
-    client.setOptions(clientOptions.build());
-    client.setDefaultTimeout(options.commandTimeout());
     this.renewals = new Renewals(this);
     this.snapshots = new Snapshots(Duration.ofSeconds(1), options.commandTimeout());
     try {
-      this.connection = client.connect(StringCodec.UTF8);
-      this.redis = connection.async();
-      this.pubSub = client.connectPubSub(StringCodec.UTF8);
       pubSub.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String message) {
@@ -150,7 +135,7 @@ public final class RedisBackend implements AutoCloseable {
       shutdownQuietly();
       throw unavailable("could not connect", e);
     }
-    client.addListener(new RedisConnectionStateAdapter() {
+    connections.client().addListener(new RedisConnectionStateAdapter() {
       @Override
       public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress socket) {
         if (!closed) {
@@ -168,8 +153,37 @@ public final class RedisBackend implements AutoCloseable {
    * @throws RedisUnavailableException naming the address if Redis cannot be reached
    */
   public static RedisBackend connect(RedisURI uri, RedisBackendOptions options) {
-    return new RedisBackend(Objects.requireNonNull(uri, "uri"),
-        Objects.requireNonNull(options, "options"));
+    Objects.requireNonNull(uri, "uri");
+    Objects.requireNonNull(options, "options");
+    return new RedisBackend(connect(() -> Connections.standalone(uri, options), uri.getHost()
+        + ":" + uri.getPort()), options);
+  }
+
+  /**
+   * Connects to the Redis Cluster that {@code seeds} belong to. Each primitive's keys share one
+   * hash slot. In a cluster PUBLISH cannot tell whether a waiter's JVM still listens, so a dead
+   * JVM's waiter may be granted and then freed when its lease runs out, instead of being passed
+   * over at once.
+   *
+   * @throws RedisUnavailableException naming the seeds if the cluster cannot be reached
+   */
+  public static RedisBackend connectCluster(List<RedisURI> seeds, RedisBackendOptions options) {
+    Objects.requireNonNull(options, "options");
+    if (seeds.isEmpty()) {
+      throw new IllegalArgumentException("a Redis Cluster needs at least one seed node");
+    }
+    return new RedisBackend(connect(() -> Connections.cluster(List.copyOf(seeds), options),
+        "cluster " + seeds.stream().map(uri -> uri.getHost() + ":" + uri.getPort()).toList()),
+        options);
+  }
+
+  private static Connections connect(Supplier<Connections> connect, String address) {
+    try {
+      return connect.get();
+    } catch (RuntimeException e) {
+      throw new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
+          + " connect: " + e.getMessage(), e);
+    }
   }
 
   /** The lock named {@code name}, shared by every JVM using the same Redis and key prefix. */
@@ -222,7 +236,7 @@ public final class RedisBackend implements AutoCloseable {
 
   /** Whether the command connection is up now. */
   public boolean isConnected() {
-    return connection.isOpen();
+    return connections.isOpen();
   }
 
   /** How many permits of this JVM lost their lease before being released, since start. */
@@ -432,7 +446,7 @@ public final class RedisBackend implements AutoCloseable {
 
   // ---- plumbing shared with Renewals and RedisEvent ----
 
-  RedisAsyncCommands<String, String> redis() {
+  RedisClusterAsyncCommands<String, String> redis() {
     return redis;
   }
 
@@ -477,7 +491,7 @@ public final class RedisBackend implements AutoCloseable {
     String[] args = new String[3 + more.length];
     args[0] = keys.grantChannelPrefix();
     args[1] = Long.toString(leaseMillis);
-    args[2] = "1";
+    args[2] = connections.receiverCountIsReliable() ? "1" : "0";
     System.arraycopy(more, 0, args, 3, more.length);
     return args;
   }
@@ -559,7 +573,7 @@ public final class RedisBackend implements AutoCloseable {
     renewals.stop();
     timers.shutdownNow();
     try {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      connections.shutdown();
     } catch (RuntimeException e) {
       log.debug("Closing the Redis client for {} failed", address, e);
     }
@@ -573,14 +587,6 @@ public final class RedisBackend implements AutoCloseable {
       }
     }
     return 0;
-  }
-
-  private static String describe(RedisURI uri) {
-    if (uri.getSentinelMasterId() != null) {
-      return "sentinel master '" + uri.getSentinelMasterId() + "' via " + uri.getSentinels()
-          .stream().map(s -> s.getHost() + ":" + s.getPort()).toList();
-    }
-    return uri.getHost() + ":" + uri.getPort();
   }
 
   private static String requireName(String name) {

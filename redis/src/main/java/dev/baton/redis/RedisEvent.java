@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An event on Redis: a hash {@code {set, gen}} and a channel. {@code set} bumps the generation
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * only when Redis is known to be unreachable.
  */
 final class RedisEvent implements AsyncEvent, RemoteLevels {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisEvent.class);
 
   private final RedisBackend backend;
   private final String name;
@@ -73,7 +77,8 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
           } else if ("1".equals(fields.get(0).getValueOrElse(null))) {
             waiter.future.complete(null);
           } else if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            waiter.future.completeExceptionally(new AcquireTimeoutException("event", name, timeout));
+            waiter.future.completeExceptionally(
+                new AcquireTimeoutException("event", name, timeout));
           } else {
             if (timeout != null) {
               startTimer(waiter, timeout);
@@ -89,7 +94,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
     return waiters.size();
   }
 
-  /** {@code held} is 1 while the event is set (as of the latest snapshot); waiters are this JVM's. */
+  /** {@code held} is 1 while the event is set (as of the latest snapshot); waiters: this JVM's. */
   @Override
   public Levels levels() {
     Levels read = backend.snapshots().levels(key, () -> backend.redis().hget(key, "set")
@@ -189,8 +194,8 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
     }
     command.whenComplete((r, failure) -> {
       if (failure != null) {
-        org.slf4j.LoggerFactory.getLogger(RedisEvent.class).warn(
-            "Could not change event '{}' on Redis: {}", name, backend.translate(failure).getMessage());
+        log.warn("Could not change event '{}' on Redis: {}", name,
+            backend.translate(failure).getMessage());
       }
     });
   }

@@ -100,7 +100,7 @@ class RedisFaultsTest {
     assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
     assertThat(one.lostLeases()).isEqualTo(1);
     Permit next = waiting.orTimeout(LEASE.toMillis() * 4, TimeUnit.MILLISECONDS).join();
-    assertThat(uptimeMillis()).as("granted only after the quarantine")
+    assertThat(server.uptimeMillis()).as("granted only after the quarantine")
         .isGreaterThanOrEqualTo(LEASE.toMillis());
     assertThat(next.token()).isGreaterThan(held.token());
     assertThat(one.lock("restart").tryAcquire()).isEmpty();
@@ -146,11 +146,6 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
-  private long uptimeMillis() {
-    return 1000 * Long.parseLong(server.cli("INFO", "server").lines()
-        .filter(line -> line.startsWith("uptime_in_seconds:")).findFirst().orElseThrow()
-        .substring("uptime_in_seconds:".length()).trim());
-  }
 
   private RedisBackend connect() {
     return RedisBackend.connect(server.uri(), RedisBackendOptions.DEFAULTS.withLease(LEASE)

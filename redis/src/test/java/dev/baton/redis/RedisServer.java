@@ -19,15 +19,17 @@ public final class RedisServer implements AutoCloseable {
 
   private final int port;
   private final Path dir;
+  private final List<String> settings;
   private Process process;
 
-  private RedisServer(int port, Path dir) {
+  private RedisServer(int port, Path dir, List<String> settings) {
     this.port = port;
     this.dir = dir;
+    this.settings = settings;
   }
 
-  /** Starts a server on a free port. */
-  public static RedisServer start() {
+  /** Starts a server on a free port, with {@code settings} added to its command line. */
+  public static RedisServer start(String... settings) {
     String binary = binary();
     if (binary == null) {
       if ("true".equals(System.getenv("CI"))) {
@@ -36,7 +38,8 @@ public final class RedisServer implements AutoCloseable {
       Assumptions.abort("redis-server is not installed (apt-get install redis-server)");
     }
     try {
-      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("baton-redis"));
+      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("baton-redis"),
+          List.of(settings));
       server.startProcess();
       return server;
     } catch (IOException e) {
@@ -78,6 +81,13 @@ public final class RedisServer implements AutoCloseable {
   public List<String> keys() {
     String out = cli("--scan");
     return out.isEmpty() ? List.of() : out.lines().sorted().toList();
+  }
+
+  /** How long the server has been up, in whole seconds (as INFO says), in milliseconds. */
+  public long uptimeMillis() {
+    return 1000 * Long.parseLong(cli("INFO", "server").lines()
+        .filter(line -> line.startsWith("uptime_in_seconds:")).findFirst().orElseThrow()
+        .substring("uptime_in_seconds:".length()).trim());
   }
 
   /** Kills the server (its data is gone: no persistence). */
@@ -130,8 +140,11 @@ public final class RedisServer implements AutoCloseable {
 
   private void startProcess() {
     try {
-      process = new ProcessBuilder(binary(), "--port", Integer.toString(port), "--bind",
-          "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
+      List<String> command = new java.util.ArrayList<>(List.of(binary(), "--port",
+          Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+          "--dir", dir.toString()));
+      command.addAll(settings);
+      process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("redis.log").toFile())
           .start();

@@ -1,0 +1,90 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Two backends on a three-node Redis Cluster (no replicas): each primitive in its own slot. */
+class RedisClusterTest {
+
+  static final Duration LEASE = Duration.ofSeconds(2);
+  static final List<RedisServer> nodes = new ArrayList<>();
+  static RedisBackend one;
+  static RedisBackend two;
+
+  @BeforeAll
+  static void startCluster() {
+    for (int i = 0; i < 3; i++) {
+      nodes.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file",
+          "nodes.conf", "--cluster-node-timeout", "2000"));
+    }
+    List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+    nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+    create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+    nodes.get(0).cli(create.toArray(String[]::new));
+    await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+        .allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok")));
+    List<RedisURI> seeds = nodes.stream().map(RedisServer::uri).toList();
+    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(LEASE)
+        .withCommandTimeout(Duration.ofSeconds(2));
+    one = RedisBackend.connectCluster(seeds, options);
+    two = RedisBackend.connectCluster(seeds, options);
+    await().atMost(LEASE.multipliedBy(3)).until(() -> nodes.stream()
+        .allMatch(node -> node.uptimeMillis() >= LEASE.toMillis()));
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    one.close();
+    two.close();
+    nodes.forEach(RedisServer::close);
+  }
+
+  @Test
+  void locksOnEveryNodeHandOverFifoAcrossBackends() throws Exception {
+    for (String name : List.of("a", "b", "c", "d", "e", "f")) {
+      AsyncLock mine = one.lock(name);
+      Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
+      CompletableFuture<Permit> first = two.lock(name).acquire();
+      await().until(() -> mine.waiters() == 1);
+      CompletableFuture<Permit> second = one.lock(name).acquire();
+      await().until(() -> mine.waiters() == 2);
+      held.release();
+      Permit next = first.get(5, TimeUnit.SECONDS);
+      assertThat(second).isNotDone();
+      assertThat(next.token()).isGreaterThan(held.token());
+      next.release();
+      second.get(5, TimeUnit.SECONDS).release();
+    }
+    await().until(() -> nodes.stream().allMatch(node -> node.keys().isEmpty()));
+  }
+
+  @Test
+  void semaphoresAndEventsWorkAcrossBackends() throws Exception {
+    AsyncSemaphore a = one.semaphore("limit", 2);
+    Permit p1 = a.acquire().get(5, TimeUnit.SECONDS);
+    Permit p2 = two.semaphore("limit", 2).acquire().get(5, TimeUnit.SECONDS);
+    assertThat(two.semaphore("limit", 2).tryAcquire()).isEmpty();
+    p1.release();
+    p2.release();
+    AsyncEvent event = two.event("ready");
+    CompletableFuture<Void> wait = event.await();
+    await().until(() -> event.waiters() == 1);
+    one.event("ready").set();
+    wait.get(5, TimeUnit.SECONDS);
+    one.event("ready").clear();
+  }
+}
