@@ -119,7 +119,7 @@ final class Connections {
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 
-  private static String describe(RedisURI uri) {
+  static String describe(RedisURI uri) {
     if (uri.getSentinelMasterId() != null) {
       return "sentinel master '" + uri.getSentinelMasterId() + "' via " + uri.getSentinels()
           .stream().map(s -> s.getHost() + ":" + s.getPort()).toList();

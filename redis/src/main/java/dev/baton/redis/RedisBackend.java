@@ -114,7 +114,9 @@ public final class RedisBackend implements AutoCloseable {
     this.leaseMillis = options.lease().toMillis();
     this.commandTimeoutMillis = options.commandTimeout().toMillis();
     this.address = connections.address();
-    this.jvmId = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
+    byte[] id = new byte[8];
+    new SecureRandom().nextBytes(id);
+    this.jvmId = HexFormat.of().formatHex(id);
     this.grantChannel = keys.grantChannelPrefix() + jvmId;
     this.timers = new ScheduledThreadPoolExecutor(1, threads("baton-redis-timer"));
     this.timers.setRemoveOnCancelPolicy(true);
@@ -155,8 +157,8 @@ public final class RedisBackend implements AutoCloseable {
   public static RedisBackend connect(RedisURI uri, RedisBackendOptions options) {
     Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(options, "options");
-    return new RedisBackend(connect(() -> Connections.standalone(uri, options), uri.getHost()
-        + ":" + uri.getPort()), options);
+    return new RedisBackend(connect(() -> Connections.standalone(uri, options),
+        Connections.describe(uri)), options);
   }
 
   /**
@@ -260,14 +262,27 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Closes both connections and stops renewing: the permits this JVM still holds and its
-   * waiters are freed in Redis within one lease, and its pending acquires fail.
+   * Releases the permits this JVM still holds, fails its pending acquires (withdrawing them from
+   * Redis), waits at most one command timeout for Redis to have done so, then closes both
+   * connections. What Redis did not hear of is freed within one lease.
    */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
+    renewals.stop();
+    held.values().forEach(RedisPermit::close);
     waiting.values().forEach(w -> w.future.completeExceptionally(
         new CancellationException("the Redis backend was closed")));
+    try {
+      redis.ping().toCompletableFuture().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.debug("Redis at {} did not confirm the releases at close", address, e);
+    }
     shutdownQuietly();
   }
 
@@ -301,6 +316,10 @@ public final class RedisBackend implements AutoCloseable {
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
             fail(w, translate(failure));
+            return;
+          }
+          if (w.future.isCompletedExceptionally() && waiting.get(w.id) != w) {
+            cancel(permits, w.id); // withdrawn before its ACQUIRE ran: undo what it did
             return;
           }
           switch (RemotePermits.status(reply)) {

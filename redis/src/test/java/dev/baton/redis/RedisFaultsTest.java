@@ -83,6 +83,20 @@ class RedisFaultsTest {
   }
 
   @Test
+  void aClosedBackendFreesItsPermitsAtOnce() throws Exception {
+    RedisBackend leaving = connect();
+    Permit held = leaving.lock("shutdown").acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> waiting = one.lock("shutdown").acquire();
+    CompletableFuture<Permit> abandoned = leaving.lock("shutdown").acquire();
+    await().until(() -> one.lock("shutdown").waiters() == 2);
+    leaving.close();
+    assertThat(held.isReleased()).isTrue();
+    assertThat(abandoned).isCompletedExceptionally();
+    waiting.get(LEASE.toMillis() / 2, TimeUnit.MILLISECONDS).release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  @Test
   void aRestartWithoutPersistenceGrantsNothingTwice() {
     AsyncLock a = one.lock("restart");
     Permit held = a.acquire().join();
