@@ -58,7 +58,8 @@ final class ChildJvm implements AutoCloseable {
     for (;;) {
       String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
       if (line == null) {
-        throw new AssertionError("the child did not print " + prefix + " within " + max);
+        throw new AssertionError("the child did not print " + prefix + " within " + max
+            + "; it printed " + unread());
       }
       if (line.startsWith(prefix)) {
         return line;
@@ -93,7 +94,8 @@ final class ChildJvm implements AutoCloseable {
       Permit permit = lock.acquire().join();
       System.out.println("HELD " + permit.token());
     } else {
-      lock.acquire().thenAccept(permit -> System.out.println("GRANTED " + permit.token()));
+      lock.acquire().whenComplete((permit, failure) -> System.out.println(
+          failure == null ? "GRANTED " + permit.token() : "FAILED " + failure));
       System.out.println("ASKED");
     }
     System.out.flush();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class RedisFaultsTest {
 
-  static final Duration LEASE = Duration.ofSeconds(2);
+  static final Duration LEASE = Duration.ofSeconds(3);
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
   RedisServer server;
@@ -66,7 +66,8 @@ class RedisFaultsTest {
     Permit held = lock.acquire().join();
     try (ChildJvm child = ChildJvm.start(server, LEASE, "wait", "inventory")) {
       child.expect("ASKED", Duration.ofSeconds(30));
-      await().until(() -> lock.waiters() == 1);
+      await().alias("the child's waiter in Redis; the child printed " + child.unread())
+          .until(() -> lock.waiters() == 1);
       CompletableFuture<Permit> next = two.lock("inventory").acquire();
       await().until(() -> lock.waiters() == 2);
       child.kill();
