@@ -25,7 +25,7 @@ final class Renewals {
   private static final int BATCH = 500;
 
   private final RedisBackend backend;
-  /** The next scheduled tick; guarded by this. */
+  /** The next tick, scheduled and not yet started; guarded by this. */
   private ScheduledFuture<?> next;
   private boolean stopped;
 
@@ -56,6 +56,9 @@ final class Renewals {
   }
 
   private void tick() {
+    synchronized (this) {
+      next = null; // running now: a tick asked for from here on is a new one
+    }
     long sentAt = backend.redisNow();
     expireUnrenewed(sentAt);
     Map<RemotePermits, List<String>> ids = new HashMap<>();

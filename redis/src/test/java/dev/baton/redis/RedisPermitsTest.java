@@ -145,6 +145,18 @@ class RedisPermitsTest {
   }
 
   @Test
+  void aPermitHeldForSeveralLeasesIsRenewedAndKept() {
+    // First an idle renewal tick, with nothing to renew: renewals must go on after it.
+    await().during(SharedRedis.LEASE.dividedBy(2)).until(() -> one.heldPermits() == 0);
+    Permit held = one.lock("long-hold").acquire().join();
+    Duration span = SharedRedis.LEASE.multipliedBy(5).dividedBy(2);
+    await().during(span).atMost(span.plusSeconds(2))
+        .until(() -> !held.isReleased() && two.lock("long-hold").tryAcquire().isEmpty());
+    assertThat(one.lostLeases()).isZero();
+    held.release();
+  }
+
+  @Test
   void aSecondReleaseThrowsAndCloseIsQuiet() {
     Permit permit = one.lock("twice").acquire().join();
     permit.release();
