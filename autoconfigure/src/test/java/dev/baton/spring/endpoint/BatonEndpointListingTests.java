@@ -9,7 +9,7 @@ import dev.baton.AsyncLock;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.TestProperties;
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +52,7 @@ class BatonEndpointListingTests {
   @Test
   void primitivesCreatedWhileTheEndpointRegistersAreListedOnceEach() throws Exception {
     for (int round = 0; round < 200; round++) {
-      LocalPrimitiveRegistry registry = new LocalPrimitiveRegistry(TestProperties.defaults());
+      DefaultPrimitiveRegistry registry = new DefaultPrimitiveRegistry(TestProperties.defaults());
       CountDownLatch start = new CountDownLatch(1);
       List<CompletableFuture<Void>> creators = List.of(0, 1).stream()
           .map(creator -> CompletableFuture.runAsync(() -> {
