@@ -15,6 +15,11 @@ public interface SharedLevels {
    */
   Optional<Levels> sharedLevels();
 
+  /** The shared levels of {@code primitive}: empty unless it is a {@code SharedLevels} with some. */
+  static Optional<Levels> of(Object primitive) {
+    return primitive instanceof SharedLevels shared ? shared.sharedLevels() : Optional.empty();
+  }
+
   /**
    * Levels of a shared primitive.
    *

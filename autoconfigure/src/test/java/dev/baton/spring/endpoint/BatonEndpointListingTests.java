@@ -10,6 +10,7 @@ import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.local.LocalPrimitives;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +43,7 @@ class BatonEndpointListingTests {
       return null;
     }).when(registry).onPrimitive(any());
 
-    BatonEndpoint endpoint = new BatonEndpoint(registry, false);
+    BatonEndpoint endpoint = new BatonEndpoint(registry, new LocalPrimitives(), false);
 
     assertThat(names(endpoint.primitives())).containsExactly("ledger");
     assertThat(endpoint.primitive("ledger").getBody().primitives()).hasSize(1);
@@ -64,7 +65,7 @@ class BatonEndpointListingTests {
           .toList();
 
       start.countDown();
-      BatonEndpoint endpoint = new BatonEndpoint(registry, false);
+      BatonEndpoint endpoint = new BatonEndpoint(registry, new LocalPrimitives(), false);
       CompletableFuture.allOf(creators.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
 
       assertThat(names(endpoint.primitives())).as("round " + round).doesNotHaveDuplicates()
