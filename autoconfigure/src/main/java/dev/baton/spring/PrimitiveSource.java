@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 public interface PrimitiveSource {
 
-  /** The backend this source stands for; the registry refuses one that differs from the configured one. */
+  /** The backend this source stands for; a registry refuses one other than baton.backend's. */
   BatonProperties.Backend backend();
 
   /** A new handle on the lock named {@code name}. */

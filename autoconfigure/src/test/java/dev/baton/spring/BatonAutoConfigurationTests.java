@@ -21,7 +21,8 @@ class BatonAutoConfigurationTests {
   void runShouldProvideALocalRegistryWithDefaults() {
     contextRunner.run(context -> {
       assertThat(context).hasSingleBean(PrimitiveRegistry.class);
-      assertThat(context.getBean(PrimitiveRegistry.class)).isInstanceOf(DefaultPrimitiveRegistry.class);
+      assertThat(context.getBean(PrimitiveRegistry.class))
+          .isInstanceOf(DefaultPrimitiveRegistry.class);
       BatonProperties properties = context.getBean(BatonProperties.class);
       assertThat(properties.defaultTimeout()).isEqualTo(Duration.ofSeconds(30));
       assertThat(properties.backend()).isEqualTo(BatonProperties.Backend.LOCAL);

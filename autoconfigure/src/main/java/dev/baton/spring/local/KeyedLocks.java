@@ -65,7 +65,8 @@ final class KeyedLocks implements LockFamily {
   /**
    * @param newLock makes the lock of a key
    * @param locksFenceIdleKeys whether the locks {@code newLock} makes for one key strictly increase
-   *     their tokens across all of them (see {@link dev.baton.spring.PrimitiveSource#fencesIdleKeys()})
+   *     their tokens across all of them (see
+   *     {@link dev.baton.spring.PrimitiveSource#fencesIdleKeys()})
    * @param trackHolds whether the keys' locks keep their holds
    */
   KeyedLocks(String name, Function<Object, ObservedLock> newLock, boolean locksFenceIdleKeys,

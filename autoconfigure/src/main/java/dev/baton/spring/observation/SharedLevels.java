@@ -15,7 +15,7 @@ public interface SharedLevels {
    */
   Optional<Levels> sharedLevels();
 
-  /** The shared levels of {@code primitive}: empty unless it is a {@code SharedLevels} with some. */
+  /** The shared levels of {@code primitive}; empty unless it is a SharedLevels having some. */
   static Optional<Levels> of(Object primitive) {
     return primitive instanceof SharedLevels shared ? shared.sharedLevels() : Optional.empty();
   }

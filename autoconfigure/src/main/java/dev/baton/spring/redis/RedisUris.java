@@ -38,7 +38,8 @@ final class RedisUris {
   }
 
   /** Whether the connection is TLS: asked for by property, SSL bundle or a rediss:// URL. */
-  private static boolean usesSsl(DataRedisConnectionDetails details, DataRedisProperties properties) {
+  private static boolean usesSsl(DataRedisConnectionDetails details,
+      DataRedisProperties properties) {
     return properties.getSsl().isEnabled() || details.getSslBundle() != null
         || (properties.getUrl() != null && properties.getUrl().startsWith("rediss://"));
   }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 class BatonGaugesTests {
 
-  private final DefaultPrimitiveRegistry primitives = new DefaultPrimitiveRegistry(TestProperties.defaults());
+  private final DefaultPrimitiveRegistry primitives =
+      new DefaultPrimitiveRegistry(TestProperties.defaults());
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   BatonGaugesTests() {

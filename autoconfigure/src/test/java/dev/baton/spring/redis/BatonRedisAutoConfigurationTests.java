@@ -1,6 +1,7 @@
 package dev.baton.spring.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisBackendOptions;
@@ -9,6 +10,8 @@ import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.local.LocalPrimitives;
 import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -20,7 +23,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * {@link BatonRedisAutoConfiguration}'s conditions, start-up failures and the connection it builds
- * from {@code spring.data.redis.*}: none of these tests reaches a Redis.
+ * from {@code spring.data.redis.*}: none of these tests reaches a Redis ({@link TwoInstancesTest}
+ * does).
  */
 class BatonRedisAutoConfigurationTests {
 
@@ -79,6 +83,20 @@ class BatonRedisAutoConfigurationTests {
   }
 
   @Test
+  void runWhenRedisIsUnreachableShouldFailNamingItsAddress() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    contextRunner.withPropertyValues("baton.backend=redis", "spring.data.redis.host=127.0.0.1",
+        "spring.data.redis.port=" + closedPort).run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).hasStackTraceContaining(
+              "Redis at 127.0.0.1:" + closedPort + " is unavailable");
+        });
+  }
+
+  @Test
   void standalonePropertiesGiveHostPortDatabaseCredentialsAndTls() {
     contextRunner.withPropertyValues("spring.data.redis.host=redis.example",
         "spring.data.redis.port=6380", "spring.data.redis.database=3",
@@ -105,9 +123,9 @@ class BatonRedisAutoConfigurationTests {
               context.getBean(DataRedisProperties.class));
           assertThat(uri.getSentinelMasterId()).isEqualTo("orders");
           assertThat(uri.getSentinels()).extracting(RedisURI::getHost, RedisURI::getPort)
-              .containsExactly(org.assertj.core.groups.Tuple.tuple("10.0.0.1", 26379),
-                  org.assertj.core.groups.Tuple.tuple("10.0.0.2", 26380));
-          assertThat(uri.getSentinels().get(0).getPassword()).containsExactly("watch".toCharArray());
+              .containsExactly(tuple("10.0.0.1", 26379), tuple("10.0.0.2", 26380));
+          assertThat(uri.getSentinels().get(0).getPassword())
+              .containsExactly("watch".toCharArray());
           assertThat(uri.getPassword()).containsExactly("secret".toCharArray());
           assertThat(uri.getDatabase()).isEqualTo(2);
           assertThat(uri.isSsl()).isFalse();
