@@ -1,6 +1,7 @@
 package dev.baton.spring;
 
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.HoldTrackingRequest;
 import dev.baton.spring.observation.WaitListener;
 import org.springframework.beans.factory.ObjectProvider;
@@ -13,7 +14,9 @@ import org.springframework.context.annotation.Bean;
 /**
  * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}, reporting
  * its waits to every {@link WaitListener} bean and tracking holds when a
- * {@link HoldTrackingRequest} bean asks for it. Off with {@code baton.enabled=false}; a
+ * {@link HoldTrackingRequest} bean asks for it. Its locks, semaphores and events come from the
+ * {@link PrimitiveSource} bean: this JVM's unless a backend's auto-configuration (such as
+ * {@code baton.backend=redis}) provides another. Off with {@code baton.enabled=false}; a
  * {@code PrimitiveRegistry} bean of your own replaces it.
  */
 @AutoConfiguration
@@ -23,10 +26,16 @@ public final class BatonAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties,
+  PrimitiveSource batonPrimitiveSource() {
+    return new LocalPrimitives();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties, PrimitiveSource source,
       ObjectProvider<WaitListener> waitListeners,
       ObjectProvider<HoldTrackingRequest> holdTracking) {
-    return new LocalPrimitiveRegistry(properties, waitListeners.orderedStream().toList(),
+    return new DefaultPrimitiveRegistry(properties, source, waitListeners.orderedStream().toList(),
         holdTracking.getIfAvailable() != null);
   }
 }

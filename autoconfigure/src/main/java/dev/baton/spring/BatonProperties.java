@@ -27,6 +27,7 @@ import org.springframework.core.Ordered;
  * @param barriers Named barriers.
  * @param metrics Meters and observations of waits and holds.
  * @param endpoint The baton actuator endpoint.
+ * @param redis The Redis backend (baton.backend=redis).
  */
 @ConfigurationProperties("baton")
 public record BatonProperties(
@@ -41,7 +42,8 @@ public record BatonProperties(
     Map<String, Queue> queues,
     Map<String, Barrier> barriers,
     Metrics metrics,
-    Endpoint endpoint) {
+    Endpoint endpoint,
+    Redis redis) {
 
   /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
@@ -55,6 +57,7 @@ public record BatonProperties(
     barriers = barriers == null ? Map.of() : Map.copyOf(barriers);
     metrics = metrics == null ? new Metrics(false, List.of(), true) : metrics;
     endpoint = endpoint == null ? new Endpoint(false) : endpoint;
+    redis = redis == null ? new Redis(null, null, null) : redis;
     semaphores.forEach((name, s) -> requirePositive(s.permits(), "semaphores", name, "permits"));
     queues.forEach((name, q) -> requirePositive(q.capacity(), "queues", name, "capacity"));
     barriers.forEach((name, b) -> requirePositive(b.parties(), "barriers", name, "parties"));
@@ -111,7 +114,8 @@ public record BatonProperties(
   /**
    * A named event.
    *
-   * @param initiallySet Whether the event starts set.
+   * @param initiallySet Whether the event starts set. With baton.backend=redis the event is set
+   *     in Redis by every instance that starts, also when another instance had cleared it.
    * @param timeout How long annotated methods wait for it; unset: baton.default-timeout.
    */
   public record Event(@DefaultValue("false") boolean initiallySet, Duration timeout) {}
@@ -173,4 +177,38 @@ public record BatonProperties(
    *     such as account ids, so they are hidden by default.
    */
   public record Endpoint(@DefaultValue("false") boolean showKeys) {}
+
+  /**
+   * The Redis backend (baton.backend=redis), which connects where spring.data.redis.* points.
+   *
+   * @param lease How long a held permit or a waiting call survives without renewal: an instance
+   *     that dies loses its permits this long after its last renewal. At least 300ms.
+   * @param keyPrefix First part of every Redis key and channel Baton uses, so that several
+   *     applications can share one Redis. Must not be blank nor contain braces.
+   * @param commandTimeout How long one Redis command may take before the call fails; unset:
+   *     spring.data.redis.timeout if set, else 5s.
+   */
+  public record Redis(@DefaultValue("30s") Duration lease, @DefaultValue("baton") String keyPrefix,
+      Duration commandTimeout) {
+
+    /** The shortest lease: renewals run every third of it. */
+    public static final Duration MIN_LEASE = Duration.ofMillis(300);
+
+    public Redis {
+      lease = lease == null ? Duration.ofSeconds(30) : lease;
+      keyPrefix = keyPrefix == null ? "baton" : keyPrefix;
+      if (lease.compareTo(MIN_LEASE) < 0) {
+        throw new IllegalArgumentException(
+            "baton.redis.lease must be at least " + MIN_LEASE.toMillis() + "ms, was " + lease);
+      }
+      if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
+        throw new IllegalArgumentException("baton.redis.key-prefix must be non-blank and free of"
+            + " '{' and '}' (Redis Cluster's hash-tag delimiters), was '" + keyPrefix + "'");
+      }
+      if (commandTimeout != null && (commandTimeout.isNegative() || commandTimeout.isZero())) {
+        throw new IllegalArgumentException(
+            "baton.redis.command-timeout must be positive, was " + commandTimeout);
+      }
+    }
+  }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.AsyncQueue;
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -21,7 +21,8 @@ class BatonAutoConfigurationTests {
   void runShouldProvideALocalRegistryWithDefaults() {
     contextRunner.run(context -> {
       assertThat(context).hasSingleBean(PrimitiveRegistry.class);
-      assertThat(context.getBean(PrimitiveRegistry.class)).isInstanceOf(LocalPrimitiveRegistry.class);
+      assertThat(context.getBean(PrimitiveRegistry.class))
+          .isInstanceOf(DefaultPrimitiveRegistry.class);
       BatonProperties properties = context.getBean(BatonProperties.class);
       assertThat(properties.defaultTimeout()).isEqualTo(Duration.ofSeconds(30));
       assertThat(properties.backend()).isEqualTo(BatonProperties.Backend.LOCAL);
@@ -147,9 +148,9 @@ class BatonAutoConfigurationTests {
 
   @Configuration(proxyBeanMethods = false)
   static class UserRegistryConfiguration {
-    final PrimitiveRegistry registry = new LocalPrimitiveRegistry(
+    final PrimitiveRegistry registry = new DefaultPrimitiveRegistry(
         new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(1), false,
-            0, null, null, null, null, null, null, null));
+            0, null, null, null, null, null, null, null, null));
 
     @Bean
     PrimitiveRegistry userRegistry() {

@@ -3,6 +3,7 @@ package dev.baton.spring.endpoint;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.HoldTrackingRequest;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -31,7 +32,8 @@ public final class BatonEndpointAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  BatonEndpoint batonEndpoint(PrimitiveRegistry registry, BatonProperties properties) {
-    return new BatonEndpoint(registry, properties.endpoint().showKeys());
+  BatonEndpoint batonEndpoint(PrimitiveRegistry registry, PrimitiveSource source,
+      BatonProperties properties) {
+    return new BatonEndpoint(registry, source, properties.endpoint().showKeys());
   }
 }

@@ -10,6 +10,8 @@ import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.SharedLevels;
+import dev.baton.spring.observation.SharedLevels.Levels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,14 +20,21 @@ import java.util.Optional;
 /**
  * What the {@code baton} endpoint shows of one primitive: a JSON object with {@code name},
  * {@code kind}, {@code state} and {@code waiters}, then the fields of its kind (see the README's
- * endpoint section). Holds appear as {@code oldestHolder}: how long it has been held and which
- * annotated method took it. Per-key lock families list their keys only when asked to.
+ * endpoint section), then {@code scope}: {@code shared} when a shared backend shares it with other
+ * instances, else {@code this-instance}. Holds appear as {@code oldestHolder}: how long it has been
+ * held in this instance and which annotated method took it. Per-key lock families list their keys
+ * only when asked to. A shared primitive's state and waiters come from its backend's snapshot
+ * ({@link SharedLevels}), across every instance.
  */
 final class PrimitiveViews {
 
   private PrimitiveViews() {}
 
-  static Map<String, Object> of(NamedPrimitive named, boolean showKeys) {
+  /**
+   * @param sharedBackend whether the registry's backend shares its primitives with other
+   *     instances
+   */
+  static Map<String, Object> of(NamedPrimitive named, boolean showKeys, boolean sharedBackend) {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("name", named.name());
     switch (named.kind()) {
@@ -37,6 +46,7 @@ final class PrimitiveViews {
       case QUEUE -> queue(view, (AsyncQueue<?>) named.primitive());
       case BARRIER -> barrier(view, (AsyncBarrier) named.primitive());
     }
+    view.put("scope", sharedBackend && named.kind().fromSource() ? "shared" : "this-instance");
     return view;
   }
 
@@ -47,8 +57,10 @@ final class PrimitiveViews {
 
   /** A lock's state, waiters and holders: what a lock and each key of a family show. */
   private static void lockState(Map<String, Object> view, AsyncLock lock) {
-    view.put("state", lock.isLocked() ? "locked" : "free");
-    view.put("waiters", lock.waiters());
+    Optional<Levels> shared = SharedLevels.of(lock);
+    view.put("state", shared.map(Levels::held).orElseGet(() -> lock.isLocked() ? 1 : 0) > 0
+        ? "locked" : "free");
+    view.put("waiters", shared.map(Levels::waiters).orElseGet(lock::waiters));
     holders(view, lock);
   }
 
@@ -71,16 +83,22 @@ final class PrimitiveViews {
   }
 
   private static void semaphore(Map<String, Object> view, AsyncSemaphore semaphore) {
+    Optional<Levels> shared = SharedLevels.of(semaphore);
     int max = semaphore.maxPermits();
-    int available = semaphore.availablePermits();
+    int available = shared.map(levels -> max - levels.held())
+        .orElseGet(semaphore::availablePermits);
     String state = available == max ? "free" : available == 0 ? "exhausted" : "in-use";
-    common(view, "semaphore", state, semaphore.waiters());
+    common(view, "semaphore", state,
+        shared.map(Levels::waiters).orElseGet(semaphore::waiters));
     view.put("permits", Map.of("max", max, "available", available, "inUse", max - available));
     holders(view, semaphore);
   }
 
   private static void event(Map<String, Object> view, AsyncEvent event) {
-    common(view, "event", event.isSet() ? "set" : "clear", event.waiters());
+    Optional<Levels> shared = SharedLevels.of(event);
+    boolean set = shared.map(levels -> levels.held() > 0).orElseGet(event::isSet);
+    common(view, "event", set ? "set" : "clear",
+        shared.map(Levels::waiters).orElseGet(event::waiters));
   }
 
   private static void condition(Map<String, Object> view, AsyncCondition condition) {

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * A family of per-key locks, such as one lock per SKU, whose memory is bounded by the keys in
@@ -28,38 +28,52 @@ import java.util.function.Supplier;
  * <p>Each key maps to a {@link Slot} holding a lock and the number of users (callers holding or
  * waiting for that lock). Users are counted and the slot dropped at zero inside
  * {@link ConcurrentHashMap#compute}, so a slot is removed exactly when its lock is free and
- * nobody waits: a later caller with the same key gets a fresh lock, which is equivalent. Fencing
- * tokens come from one counter for the whole family, so they keep increasing across evictions.
+ * nobody waits: a later caller with the same key gets a fresh lock, which is equivalent. When the
+ * keys' locks fence idle keys themselves (a shared backend, whose tokens are kept per key outside
+ * this JVM and compared across instances), a permit carries its lock's own token; otherwise tokens
+ * come from one counter for the whole family, so they keep increasing across evictions.
  * Every key's waits are reported at the family's one {@link WaitSite}. Keys often carry user
  * data: no message, log or meter of a family ever shows one; only {@link #locksByKey()} does.
  *
  * <p>The family's counts are kept as keys change, so a gauge or endpoint read costs the same
  * however many keys are active: held keys are counted when a key permit is made and released,
  * waiters when an acquire is left pending and when it settles, and tracked holds are indexed by
- * fencing token, whose order is the order of the grants.
+ * a grant number from one counter for the family, whose order is the order of the grants in this
+ * JVM. The counts are this JVM's, also when the keys' locks are shared with other instances.
  */
 final class KeyedLocks implements LockFamily {
 
   /** Keys in use; a slot's {@code users} is read and written only inside {@code compute}. */
   private final ConcurrentHashMap<Object, Slot> slots = new ConcurrentHashMap<>();
-  /** The last fencing token handed out by any key's lock. */
-  private final AtomicLong tokens = new AtomicLong();
+  /** The number of the last grant of any key's lock: the family's token unless the locks fence. */
+  private final AtomicLong grants = new AtomicLong();
   /** Keys whose lock is held: one per key permit made and not yet released. */
   private final LongAdder heldKeys = new LongAdder();
   /** Acquires of any key left pending and not yet granted, failed or withdrawn. */
   private final LongAdder waiting = new LongAdder();
-  /** The tracked holds of all keys by their permit's token, oldest grant first. */
-  private final ConcurrentSkipListMap<Long, Hold> holdsByToken = new ConcurrentSkipListMap<>();
+  /** The tracked holds of all keys by their permit's grant number, oldest grant first. */
+  private final ConcurrentSkipListMap<Long, Hold> holdsByGrant = new ConcurrentSkipListMap<>();
   /** Where every key's waits are reported: the family's name, the only name its messages show. */
   private final WaitSite site;
-  /** Makes one key's lock, its waits reported at the family's one site. */
-  private final Supplier<ObservedLock> newLock;
+  /** Makes the lock of a key, its waits reported at the family's one site. */
+  private final Function<Object, ObservedLock> newLock;
+  /** Whether a key's lock keeps increasing its tokens after the key was idle and made again. */
+  private final boolean locksFenceIdleKeys;
   /** Whether the keys' locks keep their holds, so that the family keeps its oldest. */
   private final boolean trackHolds;
 
-  KeyedLocks(String name, Supplier<ObservedLock> newLock, boolean trackHolds) {
+  /**
+   * @param newLock makes the lock of a key
+   * @param locksFenceIdleKeys whether the locks {@code newLock} makes for one key strictly increase
+   *     their tokens across all of them (see
+   *     {@link dev.baton.spring.PrimitiveSource#fencesIdleKeys()})
+   * @param trackHolds whether the keys' locks keep their holds
+   */
+  KeyedLocks(String name, Function<Object, ObservedLock> newLock, boolean locksFenceIdleKeys,
+      boolean trackHolds) {
     this.site = new WaitSite("lock", name);
     this.newLock = newLock;
+    this.locksFenceIdleKeys = locksFenceIdleKeys;
     this.trackHolds = trackHolds;
   }
 
@@ -85,7 +99,7 @@ final class KeyedLocks implements LockFamily {
 
   @Override
   public Optional<Hold> oldestHold() {
-    return Optional.ofNullable(holdsByToken.firstEntry()).map(Map.Entry::getValue);
+    return Optional.ofNullable(holdsByGrant.firstEntry()).map(Map.Entry::getValue);
   }
 
   @Override
@@ -96,13 +110,17 @@ final class KeyedLocks implements LockFamily {
   }
 
   private final class Slot {
-    final ObservedLock lock = newLock.get();
+    final ObservedLock lock;
     int users;
+
+    Slot(Object key) {
+      this.lock = newLock.apply(key);
+    }
   }
 
   private Slot retain(Object key) {
     return slots.compute(key, (k, slot) -> {
-      Slot s = slot == null ? new Slot() : slot;
+      Slot s = slot == null ? new Slot(k) : slot;
       s.users++;
       return s;
     });
@@ -199,15 +217,17 @@ final class KeyedLocks implements LockFamily {
      */
     private final class KeyPermit implements Permit {
       private final Permit inner;
-      private final long token = tokens.incrementAndGet();
+      private final long grant = grants.incrementAndGet();
+      private final long token;
       /** Set once, by the first release or close. */
       private final AtomicBoolean released = new AtomicBoolean();
 
       KeyPermit(Permit inner) {
         this.inner = inner;
+        this.token = locksFenceIdleKeys ? inner.token() : grant;
         heldKeys.increment();
         if (trackHolds && inner instanceof Hold hold) {
-          holdsByToken.put(token, hold);
+          holdsByGrant.put(grant, hold);
         }
       }
 
@@ -218,7 +238,7 @@ final class KeyedLocks implements LockFamily {
         }
         heldKeys.decrement();
         if (trackHolds) {
-          holdsByToken.remove(token);
+          holdsByGrant.remove(grant);
         }
         return true;
       }

@@ -23,7 +23,7 @@ final class ObservedCondition implements AsyncCondition {
 
   ObservedCondition(AsyncCondition condition, ObservedGrants grants) {
     this.condition = condition;
-    this.lock = new ObservedLock(condition.lock(), grants);
+    this.lock = new ObservedLock(condition.lock(), grants, new LocalPrimitives());
   }
 
   @Override

@@ -2,19 +2,27 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
+import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.ObservedGrants;
+import dev.baton.spring.observation.SharedLevels;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** A registry's lock: {@code lock} with its waits reported and its holds tracked. */
-final class ObservedLock extends ObservedAcquires implements AsyncLock {
+/**
+ * A registry's lock: {@code lock}, made by {@code source}, with its waits reported, its holds
+ * tracked and its levels read from the source's snapshot when it keeps one.
+ */
+final class ObservedLock extends ObservedAcquires implements AsyncLock, SharedLevels {
 
   private final AsyncLock lock;
+  /** The source that made {@code lock}, which reads its shared levels. */
+  private final PrimitiveSource source;
 
-  ObservedLock(AsyncLock lock, ObservedGrants grants) {
+  ObservedLock(AsyncLock lock, ObservedGrants grants, PrimitiveSource source) {
     super(grants);
     this.lock = lock;
+    this.source = source;
   }
 
   @Override
@@ -40,6 +48,11 @@ final class ObservedLock extends ObservedAcquires implements AsyncLock {
   @Override
   public int waiters() {
     return lock.waiters();
+  }
+
+  @Override
+  public Optional<Levels> sharedLevels() {
+    return source.levels(lock);
   }
 
   @Override

@@ -2,19 +2,27 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.ObservedGrants;
+import dev.baton.spring.observation.SharedLevels;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** A registry's semaphore: {@code semaphore} with its waits reported and its holds tracked. */
-final class ObservedSemaphore extends ObservedAcquires implements AsyncSemaphore {
+/**
+ * A registry's semaphore: {@code semaphore}, made by {@code source}, with its waits reported, its
+ * holds tracked and its levels read from the source's snapshot when it keeps one.
+ */
+final class ObservedSemaphore extends ObservedAcquires implements AsyncSemaphore, SharedLevels {
 
   private final AsyncSemaphore semaphore;
+  /** The source that made {@code semaphore}, which reads its shared levels. */
+  private final PrimitiveSource source;
 
-  ObservedSemaphore(AsyncSemaphore semaphore, ObservedGrants grants) {
+  ObservedSemaphore(AsyncSemaphore semaphore, ObservedGrants grants, PrimitiveSource source) {
     super(grants);
     this.semaphore = semaphore;
+    this.source = source;
   }
 
   @Override
@@ -45,6 +53,11 @@ final class ObservedSemaphore extends ObservedAcquires implements AsyncSemaphore
   @Override
   public int waiters() {
     return semaphore.waiters();
+  }
+
+  @Override
+  public Optional<Levels> sharedLevels() {
+    return source.levels(semaphore);
   }
 
   @Override

@@ -9,6 +9,8 @@ import dev.baton.AsyncSemaphore;
 import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.observation.SharedLevels;
+import dev.baton.spring.observation.SharedLevels.Levels;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -21,7 +23,10 @@ import java.util.function.ToDoubleFunction;
  * reports {@value #LOCK_HELD} (held keys), {@value #LOCK_WAITERS} and {@value #LOCK_KEYS_ACTIVE}
  * for the family, never a meter per key, so evicted keys leave nothing behind; the family keeps
  * those counts as its keys change, so a read never walks the keys. Gauges observe the
- * primitives; they add no work to waits.
+ * primitives; they add no work to waits. A primitive of a shared backend (see
+ * {@link SharedLevels}) is read from the backend's snapshot, refreshed for all its primitives in
+ * one batch, so its gauges show the levels across every instance without a round trip each; a
+ * per-key family's counts, and an event's waiters, are this instance's.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
@@ -65,8 +70,10 @@ public final class BatonGauges implements MeterBinder {
     switch (named.kind()) {
       case LOCK -> {
         AsyncLock lock = (AsyncLock) named.primitive();
-        gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, lock, l -> l.isLocked() ? 1 : 0);
-        gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, lock, AsyncLock::waiters);
+        gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, lock, l -> SharedLevels.of(l)
+            .map(Levels::held).orElseGet(() -> l.isLocked() ? 1 : 0));
+        gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, lock, l -> SharedLevels.of(l)
+            .map(Levels::waiters).orElseGet(l::waiters));
       }
       case LOCK_FAMILY -> {
         LockFamily family = (LockFamily) named.primitive();
@@ -79,18 +86,19 @@ public final class BatonGauges implements MeterBinder {
       case SEMAPHORE -> {
         AsyncSemaphore semaphore = (AsyncSemaphore) named.primitive();
         gauge(registry, SEMAPHORE_AVAILABLE, "Permits neither held nor handed to a waiter", tags,
-            semaphore, AsyncSemaphore::availablePermits);
+            semaphore, s -> SharedLevels.of(s).map(levels -> s.maxPermits() - levels.held())
+                .orElseGet(s::availablePermits));
         gauge(registry, SEMAPHORE_MAX, "Permits the semaphore was created with", tags, semaphore,
             AsyncSemaphore::maxPermits);
         gauge(registry, SEMAPHORE_WAITERS, "Acquires waiting for a permit", tags, semaphore,
-            AsyncSemaphore::waiters);
+            s -> SharedLevels.of(s).map(Levels::waiters).orElseGet(s::waiters));
       }
       case EVENT -> {
         AsyncEvent event = (AsyncEvent) named.primitive();
         gauge(registry, EVENT_SET, "1 while the event is set, else 0", tags, event,
-            e -> e.isSet() ? 1 : 0);
+            e -> SharedLevels.of(e).map(Levels::held).orElseGet(() -> e.isSet() ? 1 : 0));
         gauge(registry, EVENT_WAITERS, "Waits pending on the event", tags, event,
-            AsyncEvent::waiters);
+            e -> SharedLevels.of(e).map(Levels::waiters).orElseGet(e::waiters));
       }
       case CONDITION -> gauge(registry, CONDITION_WAITERS, "Waiters waiting for a signal", tags,
           (AsyncCondition) named.primitive(), AsyncCondition::waiters);

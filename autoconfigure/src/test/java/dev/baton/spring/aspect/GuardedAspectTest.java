@@ -9,7 +9,7 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.GuardedService;
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +33,8 @@ class GuardedAspectTest {
   @Autowired
   private PrimitiveRegistry registry;
 
-  private LocalPrimitiveRegistry local() {
-    return (LocalPrimitiveRegistry) registry;
+  private DefaultPrimitiveRegistry local() {
+    return (DefaultPrimitiveRegistry) registry;
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.GuardedService;
 import java.time.Duration;
@@ -46,7 +46,7 @@ class GuardedKeyFailureTest {
   @AfterEach
   void theBodyNeverRanAndNoKeyIsHeld() {
     assertThat(probe.started()).isZero();
-    assertThat(((LocalPrimitiveRegistry) registry).activeKeys("sku-checked")).isZero();
+    assertThat(((DefaultPrimitiveRegistry) registry).activeKeys("sku-checked")).isZero();
   }
 
   @Test

@@ -9,7 +9,8 @@ import dev.baton.AsyncLock;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.TestProperties;
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.local.LocalPrimitives;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +43,7 @@ class BatonEndpointListingTests {
       return null;
     }).when(registry).onPrimitive(any());
 
-    BatonEndpoint endpoint = new BatonEndpoint(registry, false);
+    BatonEndpoint endpoint = new BatonEndpoint(registry, new LocalPrimitives(), false);
 
     assertThat(names(endpoint.primitives())).containsExactly("ledger");
     assertThat(endpoint.primitive("ledger").getBody().primitives()).hasSize(1);
@@ -52,7 +53,7 @@ class BatonEndpointListingTests {
   @Test
   void primitivesCreatedWhileTheEndpointRegistersAreListedOnceEach() throws Exception {
     for (int round = 0; round < 200; round++) {
-      LocalPrimitiveRegistry registry = new LocalPrimitiveRegistry(TestProperties.defaults());
+      DefaultPrimitiveRegistry registry = new DefaultPrimitiveRegistry(TestProperties.defaults());
       CountDownLatch start = new CountDownLatch(1);
       List<CompletableFuture<Void>> creators = List.of(0, 1).stream()
           .map(creator -> CompletableFuture.runAsync(() -> {
@@ -64,7 +65,7 @@ class BatonEndpointListingTests {
           .toList();
 
       start.countDown();
-      BatonEndpoint endpoint = new BatonEndpoint(registry, false);
+      BatonEndpoint endpoint = new BatonEndpoint(registry, new LocalPrimitives(), false);
       CompletableFuture.allOf(creators.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
 
       assertThat(names(endpoint.primitives())).as("round " + round).doesNotHaveDuplicates()

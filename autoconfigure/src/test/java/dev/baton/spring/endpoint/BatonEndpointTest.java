@@ -55,6 +55,16 @@ class BatonEndpointTest {
   }
 
   @Test
+  void saysTheBackendIsLocalAndEveryPrimitiveIsThisInstances() {
+    String body = Http.get(port, "/actuator/baton").body();
+
+    assertThat(JsonPath.<String>read(body, "$.backend")).isEqualTo("local");
+    assertThat(JsonPath.<Object>read(body, "$.redis")).isNull();
+    List<String> scopes = JsonPath.read(body, "$.primitives[*].scope");
+    assertThat(scopes).isNotEmpty().containsOnly("this-instance");
+  }
+
+  @Test
   void aHeldLockShowsItsHolderMethodAndItsWaiters() {
     CompletableFuture<String> first = new CompletableFuture<>();
     CompletableFuture<String> second = new CompletableFuture<>();

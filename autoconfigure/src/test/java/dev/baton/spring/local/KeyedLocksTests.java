@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /** The registry's per-key lock families: what they reveal and what they count. */
 class KeyedLocksTests {
 
-  private final LocalPrimitiveRegistry registry = new LocalPrimitiveRegistry(
+  private final DefaultPrimitiveRegistry registry = new DefaultPrimitiveRegistry(
       TestProperties.defaults(), List.of(site -> outcome -> { }), true);
   private final ExecutorService threads = Executors.newFixedThreadPool(3);
 
@@ -39,8 +39,9 @@ class KeyedLocksTests {
   /** A family whose keys' locks count how often their state is read. */
   private static KeyedLocks family(AtomicInteger keyLockReads) {
     WaitListeners nobody = new WaitListeners(List.of());
-    return new KeyedLocks("accounts", () -> new ObservedLock(new ReadCountingLock(keyLockReads),
-        new ObservedGrants(new WaitSite("lock", "accounts"), nobody, true)), true);
+    return new KeyedLocks("accounts", key -> new ObservedLock(new ReadCountingLock(keyLockReads),
+        new ObservedGrants(new WaitSite("lock", "accounts"), nobody, true),
+        new LocalPrimitives()), false, true);
   }
 
   @Test

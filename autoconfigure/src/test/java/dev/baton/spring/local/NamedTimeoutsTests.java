@@ -27,19 +27,19 @@ class NamedTimeoutsTests {
   private static final Duration SHORT = Duration.ofMillis(10);
 
   /** One registry without listeners or hold tracking, one with both. */
-  static Stream<LocalPrimitiveRegistry> registries() {
+  static Stream<DefaultPrimitiveRegistry> registries() {
     BatonProperties properties = new BatonProperties(true, BatonProperties.Backend.LOCAL,
         Duration.ofSeconds(30), false, BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null,
         Map.of("slots", new BatonProperties.Queue(1, BatonProperties.QueueOrder.FIFO)), null, null,
-        null);
+        null, null);
     WaitListener listener = site -> outcome -> { };
-    return Stream.of(new LocalPrimitiveRegistry(properties, List.of(), false),
-        new LocalPrimitiveRegistry(properties, List.of(listener), true));
+    return Stream.of(new DefaultPrimitiveRegistry(properties, List.of(), false),
+        new DefaultPrimitiveRegistry(properties, List.of(listener), true));
   }
 
   @ParameterizedTest
   @MethodSource("registries")
-  void aLockTimeoutNamesTheLock(LocalPrimitiveRegistry registry) {
+  void aLockTimeoutNamesTheLock(DefaultPrimitiveRegistry registry) {
     Permit held = registry.lock("ledger").acquire().join();
 
     assertTimedOut(registry.lock("ledger").acquire(SHORT), "lock 'ledger'", SHORT);
@@ -49,7 +49,7 @@ class NamedTimeoutsTests {
 
   @ParameterizedTest
   @MethodSource("registries")
-  void aPerKeyLockTimeoutNamesTheFamilyAndNeverTheKey(LocalPrimitiveRegistry registry) {
+  void aPerKeyLockTimeoutNamesTheFamilyAndNeverTheKey(DefaultPrimitiveRegistry registry) {
     Permit held = registry.lock("accounts", "alice@example.com").acquire().join();
 
     AcquireTimeoutException timeout = assertTimedOut(
@@ -63,7 +63,7 @@ class NamedTimeoutsTests {
 
   @ParameterizedTest
   @MethodSource("registries")
-  void aSemaphoreTimeoutNamesTheSemaphore(LocalPrimitiveRegistry registry) {
+  void aSemaphoreTimeoutNamesTheSemaphore(DefaultPrimitiveRegistry registry) {
     Permit held = registry.semaphore("payments", 1).acquire().join();
 
     assertTimedOut(registry.semaphore("payments").acquire(SHORT), "semaphore 'payments'", SHORT);
@@ -74,7 +74,7 @@ class NamedTimeoutsTests {
 
   @ParameterizedTest
   @MethodSource("registries")
-  void anEventTimeoutNamesTheEvent(LocalPrimitiveRegistry registry) {
+  void anEventTimeoutNamesTheEvent(DefaultPrimitiveRegistry registry) {
     assertTimedOut(registry.event("catalog-loaded").await(SHORT), "event 'catalog-loaded'", SHORT);
     assertTimedOut(registry.event("catalog-loaded").await(Duration.ZERO),
         "event 'catalog-loaded'", Duration.ZERO);
@@ -82,7 +82,7 @@ class NamedTimeoutsTests {
 
   @ParameterizedTest
   @MethodSource("registries")
-  void aConditionTimeoutNamesTheCondition(LocalPrimitiveRegistry registry) {
+  void aConditionTimeoutNamesTheCondition(DefaultPrimitiveRegistry registry) {
     AsyncCondition condition = registry.condition("ready");
     Permit held = condition.acquire().join();
 
@@ -92,7 +92,7 @@ class NamedTimeoutsTests {
 
   @ParameterizedTest
   @MethodSource("registries")
-  void aQueueTimeoutNamesTheQueueForTakesAndPuts(LocalPrimitiveRegistry registry) {
+  void aQueueTimeoutNamesTheQueueForTakesAndPuts(DefaultPrimitiveRegistry registry) {
     AsyncQueue<String> jobs = registry.queue("jobs");
 
     assertTimedOut(jobs.take(SHORT), "queue 'jobs'", SHORT);

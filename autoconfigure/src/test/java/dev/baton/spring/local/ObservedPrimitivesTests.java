@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** The registry's lock, semaphore and condition wrappers: holds tracked, nothing leaked. */
 class ObservedPrimitivesTests {
 
-  private final LocalPrimitiveRegistry registry = new LocalPrimitiveRegistry(
+  private final DefaultPrimitiveRegistry registry = new DefaultPrimitiveRegistry(
       TestProperties.defaults(), List.of(site -> outcome -> { }), true);
 
   @Test
@@ -57,8 +57,8 @@ class ObservedPrimitivesTests {
 
   @Test
   void withoutTrackingOrListenersPermitsAreThePrimitivesOwn() {
-    LocalPrimitiveRegistry untracked =
-        new LocalPrimitiveRegistry(TestProperties.defaults(), List.of(), false);
+    DefaultPrimitiveRegistry untracked =
+        new DefaultPrimitiveRegistry(TestProperties.defaults(), List.of(), false);
     AsyncSemaphore semaphore = untracked.semaphore("payments", 1);
 
     Permit permit = semaphore.acquire().join();

@@ -10,7 +10,7 @@ import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.TestProperties;
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 class BatonGaugesTests {
 
-  private final LocalPrimitiveRegistry primitives = new LocalPrimitiveRegistry(TestProperties.defaults());
+  private final DefaultPrimitiveRegistry primitives =
+      new DefaultPrimitiveRegistry(TestProperties.defaults());
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   BatonGaugesTests() {
@@ -100,7 +101,7 @@ class BatonGaugesTests {
 
   @Test
   void primitivesCreatedAfterBindingGetGaugesAndEarlierOnesToo() {
-    LocalPrimitiveRegistry early = new LocalPrimitiveRegistry(TestProperties.defaults());
+    DefaultPrimitiveRegistry early = new DefaultPrimitiveRegistry(TestProperties.defaults());
     early.lock("before");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     new BatonGauges(early).bindTo(registry);

@@ -11,7 +11,7 @@ import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.TestProperties;
-import dev.baton.spring.local.LocalPrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,15 +31,15 @@ class BatonTimersTests {
   private final PrometheusMeterRegistry prometheus =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-  private LocalPrimitiveRegistry registry(BatonProperties.Metrics settings) {
+  private DefaultPrimitiveRegistry registry(BatonProperties.Metrics settings) {
     BatonProperties properties = TestProperties.with(settings);
     BatonTimers timers = new BatonTimers(properties.metrics());
     timers.bindTo(meters);
     timers.bindTo(prometheus);
-    return new LocalPrimitiveRegistry(properties, List.of(timers), false);
+    return new DefaultPrimitiveRegistry(properties, List.of(timers), false);
   }
 
-  private LocalPrimitiveRegistry registry() {
+  private DefaultPrimitiveRegistry registry() {
     return registry(null);
   }
 
@@ -111,7 +111,7 @@ class BatonTimersTests {
 
   @Test
   void eventAndBarrierWaitsAreTimedUnderTheirKind() {
-    LocalPrimitiveRegistry registry = registry();
+    DefaultPrimitiveRegistry registry = registry();
     CompletableFuture<Void> awaiting = registry.event("loaded").await();
     registry.event("loaded").set();
     awaiting.join();
@@ -140,7 +140,7 @@ class BatonTimersTests {
 
   @Test
   void aLockFamilyIsTimedUnderItsNameAndNeverPerKey() {
-    LocalPrimitiveRegistry registry = registry();
+    DefaultPrimitiveRegistry registry = registry();
     List<Permit> permits = new ArrayList<>();
     for (int key = 0; key < 100; key++) {
       permits.add(registry.lock("sku", key).acquire().join());

@@ -10,6 +10,7 @@ import dev.baton.spring.BatonProperties;
 import dev.baton.spring.NamedPrimitive.Kind;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.WaitListener;
@@ -27,18 +28,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 /**
- * The {@link PrimitiveRegistry} of {@code baton.backend=local}: primitives in this JVM. Every
+ * The {@link PrimitiveRegistry} of every backend: its locks, per-key locks, semaphores and events
+ * come from a {@link PrimitiveSource} (this JVM's by default, Redis's with
+ * {@code baton.backend=redis}); its conditions, queues and barriers always live in this JVM. Every
  * primitive declared in {@link BatonProperties} is created when the registry is; others on first
  * use. When two threads create the same name at once, one instance wins and only it is announced.
+ * An event declared initially set is set when the registry is created: with a shared backend, on
+ * every instance that starts, whatever another instance did to it before.
  *
  * <p>Every wait on its primitives is reported to the registry's {@link WaitListener}s, and its
- * locks and semaphores (also {@link HoldTracking}) can keep their live holds.
+ * locks and semaphores (also {@link HoldTracking}) can keep their live holds, whatever the backend.
  */
-public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
+public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
+
+  private static final Log log = LogFactory.getLog(DefaultPrimitiveRegistry.class);
 
   private final BatonProperties properties;
+  /** Where locks, per-key locks, semaphores and events come from. */
+  private final PrimitiveSource source;
   private final ConcurrentMap<String, AsyncLock> locks = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, KeyedLocks> keyedLocks = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncSemaphore> semaphores = new ConcurrentHashMap<>();
@@ -50,47 +61,62 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   private final WaitListeners waitListeners;
   private final boolean trackHolds;
 
-  /** A registry whose waits nobody observes, tracking who holds its locks and permits. */
-  public LocalPrimitiveRegistry(BatonProperties properties) {
+  /**
+   * A registry of this JVM's primitives whose waits nobody observes, tracking who holds its locks
+   * and permits.
+   */
+  public DefaultPrimitiveRegistry(BatonProperties properties) {
     this(properties, List.of(), true);
   }
 
+  /** A registry of this JVM's primitives (see the four-argument constructor). */
+  public DefaultPrimitiveRegistry(BatonProperties properties,
+      List<? extends WaitListener> waitListeners, boolean trackHolds) {
+    this(properties, new LocalPrimitives(), waitListeners, trackHolds);
+  }
+
   /**
-   * A registry that reports every wait on its primitives to {@code waitListeners}.
+   * A registry taking its locks, per-key locks, semaphores and events from {@code source}, which
+   * reports every wait on its primitives to {@code waitListeners}.
    *
    * @param trackHolds whether its locks and semaphores keep their live holds (see
    *     {@link HoldTracking#holds()}); off, their holds always read empty, and each grant
    *     saves two clock reads and a concurrent-set update
+   * @throws IllegalStateException if {@code source} is not the backend {@code baton.backend}
+   *     names, saying which module brings that backend
    */
-  public LocalPrimitiveRegistry(BatonProperties properties,
+  public DefaultPrimitiveRegistry(BatonProperties properties, PrimitiveSource source,
       List<? extends WaitListener> waitListeners, boolean trackHolds) {
     this.properties = Objects.requireNonNull(properties, "properties");
+    this.source = Objects.requireNonNull(source, "source");
     this.waitListeners = new WaitListeners(waitListeners);
     this.trackHolds = trackHolds;
-    if (properties.backend() != BatonProperties.Backend.LOCAL) {
+    if (properties.backend() != source.backend()) {
       throw new IllegalStateException("baton.backend=" + properties.backend().name().toLowerCase()
-          + " needs that backend's PrimitiveRegistry: add the dev.baton:baton-redis module, or set"
-          + " baton.backend=local");
+          + " needs that backend's primitives: add the dev.baton:baton-redis module and Spring"
+          + " Boot's Redis support (org.springframework.boot:spring-boot-starter-data-redis), or"
+          + " set baton.backend=local");
     }
     properties.locks().keySet().forEach(this::lock);
     properties.semaphores().forEach((name, spec) -> semaphore(name, spec.permits()));
     properties.events().keySet().forEach(this::event);
     properties.queues().keySet().forEach(this::queue);
     properties.barriers().forEach((name, spec) -> barrier(name, spec.parties()));
+    warnOfInstanceOnlyPrimitives();
   }
 
   @Override
   public AsyncLock lock(String name) {
     return obtain(locks, Kind.LOCK, name,
-        n -> new ObservedLock(AsyncLock.create(), grants("lock", n)));
+        n -> new ObservedLock(source.lock(n), grants("lock", n), source));
   }
 
   @Override
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
-        n -> new KeyedLocks(n, () -> new ObservedLock(AsyncLock.create(), grants("lock", n)),
-            trackHolds)).forKey(key);
+        n -> new KeyedLocks(n, k -> new ObservedLock(source.lock(n, String.valueOf(k)),
+            grants("lock", n), source), source.fencesIdleKeys(), trackHolds)).forKey(key);
   }
 
   @Override
@@ -107,7 +133,8 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   public AsyncSemaphore semaphore(String name, int permits) {
     AsyncSemaphore semaphore =
         obtain(semaphores, Kind.SEMAPHORE, name,
-            n -> new ObservedSemaphore(AsyncSemaphore.create(permits), grants("semaphore", n)));
+            n -> new ObservedSemaphore(source.semaphore(n, permits), grants("semaphore", n),
+                source));
     if (semaphore.maxPermits() != permits) {
       throw new IllegalStateException("semaphore '" + name + "' already exists with "
           + semaphore.maxPermits() + " permits, not " + permits);
@@ -118,12 +145,12 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncEvent event(String name) {
     return obtain(events, Kind.EVENT, name, n -> {
-      AsyncEvent event = AsyncEvent.create();
+      AsyncEvent event = source.event(n);
       BatonProperties.Event spec = properties.events().get(n);
       if (spec != null && spec.initiallySet()) {
         event.set();
       }
-      return new ObservedEvent(event, new WaitSite("event", n), waitListeners);
+      return new ObservedEvent(event, source, new WaitSite("event", n), waitListeners);
     });
   }
 
@@ -206,6 +233,24 @@ public final class LocalPrimitiveRegistry implements PrimitiveRegistry {
     NamedPrimitive announced = new NamedPrimitive(kind, name, created);
     listeners.forEach(listener -> listener.accept(announced));
     return created;
+  }
+
+  /**
+   * With a shared backend, says once at start-up which declared primitives are this instance's
+   * alone: no backend shares conditions, queues and barriers yet.
+   */
+  private void warnOfInstanceOnlyPrimitives() {
+    if (source.backend() == BatonProperties.Backend.LOCAL) {
+      return;
+    }
+    Set<String> declared = new TreeSet<>();
+    properties.queues().keySet().forEach(name -> declared.add("queue '" + name + "'"));
+    properties.barriers().keySet().forEach(name -> declared.add("barrier '" + name + "'"));
+    if (!declared.isEmpty()) {
+      log.warn("baton.backend=" + source.backend().name().toLowerCase() + " shares locks,"
+          + " semaphores and events; conditions, queues and barriers stay in each instance on its"
+          + " own, among them the declared " + String.join(", ", declared));
+    }
   }
 
   private ObservedGrants grants(String primitive, String name) {

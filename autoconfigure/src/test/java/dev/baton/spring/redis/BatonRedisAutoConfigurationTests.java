@@ -1,0 +1,166 @@
+package dev.baton.spring.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.baton.redis.RedisBackend;
+import dev.baton.redis.RedisBackendOptions;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.BatonProperties;
+import dev.baton.spring.PrimitiveSource;
+import dev.baton.spring.local.LocalPrimitives;
+import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * {@link BatonRedisAutoConfiguration}'s conditions, start-up failures and the connection it builds
+ * from {@code spring.data.redis.*}: none of these tests reaches a Redis ({@link TwoInstancesTest}
+ * does).
+ */
+class BatonRedisAutoConfigurationTests {
+
+  private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+          BatonRedisAutoConfiguration.class, BatonAutoConfiguration.class));
+
+  @Test
+  void runWithTheLocalBackendShouldNotConnectToRedis() {
+    contextRunner.run(context -> {
+      assertThat(context).doesNotHaveBean(RedisBackend.class);
+      assertThat(context.getBean(PrimitiveSource.class)).isInstanceOf(LocalPrimitives.class);
+    });
+  }
+
+  @Test
+  void runWithTheRedisBackendButNoRedisModuleShouldNameTheModule() {
+    contextRunner.withClassLoader(new FilteredClassLoader(RedisBackend.class))
+        .withPropertyValues("baton.backend=redis").run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("baton.backend=redis")
+              .hasMessageContaining("dev.baton:baton-redis");
+        });
+  }
+
+  @Test
+  void runWithALeaseUnder300msShouldFailNamingTheProperty() {
+    contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.lease=100ms")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("baton.redis.lease").hasMessageContaining("300ms");
+        });
+  }
+
+  @Test
+  void runWithBracesInTheKeyPrefixShouldFailNamingTheProperty() {
+    contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.key-prefix={app}")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("baton.redis.key-prefix");
+        });
+  }
+
+  @Test
+  void runWithUnreachableClusterNodesShouldFailNamingThem() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    contextRunner.withPropertyValues("baton.backend=redis",
+        "spring.data.redis.cluster.nodes=127.0.0.1:" + closedPort).run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).hasStackTraceContaining(
+              "Redis at cluster [127.0.0.1:" + closedPort + "] is unavailable");
+        });
+  }
+
+  @Test
+  void runWithMasterReplicaNodesShouldFailSayingItIsNotSupported() {
+    contextRunner.withPropertyValues("baton.backend=redis",
+        "spring.data.redis.masterreplica.nodes=127.0.0.1:7000,127.0.0.1:7001").run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("does not support a static master/replica set-up")
+              .hasMessageContaining("spring.data.redis.masterreplica.nodes");
+        });
+  }
+
+  @Test
+  void runWhenRedisIsUnreachableShouldFailNamingItsAddress() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    contextRunner.withPropertyValues("baton.backend=redis", "spring.data.redis.host=127.0.0.1",
+        "spring.data.redis.port=" + closedPort).run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).hasStackTraceContaining(
+              "Redis at 127.0.0.1:" + closedPort + " is unavailable");
+        });
+  }
+
+  @Test
+  void standalonePropertiesGiveHostPortDatabaseCredentialsAndTls() {
+    contextRunner.withPropertyValues("spring.data.redis.host=redis.example",
+        "spring.data.redis.port=6380", "spring.data.redis.database=3",
+        "spring.data.redis.username=baton", "spring.data.redis.password=secret",
+        "spring.data.redis.ssl.enabled=true").run(context -> {
+          RedisURI uri = RedisUris.of(context.getBean(DataRedisConnectionDetails.class),
+              context.getBean(DataRedisProperties.class));
+          assertThat(uri.getHost()).isEqualTo("redis.example");
+          assertThat(uri.getPort()).isEqualTo(6380);
+          assertThat(uri.getDatabase()).isEqualTo(3);
+          assertThat(uri.getUsername()).isEqualTo("baton");
+          assertThat(uri.getPassword()).containsExactly("secret".toCharArray());
+          assertThat(uri.isSsl()).isTrue();
+        });
+  }
+
+  @Test
+  void sentinelPropertiesGiveTheMasterAndEveryNode() {
+    contextRunner.withPropertyValues("spring.data.redis.sentinel.master=orders",
+        "spring.data.redis.sentinel.nodes=10.0.0.1:26379,10.0.0.2:26380",
+        "spring.data.redis.sentinel.password=watch", "spring.data.redis.password=secret",
+        "spring.data.redis.database=2").run(context -> {
+          RedisURI uri = RedisUris.of(context.getBean(DataRedisConnectionDetails.class),
+              context.getBean(DataRedisProperties.class));
+          assertThat(uri.getSentinelMasterId()).isEqualTo("orders");
+          assertThat(uri.getSentinels()).extracting(RedisURI::getHost, RedisURI::getPort)
+              .containsExactly(tuple("10.0.0.1", 26379), tuple("10.0.0.2", 26380));
+          assertThat(uri.getSentinels().get(0).getPassword())
+              .containsExactly("watch".toCharArray());
+          assertThat(uri.getPassword()).containsExactly("secret".toCharArray());
+          assertThat(uri.getDatabase()).isEqualTo(2);
+          assertThat(uri.isSsl()).isFalse();
+        });
+  }
+
+  @Test
+  void theCommandTimeoutIsBatonsThenSpringDataRedisesThenFiveSeconds() {
+    DataRedisProperties spring = new DataRedisProperties();
+    BatonProperties.Redis unset = new BatonProperties.Redis(null, null, null);
+    assertThat(RedisBackendSettings.of(unset, spring, null).commandTimeout())
+        .isEqualTo(RedisBackendOptions.DEFAULTS.commandTimeout());
+
+    spring.setTimeout(Duration.ofSeconds(3));
+    assertThat(RedisBackendSettings.of(unset, spring, null).commandTimeout())
+        .isEqualTo(Duration.ofSeconds(3));
+
+    BatonProperties.Redis own = new BatonProperties.Redis(null, null, Duration.ofSeconds(1));
+    RedisBackendOptions options = RedisBackendSettings.of(own, spring, null);
+    assertThat(options.commandTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(options.lease()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(options.keyPrefix()).isEqualTo("baton");
+  }
+}
