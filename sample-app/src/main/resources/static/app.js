@@ -37,7 +37,7 @@ function meter(used, max) {
 
 // Rows of a card's details: [label, value]; rows whose value is missing are left out.
 function detailRows(p) {
-  const common = [['waiters', p.waiters]];
+  const common = [['waiters', p.waiters], ['scope', p.scope]];
   switch (p.kind) {
     case 'lock':
       return [...common, ['holders', p.holders], ['oldest holder', holderText(p.oldestHolder)]];
@@ -99,6 +99,15 @@ function card(p) {
     el('dl', {}, rows.map(([label, value]) => [el('dt', {}, label), el('dd', {}, value)])));
 }
 
+// Where the primitives live: this instance, or Redis shared with every other instance.
+function backendText(body) {
+  if (body.backend !== 'redis' || !body.redis) return 'backend: local (this instance)';
+  const r = body.redis;
+  return 'backend: redis at ' + r.address + ' (lease ' + r.lease + ', '
+    + (r.connected ? 'connected' : 'disconnected') + (r.quarantined ? ', quarantined' : '')
+    + '), shared by every instance';
+}
+
 async function refreshCards() {
   const status = document.getElementById('status');
   try {
@@ -107,7 +116,7 @@ async function refreshCards() {
     const body = await response.json();
     const primitives = Array.isArray(body.primitives) ? body.primitives : [];
     document.getElementById('cards').replaceChildren(...primitives.map(card));
-    status.textContent = primitives.length + ' primitives, refreshed '
+    status.textContent = backendText(body) + ', ' + primitives.length + ' primitives, refreshed '
       + new Date().toLocaleTimeString();
     status.classList.remove('error');
   } catch (error) {

@@ -86,6 +86,15 @@ class LivePageBrowserTests {
   }
 
   @Test
+  void theStatusLineNamesTheBackendAndEachCardItsScope() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("status"), "backend: local (this instance)"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("card-semaphore-payments"), "scope\nthis-instance"));
+  }
+
+  @Test
   void runningTheLockScenarioShowsEachWorkerAcquiringInTurn() {
     browser.get("http://localhost:" + port + "/");
     wait.until(ExpectedConditions.presenceOfElementLocated(By.id("card-lock-demo-lock")));
