@@ -96,7 +96,7 @@ public final class RedisBackend implements AutoCloseable {
   private final Renewals renewals;
   private final Snapshots snapshots;
   private final LongAdder lostLeases = new LongAdder();
-  /** Redis time (ms) minus this JVM's monotonic time (ms), measured by {@link #syncClock()}. */
+  /** Redis time (ms) minus this JVM's monotonic time (ms), measured by {@link #measureClock()}. */
   private volatile long clockOffset;
   /**
    * Redis time (ms) before which Redis grants nothing, as this JVM last read it: one lease after
@@ -521,23 +521,31 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Measures Redis's clock against this JVM's and reads how long the server has been up, which
-   * sets the restart quarantine; loads the scripts, so that the first call of each does not
-   * overtake a later command while it is sent again in full.
+   * After a connect or reconnect: measures Redis's clock against this JVM's, reads how long the
+   * server has been up (which sets the restart quarantine), and loads the scripts, so that the
+   * first call of each does not overtake a later command while it is sent again in full.
    */
   CompletableFuture<Void> syncClock() {
-    long before = System.nanoTime() / 1_000_000;
-    CompletableFuture<List<String>> time = redis.time().toCompletableFuture();
     CompletableFuture<String> info = redis.info("server").toCompletableFuture();
     Scripts.loadAll(redis);
-    return time.thenCombine(info, (clock, server) -> {
+    return measureClock().thenCombine(info, (redisMillis, server) -> {
+      quarantineUntil = redisMillis - uptimeSeconds(server) * 1000 + leaseMillis;
+      return null;
+    });
+  }
+
+  /**
+   * Measures Redis's clock against this JVM's monotonic clock (on every renewal tick too, so that
+   * a server clock that is adjusted is followed); the future gives Redis's time then (ms).
+   */
+  CompletableFuture<Long> measureClock() {
+    long before = System.nanoTime() / 1_000_000;
+    return redis.time().toCompletableFuture().thenApply(clock -> {
       long after = System.nanoTime() / 1_000_000;
       long redisMillis =
           Long.parseLong(clock.get(0)) * 1000 + Long.parseLong(clock.get(1)) / 1000;
       clockOffset = redisMillis - (before + after) / 2;
-      long startedAt = redisMillis - uptimeSeconds(server) * 1000;
-      quarantineUntil = startedAt + leaseMillis;
-      return null;
+      return redisMillis;
     });
   }
 

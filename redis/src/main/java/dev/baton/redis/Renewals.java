@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * together. The same
  * call reconciles what pub/sub may have missed: a grant whose message was lost is delivered, a
  * waiter Redis forgot (its data lost) queues again, and a permit Redis no longer knows is lost.
- * Events with waiters here re-read their generation.
+ * Events with waiters here re-read their generation, and Redis's clock is measured again.
  *
  * <p>Ticks may overlap (a reconnect during a tick); every step is idempotent, so that is harmless.
  */
@@ -59,6 +59,7 @@ final class Renewals {
     synchronized (this) {
       next = null; // running now: a tick asked for from here on is a new one
     }
+    backend.measureClock();
     long sentAt = backend.redisNow();
     expireUnrenewed(sentAt);
     Map<RemotePermits, List<String>> ids = new HashMap<>();
