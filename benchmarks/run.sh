@@ -7,7 +7,7 @@
 #                                     the annotation benchmarks start a Spring context per trial,
 #                                     and a fresh JVM per trial would triple the time), one 200 ms
 #                                     warm-up and one 200 ms measurement, ignoring another JMH
-X
+#                                     run's lock (about a minute); fails only if a benchmark
 #                                     fails, never on a score
 #   benchmarks/run.sh [--quick] [--skip-footprint] [--skip-redis] [JMH options...]
 #                                     extra options go to JMH, e.g. a benchmark regex or -prof gc
