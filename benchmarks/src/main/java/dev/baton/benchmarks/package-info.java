@@ -20,6 +20,9 @@
  * <dd>One call through a Spring proxy to a method returning a completed future, per limiter.</dd>
  * <dt>{@link dev.baton.benchmarks.annotations.SaturatedAnnotationBenchmark}</dt>
  * <dd>64 concurrent calls on 4 permits: calls per second and the threads each limiter blocks.</dd>
+ * <dt>{@link dev.baton.benchmarks.redis}</dt>
+ * <dd>Baton's Redis lock against Redisson's: uncontended operations per second, round trips per
+ * operation, and hand-off latency between two JVMs, on a {@code redis-server} each starts.</dd>
  * </dl>
  *
  * <p>Every class carries the JMH settings meant for a full run on a small (2-core) machine, so

@@ -1,0 +1,119 @@
+package dev.baton.benchmarks.redis;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every command a Redis server runs, as {@code MONITOR} reports them, in the order it runs them:
+ * what clients send (one line each, tagged with the client's address) and what scripts call
+ * inside Redis (tagged {@code lua}). {@link #mark(String)} puts a marker into that order, so the
+ * commands between two markers are exactly those Redis ran between them.
+ */
+final class CommandMonitor implements AutoCloseable {
+
+  private final Socket monitor;
+  private final Socket marker;
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+
+  private CommandMonitor(Socket monitor, Socket marker) {
+    this.monitor = monitor;
+    this.marker = marker;
+  }
+
+  static CommandMonitor attach(int port) throws IOException {
+    CommandMonitor commands =
+        new CommandMonitor(new Socket("127.0.0.1", port), new Socket("127.0.0.1", port));
+    commands.send(commands.monitor, "MONITOR");
+    BufferedReader in = new BufferedReader(
+        new InputStreamReader(commands.monitor.getInputStream(), StandardCharsets.ISO_8859_1));
+    if (!"+OK".equals(in.readLine())) {
+      throw new IOException("MONITOR was refused");
+    }
+    Thread reader = new Thread(() -> {
+      try {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          commands.lines.add(line);
+        }
+      } catch (IOException closed) {
+        // close() ends the reading.
+      }
+    }, "redis-monitor");
+    reader.setDaemon(true);
+    reader.start();
+    return commands;
+  }
+
+  /** Has Redis run {@code ECHO name} on a connection of this monitor's own, and waits to see it. */
+  void mark(String name) throws IOException, InterruptedException {
+    send(marker, "echo " + name);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (indexOf(name) < 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("MONITOR never showed the marker " + name);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /**
+   * The commands Redis ran between the markers {@code from} and {@code to}, counted by name
+   * ({@code EVALSHA} by script: {@code evalsha <first 8 hex digits of its SHA>}), clients' and
+   * scripts' apart.
+   */
+  Counts between(String from, String to) {
+    Map<String, Integer> sent = new TreeMap<>();
+    Map<String, Integer> inScripts = new TreeMap<>();
+    for (String line : lines.subList(indexOf(from) + 1, indexOf(to))) {
+      String[] words = line.substring(line.indexOf(']') + 2).split("\" \"");
+      String command = words[0].replace("\"", "").toLowerCase();
+      if (command.equals("evalsha")) {
+        command += " " + words[1].substring(0, 8);
+      }
+      (line.contains(" lua] ") ? inScripts : sent).merge(command, 1, Integer::sum);
+    }
+    return new Counts(sent, inScripts);
+  }
+
+  @Override
+  public void close() throws IOException {
+    monitor.close();
+    marker.close();
+  }
+
+  /** Commands by name: those clients sent, each one round trip, and those scripts ran. */
+  record Counts(Map<String, Integer> sent, Map<String, Integer> inScripts) {
+
+    int totalSent() {
+      return sent.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    int totalInScripts() {
+      return inScripts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  private int indexOf(String marker) {
+    String echo = "\"echo\" \"" + marker + "\"";
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).endsWith(echo)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static void send(Socket socket, String inlineCommand) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+  }
+}
