@@ -12,7 +12,7 @@ purge()
 local token = redis.call('HGET', tokens, id)
 if token then return {'GRANTED', token} end
 if redis.call('ZSCORE', waiters, id) then return {'QUEUED', tostring(nextExpiry())} end
-redis.call('HSET', meta, 'max', max)
+if not declared then redis.call('HSET', meta, 'max', max) end
 grantWaiters()
 if not quarantined() and redis.call('ZCARD', waiters) == 0
     and redis.call('ZCARD', holders) < max then

@@ -64,7 +64,7 @@ end
 -- JVM claims the grant when it renews (a waiter in `mine`, the caller's own, is granted through
 -- the reply), or its lease runs out.
 local function grantWaiters(mine)
-  if quarantined() then return end
+  if redis.call('ZCARD', waiters) == 0 or quarantined() then return end
   local free = tonumber(redis.call('HGET', meta, 'max') or '0') - redis.call('ZCARD', holders)
   if free <= 0 then return end
   for _, id in ipairs(redis.call('ZRANGE', waiters, 0, BOUND - 1)) do
@@ -93,16 +93,21 @@ end
 -- Deletes the keys once nobody holds or waits; otherwise lets them expire one lease after the last
 -- lease they record, so that JVMs that all died leave nothing behind.
 local function tidy()
-  if redis.call('ZCARD', holders) == 0 and redis.call('ZCARD', waiters) == 0 then
+  local queued = redis.call('ZCARD', waiters)
+  local newest = redis.call('ZRANGE', holders, -1, -1, 'WITHSCORES')
+  if queued == 0 and #newest == 0 then
     redis.call('DEL', meta, holders, waiters, alive, tokens)
     return
   end
   local last = now
-  for _, zset in ipairs({holders, alive}) do
-    local newest = redis.call('ZRANGE', zset, -1, -1, 'WITHSCORES')
-    if #newest > 0 then last = math.max(last, tonumber(newest[2])) end
+  if #newest > 0 then last = math.max(last, tonumber(newest[2])) end
+  local keys = {meta, holders, tokens}
+  if queued > 0 then
+    local newestWaiter = redis.call('ZRANGE', alive, -1, -1, 'WITHSCORES')
+    if #newestWaiter > 0 then last = math.max(last, tonumber(newestWaiter[2])) end
+    keys = {meta, holders, waiters, alive, tokens}
   end
-  for _, key in ipairs({meta, holders, waiters, alive, tokens}) do
+  for _, key in ipairs(keys) do
     redis.call('PEXPIRE', key, last - now + lease)
   end
 end
