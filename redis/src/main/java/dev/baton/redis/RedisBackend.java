@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +93,15 @@ public final class RedisBackend implements AutoCloseable {
   private final ConcurrentHashMap<String, RedisPermit> held = new ConcurrentHashMap<>();
   /** Events by their channel, each created once. */
   private final ConcurrentHashMap<String, RedisEvent> events = new ConcurrentHashMap<>();
+  /** What to do with a message on a channel other than this JVM's grant channel. */
+  private final ConcurrentHashMap<String, Consumer<String>> channels = new ConcurrentHashMap<>();
+  /**
+   * Calls of this JVM other than acquires that wait for a message on its grant channel, by id:
+   * the handler gets the message after the id, on a callback thread.
+   */
+  private final ConcurrentHashMap<String, Consumer<String>> grants = new ConcurrentHashMap<>();
+  /** Primitives the renewal tick asks to renew their pending calls. */
+  private final Set<Participant> participants = ConcurrentHashMap.newKeySet();
   private final ScheduledThreadPoolExecutor timers;
   private final ExecutorService callbacks;
   private final Renewals renewals;
@@ -217,8 +228,11 @@ public final class RedisBackend implements AutoCloseable {
   /** The event named {@code name}: {@code set()} in any JVM wakes the waiters of every JVM. */
   public AsyncEvent event(String name) {
     String tag = keys.tag("event", requireName(name));
-    return events.computeIfAbsent(keys.eventChannel(tag),
-        channel -> new RedisEvent(this, name, tag, channel));
+    return events.computeIfAbsent(keys.eventChannel(tag), channel -> {
+      RedisEvent event = new RedisEvent(this, name, tag, channel);
+      participate(event);
+      return event;
+    });
   }
 
   /** The Redis this backend talks to, as {@code host:port} (or the Sentinel master). */
@@ -481,20 +495,12 @@ public final class RedisBackend implements AutoCloseable {
     return timers;
   }
 
-  StatefulRedisPubSubConnection<String, String> pubSub() {
-    return pubSub;
-  }
-
   ConcurrentHashMap<String, Waiting> waiting() {
     return waiting;
   }
 
   ConcurrentHashMap<String, RedisPermit> held() {
     return held;
-  }
-
-  ConcurrentHashMap<String, RedisEvent> events() {
-    return events;
   }
 
   long leaseMillis() {
@@ -579,20 +585,57 @@ public final class RedisBackend implements AutoCloseable {
 
   private void onMessage(String channel, String message) {
     if (grantChannel.equals(channel)) {
-      String[] grant = message.split(" ");
-      long token = Long.parseLong(grant[1]);
-      long grantedAt = Long.parseLong(grant[2]);
-      callbacks.execute(() -> deliver(grant[0], token, grantedAt));
+      int space = message.indexOf(' ');
+      String id = message.substring(0, space);
+      String rest = message.substring(space + 1);
+      Consumer<String> handler = grants.get(id);
+      if (handler != null) {
+        callbacks.execute(() -> handler.accept(rest));
+        return;
+      }
+      String[] grant = rest.split(" ");
+      long token = Long.parseLong(grant[0]);
+      long grantedAt = Long.parseLong(grant[1]);
+      callbacks.execute(() -> deliver(id, token, grantedAt));
       return;
     }
-    RedisEvent event = events.get(channel);
-    if (event != null) {
-      long generation = Long.parseLong(message);
-      callbacks.execute(() -> event.onSet(generation));
+    Consumer<String> listener = channels.get(channel);
+    if (listener != null) {
+      callbacks.execute(() -> listener.accept(message));
     }
   }
 
-  private String nextId() {
+  /**
+   * Subscribes to {@code channel}, whose messages go to {@code listener} on a callback thread;
+   * the future completes once Redis confirmed the subscription. Lettuce subscribes again after a
+   * reconnect; what was published meanwhile is for the listener's owner to reconcile.
+   */
+  CompletableFuture<Void> listen(String channel, Consumer<String> listener) {
+    channels.put(channel, listener);
+    return pubSub.async().subscribe(channel).toCompletableFuture();
+  }
+
+  /** Sends the messages for {@code id} on this JVM's grant channel to {@code handler}. */
+  void expect(String id, Consumer<String> handler) {
+    grants.put(id, handler);
+  }
+
+  /** Stops sending messages for {@code id} to its handler. */
+  void forget(String id) {
+    grants.remove(id);
+  }
+
+  /** Asks the renewal tick to renew {@code participant}'s pending calls from now on. */
+  void participate(Participant participant) {
+    participants.add(participant);
+  }
+
+  Set<Participant> participants() {
+    return participants;
+  }
+
+  /** A new id, unique across JVMs: this JVM's id, a colon, a counter. */
+  String nextId() {
     return jvmId + ":" + Long.toString(ids.incrementAndGet(), 36);
   }
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * reply (commands on one connection run in order, so this JVM's next read sees them), and throw
  * only when Redis is known to be unreachable.
  */
-final class RedisEvent implements AsyncEvent, RemoteLevels {
+final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   private static final Logger log = LoggerFactory.getLogger(RedisEvent.class);
 
@@ -103,16 +103,21 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
   }
 
   /** A generation published by {@code set}, heard on the channel. */
-  void onSet(long generation) {
+  private void onSet(long generation) {
     wake(generation, true);
   }
 
-  /** Re-reads the generation, to wake waiters whose message was missed. */
-  void reconcile() {
-    backend.redis().hget(key, "gen").toCompletableFuture().thenAcceptAsync(gen -> {
+  /** Re-reads the generation while this JVM waits, to wake waiters whose message was missed. */
+  @Override
+  public CompletableFuture<Long> renew(long sentAt) {
+    if (waiters() == 0) {
+      return CompletableFuture.completedFuture(-1L);
+    }
+    return backend.redis().hget(key, "gen").toCompletableFuture().thenApplyAsync(gen -> {
       if (gen != null) {
         wake(Long.parseLong(gen), false);
       }
+      return -1L;
     }, backend.callbacks());
   }
 
@@ -180,7 +185,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels {
       synchronized (this) {
         current = subscription;
         if (current == null || current.isCompletedExceptionally()) {
-          current = backend.pubSub().async().subscribe(channel).toCompletableFuture();
+          current = backend.listen(channel, gen -> onSet(Long.parseLong(gen)));
           subscription = current;
         }
       }

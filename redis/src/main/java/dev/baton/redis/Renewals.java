@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * together. The same
  * call reconciles what pub/sub may have missed: a grant whose message was lost is delivered, a
  * waiter Redis forgot (its data lost) queues again, and a permit Redis no longer knows is lost.
- * Events with waiters here re-read their generation, and Redis's clock is measured again.
+ * Every {@link Participant} renews and reconciles its own pending calls in the same tick, and
+ * Redis's clock is measured again.
  *
  * <p>Ticks may overlap (a reconnect during a tick); every step is idempotent, so that is harmless.
  */
@@ -72,11 +73,7 @@ final class Renewals {
         hints.add(renew(permits, list.subList(from, Math.min(list.size(), from + BATCH)), sentAt));
       }
     });
-    backend.events().values().forEach(event -> {
-      if (event.waiters() > 0) {
-        event.reconcile();
-      }
-    });
+    backend.participants().forEach(participant -> hints.add(participant.renew(sentAt)));
     CompletableFuture.allOf(hints.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
       long soonest = backend.leaseMillis() / 3;
       for (CompletableFuture<Long> hint : hints) {
