@@ -1,6 +1,8 @@
 package dev.baton.redis;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
@@ -43,8 +45,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Baton's locks, semaphores and events shared by every JVM connected to one Redis: the same
- * {@link AsyncLock}, {@link AsyncSemaphore} and {@link AsyncEvent} contracts, across processes.
+ * Baton's locks, semaphores, events, conditions and barriers shared by every JVM connected to one
+ * Redis: the same {@link AsyncLock}, {@link AsyncSemaphore}, {@link AsyncEvent},
+ * {@link AsyncCondition} and {@link AsyncBarrier} contracts, across processes.
  *
  * <p>What it promises, beyond the interfaces' contracts:
  * <ul>
@@ -91,6 +94,10 @@ public final class RedisBackend implements AutoCloseable {
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
   /** Permits of this JVM not yet released nor lost, by id: renewed every tick. */
   private final ConcurrentHashMap<String, RedisPermit> held = new ConcurrentHashMap<>();
+  /** Conditions by their lock's hash tag, each created once (it renews this JVM's waits). */
+  private final ConcurrentHashMap<String, RedisCondition> conditions = new ConcurrentHashMap<>();
+  /** Barriers by their hash tag, each created once (it renews this JVM's parties). */
+  private final ConcurrentHashMap<String, RedisBarrier> barriers = new ConcurrentHashMap<>();
   /** Events by their channel, each created once. */
   private final ConcurrentHashMap<String, RedisEvent> events = new ConcurrentHashMap<>();
   /** What to do with a message on a channel other than this JVM's grant channel. */
@@ -223,6 +230,45 @@ public final class RedisBackend implements AutoCloseable {
   public AsyncSemaphore semaphore(String name, int permits) {
     return new RedisSemaphore(new RemotePermits(this,
         PermitKeys.of("semaphore", requireName(name), keys.tag("semaphore", name)), permits));
+  }
+
+  /**
+   * The condition named {@code name}, on the lock {@link #lock(String) lock(name)}: a signal in
+   * any JVM wakes the oldest waits of every JVM, which re-acquire that lock FIFO. A wait whose
+   * JVM dies leaves within one lease and never takes a signal meant for a live one.
+   */
+  public AsyncCondition condition(String name) {
+    String tag = keys.tag("lock", requireName(name));
+    return conditions.computeIfAbsent(tag, t -> {
+      RedisCondition condition =
+          new RedisCondition(this, new RemotePermits(this, PermitKeys.of("lock", name, t), 1));
+      participate(condition);
+      return condition;
+    });
+  }
+
+  /**
+   * The barrier named {@code name} for {@code parties} parties, which may wait in any JVM. Every
+   * JVM must declare the same number while any party waits or the barrier is broken; a call that
+   * declares another fails with {@link IllegalStateException}. A waiting party whose JVM dies
+   * (its lease not renewed) breaks the barrier within one lease, until {@code reset()}.
+   */
+  public AsyncBarrier barrier(String name, int parties) {
+    if (parties <= 0) {
+      throw new IllegalArgumentException("parties must be positive, was " + parties);
+    }
+    String tag = keys.tag("barrier", requireName(name));
+    RedisBarrier barrier = barriers.computeIfAbsent(tag, t -> {
+      RedisBarrier created = new RedisBarrier(this, name, t, parties);
+      participate(created);
+      return created;
+    });
+    if (barrier.parties() != parties) {
+      throw new IllegalStateException("barrier '" + name + "' was declared with "
+          + barrier.parties() + " parties in this JVM, and this call declares " + parties
+          + ": every instance must declare the same number of parties");
+    }
+    return barrier;
   }
 
   /** The event named {@code name}: {@code set()} in any JVM wakes the waiters of every JVM. */
@@ -381,7 +427,8 @@ public final class RedisBackend implements AutoCloseable {
     }
   }
 
-  private RedisPermit hold(RemotePermits owner, String id, long token, long grantedAt) {
+  /** A permit granted to {@code id}, renewed from now on (its lease began at {@code grantedAt}). */
+  RedisPermit hold(RemotePermits owner, String id, long token, long grantedAt) {
     RedisPermit permit = new RedisPermit(owner, id, token);
     permit.renewed(grantedAt + leaseMillis);
     held.put(id, permit);
@@ -507,6 +554,10 @@ public final class RedisBackend implements AutoCloseable {
     return leaseMillis;
   }
 
+  long commandTimeoutMillis() {
+    return commandTimeoutMillis;
+  }
+
   boolean isClosed() {
     return closed;
   }
@@ -594,6 +645,9 @@ public final class RedisBackend implements AutoCloseable {
         return;
       }
       String[] grant = rest.split(" ");
+      if (grant.length != 2) {
+        return; // for a call of a condition or barrier that has settled since it was sent
+      }
       long token = Long.parseLong(grant[0]);
       long grantedAt = Long.parseLong(grant[1]);
       callbacks.execute(() -> deliver(id, token, grantedAt));

@@ -78,6 +78,14 @@ public final class RedisPermit implements Permit {
     return state.get() == LOST;
   }
 
+  /**
+   * Marks this permit released without releasing it in Redis, for a script that releases it
+   * itself (a condition's await); false if it had been released (or lost) already.
+   */
+  boolean handOver() {
+    return state.compareAndSet(HELD, RELEASED);
+  }
+
   /** Marks this permit lost; false if it had been released (or marked) already. */
   boolean markLost() {
     return state.compareAndSet(HELD, LOST);

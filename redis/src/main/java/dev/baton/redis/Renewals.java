@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 final class Renewals {
 
   /** Most ids one RENEW call carries, so that no call keeps Redis busy for long. */
-  private static final int BATCH = 500;
+  static final int BATCH = 500;
 
   private final RedisBackend backend;
   /** The next tick, scheduled and not yet started; guarded by this. */

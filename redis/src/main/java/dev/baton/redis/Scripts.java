@@ -19,14 +19,32 @@ enum Scripts {
   CANCEL("permits-prelude", "permits-cancel", ScriptOutputType.VALUE),
   RENEW("permits-prelude", "permits-renew", ScriptOutputType.MULTI),
   EVENT_SET(null, "event-set", ScriptOutputType.INTEGER),
-  EVENT_CLEAR(null, "event-clear", ScriptOutputType.INTEGER);
+  EVENT_CLEAR(null, "event-clear", ScriptOutputType.INTEGER),
+  CONDITION_AWAIT(ScriptOutputType.VALUE, "condition-await", Preludes.CONDITION),
+  CONDITION_SIGNAL(ScriptOutputType.MULTI, "condition-signal", Preludes.CONDITION),
+  CONDITION_CANCEL(ScriptOutputType.VALUE, "condition-cancel", Preludes.CONDITION),
+  /** RENEW on a condition's keys: its lock's permits and waiters and its waiters for a signal. */
+  CONDITION_RENEW(ScriptOutputType.MULTI, "permits-renew", Preludes.CONDITION),
+  BARRIER_AWAIT("barrier-prelude", "barrier-await", ScriptOutputType.MULTI),
+  BARRIER_BREAK("barrier-prelude", "barrier-break", ScriptOutputType.VALUE),
+  BARRIER_CANCEL("barrier-prelude", "barrier-cancel", ScriptOutputType.VALUE),
+  BARRIER_RENEW("barrier-prelude", "barrier-renew", ScriptOutputType.MULTI);
 
   private final String source;
   private final String sha;
   private final ScriptOutputType output;
 
   Scripts(String prelude, String body, ScriptOutputType output) {
-    this.source = (prelude == null ? "" : read(prelude) + "\n") + read(body);
+    this(output, body, prelude == null ? new String[0] : new String[] {prelude});
+  }
+
+  /** A script whose body follows {@code preludes}, in order. */
+  Scripts(ScriptOutputType output, String body, String... preludes) {
+    StringBuilder text = new StringBuilder();
+    for (String prelude : preludes) {
+      text.append(read(prelude)).append('\n');
+    }
+    this.source = text.append(read(body)).toString();
     this.sha = sha1(source);
     this.output = output;
   }
@@ -77,5 +95,11 @@ enum Scripts {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK lacks SHA-1", e);
     }
+  }
+
+  /** Preludes shared by several scripts (an enum constant cannot name a static field). */
+  private static final class Preludes {
+    /** What a condition's scripts follow: its lock's prelude, then the condition's own. */
+    static final String[] CONDITION = {"permits-prelude", "condition-prelude"};
   }
 }

@@ -111,3 +111,10 @@ local function tidy()
     redis.call('PEXPIRE', key, last - now + lease)
   end
 end
+
+-- Hooks for scripts built on a lock (a condition's): a later prelude redefines them, so RENEW
+-- also purges, renews and tidies what that script adds. renewOther renews an id that is neither
+-- holder nor waiter and returns its reply, or nil if the id is nothing there either.
+local function purgeOther() end
+local function renewOther(id) return nil end
+local function tidyOther() end

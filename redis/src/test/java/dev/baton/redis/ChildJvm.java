@@ -1,5 +1,6 @@
 package dev.baton.redis;
 
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import java.io.BufferedReader;
@@ -16,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A second JVM for tests: a child process that connects its own {@link RedisBackend} and holds
- * or waits for a lock, printing what happens, until it is killed with SIGKILL. Its {@link #main}
- * is the child's side.
+ * or waits for a lock, waits on a condition or at a barrier, printing what happens, until it is
+ * killed with SIGKILL. Its {@link #main} is the child's side.
  */
 final class ChildJvm implements AutoCloseable {
 
@@ -40,13 +41,20 @@ final class ChildJvm implements AutoCloseable {
     reader.start();
   }
 
-  /** Starts a child that {@code hold}s or {@code wait}s for lock {@code name}. */
-  static ChildJvm start(RedisServer server, Duration lease, String mode, String name) {
+  /**
+   * Starts a child that {@code hold}s or {@code wait}s for lock {@code name}, waits on condition
+   * {@code name} ({@code condition}), or at barrier {@code name} ({@code barrier}, with the number
+   * of parties as {@code more}).
+   */
+  static ChildJvm start(RedisServer server, Duration lease, String mode, String name,
+      String... more) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-cp",
+        System.getProperty("java.class.path"), ChildJvm.class.getName(),
+        Integer.toString(server.port()), Long.toString(lease.toMillis()), mode, name));
+    command.addAll(List.of(more));
     try {
-      return new ChildJvm(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          ChildJvm.class.getName(), Integer.toString(server.port()),
-          Long.toString(lease.toMillis()), mode, name).redirectErrorStream(true).start());
+      return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -83,14 +91,23 @@ final class ChildJvm implements AutoCloseable {
     kill();
   }
 
-  /** The child: {@code port leaseMillis hold|wait lockName}. */
+  /** The child: {@code port leaseMillis hold|wait|condition|barrier name [parties]}. */
   public static void main(String[] args) throws InterruptedException {
     RedisBackend backend = RedisBackend.connect(
         io.lettuce.core.RedisURI.create("redis://127.0.0.1:" + args[0]),
         RedisBackendOptions.DEFAULTS.withLease(Duration.ofMillis(Long.parseLong(args[1])))
             .withCommandTimeout(Duration.ofSeconds(2)));
     AsyncLock lock = backend.lock(args[3]);
-    if (args[2].equals("hold")) {
+    if (args[2].equals("condition")) {
+      AsyncCondition condition = backend.condition(args[3]);
+      condition.await(condition.acquire().join()).whenComplete((permit, failure) ->
+          System.out.println(failure == null ? "SIGNALLED " + permit.token() : "FAILED " + failure));
+      System.out.println("AWAITING");
+    } else if (args[2].equals("barrier")) {
+      backend.barrier(args[3], Integer.parseInt(args[4])).await().whenComplete((index, failure) ->
+          System.out.println(failure == null ? "INDEX " + index : "FAILED " + failure));
+      System.out.println("ARRIVED");
+    } else if (args[2].equals("hold")) {
       Permit permit = lock.acquire().join();
       System.out.println("HELD " + permit.token());
     } else {

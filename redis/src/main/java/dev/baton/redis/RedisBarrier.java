@@ -1,0 +1,191 @@
+package dev.baton.redis;
+
+import dev.baton.AsyncBarrier;
+import dev.baton.BrokenBarrierException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A barrier on Redis (see {@link RedisBackend#barrier(String, int)}), whose parties may wait in
+ * any JVM: the {@link AsyncBarrier} contract across processes. Indices are given at the trip, in
+ * arrival order across JVMs; the trip, {@code reset()} and {@code abort()} reach every waiting
+ * party by a message on its JVM's channel (push, never polling). A cancelled await stops counting,
+ * as in asyncio. Beyond asyncio: a waiting party whose JVM stops renewing its lease (it died)
+ * breaks the barrier within one lease, until {@code reset()}, so the others fail instead of
+ * waiting forever. Reads ({@code isBroken()}, {@code waiting()}) and {@code reset()}/{@code
+ * abort()} are one round trip each.
+ *
+ * <p>Invariants: {@link #pending} holds exactly the awaits of this JVM that Redis confirmed as
+ * waiting and no outcome has settled; each is renewed every tick, whose reply also settles one
+ * whose message was missed (see {@code barrier-prelude.lua}).
+ */
+final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisBarrier.class);
+
+  private final RedisBackend backend;
+  private final String name;
+  private final int parties;
+  /** state, arrivals, alive, outcomes, kept (see {@code barrier-prelude.lua}). */
+  private final String[] keys;
+  private final ConcurrentHashMap<String, CompletableFuture<Integer>> pending =
+      new ConcurrentHashMap<>();
+
+  RedisBarrier(RedisBackend backend, String name, String tag, int parties) {
+    this.backend = backend;
+    this.name = name;
+    this.parties = parties;
+    this.keys = new String[] {tag + ":state", tag + ":arrivals", tag + ":alive",
+        tag + ":outcomes", tag + ":kept"};
+  }
+
+  @Override
+  public CompletableFuture<Integer> await() {
+    String id = backend.nextId();
+    CompletableFuture<Integer> future = new CompletableFuture<>();
+    backend.expect(id, outcome -> settle(future, outcome));
+    future.whenComplete((index, failure) -> {
+      pending.remove(id, future);
+      backend.forget(id);
+      if (failure instanceof CancellationException || failure instanceof RedisUnavailableException) {
+        withdraw(id);
+      }
+    });
+    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
+    Scripts.BARRIER_AWAIT.<List<Object>>run(backend.redis(), keys,
+            backend.args(id, Integer.toString(parties), Long.toString(notAfter)))
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            future.completeExceptionally(backend.translate(failure));
+            return;
+          }
+          switch ((String) reply.get(0)) {
+            case "DONE" -> settle(future, (String) reply.get(1));
+            case "WAITING" -> {
+              pending.put(id, future);
+              if (future.isDone()) {
+                pending.remove(id, future);
+              }
+            }
+            case "BROKEN" -> future.completeExceptionally(new BrokenBarrierException(
+                this + " is broken: reset() it before awaiting again"));
+            case "PARTIES" -> future.completeExceptionally(new IllegalStateException(this
+                + " has " + reply.get(1) + " parties in Redis at " + backend.address()
+                + ", declared by another instance, and this one declares " + parties
+                + ": every instance must declare the same number of parties"));
+            default -> future.completeExceptionally(new RedisUnavailableException("Redis at "
+                + backend.address() + " ran an await of " + this + " after the caller's"
+                + " deadline", null));
+          }
+        }, backend.callbacks());
+    return future;
+  }
+
+  @Override
+  public void reset() {
+    breakCycle("reset");
+  }
+
+  @Override
+  public void abort() {
+    breakCycle("abort");
+  }
+
+  @Override
+  public boolean isBroken() {
+    return "1".equals(backend.await(
+        backend.redis().hget(keys[0], "broken").toCompletableFuture()));
+  }
+
+  @Override
+  public int parties() {
+    return parties;
+  }
+
+  /** Parties waiting in the current cycle, in every JVM: one round trip. */
+  @Override
+  public int waiting() {
+    return backend.await(backend.redis().zcard(keys[1]).toCompletableFuture()).intValue();
+  }
+
+  /** {@code held}: 1 while broken; waiters: parties waiting in the current cycle, every JVM's. */
+  @Override
+  public Levels levels() {
+    return backend.snapshots().levels(keys[0], () -> backend.redis().hget(keys[0], "broken")
+        .toCompletableFuture().thenCombine(backend.redis().zcard(keys[1]).toCompletableFuture(),
+            (broken, waiting) -> new Levels("1".equals(broken) ? 1 : 0, waiting.intValue())));
+  }
+
+  @Override
+  public CompletableFuture<Long> renew(long sentAt) {
+    List<String> ids = new ArrayList<>(pending.keySet());
+    if (ids.isEmpty()) {
+      return CompletableFuture.completedFuture(-1L);
+    }
+    List<String> batch = ids.subList(0, Math.min(ids.size(), Renewals.BATCH));
+    return Scripts.BARRIER_RENEW.<List<Object>>run(backend.redis(), keys,
+            backend.args(batch.toArray(String[]::new)))
+        .handleAsync((replies, failure) -> {
+          if (failure != null) {
+            return -1L;
+          }
+          for (int i = 0; i < batch.size(); i++) {
+            reconcile(batch.get(i), (String) replies.get(i));
+          }
+          return Long.parseLong((String) replies.get(batch.size()));
+        }, backend.callbacks());
+  }
+
+  @Override
+  public String toString() {
+    return "barrier '" + name + "' on Redis, " + parties + " parties";
+  }
+
+  private void reconcile(String id, String reply) {
+    CompletableFuture<Integer> future = pending.get(id);
+    if (future == null || reply.equals("W")) {
+      return;
+    }
+    settle(future, reply.equals("X") ? "lost" : reply);
+  }
+
+  /** An outcome from Redis: this party's index, or why the barrier broke. */
+  private void settle(CompletableFuture<Integer> future, String outcome) {
+    switch (outcome) {
+      case "reset" -> future.completeExceptionally(new BrokenBarrierException(
+          this + " was reset while this party waited"));
+      case "abort" -> future.completeExceptionally(new BrokenBarrierException(
+          this + " was aborted while this party waited: reset() it before awaiting again"));
+      case "lost" -> future.completeExceptionally(new BrokenBarrierException(this + " broke"
+          + " while this party waited: a waiting party's JVM stopped renewing its lease (it"
+          + " died, or lost Redis), or Redis lost its data; reset() it before awaiting again"));
+      default -> future.complete(Integer.valueOf(outcome));
+    }
+  }
+
+  private void breakCycle(String mode) {
+    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
+    String reply = backend.await(Scripts.BARRIER_BREAK.<String>run(backend.redis(), keys,
+        backend.args(backend.nextId(), mode, Long.toString(notAfter))));
+    if ("EXPIRED".equals(reply)) {
+      throw new RedisUnavailableException("Redis at " + backend.address() + " ran the " + mode
+          + " of " + this + " after the caller's deadline", null);
+    }
+  }
+
+  /** Takes a cancelled (or unconfirmed) party out of the current cycle. */
+  private void withdraw(String id) {
+    Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))
+        .whenComplete((reply, failure) -> {
+          if (failure != null) {
+            log.debug("Could not withdraw party {} of {} from Redis at {}; its lease ends it",
+                id, this, backend.address(), failure);
+          }
+        });
+  }
+}

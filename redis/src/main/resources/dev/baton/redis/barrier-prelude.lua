@@ -1,0 +1,88 @@
+-- Shared by the barrier scripts. One barrier's keys, all in one cluster hash slot:
+--   KEYS[1] state     hash: parties (declared), seq (last arrival number), broken ('1' until reset)
+--   KEYS[2] arrivals  zset: id of a waiting party of the current cycle -> arrival number
+--   KEYS[3] alive     zset: id of a waiting party -> its lease deadline (ms, Redis time)
+--   KEYS[4] outcomes  hash: party or call id -> its outcome (its index, 'reset', 'abort', 'lost')
+--   KEYS[5] kept      zset: id in outcomes -> when it is dropped (ms, Redis time)
+-- Common arguments as in permits-prelude: ARGV[1] channel prefix, ARGV[2] lease (ms), ARGV[3] '1'
+-- when PUBLISH's receiver count is reliable.
+-- Invariants: arrivals and alive hold the same ids, fewer than parties; a trip or a break empties
+-- both and tells each party its outcome on its JVM's channel ('<id> <outcome>'); an outcome is
+-- kept only while someone may still ask for it (a party whose JVM did not hear it, for a lease; a
+-- call sent again, until its caller's deadline). Every key but a broken barrier's state is
+-- deleted once it records nothing, and expires one lease after the last lease it records.
+local state, arrivals, alive, outcomes, kept = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local channelPrefix = ARGV[1]
+local lease = tonumber(ARGV[2])
+local checkDelivery = ARGV[3] == '1'
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+local function keep(id, outcome, untilMs)
+  redis.call('HSET', outcomes, id, outcome)
+  redis.call('ZADD', kept, untilMs, id)
+end
+
+-- Tells party `id` its outcome; kept for a lease if its JVM did not hear it, to claim on renewal.
+local function tell(id, outcome)
+  local jvm = string.match(id, '^(.+):[^:]+$')
+  local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' ' .. outcome)
+  if heard == 0 or not checkDelivery then keep(id, outcome, now + lease) end
+end
+
+-- Ends the current cycle, telling each waiting party (oldest first) outcome(its index).
+local function release(outcome)
+  local ids = redis.call('ZRANGE', arrivals, 0, -1)
+  for i, id in ipairs(ids) do tell(id, outcome(i - 1)) end
+  redis.call('DEL', arrivals, alive)
+end
+
+-- Fails the waiting parties with `why`; the barrier stays broken (until reset) or is re-armed.
+local function breakBarrier(why, stays)
+  release(function() return why end)
+  if stays then
+    redis.call('HSET', state, 'broken', '1')
+  else
+    redis.call('HDEL', state, 'broken')
+  end
+end
+
+-- Drops outcomes nobody may ask for any more; a waiting party whose JVM stopped renewing it
+-- (died) breaks the barrier, so that the others fail instead of waiting forever.
+local function purge()
+  local old = redis.call('ZRANGEBYSCORE', kept, '-inf', now, 'LIMIT', 0, 100)
+  if #old > 0 then
+    redis.call('ZREM', kept, unpack(old))
+    redis.call('HDEL', outcomes, unpack(old))
+  end
+  if #redis.call('ZRANGEBYSCORE', alive, '-inf', now, 'LIMIT', 0, 1) > 0 then
+    breakBarrier('lost', true)
+  end
+end
+
+-- Milliseconds until the earliest waiting party's lease runs out (when a waiting JVM should look
+-- again), or -1 when nobody waits.
+local function nextExpiry()
+  local first = redis.call('ZRANGE', alive, 0, 0, 'WITHSCORES')
+  if #first == 0 then return -1 end
+  return math.max(0, tonumber(first[2]) - now)
+end
+
+local function tidy()
+  if redis.call('ZCARD', arrivals) == 0 and redis.call('HGET', state, 'broken') ~= '1' then
+    redis.call('DEL', state)
+  elseif redis.call('HGET', state, 'broken') == '1' then
+    redis.call('PERSIST', state)
+  else
+    local newest = redis.call('ZRANGE', alive, -1, -1, 'WITHSCORES')
+    for _, key in ipairs({state, arrivals, alive}) do
+      redis.call('PEXPIRE', key, tonumber(newest[2]) - now + lease)
+    end
+  end
+  local last = redis.call('ZRANGE', kept, -1, -1, 'WITHSCORES')
+  if #last > 0 then
+    for _, key in ipairs({outcomes, kept}) do
+      redis.call('PEXPIRE', key, math.max(1, tonumber(last[2]) - now))
+    end
+  end
+end

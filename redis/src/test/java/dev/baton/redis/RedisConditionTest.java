@@ -1,0 +1,197 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncCondition;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Conditions on a Redis lock shared by two backends, each standing for one JVM, and a child. */
+class RedisConditionTest {
+
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
+
+  RedisServer server = redis.server();
+  RedisBackend one = redis.one();
+  RedisBackend two = redis.two();
+
+  @AfterEach
+  void nothingLeft() {
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.keys()).isEmpty());
+  }
+
+  @Test
+  void aWaiterInOneBackendIsSignalledFromTheOtherAndReacquiresWithAHigherToken() throws Exception {
+    AsyncCondition a = one.condition("jobs");
+    AsyncCondition b = two.condition("jobs");
+    Permit first = a.acquire().join();
+    CompletableFuture<Permit> waiting = a.await(first);
+    await().until(() -> b.waiters() == 1);
+    assertThat(first.isReleased()).isTrue();
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    b.signal();
+    assertThat(b.waiters()).isZero();
+    assertThat(waiting).as("the signaller still holds the lock").isNotDone();
+    signaller.release();
+    Permit again = waiting.get(5, TimeUnit.SECONDS);
+    assertThat(again.token()).isGreaterThan(signaller.token()).isGreaterThan(first.token());
+    assertThat(b.lock().isLocked()).isTrue();
+    again.release();
+  }
+
+  @Test
+  void signalWakesTheOldestInOrderAcrossBackendsAndSignalAllTheRest() throws Exception {
+    List<CompletableFuture<Permit>> waits = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      AsyncCondition c = (i % 2 == 0 ? one : two).condition("orders");
+      waits.add(c.await(c.acquire().get(5, TimeUnit.SECONDS)));
+      int queued = i + 1;
+      await().until(() -> c.waiters() == queued);
+    }
+    AsyncCondition b = two.condition("orders");
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    b.signal(2);
+    assertThat(b.waiters()).isEqualTo(3);
+    signaller.release();
+    expectInOrder(waits.subList(0, 2), waits.subList(2, 5));
+    signaller = one.condition("orders").acquire().get(5, TimeUnit.SECONDS);
+    one.condition("orders").signalAll();
+    assertThat(b.waiters()).isZero();
+    signaller.release();
+    expectInOrder(waits.subList(2, 5), List.of());
+  }
+
+  @Test
+  void aCancelledSignalledWaiterPassesItsSignalToTheNext() throws Exception {
+    AsyncCondition a = one.condition("handoff");
+    AsyncCondition b = two.condition("handoff");
+    CompletableFuture<Permit> cancelled = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> a.waiters() == 1);
+    CompletableFuture<Permit> next = b.await(b.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> a.waiters() == 2);
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    b.signal();
+    assertThat(a.waiters()).isEqualTo(1);
+    cancelled.cancel(false);
+    await().until(() -> a.waiters() == 0);
+    signaller.release();
+    Permit permit = next.get(5, TimeUnit.SECONDS);
+    assertThat(permit.token()).isGreaterThan(signaller.token());
+    permit.release();
+  }
+
+  @Test
+  void aWaiterCancelledBeforeItsSignalLeavesTheQueue() throws Exception {
+    AsyncCondition a = one.condition("leaving");
+    CompletableFuture<Permit> waiting = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> two.condition("leaving").waiters() == 1);
+    waiting.cancel(false);
+    await().until(() -> two.condition("leaving").waiters() == 0);
+    assertThat(two.lock("leaving").isLocked()).isFalse();
+  }
+
+  @Test
+  void aTimedOutWaiterHoldsNothingAndTakesNoSignal() throws Exception {
+    AsyncCondition a = one.condition("timeouts");
+    AsyncCondition b = two.condition("timeouts");
+    CompletableFuture<Permit> unsignalled =
+        a.await(a.acquire().get(5, TimeUnit.SECONDS), Duration.ofMillis(300));
+    assertThatThrownBy(() -> unsignalled.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(b.waiters()).isZero();
+    assertThat(b.lock().isLocked()).isFalse();
+
+    CompletableFuture<Permit> signalled =
+        a.await(a.acquire().get(5, TimeUnit.SECONDS), Duration.ofMillis(500));
+    await().until(() -> b.waiters() == 1);
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    b.signal();
+    assertThatThrownBy(() -> signalled.get(5, TimeUnit.SECONDS))
+        .as("timed out waiting for the lock after its signal")
+        .hasCauseInstanceOf(AcquireTimeoutException.class);
+    signaller.release();
+    await().alias("the lock passed over the timed-out waiter, or returned its grant")
+        .until(() -> !b.lock().isLocked());
+  }
+
+  @Test
+  void awaitUntilWaitsAcrossSignalsUntilThePredicateHolds() throws Exception {
+    AsyncCondition a = one.condition("stock");
+    AsyncCondition b = two.condition("stock");
+    AtomicInteger stock = new AtomicInteger();
+    Permit held = a.acquire().get(5, TimeUnit.SECONDS);
+    assertThat(a.awaitUntil(() -> true, held)).isCompletedWithValue(held);
+    CompletableFuture<Permit> enough = a.awaitUntil(() -> stock.get() >= 2, held);
+    for (int round = 1; round <= 2; round++) {
+      int expected = round;
+      await().until(() -> b.waiters() == 1);
+      Permit producer = b.acquire().get(5, TimeUnit.SECONDS);
+      stock.set(expected);
+      b.signal();
+      producer.release();
+    }
+    enough.get(5, TimeUnit.SECONDS).release();
+  }
+
+  @Test
+  void signallingWithoutTheLockOrAwaitingAnotherLocksPermitIsRefused() throws Exception {
+    AsyncCondition a = one.condition("rules");
+    assertThatThrownBy(a::signal).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(a::signalAll).isInstanceOf(IllegalStateException.class);
+    Permit other = one.lock("another").acquire().get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> a.await(other)).isInstanceOf(IllegalArgumentException.class);
+    other.release();
+    assertThatThrownBy(() -> a.await(other)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aKilledJvmsWaiterIsNeverSignalledAndLeavesWithinTheLease() throws Exception {
+    AsyncCondition a = one.condition("killed");
+    try (ChildJvm child = ChildJvm.start(server, SharedRedis.LEASE, "condition", "killed")) {
+      child.expect("AWAITING", Duration.ofSeconds(30));
+      await().alias("the child's wait in Redis; it printed " + child.unread())
+          .until(() -> a.waiters() == 1);
+      CompletableFuture<Permit> live = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+      await().until(() -> a.waiters() == 2);
+      child.kill();
+      Permit signaller = two.condition("killed").acquire().get(5, TimeUnit.SECONDS);
+      two.condition("killed").signal();
+      signaller.release();
+      live.get(5, TimeUnit.SECONDS).release();
+      await().atMost(SharedRedis.LEASE.multipliedBy(2)).until(() -> a.waiters() == 0);
+      assertThat(child.unread()).noneMatch(line -> line.startsWith("SIGNALLED"));
+    }
+  }
+
+  /** Each of {@code woken} is granted in turn while the others wait; {@code asleep} stay so. */
+  private static void expectInOrder(List<CompletableFuture<Permit>> woken,
+      List<CompletableFuture<Permit>> asleep) throws ExecutionException, InterruptedException,
+      java.util.concurrent.TimeoutException {
+    long lastToken = 0;
+    for (int i = 0; i < woken.size(); i++) {
+      Permit p = woken.get(i).get(5, TimeUnit.SECONDS);
+      assertThat(p.token()).isGreaterThan(lastToken);
+      lastToken = p.token();
+      for (CompletableFuture<Permit> later : woken.subList(i + 1, woken.size())) {
+        assertThat(later).isNotDone();
+      }
+      for (CompletableFuture<Permit> waiting : asleep) {
+        assertThat(waiting).isNotDone();
+      }
+      p.release();
+    }
+  }
+}
