@@ -1,0 +1,130 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AsyncBarrier;
+import dev.baton.BrokenBarrierException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Barriers whose parties wait in two backends, each standing for one JVM, and in a child. */
+class RedisBarrierTest {
+
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
+
+  RedisServer server = redis.server();
+  RedisBackend one = redis.one();
+  RedisBackend two = redis.two();
+
+  @AfterEach
+  void nothingLeft() {
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.keys()).isEmpty());
+  }
+
+  @Test
+  void indicesAreDistinctAndInArrivalOrderAcrossBackendsCycleAfterCycle() throws Exception {
+    AsyncBarrier a = one.barrier("stages", 3);
+    AsyncBarrier b = two.barrier("stages", 3);
+    for (int cycle = 0; cycle < 2; cycle++) {
+      AsyncBarrier first = cycle == 0 ? a : b;
+      AsyncBarrier second = cycle == 0 ? b : a;
+      CompletableFuture<Integer> i0 = first.await();
+      await().until(() -> a.waiting() == 1);
+      CompletableFuture<Integer> i1 = second.await();
+      await().until(() -> b.waiting() == 2);
+      assertThat(i0).isNotDone();
+      assertThat(first.await().get(5, TimeUnit.SECONDS)).isEqualTo(2);
+      assertThat(i0.get(5, TimeUnit.SECONDS)).isEqualTo(0);
+      assertThat(i1.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(a.waiting()).isZero();
+    }
+  }
+
+  @Test
+  void onePartyNeverWaits() throws Exception {
+    assertThat(one.barrier("alone", 1).await().get(5, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
+  void resetBreaksTheOtherBackendsWaitersAndReArms() throws Exception {
+    AsyncBarrier a = one.barrier("resets", 2);
+    AsyncBarrier b = two.barrier("resets", 2);
+    CompletableFuture<Integer> waiting = a.await();
+    await().until(() -> b.waiting() == 1);
+    b.reset();
+    assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(BrokenBarrierException.class);
+    assertThat(a.isBroken()).isFalse();
+    CompletableFuture<Integer> again = a.await();
+    await().until(() -> b.waiting() == 1);
+    assertThat(b.await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(again.get(5, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
+  void abortBreaksTheBarrierInEveryBackendUntilReset() throws Exception {
+    AsyncBarrier a = one.barrier("aborts", 2);
+    AsyncBarrier b = two.barrier("aborts", 2);
+    CompletableFuture<Integer> waiting = a.await();
+    await().until(() -> b.waiting() == 1);
+    b.abort();
+    assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(BrokenBarrierException.class);
+    assertThat(a.isBroken()).isTrue();
+    assertThatThrownBy(() -> a.await().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(BrokenBarrierException.class);
+    a.reset();
+    assertThat(b.isBroken()).isFalse();
+  }
+
+  @Test
+  void aCancelledAwaitStopsCounting() throws Exception {
+    AsyncBarrier a = one.barrier("cancels", 2);
+    CompletableFuture<Integer> cancelled = a.await();
+    await().until(() -> a.waiting() == 1);
+    cancelled.cancel(false);
+    await().until(() -> a.waiting() == 0);
+    CompletableFuture<Integer> first = two.barrier("cancels", 2).await();
+    await().until(() -> a.waiting() == 1);
+    assertThat(a.await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
+  void everyJvmMustDeclareTheSameParties() throws Exception {
+    CompletableFuture<Integer> waiting = one.barrier("declared", 2).await();
+    await().until(() -> one.barrier("declared", 2).waiting() == 1);
+    assertThatThrownBy(() -> two.barrier("declared", 3).await().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties");
+    assertThatThrownBy(() -> one.barrier("declared", 4))
+        .isInstanceOf(IllegalStateException.class);
+    waiting.cancel(false);
+  }
+
+  @Test
+  void aKilledPartyBreaksTheBarrierWithinTheLease() throws Exception {
+    AsyncBarrier a = one.barrier("killed", 3);
+    try (ChildJvm child = ChildJvm.start(server, SharedRedis.LEASE, "barrier", "killed", "3")) {
+      child.expect("ARRIVED", Duration.ofSeconds(30));
+      await().alias("the child's party in Redis; it printed " + child.unread())
+          .until(() -> a.waiting() == 1);
+      CompletableFuture<Integer> waiting = a.await();
+      await().until(() -> a.waiting() == 2);
+      long killedAt = System.nanoTime();
+      child.kill();
+      assertThatThrownBy(() -> waiting.get(SharedRedis.LEASE.toMillis() * 2, TimeUnit.MILLISECONDS))
+          .hasCauseInstanceOf(BrokenBarrierException.class);
+      assertThat((System.nanoTime() - killedAt) / 1_000_000).as("broken within the lease")
+          .isLessThanOrEqualTo(SharedRedis.LEASE.toMillis() + 500);
+      assertThat(two.barrier("killed", 3).isBroken()).isTrue();
+      two.barrier("killed", 3).reset();
+    }
+  }
+}
