@@ -69,11 +69,15 @@ import org.slf4j.LoggerFactory;
  *       so a permit held before a restart that lost Redis's data is never granted twice.
  *   <li>No user callback runs on a Netty thread: completions run on this backend's own threads.
  *       Synchronous reads are one bounded round trip, refused on a Netty event loop.
+ *   <li>Condition waits and barrier parties are leases too, renewed by the same tick: a JVM that
+ *       dies loses its condition waits within one lease, and breaks a barrier its parties waited
+ *       at.
  * </ul>
  *
  * <p>Keys are {@code {prefix:kind:name}...} (see {@link RedisBackendOptions#keyPrefix()}) and are
- * deleted when nothing is held or waited. Waits on an event are this JVM's: they are not stored
- * in Redis, and {@link AsyncEvent#waiters()} counts this JVM's.
+ * deleted when nothing is held or waited; a condition's keys are in its lock's hash slot; a
+ * broken barrier's state stays until {@code reset()}. Waits on an event are this JVM's: they are
+ * not stored in Redis, and {@link AsyncEvent#waiters()} counts this JVM's.
  */
 public final class RedisBackend implements AutoCloseable {
 

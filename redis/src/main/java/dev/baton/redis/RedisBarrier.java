@@ -127,23 +127,26 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     if (ids.isEmpty()) {
       return CompletableFuture.completedFuture(-1L);
     }
-    List<String> batch = ids.subList(0, Math.min(ids.size(), Renewals.BATCH));
-    return Scripts.BARRIER_RENEW.<List<Object>>run(backend.redis(), keys,
-            backend.args(batch.toArray(String[]::new)))
-        .handleAsync((replies, failure) -> {
-          if (failure != null) {
-            return -1L;
-          }
-          for (int i = 0; i < batch.size(); i++) {
-            reconcile(batch.get(i), (String) replies.get(i));
-          }
-          return Long.parseLong((String) replies.get(batch.size()));
-        }, backend.callbacks());
+    return Renewals.inBatches(ids, this::renewBatch);
   }
 
   @Override
   public String toString() {
     return "barrier '" + name + "' on Redis, " + parties + " parties";
+  }
+
+  private CompletableFuture<Long> renewBatch(List<String> ids) {
+    return Scripts.BARRIER_RENEW.<List<Object>>run(backend.redis(), keys,
+            backend.args(ids.toArray(String[]::new)))
+        .handleAsync((replies, failure) -> {
+          if (failure != null) {
+            return -1L;
+          }
+          for (int i = 0; i < ids.size(); i++) {
+            reconcile(ids.get(i), (String) replies.get(i));
+          }
+          return Long.parseLong((String) replies.get(ids.size()));
+        }, backend.callbacks());
   }
 
   private void reconcile(String id, String reply) {

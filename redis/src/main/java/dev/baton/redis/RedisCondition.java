@@ -133,12 +133,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     if (waits.isEmpty()) {
       return CompletableFuture.completedFuture(-1L);
     }
-    List<CompletableFuture<Long>> hints = new ArrayList<>();
-    for (int from = 0; from < waits.size(); from += Renewals.BATCH) {
-      hints.add(renew(waits.subList(from, Math.min(waits.size(), from + Renewals.BATCH)), sentAt));
-    }
-    return CompletableFuture.allOf(hints.toArray(CompletableFuture[]::new)).handle((ok, e) ->
-        hints.stream().mapToLong(h -> h.getNow(-1L)).filter(h -> h >= 0).min().orElse(-1L));
+    return Renewals.inBatches(waits, batch -> renewBatch(batch, sentAt));
   }
 
   @Override
@@ -327,7 +322,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     }
   }
 
-  private CompletableFuture<Long> renew(List<Waiting> waits, long sentAt) {
+  private CompletableFuture<Long> renewBatch(List<Waiting> waits, long sentAt) {
     String[] ids = waits.stream().map(w -> w.id).toArray(String[]::new);
     return Scripts.CONDITION_RENEW.<List<Object>>run(backend.redis(), keys, backend.args(ids))
         .handleAsync((replies, failure) -> {

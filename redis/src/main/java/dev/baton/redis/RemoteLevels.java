@@ -1,7 +1,7 @@
 package dev.baton.redis;
 
 /**
- * A lock, semaphore or event of a {@link RedisBackend} whose levels can be read without a round
+ * A lock, semaphore, event, condition or barrier of a {@link RedisBackend} whose levels can be read without a round
  * trip each: {@link #levels()} answers from the backend's latest snapshot, which is refreshed for
  * every primitive at once, in one pipelined batch, when a read finds it older than the age the
  * backend was given. Meters and dashboards read this; code that acts on a level calls the
@@ -15,8 +15,10 @@ public interface RemoteLevels {
   /**
    * Levels of a Redis primitive across all JVMs.
    *
-   * @param held permits held (a lock: 0 or 1) or, for an event, 1 while set
-   * @param waiters acquires waiting in Redis; for an event, this JVM's waiters
+   * @param held permits held (a lock: 0 or 1; a condition: its lock's) or, for an event, 1 while
+   *     set, for a barrier, 1 while broken
+   * @param waiters acquires waiting in Redis; for an event, this JVM's waiters; for a condition,
+   *     waits for a signal in every JVM; for a barrier, parties waiting in the current cycle
    */
   record Levels(int held, int waiters) {
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The one periodic task of a {@link RedisBackend}: every third of a lease (sooner when Redis says
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 final class Renewals {
 
   /** Most ids one RENEW call carries, so that no call keeps Redis busy for long. */
-  static final int BATCH = 500;
+  private static final int BATCH = 500;
 
   private final RedisBackend backend;
   /** The next tick, scheduled and not yet started; guarded by this. */
@@ -84,6 +85,20 @@ final class Renewals {
       }
       runSoon(soonest);
     });
+  }
+
+  /**
+   * Renews a participant's pending {@code calls} with {@code renew}, at most BATCH per call, all
+   * sent together; the future gives the soonest of their hints (ms), or -1.
+   */
+  static <T> CompletableFuture<Long> inBatches(List<T> calls,
+      Function<List<T>, CompletableFuture<Long>> renew) {
+    List<CompletableFuture<Long>> hints = new ArrayList<>();
+    for (int from = 0; from < calls.size(); from += BATCH) {
+      hints.add(renew.apply(calls.subList(from, Math.min(calls.size(), from + BATCH))));
+    }
+    return CompletableFuture.allOf(hints.toArray(CompletableFuture[]::new)).handle((ok, e) ->
+        hints.stream().mapToLong(h -> h.getNow(-1L)).filter(h -> h >= 0).min().orElse(-1L));
   }
 
   /** Permits whose lease has run out by Redis's clock without a renewal: lost, say so. */
