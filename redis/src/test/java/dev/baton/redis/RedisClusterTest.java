@@ -3,6 +3,8 @@ package dev.baton.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
@@ -86,5 +88,24 @@ class RedisClusterTest {
     one.event("ready").set();
     wait.get(5, TimeUnit.SECONDS);
     one.event("ready").clear();
+  }
+
+  @Test
+  void conditionsAndBarriersWorkAcrossBackends() throws Exception {
+    AsyncCondition condition = one.condition("queue");
+    CompletableFuture<Permit> waiting =
+        condition.await(condition.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> condition.waiters() == 1);
+    Permit signaller = two.condition("queue").acquire().get(5, TimeUnit.SECONDS);
+    two.condition("queue").signal();
+    signaller.release();
+    waiting.get(5, TimeUnit.SECONDS).release();
+    AsyncBarrier barrier = one.barrier("phase", 2);
+    CompletableFuture<Integer> first = barrier.await();
+    await().until(() -> barrier.waiting() == 1);
+    assertThat(two.barrier("phase", 2).await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+    await().atMost(LEASE.multipliedBy(3))
+        .until(() -> nodes.stream().allMatch(node -> node.keys().isEmpty()));
   }
 }
