@@ -15,4 +15,11 @@ interface Participant {
    * nothing, and completes at once with -1, when nothing is pending.
    */
   CompletableFuture<Long> renew(long sentAt);
+
+  /**
+   * The backend is closing: fails this JVM's pending calls with a cancellation, which withdraws
+   * them from Redis. Does nothing by default.
+   */
+  default void closing() {
+  }
 }

@@ -326,8 +326,8 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Releases the permits this JVM still holds, fails its pending acquires (withdrawing them from
-   * Redis), waits at most one command timeout for Redis to have done so, then closes both
+   * Releases the permits this JVM still holds, fails its pending acquires, condition waits and
+   * barrier awaits (withdrawing them from Redis), waits at most one command timeout for Redis to have done so, then closes both
    * connections. What Redis did not hear of is freed within one lease.
    */
   @Override
@@ -340,6 +340,7 @@ public final class RedisBackend implements AutoCloseable {
     held.values().forEach(RedisPermit::close);
     waiting.values().forEach(w -> w.future.completeExceptionally(
         new CancellationException("the Redis backend was closed")));
+    participants.forEach(Participant::closing);
     try {
       redis.ping().toCompletableFuture().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import dev.baton.AsyncBarrier;
 import dev.baton.BrokenBarrierException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * waiting forever. Reads ({@code isBroken()}, {@code waiting()}) and {@code reset()}/{@code
  * abort()} are one round trip each.
  *
- * <p>Invariants: {@link #pending} holds exactly the awaits of this JVM that Redis confirmed as
+ * <p>Invariants: {@link #open} holds the awaits of this JVM whose future is not complete;
+ * {@link #pending} holds exactly the awaits of this JVM that Redis confirmed as
  * waiting and no outcome has settled; each is renewed every tick, whose reply also settles one
  * whose message was missed (see {@code barrier-prelude.lua}).
  */
@@ -35,6 +37,8 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   private final String[] keys;
   private final ConcurrentHashMap<String, CompletableFuture<Integer>> pending =
       new ConcurrentHashMap<>();
+  /** Every await of this JVM whose future is not complete, confirmed or not: failed at close. */
+  private final Set<CompletableFuture<Integer>> open = ConcurrentHashMap.newKeySet();
 
   RedisBarrier(RedisBackend backend, String name, String tag, int parties) {
     this.backend = backend;
@@ -49,7 +53,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     String id = backend.nextId();
     CompletableFuture<Integer> future = new CompletableFuture<>();
     backend.expect(id, outcome -> settle(future, outcome));
+    open.add(future);
     future.whenComplete((index, failure) -> {
+      open.remove(future);
       pending.remove(id, future);
       backend.forget(id);
       if (failure instanceof CancellationException || failure instanceof RedisUnavailableException) {
@@ -128,6 +134,12 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
       return CompletableFuture.completedFuture(-1L);
     }
     return Renewals.inBatches(ids, this::renewBatch);
+  }
+
+  @Override
+  public void closing() {
+    open.forEach(future -> future.completeExceptionally(
+        new CancellationException("the Redis backend was closed")));
   }
 
   @Override

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * signal it had taken to the next waiter; a grant that loses the race with that cancel is left
  * to the CANCEL, which returns the permit in Redis.
  *
- * <p>Invariants: {@link #pending} holds exactly the waits of this JVM that Redis confirmed and no
+ * <p>Invariants: {@link #open} holds the waits of this JVM whose future is not complete;
+ * {@link #pending} holds exactly the waits of this JVM that Redis confirmed and no
  * grant or failure has settled; each is renewed every tick, and the tick's reply delivers a grant
  * whose message was missed. A wait Redis forgot (a lease that ran out, or data lost) is woken
  * spuriously: it re-acquires the lock, as a condition wait may always wake without a signal.
@@ -46,6 +49,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   /** The lock's five keys, then queue, live and calls (see {@code condition-prelude.lua}). */
   private final String[] keys;
   private final ConcurrentHashMap<String, Waiting> pending = new ConcurrentHashMap<>();
+  /** Every wait of this JVM whose future is not complete, confirmed or not: failed at close. */
+  private final Set<Waiting> open = ConcurrentHashMap.newKeySet();
 
   RedisCondition(RedisBackend backend, RemotePermits permits) {
     this.backend = backend;
@@ -137,6 +142,12 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   }
 
   @Override
+  public void closing() {
+    open.forEach(w -> w.future.completeExceptionally(
+        new CancellationException("the Redis backend was closed")));
+  }
+
+  @Override
   public String toString() {
     return "condition '" + name + "' on Redis";
   }
@@ -167,7 +178,9 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     long deadline = timeout == null ? Long.MAX_VALUE : sentAt + timeout.toMillis();
     Waiting w = new Waiting(backend.nextId(), permits, deadline);
     backend.expect(w.id, message -> onMessage(w, message));
+    open.add(w);
     w.future.whenComplete((permit, failure) -> {
+      open.remove(w);
       if (failure != null) {
         withdraw(w, held.id());
       }

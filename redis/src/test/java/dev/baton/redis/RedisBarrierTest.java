@@ -109,6 +109,17 @@ class RedisBarrierTest {
   }
 
   @Test
+  void closingABackendFailsItsAwaitsAndWithdrawsThem() throws Exception {
+    RedisBackend leaving = RedisBackend.connect(server.uri(),
+        RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE));
+    CompletableFuture<Integer> waiting = leaving.barrier("closing", 2).await();
+    await().until(() -> one.barrier("closing", 2).waiting() == 1);
+    leaving.close();
+    assertThat(waiting).isCompletedExceptionally();
+    assertThat(one.barrier("closing", 2).waiting()).isZero();
+  }
+
+  @Test
   void aKilledPartyBreaksTheBarrierWithinTheLease() throws Exception {
     AsyncBarrier a = one.barrier("killed", 3);
     try (ChildJvm child = ChildJvm.start(server, SharedRedis.LEASE, "barrier", "killed", "3")) {

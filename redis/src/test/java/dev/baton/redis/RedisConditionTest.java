@@ -185,6 +185,18 @@ class RedisConditionTest {
   }
 
   @Test
+  void closingABackendFailsItsWaitsAndWithdrawsThem() throws Exception {
+    RedisBackend leaving = RedisBackend.connect(server.uri(),
+        RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE));
+    AsyncCondition c = leaving.condition("closing");
+    CompletableFuture<Permit> waiting = c.await(c.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> one.condition("closing").waiters() == 1);
+    leaving.close();
+    assertThat(waiting).isCompletedExceptionally();
+    assertThat(one.condition("closing").waiters()).isZero();
+  }
+
+  @Test
   void aKilledJvmsWaiterIsNeverSignalledAndLeavesWithinTheLease() throws Exception {
     AsyncCondition a = one.condition("killed");
     try (ChildJvm child = ChildJvm.start(server, SharedRedis.LEASE, "condition", "killed")) {
