@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>Implementation overview. A wait has an id and lives in Redis in one of three places (see
  * {@code condition-prelude.lua}): the condition's queue, waiting for a signal; the lock's FIFO
  * waiter queue, once a signal moved it there; the lock's holders, once granted. AWAIT releases
- * the caller's permit and joins the queue in one script; SIGNAL moves the oldest live waiters
- * into the lock's queue, from which the permit machinery grants them with the usual message on
+ * the caller's permit and joins the queue in one script; SIGNAL moves the oldest waiters into
+ * the lock's queue (one whose JVM does not listen does not count as woken: a dead JVM never
+ * swallows a signal), from which the permit machinery grants them with the usual message on
  * their JVM's channel, which arrives here through {@link RedisBackend#expect}. A wait that fails
  * (cancelled, timed out, Redis unreachable) sends one CANCEL, which withdraws it and passes a
  * signal it had taken to the next waiter; a grant that loses the race with that cancel is left

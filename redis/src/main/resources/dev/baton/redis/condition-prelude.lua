@@ -20,31 +20,32 @@ local function purgeQueue()
   if #old > 0 then redis.call('ZREM', calls, unpack(old)) end
 end
 
--- Moves up to n of the oldest waiters for a signal (arrival order in (after, upTo]) into the
--- lock's waiter queue, at the arrival number order() gives, keeping their lease. Each is
--- announced ('<id> S') on its JVM's channel; one whose JVM does not listen is passed over and
--- keeps its place (it is purged when its lease ends). Examines at most BOUND waiters; returns
--- how many moved and, if it stopped at BOUND short of n, the arrival order to resume after.
+-- Wakes n of the oldest waiters for a signal (arrival order in (after, upTo]): moves them into
+-- the lock's waiter queue, at the arrival number order() gives, keeping their lease, and
+-- announces each ('<id> S') on its JVM's channel. One whose JVM does not listen (dead, or
+-- reconnecting) is moved too, so a live one claims the lock when it renews, but does not count:
+-- the signal also wakes the next, so a dead JVM never swallows it. Examines at most BOUND
+-- waiters; returns how many counted and, if it stopped at BOUND short of n, the arrival order to
+-- resume after.
 local function signalWaiters(n, after, upTo, order)
-  local moved = 0
+  local woken = 0
   local lastOrder = nil
   local found = redis.call('ZRANGEBYSCORE', queue, after, upTo, 'WITHSCORES', 'LIMIT', 0, BOUND)
   for i = 1, #found, 2 do
-    if moved == n then return moved, nil end
+    if woken == n then return woken, nil end
     local id = found[i]
     lastOrder = found[i + 1]
     local jvm = string.match(id, '^(.+):[^:]+$')
-    if redis.call('PUBLISH', channelPrefix .. jvm, id .. ' S') > 0 or not checkDelivery then
-      redis.call('HSETNX', meta, 'max', 1)
-      redis.call('ZADD', waiters, order(), id)
-      redis.call('ZADD', alive, redis.call('ZSCORE', live, id), id)
-      redis.call('ZREM', queue, id)
-      redis.call('ZREM', live, id)
-      moved = moved + 1
-    end
+    local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' S') > 0
+    redis.call('HSETNX', meta, 'max', 1)
+    redis.call('ZADD', waiters, order(), id)
+    redis.call('ZADD', alive, redis.call('ZSCORE', live, id), id)
+    redis.call('ZREM', queue, id)
+    redis.call('ZREM', live, id)
+    if heard or not checkDelivery then woken = woken + 1 end
   end
-  if #found < 2 * BOUND or moved == n then return moved, nil end
-  return moved, '(' .. lastOrder
+  if #found < 2 * BOUND or woken == n then return woken, nil end
+  return woken, '(' .. lastOrder
 end
 
 local function nextArrival()

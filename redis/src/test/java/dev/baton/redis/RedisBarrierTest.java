@@ -120,6 +120,15 @@ class RedisBarrierTest {
   }
 
   @Test
+  void aPartyLearnsTheTripEvenIfItsPubSubConnectionWasKilled() throws Exception {
+    CompletableFuture<Integer> waiting = one.barrier("pubsub", 2).await();
+    await().until(() -> two.barrier("pubsub", 2).waiting() == 1);
+    server.cli("CLIENT", "KILL", "TYPE", "pubsub");
+    assertThat(two.barrier("pubsub", 2).await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(waiting.get(SharedRedis.LEASE.toMillis() * 2, TimeUnit.MILLISECONDS)).isZero();
+  }
+
+  @Test
   void aKilledPartyBreaksTheBarrierWithinTheLease() throws Exception {
     AsyncBarrier a = one.barrier("killed", 3);
     try (ChildJvm child = ChildJvm.start(server, SharedRedis.LEASE, "barrier", "killed", "3")) {

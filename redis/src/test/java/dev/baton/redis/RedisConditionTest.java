@@ -197,6 +197,18 @@ class RedisConditionTest {
   }
 
   @Test
+  void aWaiterIsWokenEvenIfItsPubSubConnectionWasKilled() throws Exception {
+    AsyncCondition a = one.condition("pubsub");
+    CompletableFuture<Permit> waiting = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> a.waiters() == 1);
+    Permit signaller = two.condition("pubsub").acquire().get(5, TimeUnit.SECONDS);
+    server.cli("CLIENT", "KILL", "TYPE", "pubsub");
+    two.condition("pubsub").signal();
+    signaller.release();
+    waiting.get(SharedRedis.LEASE.toMillis() * 2, TimeUnit.MILLISECONDS).release();
+  }
+
+  @Test
   void aKilledJvmsWaiterIsNeverSignalledAndLeavesWithinTheLease() throws Exception {
     AsyncCondition a = one.condition("killed");
     try (ChildJvm child = ChildJvm.start(server, SharedRedis.LEASE, "condition", "killed")) {
@@ -213,6 +225,8 @@ class RedisConditionTest {
       await().atMost(SharedRedis.LEASE.multipliedBy(2)).until(() -> a.waiters() == 0);
       assertThat(child.unread()).noneMatch(line -> line.startsWith("SIGNALLED"));
     }
+    await().alias("the dead wait, moved to the lock's queue, expires with its lease")
+        .atMost(SharedRedis.LEASE.multipliedBy(3)).until(() -> server.keys().isEmpty());
   }
 
   /** Each of {@code woken} is granted in turn while the others wait; {@code asleep} stay so. */
