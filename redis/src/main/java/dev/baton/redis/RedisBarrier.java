@@ -37,6 +37,11 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   private final String[] keys;
   private final ConcurrentHashMap<String, CompletableFuture<Integer>> pending =
       new ConcurrentHashMap<>();
+  /**
+   * Pending awaits a renewal found unknown to Redis once: a trip's message may still be on its way
+   * (a renewal can run between the trip and the message). Unknown on the next renewal too: lost.
+   */
+  private final Set<String> unknown = ConcurrentHashMap.newKeySet();
   /** Every await of this JVM whose future is not complete, confirmed or not: failed at close. */
   private final Set<CompletableFuture<Integer>> open = ConcurrentHashMap.newKeySet();
 
@@ -57,8 +62,10 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     future.whenComplete((index, failure) -> {
       open.remove(future);
       pending.remove(id, future);
+      unknown.remove(id);
       backend.forget(id);
-      if (failure instanceof CancellationException || failure instanceof RedisUnavailableException) {
+      if (failure instanceof CancellationException
+          || failure instanceof RedisUnavailableException) {
         withdraw(id);
       }
     });
@@ -163,7 +170,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
   private void reconcile(String id, String reply) {
     CompletableFuture<Integer> future = pending.get(id);
-    if (future == null || reply.equals("W")) {
+    if (future == null || reply.equals("W") || reply.equals("X") && unknown.add(id)) {
       return;
     }
     settle(future, reply.equals("X") ? "lost" : reply);
