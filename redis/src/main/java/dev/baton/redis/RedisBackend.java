@@ -327,8 +327,8 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Releases the permits this JVM still holds, fails its pending acquires, condition waits and
-   * barrier awaits (withdrawing them from Redis), waits at most one command timeout for Redis to have done so, then closes both
-   * connections. What Redis did not hear of is freed within one lease.
+   * barrier awaits (withdrawing them from Redis), waits at most one command timeout for Redis to
+   * have done so, then closes both connections. What Redis did not hear of is freed within one lease.
    */
   @Override
   public void close() {

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * signal it had taken to the next waiter; a grant that loses the race with that cancel is left
  * to the CANCEL, which returns the permit in Redis.
  *
- * <p>Invariants: {@link #open} holds the waits of this JVM whose future is not complete;
- * {@link #pending} holds exactly the waits of this JVM that Redis confirmed and no
+ * <p>Invariants: {@link #open} holds the waits of this JVM that nothing has settled yet; whoever
+ * removes a wait from it settles it (a grant delivers the permit, a timeout withdraws the wait
+ * from Redis before failing it, a failure withdraws it). {@link #pending} holds exactly the waits of this JVM that Redis confirmed and no
  * grant or failure has settled; each is renewed every tick, and the tick's reply delivers a grant
  * whose message was missed. A wait Redis forgot (a lease that ran out, or data lost) is woken
  * spuriously: it re-acquires the lock, as a condition wait may always wake without a signal.
@@ -50,7 +51,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   /** The lock's five keys, then queue, live and calls (see {@code condition-prelude.lua}). */
   private final String[] keys;
   private final ConcurrentHashMap<String, Waiting> pending = new ConcurrentHashMap<>();
-  /** Every wait of this JVM whose future is not complete, confirmed or not: failed at close. */
+  /** Every wait of this JVM not settled yet, confirmed or not: failed at close. */
   private final Set<Waiting> open = ConcurrentHashMap.newKeySet();
 
   RedisCondition(RedisBackend backend, RemotePermits permits) {
@@ -181,15 +182,13 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     backend.expect(w.id, message -> onMessage(w, message));
     open.add(w);
     w.future.whenComplete((permit, failure) -> {
-      open.remove(w);
-      if (failure != null) {
+      if (open.remove(w) && failure != null) {
         withdraw(w, held.id());
       }
     });
     if (timeout != null) {
-      w.timer = backend.timers().schedule(() -> backend.callbacks().execute(() ->
-              w.future.completeExceptionally(new AcquireTimeoutException("condition", name,
-                  timeout))),
+      w.timer = backend.timers().schedule(
+          () -> backend.callbacks().execute(() -> timeOut(w, held.id(), timeout)),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     long notAfter = Math.min(deadline, sentAt + backend.commandTimeoutMillis());
@@ -225,27 +224,37 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   }
 
   /**
-   * The lock was granted to {@code w}. If the wait has failed meanwhile, its CANCEL (sent when it
-   * failed, and run after the grant) returns the permit and passes the signal on.
+   * The lock was granted to {@code w}. If the wait was settled meanwhile, its CANCEL (sent then,
+   * and run after the grant) returns the permit and passes the signal on; so does the one sent
+   * here if a cancel reaches the future while the permit is on its way.
    */
   private void granted(Waiting w, long token, long grantedAt) {
     pending.remove(w.id, w);
     backend.forget(w.id);
     w.cancelTimer();
-    if (w.future.isDone()) {
+    if (!open.remove(w)) {
       return;
     }
     RedisPermit permit = backend.hold(permits, w.id, token, grantedAt);
     if (!w.future.complete(permit)) {
       backend.held().remove(w.id, permit);
+      withdraw(w, "");
     }
   }
 
-  private void withdraw(Waiting w, String heldId) {
+  /** The wait's timeout: withdrawn from Redis first, so its failure is seen after it left. */
+  private void timeOut(Waiting w, String heldId, Duration timeout) {
+    if (open.remove(w)) {
+      withdraw(w, heldId).whenComplete((reply, failure) -> w.future.completeExceptionally(
+          new AcquireTimeoutException("condition", name, timeout)));
+    }
+  }
+
+  private CompletableFuture<Object> withdraw(Waiting w, String heldId) {
     pending.remove(w.id, w);
     backend.forget(w.id);
     w.cancelTimer();
-    Scripts.CONDITION_CANCEL.run(backend.redis(), keys, backend.args(w.id, heldId))
+    return Scripts.CONDITION_CANCEL.run(backend.redis(), keys, backend.args(w.id, heldId))
         .whenComplete((reply, failure) -> {
           if (failure != null) {
             log.debug("Could not withdraw wait {} on {} from Redis at {}; its lease ends it",
@@ -312,7 +321,13 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     if (satisfied) {
       return;
     }
-    CompletableFuture<Permit> next = await(held, null);
+    CompletableFuture<Permit> next;
+    try {
+      next = await(held, null);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return;
+    }
     round.set(next);
     next.whenComplete((permit, failure) -> {
       if (failure != null) {
@@ -326,11 +341,15 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     }
   }
 
+  /** Passes on the signal that woke this round, if one did, and releases {@code held}. */
   private void giveUp(RedisPermit held, boolean signalled) {
     try {
       if (signalled) {
         signal(1);
       }
+    } catch (RuntimeException e) {
+      log.warn("Could not pass on the signal of an abandoned awaitUntil on {}: {}", this,
+          e.getMessage());
     } finally {
       held.close();
     }

@@ -2,8 +2,8 @@
 -- start after ('-inf', or what the previous call of the same signal replied), ARGV[7] the newest
 -- arrival order to wake ('+inf', or what the first call replied), ARGV[8] Redis time (ms) after
 -- which the caller has given up. The lock must be held (by anyone).
--- Replies {'SIGNALLED', woken (see signalWaiters), newest arrival order, where to resume or ''}, {'DONE'} (this call
--- ran already), {'UNLOCKED'} or {'EXPIRED'}.
+-- Replies {'SIGNALLED', woken (see signalWaiters), newest arrival order, where to resume or ''},
+-- {'DONE'} (this call ran already), {'UNLOCKED'} or {'EXPIRED'}.
 local id, n, after, upTo, notAfter = ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8])
 purge()
 purgeQueue()

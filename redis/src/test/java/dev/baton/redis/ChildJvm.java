@@ -100,8 +100,8 @@ final class ChildJvm implements AutoCloseable {
     AsyncLock lock = backend.lock(args[3]);
     if (args[2].equals("condition")) {
       AsyncCondition condition = backend.condition(args[3]);
-      condition.await(condition.acquire().join()).whenComplete((permit, failure) ->
-          System.out.println(failure == null ? "SIGNALLED " + permit.token() : "FAILED " + failure));
+      condition.await(condition.acquire().join()).whenComplete((permit, failure) -> System.out
+          .println(failure == null ? "SIGNALLED " + permit.token() : "FAILED " + failure));
       System.out.println("AWAITING");
     } else if (args[2].equals("barrier")) {
       backend.barrier(args[3], Integer.parseInt(args[4])).await().whenComplete((index, failure) ->
