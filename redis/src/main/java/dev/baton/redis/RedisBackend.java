@@ -328,7 +328,8 @@ public final class RedisBackend implements AutoCloseable {
   /**
    * Releases the permits this JVM still holds, fails its pending acquires, condition waits and
    * barrier awaits (withdrawing them from Redis), waits at most one command timeout for Redis to
-   * have done so, then closes both connections. What Redis did not hear of is freed within one lease.
+   * have done so, then closes both connections. What Redis did not hear of is freed within one
+   * lease.
    */
   @Override
   public void close() {
@@ -363,8 +364,7 @@ public final class RedisBackend implements AutoCloseable {
       }
     });
     if (timeout != null) {
-      w.timer = timers.schedule(() -> callbacks.execute(() -> w.future.completeExceptionally(
-              new AcquireTimeoutException(permits.keys().kind(), permits.keys().name(), timeout))),
+      w.timer = timers.schedule(() -> callbacks.execute(() -> timeOut(w, timeout)),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     sendAcquire(w);
@@ -456,13 +456,28 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /** Withdraws {@code id} from Redis; a grant it had passes to the next waiter. */
-  private void cancel(RemotePermits permits, String id) {
-    Scripts.CANCEL.run(redis, permits.keys().keys(), args(id)).whenComplete((reply, failure) -> {
-      if (failure != null) {
-        log.debug("Could not withdraw waiter {} of {} from Redis at {}; its lease ends it", id,
-            permits.keys(), address, failure);
-      }
-    });
+  private CompletableFuture<Object> cancel(RemotePermits permits, String id) {
+    return Scripts.CANCEL.run(redis, permits.keys().keys(), args(id))
+        .whenComplete((reply, failure) -> {
+          if (failure != null) {
+            log.debug("Could not withdraw waiter {} of {} from Redis at {}; its lease ends it", id,
+                permits.keys(), address, failure);
+          }
+        });
+  }
+
+  /**
+   * Withdraws a timed-out acquire from Redis before failing it, so that once the failure can be
+   * seen {@code waiters()} no longer counts it; a grant that raced the timeout is passed on by the
+   * CANCEL. With Redis unreachable the failure comes when the CANCEL fails: at once while
+   * disconnected, at most one command timeout later while Redis does not answer.
+   */
+  private void timeOut(Waiting w, Duration timeout) {
+    if (waiting.remove(w.id, w)) {
+      PermitKeys keys = w.owner.keys();
+      cancel(w.owner, w.id).whenComplete((reply, failure) -> w.future.completeExceptionally(
+          new AcquireTimeoutException(keys.kind(), keys.name(), timeout)));
+    }
   }
 
   void release(RedisPermit permit) {

@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Invariants: {@link #open} holds the waits of this JVM that nothing has settled yet; whoever
  * removes a wait from it settles it (a grant delivers the permit, a timeout withdraws the wait
- * from Redis before failing it, a failure withdraws it). {@link #pending} holds exactly the waits of this JVM that Redis confirmed and no
- * grant or failure has settled; each is renewed every tick, and the tick's reply delivers a grant
- * whose message was missed. A wait Redis forgot (a lease that ran out, or data lost) is woken
+ * from Redis before failing it, a failure withdraws it). {@link #pending} holds exactly the
+ * waits of this JVM that Redis confirmed and no grant or failure has settled; each is renewed
+ * every tick, and the tick's reply delivers a grant whose message was missed. A wait Redis forgot (a lease that ran out, or data lost) is woken
  * spuriously: it re-acquires the lock, as a condition wait may always wake without a signal.
  */
 final class RedisCondition implements AsyncCondition, RemoteLevels, Participant {

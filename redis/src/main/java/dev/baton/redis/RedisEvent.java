@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -119,6 +120,17 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
       }
       return -1L;
     }, backend.callbacks());
+  }
+
+  /** The backend is closing: this JVM's waits fail with a cancellation. */
+  @Override
+  public void closing() {
+    List<EventWaiter> failed;
+    synchronized (this) {
+      failed = new ArrayList<>(waiters);
+    }
+    failed.forEach(w -> w.future.completeExceptionally(
+        new CancellationException("the Redis backend was closed")));
   }
 
   /** Joins the waiters in arrival order, its generation not read yet. */

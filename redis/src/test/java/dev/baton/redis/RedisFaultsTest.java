@@ -89,10 +89,13 @@ class RedisFaultsTest {
     Permit held = leaving.lock("shutdown").acquire().get(5, TimeUnit.SECONDS);
     CompletableFuture<Permit> waiting = one.lock("shutdown").acquire();
     CompletableFuture<Permit> abandoned = leaving.lock("shutdown").acquire();
+    CompletableFuture<Void> event = leaving.event("never-set").await();
     await().until(() -> one.lock("shutdown").waiters() == 2);
+    await().until(() -> leaving.event("never-set").waiters() == 1);
     leaving.close();
     assertThat(held.isReleased()).isTrue();
     assertThat(abandoned).isCompletedExceptionally();
+    assertThat(event).isCompletedExceptionally();
     waiting.get(LEASE.toMillis() / 2, TimeUnit.MILLISECONDS).release();
     await().until(() -> server.keys().isEmpty());
   }
