@@ -19,7 +19,14 @@ enum Scripts {
   CANCEL("permits-prelude", "permits-cancel", ScriptOutputType.VALUE),
   RENEW("permits-prelude", "permits-renew", ScriptOutputType.MULTI),
   EVENT_SET(null, "event-set", ScriptOutputType.INTEGER),
-  EVENT_CLEAR(null, "event-clear", ScriptOutputType.INTEGER);
+  EVENT_CLEAR(null, "event-clear", ScriptOutputType.INTEGER),
+  QUEUE_PUT("queue-prelude", "queue-put", ScriptOutputType.MULTI),
+  QUEUE_TAKE("queue-prelude", "queue-take", ScriptOutputType.MULTI),
+  QUEUE_ACK("queue-prelude", "queue-ack", ScriptOutputType.INTEGER),
+  QUEUE_CANCEL("queue-prelude", "queue-cancel", ScriptOutputType.VALUE),
+  QUEUE_RENEW("queue-prelude", "queue-renew", ScriptOutputType.MULTI),
+  QUEUE_DONE("queue-prelude", "queue-done", ScriptOutputType.INTEGER),
+  QUEUE_SHUTDOWN("queue-prelude", "queue-shutdown", ScriptOutputType.INTEGER);
 
   private final String source;
   private final String sha;

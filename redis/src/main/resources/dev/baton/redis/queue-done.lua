@@ -1,0 +1,7 @@
+-- DONE (taskDone): one unfinished task done. Replies how many are left, or -1 if none was
+-- unfinished (called more often than items were put).
+local left = tonumber(redis.call('HGET', meta, 'unfinished') or '0')
+if left <= 0 then return -1 end
+finishTasks(1)
+tidy()
+return left - 1
