@@ -638,6 +638,9 @@ public final class RedisBackend implements AutoCloseable {
         return;
       }
       String[] grant = rest.split(" ");
+      if (grant.length != 2) {
+        return; // for a call withdrawn meanwhile: its CANCEL undoes what the message says
+      }
       long token = Long.parseLong(grant[0]);
       long grantedAt = Long.parseLong(grant[1]);
       callbacks.execute(() -> deliver(id, token, grantedAt));
