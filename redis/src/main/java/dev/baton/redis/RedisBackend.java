@@ -76,6 +76,9 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackend implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+  /** A permit grant on a JVM's channel after the waiter's id: its token and grant time. */
+  private static final java.util.regex.Pattern PERMIT_GRANT =
+      java.util.regex.Pattern.compile("\\d+ \\d+");
 
   private final Connections connections;
   private final RedisClusterAsyncCommands<String, String> redis;
@@ -637,10 +640,10 @@ public final class RedisBackend implements AutoCloseable {
         callbacks.execute(() -> handler.accept(rest));
         return;
       }
-      String[] grant = rest.split(" ");
-      if (grant.length != 2) {
+      if (!PERMIT_GRANT.matcher(rest).matches()) {
         return; // for a call withdrawn meanwhile: its CANCEL undoes what the message says
       }
+      String[] grant = rest.split(" ");
       long token = Long.parseLong(grant[0]);
       long grantedAt = Long.parseLong(grant[1]);
       callbacks.execute(() -> deliver(id, token, grantedAt));
