@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * is never dropped between Redis and the caller. A put that waits is a reservation in Redis; a
  * take that makes room commits it and tells its JVM ('C'), which acknowledges. Messages on this
  * JVM's channel, the replies of PUT and TAKE and those of RENEW may all report the same outcome:
- * whoever removes the call from {@link #calls} acts on it, the others find nothing.
+ * whoever settles the call ({@link QueueCall#answer()}) acts on it; the others undo what they
+ * report only if the caller withdrew the call meanwhile.
  */
 final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
@@ -183,11 +184,10 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   /** An item handed to take {@code call} in Redis, by reply, message or renewal. */
   private void receive(QueueCall<T> call, String payload) {
-    if (calls.remove(call.id, call)) {
-      backend.forget(call.id);
-      call.cancelTimer();
+    if (call.answer()) {
+      settled(call);
       hand(call.id, call.future, payload);
-    } else if (call.future.isDone()) {
+    } else if (call.isWithdrawn()) {
       cancel(call.id); // withdrawn before Redis handed it the item: give the item back
     }
   }
@@ -245,9 +245,8 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   /** A put committed in Redis: completes it and acknowledges the commit. */
   private void settle(QueueCall<Void> call) {
-    if (calls.remove(call.id, call)) {
-      backend.forget(call.id);
-      call.cancelTimer();
+    if (call.answer()) {
+      settled(call);
       call.future.complete(null);
     }
     ack(call.id);
@@ -255,16 +254,18 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   /** A reply that left {@code call} waiting in Redis: undone if the caller gave up meanwhile. */
   private void undoIfWithdrawn(QueueCall<?> call) {
-    if (!calls.containsKey(call.id)) {
+    if (call.isWithdrawn()) {
       cancel(call.id);
     }
   }
 
-  /** Fails {@code call}; withdraws it from Redis if Redis may still have it. */
+  /**
+   * Fails {@code call}: with Redis's answer ({@code inRedis} false: Redis no longer has it), or
+   * after a failed command, withdrawing it from Redis, which may still have it.
+   */
   private void fail(QueueCall<?> call, RuntimeException failure, boolean inRedis) {
-    if (calls.remove(call.id, call)) {
-      backend.forget(call.id);
-      call.cancelTimer();
+    if (inRedis ? call.withdraw() : call.answer()) {
+      settled(call);
       call.future.completeExceptionally(failure);
       if (inRedis) {
         cancel(call.id);
@@ -274,11 +275,16 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   /** The caller gave up (cancel, timeout): withdraws the call from Redis. */
   private void withdraw(QueueCall<?> call) {
-    if (calls.remove(call.id, call)) {
-      backend.forget(call.id);
-      call.cancelTimer();
+    if (call.withdraw()) {
+      settled(call);
       cancel(call.id);
     }
+  }
+
+  private void settled(QueueCall<?> call) {
+    calls.remove(call.id, call);
+    backend.forget(call.id);
+    call.cancelTimer();
   }
 
   /**
