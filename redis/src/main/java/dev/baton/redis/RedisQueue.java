@@ -79,7 +79,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
     }
     QueueCall<Void> call = register(new QueueCall<>(backend.nextId(), deadline(timeout), score,
         payload), timeout, "room in queue '" + name + "'");
-    sendPut(call);
+    sendPut(call, "wait");
     return call.future;
   }
 
@@ -89,7 +89,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
   }
 
   private CompletableFuture<Boolean> offerAsync(String score, String payload) {
-    long notAfter = backend.redisNow() + commandTimeout();
+    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
     return Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
             args(notAfter, backend.nextId(), "try", score, payload))
         .handleAsync((reply, failure) -> switch (status(failure, reply)) {
@@ -101,17 +101,17 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
         }, backend.callbacks());
   }
 
-  /** Sends (or, after Redis forgot it, sends again) the PUT of {@code call}. */
-  private void sendPut(QueueCall<Void> call) {
+  /** Sends ({@code wait}) or, after Redis forgot it, sends {@code again} the PUT of a call. */
+  private void sendPut(QueueCall<Void> call, String mode) {
     Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
-            args(notAfter(call), call.id, "wait", call.score, call.payload))
+            args(notAfter(call), call.id, mode, call.score, call.payload))
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
             fail(call, translate(failure), true);
             return;
           }
           switch ((String) reply.get(0)) {
-            case "DONE" -> settle(call);
+            case "DONE" -> settle(call, reply.size() > 1);
             case "QUEUED" -> undoIfWithdrawn(call);
             case "SHUT" -> fail(call, closedToPuts(), false);
             default -> fail(call, late(), false);
@@ -149,7 +149,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   private CompletableFuture<T> pollAsync() {
     String id = backend.nextId();
-    long notAfter = backend.redisNow() + commandTimeout();
+    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
     CompletableFuture<T> result = new CompletableFuture<>();
     Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
         .whenCompleteAsync((reply, failure) -> {
@@ -237,19 +237,21 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
     if (message.startsWith("I ")) {
       receive((QueueCall<T>) call, message.substring(2));
     } else if (message.equals("C")) {
-      settle((QueueCall<Void>) call);
+      settle((QueueCall<Void>) call, true);
     } else if (message.equals("S")) {
       fail(call, call.isPut() ? closedToPuts() : drained(), false);
     }
   }
 
-  /** A put committed in Redis: completes it and acknowledges the commit. */
-  private void settle(QueueCall<Void> call) {
+  /** A put done in Redis: completes it and acknowledges the commit if Redis remembers it. */
+  private void settle(QueueCall<Void> call, boolean remembered) {
     if (call.answer()) {
       settled(call);
       call.future.complete(null);
     }
-    ack(call.id);
+    if (remembered) {
+      ack(call.id);
+    }
   }
 
   /** A reply that left {@code call} waiting in Redis: undone if the caller gave up meanwhile. */
@@ -345,7 +347,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
       case "W" -> { }
       case "X" -> {
         if (call.isPut()) {
-          sendPut((QueueCall<Void>) call);
+          sendPut((QueueCall<Void>) call, "again");
         } else {
           sendTake((QueueCall<T>) call);
         }
@@ -358,7 +360,11 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   @Override
   public void taskDone() {
-    long left = backend.await(Scripts.QUEUE_DONE.<Long>run(backend.redis(), keys, args(0)));
+    long left = backend.await(Scripts.QUEUE_DONE.<Long>run(backend.redis(), keys,
+        args(backend.redisNow() + backend.commandTimeoutMillis())));
+    if (left == -2) {
+      throw late();
+    }
     if (left < 0) {
       throw new IllegalStateException("queue '" + name + "': taskDone() called more times than"
           + " items were put: call it once per item taken");
@@ -413,7 +419,10 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
     long more;
     do {
       more = backend.await(Scripts.QUEUE_SHUTDOWN.<Long>run(backend.redis(), keys,
-          args(backend.redisNow() + commandTimeout(), level)));
+          args(backend.redisNow() + backend.commandTimeoutMillis(), level)));
+      if (more < 0) {
+        throw late();
+      }
     } while (more > 0);
   }
 
@@ -501,15 +510,11 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
   }
 
   private long notAfter(QueueCall<?> call) {
-    return Math.min(call.notAfter, backend.redisNow() + commandTimeout());
+    return Math.min(call.notAfter, backend.redisNow() + backend.commandTimeoutMillis());
   }
 
   private long deadline(Duration timeout) {
     return timeout == null ? Long.MAX_VALUE : backend.redisNow() + timeout.toMillis();
-  }
-
-  private long commandTimeout() {
-    return backend.commandTimeoutMillis();
   }
 
   /** The reply's status, or "FAILED" when the script failed (see {@link #translate}). */

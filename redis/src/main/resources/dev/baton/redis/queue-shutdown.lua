@@ -1,7 +1,9 @@
 -- SHUTDOWN: ARGV[8] '1' (shutdown) or '2' (shutdown now: the queued items are dropped and
 -- counted done). Fails waiting puts, and waiting takes once the queue is empty, each told on its
--- JVM's channel. Bounded: replies 1 while there is more to do (call again), else 0.
+-- JVM's channel. Bounded: replies 1 while there is more to do (call again), else 0; -1 past the
+-- caller's deadline (then it does nothing).
 local level = ARGV[8]
+if now > notAfter then return -1 end
 local conflict = declare()
 if conflict then return conflict end
 purge()

@@ -98,6 +98,7 @@ class RedisQueueTest {
     CompletableFuture<Void> cancelled = b.put("never");
     CompletableFuture<Void> after = a.put("4");
     await().until(() -> b.putters() == 3);
+    assertThat(((RemoteLevels) a).levels()).isEqualTo(new RemoteLevels.Levels(2, 3));
     cancelled.cancel(false);
     await().until(() -> b.putters() == 2);
     assertThatThrownBy(() -> b.put("late", Duration.ofMillis(50)).join())
