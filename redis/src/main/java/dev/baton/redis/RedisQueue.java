@@ -316,7 +316,6 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   /** Renews this JVM's waiting calls, claims what their messages missed, wakes joins. */
   @Override
-  @SuppressWarnings("unchecked")
   public CompletableFuture<Long> renew(long sentAt) {
     List<String> ids = new ArrayList<>(calls.keySet());
     List<CompletableFuture<Void>> sent = new ArrayList<>();
