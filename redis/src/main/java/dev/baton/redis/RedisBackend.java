@@ -5,6 +5,7 @@ import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import io.lettuce.core.Range;
@@ -82,6 +83,9 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackend implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+  /** A permit grant on a JVM's channel after the waiter's id: its token and grant time. */
+  private static final java.util.regex.Pattern PERMIT_GRANT =
+      java.util.regex.Pattern.compile("\\d+ \\d+");
 
   private final Connections connections;
   private final RedisClusterAsyncCommands<String, String> redis;
@@ -283,6 +287,45 @@ public final class RedisBackend implements AutoCloseable {
       participate(event);
       return event;
     });
+  }
+
+  /**
+   * The queue named {@code name}, shared by every JVM using the same Redis and key prefix, with
+   * the {@link AsyncQueue} contract across JVMs, and beyond it:
+   * <ul>
+   *   <li>An item put is taken exactly once, by a take in any JVM, in the queue's order. Waiting
+   *       takes and waiting puts are each FIFO across JVMs and woken by pub/sub push; a put with
+   *       takes waiting hands its item straight to the oldest take whose JVM listens.
+   *   <li>An item taken stays in Redis, handed to its take, until the taker's JVM acknowledges
+   *       it after completing the take's future. A taker JVM that dies loses nothing it had not
+   *       received: its handed items go back to the head one lease later. A take cancelled or
+   *       timed out before its item reached the caller gives the item back to the head.
+   *   <li>A put on a full queue waits with its item stored in Redis as a reservation; room made
+   *       by a take commits the oldest reservation. A put cancelled (or timed out) before a
+   *       commit never adds its item; if the commit reached Redis first, the item stays in the
+   *       queue and the put counts as done, although its future reports the cancel.
+   *   <li>{@code offer} and {@code poll} never wait nor pass waiting calls; the reads are one
+   *       round trip; {@link RemoteLevels#levels()} gives items queued and calls waiting.
+   *   <li>{@code taskDone}, {@code join} and {@code unfinishedTasks} count across JVMs;
+   *       {@code shutdown} and {@code shutdownNow} fail the waiting calls of every JVM.
+   *   <li>Waits are leases renewed with the permits'. A put waiting in a JVM paused longer than
+   *       a lease is forgotten by Redis and sent again when the JVM renews; if it had been
+   *       committed meanwhile, its item is then in the queue twice.
+   * </ul>
+   * Keys are {@code {prefix:queue:name}...}, deleted when the queue is empty, has no unfinished
+   * task, no waiting call and is not shut down; otherwise they live while some JVM using the
+   * queue renews them, and expire one lease after the last. Create each queue once per JVM and
+   * keep it: every queue object is renewed until the backend closes.
+   *
+   * @throws IllegalArgumentException for a priority spec without a score function
+   * @throws IllegalStateException from the first call, if another JVM declared the queue with
+   *     another order or capacity
+   */
+  public <T> AsyncQueue<T> queue(String name, QueueSpec<T> spec, ItemCodec<T> codec) {
+    RedisQueue<T> queue = new RedisQueue<>(this, requireName(name), keys.tag("queue", name),
+        spec, codec);
+    participate(queue);
+    return queue;
   }
 
   /** The Redis this backend talks to, as {@code host:port} (or the Sentinel master). */
@@ -664,10 +707,10 @@ public final class RedisBackend implements AutoCloseable {
         callbacks.execute(() -> handler.accept(rest));
         return;
       }
-      String[] grant = rest.split(" ");
-      if (grant.length != 2) {
-        return; // for a call of a condition or barrier that has settled since it was sent
+      if (!PERMIT_GRANT.matcher(rest).matches()) {
+        return; // for a call settled meanwhile: its CANCEL undoes what the message says
       }
+      String[] grant = rest.split(" ");
       long token = Long.parseLong(grant[0]);
       long grantedAt = Long.parseLong(grant[1]);
       callbacks.execute(() -> deliver(id, token, grantedAt));

@@ -25,21 +25,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Implementation overview. A wait has an id and lives in Redis in one of three places (see
  * {@code condition-prelude.lua}): the condition's queue, waiting for a signal; the lock's FIFO
- * waiter queue, once a signal moved it there; the lock's holders, once granted. AWAIT releases
- * the caller's permit and joins the queue in one script; SIGNAL moves the oldest waiters into
- * the lock's queue (one whose JVM does not listen does not count as woken: a dead JVM never
- * swallows a signal), from which the permit machinery grants them with the usual message on
- * their JVM's channel, which arrives here through {@link RedisBackend#expect}. A wait that fails
- * (cancelled, timed out, Redis unreachable) sends one CANCEL, which withdraws it and passes a
- * signal it had taken to the next waiter; a grant that loses the race with that cancel is left
- * to the CANCEL, which returns the permit in Redis.
+ * waiter queue, once a signal moved it there; the lock's holders, once granted. AWAIT releases the
+ * caller's permit and joins the queue in one script; SIGNAL moves the oldest waiters into the
+ * lock's queue (one whose JVM does not listen does not count as woken: a dead JVM never swallows a
+ * signal), from which the permit machinery grants them with the usual message on their JVM's
+ * channel, which arrives here through {@link RedisBackend#expect}. A wait that fails (cancelled,
+ * timed out, Redis unreachable) sends one CANCEL, which withdraws it and passes a signal it had
+ * taken to the next waiter; a grant that loses the race with that cancel is left to the CANCEL,
+ * which returns the permit in Redis.
  *
  * <p>Invariants: {@link #open} holds the waits of this JVM that nothing has settled yet; whoever
- * removes a wait from it settles it (a grant delivers the permit, a timeout withdraws the wait
- * from Redis before failing it, a failure withdraws it). {@link #pending} holds exactly the
- * waits of this JVM that Redis confirmed and no grant or failure has settled; each is renewed
- * every tick, and the tick's reply delivers a grant whose message was missed. A wait Redis forgot (a lease that ran out, or data lost) is woken
- * spuriously: it re-acquires the lock, as a condition wait may always wake without a signal.
+ * removes a wait from it settles it (a grant delivers the permit, a timeout withdraws the wait from
+ * Redis before failing it, a failure withdraws it). {@link #pending} holds exactly the waits of
+ * this JVM that Redis confirmed and no grant or failure has settled; each is renewed every tick,
+ * and the tick's reply delivers a grant whose message was missed. A wait Redis forgot (a lease that
+ * ran out, or data lost) is woken spuriously: it re-acquires the lock, as a condition wait may
+ * always wake without a signal.
  */
 final class RedisCondition implements AsyncCondition, RemoteLevels, Participant {
 

@@ -1,11 +1,11 @@
 package dev.baton.redis;
 
 /**
- * A lock, semaphore, event, condition or barrier of a {@link RedisBackend} whose levels can be
- * read without a round trip each: {@link #levels()} answers from the backend's latest snapshot,
- * which is refreshed for every primitive at once, in one pipelined batch, when a read finds it
- * older than the age the backend was given. Meters and dashboards read this; code that acts on a level calls the
- * primitive's own reads, which ask Redis.
+ * A lock, semaphore, event, condition or barrier of a {@link RedisBackend} whose levels can be read
+ * without a round trip each: {@link #levels()} answers from the backend's latest snapshot, which is
+ * refreshed for every primitive at once, in one pipelined batch, when a read finds it older than
+ * the age the backend was given. Meters and dashboards read this; code that acts on a level calls
+ * the primitive's own reads, which ask Redis.
  */
 public interface RemoteLevels {
 

@@ -28,7 +28,14 @@ enum Scripts {
   BARRIER_AWAIT("barrier-prelude", "barrier-await", ScriptOutputType.MULTI),
   BARRIER_BREAK("barrier-prelude", "barrier-break", ScriptOutputType.VALUE),
   BARRIER_CANCEL("barrier-prelude", "barrier-cancel", ScriptOutputType.VALUE),
-  BARRIER_RENEW("barrier-prelude", "barrier-renew", ScriptOutputType.MULTI);
+  BARRIER_RENEW("barrier-prelude", "barrier-renew", ScriptOutputType.MULTI),
+  QUEUE_PUT("queue-prelude", "queue-put", ScriptOutputType.MULTI),
+  QUEUE_TAKE("queue-prelude", "queue-take", ScriptOutputType.MULTI),
+  QUEUE_ACK("queue-prelude", "queue-ack", ScriptOutputType.INTEGER),
+  QUEUE_CANCEL("queue-prelude", "queue-cancel", ScriptOutputType.VALUE),
+  QUEUE_RENEW("queue-prelude", "queue-renew", ScriptOutputType.MULTI),
+  QUEUE_DONE("queue-prelude", "queue-done", ScriptOutputType.INTEGER),
+  QUEUE_SHUTDOWN("queue-prelude", "queue-shutdown", ScriptOutputType.INTEGER);
 
   private final String source;
   private final String sha;

@@ -2,6 +2,7 @@ package dev.baton.redis;
 
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +26,11 @@ final class ChildJvm implements AutoCloseable {
 
   private final Process process;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final Thread reader;
 
   private ChildJvm(Process process) {
     this.process = process;
-    Thread reader = new Thread(() -> {
+    reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -43,8 +46,10 @@ final class ChildJvm implements AutoCloseable {
 
   /**
    * Starts a child that {@code hold}s or {@code wait}s for lock {@code name}, waits on condition
-   * {@code name} ({@code condition}), or at barrier {@code name} ({@code barrier}, with the number
-   * of parties as {@code more}).
+   * {@code name} ({@code condition}), at barrier {@code name} ({@code barrier}, with the number
+   * of parties as {@code more}), or {@code consume}s queue {@code name} (FIFO, unbounded, strings),
+   * printing {@code GOT <item>} for each item as its take completes, one take at a time, 20 ms
+   * apart.
    */
   static ChildJvm start(RedisServer server, Duration lease, String mode, String name,
       String... more) {
@@ -80,10 +85,11 @@ final class ChildJvm implements AutoCloseable {
     return List.copyOf(lines);
   }
 
-  /** SIGKILL, and waits for the process to end. */
+  /** SIGKILL, and waits for the process to end and for everything it printed to be read. */
   void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
+    reader.join(TimeUnit.SECONDS.toMillis(10));
   }
 
   @Override
@@ -91,12 +97,18 @@ final class ChildJvm implements AutoCloseable {
     kill();
   }
 
-  /** The child: {@code port leaseMillis hold|wait|condition|barrier name [parties]}. */
+  /** The child: {@code port leaseMillis hold|wait|condition|barrier|consume name [parties]}. */
   public static void main(String[] args) throws InterruptedException {
     RedisBackend backend = RedisBackend.connect(
         io.lettuce.core.RedisURI.create("redis://127.0.0.1:" + args[0]),
         RedisBackendOptions.DEFAULTS.withLease(Duration.ofMillis(Long.parseLong(args[1])))
             .withCommandTimeout(Duration.ofSeconds(2)));
+    if (args[2].equals("consume")) {
+      consume(backend.queue(args[3], QueueSpec.fifo(Integer.MAX_VALUE), ItemCodec.strings()));
+      System.out.println("CONSUMING");
+      System.out.flush();
+      new CountDownLatch(1).await();
+    }
     AsyncLock lock = backend.lock(args[3]);
     if (args[2].equals("condition")) {
       AsyncCondition condition = backend.condition(args[3]);
@@ -117,5 +129,15 @@ final class ChildJvm implements AutoCloseable {
     }
     System.out.flush();
     new CountDownLatch(1).await();
+  }
+
+  private static void consume(AsyncQueue<String> queue) {
+    queue.take().thenAccept(item -> {
+      synchronized (System.out) {
+        System.out.println("GOT " + item);
+        System.out.flush();
+      }
+    }).thenRunAsync(() -> consume(queue),
+        CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
   }
 }

@@ -1,0 +1,64 @@
+package dev.baton.redis;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One waiting take or put of this JVM on a queue: its id in Redis, the future its caller holds,
+ * the Redis time (ms) after which a command for it must do nothing, and, for a put, the item as
+ * stored (to send again if Redis forgot it). In its queue's table of calls from the moment its
+ * script is sent until it is settled. It is settled once, by one compare-and-set: WAITING to
+ * ANSWERED (Redis decided its outcome: an item, a commit, a shutdown) or to WITHDRAWN (its caller
+ * gave up, or a command failed); whoever wins removes it from the table and acts. A reply that
+ * arrives later undoes what it reports only for a WITHDRAWN call: an ANSWERED one was handed its
+ * outcome already, and giving an item back then would deliver it twice.
+ *
+ * @param <R> the item for a take, {@code Void} for a put
+ */
+final class QueueCall<R> {
+
+  final String id;
+  final CompletableFuture<R> future = new CompletableFuture<>();
+  final long notAfter;
+  /** For a put: the score and payload sent; null for a take. */
+  final String score;
+  final String payload;
+  volatile ScheduledFuture<?> timer;
+  private static final int WAITING = 0;
+  private static final int ANSWERED = 1;
+  private static final int WITHDRAWN = 2;
+  private final AtomicInteger state = new AtomicInteger(WAITING);
+
+  QueueCall(String id, long notAfter, String score, String payload) {
+    this.id = id;
+    this.notAfter = notAfter;
+    this.score = score;
+    this.payload = payload;
+  }
+
+  boolean isPut() {
+    return payload != null;
+  }
+
+  /** Settles this call with Redis's answer; false if it was settled already. */
+  boolean answer() {
+    return state.compareAndSet(WAITING, ANSWERED);
+  }
+
+  /** Settles this call as given up; false if it was settled already. */
+  boolean withdraw() {
+    return state.compareAndSet(WAITING, WITHDRAWN);
+  }
+
+  boolean isWithdrawn() {
+    return state.get() == WITHDRAWN;
+  }
+
+  void cancelTimer() {
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.baton.redis;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * This JVM's {@code join()} calls on one queue. A join reads the queue's unfinished count and
+ * all-done generation together (after subscribing to the generation channel): none unfinished
+ * completes it at once; otherwise any newer generation does, heard on the channel or read by the
+ * renewal tick, so a missed message only delays it. A generation heard before the join's read
+ * arrives also completes it: it was published after the join began.
+ */
+final class QueueJoins {
+
+  /** The generation of a join that has not read the queue yet. */
+  private static final long UNREAD = -1;
+
+  /** Waiting joins in arrival order; guarded by this. */
+  private final LinkedHashSet<Join> joins = new LinkedHashSet<>();
+
+  synchronized boolean isEmpty() {
+    return joins.isEmpty();
+  }
+
+  /** A new join, not yet read. */
+  CompletableFuture<Void> add(Join join) {
+    synchronized (this) {
+      joins.add(join);
+    }
+    join.future.whenComplete((ok, failure) -> {
+      synchronized (QueueJoins.this) {
+        joins.remove(join);
+      }
+    });
+    return join.future;
+  }
+
+  /** {@code join} read {@code unfinished} tasks at generation {@code generation}. */
+  void read(Join join, long unfinished, long generation) {
+    boolean done;
+    synchronized (this) {
+      done = unfinished == 0 || join.heard;
+      join.generation = generation;
+    }
+    if (done) {
+      join.future.complete(null);
+    }
+  }
+
+  /** A generation published on the channel. */
+  void heard(long generation) {
+    wake(generation, true);
+  }
+
+  /** What the renewal tick read: none unfinished, or a newer generation, completes the joins. */
+  void reconcile(long unfinished, long generation) {
+    wake(unfinished == 0 ? Long.MAX_VALUE : generation, false);
+  }
+
+  private void wake(long generation, boolean heard) {
+    List<Join> woken = new ArrayList<>();
+    synchronized (this) {
+      for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
+        Join join = it.next();
+        if (join.generation == UNREAD) {
+          join.heard |= heard;
+        } else if (join.generation < generation) {
+          woken.add(join);
+          it.remove();
+        }
+      }
+    }
+    woken.forEach(join -> join.future.complete(null));
+  }
+
+  /** A join of this JVM; fields guarded by its {@link QueueJoins}. */
+  static final class Join {
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+    long generation = UNREAD;
+    boolean heard;
+  }
+}

@@ -1,0 +1,556 @@
+package dev.baton.redis;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncQueue;
+import dev.baton.QueueShutdownException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link AsyncQueue} in Redis (see {@code queue-prelude.lua} for the keys and invariants),
+ * shared by every JVM that uses the same name: {@link RedisBackend#queue} states the contract.
+ *
+ * <p>Implementation overview. Takes and puts that must wait are {@link QueueCall}s, in
+ * {@link #calls} from the moment their script is sent until settled, and renewed by the tick.
+ * An item taken is "handed" in Redis until this JVM acknowledges it (ACK, sent after the caller's
+ * future completed) or gives it back (CANCEL, when that future was already cancelled): an item
+ * is never dropped between Redis and the caller. A put that waits is a reservation in Redis; a
+ * take that makes room commits it and tells its JVM ('C'), which acknowledges. Messages on this
+ * JVM's channel, the replies of PUT and TAKE and those of RENEW may all report the same outcome:
+ * whoever settles the call ({@link QueueCall#answer()}) acts on it; the others undo what they
+ * report only if the caller withdrew the call meanwhile.
+ */
+final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisQueue.class);
+  /** Most ids one RENEW call carries. */
+  private static final int BATCH = 500;
+
+  private final RedisBackend backend;
+  private final String name;
+  private final QueueSpec<T> spec;
+  private final ItemCodec<T> codec;
+  private final String[] keys;
+  private final String kind;
+  private final String doneChannel;
+  /** This JVM's waiting takes and puts, by id; whoever removes one settles it. */
+  private final ConcurrentHashMap<String, QueueCall<?>> calls = new ConcurrentHashMap<>();
+  private final QueueJoins joins = new QueueJoins();
+  private volatile CompletableFuture<Void> subscription;
+
+  RedisQueue(RedisBackend backend, String name, String tag, QueueSpec<T> spec,
+      ItemCodec<T> codec) {
+    this.backend = backend;
+    this.name = name;
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.codec = Objects.requireNonNull(codec, "codec");
+    this.keys = new String[] {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
+        tag + ":putters", tag + ":alive", tag + ":handed"};
+    this.kind = spec.order().name().toLowerCase(java.util.Locale.ROOT);
+    this.doneChannel = backend.keyPrefix() + ":queue-done:" + tag;
+  }
+
+  // ---- puts ----
+
+  @Override
+  public CompletableFuture<Void> put(T item) {
+    return put(item, null);
+  }
+
+  @Override
+  public CompletableFuture<Void> put(T item, Duration timeout) {
+    String payload = encode(item);
+    String score = spec.scoreOf(item);
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      return offerAsync(score, payload).thenApply(added -> {
+        if (!added) {
+          throw new AcquireTimeoutException("room in queue '" + name + "'", timeout);
+        }
+        return null;
+      });
+    }
+    QueueCall<Void> call = register(new QueueCall<>(backend.nextId(), deadline(timeout), score,
+        payload), timeout, "room in queue '" + name + "'");
+    sendPut(call, "wait");
+    return call.future;
+  }
+
+  @Override
+  public boolean offer(T item) {
+    return backend.await(offerAsync(spec.scoreOf(item), encode(item)));
+  }
+
+  private CompletableFuture<Boolean> offerAsync(String score, String payload) {
+    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
+    return Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
+            args(notAfter, backend.nextId(), "try", score, payload))
+        .handleAsync((reply, failure) -> switch (status(failure, reply)) {
+          case "DONE" -> true;
+          case "FULL" -> false;
+          case "SHUT" -> throw closedToPuts();
+          case "FAILED" -> throw translate(failure);
+          default -> throw late();
+        }, backend.callbacks());
+  }
+
+  /** Sends ({@code wait}) or, after Redis forgot it, sends {@code again} the PUT of a call. */
+  private void sendPut(QueueCall<Void> call, String mode) {
+    Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
+            args(notAfter(call), call.id, mode, call.score, call.payload))
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            fail(call, translate(failure), true);
+            return;
+          }
+          switch ((String) reply.get(0)) {
+            case "DONE" -> settle(call, reply.size() > 1);
+            case "QUEUED" -> undoIfWithdrawn(call);
+            case "SHUT" -> fail(call, closedToPuts(), false);
+            default -> fail(call, late(), false);
+          }
+        }, backend.callbacks());
+  }
+
+  // ---- takes ----
+
+  @Override
+  public CompletableFuture<T> take() {
+    return take(null);
+  }
+
+  @Override
+  public CompletableFuture<T> take(Duration timeout) {
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      return pollAsync().thenApply(item -> {
+        if (item == null) {
+          throw new AcquireTimeoutException("an item of queue '" + name + "'", timeout);
+        }
+        return item;
+      });
+    }
+    QueueCall<T> call = register(new QueueCall<>(backend.nextId(), deadline(timeout), null,
+        null), timeout, "an item of queue '" + name + "'");
+    sendTake(call);
+    return call.future;
+  }
+
+  @Override
+  public T poll() {
+    return backend.await(pollAsync());
+  }
+
+  private CompletableFuture<T> pollAsync() {
+    String id = backend.nextId();
+    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
+        .whenCompleteAsync((reply, failure) -> {
+          switch (status(failure, reply)) {
+            case "ITEM" -> hand(id, result, (String) reply.get(1));
+            case "EMPTY" -> result.complete(null);
+            case "SHUT" -> result.completeExceptionally(drained());
+            case "FAILED" -> result.completeExceptionally(translate(failure));
+            default -> result.completeExceptionally(late());
+          }
+        }, backend.callbacks());
+    return result;
+  }
+
+  /** Sends (or, after Redis forgot it, sends again) the TAKE of {@code call}. */
+  private void sendTake(QueueCall<T> call) {
+    Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys,
+            args(notAfter(call), call.id, "wait"))
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            fail(call, translate(failure), true);
+            return;
+          }
+          switch ((String) reply.get(0)) {
+            case "ITEM" -> receive(call, (String) reply.get(1));
+            case "QUEUED" -> undoIfWithdrawn(call);
+            case "SHUT" -> fail(call, drained(), false);
+            default -> fail(call, late(), false);
+          }
+        }, backend.callbacks());
+  }
+
+  /** An item handed to take {@code call} in Redis, by reply, message or renewal. */
+  private void receive(QueueCall<T> call, String payload) {
+    if (call.answer()) {
+      settled(call);
+      hand(call.id, call.future, payload);
+    } else if (call.isWithdrawn()) {
+      cancel(call.id); // withdrawn before Redis handed it the item: give the item back
+    }
+  }
+
+  /**
+   * Completes {@code future} with the item handed to {@code id}, then acknowledges it; gives it
+   * back if the future was completed (cancelled) first. An item that cannot be decoded is
+   * acknowledged (it would fail every taker) and fails this take.
+   */
+  private void hand(String id, CompletableFuture<T> future, String payload) {
+    T item;
+    try {
+      item = codec.decode(payload);
+    } catch (RuntimeException e) {
+      ack(id);
+      future.completeExceptionally(new IllegalStateException("queue '" + name + "': an item"
+          + " could not be decoded and was dropped", e));
+      return;
+    }
+    if (future.complete(item)) {
+      ack(id);
+    } else {
+      cancel(id);
+    }
+  }
+
+  // ---- waiting calls ----
+
+  private <R> QueueCall<R> register(QueueCall<R> call, Duration timeout, String what) {
+    calls.put(call.id, call);
+    backend.expect(call.id, message -> onMessage(call, message));
+    call.future.whenComplete((ok, failure) -> {
+      if (failure != null) {
+        withdraw(call);
+      }
+    });
+    if (timeout != null) {
+      call.timer = backend.timers().schedule(() -> backend.callbacks().execute(
+              () -> call.future.completeExceptionally(new AcquireTimeoutException(what, timeout))),
+          timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return call;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void onMessage(QueueCall<?> call, String message) {
+    if (message.startsWith("I ")) {
+      receive((QueueCall<T>) call, message.substring(2));
+    } else if (message.equals("C")) {
+      settle((QueueCall<Void>) call, true);
+    } else if (message.equals("S")) {
+      fail(call, call.isPut() ? closedToPuts() : drained(), false);
+    }
+  }
+
+  /** A put done in Redis: completes it and acknowledges the commit if Redis remembers it. */
+  private void settle(QueueCall<Void> call, boolean remembered) {
+    if (call.answer()) {
+      settled(call);
+      call.future.complete(null);
+    }
+    if (remembered) {
+      ack(call.id);
+    }
+  }
+
+  /** A reply that left {@code call} waiting in Redis: undone if the caller gave up meanwhile. */
+  private void undoIfWithdrawn(QueueCall<?> call) {
+    if (call.isWithdrawn()) {
+      cancel(call.id);
+    }
+  }
+
+  /**
+   * Fails {@code call}: with Redis's answer ({@code inRedis} false: Redis no longer has it), or
+   * after a failed command, withdrawing it from Redis, which may still have it.
+   */
+  private void fail(QueueCall<?> call, RuntimeException failure, boolean inRedis) {
+    if (inRedis ? call.withdraw() : call.answer()) {
+      settled(call);
+      call.future.completeExceptionally(failure);
+      if (inRedis) {
+        cancel(call.id);
+      }
+    }
+  }
+
+  /** The caller gave up (cancel, timeout): withdraws the call from Redis. */
+  private void withdraw(QueueCall<?> call) {
+    if (call.withdraw()) {
+      settled(call);
+      cancel(call.id);
+    }
+  }
+
+  private void settled(QueueCall<?> call) {
+    calls.remove(call.id, call);
+    backend.forget(call.id);
+    call.cancelTimer();
+  }
+
+  /**
+   * Withdraws {@code id} from Redis: a waiting call leaves, an item handed to a take goes back;
+   * a put already committed stays committed (its item is in the queue).
+   */
+  private void cancel(String id) {
+    Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
+        .whenComplete((reply, failure) -> {
+          if (failure != null) {
+            log.debug("Could not withdraw {} from queue '{}' on Redis at {}; its lease ends it",
+                id, name, backend.address(), failure);
+          } else if ("COMMITTED".equals(reply)) {
+            log.debug("Put {} on queue '{}' was committed before its cancel reached Redis: its"
+                + " item stays in the queue", id, name);
+          }
+        });
+  }
+
+  private void ack(String id) {
+    Scripts.QUEUE_ACK.run(backend.redis(), keys, args(0, id)).whenComplete((n, failure) -> {
+      if (failure != null) {
+        log.debug("Could not acknowledge {} on queue '{}'; its lease ends it", id, name, failure);
+      }
+    });
+  }
+
+  /** Renews this JVM's waiting calls, claims what their messages missed, wakes joins. */
+  @Override
+  public CompletableFuture<Long> renew(long sentAt) {
+    List<String> ids = new ArrayList<>(calls.keySet());
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    int from = 0;
+    do {
+      List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
+      String[] more = batch.toArray(String[]::new);
+      sent.add(Scripts.QUEUE_RENEW.<List<Object>>run(backend.redis(), keys, args(0, more))
+          .thenAcceptAsync(replies -> {
+            for (int i = 0; i < batch.size(); i++) {
+              reconcile(calls.get(batch.get(i)), (String) replies.get(i));
+            }
+            String[] counts = ((String) replies.get(batch.size())).split(" ");
+            joins.reconcile(Long.parseLong(counts[0]), Long.parseLong(counts[1]));
+          }, backend.callbacks()));
+      from += BATCH;
+    } while (from < ids.size());
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+        .handle((ok, failure) -> -1L);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void reconcile(QueueCall<?> call, String reply) {
+    if (call == null) {
+      return;
+    }
+    switch (reply) {
+      case "W" -> { }
+      case "X" -> {
+        if (call.isPut()) {
+          sendPut((QueueCall<Void>) call, "again");
+        } else {
+          sendTake((QueueCall<T>) call);
+        }
+      }
+      default -> onMessage(call, reply);
+    }
+  }
+
+  // ---- work tracking ----
+
+  @Override
+  public void taskDone() {
+    long left = backend.await(Scripts.QUEUE_DONE.<Long>run(backend.redis(), keys,
+        args(backend.redisNow() + backend.commandTimeoutMillis())));
+    if (left == -2) {
+      throw late();
+    }
+    if (left < 0) {
+      throw new IllegalStateException("queue '" + name + "': taskDone() called more times than"
+          + " items were put: call it once per item taken");
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> join() {
+    QueueJoins.Join join = new QueueJoins.Join();
+    CompletableFuture<Void> result = joins.add(join);
+    subscribe()
+        .thenCompose(ok -> backend.redis().hmget(keys[0], "unfinished", "gen")
+            .toCompletableFuture())
+        .whenCompleteAsync((fields, failure) -> {
+          if (failure != null) {
+            join.future.completeExceptionally(translate(failure));
+          } else {
+            joins.read(join, Long.parseLong(fields.get(0).getValueOrElse("0")),
+                Long.parseLong(fields.get(1).getValueOrElse("0")));
+          }
+        }, backend.callbacks());
+    return result;
+  }
+
+  private CompletableFuture<Void> subscribe() {
+    CompletableFuture<Void> current = subscription;
+    if (current == null || current.isCompletedExceptionally()) {
+      synchronized (this) {
+        current = subscription;
+        if (current == null || current.isCompletedExceptionally()) {
+          current = backend.listen(doneChannel, gen -> joins.heard(Long.parseLong(gen)));
+          subscription = current;
+        }
+      }
+    }
+    return current;
+  }
+
+  // ---- shutdown ----
+
+  @Override
+  public void shutdown() {
+    shutdown("1");
+  }
+
+  @Override
+  public void shutdownNow() {
+    shutdown("2");
+  }
+
+  private void shutdown(String level) {
+    long more;
+    do {
+      more = backend.await(Scripts.QUEUE_SHUTDOWN.<Long>run(backend.redis(), keys,
+          args(backend.redisNow() + backend.commandTimeoutMillis(), level)));
+      if (more < 0) {
+        throw late();
+      }
+    } while (more > 0);
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return backend.await(backend.redis().hexists(keys[0], "shut").toCompletableFuture());
+  }
+
+  // ---- reads ----
+
+  @Override
+  public int size() {
+    return count(keys[1]);
+  }
+
+  @Override
+  public boolean isEmpty() {
+    return size() == 0;
+  }
+
+  @Override
+  public boolean isFull() {
+    return size() >= spec.capacity();
+  }
+
+  @Override
+  public int capacity() {
+    return spec.capacity();
+  }
+
+  @Override
+  public int unfinishedTasks() {
+    String unfinished = backend.await(backend.redis().hget(keys[0], "unfinished")
+        .toCompletableFuture());
+    return unfinished == null ? 0 : Integer.parseInt(unfinished);
+  }
+
+  @Override
+  public int takers() {
+    return count(keys[3]);
+  }
+
+  @Override
+  public int putters() {
+    return count(keys[4]);
+  }
+
+  /** {@code held}: items queued; {@code waiters}: takes and puts waiting, in every JVM. */
+  @Override
+  public Levels levels() {
+    return backend.snapshots().levels(keys[0], () -> backend.redis().zcard(keys[1])
+        .toCompletableFuture().thenCombine(backend.redis().zcard(keys[3]).toCompletableFuture()
+            .thenCombine(backend.redis().zcard(keys[4]).toCompletableFuture(), Long::sum),
+            (held, waiting) -> new Levels(held.intValue(), waiting.intValue())));
+  }
+
+  private int count(String zset) {
+    return backend.await(backend.redis().zcard(zset).toCompletableFuture()).intValue();
+  }
+
+  // ---- plumbing ----
+
+  private String encode(T item) {
+    Objects.requireNonNull(item, "item");
+    String payload = codec.encode(item);
+    if ((long) payload.length() * 3 > spec.maxItemBytes()) {
+      int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > spec.maxItemBytes()) {
+        throw new IllegalArgumentException("queue '" + name + "': an item of " + bytes
+            + " bytes encoded is larger than the limit of " + spec.maxItemBytes() + " bytes"
+            + " (QueueSpec.withMaxItemBytes)");
+      }
+    }
+    return payload;
+  }
+
+  private String[] args(long notAfter, String... more) {
+    String[] queueArgs = new String[4 + more.length];
+    queueArgs[0] = kind;
+    queueArgs[1] = Integer.toString(spec.capacity());
+    queueArgs[2] = Long.toString(notAfter);
+    queueArgs[3] = doneChannel;
+    System.arraycopy(more, 0, queueArgs, 4, more.length);
+    return backend.args(queueArgs);
+  }
+
+  private long notAfter(QueueCall<?> call) {
+    return Math.min(call.notAfter, backend.redisNow() + backend.commandTimeoutMillis());
+  }
+
+  private long deadline(Duration timeout) {
+    return timeout == null ? Long.MAX_VALUE : backend.redisNow() + timeout.toMillis();
+  }
+
+  /** The reply's status, or "FAILED" when the script failed (see {@link #translate}). */
+  private static String status(Throwable failure, List<Object> reply) {
+    return failure == null ? (String) reply.get(0) : "FAILED";
+  }
+
+  /** {@code failure} naming the Redis address, or the declaration conflict it reports. */
+  private RuntimeException translate(Throwable failure) {
+    RuntimeException translated = backend.translate(failure);
+    String message = translated.getMessage();
+    if (message != null && message.contains("BATON_QUEUE")) {
+      String[] declared = message.replaceAll(".*BATON_QUEUE (\\S+) (\\S+).*", "$1 $2").split(" ");
+      return new IllegalStateException("queue '" + name + "' is declared in Redis at "
+          + backend.address() + " as " + declared[0] + " with capacity " + declared[1]
+          + " by another instance, and this one declares " + kind + " with capacity "
+          + spec.capacity() + ": every instance must declare the same", translated);
+    }
+    return translated;
+  }
+
+  private RedisUnavailableException late() {
+    return new RedisUnavailableException("Redis at " + backend.address() + " ran a call on queue '"
+        + name + "' after the caller's deadline", null);
+  }
+
+  private static QueueShutdownException closedToPuts() {
+    return new QueueShutdownException("the queue was shut down: it accepts no more items");
+  }
+
+  private static QueueShutdownException drained() {
+    return new QueueShutdownException("the queue was shut down and has no items left");
+  }
+
+  @Override
+  public String toString() {
+    return spec.order().name().toLowerCase(java.util.Locale.ROOT) + " queue '" + name
+        + "' on Redis, capacity " + spec.capacity();
+  }
+}

@@ -1,0 +1,220 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncQueue;
+import dev.baton.QueueShutdownException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A queue on Redis seen from two backends standing for two JVMs. */
+class RedisQueueTest {
+
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
+
+  final RedisBackend one = redis.one();
+  final RedisBackend two = redis.two();
+
+  static AsyncQueue<String> fifo(RedisBackend backend, String name, int capacity) {
+    return backend.queue(name, QueueSpec.fifo(capacity), ItemCodec.strings());
+  }
+
+  @Test
+  void itemsAreCarriedExactlyOnceBothWaysInFifoOrder() throws Exception {
+    AsyncQueue<String> a = fifo(one, "carry", Integer.MAX_VALUE);
+    AsyncQueue<String> b = fifo(two, "carry", Integer.MAX_VALUE);
+    for (int i = 0; i < 100; i++) {
+      a.put("a" + i).get(5, TimeUnit.SECONDS);
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(b.take().get(5, TimeUnit.SECONDS)).isEqualTo("a" + i);
+      b.taskDone();
+    }
+    List<CompletableFuture<String>> takers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      takers.add((i % 2 == 0 ? a : b).take());
+      int waiting = i + 1;
+      await().until(() -> a.takers() == waiting);
+    }
+    b.put("x").join();
+    b.put("y").join();
+    a.put("z").join();
+    assertThat(takers.get(0).get(5, TimeUnit.SECONDS)).isEqualTo("x");
+    assertThat(takers.get(1).get(5, TimeUnit.SECONDS)).isEqualTo("y");
+    assertThat(takers.get(2).get(5, TimeUnit.SECONDS)).isEqualTo("z");
+    assertThat(a.poll()).isNull();
+    for (int i = 0; i < 3; i++) {
+      a.taskDone();
+    }
+    assertThatThrownBy(a::taskDone).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("more times than items were put");
+    await().until(() -> keysOf("carry").isEmpty());
+  }
+
+  @Test
+  void lifoAndPriorityQueuesTakeInTheirOrder() throws Exception {
+    AsyncQueue<String> stack = one.queue("stack", QueueSpec.lifo(10), ItemCodec.strings());
+    AsyncQueue<String> stack2 = two.queue("stack", QueueSpec.lifo(10), ItemCodec.strings());
+    for (String s : List.of("1", "2", "3")) {
+      stack.put(s).join();
+    }
+    assertThat(List.of(stack2.poll(), stack2.poll(), stack2.poll())).containsExactly("3", "2", "1");
+    QueueSpec<String> byLength = QueueSpec.priority(Integer.MAX_VALUE, String::length);
+    AsyncQueue<String> ranked = one.queue("ranked", byLength, ItemCodec.strings());
+    AsyncQueue<String> ranked2 = two.queue("ranked", byLength, ItemCodec.strings());
+    for (String s : List.of("ccc", "a", "bb", "x", "dddd", "y")) {
+      ranked.offer(s);
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      out.add(ranked2.take().get(5, TimeUnit.SECONDS));
+    }
+    assertThat(out).containsExactly("a", "x", "y", "bb", "ccc", "dddd");
+    for (int i = 0; i < 9; i++) {
+      (i < 3 ? stack : ranked).taskDone();
+    }
+    await().until(() -> keysOf("stack").isEmpty() && keysOf("ranked").isEmpty());
+  }
+
+  @Test
+  void aBoundedPutWaitsAndACancelledPutNeverAddsItsItem() throws Exception {
+    AsyncQueue<String> a = fifo(one, "bounded", 2);
+    AsyncQueue<String> b = fifo(two, "bounded", 2);
+    a.put("1").join();
+    assertThat(b.offer("2")).isTrue();
+    assertThat(b.offer("3")).isFalse();
+    assertThat(a.isFull()).isTrue();
+    CompletableFuture<Void> waiting = a.put("3");
+    CompletableFuture<Void> cancelled = b.put("never");
+    CompletableFuture<Void> after = a.put("4");
+    await().until(() -> b.putters() == 3);
+    assertThat(((RemoteLevels) a).levels()).isEqualTo(new RemoteLevels.Levels(2, 3));
+    cancelled.cancel(false);
+    await().until(() -> b.putters() == 2);
+    assertThatThrownBy(() -> b.put("late", Duration.ofMillis(50)).join())
+        .hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(b.putters()).isEqualTo(2);
+    assertThat(b.take().get(5, TimeUnit.SECONDS)).isEqualTo("1");
+    waiting.get(5, TimeUnit.SECONDS);
+    assertThat(after).isNotDone();
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      rest.add(b.take().get(5, TimeUnit.SECONDS));
+    }
+    after.get(5, TimeUnit.SECONDS);
+    assertThat(rest).containsExactly("2", "3", "4");
+    assertThat(a.size()).isZero();
+    assertThat(a.unfinishedTasks()).isEqualTo(4);
+    for (int i = 0; i < 4; i++) {
+      b.taskDone();
+    }
+    await().until(() -> keysOf("bounded").isEmpty());
+  }
+
+  @Test
+  void joinCountsTasksAcrossBackends() throws Exception {
+    AsyncQueue<String> a = fifo(one, "work", Integer.MAX_VALUE);
+    AsyncQueue<String> b = fifo(two, "work", Integer.MAX_VALUE);
+    assertThat(a.join()).succeedsWithin(Duration.ofSeconds(5));
+    a.put("job1").join();
+    b.put("job2").join();
+    CompletableFuture<Void> joinedA = a.join();
+    CompletableFuture<Void> joinedB = b.join();
+    assertThat(b.unfinishedTasks()).isEqualTo(2);
+    b.take().join();
+    a.take().join();
+    a.taskDone();
+    assertThat(joinedA).isNotDone();
+    assertThat(joinedB).isNotDone();
+    b.taskDone();
+    assertThat(joinedA).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(joinedB).succeedsWithin(Duration.ofSeconds(5));
+    await().until(() -> keysOf("work").isEmpty());
+  }
+
+  @Test
+  void aShutdownIsSeenByTheOtherBackend() throws Exception {
+    AsyncQueue<String> a = fifo(one, "closing", 1);
+    AsyncQueue<String> b = fifo(two, "closing", 1);
+    CompletableFuture<String> take = b.take();
+    await().until(() -> a.takers() == 1);
+    a.shutdown();
+    assertThatThrownBy(() -> take.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(QueueShutdownException.class);
+    assertThat(b.isShutdown()).isTrue();
+    assertThatThrownBy(() -> b.offer("x")).isInstanceOf(QueueShutdownException.class);
+
+    AsyncQueue<String> c = fifo(one, "dropping", 1);
+    AsyncQueue<String> d = fifo(two, "dropping", 1);
+    c.put("kept").join();
+    CompletableFuture<Void> put = d.put("waits");
+    await().until(() -> c.putters() == 1);
+    c.shutdown();
+    assertThatThrownBy(() -> put.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(QueueShutdownException.class);
+    assertThat(d.poll()).isEqualTo("kept");
+    assertThatThrownBy(d::poll).isInstanceOf(QueueShutdownException.class);
+    d.taskDone();
+    CompletableFuture<Void> joined = c.join();
+    assertThat(joined).succeedsWithin(Duration.ofSeconds(5));
+
+    AsyncQueue<String> e = fifo(one, "now", 5);
+    AsyncQueue<String> f = fifo(two, "now", 5);
+    e.put("1").join();
+    e.put("2").join();
+    CompletableFuture<Void> pending = f.join();
+    f.shutdownNow();
+    assertThat(e.size()).isZero();
+    assertThat(e.unfinishedTasks()).isZero();
+    assertThat(pending).succeedsWithin(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> e.take().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(QueueShutdownException.class);
+    // A shut-down queue keeps its state (the flag) while its JVMs use it: only the meta hash.
+    assertThat(keysOf("closing")).containsExactly("{baton:queue:closing}:meta");
+    assertThat(keysOf("now")).containsExactly("{baton:queue:now}:meta");
+  }
+
+  @Test
+  void anItemTooLargeOrAPrioritySpecWithoutScoreFailsWithAClearMessage() {
+    AsyncQueue<String> small = one.queue("small",
+        QueueSpec.<String>fifo(10).withMaxItemBytes(100), ItemCodec.strings());
+    assertThatThrownBy(() -> small.put("x".repeat(101)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("queue 'small'").hasMessageContaining("101 bytes")
+        .hasMessageContaining("limit of 100 bytes");
+    assertThatThrownBy(() -> new QueueSpec<String>(QueueSpec.Order.PRIORITY, 10, null, 100))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("score function");
+    AsyncQueue<String> other = two.queue("small", QueueSpec.lifo(10), ItemCodec.strings());
+    small.offer("1");
+    assertThatThrownBy(() -> other.offer("2")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("declared");
+    assertThat(small.poll()).isEqualTo("1");
+    small.taskDone();
+    await().until(() -> keysOf("small").isEmpty());
+  }
+
+  @Test
+  void aTimedOutTakeLeavesNoTrace() throws ExecutionException, InterruptedException {
+    AsyncQueue<String> a = fifo(one, "quiet", 3);
+    assertThatThrownBy(() -> a.take(Duration.ofMillis(100)).join())
+        .hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThatThrownBy(() -> a.take(Duration.ZERO).join())
+        .hasCauseInstanceOf(AcquireTimeoutException.class);
+    await().until(() -> a.takers() == 0 && keysOf("quiet").isEmpty());
+  }
+
+  List<String> keysOf(String queue) {
+    return redis.server().keys().stream()
+        .filter(key -> key.startsWith("{baton:queue:" + queue + "}")).toList();
+  }
+}
