@@ -46,9 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Baton's locks, semaphores, events, conditions and barriers shared by every JVM connected to one
- * Redis: the same {@link AsyncLock}, {@link AsyncSemaphore}, {@link AsyncEvent},
- * {@link AsyncCondition} and {@link AsyncBarrier} contracts, across processes.
+ * Baton's locks, semaphores, events, conditions, barriers and queues shared by every JVM connected
+ * to one Redis: the same {@link AsyncLock}, {@link AsyncSemaphore}, {@link AsyncEvent},
+ * {@link AsyncCondition}, {@link AsyncBarrier} and {@link AsyncQueue} contracts, across processes.
  *
  * <p>What it promises, beyond the interfaces' contracts:
  * <ul>
@@ -73,6 +73,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Condition waits and barrier parties are leases too, renewed by the same tick: a JVM that
  *       dies loses its condition waits within one lease, and breaks a barrier its parties waited
  *       at.
+ *   <li>An item handed to a take stays in Redis until the taker's JVM acknowledges it: a cancelled
+ *       take or a JVM killed before it received the item loses nothing (the item goes back to
+ *       the head); a JVM killed after receiving it but before acknowledging may see it taken
+ *       again elsewhere.
  * </ul>
  *
  * <p>Keys are {@code {prefix:kind:name}...} (see {@link RedisBackendOptions#keyPrefix()}) and are
