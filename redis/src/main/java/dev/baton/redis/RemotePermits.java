@@ -38,12 +38,28 @@ final class RemotePermits {
 
   CompletableFuture<Permit> acquire(Duration timeout) {
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      return tryAcquireAsync().thenCompose(granted -> granted
-          .<CompletableFuture<Permit>>map(CompletableFuture::completedFuture)
-          .orElseGet(() -> CompletableFuture.failedFuture(
-              new AcquireTimeoutException(keys.kind(), keys.name(), timeout))));
+      return acquireIfFree(timeout);
     }
     return backend.acquire(this, timeout);
+  }
+
+  /**
+   * A zero or negative timeout: granted only if free now. A permit that arrives after the caller
+   * cancelled the returned future is given back, never left held.
+   */
+  private CompletableFuture<Permit> acquireIfFree(Duration timeout) {
+    CompletableFuture<Permit> result = new CompletableFuture<>();
+    tryAcquireAsync().whenComplete((granted, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+      } else if (granted.isEmpty()) {
+        result.completeExceptionally(
+            new AcquireTimeoutException(keys.kind(), keys.name(), timeout));
+      } else if (!result.complete(granted.get())) {
+        granted.get().close();
+      }
+    });
+    return result;
   }
 
   Optional<Permit> tryAcquire() {

@@ -133,6 +133,13 @@ class RedisRacesTest {
     assertThat(busy).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(Exception.class)
         .withCauseInstanceOf(AcquireTimeoutException.class);
     held.release();
+    await().until(() -> !lock.isLocked());
+    two.lock("now").acquire(Duration.ZERO).cancel(false);
+    await().atMost(SharedRedis.LEASE.dividedBy(3)).untilAsserted(() -> {
+      assertThat(lock.isLocked()).as("a grant to a cancelled zero-timeout acquire given back")
+          .isFalse();
+      assertThat(two.heldPermits()).isZero();
+    });
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
