@@ -45,9 +45,15 @@ enum Scripts {
     this(output, body, prelude == null ? new String[0] : new String[] {prelude});
   }
 
-  /** A script whose body follows {@code preludes}, in order. */
+  /**
+   * A script whose body follows {@code preludes}, in order; a script with preludes keeps calls
+   * waiting in Redis and starts with {@code common-prelude}, the arguments and clock they share.
+   */
   Scripts(ScriptOutputType output, String body, String... preludes) {
     StringBuilder text = new StringBuilder();
+    if (preludes.length > 0) {
+      text.append(read("common-prelude")).append('\n');
+    }
     for (String prelude : preludes) {
       text.append(read(prelude)).append('\n');
     }

@@ -4,19 +4,13 @@
 --   KEYS[3] alive     zset: id of a waiting party -> its lease deadline (ms, Redis time)
 --   KEYS[4] outcomes  hash: party or call id -> its outcome (its index, 'reset', 'abort', 'lost')
 --   KEYS[5] kept      zset: id in outcomes -> when it is dropped (ms, Redis time)
--- Common arguments as in permits-prelude: ARGV[1] channel prefix, ARGV[2] lease (ms), ARGV[3] '1'
--- when PUBLISH's receiver count is reliable.
+-- Common arguments and time: see common-prelude.lua.
 -- Invariants: arrivals and alive hold the same ids, fewer than parties; a trip or a break empties
 -- both and tells each party its outcome on its JVM's channel ('<id> <outcome>'); an outcome is
 -- kept only while someone may still ask for it (a party whose JVM did not hear it, for a lease; a
 -- call sent again, until its caller's deadline). Every key but a broken barrier's state is
 -- deleted once it records nothing, and expires one lease after the last lease it records.
 local state, arrivals, alive, outcomes, kept = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local channelPrefix = ARGV[1]
-local lease = tonumber(ARGV[2])
-local checkDelivery = ARGV[3] == '1'
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local function keep(id, outcome, untilMs)
   redis.call('HSET', outcomes, id, outcome)
@@ -25,8 +19,7 @@ end
 
 -- Tells party `id` its outcome; kept for a lease if its JVM did not hear it, to claim on renewal.
 local function tell(id, outcome)
-  local jvm = string.match(id, '^(.+):[^:]+$')
-  local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' ' .. outcome)
+  local heard = publishTo(id, outcome)
   if heard == 0 or not checkDelivery then keep(id, outcome, now + lease) end
 end
 

@@ -35,8 +35,7 @@ local function signalWaiters(n, after, upTo, order)
     if woken == n then return woken, nil end
     local id = found[i]
     lastOrder = found[i + 1]
-    local jvm = string.match(id, '^(.+):[^:]+$')
-    local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' S') > 0
+    local heard = publishTo(id, 'S') > 0
     redis.call('HSETNX', meta, 'max', 1)
     redis.call('ZADD', waiters, order(), id)
     redis.call('ZADD', alive, redis.call('ZSCORE', live, id), id)

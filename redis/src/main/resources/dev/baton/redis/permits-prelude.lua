@@ -5,20 +5,11 @@
 --   KEYS[3] waiters  zset: waiter id -> arrival number (FIFO order)
 --   KEYS[4] alive    zset: waiter id -> lease deadline of the waiter (ms, Redis time)
 --   KEYS[5] tokens   hash: permit id -> fencing token
--- Common arguments: ARGV[1] channel prefix (a JVM's channel is ARGV[1] .. jvm id), ARGV[2] lease
--- (ms), ARGV[3] '1' when PUBLISH's receiver count is reliable (not in cluster mode).
+-- Common arguments and time: see common-prelude.lua.
 -- Invariants: an id is in at most one of holders and waiters; tokens has exactly the holders'
 -- ids; every key is deleted once nobody holds or waits, and expires one lease after the last
 -- lease it records. Time is Redis's own clock, never a JVM's.
 local meta, holders, waiters, alive, tokens = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local channelPrefix = ARGV[1]
-local lease = tonumber(ARGV[2])
-local checkDelivery = ARGV[3] == '1'
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local nowMicros = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
--- Most ids one call examines: the work of every call is bounded, however long the queue.
-local BOUND = 100
 
 -- Drops holders whose lease ran out and waiters whose JVM stopped renewing them.
 local function purge()
@@ -70,8 +61,7 @@ local function grantWaiters(mine)
   for _, id in ipairs(redis.call('ZRANGE', waiters, 0, BOUND - 1)) do
     if free == 0 then return end
     local token = nextToken()
-    local jvm = string.match(id, '^(.+):[^:]+$')
-    local heard = redis.call('PUBLISH', channelPrefix .. jvm, id .. ' ' .. token .. ' ' .. now)
+    local heard = publishTo(id, token .. ' ' .. now)
     if heard > 0 or not checkDelivery or (mine and mine[id]) then
       redis.call('ZREM', waiters, id)
       redis.call('ZREM', alive, id)

@@ -12,8 +12,7 @@
 --   KEYS[7] handed   hash: take id -> member and score of the item delivered to it and not yet
 --                    acknowledged (its payload stays in data); put id -> 'C' (committed, its JVM
 --                    not yet told for sure)
--- Common arguments: ARGV[1] channel prefix (a JVM's channel is ARGV[1] .. jvm id), ARGV[2] lease
--- (ms), ARGV[3] '1' when PUBLISH's receiver count is reliable; ARGV[4] kind ('fifo', 'lifo' or
+-- Arguments: ARGV[1..3] the common ones (see common-prelude.lua); ARGV[4] kind ('fifo', 'lifo' or
 -- 'priority'), ARGV[5] capacity, ARGV[6] Redis time (ms) after which the caller has given up,
 -- ARGV[7] the channel all-done generations are published on.
 -- Messages on a JVM's channel, '<id> <what>': 'I <payload>' an item delivered to take id, 'C' put
@@ -25,15 +24,7 @@
 -- down; otherwise it expires one lease after the last lease it records (live JVMs renew it).
 local meta, items, data, takers, putters, alive, handed =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local channelPrefix = ARGV[1]
-local lease = tonumber(ARGV[2])
-local checkDelivery = ARGV[3] == '1'
 local kind, cap, notAfter, doneChannel = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local nowMicros = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
--- Most ids one call examines: the work of every call is bounded, however long the queue.
-local BOUND = 100
 
 -- Records kind and capacity; an error reply if another JVM declared other ones.
 local function declare()
@@ -51,11 +42,6 @@ end
 
 local function nextSeq()
   return redis.call('HINCRBY', meta, 'seq', 1)
-end
-
-local function tell(id, what)
-  local jvm = string.match(id, '^(.+):[^:]+$')
-  return redis.call('PUBLISH', channelPrefix .. jvm, id .. ' ' .. what)
 end
 
 local function split(value)
@@ -129,7 +115,7 @@ end
 -- Hands the head item to take id if its JVM hears it (or id is in mine, the caller's own, which
 -- learns it from the reply); false when passed over: it keeps its place.
 local function deliver(id, head, mine)
-  local heard = tell(id, 'I ' .. redis.call('HGET', data, head[1]))
+  local heard = publishTo(id, 'I ' .. redis.call('HGET', data, head[1]))
   if heard == 0 and checkDelivery and not (mine and mine[id]) then return false end
   redis.call('ZREM', items, head[1])
   redis.call('ZREM', takers, id)
@@ -147,7 +133,7 @@ local function commit(id)
   redis.call('HSET', handed, id, 'C')
   redis.call('ZADD', alive, now + lease, id)
   redis.call('HINCRBY', meta, 'unfinished', 1)
-  tell(id, 'C')
+  publishTo(id, 'C')
 end
 
 -- Restores the invariants: hands items to the oldest takers, commits the oldest putters' items
@@ -178,7 +164,7 @@ local function match(mine)
     for _, id in ipairs(redis.call('ZRANGE', takers, 0, BOUND - 1)) do
       redis.call('ZREM', takers, id)
       redis.call('ZREM', alive, id)
-      tell(id, 'S')
+      publishTo(id, 'S')
     end
   end
 end

@@ -12,7 +12,7 @@ for _, id in ipairs(redis.call('ZRANGE', putters, 0, BOUND - 1)) do
   redis.call('ZREM', putters, id)
   redis.call('ZREM', alive, id)
   redis.call('HDEL', data, id)
-  tell(id, 'S')
+  publishTo(id, 'S')
 end
 if isShut() == '2' then
   local dropped = redis.call('ZRANGE', items, 0, BOUND - 1)
