@@ -112,6 +112,9 @@ public final class RedisBackend implements AutoCloseable {
   private final ConcurrentHashMap<String, RedisBarrier> barriers = new ConcurrentHashMap<>();
   /** Events by their channel, each created once. */
   private final ConcurrentHashMap<String, RedisEvent> events = new ConcurrentHashMap<>();
+  /** The subscription of each channel in {@link #channels}, made on the first listen. */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> subscriptions =
+      new ConcurrentHashMap<>();
   /** What to do with a message on a channel other than this JVM's grant channel. */
   private final ConcurrentHashMap<String, Consumer<String>> channels = new ConcurrentHashMap<>();
   /**
@@ -728,12 +731,17 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Subscribes to {@code channel}, whose messages go to {@code listener} on a callback thread;
-   * the future completes once Redis confirmed the subscription. Lettuce subscribes again after a
-   * reconnect; what was published meanwhile is for the listener's owner to reconcile.
+   * the future completes once Redis confirmed the subscription. Called again for the same
+   * channel, it returns the same subscription, or subscribes anew if that one failed. Lettuce
+   * subscribes again after a reconnect; what was published meanwhile is for the listener's owner
+   * to reconcile.
    */
   CompletableFuture<Void> listen(String channel, Consumer<String> listener) {
     channels.put(channel, listener);
-    return pubSub.async().subscribe(channel).toCompletableFuture();
+    return subscriptions.compute(channel, (name, current) ->
+        current == null || current.isCompletedExceptionally()
+            ? pubSub.async().subscribe(name).toCompletableFuture()
+            : current);
   }
 
   /** Sends the messages for {@code id} on this JVM's grant channel to {@code handler}. */

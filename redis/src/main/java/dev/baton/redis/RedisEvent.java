@@ -37,7 +37,6 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   private final LinkedHashSet<EventWaiter> waiters = new LinkedHashSet<>();
   /** The generation of a waiter that has not read the event yet. */
   private static final long UNREAD = -1;
-  private volatile CompletableFuture<Void> subscription;
 
   RedisEvent(RedisBackend backend, String name, String tag, String channel) {
     this.backend = backend;
@@ -70,7 +69,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
     EventWaiter waiter = enqueue();
-    subscribe()
+    backend.listen(channel, gen -> onSet(Long.parseLong(gen)))
         .thenCompose(ok -> backend.redis().hmget(key, "set", "gen").toCompletableFuture())
         .whenCompleteAsync((fields, failure) -> {
           if (failure != null) {
@@ -191,19 +190,6 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     woken.forEach(w -> w.future.complete(null));
   }
 
-  private CompletableFuture<Void> subscribe() {
-    CompletableFuture<Void> current = subscription;
-    if (current == null || current.isCompletedExceptionally()) {
-      synchronized (this) {
-        current = subscription;
-        if (current == null || current.isCompletedExceptionally()) {
-          current = backend.listen(channel, gen -> onSet(Long.parseLong(gen)));
-          subscription = current;
-        }
-      }
-    }
-    return current;
-  }
 
   private void fireAndCheck(CompletableFuture<?> command) {
     if (command.isCompletedExceptionally()) {

@@ -44,7 +44,6 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
   /** This JVM's waiting takes and puts, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, QueueCall<?>> calls = new ConcurrentHashMap<>();
   private final QueueJoins joins = new QueueJoins();
-  private volatile CompletableFuture<Void> subscription;
 
   RedisQueue(RedisBackend backend, String name, String tag, QueueSpec<T> spec,
       ItemCodec<T> codec) {
@@ -374,7 +373,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
   public CompletableFuture<Void> join() {
     QueueJoins.Join join = new QueueJoins.Join();
     CompletableFuture<Void> result = joins.add(join);
-    subscribe()
+    backend.listen(doneChannel, gen -> joins.heard(Long.parseLong(gen)))
         .thenCompose(ok -> backend.redis().hmget(keys[0], "unfinished", "gen")
             .toCompletableFuture())
         .whenCompleteAsync((fields, failure) -> {
@@ -388,19 +387,6 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
     return result;
   }
 
-  private CompletableFuture<Void> subscribe() {
-    CompletableFuture<Void> current = subscription;
-    if (current == null || current.isCompletedExceptionally()) {
-      synchronized (this) {
-        current = subscription;
-        if (current == null || current.isCompletedExceptionally()) {
-          current = backend.listen(doneChannel, gen -> joins.heard(Long.parseLong(gen)));
-          subscription = current;
-        }
-      }
-    }
-    return current;
-  }
 
   // ---- shutdown ----
 
