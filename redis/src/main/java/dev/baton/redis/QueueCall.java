@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * arrives later undoes what it reports only for a WITHDRAWN call: an ANSWERED one was handed its
  * outcome already, and giving an item back then would deliver it twice.
  *
+ * <p>A call is renewed only once a reply said it waits in Redis ({@link #confirm()}): a renewal
+ * that overtook the call's first command would find it unknown and send it again, and a put that
+ * went straight into the queue is not remembered, so it would be added twice.
+ *
  * @param <R> the item for a take, {@code Void} for a put
  */
 final class QueueCall<R> {
@@ -29,6 +33,7 @@ final class QueueCall<R> {
   private static final int ANSWERED = 1;
   private static final int WITHDRAWN = 2;
   private final AtomicInteger state = new AtomicInteger(WAITING);
+  private volatile boolean confirmed;
 
   QueueCall(String id, long notAfter, String score, String payload) {
     this.id = id;
@@ -49,6 +54,20 @@ final class QueueCall<R> {
   /** Settles this call as given up; false if it was settled already. */
   boolean withdraw() {
     return state.compareAndSet(WAITING, WITHDRAWN);
+  }
+
+  /** Records that Redis replied this call waits there: from now on, renewals carry it. */
+  void confirm() {
+    confirmed = true;
+  }
+
+  boolean isConfirmed() {
+    return confirmed;
+  }
+
+  /** Whether this call is not settled yet. */
+  boolean isWaiting() {
+    return state.get() == WAITING;
   }
 
   boolean isWithdrawn() {

@@ -248,15 +248,16 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * The condition named {@code name}, on the lock {@link #lock(String) lock(name)}: a signal in
-   * any JVM wakes the oldest waits of every JVM, which re-acquire that lock FIFO. A wait whose
-   * JVM dies leaves within one lease and never takes a signal meant for a live one.
+   * The condition named {@code name}, with a lock of its own ({@link AsyncCondition#lock()}),
+   * apart from {@link #lock(String) lock(name)}: a signal in any JVM wakes the oldest waits of
+   * every JVM, which re-acquire that lock FIFO. A wait whose JVM dies leaves within one lease and
+   * never takes a signal meant for a live one.
    */
   public AsyncCondition condition(String name) {
-    String tag = keys.tag("lock", requireName(name));
+    String tag = keys.tag("condition", requireName(name));
     return conditions.computeIfAbsent(tag, t -> {
-      RedisCondition condition =
-          new RedisCondition(this, new RemotePermits(this, PermitKeys.of("lock", name, t), 1));
+      RedisCondition condition = new RedisCondition(this,
+          new RemotePermits(this, PermitKeys.of("condition", name, t), 1));
       participate(condition);
       return condition;
     });

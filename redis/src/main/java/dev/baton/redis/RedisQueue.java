@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * whoever settles the call ({@link QueueCall#answer()}) acts on it; the others undo what they
  * report only if the caller withdrew the call meanwhile.
  */
-final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
+final class RedisQueue<T>
+    implements AsyncQueue<T>, RemoteLevels, RemoteQueueLevels, Participant {
 
   private static final Logger log = LoggerFactory.getLogger(RedisQueue.class);
   /** Most ids one RENEW call carries. */
@@ -111,7 +112,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
           }
           switch ((String) reply.get(0)) {
             case "DONE" -> settle(call, reply.size() > 1);
-            case "QUEUED" -> undoIfWithdrawn(call);
+            case "QUEUED" -> waits(call);
             case "SHUT" -> fail(call, closedToPuts(), false);
             default -> fail(call, late(), false);
           }
@@ -174,7 +175,7 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
           }
           switch ((String) reply.get(0)) {
             case "ITEM" -> receive(call, (String) reply.get(1));
-            case "QUEUED" -> undoIfWithdrawn(call);
+            case "QUEUED" -> waits(call);
             case "SHUT" -> fail(call, drained(), false);
             default -> fail(call, late(), false);
           }
@@ -253,8 +254,12 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
     }
   }
 
-  /** A reply that left {@code call} waiting in Redis: undone if the caller gave up meanwhile. */
-  private void undoIfWithdrawn(QueueCall<?> call) {
+  /**
+   * A reply that left {@code call} waiting in Redis: renewed from now on, or undone if the caller
+   * gave up meanwhile.
+   */
+  private void waits(QueueCall<?> call) {
+    call.confirm();
     if (call.isWithdrawn()) {
       cancel(call.id);
     }
@@ -313,10 +318,14 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
     });
   }
 
-  /** Renews this JVM's waiting calls, claims what their messages missed, wakes joins. */
+  /**
+   * Renews this JVM's calls that Redis confirmed waiting, claims what their messages missed, wakes
+   * joins.
+   */
   @Override
   public CompletableFuture<Long> renew(long sentAt) {
-    List<String> ids = new ArrayList<>(calls.keySet());
+    List<String> ids = calls.values().stream().filter(QueueCall::isConfirmed)
+        .map(call -> call.id).toList();
     List<CompletableFuture<Void>> sent = new ArrayList<>();
     int from = 0;
     do {
@@ -338,8 +347,8 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
 
   @SuppressWarnings("unchecked")
   private void reconcile(QueueCall<?> call, String reply) {
-    if (call == null) {
-      return;
+    if (call == null || !call.isWaiting()) {
+      return; // settled meanwhile: whoever settled it acts on Redis
     }
     switch (reply) {
       case "W" -> { }
@@ -458,10 +467,25 @@ final class RedisQueue<T> implements AsyncQueue<T>, RemoteLevels, Participant {
   /** {@code held}: items queued; {@code waiters}: takes and puts waiting, in every JVM. */
   @Override
   public Levels levels() {
-    return backend.snapshots().levels(keys[0], () -> backend.redis().zcard(keys[1])
-        .toCompletableFuture().thenCombine(backend.redis().zcard(keys[3]).toCompletableFuture()
-            .thenCombine(backend.redis().zcard(keys[4]).toCompletableFuture(), Long::sum),
-            (held, waiting) -> new Levels(held.intValue(), waiting.intValue())));
+    QueueLevels levels = queueLevels();
+    return new Levels(levels.size(), levels.putters() + levels.takers());
+  }
+
+  @Override
+  public QueueLevels queueLevels() {
+    return backend.snapshots().read(keys[0], () -> {
+      var redis = backend.redis();
+      var size = redis.zcard(keys[1]).toCompletableFuture();
+      var meta = redis.hmget(keys[0], "unfinished", "shut").toCompletableFuture();
+      var putters = redis.zcard(keys[4]).toCompletableFuture();
+      var takers = redis.zcard(keys[3]).toCompletableFuture();
+      return CompletableFuture.allOf(size, meta, putters, takers).thenApply(done -> {
+        var unfinished = meta.join().get(0);
+        return new QueueLevels(size.join().intValue(),
+            unfinished.hasValue() ? Integer.parseInt(unfinished.getValue()) : 0,
+            putters.join().intValue(), takers.join().intValue(), meta.join().get(1).hasValue());
+      });
+    }, QueueLevels.UNKNOWN);
   }
 
   private int count(String zset) {

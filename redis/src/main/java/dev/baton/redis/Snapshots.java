@@ -21,8 +21,9 @@ final class Snapshots {
   private final Duration maxAge;
   private final Duration timeout;
   /** The read of each primitive taking part, by its Redis key (the same primitive, one entry). */
-  private final Map<String, Supplier<CompletableFuture<Levels>>> reads = new ConcurrentHashMap<>();
-  private final Map<String, Levels> latest = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<? extends CompletableFuture<?>>> reads =
+      new ConcurrentHashMap<>();
+  private final Map<String, Object> latest = new ConcurrentHashMap<>();
   /** {@link System#nanoTime()} of the last refresh; guarded by this. */
   private long refreshedAt;
   private boolean refreshed;
@@ -33,12 +34,22 @@ final class Snapshots {
   }
 
   Levels levels(String key, Supplier<CompletableFuture<Levels>> read) {
+    return read(key, read, Levels.UNKNOWN);
+  }
+
+  /**
+   * What {@code read} gave for the primitive whose first key is {@code key} in the latest
+   * snapshot, refreshed first if it is too old; {@code unknown} before the first successful read.
+   * One key is always read with the same type.
+   */
+  @SuppressWarnings("unchecked")
+  <L> L read(String key, Supplier<CompletableFuture<L>> read, L unknown) {
     if (reads.putIfAbsent(key, read) == null) {
       forceRefresh();
     } else {
       refreshIfOld();
     }
-    return latest.getOrDefault(key, Levels.UNKNOWN);
+    return (L) latest.getOrDefault(key, unknown);
   }
 
   private void refreshIfOld() {
@@ -64,7 +75,7 @@ final class Snapshots {
 
   private void refresh() {
     List<String> keys = new ArrayList<>(reads.keySet());
-    List<CompletableFuture<Levels>> pending = new ArrayList<>();
+    List<CompletableFuture<?>> pending = new ArrayList<>();
     keys.forEach(key -> pending.add(reads.get(key).get()));
     try {
       CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
@@ -73,7 +84,7 @@ final class Snapshots {
       // keep what could be read; the rest keep their previous values
     }
     for (int i = 0; i < keys.size(); i++) {
-      CompletableFuture<Levels> read = pending.get(i);
+      CompletableFuture<?> read = pending.get(i);
       if (read.isDone() && !read.isCompletedExceptionally()) {
         latest.put(keys.get(i), read.join());
       }

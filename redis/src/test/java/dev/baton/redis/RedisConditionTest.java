@@ -121,7 +121,7 @@ class RedisConditionTest {
     await().until(() -> two.condition("leaving").waiters() == 1);
     waiting.cancel(false);
     await().until(() -> two.condition("leaving").waiters() == 0);
-    assertThat(two.lock("leaving").isLocked()).isFalse();
+    assertThat(two.condition("leaving").lock().isLocked()).isFalse();
   }
 
   @Test
