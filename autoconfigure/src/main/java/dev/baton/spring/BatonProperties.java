@@ -6,6 +6,7 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of Baton under the prefix {@code baton}.
@@ -59,7 +60,7 @@ public record BatonProperties(
     endpoint = endpoint == null ? new Endpoint(false) : endpoint;
     redis = redis == null ? new Redis(null, null, null) : redis;
     semaphores.forEach((name, s) -> requirePositive(s.permits(), "semaphores", name, "permits"));
-    queues.forEach((name, q) -> requirePositive(q.capacity(), "queues", name, "capacity"));
+    queues.forEach(BatonProperties::check);
     barriers.forEach((name, b) -> requirePositive(b.parties(), "barriers", name, "parties"));
   }
 
@@ -79,6 +80,18 @@ public record BatonProperties(
   public Duration eventTimeout(String name) {
     Event event = events.get(name);
     return event != null && event.timeout() != null ? event.timeout() : defaultTimeout;
+  }
+
+  private static void check(String name, Queue queue) {
+    requirePositive(queue.capacity(), "queues", name, "capacity");
+    if (queue.scoreProperty() != null && queue.order() != QueueOrder.PRIORITY) {
+      throw new IllegalArgumentException("baton.queues." + name + ".score-property orders a"
+          + " priority queue only: set baton.queues." + name + ".order=priority or remove it");
+    }
+    if (queue.maxItemSize().toBytes() <= 0 || queue.maxItemSize().toBytes() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("baton.queues." + name + ".max-item-size must be"
+          + " positive and under 2GB, was " + queue.maxItemSize());
+    }
   }
 
   private static void requirePositive(int value, String kind, String name, String property) {
@@ -125,9 +138,27 @@ public record BatonProperties(
    *
    * @param capacity Most items the queue holds; unset: unbounded.
    * @param order Order in which items leave the queue.
+   * @param itemType Class of the queue's items, such as com.example.Order. With
+   *     baton.backend=redis every queue needs one: items are written as JSON through the
+   *     application's JSON mapper and read back as this type (String and byte[] are stored as they
+   *     are). The registry's queue(name, type) must name the same type.
+   * @param scoreProperty For a priority queue: the numeric property of item-type (a record
+   *     component or getter) whose lowest value leaves first, equal scores in arrival order. Unset:
+   *     the items' natural order, which Redis can keep only for numbers, so a priority queue of
+   *     other items on Redis needs this.
+   * @param maxItemSize Largest item a put accepts, encoded, with baton.backend=redis.
    */
   public record Queue(@DefaultValue("" + Integer.MAX_VALUE) int capacity,
-      @DefaultValue("fifo") QueueOrder order) {}
+      @DefaultValue("fifo") QueueOrder order, Class<?> itemType, String scoreProperty,
+      @DefaultValue("512KB") DataSize maxItemSize) {
+
+    public Queue {
+      maxItemSize = maxItemSize == null ? DataSize.ofKilobytes(512) : maxItemSize;
+      if (scoreProperty != null && scoreProperty.isBlank()) {
+        scoreProperty = null;
+      }
+    }
+  }
 
   /** The order in which items leave a queue. */
   public enum QueueOrder {
@@ -135,7 +166,7 @@ public record BatonProperties(
     FIFO,
     /** Last in, first out. */
     LIFO,
-    /** Least first, by the items' natural order. */
+    /** Least first: by the score property when one is set, else by the items' natural order. */
     PRIORITY
   }
 

@@ -15,14 +15,6 @@ public record NamedPrimitive(Kind kind, String name, Object primitive) {
 
   /** The kinds of primitive a registry holds. */
   public enum Kind {
-    LOCK, LOCK_FAMILY, SEMAPHORE, EVENT, CONDITION, QUEUE, BARRIER;
-
-    /**
-     * Whether a registry takes primitives of this kind from its {@link PrimitiveSource}, so that
-     * a shared backend shares them; the others always live in this JVM.
-     */
-    public boolean fromSource() {
-      return this == LOCK || this == LOCK_FAMILY || this == SEMAPHORE || this == EVENT;
-    }
+    LOCK, LOCK_FAMILY, SEMAPHORE, EVENT, CONDITION, QUEUE, BARRIER
   }
 }

@@ -62,8 +62,22 @@ public interface PrimitiveRegistry {
   /** The condition named {@code name}, with a lock of its own. */
   AsyncCondition condition(String name);
 
-  /** The queue named {@code name}; undeclared queues are unbounded FIFO queues. */
+  /**
+   * The queue named {@code name}; undeclared queues are unbounded FIFO queues.
+   *
+   * @throws IllegalStateException with a shared backend, for a new queue whose item type
+   *     {@code baton.queues.NAME.item-type} does not declare: use {@link #queue(String, Class)}
+   */
   <T> AsyncQueue<T> queue(String name);
+
+  /**
+   * The queue named {@code name}, holding items of {@code itemType}: what a shared backend
+   * stores its items as, and reads them back as. Undeclared queues are unbounded FIFO queues.
+   *
+   * @throws IllegalStateException if the queue exists with another item type, from
+   *     {@code baton.queues.NAME.item-type} or an earlier call
+   */
+  <T> AsyncQueue<T> queue(String name, Class<T> itemType);
 
   /**
    * The barrier named {@code name}.

@@ -1,16 +1,20 @@
 package dev.baton.spring;
 
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.spring.observation.SharedLevels;
+import dev.baton.spring.observation.SharedQueueLevels;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where a registry's locks, per-key locks, semaphores and events come from: the backend named by
- * {@code baton.backend}. The registry wraps what a source makes so that waits, holds and timeouts
- * are reported alike for every backend; conditions, queues and barriers always live in this JVM.
+ * Where a registry's primitives come from: the backend named by {@code baton.backend}. The
+ * registry wraps what a source makes so that waits, holds and timeouts are reported alike for
+ * every backend.
  *
  * <p>A source makes a new primitive on every call; the registry keeps one per name. Two
  * primitives a source made for the same name and key are one primitive: they exclude each other,
@@ -45,12 +49,34 @@ public interface PrimitiveSource {
   /** A new handle on the event named {@code name}, which starts clear unless it exists already. */
   AsyncEvent event(String name);
 
+  /** A new handle on the condition named {@code name}, with a lock of its own. */
+  AsyncCondition condition(String name);
+
+  /**
+   * A new handle on the barrier named {@code name} for {@code parties} parties.
+   *
+   * @throws IllegalStateException if a shared backend knows it with another number of parties
+   */
+  AsyncBarrier barrier(String name, int parties);
+
+  /**
+   * A new handle on the queue {@code declaration} describes.
+   *
+   * @throws IllegalStateException if this backend cannot keep such a queue, saying which
+   *     property to set (a backend that stores items elsewhere needs their type, and a priority
+   *     queue it orders needs a score)
+   */
+  <T> AsyncQueue<T> queue(QueueDeclaration<T> declaration);
+
   /**
    * The held count and waiters of {@code primitive} (made by this source) from a snapshot the
    * backend keeps for all its primitives, when its own reads ({@code isLocked()},
    * {@code availablePermits()}, ...) would each cost a round trip; empty when they are cheap.
    */
   Optional<SharedLevels.Levels> levels(Object primitive);
+
+  /** The levels of {@code queue} (made by this source) from the backend's snapshot, as above. */
+  Optional<SharedQueueLevels.QueueLevels> queueLevels(AsyncQueue<?> queue);
 
   /**
    * What the {@code baton} endpoint shows of the backend beside its name: connection and lease

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.baton.AsyncQueue;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -127,6 +128,66 @@ class BatonAutoConfigurationTests {
         assertThat(context.getStartupFailure()).rootCause()
             .hasMessageContaining("baton.barriers.round.parties must be positive"));
   }
+
+  @Test
+  void runWithAPriorityQueueScoredByAPropertyShouldTakeTheLowestScoreFirst() {
+    contextRunner.withPropertyValues("baton.queues.tickets.order=priority",
+        "baton.queues.tickets.item-type=" + Ticket.class.getName(),
+        "baton.queues.tickets.score-property=severity").run(context -> {
+          AsyncQueue<Ticket> tickets =
+              context.getBean(PrimitiveRegistry.class).queue("tickets", Ticket.class);
+          tickets.offer(new Ticket("minor", 3));
+          tickets.offer(new Ticket("outage", 1));
+          tickets.offer(new Ticket("bug", 2));
+          assertThat(List.of(tickets.poll(), tickets.poll(), tickets.poll()))
+              .extracting(Ticket::title).containsExactly("outage", "bug", "minor");
+        });
+  }
+
+  @Test
+  void runWithAScorePropertyTheItemTypeLacksShouldFailNamingBoth() {
+    contextRunner.withPropertyValues("baton.queues.tickets.order=priority",
+        "baton.queues.tickets.item-type=" + Ticket.class.getName(),
+        "baton.queues.tickets.score-property=title").run(context ->
+            assertThat(context.getStartupFailure()).rootCause()
+                .hasMessageContaining("baton.queues.tickets.score-property=title")
+                .hasMessageContaining(Ticket.class.getName())
+                .hasMessageContaining("title() and getTitle()"));
+    contextRunner.withPropertyValues("baton.queues.tickets.order=priority",
+        "baton.queues.tickets.score-property=severity").run(context ->
+            assertThat(context.getStartupFailure()).rootCause()
+                .hasMessageContaining("baton.queues.tickets.item-type"));
+    contextRunner.withPropertyValues("baton.queues.tickets.score-property=severity").run(context ->
+        assertThat(context.getStartupFailure()).rootCause()
+            .hasMessageContaining("baton.queues.tickets.order=priority"));
+  }
+
+  @Test
+  void runWithAnUnknownItemTypeShouldFailNamingTheProperty() {
+    contextRunner.withPropertyValues("baton.queues.tickets.item-type=com.example.Nope")
+        .run(context -> assertThat(context.getStartupFailure())
+            .hasStackTraceContaining("baton.queues.tickets.item-type")
+            .hasStackTraceContaining("com.example.Nope"));
+  }
+
+  @Test
+  void runWhenAQueueIsAskedForWithAnotherItemTypeShouldFailNamingBoth() {
+    contextRunner.withPropertyValues("baton.queues.tickets.item-type=" + Ticket.class.getName())
+        .run(context -> {
+          PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+          assertThat(registry.queue("tickets", Ticket.class))
+              .isSameAs(registry.queue("tickets"));
+          assertThatThrownBy(() -> registry.queue("tickets", String.class))
+              .isInstanceOf(IllegalStateException.class)
+              .hasMessageContaining(Ticket.class.getName()).hasMessageContaining("String");
+          registry.queue("names", String.class);
+          assertThatThrownBy(() -> registry.queue("names", Integer.class))
+              .hasMessageContaining("java.lang.String items, not java.lang.Integer");
+        });
+  }
+
+  /** A queue item with a numeric property to order by. */
+  public record Ticket(String title, int severity) {}
 
   @Test
   void runWithAnUnparsableDefaultTimeoutShouldFailNamingTheProperty() {

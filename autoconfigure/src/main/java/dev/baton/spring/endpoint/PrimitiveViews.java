@@ -12,6 +12,8 @@ import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.SharedLevels;
 import dev.baton.spring.observation.SharedLevels.Levels;
+import dev.baton.spring.observation.SharedQueueLevels;
+import dev.baton.spring.observation.SharedQueueLevels.QueueLevels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,7 @@ final class PrimitiveViews {
       case QUEUE -> queue(view, (AsyncQueue<?>) named.primitive());
       case BARRIER -> barrier(view, (AsyncBarrier) named.primitive());
     }
-    view.put("scope", sharedBackend && named.kind().fromSource() ? "shared" : "this-instance");
+    view.put("scope", sharedBackend ? "shared" : "this-instance");
     return view;
   }
 
@@ -103,25 +105,33 @@ final class PrimitiveViews {
 
   private static void condition(Map<String, Object> view, AsyncCondition condition) {
     AsyncLock lock = condition.lock();
-    common(view, "condition", lock.isLocked() ? "locked" : "free", condition.waiters());
-    view.put("lockWaiters", lock.waiters());
+    Optional<Levels> shared = SharedLevels.of(condition);
+    boolean locked = shared.map(levels -> levels.held() > 0).orElseGet(lock::isLocked);
+    common(view, "condition", locked ? "locked" : "free",
+        shared.map(Levels::waiters).orElseGet(condition::waiters));
+    view.put("lockWaiters", SharedLevels.of(lock).map(Levels::waiters).orElseGet(lock::waiters));
     holders(view, lock);
   }
 
   private static void queue(Map<String, Object> view, AsyncQueue<?> queue) {
-    common(view, "queue", queue.isShutdown() ? "shut-down" : "open",
-        queue.putters() + queue.takers());
-    view.put("size", queue.size());
+    QueueLevels levels = SharedQueueLevels.of(queue).orElseGet(() -> new QueueLevels(queue.size(),
+        queue.unfinishedTasks(), queue.putters(), queue.takers(), queue.isShutdown()));
+    common(view, "queue", levels.shutdown() ? "shut-down" : "open",
+        levels.putters() + levels.takers());
+    view.put("size", levels.size());
     view.put("capacity", queue.capacity() == Integer.MAX_VALUE ? null : queue.capacity());
-    view.put("unfinished", queue.unfinishedTasks());
-    view.put("putters", queue.putters());
-    view.put("takers", queue.takers());
+    view.put("unfinished", levels.unfinished());
+    view.put("putters", levels.putters());
+    view.put("takers", levels.takers());
   }
 
   private static void barrier(Map<String, Object> view, AsyncBarrier barrier) {
-    common(view, "barrier", barrier.isBroken() ? "broken" : "ready", barrier.waiting());
+    Optional<Levels> shared = SharedLevels.of(barrier);
+    boolean broken = shared.map(levels -> levels.held() > 0).orElseGet(barrier::isBroken);
+    int waiting = shared.map(Levels::waiters).orElseGet(barrier::waiting);
+    common(view, "barrier", broken ? "broken" : "ready", waiting);
     view.put("parties", barrier.parties());
-    view.put("waiting", barrier.waiting());
+    view.put("waiting", waiting);
   }
 
   private static void common(Map<String, Object> view, String kind, String state, int waiters) {

@@ -11,12 +11,12 @@ import dev.baton.spring.NamedPrimitive.Kind;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.PrimitiveSource;
+import dev.baton.spring.QueueDeclaration;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.WaitListener;
 import dev.baton.spring.observation.WaitListeners;
 import dev.baton.spring.observation.WaitSite;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,15 +28,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
 /**
- * The {@link PrimitiveRegistry} of every backend: its locks, per-key locks, semaphores and events
- * come from a {@link PrimitiveSource} (this JVM's by default, Redis's with
- * {@code baton.backend=redis}); its conditions, queues and barriers always live in this JVM. Every
- * primitive declared in {@link BatonProperties} is created when the registry is; others on first
- * use. When two threads create the same name at once, one instance wins and only it is announced.
+ * The {@link PrimitiveRegistry} of every backend: its primitives come from a
+ * {@link PrimitiveSource} (this JVM's by default, Redis's with {@code baton.backend=redis}). Every
+ * primitive declared in {@link BatonProperties} is created when the registry is, so a declaration
+ * the backend cannot keep fails start-up; others on first use. When two threads create the same name at once, one instance wins and only it is announced.
  * An event declared initially set is set when the registry is created: with a shared backend, on
  * every instance that starts, whatever another instance did to it before.
  *
@@ -45,17 +42,15 @@ import org.apache.commons.logging.LogFactory;
  */
 public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
 
-  private static final Log log = LogFactory.getLog(DefaultPrimitiveRegistry.class);
-
   private final BatonProperties properties;
-  /** Where locks, per-key locks, semaphores and events come from. */
+  /** Where every primitive comes from. */
   private final PrimitiveSource source;
   private final ConcurrentMap<String, AsyncLock> locks = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, KeyedLocks> keyedLocks = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncSemaphore> semaphores = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncEvent> events = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncCondition> conditions = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, AsyncQueue<?>> queues = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ObservedQueue<?>> queues = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncBarrier> barriers = new ConcurrentHashMap<>();
   private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
   private final WaitListeners waitListeners;
@@ -76,8 +71,8 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   }
 
   /**
-   * A registry taking its locks, per-key locks, semaphores and events from {@code source}, which
-   * reports every wait on its primitives to {@code waitListeners}.
+   * A registry taking its primitives from {@code source}, which reports every wait on its
+   * primitives to {@code waitListeners}.
    *
    * @param trackHolds whether its locks and semaphores keep their live holds (see
    *     {@link HoldTracking#holds()}); off, their holds always read empty, and each grant
@@ -102,7 +97,6 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
     properties.events().keySet().forEach(this::event);
     properties.queues().keySet().forEach(this::queue);
     properties.barriers().forEach((name, spec) -> barrier(name, spec.parties()));
-    warnOfInstanceOnlyPrimitives();
   }
 
   @Override
@@ -157,13 +151,25 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncCondition condition(String name) {
     return obtain(conditions, Kind.CONDITION, name,
-        n -> new ObservedCondition(AsyncCondition.create(), grants("condition", n)));
+        n -> new ObservedCondition(source.condition(n), grants("condition", n), source));
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public <T> AsyncQueue<T> queue(String name) {
-    return (AsyncQueue<T>) obtain(queues, Kind.QUEUE, name, this::newQueue);
+    return (AsyncQueue<T>) obtain(queues, Kind.QUEUE, name, n -> newQueue(n, null));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> AsyncQueue<T> queue(String name, Class<T> itemType) {
+    Objects.requireNonNull(itemType, "itemType");
+    ObservedQueue<?> queue = obtain(queues, Kind.QUEUE, name, n -> newQueue(n, itemType));
+    if (queue.itemType() != null && queue.itemType() != itemType) {
+      throw new IllegalStateException("queue '" + name + "' holds "
+          + queue.itemType().getName() + " items, not " + itemType.getName());
+    }
+    return (AsyncQueue<T>) queue;
   }
 
   @Override
@@ -178,12 +184,8 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
 
   @Override
   public AsyncBarrier barrier(String name, int parties) {
-    // A barrier's await has no timeout to name: only listeners need the wrapper.
-    AsyncBarrier barrier =
-        obtain(barriers, Kind.BARRIER, name, n -> waitListeners.isEmpty()
-            ? AsyncBarrier.create(parties)
-            : new ObservedBarrier(AsyncBarrier.create(parties), new WaitSite("barrier", n),
-                waitListeners));
+    AsyncBarrier barrier = obtain(barriers, Kind.BARRIER, name, n -> new ObservedBarrier(
+        source.barrier(n, parties), new WaitSite("barrier", n), waitListeners, source));
     if (barrier.parties() != parties) {
       throw new IllegalStateException("barrier '" + name + "' already exists for "
           + barrier.parties() + " parties, not " + parties);
@@ -235,43 +237,32 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
     return created;
   }
 
-  /**
-   * With a shared backend, says once at start-up which declared primitives are this instance's
-   * alone: no backend shares conditions, queues and barriers yet.
-   */
-  private void warnOfInstanceOnlyPrimitives() {
-    if (source.backend() == BatonProperties.Backend.LOCAL) {
-      return;
-    }
-    Set<String> declared = new TreeSet<>();
-    properties.queues().keySet().forEach(name -> declared.add("queue '" + name + "'"));
-    properties.barriers().keySet().forEach(name -> declared.add("barrier '" + name + "'"));
-    if (!declared.isEmpty()) {
-      log.warn("baton.backend=" + source.backend().name().toLowerCase() + " shares locks,"
-          + " semaphores and events; conditions, queues and barriers stay in each instance on its"
-          + " own, among them the declared " + String.join(", ", declared));
-    }
-  }
-
   private ObservedGrants grants(String primitive, String name) {
     return new ObservedGrants(new WaitSite(primitive, name), waitListeners, trackHolds);
   }
 
-  private AsyncQueue<?> newQueue(String name) {
-    return new ObservedQueue<>(queueOf(properties.queues().get(name)),
-        new WaitSite("queue", name), waitListeners);
-  }
-
+  /**
+   * A queue of items of {@code itemType} ({@code null}: undeclared by the caller), as
+   * {@code baton.queues.NAME} declares it if it does.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static AsyncQueue<?> queueOf(BatonProperties.Queue spec) {
+  private ObservedQueue<?> newQueue(String name, Class<?> itemType) {
+    BatonProperties.Queue spec = properties.queues().get(name);
     if (spec == null) {
-      return AsyncQueue.unbounded();
+      spec = new BatonProperties.Queue(Integer.MAX_VALUE, BatonProperties.QueueOrder.FIFO, null,
+          null, null);
     }
-    return switch (spec.order()) {
-      case FIFO -> AsyncQueue.bounded(spec.capacity());
-      case LIFO -> AsyncQueue.lifo(spec.capacity());
-      case PRIORITY -> AsyncQueue.priority(spec.capacity(), (Comparator) Comparator.naturalOrder());
-    };
+    if (spec.itemType() != null && itemType != null && spec.itemType() != itemType) {
+      throw new IllegalStateException("queue '" + name + "' holds " + spec.itemType().getName()
+          + " items (baton.queues." + name + ".item-type), not " + itemType.getName());
+    }
+    Class type = itemType != null ? itemType : spec.itemType();
+    QueueDeclaration<?> declaration = new QueueDeclaration<>(name, spec.order(), spec.capacity(),
+        type, spec.scoreProperty() == null ? null
+            : ScoreProperty.of(name, type, spec.scoreProperty()),
+        (int) spec.maxItemSize().toBytes());
+    return new ObservedQueue<>(source.queue(declaration), type, new WaitSite("queue", name),
+        waitListeners, source);
   }
 
   private static String requireName(String name) {

@@ -3,27 +3,33 @@ package dev.baton.spring.local;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
+import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.ObservedGrants;
+import dev.baton.spring.observation.SharedLevels;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * A registry's condition: {@code condition} with its waits reported and the holds of its lock
- * tracked. An await that releases the lock ends the hold of the permit it is given and starts a
+ * A registry's condition: {@code condition}, made by {@code source}, with its waits reported, the
+ * holds of its lock tracked and its levels read from the source's snapshot when it keeps one. An await that releases the lock ends the hold of the permit it is given and starts a
  * new one when it re-acquires, described like the one it replaced; an {@code awaitUntil} whose
  * predicate already holds returns the permit it was given, its hold untouched.
  */
-final class ObservedCondition implements AsyncCondition {
+final class ObservedCondition implements AsyncCondition, SharedLevels {
 
   private final AsyncCondition condition;
   private final ObservedLock lock;
+  /** The source that made {@code condition}, which reads its shared levels. */
+  private final PrimitiveSource source;
 
-  ObservedCondition(AsyncCondition condition, ObservedGrants grants) {
+  ObservedCondition(AsyncCondition condition, ObservedGrants grants, PrimitiveSource source) {
     this.condition = condition;
-    this.lock = new ObservedLock(condition.lock(), grants, new LocalPrimitives());
+    this.lock = new ObservedLock(condition.lock(), grants, source);
+    this.source = source;
   }
 
   @Override
@@ -66,6 +72,11 @@ final class ObservedCondition implements AsyncCondition {
   @Override
   public int waiters() {
     return condition.waiters();
+  }
+
+  @Override
+  public Optional<Levels> sharedLevels() {
+    return source.levels(condition);
   }
 
   private CompletableFuture<Permit> reacquiring(Permit held,

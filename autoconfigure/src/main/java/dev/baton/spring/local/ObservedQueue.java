@@ -1,27 +1,42 @@
 package dev.baton.spring.local;
 
 import dev.baton.AsyncQueue;
+import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.RelayedGrant;
+import dev.baton.spring.observation.SharedQueueLevels;
 import dev.baton.spring.observation.WaitListeners;
 import dev.baton.spring.observation.WaitSite;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A registry's queue: {@code queue} with its puts and takes reported as waits and its timeouts
- * naming it. Only a timed put or take still pending is relayed; a relayed put or take withdrawn
+ * A registry's queue: {@code queue}, made by {@code source} for items of {@code itemType} (or of
+ * any type when that is {@code null}), with its puts and takes reported as waits, its timeouts
+ * naming it and its levels read from the source's snapshot when it keeps one. Only a timed put or take still pending is relayed; a relayed put or take withdrawn
  * from outside adds or loses no item, as {@link RelayedGrant} withdraws it before it settles.
  */
-final class ObservedQueue<T> implements AsyncQueue<T> {
+final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   private final AsyncQueue<T> queue;
+  private final Class<T> itemType;
   private final WaitSite site;
   private final WaitListeners listeners;
+  /** The source that made {@code queue}, which reads its shared levels. */
+  private final PrimitiveSource source;
 
-  ObservedQueue(AsyncQueue<T> queue, WaitSite site, WaitListeners listeners) {
+  ObservedQueue(AsyncQueue<T> queue, Class<T> itemType, WaitSite site, WaitListeners listeners,
+      PrimitiveSource source) {
     this.queue = queue;
+    this.itemType = itemType;
     this.site = site;
     this.listeners = listeners;
+    this.source = source;
+  }
+
+  /** The declared type of the items, or {@code null} if none was declared. */
+  Class<T> itemType() {
+    return itemType;
   }
 
   @Override
@@ -112,6 +127,11 @@ final class ObservedQueue<T> implements AsyncQueue<T> {
   @Override
   public boolean isShutdown() {
     return queue.isShutdown();
+  }
+
+  @Override
+  public Optional<QueueLevels> sharedQueueLevels() {
+    return source.queueLevels(queue);
   }
 
   @Override

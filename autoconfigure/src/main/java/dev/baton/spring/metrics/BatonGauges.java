@@ -11,6 +11,8 @@ import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.SharedLevels;
 import dev.baton.spring.observation.SharedLevels.Levels;
+import dev.baton.spring.observation.SharedQueueLevels;
+import dev.baton.spring.observation.SharedQueueLevels.QueueLevels;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -25,8 +27,9 @@ import java.util.function.ToDoubleFunction;
  * those counts as its keys change, so a read never walks the keys. Gauges observe the
  * primitives; they add no work to waits. A primitive of a shared backend (see
  * {@link SharedLevels}) is read from the backend's snapshot, refreshed for all its primitives in
- * one batch, so its gauges show the levels across every instance without a round trip each; a
- * per-key family's counts, and an event's waiters, are this instance's.
+ * one batch (also {@link SharedQueueLevels}), so its gauges show the levels across every instance
+ * without a round trip each; a per-key family's counts, and an event's waiters, are this
+ * instance's.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
@@ -53,6 +56,9 @@ public final class BatonGauges implements MeterBinder {
       "Locks held: 1 or 0 for a lock, the number of held keys for a per-key lock family";
   private static final String WAITERS_DESCRIPTION =
       "Acquires waiting for the lock (for a per-key family, over all its keys)";
+  /** One text for both sides: Prometheus keeps a single HELP line per meter name. */
+  private static final String QUEUE_WAITERS_DESCRIPTION =
+      "Calls waiting on the queue: puts waiting for room (side=put), takes for an item (side=take)";
 
   private final PrimitiveRegistry primitives;
 
@@ -101,21 +107,25 @@ public final class BatonGauges implements MeterBinder {
             e -> SharedLevels.of(e).map(Levels::waiters).orElseGet(e::waiters));
       }
       case CONDITION -> gauge(registry, CONDITION_WAITERS, "Waiters waiting for a signal", tags,
-          (AsyncCondition) named.primitive(), AsyncCondition::waiters);
+          (AsyncCondition) named.primitive(),
+          c -> SharedLevels.of(c).map(Levels::waiters).orElseGet(c::waiters));
       case QUEUE -> {
         AsyncQueue<?> queue = (AsyncQueue<?>) named.primitive();
-        gauge(registry, QUEUE_SIZE, "Items in the queue", tags, queue, AsyncQueue::size);
+        gauge(registry, QUEUE_SIZE, "Items in the queue", tags, queue,
+            q -> SharedQueueLevels.of(q).map(QueueLevels::size).orElseGet(q::size));
         gauge(registry, QUEUE_CAPACITY, "Most items the queue holds", tags, queue,
             AsyncQueue::capacity);
         gauge(registry, QUEUE_UNFINISHED, "Items put and not yet marked done", tags, queue,
-            AsyncQueue::unfinishedTasks);
-        gauge(registry, QUEUE_WAITERS, "Puts waiting for room", tags.and(TAG_SIDE, "put"), queue,
-            AsyncQueue::putters);
-        gauge(registry, QUEUE_WAITERS, "Takes waiting for an item", tags.and(TAG_SIDE, "take"),
-            queue, AsyncQueue::takers);
+            q -> SharedQueueLevels.of(q).map(QueueLevels::unfinished)
+                .orElseGet(q::unfinishedTasks));
+        gauge(registry, QUEUE_WAITERS, QUEUE_WAITERS_DESCRIPTION, tags.and(TAG_SIDE, "put"), queue,
+            q -> SharedQueueLevels.of(q).map(QueueLevels::putters).orElseGet(q::putters));
+        gauge(registry, QUEUE_WAITERS, QUEUE_WAITERS_DESCRIPTION, tags.and(TAG_SIDE, "take"),
+            queue, q -> SharedQueueLevels.of(q).map(QueueLevels::takers).orElseGet(q::takers));
       }
       case BARRIER -> gauge(registry, BARRIER_WAITING, "Parties waiting in the current cycle",
-          tags, (AsyncBarrier) named.primitive(), AsyncBarrier::waiting);
+          tags, (AsyncBarrier) named.primitive(),
+          b -> SharedLevels.of(b).map(Levels::waiters).orElseGet(b::waiting));
     }
   }
 

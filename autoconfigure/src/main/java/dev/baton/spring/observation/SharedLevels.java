@@ -3,9 +3,9 @@ package dev.baton.spring.observation;
 import java.util.Optional;
 
 /**
- * A registry's lock, semaphore or event whose backend keeps a snapshot of its levels: meters and
- * the {@code baton} endpoint read {@link #sharedLevels()} when present, because the primitive's
- * own reads would each ask the backend. Code that acts on a level calls the primitive's own reads.
+ * A registry's lock, semaphore, event, condition or barrier whose backend keeps a snapshot of its
+ * levels: meters and the {@code baton} endpoint read {@link #sharedLevels()} when present, because
+ * the primitive's own reads would each ask the backend. Code that acts on a level calls the primitive's own reads.
  */
 public interface SharedLevels {
 
@@ -23,8 +23,10 @@ public interface SharedLevels {
   /**
    * Levels of a shared primitive.
    *
-   * @param held permits held (a lock: 0 or 1); for an event, 1 while it is set
-   * @param waiters acquires waiting across every instance; for an event, this instance's waiters
+   * @param held permits held (a lock: 0 or 1; a condition: its lock's); for an event, 1 while it
+   *     is set; for a barrier, 1 while it is broken
+   * @param waiters acquires waiting across every instance; for an event, this instance's waiters;
+   *     for a condition, waits for a signal; for a barrier, parties waiting in the current cycle
    */
   record Levels(int held, int waiters) {}
 }

@@ -5,6 +5,7 @@ import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveSource;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -15,17 +16,19 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDeta
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code baton.backend=redis}: the registry's locks, per-key locks, semaphores and events live in
- * the Redis that {@code spring.data.redis.*} describes, shared by every instance with the same
+ * {@code baton.backend=redis}: the registry's primitives live in the Redis that
+ * {@code spring.data.redis.*} describes, shared by every instance with the same
  * {@code baton.redis.key-prefix}. Baton connects with a {@link RedisBackend} of its own (it needs
  * a client that rejects commands while disconnected), not through Spring Data's connection
  * factory; start-up fails, naming the address, when Redis cannot be reached. Needs the
  * {@code dev.baton:baton-redis} module and Spring Boot's Redis support on the class path.
  */
 @AutoConfiguration(before = BatonAutoConfiguration.class,
-    afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+    afterName = {"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
 @ConditionalOnClass({RedisBackend.class, DataRedisConnectionDetails.class})
 @ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
 @ConditionalOnProperty(name = "baton.backend", havingValue = "redis")
@@ -42,8 +45,27 @@ public final class BatonRedisAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  PrimitiveSource batonRedisPrimitiveSource(RedisBackend backend) {
-    return new RedisPrimitives(backend);
+  PrimitiveSource batonRedisPrimitiveSource(RedisBackend backend, QueueCodecs codecs) {
+    return new RedisPrimitives(backend, codecs);
+  }
+
+  /** Queue items as JSON through the application's mapper, when Jackson is on the class path. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+  static final class Json {
+
+    @Bean
+    @ConditionalOnMissingBean
+    QueueCodecs batonQueueCodecs(ObjectProvider<JsonMapper> mapper) {
+      return new JsonQueueCodecs(mapper.getIfAvailable(JsonMapper::new));
+    }
+  }
+
+  /** Without Jackson: String and byte[] queue items only. */
+  @Bean
+  @ConditionalOnMissingBean
+  QueueCodecs batonUnchangedQueueCodecs() {
+    return QueueCodecs.unchangedOnly();
   }
 
   /** The backend's own meters, when Micrometer is on the class path. */

@@ -37,6 +37,9 @@ class RedisTestApplication {
     return new Catalog();
   }
 
+  /** An item of the test's queues, with a score for the priority one. */
+  public record Job(String id, int priority) {}
+
   /** What every instance's services did, in order: shared by all instances in this JVM. */
   static final class Journal {
     static final List<String> entered = new CopyOnWriteArrayList<>();

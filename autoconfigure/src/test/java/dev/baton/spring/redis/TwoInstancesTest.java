@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.metrics.BatonGauges;
 import dev.baton.spring.redis.RedisTestApplication.Catalog;
+import dev.baton.spring.redis.RedisTestApplication.Job;
 import dev.baton.spring.redis.RedisTestApplication.Journal;
 import dev.baton.spring.redis.RedisTestApplication.Payments;
 import dev.baton.spring.redis.RedisTestApplication.Stock;
@@ -83,7 +87,12 @@ class TwoInstancesTest {
         "baton.backend=redis",
         "baton.redis.lease=2s",
         "baton.semaphores.payments.permits=2",
-        "baton.queues.jobs.capacity=10").run();
+        "baton.queues.jobs.capacity=10",
+        "baton.queues.jobs.item-type=" + Job.class.getName(),
+        "baton.queues.urgent.order=priority",
+        "baton.queues.urgent.item-type=" + Job.class.getName(),
+        "baton.queues.urgent.score-property=priority",
+        "baton.barriers.meet.parties=2").run();
   }
 
   private static PrimitiveRegistry registry(ConfigurableApplicationContext instance) {
@@ -205,13 +214,126 @@ class TwoInstancesTest {
         Map<String, Object> payments = one(body, "payments");
         assertThat(payments).containsEntry("scope", "shared").containsEntry("state", "in-use")
             .containsEntry("permits", Map.of("max", 2, "available", 1, "inUse", 1));
-        assertThat(one(body, "jobs")).containsEntry("scope", "this-instance");
+        assertThat(one(body, "jobs")).containsEntry("scope", "shared");
       });
       assertThat(JsonPath.<Integer>read(get(one, "/actuator/baton"), "$.redis.heldPermits"))
           .isEqualTo(1);
     } finally {
       heldByOne.release();
     }
+  }
+
+  @Test
+  void aDeclaredQueueCarriesEachItemExactlyOnceBetweenInstancesAndCountsTasksAcrossThem() {
+    AsyncQueue<Job> onOne = registry(one).queue("jobs", Job.class);
+    AsyncQueue<Job> onTwo = registry(two).queue("jobs");
+    List<CompletableFuture<Job>> takes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      takes.add(onTwo.take());
+    }
+    await().atMost(PATIENCE).until(() -> onOne.takers() == 3);
+    List<CompletableFuture<Void>> puts = new ArrayList<>();
+    for (int i = 0; i < 13; i++) {
+      puts.add(onOne.put(new Job("job-" + i, 0)));
+    }
+    assertThat(puts).allSatisfy(put -> assertThat(put).succeedsWithin(PATIENCE));
+    List<Job> taken = new ArrayList<>();
+    takes.forEach(take -> taken.add(take.join()));
+    for (int i = 3; i < 13; i++) {
+      taken.add((i % 2 == 0 ? onOne : onTwo).take().join());
+    }
+
+    assertThat(taken).extracting(Job::id).containsExactlyElementsOf(
+        java.util.stream.IntStream.range(0, 13).mapToObj(i -> "job-" + i).toList());
+    assertThat(onOne.unfinishedTasks()).isEqualTo(13);
+    CompletableFuture<Void> joined = onOne.join();
+    for (int i = 0; i < 12; i++) {
+      onTwo.taskDone();
+    }
+    assertThat(joined).isNotDone();
+    onOne.taskDone();
+    assertThat(joined).succeedsWithin(PATIENCE);
+  }
+
+  @Test
+  void aPriorityQueueOnRedisTakesTheLowestScoreFirstWhicheverInstancePutIt() {
+    AsyncQueue<Job> onOne = registry(one).queue("urgent");
+    AsyncQueue<Job> onTwo = registry(two).queue("urgent", Job.class);
+    onOne.offer(new Job("later", 5));
+    onTwo.offer(new Job("now", 1));
+    onOne.offer(new Job("soon", 3));
+
+    assertThat(List.of(onTwo.poll(), onOne.poll(), onTwo.poll())).extracting(Job::id)
+        .containsExactly("now", "soon", "later");
+    List.of(1, 2, 3).forEach(i -> onOne.taskDone());
+  }
+
+  @Test
+  void aConditionSignalledInOneInstanceWakesTheWaiterInTheOtherHoldingItsLock() {
+    AsyncCondition onOne = registry(one).condition("restocked");
+    AsyncCondition onTwo = registry(two).condition("restocked");
+    CompletableFuture<Permit> waiting = onOne.await(onOne.lock().acquire().join());
+    await().atMost(PATIENCE).until(() -> onTwo.waiters() == 1);
+    assertThat(registry(two).lock("restocked").isLocked())
+        .as("a condition's lock is its own, not the lock of the same name").isFalse();
+
+    Permit signaller = onTwo.lock().acquire().join();
+    onTwo.signal();
+    assertThat(waiting).isNotDone();
+    signaller.release();
+
+    Permit woken = waiting.join();
+    assertThat(onTwo.lock().isLocked()).isTrue();
+    woken.release();
+  }
+
+  @Test
+  void aBarrierTripsWhenItsPartiesArriveFromDifferentInstances() {
+    AsyncBarrier onOne = registry(one).barrier("meet");
+    AsyncBarrier onTwo = registry(two).barrier("meet", 2);
+    CompletableFuture<Integer> first = onOne.await();
+    await().atMost(PATIENCE).until(() -> onTwo.waiting() == 1);
+
+    CompletableFuture<Integer> second = onTwo.await();
+
+    assertThat(first).succeedsWithin(PATIENCE);
+    assertThat(second).succeedsWithin(PATIENCE);
+    assertThat(List.of(first.join(), second.join())).containsExactlyInAnyOrder(0, 1);
+  }
+
+  @Test
+  void queueConditionAndBarrierGaugesOfOneInstanceShowWhatTheOtherDoes() {
+    AsyncQueue<Job> jobs = registry(one).queue("jobs");
+    jobs.offer(new Job("waiting", 0));
+    AsyncCondition condition = registry(one).condition("restocked");
+    CompletableFuture<Permit> waiting = condition.await(condition.lock().acquire().join());
+    CompletableFuture<Integer> arrived = registry(one).barrier("meet").await();
+    MeterRegistry metersOfTwo = two.getBean(MeterRegistry.class);
+    try {
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        assertThat(gauge(metersOfTwo, BatonGauges.QUEUE_SIZE, "jobs")).isEqualTo(1);
+        assertThat(gauge(metersOfTwo, BatonGauges.QUEUE_UNFINISHED, "jobs")).isEqualTo(1);
+        assertThat(gauge(metersOfTwo, BatonGauges.CONDITION_WAITERS, "restocked")).isEqualTo(1);
+        assertThat(gauge(metersOfTwo, BatonGauges.BARRIER_WAITING, "meet")).isEqualTo(1);
+        String body = get(two, "/actuator/baton");
+        assertThat(one(body, "jobs")).containsEntry("scope", "shared").containsEntry("size", 1);
+        assertThat(one(body, "meet")).containsEntry("waiting", 1);
+      });
+    } finally {
+      assertThat(registry(two).queue("jobs").poll()).isEqualTo(new Job("waiting", 0));
+      registry(two).queue("jobs").taskDone();
+      CompletableFuture<Integer> other = registry(two).barrier("meet").await();
+      assertThat(arrived).succeedsWithin(PATIENCE);
+      assertThat(other).succeedsWithin(PATIENCE);
+      Permit signaller = registry(two).condition("restocked").lock().acquire().join();
+      registry(two).condition("restocked").signalAll();
+      signaller.release();
+      waiting.join().release();
+    }
+  }
+
+  private static double gauge(MeterRegistry meters, String name, String primitive) {
+    return meters.get(name).tag(BatonGauges.TAG_NAME, primitive).gauge().value();
   }
 
   private static Map<String, Object> one(String body, String name) {

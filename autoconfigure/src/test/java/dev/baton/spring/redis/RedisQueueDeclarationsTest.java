@@ -1,0 +1,155 @@
+package dev.baton.spring.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AsyncQueue;
+import dev.baton.redis.RedisServer;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.redis.RedisTestApplication.Job;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.DefaultTyping;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+
+/**
+ * How queues declared under {@code baton.queues.*} are kept on Redis: what start-up refuses, and
+ * how items are written, against a real {@code redis-server}.
+ */
+class RedisQueueDeclarationsTest {
+
+  static RedisServer server;
+
+  private ApplicationContextRunner contextRunner;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private ApplicationContextRunner runner() {
+    if (contextRunner == null) {
+      contextRunner = new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class,
+              DataRedisAutoConfiguration.class, BatonRedisAutoConfiguration.class,
+              BatonAutoConfiguration.class))
+          .withPropertyValues("baton.backend=redis", "spring.data.redis.host=127.0.0.1",
+              "spring.data.redis.port=" + server.port());
+    }
+    return contextRunner;
+  }
+
+  @Test
+  void runWithAQueueWithoutItemTypeShouldFailSayingWhichPropertyToSet() {
+    runner().withPropertyValues("baton.queues.jobs.capacity=5").run(context ->
+        assertThat(context.getStartupFailure()).rootCause()
+            .hasMessageContaining("queue 'jobs' on Redis needs the type of its items")
+            .hasMessageContaining("baton.queues.jobs.item-type"));
+  }
+
+  @Test
+  void runWhenAnUndeclaredQueueIsAskedForWithoutItsTypeShouldSayHowToGiveIt() {
+    runner().run(context -> assertThatThrownBy(
+        () -> context.getBean(PrimitiveRegistry.class).queue("adhoc"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("queue(\"adhoc\", ItemType.class)"));
+  }
+
+  @Test
+  void runWithAPriorityQueueOfItemsRedisCannotOrderShouldFailSayingWhy() {
+    runner().withPropertyValues("baton.queues.jobs.order=priority",
+        "baton.queues.jobs.item-type=" + Job.class.getName()).run(context ->
+            assertThat(context.getStartupFailure()).rootCause()
+                .hasMessageContaining("priority queue 'jobs' on Redis needs a number")
+                .hasMessageContaining("baton.queues.jobs.score-property"));
+  }
+
+  @Test
+  void runWithAPriorityQueueOfNumbersShouldTakeTheLeastFirst() {
+    runner().withPropertyValues("baton.queues.numbers.order=priority",
+        "baton.queues.numbers.item-type=java.lang.Long").run(context -> {
+          AsyncQueue<Long> numbers = context.getBean(PrimitiveRegistry.class).queue("numbers");
+          List.of(30L, -2L, 7L).forEach(numbers::offer);
+          assertThat(List.of(numbers.poll(), numbers.poll(), numbers.poll()))
+              .containsExactly(-2L, 7L, 30L);
+          List.of(1, 2, 3).forEach(i -> numbers.taskDone());
+        });
+  }
+
+  @Test
+  void runWithAnItemLargerThanTheLimitShouldRefuseItNamingTheQueueAndBothSizes() {
+    runner().withPropertyValues("baton.queues.notes.item-type=java.lang.String",
+        "baton.queues.notes.max-item-size=1KB").run(context -> {
+          AsyncQueue<String> notes = context.getBean(PrimitiveRegistry.class).queue("notes");
+          assertThatThrownBy(() -> notes.put("x".repeat(1025)))
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining("queue 'notes'").hasMessageContaining("1025 bytes")
+              .hasMessageContaining("1024 bytes");
+          assertThat(notes.size()).isZero();
+        });
+  }
+
+  @Test
+  void runWithAnApplicationMapperShouldWriteItemsWithItsModulesButNeverWithTypeNames() {
+    runner().withUserConfiguration(TypingMapper.class)
+        .withPropertyValues("baton.queues.stamps.item-type=" + Stamp.class.getName())
+        .run(context -> {
+          AsyncQueue<Stamp> stamps = context.getBean(PrimitiveRegistry.class).queue("stamps");
+          Stamp stamp =
+              new Stamp("boot", Instant.parse("2026-12-03T06:00:00Z"), List.of("a", "b"));
+          stamps.offer(stamp);
+
+          String stored = server.cli("HVALS", "{baton:queue:stamps}:data");
+          assertThat(stored).contains("\"name\":\"boot\"").contains("2026-12-03T06:00:00Z")
+              .contains("\"tags\":[\"a\",\"b\"]").doesNotContain("java.")
+              .doesNotContain(Stamp.class.getName());
+          assertThat(stamps.poll()).isEqualTo(stamp);
+          stamps.taskDone();
+        });
+  }
+
+  @Test
+  void runWithoutJacksonShouldKeepStringQueuesAndRefuseOthersNamingTheDependency() {
+    runner().withClassLoader(new FilteredClassLoader(JsonMapper.class))
+        .withPropertyValues("baton.queues.notes.item-type=java.lang.String",
+            "baton.queues.jobs.item-type=" + Job.class.getName())
+        .run(context -> assertThat(context.getStartupFailure()).rootCause()
+            .hasMessageContaining("queue 'jobs'")
+            .hasMessageContaining("spring-boot-starter-jackson"));
+  }
+
+  /**
+   * An item whose JSON needs the mapper's java.time support, with a field of a non-final type
+   * (which default typing would tag with its class).
+   */
+  public record Stamp(String name, Instant at, List<String> tags) {}
+
+  /** An application mapper that writes class names into the JSON, which queues must not do. */
+  @Configuration(proxyBeanMethods = false)
+  static class TypingMapper {
+
+    @Bean
+    JsonMapper jsonMapper() {
+      return JsonMapper.builder().activateDefaultTyping(
+          BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
+          DefaultTyping.NON_FINAL).build();
+    }
+  }
+}
