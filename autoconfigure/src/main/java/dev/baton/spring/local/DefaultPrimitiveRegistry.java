@@ -33,9 +33,10 @@ import java.util.stream.Stream;
  * The {@link PrimitiveRegistry} of every backend: its primitives come from a
  * {@link PrimitiveSource} (this JVM's by default, Redis's with {@code baton.backend=redis}). Every
  * primitive declared in {@link BatonProperties} is created when the registry is, so a declaration
- * the backend cannot keep fails start-up; others on first use. When two threads create the same name at once, one instance wins and only it is announced.
- * An event declared initially set is set when the registry is created: with a shared backend, on
- * every instance that starts, whatever another instance did to it before.
+ * the backend cannot keep fails start-up; others on first use. When two threads create the same
+ * name at once, one instance wins and only it is announced. An event declared initially set is
+ * set when the registry is created: with a shared backend, on every instance that starts,
+ * whatever another instance did to it before.
  *
  * <p>Every wait on its primitives is reported to the registry's {@link WaitListener}s, and its
  * locks and semaphores (also {@link HoldTracking}) can keep their live holds, whatever the backend.
