@@ -62,7 +62,8 @@ class TwoInstancesOnRedisTest {
       assertThat(baton.primitives()).filteredOn(p -> p.name().equals("payments"))
           .extracting(Primitive::scope).containsExactly("shared");
       assertThat(baton.primitives()).filteredOn(p -> p.name().equals("orders"))
-          .extracting(Primitive::scope).containsExactly("this-instance");
+          .extracting(Primitive::scope).containsExactly("shared");
+      assertThat(baton.primitives()).extracting(Primitive::scope).containsOnly("shared");
     }
   }
 
