@@ -80,6 +80,24 @@ class TwoInstancesOnRedisTest {
         .until(() -> payments(second).permits().get("available") == 3);
   }
 
+  @Test
+  void everyScenarioRunsOnTheSharedPrimitivesFromEitherInstance() {
+    for (ConfigurableApplicationContext instance : List.of(first, second)) {
+      for (String name : List.of("event", "lock", "semaphore", "condition", "combined", "queue")) {
+        Run run = client(instance).postJson("/scenarios/" + name, Run.class);
+        assertThat(run.events()).as(name).isNotEmpty();
+        if (name.equals("condition")) {
+          assertThat(run.events()).filteredOn(e -> e.action().equals("proceeded"))
+              .extracting(Step::actor).containsExactlyInAnyOrder("waiter-1", "waiter-2");
+        } else if (name.equals("queue")) {
+          assertThat(run.events()).filteredOn(e -> e.action().equals("consumed"))
+              .extracting(Step::item).containsExactly(0, 1, 2, 3, 4);
+          assertThat(run.events().get(run.events().size() - 1).action()).isEqualTo("stopped");
+        }
+      }
+    }
+  }
+
   private static ConfigurableApplicationContext instance() {
     return new SpringApplicationBuilder(SampleApplication.class).run(
         "--spring.profiles.active=redis", "--server.port=0", "--spring.data.redis.host=127.0.0.1",
@@ -101,6 +119,12 @@ class TwoInstancesOnRedisTest {
   }
 
   record Burst(int charged, int mostInFlight) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Run(String scenario, List<Step> events) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Step(String actor, String action, String on, Integer item) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Baton(String backend, Redis redis, List<Primitive> primitives) {}
