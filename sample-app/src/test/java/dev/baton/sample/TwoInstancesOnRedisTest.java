@@ -20,7 +20,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Two instances of the sample app with the {@code redis} profile against one real redis-server,
  * called over real HTTP: a burst of charges on one instance uses up the payments permits that the
- * other instance sees, both report the Redis backend, and nothing is left in Redis once they stop.
+ * other instance sees; orders placed on one are fulfilled by both, each once; the scenarios run
+ * on either; both report the Redis backend, and nothing is left in Redis once they stop but the
+ * events' keys.
  */
 class TwoInstancesOnRedisTest {
 
@@ -81,6 +83,37 @@ class TwoInstancesOnRedisTest {
   }
 
   @Test
+  void ordersPlacedOnOneInstanceAreFulfilledByEitherEachExactlyOnce() {
+    int settledBefore = settled(first) + settled(second);
+    int fulfilledBefore = fulfilled(first) + fulfilled(second);
+    long placedBefore = orders(first).placed();
+    int firstElsewhereBefore = orders(first).ledger().placedElsewhere();
+    int secondElsewhereBefore = orders(second).ledger().placedElsewhere();
+
+    client(first).postJson("/orders/burst/30?sku=tea", Object[].class);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> settled(first) + settled(second)
+        >= settledBefore + 30 && orders(first).unfinished() == 0);
+    Orders onFirst = orders(first);
+    Orders onSecond = orders(second);
+    int bySecond = onSecond.ledger().placedElsewhere() - secondElsewhereBefore;
+    System.out.printf("Of 30 orders placed on %s, %s fulfilled %d%n",
+        onFirst.instance(), onSecond.instance(), bySecond);
+    assertThat(onFirst.instance()).isNotEqualTo(onSecond.instance());
+    assertThat(onFirst.placed() - placedBefore).isEqualTo(30);
+    assertThat(onSecond.placed()).isZero();
+    assertThat(onFirst.ledger().placedElsewhere()).isEqualTo(firstElsewhereBefore);
+    assertThat(bySecond).as("orders placed on the first that the second fulfilled").isPositive();
+    assertThat(settled(first) + settled(second) - settledBefore)
+        .as("orders settled by both, none twice").isEqualTo(30);
+    assertThat(fulfilled(first) + fulfilled(second) - fulfilledBefore).isEqualTo(30);
+    assertThat(onSecond.ledger().recent()).extracting(e -> e.order().placedBy())
+        .contains(onFirst.instance());
+    assertThat(onSecond.ledger().recent()).extracting(Entry::settledBy)
+        .containsOnly(onSecond.instance());
+  }
+
+  @Test
   void everyScenarioRunsOnTheSharedPrimitivesFromEitherInstance() {
     for (ConfigurableApplicationContext instance : List.of(first, second)) {
       for (String name : List.of("event", "lock", "semaphore", "condition", "combined", "queue")) {
@@ -113,12 +146,37 @@ class TwoInstancesOnRedisTest {
     return client(instance).getJson("/actuator/baton", Baton.class);
   }
 
+  private static Orders orders(ConfigurableApplicationContext instance) {
+    return client(instance).getJson("/orders", Orders.class);
+  }
+
+  private static int settled(ConfigurableApplicationContext instance) {
+    return orders(instance).ledger().settled();
+  }
+
+  private static int fulfilled(ConfigurableApplicationContext instance) {
+    return orders(instance).ledger().outcomes().getOrDefault("FULFILLED", 0);
+  }
+
   private static Primitive payments(ConfigurableApplicationContext instance) {
     return endpoint(instance).primitives().stream()
         .filter(p -> p.name().equals("payments")).findFirst().orElseThrow();
   }
 
   record Burst(int charged, int mostInFlight) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Orders(String instance, long placed, int unfinished, Ledger ledger) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Ledger(int settled, int placedElsewhere, Map<String, Integer> outcomes,
+      List<Entry> recent) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Entry(Placed order, String outcome, String settledBy) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Placed(long id, String placedBy) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Run(String scenario, List<Step> events) {}
@@ -133,6 +191,6 @@ class TwoInstancesOnRedisTest {
   record Redis(String address, boolean quarantined) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-  record Primitive(String name, String kind, String scope, int waiters,
+  record Primitive(String name, String kind, String scope, String state, int waiters,
       Map<String, Integer> permits) {}
 }

@@ -2,6 +2,7 @@ package dev.baton.sample.orders;
 
 import dev.baton.AsyncQueue;
 import dev.baton.QueueShutdownException;
+import dev.baton.sample.InstanceName;
 import dev.baton.spring.PrimitiveRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +16,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Consumers of the {@code orders} queue: {@value #WORKERS} workers each take an order, fulfil it
- * and mark it done, forever; a worker waiting for an order holds no thread.
+ * and mark it done, forever; a worker waiting for an order holds no thread. They start taking
+ * once this instance knows its {@linkplain InstanceName name}, which the ledger records.
  *
  * <p>Graceful drain: on shutdown, after the web server has stopped taking requests (this
  * lifecycle's phase is lower, so it stops later), {@code join()} waits until every accepted order
@@ -35,19 +37,21 @@ class OrderWorkers implements SmartLifecycle {
 
   private final AsyncQueue<Order> orders;
   private final OrderFulfilment fulfilment;
+  private final InstanceName instance;
 
   /** Whether the workers have been started and not yet stopped; written by the lifecycle. */
   private volatile boolean running;
 
-  OrderWorkers(PrimitiveRegistry registry, OrderFulfilment fulfilment) {
+  OrderWorkers(PrimitiveRegistry registry, OrderFulfilment fulfilment, InstanceName instance) {
     this.orders = registry.queue(QUEUE);
     this.fulfilment = fulfilment;
+    this.instance = instance;
   }
 
   @Override
   public void start() {
     running = true;
-    IntStream.rangeClosed(1, WORKERS).forEach(worker -> work());
+    instance.known().thenRun(() -> IntStream.rangeClosed(1, WORKERS).forEach(worker -> work()));
   }
 
   /** Takes one order, fulfils it, marks it done, and goes round again until the queue shuts. */
