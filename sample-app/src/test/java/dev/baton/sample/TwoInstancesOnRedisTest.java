@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.baton.redis.RedisServer;
+import dev.baton.sample.orders.OrderLedger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +21,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Two instances of the sample app with the {@code redis} profile against one real redis-server,
  * called over real HTTP: a burst of charges on one instance uses up the payments permits that the
- * other instance sees; orders placed on one are fulfilled by both, each once; the scenarios run
- * on either; both report the Redis backend, and nothing is left in Redis once they stop but the
- * events' keys.
+ * other instance sees; orders placed on one are fulfilled by both, each once, and a third instance
+ * that stops leaves the shared queue up for the other two; the scenarios run on either; both
+ * report the Redis backend, and nothing is left in Redis once they stop but the events' keys.
  */
 class TwoInstancesOnRedisTest {
 
@@ -111,6 +112,30 @@ class TwoInstancesOnRedisTest {
         .contains(onFirst.instance());
     assertThat(onSecond.ledger().recent()).extracting(Entry::settledBy)
         .containsOnly(onSecond.instance());
+  }
+
+  @Test
+  void anInstanceThatStopsSettlesWhatItTookAndLeavesTheSharedQueueToTheOthers() {
+    int othersBefore = settled(first) + settled(second);
+    ConfigurableApplicationContext third = instance();
+    OrderLedger thirdLedger = third.getBean(OrderLedger.class);
+    try {
+      client(third).postJson("/orders/burst/20?sku=coffee", Object[].class);
+      await().atMost(Duration.ofSeconds(10)).until(() -> thirdLedger.settled() > 0);
+    } finally {
+      third.close();
+    }
+
+    int byThird = thirdLedger.settled();
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> settled(first) + settled(second) - othersBefore + byThird >= 20);
+    System.out.printf("Of 20 orders placed on the third instance, it fulfilled %d before it"
+        + " stopped; the other two the rest%n", byThird);
+    assertThat(settled(first) + settled(second) - othersBefore + byThird)
+        .as("orders settled by the three, none lost nor twice").isEqualTo(20);
+    assertThat(orders(first).unfinished()).isZero();
+    assertThat(endpoint(first).primitives()).filteredOn(p -> p.name().equals("orders"))
+        .extracting(Primitive::state).doesNotContain("shut-down");
   }
 
   @Test
