@@ -1,7 +1,7 @@
 'use strict';
-// The live page: cards from GET /actuator/baton each second, scenario buttons from GET /scenarios,
-// and a timeline for each run of POST /scenarios/{name}. Kind-specific fields of the endpoint may
-// be absent or null; every reader below tolerates both.
+// The live page: cards from GET /actuator/baton and the orders line from GET /orders each second,
+// scenario buttons from GET /scenarios, and a timeline for each run of POST /scenarios/{name}.
+// Kind-specific fields of the endpoint may be absent or null; every reader below tolerates both.
 
 const REFRESH_MILLIS = 1000;
 
@@ -56,11 +56,12 @@ function detailRows(p) {
       return common;
     case 'condition':
       return [['waiting for signal', p.waiters], ['lock waiters', p.lockWaiters],
-        ['holders', p.holders], ['oldest holder', holderText(p.oldestHolder)]];
+        ['scope', p.scope], ['holders', p.holders], ['oldest holder', holderText(p.oldestHolder)]];
     case 'queue':
       return [['depth', given(p.size)
           ? p.size + (given(p.capacity) ? ' / ' + p.capacity : ' (unbounded)') : null],
-        ['unfinished', p.unfinished], ['putters', p.putters], ['takers', p.takers]];
+        ['unfinished', p.unfinished], ['putters', p.putters], ['takers', p.takers],
+        ['scope', p.scope]];
     case 'barrier':
       return [['waiting', given(p.waiting) && given(p.parties)
           ? p.waiting + ' / ' + p.parties : p.waiting], ...common];
@@ -124,6 +125,28 @@ async function refreshCards() {
     status.classList.add('error');
   } finally {
     setTimeout(refreshCards, REFRESH_MILLIS);
+  }
+}
+
+// The orders line: GET /orders, this instance's view of the orders it placed and settled.
+async function refreshOrders() {
+  try {
+    const response = await fetch('/orders', { headers: { Accept: 'application/json' } });
+    if (!response.ok) throw new Error('/orders answered ' + response.status);
+    const status = await response.json();
+    const ledger = status.ledger || {};
+    const show = (id, value) => {
+      document.getElementById(id).textContent = given(value) ? value : '–';
+    };
+    show('orders-instance', status.instance);
+    show('orders-placed', status.placed);
+    show('orders-settled', ledger.settled);
+    show('orders-elsewhere', ledger.placedElsewhere);
+    document.getElementById('orders').classList.remove('error');
+  } catch (error) {
+    document.getElementById('orders').classList.add('error');
+  } finally {
+    setTimeout(refreshOrders, REFRESH_MILLIS);
   }
 }
 
@@ -240,3 +263,4 @@ function wireServiceButtons() {
 wireServiceButtons();
 loadScenarios();
 refreshCards();
+refreshOrders();

@@ -26,9 +26,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The live page in headless Chromium (Debian's chromium and chromium-driver): a scenario button
- * shows the run's timeline, and the cards follow the primitives. Runs in an application context
- * of its own (keys shown on the lock-family cards), so its primitives start untouched. Skipped
- * when Chromium is missing, except on CI ({@code CI=true}), where it must run.
+ * shows the run's timeline, the cards follow the primitives, and the orders line counts the
+ * orders placed and settled here. Runs in an application context of its own (keys shown on the
+ * lock-family cards), so its primitives and orders start untouched. Skipped when Chromium is
+ * missing, except on CI ({@code CI=true}), where it must run.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "baton.endpoint.show-keys=true")
@@ -92,6 +93,23 @@ class LivePageBrowserTests {
         By.id("status"), "backend: local (this instance)"));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.id("card-semaphore-payments"), "scope\nthis-instance"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("card-queue-orders"), "scope\nthis-instance"));
+  }
+
+  @Test
+  void theOrdersLineCountsTheOrdersPlacedAndSettledOnThisInstance() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("orders-instance"), ":" + port));
+
+    wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("button[data-post='/orders/burst/30?sku=tea']"))).click();
+
+    WebDriverWait settling = new WebDriverWait(browser, Duration.ofSeconds(30));
+    settling.until(ExpectedConditions.textToBe(By.id("orders-settled"), "30"));
+    assertThat(browser.findElement(By.id("orders-placed")).getText()).isEqualTo("30");
+    assertThat(browser.findElement(By.id("orders-elsewhere")).getText()).isEqualTo("0");
   }
 
   @Test

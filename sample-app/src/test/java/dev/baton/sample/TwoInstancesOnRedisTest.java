@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.baton.redis.RedisServer;
+import dev.baton.sample.orders.OrderLedger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Two instances of the sample app with the {@code redis} profile against one real redis-server,
  * called over real HTTP: a burst of charges on one instance uses up the payments permits that the
- * other instance sees, both report the Redis backend, and nothing is left in Redis once they stop.
+ * other instance sees; orders placed on one are fulfilled by both, each once, and a third instance
+ * that stops leaves the shared queue up for the other two; the scenarios run on either; both
+ * report the Redis backend, and nothing is left in Redis once they stop but the events' keys.
  */
 class TwoInstancesOnRedisTest {
 
@@ -62,7 +65,8 @@ class TwoInstancesOnRedisTest {
       assertThat(baton.primitives()).filteredOn(p -> p.name().equals("payments"))
           .extracting(Primitive::scope).containsExactly("shared");
       assertThat(baton.primitives()).filteredOn(p -> p.name().equals("orders"))
-          .extracting(Primitive::scope).containsExactly("this-instance");
+          .extracting(Primitive::scope).containsExactly("shared");
+      assertThat(baton.primitives()).extracting(Primitive::scope).containsOnly("shared");
     }
   }
 
@@ -77,6 +81,79 @@ class TwoInstancesOnRedisTest {
     assertThat(burst.get(30, TimeUnit.SECONDS).charged()).isEqualTo(20);
     await().atMost(Duration.ofSeconds(10))
         .until(() -> payments(second).permits().get("available") == 3);
+  }
+
+  @Test
+  void ordersPlacedOnOneInstanceAreFulfilledByEitherEachExactlyOnce() {
+    int settledBefore = settled(first) + settled(second);
+    int fulfilledBefore = fulfilled(first) + fulfilled(second);
+    long placedBefore = orders(first).placed();
+    int firstElsewhereBefore = orders(first).ledger().placedElsewhere();
+    int secondElsewhereBefore = orders(second).ledger().placedElsewhere();
+
+    client(first).postJson("/orders/burst/30?sku=tea", Object[].class);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> settled(first) + settled(second)
+        >= settledBefore + 30 && orders(first).unfinished() == 0);
+    Orders onFirst = orders(first);
+    Orders onSecond = orders(second);
+    int bySecond = onSecond.ledger().placedElsewhere() - secondElsewhereBefore;
+    System.out.printf("Of 30 orders placed on %s, %s fulfilled %d%n",
+        onFirst.instance(), onSecond.instance(), bySecond);
+    assertThat(onFirst.instance()).isNotEqualTo(onSecond.instance());
+    assertThat(onFirst.placed() - placedBefore).isEqualTo(30);
+    assertThat(onSecond.placed()).isZero();
+    assertThat(onFirst.ledger().placedElsewhere()).isEqualTo(firstElsewhereBefore);
+    assertThat(bySecond).as("orders placed on the first that the second fulfilled").isPositive();
+    assertThat(settled(first) + settled(second) - settledBefore)
+        .as("orders settled by both, none twice").isEqualTo(30);
+    assertThat(fulfilled(first) + fulfilled(second) - fulfilledBefore).isEqualTo(30);
+    assertThat(onSecond.ledger().recent()).extracting(e -> e.order().placedBy())
+        .contains(onFirst.instance());
+    assertThat(onSecond.ledger().recent()).extracting(Entry::settledBy)
+        .containsOnly(onSecond.instance());
+  }
+
+  @Test
+  void anInstanceThatStopsSettlesWhatItTookAndLeavesTheSharedQueueToTheOthers() {
+    int othersBefore = settled(first) + settled(second);
+    ConfigurableApplicationContext third = instance();
+    OrderLedger thirdLedger = third.getBean(OrderLedger.class);
+    try {
+      client(third).postJson("/orders/burst/20?sku=coffee", Object[].class);
+      await().atMost(Duration.ofSeconds(10)).until(() -> thirdLedger.settled() > 0);
+    } finally {
+      third.close();
+    }
+
+    int byThird = thirdLedger.settled();
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> settled(first) + settled(second) - othersBefore + byThird >= 20);
+    System.out.printf("Of 20 orders placed on the third instance, it fulfilled %d before it"
+        + " stopped; the other two the rest%n", byThird);
+    assertThat(settled(first) + settled(second) - othersBefore + byThird)
+        .as("orders settled by the three, none lost nor twice").isEqualTo(20);
+    assertThat(orders(first).unfinished()).isZero();
+    assertThat(endpoint(first).primitives()).filteredOn(p -> p.name().equals("orders"))
+        .extracting(Primitive::state).doesNotContain("shut-down");
+  }
+
+  @Test
+  void everyScenarioRunsOnTheSharedPrimitivesFromEitherInstance() {
+    for (ConfigurableApplicationContext instance : List.of(first, second)) {
+      for (String name : List.of("event", "lock", "semaphore", "condition", "combined", "queue")) {
+        Run run = client(instance).postJson("/scenarios/" + name, Run.class);
+        assertThat(run.events()).as(name).isNotEmpty();
+        if (name.equals("condition")) {
+          assertThat(run.events()).filteredOn(e -> e.action().equals("proceeded"))
+              .extracting(Step::actor).containsExactlyInAnyOrder("waiter-1", "waiter-2");
+        } else if (name.equals("queue")) {
+          assertThat(run.events()).filteredOn(e -> e.action().equals("consumed"))
+              .extracting(Step::item).containsExactly(0, 1, 2, 3, 4);
+          assertThat(run.events().get(run.events().size() - 1).action()).isEqualTo("stopped");
+        }
+      }
+    }
   }
 
   private static ConfigurableApplicationContext instance() {
@@ -94,6 +171,18 @@ class TwoInstancesOnRedisTest {
     return client(instance).getJson("/actuator/baton", Baton.class);
   }
 
+  private static Orders orders(ConfigurableApplicationContext instance) {
+    return client(instance).getJson("/orders", Orders.class);
+  }
+
+  private static int settled(ConfigurableApplicationContext instance) {
+    return orders(instance).ledger().settled();
+  }
+
+  private static int fulfilled(ConfigurableApplicationContext instance) {
+    return orders(instance).ledger().outcomes().getOrDefault("FULFILLED", 0);
+  }
+
   private static Primitive payments(ConfigurableApplicationContext instance) {
     return endpoint(instance).primitives().stream()
         .filter(p -> p.name().equals("payments")).findFirst().orElseThrow();
@@ -102,12 +191,31 @@ class TwoInstancesOnRedisTest {
   record Burst(int charged, int mostInFlight) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
+  record Orders(String instance, long placed, int unfinished, Ledger ledger) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Ledger(int settled, int placedElsewhere, Map<String, Integer> outcomes,
+      List<Entry> recent) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Entry(Placed order, String outcome, String settledBy) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Placed(long id, String placedBy) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Run(String scenario, List<Step> events) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Step(String actor, String action, String on, Integer item) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
   record Baton(String backend, Redis redis, List<Primitive> primitives) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Redis(String address, boolean quarantined) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-  record Primitive(String name, String kind, String scope, int waiters,
+  record Primitive(String name, String kind, String scope, String state, int waiters,
       Map<String, Integer> permits) {}
 }

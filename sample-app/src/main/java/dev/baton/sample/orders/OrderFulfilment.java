@@ -28,7 +28,8 @@ class OrderFulfilment {
   CompletableFuture<Outcome> fulfil(Order order) {
     return stock.reserve(order.sku(), order.quantity())
         .thenCompose(reservation -> reservation.accepted()
-            ? payments.charge("order-" + order.id(), CENTS_PER_UNIT * order.quantity())
+            ? payments.charge("order-" + order.placedBy() + "-" + order.id(),
+                CENTS_PER_UNIT * order.quantity())
                 .thenApply(receipt -> Outcome.FULFILLED)
             : CompletableFuture.completedFuture(Outcome.OUT_OF_STOCK))
         .exceptionally(failure -> Outcome.FAILED)
