@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Every command a Redis server runs, as {@code MONITOR} reports them, in the order it runs them:
@@ -70,17 +71,51 @@ final class CommandMonitor implements AutoCloseable {
    * scripts' apart.
    */
   Counts between(String from, String to) {
+    return between(from, to, client -> true);
+  }
+
+  /**
+   * As {@link #between(String, String)}, counting only the commands of the clients whose address
+   * ({@code host:port}) {@code client} accepts, and the commands their scripts ran (MONITOR lists
+   * a script's commands right after the script's own line).
+   */
+  Counts between(String from, String to, Predicate<String> client) {
     Map<String, Integer> sent = new TreeMap<>();
     Map<String, Integer> inScripts = new TreeMap<>();
+    boolean counting = false;
     for (String line : lines.subList(indexOf(from) + 1, indexOf(to))) {
+      boolean inScript = line.contains(" lua] ");
+      if (!inScript) {
+        counting = client.test(addressOf(line));
+      }
+      if (!counting) {
+        continue;
+      }
       String[] words = line.substring(line.indexOf(']') + 2).split("\" \"");
       String command = words[0].replace("\"", "").toLowerCase();
       if (command.equals("evalsha")) {
         command += " " + words[1].substring(0, 8);
       }
-      (line.contains(" lua] ") ? inScripts : sent).merge(command, 1, Integer::sum);
+      (inScript ? inScripts : sent).merge(command, 1, Integer::sum);
     }
     return new Counts(sent, inScripts);
+  }
+
+  /** The address of the client that sent the first {@code command} between the two markers. */
+  String clientOf(String from, String to, String command) {
+    String quoted = "] \"" + command.toLowerCase() + "\"";
+    for (String line : lines.subList(indexOf(from) + 1, indexOf(to))) {
+      if (line.toLowerCase().contains(quoted) && !line.contains(" lua] ")) {
+        return addressOf(line);
+      }
+    }
+    throw new IllegalStateException("no client sent " + command + " between " + from + " and "
+        + to);
+  }
+
+  /** The client address in a MONITOR line: {@code <time> [<db> <host:port>] "command" ...}. */
+  private static String addressOf(String line) {
+    return line.substring(line.indexOf(' ', line.indexOf('[')) + 1, line.indexOf(']'));
   }
 
   @Override
