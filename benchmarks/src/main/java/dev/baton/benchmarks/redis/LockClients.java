@@ -13,10 +13,11 @@ import org.redisson.config.Config;
 import org.slf4j.LoggerFactory;
 
 /**
- * Baton's Redis backend and a Redisson client connected to the same Redis, set up alike: Baton's
- * lease and Redisson's lock watchdog both {@link #LEASE} (each renews every third of it), every
- * other setting left at its default. Opening waits out Baton's restart quarantine (nothing is
- * granted during the first lease after {@code redis-server} starts).
+ * Baton's Redis backend and a Redisson client connected to the same Redis, set up alike, for the
+ * lock benchmarks and the queue ones: Baton's lease and Redisson's lock watchdog both
+ * {@link #LEASE} (each renews every third of it), every other setting left at its default.
+ * Opening waits out Baton's restart quarantine (nothing is granted during the first lease after
+ * {@code redis-server} starts).
  */
 final class LockClients implements AutoCloseable {
 
