@@ -12,13 +12,13 @@
 #   benchmarks/run.sh [--quick] [--skip-footprint] [--skip-redis] [JMH options...]
 #                                     extra options go to JMH, e.g. a benchmark regex or -prof gc
 #
-# The Redis benchmarks (RedisLockBenchmark, RedisRoundTrips, RedisHandOffLatency) start their
-# own redis-server on a free port; without redis-server they are skipped, or with CI=true the
-# run fails. --skip-redis leaves them out.
+# The Redis benchmarks (RedisLockBenchmark, RedisQueueBenchmark, RedisRoundTrips,
+# RedisQueueRoundTrips, RedisHandOffLatency) start their own redis-server on a free port; without
+# redis-server they are skipped, or with CI=true the run fails. --skip-redis leaves them out.
 #
 # Writes benchmarks/target/results.json (JMH), results.txt (JMH's console output),
-# footprint.json (heap bytes per pending waiter, from WaiterFootprint), redis-round-trips.json
-# and redis-hand-off.json. Builds
+# footprint.json (heap bytes per pending waiter, from WaiterFootprint), redis-round-trips.json,
+# redis-queue-round-trips.json and redis-hand-off.json. Builds
 # benchmarks/target/benchmarks.jar first if it is missing. JAVA=/path/to/bin/java picks the JVM
 # (JMH forks with the same one).
 set -euo pipefail
@@ -65,7 +65,7 @@ if $redis && ! command -v redis-server >/dev/null; then
   redis=false
 fi
 if ! $redis; then
-  common+=(-e RedisLockBenchmark)
+  common+=(-e '\.redis\.')
 fi
 if $quick; then
   mode=(-f 0 -wi 1 -i 1 -w 200ms -r 200ms)
@@ -97,6 +97,8 @@ fi
 if $redis; then
   "${guard[@]}" "$java_bin" -cp "$jar" dev.baton.benchmarks.redis.RedisRoundTrips \
     "${round_trip_args[@]}" --json "$out/redis-round-trips.json"
+  "${guard[@]}" "$java_bin" -cp "$jar" dev.baton.benchmarks.redis.RedisQueueRoundTrips \
+    "${round_trip_args[@]}" --json "$out/redis-queue-round-trips.json"
   "${guard[@]}" "$java_bin" -cp "$jar" dev.baton.benchmarks.redis.RedisHandOffLatency \
     "${hand_off_args[@]}" --json "$out/redis-hand-off.json"
 fi
