@@ -6,10 +6,10 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -23,7 +23,8 @@ final class CommandMonitor implements AutoCloseable {
 
   private final Socket monitor;
   private final Socket marker;
-  private final List<String> lines = new CopyOnWriteArrayList<>();
+  /** Every line MONITOR sent, in order; guarded by itself (a run adds hundreds of thousands). */
+  private final List<String> lines = new ArrayList<>();
 
   private CommandMonitor(Socket monitor, Socket marker) {
     this.monitor = monitor;
@@ -42,7 +43,9 @@ final class CommandMonitor implements AutoCloseable {
     Thread reader = new Thread(() -> {
       try {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
-          commands.lines.add(line);
+          synchronized (commands.lines) {
+            commands.lines.add(line);
+          }
         }
       } catch (IOException closed) {
         // close() ends the reading.
@@ -83,7 +86,7 @@ final class CommandMonitor implements AutoCloseable {
     Map<String, Integer> sent = new TreeMap<>();
     Map<String, Integer> inScripts = new TreeMap<>();
     boolean counting = false;
-    for (String line : lines.subList(indexOf(from) + 1, indexOf(to))) {
+    for (String line : linesBetween(from, to)) {
       boolean inScript = line.contains(" lua] ");
       if (!inScript) {
         counting = client.test(addressOf(line));
@@ -104,7 +107,7 @@ final class CommandMonitor implements AutoCloseable {
   /** The address of the client that sent the first {@code command} between the two markers. */
   String clientOf(String from, String to, String command) {
     String quoted = "] \"" + command.toLowerCase() + "\"";
-    for (String line : lines.subList(indexOf(from) + 1, indexOf(to))) {
+    for (String line : linesBetween(from, to)) {
       if (line.toLowerCase().contains(quoted) && !line.contains(" lua] ")) {
         return addressOf(line);
       }
@@ -136,11 +139,20 @@ final class CommandMonitor implements AutoCloseable {
     }
   }
 
+  private List<String> linesBetween(String from, String to) {
+    synchronized (lines) {
+      return new ArrayList<>(lines.subList(indexOf(from) + 1, indexOf(to)));
+    }
+  }
+
+  /** Where MONITOR showed {@code marker}, searching from the newest line; -1 if not yet. */
   private int indexOf(String marker) {
     String echo = "\"echo\" \"" + marker + "\"";
-    for (int i = 0; i < lines.size(); i++) {
-      if (lines.get(i).endsWith(echo)) {
-        return i;
+    synchronized (lines) {
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        if (lines.get(i).endsWith(echo)) {
+          return i;
+        }
       }
     }
     return -1;

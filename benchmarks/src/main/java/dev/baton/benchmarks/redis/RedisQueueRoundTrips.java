@@ -1,5 +1,6 @@
 package dev.baton.benchmarks.redis;
 
+import static dev.baton.benchmarks.redis.RedisQueueBenchmark.BATCH;
 import static dev.baton.benchmarks.redis.RedisQueueBenchmark.CAPACITY;
 import static dev.baton.benchmarks.redis.RedisQueueBenchmark.ITEM;
 
@@ -8,11 +9,13 @@ import dev.baton.redis.ItemCodec;
 import dev.baton.redis.QueueSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.redisson.api.RBlockingQueue;
 import org.redisson.api.RBoundedBlockingQueue;
@@ -33,10 +36,11 @@ import org.redisson.client.codec.StringCodec;
  *       the commands clients sent (for a script, with everything it calls).
  * </ol>
  *
- * <p>The scenarios: put then take, as {@code RedisQueueBenchmark}'s rounds; a take sent first and
- * left {@value #WAIT_MS} ms to wait in Redis, then the put that hands it its item; Baton's round
- * with {@code taskDone()} after the take (Redisson has no counterpart); and the round on a queue
- * of capacity {@value RedisQueueBenchmark#CAPACITY}.
+ * <p>The scenarios: put then take, as {@code RedisQueueBenchmark}'s rounds; its pipelined batches
+ * ({@value RedisQueueBenchmark#BATCH} puts then as many takes in flight, counted per item); a
+ * take sent first and left {@value #WAIT_MS} ms to wait in Redis, then the put that hands it its
+ * item; Baton's round with {@code taskDone()} after the take (Redisson has no counterpart); and
+ * the round on a queue of capacity {@value RedisQueueBenchmark#CAPACITY}.
  *
  * <p>{@code java -cp benchmarks.jar dev.baton.benchmarks.redis.RedisQueueRoundTrips [--ops N]
  * [--json FILE]}
@@ -48,13 +52,19 @@ public final class RedisQueueRoundTrips {
 
   private RedisQueueRoundTrips() {}
 
-  /** One put+take of one library, done the same way every time. */
+  /** {@code items} put+take pairs of one library, done the same way every time. */
   private interface Operation {
     void run() throws Exception;
   }
 
   /** {@code baton}: the scenario uses Baton's backend; otherwise Redisson's client. */
-  private record Scenario(String name, boolean baton, String how, Operation operation) {}
+  private record Scenario(String name, boolean baton, String how, int items,
+      Operation operation) {
+
+    Scenario(String name, boolean baton, String how, Operation operation) {
+      this(name, baton, how, 1, operation);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     int ops = 2000;
@@ -98,26 +108,27 @@ public final class RedisQueueRoundTrips {
           Thread.sleep(300);
           stats.reset();
           double cpuBefore = stats.cpuSeconds();
-          run(scenario, ops);
+          int n = run(scenario, ops);
           Thread.sleep(300);
-          double cpuMicros = (stats.cpuSeconds() - cpuBefore) * 1e6 / ops;
+          double cpuMicros = (stats.cpuSeconds() - cpuBefore) * 1e6 / n;
           CommandMonitor.Counts sent = counts.get(scenario.name());
           Map<String, long[]> commands = stats.commands();
           double sentMicros = sent.sent().keySet().stream()
               .map(command -> command.split(" ")[0])
               .distinct()
               .mapToLong(command -> commands.getOrDefault(command, new long[2])[1])
-              .sum() / (double) ops;
-          System.out.printf(Locale.ROOT, "%-22s %d × %s: %.3f round trips each %s; %.2f"
-                  + " commands inside scripts each; Redis CPU %.1f µs each, of which running the"
-                  + " commands sent %.1f µs%n", scenario.name(), ops, scenario.how(),
-              (double) sent.totalSent() / ops, perOp(sent.sent(), ops),
-              (double) sent.totalInScripts() / ops, cpuMicros, sentMicros);
+              .sum() / (double) n;
+          System.out.printf(Locale.ROOT, "%s, %d × %s: %.3f round trips each %s; %.2f commands"
+                  + " inside scripts each %s; Redis CPU %.1f µs each, of which running the"
+                  + " commands sent %.1f µs%n", scenario.name(), n, scenario.how(),
+              (double) sent.totalSent() / n, perOp(sent.sent(), n),
+              (double) sent.totalInScripts() / n, perOp(sent.inScripts(), n), cpuMicros,
+              sentMicros);
           results.put(scenario.name(), String.format(Locale.ROOT, "{\"how\": \"%s\", \"ops\": %d,"
                   + " \"roundTripsPerOp\": %.4f, \"commandsInScriptsPerOp\": %.4f,"
                   + " \"redisCpuMicrosPerOp\": %.2f, \"sentCommandsMicrosPerOp\": %.2f,"
-                  + " \"sent\": %s, \"inScripts\": %s}", scenario.how(), ops,
-              (double) sent.totalSent() / ops, (double) sent.totalInScripts() / ops, cpuMicros,
+                  + " \"sent\": %s, \"inScripts\": %s}", scenario.how(), n,
+              (double) sent.totalSent() / n, (double) sent.totalInScripts() / n, cpuMicros,
               sentMicros, toJson(sent.sent()), toJson(sent.inScripts())));
         }
       }
@@ -131,11 +142,15 @@ public final class RedisQueueRoundTrips {
 
   private static List<Scenario> scenarios(LockClients clients) {
     AsyncQueue<String> baton = batonQueue(clients, "round-trips", Integer.MAX_VALUE);
+    AsyncQueue<String> batonPipelined =
+        batonQueue(clients, "round-trips-pipelined", Integer.MAX_VALUE);
     AsyncQueue<String> batonWaiting = batonQueue(clients, "round-trips-waiting", Integer.MAX_VALUE);
     AsyncQueue<String> batonDone = batonQueue(clients, "round-trips-done", Integer.MAX_VALUE);
     AsyncQueue<String> batonBounded = batonQueue(clients, "round-trips-bounded", CAPACITY);
     RBlockingQueue<String> redisson =
         clients.redisson.getBlockingQueue("round-trips", StringCodec.INSTANCE);
+    RBlockingQueue<String> redissonPipelined =
+        clients.redisson.getBlockingQueue("round-trips-pipelined", StringCodec.INSTANCE);
     RBlockingQueue<String> redissonWaiting =
         clients.redisson.getBlockingQueue("round-trips-waiting", StringCodec.INSTANCE);
     RBoundedBlockingQueue<String> redissonBounded =
@@ -148,6 +163,13 @@ public final class RedisQueueRoundTrips {
           baton.put(ITEM).join();
           check(baton.take().join());
         }),
+        new Scenario("batonPipelined", true, BATCH + " put() then " + BATCH + " take() in flight",
+            BATCH, () -> {
+              List<CompletableFuture<Void>> puts = times(batonPipelined::put);
+              List<CompletableFuture<String>> takes = times(ignored -> batonPipelined.take());
+              takes.forEach(take -> check(take.join()));
+              puts.forEach(CompletableFuture::join);
+            }),
         new Scenario("batonTakeWaiting", true, "take() waiting, then put().join()", () -> {
           CompletableFuture<String> taken = batonWaiting.take();
           Thread.sleep(WAIT_MS);
@@ -169,6 +191,15 @@ public final class RedisQueueRoundTrips {
               redisson.offerAsync(ITEM).toCompletableFuture().join();
               check(redisson.takeAsync().toCompletableFuture().join());
             }),
+        new Scenario("redissonAsyncPipelined", false,
+            BATCH + " offerAsync() then " + BATCH + " takeAsync() in flight", BATCH, () -> {
+              List<CompletableFuture<Boolean>> puts =
+                  times(item -> redissonPipelined.offerAsync(item).toCompletableFuture());
+              List<CompletableFuture<String>> takes =
+                  times(ignored -> redissonPipelined.takeAsync().toCompletableFuture());
+              takes.forEach(take -> check(take.join()));
+              puts.forEach(CompletableFuture::join);
+            }),
         new Scenario("redissonTakeWaiting", false, "takeAsync() waiting, then offerAsync().join()",
             () -> {
               CompletableFuture<String> taken = redissonWaiting.takeAsync().toCompletableFuture();
@@ -187,10 +218,22 @@ public final class RedisQueueRoundTrips {
     return clients.baton.queue(name, QueueSpec.fifo(capacity), ItemCodec.strings());
   }
 
-  private static void run(Scenario scenario, int ops) throws Exception {
-    for (int i = 0; i < ops; i++) {
+  /** Runs {@code ops} put+take pairs, rounded down to whole batches; returns how many ran. */
+  private static int run(Scenario scenario, int ops) throws Exception {
+    int batches = ops / scenario.items();
+    for (int i = 0; i < batches; i++) {
       scenario.operation().run();
     }
+    return batches * scenario.items();
+  }
+
+  /** {@link RedisQueueBenchmark#BATCH} calls sent without waiting, each given the item. */
+  private static <F> List<F> times(Function<String, F> call) {
+    List<F> futures = new ArrayList<>(BATCH);
+    for (int i = 0; i < BATCH; i++) {
+      futures.add(call.apply(ITEM));
+    }
+    return futures;
   }
 
   private static void check(String item) {
