@@ -49,6 +49,11 @@ public final class RedisQueueRoundTrips {
 
   /** How long a take is left to reach Redis and wait there before the put that feeds it. */
   static final long WAIT_MS = 2;
+  /**
+   * How long each window stays open after its last operation, so that Baton's last
+   * acknowledgement (sent without waiting) is in it; a local Redis runs it within a millisecond.
+   */
+  static final long SETTLE_MS = 100;
 
   private RedisQueueRoundTrips() {}
 
@@ -93,10 +98,10 @@ public final class RedisQueueRoundTrips {
         String baton = monitor.clientOf("find-baton", "found-baton", "zcard");
         for (Scenario scenario : scenarios) {
           run(scenario, ops / 10);
-          Thread.sleep(300); // the last acknowledgement, sent without waiting, lands first
+          Thread.sleep(SETTLE_MS); // the last acknowledgement, sent without waiting, lands first
           monitor.mark("start-" + scenario.name());
           run(scenario, ops);
-          Thread.sleep(300);
+          Thread.sleep(SETTLE_MS);
           monitor.mark("end-" + scenario.name());
           counts.put(scenario.name(), monitor.between("start-" + scenario.name(),
               "end-" + scenario.name(), client -> client.equals(baton) == scenario.baton()));
@@ -105,11 +110,11 @@ public final class RedisQueueRoundTrips {
       try (ServerStats stats = ServerStats.connect(server.port())) {
         for (Scenario scenario : scenarios) {
           run(scenario, ops / 10);
-          Thread.sleep(300);
+          Thread.sleep(SETTLE_MS);
           stats.reset();
           double cpuBefore = stats.cpuSeconds();
           int n = run(scenario, ops);
-          Thread.sleep(300);
+          Thread.sleep(SETTLE_MS);
           double cpuMicros = (stats.cpuSeconds() - cpuBefore) * 1e6 / n;
           CommandMonitor.Counts sent = counts.get(scenario.name());
           Map<String, long[]> commands = stats.commands();
