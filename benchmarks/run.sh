@@ -2,7 +2,7 @@
 # Runs Baton's benchmarks (see benchmarks/RESULTS.md for what each one measures).
 #
 #   benchmarks/run.sh                 full suite, settings from each class's JMH annotations
-#                                     (about 41 minutes on 2 cores)
+#                                     (about 44 minutes on 2 cores)
 #   benchmarks/run.sh --quick         smoke run for CI: every benchmark once, in one JVM (no forks:
 #                                     the annotation benchmarks start a Spring context per trial,
 #                                     and a fresh JVM per trial would triple the time), one 200 ms
