@@ -14,9 +14,10 @@ import org.springframework.context.annotation.Bean;
 /**
  * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}, reporting
  * its waits to every {@link WaitListener} bean and tracking holds when a
- * {@link HoldTrackingRequest} bean asks for it. Its locks, semaphores and events come from the
+ * {@link HoldTrackingRequest} bean asks for it. Its primitives come from the
  * {@link PrimitiveSource} bean: this JVM's unless a backend's auto-configuration (such as
- * {@code baton.backend=redis}) provides another. Off with {@code baton.enabled=false}; a
+ * {@code baton.backend=redis}) provides another. Every declared primitive is also a bean of its
+ * interface type ({@link PrimitiveBeans}). Off with {@code baton.enabled=false}; a
  * {@code PrimitiveRegistry} bean of your own replaces it.
  */
 @AutoConfiguration
@@ -37,5 +38,11 @@ public final class BatonAutoConfiguration {
       ObjectProvider<HoldTrackingRequest> holdTracking) {
     return new DefaultPrimitiveRegistry(properties, source, waitListeners.orderedStream().toList(),
         holdTracking.getIfAvailable() != null);
+  }
+
+  /** Every declared primitive as a bean of its interface type, qualified by its name. */
+  @Bean
+  static PrimitiveBeans batonPrimitiveBeans() {
+    return new PrimitiveBeans();
   }
 }

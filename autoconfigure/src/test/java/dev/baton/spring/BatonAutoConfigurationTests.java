@@ -3,11 +3,17 @@ package dev.baton.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -184,6 +190,59 @@ class BatonAutoConfigurationTests {
           assertThatThrownBy(() -> registry.queue("names", Integer.class))
               .hasMessageContaining("java.lang.String items, not java.lang.Integer");
         });
+  }
+
+  @Test
+  void runWithDeclaredPrimitivesShouldInjectTheRegistrysInstancesByQualifier() {
+    contextRunner.withUserConfiguration(Consumers.class).withPropertyValues(
+        "baton.locks.inventory.timeout=5s",
+        "baton.semaphores.payments.permits=3",
+        "baton.events.catalog-loaded.initially-set=true",
+        "baton.queues.tickets.item-type=" + Ticket.class.getName(),
+        "baton.barriers.round.parties=2").run(context -> {
+          PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+          Consumers consumers = context.getBean(Consumers.class);
+          assertThat(consumers.payments).isSameAs(registry.semaphore("payments"));
+          assertThat(consumers.inventory).isSameAs(registry.lock("inventory"));
+          assertThat(consumers.catalogLoaded).isSameAs(registry.event("catalog-loaded"));
+          assertThat(consumers.tickets).isSameAs(registry.queue("tickets"));
+          assertThat(consumers.round).isSameAs(registry.barrier("round"));
+          assertThat(context.getBean("payments")).as("the application's own bean of that name")
+              .isInstanceOf(String.class);
+          assertThat(context.getBean(PrimitiveBeans.beanName("semaphore", "payments")))
+              .isSameAs(consumers.payments);
+          assertThat(consumers.unqualified).as("never injected without a qualifier").isEmpty();
+        });
+  }
+
+  /** An application bean called like a primitive, and consumers of the primitives' beans. */
+  @Configuration(proxyBeanMethods = false)
+  static class Consumers {
+    final AsyncSemaphore payments;
+    final AsyncLock inventory;
+    final AsyncEvent catalogLoaded;
+    final AsyncQueue<Ticket> tickets;
+    final AsyncBarrier round;
+    final Optional<AsyncSemaphore> unqualified;
+
+    Consumers(Optional<AsyncSemaphore> unqualified,
+        @Qualifier("payments") AsyncSemaphore payments,
+        @Qualifier("inventory") AsyncLock inventory,
+        @Qualifier("catalog-loaded") AsyncEvent catalogLoaded,
+        @Qualifier("tickets") AsyncQueue<Ticket> tickets,
+        @Qualifier("round") AsyncBarrier round) {
+      this.payments = payments;
+      this.inventory = inventory;
+      this.catalogLoaded = catalogLoaded;
+      this.tickets = tickets;
+      this.round = round;
+      this.unqualified = unqualified;
+    }
+
+    @Bean
+    String payments() {
+      return "an application's own bean named payments";
+    }
   }
 
   /** A queue item with a numeric property to order by. */
