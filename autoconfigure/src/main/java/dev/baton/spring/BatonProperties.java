@@ -9,7 +9,8 @@ import org.springframework.core.Ordered;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Configuration of Baton under the prefix {@code baton}.
+ * Configuration of Baton under the prefix {@code baton}. A key Baton does not know (a misspelt
+ * {@code baton.semaphores.payments.permit}) fails start-up, naming it.
  *
  * @param enabled Whether Baton's auto-configuration is active.
  * @param backend Where primitives live: local (this JVM) or redis (shared through Redis; needs
@@ -30,7 +31,7 @@ import org.springframework.util.unit.DataSize;
  * @param endpoint The baton actuator endpoint.
  * @param redis The Redis backend (baton.backend=redis).
  */
-@ConfigurationProperties("baton")
+@ConfigurationProperties(prefix = "baton", ignoreUnknownFields = false)
 public record BatonProperties(
     @DefaultValue("true") boolean enabled,
     @DefaultValue("local") Backend backend,
@@ -50,7 +51,7 @@ public record BatonProperties(
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
   public BatonProperties {
-    aspectOrder = Math.min(aspectOrder, Ordered.LOWEST_PRECEDENCE - 3);
+    aspectOrder = capAspectOrder(aspectOrder);
     locks = locks == null ? Map.of() : Map.copyOf(locks);
     semaphores = semaphores == null ? Map.of() : Map.copyOf(semaphores);
     events = events == null ? Map.of() : Map.copyOf(events);
@@ -59,9 +60,18 @@ public record BatonProperties(
     metrics = metrics == null ? new Metrics(false, List.of(), true) : metrics;
     endpoint = endpoint == null ? new Endpoint(false) : endpoint;
     redis = redis == null ? new Redis(null, null, null) : redis;
-    semaphores.forEach((name, s) -> requirePositive(s.permits(), "semaphores", name, "permits"));
+    semaphores.forEach((name, s) -> {
+      if (s.permits() != null) {
+        requirePositive(s.permits(), "semaphores", name, "permits");
+      }
+    });
     queues.forEach(BatonProperties::check);
     barriers.forEach((name, b) -> requirePositive(b.parties(), "barriers", name, "parties"));
+  }
+
+  /** {@code aspectOrder}, lowered so that the three aspects after it still have an order. */
+  public static int capAspectOrder(int aspectOrder) {
+    return Math.min(aspectOrder, Ordered.LOWEST_PRECEDENCE - 3);
   }
 
   /** How long annotated methods wait for the lock {@code name}. */
@@ -119,10 +129,11 @@ public record BatonProperties(
   /**
    * A named semaphore.
    *
-   * @param permits Number of permits; must be positive.
+   * @param permits Number of permits; must be positive. Unset: @Limited(permits = ...) gives them,
+   *     and the semaphore exists once an annotated method names it.
    * @param timeout How long annotated methods wait for a permit; unset: baton.default-timeout.
    */
-  public record Semaphore(int permits, Duration timeout) {}
+  public record Semaphore(Integer permits, Duration timeout) {}
 
   /**
    * A named event.

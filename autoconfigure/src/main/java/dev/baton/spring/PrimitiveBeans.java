@@ -24,7 +24,8 @@ import org.springframework.core.env.Environment;
  * {@code @Qualifier("payments") AsyncSemaphore payments} injects the registry's instance, the one
  * the annotations use. A declared lock is an {@link AsyncLock} bean, a semaphore an
  * {@link AsyncSemaphore}, an event an {@link AsyncEvent}, a queue an {@link AsyncQueue} (of its
- * {@code item-type} when declared) and a barrier an {@link AsyncBarrier}.
+ * {@code item-type} when declared) and a barrier an {@link AsyncBarrier}. A semaphore declared
+ * without permits (they come from {@code @Limited}) is not a bean.
  *
  * <p>Each bean is named {@code baton.KIND.NAME} ({@code baton.semaphore.payments}), which no
  * application bean is likely to be called, and is qualified by the primitive's name. It is
@@ -56,8 +57,12 @@ public final class PrimitiveBeans implements BeanDefinitionRegistryPostProcessor
     BeanFactory beans = (BeanFactory) registry;
     declare(registry, beans, "lock", properties.locks(), ResolvableType.forClass(AsyncLock.class),
         (primitives, name) -> primitives.lock(name));
-    declare(registry, beans, "semaphore", properties.semaphores(),
-        ResolvableType.forClass(AsyncSemaphore.class), PrimitiveRegistry::semaphore);
+    properties.semaphores().forEach((name, semaphore) -> {
+      if (semaphore.permits() != null) { // else its permits come from @Limited, made later
+        register(registry, beans, "semaphore", name,
+            ResolvableType.forClass(AsyncSemaphore.class), PrimitiveRegistry::semaphore);
+      }
+    });
     declare(registry, beans, "event", properties.events(),
         ResolvableType.forClass(AsyncEvent.class), PrimitiveRegistry::event);
     declare(registry, beans, "barrier", properties.barriers(),

@@ -169,6 +169,13 @@ class BatonAutoConfigurationTests {
   }
 
   @Test
+  void runWithAMisspeltKeyUnderAPrimitiveShouldFailNamingIt() {
+    contextRunner.withPropertyValues("baton.semaphores.payments.permit=3").run(context ->
+        assertThat(context.getStartupFailure())
+            .hasStackTraceContaining("baton.semaphores.payments.permit"));
+  }
+
+  @Test
   void runWithAnUnknownItemTypeShouldFailNamingTheProperty() {
     contextRunner.withPropertyValues("baton.queues.tickets.item-type=com.example.Nope")
         .run(context -> assertThat(context.getStartupFailure())

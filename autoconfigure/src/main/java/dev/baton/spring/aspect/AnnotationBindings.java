@@ -208,25 +208,28 @@ public final class AnnotationBindings {
     if (guarded.key().isEmpty()) {
       return new Guard(name, registry.lock(name), null, timeout, found.takenBy());
     }
+    KeyExpression key;
     try {
-      return new Guard(name, null,
-          new KeyExpression(parser.parseExpression(guarded.key()), found.describe(), beanFactory),
-          timeout, found.takenBy());
+      key = new KeyExpression(parser.parseExpression(guarded.key()), found.describe(),
+          beanFactory);
     } catch (ParseException e) {
       throw new IllegalStateException(found.describe() + ": attribute key: '" + guarded.key()
           + "' is not a valid SpEL expression: " + e.getMessage(), e);
     }
+    key.checkVariables(found.method());
+    return new Guard(name, null, key, timeout, found.takenBy());
   }
 
   private Limit bindLimited(Found<Limited> found) {
     Limited limited = found.annotation();
     String name = requireName(found, limited.value(), properties.semaphores().keySet(),
         "semaphores");
-    BatonProperties.Semaphore declared = properties.semaphores().get(name);
+    BatonProperties.Semaphore spec = properties.semaphores().get(name);
+    Integer declared = spec == null ? null : spec.permits();
     int permits = limited.permits();
-    if (permits > 0 && declared != null && declared.permits() != permits) {
+    if (permits > 0 && declared != null && declared != permits) {
       throw new IllegalStateException(found.describe() + ": attribute permits: " + permits
-          + " conflicts with baton.semaphores." + name + ".permits=" + declared.permits()
+          + " conflicts with baton.semaphores." + name + ".permits=" + declared
           + "; remove one of them");
     }
     if (permits <= 0) {
@@ -234,7 +237,7 @@ public final class AnnotationBindings {
         throw new IllegalStateException(found.describe() + ": attribute permits: not given and"
             + " baton.semaphores." + name + ".permits is not set; set one of them");
       }
-      permits = declared.permits();
+      permits = declared;
     }
     try {
       return new Limit(registry.semaphore(name, permits),

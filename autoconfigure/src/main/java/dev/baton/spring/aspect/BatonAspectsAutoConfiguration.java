@@ -17,6 +17,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,7 +25,9 @@ import reactor.core.publisher.Mono;
  * {@code @SetsEvent}, when AspectJ is on the class path (Spring Boot then proxies beans with
  * every advisor). Their order starts at
  * {@code baton.aspect-order}: {@code @SetsEvent} outermost, then {@code @AwaitsEvent},
- * {@code @Limited}, {@code @Guarded}.
+ * {@code @Limited}, {@code @Guarded}. The advisors are made before every other bean, while
+ * post-processors are still being set up, so they read that order from the environment rather
+ * than depend on {@link BatonProperties}, which would then miss post-processing.
  */
 @AutoConfiguration(after = {BatonAutoConfiguration.class, AopAutoConfiguration.class})
 @ConditionalOnClass(Advice.class)
@@ -63,32 +66,32 @@ public final class BatonAspectsAutoConfiguration {
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
   static SetsEventAspect batonSetsEventAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
-    return new SetsEventAspect(bindings, adapters, properties.aspectOrder());
+      ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
+    return new SetsEventAspect(bindings, adapters, AspectOrder.outermost(environment));
   }
 
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
   static AwaitsEventAspect batonAwaitsEventAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
-    return new AwaitsEventAspect(bindings, adapters, properties.aspectOrder() + 1);
+      ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
+    return new AwaitsEventAspect(bindings, adapters, AspectOrder.outermost(environment) + 1);
   }
 
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
   static LimitedAspect batonLimitedAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
-    return new LimitedAspect(bindings, adapters, properties.aspectOrder() + 2);
+      ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
+    return new LimitedAspect(bindings, adapters, AspectOrder.outermost(environment) + 2);
   }
 
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean
   static GuardedAspect batonGuardedAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, BatonProperties properties) {
-    return new GuardedAspect(bindings, adapters, properties.aspectOrder() + 3);
+      ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
+    return new GuardedAspect(bindings, adapters, AspectOrder.outermost(environment) + 3);
   }
 
   /** {@code Mono}, {@code Flux} and {@code Publisher}, when Reactor is on the class path. */

@@ -1,12 +1,20 @@
 package dev.baton.spring.aspect;
 
 import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
+import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.VariableReference;
+import org.springframework.expression.spel.standard.SpelExpression;
 
 /**
  * The parsed {@code key} of a {@code @Guarded}, evaluated per invocation with the arguments by
@@ -17,6 +25,8 @@ final class KeyExpression {
 
   private static final ParameterNameDiscoverer PARAMETER_NAMES =
       new DefaultParameterNameDiscoverer();
+  /** Variables every key may read: the root, the current object, arguments by position. */
+  private static final Pattern ALWAYS_THERE = Pattern.compile("root|this|[pa]\\d+");
 
   private final Expression expression;
   private final String origin;
@@ -26,6 +36,54 @@ final class KeyExpression {
     this.expression = expression;
     this.origin = origin;
     this.beans = new BeanFactoryResolver(beanFactory);
+  }
+
+  /**
+   * Checks, at start-up, that every variable the expression reads ({@code #sku}) is a parameter
+   * of {@code method}, whose names {@code names} discovers.
+   *
+   * @throws IllegalStateException naming the method, the expression and the variable, if it is
+   *     not a parameter, or if the method's parameter names were not compiled in
+   */
+  void checkVariables(Method method, ParameterNameDiscoverer names) {
+    Set<String> variables = new LinkedHashSet<>();
+    if (expression instanceof SpelExpression spel) {
+      collectVariables(spel.getAST(), variables);
+    }
+    variables.removeIf(variable -> ALWAYS_THERE.matcher(variable).matches());
+    if (variables.isEmpty()) {
+      return;
+    }
+    String[] parameters = names.getParameterNames(method);
+    if (parameters == null) {
+      throw new IllegalStateException(origin + ": attribute key: '"
+          + expression.getExpressionString() + "' reads #" + variables.iterator().next()
+          + ", but " + method.getDeclaringClass().getName() + " was compiled without parameter"
+          + " names: compile with -parameters (Spring Boot's Maven and Gradle plugins do), or"
+          + " name arguments by position, #p0 or #a0");
+    }
+    List<String> declared = Arrays.asList(parameters);
+    for (String variable : variables) {
+      if (!declared.contains(variable)) {
+        throw new IllegalStateException(origin + ": attribute key: '"
+            + expression.getExpressionString() + "' reads #" + variable + ", which is not a"
+            + " parameter of " + method.getName() + " " + declared);
+      }
+    }
+  }
+
+  /** {@link #checkVariables(Method, ParameterNameDiscoverer)} with the names Spring finds. */
+  void checkVariables(Method method) {
+    checkVariables(method, PARAMETER_NAMES);
+  }
+
+  private static void collectVariables(SpelNode node, Set<String> variables) {
+    if (node instanceof VariableReference) {
+      variables.add(node.toStringAST().substring(1));
+    }
+    for (int i = 0; i < node.getChildCount(); i++) {
+      collectVariables(node.getChild(i), variables);
+    }
   }
 
   /**

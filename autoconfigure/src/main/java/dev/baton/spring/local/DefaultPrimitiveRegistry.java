@@ -94,7 +94,11 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
           + " set baton.backend=local");
     }
     properties.locks().keySet().forEach(this::lock);
-    properties.semaphores().forEach((name, spec) -> semaphore(name, spec.permits()));
+    properties.semaphores().forEach((name, spec) -> {
+      if (spec.permits() != null) {
+        semaphore(name, spec.permits());
+      }
+    });
     properties.events().keySet().forEach(this::event);
     properties.queues().keySet().forEach(this::queue);
     properties.barriers().forEach((name, spec) -> barrier(name, spec.parties()));

@@ -18,13 +18,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.ConnectableFlux;
@@ -33,6 +37,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.ParallelFlux;
 import reactor.core.publisher.Sinks;
 
+@ExtendWith(OutputCaptureExtension.class)
 class BatonAspectsAutoConfigurationTests {
 
   private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -59,6 +64,16 @@ class BatonAspectsAutoConfigurationTests {
       assertThat(context.getBean(SetsEventAspect.class).getOrder()).isEqualTo(7);
       assertThat(context.getBean(GuardedAspect.class).getOrder()).isEqualTo(10);
     });
+  }
+
+  @Test
+  void runShouldLeaveEveryBeanToThePostProcessors(CapturedOutput output) {
+    contextRunner.withUserConfiguration(LatePostProcessor.class)
+        .withPropertyValues("baton.aspect-order=7").run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(SetsEventAspect.class).getOrder()).isEqualTo(7);
+    });
+    assertThat(output).doesNotContain("is not eligible for getting processed by all");
   }
 
   @Test
@@ -99,6 +114,19 @@ class BatonAspectsAutoConfigurationTests {
   void runWithAnUnparsableKeyShouldFailNamingMethodAndAttribute() {
     assertStartupFails(BadKey.class, "@Guarded on " + BadKey.class.getName() + ".run(String)",
         "attribute key", "not a valid SpEL expression");
+  }
+
+  @Test
+  void runWithAKeyReadingNoParameterShouldFailNamingTheVariableAndTheParameters() {
+    assertStartupFails(KeyOfAnotherParameter.class, "@Guarded on "
+        + KeyOfAnotherParameter.class.getName() + ".run(String)", "attribute key: '#userId'",
+        "reads #userId, which is not a parameter of run [sku]");
+  }
+
+  @Test
+  void runWithAKeyReadingArgumentsByPositionOrTheRootShouldStart() {
+    contextRunner.withBean(KeysByPosition.class).run(context -> assertThat(context)
+        .hasNotFailed());
   }
 
   @Test
@@ -301,6 +329,29 @@ class BatonAspectsAutoConfigurationTests {
   public static class BadKey {
     @Guarded(value = "x", key = "#sku +")
     public void run(String sku) {}
+  }
+
+  /**
+   * A post-processor made after the auto-proxy creator, as Spring Boot's observation registry
+   * post-processor is: making it looks up every advisor, so Baton's aspects are made then.
+   */
+  @Configuration(proxyBeanMethods = false)
+  static class LatePostProcessor {
+
+    @Bean
+    static BeanPostProcessor lateOne() {
+      return new BeanPostProcessor() { };
+    }
+  }
+
+  public static class KeyOfAnotherParameter {
+    @Guarded(value = "x", key = "#userId")
+    public void run(String sku) {}
+  }
+
+  public static class KeysByPosition {
+    @Guarded(value = "x", key = "#p0 + #a1 + #root.args[0] + #sku")
+    public void run(String sku, String region) {}
   }
 
   public static class ThreePermits {

@@ -29,6 +29,7 @@ import org.springframework.context.annotation.Bean;
     "baton.locks.configured-lock.timeout=55ms",
     "baton.semaphores.configured-permits.permits=1",
     "baton.semaphores.configured-permits.timeout=55ms",
+    "baton.semaphores.timeout-only.timeout=55ms",
     "baton.events.configured-event.timeout=55ms",
     "spring.main.banner-mode=off",
     "logging.level.root=warn"})
@@ -70,6 +71,15 @@ class TimeoutPrecedenceTest {
   void aPermitWaitTakesTheAnnotationTimeoutOverTheConfiguredOne() {
     try (Permit held = Waits.joined(registry.semaphore("configured-permits").acquire())) {
       assertTimesOutAfter(ANNOTATION, timed::permitWithAnnotationTimeout);
+    }
+  }
+
+  @Test
+  void aSemaphoreConfiguredWithATimeoutOnlyTakesItsPermitsFromTheAnnotation() {
+    Permit held = Waits.joined(registry.semaphore("timeout-only").acquire());
+    try (held) {
+      assertThat(registry.semaphore("timeout-only").maxPermits()).isEqualTo(1);
+      assertTimesOutAfter(CONFIGURED, timed::permitsInTheAnnotationTimeoutConfigured);
     }
   }
 
@@ -142,6 +152,10 @@ class TimeoutPrecedenceTest {
 
     @Limited(value = "unconfigured-permits", permits = 1)
     public void permitWithDefaultTimeout() {
+    }
+
+    @Limited(value = "timeout-only", permits = 1)
+    public void permitsInTheAnnotationTimeoutConfigured() {
     }
 
     @AwaitsEvent(value = "configured-event", timeout = "40ms")
