@@ -187,6 +187,27 @@ public final class AnnotationBindings {
     return null;
   }
 
+  /**
+   * Checks that the proxy can apply every Baton annotation of a bean's class: before the proxy is
+   * made, so that a final class is named here rather than by the proxy's failure.
+   *
+   * @throws IllegalStateException naming the bean, the method and why, for the first that it
+   *     cannot intercept
+   */
+  static void checkInterceptable(String beanName, Class<?> beanClass) {
+    if (!AnnotationUtils.isCandidateClass(beanClass, ANNOTATIONS)) {
+      return;
+    }
+    for (Method method : ReflectionUtils.getUniqueDeclaredMethods(beanClass, m -> !m.isBridge())) {
+      for (Class<? extends Annotation> type : ANNOTATIONS) {
+        Found<?> found = find(method, type);
+        if (found != null) {
+          checkInterceptable(found, beanName, beanClass);
+        }
+      }
+    }
+  }
+
   private static void checkInterceptable(Found<?> found, String beanName, Class<?> beanClass) {
     int modifiers = found.method().getModifiers();
     String problem = Modifier.isStatic(modifiers) ? "it is static"
@@ -197,7 +218,8 @@ public final class AnnotationBindings {
     if (problem != null) {
       throw new IllegalStateException(found.describe() + " in bean '" + beanName
           + "' would be ignored: the proxy cannot intercept the method because " + problem
-          + "; make it a public, non-final instance method of a non-final class");
+          + "; make it a public, non-final instance method of a non-final class (in Kotlin:"
+          + " declare them open, or apply the kotlin-spring compiler plugin)");
     }
   }
 

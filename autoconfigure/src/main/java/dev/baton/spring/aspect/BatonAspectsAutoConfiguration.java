@@ -62,6 +62,13 @@ public final class BatonAspectsAutoConfiguration {
     return new ReturnTypeAdapters(adapters.orderedStream().toList());
   }
 
+  /** Names an annotated method the proxy cannot intercept, before the proxy is tried. */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static InterceptableBeans batonInterceptableBeans() {
+    return new InterceptableBeans();
+  }
+
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean

@@ -171,6 +171,17 @@ class BatonAspectsAutoConfigurationTests {
   }
 
   @Test
+  void runWithAnAnnotatedMethodInAFinalClassShouldNameItBeforeTheProxyFails() {
+    contextRunner.withBean(FinalClass.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure()))
+          .contains("@Limited on " + FinalClass.class.getName() + ".run()")
+          .contains("its class is final").contains("kotlin-spring")
+          .doesNotContain("CGLIB");
+    });
+  }
+
+  @Test
   void runWithAnAnnotatedNonPublicMethodShouldFailBecauseTheProxyWouldIgnoreIt() {
     assertStartupFails(PackagePrivateMethod.class, PackagePrivateMethod.class.getName() + ".run()",
         "it is not public");
@@ -342,6 +353,11 @@ class BatonAspectsAutoConfigurationTests {
     static BeanPostProcessor lateOne() {
       return new BeanPostProcessor() { };
     }
+  }
+
+  public static final class FinalClass {
+    @Limited(value = "payments", permits = 1)
+    public void run() {}
   }
 
   public static class KeyOfAnotherParameter {
