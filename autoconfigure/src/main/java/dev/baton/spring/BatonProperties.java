@@ -30,6 +30,7 @@ import org.springframework.util.unit.DataSize;
  * @param metrics Meters and observations of waits and holds.
  * @param endpoint The baton actuator endpoint.
  * @param redis The Redis backend (baton.backend=redis).
+ * @param web How a web application answers a timeout that escapes a controller.
  */
 @ConfigurationProperties(prefix = "baton", ignoreUnknownFields = false)
 public record BatonProperties(
@@ -45,7 +46,8 @@ public record BatonProperties(
     Map<String, Barrier> barriers,
     Metrics metrics,
     Endpoint endpoint,
-    Redis redis) {
+    Redis redis,
+    Web web) {
 
   /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
@@ -60,6 +62,7 @@ public record BatonProperties(
     metrics = metrics == null ? new Metrics(false, List.of(), true) : metrics;
     endpoint = endpoint == null ? new Endpoint(false) : endpoint;
     redis = redis == null ? new Redis(null, null, null) : redis;
+    web = web == null ? new Web(true, null) : web;
     semaphores.forEach((name, s) -> {
       if (s.permits() != null) {
         requirePositive(s.permits(), "semaphores", name, "permits");
@@ -219,6 +222,26 @@ public record BatonProperties(
    *     such as account ids, so they are hidden by default.
    */
   public record Endpoint(@DefaultValue("false") boolean showKeys) {}
+
+  /**
+   * How a web application answers an AcquireTimeoutException that escapes a controller.
+   *
+   * @param enabled Whether it answers 503 Service Unavailable with a problem detail naming the
+   *     primitive, instead of a 500; an @ExceptionHandler of the application still wins.
+   * @param retryAfter What the Retry-After header of that answer advises, in whole seconds
+   *     (rounded up).
+   */
+  public record Web(@DefaultValue("true") boolean enabled,
+      @DefaultValue("1s") Duration retryAfter) {
+
+    public Web {
+      retryAfter = retryAfter == null ? Duration.ofSeconds(1) : retryAfter;
+      if (retryAfter.isNegative()) {
+        throw new IllegalArgumentException(
+            "baton.web.retry-after must not be negative, was " + retryAfter);
+      }
+    }
+  }
 
   /**
    * The Redis backend (baton.backend=redis), which connects where spring.data.redis.* points.

@@ -10,7 +10,8 @@ public final class TestProperties {
   /** The defaults, with {@code metrics} as given (null: the default). */
   public static BatonProperties with(BatonProperties.Metrics metrics) {
     return new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false,
-        BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null, null, null, metrics, null, null);
+        BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null, null, null, metrics, null, null,
+        null);
   }
 
   public static BatonProperties defaults() {

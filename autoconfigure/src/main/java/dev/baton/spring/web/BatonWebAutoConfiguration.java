@@ -1,0 +1,32 @@
+package dev.baton.spring.web;
+
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.BatonProperties;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * In a Spring MVC or WebFlux application, an {@link dev.baton.AcquireTimeoutException} that
+ * escapes a controller answers {@code 503 Service Unavailable} ({@link AcquireTimeoutProblems}).
+ * Off with {@code baton.web.enabled=false}.
+ */
+@AutoConfiguration(after = BatonAutoConfiguration.class)
+@ConditionalOnWebApplication
+@ConditionalOnClass(ProblemDetail.class)
+@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
+@ConditionalOnBooleanProperty(name = "baton.web.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(BatonProperties.class)
+public final class BatonWebAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  AcquireTimeoutProblems batonAcquireTimeoutProblems(BatonProperties properties) {
+    return new AcquireTimeoutProblems(properties.web().retryAfter());
+  }
+}

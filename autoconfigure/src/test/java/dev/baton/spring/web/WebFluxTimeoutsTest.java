@@ -1,0 +1,74 @@
+package dev.baton.spring.web;
+
+import dev.baton.Permit;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.config.EnableWebFlux;
+import reactor.core.publisher.Mono;
+
+/** A WebFlux application: a timeout in a controller's {@code Mono} answers 503 as in MVC. */
+class WebFluxTimeoutsTest {
+
+  private final ReactiveWebApplicationContextRunner contextRunner =
+      new ReactiveWebApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(BatonAutoConfiguration.class,
+              BatonWebAutoConfiguration.class))
+          .withUserConfiguration(App.class)
+          .withPropertyValues("baton.semaphores.payments.permits=1");
+
+  @Test
+  void aTimeoutInAMonoAnswers503WithAProblemDetail() {
+    contextRunner.run(context -> {
+      Permit held = context.getBean(PrimitiveRegistry.class).semaphore("payments").acquire()
+          .join();
+      try {
+        WebTestClient.bindToApplicationContext(context).build().get().uri("/pay").exchange()
+            .expectStatus().isEqualTo(503)
+            .expectHeader().valueEquals("Retry-After", "1")
+            .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody().jsonPath("$.primitive").isEqualTo("semaphore")
+            .jsonPath("$.name").isEqualTo("payments");
+      } finally {
+        held.release();
+      }
+    });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableWebFlux
+  static class App {
+
+    @Bean
+    Payments payments(PrimitiveRegistry registry) {
+      return new Payments(registry);
+    }
+  }
+
+  @RestController
+  static class Payments {
+    private final PrimitiveRegistry registry;
+
+    Payments(PrimitiveRegistry registry) {
+      this.registry = registry;
+    }
+
+    @GetMapping("/pay")
+    Mono<String> pay() {
+      return Mono.fromFuture(() -> registry.semaphore("payments").acquire(Duration.ofMillis(20)))
+          .map(permit -> {
+            permit.release();
+            return "paid";
+          });
+    }
+  }
+}
