@@ -19,9 +19,10 @@ import org.springframework.util.unit.DataSize;
  *     primitive's properties give a timeout.
  * @param strict Whether every name used in an annotation must be declared under baton.*; an
  *     undeclared name then fails start-up.
- * @param aspectOrder Order of the outermost Baton aspect (@SetsEvent); @AwaitsEvent, @Limited and
- *     @Guarded follow at +1, +2 and +3, so values above Integer.MAX_VALUE - 3 count as that. The
- *     default runs outside @Transactional, so a lock is held until the transaction has committed.
+ * @param aspectOrder Order of the outermost Baton aspect (@SetsEvent); the next ones, for
+ *     the annotations @AwaitsEvent, @Limited and @Guarded, follow at +1, +2 and +3, so values
+ *     above Integer.MAX_VALUE - 3 count as that. The default runs outside the aspect of
+ *     the annotation @Transactional, so a lock is held until the transaction has committed.
  * @param locks Named locks.
  * @param semaphores Named semaphores.
  * @param events Named events.

@@ -97,6 +97,10 @@ class BatonGaugesTests {
         .gauge().value()).isEqualTo(1);
     assertThat(meters.get(BatonGauges.QUEUE_WAITERS).tag("name", "jobs").tag("side", "put")
         .gauge().value()).isZero();
+    // Prometheus keeps one HELP line per name: both sides must describe both.
+    assertThat(meters.get(BatonGauges.QUEUE_WAITERS).gauges())
+        .extracting(gauge -> gauge.getId().getDescription()).hasSize(2).allSatisfy(help ->
+            assertThat(help).contains("side=put").contains("side=take"));
   }
 
   @Test
