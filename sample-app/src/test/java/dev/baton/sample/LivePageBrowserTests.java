@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +15,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -128,5 +132,22 @@ class LivePageBrowserTests {
     By lockCard = By.id("card-lock-demo-lock");
     wait.until(ExpectedConditions.attributeToBe(lockCard, "data-state", "free"));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(lockCard, "waiters\n0"));
+    screenshot();
+  }
+
+  /**
+   * Keeps the page as it looks now in {@code target/live-page.png} and, with
+   * {@code -Dbaton.update-screenshot=true}, as the README's picture, {@code docs/live-page.png}.
+   */
+  private static void screenshot() {
+    byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+    try {
+      Files.write(Path.of("target", "live-page.png"), png);
+      if (Boolean.getBoolean("baton.update-screenshot")) {
+        Files.write(Path.of("..", "docs", "live-page.png"), png);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not save the page's screenshot", e);
+    }
   }
 }
