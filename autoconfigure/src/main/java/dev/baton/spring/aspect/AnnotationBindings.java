@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.convert.DurationStyle;
@@ -100,6 +101,20 @@ public final class AnnotationBindings {
    * @throws IllegalStateException describing the first problem found
    */
   public void check(String beanName, Class<?> beanClass, ReturnTypeAdapters adapters) {
+    forEachFound(beanClass, (found, type) -> {
+      checkInterceptable(found, beanName, beanClass);
+      try {
+        resolveFound(found.method(), beanClass, type);
+        adapters.forMethod(found.method());
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("bean '" + beanName + "': " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** Calls {@code action} with every Baton annotation of {@code beanClass} and its type. */
+  private static void forEachFound(Class<?> beanClass,
+      BiConsumer<Found<?>, Class<? extends Annotation>> action) {
     if (!AnnotationUtils.isCandidateClass(beanClass, ANNOTATIONS)) {
       return;
     }
@@ -107,13 +122,7 @@ public final class AnnotationBindings {
       for (Class<? extends Annotation> type : ANNOTATIONS) {
         Found<?> found = find(method, type);
         if (found != null) {
-          checkInterceptable(found, beanName, beanClass);
-          try {
-            resolveFound(method, beanClass, type);
-            adapters.forMethod(method);
-          } catch (IllegalStateException e) {
-            throw new IllegalStateException("bean '" + beanName + "': " + e.getMessage(), e);
-          }
+          action.accept(found, type);
         }
       }
     }
@@ -195,17 +204,7 @@ public final class AnnotationBindings {
    *     cannot intercept
    */
   static void checkInterceptable(String beanName, Class<?> beanClass) {
-    if (!AnnotationUtils.isCandidateClass(beanClass, ANNOTATIONS)) {
-      return;
-    }
-    for (Method method : ReflectionUtils.getUniqueDeclaredMethods(beanClass, m -> !m.isBridge())) {
-      for (Class<? extends Annotation> type : ANNOTATIONS) {
-        Found<?> found = find(method, type);
-        if (found != null) {
-          checkInterceptable(found, beanName, beanClass);
-        }
-      }
-    }
+    forEachFound(beanClass, (found, type) -> checkInterceptable(found, beanName, beanClass));
   }
 
   private static void checkInterceptable(Found<?> found, String beanName, Class<?> beanClass) {

@@ -2,6 +2,7 @@ package dev.baton.spring.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.spring.Http;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

@@ -3,6 +3,7 @@ package dev.baton.spring.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.spring.Http;
 import dev.baton.spring.endpoint.EndpointTestApplication.Stock;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package dev.baton.spring.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.spring.Http;
 import dev.baton.spring.endpoint.EndpointTestApplication.Ledger;
 import dev.baton.spring.endpoint.EndpointTestApplication.Payments;
 import dev.baton.spring.endpoint.EndpointTestApplication.Stock;

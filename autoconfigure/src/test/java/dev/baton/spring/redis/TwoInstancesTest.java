@@ -10,6 +10,7 @@ import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
+import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.metrics.BatonGauges;
 import dev.baton.spring.redis.RedisTestApplication.Catalog;
@@ -18,10 +19,6 @@ import dev.baton.spring.redis.RedisTestApplication.Journal;
 import dev.baton.spring.redis.RedisTestApplication.Payments;
 import dev.baton.spring.redis.RedisTestApplication.Stock;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +40,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 class TwoInstancesTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(10);
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static RedisServer server;
   static ConfigurableApplicationContext one;
@@ -344,18 +340,8 @@ class TwoInstancesTest {
   }
 
   private static String get(ConfigurableApplicationContext instance, String path) {
-    String port = instance.getEnvironment().getProperty("local.server.port");
-    try {
-      HttpResponse<String> response = HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).isEqualTo(200);
-      return response.body();
-    } catch (IOException e) {
-      throw new IllegalStateException("GET " + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during GET " + path, e);
-    }
+    HttpResponse<String> response = Http.get(instance, path);
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
   }
 }

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.jayway.jsonpath.JsonPath;
 import dev.baton.AcquireTimeoutException;
 import dev.baton.Permit;
+import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,8 +31,6 @@ import org.springframework.web.bind.annotation.RestController;
 @ExtendWith(OutputCaptureExtension.class)
 class TimeoutsAnswerServiceUnavailableTest {
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
   @Test
   void aTimeoutEscapingAControllerAnswers503NamingThePrimitiveAndLogsNoError(
       CapturedOutput output) {
@@ -43,7 +38,7 @@ class TimeoutsAnswerServiceUnavailableTest {
       Permit held = app.getBean(PrimitiveRegistry.class).semaphore("payments").acquire().join();
       try {
         for (String path : new String[] {"/async", "/sync"}) {
-          HttpResponse<String> response = get(app, path);
+          HttpResponse<String> response = Http.get(app, path);
           assertThat(response.statusCode()).as(path).isEqualTo(503);
           assertThat(response.headers().firstValue("Retry-After")).hasValue("3");
           assertThat(response.headers().firstValue("Content-Type"))
@@ -58,7 +53,7 @@ class TimeoutsAnswerServiceUnavailableTest {
       } finally {
         held.release();
       }
-      assertThat(get(app, "/async").statusCode()).isEqualTo(200);
+      assertThat(Http.get(app, "/async").statusCode()).isEqualTo(200);
     }
     assertThat(output).doesNotContain("ERROR").doesNotContain("AcquireTimeoutException");
   }
@@ -68,7 +63,7 @@ class TimeoutsAnswerServiceUnavailableTest {
     try (ConfigurableApplicationContext app = start()) {
       Permit held = app.getBean(PrimitiveRegistry.class).semaphore("payments").acquire().join();
       try {
-        assertThat(get(app, "/own").statusCode()).isEqualTo(429);
+        assertThat(Http.get(app, "/own").statusCode()).isEqualTo(429);
       } finally {
         held.release();
       }
@@ -80,7 +75,7 @@ class TimeoutsAnswerServiceUnavailableTest {
     try (ConfigurableApplicationContext app = start("baton.web.enabled=false")) {
       Permit held = app.getBean(PrimitiveRegistry.class).semaphore("payments").acquire().join();
       try {
-        assertThat(get(app, "/async").statusCode()).isEqualTo(500);
+        assertThat(Http.get(app, "/async").statusCode()).isEqualTo(500);
       } finally {
         held.release();
       }
@@ -90,19 +85,6 @@ class TimeoutsAnswerServiceUnavailableTest {
   private static ConfigurableApplicationContext start(String... properties) {
     return new SpringApplicationBuilder(App.class).properties("spring.main.banner-mode=off",
         "server.port=0", "baton.semaphores.payments.permits=1").properties(properties).run();
-  }
-
-  private static HttpResponse<String> get(ConfigurableApplicationContext app, String path) {
-    String port = app.getEnvironment().getProperty("local.server.port");
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-          .GET().build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new IllegalStateException("GET " + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during GET " + path, e);
-    }
   }
 
   @SpringBootConfiguration(proxyBeanMethods = false)

@@ -1,19 +1,26 @@
-package dev.baton.spring.endpoint;
+package dev.baton.spring;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /** Real HTTP GETs against the test's server. */
-final class Http {
+public final class Http {
 
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
   private Http() {}
 
-  static HttpResponse<String> get(int port, String path) {
+  /** GETs {@code path} from the application's own web server. */
+  public static HttpResponse<String> get(ConfigurableApplicationContext application, String path) {
+    return get(Integer.parseInt(
+        application.getEnvironment().getRequiredProperty("local.server.port")), path);
+  }
+
+  public static HttpResponse<String> get(int port, String path) {
     try {
       return CLIENT.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
           .GET().build(), HttpResponse.BodyHandlers.ofString());
