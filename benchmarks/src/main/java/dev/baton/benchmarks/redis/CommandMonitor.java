@@ -8,10 +8,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Every command a Redis server runs, as {@code MONITOR} reports them, in the order it runs them:
@@ -136,6 +138,21 @@ final class CommandMonitor implements AutoCloseable {
 
     int totalInScripts() {
       return inScripts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** {@code counts} per operation, as {@code (EVALSHA 1.000, TIME 0.004)}. */
+    static String perOp(Map<String, Integer> counts, int ops) {
+      return counts.entrySet().stream()
+          .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(),
+              (double) e.getValue() / ops))
+          .collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** {@code counts} as a JSON object. */
+    static String toJson(Map<String, Integer> counts) {
+      return counts.entrySet().stream()
+          .map(e -> "\"" + e.getKey() + "\": " + e.getValue())
+          .collect(Collectors.joining(", ", "{", "}"));
     }
   }
 

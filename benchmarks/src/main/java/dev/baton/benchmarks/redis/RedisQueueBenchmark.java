@@ -98,15 +98,30 @@ public class RedisQueueBenchmark {
 
   /**
    * One Baton queue and one Redisson queue of the same shape, under names nobody else uses, and
-   * the items put and taken in the current iteration.
+   * the items put and taken in the current iteration; each iteration must end with as many taken
+   * as put and both queues empty.
    */
-  @State(Scope.Thread)
-  public static class Unbounded {
+  public abstract static class QueuePair {
 
     AsyncQueue<String> baton;
     RBlockingQueue<String> redisson;
     long put;
     long taken;
+
+    @TearDown(Level.Iteration)
+    public void check() {
+      if (taken != put) {
+        throw new IllegalStateException(put + " items put and " + taken + " taken");
+      }
+      Queues.requireEmpty(baton, redisson);
+      put = 0;
+      taken = 0;
+    }
+  }
+
+  /** Unbounded queues. */
+  @State(Scope.Thread)
+  public static class Unbounded extends QueuePair {
 
     @Setup(Level.Trial)
     public void open(RedisQueueBenchmark benchmark) {
@@ -116,26 +131,11 @@ public class RedisQueueBenchmark {
           StringCodec.INSTANCE);
       Queues.requireEmpty(baton, redisson);
     }
-
-    @TearDown(Level.Iteration)
-    public void check() {
-      if (taken != put) {
-        throw new IllegalStateException(put + " items put and " + taken + " taken");
-      }
-      Queues.requireEmpty(baton, redisson);
-      put = 0;
-      taken = 0;
-    }
   }
 
-  /** As {@link Unbounded}, with capacity {@link #CAPACITY}. */
+  /** Queues of capacity {@link #CAPACITY}. */
   @State(Scope.Thread)
-  public static class Bounded {
-
-    AsyncQueue<String> baton;
-    RBoundedBlockingQueue<String> redisson;
-    long put;
-    long taken;
+  public static class Bounded extends QueuePair {
 
     @Setup(Level.Trial)
     public void open(RedisQueueBenchmark benchmark) {
@@ -144,21 +144,13 @@ public class RedisQueueBenchmark {
       // Redisson's default codec: with StringCodec its take decodes with the default codec
       // anyway and fails (4.7.0's RedissonBoundedBlockingQueue builds its inner queue without
       // the codec it was given).
-      redisson = benchmark.clients.redisson.getBoundedBlockingQueue("queue-bounded");
-      if (!redisson.trySetCapacity(CAPACITY)) {
+      RBoundedBlockingQueue<String> bounded =
+          benchmark.clients.redisson.getBoundedBlockingQueue("queue-bounded");
+      if (!bounded.trySetCapacity(CAPACITY)) {
         throw new IllegalStateException("Redisson's bounded queue had a capacity already");
       }
+      redisson = bounded;
       Queues.requireEmpty(baton, redisson);
-    }
-
-    @TearDown(Level.Iteration)
-    public void check() {
-      if (taken != put) {
-        throw new IllegalStateException(put + " items put and " + taken + " taken");
-      }
-      Queues.requireEmpty(baton, redisson);
-      put = 0;
-      taken = 0;
     }
   }
 
@@ -166,16 +158,12 @@ public class RedisQueueBenchmark {
 
   @Benchmark
   public void batonRound(Unbounded queue, Blackhole items) {
-    queue.baton.put(ITEM).join();
-    queue.put++;
-    queue.taken += taken(queue.baton.take().join(), items);
+    batonRoundOn(queue, items);
   }
 
   @Benchmark
   public void redissonAsyncRound(Unbounded queue, Blackhole items) {
-    Queues.offered(queue.redisson.offerAsync(ITEM).toCompletableFuture().join());
-    queue.put++;
-    queue.taken += taken(queue.redisson.takeAsync().toCompletableFuture().join(), items);
+    redissonAsyncRoundOn(queue, items);
   }
 
   @Benchmark
@@ -217,13 +205,23 @@ public class RedisQueueBenchmark {
 
   @Benchmark
   public void batonBoundedRound(Bounded queue, Blackhole items) {
+    batonRoundOn(queue, items);
+  }
+
+  @Benchmark
+  public void redissonBoundedAsyncRound(Bounded queue, Blackhole items) {
+    redissonAsyncRoundOn(queue, items);
+  }
+
+  /** One Baton put, then one take, each waited for. */
+  private static void batonRoundOn(QueuePair queue, Blackhole items) {
     queue.baton.put(ITEM).join();
     queue.put++;
     queue.taken += taken(queue.baton.take().join(), items);
   }
 
-  @Benchmark
-  public void redissonBoundedAsyncRound(Bounded queue, Blackhole items) {
+  /** One Redisson {@code offerAsync}, then one {@code takeAsync}, each waited for. */
+  private static void redissonAsyncRoundOn(QueuePair queue, Blackhole items) {
     Queues.offered(queue.redisson.offerAsync(ITEM).toCompletableFuture().join());
     queue.put++;
     queue.taken += taken(queue.redisson.takeAsync().toCompletableFuture().join(), items);

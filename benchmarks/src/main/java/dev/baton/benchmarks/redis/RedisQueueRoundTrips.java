@@ -5,6 +5,7 @@ import static dev.baton.benchmarks.redis.RedisQueueBenchmark.CAPACITY;
 import static dev.baton.benchmarks.redis.RedisQueueBenchmark.ITEM;
 
 import dev.baton.AsyncQueue;
+import dev.baton.benchmarks.redis.CommandMonitor.Counts;
 import dev.baton.redis.ItemCodec;
 import dev.baton.redis.QueueSpec;
 import java.nio.file.Files;
@@ -126,15 +127,15 @@ public final class RedisQueueRoundTrips {
           System.out.printf(Locale.ROOT, "%s, %d × %s: %.3f round trips each %s; %.2f commands"
                   + " inside scripts each %s; Redis CPU %.1f µs each, of which running the"
                   + " commands sent %.1f µs%n", scenario.name(), n, scenario.how(),
-              (double) sent.totalSent() / n, perOp(sent.sent(), n),
-              (double) sent.totalInScripts() / n, perOp(sent.inScripts(), n), cpuMicros,
+              (double) sent.totalSent() / n, Counts.perOp(sent.sent(), n),
+              (double) sent.totalInScripts() / n, Counts.perOp(sent.inScripts(), n), cpuMicros,
               sentMicros);
           results.put(scenario.name(), String.format(Locale.ROOT, "{\"how\": \"%s\", \"ops\": %d,"
                   + " \"roundTripsPerOp\": %.4f, \"commandsInScriptsPerOp\": %.4f,"
                   + " \"redisCpuMicrosPerOp\": %.2f, \"sentCommandsMicrosPerOp\": %.2f,"
                   + " \"sent\": %s, \"inScripts\": %s}", scenario.how(), n,
               (double) sent.totalSent() / n, (double) sent.totalInScripts() / n, cpuMicros,
-              sentMicros, toJson(sent.sent()), toJson(sent.inScripts())));
+              sentMicros, Counts.toJson(sent.sent()), Counts.toJson(sent.inScripts())));
         }
       }
     }
@@ -245,17 +246,5 @@ public final class RedisQueueRoundTrips {
     if (!ITEM.equals(item)) {
       throw new IllegalStateException("a take returned " + item + " instead of the item put");
     }
-  }
-
-  private static String perOp(Map<String, Integer> counts, int ops) {
-    return counts.entrySet().stream()
-        .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(), (double) e.getValue() / ops))
-        .collect(Collectors.joining(", ", "(", ")"));
-  }
-
-  private static String toJson(Map<String, Integer> counts) {
-    return counts.entrySet().stream()
-        .map(e -> "\"" + e.getKey() + "\": " + e.getValue())
-        .collect(Collectors.joining(", ", "{", "}"));
   }
 }

@@ -1,12 +1,11 @@
 package dev.baton.benchmarks.redis;
 
+import dev.baton.benchmarks.redis.CommandMonitor.Counts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Round trips per uncontended acquire+release, counted on the server: {@code ops} sequential
@@ -49,13 +48,13 @@ public final class RedisRoundTrips {
         CommandMonitor.Counts counts = monitor.between("start-" + library, "end-" + library);
         System.out.printf(Locale.ROOT, "%-8s %d acquire+release: %.3f round trips each %s; %.2f commands"
                 + " inside scripts each %s%n", library, ops,
-            (double) counts.totalSent() / ops, perOp(counts.sent(), ops),
-            (double) counts.totalInScripts() / ops, perOp(counts.inScripts(), ops));
+            (double) counts.totalSent() / ops, Counts.perOp(counts.sent(), ops),
+            (double) counts.totalInScripts() / ops, Counts.perOp(counts.inScripts(), ops));
         results.add(String.format(Locale.ROOT, "\"%s\": {\"ops\": %d, \"roundTripsPerOp\": %.4f,"
                 + " \"commandsInScriptsPerOp\": %.4f, \"sent\": %s, \"inScripts\": %s}",
             library.name().toLowerCase(), ops, (double) counts.totalSent() / ops,
-            (double) counts.totalInScripts() / ops, toJson(counts.sent()),
-            toJson(counts.inScripts())));
+            (double) counts.totalInScripts() / ops, Counts.toJson(counts.sent()),
+            Counts.toJson(counts.inScripts())));
       }
     }
     if (json != null) {
@@ -68,17 +67,5 @@ public final class RedisRoundTrips {
       lock.lock();
       lock.unlock();
     }
-  }
-
-  private static String perOp(Map<String, Integer> counts, int ops) {
-    return counts.entrySet().stream()
-        .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(), (double) e.getValue() / ops))
-        .collect(Collectors.joining(", ", "(", ")"));
-  }
-
-  private static String toJson(Map<String, Integer> counts) {
-    return counts.entrySet().stream()
-        .map(e -> "\"" + e.getKey() + "\": " + e.getValue())
-        .collect(Collectors.joining(", ", "{", "}"));
   }
 }
