@@ -118,7 +118,10 @@ public final class AnnotationBindings {
     if (!AnnotationUtils.isCandidateClass(beanClass, ANNOTATIONS)) {
       return;
     }
-    for (Method method : ReflectionUtils.getUniqueDeclaredMethods(beanClass, m -> !m.isBridge())) {
+    // Synthetic methods carry copies of annotations (Kotlin's static $suspendImpl of an open
+    // suspend function) but are only ever called through the method they implement.
+    for (Method method : ReflectionUtils.getUniqueDeclaredMethods(beanClass,
+        m -> !m.isBridge() && !m.isSynthetic())) {
       for (Class<? extends Annotation> type : ANNOTATIONS) {
         Found<?> found = find(method, type);
         if (found != null) {

@@ -58,8 +58,10 @@ public final class BatonAspectsAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  ReturnTypeAdapters batonReturnTypeAdapters(ObjectProvider<ReturnTypeAdapter> adapters) {
-    return new ReturnTypeAdapters(adapters.orderedStream().toList());
+  ReturnTypeAdapters batonReturnTypeAdapters(ObjectProvider<ReturnTypeAdapter> adapters,
+      ConfigurableListableBeanFactory beanFactory) {
+    return new ReturnTypeAdapters(adapters.orderedStream().toList(),
+        beanFactory.getBeanClassLoader());
   }
 
   /** Names an annotated method the proxy cannot intercept, before the proxy is tried. */

@@ -7,7 +7,9 @@ package dev.baton.spring.aspect;
  * (a {@code Future}, {@code CompletionStage} or publisher other than those Baton adapts), which
  * fails start-up instead (see {@link ReturnTypeAdapters}). Register a bean of this type to
  * support another asynchronous type; it is asked before the blocking fallback. The value
- * {@link #around} returns must be of the method's declared return type.
+ * {@link #around} returns must be of the method's declared return type; for a Kotlin
+ * {@code suspend} function, which adapters are asked about as {@code Mono} (or {@code Flux} for a
+ * {@code Flow}), it is that publisher, which Spring's proxy awaits in the calling coroutine.
  */
 public interface ReturnTypeAdapter {
 

@@ -15,7 +15,9 @@ import org.springframework.util.ClassUtils;
  * type, with {@link BlockingAdapter} as the last resort for synchronous results.
  *
  * <p>Baton's own adapters accept exactly {@code CompletableFuture}, {@code CompletionStage} and,
- * with Reactor, {@code Mono}, {@code Flux} and {@code Publisher} (handled as a {@code Flux}). Any
+ * with Reactor, {@code Mono}, {@code Flux} and {@code Publisher} (handled as a {@code Flux}). A
+ * Kotlin {@code suspend} function counts as returning the {@code Mono} (or, for a {@code Flow},
+ * the {@code Flux}) that Spring's proxy runs it as ({@link SuspendingFunctions}). Any
  * other declared type that is clearly asynchronous, assignable to {@link Future},
  * {@link CompletionStage}, {@link Flow.Publisher} or Reactive Streams' {@code Publisher}, is
  * refused unless an adapter bean accepts it: waiting on the calling thread and letting go when
@@ -33,20 +35,25 @@ public final class ReturnTypeAdapters {
   private static final List<Class<?>> ASYNCHRONOUS = asynchronousTypes();
 
   private final List<ReturnTypeAdapter> adapters;
+  private final ClassLoader classLoader;
   private final ReturnTypeAdapter blocking = new BlockingAdapter();
   /** The adapter chosen per method; refused methods are never cached. */
   private final Map<Method, ReturnTypeAdapter> chosen = new ConcurrentHashMap<>();
 
-  /** @param adapters in order of preference; {@link BlockingAdapter} comes after them */
-  public ReturnTypeAdapters(List<ReturnTypeAdapter> adapters) {
+  /**
+   * @param adapters in order of preference; {@link BlockingAdapter} comes after them
+   * @param classLoader the application's, in which Kotlin coroutine support is looked for
+   */
+  public ReturnTypeAdapters(List<ReturnTypeAdapter> adapters, ClassLoader classLoader) {
     this.adapters = List.copyOf(adapters);
+    this.classLoader = classLoader;
   }
 
   /**
    * The adapter for {@code method}'s declared return type.
    *
    * @throws IllegalStateException if the type is asynchronous and only the blocking adapter
-   *     accepts it
+   *     accepts it, or the method suspends and Spring cannot run it as a publisher
    */
   ReturnTypeAdapter forMethod(Method method) {
     return chosen.computeIfAbsent(method, this::choose);
@@ -63,7 +70,8 @@ public final class ReturnTypeAdapters {
   }
 
   private ReturnTypeAdapter choose(Method method) {
-    Class<?> type = method.getReturnType();
+    Class<?> type = SuspendingFunctions.isSuspending(method)
+        ? SuspendingFunctions.adviceResultType(method, classLoader) : method.getReturnType();
     for (ReturnTypeAdapter adapter : adapters) {
       if (adapter.canHandle(type)) {
         return adapter;
