@@ -23,11 +23,23 @@ import org.springframework.util.unit.DataSize;
  *     the annotations @AwaitsEvent, @Limited and @Guarded, follow at +1, +2 and +3, so values
  *     above Integer.MAX_VALUE - 3 count as that. The default runs outside the aspect of
  *     the annotation @Transactional, so a lock is held until the transaction has committed.
- * @param locks Named locks.
- * @param semaphores Named semaphores.
- * @param events Named events.
- * @param queues Named queues.
- * @param barriers Named barriers.
+ * @param locks Named locks, each set with baton.locks.NAME.timeout (how long annotated methods
+ *     wait for it; unset: baton.default-timeout).
+ * @param semaphores Named semaphores, each set with baton.semaphores.NAME.permits (the number of
+ *     permits, positive; unset: the annotation's permits give them) and
+ *     baton.semaphores.NAME.timeout (how long annotated methods wait for a permit; unset:
+ *     baton.default-timeout).
+ * @param events Named events, each set with baton.events.NAME.initially-set (whether it starts
+ *     set; false by default) and baton.events.NAME.timeout (how long annotated methods wait for
+ *     it; unset: baton.default-timeout).
+ * @param queues Named queues, each set with baton.queues.NAME.capacity (most items held; unset:
+ *     unbounded), baton.queues.NAME.order (fifo, lifo or priority; fifo by default),
+ *     baton.queues.NAME.item-type (class of the items; needed on Redis),
+ *     baton.queues.NAME.score-property (a priority queue's numeric property of item-type, lowest
+ *     first) and baton.queues.NAME.max-item-size (largest encoded item on Redis; 512KB by
+ *     default).
+ * @param barriers Named barriers, each set with baton.barriers.NAME.parties (how many parties
+ *     each cycle waits for, positive).
  * @param metrics Meters and observations of waits and holds.
  * @param endpoint The baton actuator endpoint.
  * @param redis The Redis backend (baton.backend=redis).
@@ -152,7 +164,7 @@ public record BatonProperties(
    * A named queue.
    *
    * @param capacity Most items the queue holds; unset: unbounded.
-   * @param order Order in which items leave the queue.
+   * @param order Order in which items leave the queue: fifo (the default), lifo or priority.
    * @param itemType Class of the queue's items, such as com.example.Order. With
    *     baton.backend=redis every queue needs one: items are written as JSON through the
    *     application's JSON mapper and read back as this type (String and byte[] are stored as they
