@@ -19,6 +19,8 @@ public class AcquireTimeoutException extends RuntimeException {
   /** The primitive's name, or null when it has none. */
   private final String name;
   private final transient Duration timeout;
+  /** What held the wait up when it expired, or null when nobody said. */
+  private final String blockers;
 
   /**
    * The timeout of a primitive without a name.
@@ -31,6 +33,7 @@ public class AcquireTimeoutException extends RuntimeException {
     this.primitive = what;
     this.name = null;
     this.timeout = timeout;
+    this.blockers = null;
   }
 
   /**
@@ -42,10 +45,24 @@ public class AcquireTimeoutException extends RuntimeException {
    * @param timeout the timeout that expired
    */
   public AcquireTimeoutException(String primitive, String name, Duration timeout) {
-    super("timed out after " + timeout + " waiting for " + primitive + " '" + name + "'");
+    this(primitive, name, timeout, null);
+  }
+
+  /**
+   * The timeout of a named primitive, explained: what held the wait up when it expired, as in
+   * {@code "timed out after PT30S waiting for lock 'ledger': held for 31 s by LedgerService.post,
+   * which waits for lock 'inventory', held for 32 s by OrderService.place, this call's caller"}.
+   *
+   * @param blockers what held the wait up, or null if unknown; never a key
+   */
+  public AcquireTimeoutException(String primitive, String name, Duration timeout,
+      String blockers) {
+    super("timed out after " + timeout + " waiting for " + primitive + " '" + name + "'"
+        + (blockers == null ? "" : ": " + blockers));
     this.primitive = primitive;
     this.name = name;
     this.timeout = timeout;
+    this.blockers = blockers;
   }
 
   /**
@@ -65,5 +82,13 @@ public class AcquireTimeoutException extends RuntimeException {
   /** The timeout that expired. */
   public Duration timeout() {
     return timeout;
+  }
+
+  /**
+   * What held the wait up when it expired (the holders, and what they in turn waited for), as
+   * the message's end shows it; null unless Baton's stall view was watching the wait.
+   */
+  public String blockers() {
+    return blockers;
   }
 }

@@ -3,6 +3,7 @@ package dev.baton.spring;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.HoldTrackingRequest;
+import dev.baton.spring.observation.WaitWatch;
 import dev.baton.spring.observation.WaitListener;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -35,9 +36,9 @@ public final class BatonAutoConfiguration {
   @ConditionalOnMissingBean
   PrimitiveRegistry batonPrimitiveRegistry(BatonProperties properties, PrimitiveSource source,
       ObjectProvider<WaitListener> waitListeners,
-      ObjectProvider<HoldTrackingRequest> holdTracking) {
+      ObjectProvider<HoldTrackingRequest> holdTracking, ObjectProvider<WaitWatch> watch) {
     return new DefaultPrimitiveRegistry(properties, source, waitListeners.orderedStream().toList(),
-        holdTracking.getIfAvailable() != null);
+        holdTracking.getIfAvailable() != null, watch.getIfAvailable());
   }
 
   /** Every declared primitive as a bean of its interface type, qualified by its name. */

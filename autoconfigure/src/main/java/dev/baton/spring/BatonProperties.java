@@ -44,6 +44,8 @@ import org.springframework.util.unit.DataSize;
  * @param endpoint The baton actuator endpoint.
  * @param redis The Redis backend (baton.backend=redis).
  * @param web How a web application answers a timeout that escapes a controller.
+ * @param stalls The stall view: who waits for whom among annotated calls, deadlocks and
+ *     re-entries.
  */
 @ConfigurationProperties(prefix = "baton", ignoreUnknownFields = false)
 public record BatonProperties(
@@ -60,7 +62,8 @@ public record BatonProperties(
     Metrics metrics,
     Endpoint endpoint,
     Redis redis,
-    Web web) {
+    Web web,
+    Stalls stalls) {
 
   /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
@@ -76,6 +79,7 @@ public record BatonProperties(
     endpoint = endpoint == null ? new Endpoint(false) : endpoint;
     redis = redis == null ? new Redis(null, null, null) : redis;
     web = web == null ? new Web(true, null) : web;
+    stalls = stalls == null ? new Stalls(Stalls.Level.OFF, null) : stalls;
     semaphores.forEach((name, s) -> {
       if (s.permits() != null) {
         requirePositive(s.permits(), "semaphores", name, "permits");
@@ -124,6 +128,41 @@ public record BatonProperties(
     if (value <= 0) {
       throw new IllegalArgumentException(
           "baton." + kind + "." + name + "." + property + " must be positive, was " + value);
+    }
+  }
+
+  /**
+   * The stall view.
+   *
+   * @param level off (the default: nothing is recorded and every call takes the same path as
+   *     without the view), basic (record each annotated call's waits and holds, explain
+   *     timeouts, report re-entries and deadlocks), or strict (for tests: a re-entry or a
+   *     confirmed deadlock fails the wait with a DeadlockException naming it).
+   * @param confirmAfter How long a suspected deadlock must stay unchanged (the same waits and
+   *     holds) to be confirmed; the watchdog looks twice as often.
+   */
+  public record Stalls(@DefaultValue("off") Level level, @DefaultValue("1s") Duration confirmAfter) {
+
+    /** The property that turns the stall view on; read before the properties are bound. */
+    public static final String LEVEL_PROPERTY = "baton.stalls.level";
+
+    public Stalls {
+      level = level == null ? Level.OFF : level;
+      confirmAfter = confirmAfter == null ? Duration.ofSeconds(1) : confirmAfter;
+      if (confirmAfter.isNegative() || confirmAfter.isZero()) {
+        throw new IllegalArgumentException(
+            "baton.stalls.confirm-after must be positive, was " + confirmAfter);
+      }
+    }
+
+    /** How much the stall view does. */
+    public enum Level {
+      /** Nothing: the default. */
+      OFF,
+      /** Records calls, waits and holds; reports re-entries and deadlocks, explains timeouts. */
+      BASIC,
+      /** As basic, and a re-entry or a confirmed deadlock fails the wait. */
+      STRICT
     }
   }
 

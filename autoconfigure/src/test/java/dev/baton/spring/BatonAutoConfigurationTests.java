@@ -277,7 +277,7 @@ class BatonAutoConfigurationTests {
   static class UserRegistryConfiguration {
     final PrimitiveRegistry registry = new DefaultPrimitiveRegistry(
         new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(1), false,
-            0, null, null, null, null, null, null, null, null, null));
+            0, null, null, null, null, null, null, null, null, null, null));
 
     @Bean
     PrimitiveRegistry userRegistry() {

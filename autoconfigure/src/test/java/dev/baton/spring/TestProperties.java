@@ -11,7 +11,7 @@ public final class TestProperties {
   public static BatonProperties with(BatonProperties.Metrics metrics) {
     return new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false,
         BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null, null, null, metrics, null, null,
-        null);
+        null, null);
   }
 
   public static BatonProperties defaults() {

@@ -1,5 +1,6 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.spring.observation.CurrentCall;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,7 @@ import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.ClassUtils;
 
 /**
  * The advisor of one Baton annotation: applies {@link #advise} to every method annotated with it
@@ -27,10 +29,12 @@ public abstract class AnnotationAspect<P> extends AbstractPointcutAdvisor {
   private final ObjectProvider<ReturnTypeAdapters> adapters;
   private final Pointcut pointcut;
   private final MethodInterceptor interceptor = this::advise;
+  /** Whether each invocation runs as a call of its own ({@link CurrentCall}), for the stall view. */
+  private final boolean tracksCalls;
   /** Per class of target object, per invoked method: what {@link #prepare} resolved. */
-  private final ClassValue<ConcurrentMap<Method, P>> prepared = new ClassValue<>() {
+  private final ClassValue<ConcurrentMap<Method, Prepared<P>>> prepared = new ClassValue<>() {
     @Override
-    protected ConcurrentMap<Method, P> computeValue(Class<?> type) {
+    protected ConcurrentMap<Method, Prepared<P>> computeValue(Class<?> type) {
       return new ConcurrentHashMap<>();
     }
   };
@@ -41,9 +45,10 @@ public abstract class AnnotationAspect<P> extends AbstractPointcutAdvisor {
    */
   AnnotationAspect(Class<? extends Annotation> annotation,
       ObjectProvider<AnnotationBindings> bindings, ObjectProvider<ReturnTypeAdapters> adapters,
-      int order) {
+      int order, boolean tracksCalls) {
     this.bindings = bindings;
     this.adapters = adapters;
+    this.tracksCalls = tracksCalls;
     setOrder(order);
     this.pointcut = new StaticMethodMatcherPointcut() {
       @Override
@@ -81,14 +86,29 @@ public abstract class AnnotationAspect<P> extends AbstractPointcutAdvisor {
 
   private Object advise(MethodInvocation invocation) throws Throwable {
     Object target = invocation.getThis();
-    ConcurrentMap<Method, P> methods = prepared.get(target.getClass());
+    ConcurrentMap<Method, Prepared<P>> methods = prepared.get(target.getClass());
     Method method = invocation.getMethod();
-    P forMethod = methods.get(method);
+    Prepared<P> forMethod = methods.get(method);
     if (forMethod == null) {
       Class<?> targetClass = AopUtils.getTargetClass(target);
-      forMethod = methods.computeIfAbsent(method,
-          m -> prepare(AopUtils.getMostSpecificMethod(m, targetClass), targetClass));
+      forMethod = methods.computeIfAbsent(method, m -> {
+        Method specific = AopUtils.getMostSpecificMethod(m, targetClass);
+        return new Prepared<>(prepare(specific, targetClass),
+            ClassUtils.getUserClass(targetClass).getSimpleName() + "." + m.getName());
+      });
     }
-    return advise(forMethod, invocation);
+    if (!tracksCalls) {
+      return advise(forMethod.prepared(), invocation);
+    }
+    try (CurrentCall.Scope call = CurrentCall.enter(forMethod.site(), invocation)) {
+      return advise(forMethod.prepared(), invocation);
+    }
   }
+
+  /**
+   * What a method's calls need, and its site: how the stall view names its calls.
+   *
+   * @param site {@code Type.method}
+   */
+  private record Prepared<P>(P prepared, String site) {}
 }

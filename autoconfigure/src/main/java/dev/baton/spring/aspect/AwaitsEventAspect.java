@@ -11,8 +11,9 @@ import org.springframework.beans.factory.ObjectProvider;
 public final class AwaitsEventAspect extends AnnotationAspect<GatedCall<Void>> {
 
   public AwaitsEventAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
-    super(AwaitsEvent.class, bindings, adapters, order);
+      ObjectProvider<ReturnTypeAdapters> adapters, int order,
+      boolean tracksCalls) {
+    super(AwaitsEvent.class, bindings, adapters, order, tracksCalls);
   }
 
   @Override

@@ -76,7 +76,8 @@ public final class BatonAspectsAutoConfiguration {
   @ConditionalOnMissingBean
   static SetsEventAspect batonSetsEventAspect(ObjectProvider<AnnotationBindings> bindings,
       ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
-    return new SetsEventAspect(bindings, adapters, AspectOrder.outermost(environment));
+    return new SetsEventAspect(bindings, adapters, AspectOrder.outermost(environment),
+        AspectOrder.tracksCalls(environment));
   }
 
   @Bean
@@ -84,7 +85,8 @@ public final class BatonAspectsAutoConfiguration {
   @ConditionalOnMissingBean
   static AwaitsEventAspect batonAwaitsEventAspect(ObjectProvider<AnnotationBindings> bindings,
       ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
-    return new AwaitsEventAspect(bindings, adapters, AspectOrder.outermost(environment) + 1);
+    return new AwaitsEventAspect(bindings, adapters, AspectOrder.outermost(environment) + 1,
+        AspectOrder.tracksCalls(environment));
   }
 
   @Bean
@@ -92,7 +94,8 @@ public final class BatonAspectsAutoConfiguration {
   @ConditionalOnMissingBean
   static LimitedAspect batonLimitedAspect(ObjectProvider<AnnotationBindings> bindings,
       ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
-    return new LimitedAspect(bindings, adapters, AspectOrder.outermost(environment) + 2);
+    return new LimitedAspect(bindings, adapters, AspectOrder.outermost(environment) + 2,
+        AspectOrder.tracksCalls(environment));
   }
 
   @Bean
@@ -100,7 +103,8 @@ public final class BatonAspectsAutoConfiguration {
   @ConditionalOnMissingBean
   static GuardedAspect batonGuardedAspect(ObjectProvider<AnnotationBindings> bindings,
       ObjectProvider<ReturnTypeAdapters> adapters, Environment environment) {
-    return new GuardedAspect(bindings, adapters, AspectOrder.outermost(environment) + 3);
+    return new GuardedAspect(bindings, adapters, AspectOrder.outermost(environment) + 3,
+        AspectOrder.tracksCalls(environment));
   }
 
   /** {@code Mono}, {@code Flux} and {@code Publisher}, when Reactor is on the class path. */

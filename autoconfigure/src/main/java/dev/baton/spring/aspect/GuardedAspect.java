@@ -13,8 +13,9 @@ import org.springframework.beans.factory.ObjectProvider;
 public final class GuardedAspect extends AnnotationAspect<GuardedAspect.Prepared> {
 
   public GuardedAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
-    super(Guarded.class, bindings, adapters, order);
+      ObjectProvider<ReturnTypeAdapters> adapters, int order,
+      boolean tracksCalls) {
+    super(Guarded.class, bindings, adapters, order, tracksCalls);
   }
 
   /**

@@ -12,8 +12,9 @@ import org.springframework.beans.factory.ObjectProvider;
 public final class LimitedAspect extends AnnotationAspect<GatedCall<Permit>> {
 
   public LimitedAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
-    super(Limited.class, bindings, adapters, order);
+      ObjectProvider<ReturnTypeAdapters> adapters, int order,
+      boolean tracksCalls) {
+    super(Limited.class, bindings, adapters, order, tracksCalls);
   }
 
   @Override

@@ -13,8 +13,9 @@ import org.springframework.beans.factory.ObjectProvider;
 public final class SetsEventAspect extends AnnotationAspect<SetsEventAspect.Prepared> {
 
   public SetsEventAspect(ObjectProvider<AnnotationBindings> bindings,
-      ObjectProvider<ReturnTypeAdapters> adapters, int order) {
-    super(SetsEvent.class, bindings, adapters, order);
+      ObjectProvider<ReturnTypeAdapters> adapters, int order,
+      boolean tracksCalls) {
+    super(SetsEvent.class, bindings, adapters, order, tracksCalls);
   }
 
   record Prepared(ReturnTypeAdapter adapter, Runnable setEvent) {}

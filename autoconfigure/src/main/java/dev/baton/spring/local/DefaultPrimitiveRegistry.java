@@ -16,6 +16,7 @@ import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.WaitListener;
 import dev.baton.spring.observation.WaitListeners;
+import dev.baton.spring.observation.WaitWatch;
 import dev.baton.spring.observation.WaitSite;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,8 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
   private final WaitListeners waitListeners;
   private final boolean trackHolds;
+  /** The stall view's watch over its locks' and semaphores' pending waits; null when off. */
+  private final WaitWatch watch;
 
   /**
    * A registry of this JVM's primitives whose waits nobody observes, tracking who holds its locks
@@ -83,10 +86,20 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
    */
   public DefaultPrimitiveRegistry(BatonProperties properties, PrimitiveSource source,
       List<? extends WaitListener> waitListeners, boolean trackHolds) {
+    this(properties, source, waitListeners, trackHolds, null);
+  }
+
+  /**
+   * The four-argument constructor's registry, its locks' and semaphores' pending waits told to
+   * {@code watch} (the stall view; null for none), which also makes them track their holds.
+   */
+  public DefaultPrimitiveRegistry(BatonProperties properties, PrimitiveSource source,
+      List<? extends WaitListener> waitListeners, boolean trackHolds, WaitWatch watch) {
     this.properties = Objects.requireNonNull(properties, "properties");
     this.source = Objects.requireNonNull(source, "source");
     this.waitListeners = new WaitListeners(waitListeners);
-    this.trackHolds = trackHolds;
+    this.trackHolds = trackHolds || watch != null;
+    this.watch = watch;
     if (properties.backend() != source.backend()) {
       throw new IllegalStateException("baton.backend=" + properties.backend().name().toLowerCase()
           + " needs that backend's primitives: add the dev.baton:baton-redis module and Spring"
@@ -243,7 +256,7 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   }
 
   private ObservedGrants grants(String primitive, String name) {
-    return new ObservedGrants(new WaitSite(primitive, name), waitListeners, trackHolds);
+    return new ObservedGrants(new WaitSite(primitive, name), waitListeners, trackHolds, watch);
   }
 
   /**

@@ -3,9 +3,10 @@ package dev.baton.spring.observation;
 import java.time.Duration;
 
 /**
- * One hold of a lock or semaphore permit of a registry, from grant to release: since when, and
- * which method took it when an annotation did. Holds are distinct by identity. Only
- * {@link ObservedGrants} creates them; a primitive's live ones are its {@link LiveHolds}.
+ * One hold of a lock or semaphore permit of a registry, from grant to release: since when, which
+ * method took it when an annotation did, and for which {@link Call} when the stall view is on.
+ * Holds are distinct by identity. Only {@link ObservedGrants} creates them; a primitive's live
+ * ones are its {@link LiveHolds}.
  */
 public class Hold {
 
@@ -13,10 +14,13 @@ public class Hold {
   private final long sinceNanos;
   /** {@code Type.method} of the annotated method that took it, or null. */
   private final String takenBy;
+  /** The call current when it was requested, or null when unknown. */
+  private final Call call;
 
-  Hold(String takenBy) {
+  Hold(String takenBy, Call call) {
     this.sinceNanos = System.nanoTime();
     this.takenBy = takenBy;
+    this.call = call;
   }
 
   /** How long this hold has lasted so far. */
@@ -27,6 +31,11 @@ public class Hold {
   /** The method that took it, as {@code Type.method}, or null when not taken by an annotation. */
   public String takenBy() {
     return takenBy;
+  }
+
+  /** The call that requested it, or null when unknown (or the stall view is off). */
+  public Call call() {
+    return call;
   }
 
   long sinceNanos() {

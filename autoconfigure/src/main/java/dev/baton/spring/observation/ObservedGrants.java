@@ -24,16 +24,30 @@ public final class ObservedGrants {
   private final boolean trackHolds;
   /** Whether permits are wrapped: when holds are tracked or someone listens for releases. */
   private final boolean wrap;
+  /** The stall view's watch over pending waits, or null when it is off. */
+  private final WaitWatch watch;
 
   /**
    * @param site where the primitive's waits are reported
    * @param trackHolds whether to keep the live holds (see {@link HoldTracking#holds()})
    */
   public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds) {
+    this(site, listeners, trackHolds, null);
+  }
+
+  /**
+   * @param site where the primitive's waits are reported
+   * @param trackHolds whether to keep the live holds (see {@link HoldTracking#holds()})
+   * @param watch told about every wait left pending, which then records its {@link Call}, as
+   *     holds do; null for none. Holds are tracked when there is one.
+   */
+  public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds,
+      WaitWatch watch) {
     this.site = site;
     this.listeners = listeners;
-    this.trackHolds = trackHolds;
-    this.wrap = trackHolds || !listeners.isEmpty();
+    this.trackHolds = trackHolds || watch != null;
+    this.wrap = this.trackHolds || !listeners.isEmpty();
+    this.watch = watch;
   }
 
   /** The live holds of the primitive; always empty when holds are not tracked. */
@@ -47,16 +61,50 @@ public final class ObservedGrants {
     if (!wrap) {
       return RelayedGrant.relay(site, acquire);
     }
+    Call call = watch == null ? null : CurrentCall.get();
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       // Granted at once, the common case: no relay, and no lambda to capture takenBy.
-      return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy));
+      return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy, call));
     }
-    return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy), () -> { });
+    if (watch == null) {
+      return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy, null),
+          () -> { });
+    }
+    return watched(acquire, takenBy, call);
+  }
+
+  /**
+   * A pending wait under the stall view's watch: known to it until it settles, its timeout
+   * explained, and its grant completed with the waiter's call current.
+   */
+  private CompletableFuture<Permit> watched(CompletableFuture<Permit> acquire, String takenBy,
+      Call call) {
+    PendingWait wait = new PendingWait(call, site, holds);
+    RuntimeException refused = watch.pending(wait);
+    RelayedGrant.Settlement settlement = new RelayedGrant.Settlement(
+        timeout -> site.timedOut(timeout, watch.blockers(wait)), settle -> {
+          try (CurrentCall.Scope waiter = CurrentCall.in(call)) {
+            settle.run();
+          }
+        });
+    CompletableFuture<Permit> relayed = RelayedGrant.relay(settlement, acquire, permit -> {
+      watch.settled(wait);
+      return new HeldPermit(permit, takenBy, call);
+    }, () -> watch.settled(wait));
+    wait.handedOut(relayed);
+    if (refused != null) {
+      relayed.completeExceptionally(refused);
+    }
+    return relayed;
   }
 
   /** Wraps a permit taken without waiting, which is not reported as a wait. */
   public Optional<Permit> observe(Optional<Permit> taken) {
-    return wrap ? taken.map(permit -> new HeldPermit(permit, null)) : taken;
+    if (!wrap) {
+      return taken;
+    }
+    Call call = watch == null ? null : CurrentCall.get();
+    return taken.map(permit -> new HeldPermit(permit, null, call));
   }
 
   /**
@@ -82,8 +130,8 @@ public final class ObservedGrants {
       return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
     }
     hold.end();
-    return RelayedGrant.relay(site, waiting, permit -> new HeldPermit(permit, hold.takenBy()),
-        () -> { });
+    return RelayedGrant.relay(site, waiting,
+        permit -> new HeldPermit(permit, hold.takenBy(), hold.call()), () -> { });
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */
@@ -102,8 +150,8 @@ public final class ObservedGrants {
     /** Set once, by the first release or hand-over. */
     private volatile boolean ended;
 
-    HeldPermit(Permit inner, String takenBy) {
-      super(takenBy);
+    HeldPermit(Permit inner, String takenBy, Call call) {
+      super(takenBy, call);
       this.inner = inner;
       if (trackHolds) {
         holds.add(this);

@@ -3,10 +3,12 @@ package dev.baton.spring.observation;
 import dev.baton.AcquireTimeoutException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -45,8 +47,10 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     }
   }
 
-  /** Where the wait happens: what its timeouts name. */
+  /** Where the wait happens, what its timeouts name; null when {@code settlement} says. */
   private final WaitSite site;
+  /** The timeouts it fails with and the context it settles in; null for {@code site}'s. */
+  private final Settlement settlement;
   /** The wait relayed; withdrawn by an outside completion. */
   private final CompletableFuture<T> wait;
   /** Applied once, to the grant, by whoever settles. */
@@ -54,9 +58,10 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   /** Set once, by the first party to settle this future; false until then. */
   private volatile boolean settling;
 
-  private RelayedGrant(WaitSite site, CompletableFuture<T> wait,
+  private RelayedGrant(WaitSite site, Settlement settlement, CompletableFuture<T> wait,
       Function<? super T, ? extends R> onGrant) {
     this.site = site;
+    this.settlement = settlement;
     this.wait = wait;
     this.onGrant = onGrant;
   }
@@ -78,12 +83,29 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   public static <T, R> CompletableFuture<R> relay(WaitSite site, CompletableFuture<T> wait,
       Function<? super T, ? extends R> onGrant, Runnable onFailure) {
     Objects.requireNonNull(site, "site");
+    return relay(site, null, wait, onGrant, onFailure);
+  }
+
+  /**
+   * {@link #relay(WaitSite, CompletableFuture, Function, Runnable)}, settling as
+   * {@code settlement} says: failing a timeout without a name with its {@code timedOut}, and
+   * completing the relayed future (so running the waiter's callbacks) inside its
+   * {@code context}.
+   */
+  public static <T, R> CompletableFuture<R> relay(Settlement settlement,
+      CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant, Runnable onFailure) {
+    Objects.requireNonNull(settlement, "settlement");
+    return relay(null, settlement, wait, onGrant, onFailure);
+  }
+
+  private static <T, R> CompletableFuture<R> relay(WaitSite site, Settlement settlement,
+      CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant, Runnable onFailure) {
     Objects.requireNonNull(onGrant, "onGrant");
     Objects.requireNonNull(onFailure, "onFailure");
     if (isGranted(wait)) {
       return CompletableFuture.completedFuture(onGrant.apply(wait.join()));
     }
-    RelayedGrant<T, R> relayed = new RelayedGrant<>(site, wait, onGrant);
+    RelayedGrant<T, R> relayed = new RelayedGrant<>(site, settlement, wait, onGrant);
     wait.whenComplete((granted, failure) -> {
       if (failure != null) {
         onFailure.run();
@@ -93,6 +115,22 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
       }
     });
     return relayed;
+  }
+
+  /**
+   * How a relayed future settles.
+   *
+   * @param timedOut the failure for a timeout without a name, given its timeout
+   * @param context runs the settlement, which completes the relayed future and so runs the
+   *     callbacks attached to it, such as a waiter's call put in place around them
+   */
+  public record Settlement(Function<Duration, AcquireTimeoutException> timedOut,
+      Consumer<Runnable> context) {
+
+    public Settlement {
+      Objects.requireNonNull(timedOut, "timedOut");
+      Objects.requireNonNull(context, "context");
+    }
   }
 
   @Override
@@ -173,6 +211,14 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   }
 
   private void settle(T granted, Throwable failure) {
+    if (settlement == null) {
+      settleHere(granted, failure);
+    } else {
+      settlement.context().accept(() -> settleHere(granted, failure));
+    }
+  }
+
+  private void settleHere(T granted, Throwable failure) {
     if (failure != null) {
       super.completeExceptionally(named(failure));
     } else {
@@ -185,6 +231,10 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     return cause instanceof AcquireTimeoutException timeout && timeout.name() == null
-        ? site.timedOut(timeout.timeout()) : failure;
+        ? timedOut(timeout.timeout()) : failure;
+  }
+
+  private AcquireTimeoutException timedOut(Duration timeout) {
+    return settlement == null ? site.timedOut(timeout) : settlement.timedOut().apply(timeout);
   }
 }

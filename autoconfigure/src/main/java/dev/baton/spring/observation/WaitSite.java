@@ -26,4 +26,9 @@ public record WaitSite(String primitive, String name) {
   public AcquireTimeoutException timedOut(Duration timeout) {
     return new AcquireTimeoutException(primitive, name, timeout);
   }
+
+  /** {@link #timedOut(Duration)}, saying what held the wait up ({@code blockers}, or null). */
+  public AcquireTimeoutException timedOut(Duration timeout, String blockers) {
+    return new AcquireTimeoutException(primitive, name, timeout, blockers);
+  }
 }

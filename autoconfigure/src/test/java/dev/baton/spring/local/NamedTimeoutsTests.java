@@ -32,7 +32,7 @@ class NamedTimeoutsTests {
         Duration.ofSeconds(30), false, BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null,
         Map.of("slots",
             new BatonProperties.Queue(1, BatonProperties.QueueOrder.FIFO, null, null, null)),
-        null, null, null, null, null);
+        null, null, null, null, null, null);
     WaitListener listener = site -> outcome -> { };
     return Stream.of(new DefaultPrimitiveRegistry(properties, List.of(), false),
         new DefaultPrimitiveRegistry(properties, List.of(listener), true));

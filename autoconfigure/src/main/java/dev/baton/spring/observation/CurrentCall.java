@@ -1,0 +1,90 @@
+package dev.baton.spring.observation;
+
+import io.micrometer.context.ContextRegistry;
+
+/**
+ * The {@link Call} the running thread works for. Baton's aspects set it around an annotated
+ * invocation when the stall view is on; it travels wherever Micrometer's context-propagation
+ * carries ThreadLocals (Baton's own waited calls, Reactor with automatic context propagation,
+ * executors wrapped with {@code ContextExecutorService}) once {@link #propagate} has registered
+ * it, and Baton's grants put the waiter's call in place while they complete its future on the
+ * releaser's thread. Code that coordinates without annotations opts in with {@link #open}.
+ */
+public final class CurrentCall {
+
+  /** The key of the ThreadLocal in Micrometer's {@link ContextRegistry}. */
+  public static final String KEY = "baton.call";
+
+  private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
+
+  private CurrentCall() {}
+
+  /** The running thread's call, or null when it works for no known call. */
+  public static Call get() {
+    return CURRENT.get();
+  }
+
+  /** Makes the current call travel with Micrometer's context-propagation; idempotent. */
+  public static void propagate() {
+    ContextRegistry.getInstance().registerThreadLocalAccessor(KEY, CURRENT::get, CURRENT::set,
+        CURRENT::remove);
+  }
+
+  /** Stops the current call travelling with context-propagation. */
+  public static void stopPropagating() {
+    ContextRegistry.getInstance().removeThreadLocalAccessor(KEY);
+  }
+
+  /**
+   * Starts a call at {@code site}, made from the current one, and makes it current until the
+   * scope is closed. For code that coordinates with the registry's primitives directly.
+   */
+  public static Scope open(String site) {
+    return in(new Call(site, CURRENT.get(), null));
+  }
+
+  /**
+   * The call of the invocation {@code invocationKey} at {@code site}, current until the scope is
+   * closed: the current call if it is already that invocation's (an outer Baton aspect around the
+   * same method started it), else a new call made from the current one.
+   */
+  public static Scope enter(String site, Object invocationKey) {
+    Call current = CURRENT.get();
+    if (current != null && current.invocationKey() == invocationKey) {
+      return in(current);
+    }
+    return in(new Call(site, current, invocationKey));
+  }
+
+  /** Makes {@code call} (null for none) current until the scope is closed. */
+  public static Scope in(Call call) {
+    Call previous = CURRENT.get();
+    CURRENT.set(call);
+    return new Scope(call, previous);
+  }
+
+  /** The time a call is current on one thread; closing it brings the previous call back. */
+  public static final class Scope implements AutoCloseable {
+    private final Call call;
+    private final Call previous;
+
+    private Scope(Call call, Call previous) {
+      this.call = call;
+      this.previous = previous;
+    }
+
+    /** The call made current. */
+    public Call call() {
+      return call;
+    }
+
+    @Override
+    public void close() {
+      if (previous == null) {
+        CURRENT.remove();
+      } else {
+        CURRENT.set(previous);
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.baton.spring.observation;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One wait for a registry's lock or semaphore that was not granted at once, from then until it
+ * is granted, fails or is withdrawn, while the stall view is on: who waits ({@link #call}), where
+ * ({@link #site}), for whose holds ({@link #holders}), and since when. Distinct by identity.
+ */
+public final class PendingWait {
+
+  private final Call call;
+  private final WaitSite site;
+  private final LiveHolds holders;
+  private final long sinceNanos = System.nanoTime();
+  /** What the waiter was handed, failing which withdraws the wait; null until handed out. */
+  private volatile CompletableFuture<?> waiter;
+
+  PendingWait(Call call, WaitSite site, LiveHolds holders) {
+    this.call = call;
+    this.site = site;
+    this.holders = holders;
+  }
+
+  /** The call waiting, or null when unknown. */
+  public Call call() {
+    return call;
+  }
+
+  /** The primitive waited for: its kind and name (a per-key lock's family, never its key). */
+  public WaitSite site() {
+    return site;
+  }
+
+  /** The live holds of the primitive waited for: whoever ends one may let this wait in. */
+  public LiveHolds holders() {
+    return holders;
+  }
+
+  /** How long it has waited so far. */
+  public Duration waitedFor() {
+    return Duration.ofNanos(System.nanoTime() - sinceNanos);
+  }
+
+  long sinceNanos() {
+    return sinceNanos;
+  }
+
+  /**
+   * Ends the wait with {@code failure}, withdrawing it, unless it was granted or ended first.
+   *
+   * @return whether this ended it
+   */
+  public boolean fail(Throwable failure) {
+    CompletableFuture<?> handed = waiter;
+    return handed != null && handed.completeExceptionally(failure);
+  }
+
+  void handedOut(CompletableFuture<?> waiter) {
+    this.waiter = waiter;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.baton.spring.stall;
+
+import java.util.List;
+
+/**
+ * What the stall view sees at one check: the deadlocks (confirmed or still suspected), the
+ * re-entries seen since start-up, and its coverage: how many waits it could place in the graph.
+ *
+ * @param level the stall view's level, {@code basic} or {@code strict}
+ * @param deadlocks the calls that can never proceed, one entry per cycle
+ * @param reentries calls that waited for a lock they or their callers held, the first of each
+ *     site and lock
+ * @param pendingWaits the lock and semaphore waits pending now
+ * @param waitsOfUnknownCalls of those, the waits whose call is unknown (made outside an annotated
+ *     method and without {@code CurrentCall.open}, or on a thread context-propagation did not
+ *     reach): they are never part of a deadlock
+ */
+public record StallReport(String level, List<Deadlock> deadlocks, List<Reentry> reentries,
+    int pendingWaits, int waitsOfUnknownCalls) {
+
+  public StallReport {
+    deadlocks = List.copyOf(deadlocks);
+    reentries = List.copyOf(reentries);
+  }
+}

@@ -1,0 +1,274 @@
+package dev.baton.spring.stall;
+
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.PendingWait;
+import dev.baton.spring.observation.WaitSite;
+import dev.baton.spring.observation.WaitWatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.DisposableBean;
+
+/**
+ * The stall view of a registry's locks and semaphores: every wait left pending, with the
+ * {@link Call} that waits, from which it finds who waits for whom.
+ *
+ * <ul>
+ *   <li>A call (or one it was made from) that waits for a lock it holds is named at once, since
+ *       Baton's locks are not re-entrant: logged once per site and lock, listed in
+ *       {@link #report()}, and refused in strict mode.
+ *   <li>A timed-out wait says what held it up ({@link #blockers}): its holders, and what they
+ *       wait for in turn.
+ *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
+ *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
+ *       A deadlock is confirmed once the same waits and holds have lasted {@code confirm-after};
+ *       then it is logged once and, in strict mode, one of its waits fails with a
+ *       {@link DeadlockException} naming the cycle.
+ * </ul>
+ *
+ * <p>Nothing here holds a primitive's lock or blocks: the live waits are a concurrent set, read
+ * without stopping anyone, and checks run one at a time.
+ */
+public final class StallView implements WaitWatch, DisposableBean {
+
+  private static final Log LOG = LogFactory.getLog(StallView.class);
+  /** The most re-entries kept for the report; later ones are logged only. */
+  private static final int MAX_REENTRIES = 100;
+  /** How far a timeout's explanation follows holders waiting for other holders. */
+  private static final int MAX_CHAIN = 4;
+  /** The most holders a timeout's explanation names at each step. */
+  private static final int MAX_HOLDERS = 3;
+
+  private final boolean strict;
+  private final long confirmAfterNanos;
+  private final Set<PendingWait> live = ConcurrentHashMap.newKeySet();
+  /** Re-entries seen, by the waiting site and the lock's site; the first of each is kept. */
+  private final Map<String, Reentry> reentries = new ConcurrentHashMap<>();
+  /** Per suspected deadlock's waits and holds, when a check first saw it; guarded by this. */
+  private Map<Set<Object>, Long> firstSeen = Map.of();
+  /** Confirmed deadlocks already logged, by their waits and holds; guarded by this. */
+  private Set<Set<Object>> logged = Set.of();
+
+  /**
+   * @param strict whether a re-entry or a confirmed deadlock fails the wait
+   * @param confirmAfter how long a deadlock must stay the same to be confirmed
+   */
+  public StallView(boolean strict, Duration confirmAfter) {
+    this.strict = strict;
+    this.confirmAfterNanos = confirmAfter.toNanos();
+    CurrentCall.propagate();
+  }
+
+  @Override
+  public RuntimeException pending(PendingWait wait) {
+    live.add(wait);
+    Call call = wait.call();
+    if (call == null || !"lock".equals(wait.site().primitive())) {
+      return null;
+    }
+    for (Hold hold : wait.holders().all()) {
+      if (hold.call() != null && call.isWithin(hold.call())) {
+        return reentered(wait, hold.call());
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void settled(PendingWait wait) {
+    live.remove(wait);
+  }
+
+  @Override
+  public String blockers(PendingWait wait) {
+    StringBuilder out = new StringBuilder();
+    explain(wait, wait.call(), 0, Collections.newSetFromMap(new IdentityHashMap<>()), out);
+    return out.isEmpty() ? null : out.toString();
+  }
+
+  /**
+   * Reduces the wait-for graph of the waits pending now, confirms what earlier checks saw too,
+   * and logs (and in strict mode breaks) each deadlock the first time it is confirmed.
+   */
+  public synchronized StallReport check() {
+    long now = System.nanoTime();
+    WaitForGraph graph = WaitForGraph.of(new ArrayList<>(live));
+    Map<Set<Object>, Long> seen = new HashMap<>();
+    Set<Set<Object>> stillLogged = new HashSet<>();
+    List<Deadlock> deadlocks = new ArrayList<>();
+    for (WaitForGraph.Knot knot : graph.knots()) {
+      Set<Object> signature = signature(graph, knot);
+      long since = firstSeen.getOrDefault(signature, now);
+      seen.put(signature, since);
+      boolean confirmed = now - since >= confirmAfterNanos && since != now;
+      Deadlock deadlock = new Deadlock(confirmed, stuck(graph, knot.cycle()),
+          stuck(graph, knot.tail()));
+      deadlocks.add(deadlock);
+      if (confirmed && logged.contains(signature)) {
+        stillLogged.add(signature);
+      } else if (confirmed) {
+        stillLogged.add(signature);
+        LOG.warn("Baton: deadlock among " + knot.cycle().size() + " calls, unchanged for "
+            + seconds(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
+        if (strict) {
+          breakCycle(knot, deadlock);
+        }
+      }
+    }
+    firstSeen = seen;
+    logged = stillLogged;
+    return new StallReport(strict ? "strict" : "basic", deadlocks,
+        List.copyOf(reentries.values()), live.size(), graph.unknownWaits());
+  }
+
+  /** Whether a wait has been pending for the confirmation time: the watchdog's quick look. */
+  boolean anyWaitOlderThanConfirmation() {
+    for (PendingWait wait : live) {
+      if (wait.waitedFor().toNanos() >= confirmAfterNanos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Forgets what earlier checks saw: nothing waits long enough to be suspect. */
+  synchronized void quiet() {
+    firstSeen = Map.of();
+    logged = Set.of();
+  }
+
+  @Override
+  public void destroy() {
+    CurrentCall.stopPropagating();
+  }
+
+  private RuntimeException reentered(PendingWait wait, Call holder) {
+    Call call = wait.call();
+    WaitSite site = wait.site();
+    String who = holder == call ? "which it already holds"
+        : "which its caller " + holder.site() + " holds";
+    String message = "re-entry: " + call.site() + " waits for " + site.primitive() + " '"
+        + site.name() + "', " + who + "; Baton's locks are not re-entrant, so it can never be"
+        + " granted while that hold lasts";
+    Reentry reentry = new Reentry(call.site(), holder.site(), site.primitive(), site.name());
+    String key = call.site() + "|" + holder.site() + "|" + site.name();
+    if (reentries.size() < MAX_REENTRIES && reentries.putIfAbsent(key, reentry) == null) {
+      LOG.warn("Baton: " + message);
+    }
+    return strict ? new DeadlockException(message) : null;
+  }
+
+  private void breakCycle(WaitForGraph.Knot knot, Deadlock deadlock) {
+    String message = "deadlock: " + deadlock.describe() + "; this wait fails to break it";
+    for (WaitForGraph.Node node : knot.cycle()) {
+      for (PendingWait wait : node.waits) {
+        if (wait.fail(new DeadlockException(message))) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** The waits and holds of {@code knot}: the same again later means nothing moved. */
+  private static Set<Object> signature(WaitForGraph graph, WaitForGraph.Knot knot) {
+    Set<Object> signature = new HashSet<>();
+    for (List<WaitForGraph.Node> nodes : List.of(knot.cycle(), knot.tail())) {
+      for (WaitForGraph.Node node : nodes) {
+        signature.addAll(node.waits);
+        graph.holdsOf(node).forEach(held -> signature.add(held.hold()));
+      }
+    }
+    return signature;
+  }
+
+  private static List<StuckCall> stuck(WaitForGraph graph, List<WaitForGraph.Node> nodes) {
+    List<StuckCall> calls = new ArrayList<>(nodes.size());
+    for (WaitForGraph.Node node : nodes) {
+      Call call = node.call;
+      calls.add(new StuckCall(call.site(), call.id(),
+          call.parent() == null ? null : call.parent().site(), call.age().toMillis(),
+          graph.holdsOf(node).stream().map(held -> new StuckCall.Holding(
+              held.site().primitive(), held.site().name(), held.hold().heldFor().toMillis()))
+              .toList(),
+          node.waits.stream().map(wait -> new StuckCall.Waiting(wait.site().primitive(),
+              wait.site().name(), wait.waitedFor().toMillis())).toList()));
+    }
+    return calls;
+  }
+
+  /**
+   * Appends who holds what {@code wait} waits for and, for each holder, what it waits for in
+   * turn, as in {@code "held for 31 s by LedgerService.post, which waits for lock 'inventory',
+   * held for 32 s by OrderService.place, this call's caller"}.
+   */
+  private void explain(PendingWait wait, Call waiter, int depth, Set<Call> seen,
+      StringBuilder out) {
+    List<Hold> holds = wait.holders().all();
+    int named = Math.min(holds.size(), MAX_HOLDERS);
+    for (int i = 0; i < named; i++) {
+      Hold hold = holds.get(i);
+      out.append(i == 0 ? "held for " : "; and for ").append(seconds(hold.heldFor()))
+          .append(" by ").append(holderName(hold.call(), waiter));
+      Call holder = hold.call();
+      if (holder == null || depth + 1 >= MAX_CHAIN || !seen.add(holder)) {
+        continue;
+      }
+      PendingWait next = waitOf(holder);
+      if (next != null) {
+        WaitSite site = next.site();
+        out.append(", which waits for ").append(site.primitive()).append(" '")
+            .append(site.name()).append("'");
+        if (next.call() != holder) {
+          out.append(" in ").append(next.call().site());
+        }
+        out.append(", ");
+        explain(next, waiter, depth + 1, seen, out);
+      }
+    }
+    if (holds.size() > named) {
+      out.append("; and ").append(holds.size() - named).append(" more holders");
+    }
+  }
+
+  private static String holderName(Call holder, Call waiter) {
+    if (holder == null) {
+      return "a call Baton does not know";
+    }
+    if (holder == waiter) {
+      return holder.site() + ", this call";
+    }
+    if (waiter != null && waiter.isWithin(holder)) {
+      return holder.site() + ", this call's caller";
+    }
+    return holder.site();
+  }
+
+  /** A live wait of {@code call} or of a call made from it, if any. */
+  private PendingWait waitOf(Call call) {
+    for (PendingWait wait : live) {
+      if (wait.call() != null && wait.call().isWithin(call)) {
+        return wait;
+      }
+    }
+    return null;
+  }
+
+  /** {@code duration} as a person reads it: {@code 31 s}, {@code 0.4 s}. */
+  static String seconds(Duration duration) {
+    long millis = duration.toMillis();
+    return millis >= 10_000 ? millis / 1000 + " s"
+        : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+  }
+}

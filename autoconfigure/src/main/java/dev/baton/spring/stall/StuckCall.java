@@ -1,0 +1,42 @@
+package dev.baton.spring.stall;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One call of a {@link Deadlock}: its site, what it holds and what it waits for. Names
+ * primitives by kind and name; a per-key lock by its family, never its key.
+ *
+ * @param site {@code Type.method} of the call
+ * @param id tells calls of one site apart
+ * @param caller the site of the call it was made from, or null
+ * @param ageMillis how long ago the call started
+ * @param holds the locks and permits it holds that calls of the deadlock wait for
+ * @param waits what it waits for itself; empty when it waits through a call made from it
+ */
+public record StuckCall(String site, long id, String caller, long ageMillis,
+    List<Holding> holds, List<Waiting> waits) {
+
+  public StuckCall {
+    holds = List.copyOf(holds);
+    waits = List.copyOf(waits);
+  }
+
+  /** A lock or permit held: the primitive's kind and name, and for how long. */
+  public record Holding(String primitive, String name, long heldMillis) {}
+
+  /** A pending wait: for which primitive, and for how long. */
+  public record Waiting(String primitive, String name, long waitedMillis) {}
+
+  String describe() {
+    StringBuilder out = new StringBuilder(site);
+    if (!holds.isEmpty()) {
+      out.append(" holds ").append(holds.stream()
+          .map(h -> h.primitive() + " '" + h.name() + "'").collect(Collectors.joining(", ")));
+    }
+    out.append(holds.isEmpty() ? " " : " and ");
+    out.append(waits.isEmpty() ? "waits for a call made from it" : "waits for " + waits.stream()
+        .map(w -> w.primitive() + " '" + w.name() + "'").collect(Collectors.joining(", ")));
+    return out.toString();
+  }
+}

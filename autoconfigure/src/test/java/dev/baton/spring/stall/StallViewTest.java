@@ -1,0 +1,340 @@
+package dev.baton.spring.stall;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import dev.baton.spring.TestProperties;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.local.LocalPrimitives;
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The stall view over a real registry, with calls opened explicitly: the shapes it must report
+ * as deadlocks and re-entries, and those it must not confirm.
+ */
+@Timeout(30)
+class StallViewTest {
+
+  private static final Duration CONFIRM = Duration.ofMillis(50);
+
+  private StallView view = new StallView(false, CONFIRM);
+  private DefaultPrimitiveRegistry registry = registry(view);
+  /** Everything acquired or waited for, released or withdrawn after each test. */
+  private final List<CompletableFuture<Permit>> taken = new ArrayList<>();
+
+  @AfterEach
+  void releaseEverything() {
+    taken.forEach(f -> {
+      if (!f.cancel(false) && !f.isCompletedExceptionally()) {
+        f.join().close();
+      }
+    });
+    view.destroy();
+  }
+
+  private static DefaultPrimitiveRegistry registry(StallView view) {
+    return new DefaultPrimitiveRegistry(TestProperties.defaults(), new LocalPrimitives(),
+        List.of(), false, view);
+  }
+
+  /** Starts a call at {@code site}, made from the current one. */
+  private static Call call(String site) {
+    try (CurrentCall.Scope scope = CurrentCall.open(site)) {
+      return scope.call();
+    }
+  }
+
+  /** Starts a call at {@code site} made from {@code caller}. */
+  private static Call call(String site, Call caller) {
+    try (CurrentCall.Scope in = CurrentCall.in(caller)) {
+      return call(site);
+    }
+  }
+
+  /** What {@code call} asks for, as {@code call}. */
+  private CompletableFuture<Permit> as(Call call, Supplier<CompletableFuture<Permit>> acquire) {
+    try (CurrentCall.Scope in = CurrentCall.in(call)) {
+      CompletableFuture<Permit> future = acquire.get();
+      taken.add(future);
+      return future;
+    }
+  }
+
+  private List<String> cycleSites(StallReport report) {
+    return report.deadlocks().get(0).cycle().stream().map(StuckCall::site).toList();
+  }
+
+  @Test
+  void twoCallsTakingTwoLocksInOppositeOrdersAreADeadlockConfirmedWhenNothingMoves() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    as(place, inventory::acquire).join();
+    as(post, ledger::acquire).join();
+    as(place, ledger::acquire);
+    as(post, inventory::acquire);
+
+    StallReport first = view.check();
+
+    assertThat(first.deadlocks()).singleElement().satisfies(deadlock -> {
+      assertThat(deadlock.confirmed()).isFalse();
+      assertThat(deadlock.tail()).isEmpty();
+    });
+    assertThat(cycleSites(first))
+        .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post");
+    assertThat(first.deadlocks().get(0).describe())
+        .contains("OrderService.place holds lock 'inventory' and waits for lock 'ledger'")
+        .contains("LedgerService.post holds lock 'ledger' and waits for lock 'inventory'");
+    await().until(() -> view.check().deadlocks().get(0).confirmed());
+  }
+
+  @Test
+  void aThreeCycleIsFoundThroughReachabilityNotOnlyReverseEdges() {
+    AsyncLock a = registry.lock("a");
+    AsyncLock b = registry.lock("b");
+    AsyncLock c = registry.lock("c");
+    Call one = call("One.run");
+    Call two = call("Two.run");
+    Call three = call("Three.run");
+    as(one, a::acquire).join();
+    as(two, b::acquire).join();
+    as(three, c::acquire).join();
+    as(one, b::acquire);
+    as(two, c::acquire);
+    as(three, a::acquire);
+
+    assertThat(cycleSites(view.check()))
+        .containsExactlyInAnyOrder("One.run", "Two.run", "Three.run");
+  }
+
+  @Test
+  void callsWaitingForACycleAreItsTailAndNotACycleOfTheirOwn() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    Call audit = call("Audit.read");
+    as(place, inventory::acquire).join();
+    as(post, ledger::acquire).join();
+    as(place, ledger::acquire);
+    as(post, inventory::acquire);
+    as(audit, ledger::acquire);
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).singleElement().satisfies(deadlock -> {
+      assertThat(deadlock.cycle()).extracting(StuckCall::site)
+          .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post");
+      assertThat(deadlock.tail()).extracting(StuckCall::site).containsExactly("Audit.read");
+    });
+  }
+
+  @Test
+  void aSemaphoreWhoseHoldersAllWaitForItsWaiterIsAKnot() {
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    AsyncLock ledger = registry.lock("ledger");
+    Call first = call("Pay.first");
+    Call second = call("Pay.second");
+    Call settle = call("Ledger.settle");
+    as(first, payments::acquire).join();
+    as(second, payments::acquire).join();
+    as(settle, ledger::acquire).join();
+    as(first, ledger::acquire);
+    as(second, ledger::acquire);
+    as(settle, payments::acquire);
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).hasSize(1);
+    List<String> stuck = new ArrayList<>(cycleSites(report));
+    report.deadlocks().get(0).tail().forEach(call -> stuck.add(call.site()));
+    assertThat(stuck).containsExactlyInAnyOrder("Pay.first", "Pay.second", "Ledger.settle");
+  }
+
+  @Test
+  void aSemaphoreWithOneProgressingHolderIsNoDeadlock() {
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    AsyncLock ledger = registry.lock("ledger");
+    Call first = call("Pay.first");
+    Call busy = call("Pay.busy");
+    Call settle = call("Ledger.settle");
+    as(first, payments::acquire).join();
+    as(busy, payments::acquire).join();
+    as(settle, ledger::acquire).join();
+    as(first, ledger::acquire);
+    as(settle, payments::acquire);
+
+    assertThat(view.check().deadlocks()).isEmpty();
+  }
+
+  @Test
+  void aHolderNobodyKnowsCountsAsProgressingAndTheWaitIsCoverage() {
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock inventory = registry.lock("inventory");
+    Call post = call("LedgerService.post");
+    CompletableFuture<Permit> unknown = ledger.acquire();
+    taken.add(unknown);
+    as(post, inventory::acquire).join();
+    as(post, ledger::acquire);
+    taken.add(inventory.acquire());
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).isEmpty();
+    assertThat(report.pendingWaits()).isEqualTo(2);
+    assertThat(report.waitsOfUnknownCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallWaitingForALockItHoldsIsNamedAtOnce() {
+    AsyncLock ledger = registry.lock("ledger");
+    Call post = call("LedgerService.post");
+    as(post, ledger::acquire).join();
+
+    CompletableFuture<Permit> again = as(post, ledger::acquire);
+
+    assertThat(again).isNotDone();
+    assertThat(view.check().reentries()).containsExactly(
+        new Reentry("LedgerService.post", "LedgerService.post", "lock", "ledger"));
+  }
+
+  @Test
+  void aCallWaitingForALockItsCallerHoldsIsNamedWithTheCaller() {
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post", place);
+    as(place, ledger::acquire).join();
+
+    as(post, ledger::acquire);
+
+    assertThat(view.check().reentries()).containsExactly(
+        new Reentry("LedgerService.post", "OrderService.place", "lock", "ledger"));
+  }
+
+  @Test
+  void inStrictModeAReentryFailsTheWaitAtOnceAndItHoldsNothing() {
+    view.destroy();
+    view = new StallView(true, CONFIRM);
+    registry = registry(view);
+    AsyncLock ledger = registry.lock("ledger");
+    Call post = call("LedgerService.post");
+    as(post, ledger::acquire).join();
+
+    CompletableFuture<Permit> again = as(post, ledger::acquire);
+
+    assertThatThrownBy(again::join).isInstanceOf(CompletionException.class)
+        .cause().isInstanceOf(DeadlockException.class)
+        .hasMessageContaining("LedgerService.post waits for lock 'ledger', which it already holds");
+    assertThat(ledger.waiters()).isZero();
+  }
+
+  @Test
+  void inStrictModeAConfirmedDeadlockFailsOneOfItsWaitsNamingTheCycle() {
+    view.destroy();
+    view = new StallView(true, CONFIRM);
+    registry = registry(view);
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    as(place, inventory::acquire).join();
+    as(post, ledger::acquire).join();
+    CompletableFuture<Permit> placeWaits = as(place, ledger::acquire);
+    CompletableFuture<Permit> postWaits = as(post, inventory::acquire);
+
+    await().until(() -> {
+      view.check();
+      return placeWaits.isCompletedExceptionally() || postWaits.isCompletedExceptionally();
+    });
+
+    CompletableFuture<Permit> broken =
+        placeWaits.isCompletedExceptionally() ? placeWaits : postWaits;
+    assertThatThrownBy(broken::join).cause().isInstanceOf(DeadlockException.class)
+        .hasMessageContaining("deadlock: ")
+        .hasMessageContaining("holds lock 'inventory' and waits for lock 'ledger'");
+    assertThat(view.check().deadlocks()).isEmpty();
+  }
+
+  @Test
+  void aCycleThatResolvesBeforeConfirmationIsNeverConfirmed() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    as(place, inventory::acquire).join();
+    as(post, ledger::acquire).join();
+    CompletableFuture<Permit> placeWaits = as(place, ledger::acquire);
+    as(post, inventory::acquire);
+    assertThat(view.check().deadlocks()).singleElement()
+        .satisfies(deadlock -> assertThat(deadlock.confirmed()).isFalse());
+
+    placeWaits.cancel(false);
+
+    assertThat(view.check().deadlocks()).isEmpty();
+  }
+
+  @Test
+  void aFireAndForgetChildWaitingForItsCallersLockIsNotConfirmedOnceTheCallerLetsGo() {
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call audit = call("Audit.write", place);
+    Permit held = as(place, ledger::acquire).join();
+    CompletableFuture<Permit> child = as(audit, ledger::acquire);
+    assertThat(view.check().deadlocks()).singleElement()
+        .satisfies(deadlock -> assertThat(deadlock.confirmed()).isFalse());
+
+    held.release();
+
+    assertThat(child).isCompleted();
+    assertThat(view.check().deadlocks()).isEmpty();
+  }
+
+  @Test
+  void aPermitHandedToAnotherCallIsNoDeadlock() {
+    AsyncSemaphore payments = registry.semaphore("payments", 1);
+    Call charge = call("Pay.charge");
+    Call refund = call("Pay.refund");
+    as(charge, payments::acquire).join();
+    as(refund, payments::acquire);
+
+    assertThat(view.check().deadlocks()).isEmpty();
+  }
+
+  @Test
+  void aTimeoutSaysWhoHeldItUpAndWhatTheyWaitFor() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call transfer = call("LedgerService.transfer");
+    Call reserve = call("InventoryService.reserve", transfer);
+    as(place, inventory::acquire).join();
+    as(transfer, ledger::acquire).join();
+    as(reserve, inventory::acquire);
+
+    CompletableFuture<Permit> timed = as(place, () -> ledger.acquire(Duration.ofMillis(50)));
+
+    assertThatThrownBy(timed::join).cause().isInstanceOf(AcquireTimeoutException.class)
+        .hasMessageStartingWith("timed out after PT0.05S waiting for lock 'ledger': held for ")
+        .hasMessageContaining(" by LedgerService.transfer, which waits for lock 'inventory' in"
+            + " InventoryService.reserve, held for ")
+        .hasMessageContaining(" by OrderService.place, this call")
+        .satisfies(e -> assertThat(((AcquireTimeoutException) e).blockers())
+            .startsWith("held for "));
+  }
+}
