@@ -187,8 +187,8 @@ class SuspendingFunctionsTest {
         .run { context ->
           assertThat(context).hasFailed()
           assertThat(context.startupFailure).rootCause()
-              .hasMessageContaining("SuspendingService.one(Probe,String,Continuation)")
-              .hasMessageContaining("is a Kotlin suspend function")
+              .hasMessageStartingWith("dev.baton.spring.coroutines.SuspendingService.")
+              .hasMessageContaining(",Continuation) is a Kotlin suspend function")
               .hasMessageContaining("org.jetbrains.kotlinx:kotlinx-coroutines-reactor")
         }
   }

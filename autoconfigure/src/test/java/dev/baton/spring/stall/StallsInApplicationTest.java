@@ -1,0 +1,75 @@
+package dev.baton.spring.stall;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.jayway.jsonpath.JsonPath;
+import dev.baton.AcquireTimeoutException;
+import dev.baton.spring.Http;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The stall view in a started web application: two annotated calls that take {@code inventory}
+ * (per item) and {@code ledger} in opposite orders show on the {@code batonstalls} endpoint as a
+ * confirmed deadlock, are logged once, and their timeouts say who held them up; the item, a key,
+ * shows nowhere.
+ */
+@Timeout(30)
+@ExtendWith(OutputCaptureExtension.class)
+class StallsInApplicationTest {
+
+  /** The item's key: user data that must never be shown. */
+  private static final String SENTINEL = "sku-SENTINEL-4711";
+
+  @Test
+  void aDeadlockOfAnnotatedCallsIsConfirmedLoggedOnceAndExplainedByItsTimeouts(
+      CapturedOutput output) {
+    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(
+        StallServices.Application.class).run("--server.port=0",
+        "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
+        "--management.endpoints.web.exposure.include=batonstalls")) {
+      CompletableFuture<Void> go = new CompletableFuture<>();
+      CompletableFuture<String> placed =
+          app.getBean(StallServices.OrderService.class).place(SENTINEL, go);
+      CompletableFuture<String> transferred =
+          app.getBean(StallServices.LedgerService.class).transfer(SENTINEL, go);
+
+      go.complete(null);
+
+      String body = await().atMost(Duration.ofSeconds(2)).until(
+          () -> Http.get(app, "/actuator/batonstalls").body(),
+          json -> JsonPath.<List<Boolean>>read(json, "$.deadlocks[*].confirmed").contains(true));
+      assertThat(JsonPath.<List<String>>read(body, "$.deadlocks[0].cycle[*].site"))
+          .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post",
+              "LedgerService.transfer", "InventoryService.reserve");
+      assertThat(JsonPath.<String>read(body, "$.level")).isEqualTo("basic");
+      assertThat(body).doesNotContain("SENTINEL");
+
+      assertThatThrownBy(placed::join).isInstanceOf(CompletionException.class)
+          .cause().isInstanceOf(AcquireTimeoutException.class)
+          .hasMessageStartingWith("timed out after PT3S waiting for lock 'ledger': held for ")
+          .hasMessageContaining(" by LedgerService.transfer, which waits for lock 'inventory'"
+              + " in InventoryService.reserve, held for ")
+          .hasMessageContaining(" by OrderService.place, this call's caller")
+          .message().doesNotContain("SENTINEL");
+      assertThatThrownBy(transferred::join).cause()
+          .isInstanceOf(AcquireTimeoutException.class);
+      assertThat(output.getOut().lines().filter(line -> line.contains("Baton: deadlock among")))
+          .singleElement().asString()
+          .contains("OrderService.place holds lock 'inventory'")
+          .doesNotContain("SENTINEL");
+      assertThat(output.getAll()).doesNotContain("SENTINEL");
+    }
+  }
+}
