@@ -41,7 +41,7 @@ abstract class ObservedAcquires implements HoldTracking {
   @Override
   public CompletableFuture<Permit> acquire(Duration timeout, String takenBy) {
     Objects.requireNonNull(timeout, "timeout");
-    return grants.observe(acquireInner(timeout), takenBy);
+    return grants.observe(acquireInner(timeout), takenBy, true);
   }
 
   public Optional<Permit> tryAcquire() {

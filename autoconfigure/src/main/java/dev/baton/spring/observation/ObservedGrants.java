@@ -55,8 +55,21 @@ public final class ObservedGrants {
     return holds;
   }
 
-  /** Reports the wait {@code acquire} and wraps the permit it grants (see the class comment). */
+  /**
+   * Reports the wait {@code acquire}, which has no timeout, and wraps the permit it grants (see
+   * the class comment).
+   */
   public CompletableFuture<Permit> observe(CompletableFuture<Permit> acquire, String takenBy) {
+    return observe(acquire, takenBy, false);
+  }
+
+  /**
+   * Reports the wait {@code acquire} and wraps the permit it grants (see the class comment).
+   *
+   * @param timed whether {@code acquire} ends by itself after a timeout
+   */
+  public CompletableFuture<Permit> observe(CompletableFuture<Permit> acquire, String takenBy,
+      boolean timed) {
     listeners.observe(site, acquire);
     if (!wrap) {
       return RelayedGrant.relay(site, acquire);
@@ -70,7 +83,7 @@ public final class ObservedGrants {
       return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy, null),
           () -> { });
     }
-    return watched(acquire, takenBy, call);
+    return watched(acquire, takenBy, call, timed);
   }
 
   /**
@@ -78,8 +91,8 @@ public final class ObservedGrants {
    * explained, and its grant completed with the waiter's call current.
    */
   private CompletableFuture<Permit> watched(CompletableFuture<Permit> acquire, String takenBy,
-      Call call) {
-    PendingWait wait = new PendingWait(call, site, holds);
+      Call call, boolean timed) {
+    PendingWait wait = new PendingWait(call, site, holds, timed);
     RuntimeException refused = watch.pending(wait);
     RelayedGrant.Settlement settlement = new RelayedGrant.Settlement(
         timeout -> site.timedOut(timeout, watch.blockers(wait)), settle -> {

@@ -13,14 +13,16 @@ public final class PendingWait {
   private final Call call;
   private final WaitSite site;
   private final LiveHolds holders;
+  private final boolean timed;
   private final long sinceNanos = System.nanoTime();
   /** What the waiter was handed, failing which withdraws the wait; null until handed out. */
   private volatile CompletableFuture<?> waiter;
 
-  PendingWait(Call call, WaitSite site, LiveHolds holders) {
+  PendingWait(Call call, WaitSite site, LiveHolds holders, boolean timed) {
     this.call = call;
     this.site = site;
     this.holders = holders;
+    this.timed = timed;
   }
 
   /** The call waiting, or null when unknown. */
@@ -36,6 +38,11 @@ public final class PendingWait {
   /** The live holds of the primitive waited for: whoever ends one may let this wait in. */
   public LiveHolds holders() {
     return holders;
+  }
+
+  /** Whether it ends by itself after a timeout; an untimed wait lasts until granted or withdrawn. */
+  public boolean timed() {
+    return timed;
   }
 
   /** How long it has waited so far. */

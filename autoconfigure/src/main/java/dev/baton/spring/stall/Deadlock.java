@@ -22,6 +22,15 @@ public record Deadlock(boolean confirmed, List<StuckCall> cycle, List<StuckCall>
   }
 
   /**
+   * Whether no wait of the cycle has a timeout: such a deadlock lasts until the application is
+   * restarted, or something outside Baton cancels a wait.
+   */
+  public boolean lastsUntilRestart() {
+    return cycle.stream().flatMap(call -> call.waits().stream())
+        .noneMatch(StuckCall.Waiting::timed);
+  }
+
+  /**
    * The cycle in one line, as in {@code "OrderService.place holds lock 'inventory' and waits
    * for lock 'ledger' -> LedgerService.post holds lock 'ledger' and waits for lock
    * 'inventory'"}.

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -54,6 +55,10 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final boolean strict;
   private final long confirmAfterNanos;
   private final Set<PendingWait> live = ConcurrentHashMap.newKeySet();
+  /** Deadlocks confirmed since start-up, each counted once. */
+  private final LongAdder deadlocksConfirmed = new LongAdder();
+  /** Re-entries seen since start-up, each wait counted. */
+  private final LongAdder reentriesSeen = new LongAdder();
   /** Re-entries seen, by the waiting site and the lock's site; the first of each is kept. */
   private final Map<String, Reentry> reentries = new ConcurrentHashMap<>();
   /** Per suspected deadlock's waits and holds, when a check first saw it; guarded by this. */
@@ -120,6 +125,7 @@ public final class StallView implements WaitWatch, DisposableBean {
         stillLogged.add(signature);
       } else if (confirmed) {
         stillLogged.add(signature);
+        deadlocksConfirmed.increment();
         LOG.warn("Baton: deadlock among " + knot.cycle().size() + " calls, unchanged for "
             + seconds(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
         if (strict) {
@@ -131,6 +137,21 @@ public final class StallView implements WaitWatch, DisposableBean {
     logged = stillLogged;
     return new StallReport(strict ? "strict" : "basic", deadlocks,
         List.copyOf(reentries.values()), live.size(), graph.unknownWaits());
+  }
+
+  /** How many deadlocks have been confirmed since start-up; one that lasts is counted once. */
+  public long deadlocksConfirmed() {
+    return deadlocksConfirmed.sum();
+  }
+
+  /** How many waits for a lock their call or its caller held have been seen since start-up. */
+  public long reentriesSeen() {
+    return reentriesSeen.sum();
+  }
+
+  /** The lock and semaphore waits pending now, in no particular order. */
+  public List<PendingWait> pendingWaits() {
+    return List.copyOf(live);
   }
 
   /** Whether a wait has been pending for the confirmation time: the watchdog's quick look. */
@@ -163,6 +184,7 @@ public final class StallView implements WaitWatch, DisposableBean {
         + site.name() + "', " + who + "; Baton's locks are not re-entrant, so it can never be"
         + " granted while that hold lasts";
     Reentry reentry = new Reentry(call.site(), holder.site(), site.primitive(), site.name());
+    reentriesSeen.increment();
     String key = call.site() + "|" + holder.site() + "|" + site.name();
     if (reentries.size() < MAX_REENTRIES && reentries.putIfAbsent(key, reentry) == null) {
       LOG.warn("Baton: " + message);
@@ -203,7 +225,7 @@ public final class StallView implements WaitWatch, DisposableBean {
               held.site().primitive(), held.site().name(), held.hold().heldFor().toMillis()))
               .toList(),
           node.waits.stream().map(wait -> new StuckCall.Waiting(wait.site().primitive(),
-              wait.site().name(), wait.waitedFor().toMillis())).toList()));
+              wait.site().name(), wait.waitedFor().toMillis(), wait.timed())).toList()));
     }
     return calls;
   }

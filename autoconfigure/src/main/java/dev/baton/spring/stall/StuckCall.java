@@ -25,8 +25,12 @@ public record StuckCall(String site, long id, String caller, long ageMillis,
   /** A lock or permit held: the primitive's kind and name, and for how long. */
   public record Holding(String primitive, String name, long heldMillis) {}
 
-  /** A pending wait: for which primitive, and for how long. */
-  public record Waiting(String primitive, String name, long waitedMillis) {}
+  /**
+   * A pending wait: for which primitive, for how long, and whether it ends by itself.
+   *
+   * @param timed whether it has a timeout; an untimed wait lasts until granted or withdrawn
+   */
+  public record Waiting(String primitive, String name, long waitedMillis, boolean timed) {}
 
   String describe() {
     StringBuilder out = new StringBuilder(site);
