@@ -40,7 +40,7 @@ public final class PendingWait {
     return holders;
   }
 
-  /** Whether it ends by itself after a timeout; an untimed wait lasts until granted or withdrawn. */
+  /** Whether it ends by itself after a timeout; an untimed one lasts until granted or withdrawn. */
   public boolean timed() {
     return timed;
   }
