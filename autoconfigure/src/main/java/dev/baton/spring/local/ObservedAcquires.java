@@ -31,7 +31,9 @@ abstract class ObservedAcquires implements HoldTracking {
   abstract Optional<Permit> tryAcquireInner();
 
   public CompletableFuture<Permit> acquire() {
-    return grants.observe(acquireInner(), null);
+    RuntimeException refused = grants.checkRequest();
+    return refused != null ? CompletableFuture.failedFuture(refused)
+        : grants.observe(acquireInner(), null);
   }
 
   public CompletableFuture<Permit> acquire(Duration timeout) {
@@ -41,7 +43,9 @@ abstract class ObservedAcquires implements HoldTracking {
   @Override
   public CompletableFuture<Permit> acquire(Duration timeout, String takenBy) {
     Objects.requireNonNull(timeout, "timeout");
-    return grants.observe(acquireInner(timeout), takenBy, true);
+    RuntimeException refused = grants.checkRequest();
+    return refused != null ? CompletableFuture.failedFuture(refused)
+        : grants.observe(acquireInner(timeout), takenBy, true);
   }
 
   public Optional<Permit> tryAcquire() {

@@ -21,6 +21,11 @@ public final class LiveHolds {
     return live.size();
   }
 
+  /** Whether {@code hold} is one of these live holds. */
+  public boolean contains(Hold hold) {
+    return live.contains(hold);
+  }
+
   /** The longest-lasting live hold, if any. */
   public Optional<Hold> oldest() {
     return live.stream().min(Comparator.comparingLong(Hold::sinceNanos));

@@ -56,6 +56,19 @@ public final class ObservedGrants {
   }
 
   /**
+   * What the stall view says of the current call asking for this primitive now, before it is
+   * acquired: null to go ahead (always, when the view is off or the call is unknown), or the
+   * failure to refuse the request with.
+   */
+  public RuntimeException checkRequest() {
+    if (watch == null) {
+      return null;
+    }
+    Call call = CurrentCall.get();
+    return call == null ? null : watch.requesting(call, site, holds);
+  }
+
+  /**
    * Reports the wait {@code acquire}, which has no timeout, and wraps the permit it grants (see
    * the class comment).
    */
@@ -169,6 +182,9 @@ public final class ObservedGrants {
       if (trackHolds) {
         holds.add(this);
       }
+      if (watch != null && call != null) {
+        watch.held(this, site);
+      }
     }
 
     ObservedGrants owner() {
@@ -182,6 +198,9 @@ public final class ObservedGrants {
       }
       if (trackHolds) {
         holds.remove(this);
+      }
+      if (watch != null && call() != null) {
+        watch.released(this, site);
       }
       if (!listeners.isEmpty()) {
         listeners.released(site, System.nanoTime() - sinceNanos());

@@ -1,10 +1,25 @@
 package dev.baton.spring.observation;
 
 /**
- * What watches the pending waits of a registry's locks and semaphores: the stall view, when it
- * is on. Called on the waiting or the timing-out thread: fast, and must not block.
+ * What watches the requests, holds and pending waits of a registry's locks and semaphores: the
+ * stall view, when it is on. Called on the requesting, granting, releasing or timing-out thread:
+ * fast, and must not block.
  */
 public interface WaitWatch {
+
+  /**
+   * {@code call} is about to ask for the lock or semaphore at {@code site}, whose live holds are
+   * {@code holds}; called before anything is acquired, whether or not it will have to wait.
+   *
+   * @return null to go ahead, or the failure to refuse the request with
+   */
+  RuntimeException requesting(Call call, WaitSite site, LiveHolds holds);
+
+  /** {@code hold}, of a known call, was granted at {@code site}. */
+  void held(Hold hold, WaitSite site);
+
+  /** {@code hold}, of a known call, granted at {@code site}, ended. */
+  void released(Hold hold, WaitSite site);
 
   /**
    * A wait was left pending and is about to be handed out.

@@ -3,6 +3,7 @@ package dev.baton.spring.stall;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.LiveHolds;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import dev.baton.spring.observation.WaitWatch;
@@ -17,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -27,6 +29,9 @@ import org.springframework.beans.factory.DisposableBean;
  * {@link Call} that waits, from which it finds who waits for whom.
  *
  * <ul>
+ *   <li>The order in which calls take locks is learned per lock class ({@link LockOrders}); the
+ *       first order that closes a cycle is an {@link Inversion}, logged once, listed in
+ *       {@link #check()}'s report, and refused in strict mode.
  *   <li>A call (or one it was made from) that waits for a lock it holds is named at once, since
  *       Baton's locks are not re-entrant: logged once per site and lock, listed in
  *       {@link #report()}, and refused in strict mode.
@@ -45,6 +50,11 @@ import org.springframework.beans.factory.DisposableBean;
 public final class StallView implements WaitWatch, DisposableBean {
 
   private static final Log LOG = LogFactory.getLog(StallView.class);
+  private static final String LOCK = "lock";
+  /** How far up the calls a request was made from the locks held are looked for. */
+  private static final int MAX_CALLERS = 16;
+  /** The most inversions kept for the report; later ones are logged and counted only. */
+  private static final int MAX_INVERSIONS = 100;
   /** The most re-entries kept for the report; later ones are logged only. */
   private static final int MAX_REENTRIES = 100;
   /** How far a timeout's explanation follows holders waiting for other holders. */
@@ -59,6 +69,12 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final LongAdder deadlocksConfirmed = new LongAdder();
   /** Re-entries seen since start-up, each wait counted. */
   private final LongAdder reentriesSeen = new LongAdder();
+  /** The live holds of each known call that holds something, with where they were granted. */
+  private final Map<Call, Map<Hold, WaitSite>> holdsByCall = new ConcurrentHashMap<>();
+  private final LockOrders orders = new LockOrders();
+  /** Inversions found, each reported once, in the order found; the first ones are kept. */
+  private final List<Inversion> inversions = new CopyOnWriteArrayList<>();
+  private final LongAdder inversionsFound = new LongAdder();
   /** Re-entries seen, by the waiting site and the lock's site; the first of each is kept. */
   private final Map<String, Reentry> reentries = new ConcurrentHashMap<>();
   /** Per suspected deadlock's waits and holds, when a check first saw it; guarded by this. */
@@ -76,11 +92,58 @@ public final class StallView implements WaitWatch, DisposableBean {
     CurrentCall.propagate();
   }
 
+  /**
+   * Learns the order of the locks {@code call} (and the calls it was made from) holds before the
+   * one it asks for; the first time an order closes a cycle, logs the inversion once and, in
+   * strict mode, refuses the request.
+   */
+  @Override
+  public RuntimeException requesting(Call call, WaitSite site, LiveHolds holds) {
+    if (!LOCK.equals(site.primitive())) {
+      return null;
+    }
+    Call holder = call;
+    for (int depth = 0; holder != null && depth < MAX_CALLERS; depth++) {
+      Map<Hold, WaitSite> held = holdsByCall.get(holder);
+      if (held != null) {
+        for (Map.Entry<Hold, WaitSite> entry : held.entrySet()) {
+          WaitSite first = entry.getValue();
+          if (!LOCK.equals(first.primitive()) || holds.contains(entry.getKey())) {
+            continue; // not a lock, or this very lock: a re-entry, named if it waits
+          }
+          Inversion inversion = orders.learn(first, site, call.site());
+          if (inversion != null) {
+            return inverted(inversion);
+          }
+        }
+      }
+      holder = holder.parent();
+    }
+    return null;
+  }
+
+  @Override
+  public void held(Hold hold, WaitSite site) {
+    holdsByCall.compute(hold.call(), (call, held) -> {
+      Map<Hold, WaitSite> holds = held == null ? new ConcurrentHashMap<>(4) : held;
+      holds.put(hold, site);
+      return holds;
+    });
+  }
+
+  @Override
+  public void released(Hold hold, WaitSite site) {
+    holdsByCall.computeIfPresent(hold.call(), (call, held) -> {
+      held.remove(hold);
+      return held.isEmpty() ? null : held;
+    });
+  }
+
   @Override
   public RuntimeException pending(PendingWait wait) {
     live.add(wait);
     Call call = wait.call();
-    if (call == null || !"lock".equals(wait.site().primitive())) {
+    if (call == null || !LOCK.equals(wait.site().primitive())) {
       return null;
     }
     for (Hold hold : wait.holders().all()) {
@@ -136,7 +199,13 @@ public final class StallView implements WaitWatch, DisposableBean {
     firstSeen = seen;
     logged = stillLogged;
     return new StallReport(strict ? "strict" : "basic", deadlocks,
-        List.copyOf(reentries.values()), live.size(), graph.unknownWaits());
+        List.copyOf(reentries.values()), List.copyOf(inversions), live.size(),
+        graph.unknownWaits());
+  }
+
+  /** How many lock-order inversions have been found since start-up; each is found once. */
+  public long inversionsFound() {
+    return inversionsFound.sum();
   }
 
   /** How many deadlocks have been confirmed since start-up; one that lasts is counted once. */
@@ -189,6 +258,17 @@ public final class StallView implements WaitWatch, DisposableBean {
     if (reentries.size() < MAX_REENTRIES && reentries.putIfAbsent(key, reentry) == null) {
       LOG.warn("Baton: " + message);
     }
+    return strict ? new DeadlockException(message) : null;
+  }
+
+  private RuntimeException inverted(Inversion inversion) {
+    inversionsFound.increment();
+    if (inversions.size() < MAX_INVERSIONS) {
+      inversions.add(inversion);
+    }
+    String message = "lock-order inversion: " + inversion.describe()
+        + "; two calls taking them in these orders at once would deadlock";
+    LOG.warn("Baton: " + message);
     return strict ? new DeadlockException(message) : null;
   }
 

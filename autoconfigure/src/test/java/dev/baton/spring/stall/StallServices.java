@@ -70,7 +70,8 @@ final class StallServices {
       this.continuations = continuations;
     }
 
-    @Guarded(value = "ledger", timeout = "3s")
+    /** Times out first, while the deadlock still holds, so its message can name it whole. */
+    @Guarded(value = "ledger", timeout = "2s")
     public CompletableFuture<String> post() {
       return CompletableFuture.completedFuture("posted");
     }

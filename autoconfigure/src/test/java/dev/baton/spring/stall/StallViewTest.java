@@ -249,25 +249,25 @@ class StallViewTest {
     view.destroy();
     view = new StallView(true, CONFIRM);
     registry = registry(view);
-    AsyncLock inventory = registry.lock("inventory");
+    AsyncSemaphore payments = registry.semaphore("payments", 1);
     AsyncLock ledger = registry.lock("ledger");
-    Call place = call("OrderService.place");
-    Call post = call("LedgerService.post");
-    as(place, inventory::acquire).join();
-    as(post, ledger::acquire).join();
-    CompletableFuture<Permit> placeWaits = as(place, ledger::acquire);
-    CompletableFuture<Permit> postWaits = as(post, inventory::acquire);
+    Call charge = call("Pay.charge");
+    Call settle = call("Ledger.settle");
+    as(charge, payments::acquire).join();
+    as(settle, ledger::acquire).join();
+    CompletableFuture<Permit> chargeWaits = as(charge, ledger::acquire);
+    CompletableFuture<Permit> settleWaits = as(settle, payments::acquire);
 
     await().until(() -> {
       view.check();
-      return placeWaits.isCompletedExceptionally() || postWaits.isCompletedExceptionally();
+      return chargeWaits.isCompletedExceptionally() || settleWaits.isCompletedExceptionally();
     });
 
     CompletableFuture<Permit> broken =
-        placeWaits.isCompletedExceptionally() ? placeWaits : postWaits;
+        chargeWaits.isCompletedExceptionally() ? chargeWaits : settleWaits;
     assertThatThrownBy(broken::join).cause().isInstanceOf(DeadlockException.class)
         .hasMessageContaining("deadlock: ")
-        .hasMessageContaining("holds lock 'inventory' and waits for lock 'ledger'");
+        .hasMessageContaining("Pay.charge holds semaphore 'payments' and waits for lock 'ledger'");
     assertThat(view.check().deadlocks()).isEmpty();
   }
 
@@ -336,5 +336,123 @@ class StallViewTest {
         .hasMessageContaining(" by OrderService.place, this call")
         .satisfies(e -> assertThat(((AcquireTimeoutException) e).blockers())
             .startsWith("held for "));
+  }
+
+  @Test
+  void locksTakenInOppositeOrdersAreAnInversionBeforeAnyDeadlockReportedOnce() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Permit placeInventory = as(place, inventory::acquire).join();
+    as(place, ledger::acquire).join().release();
+    placeInventory.release();
+    Call transfer = call("LedgerService.transfer");
+    Permit transferLedger = as(transfer, ledger::acquire).join();
+
+    as(transfer, inventory::acquire).join().release();
+    transferLedger.release();
+    Call again = call("LedgerService.transfer");
+    try (Permit ledgerAgain = as(again, ledger::acquire).join()) {
+      as(again, inventory::acquire).join().release();
+    }
+
+    StallReport report = view.check();
+    assertThat(report.deadlocks()).isEmpty();
+    assertThat(report.inversions()).singleElement().satisfies(inversion ->
+        assertThat(inversion.describe()).isEqualTo("LedgerService.transfer takes lock 'ledger',"
+            + " then lock 'inventory'; OrderService.place takes lock 'inventory', then lock"
+            + " 'ledger'"));
+    assertThat(view.inversionsFound()).isEqualTo(1);
+  }
+
+  @Test
+  void anInversionOfThreeLocksIsFoundThroughReachability() {
+    AsyncLock a = registry.lock("a");
+    AsyncLock b = registry.lock("b");
+    AsyncLock c = registry.lock("c");
+    takeInOrder(call("One.run"), a, b);
+    takeInOrder(call("Two.run"), b, c);
+    assertThat(view.check().inversions()).isEmpty();
+
+    takeInOrder(call("Three.run"), c, a);
+
+    assertThat(view.check().inversions()).singleElement()
+        .satisfies(inversion -> assertThat(inversion.steps()).extracting(Inversion.Step::site)
+            .containsExactly("Three.run", "One.run", "Two.run"));
+  }
+
+  @Test
+  void aLockHeldByTheCallerOrdersTheLockTheCalleeTakes() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post", place);
+    try (Permit held = as(place, inventory::acquire).join()) {
+      as(post, ledger::acquire).join().release();
+    }
+
+    takeInOrder(call("LedgerService.transfer"), ledger, inventory);
+
+    assertThat(view.check().inversions()).singleElement()
+        .satisfies(inversion -> assertThat(inversion.steps()).extracting(Inversion.Step::site)
+            .containsExactly("LedgerService.transfer", "LedgerService.post"));
+  }
+
+  @Test
+  void nestingTwoKeysOfOneFamilyIsReportedWithoutTheKeys() {
+    Call move = call("Accounts.move");
+    try (Permit from = as(move, () -> registry.lock("accounts", "SENTINEL-1").acquire()).join()) {
+      as(move, () -> registry.lock("accounts", "SENTINEL-2").acquire()).join().release();
+    }
+
+    assertThat(view.check().inversions()).singleElement().satisfies(inversion -> {
+      assertThat(inversion.describe())
+          .isEqualTo("Accounts.move takes lock 'accounts', then lock 'accounts'");
+      assertThat(inversion.toString()).doesNotContain("SENTINEL");
+    });
+  }
+
+  @Test
+  void semaphoresAndTheSameLockAgainAreNotOrdered() {
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    AsyncLock ledger = registry.lock("ledger");
+    Call charge = call("Pay.charge");
+    try (Permit permit = as(charge, payments::acquire).join()) {
+      as(charge, ledger::acquire).join().release();
+    }
+    Call settle = call("Ledger.settle");
+    try (Permit held = as(settle, ledger::acquire).join()) {
+      as(settle, payments::acquire).join().release();
+      as(settle, ledger::acquire);
+    }
+
+    assertThat(view.check().inversions()).isEmpty();
+  }
+
+  @Test
+  void inStrictModeAnInversionRefusesTheRequestAndNothingIsAcquired() {
+    view.destroy();
+    view = new StallView(true, CONFIRM);
+    registry = registry(view);
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    takeInOrder(call("OrderService.place"), inventory, ledger);
+    Call transfer = call("LedgerService.transfer");
+
+    try (Permit held = as(transfer, ledger::acquire).join()) {
+      CompletableFuture<Permit> refused = as(transfer, inventory::acquire);
+
+      assertThatThrownBy(refused::join).cause().isInstanceOf(DeadlockException.class)
+          .hasMessageStartingWith("lock-order inversion: LedgerService.transfer takes lock"
+              + " 'ledger', then lock 'inventory'");
+      assertThat(inventory.isLocked()).isFalse();
+    }
+  }
+
+  /** {@code call} takes {@code first}, then {@code then}, and lets both go. */
+  private void takeInOrder(Call call, AsyncLock first, AsyncLock then) {
+    try (Permit held = as(call, first::acquire).join()) {
+      as(call, then::acquire).join().release();
+    }
   }
 }
