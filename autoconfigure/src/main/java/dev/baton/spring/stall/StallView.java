@@ -10,6 +10,7 @@ import dev.baton.spring.observation.WaitWatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -50,6 +51,10 @@ import org.springframework.beans.factory.DisposableBean;
 public final class StallView implements WaitWatch, DisposableBean {
 
   private static final Log LOG = LogFactory.getLog(StallView.class);
+  /** The views not yet destroyed, for {@link StallViewExtension}. */
+  private static final Set<StallView> RUNNING = ConcurrentHashMap.newKeySet();
+  /** The most pending waits {@link #explain()} describes one by one, oldest first. */
+  private static final int MAX_EXPLAINED = 20;
   private static final String LOCK = "lock";
   /** How far up the calls a request was made from the locks held are looked for. */
   private static final int MAX_CALLERS = 16;
@@ -90,6 +95,12 @@ public final class StallView implements WaitWatch, DisposableBean {
     this.strict = strict;
     this.confirmAfterNanos = confirmAfter.toNanos();
     CurrentCall.propagate();
+    RUNNING.add(this);
+  }
+
+  /** The stall views of the applications running in this JVM. */
+  static Set<StallView> running() {
+    return Set.copyOf(RUNNING);
   }
 
   /**
@@ -241,7 +252,45 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   @Override
   public void destroy() {
-    CurrentCall.stopPropagating();
+    RUNNING.remove(this);
+    if (RUNNING.isEmpty()) {
+      CurrentCall.stopPropagating();
+    }
+  }
+
+  /**
+   * What this view sees now, for a person: each deadlock, inversion and re-entry in one line,
+   * then the pending waits, oldest first, each with who holds it up.
+   */
+  public String explain() {
+    StallReport report = check();
+    StringBuilder out = new StringBuilder("Baton stall view (").append(report.level())
+        .append("):");
+    report.deadlocks().forEach(deadlock -> out.append("\n  deadlock (")
+        .append(deadlock.confirmed() ? "confirmed" : "suspected").append("): ")
+        .append(deadlock.describe()));
+    report.inversions().forEach(inversion -> out.append("\n  lock-order inversion: ")
+        .append(inversion.describe()));
+    report.reentries().forEach(reentry -> out.append("\n  re-entry: ").append(reentry.site())
+        .append(" waits for ").append(reentry.primitive()).append(" '").append(reentry.name())
+        .append("', held by ").append(reentry.holder()));
+    List<PendingWait> waits = new ArrayList<>(live);
+    waits.sort(Comparator.comparing(PendingWait::waitedFor).reversed());
+    for (PendingWait wait : waits.subList(0, Math.min(waits.size(), MAX_EXPLAINED))) {
+      String blockers = blockers(wait);
+      out.append("\n  ")
+          .append(wait.call() == null ? "a call Baton does not know" : wait.call().site())
+          .append(" waits for ").append(wait.site().primitive()).append(" '")
+          .append(wait.site().name()).append("' for ").append(seconds(wait.waitedFor()))
+          .append(blockers == null ? "" : ": " + blockers);
+    }
+    if (waits.size() > MAX_EXPLAINED) {
+      out.append("\n  and ").append(waits.size() - MAX_EXPLAINED).append(" more pending waits");
+    }
+    if (waits.isEmpty()) {
+      out.append("\n  no lock or semaphore wait is pending");
+    }
+    return out.toString();
   }
 
   private RuntimeException reentered(PendingWait wait, Call holder) {
