@@ -32,12 +32,14 @@ public interface PrimitiveSource {
 
   /**
    * A new handle on the lock for {@code key} of the per-key family {@code name}. Made again for a
-   * key that was idle, it is the same lock as before.
+   * key that was idle, it is the same lock as before. Keys are often user data: a source reads
+   * one only if it must, as a backend that shares the lock with other instances must (by its
+   * string form, {@code String.valueOf(key)}); this JVM's source never does.
    */
-  AsyncLock lock(String name, String key);
+  AsyncLock lock(String name, Object key);
 
   /**
-   * Whether the fencing tokens of {@link #lock(String, String)} strictly increase per key over the
+   * Whether the fencing tokens of {@link #lock(String, Object)} strictly increase per key over the
    * key's whole life, also after its lock was dropped while idle and made again. If not, the
    * registry hands out tokens of its own, strictly increasing over the whole family in this JVM.
    */

@@ -127,7 +127,7 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
-        n -> new KeyedLocks(n, k -> new ObservedLock(source.lock(n, String.valueOf(k)),
+        n -> new KeyedLocks(n, k -> new ObservedLock(source.lock(n, k),
             grants("lock", n), source), source.fencesIdleKeys(), trackHolds)).forKey(key);
   }
 

@@ -36,7 +36,7 @@ public final class LocalPrimitives implements PrimitiveSource {
   }
 
   @Override
-  public AsyncLock lock(String name, String key) {
+  public AsyncLock lock(String name, Object key) {
     return AsyncLock.create();
   }
 

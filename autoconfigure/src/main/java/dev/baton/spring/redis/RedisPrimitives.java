@@ -50,8 +50,8 @@ public final class RedisPrimitives implements PrimitiveSource {
   }
 
   @Override
-  public AsyncLock lock(String name, String key) {
-    return backend.lock(name, key);
+  public AsyncLock lock(String name, Object key) {
+    return backend.lock(name, String.valueOf(key));
   }
 
   @Override

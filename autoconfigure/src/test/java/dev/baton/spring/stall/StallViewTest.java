@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -447,6 +448,38 @@ class StallViewTest {
               + " 'ledger', then lock 'inventory'");
       assertThat(inventory.isLocked()).isFalse();
     }
+  }
+
+  @Test
+  void keysAreNeverReadNorShownInReportsMessagesOrExplanations() {
+    AtomicBoolean read = new AtomicBoolean();
+    record Hidden(String value, AtomicBoolean read) {
+      @Override
+      public String toString() {
+        read.set(true);
+        return "SENTINEL-" + value;
+      }
+    }
+    AsyncLock first = registry.lock("accounts", new Hidden("1", read));
+    AsyncLock second = registry.lock("accounts", new Hidden("2", read));
+    Call debit = call("Accounts.debit");
+    Call credit = call("Accounts.credit");
+    as(debit, first::acquire).join();
+    as(credit, second::acquire).join();
+    as(debit, second::acquire);
+    as(credit, first::acquire);
+    CompletableFuture<Permit> timed = as(call("Accounts.audit"),
+        () -> first.acquire(Duration.ofMillis(20)));
+
+    String timeout = timed.handle((permit, failure) -> failure.getMessage()).join();
+    StallReport report = view.check();
+    String explained = view.explain();
+
+    assertThat(report.deadlocks()).hasSize(1);
+    assertThat(report.inversions()).hasSize(1);
+    assertThat(List.of(timeout, report.toString(), explained))
+        .allSatisfy(text -> assertThat(text).contains("'accounts'").doesNotContain("SENTINEL"));
+    assertThat(read).as("a key's toString() was called").isFalse();
   }
 
   /** {@code call} takes {@code first}, then {@code then}, and lets both go. */
