@@ -79,7 +79,7 @@ public record BatonProperties(
     endpoint = endpoint == null ? new Endpoint(false) : endpoint;
     redis = redis == null ? new Redis(null, null, null) : redis;
     web = web == null ? new Web(true, null) : web;
-    stalls = stalls == null ? new Stalls(Stalls.Level.OFF, null) : stalls;
+    stalls = stalls == null ? new Stalls(Stalls.Level.OFF, null, null, null, null) : stalls;
     semaphores.forEach((name, s) -> {
       if (s.permits() != null) {
         requirePositive(s.permits(), "semaphores", name, "permits");
@@ -136,24 +136,70 @@ public record BatonProperties(
    *
    * @param level off (the default: nothing is recorded and every call takes the same path as
    *     without the view), basic (record each annotated call's waits and holds, explain
-   *     timeouts, report re-entries and deadlocks), or strict (for tests: a re-entry or a
-   *     confirmed deadlock fails the wait with a DeadlockException naming it).
+   *     timeouts, report re-entries, lock-order inversions, deadlocks and stalls), or strict (for
+   *     tests: a re-entry, an inversion or a confirmed deadlock fails the request or wait with a
+   *     DeadlockException naming it).
    * @param confirmAfter How long a suspected deadlock must stay unchanged (the same waits and
    *     holds) to be confirmed; the watchdog looks twice as often.
+   * @param heldTooLong How long a lock or semaphore permit may be held before the hold is
+   *     reported as a stall (logged once, listed by the batonstalls endpoint).
+   * @param waitedTooLong How long a lock or semaphore wait may be pending before it is reported
+   *     as a stall.
+   * @param primitives Thresholds of their own for the primitives of a name, each set with
+   *     baton.stalls.primitives.NAME.held-too-long and baton.stalls.primitives.NAME.waited-too-long
+   *     (each, when unset, the global one).
    */
-  public record Stalls(@DefaultValue("off") Level level, @DefaultValue("1s") Duration confirmAfter) {
+  public record Stalls(@DefaultValue("off") Level level, @DefaultValue("1s") Duration confirmAfter,
+      @DefaultValue("30s") Duration heldTooLong, @DefaultValue("30s") Duration waitedTooLong,
+      Map<String, Thresholds> primitives) {
 
     /** The property that turns the stall view on; read before the properties are bound. */
     public static final String LEVEL_PROPERTY = "baton.stalls.level";
 
     public Stalls {
       level = level == null ? Level.OFF : level;
-      confirmAfter = confirmAfter == null ? Duration.ofSeconds(1) : confirmAfter;
-      if (confirmAfter.isNegative() || confirmAfter.isZero()) {
-        throw new IllegalArgumentException(
-            "baton.stalls.confirm-after must be positive, was " + confirmAfter);
-      }
+      confirmAfter = requirePositive(confirmAfter, Duration.ofSeconds(1), "confirm-after");
+      heldTooLong = requirePositive(heldTooLong, Duration.ofSeconds(30), "held-too-long");
+      waitedTooLong = requirePositive(waitedTooLong, Duration.ofSeconds(30), "waited-too-long");
+      primitives = primitives == null ? Map.of() : Map.copyOf(primitives);
+      primitives.forEach((name, thresholds) -> {
+        requirePositive(thresholds.heldTooLong(), null, "primitives." + name + ".held-too-long");
+        requirePositive(thresholds.waitedTooLong(), null,
+            "primitives." + name + ".waited-too-long");
+      });
     }
+
+    private static Duration requirePositive(Duration value, Duration otherwise, String key) {
+      if (value == null) {
+        return otherwise;
+      }
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(
+            "baton.stalls." + key + " must be positive, was " + value);
+      }
+      return value;
+    }
+
+    /** How long a hold of a primitive named {@code name} may last before it is a stall. */
+    public Duration heldTooLong(String name) {
+      Thresholds own = primitives.get(name);
+      return own != null && own.heldTooLong() != null ? own.heldTooLong() : heldTooLong;
+    }
+
+    /** How long a wait for a primitive named {@code name} may last before it is a stall. */
+    public Duration waitedTooLong(String name) {
+      Thresholds own = primitives.get(name);
+      return own != null && own.waitedTooLong() != null ? own.waitedTooLong() : waitedTooLong;
+    }
+
+    /**
+     * The stall thresholds of the primitives of one name.
+     *
+     * @param heldTooLong How long a hold may last before it is a stall; unset: the global one.
+     * @param waitedTooLong How long a wait may be pending before it is a stall; unset: the
+     *     global one.
+     */
+    public record Thresholds(Duration heldTooLong, Duration waitedTooLong) {}
 
     /** How much the stall view does. */
     public enum Level {

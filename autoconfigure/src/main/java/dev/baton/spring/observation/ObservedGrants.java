@@ -182,7 +182,7 @@ public final class ObservedGrants {
       if (trackHolds) {
         holds.add(this);
       }
-      if (watch != null && call != null) {
+      if (watch != null) {
         watch.held(this, site);
       }
     }
@@ -199,7 +199,7 @@ public final class ObservedGrants {
       if (trackHolds) {
         holds.remove(this);
       }
-      if (watch != null && call() != null) {
+      if (watch != null) {
         watch.released(this, site);
       }
       if (!listeners.isEmpty()) {

@@ -15,10 +15,10 @@ public interface WaitWatch {
    */
   RuntimeException requesting(Call call, WaitSite site, LiveHolds holds);
 
-  /** {@code hold}, of a known call, was granted at {@code site}. */
+  /** {@code hold} was granted at {@code site}; its call may be unknown. */
   void held(Hold hold, WaitSite site);
 
-  /** {@code hold}, of a known call, granted at {@code site}, ended. */
+  /** {@code hold}, granted at {@code site}, ended. */
   void released(Hold hold, WaitSite site);
 
   /**

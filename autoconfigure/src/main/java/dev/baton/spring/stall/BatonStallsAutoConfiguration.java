@@ -28,9 +28,7 @@ public final class BatonStallsAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   StallView batonStallView(BatonProperties properties) {
-    BatonProperties.Stalls stalls = properties.stalls();
-    return new StallView(stalls.level() == BatonProperties.Stalls.Level.STRICT,
-        stalls.confirmAfter());
+    return new StallView(properties.stalls());
   }
 
   @Bean

@@ -3,12 +3,14 @@ package dev.baton.spring.stall;
 import java.util.List;
 
 /**
- * What the stall view sees at one check: the deadlocks (confirmed or still suspected), the
+ * What the stall view sees at one check: the deadlocks (confirmed or still suspected), the stalls,
+ * the
  * re-entries and lock-order inversions seen since start-up, and its coverage: how many waits it
  * could place in the graph.
  *
  * @param level the stall view's level, {@code basic} or {@code strict}
  * @param deadlocks the calls that can never proceed, one entry per cycle
+ * @param stalls the holds and waits past their thresholds now
  * @param reentries calls that waited for a lock they or their callers held, the first of each
  *     site and lock
  * @param inversions lock orders that close a cycle, each reported once, the first 100
@@ -17,11 +19,13 @@ import java.util.List;
  *     method and without {@code CurrentCall.open}, or on a thread context-propagation did not
  *     reach): they are never part of a deadlock
  */
-public record StallReport(String level, List<Deadlock> deadlocks, List<Reentry> reentries,
-    List<Inversion> inversions, int pendingWaits, int waitsOfUnknownCalls) {
+public record StallReport(String level, List<Deadlock> deadlocks, List<Stall> stalls,
+    List<Reentry> reentries, List<Inversion> inversions, int pendingWaits,
+    int waitsOfUnknownCalls) {
 
   public StallReport {
     deadlocks = List.copyOf(deadlocks);
+    stalls = List.copyOf(stalls);
     reentries = List.copyOf(reentries);
     inversions = List.copyOf(inversions);
   }

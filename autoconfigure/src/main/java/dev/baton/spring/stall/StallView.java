@@ -1,5 +1,6 @@
 package dev.baton.spring.stall;
 
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.Hold;
@@ -38,6 +39,8 @@ import org.springframework.beans.factory.DisposableBean;
  *       {@link #report()}, and refused in strict mode.
  *   <li>A timed-out wait says what held it up ({@link #blockers}): its holders, and what they
  *       wait for in turn.
+ *   <li>A hold or pending wait that lasts past its threshold is a {@link Stall}: logged once
+ *       (rate-limited) and listed by {@link #stalls()}, which the watchdog runs at every tick.
  *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
  *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
  *       A deadlock is confirmed once the same waits and holds have lasted {@code confirm-after};
@@ -51,6 +54,8 @@ import org.springframework.beans.factory.DisposableBean;
 public final class StallView implements WaitWatch, DisposableBean {
 
   private static final Log LOG = LogFactory.getLog(StallView.class);
+  /** The most stall lines logged a minute. */
+  private static final int STALL_LINES_PER_MINUTE = 10;
   /** The views not yet destroyed, for {@link StallViewExtension}. */
   private static final Set<StallView> RUNNING = ConcurrentHashMap.newKeySet();
   /** The most pending waits {@link #explain()} describes one by one, oldest first. */
@@ -67,9 +72,15 @@ public final class StallView implements WaitWatch, DisposableBean {
   /** The most holders a timeout's explanation names at each step. */
   private static final int MAX_HOLDERS = 3;
 
+  private final BatonProperties.Stalls settings;
   private final boolean strict;
   private final long confirmAfterNanos;
   private final Set<PendingWait> live = ConcurrentHashMap.newKeySet();
+  /** Every live hold of a lock or semaphore, known call or not, with where it was granted. */
+  private final Map<Hold, WaitSite> liveHolds = new ConcurrentHashMap<>();
+  /** The holds and waits already reported as stalls: one log line per episode. */
+  private final Set<Object> stalled = ConcurrentHashMap.newKeySet();
+  private final RateLimitedLog stallLog = new RateLimitedLog(LOG, STALL_LINES_PER_MINUTE);
   /** Deadlocks confirmed since start-up, each counted once. */
   private final LongAdder deadlocksConfirmed = new LongAdder();
   /** Re-entries seen since start-up, each wait counted. */
@@ -88,12 +99,14 @@ public final class StallView implements WaitWatch, DisposableBean {
   private Set<Set<Object>> logged = Set.of();
 
   /**
-   * @param strict whether a re-entry or a confirmed deadlock fails the wait
-   * @param confirmAfter how long a deadlock must stay the same to be confirmed
+   * @param settings {@code baton.stalls}: in strict mode a re-entry, an inversion or a confirmed
+   *     deadlock fails the request or wait; how long a deadlock must stay the same to be
+   *     confirmed; when a hold or wait is a stall
    */
-  public StallView(boolean strict, Duration confirmAfter) {
-    this.strict = strict;
-    this.confirmAfterNanos = confirmAfter.toNanos();
+  public StallView(BatonProperties.Stalls settings) {
+    this.settings = settings;
+    this.strict = settings.level() == BatonProperties.Stalls.Level.STRICT;
+    this.confirmAfterNanos = settings.confirmAfter().toNanos();
     CurrentCall.propagate();
     RUNNING.add(this);
   }
@@ -135,6 +148,10 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   @Override
   public void held(Hold hold, WaitSite site) {
+    liveHolds.put(hold, site);
+    if (hold.call() == null) {
+      return;
+    }
     holdsByCall.compute(hold.call(), (call, held) -> {
       Map<Hold, WaitSite> holds = held == null ? new ConcurrentHashMap<>(4) : held;
       holds.put(hold, site);
@@ -144,6 +161,11 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   @Override
   public void released(Hold hold, WaitSite site) {
+    liveHolds.remove(hold);
+    stalled.remove(hold);
+    if (hold.call() == null) {
+      return;
+    }
     holdsByCall.computeIfPresent(hold.call(), (call, held) -> {
       held.remove(hold);
       return held.isEmpty() ? null : held;
@@ -168,6 +190,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   @Override
   public void settled(PendingWait wait) {
     live.remove(wait);
+    stalled.remove(wait);
   }
 
   @Override
@@ -209,9 +232,42 @@ public final class StallView implements WaitWatch, DisposableBean {
     }
     firstSeen = seen;
     logged = stillLogged;
-    return new StallReport(strict ? "strict" : "basic", deadlocks,
+    return new StallReport(strict ? "strict" : "basic", deadlocks, stalls(),
         List.copyOf(reentries.values()), List.copyOf(inversions), live.size(),
         graph.unknownWaits());
+  }
+
+  /**
+   * The holds and pending waits past their thresholds now; each is logged the first time it is
+   * seen past it (at most {@value #STALL_LINES_PER_MINUTE} lines a minute).
+   */
+  public List<Stall> stalls() {
+    List<Stall> found = new ArrayList<>();
+    for (PendingWait wait : live) {
+      WaitSite site = wait.site();
+      stall(found, wait, "waited", site, wait.call(), wait.waitedFor(),
+          settings.waitedTooLong(site.name()));
+    }
+    for (Map.Entry<Hold, WaitSite> held : liveHolds.entrySet()) {
+      Hold hold = held.getKey();
+      WaitSite site = held.getValue();
+      stall(found, hold, "held", site, hold.call(), hold.heldFor(),
+          settings.heldTooLong(site.name()));
+    }
+    return found;
+  }
+
+  private void stall(List<Stall> found, Object episode, String kind, WaitSite site, Call call,
+      Duration lasted, Duration threshold) {
+    if (lasted.compareTo(threshold) < 0) {
+      return;
+    }
+    Stall stall = new Stall(kind, site.primitive(), site.name(),
+        call == null ? null : call.site(), lasted.toMillis(), threshold.toMillis());
+    found.add(stall);
+    if (stalled.add(episode)) {
+      stallLog.warn("Baton: stall: " + stall.describe());
+    }
   }
 
   /** How many lock-order inversions have been found since start-up; each is found once. */
@@ -416,10 +472,14 @@ public final class StallView implements WaitWatch, DisposableBean {
     return null;
   }
 
-  /** {@code duration} as a person reads it: {@code 31 s}, {@code 0.4 s}. */
+  /** {@code duration} as a person reads it: {@code 31 s}, {@code 2.5 s}, {@code 40 ms}. */
   static String seconds(Duration duration) {
-    long millis = duration.toMillis();
+    return seconds(duration.toMillis());
+  }
+
+  static String seconds(long millis) {
     return millis >= 10_000 ? millis / 1000 + " s"
-        : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+        : millis >= 1000 ? String.format(Locale.ROOT, "%.1f s", millis / 1000.0)
+        : millis + " ms";
   }
 }

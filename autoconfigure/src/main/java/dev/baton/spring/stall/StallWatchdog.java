@@ -10,8 +10,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Looks at the {@link StallView} on a daemon thread of its own, twice per confirmation time,
- * also when nothing else happens (a deadlock makes a system quiet): a full check when a wait has
- * been pending for the confirmation time, otherwise only that quick look.
+ * also when nothing else happens (a deadlock makes a system quiet): for stalls every time, and
+ * for deadlocks when a wait has been pending for the confirmation time.
  */
 final class StallWatchdog implements SmartLifecycle {
 
@@ -49,6 +49,7 @@ final class StallWatchdog implements SmartLifecycle {
 
   private void tick() {
     try {
+      view.stalls();
       if (view.anyWaitOlderThanConfirmation()) {
         view.check();
       } else {

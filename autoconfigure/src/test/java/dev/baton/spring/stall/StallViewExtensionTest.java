@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.baton.AsyncLock;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
@@ -34,7 +35,8 @@ class StallViewExtensionTest {
 
   @Test
   void aTestTimingOutInADeadlockFailsWithTheStallViewAttached() {
-    view = new StallView(false, Duration.ofSeconds(1));
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC,
+        Duration.ofSeconds(1), null, null, null));
     try {
       List<Event> failed = EngineTestKit.engine("junit-jupiter")
           .selectors(selectClass(TimingOut.class)).configurationParameter(KIT, "true").execute()

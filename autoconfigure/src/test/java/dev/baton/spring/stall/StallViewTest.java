@@ -8,6 +8,7 @@ import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
@@ -16,6 +17,7 @@ import dev.baton.spring.observation.CurrentCall;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,17 +25,21 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * The stall view over a real registry, with calls opened explicitly: the shapes it must report
  * as deadlocks and re-entries, and those it must not confirm.
  */
 @Timeout(30)
+@ExtendWith(OutputCaptureExtension.class)
 class StallViewTest {
 
   private static final Duration CONFIRM = Duration.ofMillis(50);
 
-  private StallView view = new StallView(false, CONFIRM);
+  private StallView view = new StallView(settings(BatonProperties.Stalls.Level.BASIC));
   private DefaultPrimitiveRegistry registry = registry(view);
   /** Everything acquired or waited for, released or withdrawn after each test. */
   private final List<CompletableFuture<Permit>> taken = new ArrayList<>();
@@ -46,6 +52,12 @@ class StallViewTest {
       }
     });
     view.destroy();
+  }
+
+  /** Stall-view settings at {@code level}: quick confirmation, stalls after an hour. */
+  private static BatonProperties.Stalls settings(BatonProperties.Stalls.Level level) {
+    return new BatonProperties.Stalls(level, CONFIRM, Duration.ofHours(1), Duration.ofHours(1),
+        Map.of());
   }
 
   private static DefaultPrimitiveRegistry registry(StallView view) {
@@ -231,7 +243,7 @@ class StallViewTest {
   @Test
   void inStrictModeAReentryFailsTheWaitAtOnceAndItHoldsNothing() {
     view.destroy();
-    view = new StallView(true, CONFIRM);
+    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
     registry = registry(view);
     AsyncLock ledger = registry.lock("ledger");
     Call post = call("LedgerService.post");
@@ -248,7 +260,7 @@ class StallViewTest {
   @Test
   void inStrictModeAConfirmedDeadlockFailsOneOfItsWaitsNamingTheCycle() {
     view.destroy();
-    view = new StallView(true, CONFIRM);
+    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
     registry = registry(view);
     AsyncSemaphore payments = registry.semaphore("payments", 1);
     AsyncLock ledger = registry.lock("ledger");
@@ -433,7 +445,7 @@ class StallViewTest {
   @Test
   void inStrictModeAnInversionRefusesTheRequestAndNothingIsAcquired() {
     view.destroy();
-    view = new StallView(true, CONFIRM);
+    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
     registry = registry(view);
     AsyncLock inventory = registry.lock("inventory");
     AsyncLock ledger = registry.lock("ledger");
@@ -480,6 +492,30 @@ class StallViewTest {
     assertThat(List.of(timeout, report.toString(), explained))
         .allSatisfy(text -> assertThat(text).contains("'accounts'").doesNotContain("SENTINEL"));
     assertThat(read).as("a key's toString() was called").isFalse();
+  }
+
+  @Test
+  void holdsAndWaitsPastTheirThresholdsAreStallsLoggedOncePerEpisode(CapturedOutput output) {
+    view.destroy();
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
+        Duration.ofHours(1), Duration.ofHours(1), Map.of("ledger",
+            new BatonProperties.Stalls.Thresholds(Duration.ofMillis(30), Duration.ofMillis(30)))));
+    registry = registry(view);
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock inventory = registry.lock("inventory");
+    Call post = call("LedgerService.post");
+    as(post, ledger::acquire).join();
+    as(call("OrderService.place"), ledger::acquire);
+    as(post, inventory::acquire).join();
+
+    await().until(() -> view.stalls().size() == 2);
+    view.stalls();
+
+    assertThat(view.check().stalls()).extracting(Stall::describe).allSatisfy(line ->
+        assertThat(line).matches("(lock 'ledger' held for .* by LedgerService.post"
+            + "|OrderService.place waiting .* for lock 'ledger') \\(threshold 30 ms\\)"));
+    assertThat(output.getOut().lines().filter(line -> line.contains("Baton: stall: ")))
+        .hasSize(2).noneMatch(line -> line.contains("inventory"));
   }
 
   /** {@code call} takes {@code first}, then {@code then}, and lets both go. */
