@@ -12,12 +12,13 @@ import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.QueueDeclaration;
+import dev.baton.spring.observation.EventSetters;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.WaitListener;
 import dev.baton.spring.observation.WaitListeners;
-import dev.baton.spring.observation.WaitWatch;
 import dev.baton.spring.observation.WaitSite;
+import dev.baton.spring.observation.WaitWatch;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -162,7 +163,9 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
       if (spec != null && spec.initiallySet()) {
         event.set();
       }
-      return new ObservedEvent(event, source, new WaitSite("event", n), waitListeners);
+      WaitSite site = new WaitSite("event", n);
+      return new ObservedEvent(event, source, site, waitListeners,
+          watch == null ? null : new EventSetters(site, watch));
     });
   }
 

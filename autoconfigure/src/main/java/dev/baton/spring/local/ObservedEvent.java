@@ -2,7 +2,9 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncEvent;
 import dev.baton.spring.PrimitiveSource;
+import dev.baton.spring.observation.EventSetters;
 import dev.baton.spring.observation.RelayedGrant;
+import dev.baton.spring.observation.SetterTracking;
 import dev.baton.spring.observation.SharedLevels;
 import dev.baton.spring.observation.WaitListeners;
 import dev.baton.spring.observation.WaitSite;
@@ -13,22 +15,26 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A registry's event: {@code event}, made by {@code source}, with its waits reported, its timeouts
  * naming it and its levels read from the source's snapshot when it keeps one. Only a timed wait
- * still pending is relayed; the others are the event's own futures.
+ * still pending is relayed; the others are the event's own futures, unless the stall view
+ * watches the event's setters and waits.
  */
-final class ObservedEvent implements AsyncEvent, SharedLevels {
+final class ObservedEvent implements AsyncEvent, SharedLevels, SetterTracking {
 
   private final AsyncEvent event;
   /** The source that made {@code event}, which reads its shared levels. */
   private final PrimitiveSource source;
   private final WaitSite site;
   private final WaitListeners listeners;
+  /** Its setters and watched waits, for the stall view; null when it is off. */
+  private final EventSetters setters;
 
   ObservedEvent(AsyncEvent event, PrimitiveSource source, WaitSite site,
-      WaitListeners listeners) {
+      WaitListeners listeners, EventSetters setters) {
     this.event = event;
     this.source = source;
     this.site = site;
     this.listeners = listeners;
+    this.setters = setters;
   }
 
   @Override
@@ -48,12 +54,19 @@ final class ObservedEvent implements AsyncEvent, SharedLevels {
 
   @Override
   public CompletableFuture<Void> await() {
-    return listeners.observe(site, event.await());
+    CompletableFuture<Void> waiting = listeners.observe(site, event.await());
+    return setters == null ? waiting : setters.watch(waiting, false);
   }
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
-    return RelayedGrant.relay(site, listeners.observe(site, event.await(timeout)));
+    CompletableFuture<Void> waiting = listeners.observe(site, event.await(timeout));
+    return setters == null ? RelayedGrant.relay(site, waiting) : setters.watch(waiting, true);
+  }
+
+  @Override
+  public EventSetters setters() {
+    return setters;
   }
 
   @Override

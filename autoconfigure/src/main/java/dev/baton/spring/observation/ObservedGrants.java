@@ -96,32 +96,8 @@ public final class ObservedGrants {
       return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy, null),
           () -> { });
     }
-    return watched(acquire, takenBy, call, timed);
-  }
-
-  /**
-   * A pending wait under the stall view's watch: known to it until it settles, its timeout
-   * explained, and its grant completed with the waiter's call current.
-   */
-  private CompletableFuture<Permit> watched(CompletableFuture<Permit> acquire, String takenBy,
-      Call call, boolean timed) {
-    PendingWait wait = new PendingWait(call, site, holds, timed);
-    RuntimeException refused = watch.pending(wait);
-    RelayedGrant.Settlement settlement = new RelayedGrant.Settlement(
-        timeout -> site.timedOut(timeout, watch.blockers(wait)), settle -> {
-          try (CurrentCall.Scope waiter = CurrentCall.in(call)) {
-            settle.run();
-          }
-        });
-    CompletableFuture<Permit> relayed = RelayedGrant.relay(settlement, acquire, permit -> {
-      watch.settled(wait);
-      return new HeldPermit(permit, takenBy, call);
-    }, () -> watch.settled(wait));
-    wait.handedOut(relayed);
-    if (refused != null) {
-      relayed.completeExceptionally(refused);
-    }
-    return relayed;
+    return WatchedWait.relay(watch, site, holds, call, timed, acquire,
+        permit -> new HeldPermit(permit, takenBy, call));
   }
 
   /** Wraps a permit taken without waiting, which is not reported as a wait. */

@@ -3,8 +3,9 @@ package dev.baton.spring.stall;
 /**
  * A lock or permit held, or a wait for one pending, for longer than its threshold
  * ({@code baton.stalls.held-too-long}, {@code baton.stalls.waited-too-long}, or the primitive's
- * own under {@code baton.stalls.primitives.NAME}). Waits for events, queues and barriers are not
- * stalls here: a taker idle on an empty queue is normal.
+ * own under {@code baton.stalls.primitives.NAME}). A wait for an event is a stall only while no
+ * running call is to set it (none runs a method annotated {@code @SetsEvent} for it). Waits for
+ * queues and barriers are not stalls here: a taker idle on an empty queue is normal.
  *
  * @param kind {@code held} or {@code waited}
  * @param primitive the kind of primitive

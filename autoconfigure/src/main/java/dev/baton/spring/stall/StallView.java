@@ -61,6 +61,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   /** The most pending waits {@link #explain()} describes one by one, oldest first. */
   private static final int MAX_EXPLAINED = 20;
   private static final String LOCK = "lock";
+  private static final String EVENT = "event";
   /** How far up the calls a request was made from the locks held are looked for. */
   private static final int MAX_CALLERS = 16;
   /** The most inversions kept for the report; later ones are logged and counted only. */
@@ -245,6 +246,9 @@ public final class StallView implements WaitWatch, DisposableBean {
     List<Stall> found = new ArrayList<>();
     for (PendingWait wait : live) {
       WaitSite site = wait.site();
+      if (EVENT.equals(site.primitive()) && wait.holders().count() > 0) {
+        continue; // a call that will set it is running: it depends on that call, not on luck
+      }
       stall(found, wait, "waited", site, wait.call(), wait.waitedFor(),
           settings.waitedTooLong(site.name()));
     }
@@ -423,11 +427,18 @@ public final class StallView implements WaitWatch, DisposableBean {
   private void explain(PendingWait wait, Call waiter, int depth, Set<Call> seen,
       StringBuilder out) {
     List<Hold> holds = wait.holders().all();
+    boolean event = EVENT.equals(wait.site().primitive());
+    if (event && holds.isEmpty()) {
+      out.append("no running call is to set it");
+    }
     int named = Math.min(holds.size(), MAX_HOLDERS);
     for (int i = 0; i < named; i++) {
       Hold hold = holds.get(i);
-      out.append(i == 0 ? "held for " : "; and for ").append(seconds(hold.heldFor()))
-          .append(" by ").append(holderName(hold.call(), waiter));
+      String by = holderName(hold.call(), waiter);
+      String lasted = seconds(hold.heldFor());
+      out.append(i == 0 ? "" : "; and ")
+          .append(event ? "to be set by " + by + ", running for " + lasted
+              : "held for " + lasted + " by " + by);
       Call holder = hold.call();
       if (holder == null || depth + 1 >= MAX_CHAIN || !seen.add(holder)) {
         continue;

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * @param id tells calls of one site apart
  * @param caller the site of the call it was made from, or null
  * @param ageMillis how long ago the call started
- * @param holds the locks and permits it holds that calls of the deadlock wait for
+ * @param holds the locks and permits it holds, and the events it is to set, that calls of the
+ *     deadlock wait for
  * @param waits what it waits for itself; empty when it waits through a call made from it
  */
 public record StuckCall(String site, long id, String caller, long ageMillis,
@@ -22,7 +23,10 @@ public record StuckCall(String site, long id, String caller, long ageMillis,
     waits = List.copyOf(waits);
   }
 
-  /** A lock or permit held: the primitive's kind and name, and for how long. */
+  /**
+   * A lock or permit held, or an event the call is to set (it runs a method annotated
+   * {@code @SetsEvent} for it): the primitive's kind and name, and for how long.
+   */
   public record Holding(String primitive, String name, long heldMillis) {}
 
   /**
@@ -34,9 +38,15 @@ public record StuckCall(String site, long id, String caller, long ageMillis,
 
   String describe() {
     StringBuilder out = new StringBuilder(site);
-    if (!holds.isEmpty()) {
-      out.append(" holds ").append(holds.stream()
-          .map(h -> h.primitive() + " '" + h.name() + "'").collect(Collectors.joining(", ")));
+    String held = holds.stream().filter(h -> !"event".equals(h.primitive()))
+        .map(h -> h.primitive() + " '" + h.name() + "'").collect(Collectors.joining(", "));
+    String toSet = holds.stream().filter(h -> "event".equals(h.primitive()))
+        .map(h -> "event '" + h.name() + "'").collect(Collectors.joining(", "));
+    if (!held.isEmpty()) {
+      out.append(" holds ").append(held);
+    }
+    if (!toSet.isEmpty()) {
+      out.append(held.isEmpty() ? " is to set " : ", is to set ").append(toSet);
     }
     out.append(holds.isEmpty() ? " " : " and ");
     out.append(waits.isEmpty() ? "waits for a call made from it" : "waits for " + waits.stream()

@@ -22,7 +22,9 @@ import java.util.Map;
  * A call can proceed when any of its ways out can: one of its own waits, or one of the calls made
  * from it that wait. A wait can proceed when its primitive has no live hold (it is being handed
  * over), or a hold whose call is unknown, is not waiting, or can proceed: one progressing holder
- * frees a semaphore's waiter. Waits for events, queues, barriers and condition signals are not
+ * frees a semaphore's waiter. A wait for a registry's event is one for its setters (calls running
+ * a method annotated {@code @SetsEvent} for it), which are its holders here: with none it can
+ * proceed as far as Baton can tell. Waits for queues, barriers and condition signals are not
  * pending waits here, so a call making them counts as progressing. The reduction marks calls that
  * can proceed until nothing changes (a worklist, linear in waits and holds); what is left can
  * never proceed unless something outside Baton steps in.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
@@ -14,6 +15,7 @@ import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.SetterTracking;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -516,6 +518,61 @@ class StallViewTest {
             + "|OrderService.place waiting .* for lock 'ledger') \\(threshold 30 ms\\)"));
     assertThat(output.getOut().lines().filter(line -> line.contains("Baton: stall: ")))
         .hasSize(2).noneMatch(line -> line.contains("inventory"));
+  }
+
+  @Test
+  void anEventWhoseOnlySetterNeedsALockItsWaiterHoldsIsADeadlock() {
+    AsyncLock config = registry.lock("config");
+    AsyncEvent ready = registry.event("ready");
+    Call use = call("Config.use");
+    Call load = call("Loader.load");
+    as(use, config::acquire).join();
+    try (CurrentCall.Scope in = CurrentCall.in(load)) {
+      ((SetterTracking) ready).setters().promise();
+    }
+    try (CurrentCall.Scope in = CurrentCall.in(use)) {
+      ready.await();
+    }
+    as(load, config::acquire);
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).singleElement().satisfies(deadlock -> assertThat(
+        deadlock.describe()).contains("Config.use holds lock 'config' and waits for event 'ready'")
+        .contains("Loader.load is to set event 'ready' and waits for lock 'config'"));
+    try (CurrentCall.Scope in = CurrentCall.in(use)) {
+      assertThatThrownBy(() -> ready.await(Duration.ofMillis(20)).join()).cause()
+          .hasMessageStartingWith("timed out after PT0.02S waiting for event 'ready': to be set"
+              + " by Loader.load, running for ")
+          .hasMessageContaining(", which waits for lock 'config', held for ")
+          .hasMessageContaining(" by Config.use, this call");
+    }
+  }
+
+  @Test
+  void aLongWaitForAnEventIsAStallOnlyWhileNoRunningCallIsToSetIt() {
+    view.destroy();
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
+        Duration.ofHours(1), Duration.ofMillis(20), Map.of()));
+    registry = registry(view);
+    AsyncEvent ready = registry.event("ready");
+    AsyncEvent loaded = registry.event("loaded");
+    try (CurrentCall.Scope in = CurrentCall.in(call("Loader.load"))) {
+      ((SetterTracking) loaded).setters().promise();
+    }
+    try (CurrentCall.Scope in = CurrentCall.in(call("Shop.open"))) {
+      ready.await();
+      loaded.await();
+    }
+
+    await().until(() -> !view.stalls().isEmpty());
+
+    assertThat(view.stalls()).extracting(Stall::describe).singleElement().asString()
+        .startsWith("Shop.open waiting ").endsWith(" for event 'ready' (threshold 20 ms)");
+    assertThat(view.explain()).contains("Shop.open waits for event 'ready' for ")
+        .contains(": no running call is to set it");
+    ready.set();
+    loaded.set();
   }
 
   /** {@code call} takes {@code first}, then {@code then}, and lets both go. */
