@@ -90,20 +90,29 @@ class StallViewTest {
     }
   }
 
-  private List<String> cycleSites(StallReport report) {
-    return report.deadlocks().get(0).cycle().stream().map(StuckCall::site).toList();
-  }
-
-  @Test
-  void twoCallsTakingTwoLocksInOppositeOrdersAreADeadlockConfirmedWhenNothingMoves() {
+  /**
+   * OrderService.place holds inventory and waits for ledger, which LedgerService.post holds
+   * while it waits for inventory; returns place's wait.
+   */
+  private CompletableFuture<Permit> deadlock() {
     AsyncLock inventory = registry.lock("inventory");
     AsyncLock ledger = registry.lock("ledger");
     Call place = call("OrderService.place");
     Call post = call("LedgerService.post");
     as(place, inventory::acquire).join();
     as(post, ledger::acquire).join();
-    as(place, ledger::acquire);
+    CompletableFuture<Permit> placeWaits = as(place, ledger::acquire);
     as(post, inventory::acquire);
+    return placeWaits;
+  }
+
+  private List<String> cycleSites(StallReport report) {
+    return report.deadlocks().get(0).cycle().stream().map(StuckCall::site).toList();
+  }
+
+  @Test
+  void twoCallsTakingTwoLocksInOppositeOrdersAreADeadlockConfirmedWhenNothingMoves() {
+    deadlock();
 
     StallReport first = view.check();
 
@@ -140,16 +149,8 @@ class StallViewTest {
 
   @Test
   void callsWaitingForACycleAreItsTailAndNotACycleOfTheirOwn() {
-    AsyncLock inventory = registry.lock("inventory");
-    AsyncLock ledger = registry.lock("ledger");
-    Call place = call("OrderService.place");
-    Call post = call("LedgerService.post");
-    Call audit = call("Audit.read");
-    as(place, inventory::acquire).join();
-    as(post, ledger::acquire).join();
-    as(place, ledger::acquire);
-    as(post, inventory::acquire);
-    as(audit, ledger::acquire);
+    deadlock();
+    as(call("Audit.read"), registry.lock("ledger")::acquire);
 
     StallReport report = view.check();
 
@@ -288,14 +289,7 @@ class StallViewTest {
 
   @Test
   void aCycleThatResolvesBeforeConfirmationIsNeverConfirmed() {
-    AsyncLock inventory = registry.lock("inventory");
-    AsyncLock ledger = registry.lock("ledger");
-    Call place = call("OrderService.place");
-    Call post = call("LedgerService.post");
-    as(place, inventory::acquire).join();
-    as(post, ledger::acquire).join();
-    CompletableFuture<Permit> placeWaits = as(place, ledger::acquire);
-    as(post, inventory::acquire);
+    CompletableFuture<Permit> placeWaits = deadlock();
     assertThat(view.check().deadlocks()).singleElement()
         .satisfies(deadlock -> assertThat(deadlock.confirmed()).isFalse());
 
