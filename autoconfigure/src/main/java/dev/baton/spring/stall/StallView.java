@@ -36,7 +36,7 @@ import org.springframework.beans.factory.DisposableBean;
  *       {@link #check()}'s report, and refused in strict mode.
  *   <li>A call (or one it was made from) that waits for a lock it holds is named at once, since
  *       Baton's locks are not re-entrant: logged once per site and lock, listed in
- *       {@link #report()}, and refused in strict mode.
+ *       {@link #check()}'s report, and refused in strict mode.
  *   <li>A timed-out wait says what held it up ({@link #blockers}): its holders, and what they
  *       wait for in turn.
  *   <li>A hold or pending wait that lasts past its threshold is a {@link Stall}: logged once
