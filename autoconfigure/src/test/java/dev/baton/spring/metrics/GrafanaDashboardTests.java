@@ -3,6 +3,7 @@ package dev.baton.spring.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.spring.stall.StallMeters;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -19,17 +20,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps {@code docs/grafana/baton-dashboard.json} in step with the meters: every metric a panel
- * queries is one Baton registers, and every gauge Baton registers is on some panel.
+ * queries is one Baton registers, and every gauge, timer and stall-view meter Baton registers is
+ * on some panel.
  */
 class GrafanaDashboardTests {
 
   /** The timers' meter names, before the Prometheus rename. */
   private static final List<String> TIMERS = List.of(BatonTimers.WAIT, BatonTimers.HELD);
+  /** The stall view's counters, which have no {@code name} tag: one series per instance. */
+  private static final List<String> UNNAMED = List.of(StallMeters.DEADLOCKS,
+      StallMeters.REENTRIES);
 
   private static final Pattern METRIC = Pattern.compile("\\bbaton_[a-z_]+");
-  /** A timer's series: base name, the unit Prometheus appends, and an optional series suffix. */
-  private static final Pattern TIMER_SERIES =
-      Pattern.compile("(baton_[a-z_]+)_seconds(?:_bucket|_count|_sum|_max)?");
+  /**
+   * A series with a suffix Prometheus appends: a timer's or time gauge's unit and an optional
+   * series suffix, or a counter's total.
+   */
+  private static final Pattern SUFFIXED_SERIES =
+      Pattern.compile("(baton_[a-z_]+)(?:_seconds(?:_bucket|_count|_sum|_max)?|_total)");
 
   private final Object dashboard;
 
@@ -55,35 +63,56 @@ class GrafanaDashboardTests {
   void everyMetricAPanelQueriesIsABatonMeter() {
     Set<String> known = new TreeSet<>(prometheusNames(gauges()));
     known.addAll(prometheusNames(TIMERS));
+    known.addAll(prometheusNames(constants(StallMeters.class)));
 
     assertThat(queriedMetrics()).isNotEmpty().allSatisfy(metric -> assertThat(known)
         .as("%s is queried by the dashboard but is no Baton meter", metric).contains(metric));
   }
 
   @Test
-  void everyGaugeAndTimerIsOnSomePanel() {
+  void everyGaugeTimerAndStallMeterIsOnSomePanel() {
     Set<String> queried = queriedMetrics();
 
     assertThat(prometheusNames(gauges())).allSatisfy(gauge -> assertThat(queried)
         .as("no panel shows %s", gauge).contains(gauge));
     assertThat(prometheusNames(TIMERS)).allSatisfy(timer -> assertThat(queried)
         .as("no panel shows %s", timer).contains(timer));
+    assertThat(prometheusNames(constants(StallMeters.class))).allSatisfy(meter ->
+        assertThat(queried).as("no panel shows %s", meter).contains(meter));
   }
 
   @Test
-  void everyQueryFollowsTheNameVariable() {
-    assertThat(expressions()).allSatisfy(expr -> assertThat(expr).contains("name=~\"$name\""));
+  void everyQueryFollowsTheNameVariableUnlessItsMetersHaveNoName() {
+    List<String> unnamed = prometheusNames(UNNAMED);
+    List<String> named = expressions().stream()
+        .filter(expr -> !unnamed.containsAll(metricsOf(expr))).toList();
+
+    assertThat(named).isNotEmpty()
+        .allSatisfy(expr -> assertThat(expr).contains("name=~\"$name\""));
   }
 
-  /** Metric names in every panel query, timer series reduced to the timer's name. */
+  @Test
+  void everyQueryFollowsTheApplicationAndInstanceVariables() {
+    assertThat(expressions()).allSatisfy(expr -> assertThat(expr)
+        .contains("application=~\"$application\"").contains("instance=~\"$instance\""));
+  }
+
+  /** Metric names in every panel query, suffixed series reduced to their meter's name. */
   private Set<String> queriedMetrics() {
     Set<String> metrics = new TreeSet<>();
     for (String expr : expressions()) {
-      Matcher metric = METRIC.matcher(expr);
-      while (metric.find()) {
-        Matcher timer = TIMER_SERIES.matcher(metric.group());
-        metrics.add(timer.matches() ? timer.group(1) : metric.group());
-      }
+      metrics.addAll(metricsOf(expr));
+    }
+    return metrics;
+  }
+
+  /** Metric names in {@code expr}, suffixed series reduced to their meter's name. */
+  private static Set<String> metricsOf(String expr) {
+    Set<String> metrics = new TreeSet<>();
+    Matcher metric = METRIC.matcher(expr);
+    while (metric.find()) {
+      Matcher suffixed = SUFFIXED_SERIES.matcher(metric.group());
+      metrics.add(suffixed.matches() ? suffixed.group(1) : metric.group());
     }
     return metrics;
   }
@@ -93,8 +122,13 @@ class GrafanaDashboardTests {
   }
 
   private static List<String> gauges() {
+    return constants(BatonGauges.class);
+  }
+
+  /** The meter names {@code meters} declares: its public string constants but tag keys. */
+  private static List<String> constants(Class<?> meters) {
     List<String> names = new ArrayList<>();
-    for (Field field : BatonGauges.class.getFields()) {
+    for (Field field : meters.getFields()) {
       if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
           && !field.getName().startsWith("TAG_")) {
         try {

@@ -1,0 +1,121 @@
+package dev.baton.spring.stall;
+
+import dev.baton.AsyncCondition;
+import dev.baton.spring.LockFamily;
+import dev.baton.spring.NamedPrimitive;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.metrics.BatonGauges;
+import dev.baton.spring.metrics.BatonTimers;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.WaitSite;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The stall view's meters, bound only while it is on ({@code baton.stalls.level} basic or strict):
+ * <ul>
+ *   <li>{@value #WAIT_OLDEST}: per primitive of the registry, of every kind, how long its oldest
+ *       wait still pending has waited (0 when none), which the {@value BatonTimers#WAIT} timer
+ *       cannot show, since it records a wait only when it ends;
+ *   <li>{@value #HOLD_OLDEST}: per lock, per-key lock family, semaphore and condition (its lock),
+ *       how long its longest-lasting live hold in this instance has lasted (0 when none);
+ *   <li>{@value #DEADLOCKS} and {@value #REENTRIES}: totals read from the {@link StallView}.
+ * </ul>
+ * Gauges are tagged {@code primitive} (the kind, as in {@link WaitSite}) and {@code name} only:
+ * a per-key family is one series under its name, never one per key. They are registered for the
+ * primitives present when bound and every one created later, and read at each scrape; they add
+ * no work to waits beyond {@link OldestWaits}.
+ *
+ * <p>The meter names below are the single source; the README's meter table lists the same.
+ */
+public final class StallMeters implements MeterBinder {
+
+  public static final String WAIT_OLDEST = "baton.wait.oldest";
+  public static final String HOLD_OLDEST = "baton.hold.oldest";
+  public static final String DEADLOCKS = "baton.stalls.deadlocks";
+  public static final String REENTRIES = "baton.stalls.reentries";
+
+  /**
+   * The totals the view counts, each a function counter read from it: a new one is a name above
+   * and one more entry here (then a README row and a dashboard panel, which tests ask for).
+   */
+  private static final List<Total> TOTALS = List.of(
+      new Total(DEADLOCKS, "Deadlocks confirmed since start-up, each counted once however long"
+          + " it lasts", StallView::deadlocksConfirmed),
+      new Total(REENTRIES, "Waits for a lock that the waiting call, or a call it was made from,"
+          + " already held", StallView::reentriesSeen));
+
+  private final PrimitiveRegistry primitives;
+  private final StallView view;
+  private final OldestWaits waits;
+
+  StallMeters(PrimitiveRegistry primitives, StallView view, OldestWaits waits) {
+    this.primitives = primitives;
+    this.view = view;
+    this.waits = waits;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    primitives.onPrimitive(primitive -> register(registry, primitive));
+    for (Total total : TOTALS) {
+      FunctionCounter.builder(total.name(), view, total.count())
+          .description(total.description()).register(registry);
+    }
+  }
+
+  private void register(MeterRegistry registry, NamedPrimitive named) {
+    WaitSite site = siteOf(named);
+    Tags tags = Tags.of(BatonTimers.TAG_PRIMITIVE, site.primitive(), BatonGauges.TAG_NAME,
+        site.name());
+    TimeGauge.builder(WAIT_OLDEST, site, TimeUnit.NANOSECONDS, waits::oldestNanos)
+        .description("How long the oldest wait still pending on the primitive has waited so"
+            + " far; 0 when none is")
+        .tags(tags).strongReference(true).register(registry);
+    Supplier<Optional<Hold>> oldestHold = oldestHoldOf(named);
+    if (oldestHold != null) {
+      TimeGauge.builder(HOLD_OLDEST, oldestHold, TimeUnit.NANOSECONDS,
+          oldest -> oldest.get().map(hold -> (double) hold.heldFor().toNanos()).orElse(0.0))
+          .description("How long the longest-lasting live hold of the lock or permit in this"
+              + " instance has lasted so far; 0 when nothing is held")
+          .tags(tags).strongReference(true).register(registry);
+    }
+  }
+
+  /** Where the registry reports the waits of {@code named}: its kind, and its name. */
+  private static WaitSite siteOf(NamedPrimitive named) {
+    String primitive = switch (named.kind()) {
+      case LOCK, LOCK_FAMILY -> "lock";
+      case SEMAPHORE -> "semaphore";
+      case EVENT -> "event";
+      case CONDITION -> "condition";
+      case QUEUE -> "queue";
+      case BARRIER -> "barrier";
+    };
+    return new WaitSite(primitive, named.name());
+  }
+
+  /** What reads the oldest live hold of {@code named}; null for a kind that has no holds. */
+  private static Supplier<Optional<Hold>> oldestHoldOf(NamedPrimitive named) {
+    Object primitive = named.primitive();
+    if (primitive instanceof LockFamily family) {
+      return family::oldestHold;
+    }
+    if (primitive instanceof AsyncCondition condition) {
+      primitive = condition.lock();
+    }
+    return primitive instanceof HoldTracking tracking ? tracking.holds()::oldest : null;
+  }
+
+  /** A counter read from the view. */
+  private record Total(String name, String description, ToDoubleFunction<StallView> count) {}
+}
