@@ -166,6 +166,32 @@ class BatonStallsMetricsAutoConfigurationTests {
   }
 
   @Test
+  void theInversionCounterCountsEachLockOrderThatClosesACycleOnce() {
+    contextRunner.run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      AsyncLock inventory = registry.lock("inventory");
+      AsyncLock ledger = registry.lock("ledger");
+      assertThat(count(meters, StallMeters.INVERSIONS)).isZero();
+
+      for (int round = 0; round < 2; round++) {
+        takeInOrder("OrderService.place", inventory, ledger);
+        takeInOrder("LedgerService.transfer", ledger, inventory);
+      }
+
+      assertThat(count(meters, StallMeters.INVERSIONS)).isEqualTo(1);
+    });
+  }
+
+  /** A call at {@code site} takes {@code first}, then {@code then}, and lets both go. */
+  private static void takeInOrder(String site, AsyncLock first, AsyncLock then) {
+    try (CurrentCall.Scope call = CurrentCall.open(site);
+        Permit held = first.acquire().join()) {
+      then.acquire().join().release();
+    }
+  }
+
+  @Test
   void theDeadlockCounterCountsAConfirmedDeadlockOnceHoweverLongItLasts() {
     contextRunner.run(context -> {
       MeterRegistry meters = context.getBean(MeterRegistry.class);
