@@ -48,10 +48,17 @@ public final class EventSetters {
 
   /** One call's promise to set the event, kept until closed; closing twice is harmless. */
   public final class Promise extends Hold implements AutoCloseable {
+    private final Call call;
 
     private Promise(Call call) {
-      super(null, call);
+      super(null);
+      this.call = call;
       promises.add(this);
+    }
+
+    @Override
+    public Call call() {
+      return call;
     }
 
     @Override

@@ -14,13 +14,10 @@ public class Hold {
   private final long sinceNanos;
   /** {@code Type.method} of the annotated method that took it, or null. */
   private final String takenBy;
-  /** The call current when it was requested, or null when unknown. */
-  private final Call call;
 
-  Hold(String takenBy, Call call) {
+  Hold(String takenBy) {
     this.sinceNanos = System.nanoTime();
     this.takenBy = takenBy;
-    this.call = call;
   }
 
   /** How long this hold has lasted so far. */
@@ -33,9 +30,12 @@ public class Hold {
     return takenBy;
   }
 
-  /** The call that requested it, or null when unknown (or the stall view is off). */
+  /**
+   * The call that requested it, or null when unknown (or the stall view is off). Kept by the
+   * holds that know one, so that a hold without a call is no bigger than before calls existed.
+   */
   public Call call() {
-    return call;
+    return null;
   }
 
   long sinceNanos() {

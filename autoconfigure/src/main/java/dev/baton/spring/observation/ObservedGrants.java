@@ -90,14 +90,14 @@ public final class ObservedGrants {
     Call call = watch == null ? null : CurrentCall.get();
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       // Granted at once, the common case: no relay, and no lambda to capture takenBy.
-      return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy, call));
+      return CompletableFuture.completedFuture(hold(acquire.join(), takenBy, call));
     }
     if (watch == null) {
-      return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy, null),
+      return RelayedGrant.relay(site, acquire, permit -> hold(permit, takenBy, null),
           () -> { });
     }
     return WatchedWait.relay(watch, site, holds, call, timed, acquire,
-        permit -> new HeldPermit(permit, takenBy, call));
+        permit -> hold(permit, takenBy, call));
   }
 
   /** Wraps a permit taken without waiting, which is not reported as a wait. */
@@ -106,7 +106,7 @@ public final class ObservedGrants {
       return taken;
     }
     Call call = watch == null ? null : CurrentCall.get();
-    return taken.map(permit -> new HeldPermit(permit, null, call));
+    return taken.map(permit -> hold(permit, null, call));
   }
 
   /**
@@ -133,11 +133,27 @@ public final class ObservedGrants {
     }
     hold.end();
     return RelayedGrant.relay(site, waiting,
-        permit -> new HeldPermit(permit, hold.takenBy(), hold.call()), () -> { });
+        permit -> hold(permit, hold.takenBy(), hold.call()), () -> { });
+  }
+
+  /**
+   * {@code permit}, handed out as a hold: kept among the live holds if they are tracked, and
+   * told to the stall view with its call if it watches.
+   */
+  private HeldPermit hold(Permit permit, String takenBy, Call call) {
+    HeldPermit held = call == null ? new HeldPermit(permit, takenBy)
+        : new CalledPermit(permit, takenBy, call);
+    if (trackHolds) {
+      holds.add(held);
+    }
+    if (watch != null) {
+      watch.held(held, site);
+    }
+    return held;
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */
-  private final class HeldPermit extends Hold implements Permit {
+  private class HeldPermit extends Hold implements Permit {
     private static final VarHandle ENDED;
 
     static {
@@ -152,15 +168,9 @@ public final class ObservedGrants {
     /** Set once, by the first release or hand-over. */
     private volatile boolean ended;
 
-    HeldPermit(Permit inner, String takenBy, Call call) {
-      super(takenBy, call);
+    HeldPermit(Permit inner, String takenBy) {
+      super(takenBy);
       this.inner = inner;
-      if (trackHolds) {
-        holds.add(this);
-      }
-      if (watch != null) {
-        watch.held(this, site);
-      }
     }
 
     ObservedGrants owner() {
@@ -215,6 +225,21 @@ public final class ObservedGrants {
     public String toString() {
       return "Permit[" + site.primitive() + " '" + site.name() + "', token=" + inner.token()
           + (isReleased() ? ", released]" : ", held]");
+    }
+  }
+
+  /** A held permit whose call is known: only the stall view needs the call. */
+  private final class CalledPermit extends HeldPermit {
+    private final Call call;
+
+    CalledPermit(Permit inner, String takenBy, Call call) {
+      super(inner, takenBy);
+      this.call = call;
+    }
+
+    @Override
+    public Call call() {
+      return call;
     }
   }
 }
