@@ -54,8 +54,8 @@ import org.springframework.beans.factory.DisposableBean;
 public final class StallView implements WaitWatch, DisposableBean {
 
   private static final Log LOG = LogFactory.getLog(StallView.class);
-  /** The most stall lines logged a minute. */
-  private static final int STALL_LINES_PER_MINUTE = 10;
+  /** The most stall lines, and the most deadlock lines, logged a minute. */
+  private static final int LINES_PER_MINUTE = 10;
   /** The views not yet destroyed, for {@link StallViewExtension}. */
   private static final Set<StallView> RUNNING = ConcurrentHashMap.newKeySet();
   /** The most pending waits {@link #explain()} describes one by one, oldest first. */
@@ -81,7 +81,8 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final Map<Hold, WaitSite> liveHolds = new ConcurrentHashMap<>();
   /** The holds and waits already reported as stalls: one log line per episode. */
   private final Set<Object> stalled = ConcurrentHashMap.newKeySet();
-  private final RateLimitedLog stallLog = new RateLimitedLog(LOG, STALL_LINES_PER_MINUTE);
+  private final RateLimitedLog stallLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
+  private final RateLimitedLog deadlockLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
   /** Deadlocks confirmed since start-up, each counted once. */
   private final LongAdder deadlocksConfirmed = new LongAdder();
   /** Re-entries seen since start-up, each wait counted. */
@@ -224,7 +225,7 @@ public final class StallView implements WaitWatch, DisposableBean {
       } else if (confirmed) {
         stillLogged.add(signature);
         deadlocksConfirmed.increment();
-        LOG.warn("Baton: deadlock among " + knot.cycle().size() + " calls, unchanged for "
+        deadlockLog.warn("Baton: deadlock among " + knot.cycle().size() + " calls, unchanged for "
             + seconds(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
         if (strict) {
           breakCycle(knot, deadlock);
@@ -240,7 +241,7 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * The holds and pending waits past their thresholds now; each is logged the first time it is
-   * seen past it (at most {@value #STALL_LINES_PER_MINUTE} lines a minute).
+   * seen past it (at most {@value #LINES_PER_MINUTE} lines a minute).
    */
   public List<Stall> stalls() {
     List<Stall> found = new ArrayList<>();
@@ -326,9 +327,13 @@ public final class StallView implements WaitWatch, DisposableBean {
     StallReport report = check();
     StringBuilder out = new StringBuilder("Baton stall view (").append(report.level())
         .append("):");
-    report.deadlocks().forEach(deadlock -> out.append("\n  deadlock (")
+    List<Deadlock> deadlocks = report.deadlocks();
+    deadlocks.stream().limit(MAX_EXPLAINED).forEach(deadlock -> out.append("\n  deadlock (")
         .append(deadlock.confirmed() ? "confirmed" : "suspected").append("): ")
         .append(deadlock.describe()));
+    if (deadlocks.size() > MAX_EXPLAINED) {
+      out.append("\n  and ").append(deadlocks.size() - MAX_EXPLAINED).append(" more deadlocks");
+    }
     report.inversions().forEach(inversion -> out.append("\n  lock-order inversion: ")
         .append(inversion.describe()));
     report.reentries().forEach(reentry -> out.append("\n  re-entry: ").append(reentry.site())
@@ -436,9 +441,12 @@ public final class StallView implements WaitWatch, DisposableBean {
       Hold hold = holds.get(i);
       String by = holderName(hold.call(), waiter);
       String lasted = seconds(hold.heldFor());
-      out.append(i == 0 ? "" : "; and ")
-          .append(event ? "to be set by " + by + ", running for " + lasted
-              : "held for " + lasted + " by " + by);
+      if (event) {
+        out.append(i == 0 ? "to be set by " : "; and by ").append(by).append(", running for ")
+            .append(lasted);
+      } else {
+        out.append(i == 0 ? "held for " : "; and for ").append(lasted).append(" by ").append(by);
+      }
       Call holder = hold.call();
       if (holder == null || depth + 1 >= MAX_CHAIN || !seen.add(holder)) {
         continue;

@@ -569,6 +569,34 @@ class StallViewTest {
     loaded.set();
   }
 
+  @Test
+  void whatTheViewKeepsAndSaysIsCapped() {
+    for (int i = 0; i < 150; i++) {
+      AsyncLock lock = registry.lock("lock-" + i);
+      Call call = call("Service.run" + i);
+      as(call, lock::acquire).join();
+      as(call, lock::acquire);
+    }
+    AsyncSemaphore payments = registry.semaphore("payments", 5);
+    for (int i = 0; i < 5; i++) {
+      as(call("Pay.charge" + i), payments::acquire).join();
+    }
+    CompletableFuture<Permit> timed =
+        as(call("Pay.refund"), () -> payments.acquire(Duration.ofMillis(20)));
+
+    assertThat(view.check().reentries()).hasSize(100);
+    assertThat(view.reentriesSeen()).isEqualTo(150);
+    String timeout = timed.handle((permit, failure) -> failure.getMessage()).join();
+    assertThat(timeout).containsOnlyOnce("held for ").endsWith("; and 2 more holders");
+    assertThat(timeout.split("; and for ", -1)).hasSize(3);
+    String explained = view.explain();
+    assertThat(explained.lines().filter(line -> line.startsWith("  deadlock "))).hasSize(20);
+    assertThat(explained.lines().filter(line -> line.matches("  Service.run\\d+ waits for .*")))
+        .hasSize(20);
+    assertThat(explained).contains("\n  and 130 more deadlocks\n")
+        .endsWith("\n  and 130 more pending waits");
+  }
+
   /** {@code call} takes {@code first}, then {@code then}, and lets both go. */
   private void takeInOrder(Call call, AsyncLock first, AsyncLock then) {
     try (Permit held = as(call, first::acquire).join()) {
