@@ -24,7 +24,10 @@ import org.springframework.util.unit.DataSize;
  *     above Integer.MAX_VALUE - 3 count as that. The default runs outside the aspect of
  *     the annotation @Transactional, so a lock is held until the transaction has committed.
  * @param locks Named locks, each set with baton.locks.NAME.timeout (how long annotated methods
- *     wait for it; unset: baton.default-timeout).
+ *     wait for it; unset: baton.default-timeout) and, for a per-key family,
+ *     baton.locks.NAME.key-order (none or ascending: the order in which one call takes several
+ *     of its keys; ascending lets the stall view tell an ordered nesting from an inversion, and
+ *     PrimitiveRegistry.lockAll takes keys in it; none by default).
  * @param semaphores Named semaphores, each set with baton.semaphores.NAME.permits (the number of
  *     permits, positive; unset: the annotation's permits give them) and
  *     baton.semaphores.NAME.timeout (how long annotated methods wait for a permit; unset:
@@ -92,6 +95,12 @@ public record BatonProperties(
   /** {@code aspectOrder}, lowered so that the three aspects after it still have an order. */
   public static int capAspectOrder(int aspectOrder) {
     return Math.min(aspectOrder, Ordered.LOWEST_PRECEDENCE - 3);
+  }
+
+  /** The key order the per-key lock family {@code name} declares. */
+  public KeyOrder keyOrder(String name) {
+    Lock lock = locks.get(name);
+    return lock == null ? KeyOrder.NONE : lock.keyOrder();
   }
 
   /** How long annotated methods wait for the lock {@code name}. */
@@ -224,8 +233,26 @@ public record BatonProperties(
    * A named lock.
    *
    * @param timeout How long annotated methods wait for it; unset: baton.default-timeout.
+   * @param keyOrder For a per-key family, the order in which one call takes several of its keys:
+   *     none (the default), or ascending (the keys' natural order; keys must be Comparable).
    */
-  public record Lock(Duration timeout) {}
+  public record Lock(Duration timeout, @DefaultValue("none") KeyOrder keyOrder) {
+
+    public Lock {
+      keyOrder = keyOrder == null ? KeyOrder.NONE : keyOrder;
+    }
+  }
+
+  /** The order in which one call takes several keys of a per-key lock family. */
+  public enum KeyOrder {
+    /** No order is declared: the stall view reports any nesting of two keys. */
+    NONE,
+    /**
+     * Ascending natural order of the keys, which must be {@code Comparable}: the stall view
+     * reports only a nesting against it.
+     */
+    ASCENDING
+  }
 
   /**
    * A named semaphore.

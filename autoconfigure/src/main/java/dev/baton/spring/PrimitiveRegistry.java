@@ -6,7 +6,11 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -38,8 +42,28 @@ public interface PrimitiveRegistry {
    * logs and meters name the family, never a key. Only {@link LockFamily#locksByKey()} reveals
    * keys, and the {@code baton} endpoint lists them only with
    * {@code baton.endpoint.show-keys=true}.
+   *
+   * @throws IllegalArgumentException if the family declares an ascending key order
+   *     ({@code baton.locks.NAME.key-order}) and {@code key} is not {@code Comparable}
    */
   AsyncLock lock(String name, Object key);
+
+  /**
+   * Takes the locks of {@code keys} in the per-key family {@code name}, one after another in the
+   * keys' ascending natural order (each key once), and completes with one permit that gives them
+   * all back. Every caller that takes several keys this way takes them in one order, so two of
+   * them never deadlock on those keys; declare {@code baton.locks.NAME.key-order: ascending} so
+   * that the stall view also accepts nestings in that order elsewhere. Fails, holding nothing,
+   * with an {@link dev.baton.AcquireTimeoutException} naming the family if all are not granted
+   * within {@code timeout}; cancelling the result withdraws the wait and gives back what was
+   * taken.
+   *
+   * @throws IllegalArgumentException if the keys are not mutually {@code Comparable}; the message
+   *     names their class, never a key
+   */
+  default CompletableFuture<Permit> lockAll(String name, Collection<?> keys, Duration timeout) {
+    return OrderedLocks.acquire(this, name, keys, timeout);
+  }
 
   /**
    * The semaphore named {@code name}.

@@ -1,6 +1,7 @@
 package dev.baton.spring;
 
 import java.time.Duration;
+import java.util.Map;
 
 /** {@link BatonProperties} as bound from an empty configuration, for tests without a context. */
 public final class TestProperties {
@@ -16,5 +17,12 @@ public final class TestProperties {
 
   public static BatonProperties defaults() {
     return with(null);
+  }
+
+  /** The defaults, with {@code locks} declared. */
+  public static BatonProperties withLocks(Map<String, BatonProperties.Lock> locks) {
+    return new BatonProperties(true, BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false,
+        BatonProperties.DEFAULT_ASPECT_ORDER, locks, null, null, null, null, null, null, null,
+        null, null);
   }
 }

@@ -127,9 +127,15 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncLock lock(String name, Object key) {
     Objects.requireNonNull(key, "key");
+    if (!(key instanceof Comparable)
+        && properties.keyOrder(name) == BatonProperties.KeyOrder.ASCENDING) {
+      throw new IllegalArgumentException("per-key lock '" + name + "' declares key-order"
+          + " ascending, so its keys must be Comparable; a key of " + key.getClass().getName()
+          + " is not (the key is not shown)");
+    }
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
         n -> new KeyedLocks(n, k -> new ObservedLock(source.lock(n, k),
-            grants("lock", n), source), source.fencesIdleKeys(), trackHolds)).forKey(key);
+            keyGrants(n, k), source), source.fencesIdleKeys(), trackHolds)).forKey(key);
   }
 
   @Override
@@ -256,6 +262,17 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
     NamedPrimitive announced = new NamedPrimitive(kind, name, created);
     listeners.forEach(listener -> listener.accept(announced));
     return created;
+  }
+
+  /**
+   * The grants of the lock of {@code key} in family {@code name}, which pass the key to the stall
+   * view when the family declares an ascending key order.
+   */
+  private ObservedGrants keyGrants(String name, Object key) {
+    if (watch == null || properties.keyOrder(name) != BatonProperties.KeyOrder.ASCENDING) {
+      return grants("lock", name);
+    }
+    return new ObservedGrants(new WaitSite("lock", name), waitListeners, trackHolds, watch, key);
   }
 
   private ObservedGrants grants(String primitive, String name) {

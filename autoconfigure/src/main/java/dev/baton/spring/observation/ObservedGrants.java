@@ -26,6 +26,8 @@ public final class ObservedGrants {
   private final boolean wrap;
   /** The stall view's watch over pending waits, or null when it is off. */
   private final WaitWatch watch;
+  /** For a key of a family declaring an ascending key order, the key; else null. */
+  private final Object orderedKey;
 
   /**
    * @param site where the primitive's waits are reported
@@ -43,6 +45,18 @@ public final class ObservedGrants {
    */
   public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds,
       WaitWatch watch) {
+    this(site, listeners, trackHolds, watch, null);
+  }
+
+  /**
+   * The grants of one key's lock of a per-key family that declares an ascending key order.
+   *
+   * @param orderedKey the key, {@code Comparable}, which the stall view compares with the keys of
+   *     the family a call already holds; never shown
+   */
+  public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds,
+      WaitWatch watch, Object orderedKey) {
+    this.orderedKey = orderedKey;
     this.site = site;
     this.listeners = listeners;
     this.trackHolds = trackHolds || watch != null;
@@ -65,7 +79,7 @@ public final class ObservedGrants {
       return null;
     }
     Call call = CurrentCall.get();
-    return call == null ? null : watch.requesting(call, site, holds);
+    return call == null ? null : watch.requesting(call, site, holds, orderedKey);
   }
 
   /**
@@ -147,7 +161,7 @@ public final class ObservedGrants {
       holds.add(held);
     }
     if (watch != null) {
-      watch.held(held, site);
+      watch.held(held, site, orderedKey);
     }
     return held;
   }

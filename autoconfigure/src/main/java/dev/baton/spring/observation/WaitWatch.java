@@ -11,12 +11,18 @@ public interface WaitWatch {
    * {@code call} is about to ask for the lock or semaphore at {@code site}, whose live holds are
    * {@code holds}; called before anything is acquired, whether or not it will have to wait.
    *
+   * @param orderedKey the key, for a key of a per-key family that declares an ascending key order
+   *     ({@code Comparable}); else null. Compared, never shown.
    * @return null to go ahead, or the failure to refuse the request with
    */
-  RuntimeException requesting(Call call, WaitSite site, LiveHolds holds);
+  RuntimeException requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey);
 
-  /** {@code hold} was granted at {@code site}; its call may be unknown. */
-  void held(Hold hold, WaitSite site);
+  /**
+   * {@code hold} was granted at {@code site}; its call may be unknown.
+   *
+   * @param orderedKey as for {@link #requesting}
+   */
+  void held(Hold hold, WaitSite site, Object orderedKey);
 
   /** {@code hold}, granted at {@code site}, ended. */
   void released(Hold hold, WaitSite site);

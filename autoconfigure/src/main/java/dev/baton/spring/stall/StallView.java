@@ -88,7 +88,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   /** Re-entries seen since start-up, each wait counted. */
   private final LongAdder reentriesSeen = new LongAdder();
   /** The live holds of each known call that holds something, with where they were granted. */
-  private final Map<Call, Map<Hold, WaitSite>> holdsByCall = new ConcurrentHashMap<>();
+  private final Map<Call, Map<Hold, Held>> holdsByCall = new ConcurrentHashMap<>();
   private final LockOrders orders = new LockOrders();
   /** Inversions found, each reported once, in the order found; the first ones are kept. */
   private final List<Inversion> inversions = new CopyOnWriteArrayList<>();
@@ -124,22 +124,24 @@ public final class StallView implements WaitWatch, DisposableBean {
    * strict mode, refuses the request.
    */
   @Override
-  public RuntimeException requesting(Call call, WaitSite site, LiveHolds holds) {
+  public RuntimeException requesting(Call call, WaitSite site, LiveHolds holds,
+      Object orderedKey) {
     if (!LOCK.equals(site.primitive())) {
       return null;
     }
     Call holder = call;
     for (int depth = 0; holder != null && depth < MAX_CALLERS; depth++) {
-      Map<Hold, WaitSite> held = holdsByCall.get(holder);
+      Map<Hold, Held> held = holdsByCall.get(holder);
       if (held != null) {
-        for (Map.Entry<Hold, WaitSite> entry : held.entrySet()) {
-          WaitSite first = entry.getValue();
-          if (!LOCK.equals(first.primitive()) || holds.contains(entry.getKey())) {
-            continue; // not a lock, or this very lock: a re-entry, named if it waits
+        for (Map.Entry<Hold, Held> entry : held.entrySet()) {
+          WaitSite first = entry.getValue().site();
+          if (!LOCK.equals(first.primitive()) || holds.contains(entry.getKey())
+              || inDeclaredOrder(entry.getValue().orderedKey(), orderedKey)) {
+            continue; // not a lock; this very lock, a re-entry named if it waits; or in order
           }
           Inversion inversion = orders.learn(first, site, call.site());
           if (inversion != null) {
-            return inverted(inversion);
+            return inverted(inversion, orderedKey != null);
           }
         }
       }
@@ -148,18 +150,34 @@ public final class StallView implements WaitWatch, DisposableBean {
     return null;
   }
 
+  /** Whether a held key and a requested key of one family come in its declared ascending order. */
+  @SuppressWarnings("unchecked")
+  private static boolean inDeclaredOrder(Object heldKey, Object requestedKey) {
+    if (heldKey == null || requestedKey == null) {
+      return false;
+    }
+    try {
+      return ((Comparable<Object>) heldKey).compareTo(requestedKey) < 0;
+    } catch (ClassCastException e) {
+      return false;
+    }
+  }
+
   @Override
-  public void held(Hold hold, WaitSite site) {
+  public void held(Hold hold, WaitSite site, Object orderedKey) {
     liveHolds.put(hold, site);
     if (hold.call() == null) {
       return;
     }
     holdsByCall.compute(hold.call(), (call, held) -> {
-      Map<Hold, WaitSite> holds = held == null ? new ConcurrentHashMap<>(4) : held;
-      holds.put(hold, site);
+      Map<Hold, Held> holds = held == null ? new ConcurrentHashMap<>(4) : held;
+      holds.put(hold, new Held(site, orderedKey));
       return holds;
     });
   }
+
+  /** Where a hold was granted, and its key if its family declares a key order; never shown. */
+  private record Held(WaitSite site, Object orderedKey) {}
 
   @Override
   public void released(Hold hold, WaitSite site) {
@@ -375,13 +393,14 @@ public final class StallView implements WaitWatch, DisposableBean {
     return strict ? new DeadlockException(message) : null;
   }
 
-  private RuntimeException inverted(Inversion inversion) {
+  private RuntimeException inverted(Inversion inversion, boolean againstDeclaredOrder) {
     inversionsFound.increment();
     if (inversions.size() < MAX_INVERSIONS) {
       inversions.add(inversion);
     }
     String message = "lock-order inversion: " + inversion.describe()
-        + "; two calls taking them in these orders at once would deadlock";
+        + (againstDeclaredOrder ? ", against the ascending key order the family declares"
+            : "; two calls taking them in these orders at once would deadlock");
     LOG.warn("Baton: " + message);
     return strict ? new DeadlockException(message) : null;
   }
