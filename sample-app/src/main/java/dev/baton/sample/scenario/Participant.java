@@ -1,5 +1,6 @@
 package dev.baton.sample.scenario;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
@@ -9,6 +10,7 @@ import dev.baton.sample.SimulatedLatency;
 import dev.baton.spring.observation.CurrentCall;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -87,6 +89,35 @@ public record Participant(String name, Timeline timeline) {
       condition.signalAll();
       release(permit, conditionName);
     }));
+  }
+
+  /**
+   * Calls an annotated method that first waits for the lock {@code lockName}: records
+   * {@code waiting} now and, if that wait times out, {@code timed-out} with the timeout's message
+   * before the returned future fails with it. A timeout of another lock, waited for inside the
+   * call and passed on by it, was recorded where it happened.
+   */
+  public <T> CompletableFuture<T> callWaitingFor(
+      String lockName, Supplier<CompletableFuture<T>> annotatedCall) {
+    timeline.record(name, Action.WAITING, lockName);
+    return annotatedCall.get().whenComplete((value, failure) -> {
+      Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+      if (cause instanceof AcquireTimeoutException timeout && lockName.equals(timeout.name())) {
+        timeline.recordTimeout(name, lockName, timeout.getMessage());
+      }
+    });
+  }
+
+  /**
+   * The body of an annotated method once its lock {@code lockName} is held: records
+   * {@code acquired}, runs {@code work}, and records {@code released} when the work completes,
+   * before the annotation lets the lock go.
+   */
+  public <T> CompletableFuture<T> whileHolding(
+      String lockName, Supplier<CompletableFuture<T>> work) {
+    timeline.record(name, Action.ACQUIRED, lockName);
+    return work.get()
+        .whenComplete((value, failure) -> timeline.record(name, Action.RELEASED, lockName));
   }
 
   /**

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 class ScenarioTimelineTests extends RunningSampleAppTest {
 
   @Test
-  void theScenariosAreListedInTheArticlesOrder() {
+  void theScenariosAreListedInTheArticlesOrderThenTheDeadlock() {
     Listed[] listed = client.getJson("/scenarios", Listed[].class);
 
-    assertThat(listed).extracting(Listed::name)
-        .containsExactly("event", "lock", "semaphore", "condition", "combined", "queue");
+    assertThat(listed).extracting(Listed::name).containsExactly(
+        "event", "lock", "semaphore", "condition", "combined", "queue", "deadlock");
   }
 
   @Test
