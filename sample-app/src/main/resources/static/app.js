@@ -44,7 +44,8 @@ function detailRows(p) {
     case 'lock-family':
       return [...common, ['active keys', p.activeKeys], ['held keys', p.heldKeys],
         ['holders', p.holders], ['oldest holder', holderText(p.oldestHolder)],
-        ['keys', Array.isArray(p.keys) ? p.keys.join(', ') : null]];
+        ['keys', Array.isArray(p.keys)
+          ? p.keys.map(k => (given(k) && given(k.key) ? k.key : k)).join(', ') : null]];
     case 'semaphore': {
       const permits = p.permits || {};
       return [['permits in use', given(permits.inUse) && given(permits.max)
