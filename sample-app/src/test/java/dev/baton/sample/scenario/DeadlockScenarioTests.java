@@ -10,15 +10,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The deadlock scenario over HTTP: while it runs, {@code /actuator/batonstalls} shows its cycle
  * of annotated calls, confirmed, with what each holds and waits for; the order's timeout ends it,
- * and its message on the timeline names who held the wait up; afterwards nothing is stuck. The
- * item, a lock key, shows in neither.
+ * and its message on the timeline names who held the wait up; afterwards nothing is stuck; with
+ * nobody reading the endpoint, the watchdog logs it once. The item, a lock key, shows nowhere.
  */
 @Timeout(30)
+@ExtendWith(OutputCaptureExtension.class)
 class DeadlockScenarioTests extends RunningSampleAppTest {
 
   private static final List<String> CYCLE =
@@ -82,6 +86,18 @@ class DeadlockScenarioTests extends RunningSampleAppTest {
         .doesNotContain(DeadlockScenario.SKU);
     assertThat(run.events()).filteredOn(e -> e.message() != null).hasSize(1);
     assertThat(run.durationMillis()).isBetween(4_000L, 5_900L);
+  }
+
+  @Test
+  void withNobodyAskingTheWatchdogLogsTheDeadlockOnce(CapturedOutput output) {
+    client.postJson("/scenarios/deadlock", Run.class);
+
+    assertThat(output.getOut().lines().filter(line -> line.contains("Baton: deadlock among")))
+        .singleElement().asString()
+        .contains("Baton: deadlock among 4 calls, unchanged for ")
+        .contains("OrderDesk.place holds lock 'inventory' and waits for a call made from it")
+        .contains("Ledger.close holds lock 'ledger' and waits for a call made from it");
+    assertThat(output.getAll()).doesNotContain(DeadlockScenario.SKU);
   }
 
   private Stalls stalls(String body) {
