@@ -134,6 +134,8 @@ async function refreshCards() {
 // as its cycle: a box per call (site, what it holds, what it waits for), an arrow from each to the
 // call it waits for, and from the last back to the first; confirmed ones in red, suspected ones
 // (not yet unchanged for baton.stalls.confirm-after) in amber. Gone once the deadlock resolves.
+// Below: stalls (holds and waits past their thresholds) while they last, and the re-entries and
+// lock-order inversions seen since start-up.
 
 function seconds(millis) {
   return given(millis) ? (millis / 1000).toFixed(1) + ' s' : null;
@@ -193,6 +195,25 @@ function deadlockView(deadlock) {
       + tail.map(call => call.site + (given(call.id) ? ' #' + call.id : '')).join(', ')) : null);
 }
 
+function inversionText(inversion) {
+  return list(inversion.steps).map(step => step.site + ' takes ' + step.first + ', then '
+    + step.then).join('; ');
+}
+
+function stallText(stall) {
+  const what = stall.primitive + " '" + stall.name + "'";
+  const who = given(stall.site) ? stall.site : 'a call Baton does not know';
+  return (stall.kind === 'held' ? what + ' held for ' + seconds(stall.millis) + ' by ' + who
+    : who + ' waiting ' + seconds(stall.millis) + ' for ' + what)
+    + ' (threshold ' + seconds(stall.thresholdMillis) + ')';
+}
+
+// Findings listed below the deadlocks: stalls now; re-entries and inversions since start-up.
+function findings(className, label, items, text) {
+  return items.length === 0 ? [] : [el('ul', { class: 'findings ' + className },
+    items.map(item => el('li', {}, el('b', {}, label + ': '), text(item))))];
+}
+
 function reentryText(r) {
   return r.site + ' waited for ' + r.primitive + " '" + r.name + "', which "
     + (r.holder === r.site ? 'it held already' : 'its caller ' + r.holder + ' held');
@@ -220,12 +241,14 @@ async function refreshStalls() {
     if (!response.ok) throw new Error('/actuator/batonstalls answered ' + response.status);
     const report = await response.json();
     const deadlocks = list(report.deadlocks);
-    const reentries = list(report.reentries);
     stalls.replaceChildren(
       el('p', { id: 'stalls-summary', class: 'status' }, stallsSummary(report, deadlocks)),
       ...deadlocks.map(deadlockView),
-      ...(reentries.length > 0 ? [el('ul', { class: 'reentries' }, reentries.map(r => el('li', {},
-        'Re-entry: ' + reentryText(r) + "; Baton's locks are not re-entrant.")))] : []));
+      ...findings('stalls-now', 'Stall', list(report.stalls), stallText),
+      ...findings('reentries', 'Re-entry', list(report.reentries),
+        r => reentryText(r) + "; Baton's locks are not re-entrant"),
+      ...findings('inversions', 'Lock-order inversion', list(report.inversions),
+        i => inversionText(i) + '; two calls taking them in these orders at once would deadlock'));
   } catch (error) {
     stalls.replaceChildren(el('p', { class: 'status error' },
       'Cannot read the stuck calls: ' + error.message));

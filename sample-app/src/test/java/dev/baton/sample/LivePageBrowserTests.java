@@ -31,10 +31,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 /**
  * The live page in headless Chromium (Debian's chromium and chromium-driver): a scenario button
  * shows the run's timeline, the cards follow the primitives, the deadlock scenario's cycle is
- * drawn under Stuck calls while it lasts, and the orders line counts the orders placed and
- * settled here. Runs in an application context of its own (keys shown on the
- * lock-family cards), so its primitives and orders start untouched. Skipped when Chromium is
- * missing, except on CI ({@code CI=true}), where it must run.
+ * drawn under Stuck calls while it lasts (and its lock-order inversion after), and the orders
+ * line counts the orders placed and settled here. Runs in an application context of its own
+ * (keys shown on the lock-family cards), so its primitives and orders start untouched. Skipped
+ * when Chromium is missing, except on CI ({@code CI=true}), where it must run.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "baton.endpoint.show-keys=true")
@@ -163,6 +163,11 @@ class LivePageBrowserTests {
     wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".deadlock"), 0));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.id("stalls-summary"), "Nothing stuck"));
+    wait.until(ExpectedConditions.and(
+        ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".inversions"),
+            "Ledger.post takes lock 'inventory', then lock 'ledger'"),
+        ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".inversions"),
+            "Inventory.count takes lock 'ledger', then lock 'inventory'")));
   }
 
   /**
