@@ -1,7 +1,8 @@
 'use strict';
-// The live page: cards from GET /actuator/baton and the orders line from GET /orders each second,
-// scenario buttons from GET /scenarios, and a timeline for each run of POST /scenarios/{name}.
-// Kind-specific fields of the endpoint may be absent or null; every reader below tolerates both.
+// The live page: cards from GET /actuator/baton, stuck calls from GET /actuator/batonstalls and
+// the orders line from GET /orders each second, scenario buttons from GET /scenarios, and a
+// timeline for each run of POST /scenarios/{name}. Kind-specific fields of the endpoints may be
+// absent or null; every reader below tolerates both.
 
 const REFRESH_MILLIS = 1000;
 
@@ -44,7 +45,8 @@ function detailRows(p) {
     case 'lock-family':
       return [...common, ['active keys', p.activeKeys], ['held keys', p.heldKeys],
         ['holders', p.holders], ['oldest holder', holderText(p.oldestHolder)],
-        ['keys', Array.isArray(p.keys) ? p.keys.join(', ') : null]];
+        ['keys', Array.isArray(p.keys)
+          ? p.keys.map(k => (given(k) && given(k.key) ? k.key : k)).join(', ') : null]];
     case 'semaphore': {
       const permits = p.permits || {};
       return [['permits in use', given(permits.inUse) && given(permits.max)
@@ -128,6 +130,133 @@ async function refreshCards() {
   }
 }
 
+// Stuck calls: GET /actuator/batonstalls, the stall view checked when read. Each deadlock is drawn
+// as its cycle: a box per call (site, what it holds, what it waits for), an arrow from each to the
+// call it waits for, and from the last back to the first; confirmed ones in red, suspected ones
+// (not yet unchanged for baton.stalls.confirm-after) in amber. Gone once the deadlock resolves.
+// Below: stalls (holds and waits past their thresholds) while they last, and the re-entries and
+// lock-order inversions seen since start-up.
+
+function seconds(millis) {
+  return given(millis) ? (millis / 1000).toFixed(1) + ' s' : null;
+}
+
+function primitiveText(p) {
+  return p.primitive + " '" + p.name + "'";
+}
+
+function list(value) {
+  return Array.isArray(value) ? value : [];
+}
+
+function stuckCall(call) {
+  const holds = list(call.holds).map(h => primitiveText(h)
+    + (given(h.heldMillis) ? ' for ' + seconds(h.heldMillis) : ''));
+  const waits = list(call.waits).map(w => primitiveText(w)
+    + (given(w.waitedMillis) ? ' for ' + seconds(w.waitedMillis) : '')
+    + (w.timed === false ? ', no timeout' : ''));
+  const rows = [['holds', holds.join(', ') || null],
+    ['waits for', waits.join(', ') || 'a call made from it'], ['called by', call.caller]];
+  return el('article', { class: 'stuck-call', 'data-site': call.site, 'data-id': call.id },
+    el('header', {}, el('span', { class: 'name' }, call.site),
+      el('span', { class: 'kind' }, given(call.id) ? '#' + call.id : null)),
+    el('dl', {}, rows.filter(([, value]) => given(value))
+      .map(([label, value]) => [el('dt', {}, label), el('dd', {}, value)])));
+}
+
+// The cycle from its earliest call (the lowest id), so that each redraw keeps the same order.
+function fromEarliest(cycle) {
+  if (cycle.length === 0) return cycle;
+  const first = cycle.reduce((min, call, i) => (call.id < cycle[min].id ? i : min), 0);
+  return [...cycle.slice(first), ...cycle.slice(0, first)];
+}
+
+// How a call waits for the next one on its cycle: for what that one holds, or for a call it made.
+function arrow(call, next, back) {
+  const how = list(call.waits).length > 0 ? 'held by' : 'its call';
+  return el('span', { class: 'arrow' + (back ? ' back' : '') },
+    back ? how + ' ' + next.site : how);
+}
+
+function deadlockView(deadlock) {
+  const cycle = fromEarliest(list(deadlock.cycle));
+  const tail = list(deadlock.tail);
+  const untimed = cycle.every(call => list(call.waits).every(w => w.timed === false));
+  return el('article', {
+      class: 'deadlock ' + (deadlock.confirmed ? 'confirmed' : 'suspected'),
+      'data-confirmed': String(Boolean(deadlock.confirmed)) },
+    el('header', {}, el('b', {}, deadlock.confirmed ? 'Deadlock, confirmed' : 'Deadlock suspected'),
+      ': ' + cycle.length + ' calls, each waiting for the next, the last for the first; '
+      + (untimed ? 'no wait has a timeout, so it lasts until restart.'
+        : 'it ends when a timeout expires.')),
+    el('div', { class: 'cycle' }, cycle.map((call, i) => [stuckCall(call),
+      arrow(call, cycle[(i + 1) % cycle.length], i === cycle.length - 1)])),
+    tail.length > 0 ? el('p', { class: 'tail' }, 'Stuck behind it: '
+      + tail.map(call => call.site + (given(call.id) ? ' #' + call.id : '')).join(', ')) : null);
+}
+
+function inversionText(inversion) {
+  return list(inversion.steps).map(step => step.site + ' takes ' + step.first + ', then '
+    + step.then).join('; ');
+}
+
+function stallText(stall) {
+  const what = stall.primitive + " '" + stall.name + "'";
+  const who = given(stall.site) ? stall.site : 'a call Baton does not know';
+  return (stall.kind === 'held' ? what + ' held for ' + seconds(stall.millis) + ' by ' + who
+    : who + ' waiting ' + seconds(stall.millis) + ' for ' + what)
+    + ' (threshold ' + seconds(stall.thresholdMillis) + ')';
+}
+
+// Findings listed below the deadlocks: stalls now; re-entries and inversions since start-up.
+function findings(className, label, items, text) {
+  return items.length === 0 ? [] : [el('ul', { class: 'findings ' + className },
+    items.map(item => el('li', {}, el('b', {}, label + ': '), text(item))))];
+}
+
+function reentryText(r) {
+  return r.site + ' waited for ' + r.primitive + " '" + r.name + "', which "
+    + (r.holder === r.site ? 'it held already' : 'its caller ' + r.holder + ' held');
+}
+
+function stallsSummary(report, deadlocks) {
+  const confirmed = deadlocks.filter(d => d.confirmed).length;
+  const state = deadlocks.length === 0 ? 'Nothing stuck'
+    : deadlocks.length + (deadlocks.length === 1 ? ' deadlock' : ' deadlocks')
+      + ' (' + confirmed + ' confirmed)';
+  return state + ': level ' + report.level + ', ' + (report.pendingWaits || 0)
+    + ' lock and semaphore waits pending, ' + (report.waitsOfUnknownCalls || 0)
+    + ' of them of calls it cannot place; refreshed ' + new Date().toLocaleTimeString();
+}
+
+async function refreshStalls() {
+  const stalls = document.getElementById('stalls');
+  try {
+    const response = await fetch('/actuator/batonstalls', { headers: { Accept: 'application/json' } });
+    if (response.status === 404) {
+      stalls.replaceChildren(el('p', { class: 'status' }, 'The stall view is off: set'
+        + ' baton.stalls.level=basic and expose the batonstalls endpoint.'));
+      return;
+    }
+    if (!response.ok) throw new Error('/actuator/batonstalls answered ' + response.status);
+    const report = await response.json();
+    const deadlocks = list(report.deadlocks);
+    stalls.replaceChildren(
+      el('p', { id: 'stalls-summary', class: 'status' }, stallsSummary(report, deadlocks)),
+      ...deadlocks.map(deadlockView),
+      ...findings('stalls-now', 'Stall', list(report.stalls), stallText),
+      ...findings('reentries', 'Re-entry', list(report.reentries),
+        r => reentryText(r) + "; Baton's locks are not re-entrant"),
+      ...findings('inversions', 'Lock-order inversion', list(report.inversions),
+        i => inversionText(i) + '; two calls taking them in these orders at once would deadlock'));
+  } catch (error) {
+    stalls.replaceChildren(el('p', { class: 'status error' },
+      'Cannot read the stuck calls: ' + error.message));
+  } finally {
+    setTimeout(refreshStalls, REFRESH_MILLIS);
+  }
+}
+
 // The orders line: GET /orders, this instance's view of the orders it placed and settled.
 async function refreshOrders() {
   try {
@@ -159,7 +288,7 @@ function spans(events) {
   };
   events.forEach((e, index) => {
     const key = e.actor + '\u0000' + e.on;
-    const start = kind => { open[key] = { actor: e.actor, kind, from: e.atMillis }; };
+    const start = kind => { open[key] = { actor: e.actor, on: e.on, kind, from: e.atMillis }; };
     if (e.action === 'waiting') {
       close(key, e.atMillis);
       start('waiting');
@@ -170,32 +299,59 @@ function spans(events) {
       close(key, e.atMillis);
       const next = events.slice(index + 1).find(n => n.actor === e.actor && n.on === e.on);
       if (next && next.action === 'released') start('holding');
-    } else if (e.action === 'released') {
+    } else if (e.action === 'released' || e.action === 'timed-out') {
       close(key, e.atMillis);
     }
   });
   return result;
 }
 
+// One lane per actor; an actor that holds or waits for several primitives (as in the deadlock,
+// holding one lock while waiting for another) gets one lane per primitive, so no span hides
+// another.
+function laneKeys(events, allSpans) {
+  const actors = [...new Set(events.map(e => e.actor))];
+  return actors.flatMap(actor => {
+    const ons = [...new Set(allSpans.filter(s => s.actor === actor).map(s => s.on))];
+    return ons.length > 1 ? ons.map(on => ({ actor, on, label: actor + ' · ' + on }))
+      : [{ actor, on: null, label: actor }];
+  });
+}
+
 function lanes(run) {
   const total = Math.max(1, run.durationMillis);
-  const actors = [...new Set(run.events.map(e => e.actor))];
   const position = ms => (100 * ms / total).toFixed(2) + '%';
   const allSpans = spans(run.events);
-  const marks = ['set', 'signalled', 'produced', 'consumed', 'stopped'];
-  return el('div', { class: 'lanes' },
-    actors.map(actor => el('div', { class: 'lane' },
-      el('span', { class: 'who' }, actor),
+  const keys = laneKeys(run.events, allSpans);
+  const inLane = (lane, x) => x.actor === lane.actor && (lane.on === null || x.on === lane.on);
+  const marks = ['set', 'signalled', 'produced', 'consumed', 'stopped', 'timed-out'];
+  const split = keys.some(lane => lane.on !== null);
+  return el('div', { class: 'lanes' + (split ? ' wide' : '') },
+    keys.map(lane => el('div', { class: 'lane' },
+      el('span', { class: 'who' }, lane.label),
       el('div', { class: 'track' },
-        allSpans.filter(s => s.actor === actor).map(s => el('span', {
+        allSpans.filter(s => inLane(lane, s)).map(s => el('span', {
           class: 'span ' + s.kind, title: s.kind + ' ' + s.from + '–' + s.to + ' ms',
           style: 'left:' + position(s.from) + ';width:' + position(Math.max(s.to - s.from, 2)) })),
-        run.events.filter(e => e.actor === actor && marks.includes(e.action)).map(e => el('span', {
-          class: 'mark', title: e.action + (given(e.item) ? ' ' + e.item : '') + ' at '
-            + e.atMillis + ' ms', style: 'left:' + position(e.atMillis) }))))),
+        run.events.filter(e => inLane(lane, e) && marks.includes(e.action)).map(e => el('span', {
+          class: 'mark' + (e.action === 'timed-out' ? ' timeout' : ''),
+          title: e.action + (given(e.item) ? ' ' + e.item : '') + ' at ' + e.atMillis + ' ms',
+          style: 'left:' + position(e.atMillis) }))))),
     el('p', { class: 'legend' }, el('i', { style: 'background:var(--wait)' }), 'waiting',
       el('i', { style: 'background:var(--hold)' }), 'holding',
-      el('i', { style: 'background:var(--ink)' }), 'set, signalled, produced, consumed'));
+      el('i', { style: 'background:var(--ink)' }), 'set, signalled, produced, consumed',
+      run.events.some(e => e.action === 'timed-out')
+        ? [el('i', { style: 'background:var(--full)' }), 'timed out'] : null));
+}
+
+// A row per event; a timeout's message (who held the wait up) on a row of its own below it.
+function eventRows(e) {
+  return [el('tr', { class: 'event', 'data-action': e.action },
+      el('td', { class: 'ms' }, e.atMillis), el('td', {}, e.actor),
+      el('td', { class: 'action' }, e.action), el('td', {}, e.on),
+      el('td', {}, given(e.item) ? e.item : '')),
+    given(e.message) ? el('tr', { class: 'message', 'data-action': e.action },
+      el('td', {}), el('td', { colspan: 4 }, e.message)) : null];
 }
 
 function showTimeline(run) {
@@ -206,10 +362,7 @@ function showTimeline(run) {
     lanes(run),
     el('table', { id: 'timeline-events', 'data-scenario': run.scenario },
       el('thead', {}, el('tr', {}, ['ms', 'who', 'did', 'on', 'item'].map(h => el('th', {}, h)))),
-      el('tbody', {}, run.events.map(e => el('tr', { class: 'event', 'data-action': e.action },
-        el('td', { class: 'ms' }, e.atMillis), el('td', {}, e.actor),
-        el('td', { class: 'action' }, e.action), el('td', {}, e.on),
-        el('td', {}, given(e.item) ? e.item : ''))))));
+      el('tbody', {}, run.events.map(eventRows))));
   timeline.hidden = false;
 }
 
@@ -263,4 +416,5 @@ function wireServiceButtons() {
 wireServiceButtons();
 loadScenarios();
 refreshCards();
+refreshStalls();
 refreshOrders();

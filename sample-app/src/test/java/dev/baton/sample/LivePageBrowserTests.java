@@ -30,10 +30,11 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The live page in headless Chromium (Debian's chromium and chromium-driver): a scenario button
- * shows the run's timeline, the cards follow the primitives, and the orders line counts the
- * orders placed and settled here. Runs in an application context of its own (keys shown on the
- * lock-family cards), so its primitives and orders start untouched. Skipped when Chromium is
- * missing, except on CI ({@code CI=true}), where it must run.
+ * shows the run's timeline, the cards follow the primitives, the deadlock scenario's cycle is
+ * drawn under Stuck calls while it lasts (and its lock-order inversion after), and the orders
+ * line counts the orders placed and settled here. Runs in an application context of its own
+ * (keys shown on the lock-family cards), so its primitives and orders start untouched. Skipped
+ * when Chromium is missing, except on CI ({@code CI=true}), where it must run.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "baton.endpoint.show-keys=true")
@@ -133,6 +134,40 @@ class LivePageBrowserTests {
     wait.until(ExpectedConditions.attributeToBe(lockCard, "data-state", "free"));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(lockCard, "waiters\n0"));
     screenshot();
+  }
+
+  @Test
+  void runningTheDeadlockScenarioDrawsItsCycleConfirmedUntilTheTimeoutEndsIt() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("stalls-summary"), "Nothing stuck"));
+
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-deadlock"))).click();
+
+    By confirmedCalls = By.cssSelector(".deadlock[data-confirmed=true] .stuck-call");
+    List<String> sites = wait.until(page -> {
+      List<String> drawn = page.findElements(confirmedCalls).stream()
+          .map(call -> call.getAttribute("data-site")).toList();
+      return drawn.size() == 4 ? drawn : null;
+    });
+    assertThat(sites).as("the cycle, from its earliest call").containsExactly(
+        "OrderDesk.place", "Ledger.post", "Ledger.close", "Inventory.count");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("card-lock-family-inventory"), "keys\ncocoa"));
+    WebDriverWait untilTimeout = new WebDriverWait(browser, Duration.ofSeconds(15));
+    untilTimeout.until(ExpectedConditions.attributeToBe(
+        By.id("timeline-events"), "data-scenario", "deadlock"));
+    assertThat(browser.findElement(By.cssSelector("#timeline-events tr.message")).getText())
+        .contains("waiting for lock 'ledger': held for ")
+        .contains(" by Ledger.close, which waits for lock 'inventory' in Inventory.count");
+    wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".deadlock"), 0));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("stalls-summary"), "Nothing stuck"));
+    wait.until(ExpectedConditions.and(
+        ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".inversions"),
+            "Ledger.post takes lock 'inventory', then lock 'ledger'"),
+        ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".inversions"),
+            "Inventory.count takes lock 'ledger', then lock 'inventory'")));
   }
 
   /**

@@ -22,11 +22,13 @@ public enum Action {
   /** Took an item from a queue. */
   CONSUMED,
   /** Stopped: a consumer whose pending take was cancelled once the queue was drained. */
-  STOPPED;
+  STOPPED,
+  /** Gave up waiting for a lock when its timeout expired; the entry's message says why. */
+  TIMED_OUT;
 
-  /** The JSON form: lower case, as in the article's prints. */
+  /** The JSON form: lower case, words joined by a hyphen ({@code timed-out}). */
   @JsonValue
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

@@ -1,18 +1,27 @@
 package dev.baton.sample.scenario;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.sample.SimulatedLatency;
+import dev.baton.spring.observation.CurrentCall;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * One named actor of a scenario (the article's coroutine), whose every move on a primitive is
  * recorded on the run's {@link Timeline}. Each move returns a future and blocks no thread;
  * waits time out after {@link #PATIENCE} so a broken run fails instead of hanging.
+ *
+ * <p>For Baton's stall view, each participant's moves on the registry's primitives are a call
+ * of their own ({@link CurrentCall#open}, site: the participant's name), made from the run's
+ * {@code ScenarioRunner.run}. Without it they would all be that one call, and a worker waiting
+ * for the lock another worker holds would look like a call waiting for a lock it holds itself.
  *
  * @param name how the actor appears in the timeline
  * @param timeline where its moves are recorded
@@ -25,21 +34,23 @@ public record Participant(String name, Timeline timeline) {
   /** {@code async with lock: work(hold)}: waits for the lock, holds it for {@code hold}. */
   public CompletableFuture<Void> holdLock(AsyncLock lock, String lockName, Duration hold) {
     timeline.record(name, Action.WAITING, lockName);
-    return lock.acquire(PATIENCE).thenCompose(permit -> work(permit, lockName, hold));
+    return asCall(() -> lock.acquire(PATIENCE)
+        .thenCompose(permit -> work(permit, lockName, hold)));
   }
 
   /** {@code async with semaphore: work(hold)}: waits for a permit, holds it for {@code hold}. */
   public CompletableFuture<Void> holdPermit(
       AsyncSemaphore semaphore, String semaphoreName, Duration hold) {
     timeline.record(name, Action.WAITING, semaphoreName);
-    return semaphore.acquire(PATIENCE).thenCompose(permit -> work(permit, semaphoreName, hold));
+    return asCall(() -> semaphore.acquire(PATIENCE)
+        .thenCompose(permit -> work(permit, semaphoreName, hold)));
   }
 
   /** {@code await event.wait()}: completes once the event is set. */
   public CompletableFuture<Void> awaitEvent(AsyncEvent event, String eventName) {
     timeline.record(name, Action.WAITING, eventName);
-    return event.await(PATIENCE)
-        .thenRun(() -> timeline.record(name, Action.PROCEEDED, eventName));
+    return asCall(() -> event.await(PATIENCE)
+        .thenRun(() -> timeline.record(name, Action.PROCEEDED, eventName)));
   }
 
   /** {@code event.set()}, after {@code delay}. */
@@ -58,7 +69,7 @@ public record Participant(String name, Timeline timeline) {
    */
   public CompletableFuture<Void> awaitSignal(
       AsyncCondition condition, String conditionName, CompletableFuture<Void> waiting) {
-    return condition.lock().acquire(PATIENCE).thenCompose(permit -> {
+    return asCall(() -> condition.lock().acquire(PATIENCE).thenCompose(permit -> {
       timeline.record(name, Action.ACQUIRED, conditionName);
       timeline.record(name, Action.WAITING, conditionName);
       CompletableFuture<Permit> woken = condition.await(permit, PATIENCE);
@@ -67,17 +78,56 @@ public record Participant(String name, Timeline timeline) {
     }).thenAccept(permit -> {
       timeline.record(name, Action.PROCEEDED, conditionName);
       release(permit, conditionName);
-    });
+    }));
   }
 
   /** {@code async with condition: condition.notify_all()}. */
   public CompletableFuture<Void> signalAll(AsyncCondition condition, String conditionName) {
-    return condition.lock().acquire(PATIENCE).thenAccept(permit -> {
+    return asCall(() -> condition.lock().acquire(PATIENCE).thenAccept(permit -> {
       timeline.record(name, Action.ACQUIRED, conditionName);
       timeline.record(name, Action.SIGNALLED, conditionName);
       condition.signalAll();
       release(permit, conditionName);
+    }));
+  }
+
+  /**
+   * Calls an annotated method that first waits for the lock {@code lockName}: records
+   * {@code waiting} now and, if that wait times out, {@code timed-out} with the timeout's message
+   * before the returned future fails with it. A timeout of another lock, waited for inside the
+   * call and passed on by it, was recorded where it happened.
+   */
+  public <T> CompletableFuture<T> callWaitingFor(
+      String lockName, Supplier<CompletableFuture<T>> annotatedCall) {
+    timeline.record(name, Action.WAITING, lockName);
+    return annotatedCall.get().whenComplete((value, failure) -> {
+      Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+      if (cause instanceof AcquireTimeoutException timeout && lockName.equals(timeout.name())) {
+        timeline.recordTimeout(name, lockName, timeout.getMessage());
+      }
     });
+  }
+
+  /**
+   * The body of an annotated method once its lock {@code lockName} is held: records
+   * {@code acquired}, runs {@code work}, and records {@code released} when the work completes,
+   * before the annotation lets the lock go.
+   */
+  public <T> CompletableFuture<T> whileHolding(
+      String lockName, Supplier<CompletableFuture<T>> work) {
+    timeline.record(name, Action.ACQUIRED, lockName);
+    return work.get()
+        .whenComplete((value, failure) -> timeline.record(name, Action.RELEASED, lockName));
+  }
+
+  /**
+   * Starts {@code moves} as a call of this participant's own: the waits they start are the
+   * participant's, and so are the holds those waits are granted.
+   */
+  private <T> CompletableFuture<T> asCall(Supplier<CompletableFuture<T>> moves) {
+    try (CurrentCall.Scope call = CurrentCall.open(name)) {
+      return moves.get();
+    }
   }
 
   private CompletableFuture<Void> work(Permit permit, String primitiveName, Duration hold) {

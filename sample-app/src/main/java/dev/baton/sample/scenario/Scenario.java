@@ -6,7 +6,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One of the article's examples, written with Baton: a few participants coordinating through
  * named primitives of the {@link dev.baton.spring.PrimitiveRegistry}, so the live page shows
- * them while the scenario runs. A run takes about a second and blocks no thread.
+ * them while the scenario runs. A run takes about a second and blocks no thread; the
+ * {@code deadlock} scenario, not from the article, lasts until its timeout ends it (4 s).
  */
 public interface Scenario {
 

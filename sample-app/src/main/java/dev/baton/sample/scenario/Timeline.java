@@ -27,8 +27,20 @@ public final class Timeline {
 
   /** Records that {@code actor} did {@code action} on the queue {@code on} with {@code item}. */
   public void record(String actor, Action action, String on, Integer item) {
+    append(actor, action, on, item, null);
+  }
+
+  /**
+   * Records that {@code actor} gave up waiting for {@code on}, and the timeout's {@code message}:
+   * with Baton's stall view on, who held the wait up.
+   */
+  public void recordTimeout(String actor, String on, String message) {
+    append(actor, Action.TIMED_OUT, on, null, message);
+  }
+
+  private void append(String actor, Action action, String on, Integer item, String message) {
     synchronized (entries) {
-      entries.add(new Entry(elapsedMillis(), actor, action, on, item));
+      entries.add(new Entry(elapsedMillis(), actor, action, on, item, message));
     }
   }
 
@@ -52,7 +64,9 @@ public final class Timeline {
    * @param action what it did
    * @param on the registry name of the primitive it acted on
    * @param item the queue item produced or consumed; absent for other actions
+   * @param message why a wait timed out, the exception's message; absent for other actions
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Entry(long atMillis, String actor, Action action, String on, Integer item) {}
+  public record Entry(
+      long atMillis, String actor, Action action, String on, Integer item, String message) {}
 }

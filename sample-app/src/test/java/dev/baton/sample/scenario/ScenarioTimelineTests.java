@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 class ScenarioTimelineTests extends RunningSampleAppTest {
 
   @Test
-  void theScenariosAreListedInTheArticlesOrder() {
+  void theScenariosAreListedInTheArticlesOrderThenTheDeadlock() {
     Listed[] listed = client.getJson("/scenarios", Listed[].class);
 
-    assertThat(listed).extracting(Listed::name)
-        .containsExactly("event", "lock", "semaphore", "condition", "combined", "queue");
+    assertThat(listed).extracting(Listed::name).containsExactly(
+        "event", "lock", "semaphore", "condition", "combined", "queue", "deadlock");
   }
 
   @Test
@@ -118,6 +118,17 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     }
   }
 
+  @Test
+  void workersOfOneRunTakingTurnsOnALockAreNeitherAReentryNorADeadlockToTheStallView() {
+    for (String name : List.of("lock", "semaphore", "condition", "combined")) {
+      run(name);
+    }
+
+    Stalls stalls = client.getJson("/actuator/batonstalls", Stalls.class);
+    assertThat(stalls.reentries()).isEmpty();
+    assertThat(stalls.deadlocks()).isEmpty();
+  }
+
   private Run run(String name) {
     Run run = client.postJson("/scenarios/" + name, Run.class);
     assertThat(run.scenario()).isEqualTo(name);
@@ -125,6 +136,8 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
   }
 
   record Listed(String name, String description, List<String> primitives) {}
+
+  record Stalls(List<Object> deadlocks, List<Object> reentries) {}
 
   record Event(long atMillis, String actor, String action, String on, Integer item) {}
 
