@@ -8,6 +8,8 @@ import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.BatonAspectsAutoConfiguration;
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.EventSetters;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.SetterTracking;
@@ -54,9 +56,15 @@ class EventSettersTest {
   }
 
   @Test
-  void withTheStallViewOffEventsKeepNoSetters() {
-    contexts.run(context -> assertThat(((SetterTracking) context.getBean(PrimitiveRegistry.class)
-        .event("ready")).setters()).isNull());
+  void withTheStallViewOffEventsKeepNoSettersAndAnnotatedCallsStartNoCall() {
+    contexts.run(context -> {
+      assertThat(((SetterTracking) context.getBean(PrimitiveRegistry.class).event("ready"))
+          .setters()).isNull();
+      assertThat(context.getBean(Readiness.class).currentCall()).isNull();
+    });
+    contexts.withPropertyValues("baton.stalls.level=basic").run(context ->
+        assertThat(context.getBean(Readiness.class).currentCall())
+            .satisfies(call -> assertThat(call.site()).isEqualTo("Readiness.currentCall")));
   }
 
   public static class Readiness {
@@ -70,6 +78,12 @@ class EventSettersTest {
     @SetsEvent("ready")
     public CompletableFuture<Void> load() {
       return loading;
+    }
+
+    /** The call its body runs as, if any. */
+    @SetsEvent("ready")
+    public Call currentCall() {
+      return CurrentCall.get();
     }
 
     @SetsEvent("ready")
