@@ -24,9 +24,9 @@ public record Stall(String kind, String primitive, String name, String site, lon
   public String describe() {
     String who = site == null ? "a call Baton does not know" : site;
     String what = primitive + " '" + name + "'";
-    String lasted = StallView.seconds(millis);
+    String lasted = Durations.read(millis);
     return ("held".equals(kind) ? what + " held for " + lasted + " by " + who
         : who + " waiting " + lasted + " for " + what)
-        + " (threshold " + StallView.seconds(thresholdMillis) + ")";
+        + " (threshold " + Durations.read(thresholdMillis) + ")";
   }
 }

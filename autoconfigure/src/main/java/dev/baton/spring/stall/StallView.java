@@ -10,17 +10,13 @@ import dev.baton.spring.observation.WaitSite;
 import dev.baton.spring.observation.WaitWatch;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -31,16 +27,17 @@ import org.springframework.beans.factory.DisposableBean;
  * {@link Call} that waits, from which it finds who waits for whom.
  *
  * <ul>
- *   <li>The order in which calls take locks is learned per lock class ({@link LockOrders}); the
+ *   <li>The order in which calls take locks is learned per lock class ({@link Inversions}); the
  *       first order that closes a cycle is an {@link Inversion}, logged once, listed in
  *       {@link #check()}'s report, and refused in strict mode.
  *   <li>A call (or one it was made from) that waits for a lock it holds is named at once, since
  *       Baton's locks are not re-entrant: logged once per site and lock, listed in
  *       {@link #check()}'s report, and refused in strict mode.
- *   <li>A timed-out wait says what held it up ({@link #blockers}): its holders, and what they
+ *   <li>A timed-out wait says what held it up ({@link Blockers}): its holders, and what they
  *       wait for in turn.
- *   <li>A hold or pending wait that lasts past its threshold is a {@link Stall}: logged once
- *       (rate-limited) and listed by {@link #stalls()}, which the watchdog runs at every tick.
+ *   <li>A hold or pending wait that lasts past its threshold is a {@link Stall} ({@link
+ *       StallScan}): logged once (rate-limited) and listed by {@link #stalls()}, which the
+ *       watchdog runs at every tick.
  *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
  *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
  *       A deadlock is confirmed once the same waits and holds have lasted {@code confirm-after};
@@ -58,41 +55,22 @@ public final class StallView implements WaitWatch, DisposableBean {
   private static final int LINES_PER_MINUTE = 10;
   /** The views not yet destroyed, for {@link StallViewExtension}. */
   private static final Set<StallView> RUNNING = ConcurrentHashMap.newKeySet();
-  /** The most pending waits {@link #explain()} describes one by one, oldest first. */
+  /** The most findings of one kind, and pending waits, {@link #explain()} names one by one. */
   private static final int MAX_EXPLAINED = 20;
-  private static final String LOCK = "lock";
-  private static final String EVENT = "event";
-  /** How far up the calls a request was made from the locks held are looked for. */
-  private static final int MAX_CALLERS = 16;
-  /** The most inversions kept for the report; later ones are logged and counted only. */
-  private static final int MAX_INVERSIONS = 100;
   /** The most re-entries kept for the report; later ones are logged only. */
   private static final int MAX_REENTRIES = 100;
-  /** How far a timeout's explanation follows holders waiting for other holders. */
-  private static final int MAX_CHAIN = 4;
-  /** The most holders a timeout's explanation names at each step. */
-  private static final int MAX_HOLDERS = 3;
 
-  private final BatonProperties.Stalls settings;
   private final boolean strict;
   private final long confirmAfterNanos;
   private final Set<PendingWait> live = ConcurrentHashMap.newKeySet();
-  /** Every live hold of a lock or semaphore, known call or not, with where it was granted. */
-  private final Map<Hold, WaitSite> liveHolds = new ConcurrentHashMap<>();
-  /** The holds and waits already reported as stalls: one log line per episode. */
-  private final Set<Object> stalled = ConcurrentHashMap.newKeySet();
-  private final RateLimitedLog stallLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
+  private final Blockers blockers = new Blockers(live);
+  private final StallScan stalls;
+  private final Inversions inversions = new Inversions(LOG);
   private final RateLimitedLog deadlockLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
   /** Deadlocks confirmed since start-up, each counted once. */
   private final LongAdder deadlocksConfirmed = new LongAdder();
   /** Re-entries seen since start-up, each wait counted. */
   private final LongAdder reentriesSeen = new LongAdder();
-  /** The live holds of each known call that holds something, with where they were granted. */
-  private final Map<Call, Map<Hold, Held>> holdsByCall = new ConcurrentHashMap<>();
-  private final LockOrders orders = new LockOrders();
-  /** Inversions found, each reported once, in the order found; the first ones are kept. */
-  private final List<Inversion> inversions = new CopyOnWriteArrayList<>();
-  private final LongAdder inversionsFound = new LongAdder();
   /** Re-entries seen, by the waiting site and the lock's site; the first of each is kept. */
   private final Map<String, Reentry> reentries = new ConcurrentHashMap<>();
   /** Per suspected deadlock's waits and holds, when a check first saw it; guarded by this. */
@@ -106,9 +84,9 @@ public final class StallView implements WaitWatch, DisposableBean {
    *     confirmed; when a hold or wait is a stall
    */
   public StallView(BatonProperties.Stalls settings) {
-    this.settings = settings;
     this.strict = settings.level() == BatonProperties.Stalls.Level.STRICT;
     this.confirmAfterNanos = settings.confirmAfter().toNanos();
+    this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE);
     CurrentCall.propagate();
     RUNNING.add(this);
   }
@@ -126,77 +104,32 @@ public final class StallView implements WaitWatch, DisposableBean {
   @Override
   public RuntimeException requesting(Call call, WaitSite site, LiveHolds holds,
       Object orderedKey) {
-    if (!LOCK.equals(site.primitive())) {
-      return null;
-    }
-    Call holder = call;
-    for (int depth = 0; holder != null && depth < MAX_CALLERS; depth++) {
-      Map<Hold, Held> held = holdsByCall.get(holder);
-      if (held != null) {
-        for (Map.Entry<Hold, Held> entry : held.entrySet()) {
-          WaitSite first = entry.getValue().site();
-          if (!LOCK.equals(first.primitive()) || holds.contains(entry.getKey())
-              || inDeclaredOrder(entry.getValue().orderedKey(), orderedKey)) {
-            continue; // not a lock; this very lock, a re-entry named if it waits; or in order
-          }
-          Inversion inversion = orders.learn(first, site, call.site());
-          if (inversion != null) {
-            return inverted(inversion, orderedKey != null);
-          }
-        }
-      }
-      holder = holder.parent();
-    }
-    return null;
-  }
-
-  /** Whether a held key and a requested key of one family come in its declared ascending order. */
-  @SuppressWarnings("unchecked")
-  private static boolean inDeclaredOrder(Object heldKey, Object requestedKey) {
-    if (heldKey == null || requestedKey == null) {
-      return false;
-    }
-    try {
-      return ((Comparable<Object>) heldKey).compareTo(requestedKey) < 0;
-    } catch (ClassCastException e) {
-      return false;
-    }
+    Inversion inversion = inversions.requesting(call, site, holds, orderedKey);
+    return strict && inversion != null
+        ? new DeadlockException(Inversions.message(inversion, orderedKey != null)) : null;
   }
 
   @Override
   public void held(Hold hold, WaitSite site, Object orderedKey) {
-    liveHolds.put(hold, site);
-    if (hold.call() == null) {
-      return;
+    stalls.held(hold, site);
+    if (hold.call() != null) {
+      inversions.held(hold, site, orderedKey);
     }
-    holdsByCall.compute(hold.call(), (call, held) -> {
-      Map<Hold, Held> holds = held == null ? new ConcurrentHashMap<>(4) : held;
-      holds.put(hold, new Held(site, orderedKey));
-      return holds;
-    });
   }
-
-  /** Where a hold was granted, and its key if its family declares a key order; never shown. */
-  private record Held(WaitSite site, Object orderedKey) {}
 
   @Override
   public void released(Hold hold, WaitSite site) {
-    liveHolds.remove(hold);
-    stalled.remove(hold);
-    if (hold.call() == null) {
-      return;
+    stalls.released(hold);
+    if (hold.call() != null) {
+      inversions.released(hold);
     }
-    holdsByCall.computeIfPresent(hold.call(), (call, held) -> {
-      held.remove(hold);
-      return held.isEmpty() ? null : held;
-    });
   }
 
   @Override
   public RuntimeException pending(PendingWait wait) {
     live.add(wait);
     Call call = wait.call();
-    if (call == null || !LOCK.equals(wait.site().primitive())) {
+    if (call == null || !"lock".equals(wait.site().primitive())) {
       return null;
     }
     for (Hold hold : wait.holders().all()) {
@@ -210,14 +143,12 @@ public final class StallView implements WaitWatch, DisposableBean {
   @Override
   public void settled(PendingWait wait) {
     live.remove(wait);
-    stalled.remove(wait);
+    stalls.settled(wait);
   }
 
   @Override
   public String blockers(PendingWait wait) {
-    StringBuilder out = new StringBuilder();
-    explain(wait, wait.call(), 0, Collections.newSetFromMap(new IdentityHashMap<>()), out);
-    return out.isEmpty() ? null : out.toString();
+    return blockers.of(wait);
   }
 
   /**
@@ -244,7 +175,7 @@ public final class StallView implements WaitWatch, DisposableBean {
         stillLogged.add(signature);
         deadlocksConfirmed.increment();
         deadlockLog.warn("Baton: deadlock among " + knot.cycle().size() + " calls, unchanged for "
-            + seconds(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
+            + Durations.read(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
         if (strict) {
           breakCycle(knot, deadlock);
         }
@@ -253,8 +184,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     firstSeen = seen;
     logged = stillLogged;
     return new StallReport(strict ? "strict" : "basic", deadlocks, stalls(),
-        List.copyOf(reentries.values()), List.copyOf(inversions), live.size(),
-        graph.unknownWaits());
+        List.copyOf(reentries.values()), inversions.kept(), live.size(), graph.unknownWaits());
   }
 
   /**
@@ -262,40 +192,12 @@ public final class StallView implements WaitWatch, DisposableBean {
    * seen past it (at most {@value #LINES_PER_MINUTE} lines a minute).
    */
   public List<Stall> stalls() {
-    List<Stall> found = new ArrayList<>();
-    for (PendingWait wait : live) {
-      WaitSite site = wait.site();
-      if (EVENT.equals(site.primitive()) && wait.holders().count() > 0) {
-        continue; // a call that will set it is running: it depends on that call, not on luck
-      }
-      stall(found, wait, "waited", site, wait.call(), wait.waitedFor(),
-          settings.waitedTooLong(site.name()));
-    }
-    for (Map.Entry<Hold, WaitSite> held : liveHolds.entrySet()) {
-      Hold hold = held.getKey();
-      WaitSite site = held.getValue();
-      stall(found, hold, "held", site, hold.call(), hold.heldFor(),
-          settings.heldTooLong(site.name()));
-    }
-    return found;
-  }
-
-  private void stall(List<Stall> found, Object episode, String kind, WaitSite site, Call call,
-      Duration lasted, Duration threshold) {
-    if (lasted.compareTo(threshold) < 0) {
-      return;
-    }
-    Stall stall = new Stall(kind, site.primitive(), site.name(),
-        call == null ? null : call.site(), lasted.toMillis(), threshold.toMillis());
-    found.add(stall);
-    if (stalled.add(episode)) {
-      stallLog.warn("Baton: stall: " + stall.describe());
-    }
+    return stalls.scan(live);
   }
 
   /** How many lock-order inversions have been found since start-up; each is found once. */
   public long inversionsFound() {
-    return inversionsFound.sum();
+    return inversions.found();
   }
 
   /** How many deadlocks have been confirmed since start-up; one that lasts is counted once. */
@@ -339,7 +241,8 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * What this view sees now, for a person: each deadlock, inversion and re-entry in one line,
-   * then the pending waits, oldest first, each with who holds it up.
+   * then the pending waits, the longest first, each with who holds it up; at most
+   * {@value #MAX_EXPLAINED} deadlocks and waits, then how many more.
    */
   public String explain() {
     StallReport report = check();
@@ -360,12 +263,12 @@ public final class StallView implements WaitWatch, DisposableBean {
     List<PendingWait> waits = new ArrayList<>(live);
     waits.sort(Comparator.comparing(PendingWait::waitedFor).reversed());
     for (PendingWait wait : waits.subList(0, Math.min(waits.size(), MAX_EXPLAINED))) {
-      String blockers = blockers(wait);
+      String heldUpBy = blockers.of(wait);
       out.append("\n  ")
           .append(wait.call() == null ? "a call Baton does not know" : wait.call().site())
           .append(" waits for ").append(wait.site().primitive()).append(" '")
-          .append(wait.site().name()).append("' for ").append(seconds(wait.waitedFor()))
-          .append(blockers == null ? "" : ": " + blockers);
+          .append(wait.site().name()).append("' for ").append(Durations.read(wait.waitedFor()))
+          .append(heldUpBy == null ? "" : ": " + heldUpBy);
     }
     if (waits.size() > MAX_EXPLAINED) {
       out.append("\n  and ").append(waits.size() - MAX_EXPLAINED).append(" more pending waits");
@@ -390,18 +293,6 @@ public final class StallView implements WaitWatch, DisposableBean {
     if (reentries.size() < MAX_REENTRIES && reentries.putIfAbsent(key, reentry) == null) {
       LOG.warn("Baton: " + message);
     }
-    return strict ? new DeadlockException(message) : null;
-  }
-
-  private RuntimeException inverted(Inversion inversion, boolean againstDeclaredOrder) {
-    inversionsFound.increment();
-    if (inversions.size() < MAX_INVERSIONS) {
-      inversions.add(inversion);
-    }
-    String message = "lock-order inversion: " + inversion.describe()
-        + (againstDeclaredOrder ? ", against the ascending key order the family declares"
-            : "; two calls taking them in these orders at once would deadlock");
-    LOG.warn("Baton: " + message);
     return strict ? new DeadlockException(message) : null;
   }
 
@@ -441,83 +332,5 @@ public final class StallView implements WaitWatch, DisposableBean {
               wait.site().name(), wait.waitedFor().toMillis(), wait.timed())).toList()));
     }
     return calls;
-  }
-
-  /**
-   * Appends who holds what {@code wait} waits for and, for each holder, what it waits for in
-   * turn, as in {@code "held for 31 s by LedgerService.post, which waits for lock 'inventory',
-   * held for 32 s by OrderService.place, this call's caller"}.
-   */
-  private void explain(PendingWait wait, Call waiter, int depth, Set<Call> seen,
-      StringBuilder out) {
-    List<Hold> holds = wait.holders().all();
-    boolean event = EVENT.equals(wait.site().primitive());
-    if (event && holds.isEmpty()) {
-      out.append("no running call is to set it");
-    }
-    int named = Math.min(holds.size(), MAX_HOLDERS);
-    for (int i = 0; i < named; i++) {
-      Hold hold = holds.get(i);
-      String by = holderName(hold.call(), waiter);
-      String lasted = seconds(hold.heldFor());
-      if (event) {
-        out.append(i == 0 ? "to be set by " : "; and by ").append(by).append(", running for ")
-            .append(lasted);
-      } else {
-        out.append(i == 0 ? "held for " : "; and for ").append(lasted).append(" by ").append(by);
-      }
-      Call holder = hold.call();
-      if (holder == null || depth + 1 >= MAX_CHAIN || !seen.add(holder)) {
-        continue;
-      }
-      PendingWait next = waitOf(holder);
-      if (next != null) {
-        WaitSite site = next.site();
-        out.append(", which waits for ").append(site.primitive()).append(" '")
-            .append(site.name()).append("'");
-        if (next.call() != holder) {
-          out.append(" in ").append(next.call().site());
-        }
-        out.append(", ");
-        explain(next, waiter, depth + 1, seen, out);
-      }
-    }
-    if (holds.size() > named) {
-      out.append("; and ").append(holds.size() - named).append(" more holders");
-    }
-  }
-
-  private static String holderName(Call holder, Call waiter) {
-    if (holder == null) {
-      return "a call Baton does not know";
-    }
-    if (holder == waiter) {
-      return holder.site() + ", this call";
-    }
-    if (waiter != null && waiter.isWithin(holder)) {
-      return holder.site() + ", this call's caller";
-    }
-    return holder.site();
-  }
-
-  /** A live wait of {@code call} or of a call made from it, if any. */
-  private PendingWait waitOf(Call call) {
-    for (PendingWait wait : live) {
-      if (wait.call() != null && wait.call().isWithin(call)) {
-        return wait;
-      }
-    }
-    return null;
-  }
-
-  /** {@code duration} as a person reads it: {@code 31 s}, {@code 2.5 s}, {@code 40 ms}. */
-  static String seconds(Duration duration) {
-    return seconds(duration.toMillis());
-  }
-
-  static String seconds(long millis) {
-    return millis >= 10_000 ? millis / 1000 + " s"
-        : millis >= 1000 ? String.format(Locale.ROOT, "%.1f s", millis / 1000.0)
-        : millis + " ms";
   }
 }

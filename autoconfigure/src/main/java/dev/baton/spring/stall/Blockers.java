@@ -1,0 +1,103 @@
+package dev.baton.spring.stall;
+
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.PendingWait;
+import dev.baton.spring.observation.WaitSite;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What holds a pending wait up, in words: its holders (for an event, the calls that are to set
+ * it), for how long, and what each of them waits for in turn, as in {@code "held for 31 s by
+ * LedgerService.post, which waits for lock 'inventory', held for 32 s by OrderService.place,
+ * this call's caller"}. At most {@value #MAX_HOLDERS} holders are named per step and
+ * {@value #MAX_CHAIN} steps followed; calls by site, primitives by kind and name, never keys.
+ */
+final class Blockers {
+
+  /** How far the explanation follows holders waiting for other holders. */
+  private static final int MAX_CHAIN = 4;
+  /** The most holders named at each step. */
+  private static final int MAX_HOLDERS = 3;
+  private static final String EVENT = "event";
+
+  /** The pending waits, read to find what a holder waits for in turn. */
+  private final Collection<PendingWait> live;
+
+  Blockers(Collection<PendingWait> live) {
+    this.live = live;
+  }
+
+  /** What holds {@code wait} up; null if nothing does (it is being handed over). */
+  String of(PendingWait wait) {
+    StringBuilder out = new StringBuilder();
+    explain(wait, wait.call(), 0, Collections.newSetFromMap(new IdentityHashMap<>()), out);
+    return out.isEmpty() ? null : out.toString();
+  }
+
+  private void explain(PendingWait wait, Call waiter, int depth, Set<Call> seen,
+      StringBuilder out) {
+    List<Hold> holds = wait.holders().all();
+    boolean event = EVENT.equals(wait.site().primitive());
+    if (event && holds.isEmpty()) {
+      out.append("no running call is to set it");
+    }
+    int named = Math.min(holds.size(), MAX_HOLDERS);
+    for (int i = 0; i < named; i++) {
+      Hold hold = holds.get(i);
+      String by = holderName(hold.call(), waiter);
+      String lasted = Durations.read(hold.heldFor());
+      if (event) {
+        out.append(i == 0 ? "to be set by " : "; and by ").append(by).append(", running for ")
+            .append(lasted);
+      } else {
+        out.append(i == 0 ? "held for " : "; and for ").append(lasted).append(" by ").append(by);
+      }
+      Call holder = hold.call();
+      if (holder == null || depth + 1 >= MAX_CHAIN || !seen.add(holder)) {
+        continue;
+      }
+      PendingWait next = waitOf(holder);
+      if (next != null) {
+        WaitSite site = next.site();
+        out.append(", which waits for ").append(site.primitive()).append(" '")
+            .append(site.name()).append("'");
+        if (next.call() != holder) {
+          out.append(" in ").append(next.call().site());
+        }
+        out.append(", ");
+        explain(next, waiter, depth + 1, seen, out);
+      }
+    }
+    if (holds.size() > named) {
+      out.append("; and ").append(holds.size() - named).append(" more holders");
+    }
+  }
+
+  private static String holderName(Call holder, Call waiter) {
+    if (holder == null) {
+      return "a call Baton does not know";
+    }
+    if (holder == waiter) {
+      return holder.site() + ", this call";
+    }
+    if (waiter != null && waiter.isWithin(holder)) {
+      return holder.site() + ", this call's caller";
+    }
+    return holder.site();
+  }
+
+  /** A live wait of {@code call} or of a call made from it, if any. */
+  private PendingWait waitOf(Call call) {
+    for (PendingWait wait : live) {
+      if (wait.call() != null && wait.call().isWithin(call)) {
+        return wait;
+      }
+    }
+    return null;
+  }
+}

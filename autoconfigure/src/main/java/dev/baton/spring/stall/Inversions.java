@@ -1,0 +1,127 @@
+package dev.baton.spring.stall;
+
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.LiveHolds;
+import dev.baton.spring.observation.WaitSite;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.commons.logging.Log;
+
+/**
+ * Finds lock-order {@link Inversion}s as calls ask for locks: keeps the locks each known call
+ * holds, and when a call (or a call it was made from) holding A asks for B, has
+ * {@link LockOrders} learn A before B. Only locks are ordered; a lock asked for again by its
+ * holder is a re-entry, not an order; two keys of a family declaring an ascending key order, in
+ * that order, are no inversion. Each inversion is logged once and kept (the first
+ * {@value #MAX_KEPT}).
+ */
+final class Inversions {
+
+  /** The most inversions kept for the report; later ones are logged and counted only. */
+  private static final int MAX_KEPT = 100;
+  /** How far up the calls a request was made from the locks held are looked for. */
+  private static final int MAX_CALLERS = 16;
+  private static final String LOCK = "lock";
+
+  private final Log log;
+  private final LockOrders orders = new LockOrders();
+  /** The live holds of each known call that holds something, with where they were granted. */
+  private final Map<Call, Map<Hold, Held>> holdsByCall = new ConcurrentHashMap<>();
+  private final List<Inversion> kept = new CopyOnWriteArrayList<>();
+  private final LongAdder found = new LongAdder();
+
+  Inversions(Log log) {
+    this.log = log;
+  }
+
+  /**
+   * {@code call} asks for the lock at {@code site}, whose live holds are {@code holds}.
+   *
+   * @return the inversion this request closes, the first time; else null
+   */
+  Inversion requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey) {
+    if (!LOCK.equals(site.primitive())) {
+      return null;
+    }
+    Call holder = call;
+    for (int depth = 0; holder != null && depth < MAX_CALLERS; depth++) {
+      Map<Hold, Held> held = holdsByCall.get(holder);
+      if (held != null) {
+        for (Map.Entry<Hold, Held> entry : held.entrySet()) {
+          WaitSite first = entry.getValue().site();
+          if (!LOCK.equals(first.primitive()) || holds.contains(entry.getKey())
+              || inDeclaredOrder(entry.getValue().orderedKey(), orderedKey)) {
+            continue; // not a lock; this very lock, a re-entry named if it waits; or in order
+          }
+          Inversion inversion = orders.learn(first, site, call.site());
+          if (inversion != null) {
+            report(inversion, orderedKey != null);
+            return inversion;
+          }
+        }
+      }
+      holder = holder.parent();
+    }
+    return null;
+  }
+
+  void held(Hold hold, WaitSite site, Object orderedKey) {
+    holdsByCall.compute(hold.call(), (call, held) -> {
+      Map<Hold, Held> holds = held == null ? new ConcurrentHashMap<>(4) : held;
+      holds.put(hold, new Held(site, orderedKey));
+      return holds;
+    });
+  }
+
+  void released(Hold hold) {
+    holdsByCall.computeIfPresent(hold.call(), (call, held) -> {
+      held.remove(hold);
+      return held.isEmpty() ? null : held;
+    });
+  }
+
+  /** The inversions found, the first ones, in the order found. */
+  List<Inversion> kept() {
+    return List.copyOf(kept);
+  }
+
+  /** How many inversions have been found. */
+  long found() {
+    return found.sum();
+  }
+
+  /** What an inversion found at a request says, for a log line or a refusal. */
+  static String message(Inversion inversion, boolean againstDeclaredOrder) {
+    return "lock-order inversion: " + inversion.describe()
+        + (againstDeclaredOrder ? ", against the ascending key order the family declares"
+            : "; two calls taking them in these orders at once would deadlock");
+  }
+
+  private void report(Inversion inversion, boolean againstDeclaredOrder) {
+    found.increment();
+    if (kept.size() < MAX_KEPT) {
+      kept.add(inversion);
+    }
+    log.warn("Baton: " + message(inversion, againstDeclaredOrder));
+  }
+
+  /** Whether a held key and a requested key of one family come in its declared order. */
+  @SuppressWarnings("unchecked")
+  private static boolean inDeclaredOrder(Object heldKey, Object requestedKey) {
+    if (heldKey == null || requestedKey == null) {
+      return false;
+    }
+    try {
+      return ((Comparable<Object>) heldKey).compareTo(requestedKey) < 0;
+    } catch (ClassCastException e) {
+      return false;
+    }
+  }
+
+  /** Where a hold was granted, and its key if its family declares a key order; never shown. */
+  private record Held(WaitSite site, Object orderedKey) {}
+}
