@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * between cores: the score is the CPU work of a wait and its hand-over alone, and the difference
  * between levels is what the stall view adds to it. {@code -prof gc}'s
  * {@code gc.alloc.rate.norm} gives the bytes per wait. The set-up fails if an acquire is granted
- * at once or a release does not hand over, so every operation is a pending wait.
+ * at once or a release does not hand over, so every operation is a pending wait. Being
+ * deterministic, two forks suffice.
  *
  * <p>{@code level} (see {@link ViewedRegistry}): {@code off} and {@code basic} are the bare
  * registry without and with the view; {@code observed} and {@code observedBasic} the same with
@@ -51,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OperationsPerInvocation(2)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 @Threads(1)
 @State(Scope.Thread)
 public class WaitHandOverBenchmark {
