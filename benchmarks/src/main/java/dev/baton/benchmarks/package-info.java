@@ -20,6 +20,8 @@
  * <dd>One call through a Spring proxy to a method returning a completed future, per limiter.</dd>
  * <dt>{@link dev.baton.benchmarks.annotations.SaturatedAnnotationBenchmark}</dt>
  * <dd>64 concurrent calls on 4 permits: calls per second and the threads each limiter blocks.</dd>
+ * <dt>{@link dev.baton.benchmarks.stalls}</dt>
+ * <dd>What the stall view adds: per contended wait, per watchdog tick, per full check.</dd>
  * <dt>{@link dev.baton.benchmarks.redis}</dt>
  * <dd>Baton's Redis lock against Redisson's: uncontended operations per second, round trips per
  * operation, and hand-off latency between two JVMs, on a {@code redis-server} each starts.</dd>

@@ -1,6 +1,7 @@
 package dev.baton.benchmarks.annotations;
 
 import dev.baton.spring.observation.HoldTrackingRequest;
+import dev.baton.spring.stall.StallView;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,13 +45,16 @@ public class LimiterApplication {
   /**
    * Starts a context for {@code limiter} ({@code plain}, {@code baton}, {@code batonObserved}:
    * Baton with a meter registry and holder tracking, as in an application with the actuator and
-   * the {@code baton} endpoint, {@code spring}, {@code resilience4j}) whose {@code bench} limiter has {@code permits} permits around
-   * {@code body}; the target bean is its only {@link CallTarget}.
+   * the {@code baton} endpoint, {@code batonStalls} and {@code batonObservedStalls}: the same two
+   * with {@code baton.stalls.level=basic}, {@code spring}, {@code resilience4j}) whose
+   * {@code bench} limiter has {@code permits} permits around {@code body}; the target bean is its
+   * only {@link CallTarget}. A stall-view limiter's context must hold a {@link StallView}.
    */
   public static ConfigurableApplicationContext start(String limiter, Body body, int permits) {
     Function<Body, CallTarget> target = switch (limiter) {
       case "plain" -> PlainTarget::new;
-      case "baton", "batonObserved" -> BatonLimitedTarget::new;
+      case "baton", "batonObserved", "batonStalls", "batonObservedStalls" ->
+          BatonLimitedTarget::new;
       case "spring" -> SpringConcurrencyLimitTarget::new;
       case "resilience4j" -> Resilience4jBulkheadTarget::new;
       default -> throw new IllegalArgumentException("unknown limiter: " + limiter);
@@ -67,32 +71,50 @@ public class LimiterApplication {
     if (!limiter.equals("resilience4j")) {
       excluded.addAll(autoConfigurations("io.github.resilience4j."));
     }
+    boolean stalls = hasStallView(limiter);
     CallTarget bean = target.apply(body);
     @SuppressWarnings("unchecked")
     Class<CallTarget> type = (Class<CallTarget>) bean.getClass();
-    return new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
+    List<String> properties = new ArrayList<>(List.of(
+        "spring.main.web-application-type=none",
+        "spring.autoconfigure.exclude=" + String.join(",", excluded),
+        "logging.level.root=warn",
+        "bench.permits=" + permits,
+        "baton.semaphores.bench.permits=" + permits,
+        "resilience4j.bulkhead.instances.bench.max-concurrent-calls=" + permits,
+        "resilience4j.bulkhead.instances.bench.max-wait-duration=60s",
+        "resilience4j.bulkhead.instances.sanity.max-concurrent-calls=1",
+        "resilience4j.bulkhead.instances.sanity.max-wait-duration=60s"));
+    if (stalls) {
+      // Otherwise unset, as in an application that never heard of it: the default, off.
+      properties.add("baton.stalls.level=basic");
+    }
+    ConfigurableApplicationContext context = new SpringApplicationBuilder(
+        sources.toArray(Class<?>[]::new))
         .web(WebApplicationType.NONE)
         .bannerMode(Banner.Mode.OFF)
         .logStartupInfo(false)
-        .initializers(context -> {
-          GenericApplicationContext registry = (GenericApplicationContext) context;
+        .initializers(app -> {
+          GenericApplicationContext registry = (GenericApplicationContext) app;
           registry.registerBean("target", type, () -> bean);
-          if (limiter.equals("batonObserved")) {
+          if (limiter.startsWith("batonObserved")) {
             registry.registerBean(SimpleMeterRegistry.class);
             registry.registerBean(HoldTrackingRequest.class);
           }
         })
-        .properties(
-            "spring.main.web-application-type=none",
-            "spring.autoconfigure.exclude=" + String.join(",", excluded),
-            "logging.level.root=warn",
-            "bench.permits=" + permits,
-            "baton.semaphores.bench.permits=" + permits,
-            "resilience4j.bulkhead.instances.bench.max-concurrent-calls=" + permits,
-            "resilience4j.bulkhead.instances.bench.max-wait-duration=60s",
-            "resilience4j.bulkhead.instances.sanity.max-concurrent-calls=1",
-            "resilience4j.bulkhead.instances.sanity.max-wait-duration=60s")
+        .properties(properties.toArray(String[]::new))
         .run();
+    if (stalls && context.getBeanProvider(StallView.class).getIfAvailable() == null) {
+      context.close();
+      throw new IllegalStateException(limiter + ": baton.stalls.level=basic, but the context has"
+          + " no StallView: the stall view's auto-configuration is missing from the jar");
+    }
+    return context;
+  }
+
+  /** Whether {@code limiter} runs with the stall view on ({@code baton.stalls.level=basic}). */
+  static boolean hasStallView(String limiter) {
+    return limiter.startsWith("baton") && limiter.endsWith("Stalls");
   }
 
   /** The context's target bean, through its proxy if it has one. */

@@ -58,6 +58,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * <li>{@code baton}: {@code @Limited}; calls issued from the benchmark thread, since the proxy
  * returns a future at once and waits without a thread. The permit is held until the future
  * completes.
+ * <li>{@code batonStalls}: the same with {@code baton.stalls.level=basic}, so each call is a call
+ * of the stall view and each of the 60 waits per operation goes pending under its watch. The
+ * project's issue asks for it within 5 % of {@code baton}'s rate.
  * <li>{@code spring}: {@code @ConcurrencyLimit}, same method. Its permit covers only the
  * synchronous call, so here it does not bound the work at all ({@code inFlightPeak} shows it).
  * <li>{@code springHoldingThread}: {@code @ConcurrencyLimit} on a method that waits for its own
@@ -90,7 +93,8 @@ public class SaturatedAnnotationBenchmark {
   static final int CALLS = 64;
   static final int PERMITS = 4;
 
-  @Param({"plain", "ideal", "baton", "spring", "springHoldingThread", "resilience4j"})
+  @Param({"plain", "ideal", "baton", "batonStalls", "spring", "springHoldingThread",
+      "resilience4j"})
   public String limiter;
 
   /** How long each call's work takes, in microseconds. */
@@ -132,7 +136,7 @@ public class SaturatedAnnotationBenchmark {
     call = limiter.equals("springHoldingThread")
         ? ((SpringConcurrencyLimitTarget) target)::callHoldingThread
         : target::call;
-    if (List.of("plain", "ideal", "baton").contains(limiter)) {
+    if (List.of("plain", "ideal", "baton", "batonStalls").contains(limiter)) {
       callerThreads = 1;
     } else {
       callers = (ThreadPoolExecutor) Executors.newFixedThreadPool(CALLS, runnable -> {
