@@ -132,7 +132,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     if (call == null || !"lock".equals(wait.site().primitive())) {
       return null;
     }
-    for (Hold hold : wait.holders().all()) {
+    for (Hold hold : wait.holders().unordered()) {
       if (hold.call() != null && call.isWithin(hold.call())) {
         return reentered(wait, hold.call());
       }

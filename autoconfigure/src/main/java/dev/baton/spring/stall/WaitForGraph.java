@@ -175,7 +175,7 @@ final class WaitForGraph {
    * proceed (an unknown call, or one not waiting) or there is none.
    */
   private List<Node> holdersOf(PendingWait wait) {
-    List<Hold> live = wait.holders().all();
+    Collection<Hold> live = wait.holders().unordered();
     List<Node> holders = new ArrayList<>(live.size());
     for (Hold hold : live) {
       if (hold.call() != null) {
