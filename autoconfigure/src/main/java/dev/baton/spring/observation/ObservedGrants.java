@@ -14,6 +14,11 @@ import java.util.function.Function;
  * permit handed out is wrapped: a tracked hold is in {@link #holds()} from grant to release, and
  * at release its duration is reported. Otherwise permits are handed out as the primitive made
  * them. A backend passes every acquire of one primitive through one instance.
+ *
+ * <p>With the stall view's {@link WaitWatch}, every hold is tracked and told to it with the
+ * {@link Call} that asked, a request is first shown to it ({@link #checkRequest()}), and a wait
+ * left pending is watched until it settles ({@link WatchedWait}). Without one, nothing of that
+ * runs and a hold carries no call.
  */
 public final class ObservedGrants {
 

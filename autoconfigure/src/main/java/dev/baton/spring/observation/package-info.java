@@ -24,5 +24,12 @@
  * primitive, and its other timed waits through {@link
  * dev.baton.spring.observation.RelayedGrant}, which names their timeouts after the site and hands
  * a pending grant on without breaking cancellation.
+ *
+ * <p>For the stall view ({@code dev.baton.spring.stall}): a {@link
+ * dev.baton.spring.observation.Call} is one logical call, the {@link
+ * dev.baton.spring.observation.CurrentCall} of the threads it runs on; a {@link
+ * dev.baton.spring.observation.WaitWatch} is told about requests, holds and {@link
+ * dev.baton.spring.observation.PendingWait}s; {@link dev.baton.spring.observation.EventSetters}
+ * are the calls that will set an event.
  */
 package dev.baton.spring.observation;
