@@ -425,6 +425,7 @@ public final class RedisBackend implements AutoCloseable {
   /** Sends (or, after Redis forgot it, re-sends) the ACQUIRE of {@code w}. */
   void sendAcquire(Waiting w) {
     RemotePermits permits = w.owner;
+    w.unconfirm();
     long sentAt = redisNow();
     long notAfter = Math.min(w.notAfter, sentAt + commandTimeoutMillis);
     Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
@@ -440,7 +441,10 @@ public final class RedisBackend implements AutoCloseable {
           }
           switch (RemotePermits.status(reply)) {
             case "GRANTED" -> deliver(w.id, Long.parseLong((String) reply.get(1)), sentAt);
-            case "QUEUED" -> renewals.runSoon(Long.parseLong((String) reply.get(1)));
+            case "QUEUED" -> {
+              w.confirm();
+              renewals.runSoon(Long.parseLong((String) reply.get(1)));
+            }
             default -> fail(w, new RedisUnavailableException("Redis at " + address
                 + " ran the acquire of " + permits.keys() + " after the caller's deadline", null));
           }

@@ -12,12 +12,11 @@ import java.util.function.Function;
 /**
  * The one periodic task of a {@link RedisBackend}: every third of a lease (sooner when Redis says
  * a lease or the restart quarantine ends earlier, and at once after a reconnect) it renews every
- * permit and waiter of this JVM with one RENEW call per primitive (per 500 ids), all sent
- * together. The same
- * call reconciles what pub/sub may have missed: a grant whose message was lost is delivered, a
- * waiter Redis forgot (its data lost) queues again, and a permit Redis no longer knows is lost.
- * Every {@link Participant} renews and reconciles its own pending calls in the same tick, and
- * Redis's clock is measured again.
+ * permit and every confirmed waiter (see {@link Waiting}) of this JVM with one RENEW call per
+ * primitive (per 500 ids), all sent together. The same call reconciles what pub/sub may have
+ * missed: a grant whose message was lost is delivered, a waiter Redis forgot (its data lost)
+ * queues again, and a permit Redis no longer knows is lost. Every {@link Participant} renews
+ * and reconciles its own pending calls in the same tick, and Redis's clock is measured again.
  *
  * <p>Ticks may overlap (a reconnect during a tick); every step is idempotent, so that is harmless.
  */
@@ -67,7 +66,8 @@ final class Renewals {
     Map<RemotePermits, List<String>> ids = new HashMap<>();
     Map<PermitKeys, RemotePermits> owners = new HashMap<>();
     backend.held().values().forEach(permit -> group(ids, owners, permit.owner(), permit.id()));
-    backend.waiting().values().forEach(w -> group(ids, owners, w.owner, w.id));
+    backend.waiting().values().stream().filter(Waiting::confirmed)
+        .forEach(w -> group(ids, owners, w.owner, w.id));
     List<CompletableFuture<Long>> hints = new ArrayList<>();
     ids.forEach((permits, list) -> {
       for (int from = 0; from < list.size(); from += BATCH) {

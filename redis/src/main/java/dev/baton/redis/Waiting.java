@@ -10,6 +10,11 @@ import java.util.concurrent.ScheduledFuture;
  * waiters from the moment its ACQUIRE is sent until a grant is delivered or it is withdrawn;
  * whoever removes it from that table settles it. A condition's wait is one too, kept in the
  * {@link RedisCondition}'s own tables instead.
+ *
+ * <p>It is renewed only once a reply said it waits in Redis ({@link #confirm()}): a renewal sent
+ * before its ACQUIRE would hear that Redis does not know it, and that stale answer, read after
+ * the ACQUIRE's grant, would mark the fresh permit lost (or send a second ACQUIRE that, arriving
+ * after the permit's release, would be granted a permit nobody holds).
  */
 final class Waiting {
 
@@ -18,11 +23,26 @@ final class Waiting {
   final CompletableFuture<Permit> future = new CompletableFuture<>();
   final long notAfter;
   volatile ScheduledFuture<?> timer;
+  private volatile boolean confirmed;
 
   Waiting(String id, RemotePermits owner, long notAfter) {
     this.id = id;
     this.owner = owner;
     this.notAfter = notAfter;
+  }
+
+  /** Records that Redis replied this acquire waits there: from now on, renewals carry it. */
+  void confirm() {
+    confirmed = true;
+  }
+
+  /** Records that its ACQUIRE is being sent (again): renewals leave it until Redis confirms. */
+  void unconfirm() {
+    confirmed = false;
+  }
+
+  boolean confirmed() {
+    return confirmed;
   }
 
   void cancelTimer() {
