@@ -38,7 +38,8 @@ public class Hold {
     return null;
   }
 
-  long sinceNanos() {
+  /** {@link System#nanoTime()} at the grant: for comparing many holds against one reading. */
+  public long sinceNanos() {
     return sinceNanos;
   }
 }

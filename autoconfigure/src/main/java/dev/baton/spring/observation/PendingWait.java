@@ -50,7 +50,8 @@ public final class PendingWait {
     return Duration.ofNanos(System.nanoTime() - sinceNanos);
   }
 
-  long sinceNanos() {
+  /** {@link System#nanoTime()} when it began: for comparing many waits against one reading. */
+  public long sinceNanos() {
     return sinceNanos;
   }
 

@@ -5,13 +5,14 @@ import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 
 /**
@@ -19,19 +20,28 @@ import org.apache.commons.logging.Log;
  * ({@code baton.stalls.held-too-long}, {@code waited-too-long}, or a primitive's own). A wait for
  * an event is one only while no running call is to set it. Each hold or wait is logged the first
  * time it is seen past its threshold, through a {@link RateLimitedLog}.
+ *
+ * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
+ * compares nanoseconds; objects are made only for the stalls found.
  */
 final class StallScan {
 
-  private final BatonProperties.Stalls settings;
   private final RateLimitedLog log;
+  private final long heldTooLongNanos;
+  private final long waitedTooLongNanos;
+  /** The primitives with thresholds of their own, by name: {held, waited} in nanoseconds. */
+  private final Map<String, long[]> own = new HashMap<>();
   /** Every live hold of a lock or semaphore, known call or not, with where it was granted. */
   private final Map<Hold, WaitSite> liveHolds = new ConcurrentHashMap<>();
   /** The holds and waits already logged as stalls: one line per episode. */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
   StallScan(BatonProperties.Stalls settings, Log log, int linesPerMinute) {
-    this.settings = settings;
     this.log = new RateLimitedLog(log, linesPerMinute);
+    this.heldTooLongNanos = settings.heldTooLong().toNanos();
+    this.waitedTooLongNanos = settings.waitedTooLong().toNanos();
+    settings.primitives().keySet().forEach(name -> own.put(name, new long[] {
+        settings.heldTooLong(name).toNanos(), settings.waitedTooLong(name).toNanos()}));
   }
 
   void held(Hold hold, WaitSite site) {
@@ -40,40 +50,55 @@ final class StallScan {
 
   void released(Hold hold) {
     liveHolds.remove(hold);
-    logged.remove(hold);
+    forget(hold);
   }
 
   void settled(PendingWait wait) {
-    logged.remove(wait);
+    forget(wait);
+  }
+
+  private void forget(Object episode) {
+    if (!logged.isEmpty()) {
+      logged.remove(episode);
+    }
   }
 
   /** The live holds and the waits of {@code live} past their thresholds now. */
   List<Stall> scan(Collection<PendingWait> live) {
+    long now = System.nanoTime();
     List<Stall> found = new ArrayList<>();
     for (PendingWait wait : live) {
       WaitSite site = wait.site();
-      if ("event".equals(site.primitive()) && wait.holders().count() > 0) {
-        continue; // a call that will set it is running: it depends on that call, not on luck
+      long threshold = threshold(site, 1, waitedTooLongNanos);
+      if (now - wait.sinceNanos() < threshold
+          || "event".equals(site.primitive()) && wait.holders().count() > 0) {
+        continue; // an event wait: a call that will set it is running, so it depends on that call
       }
-      check(found, wait, "waited", site, wait.call(), wait.waitedFor(),
-          settings.waitedTooLong(site.name()));
+      found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
-    for (Map.Entry<Hold, WaitSite> held : liveHolds.entrySet()) {
-      Hold hold = held.getKey();
-      WaitSite site = held.getValue();
-      check(found, hold, "held", site, hold.call(), hold.heldFor(),
-          settings.heldTooLong(site.name()));
-    }
+    liveHolds.forEach((hold, site) -> {
+      long threshold = threshold(site, 0, heldTooLongNanos);
+      if (now - hold.sinceNanos() >= threshold) {
+        found(found, hold, "held", site, hold.call(), now - hold.sinceNanos(), threshold);
+      }
+    });
     return found;
   }
 
-  private void check(List<Stall> found, Object episode, String kind, WaitSite site, Call call,
-      Duration lasted, Duration threshold) {
-    if (lasted.compareTo(threshold) < 0) {
-      return;
+  /** The threshold of {@code site}'s primitive: its own ({@code which} of them), or the global. */
+  private long threshold(WaitSite site, int which, long global) {
+    if (own.isEmpty()) {
+      return global;
     }
+    long[] thresholds = own.get(site.name());
+    return thresholds == null ? global : thresholds[which];
+  }
+
+  private void found(List<Stall> found, Object episode, String kind, WaitSite site, Call call,
+      long lastedNanos, long thresholdNanos) {
     Stall stall = new Stall(kind, site.primitive(), site.name(),
-        call == null ? null : call.site(), lasted.toMillis(), threshold.toMillis());
+        call == null ? null : call.site(), TimeUnit.NANOSECONDS.toMillis(lastedNanos),
+        TimeUnit.NANOSECONDS.toMillis(thresholdNanos));
     found.add(stall);
     if (logged.add(episode)) {
       log.warn("Baton: stall: " + stall.describe());

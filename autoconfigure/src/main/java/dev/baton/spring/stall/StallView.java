@@ -217,8 +217,9 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /** Whether a wait has been pending for the confirmation time: the watchdog's quick look. */
   boolean anyWaitOlderThanConfirmation() {
+    long now = System.nanoTime();
     for (PendingWait wait : live) {
-      if (wait.waitedFor().toNanos() >= confirmAfterNanos) {
+      if (now - wait.sinceNanos() >= confirmAfterNanos) {
         return true;
       }
     }
