@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -65,12 +67,13 @@ import java.util.function.Supplier;
  * fails, so no count includes a waiter whose failure is already observable, and nothing keeps a
  * withdrawn waiter (or a putter's item) reachable until its deadline.
  *
- * <p>A thread that blocks on a waiter ({@link #join()}, {@link #get()}) polls it briefly before
- * it parks. A grant comes from a running thread (the holder releasing), so when the wait is short
- * the hand-off costs a cache-line transfer (a few hundred nanoseconds) instead of a park, an
- * unpark and a wake-up on another CPU (about 16 microseconds on a 2-vCPU virtual machine). The
- * poll is bounded by {@link #SPINS}, a few microseconds, less than the park it may save, and is
- * skipped on a single CPU, where it could only delay the holder.
+ * <p>A thread that blocks on a waiter ({@link #join()}, {@link #get()}, and
+ * {@link #get(long, TimeUnit)} with a positive timeout) polls it briefly before it parks. A grant
+ * comes from a running thread (the holder releasing), so when the wait is short the hand-off costs
+ * a cache-line transfer (a few hundred nanoseconds) instead of a park, an unpark and a wake-up on
+ * another CPU (about 16 microseconds on a 2-vCPU virtual machine). The poll is bounded by
+ * {@link #SPINS}, a few microseconds, less than the park it may save, and is skipped on a single
+ * CPU, where it could only delay the holder.
  *
  * <p>Dependent futures created from a waiter ({@code thenApply} and so on) are plain
  * {@link CompletableFuture}s: only the waiter itself withdraws on cancel.
@@ -81,7 +84,7 @@ class Waiter<T> extends CompletableFuture<T> {
   private static final int GRANTED = 1;
   private static final int WITHDRAWN = 2;
   private static final int EXPIRED = 3;
-  /** Polls of a blocking {@link #join()} or {@link #get()} before it parks; 0 on one CPU. */
+  /** Polls of a blocking {@link #join()} or {@code get} before it parks; 0 on one CPU. */
   private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 1 << 8 : 0;
   private static final VarHandle STATE;
 
@@ -297,6 +300,16 @@ class Waiter<T> extends CompletableFuture<T> {
   public T get() throws InterruptedException, ExecutionException {
     spinUntilDone();
     return super.get();
+  }
+
+  /** Polls briefly too, like {@link #get()}, unless the timeout leaves no time to wait at all. */
+  @Override
+  public T get(long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    if (timeout > 0) {
+      spinUntilDone();
+    }
+    return super.get(timeout, unit);
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -216,6 +217,27 @@ class LockTest {
     assertThat(lock.waiters()).isZero();
     holder.release();
     assertThat(lock.isLocked()).as("the release found nobody to hand the lock to").isFalse();
+  }
+
+  /**
+   * A caller's bounded {@code get} bounds only how long that caller blocks: when it runs out the
+   * wait goes on (as with {@link CompletableFuture}), with or without the brief poll before the
+   * park, and a zero bound does not wait at all.
+   */
+  @Test
+  void aBoundedGetThatRunsOutLeavesTheWaitPending() throws Exception {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiter = lock.acquire();
+
+    assertThatThrownBy(() -> waiter.get(0, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+    assertThatThrownBy(() -> waiter.get(1, TimeUnit.MILLISECONDS))
+        .isInstanceOf(TimeoutException.class);
+
+    assertThat(waiter).isNotDone();
+    assertThat(lock.waiters()).isOne();
+    holder.release();
+    waiter.get(10, TimeUnit.SECONDS).release();
+    assertThat(lock.isLocked()).isFalse();
   }
 
   @Test

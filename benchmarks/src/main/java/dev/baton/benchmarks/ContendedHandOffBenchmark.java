@@ -30,8 +30,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * close to the uncontended speed and the other thread mostly sleeps. The gap between the two is the
  * price of FIFO fairness on this machine.
  *
- * <p>Target from the project's issue: {@code asyncLock} and {@code asyncSemaphore} at least as
- * fast as {@code semaphoreFair}.
+ * <p>Targets from the project's issues: {@code asyncLock} and {@code asyncSemaphore} at least as
+ * fast as {@code semaphoreFair}; their timed twins ({@code get(timeout)} instead of
+ * {@code join()}) within 1.2× of them.
  *
  * <p>Expect wide error bars on two cores: when the OS deschedules one benchmark thread outside
  * the critical section, the other runs uncontended at full speed until it comes back, and when
@@ -70,6 +71,28 @@ public class ContendedHandOffBenchmark {
   @Benchmark
   public void asyncSemaphore() {
     Permit permit = asyncSemaphore.acquire().join();
+    try {
+      Blackhole.consumeCPU(WORK);
+    } finally {
+      permit.release();
+    }
+  }
+
+  /** {@link #asyncLock()} with a bounded wait, {@code get(10, SECONDS)}, as careful callers do. */
+  @Benchmark
+  public void asyncLockTimed() throws Exception {
+    Permit permit = asyncLock.acquire().get(10, TimeUnit.SECONDS);
+    try {
+      Blackhole.consumeCPU(WORK);
+    } finally {
+      permit.release();
+    }
+  }
+
+  /** {@link #asyncSemaphore()} with a bounded wait, {@code get(10, SECONDS)}. */
+  @Benchmark
+  public void asyncSemaphoreTimed() throws Exception {
+    Permit permit = asyncSemaphore.acquire().get(10, TimeUnit.SECONDS);
     try {
       Blackhole.consumeCPU(WORK);
     } finally {
