@@ -3,6 +3,7 @@ package dev.baton.benchmarks;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.benchmarks.kotlinx.KotlinxRuns;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +22,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import kotlinx.coroutines.Job;
+import kotlinx.coroutines.sync.Mutex;
+import kotlinx.coroutines.sync.MutexKt;
+import kotlinx.coroutines.sync.Semaphore;
+import kotlinx.coroutines.sync.SemaphoreKt;
 
 /**
  * Heap bytes per pending waiter, measured with {@link MemoryMXBean} after full GCs.
@@ -37,7 +43,9 @@ import java.util.function.Supplier;
  * queue {@code --waiters} acquires; read the used heap the same way again. Bytes per waiter is the
  * difference divided by the number of waiters: everything a pending acquire keeps alive (the
  * waiter, and for the {@code +callback} cases the {@code thenAccept(Permit::release)} completion
- * and its dependent future), but not the caller's array slot. The first round of each JVM is a
+ * and its dependent future), but not the caller's array slot. The {@code kotlinx-} cases measure
+ * the async peer the same way: a coroutine suspended in kotlinx.coroutines' {@code acquire()} or
+ * {@code lock()}, the coroutine included. The first round of each JVM is a
  * warm-up and is dropped; each JVM reports the median of the rest; the summary gives the mean,
  * minimum and maximum over the JVMs ("forks").
  *
@@ -49,8 +57,8 @@ public final class WaiterFootprint {
 
   static final String HEAP_FLAGS_TEXT = "-Xms2g -Xmx2g -XX:+AlwaysPreTouch";
   private static final List<String> HEAP_FLAGS = List.of(HEAP_FLAGS_TEXT.split(" "));
-  private static final List<String> CASES =
-      List.of("semaphore", "semaphore+callback", "lock", "lock+callback");
+  private static final List<String> CASES = List.of("semaphore", "semaphore+callback", "lock",
+      "lock+callback", "kotlinx-semaphore", "kotlinx-mutex");
   private static final String RESULT = "RESULT ";
 
   private WaiterFootprint() {}
@@ -112,6 +120,9 @@ public final class WaiterFootprint {
   }
 
   private static double bytesPerWaiter(String name, int waiters) {
+    if (name.startsWith("kotlinx-")) {
+      return bytesPerCoroutine(name, waiters);
+    }
     boolean callback = name.endsWith("+callback");
     Supplier<CompletableFuture<Permit>> acquire;
     IntSupplier waiting;
@@ -143,6 +154,43 @@ public final class WaiterFootprint {
     Reference.reachabilityFence(pending);
     Reference.reachabilityFence(warmUp);
     Reference.reachabilityFence(holder);
+    Reference.reachabilityFence(primitive);
+    return (after - before) / (double) waiters;
+  }
+
+  /**
+   * The kotlinx.coroutines peer: a coroutine suspended in {@code Semaphore.acquire()} or
+   * {@code Mutex.lock()}, and everything it keeps alive, the coroutine itself included (its
+   * {@code Job} is what the caller keeps, as Baton's callers keep a future). Compare with Baton's
+   * {@code +callback} cases, where a callback waits for the grant.
+   */
+  private static double bytesPerCoroutine(String name, int waiters) {
+    Supplier<Job> wait;
+    Object primitive;
+    if (name.equals("kotlinx-semaphore")) {
+      Semaphore semaphore = SemaphoreKt.Semaphore(1, 1);
+      wait = () -> KotlinxRuns.waitFor(semaphore);
+      primitive = semaphore;
+    } else {
+      Mutex mutex = MutexKt.Mutex(true);
+      wait = () -> KotlinxRuns.waitFor(mutex);
+      primitive = mutex;
+    }
+    Job[] pending = new Job[waiters];
+    Job warmUp = wait.get();
+
+    long before = usedHeapAfterGc();
+    for (int i = 0; i < waiters; i++) {
+      pending[i] = wait.get();
+    }
+    long after = usedHeapAfterGc();
+
+    for (Job job : pending) {
+      if (!job.isActive()) {
+        throw new IllegalStateException("a coroutine stopped waiting for the " + name);
+      }
+    }
+    Reference.reachabilityFence(warmUp);
     Reference.reachabilityFence(primitive);
     return (after - before) / (double) waiters;
   }
