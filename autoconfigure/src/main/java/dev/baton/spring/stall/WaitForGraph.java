@@ -50,6 +50,8 @@ final class WaitForGraph {
 
   /** Each call's node: the calls that wait and the calls they were made from. */
   private final Map<Call, Node> nodes;
+  /** The same nodes in the order they were made, which is the order they lie in memory. */
+  private final List<Node> all;
   /** What the waits are for, by the primitive's live holds; each read once. */
   private final Map<LiveHolds, Primitive> primitives = new IdentityHashMap<>();
   /** The calls that can never proceed, grouped; set once reduced. */
@@ -58,6 +60,7 @@ final class WaitForGraph {
 
   private WaitForGraph(int waits) {
     nodes = new IdentityHashMap<>(waits);
+    all = new ArrayList<>(waits);
   }
 
   /** The graph of {@code waits}, reduced; {@code waits} may change while it is read. */
@@ -141,6 +144,7 @@ final class WaitForGraph {
     if (node == null) {
       node = new Node(call);
       nodes.put(call, node);
+      all.add(node);
     }
     return node;
   }
@@ -179,7 +183,7 @@ final class WaitForGraph {
   private List<Knot> group() {
     List<Knot> found = new ArrayList<>();
     List<Node> path = new ArrayList<>();
-    for (Node start : nodes.values()) {
+    for (Node start : all) {
       Node n = start;
       while (!n.proceeds && n.knot == null && !n.onPath) {
         n.onPath = true;
@@ -260,8 +264,10 @@ final class WaitForGraph {
   /** One call in the graph. */
   static final class Node {
     final Call call;
-    /** Its own pending waits; empty and shared until it has one. */
-    private List<PendingWait> waits = List.of();
+    /** Its first own pending wait; null for a call that waits only through its callees. */
+    private PendingWait wait;
+    /** Its other own pending waits; empty and shared until it has two. */
+    private List<PendingWait> laterWaits = List.of();
     /** What its first own wait is for; null for a call that waits only through its callees. */
     private Primitive waitsFor;
     /** A call made from it, directly or not, that waits; null if none. */
@@ -283,14 +289,24 @@ final class WaitForGraph {
 
     /** Its own pending waits; empty when it waits only through its callees. */
     List<PendingWait> waits() {
+      if (wait == null) {
+        return List.of();
+      }
+      List<PendingWait> waits = new ArrayList<>(1 + laterWaits.size());
+      waits.add(wait);
+      waits.addAll(laterWaits);
       return waits;
     }
 
-    private void waitsAlso(PendingWait wait) {
-      if (waits.isEmpty()) {
-        waits = new ArrayList<>(1);
+    private void waitsAlso(PendingWait another) {
+      if (wait == null) {
+        wait = another;
+        return;
       }
-      waits.add(wait);
+      if (laterWaits.isEmpty()) {
+        laterWaits = new ArrayList<>(1);
+      }
+      laterWaits.add(another);
     }
 
     private void held(HeldAt held) {
