@@ -129,6 +129,7 @@ final class WaitForGraph {
     if (waiting.waitsFor == null) {
       waiting.waitsFor = waitedFor;
       Call caller = call.parent();
+      waiting.waitsWithCallers = caller != null;
       for (int depth = 0; caller != null && depth < MAX_DEPTH; depth++, caller = caller.parent()) {
         Node calling = node(caller);
         if (calling.waitingCallee == null) {
@@ -166,7 +167,7 @@ final class WaitForGraph {
       for (HeldAt held : node.holds) {
         held.primitive().free(proceeding);
       }
-      if (node.waitsFor != null) {
+      if (node.waitsWithCallers) {
         Call caller = node.call.parent();
         for (int depth = 0; caller != null && depth < MAX_DEPTH;
             depth++, caller = caller.parent()) {
@@ -200,7 +201,9 @@ final class WaitForGraph {
         knot = new Knot(new ArrayList<>(path.subList(tailEnd, path.size())), new ArrayList<>());
         found.add(knot);
       }
-      knot.tail().addAll(path.subList(0, tailEnd));
+      for (int i = 0; i < tailEnd; i++) {
+        knot.tail().add(path.get(i));
+      }
       for (Node member : path) {
         member.knot = knot;
         member.onPath = false;
@@ -216,13 +219,13 @@ final class WaitForGraph {
    * holder that can proceed; until then {@link #holders} are all nodes of the graph.
    */
   static final class Primitive {
-    final WaitSite site;
+    private final WaitSite site;
     private final LiveHolds holds;
     /** The nodes of the calls waiting for it, a call once per wait. */
     private final List<Node> waiters = new ArrayList<>();
     /** The nodes of its holders, a call once per hold; only read while it does not proceed. */
     private final List<Node> holders = new ArrayList<>(1);
-    boolean proceeds;
+    private boolean proceeds;
 
     Primitive(WaitSite site, LiveHolds holds) {
       this.site = site;
@@ -233,7 +236,7 @@ final class WaitForGraph {
      * Reads its holds once and gives each holder node the hold; true if a wait for it can
      * proceed whatever the graph's calls do.
      */
-    boolean readHolders(Map<Call, Node> nodes) {
+    private boolean readHolders(Map<Call, Node> nodes) {
       List<Hold> held = new ArrayList<>(1);
       for (Hold hold : holds.unordered()) {
         Node holder = hold.call() == null ? null : nodes.get(hold.call());
@@ -250,7 +253,7 @@ final class WaitForGraph {
     }
 
     /** Marks it as proceeding, and with it each waiter not yet marked. */
-    void free(Deque<Node> proceeding) {
+    private void free(Deque<Node> proceeding) {
       if (proceeds) {
         return;
       }
@@ -270,6 +273,8 @@ final class WaitForGraph {
     private List<PendingWait> laterWaits = List.of();
     /** What its first own wait is for; null for a call that waits only through its callees. */
     private Primitive waitsFor;
+    /** Whether it has own waits and callers, which wait for it through them. */
+    private boolean waitsWithCallers;
     /** A call made from it, directly or not, that waits; null if none. */
     private Node waitingCallee;
     /**
@@ -277,7 +282,7 @@ final class WaitForGraph {
      * one of them wait.
      */
     private List<HeldAt> holds = List.of();
-    boolean proceeds;
+    private boolean proceeds;
     /** Whether the walk of {@link #group()} now passes it. */
     private boolean onPath;
     /** Its knot once grouped; null while it proceeds or is not yet grouped. */
@@ -317,12 +322,12 @@ final class WaitForGraph {
     }
 
     /** Marks it as proceeding, to be followed if it may free others. */
-    void proceed(Deque<Node> proceeding) {
+    private void proceed(Deque<Node> proceeding) {
       if (proceeds) {
         return;
       }
       proceeds = true;
-      if (!holds.isEmpty() || waitsFor != null && call.parent() != null) {
+      if (!holds.isEmpty() || waitsWithCallers) {
         proceeding.add(this);
       }
     }
@@ -331,7 +336,7 @@ final class WaitForGraph {
      * A way out that cannot proceed, for a call that cannot: a holder of what its first own wait
      * is for (all of them are stuck), else a waiting callee (all of them are stuck).
      */
-    Node blocker() {
+    private Node blocker() {
       return waitsFor != null ? waitsFor.holders.get(0) : waitingCallee;
     }
   }
