@@ -6,15 +6,25 @@ import java.util.stream.Collectors;
 /**
  * Calls that can never proceed: a {@link #cycle} in which each waits for the next (for a lock or
  * a semaphore permit it holds, or for a call made from it that does) and the last for the first,
- * and the {@link #tail} of calls stuck behind them. Confirmed once the same holds and the same
- * waits were seen again after {@code baton.stalls.confirm-after}; before that it may be a race
- * between two moments of a changing system.
+ * and the {@link #tail} of calls stuck behind them, of which at most {@value #TAIL_LISTED} are
+ * listed and the rest counted ({@link #tailOmitted}), so that a report stays small however many
+ * calls pile up. Confirmed once the cycle's holds and waits were all seen again after
+ * {@code baton.stalls.confirm-after}; before that it may be a race between two moments of a
+ * changing system. The tail plays no part in that: it can neither keep the cycle stuck nor free
+ * it.
  *
- * @param confirmed whether the same holds and waits have lasted at least the confirmation time
+ * @param confirmed whether the cycle's holds and waits have lasted at least the confirmation
+ *     time
  * @param cycle the calls on the cycle, each waiting for the next
- * @param tail calls waiting, directly or not, for one on the cycle
+ * @param tail calls waiting, directly or not, for one on the cycle: the first
+ *     {@value #TAIL_LISTED} found
+ * @param tailOmitted how many more calls of the tail there are, not listed
  */
-public record Deadlock(boolean confirmed, List<StuckCall> cycle, List<StuckCall> tail) {
+public record Deadlock(boolean confirmed, List<StuckCall> cycle, List<StuckCall> tail,
+    int tailOmitted) {
+
+  /** The most calls of a tail listed; the others are only counted. */
+  public static final int TAIL_LISTED = 20;
 
   public Deadlock {
     cycle = List.copyOf(cycle);

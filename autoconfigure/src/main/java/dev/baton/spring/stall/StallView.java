@@ -157,7 +157,7 @@ public final class StallView implements WaitWatch, DisposableBean {
    */
   public synchronized StallReport check() {
     long now = System.nanoTime();
-    WaitForGraph graph = WaitForGraph.of(new ArrayList<>(live));
+    WaitForGraph graph = WaitForGraph.of(live);
     Map<Set<Object>, Long> seen = new HashMap<>();
     Set<Set<Object>> stillLogged = new HashSet<>();
     List<Deadlock> deadlocks = new ArrayList<>();
@@ -166,8 +166,10 @@ public final class StallView implements WaitWatch, DisposableBean {
       long since = firstSeen.getOrDefault(signature, now);
       seen.put(signature, since);
       boolean confirmed = now - since >= confirmAfterNanos && since != now;
+      List<WaitForGraph.Node> tail = knot.tail();
+      int listed = Math.min(tail.size(), Deadlock.TAIL_LISTED);
       Deadlock deadlock = new Deadlock(confirmed, stuck(graph, knot.cycle()),
-          stuck(graph, knot.tail()));
+          stuck(graph, tail.subList(0, listed)), tail.size() - listed);
       deadlocks.add(deadlock);
       if (confirmed && logged.contains(signature)) {
         stillLogged.add(signature);
@@ -300,7 +302,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   private void breakCycle(WaitForGraph.Knot knot, Deadlock deadlock) {
     String message = "deadlock: " + deadlock.describe() + "; this wait fails to break it";
     for (WaitForGraph.Node node : knot.cycle()) {
-      for (PendingWait wait : node.waits) {
+      for (PendingWait wait : node.waits()) {
         if (wait.fail(new DeadlockException(message))) {
           return;
         }
@@ -308,14 +310,15 @@ public final class StallView implements WaitWatch, DisposableBean {
     }
   }
 
-  /** The waits and holds of {@code knot}: the same again later means nothing moved. */
+  /**
+   * The waits and holds of {@code knot}'s cycle: the same again later means the cycle did not
+   * move. Its tail is left out: a call behind a cycle can neither keep it stuck nor free it.
+   */
   private static Set<Object> signature(WaitForGraph graph, WaitForGraph.Knot knot) {
     Set<Object> signature = new HashSet<>();
-    for (List<WaitForGraph.Node> nodes : List.of(knot.cycle(), knot.tail())) {
-      for (WaitForGraph.Node node : nodes) {
-        signature.addAll(node.waits);
-        graph.holdsOf(node).forEach(held -> signature.add(held.hold()));
-      }
+    for (WaitForGraph.Node node : knot.cycle()) {
+      signature.addAll(node.waits());
+      graph.holdsOf(node).forEach(held -> signature.add(held.hold()));
     }
     return signature;
   }
@@ -329,7 +332,7 @@ public final class StallView implements WaitWatch, DisposableBean {
           graph.holdsOf(node).stream().map(held -> new StuckCall.Holding(
               held.site().primitive(), held.site().name(), held.hold().heldFor().toMillis()))
               .toList(),
-          node.waits.stream().map(wait -> new StuckCall.Waiting(wait.site().primitive(),
+          node.waits().stream().map(wait -> new StuckCall.Waiting(wait.site().primitive(),
               wait.site().name(), wait.waitedFor().toMillis(), wait.timed())).toList()));
     }
     return calls;

@@ -2,6 +2,7 @@ package dev.baton.spring.stall;
 
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.LiveHolds;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import java.util.ArrayDeque;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,36 +25,52 @@ import java.util.Map;
  * frees a semaphore's waiter. A wait for a registry's event is one for its setters (calls running
  * a method annotated {@code @SetsEvent} for it), which are its holders here: with none it can
  * proceed as far as Baton can tell. Waits for queues, barriers and condition signals are not
- * pending waits here, so a call making them counts as progressing. The reduction marks calls that
- * can proceed until nothing changes (a worklist, linear in waits and holds); what is left can
- * never proceed unless something outside Baton steps in.
+ * pending waits here, so a call making them counts as progressing.
+ *
+ * <p>Since every step is "any of", the reduction is reachability: each primitive's live holds are
+ * read once per graph ({@link Primitive}); one with no hold, or a hold of an unknown call or of
+ * a call that is not waiting, frees its waiters before the reduction starts, and from those the
+ * reduction marks, through a worklist, each primitive held by a call that can proceed and each
+ * caller of a waiting call that can. Time and space are linear in waits, holds and callers
+ * (at most {@value #MAX_DEPTH} per waiting call); what is left can never proceed unless something
+ * outside Baton steps in.
  *
  * <p>Those left are reported as {@link Knot}s, one per cycle: following, from each call, a
  * way out that cannot proceed ends in a cycle; calls that lead into a cycle without being on it
  * are its tail. A wait whose call is unknown cannot be placed in the graph: it is only counted.
  *
  * <p>Not thread-safe; built and read by one thread. It reads live holds that keep changing, so a
- * result may mix two moments: {@link StallView} confirms a deadlock before calling it one.
+ * result may mix two moments (each primitive's holds are read once, so it is consistent with
+ * itself): {@link StallView} confirms a deadlock before calling it one.
  */
 final class WaitForGraph {
 
   /** The most callers walked up from one waiting call. */
   private static final int MAX_DEPTH = 64;
 
-  private final Map<Call, Node> nodes = new IdentityHashMap<>();
-  /** The live holds seen, by call; each hold once. */
-  private final Map<Call, List<HeldAt>> holds = new IdentityHashMap<>();
+  /** Each call's node: the calls that wait and the calls they were made from. */
+  private final Map<Call, Node> nodes;
+  /** The same nodes in the order they were made, which is the order they lie in memory. */
+  private final List<Node> all;
+  /** What the waits are for, by the primitive's live holds; each read once. */
+  private final Map<LiveHolds, Primitive> primitives = new IdentityHashMap<>();
+  /** The calls that can never proceed, grouped; set once reduced. */
+  private List<Knot> knots;
   private int unknownWaits;
 
-  private WaitForGraph() {}
+  private WaitForGraph(int waits) {
+    nodes = new IdentityHashMap<>(waits);
+    all = new ArrayList<>(waits);
+  }
 
-  /** The graph of {@code waits}, reduced. */
+  /** The graph of {@code waits}, reduced; {@code waits} may change while it is read. */
   static WaitForGraph of(Collection<PendingWait> waits) {
-    WaitForGraph graph = new WaitForGraph();
+    WaitForGraph graph = new WaitForGraph(waits.size());
     for (PendingWait wait : waits) {
       graph.add(wait);
     }
     graph.reduce();
+    graph.knots = graph.group();
     return graph;
   }
 
@@ -65,47 +81,21 @@ final class WaitForGraph {
 
   /** The calls that can never proceed, grouped by cycle, each with its tail. */
   List<Knot> knots() {
-    Map<Node, Integer> group = new IdentityHashMap<>();
-    List<List<Node>> cycles = new ArrayList<>();
-    List<List<Node>> tails = new ArrayList<>();
-    for (Node start : nodes.values()) {
-      if (start.proceeds || group.containsKey(start)) {
-        continue;
-      }
-      Map<Node, Integer> path = new LinkedHashMap<>();
-      Node n = start;
-      while (!path.containsKey(n) && !group.containsKey(n)) {
-        path.put(n, path.size());
-        n = n.blocker();
-      }
-      List<Node> walked = new ArrayList<>(path.keySet());
-      int index;
-      if (group.containsKey(n)) {
-        index = group.get(n);
-      } else {
-        index = cycles.size();
-        int from = path.get(n);
-        cycles.add(new ArrayList<>(walked.subList(from, walked.size())));
-        tails.add(new ArrayList<>());
-        walked = walked.subList(0, from);
-      }
-      for (Node tail : walked) {
-        tails.get(index).add(tail);
-      }
-      for (Node member : path.keySet()) {
-        group.put(member, index);
-      }
-    }
-    List<Knot> found = new ArrayList<>(cycles.size());
-    for (int i = 0; i < cycles.size(); i++) {
-      found.add(new Knot(cycles.get(i), tails.get(i)));
-    }
-    return found;
+    return knots;
   }
 
-  /** The live holds of {@code node}'s call that the graph saw, with what they are holds of. */
+  /**
+   * The live holds of {@code node}'s call that keep waits of the graph from proceeding, with
+   * what they are holds of.
+   */
   List<HeldAt> holdsOf(Node node) {
-    return holds.getOrDefault(node.call, List.of());
+    List<HeldAt> stuck = new ArrayList<>(node.holds.size());
+    for (HeldAt held : node.holds) {
+      if (!held.primitive().proceeds) {
+        stuck.add(held);
+      }
+    }
+    return stuck;
   }
 
   /**
@@ -114,8 +104,14 @@ final class WaitForGraph {
    */
   record Knot(List<Node> cycle, List<Node> tail) {}
 
-  /** A live hold, and where: the primitive whose waits it holds up. */
-  record HeldAt(WaitSite site, Hold hold) {}
+  /** A live hold, and of what: the primitive whose waits it holds up. */
+  record HeldAt(Primitive primitive, Hold hold) {
+
+    /** Where the primitive held is: its kind and name. */
+    WaitSite site() {
+      return primitive.site;
+    }
+  }
 
   private void add(PendingWait wait) {
     Call call = wait.call();
@@ -124,108 +120,224 @@ final class WaitForGraph {
       return;
     }
     Node waiting = node(call);
-    waiting.waits.add(wait);
-    Call caller = call.parent();
-    for (int depth = 0; caller != null && depth < MAX_DEPTH; depth++, caller = caller.parent()) {
-      node(caller).waitingCallees.add(waiting);
+    Primitive waitedFor = primitives.get(wait.holders());
+    if (waitedFor == null) {
+      waitedFor = new Primitive(wait.site(), wait.holders());
+      primitives.put(wait.holders(), waitedFor);
     }
+    waitedFor.waiters.add(waiting);
+    if (waiting.waitsFor == null) {
+      waiting.waitsFor = waitedFor;
+      Call caller = call.parent();
+      waiting.waitsWithCallers = caller != null;
+      for (int depth = 0; caller != null && depth < MAX_DEPTH; depth++, caller = caller.parent()) {
+        Node calling = node(caller);
+        if (calling.waitingCallee == null) {
+          calling.waitingCallee = waiting;
+        }
+      }
+    }
+    waiting.waitsAlso(wait);
   }
 
   private Node node(Call call) {
-    return nodes.computeIfAbsent(call, Node::new);
+    Node node = nodes.get(call);
+    if (node == null) {
+      node = new Node(call);
+      nodes.put(call, node);
+      all.add(node);
+    }
+    return node;
   }
 
   /** Marks every call that can proceed; those left unmarked can never proceed. */
   private void reduce() {
-    Map<Node, List<Node>> dependents = new IdentityHashMap<>();
-    for (Node n : nodes.values()) {
-      for (PendingWait wait : n.waits) {
-        n.holders.add(holdersOf(wait));
-      }
-    }
-    for (Node n : nodes.values()) {
-      for (List<Node> holders : n.holders) {
-        for (Node holder : holders == null ? List.<Node>of() : holders) {
-          dependents.computeIfAbsent(holder, h -> new ArrayList<>()).add(n);
-        }
-      }
-      for (Node callee : n.waitingCallees) {
-        dependents.computeIfAbsent(callee, c -> new ArrayList<>()).add(n);
+    List<Primitive> free = new ArrayList<>();
+    for (Primitive primitive : primitives.values()) {
+      if (primitive.readHolders(nodes)) {
+        free.add(primitive);
       }
     }
     Deque<Node> proceeding = new ArrayDeque<>();
-    for (Node n : nodes.values()) {
-      if (n.canProceed()) {
-        n.proceeds = true;
-        proceeding.add(n);
-      }
+    for (Primitive primitive : free) {
+      primitive.free(proceeding);
     }
     while (!proceeding.isEmpty()) {
-      for (Node dependent : dependents.getOrDefault(proceeding.poll(), List.of())) {
-        if (!dependent.proceeds && dependent.canProceed()) {
-          dependent.proceeds = true;
-          proceeding.add(dependent);
+      Node node = proceeding.poll();
+      for (HeldAt held : node.holds) {
+        held.primitive().free(proceeding);
+      }
+      if (node.waitsWithCallers) {
+        Call caller = node.call.parent();
+        for (int depth = 0; caller != null && depth < MAX_DEPTH;
+            depth++, caller = caller.parent()) {
+          nodes.get(caller).proceed(proceeding);
         }
       }
     }
   }
 
   /**
-   * The holders of what {@code wait} waits for, as waiting nodes; null if one of them is sure to
-   * proceed (an unknown call, or one not waiting) or there is none.
+   * The calls left stuck, grouped: from each, follow its {@link Node#blocker()} until a call
+   * already grouped or one already on the walk, which closes a new cycle.
    */
-  private List<Node> holdersOf(PendingWait wait) {
-    Collection<Hold> live = wait.holders().unordered();
-    List<Node> holders = new ArrayList<>(live.size());
-    for (Hold hold : live) {
-      if (hold.call() != null) {
-        List<HeldAt> held = holds.computeIfAbsent(hold.call(), c -> new ArrayList<>(1));
-        if (held.stream().noneMatch(h -> h.hold() == hold)) {
-          held.add(new HeldAt(wait.site(), hold));
-        }
+  private List<Knot> group() {
+    List<Knot> found = new ArrayList<>();
+    List<Node> path = new ArrayList<>();
+    for (Node start : all) {
+      Node n = start;
+      while (!n.proceeds && n.knot == null && !n.onPath) {
+        n.onPath = true;
+        path.add(n);
+        n = n.blocker();
       }
-      Node holder = hold.call() == null ? null : nodes.get(hold.call());
-      if (holders != null && holder != null) {
+      if (path.isEmpty()) {
+        continue;
+      }
+      Knot knot = n.knot;
+      int tailEnd = path.size();
+      if (knot == null) {
+        tailEnd = path.indexOf(n);
+        knot = new Knot(new ArrayList<>(path.subList(tailEnd, path.size())), new ArrayList<>());
+        found.add(knot);
+      }
+      for (int i = 0; i < tailEnd; i++) {
+        knot.tail().add(path.get(i));
+      }
+      for (Node member : path) {
+        member.knot = knot;
+        member.onPath = false;
+      }
+      path.clear();
+    }
+    return found;
+  }
+
+  /**
+   * What waits of the graph are for: one primitive's live holds, read once. Its waits can proceed
+   * ({@link #proceeds}) when it has no hold, a hold whose call is unknown or not waiting, or a
+   * holder that can proceed; until then {@link #holders} are all nodes of the graph.
+   */
+  static final class Primitive {
+    private final WaitSite site;
+    private final LiveHolds holds;
+    /** The nodes of the calls waiting for it, a call once per wait. */
+    private final List<Node> waiters = new ArrayList<>();
+    /** The nodes of its holders, a call once per hold; only read while it does not proceed. */
+    private final List<Node> holders = new ArrayList<>(1);
+    private boolean proceeds;
+
+    Primitive(WaitSite site, LiveHolds holds) {
+      this.site = site;
+      this.holds = holds;
+    }
+
+    /**
+     * Reads its holds once and gives each holder node the hold; true if a wait for it can
+     * proceed whatever the graph's calls do.
+     */
+    private boolean readHolders(Map<Call, Node> nodes) {
+      List<Hold> held = new ArrayList<>(1);
+      for (Hold hold : holds.unordered()) {
+        Node holder = hold.call() == null ? null : nodes.get(hold.call());
+        if (holder == null) {
+          return true;
+        }
         holders.add(holder);
-      } else {
-        holders = null;
+        held.add(hold);
+      }
+      for (int i = 0; i < held.size(); i++) {
+        holders.get(i).held(new HeldAt(this, held.get(i)));
+      }
+      return held.isEmpty();
+    }
+
+    /** Marks it as proceeding, and with it each waiter not yet marked. */
+    private void free(Deque<Node> proceeding) {
+      if (proceeds) {
+        return;
+      }
+      proceeds = true;
+      for (Node waiter : waiters) {
+        waiter.proceed(proceeding);
       }
     }
-    return holders == null || holders.isEmpty() ? null : holders;
   }
 
   /** One call in the graph. */
   static final class Node {
     final Call call;
-    /** Its own pending waits. */
-    final List<PendingWait> waits = new ArrayList<>(1);
-    /** Per own wait, in the same order, the holders' nodes; null for a wait that can proceed. */
-    final List<List<Node>> holders = new ArrayList<>(1);
-    /** Calls made from it, directly or not, that wait. */
-    final List<Node> waitingCallees = new ArrayList<>(1);
-    boolean proceeds;
+    /** Its first own pending wait; null for a call that waits only through its callees. */
+    private PendingWait wait;
+    /** Its other own pending waits; empty and shared until it has two. */
+    private List<PendingWait> laterWaits = List.of();
+    /** What its first own wait is for; null for a call that waits only through its callees. */
+    private Primitive waitsFor;
+    /** Whether it has own waits and callers, which wait for it through them. */
+    private boolean waitsWithCallers;
+    /** A call made from it, directly or not, that waits; null if none. */
+    private Node waitingCallee;
+    /**
+     * Its live holds of what the graph's waits are for, empty (and shared) unless all holders of
+     * one of them wait.
+     */
+    private List<HeldAt> holds = List.of();
+    private boolean proceeds;
+    /** Whether the walk of {@link #group()} now passes it. */
+    private boolean onPath;
+    /** Its knot once grouped; null while it proceeds or is not yet grouped. */
+    private Knot knot;
 
     Node(Call call) {
       this.call = call;
     }
 
-    boolean canProceed() {
-      for (List<Node> byWait : holders) {
-        if (byWait == null || byWait.stream().anyMatch(holder -> holder.proceeds)) {
-          return true;
-        }
+    /** Its own pending waits; empty when it waits only through its callees. */
+    List<PendingWait> waits() {
+      if (wait == null) {
+        return List.of();
       }
-      return waitingCallees.stream().anyMatch(callee -> callee.proceeds);
+      List<PendingWait> waits = new ArrayList<>(1 + laterWaits.size());
+      waits.add(wait);
+      waits.addAll(laterWaits);
+      return waits;
     }
 
-    /** A way out that cannot proceed: a holder of an own wait, else a waiting callee. */
-    Node blocker() {
-      for (List<Node> byWait : holders) {
-        for (Node holder : byWait) {
-          return holder;
-        }
+    private void waitsAlso(PendingWait another) {
+      if (wait == null) {
+        wait = another;
+        return;
       }
-      return waitingCallees.get(0);
+      if (laterWaits.isEmpty()) {
+        laterWaits = new ArrayList<>(1);
+      }
+      laterWaits.add(another);
+    }
+
+    private void held(HeldAt held) {
+      if (holds.isEmpty()) {
+        holds = new ArrayList<>(1);
+      }
+      holds.add(held);
+    }
+
+    /** Marks it as proceeding, to be followed if it may free others. */
+    private void proceed(Deque<Node> proceeding) {
+      if (proceeds) {
+        return;
+      }
+      proceeds = true;
+      if (!holds.isEmpty() || waitsWithCallers) {
+        proceeding.add(this);
+      }
+    }
+
+    /**
+     * A way out that cannot proceed, for a call that cannot: a holder of what its first own wait
+     * is for (all of them are stuck), else a waiting callee (all of them are stuck).
+     */
+    private Node blocker() {
+      return waitsFor != null ? waitsFor.holders.get(0) : waitingCallee;
     }
   }
 }
