@@ -40,7 +40,7 @@ import org.springframework.beans.factory.DisposableBean;
  *       watchdog runs at every tick.
  *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
  *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
- *       A deadlock is confirmed once the same waits and holds have lasted {@code confirm-after};
+ *       A deadlock is confirmed once its cycle's waits and holds have lasted {@code confirm-after};
  *       then it is logged once and, in strict mode, one of its waits fails with a
  *       {@link DeadlockException} naming the cycle.
  * </ul>
