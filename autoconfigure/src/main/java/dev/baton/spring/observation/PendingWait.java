@@ -6,9 +6,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One wait for a registry's lock or semaphore that was not granted at once, from then until it
  * is granted, fails or is withdrawn, while the stall view is on: who waits ({@link #call}), where
- * ({@link #site}), for whose holds ({@link #holders}), and since when. Distinct by identity.
+ * ({@link #site}), for whose holds ({@link #holders}), and since when. Distinct by identity. Only
+ * the stall view's {@link WatchedWait}s are pending waits: each one is also what settles its wait.
  */
-public final class PendingWait {
+public abstract class PendingWait {
 
   private final Call call;
   private final WaitSite site;
