@@ -21,22 +21,27 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Implementation: {@code locks} is null (none), a {@link Hold} (the common case of one lock,
  * which costs no allocation) or a {@code Hold[]} of two or more, never changed once published.
- * Each change is one CAS loop: read, compute the new value, compare-and-set.
+ * Each change is one CAS loop: read, compute the new value, compare-and-set. The {@code id} is
+ * drawn from a shared counter on first use only, so that starting a call touches no shared
+ * cache line.
  */
 public final class Call {
 
   private static final AtomicLong IDS = new AtomicLong();
   private static final VarHandle LOCKS;
+  private static final VarHandle ID;
 
   static {
     try {
       LOCKS = MethodHandles.lookup().findVarHandle(Call.class, "locks", Object.class);
+      ID = MethodHandles.lookup().findVarHandle(Call.class, "id", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  private final long id = IDS.incrementAndGet();
+  /** Given on the first {@link #id()}, which only reports ask for; 0 until then. */
+  private volatile long id;
   private final String site;
   private final Call parent;
   /** What the call is an invocation of, so that the inner advice of the same one joins it. */
@@ -59,7 +64,13 @@ public final class Call {
 
   /** A number telling this call apart from others of the same site. */
   public long id() {
-    return id;
+    long given = id;
+    if (given != 0) {
+      return given;
+    }
+    long next = IDS.incrementAndGet();
+    long won = (long) ID.compareAndExchange(this, 0L, next);
+    return won == 0 ? next : won;
   }
 
   /** {@code Type.method} of the call, never its arguments. */
@@ -162,6 +173,6 @@ public final class Call {
 
   @Override
   public String toString() {
-    return site + "#" + id;
+    return site + "#" + id();
   }
 }

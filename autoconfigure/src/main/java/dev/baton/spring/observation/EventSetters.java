@@ -49,7 +49,17 @@ public final class EventSetters {
   private final class EventWait extends WatchedWait<Void, Void> {
 
     EventWait(Call call, boolean timed) {
-      super(call, site, promises, timed);
+      super(call, timed);
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
+    }
+
+    @Override
+    public LiveHolds holders() {
+      return promises;
     }
 
     @Override

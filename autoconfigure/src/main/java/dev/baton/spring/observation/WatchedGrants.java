@@ -105,8 +105,18 @@ final class WatchedGrants extends ObservedGrants {
     private final String takenBy;
 
     GrantWait(Call call, String takenBy, boolean timed) {
-      super(call, site, holds, timed);
+      super(call, timed);
       this.takenBy = takenBy;
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
+    }
+
+    @Override
+    public LiveHolds holders() {
+      return holds;
     }
 
     @Override

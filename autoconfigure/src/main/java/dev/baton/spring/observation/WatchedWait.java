@@ -21,11 +21,10 @@ abstract class WatchedWait<T, R> extends PendingWait implements RelayedGrant.Set
 
   /**
    * @param call the call left waiting, or null if unknown
-   * @param holders the holds (or promises) whose end may let it in
    * @param timed whether the wait ends by itself after a timeout
    */
-  WatchedWait(Call call, WaitSite site, LiveHolds holders, boolean timed) {
-    super(call, site, holders, timed);
+  WatchedWait(Call call, boolean timed) {
+    super(call, timed);
   }
 
   /** The watch told about this wait. */

@@ -45,7 +45,9 @@ final class Inversions {
     }
     Call holder = call;
     for (int depth = 0; holder != null && depth < MAX_CALLERS; depth++) {
-      for (Hold held : holder.locksHeld()) {
+      List<Hold> locks = holder.locksHeld();
+      for (int i = 0; i < locks.size(); i++) { // indexed: no iterator on the request path
+        Hold held = locks.get(i);
         if (holds.contains(held) || inDeclaredOrder(held.orderedKey(), orderedKey)) {
           continue; // this very lock, a re-entry named if it waits; or in the declared order
         }

@@ -133,8 +133,9 @@ public final class StallView implements WaitWatch, DisposableBean {
     }
     LiveHolds holders = wait.holders();
     for (Call holder = wait.call(); holder != null; holder = holder.parent()) {
-      for (Hold hold : holder.locksHeld()) {
-        if (holders.contains(hold)) {
+      List<Hold> locks = holder.locksHeld();
+      for (int i = 0; i < locks.size(); i++) { // indexed: no iterator on the waiting path
+        if (holders.contains(locks.get(i))) {
           return reentered(wait, holder);
         }
       }
