@@ -120,10 +120,10 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     AcquireTimeoutException timedOut(Duration timeout);
 
     /**
-     * Puts in place, until closed, the context the relayed future settles in, and so the
-     * context of the callbacks attached to it: the waiter's call.
+     * The call current while the relayed future settles, and so while the callbacks attached to
+     * it run: the waiter's; null for none.
      */
-    CurrentCall.Scope settling();
+    Call call();
   }
 
   /** This future, relaying {@code wait}'s end; {@code onFailure} (null with a settlement). */
@@ -225,8 +225,12 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
       settleHere(granted, failure);
       return;
     }
-    try (CurrentCall.Scope context = settlement.settling()) {
+    // A swap, not a Scope: the completion runs too deep for C2 to scalar-replace one.
+    Call previous = CurrentCall.swap(settlement.call());
+    try {
       settleHere(granted, failure);
+    } finally {
+      CurrentCall.swap(previous);
     }
   }
 

@@ -62,9 +62,4 @@ abstract class WatchedWait<T, R> extends PendingWait implements RelayedGrant.Set
   public final AcquireTimeoutException timedOut(Duration timeout) {
     return site().timedOut(timeout, watch().blockers(this));
   }
-
-  @Override
-  public final CurrentCall.Scope settling() {
-    return CurrentCall.in(call());
-  }
 }
