@@ -1,9 +1,12 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
 import io.micrometer.context.ThreadLocalAccessor;
+import java.util.function.Predicate;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -24,6 +27,11 @@ import org.springframework.util.ClassUtils;
  *       invocation, which advice inside Baton's (an {@code @Aspect}) looks up.
  * </ul>
  * The running thread's own values are back when {@code proceed} or {@code run} returns.
+ *
+ * <p>A caller whose only value is the stall view's {@link Call} ({@link CurrentCall}, the common
+ * case with the view on) is treated as having none, but for the call itself: no snapshot is
+ * captured, and the call is put in place only if it is not current already, as it is when
+ * Baton's grant completes the wait (the grant puts the waiter's call in place around it).
  */
 final class CallerContext {
 
@@ -34,19 +42,28 @@ final class CallerContext {
       "org.springframework.transaction.support.TransactionSynchronizationManager",
       CallerContext.class.getClassLoader());
 
-  /** Clears every registered ThreadLocal: what a caller without any value has put in place. */
+  /** The keys of every registered ThreadLocal but the stall view's call. */
+  private static final Predicate<Object> NOT_THE_CALL = key -> !CurrentCall.KEY.equals(key);
+  /**
+   * Clears every registered ThreadLocal; set with {@link #NOT_THE_CALL}, every one but the call:
+   * what a caller without any other value has put in place.
+   */
   private static final ContextSnapshot NO_VALUES = SNAPSHOTS.captureFrom();
   /** The scope of a body whose caller and running thread have no values: nothing to undo. */
   private static final ContextSnapshot.Scope NOTHING_SET = () -> { };
 
   /**
-   * The caller's values at capture; never changes. Null when the caller had none, the common
-   * case, so that a body running on a thread without values neither sets nor clears anything.
+   * The caller's values at capture; never changes. Null when the caller had none but its call,
+   * the common case, so that a body running on a thread without values neither sets nor clears
+   * anything.
    */
   private final ContextSnapshot snapshot;
+  /** Without a snapshot, the caller's call, or null; with one, null (the snapshot has it). */
+  private final Call call;
 
-  private CallerContext(ContextSnapshot snapshot) {
+  private CallerContext(ContextSnapshot snapshot, Call call) {
     this.snapshot = snapshot;
+    this.call = call;
   }
 
   /**
@@ -56,8 +73,10 @@ final class CallerContext {
    *     Reactor {@code ContextView}
    */
   static CallerContext capture(Object... contexts) {
-    boolean none = contexts.length == 0 && noThreadLocalValues();
-    return new CallerContext(none ? null : SNAPSHOTS.captureAll(contexts));
+    if (contexts.length == 0 && noValuesButTheCall()) {
+      return new CallerContext(null, CurrentCall.get());
+    }
+    return new CallerContext(SNAPSHOTS.captureAll(contexts), null);
   }
 
   /** Proceeds with {@code invocation} in this context. */
@@ -81,13 +100,22 @@ final class CallerContext {
     if (snapshot != null) {
       return snapshot.setThreadLocals();
     }
-    return noThreadLocalValues() ? NOTHING_SET : NO_VALUES.setThreadLocals();
+    ContextSnapshot.Scope cleared = noValuesButTheCall() ? NOTHING_SET
+        : NO_VALUES.setThreadLocals(NOT_THE_CALL);
+    if (CurrentCall.get() == call) {
+      return cleared;
+    }
+    CurrentCall.Scope called = CurrentCall.in(call);
+    return () -> {
+      called.close();
+      cleared.close();
+    };
   }
 
-  /** Whether no registered ThreadLocal has a value on the current thread. */
-  private static boolean noThreadLocalValues() {
+  /** Whether no registered ThreadLocal but the call has a value on the current thread. */
+  private static boolean noValuesButTheCall() {
     for (ThreadLocalAccessor<?> accessor : ContextRegistry.getInstance().getThreadLocalAccessors()) {
-      if (accessor.getValue() != null) {
+      if (!CurrentCall.KEY.equals(accessor.key()) && accessor.getValue() != null) {
         return false;
       }
     }

@@ -272,11 +272,11 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
     if (watch == null || properties.keyOrder(name) != BatonProperties.KeyOrder.ASCENDING) {
       return grants("lock", name);
     }
-    return new ObservedGrants(new WaitSite("lock", name), waitListeners, trackHolds, watch, key);
+    return ObservedGrants.of(new WaitSite("lock", name), waitListeners, trackHolds, watch, key);
   }
 
   private ObservedGrants grants(String primitive, String name) {
-    return new ObservedGrants(new WaitSite(primitive, name), waitListeners, trackHolds, watch);
+    return ObservedGrants.of(new WaitSite(primitive, name), waitListeners, trackHolds, watch);
   }
 
   /**

@@ -50,10 +50,11 @@ public final class CurrentCall {
    */
   public static Scope enter(String site, Object invocationKey) {
     Call current = CURRENT.get();
-    if (current != null && current.invocationKey() == invocationKey) {
-      return in(current);
-    }
-    return in(new Call(site, current, invocationKey));
+    Call call = current != null && current.invocationKey() == invocationKey ? current
+        : new Call(site, current, invocationKey);
+    // One Scope allocation site, not one per branch: C2 scalar-replaces a single one.
+    CURRENT.set(call);
+    return new Scope(call, current);
   }
 
   /** Makes {@code call} (null for none) current until the scope is closed. */
@@ -61,6 +62,16 @@ public final class CurrentCall {
     Call previous = CURRENT.get();
     CURRENT.set(call);
     return new Scope(call, previous);
+  }
+
+  /**
+   * Makes {@code call} (null for none) current and returns the call it replaced, to be swapped
+   * back: {@link #in} without the {@link Scope} object, for a path that allocates nothing.
+   */
+  static Call swap(Call call) {
+    Call previous = CURRENT.get();
+    CURRENT.set(call);
+    return previous;
   }
 
   /** The time a call is current on one thread; closing it brings the previous call back. */
@@ -78,13 +89,14 @@ public final class CurrentCall {
       return call;
     }
 
+    /**
+     * Brings the previous call back. None is set as null rather than removed: removing the
+     * thread's entry would make the next call on the thread allocate a new one and rehash the
+     * thread's map, once per annotated call.
+     */
     @Override
     public void close() {
-      if (previous == null) {
-        CURRENT.remove();
-      } else {
-        CURRENT.set(previous);
-      }
+      CURRENT.set(previous);
     }
   }
 }

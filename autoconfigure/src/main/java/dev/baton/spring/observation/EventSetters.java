@@ -42,8 +42,35 @@ public final class EventSetters {
     if (wait.isDone() && !wait.isCompletedExceptionally()) {
       return wait;
     }
-    return WatchedWait.relay(watch, site, promises, CurrentCall.get(), timed, wait,
-        granted -> granted);
+    return new EventWait(CurrentCall.get(), timed).relay(wait);
+  }
+
+  /** A wait for the event, known to the stall view until it settles. */
+  private final class EventWait extends WatchedWait<Void, Void> {
+
+    EventWait(Call call, boolean timed) {
+      super(call, timed);
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
+    }
+
+    @Override
+    public LiveHolds holders() {
+      return promises;
+    }
+
+    @Override
+    WaitWatch watch() {
+      return watch;
+    }
+
+    @Override
+    Void handOn(Void granted) {
+      return granted;
+    }
   }
 
   /** One call's promise to set the event, kept until closed; closing twice is harmless. */
@@ -59,6 +86,11 @@ public final class EventSetters {
     @Override
     public Call call() {
       return call;
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
     }
 
     @Override

@@ -5,10 +5,11 @@ import java.time.Duration;
 /**
  * One hold of a lock or semaphore permit of a registry, from grant to release: since when, which
  * method took it when an annotation did, and for which {@link Call} when the stall view is on.
- * Holds are distinct by identity. Only {@link ObservedGrants} creates them; a primitive's live
+ * Holds are distinct by identity. Only {@link ObservedGrants} creates them (and
+ * {@link EventSetters}, whose promises to set an event are read as its holds); a primitive's live
  * ones are its {@link LiveHolds}.
  */
-public class Hold {
+public abstract class Hold {
 
   /** {@link System#nanoTime()} at the grant. */
   private final long sinceNanos;
@@ -35,6 +36,17 @@ public class Hold {
    * holds that know one, so that a hold without a call is no bigger than before calls existed.
    */
   public Call call() {
+    return null;
+  }
+
+  /** Where it was granted: the primitive's kind and name (a per-key lock's family). */
+  public abstract WaitSite site();
+
+  /**
+   * The key, for a hold of a key of a per-key family that declares an ascending key order (and
+   * the stall view on); else null. Compared, never shown.
+   */
+  public Object orderedKey() {
     return null;
   }
 

@@ -13,60 +13,56 @@ import java.util.function.Function;
  * naming the site. When holds are tracked, or listeners want to know how long they lasted, each
  * permit handed out is wrapped: a tracked hold is in {@link #holds()} from grant to release, and
  * at release its duration is reported. Otherwise permits are handed out as the primitive made
- * them. A backend passes every acquire of one primitive through one instance.
+ * them. A backend passes every acquire of one primitive through one instance, made by
+ * {@link #of}.
  *
- * <p>With the stall view's {@link WaitWatch}, every hold is tracked and told to it with the
- * {@link Call} that asked, a request is first shown to it ({@link #checkRequest()}), and a wait
- * left pending is watched until it settles ({@link WatchedWait}). Without one, nothing of that
- * runs and a hold carries no call.
+ * <p>With the stall view on, {@link #of} makes a {@link WatchedGrants}, which tracks every hold
+ * with the {@link Call} that asked, shows each request to the view first
+ * ({@link #checkRequest()}) and watches each wait left pending until it settles. This class
+ * runs nothing of that: the view's branches are kept out of the methods a registry without it
+ * runs, so that they stay small enough for the JIT to inline and scalar-replace as before the
+ * view existed.
  */
-public final class ObservedGrants {
+public sealed class ObservedGrants permits WatchedGrants {
 
-  private final WaitSite site;
-  private final WaitListeners listeners;
+  final WaitSite site;
+  final WaitListeners listeners;
   /** The live holds; stays empty unless {@code trackHolds}. */
-  private final LiveHolds holds = new LiveHolds();
+  final LiveHolds holds = new LiveHolds();
   private final boolean trackHolds;
   /** Whether permits are wrapped: when holds are tracked or someone listens for releases. */
   private final boolean wrap;
-  /** The stall view's watch over pending waits, or null when it is off. */
-  private final WaitWatch watch;
-  /** For a key of a family declaring an ascending key order, the key; else null. */
-  private final Object orderedKey;
 
-  /**
-   * @param site where the primitive's waits are reported
-   * @param trackHolds whether to keep the live holds (see {@link HoldTracking#holds()})
-   */
-  public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds) {
-    this(site, listeners, trackHolds, null);
-  }
-
-  /**
-   * @param site where the primitive's waits are reported
-   * @param trackHolds whether to keep the live holds (see {@link HoldTracking#holds()})
-   * @param watch told about every wait left pending, which then records its {@link Call}, as
-   *     holds do; null for none. Holds are tracked when there is one.
-   */
-  public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds,
-      WaitWatch watch) {
-    this(site, listeners, trackHolds, watch, null);
-  }
-
-  /**
-   * The grants of one key's lock of a per-key family that declares an ascending key order.
-   *
-   * @param orderedKey the key, {@code Comparable}, which the stall view compares with the keys of
-   *     the family a call already holds; never shown
-   */
-  public ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds,
-      WaitWatch watch, Object orderedKey) {
-    this.orderedKey = orderedKey;
+  ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds) {
     this.site = site;
     this.listeners = listeners;
-    this.trackHolds = trackHolds || watch != null;
-    this.wrap = this.trackHolds || !listeners.isEmpty();
-    this.watch = watch;
+    this.trackHolds = trackHolds;
+    this.wrap = trackHolds || !listeners.isEmpty();
+  }
+
+  /**
+   * The grants of the primitive at {@code site}.
+   *
+   * @param trackHolds whether to keep the live holds (see {@link HoldTracking#holds()})
+   * @param watch the stall view, told about every request, hold and wait left pending, which
+   *     then record their {@link Call}; null when it is off. Holds are tracked when there is one.
+   */
+  public static ObservedGrants of(WaitSite site, WaitListeners listeners, boolean trackHolds,
+      WaitWatch watch) {
+    return of(site, listeners, trackHolds, watch, null);
+  }
+
+  /**
+   * {@link #of(WaitSite, WaitListeners, boolean, WaitWatch)}, for one key's lock of a per-key
+   * family that declares an ascending key order.
+   *
+   * @param orderedKey the key, {@code Comparable}, which the stall view compares with the keys of
+   *     the family a call already holds; never shown. Null for other primitives.
+   */
+  public static ObservedGrants of(WaitSite site, WaitListeners listeners, boolean trackHolds,
+      WaitWatch watch, Object orderedKey) {
+    return watch == null ? new ObservedGrants(site, listeners, trackHolds)
+        : new WatchedGrants(site, listeners, watch, orderedKey);
   }
 
   /** The live holds of the primitive; always empty when holds are not tracked. */
@@ -80,11 +76,7 @@ public final class ObservedGrants {
    * failure to refuse the request with.
    */
   public RuntimeException checkRequest() {
-    if (watch == null) {
-      return null;
-    }
-    Call call = CurrentCall.get();
-    return call == null ? null : watch.requesting(call, site, holds, orderedKey);
+    return null;
   }
 
   /**
@@ -106,26 +98,16 @@ public final class ObservedGrants {
     if (!wrap) {
       return RelayedGrant.relay(site, acquire);
     }
-    Call call = watch == null ? null : CurrentCall.get();
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       // Granted at once, the common case: no relay, and no lambda to capture takenBy.
-      return CompletableFuture.completedFuture(hold(acquire.join(), takenBy, call));
+      return CompletableFuture.completedFuture(new HeldPermit(acquire.join(), takenBy));
     }
-    if (watch == null) {
-      return RelayedGrant.relay(site, acquire, permit -> hold(permit, takenBy, null),
-          () -> { });
-    }
-    return WatchedWait.relay(watch, site, holds, call, timed, acquire,
-        permit -> hold(permit, takenBy, call));
+    return RelayedGrant.relay(site, acquire, permit -> new HeldPermit(permit, takenBy), () -> { });
   }
 
   /** Wraps a permit taken without waiting, which is not reported as a wait. */
   public Optional<Permit> observe(Optional<Permit> taken) {
-    if (!wrap) {
-      return taken;
-    }
-    Call call = watch == null ? null : CurrentCall.get();
-    return taken.map(permit -> hold(permit, null, call));
+    return wrap ? taken.map(permit -> new HeldPermit(permit, null)) : taken;
   }
 
   /**
@@ -151,28 +133,16 @@ public final class ObservedGrants {
       return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
     }
     hold.end();
-    return RelayedGrant.relay(site, waiting,
-        permit -> hold(permit, hold.takenBy(), hold.call()), () -> { });
+    return RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
   }
 
-  /**
-   * {@code permit}, handed out as a hold: kept among the live holds if they are tracked, and
-   * told to the stall view with its call if it watches.
-   */
-  private HeldPermit hold(Permit permit, String takenBy, Call call) {
-    HeldPermit held = call == null ? new HeldPermit(permit, takenBy)
-        : new CalledPermit(permit, takenBy, call);
-    if (trackHolds) {
-      holds.add(held);
-    }
-    if (watch != null) {
-      watch.held(held, site, orderedKey);
-    }
-    return held;
+  /** {@code permit}, re-acquired after {@code ended}, held as {@code ended} was. */
+  HeldPermit regranted(Permit permit, HeldPermit ended) {
+    return new HeldPermit(permit, ended.takenBy());
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */
-  private class HeldPermit extends Hold implements Permit {
+  class HeldPermit extends Hold implements Permit {
     private static final VarHandle ENDED;
 
     static {
@@ -190,10 +160,18 @@ public final class ObservedGrants {
     HeldPermit(Permit inner, String takenBy) {
       super(takenBy);
       this.inner = inner;
+      if (trackHolds) {
+        holds.add(this);
+      }
     }
 
     ObservedGrants owner() {
       return ObservedGrants.this;
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
     }
 
     /** Ends the hold; false if it had ended already. */
@@ -203,9 +181,6 @@ public final class ObservedGrants {
       }
       if (trackHolds) {
         holds.remove(this);
-      }
-      if (watch != null) {
-        watch.released(this, site);
       }
       if (!listeners.isEmpty()) {
         listeners.released(site, System.nanoTime() - sinceNanos());
@@ -244,21 +219,6 @@ public final class ObservedGrants {
     public String toString() {
       return "Permit[" + site.primitive() + " '" + site.name() + "', token=" + inner.token()
           + (isReleased() ? ", released]" : ", held]");
-    }
-  }
-
-  /** A held permit whose call is known: only the stall view needs the call. */
-  private final class CalledPermit extends HeldPermit {
-    private final Call call;
-
-    CalledPermit(Permit inner, String takenBy, Call call) {
-      super(inner, takenBy);
-      this.call = call;
-    }
-
-    @Override
-    public Call call() {
-      return call;
     }
   }
 }

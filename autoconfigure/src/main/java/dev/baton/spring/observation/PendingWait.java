@@ -6,22 +6,20 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One wait for a registry's lock or semaphore that was not granted at once, from then until it
  * is granted, fails or is withdrawn, while the stall view is on: who waits ({@link #call}), where
- * ({@link #site}), for whose holds ({@link #holders}), and since when. Distinct by identity.
+ * ({@link #site}), for whose holds ({@link #holders}), and since when. Distinct by identity. Only
+ * the stall view's {@link WatchedWait}s are pending waits: each one is also what settles its wait,
+ * and reads its site and holders from the primitive it waits for, so that it keeps no copy.
  */
-public final class PendingWait {
+public abstract class PendingWait {
 
   private final Call call;
-  private final WaitSite site;
-  private final LiveHolds holders;
   private final boolean timed;
   private final long sinceNanos = System.nanoTime();
   /** What the waiter was handed, failing which withdraws the wait; null until handed out. */
   private volatile CompletableFuture<?> waiter;
 
-  PendingWait(Call call, WaitSite site, LiveHolds holders, boolean timed) {
+  PendingWait(Call call, boolean timed) {
     this.call = call;
-    this.site = site;
-    this.holders = holders;
     this.timed = timed;
   }
 
@@ -31,14 +29,10 @@ public final class PendingWait {
   }
 
   /** The primitive waited for: its kind and name (a per-key lock's family, never its key). */
-  public WaitSite site() {
-    return site;
-  }
+  public abstract WaitSite site();
 
   /** The live holds of the primitive waited for: whoever ends one may let this wait in. */
-  public LiveHolds holders() {
-    return holders;
-  }
+  public abstract LiveHolds holders();
 
   /** Whether it ends by itself after a timeout; an untimed one lasts until granted or withdrawn. */
   public boolean timed() {

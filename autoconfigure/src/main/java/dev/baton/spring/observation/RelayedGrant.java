@@ -8,7 +8,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -49,17 +48,17 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
 
   /** Where the wait happens, what its timeouts name; null when {@code settlement} says. */
   private final WaitSite site;
-  /** The timeouts it fails with and the context it settles in; null for {@code site}'s. */
-  private final Settlement settlement;
+  /** How it settles, when not as {@code site} and {@code onGrant} say; else null. */
+  private final Settlement<? super T, ? extends R> settlement;
   /** The wait relayed; withdrawn by an outside completion. */
   private final CompletableFuture<T> wait;
-  /** Applied once, to the grant, by whoever settles. */
+  /** Applied once, to the grant, by whoever settles; null when {@code settlement} maps it. */
   private final Function<? super T, ? extends R> onGrant;
   /** Set once, by the first party to settle this future; false until then. */
   private volatile boolean settling;
 
-  private RelayedGrant(WaitSite site, Settlement settlement, CompletableFuture<T> wait,
-      Function<? super T, ? extends R> onGrant) {
+  private RelayedGrant(WaitSite site, Settlement<? super T, ? extends R> settlement,
+      CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant) {
     this.site = site;
     this.settlement = settlement;
     this.wait = wait;
@@ -83,54 +82,65 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   public static <T, R> CompletableFuture<R> relay(WaitSite site, CompletableFuture<T> wait,
       Function<? super T, ? extends R> onGrant, Runnable onFailure) {
     Objects.requireNonNull(site, "site");
-    return relay(site, null, wait, onGrant, onFailure);
-  }
-
-  /**
-   * {@link #relay(WaitSite, CompletableFuture, Function, Runnable)}, settling as
-   * {@code settlement} says: failing a timeout without a name with its {@code timedOut}, and
-   * completing the relayed future (so running the waiter's callbacks) inside its
-   * {@code context}.
-   */
-  public static <T, R> CompletableFuture<R> relay(Settlement settlement,
-      CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant, Runnable onFailure) {
-    Objects.requireNonNull(settlement, "settlement");
-    return relay(null, settlement, wait, onGrant, onFailure);
-  }
-
-  private static <T, R> CompletableFuture<R> relay(WaitSite site, Settlement settlement,
-      CompletableFuture<T> wait, Function<? super T, ? extends R> onGrant, Runnable onFailure) {
     Objects.requireNonNull(onGrant, "onGrant");
     Objects.requireNonNull(onFailure, "onFailure");
     if (isGranted(wait)) {
       return CompletableFuture.completedFuture(onGrant.apply(wait.join()));
     }
-    RelayedGrant<T, R> relayed = new RelayedGrant<>(site, settlement, wait, onGrant);
-    wait.whenComplete((granted, failure) -> {
-      if (failure != null) {
-        onFailure.run();
-      }
-      if (relayed.claim()) {
-        relayed.settle(granted, failure);
-      }
-    });
-    return relayed;
+    return new RelayedGrant<T, R>(site, null, wait, onGrant).relaying(onFailure);
   }
 
   /**
-   * How a relayed future settles.
-   *
-   * @param timedOut the failure for a timeout without a name, given its timeout
-   * @param context runs the settlement, which completes the relayed future and so runs the
-   *     callbacks attached to it, such as a waiter's call put in place around them
+   * The future of the wait {@code wait}, settling as {@code settlement} says: one object that
+   * maps the grant, hears of a failure, names a timeout and puts the waiter's context in place,
+   * so that a watched wait allocates no callback of its own. A wait already granted is handed on
+   * at once, in a plain completed future.
    */
-  public record Settlement(Function<Duration, AcquireTimeoutException> timedOut,
-      Consumer<Runnable> context) {
-
-    public Settlement {
-      Objects.requireNonNull(timedOut, "timedOut");
-      Objects.requireNonNull(context, "context");
+  static <T, R> CompletableFuture<R> relay(Settlement<T, R> settlement,
+      CompletableFuture<T> wait) {
+    if (isGranted(wait)) {
+      return CompletableFuture.completedFuture(settlement.granted(wait.join()));
     }
+    return new RelayedGrant<T, R>(null, settlement, wait, null).relaying(null);
+  }
+
+  /**
+   * How a relayed future settles when its site and a mapping are not enough: for the stall
+   * view's watched waits ({@link WatchedWait}).
+   */
+  interface Settlement<T, R> {
+
+    /** Maps the grant; runs at most once, by whoever settles. */
+    R granted(T grant);
+
+    /** The wait failed, timed out or was withdrawn; runs once, before the future settles. */
+    void failed();
+
+    /** The failure for a timeout without a name, given its timeout. */
+    AcquireTimeoutException timedOut(Duration timeout);
+
+    /**
+     * The call current while the relayed future settles, and so while the callbacks attached to
+     * it run: the waiter's; null for none.
+     */
+    Call call();
+  }
+
+  /** This future, relaying {@code wait}'s end; {@code onFailure} (null with a settlement). */
+  private RelayedGrant<T, R> relaying(Runnable onFailure) {
+    wait.whenComplete((granted, failure) -> {
+      if (failure != null) {
+        if (settlement == null) {
+          onFailure.run();
+        } else {
+          settlement.failed();
+        }
+      }
+      if (claim()) {
+        settle(granted, failure);
+      }
+    });
+    return this;
   }
 
   @Override
@@ -213,8 +223,14 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   private void settle(T granted, Throwable failure) {
     if (settlement == null) {
       settleHere(granted, failure);
-    } else {
-      settlement.context().accept(() -> settleHere(granted, failure));
+      return;
+    }
+    // A swap, not a Scope: the completion runs too deep for C2 to scalar-replace one.
+    Call previous = CurrentCall.swap(settlement.call());
+    try {
+      settleHere(granted, failure);
+    } finally {
+      CurrentCall.swap(previous);
     }
   }
 
@@ -222,7 +238,7 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     if (failure != null) {
       super.completeExceptionally(named(failure));
     } else {
-      super.complete(onGrant.apply(granted));
+      super.complete(settlement == null ? onGrant.apply(granted) : settlement.granted(granted));
     }
   }
 
@@ -235,6 +251,6 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   }
 
   private AcquireTimeoutException timedOut(Duration timeout) {
-    return settlement == null ? site.timedOut(timeout) : settlement.timedOut().apply(timeout);
+    return settlement == null ? site.timedOut(timeout) : settlement.timedOut(timeout);
   }
 }

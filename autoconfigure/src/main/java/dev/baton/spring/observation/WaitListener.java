@@ -18,6 +18,15 @@ public interface WaitListener {
    */
   Wait started(WaitSite site);
 
+  /**
+   * Whether to be told about waits granted at once, before anyone could see them pending; true
+   * by default. A listener that follows only pending waits (such as the age of the oldest one)
+   * answers false and is then spared them: the uncontended path is most waits.
+   */
+  default boolean followsWaitsGrantedAtOnce() {
+    return true;
+  }
+
   /** A lock or permit taken at {@code site} was given back after {@code nanos} nanoseconds. */
   default void released(WaitSite site, long nanos) {}
 

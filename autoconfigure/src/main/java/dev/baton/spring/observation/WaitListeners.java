@@ -6,7 +6,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The {@link WaitListener}s of one registry, told together: a backend reports each wait and
  * each release through one instance. Free when there are none: {@link #observe} then only
- * returns its argument.
+ * returns its argument. A wait already done when observed (granted at once) is not told to the
+ * listeners that follow only pending waits.
  */
 public final class WaitListeners {
 
@@ -30,14 +31,19 @@ public final class WaitListeners {
     if (listeners.length == 0) {
       return wait;
     }
+    boolean grantedAtOnce = wait.isDone();
     WaitListener.Wait[] started = new WaitListener.Wait[listeners.length];
     for (int i = 0; i < listeners.length; i++) {
-      started[i] = listeners[i].started(site);
+      if (!grantedAtOnce || listeners[i].followsWaitsGrantedAtOnce()) {
+        started[i] = listeners[i].started(site);
+      }
     }
     wait.whenComplete((value, failure) -> {
       WaitOutcome outcome = WaitOutcome.of(failure);
       for (WaitListener.Wait w : started) {
-        w.ended(outcome);
+        if (w != null) {
+          w.ended(outcome);
+        }
       }
     });
     return wait;

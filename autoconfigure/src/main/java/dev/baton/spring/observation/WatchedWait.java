@@ -1,44 +1,65 @@
 package dev.baton.spring.observation;
 
+import dev.baton.AcquireTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
  * A wait left pending under the stall view's {@link WaitWatch}: known to it as a
- * {@link PendingWait} until it settles, its timeout explained by the watch, and its result
- * handed on (through a {@link RelayedGrant}) with the waiting call current, so that the waiter's
- * callbacks run as its call wherever the wait ends.
+ * {@link PendingWait} from {@link #relay} until it settles, its timeout explained by the watch,
+ * and its result handed on (through a {@link RelayedGrant}) with the waiting call current, so
+ * that the waiter's callbacks run as its call wherever the wait ends.
+ *
+ * <p>One object is the pending wait and every callback its relay needs: a watched wait costs
+ * this object and the relay, and no lambda. The watch hears {@link WaitWatch#settled} exactly
+ * once, before the relayed future settles: at the grant, or when the wait fails or is withdrawn.
+ *
+ * @param <T> what the wait grants
+ * @param <R> what the waiter is handed
  */
-public final class WatchedWait {
-
-  private WatchedWait() {}
+abstract class WatchedWait<T, R> extends PendingWait implements RelayedGrant.Settlement<T, R> {
 
   /**
-   * Relays {@code wait}, which {@code call} (null if unknown) is left waiting for at
-   * {@code site}, for the holds or promises {@code holders}.
-   *
-   * @param timed whether {@code wait} ends by itself after a timeout
-   * @param onGrant maps what the wait grants, once, when it is granted
+   * @param call the call left waiting, or null if unknown
+   * @param timed whether the wait ends by itself after a timeout
    */
-  public static <T, R> CompletableFuture<R> relay(WaitWatch watch, WaitSite site,
-      LiveHolds holders, Call call, boolean timed, CompletableFuture<T> wait,
-      Function<? super T, ? extends R> onGrant) {
-    PendingWait pending = new PendingWait(call, site, holders, timed);
-    RuntimeException refused = watch.pending(pending);
-    RelayedGrant.Settlement settlement = new RelayedGrant.Settlement(
-        timeout -> site.timedOut(timeout, watch.blockers(pending)), settle -> {
-          try (CurrentCall.Scope waiter = CurrentCall.in(call)) {
-            settle.run();
-          }
-        });
-    CompletableFuture<R> relayed = RelayedGrant.relay(settlement, wait, granted -> {
-      watch.settled(pending);
-      return onGrant.apply(granted);
-    }, () -> watch.settled(pending));
-    pending.handedOut(relayed);
+  WatchedWait(Call call, boolean timed) {
+    super(call, timed);
+  }
+
+  /** The watch told about this wait. */
+  abstract WaitWatch watch();
+
+  /** What the waiter is handed for {@code granted}; runs once, after the watch heard. */
+  abstract R handOn(T granted);
+
+  /**
+   * Tells the watch about this wait, pending now as {@code wait}, and returns the future the
+   * waiter is handed: failed at once if the watch refused the wait.
+   */
+  final CompletableFuture<R> relay(CompletableFuture<T> wait) {
+    RuntimeException refused = watch().pending(this);
+    CompletableFuture<R> relayed = RelayedGrant.relay(this, wait);
+    handedOut(relayed);
     if (refused != null) {
       relayed.completeExceptionally(refused);
     }
     return relayed;
+  }
+
+  @Override
+  public final R granted(T grant) {
+    watch().settled(this);
+    return handOn(grant);
+  }
+
+  @Override
+  public final void failed() {
+    watch().settled(this);
+  }
+
+  @Override
+  public final AcquireTimeoutException timedOut(Duration timeout) {
+    return site().timedOut(timeout, watch().blockers(this));
   }
 }

@@ -21,13 +21,15 @@
  *
  * <p>A backend reports a lock's or semaphore's waits and holds the same way as the local one by
  * passing each acquire through one {@link dev.baton.spring.observation.ObservedGrants} per
- * primitive, and its other timed waits through {@link
+ * primitive (made by {@code ObservedGrants.of}, which picks the stall view's watched kind when
+ * the view is on), and its other timed waits through {@link
  * dev.baton.spring.observation.RelayedGrant}, which names their timeouts after the site and hands
  * a pending grant on without breaking cancellation.
  *
  * <p>For the stall view ({@code dev.baton.spring.stall}): a {@link
  * dev.baton.spring.observation.Call} is one logical call, the {@link
- * dev.baton.spring.observation.CurrentCall} of the threads it runs on; a {@link
+ * dev.baton.spring.observation.CurrentCall} of the threads it runs on, and keeps the locks it
+ * holds; a {@link
  * dev.baton.spring.observation.WaitWatch} is told about requests, holds and {@link
  * dev.baton.spring.observation.PendingWait}s; {@link dev.baton.spring.observation.EventSetters}
  * are the calls that will set an event.

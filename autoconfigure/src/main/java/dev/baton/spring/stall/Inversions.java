@@ -5,16 +5,14 @@ import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.LiveHolds;
 import dev.baton.spring.observation.WaitSite;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 
 /**
- * Finds lock-order {@link Inversion}s as calls ask for locks: keeps the locks each known call
- * holds, and when a call (or a call it was made from) holding A asks for B, has
- * {@link LockOrders} learn A before B. Only locks are ordered; a lock asked for again by its
+ * Finds lock-order {@link Inversion}s as calls ask for locks: when a call (or a call it was made
+ * from) holding A asks for B, has {@link LockOrders} learn A before B. The locks a call holds are
+ * kept by the call itself ({@link Call#locksHeld()}), so a hold costs nothing here. Only locks are ordered; a lock asked for again by its
  * holder is a re-entry, not an order; two keys of a family declaring an ascending key order, in
  * that order, are no inversion. Each inversion is logged once and kept (the first
  * {@value #MAX_KEPT}).
@@ -29,8 +27,6 @@ final class Inversions {
 
   private final Log log;
   private final LockOrders orders = new LockOrders();
-  /** The live holds of each known call that holds something, with where they were granted. */
-  private final Map<Call, Map<Hold, Held>> holdsByCall = new ConcurrentHashMap<>();
   private final List<Inversion> kept = new CopyOnWriteArrayList<>();
   private final LongAdder found = new LongAdder();
 
@@ -49,39 +45,21 @@ final class Inversions {
     }
     Call holder = call;
     for (int depth = 0; holder != null && depth < MAX_CALLERS; depth++) {
-      Map<Hold, Held> held = holdsByCall.get(holder);
-      if (held != null) {
-        for (Map.Entry<Hold, Held> entry : held.entrySet()) {
-          WaitSite first = entry.getValue().site();
-          if (!LOCK.equals(first.primitive()) || holds.contains(entry.getKey())
-              || inDeclaredOrder(entry.getValue().orderedKey(), orderedKey)) {
-            continue; // not a lock; this very lock, a re-entry named if it waits; or in order
-          }
-          Inversion inversion = orders.learn(first, site, call.site());
-          if (inversion != null) {
-            report(inversion, orderedKey != null);
-            return inversion;
-          }
+      List<Hold> locks = holder.locksHeld();
+      for (int i = 0; i < locks.size(); i++) { // indexed: no iterator on the request path
+        Hold held = locks.get(i);
+        if (holds.contains(held) || inDeclaredOrder(held.orderedKey(), orderedKey)) {
+          continue; // this very lock, a re-entry named if it waits; or in the declared order
+        }
+        Inversion inversion = orders.learn(held.site(), site, call.site());
+        if (inversion != null) {
+          report(inversion, orderedKey != null);
+          return inversion;
         }
       }
       holder = holder.parent();
     }
     return null;
-  }
-
-  void held(Hold hold, WaitSite site, Object orderedKey) {
-    holdsByCall.compute(hold.call(), (call, held) -> {
-      Map<Hold, Held> holds = held == null ? new ConcurrentHashMap<>(4) : held;
-      holds.put(hold, new Held(site, orderedKey));
-      return holds;
-    });
-  }
-
-  void released(Hold hold) {
-    holdsByCall.computeIfPresent(hold.call(), (call, held) -> {
-      held.remove(hold);
-      return held.isEmpty() ? null : held;
-    });
   }
 
   /** The inversions found, the first ones, in the order found. */
@@ -121,7 +99,4 @@ final class Inversions {
       return false;
     }
   }
-
-  /** Where a hold was granted, and its key if its family declares a key order; never shown. */
-  private record Held(WaitSite site, Object orderedKey) {}
 }

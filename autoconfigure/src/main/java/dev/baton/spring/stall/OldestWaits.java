@@ -23,6 +23,12 @@ final class OldestWaits implements WaitListener {
   /** Per site, the waits started and not ended; a site's set is never removed. */
   private final ConcurrentMap<WaitSite, Set<Started>> bySite = new ConcurrentHashMap<>();
 
+  /** A wait granted at once was never pending: it is never the oldest one. */
+  @Override
+  public boolean followsWaitsGrantedAtOnce() {
+    return false;
+  }
+
   @Override
   public Wait started(WaitSite site) {
     Set<Started> pending = bySite.get(site);

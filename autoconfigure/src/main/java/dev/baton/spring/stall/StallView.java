@@ -109,32 +109,35 @@ public final class StallView implements WaitWatch, DisposableBean {
         ? new DeadlockException(Inversions.message(inversion, orderedKey != null)) : null;
   }
 
+  /** Keeps {@code hold} for the stall scan; its call keeps it for the lock orders. */
   @Override
   public void held(Hold hold, WaitSite site, Object orderedKey) {
     stalls.held(hold, site);
-    if (hold.call() != null) {
-      inversions.held(hold, site, orderedKey);
-    }
   }
 
   @Override
   public void released(Hold hold, WaitSite site) {
     stalls.released(hold);
-    if (hold.call() != null) {
-      inversions.released(hold);
-    }
   }
 
+  /**
+   * Keeps {@code wait} among the live ones and, for a lock, looks for a re-entry: a hold of this
+   * lock among the locks its call, or a call it was made from, holds. Walks the callers' own
+   * holds, not the lock's, so that a waiter holding nothing costs no walk.
+   */
   @Override
   public RuntimeException pending(PendingWait wait) {
     live.add(wait);
-    Call call = wait.call();
-    if (call == null || !"lock".equals(wait.site().primitive())) {
+    if (!"lock".equals(wait.site().primitive())) {
       return null;
     }
-    for (Hold hold : wait.holders().unordered()) {
-      if (hold.call() != null && call.isWithin(hold.call())) {
-        return reentered(wait, hold.call());
+    LiveHolds holders = wait.holders();
+    for (Call holder = wait.call(); holder != null; holder = holder.parent()) {
+      List<Hold> locks = holder.locksHeld();
+      for (int i = 0; i < locks.size(); i++) { // indexed: no iterator on the waiting path
+        if (holders.contains(locks.get(i))) {
+          return reentered(wait, holder);
+        }
       }
     }
     return null;

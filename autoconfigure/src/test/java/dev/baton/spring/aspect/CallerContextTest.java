@@ -2,6 +2,8 @@ package dev.baton.spring.aspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
 import io.micrometer.context.ContextRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,65 @@ class CallerContextTest {
   @AfterAll
   static void unregister() {
     ContextRegistry.getInstance().removeThreadLocalAccessor(KEY);
+  }
+
+  /** What a body saw of the caller-context test value and the current call, then what was back. */
+  private record Seen(String bodyValue, Call bodyCall, String afterValue, Call afterCall) {}
+
+  @Test
+  void aCallerWhoseOnlyValueIsItsCallKeepsTheCallBatonsGrantPutInPlace() {
+    CurrentCall.propagate();
+    try {
+      Call[] caller = new Call[1];
+      CallerContext context = onThreadWith(null, () -> {
+        try (CurrentCall.Scope call = CurrentCall.open("Caller.call")) {
+          caller[0] = call.call();
+          return CallerContext.capture();
+        }
+      });
+
+      Seen seen = onThreadWith("releaser", () -> {
+        try (CurrentCall.Scope granting = CurrentCall.in(caller[0])) {
+          Seen[] body = new Seen[1];
+          context.run(() -> body[0] = new Seen(LOCAL.get(), CurrentCall.get(), null, null));
+          return new Seen(body[0].bodyValue(), body[0].bodyCall(), LOCAL.get(),
+              CurrentCall.get());
+        }
+      });
+
+      assertThat(seen).isEqualTo(new Seen(null, caller[0], "releaser", caller[0]));
+    } finally {
+      CurrentCall.stopPropagating();
+    }
+  }
+
+  @Test
+  void aCallerWhoseOnlyValueIsItsCallPutsItInPlaceOfAnotherCallForTheBodyOnly() {
+    CurrentCall.propagate();
+    try {
+      Call[] caller = new Call[1];
+      CallerContext context = onThreadWith(null, () -> {
+        try (CurrentCall.Scope call = CurrentCall.open("Caller.call")) {
+          caller[0] = call.call();
+          return CallerContext.capture();
+        }
+      });
+
+      Call[] releaser = new Call[1];
+      Seen seen = onThreadWith(null, () -> {
+        try (CurrentCall.Scope own = CurrentCall.open("Releaser.call")) {
+          releaser[0] = own.call();
+          Seen[] body = new Seen[1];
+          context.run(() -> body[0] = new Seen(LOCAL.get(), CurrentCall.get(), null, null));
+          return new Seen(body[0].bodyValue(), body[0].bodyCall(), LOCAL.get(),
+              CurrentCall.get());
+        }
+      });
+
+      assertThat(seen).isEqualTo(new Seen(null, caller[0], null, releaser[0]));
+    } finally {
+      CurrentCall.stopPropagating();
+    }
   }
 
   @Test

@@ -40,7 +40,7 @@ class KeyedLocksTests {
   private static KeyedLocks family(AtomicInteger keyLockReads) {
     WaitListeners nobody = new WaitListeners(List.of());
     return new KeyedLocks("accounts", key -> new ObservedLock(new ReadCountingLock(keyLockReads),
-        new ObservedGrants(new WaitSite("lock", "accounts"), nobody, true),
+        ObservedGrants.of(new WaitSite("lock", "accounts"), nobody, true, null),
         new LocalPrimitives()), false, true);
   }
 

@@ -1,0 +1,132 @@
+package dev.baton.spring.observation;
+
+import dev.baton.Permit;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@link ObservedGrants} under the stall view's {@link WaitWatch}: every hold is tracked and
+ * carries the {@link Call} that asked (a lock's hold is also kept by that call, see
+ * {@link Call#locksHeld()}); the watch hears of every request before it is acquired, of every
+ * hold from grant to release, and of every wait left pending until it settles, each wait being
+ * one {@link WatchedWait}. The call is the one current when the request is made.
+ */
+final class WatchedGrants extends ObservedGrants {
+
+  private final WaitWatch watch;
+  /** For a key of a family declaring an ascending key order, the key; else null. */
+  private final Object orderedKey;
+  /** Whether the primitive is a lock, whose holds their calls keep. */
+  private final boolean lock;
+
+  WatchedGrants(WaitSite site, WaitListeners listeners, WaitWatch watch, Object orderedKey) {
+    super(site, listeners, true);
+    this.watch = watch;
+    this.orderedKey = orderedKey;
+    this.lock = "lock".equals(site.primitive());
+  }
+
+  @Override
+  public RuntimeException checkRequest() {
+    Call call = CurrentCall.get();
+    return call == null ? null : watch.requesting(call, site, holds, orderedKey);
+  }
+
+  @Override
+  public CompletableFuture<Permit> observe(CompletableFuture<Permit> acquire, String takenBy,
+      boolean timed) {
+    listeners.observe(site, acquire);
+    Call call = CurrentCall.get();
+    if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
+      return CompletableFuture.completedFuture(hold(acquire.join(), takenBy, call));
+    }
+    return new GrantWait(call, takenBy, timed).relay(acquire);
+  }
+
+  @Override
+  public Optional<Permit> observe(Optional<Permit> taken) {
+    return taken.isEmpty() ? taken : Optional.of(hold(taken.get(), null, CurrentCall.get()));
+  }
+
+  @Override
+  HeldPermit regranted(Permit permit, HeldPermit ended) {
+    return hold(permit, ended.takenBy(), ended.call());
+  }
+
+  /** {@code permit}, handed out as a hold of {@code call} (null if unknown), told to the watch. */
+  private HeldPermit hold(Permit permit, String takenBy, Call call) {
+    WatchedPermit held = new WatchedPermit(this, permit, takenBy, call);
+    if (lock && call != null) {
+      call.holding(held);
+    }
+    watch.held(held, site, orderedKey);
+    return held;
+  }
+
+  /** A hold whose end the watch, and its call if it keeps it, hear of. */
+  private static final class WatchedPermit extends HeldPermit {
+    private final Call call;
+
+    WatchedPermit(WatchedGrants grants, Permit inner, String takenBy, Call call) {
+      grants.super(inner, takenBy);
+      this.call = call;
+    }
+
+    @Override
+    public Call call() {
+      return call;
+    }
+
+    @Override
+    public Object orderedKey() {
+      return grants().orderedKey;
+    }
+
+    @Override
+    boolean end() {
+      if (!super.end()) {
+        return false;
+      }
+      WatchedGrants grants = grants();
+      if (grants.lock && call != null) {
+        call.released(this);
+      }
+      grants.watch.released(this, grants.site);
+      return true;
+    }
+
+    private WatchedGrants grants() {
+      return (WatchedGrants) owner();
+    }
+  }
+
+  /** A request left pending: the stall view's record of it and its relay's callbacks. */
+  private final class GrantWait extends WatchedWait<Permit, Permit> {
+    private final String takenBy;
+
+    GrantWait(Call call, String takenBy, boolean timed) {
+      super(call, timed);
+      this.takenBy = takenBy;
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
+    }
+
+    @Override
+    public LiveHolds holders() {
+      return holds;
+    }
+
+    @Override
+    WaitWatch watch() {
+      return watch;
+    }
+
+    @Override
+    Permit handOn(Permit granted) {
+      return hold(granted, takenBy, call());
+    }
+  }
+}
