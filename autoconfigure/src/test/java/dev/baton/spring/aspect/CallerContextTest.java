@@ -34,6 +34,19 @@ class CallerContextTest {
     ContextRegistry.getInstance().removeThreadLocalAccessor(KEY);
   }
 
+  /**
+   * The context captured on a thread whose only value is a call of its own, put in
+   * {@code caller[0]}.
+   */
+  private static CallerContext capturedByACallAlone(Call[] caller) {
+    return onThreadWith(null, () -> {
+      try (CurrentCall.Scope call = CurrentCall.open("Caller.call")) {
+        caller[0] = call.call();
+        return CallerContext.capture();
+      }
+    });
+  }
+
   /** What a body saw of the caller-context test value and the current call, then what was back. */
   private record Seen(String bodyValue, Call bodyCall, String afterValue, Call afterCall) {}
 
@@ -42,12 +55,7 @@ class CallerContextTest {
     CurrentCall.propagate();
     try {
       Call[] caller = new Call[1];
-      CallerContext context = onThreadWith(null, () -> {
-        try (CurrentCall.Scope call = CurrentCall.open("Caller.call")) {
-          caller[0] = call.call();
-          return CallerContext.capture();
-        }
-      });
+      CallerContext context = capturedByACallAlone(caller);
 
       Seen seen = onThreadWith("releaser", () -> {
         try (CurrentCall.Scope granting = CurrentCall.in(caller[0])) {
@@ -69,12 +77,7 @@ class CallerContextTest {
     CurrentCall.propagate();
     try {
       Call[] caller = new Call[1];
-      CallerContext context = onThreadWith(null, () -> {
-        try (CurrentCall.Scope call = CurrentCall.open("Caller.call")) {
-          caller[0] = call.call();
-          return CallerContext.capture();
-        }
-      });
+      CallerContext context = capturedByACallAlone(caller);
 
       Call[] releaser = new Call[1];
       Seen seen = onThreadWith(null, () -> {

@@ -3,7 +3,9 @@ package dev.baton.benchmarks.kotlinx;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import kotlinx.coroutines.sync.Mutex;
 import kotlinx.coroutines.sync.MutexKt;
 import kotlinx.coroutines.sync.Semaphore;
@@ -57,23 +59,13 @@ public class LockPeersBenchmark extends OnTwoThreads {
   @Benchmark
   @OperationsPerInvocation(SECTIONS)
   public void batonLock() {
-    Chain<?>[] chains = new Chain<?>[tasks];
-    for (int i = 0; i < tasks; i++) {
-      chains[i] = new Chain<>(SECTIONS / tasks, lock::acquire, LockPeersBenchmark::section,
-          threads);
-    }
-    Chain.runAll(threads, chains);
+    runSections(lock::acquire);
   }
 
   @Benchmark
   @OperationsPerInvocation(SECTIONS)
   public void batonSemaphore() {
-    Chain<?>[] chains = new Chain<?>[tasks];
-    for (int i = 0; i < tasks; i++) {
-      chains[i] = new Chain<>(SECTIONS / tasks, semaphore::acquire, LockPeersBenchmark::section,
-          threads);
-    }
-    Chain.runAll(threads, chains);
+    runSections(semaphore::acquire);
   }
 
   @Benchmark
@@ -86,6 +78,15 @@ public class LockPeersBenchmark extends OnTwoThreads {
   @OperationsPerInvocation(SECTIONS)
   public void kotlinxSemaphore() {
     KotlinxRuns.semaphore(kotlinxSemaphore, dispatcher, tasks, SECTIONS / tasks, WORK);
+  }
+
+  /** {@link #tasks} chains of {@code acquire}, a section and its release, sharing the sections. */
+  private void runSections(Supplier<CompletableFuture<Permit>> acquire) {
+    Chain<?>[] chains = new Chain<?>[tasks];
+    for (int i = 0; i < tasks; i++) {
+      chains[i] = new Chain<>(SECTIONS / tasks, acquire, LockPeersBenchmark::section, threads);
+    }
+    Chain.runAll(threads, chains);
   }
 
   private static void section(Permit permit) {
