@@ -164,13 +164,6 @@ function stuckCall(call) {
       .map(([label, value]) => [el('dt', {}, label), el('dd', {}, value)])));
 }
 
-// The cycle from its earliest call (the lowest id), so that each redraw keeps the same order.
-function fromEarliest(cycle) {
-  if (cycle.length === 0) return cycle;
-  const first = cycle.reduce((min, call, i) => (call.id < cycle[min].id ? i : min), 0);
-  return [...cycle.slice(first), ...cycle.slice(0, first)];
-}
-
 // How a call waits for the next one on its cycle: for what that one holds, or for a call it made.
 function arrow(call, next, back) {
   const how = list(call.waits).length > 0 ? 'held by' : 'its call';
@@ -179,7 +172,7 @@ function arrow(call, next, back) {
 }
 
 function deadlockView(deadlock) {
-  const cycle = fromEarliest(list(deadlock.cycle));
+  const cycle = list(deadlock.cycle); // from its earliest call, so each redraw keeps the order
   const tail = list(deadlock.tail);
   const untimed = cycle.every(call => list(call.waits).every(w => w.timed === false));
   return el('article', {

@@ -83,6 +83,11 @@ public final class Call {
     return parent;
   }
 
+  /** {@link System#nanoTime()} when the call started: orders calls by when they began. */
+  public long startNanos() {
+    return startNanos;
+  }
+
   /** How long ago the call started. */
   public Duration age() {
     return Duration.ofNanos(System.nanoTime() - startNanos);

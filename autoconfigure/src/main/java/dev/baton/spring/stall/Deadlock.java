@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  *
  * @param confirmed whether the cycle's holds and waits have lasted at least the confirmation
  *     time
- * @param cycle the calls on the cycle, each waiting for the next
+ * @param cycle the calls on the cycle, each waiting for the next, from the one that started
+ *     first
  * @param tail calls waiting, directly or not, for one on the cycle: the first
  *     {@value #TAIL_LISTED} found
  * @param tailOmitted how many more calls of the tail there are, not listed

@@ -171,7 +171,7 @@ public final class StallView implements WaitWatch, DisposableBean {
       boolean confirmed = now - since >= confirmAfterNanos && since != now;
       List<WaitForGraph.Node> tail = knot.tail();
       int listed = Math.min(tail.size(), Deadlock.TAIL_LISTED);
-      Deadlock deadlock = new Deadlock(confirmed, stuck(graph, knot.cycle()),
+      Deadlock deadlock = new Deadlock(confirmed, stuck(graph, fromEarliest(knot.cycle())),
           stuck(graph, tail.subList(0, listed)), tail.size() - listed);
       deadlocks.add(deadlock);
       if (confirmed && logged.contains(signature)) {
@@ -311,6 +311,22 @@ public final class StallView implements WaitWatch, DisposableBean {
         }
       }
     }
+  }
+
+  /**
+   * {@code cycle} from the call that started first, so that every report of one deadlock lists
+   * it in the same order (the graph may enter a cycle anywhere).
+   */
+  private static List<WaitForGraph.Node> fromEarliest(List<WaitForGraph.Node> cycle) {
+    int first = 0;
+    for (int i = 1; i < cycle.size(); i++) {
+      if (cycle.get(i).call.startNanos() - cycle.get(first).call.startNanos() < 0) {
+        first = i;
+      }
+    }
+    List<WaitForGraph.Node> rotated = new ArrayList<>(cycle.subList(first, cycle.size()));
+    rotated.addAll(cycle.subList(0, first));
+    return rotated;
   }
 
   /**

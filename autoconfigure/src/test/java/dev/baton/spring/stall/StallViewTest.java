@@ -133,9 +133,9 @@ class StallViewTest {
     AsyncLock a = registry.lock("a");
     AsyncLock b = registry.lock("b");
     AsyncLock c = registry.lock("c");
+    Call three = call("Three.run");
     Call one = call("One.run");
     Call two = call("Two.run");
-    Call three = call("Three.run");
     as(one, a::acquire).join();
     as(two, b::acquire).join();
     as(three, c::acquire).join();
@@ -143,8 +143,8 @@ class StallViewTest {
     as(two, c::acquire);
     as(three, a::acquire);
 
-    assertThat(cycleSites(view.check()))
-        .containsExactlyInAnyOrder("One.run", "Two.run", "Three.run");
+    assertThat(cycleSites(view.check())).as("from the call that started first, each waiting for"
+        + " the next").containsExactly("Three.run", "One.run", "Two.run");
   }
 
   @Test
