@@ -12,10 +12,10 @@ import org.apache.commons.logging.Log;
 /**
  * Finds lock-order {@link Inversion}s as calls ask for locks: when a call (or a call it was made
  * from) holding A asks for B, has {@link LockOrders} learn A before B. The locks a call holds are
- * kept by the call itself ({@link Call#locksHeld()}), so a hold costs nothing here. Only locks are ordered; a lock asked for again by its
- * holder is a re-entry, not an order; two keys of a family declaring an ascending key order, in
- * that order, are no inversion. Each inversion is logged once and kept (the first
- * {@value #MAX_KEPT}).
+ * kept by the call itself ({@link Call#locksHeld()}), so a hold costs nothing here. Only locks
+ * are ordered; a lock asked for again by its holder is a re-entry, not an order; two keys of a
+ * family declaring an ascending key order, in that order, are no inversion. Each inversion is
+ * logged once and kept (the first {@value #MAX_KEPT}).
  */
 final class Inversions {
 
