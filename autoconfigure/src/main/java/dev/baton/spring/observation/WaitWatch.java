@@ -17,15 +17,11 @@ public interface WaitWatch {
    */
   RuntimeException requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey);
 
-  /**
-   * {@code hold} was granted at {@code site}; its call may be unknown.
-   *
-   * @param orderedKey as for {@link #requesting}
-   */
-  void held(Hold hold, WaitSite site, Object orderedKey);
+  /** {@code hold} was granted (it names its site and key order); its call may be unknown. */
+  void held(Hold hold);
 
-  /** {@code hold}, granted at {@code site}, ended. */
-  void released(Hold hold, WaitSite site);
+  /** {@code hold} ended. */
+  void released(Hold hold);
 
   /**
    * A wait was left pending and is about to be handed out.

@@ -59,7 +59,7 @@ final class WatchedGrants extends ObservedGrants {
     if (lock && call != null) {
       call.holding(held);
     }
-    watch.held(held, site, orderedKey);
+    watch.held(held);
     return held;
   }
 
@@ -91,7 +91,7 @@ final class WatchedGrants extends ObservedGrants {
       if (grants.lock && call != null) {
         call.released(this);
       }
-      grants.watch.released(this, grants.site);
+      grants.watch.released(this);
       return true;
     }
 

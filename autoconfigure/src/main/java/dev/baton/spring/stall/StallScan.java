@@ -31,8 +31,8 @@ final class StallScan {
   private final long waitedTooLongNanos;
   /** The primitives with thresholds of their own, by name: {held, waited} in nanoseconds. */
   private final Map<String, long[]> own = new HashMap<>();
-  /** Every live hold of a lock or semaphore, known call or not, with where it was granted. */
-  private final Map<Hold, WaitSite> liveHolds = new ConcurrentHashMap<>();
+  /** Every live hold of a lock or semaphore, known call or not. */
+  private final Set<Hold> liveHolds = ConcurrentHashMap.newKeySet();
   /** The holds and waits already logged as stalls: one line per episode. */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
@@ -44,8 +44,8 @@ final class StallScan {
         settings.heldTooLong(name).toNanos(), settings.waitedTooLong(name).toNanos()}));
   }
 
-  void held(Hold hold, WaitSite site) {
-    liveHolds.put(hold, site);
+  void held(Hold hold) {
+    liveHolds.add(hold);
   }
 
   void released(Hold hold) {
@@ -76,12 +76,12 @@ final class StallScan {
       }
       found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
-    liveHolds.forEach((hold, site) -> {
-      long threshold = threshold(site, 0, heldTooLongNanos);
+    for (Hold hold : liveHolds) {
+      long threshold = threshold(hold.site(), 0, heldTooLongNanos);
       if (now - hold.sinceNanos() >= threshold) {
-        found(found, hold, "held", site, hold.call(), now - hold.sinceNanos(), threshold);
+        found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(), threshold);
       }
-    });
+    }
     return found;
   }
 

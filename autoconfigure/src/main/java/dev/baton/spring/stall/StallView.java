@@ -111,12 +111,12 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /** Keeps {@code hold} for the stall scan; its call keeps it for the lock orders. */
   @Override
-  public void held(Hold hold, WaitSite site, Object orderedKey) {
-    stalls.held(hold, site);
+  public void held(Hold hold) {
+    stalls.held(hold);
   }
 
   @Override
-  public void released(Hold hold, WaitSite site) {
+  public void released(Hold hold) {
     stalls.released(hold);
   }
 
