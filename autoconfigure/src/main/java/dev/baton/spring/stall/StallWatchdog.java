@@ -49,10 +49,10 @@ final class StallWatchdog implements SmartLifecycle {
 
   private void tick() {
     try {
-      view.stalls();
       if (view.anyWaitOlderThanConfirmation()) {
-        view.check();
+        view.check(); // its report scans for stalls too
       } else {
+        view.stalls();
         view.quiet();
       }
     } catch (RuntimeException e) {

@@ -31,10 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One tick of the stall view's watchdog, the work its daemon thread does twice per
- * {@code confirm-after} whatever else happens: {@link StallView#stalls()} over every live hold and
- * pending wait, then the quick look for a wait pending longer than {@code confirm-after}, then
- * either a full {@link StallView#check()} (there is one) or forgetting what earlier checks saw
- * (there is none). The registry has {@link #primitives} locks, each held by a call of its own,
+ * {@code confirm-after} whatever else happens: the quick look for a wait pending longer than
+ * {@code confirm-after}, then either a full {@link StallView#check()}, whose report scans every
+ * live hold and pending wait for stalls (there is one), or that scan, {@link StallView#stalls()},
+ * and forgetting what earlier checks saw (there is none). The registry has {@link #primitives} locks, each held by a call of its own,
  * and {@link #waits} of them have one more call waiting.
  *
  * <p>The tick itself is measured: {@code StallWatchdog.tick()}, package-private, is called through
