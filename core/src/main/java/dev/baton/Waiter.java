@@ -63,6 +63,13 @@ import java.util.function.Supplier;
  * linearizable, came before the release.
  * Every outside call returns whether it completed the future, so of two racing calls exactly one
  * returns {@code true}.
+ * The primitive's state, its waiting count ({@link WaitQueue#size}) included, moves on at the
+ * decision. So while a grant is in transit a reader sees the waiter gone, and a second release
+ * (or put) finds no waiter and frees its permit (or queues its item); if an outside call then
+ * overtakes the grant, both observations disagree with it, and no sequential order explains
+ * them. Counting the waiter until its delivery would only move that window (the count would show
+ * it waiting beside a free permit), and keeping every call out of it would need them to wait for
+ * the delivery, which runs callbacks. Nothing is lost either way: the grant passes on.
  * A withdrawal removes the waiter from its primitive and cancels its timeout before the future
  * fails, so no count includes a waiter whose failure is already observable, and nothing keeps a
  * withdrawn waiter (or a putter's item) reachable until its deadline.

@@ -136,10 +136,10 @@ public class ConditionLincheckTest {
   }
 
   /*
-   * The next two tests fail on the current implementation (they are findings, see the report):
-   * cancelling an await that a signal already unlinked marks it withdrawn and gives up its place
-   * in the lock queue first, and passes its signal on (wake(1) in SignalWaiter.reacquired) only
-   * afterwards, in a separate step. Other threads can act in between.
+   * Regressions for the next two tests: cancelling an await that a signal had already unlinked
+   * gave up its place in the lock queue first and passed its signal on only afterwards, in a
+   * separate step, so other threads could act in between. Now the withdrawn waiter hands both on
+   * in one step under the condition's guard (SignalWaiter.withdraw).
    */
 
   /**
@@ -172,7 +172,6 @@ public class ConditionLincheckTest {
   @Test
   public void stress() {
     LincheckSupport.stress(3)
-        // Until the two races above are fixed, this test can hit them too, now and then.
         .check(getClass());
   }
 }

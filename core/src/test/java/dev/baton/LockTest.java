@@ -118,7 +118,9 @@ class LockTest {
    * Regression: a cancel that reaches a future whose grant is decided but not yet delivered (it
    * waits on the releasing thread behind the callback that released) used to return false and
    * hand the canceller a permit it never saw. The cancel wins, and the lock passes on in FIFO
-   * order.
+   * order. The count dropped when B's grant was decided, before the cancel: one of the two
+   * readings of that instant that disagree with the cancel's outcome (README, "Prompt
+   * cancellation"); {@link SemaphoreTest} pins the other.
    */
   @Test
   void aCancelThatReachesAGrantStillInTransitWinsAndTheLockPassesToTheNextWaiter() {
@@ -127,16 +129,19 @@ class LockTest {
     CompletableFuture<Permit> b = lock.acquire();
     CompletableFuture<Permit> c = lock.acquire();
     AtomicBoolean bDoneWhenCancelled = new AtomicBoolean(true);
+    AtomicInteger waitersWhenCancelled = new AtomicInteger(-1);
     AtomicBoolean cancelled = new AtomicBoolean();
     a.thenAccept(p -> {
       p.release(); // decides B's grant, which completes only once this callback returns
       bDoneWhenCancelled.set(b.isDone());
+      waitersWhenCancelled.set(lock.waiters());
       cancelled.set(b.cancel(false));
     });
 
     holder.release();
 
     assertThat(bDoneWhenCancelled).as("B was still in transit when cancelled").isFalse();
+    assertThat(waitersWhenCancelled).as("only C counted once B's grant was decided").hasValue(1);
     assertThat(cancelled).as("the cancel won").isTrue();
     assertThat(b).isCancelled();
     assertThat(c).as("the lock passed on to C").isCompleted();

@@ -105,6 +105,36 @@ class SemaphoreTest {
   }
 
   /**
+   * The state moves on when a grant is decided (README, "Prompt cancellation"): a release while
+   * B's grant is in transit finds no waiter and frees its permit, and a cancel that then overtakes
+   * B's grant still wins, its permit freed too. Nothing is lost; in no sequential order would
+   * that release have passed over a waiting B.
+   */
+  @Test
+  void aReleaseWhileAGrantIsInTransitFreesItsPermitAndTheOvertakenGrantFollows() {
+    Permit first = semaphore.acquire().join();
+    Permit second = semaphore.acquire().join();
+    CompletableFuture<Permit> a = semaphore.acquire();
+    CompletableFuture<Permit> b = semaphore.acquire();
+    AtomicInteger freeBeforeCancel = new AtomicInteger(-1);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    a.thenAccept(p -> {
+      p.release(); // decides B's grant, which completes only once this callback returns
+      second.release();
+      freeBeforeCancel.set(semaphore.availablePermits());
+      cancelled.set(b.cancel(false));
+    });
+
+    first.release();
+
+    assertThat(freeBeforeCancel).as("the second release went to the free permits").hasValue(1);
+    assertThat(cancelled).as("the cancel won").isTrue();
+    assertThat(b).isCancelled();
+    assertThat(semaphore.waiters()).isZero();
+    assertThat(semaphore.availablePermits()).as("B's grant freed as well").isEqualTo(2);
+  }
+
+  /**
    * Regression: a cancel that reaches a future whose grant is decided but not yet delivered wins,
    * and the permit passes to the next waiter in FIFO order.
    */
