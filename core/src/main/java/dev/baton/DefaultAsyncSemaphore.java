@@ -3,8 +3,6 @@ package dev.baton;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -142,7 +140,6 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   private CompletableFuture<Permit> enqueue(Duration timeout) {
     Waiter<Permit> w = new Waiter<>(waiters);
     long token = 0;
-    List<Waiter<Permit>> granted = new ArrayList<>(1);
     guard.lock();
     try {
       for (;;) {
@@ -163,15 +160,15 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
             // A release racing from here on sees QUEUED and waits for the guard, so granting
             // ourselves a permit it gave back is linearizable, and spares the hand-off.
             waiters.add(w);
-            grantFreePermits(granted);
+            grantFreePermits();
           }
           break;
         }
       }
     } finally {
       guard.unlock();
+      Grants.deliverDeferred();
     }
-    Grants.deliverAll(granted);
     return token != 0 ? granted(token) : w.expireAfter(timeout, "semaphore permit");
   }
 
@@ -181,22 +178,22 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
     if ((state & QUEUED) == 0) {
       return;
     }
-    List<Waiter<Permit>> granted = new ArrayList<>(1);
     guard.lock();
     try {
-      grantFreePermits(granted);
+      grantFreePermits();
     } finally {
       guard.unlock();
+      Grants.deliverDeferred();
     }
-    Grants.deliverAll(granted);
   }
 
   /**
    * Under the guard: while waiters queue and a permit is free, grants the oldest waiter one,
-   * clearing QUEUED with the last. Withdrawals are decided under the guard too, so each polled
-   * waiter is still waiting and its grant cannot fail.
+   * clearing QUEUED with the last, and defers its completion ({@link Grants#defer}) to the caller's
+   * {@link Grants#deliverDeferred} once the guard is released. Withdrawals are decided under the
+   * guard too, so each polled waiter is still waiting and its grant cannot fail.
    */
-  private void grantFreePermits(List<Waiter<Permit>> granted) {
+  private void grantFreePermits() {
     for (;;) {
       long s = state;
       if ((s & QUEUED) == 0 || (s >>> 1) - returned >= maxPermits) {
@@ -205,7 +202,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
       Waiter<Permit> next = waiters.poll();
       state = waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT;
       next.grant(new SemaphorePermit((s >>> 1) + 1));
-      granted.add(next);
+      Grants.defer(next);
     }
   }
 
