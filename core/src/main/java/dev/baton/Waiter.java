@@ -68,8 +68,9 @@ import java.util.function.Supplier;
  * (or put) finds no waiter and frees its permit (or queues its item); if an outside call then
  * overtakes the grant, both observations disagree with it, and no sequential order explains
  * them. Counting the waiter until its delivery would only move that window (the count would show
- * it waiting beside a free permit), and keeping every call out of it would need them to wait for
- * the delivery, which runs callbacks. Nothing is lost either way: the grant passes on.
+ * it waiting beside a free permit); closing it needs every call that changes the state to settle
+ * the grants in transit first, without waiting for their callbacks. Nothing is lost meanwhile:
+ * the overtaken grant passes on.
  * A withdrawal removes the waiter from its primitive and cancels its timeout before the future
  * fails, so no count includes a waiter whose failure is already observable, and nothing keeps a
  * withdrawn waiter (or a putter's item) reachable until its deadline.
