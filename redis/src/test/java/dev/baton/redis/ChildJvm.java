@@ -104,9 +104,13 @@ final class ChildJvm implements AutoCloseable {
         RedisBackendOptions.DEFAULTS.withLease(Duration.ofMillis(Long.parseLong(args[1])))
             .withCommandTimeout(Duration.ofSeconds(2)));
     if (args[2].equals("consume")) {
-      consume(backend.queue(args[3], QueueSpec.fifo(Integer.MAX_VALUE), ItemCodec.strings()));
+      AsyncQueue<String> queue =
+          backend.queue(args[3], QueueSpec.fifo(Integer.MAX_VALUE), ItemCodec.strings());
+      // Before the first take: expect("CONSUMING") drops what comes ahead of it, which would
+      // then have been a GOT line the parent never counts.
       System.out.println("CONSUMING");
       System.out.flush();
+      consume(queue);
       new CountDownLatch(1).await();
     }
     AsyncLock lock = backend.lock(args[3]);
