@@ -10,6 +10,7 @@ import dev.baton.spring.observation.WaitSite;
 import dev.baton.spring.observation.WaitWatch;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -324,8 +325,8 @@ public final class StallView implements WaitWatch, DisposableBean {
         first = i;
       }
     }
-    List<WaitForGraph.Node> rotated = new ArrayList<>(cycle.subList(first, cycle.size()));
-    rotated.addAll(cycle.subList(0, first));
+    List<WaitForGraph.Node> rotated = new ArrayList<>(cycle);
+    Collections.rotate(rotated, -first);
     return rotated;
   }
 

@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code confirm-after} whatever else happens: the quick look for a wait pending longer than
  * {@code confirm-after}, then either a full {@link StallView#check()}, whose report scans every
  * live hold and pending wait for stalls (there is one), or that scan, {@link StallView#stalls()},
- * and forgetting what earlier checks saw (there is none). The registry has {@link #primitives} locks, each held by a call of its own,
- * and {@link #waits} of them have one more call waiting.
+ * and forgetting what earlier checks saw (there is none). The registry has {@link #primitives}
+ * locks, each held by a call of its own, and {@link #waits} of them have one more call waiting.
  *
  * <p>The tick itself is measured: {@code StallWatchdog.tick()}, package-private, is called through
  * a method handle on a watchdog made for the view and never started (no thread, no timer). Called
