@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  * to the oldest taker if one waits. Puts may have filled the room it left meanwhile, so the queue
  * can then hold more than {@code capacity} items, until takes bring it back under; no put enters
  * while it does. After {@code shutdownNow} the item is dropped and counted done instead, as the
- * queued items were. A putter's grant has already put its item in the queue, so it is final
- * ({@link WaitQueue#withFinalGrants}).
+ * queued items were. A putter's grant has already put its item in the queue, and a join's comes
+ * with the count of unfinished tasks already at zero, where others may have read it, so both are
+ * final ({@link WaitQueue#withFinalGrants}).
  *
  * <p>A call that completes at once allocates only the completed future it returns: a waiter is
  * created only by a call that must wait, and grants are collected in no list of their own.
@@ -56,8 +57,8 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
    * final: a granted put's item is in the queue already, where a taker may have it.
    */
   private final WaitQueue<Putter<T>> putters = WaitQueue.withFinalGrants(guard);
-  /** Joins waiting for {@link #unfinished} to reach zero. */
-  private final WaitQueue<Waiter<Void>> joiners = new WaitQueue<>(guard);
+  /** Joins waiting for {@link #unfinished} to reach zero; their grants are final. */
+  private final WaitQueue<Waiter<Void>> joiners = WaitQueue.withFinalGrants(guard);
   /** Items put and not yet marked done; never negative. */
   private int unfinished;
   private boolean shutdown;

@@ -24,7 +24,7 @@ final class WaitQueue<W extends Waiter<?>> {
   private final Runnable onEmptied;
   /**
    * Passes on the grant of a waiter of this queue that an outside call overtook, without the
-   * guard; null when such a grant leaves nothing to pass on (an event's, a join's, a barrier's).
+   * guard; null when its waiters pass their grants on themselves (a condition's).
    */
   private final Consumer<? super W> passOn;
   /** Whether a grant of this queue wins over an outside call that reaches it in transit. */
@@ -34,7 +34,10 @@ final class WaitQueue<W extends Waiter<?>> {
   /** Number of linked waiters; written under the guard. */
   private volatile int size;
 
-  /** A queue guarded by {@code guard} whose grants leave nothing to pass on when overtaken. */
+  /**
+   * A queue guarded by {@code guard} whose waiters pass an overtaken grant on themselves
+   * ({@link Waiter#giveBack} overridden).
+   */
   WaitQueue(Lock guard) {
     this(guard, null, null, false);
   }

@@ -27,10 +27,11 @@ import java.util.function.Supplier;
  * waiter, a queue item back to the head of the queue, a condition's signal and lock to the next
  * waiter for a signal. The call that granted it does so, on its thread, before it returns, as it
  * would have completed the future. So a call that completes the future never leaves a grant
- * behind, and one that finds the future done changes nothing. The exceptions are final grants, whose effects
- * others may have seen already: a put's, which has put its item in the queue, where a taker may
- * have it, and a barrier party's, whose trip has released the other parties and told the arrival
- * that tripped it. A call that reaches a final grant in transit completes the future with that
+ * behind, and one that finds the future done changes nothing. The exceptions are final grants,
+ * whose effects others may have seen already: a put's, which has put its item in the queue, where a
+ * taker may have it; a barrier party's, whose trip has released the other parties and told the
+ * arrival that tripped it; an event's wake-up, whose {@code set} has raised the flag; and a queue
+ * join's, whose count of unfinished tasks has reached zero. A call that reaches a final grant in transit completes the future with that
  * grant at once and returns {@code false}. A timed wait that expires is withdrawn on the expiry
  * thread and fails on a completer thread ({@link Timeouts}); a grant decided first wins.
  * {@code obtrudeValue} and {@code obtrudeException} throw {@link UnsupportedOperationException}:

@@ -69,6 +69,19 @@ public class EventLincheckTest {
         .check(getClass());
   }
 
+  /**
+   * A cancel that comes after another call saw the event set finds its waiter woken, even while
+   * the set is still completing the futures it woke. Regression: the cancel won such a wake-up in
+   * transit, although the set, whose flag was already seen, had come first.
+   */
+  @Test
+  public void aCancelAfterTheSetWasSeenFindsTheWaiterWoken() {
+    LincheckSupport.modelCheckOnly(getClass(), 1_000, scenario(getClass(),
+        init("await"),
+        parallel(thread("set"), thread("isSet", "cancelAwait")),
+        post("isSet")));
+  }
+
   @Test
   public void stress() {
     LincheckSupport.stress(2)

@@ -924,6 +924,35 @@ class QueueTest {
       assertThat(ranOn).hasValue(Thread.currentThread());
     }
 
+    /**
+     * A join cancelled after the last {@code taskDone()} decided to complete it but before its
+     * future completed (it waits behind the callback of a join completed first) loses, and the
+     * cancel completes it: the count has reached zero, which that callback has already seen.
+     */
+    @Test
+    void aJoinCancelledWhileItsCompletionIsInTransitCompletesAnyway() {
+      AsyncQueue<String> q = AsyncQueue.unbounded();
+      q.offer("a");
+      CompletableFuture<Void> first = q.join();
+      CompletableFuture<Void> second = q.join();
+      AtomicInteger unfinishedSeen = new AtomicInteger(-1);
+      AtomicBoolean secondDoneWhenCancelled = new AtomicBoolean(true);
+      AtomicBoolean cancelled = new AtomicBoolean(true);
+      first.thenRun(() -> {
+        unfinishedSeen.set(q.unfinishedTasks());
+        secondDoneWhenCancelled.set(second.isDone());
+        cancelled.set(second.cancel(false));
+      });
+
+      q.poll();
+      q.taskDone();
+
+      assertThat(unfinishedSeen).hasValue(0);
+      assertThat(secondDoneWhenCancelled).isFalse();
+      assertThat(cancelled).as("the cancel lost").isFalse();
+      assertThat(second).isCompletedWithValue(null);
+    }
+
     @Test
     void unfinishedTasksCountsItemsPutAndNotYetMarkedDone() {
       AsyncQueue<String> q = AsyncQueue.bounded(2);
