@@ -18,10 +18,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Cancellation and timeouts: a wait that is cancelled or times out before its future
  * completes (whether it still waited for a signal or already for the lock) is withdrawn, holds no
- * permit, and if it had taken a signal, that signal passes to the next waiter. That holds too for
- * a cancel that reaches the future while its new permit is on its way to it: the next waiter for
- * a signal takes the signal and that permit. A timeout covers the whole wait, re-acquiring the
- * lock included.
+ * permit, and if it had taken a signal, that signal passes to the next waiter. Once the new
+ * permit is granted, the wait is over: a cancel that reaches the future while the permit is on
+ * its way to it returns {@code false} and completes it with the permit, which the caller then
+ * holds. A timeout covers the whole wait, re-acquiring the lock included.
  *
  * <p>Guarantees, in the words defined in the {@linkplain dev.baton package documentation}:
  * non-blocking; fair, FIFO; prompt cancellation; timeouts; memory consistency effects.

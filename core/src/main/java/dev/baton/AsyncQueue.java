@@ -12,12 +12,11 @@ import java.util.concurrent.CompletableFuture;
  * only once its item is in the queue; a cancelled or timed-out put never adds its item, and a
  * cancelled or timed-out take never loses one. {@code null} items are rejected.
  *
- * <p>A take cancelled while its item is already on its way to it (decided, not yet delivered)
- * wins and gives the item back: it returns to where the next take finds it first, and goes to the
- * oldest waiting take if any. Puts may have filled the queue meanwhile, so the queue can then hold
- * more than its capacity until takes bring it back under; no put enters while it does. A put
- * cannot be taken back once its item is in the queue: a cancel that reaches a put on its way
- * returns {@code false} and the put's future completes normally at once.
+ * <p>In the queues of this interface's factories, a take or put whose item is decided (taken from
+ * the queue, or put in it) is final: a cancel that reaches its future while the item is still on
+ * its way returns {@code false}, and the future completes normally at once, so a queue never
+ * holds more than its capacity. Other implementations say where they differ (a queue on Redis
+ * gives the item of a take cancelled on its way back to the head).
  *
  * <p>Work tracking: every item put counts as an unfinished task until a consumer calls
  * {@link #taskDone()} for it; {@link #join()} completes when none are unfinished.
@@ -44,10 +43,7 @@ public interface AsyncQueue<T> {
     return DefaultAsyncQueue.fifo(Integer.MAX_VALUE);
   }
 
-  /**
-   * A first-in-first-out queue holding at most {@code capacity} items, but for items given back
-   * by cancelled takes (see above).
-   */
+  /** A first-in-first-out queue holding at most {@code capacity} items. */
   static <T> AsyncQueue<T> bounded(int capacity) {
     return DefaultAsyncQueue.fifo(capacity);
   }

@@ -19,11 +19,8 @@ final class DefaultAsyncBarrier implements AsyncBarrier {
   private final int parties;
   /** Guards {@link #waiting} and {@link #broken}. */
   private final ReentrantLock guard = new ReentrantLock();
-  /**
-   * Parties waiting in the current cycle; fewer than {@link #parties}; empty while broken. Their
-   * grants are final: a trip has released the other parties and told the arrival that tripped.
-   */
-  private final WaitQueue<Waiter<Integer>> waiting = WaitQueue.withFinalGrants(guard);
+  /** Parties waiting in the current cycle; fewer than {@link #parties}; empty while broken. */
+  private final WaitQueue<Waiter<Integer>> waiting = new WaitQueue<>(guard);
   /** Set by {@code abort}, cleared by {@code reset}. */
   private boolean broken;
 

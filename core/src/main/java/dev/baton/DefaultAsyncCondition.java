@@ -18,10 +18,8 @@ import java.util.function.BooleanSupplier;
  * completes. A withdrawal in the first phase just unlinks it. In the second, under the same
  * guard, the signal and the re-acquire's place in the lock queue pass to the next waiter for a
  * signal, or, if none waits, the re-acquire is abandoned (cancelled, or its permit released).
- * A cancel that overtakes the delivery of the new permit ({@link Waiter}) passes on the same
- * way: the next waiter for a signal takes the signal and the permit itself, or, if none waits, the
- * permit is released. An {@code awaitUntil} overtaken likewise passes on the signal that woke its
- * last round and releases the lock.
+ * Once the new permit is granted, the wait is over: a cancel that reaches it before its delivery
+ * loses, as on every {@link Waiter}, and the caller holds the lock.
  */
 final class DefaultAsyncCondition implements AsyncCondition {
 
@@ -196,31 +194,6 @@ final class DefaultAsyncCondition implements AsyncCondition {
       abandoned.cancelAcquire();
       return true;
     }
-
-    /**
-     * A cancel overtook the delivery of the new permit: the signal and the lock pass to the next
-     * waiter for a signal, which is granted the permit itself, as a withdrawal in the second
-     * phase would pass them; with nobody waiting, the permit is released.
-     */
-    @Override
-    void giveBack() {
-      Permit permit = granted();
-      SignalWaiter heir;
-      guard.lock();
-      try {
-        heir = waiters.poll();
-        if (heir != null) {
-          heir.grant(permit); // linked, so still waiting: the grant cannot fail
-        }
-      } finally {
-        guard.unlock();
-      }
-      if (heir != null) {
-        Grants.deliver(heir);
-      } else {
-        permit.close();
-      }
-    }
   }
 
   /**
@@ -292,8 +265,6 @@ final class DefaultAsyncCondition implements AsyncCondition {
     private final BooleanSupplier predicate;
     /** The current round's wait; null before the first. */
     private volatile CompletableFuture<Permit> round;
-    /** Whether a signal woke the round that granted this wait; written before the grant. */
-    private boolean signalled;
 
     PredicateWait(BooleanSupplier predicate) {
       super(null);
@@ -329,7 +300,6 @@ final class DefaultAsyncCondition implements AsyncCondition {
         settleExceptionally(t);
         return;
       }
-      this.signalled = signalled; // published by the grant's CAS, for giveBack
       if (satisfied && grant(held)) {
         Grants.deliver(this);
       } else if (satisfied || !isWaiting()) {
@@ -349,16 +319,6 @@ final class DefaultAsyncCondition implements AsyncCondition {
           r.cancel(false);
         }
       }
-    }
-
-    /**
-     * A cancel overtook the delivery of {@code held}: passes on the signal that woke this wait,
-     * if one did, and releases the lock, as a wait that ends without a grant does.
-     */
-    @Override
-    void giveBack() {
-      passOn(signalled);
-      granted().close();
     }
 
     private void passOn(boolean signalled) {

@@ -15,10 +15,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * re-reading the flag, and {@code set} flips the flag and empties the queue under the same guard,
  * so no waiter can enqueue after a {@code set} it should have seen. {@code clear} only lowers the
  * flag: waiters already granted stay granted.
- *
- * <p>A wake-up is a final grant ({@link WaitQueue#withFinalGrants}): once {@code set} has raised
- * the flag, others may have seen it, so a cancel that reaches a waiter it woke, before the wake-up
- * is delivered, loses and completes the future instead.
  */
 final class DefaultAsyncEvent implements AsyncEvent {
 
@@ -27,7 +23,7 @@ final class DefaultAsyncEvent implements AsyncEvent {
   /** Guards the wait queue and the raising of {@link #set}. */
   private final ReentrantLock guard = new ReentrantLock();
   /** Waits pending on a clear event, oldest first; empty whenever {@link #set} is true. */
-  private final WaitQueue<Waiter<Void>> waiters = WaitQueue.withFinalGrants(guard);
+  private final WaitQueue<Waiter<Void>> waiters = new WaitQueue<>(guard);
 
   @Override
   public void set() {

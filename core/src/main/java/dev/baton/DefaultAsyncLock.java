@@ -48,12 +48,9 @@ final class DefaultAsyncLock implements AsyncLock {
   private volatile long state;
   /** Guards the wait queue and every state change while QUEUED is set. */
   private final ReentrantLock guard = new ReentrantLock();
-  /**
-   * Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. A grant
-   * overtaken by a cancel is released, which hands the lock to the next waiter.
-   */
+  /** Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. */
   private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard,
-      () -> STATE.getAndBitwiseAnd(this, ~QUEUED), w -> w.granted().close());
+      () -> STATE.getAndBitwiseAnd(this, ~QUEUED));
 
   @Override
   public CompletableFuture<Permit> acquire() {
@@ -176,11 +173,13 @@ final class DefaultAsyncLock implements AsyncLock {
         return STATE.compareAndSet(this, s, s & ~LOCKED);
       }
       // QUEUED is set under the guard, so the queue is non-empty; withdrawals are decided under
-      // the guard too, so the oldest waiter is still waiting and the grant cannot fail.
+      // the guard too, so the oldest waiter is still waiting and the grant cannot fail. The
+      // state carries the new token before the grant is decided: from then on a cancel may
+      // deliver the permit on another thread, whose release must find its token.
       next = waiters.poll();
       long handedOver = lockedWithNextToken(s);
-      next.grant(new LockPermit(handedOver >>> TOKEN_SHIFT));
       state = waiters.isEmpty() ? handedOver & ~QUEUED : handedOver;
+      next.grant(new LockPermit(handedOver >>> TOKEN_SHIFT));
     } finally {
       guard.unlock();
     }

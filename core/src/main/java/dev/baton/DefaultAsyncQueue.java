@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
@@ -25,16 +24,6 @@ import java.util.function.Supplier;
  * the guard is released: each grant is deferred to {@link Grants} as it is decided, and
  * {@link #unlock} completes them.
  *
- * <p>A taker cancelled while its item is in transit (granted, not yet delivered: see
- * {@link Waiter}) gives the item back: it returns to where the next take finds it first (the head
- * of a FIFO queue, the top of a LIFO one, its place by priority) and is matched again, so it goes
- * to the oldest taker if one waits. Puts may have filled the room it left meanwhile, so the queue
- * can then hold more than {@code capacity} items, until takes bring it back under; no put enters
- * while it does. After {@code shutdownNow} the item is dropped and counted done instead, as the
- * queued items were. A putter's grant has already put its item in the queue, and a join's comes
- * with the count of unfinished tasks already at zero, where others may have read it, so both are
- * final ({@link WaitQueue#withFinalGrants}).
- *
  * <p>A call that completes at once allocates only the completed future it returns: a waiter is
  * created only by a call that must wait, and grants are collected in no list of their own.
  */
@@ -46,24 +35,15 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   private final Queue<T> items;
   private final int capacity;
   private final ReentrantLock guard = new ReentrantLock();
-  /**
-   * Takes waiting for an item, oldest first; non-empty only while {@link #items} is empty. A
-   * taker's item overtaken by a cancel comes back through {@link #putBack}.
-   */
-  private final WaitQueue<Waiter<T>> takers =
-      new WaitQueue<>(guard, null, w -> putBack(w.granted()));
-  /**
-   * Puts waiting for room, oldest first; non-empty only while the queue is full. Their grants are
-   * final: a granted put's item is in the queue already, where a taker may have it.
-   */
-  private final WaitQueue<Putter<T>> putters = WaitQueue.withFinalGrants(guard);
-  /** Joins waiting for {@link #unfinished} to reach zero; their grants are final. */
-  private final WaitQueue<Waiter<Void>> joiners = WaitQueue.withFinalGrants(guard);
+  /** Takes waiting for an item, oldest first; non-empty only while {@link #items} is empty. */
+  private final WaitQueue<Waiter<T>> takers = new WaitQueue<>(guard);
+  /** Puts waiting for room, oldest first; non-empty only while the queue is full. */
+  private final WaitQueue<Putter<T>> putters = new WaitQueue<>(guard);
+  /** Joins waiting for {@link #unfinished} to reach zero. */
+  private final WaitQueue<Waiter<Void>> joiners = new WaitQueue<>(guard);
   /** Items put and not yet marked done; never negative. */
   private int unfinished;
   private boolean shutdown;
-  /** Set by {@code shutdownNow}: the queue stays empty for good. */
-  private boolean dropped;
   /**
    * Whether the guard's holder has granted waiters that {@link #unlock} must complete; false
    * whenever the guard is free.
@@ -227,7 +207,6 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
     try {
       shutdown = true;
       if (dropItems) {
-        dropped = true;
         unfinished -= Math.min(unfinished, items.size());
         items.clear();
         releaseJoinersIfFinished();
@@ -349,32 +328,6 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       } else {
         return;
       }
-    }
-  }
-
-  /**
-   * Takes back {@code item}, granted to a taker whose cancel overtook the delivery: returns it to
-   * the head of the queue, where the next take finds it first, and hands it on if a taker waits;
-   * after {@code shutdownNow}, drops it and counts it done. See the class documentation.
-   */
-  private void putBack(T item) {
-    guard.lock();
-    try {
-      if (dropped) {
-        unfinished -= Math.min(unfinished, 1); // as shutdownNow: never below zero
-        releaseJoinersIfFinished();
-      } else {
-        // A LIFO queue's add pushes on top, a priority queue's takes the item's place in order;
-        // only a FIFO queue (a Deque) must be told to put it first.
-        if (items instanceof Deque<T> fifo) {
-          fifo.addFirst(item);
-        } else {
-          items.add(item);
-        }
-        match();
-      }
-    } finally {
-      unlock();
     }
   }
 

@@ -56,12 +56,9 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   private volatile long returned;
   /** Guards the wait queue and every state change while QUEUED is set. */
   private final ReentrantLock guard = new ReentrantLock();
-  /**
-   * Acquires waiting for a permit, oldest first; non-empty exactly while QUEUED is set. A grant
-   * overtaken by a cancel is released, which hands the permit to the next waiter.
-   */
+  /** Acquires waiting for a permit, oldest first; non-empty exactly while QUEUED is set. */
   private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard,
-      () -> state = state & ~QUEUED, w -> w.granted().close());
+      () -> state = state & ~QUEUED);
 
   DefaultAsyncSemaphore(int permits) {
     this.maxPermits = Arguments.requirePositive(permits, "permits");

@@ -2,7 +2,6 @@ package dev.baton;
 
 import java.util.List;
 import java.util.concurrent.locks.Lock;
-import java.util.function.Consumer;
 
 /**
  * An intrusive FIFO list of waiters guarded by its primitive's lock: O(1) append, poll and
@@ -12,58 +11,29 @@ import java.util.function.Consumer;
  * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
  * {@link #size} is a volatile read for monitoring. Invariant while holding the guard: every linked
  * waiter is still waiting, because grants and withdrawals are both decided under the guard.
- *
- * <p>The queue also knows what its primitive does with a grant that an outside call overtook
- * before it was delivered ({@link #giveBack}), and whether its grants are final instead (see
- * {@link Waiter}), so that a waiter needs no field for either.
  */
 final class WaitQueue<W extends Waiter<?>> {
 
   private final Lock guard;
   /** Run under the guard when a withdrawal leaves the queue empty; may be null. */
   private final Runnable onEmptied;
-  /**
-   * Passes on the grant of a waiter of this queue that an outside call overtook, without the
-   * guard; null when its waiters pass their grants on themselves (a condition's).
-   */
-  private final Consumer<? super W> passOn;
-  /** Whether a grant of this queue wins over an outside call that reaches it in transit. */
-  private final boolean finalGrants;
   private Waiter<?> head;
   private Waiter<?> tail;
   /** Number of linked waiters; written under the guard. */
   private volatile int size;
 
-  /**
-   * A queue guarded by {@code guard} whose waiters pass an overtaken grant on themselves
-   * ({@link Waiter#giveBack} overridden).
-   */
+  /** A queue guarded by {@code guard}. */
   WaitQueue(Lock guard) {
-    this(guard, null, null, false);
+    this(guard, null);
   }
 
   /**
    * A queue guarded by {@code guard} that runs {@code onEmptied} (may be null) when a withdrawal
-   * empties it and hands the grants of overtaken waiters to {@code passOn} (may be null).
+   * empties it.
    */
-  WaitQueue(Lock guard, Runnable onEmptied, Consumer<? super W> passOn) {
-    this(guard, onEmptied, passOn, false);
-  }
-
-  private WaitQueue(Lock guard, Runnable onEmptied, Consumer<? super W> passOn,
-      boolean finalGrants) {
+  WaitQueue(Lock guard, Runnable onEmptied) {
     this.guard = guard;
     this.onEmptied = onEmptied;
-    this.passOn = passOn;
-    this.finalGrants = finalGrants;
-  }
-
-  /**
-   * A queue guarded by {@code guard} whose grants are final: they have effects that others may
-   * have seen already, so they cannot be given back.
-   */
-  static <W extends Waiter<?>> WaitQueue<W> withFinalGrants(Lock guard) {
-    return new WaitQueue<>(guard, null, null, true);
   }
 
   void add(W w) {
@@ -132,22 +102,6 @@ final class WaitQueue<W extends Waiter<?>> {
       return true;
     } finally {
       guard.unlock();
-    }
-  }
-
-  /** Whether grants of this queue are final; see {@link #withFinalGrants}. */
-  boolean hasFinalGrants() {
-    return finalGrants;
-  }
-
-  /**
-   * Passes on what {@code w}, a granted waiter of this queue, was granted, after an outside call
-   * overtook its delivery (see {@link Waiter}); called by the delivery, without the guard.
-   */
-  @SuppressWarnings("unchecked")
-  void giveBack(Waiter<?> w) {
-    if (passOn != null) {
-      passOn.accept((W) w);
     }
   }
 

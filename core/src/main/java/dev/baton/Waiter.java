@@ -20,22 +20,18 @@ import java.util.function.Supplier;
  * <p>Contract of the future, beyond {@link CompletableFuture}'s own. A {@code cancel},
  * {@code complete} or {@code completeExceptionally} (and so {@code orTimeout},
  * {@code completeOnTimeout} and {@code completeAsync}, which go through them) that reaches a
- * waiter still waiting withdraws it from its primitive before completing it. One that reaches a
- * waiter whose grant is decided but not yet delivered (in transit: see below) still wins, as on a
- * plain {@code CompletableFuture} that is not done, and the decided grant goes back to the
- * primitive, which passes it on as if this waiter had withdrawn first: a lock or permit to the next
- * waiter, a queue item back to the head of the queue, a condition's signal and lock to the next
- * waiter for a signal. The call that granted it does so, on its thread, before it returns, as it
- * would have completed the future. So a call that completes the future never leaves a grant
- * behind, and one that finds the future done changes nothing. The exceptions are final grants,
- * whose effects others may have seen already: a put's, which has put its item in the queue, where a
- * taker may have it; a barrier party's, whose trip has released the other parties and told the
- * arrival that tripped it; an event's wake-up, whose {@code set} has raised the flag; and a queue
- * join's, whose count of unfinished tasks has reached zero. A call that reaches a final grant in transit completes the future with that
- * grant at once and returns {@code false}. A timed wait that expires is withdrawn on the expiry
- * thread and fails on a completer thread ({@link Timeouts}); a grant decided first wins.
- * {@code obtrudeValue} and {@code obtrudeException} throw {@link UnsupportedOperationException}:
- * they could overwrite a grant already delivered.
+ * waiter still waiting withdraws it from its primitive before completing it, and returns
+ * {@code true}. One that reaches a waiter whose grant is already decided loses, even while the
+ * grant is in transit (decided, not yet delivered: see below): it completes the future with the
+ * grant itself before it returns {@code false}, so a caller whose cancel fails finds the future
+ * completed and holds what it was granted, exactly as when the cancel comes after the delivery.
+ * A grant is final from its decision because the primitive's state has moved on there and others
+ * may have seen it (the lock handed over, the waiting count lowered, the item taken from the
+ * queue, the event's flag raised); a cancel that then took the grant back would contradict them.
+ * A timed wait that expires is withdrawn on the expiry thread and fails on a completer thread
+ * ({@link Timeouts}); a grant decided first wins. {@code obtrudeValue} and
+ * {@code obtrudeException} throw {@link UnsupportedOperationException}: they could overwrite a
+ * grant already delivered.
  *
  * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}:
  * <pre>
@@ -47,31 +43,16 @@ import java.util.function.Supplier;
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
  * grant again do not recurse; in between, the grant is in transit. A timeout's failure is in
  * transit too, from the expiry thread to a completer. The future's own completion, one CAS on its
- * result, arbitrates between the delivery of either and a call from outside, so the granting path
- * pays no CAS of its own for it:
+ * result, settles who completes it, so the granting path pays no CAS of its own for it:
  * <pre>
- *   deliver()      complete with the outcome; if an outside call completed the future first,
- *                  giveBack() the value instead (a failure or a final grant: nothing more)
+ *   deliver()      complete with the outcome, unless an outside call delivered it first
  *   timeout        withdraw(true); a completer fails the future, unless an outside call did first
  *   outside call   withdraw(false) and complete as asked: this call wins. Else, if WITHDRAWN,
- *                  lose: the call that withdrew it completes it. If GRANTED or EXPIRED, complete
- *                  as asked unless the future is done. (A final grant is delivered instead, and
- *                  the call loses.)
+ *                  lose: the call that withdrew it completes it. If GRANTED, deliver() and lose.
+ *                  If EXPIRED, complete as asked unless the future is done.
  * </pre>
- * The delivery gives back, not the outside call, so that the granting call, which delivers before
- * it returns, has passed an overtaken grant on by then: a caller that saw its release return and
- * the lock still held would otherwise see that lock freed later by a cancel that, to be
- * linearizable, came before the release.
- * Every outside call returns whether it completed the future, so of two racing calls exactly one
- * returns {@code true}.
- * The primitive's state, its waiting count ({@link WaitQueue#size}) included, moves on at the
- * decision. So while a grant is in transit a reader sees the waiter gone, and a second release
- * (or put) finds no waiter and frees its permit (or queues its item); if an outside call then
- * overtakes the grant, both observations disagree with it, and no sequential order explains
- * them. Counting the waiter until its delivery would only move that window (the count would show
- * it waiting beside a free permit); closing it needs every call that changes the state to settle
- * the grants in transit first, without waiting for their callbacks. Nothing is lost meanwhile:
- * the overtaken grant passes on.
+ * Every outside call returns whether it completed the future as asked, so of two racing calls
+ * exactly one returns {@code true}.
  * A withdrawal removes the waiter from its primitive and cancels its timeout before the future
  * fails, so no count includes a waiter whose failure is already observable, and nothing keeps a
  * withdrawn waiter (or a putter's item) reachable until its deadline.
@@ -139,24 +120,6 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Passes on the value this waiter was granted, after an outside call overtook its delivery, as
-   * the primitive would have had this waiter withdrawn before the grant; called by
-   * {@link #deliver}, without any guard. By default the queue does it
-   * ({@link WaitQueue#giveBack}); subclasses that wait on more than a queue override this.
-   */
-  void giveBack() {
-    queue.giveBack(this);
-  }
-
-  /**
-   * Whether a grant of this waiter has effects that others may have seen already, so that it
-   * must win over an outside call that reaches it in transit ({@link WaitQueue#withFinalGrants}).
-   */
-  private boolean isGrantFinal() {
-    return queue != null && queue.hasFinalGrants();
-  }
-
-  /**
    * Marks a waiting waiter withdrawn (EXPIRED if {@code byTimeout}) and cancels its timeout;
    * false if it was granted or withdrawn already.
    */
@@ -191,16 +154,12 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Completes the future with what it was granted, or, if an outside call completed it first,
-   * passes the grant on ({@link #giveBack}). Call once after each grant or fail (a final grant may
-   * be delivered twice: by an outside call that reaches it, then by its granting call).
+   * Completes the future with what it was granted, unless an outside call that reached it in
+   * transit already did. Call once after each grant or fail.
    */
   final void deliver() {
     cancelTimer();
-    Object o = outcome;
-    if (!completeWith(o) && !(o instanceof Failure) && !isGrantFinal()) {
-      giveBack();
-    }
+    completeWith(outcome);
   }
 
   /** Fails and completes in one step, for waiters that are not decided under a guard. */
@@ -338,12 +297,11 @@ class Waiter<T> extends CompletableFuture<T> {
     if (s == WITHDRAWN) {
       return false; // the call that withdrew it completes it
     }
-    if (s == GRANTED && isGrantFinal()) {
-      deliver();
+    if (s == GRANTED) {
+      deliver(); // the grant is final: complete with it before returning
       return false;
     }
-    // GRANTED: if this call wins, the delivery passes the grant on. EXPIRED: nothing to pass on.
-    return completeWith(result);
+    return completeWith(result); // EXPIRED: this call wins unless the failure is delivered
   }
 
   /** Completes the future with a value or a {@link Failure}; whether this call completed it. */

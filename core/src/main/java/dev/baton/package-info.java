@@ -21,9 +21,9 @@
  * <dt><b>Granted on the caller's thread</b></dt>
  * <dd>An operation that grants waiters (a release, {@code set}, a signal, a put or take,
  * {@code offer}, {@code poll}, {@code taskDone}, a shutdown, a barrier arrival, {@code reset},
- * {@code abort}, or a cancel that passes a grant on) completes their futures on the calling thread
- * before its outermost call returns. Callbacks of those futures that grant again are queued behind
- * the current grants rather than run recursively, so a chain of any length uses constant stack.
+ * {@code abort}) completes their futures on the calling thread before its outermost call returns.
+ * Callbacks of those futures that grant again are queued behind the current grants rather than
+ * run recursively, so a chain of any length uses constant stack.
  * So a callback must not block waiting for a grant made on its own thread (with {@code join()},
  * say): that grant is completed only after the callback returns. Compose instead.</dd>
  *
@@ -33,17 +33,14 @@
  * {@code completeOnTimeout} or {@code completeAsync}, or letting a timed wait expire, withdraws the
  * waiter before the future completes: counts such as {@code waiters()} already exclude it when the
  * outcome is observable, and a withdrawn waiter never holds a lock, a permit, a signal or an item,
- * nor stays reachable until its deadline. As on any {@code CompletableFuture}, such a call wins
- * whenever it finds the future not done, even if the grant was already decided and on its way to
- * the future: the call that granted it then passes it to the next waiter (a queue item back to
- * the head of the queue) before it returns, as if the cancel had come first. Once the future is
- * completed with its grant, {@code cancel} returns {@code false} (release what you were
- * granted). The exceptions are grants that others may have seen already: a put's, whose item is
- * in the queue as soon as its grant is decided, and a barrier await's, whose trip has already
- * released the other parties. A cancel that reaches one of them on its way returns {@code false}
- * and completes the future with its grant at once. {@code obtrudeValue} and {@code obtrudeException}, which could overwrite a
- * grant, throw {@link java.lang.UnsupportedOperationException}. Cancel the future the primitive
- * returned: cancelling a future derived from it ({@code thenApply} and so on) does not reach the
+ * nor stays reachable until its deadline. Once a grant is decided (the lock handed over, the
+ * count lowered, the item taken, the flag raised), it is final, even in the instant before its
+ * future completes, since others may have seen the primitive's state move on: such a call then
+ * completes the future with the grant itself and returns {@code false}, as it does on a future
+ * already completed. Release what you were granted. {@code obtrudeValue} and
+ * {@code obtrudeException}, which could overwrite a grant, throw
+ * {@link java.lang.UnsupportedOperationException}. Cancel the future the primitive returned:
+ * cancelling a future derived from it ({@code thenApply} and so on) does not reach the
  * waiter.</dd>
  *
  * <dt><b>Timeouts</b></dt>

@@ -92,6 +92,20 @@ public class LockLincheckTest {
         post("isLocked", "waiters", "release")));
   }
 
+  /**
+   * A cancel that reaches the waiter the moment its grant is decided delivers the permit itself,
+   * and a release of that permit at once must find the lock handed over to it. Regression: the
+   * hand-off decided the grant before it wrote the new holder's token, so that release failed
+   * as "already released" and the lock stayed held for good.
+   */
+  @Test
+  public void aPermitDeliveredByALosingCancelReleasesTheLock() {
+    LincheckSupport.modelCheckOnly(getClass(), 1_000, scenario(getClass(),
+        init("tryAcquire", "acquire"),
+        parallel(thread("release"), thread("cancelAcquire", "release")),
+        post("isLocked", "release", "isLocked")));
+  }
+
   @Test
   public void stress() {
     LincheckSupport.stress(2)

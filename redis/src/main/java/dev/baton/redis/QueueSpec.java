@@ -9,8 +9,8 @@ import java.util.function.ToDoubleFunction;
  * declares others fails with {@link IllegalStateException} saying both.
  *
  * @param order first-in-first-out, last-in-first-out, or by score
- * @param capacity the most items queued (not counting items given back by cancelled takes, as
- *     {@link dev.baton.AsyncQueue} says); {@link Integer#MAX_VALUE} for no limit
+ * @param capacity the most items queued, not counting items given back by takes cancelled on
+ *     their way ({@link RedisBackend#queue}); {@link Integer#MAX_VALUE} for no limit
  * @param score for a {@link Order#PRIORITY} queue only: an item's score, lowest taken first,
  *     items of equal score in arrival order; must be finite. Redis cannot run a Java
  *     {@code Comparator}, so a priority queue on Redis needs this instead.
