@@ -83,8 +83,10 @@ final class WaitQueue<W extends Waiter<?>> {
   }
 
   /**
-   * Withdraws {@code w} if it is still in this queue and waiting: marks it (see
-   * {@link Waiter#markWithdrawn}) and unlinks it under the guard.
+   * Withdraws {@code w} if it is still in this queue: unlinks it and then marks it (see
+   * {@link Waiter#markWithdrawn}), under the guard. Linked means still waiting (see above), so the
+   * mark cannot fail. Unlinking first keeps {@link #size}, read without the guard, from counting a
+   * waiter that a racing outside call already finds withdrawn.
    *
    * @return false if {@code w} was already granted, withdrawn or polled
    */
@@ -92,10 +94,11 @@ final class WaitQueue<W extends Waiter<?>> {
     guard.lock();
     try {
       boolean linked = w.prev != null || head == w;
-      if (!linked || !w.markWithdrawn(byTimeout)) {
+      if (!linked) {
         return false;
       }
       unlink(w);
+      w.markWithdrawn(byTimeout);
       if (head == null && onEmptied != null) {
         onEmptied.run();
       }

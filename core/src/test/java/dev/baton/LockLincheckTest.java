@@ -106,6 +106,20 @@ public class LockLincheckTest {
         post("isLocked", "release", "isLocked")));
   }
 
+  /**
+   * Two cancels race for the only waiter and the loser then reads the count: it must not count
+   * the waiter the winner withdrew. Regression (found by the barrier's stress test, in the wait
+   * queue all primitives share): a withdrawal marked the waiter before it unlinked it, so the
+   * loser could find it withdrawn and still counted.
+   */
+  @Test
+  public void aCancelThatLosesToAnotherNoLongerCountsTheWaiter() {
+    LincheckSupport.modelCheckOnly(getClass(), 1_000, scenario(getClass(),
+        init("tryAcquire", "acquire"),
+        parallel(thread("cancelAcquire"), thread("cancelAcquire", "waiters")),
+        post("waiters")));
+  }
+
   @Test
   public void stress() {
     LincheckSupport.stress(2)
