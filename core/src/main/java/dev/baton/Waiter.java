@@ -147,12 +147,6 @@ class Waiter<T> extends CompletableFuture<T> {
     return state == WAITING;
   }
 
-  /** The value this waiter was granted; call only once {@link #grant} has succeeded. */
-  @SuppressWarnings("unchecked")
-  final T granted() {
-    return (T) outcome;
-  }
-
   /**
    * Completes the future with what it was granted, unless an outside call that reached it in
    * transit already did. Call once after each grant or fail.
