@@ -29,6 +29,8 @@ final class Grants {
   private final ArrayDeque<Waiter<?>> pending = new ArrayDeque<>();
   /** Whether an outer frame on this thread is draining {@link #pending}. */
   private boolean draining;
+  /** Whether this thread runs an {@link #offload} action, whose grants another thread completes. */
+  private boolean offloading;
 
   private Grants() {}
 
@@ -49,6 +51,21 @@ final class Grants {
     g.drainUnlessDraining();
   }
 
+  /**
+   * Completes {@code w}, granted already, before returning, even while this thread drains: for a
+   * call that finds a grant in transit and must return with the future completed. On a thread
+   * that {@linkplain #offload offloads}, it is queued for the completer instead, as every grant
+   * made there is.
+   */
+  static void deliverNow(Waiter<?> w) {
+    Grants g = CURRENT.get();
+    if (g.offloading) {
+      g.pending.add(w);
+    } else {
+      w.deliver();
+    }
+  }
+
   /** Queues {@code w} for the next {@link #deliverDeferred} on this thread; allocates nothing. */
   static void defer(Waiter<?> w) {
     CURRENT.get().pending.add(w);
@@ -67,10 +84,12 @@ final class Grants {
   static void offload(Runnable action, Executor completer) {
     Grants g = CURRENT.get();
     g.draining = true; // grants made by action only queue
+    g.offloading = true;
     try {
       action.run();
     } finally {
       g.draining = false;
+      g.offloading = false;
       if (!g.pending.isEmpty()) {
         List<Waiter<?>> granted = new ArrayList<>(g.pending);
         g.pending.clear();

@@ -48,7 +48,8 @@ import java.util.function.Supplier;
  *   deliver()      complete with the outcome, unless an outside call delivered it first
  *   timeout        withdraw(true); a completer fails the future, unless an outside call did first
  *   outside call   withdraw(false) and complete as asked: this call wins. Else, if WITHDRAWN,
- *                  lose: the call that withdrew it completes it. If GRANTED, deliver() and lose.
+ *                  lose: the call that withdrew it completes it. If GRANTED, deliver() here
+ *                  and lose (on the expiry thread, a completer delivers: Grants.deliverNow).
  *                  If EXPIRED, complete as asked unless the future is done.
  * </pre>
  * Every outside call returns whether it completed the future as asked, so of two racing calls
@@ -292,7 +293,7 @@ class Waiter<T> extends CompletableFuture<T> {
       return false; // the call that withdrew it completes it
     }
     if (s == GRANTED) {
-      deliver(); // the grant is final: complete with it before returning
+      Grants.deliverNow(this); // the grant is final: complete with it before returning
       return false;
     }
     return completeWith(result); // EXPIRED: this call wins unless the failure is delivered

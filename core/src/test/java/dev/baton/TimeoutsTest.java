@@ -123,6 +123,48 @@ class TimeoutsTest {
     assertThat(ranOn.isDaemon()).isTrue();
   }
 
+  /**
+   * A withdrawal on the expiry thread can cancel a wait of Baton's own whose grant is in transit
+   * (a condition's re-acquire of its lock, an {@code awaitUntil}'s round); that cancel loses, and
+   * the grant it must deliver is handed to a completer like every grant made there, so no
+   * callback runs on the expiry thread. Here a thread offloading as the expiry thread does
+   * cancels B while the releasing thread, inside A's callback, still has B's grant in transit.
+   */
+  @Test
+  void aGrantInTransitThatAnOffloadedCancelReachesIsDeliveredByTheCompleter() {
+    AsyncLock lock = AsyncLock.create();
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    CompletableFuture<Permit> b = lock.acquire();
+    List<Runnable> handedToCompleter = new ArrayList<>();
+    CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
+    CompletableFuture<Boolean> bDoneAfterCancel = new CompletableFuture<>();
+    a.thenAccept(p -> {
+      p.release(); // decides B's grant, delivered only once this callback returns
+      Thread offloading = new Thread(() -> Grants.offload(() -> {
+        cancelled.complete(b.cancel(false));
+        bDoneAfterCancel.complete(b.isDone());
+      }, handedToCompleter::add));
+      offloading.start();
+      try {
+        offloading.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+
+    holder.release();
+
+    assertThat(cancelled).isCompletedWithValue(false);
+    assertThat(bDoneAfterCancel).as("not delivered on the offloading thread")
+        .isCompletedWithValue(false);
+    assertThat(handedToCompleter).as("handed to the completer").hasSize(1);
+    assertThat(b).as("delivered by the releasing thread meanwhile").isCompleted();
+    handedToCompleter.get(0).run(); // a second delivery changes nothing
+    b.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
   @Test
   void aTimedOutFuturesCallbackThatBlocksDelaysNoOtherTimeout() {
     AsyncLock lock = AsyncLock.create();
