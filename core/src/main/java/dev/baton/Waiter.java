@@ -150,7 +150,8 @@ class Waiter<T> extends CompletableFuture<T> {
 
   /**
    * Completes the future with what it was granted, unless an outside call that reached it in
-   * transit already did. Call once after each grant or fail.
+   * transit already did. The granting call calls it once after each grant or fail; an outside call
+   * that finds the grant decided calls it too, so a second call changes nothing.
    */
   final void deliver() {
     cancelTimer();
