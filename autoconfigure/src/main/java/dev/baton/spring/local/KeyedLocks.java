@@ -226,7 +226,8 @@ final class KeyedLocks implements LockFamily {
         this.inner = inner;
         this.token = locksFenceIdleKeys ? inner.token() : grant;
         heldKeys.increment();
-        if (trackHolds && inner instanceof Hold hold) {
+        Hold hold = trackHolds ? Hold.of(inner) : null;
+        if (hold != null) {
           holdsByGrant.put(grant, hold);
         }
       }

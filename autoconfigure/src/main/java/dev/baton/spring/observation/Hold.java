@@ -1,5 +1,6 @@
 package dev.baton.spring.observation;
 
+import dev.baton.Permit;
 import java.time.Duration;
 
 /**
@@ -48,6 +49,15 @@ public abstract class Hold {
    */
   public Object orderedKey() {
     return null;
+  }
+
+  /**
+   * The hold of {@code permit}, a permit a registry's lock or semaphore handed out while it tracks
+   * holds ({@link HoldTrackingRequest}); null for any other permit.
+   */
+  public static Hold of(Permit permit) {
+    return permit instanceof Hold hold ? hold
+        : permit instanceof HandedPermit handed ? handed.hold() : null;
   }
 
   /** {@link System#nanoTime()} at the grant: for comparing many holds against one reading. */

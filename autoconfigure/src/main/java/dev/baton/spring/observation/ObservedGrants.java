@@ -3,6 +3,7 @@ package dev.baton.spring.observation;
 import dev.baton.Permit;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -122,23 +123,35 @@ public sealed class ObservedGrants permits WatchedGrants {
    */
   public CompletableFuture<Permit> reacquire(Permit held,
       Function<Permit, CompletableFuture<Permit>> await) {
-    if (!(held instanceof HeldPermit hold && hold.owner() == this)) {
+    HeldPermit hold = holdOf(held);
+    if (hold == null) {
       return observe(await.apply(held), null);
     }
-    CompletableFuture<Permit> waiting = await.apply(hold.inner);
-    listeners.observe(site, waiting);
-    if (!hold.inner.isReleased()) {
-      // Kept: a wait that keeps the lock completes with the very permit it was given; withdrawn
-      // before that, the condition passes the lock on, which ends the hold.
-      return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
+    try {
+      CompletableFuture<Permit> waiting = await.apply(hold.inner);
+      listeners.observe(site, waiting);
+      if (!hold.inner.isReleased()) {
+        // Kept: a wait that keeps the lock completes with the very permit it was given; withdrawn
+        // before that, the condition passes the lock on, which ends the hold.
+        return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
+      }
+      hold.end();
+      return RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
+    } finally {
+      // The permit handed out stays reachable until its hold has ended here: the stall view
+      // must not take it for one dropped unreleased (see HandedPermit).
+      Reference.reachabilityFence(held);
     }
-    hold.end();
-    return RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
   }
 
   /** {@code permit}, re-acquired after {@code ended}, held as {@code ended} was. */
-  HeldPermit regranted(Permit permit, HeldPermit ended) {
+  Permit regranted(Permit permit, HeldPermit ended) {
     return new HeldPermit(permit, ended.takenBy());
+  }
+
+  /** The hold of {@code permit} if this handed it out, else null. */
+  HeldPermit holdOf(Permit permit) {
+    return permit instanceof HeldPermit hold && hold.owner() == this ? hold : null;
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */

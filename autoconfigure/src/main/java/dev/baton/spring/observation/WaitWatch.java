@@ -1,5 +1,7 @@
 package dev.baton.spring.observation;
 
+import dev.baton.Permit;
+
 /**
  * What watches the requests, holds and pending waits of a registry's locks and semaphores: the
  * stall view, when it is on. Called on the requesting, granting, releasing or timing-out thread:
@@ -17,8 +19,13 @@ public interface WaitWatch {
    */
   RuntimeException requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey);
 
-  /** {@code hold} was granted (it names its site and key order); its call may be unknown. */
-  void held(Hold hold);
+  /**
+   * {@code hold} was granted (it names its site and key order); its call may be unknown.
+   *
+   * @param handedOut the permit its taker was given, which the hold does not reach: once it is
+   *     unreachable while the hold lasts, nobody can release the hold any more
+   */
+  void held(Hold hold, Permit handedOut);
 
   /** {@code hold} ended. */
   void released(Hold hold);

@@ -10,6 +10,10 @@ import java.util.concurrent.CompletableFuture;
  * {@link Call#locksHeld()}); the watch hears of every request before it is acquired, of every
  * hold from grant to release, and of every wait left pending until it settles, each wait being
  * one {@link WatchedWait}. The call is the one current when the request is made.
+ *
+ * <p>The permit a taker gets is not the hold the view tracks but a {@link HandedPermit} in front
+ * of it, which nothing of the view's reaches: the watch can then keep it weakly and learn from
+ * the collector that it was dropped unreleased, a hold that can never end.
  */
 final class WatchedGrants extends ObservedGrants {
 
@@ -49,18 +53,24 @@ final class WatchedGrants extends ObservedGrants {
   }
 
   @Override
-  HeldPermit regranted(Permit permit, HeldPermit ended) {
+  Permit regranted(Permit permit, HeldPermit ended) {
     return hold(permit, ended.takenBy(), ended.call());
   }
 
+  @Override
+  HeldPermit holdOf(Permit permit) {
+    return permit instanceof HandedPermit handed ? super.holdOf(handed.hold()) : null;
+  }
+
   /** {@code permit}, handed out as a hold of {@code call} (null if unknown), told to the watch. */
-  private HeldPermit hold(Permit permit, String takenBy, Call call) {
+  private Permit hold(Permit permit, String takenBy, Call call) {
     WatchedPermit held = new WatchedPermit(this, permit, takenBy, call);
     if (lock && call != null) {
       call.holding(held);
     }
-    watch.held(held);
-    return held;
+    HandedPermit handed = new HandedPermit(held);
+    watch.held(held, handed);
+    return handed;
   }
 
   /** A hold whose end the watch, and its call if it keeps it, hear of. */

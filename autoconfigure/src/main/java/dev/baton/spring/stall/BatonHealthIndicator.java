@@ -6,11 +6,17 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * The {@code baton} health indicator, while the stall view is on: DOWN only for what lasts until
- * the application is restarted, which is a confirmed {@link Deadlock} none of whose waits has a
- * timeout ({@link Deadlock#lastsUntilRestart()}), with the detail {@value #DEADLOCKS}: each such
- * deadlock's {@link Deadlock#describe() description}, naming calls by site and primitives by kind
- * and name, never a key. UP otherwise: with no deadlock, with one only suspected (not yet
- * confirmed), and with one that a timeout will end by itself.
+ * the application is restarted, with a detail for each kind, naming calls by site and primitives
+ * by kind and name, never a key:
+ * <ul>
+ *   <li>{@value #DEADLOCKS}: each confirmed {@link Deadlock} none of whose waits has a timeout
+ *       ({@link Deadlock#lastsUntilRestart()}), {@link Deadlock#describe() described};
+ *   <li>{@value #LEAKED_PERMITS}: each {@link LeakedPermit}, a permit dropped unreleased,
+ *       {@link LeakedPermit#describe() described}. Once one is found the indicator stays DOWN,
+ *       since that permit stays held.
+ * </ul>
+ * UP otherwise: with no deadlock, with one only suspected (not yet confirmed), and with one that
+ * a timeout will end by itself.
  *
  * <p>Each read checks the {@link StallView} ({@link StallView#check()}), as the
  * {@code batonstalls} endpoint does. It is unfit for a liveness or readiness probe: restarting
@@ -20,6 +26,8 @@ public final class BatonHealthIndicator implements HealthIndicator {
 
   /** The detail listing the deadlocks that last until restart. */
   public static final String DEADLOCKS = "deadlocks";
+  /** The detail listing the permits dropped unreleased. */
+  public static final String LEAKED_PERMITS = "leakedPermits";
 
   private final StallView view;
 
@@ -29,10 +37,21 @@ public final class BatonHealthIndicator implements HealthIndicator {
 
   @Override
   public Health health() {
-    List<String> lasting = view.check().deadlocks().stream()
+    StallReport report = view.check();
+    List<String> lasting = report.deadlocks().stream()
         .filter(deadlock -> deadlock.confirmed() && deadlock.lastsUntilRestart())
         .map(Deadlock::describe).toList();
-    return lasting.isEmpty() ? Health.up().build()
-        : Health.down().withDetail(DEADLOCKS, lasting).build();
+    List<String> leaked = report.leakedPermits().stream().map(LeakedPermit::describe).toList();
+    if (lasting.isEmpty() && leaked.isEmpty()) {
+      return Health.up().build();
+    }
+    Health.Builder down = Health.down();
+    if (!lasting.isEmpty()) {
+      down.withDetail(DEADLOCKS, lasting);
+    }
+    if (!leaked.isEmpty()) {
+      down.withDetail(LEAKED_PERMITS, leaked);
+    }
+    return down.build();
   }
 }

@@ -28,8 +28,8 @@ import java.util.function.ToDoubleFunction;
  *       cannot show, since it records a wait only when it ends;
  *   <li>{@value #HOLD_OLDEST}: per lock, per-key lock family, semaphore and condition (its lock),
  *       how long its longest-lasting live hold in this instance has lasted (0 when none);
- *   <li>{@value #DEADLOCKS}, {@value #REENTRIES} and {@value #INVERSIONS}: totals read from the
- *       {@link StallView}.
+ *   <li>{@value #DEADLOCKS}, {@value #REENTRIES}, {@value #INVERSIONS} and {@value #LEAKS}: totals
+ *       read from the {@link StallView}.
  * </ul>
  * Gauges are tagged {@code primitive} (the kind, as in {@link WaitSite}) and {@code name} only:
  * a per-key family is one series under its name, never one per key. They are registered for the
@@ -45,6 +45,7 @@ public final class StallMeters implements MeterBinder {
   public static final String DEADLOCKS = "baton.stalls.deadlocks";
   public static final String REENTRIES = "baton.stalls.reentries";
   public static final String INVERSIONS = "baton.stalls.inversions";
+  public static final String LEAKS = "baton.stalls.leaks";
 
   /**
    * The totals the view counts, each a function counter read from it: a new one is a name above
@@ -56,7 +57,9 @@ public final class StallMeters implements MeterBinder {
       new Total(REENTRIES, "Waits for a lock that the waiting call, or a call it was made from,"
           + " already held", StallView::reentriesSeen),
       new Total(INVERSIONS, "Lock orders that closed a cycle, each counted the first time it was"
-          + " seen", StallView::inversionsFound));
+          + " seen", StallView::inversionsFound),
+      new Total(LEAKS, "Permits dropped unreleased, found once collected; each stays held until"
+          + " restart", StallView::leaksFound));
 
   private final PrimitiveRegistry primitives;
   private final StallView view;

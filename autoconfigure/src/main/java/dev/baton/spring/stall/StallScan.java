@@ -31,8 +31,11 @@ final class StallScan {
   private final long waitedTooLongNanos;
   /** The primitives with thresholds of their own, by name: {held, waited} in nanoseconds. */
   private final Map<String, long[]> own = new HashMap<>();
-  /** Every live hold of a lock or semaphore, known call or not. */
-  private final Set<Hold> liveHolds = ConcurrentHashMap.newKeySet();
+  /**
+   * Every live hold of a lock or semaphore, known call or not, with what learns that its permit
+   * was dropped ({@link LeakedPermits#watch}), which this keeps alive while the hold lasts.
+   */
+  private final Map<Hold, Object> liveHolds = new ConcurrentHashMap<>();
   /** The holds and waits already logged as stalls: one line per episode. */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
@@ -44,8 +47,13 @@ final class StallScan {
         settings.heldTooLong(name).toNanos(), settings.waitedTooLong(name).toNanos()}));
   }
 
-  void held(Hold hold) {
-    liveHolds.add(hold);
+  void held(Hold hold, Object dropWatch) {
+    liveHolds.put(hold, dropWatch);
+  }
+
+  /** Whether {@code hold} is live: granted and not yet released. */
+  boolean isLive(Hold hold) {
+    return liveHolds.containsKey(hold);
   }
 
   void released(Hold hold) {
@@ -76,7 +84,7 @@ final class StallScan {
       }
       found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
-    for (Hold hold : liveHolds) {
+    for (Hold hold : liveHolds.keySet()) {
       long threshold = threshold(hold.site(), 0, heldTooLongNanos);
       if (now - hold.sinceNanos() >= threshold) {
         found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(), threshold);

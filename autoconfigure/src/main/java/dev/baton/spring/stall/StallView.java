@@ -1,5 +1,6 @@
 package dev.baton.spring.stall;
 
+import dev.baton.Permit;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
@@ -39,6 +40,9 @@ import org.springframework.beans.factory.DisposableBean;
  *   <li>A hold or pending wait that lasts past its threshold is a {@link Stall} ({@link
  *       StallScan}): logged once (rate-limited) and listed by {@link #stalls()}, which the
  *       watchdog runs at every tick.
+ *   <li>A permit dropped unreleased is a {@link LeakedPermit} ({@link LeakedPermits}), found
+ *       once the collector has cleared it: logged (rate-limited), counted and listed by
+ *       {@link #leakedPermits()}, which the watchdog runs at every tick too.
  *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
  *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
  *       A deadlock is confirmed once its cycle's waits and holds have lasted {@code confirm-after};
@@ -66,6 +70,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final Set<PendingWait> live = ConcurrentHashMap.newKeySet();
   private final Blockers blockers = new Blockers(live);
   private final StallScan stalls;
+  private final LeakedPermits leaks = new LeakedPermits(new RateLimitedLog(LOG, LINES_PER_MINUTE));
   private final Inversions inversions = new Inversions(LOG);
   private final RateLimitedLog deadlockLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
   /** Deadlocks confirmed since start-up, each counted once. */
@@ -110,10 +115,13 @@ public final class StallView implements WaitWatch, DisposableBean {
         ? new DeadlockException(Inversions.message(inversion, orderedKey != null)) : null;
   }
 
-  /** Keeps {@code hold} for the stall scan; its call keeps it for the lock orders. */
+  /**
+   * Keeps {@code hold} for the stall scan, and {@code handedOut} weakly, to learn if it is dropped
+   * unreleased; its call keeps the hold for the lock orders.
+   */
   @Override
-  public void held(Hold hold) {
-    stalls.held(hold);
+  public void held(Hold hold, Permit handedOut) {
+    stalls.held(hold, leaks.watch(hold, handedOut));
   }
 
   @Override
@@ -190,7 +198,8 @@ public final class StallView implements WaitWatch, DisposableBean {
     firstSeen = seen;
     logged = stillLogged;
     return new StallReport(strict ? "strict" : "basic", deadlocks, stalls(),
-        List.copyOf(reentries.values()), inversions.kept(), live.size(), graph.unknownWaits());
+        List.copyOf(reentries.values()), inversions.kept(), leakedPermits(), live.size(),
+        graph.unknownWaits());
   }
 
   /**
@@ -199,6 +208,21 @@ public final class StallView implements WaitWatch, DisposableBean {
    */
   public List<Stall> stalls() {
     return stalls.scan(live);
+  }
+
+  /**
+   * The permits found dropped unreleased since start-up, the first 100; first takes those the
+   * collector has cleared since the last look, logging each (at most {@value #LINES_PER_MINUTE}
+   * lines a minute).
+   */
+  public List<LeakedPermit> leakedPermits() {
+    leaks.look(stalls::isLive);
+    return leaks.kept();
+  }
+
+  /** How many permits have been found dropped unreleased since start-up. */
+  public long leaksFound() {
+    return leaks.found();
   }
 
   /** How many lock-order inversions have been found since start-up; each is found once. */
@@ -247,7 +271,8 @@ public final class StallView implements WaitWatch, DisposableBean {
   }
 
   /**
-   * What this view sees now, for a person: each deadlock, inversion and re-entry in one line,
+   * What this view sees now, for a person: each deadlock, inversion, re-entry and leaked permit
+   * in one line,
    * then the pending waits, the longest first, each with who holds it up; at most
    * {@value #MAX_EXPLAINED} deadlocks and waits, then how many more.
    */
@@ -267,6 +292,8 @@ public final class StallView implements WaitWatch, DisposableBean {
     report.reentries().forEach(reentry -> out.append("\n  re-entry: ").append(reentry.site())
         .append(" waits for ").append(reentry.primitive()).append(" '").append(reentry.name())
         .append("', held by ").append(reentry.holder()));
+    report.leakedPermits().forEach(leak -> out.append("\n  leaked permit: ")
+        .append(leak.describe()));
     List<PendingWait> waits = new ArrayList<>(live);
     waits.sort(Comparator.comparing(PendingWait::waitedFor).reversed());
     for (PendingWait wait : waits.subList(0, Math.min(waits.size(), MAX_EXPLAINED))) {

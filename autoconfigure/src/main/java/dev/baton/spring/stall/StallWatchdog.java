@@ -10,8 +10,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Looks at the {@link StallView} on a daemon thread of its own, twice per confirmation time,
- * also when nothing else happens (a deadlock makes a system quiet): for stalls every time, and
- * for deadlocks when a wait has been pending for the confirmation time.
+ * also when nothing else happens (a deadlock makes a system quiet): for stalls and leaked permits
+ * every time, and for deadlocks when a wait has been pending for the confirmation time.
  */
 final class StallWatchdog implements SmartLifecycle {
 
@@ -53,6 +53,7 @@ final class StallWatchdog implements SmartLifecycle {
         view.check(); // its report scans for stalls too
       } else {
         view.stalls();
+        view.leakedPermits();
         view.quiet();
       }
     } catch (RuntimeException e) {

@@ -29,7 +29,7 @@ class GrafanaDashboardTests {
   private static final List<String> TIMERS = List.of(BatonTimers.WAIT, BatonTimers.HELD);
   /** The stall view's counters, which have no {@code name} tag: one series per instance. */
   private static final List<String> UNNAMED = List.of(StallMeters.DEADLOCKS,
-      StallMeters.REENTRIES, StallMeters.INVERSIONS);
+      StallMeters.REENTRIES, StallMeters.INVERSIONS, StallMeters.LEAKS);
 
   private static final Pattern METRIC = Pattern.compile("\\bbaton_[a-z_]+");
   /**

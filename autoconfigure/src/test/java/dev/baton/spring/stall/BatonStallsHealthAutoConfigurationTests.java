@@ -7,6 +7,7 @@ import com.jayway.jsonpath.JsonPath;
 import dev.baton.AsyncLock;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.observation.CurrentCall;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -28,8 +29,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * The {@code baton} health indicator in a real context: DOWN, naming the cycle, only for a
- * confirmed deadlock without timeouts; UP without deadlocks, for a suspected one and for a timed
- * one; present only with the stall view on and Spring Boot's health support.
+ * confirmed deadlock without timeouts, and for good once a permit is dropped unreleased; UP
+ * without deadlocks, for a suspected one and for a timed one; present only with the stall view on
+ * and Spring Boot's health support.
  */
 @Timeout(30)
 class BatonStallsHealthAutoConfigurationTests {
@@ -74,6 +76,35 @@ class BatonStallsHealthAutoConfigurationTests {
       }
       assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
     });
+  }
+
+  @Test
+  void runWithAPermitDroppedUnreleasedShouldStayDownNamingItAndNoKey() {
+    contextRunner.run(context -> {
+      HealthIndicator indicator = context.getBean(BatonHealthIndicator.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      takeAndDrop(registry);
+
+      Health health = await().until(() -> {
+        System.gc(); // the leak is found once the collector has cleared the permit
+        return indicator.health();
+      }, h -> h.getStatus().equals(Status.DOWN));
+
+      assertThat(health.getDetails()).containsOnlyKeys(BatonHealthIndicator.LEAKED_PERMITS);
+      assertThat((List<?>) health.getDetails().get(BatonHealthIndicator.LEAKED_PERMITS))
+          .singleElement().asString().startsWith(
+              "a permit of lock 'inventory' taken by Inventory.reserve was dropped unreleased");
+      assertThat(health.toString()).doesNotContain("SENTINEL");
+      assertThat(registry.lock("inventory", SENTINEL).isLocked()).isTrue();
+      assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
+    });
+  }
+
+  /** Takes the {@code inventory} lock of {@link #SENTINEL} and keeps no reference to its permit. */
+  private static void takeAndDrop(PrimitiveRegistry registry) {
+    try (CurrentCall.Scope call = CurrentCall.open("Inventory.reserve")) {
+      registry.lock("inventory", SENTINEL).acquire().join();
+    }
   }
 
   @Test

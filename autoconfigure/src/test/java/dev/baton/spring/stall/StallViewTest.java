@@ -16,6 +16,7 @@ import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.SetterTracking;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -595,6 +596,69 @@ class StallViewTest {
         .hasSize(20);
     assertThat(explained).contains("\n  and 130 more deadlocks\n")
         .endsWith("\n  and 130 more pending waits");
+  }
+
+  @Test
+  void aPermitDroppedUnreleasedIsFoundOnceCollectedLoggedAndNeverAReleasedOrKeptOne(
+      CapturedOutput output) {
+    AtomicBoolean read = new AtomicBoolean();
+    record Hidden(AtomicBoolean read) {
+      @Override
+      public String toString() {
+        read.set(true);
+        return "SENTINEL";
+      }
+    }
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock account = registry.lock("accounts", new Hidden(read));
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    Permit kept = as(call("Payments.keep"), payments::acquire).join();
+    as(call("Payments.settle"), payments::acquire).join().release();
+    waitAndDrop(call("Ledger.audit"), ledger, as(call("Ledger.close"), ledger::acquire).join());
+    takeAndDrop(call("Accounts.debit"), account::acquire);
+    takeAndDrop(null, payments::acquire);
+
+    List<LeakedPermit> leaks = await().until(() -> {
+      System.gc(); // a leak is found once the collector has cleared the permit
+      return view.leakedPermits();
+    }, found -> found.size() == 3);
+
+    assertThat(leaks).extracting(LeakedPermit::describe).allSatisfy(line ->
+        assertThat(line).contains(" was dropped unreleased (found ")
+            .endsWith(" after its grant): nothing can release it, so it stays held until restart"))
+        .map(line -> line.substring(0, line.indexOf(" was dropped")))
+        .containsExactlyInAnyOrder("a permit of lock 'ledger' taken by Ledger.audit",
+            "a permit of lock 'accounts' taken by Accounts.debit",
+            "a permit of semaphore 'payments' taken by a call Baton does not know");
+    assertThat(view.leaksFound()).isEqualTo(3);
+    assertThat(view.check().leakedPermits()).isEqualTo(leaks);
+    assertThat(view.explain()).contains("\n  leaked permit: a permit of lock 'ledger'");
+    assertThat(output.getOut().lines().filter(line -> line.contains("Baton: leaked permit: ")))
+        .hasSize(3).noneMatch(line -> line.contains("SENTINEL"));
+    assertThat(read).as("a key's toString() was called").isFalse();
+    assertThat(ledger.isLocked()).isTrue();
+    assertThat(payments.availablePermits()).isZero();
+    Reference.reachabilityFence(kept);
+  }
+
+  /** What {@code acquire} grants, as {@code call} (null: no call), with no reference kept to it. */
+  private static void takeAndDrop(Call call, Supplier<CompletableFuture<Permit>> acquire) {
+    try (CurrentCall.Scope in = call == null ? null : CurrentCall.in(call)) {
+      acquire.get().join();
+    }
+  }
+
+  /**
+   * As {@code call}, waits for {@code lock} until {@code holder} lets it go, and keeps no reference
+   * to the permit granted.
+   */
+  private static void waitAndDrop(Call call, AsyncLock lock, Permit holder) {
+    CompletableFuture<Permit> waits;
+    try (CurrentCall.Scope in = CurrentCall.in(call)) {
+      waits = lock.acquire();
+    }
+    holder.release();
+    waits.join();
   }
 
   /** {@code call} takes {@code first}, then {@code then}, and lets both go. */
