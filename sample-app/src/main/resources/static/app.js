@@ -201,7 +201,8 @@ function stallText(stall) {
     + ' (threshold ' + seconds(stall.thresholdMillis) + ')';
 }
 
-// Findings listed below the deadlocks: stalls now; re-entries and inversions since start-up.
+// Findings listed below the deadlocks: stalls now; re-entries, inversions and leaked permits
+// since start-up.
 function findings(className, label, items, text) {
   return items.length === 0 ? [] : [el('ul', { class: 'findings ' + className },
     items.map(item => el('li', {}, el('b', {}, label + ': '), text(item))))];
@@ -210,6 +211,12 @@ function findings(className, label, items, text) {
 function reentryText(r) {
   return r.site + ' waited for ' + r.primitive + " '" + r.name + "', which "
     + (r.holder === r.site ? 'it held already' : 'its caller ' + r.holder + ' held');
+}
+
+function leakText(leak) {
+  return 'a permit of ' + leak.primitive + " '" + leak.name + "' taken by "
+    + (leak.site || 'a call Baton does not know')
+    + ' was dropped unreleased; nothing can release it, so it stays held until restart';
 }
 
 function stallsSummary(report, deadlocks) {
@@ -241,7 +248,8 @@ async function refreshStalls() {
       ...findings('reentries', 'Re-entry', list(report.reentries),
         r => reentryText(r) + "; Baton's locks are not re-entrant"),
       ...findings('inversions', 'Lock-order inversion', list(report.inversions),
-        i => inversionText(i) + '; two calls taking them in these orders at once would deadlock'));
+        i => inversionText(i) + '; two calls taking them in these orders at once would deadlock'),
+      ...findings('leaked-permits', 'Leaked permit', list(report.leakedPermits), leakText));
   } catch (error) {
     stalls.replaceChildren(el('p', { class: 'status error' },
       'Cannot read the stuck calls: ' + error.message));

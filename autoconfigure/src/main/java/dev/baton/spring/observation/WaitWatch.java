@@ -23,7 +23,8 @@ public interface WaitWatch {
    * {@code hold} was granted (it names its site and key order); its call may be unknown.
    *
    * @param handedOut the permit its taker was given, which the hold does not reach: once it is
-   *     unreachable while the hold lasts, nobody can release the hold any more
+   *     unreachable while the hold lasts, nobody can release the hold any more. Null for a hold
+   *     no taker can drop: one an annotation's advice took, and releases when its call ends
    */
   void held(Hold hold, Permit handedOut);
 

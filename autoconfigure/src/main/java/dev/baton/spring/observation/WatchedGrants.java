@@ -13,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The permit a taker gets is not the hold the view tracks but a {@link HandedPermit} in front
  * of it, which nothing of the view's reaches: the watch can then keep it weakly and learn from
- * the collector that it was dropped unreleased, a hold that can never end.
+ * the collector that it was dropped unreleased, a hold that can never end. A permit taken by an
+ * annotation ({@code takenBy} set) is the hold itself: the annotation's advice keeps it and
+ * releases it when the call's result completes, so it never reaches a taker who could drop it.
  */
 final class WatchedGrants extends ObservedGrants {
 
@@ -59,7 +61,7 @@ final class WatchedGrants extends ObservedGrants {
 
   @Override
   HeldPermit holdOf(Permit permit) {
-    return permit instanceof HandedPermit handed ? super.holdOf(handed.hold()) : null;
+    return super.holdOf(permit instanceof HandedPermit handed ? handed.hold() : permit);
   }
 
   /** {@code permit}, handed out as a hold of {@code call} (null if unknown), told to the watch. */
@@ -67,6 +69,11 @@ final class WatchedGrants extends ObservedGrants {
     WatchedPermit held = new WatchedPermit(this, permit, takenBy, call);
     if (lock && call != null) {
       call.holding(held);
+    }
+    if (takenBy != null) {
+      // An annotation's advice holds it until its call's result completes: no taker can drop it.
+      watch.held(held, null);
+      return held;
     }
     HandedPermit handed = new HandedPermit(held);
     watch.held(held, handed);

@@ -37,10 +37,11 @@ final class LeakedPermits {
 
   /**
    * What learns that {@code handedOut}, the permit of {@code hold}, was dropped: to be kept
-   * reachable exactly as long as the hold is live.
+   * reachable exactly as long as the hold is live. For a {@code handedOut} of null (a hold no
+   * taker can drop) nothing learns it, and the hold itself is returned.
    */
   Object watch(Hold hold, Permit handedOut) {
-    return new Dropped(handedOut, hold, dropped);
+    return handedOut == null ? hold : new Dropped(handedOut, hold, dropped);
   }
 
   /**
