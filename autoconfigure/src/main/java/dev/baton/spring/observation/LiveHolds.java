@@ -17,6 +17,11 @@ public final class LiveHolds {
 
   /** Holds granted and not yet released. */
   private final Set<Hold> live = ConcurrentHashMap.newKeySet();
+  /**
+   * Whether the one watcher that lists the primitives with live holds (the stall view) has these
+   * in its list; it alone reads and writes this, by the protocol it documents.
+   */
+  private volatile boolean listed;
 
   /** How many holds are live. */
   public int count() {
@@ -44,6 +49,16 @@ public final class LiveHolds {
   /** A snapshot of the live holds, oldest first. */
   public List<Hold> all() {
     return live.stream().sorted(Comparator.comparingLong(Hold::sinceNanos)).toList();
+  }
+
+  /** Whether the watcher has these in its list of primitives with live holds. */
+  public boolean listed() {
+    return listed;
+  }
+
+  /** Records whether the watcher has these in its list of primitives with live holds. */
+  public void listed(boolean listed) {
+    this.listed = listed;
   }
 
   void add(Hold hold) {

@@ -72,17 +72,19 @@ final class WatchedGrants extends ObservedGrants {
     }
     if (takenBy != null) {
       // An annotation's advice holds it until its call's result completes: no taker can drop it.
-      watch.held(held, null);
+      held.kept = watch.held(held, holds, null);
       return held;
     }
     HandedPermit handed = new HandedPermit(held);
-    watch.held(held, handed);
+    held.kept = watch.held(held, holds, handed);
     return handed;
   }
 
   /** A hold whose end the watch, and its call if it keeps it, hear of. */
   private static final class WatchedPermit extends HeldPermit {
     private final Call call;
+    /** What the watch needs kept reachable while this lasts; set once, just after the grant. */
+    private Object kept;
 
     WatchedPermit(WatchedGrants grants, Permit inner, String takenBy, Call call) {
       grants.super(inner, takenBy);

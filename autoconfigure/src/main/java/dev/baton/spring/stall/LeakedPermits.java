@@ -3,6 +3,7 @@ package dev.baton.spring.stall;
 import dev.baton.Permit;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.LiveHolds;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
@@ -10,15 +11,15 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Predicate;
 
 /**
  * Finds the {@link LeakedPermit}s: holds whose permit became unreachable before it was released.
  *
- * <p>The permit a taker gets is kept only weakly, by a {@link Dropped} reference that its hold's
- * entry among the live holds keeps alive. When the collector finds the permit unreachable it
- * queues that reference; if the hold is still live then, nobody can ever release it. A released
- * hold's entry, and with it the reference, is dropped at release, so it is never queued. Each
+ * <p>The permit a taker gets is kept only weakly, by a {@link Dropped} reference that its hold
+ * keeps alive, and its hold is kept by its primitive's live holds until it ends. When the
+ * collector finds the permit unreachable it queues that reference; if the hold is still live
+ * then, nobody can ever release it. A hold that ended is no longer kept by its primitive, and
+ * neither is its reference: unreachable itself, that is never queued. Each
  * leak is logged (rate-limited) and counted; the first {@value #MAX_KEPT} are kept for reports.
  */
 final class LeakedPermits {
@@ -36,23 +37,22 @@ final class LeakedPermits {
   }
 
   /**
-   * What learns that {@code handedOut}, the permit of {@code hold}, was dropped: to be kept
-   * reachable exactly as long as the hold is live. For a {@code handedOut} of null (a hold no
-   * taker can drop) nothing learns it, and the hold itself is returned.
+   * What learns that {@code handedOut}, the permit of {@code hold}, one of {@code holds}, was
+   * dropped: for the hold to keep reachable as long as it lasts.
    */
-  Object watch(Hold hold, Permit handedOut) {
-    return handedOut == null ? hold : new Dropped(handedOut, hold, dropped);
+  Object watch(Hold hold, LiveHolds holds, Permit handedOut) {
+    return new Dropped(handedOut, hold, holds, dropped);
   }
 
   /**
    * Takes the permits the collector found dropped since the last look; each whose hold is still
-   * {@code live} is a leak.
+   * live is a leak.
    */
-  synchronized void look(Predicate<Hold> live) {
+  synchronized void look() {
     for (Reference<? extends Permit> next; (next = dropped.poll()) != null; ) {
-      Hold hold = ((Dropped) next).hold;
-      if (live.test(hold)) {
-        found(hold);
+      Dropped permit = (Dropped) next;
+      if (permit.holds.contains(permit.hold)) {
+        found(permit.hold);
       }
     }
   }
@@ -79,13 +79,15 @@ final class LeakedPermits {
     log.warn("Baton: leaked permit: " + leak.describe());
   }
 
-  /** A handed-out permit, kept weakly, with the hold it stands for. */
+  /** A handed-out permit, kept weakly, with the hold it stands for and where that is live. */
   private static final class Dropped extends WeakReference<Permit> {
     private final Hold hold;
+    private final LiveHolds holds;
 
-    Dropped(Permit permit, Hold hold, ReferenceQueue<Permit> queue) {
+    Dropped(Permit permit, Hold hold, LiveHolds holds, ReferenceQueue<Permit> queue) {
       super(permit, queue);
       this.hold = hold;
+      this.holds = holds;
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.baton.spring.stall;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.LiveHolds;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ import org.apache.commons.logging.Log;
  * time it is seen past its threshold, through a {@link RateLimitedLog}.
  *
  * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
- * compares nanoseconds; objects are made only for the stalls found.
+ * compares nanoseconds; objects are made only for the stalls found. It walks the primitives' own
+ * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first.
  */
 final class StallScan {
 
@@ -32,10 +34,14 @@ final class StallScan {
   /** The primitives with thresholds of their own, by name: {held, waited} in nanoseconds. */
   private final Map<String, long[]> own = new HashMap<>();
   /**
-   * Every live hold of a lock or semaphore, known call or not, with what learns that its permit
-   * was dropped ({@link LeakedPermits#watch}), which this keeps alive while the hold lasts.
+   * The live holds of each lock and semaphore that has had a hold since the last scan: every live
+   * hold is in one of them. A primitive is added by its first hold while it is not
+   * {@link LiveHolds#listed() listed}, and dropped by a scan that finds it empty, so a per-key
+   * family's idle keys are not kept. The two cross without a lock: a grant adds its hold, then
+   * reads the mark; a scan clears the mark, drops the primitive, then reads its holds, and lists
+   * it again if it has one. All four are volatile, so at least one side sees the other.
    */
-  private final Map<Hold, Object> liveHolds = new ConcurrentHashMap<>();
+  private final Set<LiveHolds> withHolds = ConcurrentHashMap.newKeySet();
   /** The holds and waits already logged as stalls: one line per episode. */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
@@ -47,17 +53,15 @@ final class StallScan {
         settings.heldTooLong(name).toNanos(), settings.waitedTooLong(name).toNanos()}));
   }
 
-  void held(Hold hold, Object dropWatch) {
-    liveHolds.put(hold, dropWatch);
-  }
-
-  /** Whether {@code hold} is live: granted and not yet released. */
-  boolean isLive(Hold hold) {
-    return liveHolds.containsKey(hold);
+  /** A hold of {@code holds} was granted: lists them unless they are listed. */
+  void held(LiveHolds holds) {
+    if (!holds.listed()) {
+      holds.listed(true);
+      withHolds.add(holds);
+    }
   }
 
   void released(Hold hold) {
-    liveHolds.remove(hold);
     forget(hold);
   }
 
@@ -84,13 +88,29 @@ final class StallScan {
       }
       found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
-    for (Hold hold : liveHolds.keySet()) {
-      long threshold = threshold(hold.site(), 0, heldTooLongNanos);
-      if (now - hold.sinceNanos() >= threshold) {
-        found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(), threshold);
+    for (LiveHolds holds : withHolds) {
+      if (holds.count() == 0) {
+        unlist(holds);
+        continue;
+      }
+      for (Hold hold : holds.unordered()) {
+        long threshold = threshold(hold.site(), 0, heldTooLongNanos);
+        if (now - hold.sinceNanos() >= threshold) {
+          found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(), threshold);
+        }
       }
     }
     return found;
+  }
+
+  /** Drops {@code holds}, found empty, from the list, unless a hold came meanwhile. */
+  private void unlist(LiveHolds holds) {
+    holds.listed(false);
+    withHolds.remove(holds);
+    if (holds.count() > 0) {
+      holds.listed(true);
+      withHolds.add(holds);
+    }
   }
 
   /** The threshold of {@code site}'s primitive: its own ({@code which} of them), or the global. */

@@ -116,12 +116,13 @@ public final class StallView implements WaitWatch, DisposableBean {
   }
 
   /**
-   * Keeps {@code hold} for the stall scan, and {@code handedOut} weakly, to learn if it is dropped
-   * unreleased; its call keeps the hold for the lock orders.
+   * Lists {@code holds} for the stall scan, and keeps {@code handedOut} weakly, to learn if it is
+   * dropped unreleased; its call keeps the hold for the lock orders.
    */
   @Override
-  public void held(Hold hold, Permit handedOut) {
-    stalls.held(hold, leaks.watch(hold, handedOut));
+  public Object held(Hold hold, LiveHolds holds, Permit handedOut) {
+    stalls.held(holds);
+    return handedOut == null ? null : leaks.watch(hold, holds, handedOut);
   }
 
   @Override
@@ -216,7 +217,7 @@ public final class StallView implements WaitWatch, DisposableBean {
    * lines a minute).
    */
   public List<LeakedPermit> leakedPermits() {
-    leaks.look(stalls::isLive);
+    leaks.look();
     return leaks.kept();
   }
 

@@ -517,6 +517,24 @@ class StallViewTest {
   }
 
   @Test
+  void aLockLeftIdleByAScanIsScannedAgainOnceHeldAnew() {
+    view.destroy();
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
+        Duration.ofHours(1), Duration.ofHours(1), Map.of("ledger",
+            new BatonProperties.Stalls.Thresholds(Duration.ofMillis(30), Duration.ofHours(1)))));
+    registry = registry(view);
+    AsyncLock ledger = registry.lock("ledger");
+    as(call("LedgerService.open"), ledger::acquire).join().release();
+    assertThat(view.stalls()).isEmpty(); // finds the lock without holds, and stops listing it
+
+    as(call("LedgerService.post"), ledger::acquire).join();
+
+    assertThat(await().until(view::stalls, found -> !found.isEmpty())).singleElement()
+        .satisfies(stall -> assertThat(stall.describe())
+            .startsWith("lock 'ledger' held for ").contains(" by LedgerService.post "));
+  }
+
+  @Test
   void anEventWhoseOnlySetterNeedsALockItsWaiterHoldsIsADeadlock() {
     AsyncLock config = registry.lock("config");
     AsyncEvent ready = registry.event("ready");
