@@ -171,9 +171,8 @@ public final class StallView implements WaitWatch, DisposableBean {
       seen.put(signature, since);
       boolean confirmed = now - since >= confirmAfterNanos && since != now;
       List<WaitForGraph.Node> tail = knot.tail();
-      int listed = Math.min(tail.size(), Deadlock.TAIL_LISTED);
       Deadlock deadlock = new Deadlock(confirmed, stuck(graph, fromEarliest(knot.cycle())),
-          stuck(graph, tail.subList(0, listed)), tail.size() - listed);
+          stuck(graph, tail), knot.tailSize() - tail.size());
       deadlocks.add(deadlock);
       if (confirmed && logged.contains(signature)) {
         stillLogged.add(signature);
