@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.commons.logging.Log;
 
 /**
@@ -22,7 +23,9 @@ import org.apache.commons.logging.Log;
  * time it is seen past its threshold, through a {@link RateLimitedLog}.
  *
  * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
- * compares nanoseconds; objects are made only for the stalls found.
+ * compares nanoseconds; objects are made only for the stalls found. A full check hands it the
+ * pending waits as the wait-for graph reads them ({@link #pass()}), so that the live waits are
+ * walked once per check.
  */
 final class StallScan {
 
@@ -65,24 +68,49 @@ final class StallScan {
 
   /** The live holds and the waits of {@code live} past their thresholds now. */
   List<Stall> scan(Collection<PendingWait> live) {
-    long now = System.nanoTime();
-    List<Stall> found = new ArrayList<>();
+    Pass pass = pass();
     for (PendingWait wait : live) {
+      pass.accept(wait);
+    }
+    return pass.end();
+  }
+
+  /**
+   * A scan that is handed the pending waits one by one, so that a walk reading every wait
+   * anyway (the wait-for graph's) scans them too; {@link Pass#end} adds the live holds.
+   */
+  Pass pass() {
+    return new Pass();
+  }
+
+  /** One scan: a clock reading, and the stalls found so far. */
+  final class Pass implements Consumer<PendingWait> {
+    private final long now = System.nanoTime();
+    private final List<Stall> found = new ArrayList<>();
+
+    /** Scans {@code wait}: a stall if past its threshold now. */
+    @Override
+    public void accept(PendingWait wait) {
       WaitSite site = wait.site();
       long threshold = threshold(site, 1, waitedTooLongNanos);
       if (now - wait.sinceNanos() < threshold
           || "event".equals(site.primitive()) && wait.holders().count() > 0) {
-        continue; // an event wait: a call that will set it is running, so it depends on that call
+        return; // an event wait: a call that will set it is running, so it depends on that call
       }
       found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
-    for (Hold hold : liveHolds) {
-      long threshold = threshold(hold.site(), 0, heldTooLongNanos);
-      if (now - hold.sinceNanos() >= threshold) {
-        found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(), threshold);
+
+    /** The stalls found: the waits handed to it, then the live holds. */
+    List<Stall> end() {
+      for (Hold hold : liveHolds) {
+        long threshold = threshold(hold.site(), 0, heldTooLongNanos);
+        if (now - hold.sinceNanos() >= threshold) {
+          found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(),
+              threshold);
+        }
       }
+      return found;
     }
-    return found;
   }
 
   /** The threshold of {@code site}'s primitive: its own ({@code which} of them), or the global. */

@@ -157,11 +157,13 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * Reduces the wait-for graph of the waits pending now, confirms what earlier checks saw too,
-   * and logs (and in strict mode breaks) each deadlock the first time it is confirmed.
+   * and logs (and in strict mode breaks) each deadlock the first time it is confirmed. The scan
+   * for stalls reads the waits as the graph does: the live waits are walked once.
    */
   public synchronized StallReport check() {
     long now = System.nanoTime();
-    WaitForGraph graph = WaitForGraph.of(live);
+    StallScan.Pass stallsNow = stalls.pass();
+    WaitForGraph graph = WaitForGraph.of(live, stallsNow);
     Map<Set<Object>, Long> seen = new HashMap<>();
     Set<Set<Object>> stillLogged = new HashSet<>();
     List<Deadlock> deadlocks = new ArrayList<>();
@@ -188,7 +190,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     }
     firstSeen = seen;
     logged = stillLogged;
-    return new StallReport(strict ? "strict" : "basic", deadlocks, stalls(),
+    return new StallReport(strict ? "strict" : "basic", deadlocks, stallsNow.end(),
         List.copyOf(reentries.values()), inversions.kept(), live.size(), graph.unknownWaits());
   }
 

@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Who waits for whom, from the pending waits of one moment, reduced to the calls that can never
@@ -82,10 +83,15 @@ final class WaitForGraph {
 
   private WaitForGraph() {}
 
-  /** The graph of {@code waits}, reduced; {@code waits} may change while it is read. */
-  static WaitForGraph of(Collection<PendingWait> waits) {
+  /**
+   * The graph of {@code waits}, reduced; {@code waits} may change while it is read. Each wait
+   * read, with a known call or not, is handed to {@code alsoReading}, so that a caller that needs
+   * every wait walks them once with the graph.
+   */
+  static WaitForGraph of(Collection<PendingWait> waits,
+      Consumer<? super PendingWait> alsoReading) {
     WaitForGraph graph = new WaitForGraph();
-    graph.read(waits);
+    graph.read(waits, alsoReading);
     graph.place();
     graph.reduce();
     graph.group();
@@ -166,7 +172,7 @@ final class WaitForGraph {
   }
 
   /** Reads each live wait once into the arrays, and each new primitive's holds. */
-  private void read(Collection<PendingWait> live) {
+  private void read(Collection<PendingWait> live, Consumer<? super PendingWait> alsoReading) {
     int capacity = Math.max(16, live.size());
     waits = new PendingWait[capacity];
     waitFor = new Primitive[capacity];
@@ -175,6 +181,7 @@ final class WaitForGraph {
     LiveHolds lastHolds = null;
     Primitive last = null;
     for (PendingWait wait : live) {
+      alsoReading.accept(wait);
       Call call = wait.call();
       if (call == null) {
         unknownWaits++;
