@@ -7,20 +7,23 @@ package dev.baton.spring.stall;
  * many calls can be none of a few others, or are seen once only, without reading the calls again
  * or filling a map with all of them; a "present" is then settled exactly by a map.
  *
- * <p>With at least {@value #BITS_PER_HASH} bits per hash to be added, a hash not added is
- * answered "present" less than once in {@value #BITS_PER_HASH} times.
+ * <p>With at least {@code b} bits of table per hash added, a hash not added is answered
+ * "present" less than once in {@code b} times: {@link #DENSE} keeps a table for many hashes
+ * within a processor's cache, {@link #SPARSE} suits a table for few.
  */
 final class HashBits {
 
-  /** Bits of table per hash to be added. */
-  static final int BITS_PER_HASH = 16;
+  /** Bits of table per hash, for a table of many hashes. */
+  static final int DENSE = 16;
+  /** Bits of table per hash, for a table of few hashes, read often. */
+  static final int SPARSE = 256;
 
   private final long[] words;
   private final int mask;
 
-  /** A table for about {@code hashes} hashes. */
-  HashBits(int hashes) {
-    long wanted = Math.min(1L << 30, Math.max(64L, (long) hashes * BITS_PER_HASH));
+  /** A table for about {@code hashes} hashes, with {@code bitsPerHash} bits each. */
+  HashBits(int hashes, int bitsPerHash) {
+    long wanted = Math.min(1L << 30, Math.max(64L, (long) hashes * bitsPerHash));
     int bits = Integer.highestOneBit((int) wanted - 1) << 1;
     words = new long[bits >>> 6];
     mask = bits - 1;

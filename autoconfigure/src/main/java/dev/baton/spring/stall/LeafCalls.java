@@ -23,29 +23,26 @@ import java.util.function.IntPredicate;
 final class LeafCalls {
 
   private final PendingWait[] waits;
+  private final Call[] calls;
   private final int[] hashes;
   /** The hash bits of leaf waits seen more than once: their calls are in {@link #shared}. */
   private final HashBits twice;
   private final Map<Call, Shared> shared = new IdentityHashMap<>();
 
   /**
-   * @param size how many waits of {@code waits} and {@code hashes} there are
+   * @param calls each wait's call
    * @param hashes each wait's call's identity hash
+   * @param size how many waits the arrays hold
    * @param leaf whether the wait at an index is a leaf wait
    * @param proceeds whether the leaf wait at an index can proceed
    */
-  LeafCalls(PendingWait[] waits, int[] hashes, int size, IntPredicate leaf,
+  LeafCalls(PendingWait[] waits, Call[] calls, int[] hashes, int size, IntPredicate leaf,
       IntPredicate proceeds) {
     this.waits = waits;
+    this.calls = calls;
     this.hashes = hashes;
-    int leaves = 0;
-    for (int i = 0; i < size; i++) {
-      if (leaf.test(i)) {
-        leaves++;
-      }
-    }
-    HashBits seen = new HashBits(leaves);
-    twice = new HashBits(leaves);
+    HashBits seen = new HashBits(size, HashBits.DENSE);
+    twice = new HashBits(size, HashBits.DENSE);
     for (int i = 0; i < size; i++) {
       if (leaf.test(i) && !seen.add(hashes[i])) {
         twice.add(hashes[i]);
@@ -53,10 +50,10 @@ final class LeafCalls {
     }
     for (int i = 0; i < size; i++) {
       if (leaf.test(i) && twice.mayContain(hashes[i])) {
-        Shared call = shared.get(waits[i].call());
+        Shared call = shared.get(calls[i]);
         if (call == null) {
           call = new Shared(i);
-          shared.put(waits[i].call(), call);
+          shared.put(calls[i], call);
         }
         call.waits.add(waits[i]);
         call.proceeds |= proceeds.test(i);
@@ -72,7 +69,7 @@ final class LeafCalls {
     if (!twice.mayContain(hashes[index])) {
       return true;
     }
-    Shared call = shared.get(waits[index].call());
+    Shared call = shared.get(calls[index]);
     return !call.proceeds && call.first == index;
   }
 
@@ -81,7 +78,7 @@ final class LeafCalls {
     if (!twice.mayContain(hashes[index])) {
       return List.of(waits[index]);
     }
-    return shared.get(waits[index].call()).waits;
+    return shared.get(calls[index]).waits;
   }
 
   /** A leaf call whose hash bit another leaf wait shares. */

@@ -32,8 +32,8 @@ import java.util.function.Consumer;
  * counts as progressing.
  *
  * <p>Since every step is "any of", the reduction is reachability. The live waits are read once,
- * into flat arrays indexed in the order read (the wait, its primitive, its call's identity hash,
- * whether its call was made from another); each primitive's live holds are read once, when its
+ * into flat arrays indexed in the order read (the wait, its primitive, its call; then the call's
+ * identity hash and whether it was made from another, read in a pass of their own); each primitive's live holds are read once, when its
  * first wait is ({@link Primitive}). Only some calls get a {@link Node}: the holders of what the
  * waits are for that are waiting, the calls made from another with their callers, and the calls
  * those are. Every other waiting call is a leaf: nothing waits for it, so it proceeds exactly
@@ -68,6 +68,8 @@ final class WaitForGraph {
   private final List<Node> all = new ArrayList<>();
   /** The waits read, with a known call; {@link #size} of them. */
   private PendingWait[] waits;
+  /** Each wait's call. */
+  private Call[] calls;
   /** What each wait is for. */
   private Primitive[] waitFor;
   /** Each wait's call's identity hash. */
@@ -175,9 +177,8 @@ final class WaitForGraph {
   private void read(Collection<PendingWait> live, Consumer<? super PendingWait> alsoReading) {
     int capacity = Math.max(16, live.size());
     waits = new PendingWait[capacity];
+    calls = new Call[capacity];
     waitFor = new Primitive[capacity];
-    hashes = new int[capacity];
-    made = new boolean[capacity];
     LiveHolds lastHolds = null;
     Primitive last = null;
     for (PendingWait wait : live) {
@@ -196,19 +197,32 @@ final class WaitForGraph {
         grow();
       }
       waits[size] = wait;
+      calls[size] = call;
       waitFor[size] = last;
-      hashes[size] = System.identityHashCode(call);
-      made[size] = call.parent() != null;
       size++;
+    }
+    readCalls();
+  }
+
+  /**
+   * Reads each wait's call, apart from the walk of the live set, so that the reads of calls,
+   * independent of each other, overlap.
+   */
+  private void readCalls() {
+    hashes = new int[size];
+    made = new boolean[size];
+    for (int i = 0; i < size; i++) {
+      Call call = calls[i];
+      hashes[i] = System.identityHashCode(call);
+      made[i] = call.parent() != null;
     }
   }
 
   private void grow() {
     int capacity = waits.length * 2;
     waits = Arrays.copyOf(waits, capacity);
+    calls = Arrays.copyOf(calls, capacity);
     waitFor = Arrays.copyOf(waitFor, capacity);
-    hashes = Arrays.copyOf(hashes, capacity);
-    made = Arrays.copyOf(made, capacity);
   }
 
   private Primitive primitive(WaitSite site, LiveHolds holds) {
@@ -228,14 +242,14 @@ final class WaitForGraph {
     nodeOf = new Node[size];
     for (int i = 0; i < size; i++) {
       if (made[i]) {
-        waitOf(node(waits[i].call()), i);
+        waitOf(node(calls[i]), i);
       }
     }
-    HashBits withNodes = new HashBits(nodes.size());
+    HashBits withNodes = new HashBits(nodes.size(), HashBits.SPARSE);
     nodes.keySet().forEach(call -> withNodes.add(System.identityHashCode(call)));
     for (int i = 0; i < size; i++) {
       if (!made[i] && withNodes.mayContain(hashes[i])) {
-        Node waiting = nodes.get(waits[i].call());
+        Node waiting = nodes.get(calls[i]);
         if (waiting != null) {
           waitOf(waiting, i);
         }
@@ -319,7 +333,7 @@ final class WaitForGraph {
         continue;
       }
       if (leaves == null) {
-        leaves = new LeafCalls(waits, hashes, size, index -> nodeOf[index] == null,
+        leaves = new LeafCalls(waits, calls, hashes, size, index -> nodeOf[index] == null,
             index -> waitFor[index].proceeds);
       }
       if (leaves.startsStuckCall(i)) {
@@ -351,7 +365,7 @@ final class WaitForGraph {
       knots.add(knot);
     }
     if (leaf >= 0 && knot.listsMore()) {
-      knot.behind(new Node(waits[leaf].call(), leaves.waitsOfCall(leaf)));
+      knot.behind(new Node(calls[leaf], leaves.waitsOfCall(leaf)));
     } else if (leaf >= 0) {
       knot.tailSize++;
     }
