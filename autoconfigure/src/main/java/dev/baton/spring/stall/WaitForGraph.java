@@ -31,18 +31,19 @@ import java.util.function.Consumer;
  * for queues, barriers and condition signals are not pending waits here, so a call making them
  * counts as progressing.
  *
- * <p>Since every step is "any of", the reduction is reachability. The live waits are read once,
- * into flat arrays indexed in the order read (the wait, its primitive, its call; then the call's
- * identity hash and whether it was made from another, read in a pass of their own); each primitive's live holds are read once, when its
- * first wait is ({@link Primitive}). Only some calls get a {@link Node}: the holders of what the
- * waits are for that are waiting, the calls made from another with their callers, and the calls
- * those are. Every other waiting call is a leaf: nothing waits for it, so it proceeds exactly
- * when one of its waits' primitives does and is read from the arrays, never given a node unless
- * a report lists it ({@link LeafCalls}). A primitive with no hold, or a hold of an unknown call
- * or of a call that is not waiting, frees its waiters before the reduction starts; from those
- * the reduction marks, through a worklist, each primitive held by a node that can proceed and
- * each caller of a waiting node that can. Time and space are linear in waits, holds and callers;
- * a leaf wait costs a few array slots and bits, and no object.
+ * <p>Since every step is "any of", the reduction is reachability. The live waits are walked
+ * once, into flat arrays indexed in the order read (the wait, its primitive, its call; then, in
+ * a pass of their own, the call's identity hash and whether it was made from another); each
+ * primitive's live holds are read once, when its first wait is ({@link Primitive}). Only some
+ * calls get a {@link Node}: the calls made from another, their callers, and the holders of what
+ * the waits are for (in the graph only if a wait reaches them). Every other waiting call is a
+ * leaf: nothing waits for it, so it proceeds exactly when one of its waits' primitives does; it
+ * is read from the arrays and gets a node only if a report lists it ({@link LeafCalls}). A
+ * primitive with no hold, or a hold of an unknown call or of a call that is not waiting, frees
+ * its waiters before the reduction starts; from those the reduction marks, through a worklist,
+ * each primitive held by a node that can proceed and each caller of a waiting node that can.
+ * Time and space are linear in waits, holds and callers; a leaf wait costs a few array slots
+ * and bits, and no object.
  *
  * <p>Those left are reported as {@link Knot}s, one per cycle: following, from each call, a way
  * out that cannot proceed ends in a cycle; calls that lead into a cycle without being on it are
