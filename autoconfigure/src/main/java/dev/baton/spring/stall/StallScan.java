@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.commons.logging.Log;
 
 /**
@@ -24,7 +25,9 @@ import org.apache.commons.logging.Log;
  *
  * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
  * compares nanoseconds; objects are made only for the stalls found. It walks the primitives' own
- * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first.
+ * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first. A full check
+ * hands it the pending waits as the wait-for graph reads them ({@link #pass()}), so that the live
+ * waits are walked once per check.
  */
 final class StallScan {
 
@@ -77,30 +80,55 @@ final class StallScan {
 
   /** The live holds and the waits of {@code live} past their thresholds now. */
   List<Stall> scan(Collection<PendingWait> live) {
-    long now = System.nanoTime();
-    List<Stall> found = new ArrayList<>();
+    Pass pass = pass();
     for (PendingWait wait : live) {
+      pass.accept(wait);
+    }
+    return pass.end();
+  }
+
+  /**
+   * A scan that is handed the pending waits one by one, so that a walk reading every wait
+   * anyway (the wait-for graph's) scans them too; {@link Pass#end} adds the live holds.
+   */
+  Pass pass() {
+    return new Pass();
+  }
+
+  /** One scan: a clock reading, and the stalls found so far. */
+  final class Pass implements Consumer<PendingWait> {
+    private final long now = System.nanoTime();
+    private final List<Stall> found = new ArrayList<>();
+
+    /** Scans {@code wait}: a stall if past its threshold now. */
+    @Override
+    public void accept(PendingWait wait) {
       WaitSite site = wait.site();
       long threshold = threshold(site, 1, waitedTooLongNanos);
       if (now - wait.sinceNanos() < threshold
           || "event".equals(site.primitive()) && wait.holders().count() > 0) {
-        continue; // an event wait: a call that will set it is running, so it depends on that call
+        return; // an event wait: a call that will set it is running, so it depends on that call
       }
       found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
-    for (LiveHolds holds : withHolds) {
-      if (holds.count() == 0) {
-        unlist(holds);
-        continue;
-      }
-      for (Hold hold : holds.unordered()) {
-        long threshold = threshold(hold.site(), 0, heldTooLongNanos);
-        if (now - hold.sinceNanos() >= threshold) {
-          found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(), threshold);
+
+    /** The stalls found: the waits handed to it, then the live holds. */
+    List<Stall> end() {
+      for (LiveHolds holds : withHolds) {
+        if (holds.count() == 0) {
+          unlist(holds);
+          continue;
+        }
+        for (Hold hold : holds.unordered()) {
+          long threshold = threshold(hold.site(), 0, heldTooLongNanos);
+          if (now - hold.sinceNanos() >= threshold) {
+            found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(),
+                threshold);
+          }
         }
       }
+      return found;
     }
-    return found;
   }
 
   /** Drops {@code holds}, found empty, from the list, unless a hold came meanwhile. */

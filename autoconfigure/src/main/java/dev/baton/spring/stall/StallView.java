@@ -166,11 +166,13 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * Reduces the wait-for graph of the waits pending now, confirms what earlier checks saw too,
-   * and logs (and in strict mode breaks) each deadlock the first time it is confirmed.
+   * and logs (and in strict mode breaks) each deadlock the first time it is confirmed. The scan
+   * for stalls reads the waits as the graph does: the live waits are walked once.
    */
   public synchronized StallReport check() {
     long now = System.nanoTime();
-    WaitForGraph graph = WaitForGraph.of(live);
+    StallScan.Pass stallsNow = stalls.pass();
+    WaitForGraph graph = WaitForGraph.of(live, stallsNow);
     Map<Set<Object>, Long> seen = new HashMap<>();
     Set<Set<Object>> stillLogged = new HashSet<>();
     List<Deadlock> deadlocks = new ArrayList<>();
@@ -180,9 +182,8 @@ public final class StallView implements WaitWatch, DisposableBean {
       seen.put(signature, since);
       boolean confirmed = now - since >= confirmAfterNanos && since != now;
       List<WaitForGraph.Node> tail = knot.tail();
-      int listed = Math.min(tail.size(), Deadlock.TAIL_LISTED);
       Deadlock deadlock = new Deadlock(confirmed, stuck(graph, fromEarliest(knot.cycle())),
-          stuck(graph, tail.subList(0, listed)), tail.size() - listed);
+          stuck(graph, tail), knot.tailSize() - tail.size());
       deadlocks.add(deadlock);
       if (confirmed && logged.contains(signature)) {
         stillLogged.add(signature);
@@ -198,7 +199,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     }
     firstSeen = seen;
     logged = stillLogged;
-    return new StallReport(strict ? "strict" : "basic", deadlocks, stalls(),
+    return new StallReport(strict ? "strict" : "basic", deadlocks, stallsNow.end(),
         List.copyOf(reentries.values()), inversions.kept(), leakedPermits(), live.size(),
         graph.unknownWaits());
   }

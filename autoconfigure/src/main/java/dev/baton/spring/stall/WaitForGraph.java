@@ -7,37 +7,50 @@ import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Who waits for whom, from the pending waits of one moment, reduced to the calls that can never
  * proceed.
  *
- * <p>The nodes are calls: each call with a pending wait of its own, and each call it was made
- * from, which is taken to wait for it (it started it and, as far as Baton can tell, awaits it).
- * A call can proceed when any of its ways out can: one of its own waits, or one of the calls made
- * from it that wait. A wait can proceed when its primitive has no live hold (it is being handed
- * over), or a hold whose call is unknown, is not waiting, or can proceed: one progressing holder
- * frees a semaphore's waiter. A wait for a registry's event is one for its setters (calls running
- * a method annotated {@code @SetsEvent} for it), which are its holders here: with none it can
- * proceed as far as Baton can tell. Waits for queues, barriers and condition signals are not
- * pending waits here, so a call making them counts as progressing.
+ * <p>The calls are each call with a pending wait of its own, and each call it was made from,
+ * which is taken to wait for it (it started it and, as far as Baton can tell, awaits it). A call
+ * can proceed when any of its ways out can: one of its own waits, or one of the calls made from
+ * it that wait (at most {@value #MAX_DEPTH} calls up from each waiting call). A wait can proceed
+ * when its primitive has no live hold (it is being handed over), or a hold whose call is unknown,
+ * is not waiting, or can proceed: one progressing holder frees a semaphore's waiter. A wait for a
+ * registry's event is one for its setters (calls running a method annotated {@code @SetsEvent}
+ * for it), which are its holders here: with none it can proceed as far as Baton can tell. Waits
+ * for queues, barriers and condition signals are not pending waits here, so a call making them
+ * counts as progressing.
  *
- * <p>Since every step is "any of", the reduction is reachability: each primitive's live holds are
- * read once per graph ({@link Primitive}); one with no hold, or a hold of an unknown call or of
- * a call that is not waiting, frees its waiters before the reduction starts, and from those the
- * reduction marks, through a worklist, each primitive held by a call that can proceed and each
- * caller of a waiting call that can. Time and space are linear in waits, holds and callers
- * (at most {@value #MAX_DEPTH} per waiting call); what is left can never proceed unless something
- * outside Baton steps in.
+ * <p>Since every step is "any of", the reduction is reachability. The live waits are walked
+ * once, into flat arrays indexed in the order read (the wait, its primitive, its call; then, in
+ * a pass of their own, the call's identity hash and whether it was made from another); each
+ * primitive's live holds are read once, when its first wait is ({@link Primitive}). Only some
+ * calls get a {@link Node}: the calls made from another, their callers, and the holders of what
+ * the waits are for (in the graph only if a wait reaches them). Every other waiting call is a
+ * leaf: nothing waits for it, so it proceeds exactly when one of its waits' primitives does; it
+ * is read from the arrays and gets a node only if a report lists it ({@link LeafCalls}). A
+ * primitive with no hold, or a hold of an unknown call or of a call that is not waiting, frees
+ * its waiters before the reduction starts; from those the reduction marks, through a worklist,
+ * each primitive held by a node that can proceed and each caller of a waiting node that can.
+ * Time and space are linear in waits, holds and callers; a leaf wait costs a few array slots
+ * and bits, and no object.
  *
- * <p>Those left are reported as {@link Knot}s, one per cycle: following, from each call, a
- * way out that cannot proceed ends in a cycle; calls that lead into a cycle without being on it
- * are its tail. A wait whose call is unknown cannot be placed in the graph: it is only counted.
+ * <p>Those left are reported as {@link Knot}s, one per cycle: following, from each call, a way
+ * out that cannot proceed ends in a cycle; calls that lead into a cycle without being on it are
+ * its tail, of which the first {@value Deadlock#TAIL_LISTED} found are listed and the rest
+ * counted. Calls are walked from in the order they first appear in the waits read (a call before
+ * its callers), so the tail lists the calls it would if every call had a node. A wait whose call
+ * is unknown cannot be placed in the graph: it is only counted.
  *
  * <p>Not thread-safe; built and read by one thread. It reads live holds that keep changing, so a
  * result may mix two moments (each primitive's holds are read once, so it is consistent with
@@ -48,29 +61,43 @@ final class WaitForGraph {
   /** The most callers walked up from one waiting call. */
   private static final int MAX_DEPTH = 64;
 
-  /** Each call's node: the calls that wait and the calls they were made from. */
-  private final Map<Call, Node> nodes;
-  /** The same nodes in the order they were made, which is the order they lie in memory. */
-  private final List<Node> all;
   /** What the waits are for, by the primitive's live holds; each read once. */
   private final Map<LiveHolds, Primitive> primitives = new IdentityHashMap<>();
+  /** The calls with nodes, and the holders of what the waits are for (in the graph or not). */
+  private final Map<Call, Node> nodes = new IdentityHashMap<>();
+  /** The nodes in the graph, in the order the waits first reached them once sorted. */
+  private final List<Node> all = new ArrayList<>();
+  /** The waits read, with a known call; {@link #size} of them. */
+  private PendingWait[] waits;
+  /** Each wait's call. */
+  private Call[] calls;
+  /** What each wait is for. */
+  private Primitive[] waitFor;
+  /** Each wait's call's identity hash. */
+  private int[] hashes;
+  /** Whether each wait's call was made from another. */
+  private boolean[] made;
+  /** Each wait's call's node; null for a leaf wait. */
+  private Node[] nodeOf;
+  private int size;
   /** The calls that can never proceed, grouped; set once reduced. */
-  private List<Knot> knots;
+  private final List<Knot> knots = new ArrayList<>();
   private int unknownWaits;
 
-  private WaitForGraph(int waits) {
-    nodes = new IdentityHashMap<>(waits);
-    all = new ArrayList<>(waits);
-  }
+  private WaitForGraph() {}
 
-  /** The graph of {@code waits}, reduced; {@code waits} may change while it is read. */
-  static WaitForGraph of(Collection<PendingWait> waits) {
-    WaitForGraph graph = new WaitForGraph(waits.size());
-    for (PendingWait wait : waits) {
-      graph.add(wait);
-    }
+  /**
+   * The graph of {@code waits}, reduced; {@code waits} may change while it is read. Each wait
+   * read, with a known call or not, is handed to {@code alsoReading}, so that a caller that needs
+   * every wait walks them once with the graph.
+   */
+  static WaitForGraph of(Collection<PendingWait> waits,
+      Consumer<? super PendingWait> alsoReading) {
+    WaitForGraph graph = new WaitForGraph();
+    graph.read(waits, alsoReading);
+    graph.place();
     graph.reduce();
-    graph.knots = graph.group();
+    graph.group();
     return graph;
   }
 
@@ -102,7 +129,41 @@ final class WaitForGraph {
    * Calls that can never proceed: a cycle, each waiting for the next and the last for the first,
    * and a tail of calls waiting, directly or not, for one of them.
    */
-  record Knot(List<Node> cycle, List<Node> tail) {}
+  static final class Knot {
+    private final List<Node> cycle;
+    private final List<Node> tail = new ArrayList<>();
+    private int tailSize;
+
+    private Knot(List<Node> cycle) {
+      this.cycle = cycle;
+    }
+
+    /** The calls of the cycle, each waiting for the next, from where the walk entered it. */
+    List<Node> cycle() {
+      return cycle;
+    }
+
+    /** The first {@value Deadlock#TAIL_LISTED} calls of the tail found. */
+    List<Node> tail() {
+      return tail;
+    }
+
+    /** How many calls the tail has, listed or not. */
+    int tailSize() {
+      return tailSize;
+    }
+
+    private boolean listsMore() {
+      return tail.size() < Deadlock.TAIL_LISTED;
+    }
+
+    private void behind(Node node) {
+      tailSize++;
+      if (listsMore()) {
+        tail.add(node);
+      }
+    }
+  }
 
   /** A live hold, and of what: the primitive whose waits it holds up. */
   record HeldAt(Primitive primitive, Hold hold) {
@@ -113,31 +174,109 @@ final class WaitForGraph {
     }
   }
 
-  private void add(PendingWait wait) {
-    Call call = wait.call();
-    if (call == null) {
-      unknownWaits++;
-      return;
+  /** Reads each live wait once into the arrays, and each new primitive's holds. */
+  private void read(Collection<PendingWait> live, Consumer<? super PendingWait> alsoReading) {
+    int capacity = Math.max(16, live.size());
+    waits = new PendingWait[capacity];
+    calls = new Call[capacity];
+    waitFor = new Primitive[capacity];
+    LiveHolds lastHolds = null;
+    Primitive last = null;
+    for (PendingWait wait : live) {
+      alsoReading.accept(wait);
+      Call call = wait.call();
+      if (call == null) {
+        unknownWaits++;
+        continue;
+      }
+      LiveHolds holds = wait.holders();
+      if (holds != lastHolds) {
+        last = primitive(wait.site(), holds);
+        lastHolds = holds;
+      }
+      if (size == waits.length) {
+        grow();
+      }
+      waits[size] = wait;
+      calls[size] = call;
+      waitFor[size] = last;
+      size++;
     }
-    Node waiting = node(call);
-    Primitive waitedFor = primitives.get(wait.holders());
-    if (waitedFor == null) {
-      waitedFor = new Primitive(wait.site(), wait.holders());
-      primitives.put(wait.holders(), waitedFor);
+    readCalls();
+  }
+
+  /**
+   * Reads each wait's call, apart from the walk of the live set, so that the reads of calls,
+   * independent of each other, overlap.
+   */
+  private void readCalls() {
+    hashes = new int[size];
+    made = new boolean[size];
+    for (int i = 0; i < size; i++) {
+      Call call = calls[i];
+      hashes[i] = System.identityHashCode(call);
+      made[i] = call.parent() != null;
     }
+  }
+
+  private void grow() {
+    int capacity = waits.length * 2;
+    waits = Arrays.copyOf(waits, capacity);
+    calls = Arrays.copyOf(calls, capacity);
+    waitFor = Arrays.copyOf(waitFor, capacity);
+  }
+
+  private Primitive primitive(WaitSite site, LiveHolds holds) {
+    Primitive primitive = primitives.get(holds);
+    if (primitive == null) {
+      primitive = new Primitive(site, holds, nodes);
+      primitives.put(holds, primitive);
+    }
+    return primitive;
+  }
+
+  /**
+   * Gives nodes to the calls made from another and their callers, then to the other calls that
+   * are among them or hold what a wait is for; the waits of every other call are leaf waits.
+   */
+  private void place() {
+    nodeOf = new Node[size];
+    for (int i = 0; i < size; i++) {
+      if (made[i]) {
+        waitOf(node(calls[i]), i);
+      }
+    }
+    HashBits withNodes = new HashBits(nodes.size(), HashBits.SPARSE);
+    nodes.keySet().forEach(call -> withNodes.add(System.identityHashCode(call)));
+    for (int i = 0; i < size; i++) {
+      if (!made[i] && withNodes.mayContain(hashes[i])) {
+        Node waiting = nodes.get(calls[i]);
+        if (waiting != null) {
+          waitOf(waiting, i);
+        }
+      }
+    }
+  }
+
+  /** The wait at {@code index} is one of {@code waiting}'s own. */
+  private void waitOf(Node waiting, int index) {
+    nodeOf[index] = waiting;
+    waiting.reached(Node.order(index, 0), all);
+    Primitive waitedFor = waitFor[index];
     waitedFor.waiters.add(waiting);
     if (waiting.waitsFor == null) {
       waiting.waitsFor = waitedFor;
-      Call caller = call.parent();
+      Call caller = waiting.call.parent();
       waiting.waitsWithCallers = caller != null;
       for (int depth = 0; caller != null && depth < MAX_DEPTH; depth++, caller = caller.parent()) {
         Node calling = node(caller);
+        calling.reached(Node.order(index, depth + 1), all);
         if (calling.waitingCallee == null) {
           calling.waitingCallee = waiting;
         }
       }
     }
-    waiting.waitsAlso(wait);
+    waiting.waitsAlso(waits[index]);
   }
 
   private Node node(Call call) {
@@ -145,16 +284,15 @@ final class WaitForGraph {
     if (node == null) {
       node = new Node(call);
       nodes.put(call, node);
-      all.add(node);
     }
     return node;
   }
 
-  /** Marks every call that can proceed; those left unmarked can never proceed. */
+  /** Marks every node and primitive that can proceed; those left unmarked can never proceed. */
   private void reduce() {
     List<Primitive> free = new ArrayList<>();
     for (Primitive primitive : primitives.values()) {
-      if (primitive.readHolders(nodes)) {
+      if (primitive.settleHolders()) {
         free.add(primitive);
       }
     }
@@ -178,78 +316,121 @@ final class WaitForGraph {
   }
 
   /**
-   * The calls left stuck, grouped: from each, follow its {@link Node#blocker()} until a call
-   * already grouped or one already on the walk, which closes a new cycle.
+   * The calls left stuck, grouped: from each, in the order the waits first reached it, follow
+   * its way out that cannot proceed until a call already grouped or one already on the walk,
+   * which closes a new cycle. A stuck leaf call's way out is the first holder of its first
+   * wait's primitive.
    */
-  private List<Knot> group() {
-    List<Knot> found = new ArrayList<>();
+  private void group() {
+    all.sort(Comparator.comparingLong(node -> node.order));
+    LeafCalls leaves = null;
     List<Node> path = new ArrayList<>();
-    for (Node start : all) {
-      Node n = start;
-      while (!n.proceeds && n.knot == null && !n.onPath) {
-        n.onPath = true;
-        path.add(n);
-        n = n.blocker();
+    int next = 0;
+    for (int i = 0; i < size; i++) {
+      while (next < all.size() && all.get(next).order < Node.order(i + 1, 0)) {
+        walk(all.get(next++), path, -1, null);
       }
-      if (path.isEmpty()) {
+      if (nodeOf[i] != null || waitFor[i].proceeds) {
         continue;
       }
-      Knot knot = n.knot;
-      int tailEnd = path.size();
-      if (knot == null) {
-        tailEnd = path.indexOf(n);
-        knot = new Knot(new ArrayList<>(path.subList(tailEnd, path.size())), new ArrayList<>());
-        found.add(knot);
+      if (leaves == null) {
+        leaves = new LeafCalls(waits, calls, hashes, size, index -> nodeOf[index] == null,
+            index -> waitFor[index].proceeds);
       }
-      for (int i = 0; i < tailEnd; i++) {
-        knot.tail().add(path.get(i));
+      if (leaves.startsStuckCall(i)) {
+        walk(waitFor[i].holders.get(0), path, i, leaves);
       }
-      for (Node member : path) {
-        member.knot = knot;
-        member.onPath = false;
-      }
-      path.clear();
     }
-    return found;
   }
 
   /**
-   * What waits of the graph are for: one primitive's live holds, read once. Its waits can proceed
-   * ({@link #proceeds}) when it has no hold, a hold whose call is unknown or not waiting, or a
-   * holder that can proceed; until then {@link #holders} are all nodes of the graph.
+   * Groups the stuck calls on the walk from {@code start}, reusing {@code path}; with a stuck
+   * leaf call (the index of its first wait, else -1) that waits for {@code start}, the walk is
+   * from that call, which has no node unless listed.
+   */
+  private void walk(Node start, List<Node> path, int leaf, LeafCalls leaves) {
+    Node n = start;
+    while (!n.proceeds && n.knot == null && !n.onPath) {
+      n.onPath = true;
+      path.add(n);
+      n = n.blocker();
+    }
+    Knot knot = n.knot;
+    if (path.isEmpty() && leaf < 0) {
+      return;
+    }
+    int tailEnd = path.size();
+    if (knot == null) {
+      tailEnd = path.indexOf(n);
+      knot = new Knot(new ArrayList<>(path.subList(tailEnd, path.size())));
+      knots.add(knot);
+    }
+    if (leaf >= 0 && knot.listsMore()) {
+      knot.behind(new Node(calls[leaf], leaves.waitsOfCall(leaf)));
+    } else if (leaf >= 0) {
+      knot.tailSize++;
+    }
+    for (int i = 0; i < tailEnd; i++) {
+      knot.behind(path.get(i));
+    }
+    for (Node member : path) {
+      member.knot = knot;
+      member.onPath = false;
+    }
+    path.clear();
+  }
+
+  /**
+   * What waits of the graph are for: one primitive's live holds, read once, when its first wait
+   * is. Its waits can proceed ({@link #proceeds}) when it has no hold, a hold whose call is
+   * unknown or not waiting, or a holder that can proceed; until then {@link #holders} are all
+   * nodes of the graph.
    */
   static final class Primitive {
     private final WaitSite site;
-    private final LiveHolds holds;
-    /** The nodes of the calls waiting for it, a call once per wait. */
+    /** Its live holds as read, all of known calls; null if one's call was unknown. */
+    private final List<Hold> held;
+    /** The nodes of the calls waiting for it, a call once per wait; leaf waits are not here. */
     private final List<Node> waiters = new ArrayList<>();
-    /** The nodes of its holders, a call once per hold; only read while it does not proceed. */
+    /**
+     * The nodes of its holders, a call once per hold, as read; only read while it does not
+     * proceed, when all of them are in the graph.
+     */
     private final List<Node> holders = new ArrayList<>(1);
     private boolean proceeds;
 
-    Primitive(WaitSite site, LiveHolds holds) {
+    /** Reads its holds, and gives each holder's call a node, in the graph only if it waits. */
+    Primitive(WaitSite site, LiveHolds holds, Map<Call, Node> nodes) {
       this.site = site;
-      this.holds = holds;
+      List<Hold> read = new ArrayList<>(1);
+      for (Hold hold : holds.unordered()) {
+        if (hold.call() == null) {
+          read = null;
+          break;
+        }
+        read.add(hold);
+        holders.add(nodes.computeIfAbsent(hold.call(), Node::new));
+      }
+      this.held = read;
     }
 
     /**
-     * Reads its holds once and gives each holder node the hold; true if a wait for it can
-     * proceed whatever the graph's calls do.
+     * Gives each holder node its hold, once every waiting call has its node; true if a wait for
+     * it can proceed whatever the graph's calls do.
      */
-    private boolean readHolders(Map<Call, Node> nodes) {
-      List<Hold> held = new ArrayList<>(1);
-      for (Hold hold : holds.unordered()) {
-        Node holder = hold.call() == null ? null : nodes.get(hold.call());
-        if (holder == null) {
+    private boolean settleHolders() {
+      if (held == null || held.isEmpty()) {
+        return true;
+      }
+      for (Node holder : holders) {
+        if (!holder.inGraph) {
           return true;
         }
-        holders.add(holder);
-        held.add(hold);
       }
       for (int i = 0; i < held.size(); i++) {
         holders.get(i).held(new HeldAt(this, held.get(i)));
       }
-      return held.isEmpty();
+      return false;
     }
 
     /** Marks it as proceeding, and with it each waiter not yet marked. */
@@ -264,7 +445,11 @@ final class WaitForGraph {
     }
   }
 
-  /** One call in the graph. */
+  /**
+   * One call in the graph: a waiting call that is no leaf, or a caller of one; or, made only to
+   * be listed in a report, a stuck leaf call. A holder's call gets one when its primitive is
+   * read, and is in the graph only once a wait reaches it.
+   */
   static final class Node {
     final Call call;
     /** Its first own pending wait; null for a call that waits only through its callees. */
@@ -282,6 +467,10 @@ final class WaitForGraph {
      * one of them wait.
      */
     private List<HeldAt> holds = List.of();
+    /** Whether a wait reached it: it waits, or a call made from it does. */
+    private boolean inGraph;
+    /** Where the waits first reached it: {@link #order}, the lowest of the orders reaching it. */
+    private long order;
     private boolean proceeds;
     /** Whether the walk of {@link #group()} now passes it. */
     private boolean onPath;
@@ -290,6 +479,21 @@ final class WaitForGraph {
 
     Node(Call call) {
       this.call = call;
+    }
+
+    /** A stuck leaf call with {@code waits}, its own, for a report. */
+    Node(Call call, List<PendingWait> waits) {
+      this.call = call;
+      this.wait = waits.get(0);
+      this.laterWaits = waits.subList(1, waits.size());
+    }
+
+    /**
+     * Where the wait at {@code index} reaches a node {@code depth} calls up from its own: orders
+     * nodes as they were first met reading the waits, each call before its callers.
+     */
+    static long order(int index, int depth) {
+      return (long) index * (MAX_DEPTH + 1) + depth;
     }
 
     /** Its own pending waits; empty when it waits only through its callees. */
@@ -301,6 +505,17 @@ final class WaitForGraph {
       waits.add(wait);
       waits.addAll(laterWaits);
       return waits;
+    }
+
+    /** A wait reached it at {@code at}; joins {@code all} the first time. */
+    private void reached(long at, List<Node> all) {
+      if (!inGraph) {
+        inGraph = true;
+        order = at;
+        all.add(this);
+      } else if (at < order) {
+        order = at;
+      }
     }
 
     private void waitsAlso(PendingWait another) {

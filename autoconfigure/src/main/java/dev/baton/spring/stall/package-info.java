@@ -7,8 +7,10 @@
  *   <li>{@link dev.baton.spring.stall.StallView}: the registry's {@code WaitWatch}; keeps the
  *       pending waits, names re-entries, confirms deadlocks, explains timeouts.
  *   <li>{@link dev.baton.spring.stall.WaitForGraph}: one moment's waits, reduced to the calls
- *       that can never proceed; {@link dev.baton.spring.stall.Deadlock} and
- *       {@link dev.baton.spring.stall.StuckCall} say what it found.
+ *       that can never proceed, with {@link dev.baton.spring.stall.LeafCalls} and
+ *       {@link dev.baton.spring.stall.HashBits} for the many calls nothing waits for;
+ *       {@link dev.baton.spring.stall.Deadlock} and {@link dev.baton.spring.stall.StuckCall} say
+ *       what it found.
  *   <li>{@link dev.baton.spring.stall.Inversions} and {@link dev.baton.spring.stall.LockOrders}:
  *       lock orders learned as calls run, and the ones that close a cycle.
  *   <li>{@link dev.baton.spring.stall.StallScan}: holds and waits past their thresholds.

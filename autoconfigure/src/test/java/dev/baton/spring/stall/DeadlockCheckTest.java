@@ -90,6 +90,52 @@ class DeadlockCheckTest {
   }
 
   @Test
+  void aCallBehindACycleIsCountedOnceWithAllItsWaitsAndNotAtAllIfOneOfThemCanProceed() {
+    AsyncLock books = registry.lock("books");
+    as(call("Books.close", null), books).join();
+    int behind = 500; // enough calls that some share a bit of their identity hashes
+    for (int i = 0; i < behind; i++) {
+      as(call("Audit.read", null), ledger);
+    }
+    int withTwoWaits = 10; // each: in whichever order its waits are read
+    for (int i = 0; i < withTwoWaits; i++) {
+      Call twice = call("Audit.compare", null);
+      as(twice, ledger);
+      as(twice, ledger);
+      Call freed = call("Audit.skip", null);
+      as(freed, ledger);
+      as(freed, books);
+    }
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).singleElement().satisfies(found -> {
+      assertThat(found.tail()).hasSize(Deadlock.TAIL_LISTED)
+          .noneMatch(call -> call.site().equals("Audit.skip"))
+          .filteredOn(call -> call.site().equals("Audit.compare"))
+          .allSatisfy(call -> assertThat(call.waits()).hasSize(2));
+      assertThat(found.tailOmitted()).isEqualTo(behind + withTwoWaits - Deadlock.TAIL_LISTED);
+    });
+  }
+
+  @Test
+  void aCallWithTwoWaitsBehindACycleIsListedOnceWithBoth() {
+    Call twice = call("Audit.compare", null);
+    as(twice, ledger);
+    as(twice, ledger);
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).singleElement().satisfies(found -> {
+      assertThat(found.tail()).singleElement().satisfies(call -> {
+        assertThat(call.site()).isEqualTo("Audit.compare");
+        assertThat(call.waits()).hasSize(2);
+      });
+      assertThat(found.tailOmitted()).isZero();
+    });
+  }
+
+  @Test
   void aDeadlockIsConfirmedWhileCallsKeepJoiningAndLeavingItsTail() {
     AtomicReference<CompletableFuture<Permit>> behind = new AtomicReference<>();
 
