@@ -15,8 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveHolds {
 
-  /** Holds granted and not yet released. */
-  private final Set<Hold> live = ConcurrentHashMap.newKeySet();
+  /**
+   * Holds granted and not yet released; sized for one (a lock's, or most semaphores' at a time),
+   * growing as needed, so that a walk over many primitives' holds reads few empty bins.
+   */
+  private final Set<Hold> live = ConcurrentHashMap.newKeySet(1);
   /**
    * Whether the one watcher that lists the primitives with live holds (the stall view) has these
    * in its list; it alone reads and writes this, by the protocol it documents.

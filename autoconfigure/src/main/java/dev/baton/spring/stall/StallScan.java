@@ -25,7 +25,8 @@ import org.apache.commons.logging.Log;
  *
  * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
  * compares nanoseconds; objects are made only for the stalls found. It walks the primitives' own
- * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first. A full check
+ * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first, and skips a
+ * primitive whose oldest hold, when last read, cannot be past its threshold yet. A full check
  * hands it the pending waits as the wait-for graph reads them ({@link #pass()}), so that the live
  * waits are walked once per check.
  */
@@ -44,7 +45,7 @@ final class StallScan {
    * reads the mark; a scan clears the mark, drops the primitive, then reads its holds, and lists
    * it again if it has one. All four are volatile, so at least one side sees the other.
    */
-  private final Set<LiveHolds> withHolds = ConcurrentHashMap.newKeySet();
+  private final Map<LiveHolds, Listing> withHolds = new ConcurrentHashMap<>();
   /** The holds and waits already logged as stalls: one line per episode. */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
@@ -56,11 +57,12 @@ final class StallScan {
         settings.heldTooLong(name).toNanos(), settings.waitedTooLong(name).toNanos()}));
   }
 
-  /** A hold of {@code holds} was granted: lists them unless they are listed. */
-  void held(LiveHolds holds) {
+  /** {@code hold}, one of {@code holds}, was granted: lists them unless they are listed. */
+  void held(Hold hold, LiveHolds holds) {
     if (!holds.listed()) {
       holds.listed(true);
-      withHolds.add(holds);
+      withHolds.put(holds, new Listing(threshold(hold.site(), 0, heldTooLongNanos),
+          hold.sinceNanos()));
     }
   }
 
@@ -114,30 +116,60 @@ final class StallScan {
 
     /** The stalls found: the waits handed to it, then the live holds. */
     List<Stall> end() {
-      for (LiveHolds holds : withHolds) {
-        if (holds.count() == 0) {
-          unlist(holds);
-          continue;
-        }
-        for (Hold hold : holds.unordered()) {
-          long threshold = threshold(hold.site(), 0, heldTooLongNanos);
-          if (now - hold.sinceNanos() >= threshold) {
-            found(found, hold, "held", hold.site(), hold.call(), now - hold.sinceNanos(),
-                threshold);
-          }
+      withHolds.forEach(this::scan);
+      return found;
+    }
+
+    /**
+     * Scans the holds of one primitive, unless its oldest hold when last scanned, or when listed,
+     * is younger than half its threshold: then none can be past it yet. (A hold made just before
+     * that scan and added just after it may be older than the scan thought, by that moment; it
+     * is found at a later scan, within half a threshold.)
+     */
+    private void scan(LiveHolds holds, Listing listing) {
+      if (now - listing.oldestSeen < listing.threshold / 2) {
+        return;
+      }
+      if (holds.count() == 0) {
+        unlist(holds, listing, now);
+        return;
+      }
+      long oldest = now;
+      for (Hold hold : holds.unordered()) {
+        long since = hold.sinceNanos();
+        oldest = since - oldest < 0 ? since : oldest;
+        if (now - since >= listing.threshold) {
+          found(found, hold, "held", hold.site(), hold.call(), now - since, listing.threshold);
         }
       }
-      return found;
+      listing.oldestSeen = oldest;
     }
   }
 
-  /** Drops {@code holds}, found empty, from the list, unless a hold came meanwhile. */
-  private void unlist(LiveHolds holds) {
+  /**
+   * Drops {@code holds}, found empty, from the list, unless a hold came meanwhile: then it is
+   * listed again as of {@code now}, its hold being younger.
+   */
+  private void unlist(LiveHolds holds, Listing listing, long now) {
     holds.listed(false);
     withHolds.remove(holds);
     if (holds.count() > 0) {
       holds.listed(true);
-      withHolds.add(holds);
+      withHolds.put(holds, new Listing(listing.threshold, now));
+    }
+  }
+
+  /**
+   * A primitive with live holds, as the scans know it: its threshold, and the oldest of its holds
+   * at the last scan that read them (or the listing hold's grant); written by scans only.
+   */
+  private static final class Listing {
+    final long threshold;
+    volatile long oldestSeen;
+
+    Listing(long threshold, long oldestSeen) {
+      this.threshold = threshold;
+      this.oldestSeen = oldestSeen;
     }
   }
 

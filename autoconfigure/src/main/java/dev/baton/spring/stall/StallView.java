@@ -121,7 +121,7 @@ public final class StallView implements WaitWatch, DisposableBean {
    */
   @Override
   public Object held(Hold hold, LiveHolds holds, Permit handedOut) {
-    stalls.held(holds);
+    stalls.held(hold, holds);
     return handedOut == null ? null : leaks.watch(hold, holds, handedOut);
   }
 
