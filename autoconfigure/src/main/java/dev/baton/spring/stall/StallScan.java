@@ -121,17 +121,18 @@ final class StallScan {
     }
 
     /**
-     * Scans the holds of one primitive, unless its oldest hold when last scanned, or when listed,
-     * is younger than half its threshold: then none can be past it yet. (A hold made just before
+     * Scans the holds of one primitive, or unlists it if it has none; skips them while its oldest
+     * hold when last scanned, or when listed, is younger than half its threshold: then none can
+     * be past it yet. (A hold made just before
      * that scan and added just after it may be older than the scan thought, by that moment; it
      * is found at a later scan, within half a threshold.)
      */
     private void scan(LiveHolds holds, Listing listing) {
-      if (now - listing.oldestSeen < listing.threshold / 2) {
-        return;
-      }
       if (holds.count() == 0) {
         unlist(holds, listing, now);
+        return;
+      }
+      if (now - listing.oldestSeen < listing.threshold / 2) {
         return;
       }
       long oldest = now;

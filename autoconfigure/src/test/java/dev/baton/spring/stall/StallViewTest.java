@@ -69,6 +69,15 @@ class StallViewTest {
         List.of(), false, view);
   }
 
+  /** A new view and registry, where the {@code ledger} lock's holds and waits stall quickly. */
+  private void ledgerStallsAfter(Duration held, Duration waited) {
+    view.destroy();
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
+        Duration.ofHours(1), Duration.ofHours(1),
+        Map.of("ledger", new BatonProperties.Stalls.Thresholds(held, waited))));
+    registry = registry(view);
+  }
+
   /** Starts a call at {@code site}, made from the current one. */
   private static Call call(String site) {
     try (CurrentCall.Scope scope = CurrentCall.open(site)) {
@@ -494,11 +503,7 @@ class StallViewTest {
 
   @Test
   void holdsAndWaitsPastTheirThresholdsAreStallsLoggedOncePerEpisode(CapturedOutput output) {
-    view.destroy();
-    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
-        Duration.ofHours(1), Duration.ofHours(1), Map.of("ledger",
-            new BatonProperties.Stalls.Thresholds(Duration.ofMillis(30), Duration.ofMillis(30)))));
-    registry = registry(view);
+    ledgerStallsAfter(Duration.ofMillis(30), Duration.ofMillis(30));
     AsyncLock ledger = registry.lock("ledger");
     AsyncLock inventory = registry.lock("inventory");
     Call post = call("LedgerService.post");
@@ -518,11 +523,7 @@ class StallViewTest {
 
   @Test
   void aLockLeftIdleByAScanIsScannedAgainOnceHeldAnew() {
-    view.destroy();
-    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
-        Duration.ofHours(1), Duration.ofHours(1), Map.of("ledger",
-            new BatonProperties.Stalls.Thresholds(Duration.ofMillis(30), Duration.ofHours(1)))));
-    registry = registry(view);
+    ledgerStallsAfter(Duration.ofMillis(30), Duration.ofHours(1));
     AsyncLock ledger = registry.lock("ledger");
     as(call("LedgerService.open"), ledger::acquire).join().release();
     assertThat(view.stalls()).isEmpty(); // finds the lock without holds, and stops listing it
