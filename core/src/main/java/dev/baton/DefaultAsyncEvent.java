@@ -58,14 +58,14 @@ final class DefaultAsyncEvent implements AsyncEvent {
 
   @Override
   public CompletableFuture<Void> await() {
-    return set ? CompletableFuture.completedFuture(null) : enqueue(Timeouts.NEVER);
+    return set ? AlreadyDone.FUTURE : enqueue(Timeouts.NEVER);
   }
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (set) {
-      return CompletableFuture.completedFuture(null);
+      return AlreadyDone.FUTURE;
     }
     if (!Timeouts.isPositive(timeout)) {
       return CompletableFuture.failedFuture(new AcquireTimeoutException("event", timeout));
@@ -88,7 +88,7 @@ final class DefaultAsyncEvent implements AsyncEvent {
     guard.lock();
     try {
       if (set) {
-        return CompletableFuture.completedFuture(null);
+        return AlreadyDone.FUTURE;
       }
       waiters.add(w);
     } finally {

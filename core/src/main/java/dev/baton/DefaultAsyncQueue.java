@@ -84,7 +84,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       }
       if (items.size() < capacity) {
         insert(item);
-        return CompletableFuture.completedFuture(null);
+        return AlreadyDone.FUTURE;
       }
       if (!Timeouts.isPositive(timeout)) {
         return CompletableFuture.failedFuture(new AcquireTimeoutException(ROOM, timeout));
@@ -182,7 +182,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
     guard.lock();
     try {
       if (unfinished == 0) {
-        return CompletableFuture.completedFuture(null);
+        return AlreadyDone.FUTURE;
       }
       w = new Waiter<>(joiners);
       joiners.add(w);
