@@ -274,8 +274,7 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * What this view sees now, for a person: each deadlock, inversion, re-entry and leaked permit
-   * in one line,
-   * then the pending waits, the longest first, each with who holds it up; at most
+   * in one line, then the pending waits, the longest first, each with who holds it up; at most
    * {@value #MAX_EXPLAINED} deadlocks and waits, then how many more.
    */
   public String explain() {
