@@ -14,6 +14,8 @@
  *   <li>{@link dev.baton.spring.stall.Inversions} and {@link dev.baton.spring.stall.LockOrders}:
  *       lock orders learned as calls run, and the ones that close a cycle.
  *   <li>{@link dev.baton.spring.stall.StallScan}: holds and waits past their thresholds.
+ *   <li>{@link dev.baton.spring.stall.LeakedPermits}: permits dropped unreleased, which the
+ *       collector tells it of.
  *   <li>{@link dev.baton.spring.stall.StallWatchdog}: looks on its own, also when all is quiet.
  *   <li>Surfaces: the {@code batonstalls} endpoint ({@link dev.baton.spring.stall.StallsEndpoint}),
  *       the {@code baton} health indicator, the meters ({@link dev.baton.spring.stall.StallMeters})
