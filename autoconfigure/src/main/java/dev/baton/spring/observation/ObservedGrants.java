@@ -149,9 +149,9 @@ public sealed class ObservedGrants permits WatchedGrants {
     return new HeldPermit(permit, ended.takenBy());
   }
 
-  /** The hold of {@code permit} if this handed it out, else null. */
-  HeldPermit holdOf(Permit permit) {
-    return permit instanceof HeldPermit hold && hold.owner() == this ? hold : null;
+  /** The hold of {@code permit} if this handed it out ({@link Hold#of}), else null. */
+  private HeldPermit holdOf(Permit permit) {
+    return Hold.of(permit) instanceof HeldPermit hold && hold.owner() == this ? hold : null;
   }
 
   /** A permit handed out, and its hold: ends the hold on the first release. */

@@ -59,11 +59,6 @@ final class WatchedGrants extends ObservedGrants {
     return hold(permit, ended.takenBy(), ended.call());
   }
 
-  @Override
-  HeldPermit holdOf(Permit permit) {
-    return super.holdOf(permit instanceof HandedPermit handed ? handed.hold() : permit);
-  }
-
   /** {@code permit}, handed out as a hold of {@code call} (null if unknown), told to the watch. */
   private Permit hold(Permit permit, String takenBy, Call call) {
     WatchedPermit held = new WatchedPermit(this, permit, takenBy, call);
