@@ -33,13 +33,24 @@ import java.util.function.Supplier;
  * {@code obtrudeException} throw {@link UnsupportedOperationException}: they could overwrite a
  * grant already delivered.
  *
- * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}:
+ * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}, the one
+ * field that says where the wait stands and, once decided, how it ends:
  * <pre>
- *   WAITING --grant(value) / fail(cause)--> GRANTED     (by the primitive, under its guard)
- *   WAITING --withdraw(false)------------> WITHDRAWN   (by an outside call: cancel, complete...)
- *   WAITING --withdraw(true)-------------> EXPIRED     (by its timeout, on the expiry thread)
+ *   waiting:   the WaitQueue it waits in (UNQUEUED for a subclass that withdraws itself),
+ *              replaced by its Expiry once its timeout is armed
+ *   --grant(value) / fail(cause)--> the outcome: the value (NIL for null) or a Failure
+ *                                   (by the primitive, under its guard)
+ *   --withdraw(false)-------------> WITHDRAWN  (by an outside call: cancel, complete...)
+ *   --withdraw(true)--------------> EXPIRED    (by its timeout, on the expiry thread)
  * </pre>
- * Deciding and completing are separate steps. The primitive decides under its guard, then
+ * Keeping the queue, the timeout and the outcome in the decision's own field is what keeps a
+ * pending waiter at three fields of its own (32 bytes with {@code CompletableFuture}'s two, where
+ * a field each took 48): values handed to a waiter are never of the types that mean "waiting",
+ * which are Baton's own and private. Whoever moves {@code state} out of waiting cancels the timeout
+ * it replaces, so a decided wait's timeout never fires, and nothing keeps a decided waiter's queue
+ * or timeout reachable.
+ *
+ * <p>Deciding and completing are separate steps. The primitive decides under its guard, then
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
  * grant again do not recurse; in between, the grant is in transit. A timeout's failure is in
  * transit too, from the expiry thread to a completer. The future's own completion, one CAS on its
@@ -48,7 +59,7 @@ import java.util.function.Supplier;
  *   deliver()      complete with the outcome, unless an outside call delivered it first
  *   timeout        withdraw(true); a completer fails the future, unless an outside call did first
  *   outside call   withdraw(false) and complete as asked: this call wins. Else, if WITHDRAWN,
- *                  lose: the call that withdrew it completes it. If GRANTED, deliver() here
+ *                  lose: the call that withdrew it completes it. If decided, deliver() here
  *                  and lose (on the expiry thread, a completer delivers: Grants.deliverNow).
  *                  If EXPIRED, complete as asked unless the future is done.
  * </pre>
@@ -71,40 +82,44 @@ import java.util.function.Supplier;
  */
 class Waiter<T> extends CompletableFuture<T> {
 
-  private static final int WAITING = 0;
-  private static final int GRANTED = 1;
-  private static final int WITHDRAWN = 2;
-  private static final int EXPIRED = 3;
+  /** {@link #state} of a waiting subclass that withdraws itself rather than from a queue. */
+  private static final Object UNQUEUED = new Object();
+  /** {@link #state} once an outside call withdrew the waiter. */
+  private static final Object WITHDRAWN = new Object();
+  /** {@link #state} once the waiter's timeout withdrew it. */
+  private static final Object EXPIRED = new Object();
+  /** Stands for the outcome {@code null}, so that {@link #state} is never null. */
+  private static final Object NIL = new Object();
   /** Polls of a blocking {@link #join()} or {@code get} before it parks; 0 on one CPU. */
   private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 1 << 8 : 0;
   private static final VarHandle STATE;
 
   static {
     try {
-      STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
+      STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  /** WAITING, GRANTED, WITHDRAWN or EXPIRED; leaves WAITING exactly once. */
-  private volatile int state;
   /**
-   * The value or {@link Failure} to complete with; written before the GRANTED CAS publishes it,
-   * and read only while GRANTED (a decision that fails to leave WAITING may overwrite it).
+   * While waiting, a {@link WaitQueue}, {@link #UNQUEUED} or an {@link Expiry}; then the outcome
+   * (a value, {@link #NIL} or a {@link Failure}), {@link #WITHDRAWN} or {@link #EXPIRED}, for good.
    */
-  private Object outcome;
-  /** The pending timeout task, or null when untimed or not yet armed. */
-  private volatile Timeouts.Timeout timer;
-  /** The queue this waiter waits in, or null for a subclass that overrides {@link #withdraw}. */
-  private final WaitQueue<?> queue;
-  /** Links in {@link #queue}; guarded by its guard. */
+  private volatile Object state;
+  /** Links in the queue this waiter waits in; guarded by its guard. */
   Waiter<?> prev;
   Waiter<?> next;
 
-  /** A waiter that will be added to {@code queue}. */
+  /**
+   * A waiter that will be added to {@code queue}; or, if {@code queue} is null, one of a subclass
+   * that overrides {@link #withdraw}.
+   */
   Waiter(WaitQueue<?> queue) {
-    this.queue = queue;
+    // A release store, as cheap as a final field's, where a volatile one would fence every wait:
+    // a waiter reaches other threads only after this, through its primitive's guard, the
+    // timeouts' inbox or the caller's own hand-off.
+    STATE.setRelease(this, queue == null ? UNQUEUED : queue);
   }
 
   /**
@@ -117,7 +132,11 @@ class Waiter<T> extends CompletableFuture<T> {
    * @return whether this call withdrew the waiter
    */
   boolean withdraw(boolean byTimeout) {
-    return queue.withdraw(this, byTimeout);
+    Object s = state;
+    WaitQueue<?> queue = s instanceof WaitQueue<?> q ? q
+        : s instanceof Expiry e ? e.queue
+        : null; // decided already, or UNQUEUED, whose subclass overrides this method
+    return queue != null && queue.withdraw(this, byTimeout);
   }
 
   /**
@@ -125,27 +144,21 @@ class Waiter<T> extends CompletableFuture<T> {
    * false if it was granted or withdrawn already.
    */
   final boolean markWithdrawn(boolean byTimeout) {
-    if (!STATE.compareAndSet(this, WAITING, byTimeout ? EXPIRED : WITHDRAWN)) {
-      return false;
-    }
-    cancelTimer();
-    return true;
+    return decide(byTimeout ? EXPIRED : WITHDRAWN);
   }
 
   /** Decides that this waiter completes with {@code value}; false if it was withdrawn first. */
   final boolean grant(T value) {
-    outcome = value;
-    return STATE.compareAndSet(this, WAITING, GRANTED);
+    return decide(value == null ? NIL : value);
   }
 
   /** Decides that this waiter fails with {@code cause}; false if it was withdrawn first. */
   final boolean fail(Throwable cause) {
-    outcome = new Failure(cause);
-    return STATE.compareAndSet(this, WAITING, GRANTED);
+    return decide(new Failure(cause));
   }
 
   final boolean isWaiting() {
-    return state == WAITING;
+    return isWaiting(state);
   }
 
   /**
@@ -154,8 +167,7 @@ class Waiter<T> extends CompletableFuture<T> {
    * that finds the grant decided calls it too, so a second call changes nothing.
    */
   final void deliver() {
-    cancelTimer();
-    completeWith(outcome);
+    completeWith(state);
   }
 
   /** Fails and completes in one step, for waiters that are not decided under a guard. */
@@ -169,19 +181,20 @@ class Waiter<T> extends CompletableFuture<T> {
    * Arms the timeout, unless it is {@link Timeouts#NEVER}; the waiter must already be visible to
    * grants. Returns this waiter.
    *
-   * <p>Arming crosses a decision the way deciding crosses arming: this method writes
-   * {@link #timer} and then reads {@link #state}; a grant or withdrawal writes {@code state} and
-   * then reads {@code timer} ({@link #deliver}, {@link #markWithdrawn}). Both are volatile, so at
-   * least one side sees the other and cancels the timeout.
+   * <p>Arming is a CAS from the waiting state to the {@link Expiry}, so it is ordered with the
+   * decision: a decision that comes after it cancels the timeout, and one that came before makes
+   * it fail, and then arming cancels the timeout itself. A timeout that fires before the CAS
+   * finds the waiter still waiting in its queue and withdraws it, which is its due.
    */
   final Waiter<T> expireAfter(Duration timeout, String what) {
-    if (timeout == Timeouts.NEVER) {
+    Object s = state;
+    if (timeout == Timeouts.NEVER || !isWaiting(s)) {
       return this;
     }
-    Timeouts.Timeout t = Timeouts.schedule(() -> expire(timeout, what), timeout);
-    timer = t;
-    if (!isWaiting()) {
-      t.cancel();
+    Expiry expiry = new Expiry(this, s instanceof WaitQueue<?> q ? q : null, timeout, what);
+    expiry.timer = Timeouts.schedule(expiry, timeout);
+    if (!STATE.compareAndSet(this, s, expiry)) {
+      expiry.timer.cancel(); // decided meanwhile: only arming changes a waiting state, once
     }
     return this;
   }
@@ -289,23 +302,46 @@ class Waiter<T> extends CompletableFuture<T> {
     if (isWaiting() && withdraw(false)) {
       return completeWith(result); // nobody else completes a waiter a call withdrew
     }
-    int s = state;
+    Object s = state;
     if (s == WITHDRAWN) {
       return false; // the call that withdrew it completes it
     }
-    if (s == GRANTED) {
-      Grants.deliverNow(this); // the grant is final: complete with it before returning
-      return false;
+    if (s == EXPIRED || isWaiting(s)) {
+      return completeWith(result); // this call wins unless the timeout's failure is delivered
     }
-    return completeWith(result); // EXPIRED: this call wins unless the failure is delivered
+    Grants.deliverNow(this); // the grant is final: complete with it before returning
+    return false;
   }
 
-  /** Completes the future with a value or a {@link Failure}; whether this call completed it. */
+  /**
+   * Completes the future with a value, {@link #NIL} or a {@link Failure}; whether this call
+   * completed it.
+   */
   @SuppressWarnings("unchecked")
   private boolean completeWith(Object result) {
-    return result instanceof Failure f
-        ? super.completeExceptionally(f.cause)
-        : super.complete((T) result);
+    return result instanceof Failure f ? super.completeExceptionally(f.cause)
+        : super.complete(result == NIL ? null : (T) result);
+  }
+
+  /**
+   * Moves {@link #state} from waiting to {@code decided}, cancelling the timeout if one is armed;
+   * false if the waiter was decided first. Only arming (waiting to waiting) can make the CAS fail
+   * while the waiter still waits, once.
+   */
+  private boolean decide(Object decided) {
+    for (Object s = state; isWaiting(s); s = state) {
+      if (STATE.compareAndSet(this, s, decided)) {
+        if (s instanceof Expiry e) {
+          e.timer.cancel();
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isWaiting(Object s) {
+    return s instanceof WaitQueue || s instanceof Expiry || s == UNQUEUED;
   }
 
   /**
@@ -318,13 +354,6 @@ class Waiter<T> extends CompletableFuture<T> {
     if (isWaiting() && withdraw(true)) {
       Timeouts.completeOffExpiryThread(
           () -> super.completeExceptionally(new AcquireTimeoutException(what, timeout)));
-    }
-  }
-
-  private void cancelTimer() {
-    Timeouts.Timeout t = timer;
-    if (t != null) {
-      t.cancel();
     }
   }
 
@@ -343,4 +372,30 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   private record Failure(Throwable cause) {}
+
+  /**
+   * An armed timeout: what {@link #state} holds while a timed waiter waits. It remembers the
+   * queue that {@code state} held before, for {@link #withdraw}.
+   */
+  private static final class Expiry implements Runnable {
+    final Waiter<?> waiter;
+    /** The queue the waiter waits in, or null for a subclass that withdraws itself. */
+    final WaitQueue<?> queue;
+    final Duration timeout;
+    final String what;
+    /** Written before the CAS that publishes this expiry in {@link #state}. */
+    Timeouts.Timeout timer;
+
+    Expiry(Waiter<?> waiter, WaitQueue<?> queue, Duration timeout, String what) {
+      this.waiter = waiter;
+      this.queue = queue;
+      this.timeout = timeout;
+      this.what = what;
+    }
+
+    @Override
+    public void run() {
+      waiter.expire(timeout, what);
+    }
+  }
 }

@@ -44,7 +44,7 @@ class FootprintTest {
   }
 
   @Test
-  void aPendingAcquireCostsAtMostSixtyFourBytesOfHeap() {
+  void aPendingAcquireCostsAtMostThirtyTwoBytesOfHeap() {
     int n = 200_000;
     AsyncSemaphore semaphore = AsyncSemaphore.create(1);
     Permit holder = semaphore.acquire().join();
@@ -58,7 +58,7 @@ class FootprintTest {
     long perWaiter = (usedHeapAfterGc() - before - listBytes) / n;
 
     assertThat(semaphore.waiters()).isEqualTo(n);
-    assertThat(perWaiter).as("heap bytes per pending waiter").isLessThanOrEqualTo(64);
+    assertThat(perWaiter).as("heap bytes per pending waiter").isLessThanOrEqualTo(32);
     holder.release();
   }
 
@@ -120,7 +120,7 @@ class FootprintTest {
     long perCall = (threads.getThreadAllocatedBytes(id) - before) / (2L * n);
 
     // A completed CompletableFuture takes 24 bytes with compressed references, 32 without; a
-    // waiter allocated on the way would add 48 more.
+    // waiter allocated on the way would add 32 more.
     assertThat(perCall).as("heap bytes allocated per put or take").isLessThanOrEqualTo(32);
   }
 
