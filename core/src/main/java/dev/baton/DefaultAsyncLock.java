@@ -178,7 +178,7 @@ final class DefaultAsyncLock implements AsyncLock {
       // deliver the permit on another thread, whose release must find its token.
       next = waiters.poll();
       long handedOver = lockedWithNextToken(s);
-      state = waiters.isEmpty() ? handedOver & ~QUEUED : handedOver;
+      STATE.setRelease(this, waiters.isEmpty() ? handedOver & ~QUEUED : handedOver);
       next.grant(new LockPermit(handedOver >>> TOKEN_SHIFT));
     } finally {
       guard.unlock();

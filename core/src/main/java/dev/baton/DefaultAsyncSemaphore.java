@@ -197,7 +197,9 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
         return;
       }
       Waiter<Permit> next = waiters.poll();
-      state = waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT;
+      // A release store: no fast path reads this state while QUEUED is set, and a release that
+      // misses a QUEUED cleared here takes the guard and finds nothing to grant.
+      STATE.setRelease(this, waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT);
       next.grant(new SemaphorePermit((s >>> 1) + 1));
       Grants.defer(next);
     }
