@@ -115,7 +115,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
   }
 
   private CompletableFuture<Permit> enqueueAndRelease(Permit held, Duration timeout) {
-    SignalWaiter w = new SignalWaiter();
+    SignalWaiter w = new SignalWaiter(timeout);
     guard.lock();
     try {
       waiters.add(w);
@@ -132,7 +132,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
           + " someone else while await was releasing it: a permit must have one owner",
           releasedMeanwhile);
     }
-    return w.expireAfter(timeout, "condition signal");
+    return w.armTimeout();
   }
 
   /** Unlinks up to {@code n} waiters and starts their re-acquires. */
@@ -155,8 +155,8 @@ final class DefaultAsyncCondition implements AsyncCondition {
     /** The lock acquire this waiter owns once signalled; null before. Guarded by the guard. */
     private Reacquire reacquire;
 
-    SignalWaiter() {
-      super(waiters);
+    SignalWaiter(Duration timeout) {
+      super(waiters, timeout, "condition signal");
     }
 
     /** Second phase: a signal unlinked this waiter. Holds the guard. */

@@ -84,7 +84,7 @@ final class DefaultAsyncEvent implements AsyncEvent {
   }
 
   private CompletableFuture<Void> enqueue(Duration timeout) {
-    Waiter<Void> w = new Waiter<>(waiters);
+    Waiter<Void> w = new Waiter<>(waiters, timeout, "event");
     guard.lock();
     try {
       if (set) {
@@ -94,6 +94,6 @@ final class DefaultAsyncEvent implements AsyncEvent {
     } finally {
       guard.unlock();
     }
-    return w.expireAfter(timeout, "event");
+    return w.armTimeout();
   }
 }

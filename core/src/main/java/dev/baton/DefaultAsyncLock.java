@@ -114,7 +114,7 @@ final class DefaultAsyncLock implements AsyncLock {
   }
 
   private CompletableFuture<Permit> enqueue(Duration timeout) {
-    Waiter<Permit> w = new Waiter<>(waiters);
+    Waiter<Permit> w = new Waiter<>(waiters, timeout, "lock");
     long token = 0;
     guard.lock();
     try {
@@ -134,7 +134,7 @@ final class DefaultAsyncLock implements AsyncLock {
     } finally {
       guard.unlock();
     }
-    return token != 0 ? granted(token) : w.expireAfter(timeout, "lock");
+    return token != 0 ? granted(token) : w.armTimeout();
   }
 
   /**

@@ -89,12 +89,12 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       if (!Timeouts.isPositive(timeout)) {
         return CompletableFuture.failedFuture(new AcquireTimeoutException(ROOM, timeout));
       }
-      w = new Putter<>(putters, item);
+      w = new Putter<>(putters, timeout, item);
       putters.add(w);
     } finally {
       unlock();
     }
-    return w.expireAfter(timeout, ROOM);
+    return w.armTimeout();
   }
 
   @Override
@@ -137,12 +137,12 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       if (!Timeouts.isPositive(timeout)) {
         return CompletableFuture.failedFuture(new AcquireTimeoutException(ITEM, timeout));
       }
-      w = new Waiter<>(takers);
+      w = new Waiter<>(takers, timeout, ITEM);
       takers.add(w);
     } finally {
       unlock();
     }
-    return w.expireAfter(timeout, ITEM);
+    return w.armTimeout();
   }
 
   @Override
@@ -366,8 +366,8 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
   private static final class Putter<T> extends Waiter<Void> {
     final T item;
 
-    Putter(WaitQueue<?> queue, T item) {
-      super(queue);
+    Putter(WaitQueue<?> queue, Duration timeout, T item) {
+      super(queue, timeout, ROOM);
       this.item = item;
     }
   }

@@ -135,7 +135,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   }
 
   private CompletableFuture<Permit> enqueue(Duration timeout) {
-    Waiter<Permit> w = new Waiter<>(waiters);
+    Waiter<Permit> w = new Waiter<>(waiters, timeout, "semaphore permit");
     long token = 0;
     guard.lock();
     try {
@@ -166,7 +166,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
       guard.unlock();
       Grants.deliverDeferred();
     }
-    return token != 0 ? granted(token) : w.expireAfter(timeout, "semaphore permit");
+    return token != 0 ? granted(token) : w.armTimeout();
   }
 
   /** Gives one permit back, then grants it to the oldest waiter if any. */

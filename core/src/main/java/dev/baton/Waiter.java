@@ -36,8 +36,8 @@ import java.util.function.Supplier;
  * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}, the one
  * field that says where the wait stands and, once decided, how it ends:
  * <pre>
- *   waiting:   the WaitQueue it waits in (UNQUEUED for a subclass that withdraws itself),
- *              replaced by its Expiry once its timeout is armed
+ *   waiting:   the WaitQueue it waits in, when untimed; its Expiry, when timed (which knows the
+ *              queue); UNQUEUED for a subclass that withdraws itself
  *   --grant(value) / fail(cause)--> the outcome: the value (NIL for null) or a Failure
  *                                   (by the primitive, under its guard)
  *   --withdraw(false)-------------> WITHDRAWN  (by an outside call: cancel, complete...)
@@ -46,9 +46,16 @@ import java.util.function.Supplier;
  * Keeping the queue, the timeout and the outcome in the decision's own field is what keeps a
  * pending waiter at three fields of its own (32 bytes with {@code CompletableFuture}'s two, where
  * a field each took 48): values handed to a waiter are never of the types that mean "waiting",
- * which are Baton's own and private. Whoever moves {@code state} out of waiting cancels the timeout
- * it replaces, so a decided wait's timeout never fires, and nothing keeps a decided waiter's queue
+ * which are Baton's own and private. Whoever moves {@code state} out of an Expiry cancels its
+ * timeout, so a decided wait's timeout never fires, and nothing keeps a decided waiter's queue
  * or timeout reachable.
+ *
+ * <p>Invariant: a waiter in a queue is decided only by a holder of that queue's guard, which
+ * grants, fails and withdrawals (its timeout's too) all take. So an untimed waiter's decision, on
+ * the path that hands a lock or permit on, is a release store, not a CAS. A timed waiter's stays
+ * a CAS: its full fence orders it with the arming of the timeout ({@link #armTimeout}), so that
+ * one of the two cancels the timeout. A subclass's waiter without a queue is decided by racing
+ * CASes.
  *
  * <p>Deciding and completing are separate steps. The primitive decides under its guard, then
  * completes the future after releasing the guard, through {@link Grants} so that callbacks which
@@ -112,14 +119,26 @@ class Waiter<T> extends CompletableFuture<T> {
   Waiter<?> next;
 
   /**
-   * A waiter that will be added to {@code queue}; or, if {@code queue} is null, one of a subclass
-   * that overrides {@link #withdraw}.
+   * An untimed waiter that will be added to {@code queue}; or, if {@code queue} is null, one of a
+   * subclass that overrides {@link #withdraw}.
    */
   Waiter(WaitQueue<?> queue) {
+    this(queue, Timeouts.NEVER, null);
+  }
+
+  /**
+   * A waiter that will be added to {@code queue} (null: see {@link #Waiter(WaitQueue)}) and, unless
+   * {@code timeout} is {@link Timeouts#NEVER}, fail with an {@link AcquireTimeoutException} for
+   * {@code what} once {@link #armTimeout} has armed its timeout and it has passed.
+   */
+  Waiter(WaitQueue<?> queue, Duration timeout, String what) {
+    Object waiting = timeout != Timeouts.NEVER ? new Expiry(this, queue, timeout, what)
+        : queue != null ? queue
+        : UNQUEUED;
     // A release store, as cheap as a final field's, where a volatile one would fence every wait:
     // a waiter reaches other threads only after this, through its primitive's guard, the
     // timeouts' inbox or the caller's own hand-off.
-    STATE.setRelease(this, queue == null ? UNQUEUED : queue);
+    STATE.setRelease(this, waiting);
   }
 
   /**
@@ -178,23 +197,20 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Arms the timeout, unless it is {@link Timeouts#NEVER}; the waiter must already be visible to
-   * grants. Returns this waiter.
+   * Starts the timeout of a timed waiter, once it is visible to grants and withdrawals, so that a
+   * timeout that fires at once finds it; does nothing for an untimed one. Returns this waiter.
    *
-   * <p>Arming is a CAS from the waiting state to the {@link Expiry}, so it is ordered with the
-   * decision: a decision that comes after it cancels the timeout, and one that came before makes
-   * it fail, and then arming cancels the timeout itself. A timeout that fires before the CAS
-   * finds the waiter still waiting in its queue and withdraws it, which is its due.
+   * <p>Arming crosses a decision the way deciding crosses arming: this method writes the
+   * {@link Expiry}'s timer and then reads {@link #state}; a decision CASes {@code state} and then
+   * reads the timer. Both are volatile, so at least one side sees the other and cancels it.
    */
-  final Waiter<T> expireAfter(Duration timeout, String what) {
-    Object s = state;
-    if (timeout == Timeouts.NEVER || !isWaiting(s)) {
-      return this;
-    }
-    Expiry expiry = new Expiry(this, s instanceof WaitQueue<?> q ? q : null, timeout, what);
-    expiry.timer = Timeouts.schedule(expiry, timeout);
-    if (!STATE.compareAndSet(this, s, expiry)) {
-      expiry.timer.cancel(); // decided meanwhile: only arming changes a waiting state, once
+  final Waiter<T> armTimeout() {
+    if (state instanceof Expiry e) {
+      Timeouts.Timeout t = Timeouts.schedule(e, e.timeout);
+      e.timer = t;
+      if (!isWaiting()) {
+        t.cancel();
+      }
     }
     return this;
   }
@@ -325,19 +341,25 @@ class Waiter<T> extends CompletableFuture<T> {
 
   /**
    * Moves {@link #state} from waiting to {@code decided}, cancelling the timeout if one is armed;
-   * false if the waiter was decided first. Only arming (waiting to waiting) can make the CAS fail
-   * while the waiter still waits, once.
+   * false if the waiter was decided first. See the class documentation for why an untimed
+   * waiter's decision needs no CAS.
    */
   private boolean decide(Object decided) {
-    for (Object s = state; isWaiting(s); s = state) {
-      if (STATE.compareAndSet(this, s, decided)) {
-        if (s instanceof Expiry e) {
-          e.timer.cancel();
-        }
-        return true;
+    Object s = state;
+    if (s instanceof WaitQueue) {
+      STATE.setRelease(this, decided); // the caller holds the queue's guard
+      return true;
+    }
+    if (!isWaiting(s) || !STATE.compareAndSet(this, s, decided)) {
+      return false;
+    }
+    if (s instanceof Expiry e) {
+      Timeouts.Timeout t = e.timer;
+      if (t != null) {
+        t.cancel();
       }
     }
-    return false;
+    return true;
   }
 
   private static boolean isWaiting(Object s) {
@@ -373,18 +395,15 @@ class Waiter<T> extends CompletableFuture<T> {
 
   private record Failure(Throwable cause) {}
 
-  /**
-   * An armed timeout: what {@link #state} holds while a timed waiter waits. It remembers the
-   * queue that {@code state} held before, for {@link #withdraw}.
-   */
+  /** What {@link #state} holds while a timed waiter waits: its queue and its timeout. */
   private static final class Expiry implements Runnable {
     final Waiter<?> waiter;
     /** The queue the waiter waits in, or null for a subclass that withdraws itself. */
     final WaitQueue<?> queue;
     final Duration timeout;
     final String what;
-    /** Written before the CAS that publishes this expiry in {@link #state}. */
-    Timeouts.Timeout timer;
+    /** The armed timeout; null until {@link #armTimeout}. */
+    volatile Timeouts.Timeout timer;
 
     Expiry(Waiter<?> waiter, WaitQueue<?> queue, Duration timeout, String what) {
       this.waiter = waiter;
