@@ -11,11 +11,12 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The {@link AsyncSemaphore} of {@link AsyncSemaphore#create(int)}.
  *
- * <p>Implementation overview. Two counters that only grow hold the whole semaphore:
+ * <p>Implementation overview. Three counters that only grow hold the whole semaphore:
  * <pre>
- *   state    = grants &lt;&lt; 1 | QUEUED     grants: permits ever handed out
- *   returned = permits ever given back
- *   held     = grants - returned  (at most maxPermits)
+ *   state      = grants &lt;&lt; 1 | QUEUED     grants: permits ever handed out
+ *   returned   = permits ever given back to the free pool
+ *   handedOver = permits ever released straight to a waiter, under the guard
+ *   held       = grants - returned - handedOver  (at most maxPermits)
  * </pre>
  * The grant that moves {@code grants} to {@code g} carries fencing token {@code g}, so tokens come
  * from the CAS that takes the permit and need no counter of their own. QUEUED is set exactly while
@@ -25,8 +26,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Fast paths, no guard: acquire CASes {@code grants} up while QUEUED is clear and fewer than
  * maxPermits are held; release adds one to {@code returned}, then reads QUEUED. Slow paths take
  * {@link #guard}: enqueueing sets QUEUED, then takes a permit that came back meanwhile (clearing
- * QUEUED again) or joins the queue; a release that sees QUEUED grants; a withdrawal that empties
- * the queue clears QUEUED. "Grants" means: hand the permits that are free to the oldest waiters,
+ * QUEUED again) or joins the queue; a release that sees QUEUED before it gives its permit back
+ * hands it over to the oldest waiter under the guard (counting it in {@code handedOver}, written
+ * only there, before {@code state}, so a reader of the new state sees it), or gives it back if
+ * the queue emptied meanwhile; one that sees QUEUED after it gave its permit back grants; a
+ * withdrawal that empties the queue clears QUEUED. "Grants" means: hand the permits that are free to the oldest waiters,
  * under the guard. The two steps that cross (a release adds to {@code returned} and then reads
  * QUEUED; an enqueuer sets QUEUED and then reads {@code returned}) are both volatile, so at least
  * one of them sees the other: a returned permit never sits free while a waiter waits, beyond the
@@ -38,22 +42,26 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   private static final long ONE_GRANT = 2;
   private static final VarHandle STATE;
   private static final VarHandle RETURNED;
+  private static final VarHandle HANDED_OVER;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(DefaultAsyncSemaphore.class, "state", long.class);
       RETURNED = lookup.findVarHandle(DefaultAsyncSemaphore.class, "returned", long.class);
+      HANDED_OVER = lookup.findVarHandle(DefaultAsyncSemaphore.class, "handedOver", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final int maxPermits;
-  /** grants &lt;&lt; 1 | QUEUED; grants only increases, and exceeds returned by at most maxPermits. */
+  /** grants &lt;&lt; 1 | QUEUED; grants only increases. */
   private volatile long state;
-  /** Permits given back so far; only increases, never beyond grants. */
+  /** Permits given back to the free pool so far; only increases. */
   private volatile long returned;
+  /** Permits released straight to a waiter so far; only increases, written under the guard. */
+  private volatile long handedOver;
   /** Guards the wait queue and every state change while QUEUED is set. */
   private final ReentrantLock guard = new ReentrantLock();
   /** Acquires waiting for a permit, oldest first; non-empty exactly while QUEUED is set. */
@@ -90,17 +98,17 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   }
 
   /**
-   * Free permits: none while waiters queue (a free permit is then already theirs). Reads
-   * {@code returned} on both sides of {@code state} and retries until it did not move, so the
-   * answer held at the moment {@code state} was read.
+   * Free permits: none while waiters queue (a free permit is then already theirs). Reads the
+   * counters of permits back on both sides of {@code state} and retries until they did not move,
+   * so the answer held at the moment {@code state} was read.
    */
   @Override
   public int availablePermits() {
     for (;;) {
-      long r = returned;
+      long back = handedOver + returned;
       long s = state;
-      if (r == returned) {
-        return (s & QUEUED) != 0 ? 0 : maxPermits - (int) ((s >>> 1) - r);
+      if (back == handedOver + returned) {
+        return (s & QUEUED) != 0 ? 0 : maxPermits - (int) ((s >>> 1) - back);
       }
     }
   }
@@ -125,7 +133,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   private long tryTake() {
     for (;;) {
       long s = state;
-      if ((s & QUEUED) != 0 || (s >>> 1) - returned >= maxPermits) {
+      if ((s & QUEUED) != 0 || held(s) >= maxPermits) {
         return 0;
       }
       if (STATE.compareAndSet(this, s, s + ONE_GRANT)) {
@@ -141,13 +149,13 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
     try {
       for (;;) {
         long s = state;
-        if ((s & QUEUED) == 0 && (s >>> 1) - returned < maxPermits) {
+        if ((s & QUEUED) == 0 && held(s) < maxPermits) {
           if (STATE.compareAndSet(this, s, s + ONE_GRANT)) {
             token = (s >>> 1) + 1;
             break;
           }
         } else if ((s & QUEUED) != 0 || STATE.compareAndSet(this, s, s | QUEUED)) {
-          if ((s & QUEUED) == 0 && (s >>> 1) - returned < maxPermits) {
+          if ((s & QUEUED) == 0 && held(s) < maxPermits) {
             // We set QUEUED on an empty queue, and a release that gave a permit back before
             // that saw QUEUED clear and granted nothing. Take its permit here rather than queue
             // and be granted it, which would show a waiter after that release has returned.
@@ -169,8 +177,14 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
     return token != 0 ? granted(token) : w.armTimeout();
   }
 
-  /** Gives one permit back, then grants it to the oldest waiter if any. */
+  /**
+   * Hands one released permit over to the oldest waiter if one waits, else gives it back and
+   * grants it if a waiter has queued meanwhile.
+   */
   private void releasePermit() {
+    if ((state & QUEUED) != 0 && handOver()) {
+      return;
+    }
     RETURNED.getAndAdd(this, 1L);
     if ((state & QUEUED) == 0) {
       return;
@@ -178,6 +192,26 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
     guard.lock();
     try {
       grantFreePermits();
+    } finally {
+      guard.unlock();
+      Grants.deliverDeferred();
+    }
+  }
+
+  /**
+   * Grants a permit being released to the oldest waiter, without giving it back first; false if
+   * the queue emptied meanwhile, and the permit is still to give back.
+   */
+  private boolean handOver() {
+    guard.lock();
+    try {
+      long s = state;
+      if ((s & QUEUED) == 0) {
+        return false;
+      }
+      HANDED_OVER.setRelease(this, handedOver + 1);
+      grant(s);
+      return true;
     } finally {
       guard.unlock();
       Grants.deliverDeferred();
@@ -193,16 +227,30 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   private void grantFreePermits() {
     for (;;) {
       long s = state;
-      if ((s & QUEUED) == 0 || (s >>> 1) - returned >= maxPermits) {
+      if ((s & QUEUED) == 0 || held(s) >= maxPermits) {
         return;
       }
-      Waiter<Permit> next = waiters.poll();
-      // A release store: no fast path reads this state while QUEUED is set, and a release that
-      // misses a QUEUED cleared here takes the guard and finds nothing to grant.
-      STATE.setRelease(this, waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT);
-      next.grant(new SemaphorePermit((s >>> 1) + 1));
-      Grants.defer(next);
+      grant(s);
     }
+  }
+
+  /**
+   * Under the guard, with QUEUED set in {@code s}, the current state: grants a permit to the
+   * oldest waiter, clearing QUEUED if it was the last, and defers its completion
+   * ({@link Grants#defer}) to the caller's {@link Grants#deliverDeferred}.
+   */
+  private void grant(long s) {
+    Waiter<Permit> next = waiters.poll();
+    // A release store: no fast path reads this state while QUEUED is set, and a release that
+    // misses a QUEUED cleared here takes the guard and finds nothing to grant.
+    STATE.setRelease(this, waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT);
+    next.grant(new SemaphorePermit((s >>> 1) + 1));
+    Grants.defer(next);
+  }
+
+  /** Permits held in state {@code s}: granted, and neither given back nor handed over. */
+  private long held(long s) {
+    return (s >>> 1) - returned - handedOver;
   }
 
   private CompletableFuture<Permit> granted(long token) {
