@@ -140,16 +140,20 @@ final class DefaultAsyncLock implements AsyncLock {
   /**
    * Releases the holder with {@code token}: unlocks, or hands the lock to the oldest waiter.
    *
-   * <p>The holder knows the state it holds, so there is nothing to read first: one CAS from that
-   * state to unlocked. While {@code token} holds the lock only QUEUED can change under it (or a
-   * concurrent release of the same permit unlock it), so the witness of a failed CAS is either
-   * the held state with QUEUED set (hand the lock over) or another state altogether (the permit
-   * is stale).
+   * <p>The holder knows the state it holds: one CAS from that state to unlocked. While
+   * {@code token} holds the lock only QUEUED can change under it (or a concurrent release of the
+   * same permit unlock it), so the witness of a failed CAS is either the held state with QUEUED
+   * set (hand the lock over) or another state altogether (the permit is stale). A read of the
+   * state first spares the CAS that would fail when waiters queue, the hand-off's common case;
+   * the guard then settles it.
    *
    * @return false if {@code token} does not hold the lock (a stale or twice-released permit)
    */
   private boolean release(long token) {
     long held = (token << TOKEN_SHIFT) | LOCKED;
+    if (state == (held | QUEUED)) {
+      return handOff(token);
+    }
     long witness = (long) STATE.compareAndExchange(this, held, held & ~LOCKED);
     if (witness == held) {
       return true;
