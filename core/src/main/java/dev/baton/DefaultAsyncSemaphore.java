@@ -203,6 +203,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
    * the queue emptied meanwhile, and the permit is still to give back.
    */
   private boolean handOver() {
+    Waiter<Permit> next;
     guard.lock();
     try {
       long s = state;
@@ -210,12 +211,12 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
         return false;
       }
       HANDED_OVER.setRelease(this, handedOver + 1);
-      grant(s);
-      return true;
+      next = grant(s);
     } finally {
       guard.unlock();
-      Grants.deliverDeferred();
     }
+    Grants.deliver(next);
+    return true;
   }
 
   /**
@@ -230,22 +231,22 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
       if ((s & QUEUED) == 0 || held(s) >= maxPermits) {
         return;
       }
-      grant(s);
+      Grants.defer(grant(s));
     }
   }
 
   /**
    * Under the guard, with QUEUED set in {@code s}, the current state: grants a permit to the
-   * oldest waiter, clearing QUEUED if it was the last, and defers its completion
-   * ({@link Grants#defer}) to the caller's {@link Grants#deliverDeferred}.
+   * oldest waiter, clearing QUEUED if it was the last, and returns that waiter, to be completed
+   * once the guard is released.
    */
-  private void grant(long s) {
+  private Waiter<Permit> grant(long s) {
     Waiter<Permit> next = waiters.poll();
     // A release store: no fast path reads this state while QUEUED is set, and a release that
     // misses a QUEUED cleared here takes the guard and finds nothing to grant.
     STATE.setRelease(this, waiters.isEmpty() ? (s + ONE_GRANT) & ~QUEUED : s + ONE_GRANT);
     next.grant(new SemaphorePermit((s >>> 1) + 1));
-    Grants.defer(next);
+    return next;
   }
 
   /** Permits held in state {@code s}: granted, and neither given back nor handed over. */
