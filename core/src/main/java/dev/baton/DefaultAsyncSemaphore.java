@@ -24,17 +24,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * racing {@code tryAcquire} cannot barge.
  *
  * <p>Fast paths, no guard: acquire CASes {@code grants} up while QUEUED is clear and fewer than
- * maxPermits are held; release adds one to {@code returned}, then reads QUEUED. Slow paths take
- * {@link #guard}: enqueueing sets QUEUED, then takes a permit that came back meanwhile (clearing
- * QUEUED again) or joins the queue; a release that sees QUEUED before it gives its permit back
- * hands it over to the oldest waiter under the guard (counting it in {@code handedOver}, written
- * only there, before {@code state}, so a reader of the new state sees it), or gives it back if
- * the queue emptied meanwhile; one that sees QUEUED after it gave its permit back grants; a
- * withdrawal that empties the queue clears QUEUED. "Grants" means: hand the permits that are free to the oldest waiters,
- * under the guard. The two steps that cross (a release adds to {@code returned} and then reads
- * QUEUED; an enqueuer sets QUEUED and then reads {@code returned}) are both volatile, so at least
- * one of them sees the other: a returned permit never sits free while a waiter waits, beyond the
- * moment that grant takes. While QUEUED is set only the guard's holder writes {@code state}.
+ * maxPermits are held; release, finding QUEUED clear, adds one to {@code returned}, then reads
+ * QUEUED again. Slow paths take {@link #guard}: enqueueing sets QUEUED, then takes a permit that
+ * came back meanwhile (clearing QUEUED again) or joins the queue; a release that finds QUEUED set
+ * before it gives its permit back hands it over to the oldest waiter (counting it in
+ * {@code handedOver}, written only there and before {@code state}, so a reader of the new state
+ * sees it), or gives it back if the queue emptied meanwhile; one that finds QUEUED set after it
+ * gave its permit back grants; a withdrawal that empties the queue clears QUEUED. "Grants" means:
+ * hand the permits that are free to the oldest waiters, under the guard. The two steps that
+ * cross (a release adds to {@code returned} and then reads QUEUED; an enqueuer sets QUEUED and
+ * then reads {@code returned}) are both volatile, so at least one of them sees the other: a
+ * returned permit never sits free while a waiter waits, beyond the moment that grant takes.
+ * While QUEUED is set only the guard's holder writes {@code state}.
  */
 final class DefaultAsyncSemaphore implements AsyncSemaphore {
 

@@ -33,8 +33,9 @@ import java.util.function.Supplier;
  * {@code obtrudeException} throw {@link UnsupportedOperationException}: they could overwrite a
  * grant already delivered.
  *
- * <p>Implementation overview. A waiter's fate is decided by one CAS on {@link #state}, the one
- * field that says where the wait stands and, once decided, how it ends:
+ * <p>Implementation overview. A waiter's fate is decided by one write of {@link #state} (a CAS,
+ * or a release store where nothing can race it: see the invariant below), the one field that
+ * says where the wait stands and, once decided, how it ends:
  * <pre>
  *   waiting:   the WaitQueue it waits in, when untimed; its Expiry, when timed (which knows the
  *              queue); UNQUEUED for a subclass that withdraws itself

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 final class MonitorSemaphore {
 
   /** Grants decided on this thread and not completed yet, and whether a frame is completing. */
-  private static final ThreadLocal<Trampoline> TRAMPOLINE = ThreadLocal.withInitial(Trampoline::new);
+  private static final ThreadLocal<Trampoline> TRAMPOLINE =
+      ThreadLocal.withInitial(Trampoline::new);
 
   private final ArrayDeque<CompletableFuture<Permit>> waiters = new ArrayDeque<>();
   private int permits;
