@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  */
 final class MonitorSemaphore {
 
-  /** Grants decided on this thread and not completed yet, and whether a frame is completing. */
+  /**
+   * Permits granted on this thread and not delivered yet (of any semaphore), and whether a frame
+   * is delivering them.
+   */
   private static final ThreadLocal<Trampoline> TRAMPOLINE =
       ThreadLocal.withInitial(Trampoline::new);
 
@@ -35,7 +38,7 @@ final class MonitorSemaphore {
     synchronized (this) {
       if (permits > 0) {
         permits--;
-        return CompletableFuture.completedFuture(new MonitorPermit(this));
+        return CompletableFuture.completedFuture(new MonitorPermit(this, null));
       }
       f = new CompletableFuture<>();
       waiters.add(f);
@@ -61,15 +64,15 @@ final class MonitorSemaphore {
       }
     }
     Trampoline t = TRAMPOLINE.get();
-    t.pending.add(next);
+    t.pending.add(new MonitorPermit(this, next));
     if (t.running) {
       return;
     }
     t.running = true;
     try {
-      CompletableFuture<Permit> f;
-      while ((f = t.pending.poll()) != null) {
-        f.complete(new MonitorPermit(this));
+      MonitorPermit p;
+      while ((p = t.pending.poll()) != null) {
+        p.grantedTo.complete(p);
       }
     } finally {
       t.running = false;
@@ -77,7 +80,7 @@ final class MonitorSemaphore {
   }
 
   private static final class Trampoline {
-    final ArrayDeque<CompletableFuture<Permit>> pending = new ArrayDeque<>();
+    final ArrayDeque<MonitorPermit> pending = new ArrayDeque<>();
     boolean running;
   }
 
@@ -87,10 +90,13 @@ final class MonitorSemaphore {
         AtomicIntegerFieldUpdater.newUpdater(MonitorPermit.class, "released");
 
     private final MonitorSemaphore semaphore;
+    /** The waiter's future this permit completes; null for a permit taken at once. */
+    private final CompletableFuture<Permit> grantedTo;
     private volatile int released;
 
-    MonitorPermit(MonitorSemaphore semaphore) {
+    MonitorPermit(MonitorSemaphore semaphore, CompletableFuture<Permit> grantedTo) {
       this.semaphore = semaphore;
+      this.grantedTo = grantedTo;
     }
 
     @Override
