@@ -10,7 +10,7 @@ import java.time.Duration;
  * {@link EventSetters}, whose promises to set an event are read as its holds); a primitive's live
  * ones are its {@link LiveHolds}.
  */
-public abstract class Hold {
+public abstract class Hold extends Slotted {
 
   /** {@link System#nanoTime()} at the grant. */
   private final long sinceNanos;

@@ -5,8 +5,6 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The live {@link Hold}s of one lock or semaphore of a registry: a hold is added when its grant
@@ -15,11 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveHolds {
 
-  /**
-   * Holds granted and not yet released; sized for one (a lock's, or most semaphores' at a time),
-   * growing as needed, so that a walk over many primitives' holds reads few empty bins.
-   */
-  private final Set<Hold> live = ConcurrentHashMap.newKeySet(1);
+  /** Holds granted and not yet released: a hold records its own slot, so it costs no entry. */
+  private final LiveSlots<Hold> live = new LiveSlots<>();
   /**
    * Whether the one watcher that lists the primitives with live holds (the stall view) has these
    * in its list; it alone reads and writes this, by the protocol it documents.
@@ -46,7 +41,7 @@ public final class LiveHolds {
    * holds begin and end, for a walk that needs no order (cheaper than {@link #all()}).
    */
   public Collection<Hold> unordered() {
-    return Collections.unmodifiableSet(live);
+    return Collections.unmodifiableCollection(live);
   }
 
   /** A snapshot of the live holds, oldest first. */

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  * the stall view's {@link WatchedWait}s are pending waits: each one is also what settles its wait,
  * and reads its site and holders from the primitive it waits for, so that it keeps no copy.
  */
-public abstract class PendingWait {
+public abstract class PendingWait extends Slotted {
 
   private final Call call;
   private final boolean timed;

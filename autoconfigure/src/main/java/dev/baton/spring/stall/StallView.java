@@ -6,6 +6,7 @@ import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.LiveHolds;
+import dev.baton.spring.observation.LiveWaits;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import dev.baton.spring.observation.WaitWatch;
@@ -50,8 +51,8 @@ import org.springframework.beans.factory.DisposableBean;
  *       {@link DeadlockException} naming the cycle.
  * </ul>
  *
- * <p>Nothing here holds a primitive's lock or blocks: the live waits are a concurrent set, read
- * without stopping anyone, and checks run one at a time.
+ * <p>Nothing here holds a primitive's lock or blocks: the live waits are a concurrent set
+ * ({@link LiveWaits}), read without stopping anyone, and checks run one at a time.
  */
 public final class StallView implements WaitWatch, DisposableBean {
 
@@ -67,7 +68,7 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   private final boolean strict;
   private final long confirmAfterNanos;
-  private final Set<PendingWait> live = ConcurrentHashMap.newKeySet();
+  private final LiveWaits live = new LiveWaits();
   private final Blockers blockers = new Blockers(live);
   private final StallScan stalls;
   private final LeakedPermits leaks = new LeakedPermits(new RateLimitedLog(LOG, LINES_PER_MINUTE));

@@ -1,0 +1,211 @@
+package dev.baton.spring.observation;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.AbstractCollection;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * A concurrent set of {@link Slotted} elements, compared by identity, in which adding or removing
+ * one allocates nothing. Its walks are weakly consistent: they never fail, see each element
+ * exactly once if it was listed for the whole walk, never see one twice unless it is removed and
+ * listed again meanwhile, and may or may not see one listed or removed meanwhile. Its size is
+ * exact when nothing changes, and may be off by the changes in flight. Elements are removed with
+ * {@link #remove}, not through an iterator.
+ *
+ * <p>Design. The elements sit in an array of slots, changed only under a spin lock (a CAS to
+ * take it, a release store to let go; what runs under it is a few stores, or now and then a
+ * resize). An element is put in the first never-used slot and records that slot in itself, so
+ * its removal clears that slot alone. When no never-used slot is left, or a removal leaves the
+ * array mostly empty, the elements are copied, in order, into a new array sized to fit them, and
+ * their slots renumbered. A replaced array is never written again.
+ *
+ * <p>A walk takes no lock: it reads the array once and its slots in turn. An element listed
+ * throughout the walk sits in one slot of every array the list has during the walk, so it is
+ * seen; a slot's element changes only by a clear or by a new element, so none is seen twice.
+ * Reading slots from an array, rather than following links from element to element, lets the
+ * reads of many elements overlap, and keeps a removed element from holding on to any other.
+ *
+ * <p>Invariants, under the lock: a listed element {@code e} is in {@code slots[e.slot]}, and an
+ * element not listed has {@code slot} -1; the slots from {@code used} on are empty; {@code size}
+ * counts the elements in the slots.
+ *
+ * @param <E> the elements
+ */
+final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
+
+  /** The fewest slots an array has; also its length once the list empties. */
+  private static final int MIN_SLOTS = 4;
+  /** Spins on a taken lock before yielding between tries. */
+  private static final int SPINS = 64;
+  private static final VarHandle LOCKED;
+  private static final VarHandle SIZE;
+  private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Slotted[].class);
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      LOCKED = lookup.findVarHandle(LiveSlots.class, "locked", int.class);
+      SIZE = lookup.findVarHandle(LiveSlots.class, "size", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** 1 while taken; changed by CAS to take, by a release store to let go. */
+  private int locked;
+  /** Replaced, never written again, when resized; read by walks without the lock. */
+  private volatile Slotted[] slots = new Slotted[MIN_SLOTS];
+  /** How many slots from the first have been used since the last resize; under the lock. */
+  private int used;
+  /** How many elements are in the slots; written under the lock, read by {@link #size()}. */
+  private int size;
+
+  /** Lists {@code element}; false if it is listed already. */
+  @Override
+  public boolean add(E element) {
+    lock();
+    try {
+      if (element.slot >= 0) {
+        return false;
+      }
+      Slotted[] array = slots;
+      if (used == array.length) {
+        array = resize(Integer.highestOneBit(size) << 2);
+      }
+      element.slot = used;
+      SLOT.setRelease(array, used++, element);
+      SIZE.setRelease(this, size + 1);
+      return true;
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Removes {@code element}; false if it was not listed here. */
+  @Override
+  public boolean remove(Object element) {
+    if (!(element instanceof Slotted removed)) {
+      return false;
+    }
+    lock();
+    try {
+      int slot = removed.slot;
+      Slotted[] array = slots;
+      if (slot < 0 || slot >= array.length || array[slot] != removed) {
+        return false;
+      }
+      SLOT.setRelease(array, slot, null);
+      removed.slot = -1;
+      int left = size - 1;
+      SIZE.setRelease(this, left);
+      if (left == 0) {
+        used = 0;
+        if (array.length > MIN_SLOTS) {
+          slots = new Slotted[MIN_SLOTS];
+        }
+      } else if (left < array.length >>> 3 && array.length > MIN_SLOTS) {
+        resize(array.length >>> 2);
+      }
+      return true;
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Whether {@code element} is listed here: exact, since it takes the lock. */
+  @Override
+  public boolean contains(Object element) {
+    if (!(element instanceof Slotted listed)) {
+      return false;
+    }
+    lock();
+    try {
+      int slot = listed.slot;
+      Slotted[] array = slots;
+      return slot >= 0 && slot < array.length && array[slot] == listed;
+    } finally {
+      unlock();
+    }
+  }
+
+  @Override
+  public int size() {
+    return (int) SIZE.getAcquire(this);
+  }
+
+  /** A weakly consistent walk over the elements listed, in no particular order. */
+  @Override
+  public Iterator<E> iterator() {
+    return new Walk<>(slots);
+  }
+
+  /**
+   * Copies the elements, in order, into a new array of {@code length} slots (at least
+   * {@link #MIN_SLOTS}), more than twice their number, renumbering their slots; returns it.
+   * Under the lock. Each resize leaves room for as many changes as it copies elements, so its
+   * cost spreads over them.
+   */
+  private Slotted[] resize(int length) {
+    Slotted[] old = slots;
+    Slotted[] fresh = new Slotted[Math.max(MIN_SLOTS, length)];
+    int next = 0;
+    for (int i = 0; i < used; i++) {
+      Slotted element = old[i];
+      if (element != null) {
+        element.slot = next;
+        fresh[next++] = element;
+      }
+    }
+    used = next;
+    slots = fresh;
+    return fresh;
+  }
+
+  private void lock() {
+    for (int tries = 0; !LOCKED.compareAndSet(this, 0, 1); tries++) {
+      if (tries < SPINS) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+  }
+
+  private void unlock() {
+    LOCKED.setRelease(this, 0);
+  }
+
+  /** A walk over one array as read when the walk began, skipping empty slots. */
+  private static final class Walk<E> implements Iterator<E> {
+    private final Slotted[] array;
+    /** The next slot to read. */
+    private int slot;
+    /** The element {@link #next()} returns; null until found. */
+    private Slotted ahead;
+
+    Walk(Slotted[] array) {
+      this.array = array;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (ahead == null && slot < array.length) {
+        ahead = (Slotted) SLOT.getAcquire(array, slot++);
+      }
+      return ahead != null;
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public E next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Slotted next = ahead;
+      ahead = null;
+      return (E) next;
+    }
+  }
+}

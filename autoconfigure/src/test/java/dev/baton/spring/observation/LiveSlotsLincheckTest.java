@@ -1,0 +1,95 @@
+package dev.baton.spring.observation;
+
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lincheck: {@link LiveSlots} is a linearizable set under add, remove, contains and a membership
+ * test made by walking it, and its size is exact once quiet. With four elements over arrays of
+ * at least four slots, runs grow, compact and empty the array under concurrent walks.
+ */
+@Tag("lincheck")
+@Param(name = "wait", gen = IntGen.class, conf = "0:3")
+public class LiveSlotsLincheckTest {
+
+  private final LiveSlots<PendingWait> live = new LiveSlots<>();
+  private final PendingWait[] waits = {
+      new BareWait(), new BareWait(), new BareWait(), new BareWait()};
+
+  @Operation
+  public boolean add(@Param(name = "wait") int wait) {
+    return live.add(waits[wait]);
+  }
+
+  @Operation
+  public boolean remove(@Param(name = "wait") int wait) {
+    return live.remove(waits[wait]);
+  }
+
+  /**
+   * Once the threads are done, the size counts the waits a walk meets: exact when nothing
+   * changes. (While adds and removes run it is not linearizable with walks, and says so.)
+   */
+  @Validate
+  public void sizeCountsTheWaitsListed() {
+    int met = 0;
+    for (PendingWait ignored : live) {
+      met++;
+    }
+    if (live.size() != met) {
+      throw new IllegalStateException("size " + live.size() + ", but a walk meets " + met);
+    }
+  }
+
+  @Operation
+  public boolean contains(@Param(name = "wait") int wait) {
+    return live.contains(waits[wait]);
+  }
+
+  /** Whether a walk meets {@code wait}: a single wait's membership, linearizable. */
+  @Operation
+  public boolean walkFinds(@Param(name = "wait") int wait) {
+    for (PendingWait listed : live) {
+      if (listed == waits[wait]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  public void modelChecking() {
+    new ModelCheckingOptions()
+        .iterations(scaled(20))
+        .invocationsPerIteration(1_000)
+        .threads(3)
+        .actorsPerThread(3)
+        .actorsBefore(3)
+        .actorsAfter(2)
+        .check(getClass());
+  }
+
+  @Test
+  public void stress() {
+    new StressOptions()
+        .iterations(scaled(20))
+        .invocationsPerIteration(3_000)
+        .threads(3)
+        .actorsPerThread(3)
+        .actorsBefore(3)
+        .actorsAfter(2)
+        .minimizeFailedScenario(false)
+        .check(getClass());
+  }
+
+  /** {@code iterations} times the {@code baton.stress} scale (1 by default, raise it to soak). */
+  private static int scaled(int iterations) {
+    return iterations * Math.max(1, Integer.getInteger("baton.stress", 1));
+  }
+}

@@ -1,0 +1,91 @@
+package dev.baton.spring.observation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link LiveSlots}: a walk under way when the array is compacted goes on over the array it read,
+ * a removed element is not kept, and an element of another list is not taken for one of its own.
+ * (Its linearizability is {@link LiveSlotsLincheckTest}'s; walks under churn, {@link
+ * LiveWaitsTest}'s.)
+ */
+class LiveSlotsTest {
+
+  @Test
+  void aWalkUnderWayWhenTheArrayIsCompactedGoesOnOverTheArrayItRead() {
+    LiveSlots<PendingWait> live = new LiveSlots<>();
+    List<PendingWait> waits = new ArrayList<>();
+    for (int i = 0; i < 16; i++) { // fills an array of 16 slots
+      waits.add(new BareWait());
+    }
+    waits.forEach(live::add);
+    Iterator<PendingWait> walk = live.iterator();
+    assertThat(walk.next()).isSameAs(waits.get(0));
+    assertThat(walk.next()).isSameAs(waits.get(1));
+    for (int i = 1; i <= 12; i++) {
+      live.remove(waits.get(i));
+    }
+    BareWait later = new BareWait();
+    live.add(later); // no slot left: the 4 waits are copied to the front of a new array
+
+    List<PendingWait> rest = new ArrayList<>();
+    walk.forEachRemaining(rest::add);
+    assertThat(rest).as("the waits listed throughout, some moved behind the walk")
+        .containsExactly(waits.get(13), waits.get(14), waits.get(15));
+    assertThat(LiveWaitsTest.walk(live)).containsExactly(waits.get(0), waits.get(13), waits.get(14),
+        waits.get(15), later);
+  }
+
+  @Test
+  void aRemovedElementIsNotKept() {
+    LiveSlots<PendingWait> live = new LiveSlots<>();
+    List<PendingWait> others = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      others.add(new BareWait());
+    }
+    others.forEach(live::add);
+    BareWait removed = new BareWait();
+    live.add(removed);
+    for (int i = 0; i < 50; i++) {
+      BareWait later = new BareWait();
+      others.add(later);
+      live.add(later);
+    }
+    WeakReference<BareWait> gone = new WeakReference<>(removed);
+    live.remove(removed);
+    removed = null;
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return gone.get() == null;
+    });
+    assertThat(live).hasSize(others.size());
+  }
+
+  @Test
+  void anElementOfAnotherListIsNeitherContainedNorRemoved() {
+    LiveSlots<PendingWait> one = new LiveSlots<>();
+    LiveSlots<PendingWait> other = new LiveSlots<>();
+    List<PendingWait> many = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      many.add(new BareWait());
+    }
+    many.forEach(other::add);
+    BareWait own = new BareWait();
+    one.add(own);
+
+    for (PendingWait elsewhere : many) {
+      assertThat(one.contains(elsewhere)).isFalse();
+      assertThat(one.remove(elsewhere)).isFalse();
+    }
+    assertThat(one).containsExactly(own);
+    assertThat(other).hasSize(many.size());
+  }
+}
