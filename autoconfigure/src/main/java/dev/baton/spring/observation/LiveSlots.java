@@ -135,6 +135,16 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
     return (int) SIZE.getAcquire(this);
   }
 
+  /** The array of slots now, for a walk that reads it with {@link #read}. */
+  Slotted[] slots() {
+    return slots;
+  }
+
+  /** Slot {@code i} of {@code slots}, read as a walk reads it, without the lock. */
+  static Slotted read(Slotted[] slots, int i) {
+    return (Slotted) SLOT.getAcquire(slots, i);
+  }
+
   /** A weakly consistent walk over the elements listed, in no particular order. */
   @Override
   public Iterator<E> iterator() {
@@ -192,7 +202,7 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
     @Override
     public boolean hasNext() {
       while (ahead == null && slot < array.length) {
-        ahead = (Slotted) SLOT.getAcquire(array, slot++);
+        ahead = read(array, slot++);
       }
       return ahead != null;
     }

@@ -55,6 +55,35 @@ public final class LiveWaits extends AbstractCollection<PendingWait> {
     return new Walk();
   }
 
+  /**
+   * The waits a walk would meet now, in the order it would, without reading any of them: a copy
+   * of references only, so that a caller about to read many waits can read them apart from the
+   * walk, where the reads, independent of each other, overlap.
+   */
+  @Override
+  public Object[] toArray() {
+    Object[] all = new Object[Math.max(16, size() + (size() >>> 3))];
+    int n = 0;
+    for (LiveSlots<PendingWait> stripe : stripes) {
+      Slotted[] slots = stripe.slots();
+      for (int i = 0; i < slots.length; i++) {
+        Slotted wait = LiveSlots.read(slots, i);
+        if (wait == null) {
+          continue;
+        }
+        if (n == all.length) {
+          Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no wait
+          System.arraycopy(all, 0, grown, 0, n);
+          all = grown;
+        }
+        all[n++] = wait;
+      }
+    }
+    Object[] exact = new Object[n];
+    System.arraycopy(all, 0, exact, 0, n);
+    return exact;
+  }
+
   /** The stripe of {@code wait}, from the instant it began. */
   private LiveSlots<PendingWait> stripeOf(PendingWait wait) {
     long since = wait.sinceNanos();

@@ -7,7 +7,6 @@ import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
@@ -31,18 +30,18 @@ import java.util.function.Consumer;
  * for queues, barriers and condition signals are not pending waits here, so a call making them
  * counts as progressing.
  *
- * <p>Since every step is "any of", the reduction is reachability. The live waits are walked
- * once, into flat arrays indexed in the order read (the wait, its primitive, its call; then, in
- * a pass of their own, the call's identity hash and whether it was made from another); each
- * primitive's live holds are read once, when its first wait is ({@link Primitive}). Only some
- * calls get a {@link Node}: the calls made from another, their callers, and the holders of what
- * the waits are for (in the graph only if a wait reaches them). Every other waiting call is a
- * leaf: nothing waits for it, so it proceeds exactly when one of its waits' primitives does; it
- * is read from the arrays and gets a node only if a report lists it ({@link LeafCalls}). A
- * primitive with no hold, or a hold of an unknown call or of a call that is not waiting, frees
- * its waiters before the reduction starts; from those the reduction marks, through a worklist,
- * each primitive held by a node that can proceed and each caller of a waiting node that can.
- * Time and space are linear in waits, holds and callers; a leaf wait costs a few array slots
+ * <p>Since every step is "any of", the reduction is reachability. The live waits are copied
+ * (references only) and read once, into flat arrays indexed in the order read (the wait, its
+ * primitive, its call; then, in a pass of their own, the call's identity hash and whether it was
+ * made from another); each primitive's live holds are read once, when its first wait is ({@link
+ * Primitive}). Only some calls get a {@link Node}: the calls made from another, their callers, and
+ * the holders of what the waits are for (in the graph only if a wait reaches them). Every other
+ * waiting call is a leaf: nothing waits for it, so it proceeds exactly when one of its waits'
+ * primitives does; it is read from the arrays and gets a node only if a report lists it ({@link
+ * LeafCalls}). A primitive with no hold, or a hold of an unknown call or of a call that is not
+ * waiting, frees its waiters before the reduction starts; from those the reduction marks, through a
+ * worklist, each primitive held by a node that can proceed and each caller of a waiting node that
+ * can. Time and space are linear in waits, holds and callers; a leaf wait costs a few array slots
  * and bits, and no object.
  *
  * <p>Those left are reported as {@link Knot}s, one per cycle: following, from each call, a way
@@ -60,6 +59,8 @@ final class WaitForGraph {
 
   /** The most callers walked up from one waiting call. */
   private static final int MAX_DEPTH = 64;
+  /** Waits read a chunk at a time: few enough that a chunk's waits stay in the L1 cache. */
+  private static final int CHUNK = 256;
 
   /** What the waits are for, by the primitive's live holds; each read once. */
   private final Map<LiveHolds, Primitive> primitives = new IdentityHashMap<>();
@@ -174,33 +175,47 @@ final class WaitForGraph {
     }
   }
 
-  /** Reads each live wait once into the arrays, and each new primitive's holds. */
+  /**
+   * Reads each live wait once into the arrays, and each new primitive's holds. The waits are
+   * copied first (references only), then read a chunk at a time: each one's call and holds in a
+   * loop of their own, where the reads of waits, independent of each other, overlap, then the
+   * rest while the chunk's waits are still in the processor's cache.
+   */
   private void read(Collection<PendingWait> live, Consumer<? super PendingWait> alsoReading) {
-    int capacity = Math.max(16, live.size());
+    Object[] listed = live.toArray();
+    int capacity = Math.max(16, listed.length);
     waits = new PendingWait[capacity];
     calls = new Call[capacity];
     waitFor = new Primitive[capacity];
+    Call[] callOf = new Call[CHUNK];
+    LiveHolds[] holdsOf = new LiveHolds[CHUNK];
     LiveHolds lastHolds = null;
     Primitive last = null;
-    for (PendingWait wait : live) {
-      alsoReading.accept(wait);
-      Call call = wait.call();
-      if (call == null) {
-        unknownWaits++;
-        continue;
+    for (int from = 0; from < listed.length; from += CHUNK) {
+      int to = Math.min(listed.length, from + CHUNK);
+      for (int i = from; i < to; i++) {
+        PendingWait wait = (PendingWait) listed[i];
+        callOf[i - from] = wait.call();
+        holdsOf[i - from] = wait.holders();
       }
-      LiveHolds holds = wait.holders();
-      if (holds != lastHolds) {
-        last = primitive(wait.site(), holds);
-        lastHolds = holds;
+      for (int i = from; i < to; i++) {
+        PendingWait wait = (PendingWait) listed[i];
+        alsoReading.accept(wait);
+        Call call = callOf[i - from];
+        if (call == null) {
+          unknownWaits++;
+          continue;
+        }
+        LiveHolds holds = holdsOf[i - from];
+        if (holds != lastHolds) {
+          last = primitive(wait.site(), holds);
+          lastHolds = holds;
+        }
+        waits[size] = wait;
+        calls[size] = call;
+        waitFor[size] = last;
+        size++;
       }
-      if (size == waits.length) {
-        grow();
-      }
-      waits[size] = wait;
-      calls[size] = call;
-      waitFor[size] = last;
-      size++;
     }
     readCalls();
   }
@@ -217,13 +232,6 @@ final class WaitForGraph {
       hashes[i] = System.identityHashCode(call);
       made[i] = call.parent() != null;
     }
-  }
-
-  private void grow() {
-    int capacity = waits.length * 2;
-    waits = Arrays.copyOf(waits, capacity);
-    calls = Arrays.copyOf(calls, capacity);
-    waitFor = Arrays.copyOf(waitFor, capacity);
   }
 
   private Primitive primitive(WaitSite site, LiveHolds holds) {
