@@ -1,7 +1,6 @@
 package dev.baton.spring.observation;
 
 import java.util.AbstractCollection;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
@@ -15,6 +14,9 @@ import java.util.NoSuchElementException;
  * once rarely meet on one stripe's lock. A walk walks the stripes in turn.
  */
 public final class LiveWaits extends AbstractCollection<PendingWait> {
+
+  /** Where a walk starts, before its first stripe. */
+  private static final Slotted[] NO_SLOTS = new Slotted[0];
 
   private final LiveSlots<PendingWait>[] stripes;
 
@@ -91,18 +93,30 @@ public final class LiveWaits extends AbstractCollection<PendingWait> {
     return stripes[(mixed >>> 16) & (stripes.length - 1)];
   }
 
-  /** A walk over each stripe in turn, each as its slots are when the walk reaches it. */
+  /**
+   * A walk over each stripe in turn, each as its slots are when the walk reaches it: one object
+   * for the whole walk, however many stripes.
+   */
   private final class Walk implements Iterator<PendingWait> {
     private int stripe;
-    private Iterator<PendingWait> current = Collections.emptyIterator();
+    private Slotted[] slots = NO_SLOTS;
+    /** The next slot of {@code slots} to read. */
+    private int slot;
+    /** The wait {@link #next()} returns; null until found. */
+    private Slotted ahead;
 
     @Override
     public boolean hasNext() {
-      while (!current.hasNext()) {
-        if (stripe == stripes.length) {
-          return false;
+      while (ahead == null) {
+        if (slot == slots.length) {
+          if (stripe == stripes.length) {
+            return false;
+          }
+          slots = stripes[stripe++].slots();
+          slot = 0;
+        } else {
+          ahead = LiveSlots.read(slots, slot++);
         }
-        current = stripes[stripe++].iterator();
       }
       return true;
     }
@@ -112,7 +126,9 @@ public final class LiveWaits extends AbstractCollection<PendingWait> {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      return current.next();
+      PendingWait next = (PendingWait) ahead;
+      ahead = null;
+      return next;
     }
   }
 }
