@@ -12,13 +12,10 @@ import java.time.Duration;
  */
 public abstract class Hold extends Slotted {
 
-  /** {@link System#nanoTime()} at the grant. */
-  private final long sinceNanos;
   /** {@code Type.method} of the annotated method that took it, or null. */
   private final String takenBy;
 
   Hold(String takenBy) {
-    this.sinceNanos = System.nanoTime();
     this.takenBy = takenBy;
   }
 

@@ -14,12 +14,29 @@ import java.util.Optional;
 public final class LiveHolds {
 
   /** Holds granted and not yet released: a hold records its own slot, so it costs no entry. */
-  private final LiveSlots<Hold> live = new LiveSlots<>();
+  private final StripedSlots<Hold> live;
   /**
    * Whether the one watcher that lists the primitives with live holds (the stall view) has these
    * in its list; it alone reads and writes this, by the protocol it documents.
    */
   private volatile boolean listed;
+
+  /** No live holds, for a primitive held by one at a time, or a few. */
+  public LiveHolds() {
+    this(1);
+  }
+
+  private LiveHolds(int stripes) {
+    live = new StripedSlots<>(stripes);
+  }
+
+  /**
+   * No live holds, for a primitive many may hold at once, such as a semaphore's permits: its
+   * holds are spread over stripes, so that threads taking and releasing them rarely meet.
+   */
+  static LiveHolds ofMany() {
+    return new LiveHolds(StripedSlots.MANY);
+  }
 
   /** How many holds are live. */
   public int count() {

@@ -29,7 +29,7 @@ public sealed class ObservedGrants permits WatchedGrants {
   final WaitSite site;
   final WaitListeners listeners;
   /** The live holds; stays empty unless {@code trackHolds}. */
-  final LiveHolds holds = new LiveHolds();
+  final LiveHolds holds;
   private final boolean trackHolds;
   /** Whether permits are wrapped: when holds are tracked or someone listens for releases. */
   private final boolean wrap;
@@ -39,6 +39,8 @@ public sealed class ObservedGrants permits WatchedGrants {
     this.listeners = listeners;
     this.trackHolds = trackHolds;
     this.wrap = trackHolds || !listeners.isEmpty();
+    this.holds = trackHolds && "semaphore".equals(site.primitive()) ? LiveHolds.ofMany()
+        : new LiveHolds();
   }
 
   /**

@@ -14,7 +14,6 @@ public abstract class PendingWait extends Slotted {
 
   private final Call call;
   private final boolean timed;
-  private final long sinceNanos = System.nanoTime();
   /** What the waiter was handed, failing which withdraws the wait; null until handed out. */
   private volatile CompletableFuture<?> waiter;
 

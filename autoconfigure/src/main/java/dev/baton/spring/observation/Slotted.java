@@ -2,10 +2,13 @@ package dev.baton.spring.observation;
 
 /**
  * What a {@link LiveSlots} lists: an element that records its own slot there, so that listing
- * and removing it need no entry object and no search. An element is in one such list at a time.
+ * and removing it need no entry object and no search, and the instant it began, which also picks
+ * its stripe in a {@link StripedSlots}. An element is in one such list at a time.
  */
 abstract class Slotted {
 
+  /** {@link System#nanoTime()} when it was made: when the hold or the wait began. */
+  final long sinceNanos = System.nanoTime();
   /** Its slot in the list that lists it, -1 while not listed; written under that list's lock. */
   int slot = -1;
 }

@@ -1,0 +1,148 @@
+package dev.baton.spring.observation;
+
+import java.util.AbstractCollection;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * A concurrent set of {@link Slotted} elements spread over one or more {@link LiveSlots} stripes,
+ * with their weakly consistent walks, their exact {@code contains} and their size (exact across
+ * stripes only when nothing changes). Adding or removing an element allocates nothing.
+ *
+ * <p>Design. An element's stripe follows from the instant it began ({@code Slotted.sinceNanos}),
+ * which never changes, so a removal finds the element's stripe again, and threads adding elements
+ * at once rarely meet on one stripe's lock. A walk walks the stripes in turn, each as its slots
+ * are when the walk reaches it.
+ *
+ * @param <E> the elements
+ */
+class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
+
+  /** Stripes for elements many threads add and remove at once: four per processor, up to 64. */
+  static final int MANY = Math.min(64,
+      4 * Integer.highestOneBit(Runtime.getRuntime().availableProcessors()));
+  /** Where a walk starts, before its first stripe. */
+  private static final Slotted[] NO_SLOTS = new Slotted[0];
+
+  private final LiveSlots<E>[] stripes;
+
+  /** An empty set of {@code stripes} stripes, a power of two. */
+  @SuppressWarnings("unchecked")
+  StripedSlots(int stripes) {
+    if (Integer.bitCount(stripes) != 1) {
+      throw new IllegalArgumentException("stripes must be a power of two: " + stripes);
+    }
+    this.stripes = new LiveSlots[stripes];
+    for (int i = 0; i < stripes; i++) {
+      this.stripes[i] = new LiveSlots<>();
+    }
+  }
+
+  /** Lists {@code element}; false if it is listed already. */
+  @Override
+  public boolean add(E element) {
+    return stripeOf(element).add(element);
+  }
+
+  /** Removes {@code element}; false if it was not listed here. */
+  @Override
+  public boolean remove(Object element) {
+    return element instanceof Slotted slotted && stripeOf(slotted).remove(slotted);
+  }
+
+  /** Whether {@code element} is listed here: exact, since it takes its stripe's lock. */
+  @Override
+  public boolean contains(Object element) {
+    return element instanceof Slotted slotted && stripeOf(slotted).contains(slotted);
+  }
+
+  @Override
+  public int size() {
+    int size = 0;
+    for (LiveSlots<E> stripe : stripes) {
+      size += stripe.size();
+    }
+    return size;
+  }
+
+  /** A weakly consistent walk over the elements listed, in no particular order. */
+  @Override
+  public Iterator<E> iterator() {
+    return new Walk();
+  }
+
+  /**
+   * The elements a walk would meet now, in the order it would, without reading any of them: a
+   * copy of references only, so that a caller about to read many elements can read them apart
+   * from the walk, where the reads, independent of each other, overlap.
+   */
+  @Override
+  public Object[] toArray() {
+    Object[] all = new Object[Math.max(16, size() + (size() >>> 3))];
+    int n = 0;
+    for (LiveSlots<E> stripe : stripes) {
+      Slotted[] slots = stripe.slots();
+      for (int i = 0; i < slots.length; i++) {
+        Slotted element = LiveSlots.read(slots, i);
+        if (element == null) {
+          continue;
+        }
+        if (n == all.length) {
+          Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no element
+          System.arraycopy(all, 0, grown, 0, n);
+          all = grown;
+        }
+        all[n++] = element;
+      }
+    }
+    Object[] exact = new Object[n];
+    System.arraycopy(all, 0, exact, 0, n);
+    return exact;
+  }
+
+  private LiveSlots<E> stripeOf(Slotted element) {
+    if (stripes.length == 1) {
+      return stripes[0];
+    }
+    long since = element.sinceNanos;
+    int mixed = (int) (since ^ (since >>> 32)) * 0x9E3779B9;
+    return stripes[(mixed >>> 16) & (stripes.length - 1)];
+  }
+
+  /** A walk over each stripe in turn: one object for the whole walk, however many stripes. */
+  private final class Walk implements Iterator<E> {
+    private int stripe;
+    private Slotted[] slots = NO_SLOTS;
+    /** The next slot of {@code slots} to read. */
+    private int slot;
+    /** The element {@link #next()} returns; null until found. */
+    private Slotted ahead;
+
+    @Override
+    public boolean hasNext() {
+      while (ahead == null) {
+        if (slot == slots.length) {
+          if (stripe == stripes.length) {
+            return false;
+          }
+          slots = stripes[stripe++].slots();
+          slot = 0;
+        } else {
+          ahead = LiveSlots.read(slots, slot++);
+        }
+      }
+      return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public E next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Slotted next = ahead;
+      ahead = null;
+      return (E) next;
+    }
+  }
+}
