@@ -2,17 +2,15 @@ package dev.baton.spring.observation;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.AbstractCollection;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
- * A concurrent set of {@link Slotted} elements, compared by identity, in which adding or removing
- * one allocates nothing. Its walks are weakly consistent: they never fail, see each element
- * exactly once if it was listed for the whole walk, never see one twice unless it is removed and
- * listed again meanwhile, and may or may not see one listed or removed meanwhile. Its size is
- * exact when nothing changes, and may be off by the changes in flight. Elements are removed with
- * {@link #remove}, not through an iterator.
+ * One array of {@link Slotted} elements behind a spin lock: a concurrent set, by identity, in
+ * which adding or removing an element allocates nothing, and whose array a walk reads without the
+ * lock ({@link #slots()}, {@link #read}). {@link StripedSlots} puts such arrays side by side and
+ * walks them; its walks are weakly consistent: they never fail, see each element exactly once if
+ * it was listed for the whole walk, never see one twice unless it is removed and listed again
+ * meanwhile, and may or may not see one listed or removed meanwhile. The size is exact when
+ * nothing changes, and may be off by the changes in flight.
  *
  * <p>Design. The elements sit in an array of slots, changed only under a spin lock (a CAS to
  * take it, a release store to let go; what runs under it is a few stores, or now and then a
@@ -33,7 +31,7 @@ import java.util.NoSuchElementException;
  *
  * @param <E> the elements
  */
-final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
+final class LiveSlots<E extends Slotted> {
 
   /** The fewest slots an array has; also its length once the list empties. */
   private static final int MIN_SLOTS = 4;
@@ -63,8 +61,7 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
   private int size;
 
   /** Lists {@code element}; false if it is listed already. */
-  @Override
-  public boolean add(E element) {
+  boolean add(E element) {
     lock();
     try {
       if (element.slot >= 0) {
@@ -83,12 +80,8 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
     }
   }
 
-  /** Removes {@code element}; false if it was not listed here. */
-  @Override
-  public boolean remove(Object element) {
-    if (!(element instanceof Slotted removed)) {
-      return false;
-    }
+  /** Removes {@code removed}; false if it was not listed here. */
+  boolean remove(Slotted removed) {
     lock();
     try {
       int slot = removed.slot;
@@ -114,12 +107,8 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
     }
   }
 
-  /** Whether {@code element} is listed here: exact, since it takes the lock. */
-  @Override
-  public boolean contains(Object element) {
-    if (!(element instanceof Slotted listed)) {
-      return false;
-    }
+  /** Whether {@code listed} is listed here: exact, since it takes the lock. */
+  boolean contains(Slotted listed) {
     lock();
     try {
       int slot = listed.slot;
@@ -130,8 +119,8 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
     }
   }
 
-  @Override
-  public int size() {
+  /** How many elements are listed: exact when nothing changes. */
+  int size() {
     return (int) SIZE.getAcquire(this);
   }
 
@@ -143,12 +132,6 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
   /** Slot {@code i} of {@code slots}, read as a walk reads it, without the lock. */
   static Slotted read(Slotted[] slots, int i) {
     return (Slotted) SLOT.getAcquire(slots, i);
-  }
-
-  /** A weakly consistent walk over the elements listed, in no particular order. */
-  @Override
-  public Iterator<E> iterator() {
-    return new Walk<>(slots);
   }
 
   /**
@@ -185,37 +168,5 @@ final class LiveSlots<E extends Slotted> extends AbstractCollection<E> {
 
   private void unlock() {
     LOCKED.setRelease(this, 0);
-  }
-
-  /** A walk over one array as read when the walk began, skipping empty slots. */
-  private static final class Walk<E> implements Iterator<E> {
-    private final Slotted[] array;
-    /** The next slot to read. */
-    private int slot;
-    /** The element {@link #next()} returns; null until found. */
-    private Slotted ahead;
-
-    Walk(Slotted[] array) {
-      this.array = array;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (ahead == null && slot < array.length) {
-        ahead = read(array, slot++);
-      }
-      return ahead != null;
-    }
-
-    @SuppressWarnings("unchecked")
-    @Override
-    public E next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      Slotted next = ahead;
-      ahead = null;
-      return (E) next;
-    }
   }
 }

@@ -10,15 +10,16 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lincheck: {@link LiveSlots} is a linearizable set under add, remove, contains and a membership
- * test made by walking it, and its size is exact once quiet. With four elements over arrays of
- * at least four slots, runs grow, compact and empty the array under concurrent walks.
+ * Lincheck: {@link LiveSlots}, as one stripe of a {@link StripedSlots}, is a linearizable set
+ * under add, remove, contains and a membership test made by walking it, and its size is exact
+ * once quiet. With four elements over arrays of at least four slots, runs grow, compact and empty
+ * the array under concurrent walks.
  */
 @Tag("lincheck")
 @Param(name = "wait", gen = IntGen.class, conf = "0:3")
 public class LiveSlotsLincheckTest {
 
-  private final LiveSlots<PendingWait> live = new LiveSlots<>();
+  private final StripedSlots<PendingWait> live = new StripedSlots<>(1);
   private final PendingWait[] waits = {
       new BareWait(), new BareWait(), new BareWait(), new BareWait()};
 

@@ -11,16 +11,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link LiveSlots}: a walk under way when the array is compacted goes on over the array it read,
- * a removed element is not kept, and an element of another list is not taken for one of its own.
- * (Its linearizability is {@link LiveSlotsLincheckTest}'s; walks under churn, {@link
- * LiveWaitsTest}'s.)
+ * {@link LiveSlots}, as one stripe of a {@link StripedSlots}: a walk under way when the array is
+ * compacted goes on over the array it read, a removed element is not kept, and an element of
+ * another list is not taken for one of its own. (Its linearizability is {@link
+ * LiveSlotsLincheckTest}'s; walks under churn, {@link LiveWaitsTest}'s.)
  */
 class LiveSlotsTest {
 
   @Test
   void aWalkUnderWayWhenTheArrayIsCompactedGoesOnOverTheArrayItRead() {
-    LiveSlots<PendingWait> live = new LiveSlots<>();
+    StripedSlots<PendingWait> live = new StripedSlots<>(1);
     List<PendingWait> waits = new ArrayList<>();
     for (int i = 0; i < 16; i++) { // fills an array of 16 slots
       waits.add(new BareWait());
@@ -45,7 +45,7 @@ class LiveSlotsTest {
 
   @Test
   void aRemovedElementIsNotKept() {
-    LiveSlots<PendingWait> live = new LiveSlots<>();
+    StripedSlots<PendingWait> live = new StripedSlots<>(1);
     List<PendingWait> others = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       others.add(new BareWait());
@@ -71,8 +71,8 @@ class LiveSlotsTest {
 
   @Test
   void anElementOfAnotherListIsNeitherContainedNorRemoved() {
-    LiveSlots<PendingWait> one = new LiveSlots<>();
-    LiveSlots<PendingWait> other = new LiveSlots<>();
+    StripedSlots<PendingWait> one = new StripedSlots<>(1);
+    StripedSlots<PendingWait> other = new StripedSlots<>(1);
     List<PendingWait> many = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       many.add(new BareWait());
