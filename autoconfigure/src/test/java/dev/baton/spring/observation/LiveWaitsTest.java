@@ -85,7 +85,7 @@ class LiveWaitsTest {
 
   /**
    * Lists and removes batches of waits of random sizes, up to many times more than the steady
-   * ones, in random orders, so that the stripes grow, shrink and empty again and again.
+   * ones, in random orders, so that the stripes' arrays grow and shrink again and again.
    */
   private static void churn(LiveWaits live) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
