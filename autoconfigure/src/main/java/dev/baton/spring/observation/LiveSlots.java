@@ -84,12 +84,11 @@ final class LiveSlots<E extends Slotted> {
   boolean remove(Slotted removed) {
     lock();
     try {
-      int slot = removed.slot;
       Slotted[] array = slots;
-      if (slot < 0 || slot >= array.length || array[slot] != removed) {
+      if (!isIn(array, removed)) {
         return false;
       }
-      SLOT.setRelease(array, slot, null);
+      SLOT.setRelease(array, removed.slot, null);
       removed.slot = -1;
       int left = size - 1;
       SIZE.setRelease(this, left);
@@ -111,12 +110,19 @@ final class LiveSlots<E extends Slotted> {
   boolean contains(Slotted listed) {
     lock();
     try {
-      int slot = listed.slot;
-      Slotted[] array = slots;
-      return slot >= 0 && slot < array.length && array[slot] == listed;
+      return isIn(slots, listed);
     } finally {
       unlock();
     }
+  }
+
+  /**
+   * Whether {@code element} is in {@code array}, this list's array, under the lock: it may be
+   * listed in another list, at a slot this array has or not.
+   */
+  private static boolean isIn(Slotted[] array, Slotted element) {
+    int slot = element.slot;
+    return slot >= 0 && slot < array.length && array[slot] == element;
   }
 
   /** How many elements are listed: exact when nothing changes. */

@@ -80,20 +80,13 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   public Object[] toArray() {
     Object[] all = new Object[Math.max(16, size() + (size() >>> 3))];
     int n = 0;
-    for (LiveSlots<E> stripe : stripes) {
-      Slotted[] slots = stripe.slots();
-      for (int i = 0; i < slots.length; i++) {
-        Slotted element = LiveSlots.read(slots, i);
-        if (element == null) {
-          continue;
-        }
-        if (n == all.length) {
-          Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no element
-          System.arraycopy(all, 0, grown, 0, n);
-          all = grown;
-        }
-        all[n++] = element;
+    for (Walk walk = new Walk(); walk.hasNext(); ) {
+      if (n == all.length) {
+        Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no element
+        System.arraycopy(all, 0, grown, 0, n);
+        all = grown;
       }
+      all[n++] = walk.next();
     }
     Object[] exact = new Object[n];
     System.arraycopy(all, 0, exact, 0, n);
