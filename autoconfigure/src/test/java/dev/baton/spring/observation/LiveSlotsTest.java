@@ -21,10 +21,7 @@ class LiveSlotsTest {
   @Test
   void aWalkUnderWayWhenTheArrayIsCompactedGoesOnOverTheArrayItRead() {
     StripedSlots<PendingWait> live = new StripedSlots<>(1);
-    List<PendingWait> waits = new ArrayList<>();
-    for (int i = 0; i < 16; i++) { // fills an array of 16 slots
-      waits.add(new BareWait());
-    }
+    List<PendingWait> waits = BareWait.many(16); // fills an array of 16 slots
     waits.forEach(live::add);
     Iterator<PendingWait> walk = live.iterator();
     assertThat(walk.next()).isSameAs(waits.get(0));
@@ -46,18 +43,13 @@ class LiveSlotsTest {
   @Test
   void aRemovedElementIsNotKept() {
     StripedSlots<PendingWait> live = new StripedSlots<>(1);
-    List<PendingWait> others = new ArrayList<>();
-    for (int i = 0; i < 50; i++) {
-      others.add(new BareWait());
-    }
+    List<PendingWait> others = BareWait.many(50);
     others.forEach(live::add);
     BareWait removed = new BareWait();
     live.add(removed);
-    for (int i = 0; i < 50; i++) {
-      BareWait later = new BareWait();
-      others.add(later);
-      live.add(later);
-    }
+    List<PendingWait> later = BareWait.many(50);
+    later.forEach(live::add);
+    others.addAll(later);
     WeakReference<BareWait> gone = new WeakReference<>(removed);
     live.remove(removed);
     removed = null;
@@ -73,10 +65,7 @@ class LiveSlotsTest {
   void anElementOfAnotherListIsNeitherContainedNorRemoved() {
     StripedSlots<PendingWait> one = new StripedSlots<>(1);
     StripedSlots<PendingWait> other = new StripedSlots<>(1);
-    List<PendingWait> many = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      many.add(new BareWait());
-    }
+    List<PendingWait> many = BareWait.many(40);
     many.forEach(other::add);
     BareWait own = new BareWait();
     one.add(own);

@@ -21,10 +21,8 @@ class LiveWaitsTest {
   @Test
   void listsEachWaitOnceThroughGrowthAndShrinkingAndForgetsRemovedOnes() {
     LiveWaits live = new LiveWaits();
-    List<PendingWait> waits = new ArrayList<>();
-    for (int i = 0; i < 1_000; i++) {
-      BareWait wait = new BareWait();
-      waits.add(wait);
+    List<PendingWait> waits = BareWait.many(1_000);
+    for (PendingWait wait : waits) {
       assertThat(live.add(wait)).isTrue();
       assertThat(live.add(wait)).isFalse();
     }
@@ -56,10 +54,7 @@ class LiveWaitsTest {
   @Test
   void aWalkSeesEveryWaitListedThroughoutItExactlyOnceWhileOthersComeAndGo() {
     LiveWaits live = new LiveWaits();
-    List<PendingWait> steady = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      steady.add(new BareWait());
-    }
+    List<PendingWait> steady = BareWait.many(300);
     steady.forEach(live::add);
     List<CompletableFuture<Void>> churns = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
@@ -90,13 +85,8 @@ class LiveWaitsTest {
   private static void churn(LiveWaits live) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int round = 0; round < 200; round++) {
-      List<PendingWait> batch = new ArrayList<>();
-      int size = 1 << random.nextInt(12);
-      for (int i = 0; i < size; i++) {
-        BareWait wait = new BareWait();
-        batch.add(wait);
-        live.add(wait);
-      }
+      List<PendingWait> batch = BareWait.many(1 << random.nextInt(12));
+      batch.forEach(live::add);
       Collections.shuffle(batch, random);
       for (PendingWait wait : batch) {
         assertThat(live.remove(wait)).isTrue();
