@@ -25,9 +25,13 @@ import java.lang.invoke.VarHandle;
  * Reading slots from an array, rather than following links from element to element, lets the
  * reads of many elements overlap, and keeps a removed element from holding on to any other.
  *
- * <p>Invariants, under the lock: a listed element {@code e} is in {@code slots[e.slot]}, and an
- * element not listed has {@code slot} -1; the slots from {@code used} on are empty; {@code size}
- * counts the elements in the slots.
+ * <p>An element may also end by itself ({@link Slotted#ended()}): from then on it is not listed
+ * (not contained, not removed, passed by walks), but its slot keeps it until the next resize, or
+ * {@link #dropEnded()}, drops it. That lets a thread end an element without touching the list.
+ *
+ * <p>Invariants, under the lock: an element {@code e} in the slots is in {@code slots[e.slot]},
+ * and an element in none has {@code slot} -1; the slots from {@code used} on are empty;
+ * {@code size} counts the elements in the slots, ended ones not yet dropped among them.
  *
  * @param <E> the elements
  */
@@ -60,16 +64,16 @@ final class LiveSlots<E extends Slotted> {
   /** How many elements are in the slots; written under the lock, read by {@link #size()}. */
   private int size;
 
-  /** Lists {@code element}; false if it is listed already. */
+  /** Lists {@code element}; false if it is in the slots already, or has ended. */
   boolean add(E element) {
     lock();
     try {
-      if (element.slot >= 0) {
+      if (element.slot >= 0 || element.ended()) {
         return false;
       }
       Slotted[] array = slots;
       if (used == array.length) {
-        array = resize(Integer.highestOneBit(size) << 2);
+        array = resize(Integer.highestOneBit(unended(array)) << 2);
       }
       element.slot = used;
       SLOT.setRelease(array, used++, element);
@@ -117,15 +121,51 @@ final class LiveSlots<E extends Slotted> {
   }
 
   /**
-   * Whether {@code element} is in {@code array}, this list's array, under the lock: it may be
-   * listed in another list, at a slot this array has or not.
+   * Drops the elements that ended by themselves, if the array holds any: copies the others into
+   * a new array sized to fit them. Looks without the lock first, so that a list with none costs
+   * one read of each element.
+   */
+  void dropEnded() {
+    Slotted[] array = slots;
+    for (int i = 0; i < array.length; i++) {
+      Slotted element = read(array, i);
+      if (element != null && element.ended()) {
+        lock();
+        try {
+          resize(Integer.highestOneBit(unended(slots)) << 2);
+        } finally {
+          unlock();
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * Whether {@code element} is listed in {@code array}, this list's array, under the lock: it may
+   * be listed in another list, at a slot this array has or not, or have ended.
    */
   private static boolean isIn(Slotted[] array, Slotted element) {
     int slot = element.slot;
-    return slot >= 0 && slot < array.length && array[slot] == element;
+    return slot >= 0 && slot < array.length && array[slot] == element && !element.ended();
   }
 
-  /** How many elements are listed: exact when nothing changes. */
+  /** How many elements the slots of {@code array}, this list's, hold and have not ended. */
+  private int unended(Slotted[] array) {
+    int unended = 0;
+    for (int i = 0; i < used; i++) {
+      Slotted element = array[i];
+      if (element != null && !element.ended()) {
+        unended++;
+      }
+    }
+    return unended;
+  }
+
+  /**
+   * How many elements the slots hold: exact when nothing changes and none has ended by itself
+   * since the last resize.
+   */
   int size() {
     return (int) SIZE.getAcquire(this);
   }
@@ -141,10 +181,10 @@ final class LiveSlots<E extends Slotted> {
   }
 
   /**
-   * Copies the elements, in order, into a new array of {@code length} slots (at least
-   * {@link #MIN_SLOTS}), more than twice their number, renumbering their slots; returns it.
-   * Under the lock. Each resize leaves room for as many changes as it copies elements, so its
-   * cost spreads over them.
+   * Copies the elements that have not ended, in order, into a new array of {@code length} slots
+   * (at least {@link #MIN_SLOTS}), more than twice their number, renumbering their slots, and
+   * drops the ended ones; returns the new array. Under the lock. Each resize leaves room for as
+   * many changes as it copies elements, so its cost spreads over them.
    */
   private Slotted[] resize(int length) {
     Slotted[] old = slots;
@@ -152,12 +192,18 @@ final class LiveSlots<E extends Slotted> {
     int next = 0;
     for (int i = 0; i < used; i++) {
       Slotted element = old[i];
-      if (element != null) {
+      if (element == null) {
+        continue;
+      }
+      if (element.ended()) {
+        element.slot = -1;
+      } else {
         element.slot = next;
         fresh[next++] = element;
       }
     }
     used = next;
+    SIZE.setRelease(this, next);
     slots = fresh;
     return fresh;
   }

@@ -1,5 +1,7 @@
 package dev.baton.spring.observation;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,9 +14,24 @@ import java.util.concurrent.CompletableFuture;
  */
 public abstract class PendingWait extends Slotted {
 
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(PendingWait.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Call call;
   private final boolean timed;
-  /** What the waiter was handed, failing which withdraws the wait; null until handed out. */
+  /** Set once, when it is granted, fails or is withdrawn ({@link LiveWaits#remove}). */
+  private volatile boolean ended;
+  /**
+   * What the waiter was handed, failing which withdraws the wait; null until handed out, and
+   * again once ended, so that an ended wait still listed keeps nothing the waiter was given.
+   */
   private volatile CompletableFuture<?> waiter;
 
   PendingWait(Call call, boolean timed) {
@@ -60,5 +77,26 @@ public abstract class PendingWait extends Slotted {
 
   void handedOut(CompletableFuture<?> waiter) {
     this.waiter = waiter;
+    if (ended) { // granted while being handed out: end() may have cleared the field before
+      this.waiter = null;
+    }
+  }
+
+  /** Ends it; false if it had ended already. */
+  final boolean end() {
+    if (!ENDED.compareAndSet(this, false, true)) {
+      return false;
+    }
+    waiter = null;
+    return true;
+  }
+
+  /**
+   * Whether it was granted, failed or was withdrawn: then it no longer waits, though a
+   * {@link LiveWaits#references()} copy may still hold it.
+   */
+  @Override
+  public final boolean ended() {
+    return ended;
   }
 }

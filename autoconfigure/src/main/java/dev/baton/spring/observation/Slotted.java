@@ -11,4 +11,13 @@ abstract class Slotted {
   final long sinceNanos = System.nanoTime();
   /** Its slot in the list that lists it, -1 while not listed; written under that list's lock. */
   int slot = -1;
+
+  /**
+   * Whether it has ended by itself, without being removed: a list then no longer counts it as
+   * listed, and drops it from its slot later (see {@link LiveSlots}). False for elements that end
+   * only by being removed.
+   */
+  boolean ended() {
+    return false;
+  }
 }

@@ -7,7 +7,8 @@ import java.util.NoSuchElementException;
 /**
  * A concurrent set of {@link Slotted} elements spread over one or more {@link LiveSlots} stripes,
  * with their weakly consistent walks, their exact {@code contains} and their size (exact across
- * stripes only when nothing changes). Adding or removing an element allocates nothing.
+ * stripes only when nothing changes, and none has ended by itself since its stripe last
+ * resized). Adding or removing an element allocates nothing.
  *
  * <p>Design. An element's stripe follows from the instant it began ({@code Slotted.sinceNanos}),
  * which never changes, so a removal finds the element's stripe again, and threads adding elements
@@ -68,19 +69,30 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   /** A weakly consistent walk over the elements listed, in no particular order. */
   @Override
   public Iterator<E> iterator() {
-    return new Walk();
+    return new Walk(true);
+  }
+
+  /** Drops from their slots the elements that ended by themselves ({@link Slotted#ended()}). */
+  void dropEnded() {
+    for (LiveSlots<E> stripe : stripes) {
+      stripe.dropEnded();
+    }
   }
 
   /**
-   * The elements a walk would meet now, in the order it would, without reading any of them: a
-   * copy of references only, so that a caller about to read many elements can read them apart
-   * from the walk, where the reads, independent of each other, overlap.
+   * The elements a walk would meet now, in the order it would, without reading any of them, so
+   * ended ones not yet dropped among them ({@link Slotted#ended()}): a copy of references only,
+   * so that a caller about to read many elements can read them apart from the walk, where the
+   * reads, independent of each other, overlap.
    */
-  @Override
-  public Object[] toArray() {
-    Object[] all = new Object[Math.max(16, size() + (size() >>> 3))];
+  public Object[] references() {
+    int listed = 0;
+    for (LiveSlots<E> stripe : stripes) {
+      listed += stripe.size();
+    }
+    Object[] all = new Object[Math.max(16, listed + (listed >>> 3))];
     int n = 0;
-    for (Walk walk = new Walk(); walk.hasNext(); ) {
+    for (Walk walk = new Walk(false); walk.hasNext(); ) {
       if (n == all.length) {
         Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no element
         System.arraycopy(all, 0, grown, 0, n);
@@ -104,12 +116,18 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
 
   /** A walk over each stripe in turn: one object for the whole walk, however many stripes. */
   private final class Walk implements Iterator<E> {
+    /** Whether it passes ended elements by, reading each element it meets. */
+    private final boolean skipEnded;
     private int stripe;
     private Slotted[] slots = NO_SLOTS;
     /** The next slot of {@code slots} to read. */
     private int slot;
     /** The element {@link #next()} returns; null until found. */
     private Slotted ahead;
+
+    Walk(boolean skipEnded) {
+      this.skipEnded = skipEnded;
+    }
 
     @Override
     public boolean hasNext() {
@@ -122,6 +140,9 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
           slot = 0;
         } else {
           ahead = LiveSlots.read(slots, slot++);
+          if (skipEnded && ahead != null && ahead.ended()) {
+            ahead = null;
+          }
         }
       }
       return true;

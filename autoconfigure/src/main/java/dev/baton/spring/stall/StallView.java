@@ -259,6 +259,14 @@ public final class StallView implements WaitWatch, DisposableBean {
     return false;
   }
 
+  /**
+   * Lets go of the waits that ended since they were listed: a wait's end only marks it, and its
+   * slot keeps it until its stripe next resizes or this runs (see {@link LiveWaits}).
+   */
+  void dropEndedWaits() {
+    live.dropEnded();
+  }
+
   /** Forgets what earlier checks saw: nothing waits long enough to be suspect. */
   synchronized void quiet() {
     firstSeen = Map.of();

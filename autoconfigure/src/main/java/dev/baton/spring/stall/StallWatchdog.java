@@ -11,7 +11,8 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Looks at the {@link StallView} on a daemon thread of its own, twice per confirmation time,
  * also when nothing else happens (a deadlock makes a system quiet): for stalls and leaked permits
- * every time, and for deadlocks when a wait has been pending for the confirmation time.
+ * every time, and for deadlocks when a wait has been pending for the confirmation time. Each
+ * tick first lets go of the waits that ended since the last ({@link StallView#dropEndedWaits}).
  */
 final class StallWatchdog implements SmartLifecycle {
 
@@ -49,6 +50,7 @@ final class StallWatchdog implements SmartLifecycle {
 
   private void tick() {
     try {
+      view.dropEndedWaits();
       if (view.anyWaitOlderThanConfirmation()) {
         view.check(); // its report scans for stalls too
       } else {

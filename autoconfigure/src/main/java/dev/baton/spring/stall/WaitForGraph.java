@@ -3,11 +3,11 @@ package dev.baton.spring.stall;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.LiveHolds;
+import dev.baton.spring.observation.LiveWaits;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.WaitSite;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.IdentityHashMap;
@@ -92,8 +92,7 @@ final class WaitForGraph {
    * read, with a known call or not, is handed to {@code alsoReading}, so that a caller that needs
    * every wait walks them once with the graph.
    */
-  static WaitForGraph of(Collection<PendingWait> waits,
-      Consumer<? super PendingWait> alsoReading) {
+  static WaitForGraph of(LiveWaits waits, Consumer<? super PendingWait> alsoReading) {
     WaitForGraph graph = new WaitForGraph();
     graph.read(waits, alsoReading);
     graph.place();
@@ -177,12 +176,13 @@ final class WaitForGraph {
 
   /**
    * Reads each live wait once into the arrays, and each new primitive's holds. The waits are
-   * copied first (references only), then read a chunk at a time: each one's call and holds in a
-   * loop of their own, where the reads of waits, independent of each other, overlap, then the
-   * rest while the chunk's waits are still in the processor's cache.
+   * copied first (references only, ended ones possibly among them), then read a chunk at a time:
+   * each one's end, call and holds in a loop of their own, where the reads of waits, independent
+   * of each other, overlap, then the rest, ended waits passed by, while the chunk's waits are
+   * still in the processor's cache.
    */
-  private void read(Collection<PendingWait> live, Consumer<? super PendingWait> alsoReading) {
-    Object[] listed = live.toArray();
+  private void read(LiveWaits live, Consumer<? super PendingWait> alsoReading) {
+    Object[] listed = live.references();
     int capacity = Math.max(16, listed.length);
     waits = new PendingWait[capacity];
     calls = new Call[capacity];
@@ -196,9 +196,13 @@ final class WaitForGraph {
       for (int i = from; i < to; i++) {
         PendingWait wait = (PendingWait) listed[i];
         callOf[i - from] = wait.call();
-        holdsOf[i - from] = wait.holders();
+        holdsOf[i - from] = wait.ended() ? null : wait.holders(); // null: ended, not a wait now
       }
       for (int i = from; i < to; i++) {
+        LiveHolds holds = holdsOf[i - from];
+        if (holds == null) {
+          continue;
+        }
         PendingWait wait = (PendingWait) listed[i];
         alsoReading.accept(wait);
         Call call = callOf[i - from];
@@ -206,7 +210,6 @@ final class WaitForGraph {
           unknownWaits++;
           continue;
         }
-        LiveHolds holds = holdsOf[i - from];
         if (holds != lastHolds) {
           last = primitive(wait.site(), holds);
           lastHolds = holds;

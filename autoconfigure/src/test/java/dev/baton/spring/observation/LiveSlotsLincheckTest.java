@@ -1,10 +1,8 @@
 package dev.baton.spring.observation;
 
 import org.jetbrains.lincheck.datastructures.IntGen;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.Validate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -66,31 +64,11 @@ public class LiveSlotsLincheckTest {
 
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(scaled(20))
-        .invocationsPerIteration(1_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
-        .check(getClass());
+    SlotsLincheck.modelChecking().check(getClass());
   }
 
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(scaled(20))
-        .invocationsPerIteration(3_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(3)
-        .actorsAfter(2)
-        .minimizeFailedScenario(false)
-        .check(getClass());
-  }
-
-  /** {@code iterations} times the {@code baton.stress} scale (1 by default, raise it to soak). */
-  private static int scaled(int iterations) {
-    return iterations * Math.max(1, Integer.getInteger("baton.stress", 1));
+    SlotsLincheck.stress().check(getClass());
   }
 }

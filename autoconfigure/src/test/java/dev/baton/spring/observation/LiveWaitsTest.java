@@ -1,7 +1,10 @@
 package dev.baton.spring.observation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -12,9 +15,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link LiveWaits}: a set in which each wait is listed once and forgotten once removed, across
- * its stripes, whose walks see every wait listed throughout them exactly once while others come
- * and go, resizing the stripes' arrays under the walk.
+ * {@link LiveWaits}: a set in which each wait is listed once in its life and ended once removed,
+ * across its stripes, and let go at the next resize or drop; whose walks see every wait listed
+ * throughout them exactly once while others come and go, resizing the stripes' arrays under the
+ * walk.
  */
 class LiveWaitsTest {
 
@@ -36,11 +40,16 @@ class LiveWaitsTest {
       } else {
         assertThat(live.remove(waits.get(i))).isTrue();
         assertThat(live.remove(waits.get(i))).isFalse();
-        assertThat(waits.get(i).slot).isEqualTo(-1);
+        assertThat(live.contains(waits.get(i))).isFalse();
+        assertThat(live.add(waits.get(i))).as("listed once in its life").isFalse();
       }
     }
     assertThat(live).hasSize(100);
     assertThat(walk(live)).containsExactlyInAnyOrderElementsOf(kept);
+    live.dropEnded();
+    assertThat(live.references()).containsExactlyInAnyOrderElementsOf(kept);
+    waits.stream().filter(wait -> !kept.contains(wait))
+        .forEach(ended -> assertThat(ended.slot).isEqualTo(-1));
 
     kept.forEach(live::remove);
     assertThat(live).isEmpty();
@@ -49,6 +58,62 @@ class LiveWaitsTest {
     BareWait again = new BareWait();
     assertThat(live.add(again)).isTrue();
     assertThat(walk(live)).containsExactly(again);
+  }
+
+  /**
+   * Removing a wait only ends it, the waiter it was handed dropped at once; the wait leaves its
+   * slot when its stripe next resizes, or at the next drop, and is then kept by nothing.
+   */
+  @Test
+  void anEndedWaitKeepsNothingItsWaiterWasHandedAndIsLetGoAtTheNextResizeOrDrop() {
+    LiveWaits live = new LiveWaits();
+    BareWait ended = new BareWait();
+    live.add(ended);
+    CompletableFuture<Object> handed = new CompletableFuture<>();
+    ended.handedOut(handed);
+    WeakReference<CompletableFuture<Object>> waiter = new WeakReference<>(handed);
+    WeakReference<BareWait> wait = new WeakReference<>(ended);
+    assertThat(live.remove(ended)).isTrue();
+    assertThat(ended.fail(new IllegalStateException())).as("ended: nothing left to fail").isFalse();
+    assertThat(handed).isNotDone();
+    ended = null;
+    handed = null;
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return waiter.get() == null;
+    });
+    assertThat(wait.get()).as("kept by its slot until a resize or a drop").isNotNull();
+    assertThat(live).isEmpty();
+
+    live.dropEnded();
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return wait.get() == null;
+    });
+
+    BareWait first = new BareWait();
+    live.add(first);
+    WeakReference<BareWait> resized = new WeakReference<>(first);
+    live.remove(first);
+    first = null;
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      BareWait.many(1_000).forEach(live::add); // until its stripe, full, resizes
+      System.gc();
+      return resized.get() == null;
+    });
+  }
+
+  /** A wait granted while it was being handed out keeps nothing it was handed. */
+  @Test
+  void aWaitEndedBeforeItWasHandedOutKeepsNothingItWasHanded() {
+    LiveWaits live = new LiveWaits();
+    BareWait wait = new BareWait();
+    live.add(wait);
+    live.remove(wait);
+    CompletableFuture<Object> handed = new CompletableFuture<>();
+    wait.handedOut(handed);
+    assertThat(wait.fail(new IllegalStateException())).isFalse();
+    assertThat(handed).isNotDone();
   }
 
   @Test
