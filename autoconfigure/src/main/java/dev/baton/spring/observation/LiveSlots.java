@@ -26,8 +26,13 @@ import java.lang.invoke.VarHandle;
  * reads of many elements overlap, and keeps a removed element from holding on to any other.
  *
  * <p>An element may also end by itself ({@link Slotted#ended()}): from then on it is not listed
- * (not contained, not removed, passed by walks), but its slot keeps it until the next resize, or
- * {@link #dropEnded()}, drops it. That lets a thread end an element without touching the list.
+ * (not contained, not removed, passed by walks), but its slot keeps it until the list makes room
+ * or {@link #dropEnded()} runs. That lets a thread end an element without touching the list.
+ * Making room when no never-used slot is left: if every element in the array has ended, the
+ * array is emptied in place, which no walk can miss an element for, since none is listed; else
+ * the elements not ended are copied into a new array at least as long as the old one, so that a
+ * busy list does not shrink only to grow again. {@link #dropEnded()} copies them into one sized
+ * to fit.
  *
  * <p>Invariants, under the lock: an element {@code e} in the slots is in {@code slots[e.slot]},
  * and an element in none has {@code slot} -1; the slots from {@code used} on are empty;
@@ -73,7 +78,7 @@ final class LiveSlots<E extends Slotted> {
       }
       Slotted[] array = slots;
       if (used == array.length) {
-        array = resize(Integer.highestOneBit(unended(array)) << 2);
+        array = makeRoom(array);
       }
       element.slot = used;
       SLOT.setRelease(array, used++, element);
@@ -121,24 +126,54 @@ final class LiveSlots<E extends Slotted> {
   }
 
   /**
-   * Drops the elements that ended by themselves, if the array holds any: copies the others into
-   * a new array sized to fit them. Looks without the lock first, so that a list with none costs
-   * one read of each element.
+   * Drops the elements that ended by themselves, if the array holds any, or it is mostly empty:
+   * copies the others into a new array sized to fit them. Looks without the lock first, so that
+   * a list with nothing to drop costs one read of each element.
    */
   void dropEnded() {
     Slotted[] array = slots;
+    boolean mostlyEmpty = size() < array.length >>> 3 && array.length > MIN_SLOTS;
+    if (!mostlyEmpty && !anyEnded(array)) {
+      return;
+    }
+    lock();
+    try {
+      resize(Integer.highestOneBit(unended(slots)) << 2);
+    } finally {
+      unlock();
+    }
+  }
+
+  private static boolean anyEnded(Slotted[] array) {
     for (int i = 0; i < array.length; i++) {
       Slotted element = read(array, i);
       if (element != null && element.ended()) {
-        lock();
-        try {
-          resize(Integer.highestOneBit(unended(slots)) << 2);
-        } finally {
-          unlock();
-        }
-        return;
+        return true;
       }
     }
+    return false;
+  }
+
+  /**
+   * Under the lock, with no never-used slot left in {@code array}, this list's array: empties it
+   * in place if every element in it has ended, else copies the others into a new array at least
+   * as long (see the class comment). Returns the array to add to.
+   */
+  private Slotted[] makeRoom(Slotted[] array) {
+    int unended = unended(array);
+    if (unended > 0) {
+      return resize(Math.max(array.length, Integer.highestOneBit(unended) << 2));
+    }
+    for (int i = 0; i < used; i++) {
+      Slotted element = array[i];
+      if (element != null) {
+        element.slot = -1;
+        SLOT.setRelease(array, i, null);
+      }
+    }
+    used = 0;
+    SIZE.setRelease(this, 0);
+    return array;
   }
 
   /**

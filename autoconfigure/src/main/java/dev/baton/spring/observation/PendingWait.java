@@ -15,10 +15,13 @@ import java.util.concurrent.CompletableFuture;
 public abstract class PendingWait extends Slotted {
 
   private static final VarHandle ENDED;
+  private static final VarHandle WAITER;
 
   static {
     try {
-      ENDED = MethodHandles.lookup().findVarHandle(PendingWait.class, "ended", boolean.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      ENDED = lookup.findVarHandle(PendingWait.class, "ended", boolean.class);
+      WAITER = lookup.findVarHandle(PendingWait.class, "waiter", CompletableFuture.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -87,7 +90,7 @@ public abstract class PendingWait extends Slotted {
     if (!ENDED.compareAndSet(this, false, true)) {
       return false;
     }
-    waiter = null;
+    WAITER.setRelease(this, null); // no fence: the CAS just fenced, and only retention is at stake
     return true;
   }
 

@@ -1,80 +1,36 @@
 package dev.baton.spring.observation;
 
-import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.Validate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Lincheck: {@link LiveWaits} is linearizable to a set in which each wait is listed once in its
- * life ({@link ListedOnce}), under add, remove (which only ends a wait), contains, a membership
- * test made by walking it, and the drop of ended waits, which resizes stripes under the others;
- * its size, counted by a walk, is exact once quiet.
+ * life ({@link ListedOnce}), under the operations of {@link SlotsHarness} (a removal only ends a
+ * wait) and the drop of ended waits, which resizes the array under the others; its size, counted
+ * by a walk, is exact once quiet. Six waits over arrays of four slots at first: runs fill the
+ * array, empty it in place, copy it and drop from it under concurrent walks.
  */
 @Tag("lincheck")
-@Param(name = "wait", gen = IntGen.class, conf = "0:3")
-public class LiveWaitsLincheckTest {
+public class LiveWaitsLincheckTest extends SlotsHarness {
 
-  /** One stripe: a wait's stripe follows from when it was made, which a replay cannot repeat. */
-  private final LiveWaits live = new LiveWaits(1);
-  private final PendingWait[] waits = {
-      new BareWait(), new BareWait(), new BareWait(), new BareWait()};
-
-  @Operation
-  public boolean add(@Param(name = "wait") int wait) {
-    return live.add(waits[wait]);
-  }
-
-  @Operation
-  public boolean remove(@Param(name = "wait") int wait) {
-    return live.remove(waits[wait]);
-  }
-
-  @Operation
-  public boolean contains(@Param(name = "wait") int wait) {
-    return live.contains(waits[wait]);
-  }
-
-  /** Whether a walk meets {@code wait}: a single wait's membership, linearizable. */
-  @Operation
-  public boolean walkFinds(@Param(name = "wait") int wait) {
-    for (PendingWait listed : live) {
-      if (listed == waits[wait]) {
-        return true;
-      }
-    }
-    return false;
+  public LiveWaitsLincheckTest() {
+    super(new LiveWaits(1));
   }
 
   @Operation
   public void dropEnded() {
-    live.dropEnded();
-  }
-
-  /** Once the threads are done, the size counts the waits a walk meets, and only those listed. */
-  @Validate
-  public void sizeCountsTheWaitsListed() {
-    int listed = 0;
-    for (PendingWait wait : waits) {
-      if (live.contains(wait)) {
-        listed++;
-      }
-    }
-    if (live.size() != listed) {
-      throw new IllegalStateException("size " + live.size() + ", but " + listed + " listed");
-    }
+    ((LiveWaits) live).dropEnded();
   }
 
   @Test
   public void modelChecking() {
-    SlotsLincheck.modelChecking().sequentialSpecification(ListedOnce.class).check(getClass());
+    modelCheckingOptions().sequentialSpecification(ListedOnce.class).check(getClass());
   }
 
   @Test
   public void stress() {
-    SlotsLincheck.stress().sequentialSpecification(ListedOnce.class).check(getClass());
+    stressOptions().sequentialSpecification(ListedOnce.class).check(getClass());
   }
 
   /** The sequential specification: each wait is new, then listed, then ended, for good. */
@@ -83,7 +39,7 @@ public class LiveWaitsLincheckTest {
     private static final int LISTED = 1;
     private static final int ENDED = 2;
 
-    private final int[] state = new int[4];
+    private final int[] state = new int[SlotsHarness.WAITS];
 
     public boolean add(int wait) {
       return move(wait, NEW, LISTED);

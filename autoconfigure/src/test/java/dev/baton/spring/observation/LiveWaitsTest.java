@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +102,26 @@ class LiveWaitsTest {
       System.gc();
       return resized.get() == null;
     });
+  }
+
+  /**
+   * A full array whose waits have all ended is emptied in place: a walk under way on it meets
+   * none of them, and may or may not meet waits listed in it meanwhile.
+   */
+  @Test
+  void aWalkUnderWayWhenAFullArrayOfEndedWaitsIsEmptiedInPlaceMeetsNoneOfThem() {
+    LiveWaits live = new LiveWaits(1);
+    List<PendingWait> ended = BareWait.many(4); // fills an array of 4 slots
+    ended.forEach(live::add);
+    Iterator<PendingWait> walk = live.iterator();
+    assertThat(walk.next()).isSameAs(ended.get(0));
+    ended.forEach(live::remove);
+    BareWait later = new BareWait(); // into slot 0, behind the walk
+    live.add(later);
+
+    assertThat(walk.hasNext()).isFalse();
+    assertThat(walk(live)).containsExactly(later);
+    assertThat(ended).allSatisfy(wait -> assertThat(wait.slot).isEqualTo(-1));
   }
 
   /** A wait granted while it was being handed out keeps nothing it was handed. */
