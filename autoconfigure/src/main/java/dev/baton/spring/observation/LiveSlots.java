@@ -35,8 +35,10 @@ import java.lang.invoke.VarHandle;
  * to fit.
  *
  * <p>Invariants, under the lock: an element {@code e} in the slots is in {@code slots[e.slot]},
- * and an element in none has {@code slot} -1; the slots from {@code used} on are empty;
- * {@code size} counts the elements in the slots, ended ones not yet dropped among them.
+ * and one in none that has not ended has {@code slot} -1 (an ended element's {@code slot} is left
+ * as it was when dropped: nothing reads it, and the thread that ended it may have it cached); the
+ * slots from {@code used} on are empty; {@code size} counts the elements in the slots, ended
+ * ones not yet dropped among them.
  *
  * @param <E> the elements
  */
@@ -167,7 +169,6 @@ final class LiveSlots<E extends Slotted> {
     for (int i = 0; i < used; i++) {
       Slotted element = array[i];
       if (element != null) {
-        element.slot = -1;
         SLOT.setRelease(array, i, null);
       }
     }
@@ -227,12 +228,7 @@ final class LiveSlots<E extends Slotted> {
     int next = 0;
     for (int i = 0; i < used; i++) {
       Slotted element = old[i];
-      if (element == null) {
-        continue;
-      }
-      if (element.ended()) {
-        element.slot = -1;
-      } else {
+      if (element != null && !element.ended()) {
         element.slot = next;
         fresh[next++] = element;
       }
