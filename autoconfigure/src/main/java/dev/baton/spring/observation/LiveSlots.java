@@ -15,9 +15,9 @@ import java.lang.invoke.VarHandle;
  * <p>Design. The elements sit in an array of slots, changed only under a spin lock (a CAS to
  * take it, a release store to let go; what runs under it is a few stores, or now and then a
  * resize). An element is put in the first never-used slot and records that slot in itself, so
- * its removal clears that slot alone. When no never-used slot is left, or a removal leaves the
- * array mostly empty, the elements are copied, in order, into a new array sized to fit them, and
- * their slots renumbered. A replaced array is never written again.
+ * its removal clears that slot alone. When a removal leaves the array mostly empty, the elements
+ * are copied, in order, into a new array sized to fit them, and their slots renumbered; when no
+ * never-used slot is left, the list makes room (below). A replaced array is never written again.
  *
  * <p>A walk takes no lock: it reads the array once and its slots in turn. An element listed
  * throughout the walk sits in one slot of every array the list has during the walk, so it is
@@ -30,9 +30,9 @@ import java.lang.invoke.VarHandle;
  * or {@link #dropEnded()} runs. That lets a thread end an element without touching the list.
  * Making room when no never-used slot is left: if every element in the array has ended, the
  * array is emptied in place, which no walk can miss an element for, since none is listed; else
- * the elements not ended are copied into a new array at least as long as the old one, so that a
- * busy list does not shrink only to grow again. {@link #dropEnded()} copies them into one sized
- * to fit.
+ * the elements not ended are copied, in order, into a new array at least as long as the old one,
+ * so that a busy list does not shrink only to grow again. {@link #dropEnded()} copies them into
+ * one sized to fit.
  *
  * <p>Invariants, under the lock: an element {@code e} in the slots is in {@code slots[e.slot]},
  * and one in none that has not ended has {@code slot} -1 (an ended element's {@code slot} is left

@@ -14,8 +14,8 @@ import java.util.Iterator;
  * thread that grants a wait is seldom the one that listed it, and would otherwise have to take
  * the stripe's lock and write its slot, moving both between the processors' caches for every
  * wait. From then on the wait is not listed, but its slot keeps it (and nothing the waiter was
- * given) until its stripe next resizes or {@link #dropEnded()} runs, which the stall view's
- * watchdog does at every tick. {@link #references()} may include such waits: a caller reading
+ * given) until its stripe next makes room for a wait or {@link #dropEnded()} runs, which the
+ * stall view's watchdog does at every tick. {@link #references()} may include such waits: a caller reading
  * them skips the ended ones. See {@link StripedSlots} and {@link LiveSlots} for the rest of the
  * design.
  */

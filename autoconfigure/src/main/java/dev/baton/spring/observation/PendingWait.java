@@ -85,7 +85,7 @@ public abstract class PendingWait extends Slotted {
     }
   }
 
-  /** Ends it; false if it had ended already. */
+  /** Ends it, letting go of what its waiter was handed; false if it had ended already. */
   final boolean end() {
     if (!ENDED.compareAndSet(this, false, true)) {
       return false;

@@ -9,7 +9,10 @@ abstract class Slotted {
 
   /** {@link System#nanoTime()} when it was made: when the hold or the wait began. */
   final long sinceNanos = System.nanoTime();
-  /** Its slot in the list that lists it, -1 while not listed; written under that list's lock. */
+  /**
+   * Its slot in the list that lists it, -1 before it is listed and after it is removed (once it
+   * has ended by itself, nothing reads it); written under that list's lock.
+   */
   int slot = -1;
 
   /**

@@ -96,7 +96,7 @@ class LiveWaitsTest {
     live.remove(first);
     first = null;
     await().atMost(Duration.ofSeconds(10)).until(() -> {
-      BareWait.many(1_000).forEach(live::add); // until its stripe, full, resizes
+      BareWait.many(1_000).forEach(live::add); // until its stripe, full, makes room
       System.gc();
       return resized.get() == null;
     });
