@@ -15,9 +15,9 @@ import java.util.Iterator;
  * the stripe's lock and write its slot, moving both between the processors' caches for every
  * wait. From then on the wait is not listed, but its slot keeps it (and nothing the waiter was
  * given) until its stripe next makes room for a wait or {@link #dropEnded()} runs, which the
- * stall view's watchdog does at every tick. {@link #references()} may include such waits: a caller reading
- * them skips the ended ones. See {@link StripedSlots} and {@link LiveSlots} for the rest of the
- * design.
+ * stall view's watchdog does at every tick. {@link #references()} may include such waits: a
+ * caller reading them skips the ended ones. See {@link StripedSlots} and {@link LiveSlots} for
+ * the rest of the design.
  */
 public final class LiveWaits extends StripedSlots<PendingWait> {
 
