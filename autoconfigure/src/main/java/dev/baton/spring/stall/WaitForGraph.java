@@ -177,9 +177,9 @@ final class WaitForGraph {
   /**
    * Reads each live wait once into the arrays, and each new primitive's holds. The waits are
    * copied first (references only, ended ones possibly among them), then read a chunk at a time:
-   * each one's end, call and holds in a loop of their own, where the reads of waits, independent
-   * of each other, overlap, then the rest, ended waits passed by, while the chunk's waits are
-   * still in the processor's cache.
+   * each one's call and holds in a loop of their own, where the reads of waits, independent of
+   * each other, overlap, then the rest, ended waits passed by, while the chunk's waits are still
+   * in the processor's cache.
    */
   private void read(LiveWaits live, Consumer<? super PendingWait> alsoReading) {
     Object[] listed = live.references();
@@ -196,20 +196,20 @@ final class WaitForGraph {
       for (int i = from; i < to; i++) {
         PendingWait wait = (PendingWait) listed[i];
         callOf[i - from] = wait.call();
-        holdsOf[i - from] = wait.ended() ? null : wait.holders(); // null: ended, not a wait now
+        holdsOf[i - from] = wait.holders();
       }
       for (int i = from; i < to; i++) {
-        LiveHolds holds = holdsOf[i - from];
-        if (holds == null) {
-          continue;
-        }
         PendingWait wait = (PendingWait) listed[i];
+        if (wait.ended()) {
+          continue; // granted, failed or withdrawn since it was listed: not a wait now
+        }
         alsoReading.accept(wait);
         Call call = callOf[i - from];
         if (call == null) {
           unknownWaits++;
           continue;
         }
+        LiveHolds holds = holdsOf[i - from];
         if (holds != lastHolds) {
           last = primitive(wait.site(), holds);
           lastHolds = holds;
