@@ -54,10 +54,4 @@ public final class LiveWaits extends StripedSlots<PendingWait> {
   public boolean isEmpty() {
     return !iterator().hasNext();
   }
-
-  /** Drops the ended waits from their slots, so that nothing keeps them. */
-  @Override
-  public void dropEnded() {
-    super.dropEnded();
-  }
 }

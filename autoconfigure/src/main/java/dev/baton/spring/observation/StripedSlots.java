@@ -59,11 +59,7 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
 
   @Override
   public int size() {
-    int size = 0;
-    for (LiveSlots<E> stripe : stripes) {
-      size += stripe.size();
-    }
-    return size;
+    return inSlots();
   }
 
   /** A weakly consistent walk over the elements listed, in no particular order. */
@@ -73,7 +69,7 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   }
 
   /** Drops from their slots the elements that ended by themselves ({@link Slotted#ended()}). */
-  void dropEnded() {
+  public void dropEnded() {
     for (LiveSlots<E> stripe : stripes) {
       stripe.dropEnded();
     }
@@ -86,10 +82,7 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
    * reads, independent of each other, overlap.
    */
   public Object[] references() {
-    int listed = 0;
-    for (LiveSlots<E> stripe : stripes) {
-      listed += stripe.size();
-    }
+    int listed = inSlots();
     Object[] all = new Object[Math.max(16, listed + (listed >>> 3))];
     int n = 0;
     for (Walk walk = new Walk(false); walk.hasNext(); ) {
@@ -103,6 +96,15 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
     Object[] exact = new Object[n];
     System.arraycopy(all, 0, exact, 0, n);
     return exact;
+  }
+
+  /** How many elements the stripes' slots hold, ended ones not yet dropped among them. */
+  private int inSlots() {
+    int held = 0;
+    for (LiveSlots<E> stripe : stripes) {
+      held += stripe.size();
+    }
+    return held;
   }
 
   private LiveSlots<E> stripeOf(Slotted element) {
