@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@link AsyncLock} of {@link AsyncLock#create()}.
@@ -47,7 +46,7 @@ final class DefaultAsyncLock implements AsyncLock {
   /** token &lt;&lt; 2 | QUEUED | LOCKED, as described above; QUEUED implies LOCKED. */
   private volatile long state;
   /** Guards the wait queue and every state change while QUEUED is set. */
-  private final ReentrantLock guard = new ReentrantLock();
+  private final Guard guard = new Guard();
   /** Acquires waiting for the lock, oldest first; non-empty exactly while QUEUED is set. */
   private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard,
       () -> STATE.getAndBitwiseAnd(this, ~QUEUED));

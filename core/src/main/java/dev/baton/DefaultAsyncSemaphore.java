@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@link AsyncSemaphore} of {@link AsyncSemaphore#create(int)}.
@@ -64,7 +63,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   /** Permits released straight to a waiter so far; only increases, written under the guard. */
   private volatile long handedOver;
   /** Guards the wait queue and every state change while QUEUED is set. */
-  private final ReentrantLock guard = new ReentrantLock();
+  private final Guard guard = new Guard();
   /** Acquires waiting for a permit, oldest first; non-empty exactly while QUEUED is set. */
   private final WaitQueue<Waiter<Permit>> waiters = new WaitQueue<>(guard,
       () -> state = state & ~QUEUED);
