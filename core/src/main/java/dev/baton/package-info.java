@@ -12,8 +12,9 @@
  * primitive sleeps, or parks or spins its caller until a permit, item or event is there; a waiter
  * costs a few dozen bytes of heap and no thread. A call that completes at once with nothing to
  * hand back (a put with room, an await on an event already set, a join of a finished queue)
- * returns a completed future shared by all such calls, which nothing can change. Queueing and granting run in a short section
- * under the primitive's own lock, which a thread may briefly park on when two meet there.</dd>
+ * returns a completed future shared by all such calls, which nothing can change. Queueing and
+ * granting run in a short section under the primitive's own lock, which a thread may briefly
+ * spin or park on when two meet there.</dd>
  *
  * <dt><b>Fair, FIFO</b></dt>
  * <dd>Waiters are granted in the order they started waiting. A {@code tryAcquire}, {@code offer}
