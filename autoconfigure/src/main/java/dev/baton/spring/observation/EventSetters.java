@@ -94,6 +94,11 @@ public final class EventSetters {
     }
 
     @Override
+    public LiveHolds listedIn() {
+      return promises;
+    }
+
+    @Override
     public void close() {
       promises.remove(this);
     }

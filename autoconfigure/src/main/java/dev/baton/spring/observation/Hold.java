@@ -40,6 +40,9 @@ public abstract class Hold extends Slotted {
   /** Where it was granted: the primitive's kind and name (a per-key lock's family). */
   public abstract WaitSite site();
 
+  /** The live holds that list it while it lasts: its primitive's, or its event's promises. */
+  public abstract LiveHolds listedIn();
+
   /**
    * The key, for a hold of a key of a per-key family that declares an ascending key order (and
    * the stall view on); else null. Compared, never shown.

@@ -189,6 +189,11 @@ public sealed class ObservedGrants permits WatchedGrants {
       return site;
     }
 
+    @Override
+    public LiveHolds listedIn() {
+      return holds;
+    }
+
     /** Ends the hold; false if it had ended already. */
     boolean end() {
       if (!ENDED.compareAndSet(this, false, true)) {

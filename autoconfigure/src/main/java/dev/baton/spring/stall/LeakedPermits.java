@@ -3,7 +3,6 @@ package dev.baton.spring.stall;
 import dev.baton.Permit;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
-import dev.baton.spring.observation.LiveHolds;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
@@ -16,7 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Finds the {@link LeakedPermit}s: holds whose permit became unreachable before it was released.
  *
  * <p>The permit a taker gets is kept only weakly, by a {@link Dropped} reference that its hold
- * keeps alive, and its hold is kept by its primitive's live holds until it ends. When the
+ * keeps alive, and its hold is kept by its primitive's live holds ({@link Hold#listedIn()}) until
+ * it ends. When the
  * collector finds the permit unreachable it queues that reference; if the hold is still live
  * then, nobody can ever release it. A hold that ended is no longer kept by its primitive, and
  * neither is its reference: unreachable itself, that is never queued. Each leak is logged
@@ -37,11 +37,11 @@ final class LeakedPermits {
   }
 
   /**
-   * What learns that {@code handedOut}, the permit of {@code hold}, one of {@code holds}, was
-   * dropped: for the hold to keep reachable as long as it lasts.
+   * What learns that {@code handedOut}, the permit of {@code hold}, was dropped: for the hold to
+   * keep reachable as long as it lasts.
    */
-  Object watch(Hold hold, LiveHolds holds, Permit handedOut) {
-    return new Dropped(handedOut, hold, holds, dropped);
+  Object watch(Hold hold, Permit handedOut) {
+    return new Dropped(handedOut, hold, dropped);
   }
 
   /**
@@ -51,7 +51,7 @@ final class LeakedPermits {
   synchronized void look() {
     for (Reference<? extends Permit> next; (next = dropped.poll()) != null; ) {
       Dropped permit = (Dropped) next;
-      if (permit.holds.contains(permit.hold)) {
+      if (permit.hold.listedIn().contains(permit.hold)) {
         found(permit.hold);
       }
     }
@@ -79,15 +79,13 @@ final class LeakedPermits {
     log.warn("Baton: leaked permit: " + leak.describe());
   }
 
-  /** A handed-out permit, kept weakly, with the hold it stands for and where that is live. */
+  /** A handed-out permit, kept weakly, with the hold it stands for. */
   private static final class Dropped extends WeakReference<Permit> {
     private final Hold hold;
-    private final LiveHolds holds;
 
-    Dropped(Permit permit, Hold hold, LiveHolds holds, ReferenceQueue<Permit> queue) {
+    Dropped(Permit permit, Hold hold, ReferenceQueue<Permit> queue) {
       super(permit, queue);
       this.hold = hold;
-      this.holds = holds;
     }
   }
 }

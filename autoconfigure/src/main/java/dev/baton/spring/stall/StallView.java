@@ -123,7 +123,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   @Override
   public Object held(Hold hold, LiveHolds holds, Permit handedOut) {
     stalls.held(hold, holds);
-    return handedOut == null ? null : leaks.watch(hold, holds, handedOut);
+    return handedOut == null ? null : leaks.watch(hold, handedOut);
   }
 
   @Override

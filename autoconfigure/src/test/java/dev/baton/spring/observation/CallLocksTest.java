@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 class CallLocksTest {
 
   private static final WaitSite LEDGER = new WaitSite("lock", "ledger");
+  /** The holds here are kept by their call only, as the tests need: no primitive lists them. */
+  private static final LiveHolds LISTED_NOWHERE = new LiveHolds();
 
   private final Call call = new Call("Ledger.post", null, null);
 
@@ -20,6 +22,11 @@ class CallLocksTest {
       @Override
       public WaitSite site() {
         return LEDGER;
+      }
+
+      @Override
+      public LiveHolds listedIn() {
+        return LISTED_NOWHERE;
       }
     };
   }
