@@ -16,11 +16,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The permit a taker gets is kept only weakly, by a {@link Dropped} reference that its hold
  * keeps alive, and its hold is kept by its primitive's live holds ({@link Hold#listedIn()}) until
- * it ends. When the
- * collector finds the permit unreachable it queues that reference; if the hold is still live
- * then, nobody can ever release it. A hold that ended is no longer kept by its primitive, and
- * neither is its reference: unreachable itself, that is never queued. Each leak is logged
- * (rate-limited) and counted; the first {@value #MAX_KEPT} are kept for reports.
+ * it ends. When the collector finds the permit unreachable it queues that reference; if the hold
+ * is still live then, nobody can ever release it. A hold that ended is no longer kept by its
+ * primitive, and neither is its reference: unreachable itself, that is never queued. Each leak is
+ * logged (rate-limited) and counted; the first {@value #MAX_KEPT} are kept for reports.
  */
 final class LeakedPermits {
 
