@@ -28,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Guard extends ReentrantLock {
 
   /** Spin waits before parking: enough to cover a guard's hold, short of a park's cost. */
-  static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 1 << 6 : 0;
+  private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 1 << 6 : 0;
 
   @Override
   public void lock() {
