@@ -20,15 +20,15 @@ public interface WaitWatch {
   RuntimeException requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey);
 
   /**
-   * {@code hold} was granted (it names its site and key order); its call may be unknown.
+   * {@code hold} was granted (it names its site, key order and live holds, itself among them until
+   * it ends); its call may be unknown.
    *
-   * @param holds the live holds of its primitive, {@code hold} among them until it ends
    * @param handedOut the permit its taker was given, which the hold does not reach: once it is
    *     unreachable while the hold lasts, nobody can release the hold any more. Null for a hold
    *     no taker can drop: one an annotation's advice took, and releases when its call ends
    * @return what {@code hold} must keep reachable for as long as it lasts, or null
    */
-  Object held(Hold hold, LiveHolds holds, Permit handedOut);
+  Object held(Hold hold, Permit handedOut);
 
   /** {@code hold} ended. */
   void released(Hold hold);

@@ -67,11 +67,11 @@ final class WatchedGrants extends ObservedGrants {
     }
     if (takenBy != null) {
       // An annotation's advice holds it until its call's result completes: no taker can drop it.
-      held.kept = watch.held(held, holds, null);
+      held.kept = watch.held(held, null);
       return held;
     }
     HandedPermit handed = new HandedPermit(held);
-    held.kept = watch.held(held, holds, handed);
+    held.kept = watch.held(held, handed);
     return handed;
   }
 

@@ -57,8 +57,9 @@ final class StallScan {
         settings.heldTooLong(name).toNanos(), settings.waitedTooLong(name).toNanos()}));
   }
 
-  /** {@code hold}, one of {@code holds}, was granted: lists them unless they are listed. */
-  void held(Hold hold, LiveHolds holds) {
+  /** {@code hold} was granted: lists its primitive's live holds unless they are listed. */
+  void held(Hold hold) {
+    LiveHolds holds = hold.listedIn();
     if (!holds.listed()) {
       holds.listed(true);
       withHolds.put(holds, new Listing(threshold(hold.site(), 0, heldTooLongNanos),

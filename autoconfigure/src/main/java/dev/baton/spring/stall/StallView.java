@@ -117,12 +117,12 @@ public final class StallView implements WaitWatch, DisposableBean {
   }
 
   /**
-   * Lists {@code holds} for the stall scan, and keeps {@code handedOut} weakly, to learn if it is
-   * dropped unreleased; its call keeps the hold for the lock orders.
+   * Lists the live holds of {@code hold} for the stall scan, and keeps {@code handedOut} weakly, to
+   * learn if it is dropped unreleased; its call keeps the hold for the lock orders.
    */
   @Override
-  public Object held(Hold hold, LiveHolds holds, Permit handedOut) {
-    stalls.held(hold, holds);
+  public Object held(Hold hold, Permit handedOut) {
+    stalls.held(hold);
     return handedOut == null ? null : leaks.watch(hold, handedOut);
   }
 
