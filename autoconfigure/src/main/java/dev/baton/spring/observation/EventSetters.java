@@ -47,9 +47,16 @@ public final class EventSetters {
 
   /** A wait for the event, known to the stall view until it settles. */
   private final class EventWait extends WatchedWait<Void, Void> {
+    private final boolean timed;
 
     EventWait(Call call, boolean timed) {
-      super(call, timed);
+      super(call);
+      this.timed = timed;
+    }
+
+    @Override
+    public boolean timed() {
+      return timed;
     }
 
     @Override

@@ -14,32 +14,30 @@ import java.util.concurrent.CompletableFuture;
  */
 public abstract class PendingWait extends Slotted {
 
-  private static final VarHandle ENDED;
   private static final VarHandle WAITER;
+  /** What {@link #waiter} holds once the wait has ended; handed to nobody. */
+  private static final CompletableFuture<?> ENDED = new CompletableFuture<>();
 
   static {
     try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      ENDED = lookup.findVarHandle(PendingWait.class, "ended", boolean.class);
-      WAITER = lookup.findVarHandle(PendingWait.class, "waiter", CompletableFuture.class);
+      WAITER = MethodHandles.lookup().findVarHandle(PendingWait.class, "waiter",
+          CompletableFuture.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final Call call;
-  private final boolean timed;
-  /** Set once, when it is granted, fails or is withdrawn ({@link LiveWaits#remove}). */
-  private volatile boolean ended;
   /**
-   * What the waiter was handed, failing which withdraws the wait; null until handed out, and
-   * again once ended, so that an ended wait still listed keeps nothing the waiter was given.
+   * What the waiter was handed, failing which withdraws the wait: null until handed out, then
+   * that future, and {@link #ENDED} from the wait's end on, so that an ended wait still listed
+   * keeps nothing the waiter was given. One field is the wait's whole state, so a wait costs no
+   * flag of its own.
    */
   private volatile CompletableFuture<?> waiter;
 
-  PendingWait(Call call, boolean timed) {
+  PendingWait(Call call) {
     this.call = call;
-    this.timed = timed;
   }
 
   /** The call waiting, or null when unknown. */
@@ -53,10 +51,11 @@ public abstract class PendingWait extends Slotted {
   /** The live holds of the primitive waited for: whoever ends one may let this wait in. */
   public abstract LiveHolds holders();
 
-  /** Whether it ends by itself after a timeout; an untimed one lasts until granted or withdrawn. */
-  public boolean timed() {
-    return timed;
-  }
+  /**
+   * Whether it ends by itself after a timeout; an untimed one lasts until granted or withdrawn.
+   * Told by the kind of wait rather than kept in a field, so that a wait costs no flag for it.
+   */
+  public abstract boolean timed();
 
   /** How long it has waited so far. */
   public Duration waitedFor() {
@@ -75,23 +74,16 @@ public abstract class PendingWait extends Slotted {
    */
   public boolean fail(Throwable failure) {
     CompletableFuture<?> handed = waiter;
-    return handed != null && handed.completeExceptionally(failure);
+    return handed != null && handed != ENDED && handed.completeExceptionally(failure);
   }
 
   void handedOut(CompletableFuture<?> waiter) {
-    this.waiter = waiter;
-    if (ended) { // granted while being handed out: end() may have cleared the field before
-      this.waiter = null;
-    }
+    WAITER.compareAndSet(this, null, waiter); // fails if it was granted while being handed out
   }
 
   /** Ends it, letting go of what its waiter was handed; false if it had ended already. */
   final boolean end() {
-    if (!ENDED.compareAndSet(this, false, true)) {
-      return false;
-    }
-    WAITER.setRelease(this, null); // no fence: the CAS just fenced, and only retention is at stake
-    return true;
+    return WAITER.getAndSet(this, ENDED) != ENDED;
   }
 
   /**
@@ -100,6 +92,6 @@ public abstract class PendingWait extends Slotted {
    */
   @Override
   public final boolean ended() {
-    return ended;
+    return waiter == ENDED;
   }
 }

@@ -46,7 +46,8 @@ final class WatchedGrants extends ObservedGrants {
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       return CompletableFuture.completedFuture(hold(acquire.join(), takenBy, call));
     }
-    return new GrantWait(call, takenBy, timed).relay(acquire);
+    return (timed ? new TimedGrantWait(this, call, takenBy) : new GrantWait(call, takenBy))
+        .relay(acquire);
   }
 
   @Override
@@ -114,13 +115,22 @@ final class WatchedGrants extends ObservedGrants {
     }
   }
 
-  /** A request left pending: the stall view's record of it and its relay's callbacks. */
-  private final class GrantWait extends WatchedWait<Permit, Permit> {
+  /**
+   * A request left pending without a timeout: the stall view's record of it and its relay's
+   * callbacks. A wait with a timeout is a {@link TimedGrantWait}, so that a wait keeps no flag
+   * for it (40 bytes a wait, where a flag would round it up to 48).
+   */
+  private class GrantWait extends WatchedWait<Permit, Permit> {
     private final String takenBy;
 
-    GrantWait(Call call, String takenBy, boolean timed) {
-      super(call, timed);
+    GrantWait(Call call, String takenBy) {
+      super(call);
       this.takenBy = takenBy;
+    }
+
+    @Override
+    public boolean timed() {
+      return false;
     }
 
     @Override
@@ -141,6 +151,22 @@ final class WatchedGrants extends ObservedGrants {
     @Override
     Permit handOn(Permit granted) {
       return hold(granted, takenBy, call());
+    }
+  }
+
+  /**
+   * A {@link GrantWait} that ends by itself after a timeout. Static, so that it has no reference
+   * of its own to the grants beside the one its superclass keeps.
+   */
+  private static final class TimedGrantWait extends GrantWait {
+
+    TimedGrantWait(WatchedGrants grants, Call call, String takenBy) {
+      grants.super(call, takenBy);
+    }
+
+    @Override
+    public boolean timed() {
+      return true;
     }
   }
 }

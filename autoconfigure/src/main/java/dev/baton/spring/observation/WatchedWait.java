@@ -19,12 +19,9 @@ import java.util.concurrent.CompletableFuture;
  */
 abstract class WatchedWait<T, R> extends PendingWait implements RelayedGrant.Settlement<T, R> {
 
-  /**
-   * @param call the call left waiting, or null if unknown
-   * @param timed whether the wait ends by itself after a timeout
-   */
-  WatchedWait(Call call, boolean timed) {
-    super(call, timed);
+  /** @param call the call left waiting, or null if unknown */
+  WatchedWait(Call call) {
+    super(call);
   }
 
   /** The watch told about this wait. */

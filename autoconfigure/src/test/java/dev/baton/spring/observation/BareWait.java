@@ -10,7 +10,7 @@ import java.util.List;
 final class BareWait extends PendingWait {
 
   BareWait() {
-    super(null, false);
+    super(null);
   }
 
   /** {@code count} new bare waits, in a list the caller may change. */
@@ -20,6 +20,11 @@ final class BareWait extends PendingWait {
       waits.add(new BareWait());
     }
     return waits;
+  }
+
+  @Override
+  public boolean timed() {
+    return false;
   }
 
   @Override
