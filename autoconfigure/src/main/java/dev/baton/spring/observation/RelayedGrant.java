@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * what the wait's future guarantees. The relayed future settles exactly once:
  * <ul>
  *   <li>with the wait's grant, transformed, or the wait's failure, a timeout of a primitive
- *       without a name replaced by one naming the wait's {@link WaitSite}; or
+ *       without a name replaced by one naming the wait's {@link WaitSite}, and under the stall
+ *       view any timeout not yet explained by one the view explains; or
  *   <li>with an outside {@code complete}, {@code completeExceptionally} or {@code cancel} (also
  *       through {@code completeOnTimeout}, {@code orTimeout} and {@code completeAsync}), which
  *       first withdraws the wait and takes effect only if the withdrawal won. If the grant came
@@ -116,7 +117,7 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     /** The wait failed, timed out or was withdrawn; runs once, before the future settles. */
     void failed();
 
-    /** The failure for a timeout without a name, given its timeout. */
+    /** The failure for a timeout of the wait, given its timeout: named, and explained. */
     AcquireTimeoutException timedOut(Duration timeout);
 
     /**
@@ -242,11 +243,16 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     }
   }
 
-  /** {@code failure}, or the timeout naming the site if it is a timeout without a name. */
+  /**
+   * {@code failure}, or, for a timeout, the one naming the site if it names none, and the one the
+   * settlement explains if it is not explained yet: a shared backend's primitives name their
+   * timeouts themselves, and the stall view still says what held them up.
+   */
   private Throwable named(Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
-    return cause instanceof AcquireTimeoutException timeout && timeout.name() == null
+    return cause instanceof AcquireTimeoutException timeout
+        && (timeout.name() == null || settlement != null && timeout.blockers() == null)
         ? timedOut(timeout.timeout()) : failure;
   }
 

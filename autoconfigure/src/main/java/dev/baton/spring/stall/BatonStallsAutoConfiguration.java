@@ -28,7 +28,7 @@ public final class BatonStallsAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   StallView batonStallView(BatonProperties properties) {
-    return new StallView(properties.stalls());
+    return new StallView(properties.stalls(), properties.backend());
   }
 
   @Bean

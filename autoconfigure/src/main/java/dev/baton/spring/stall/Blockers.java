@@ -16,6 +16,11 @@ import java.util.Set;
  * LedgerService.post, which waits for lock 'inventory', held for 32 s by OrderService.place,
  * this call's caller"}. At most {@value #MAX_HOLDERS} holders are named per step and
  * {@value #MAX_CHAIN} steps followed; calls by site, primitives by kind and name, never keys.
+ *
+ * <p>Only this instance's calls are known. When the primitives are shared with other instances
+ * (a shared backend, such as Redis), a wait with no holder here is said to be held by no call of
+ * this instance, and a semaphore's holders here may not be all of them: the words say so rather
+ * than let "nothing holds it" be read.
  */
 final class Blockers {
 
@@ -24,15 +29,22 @@ final class Blockers {
   /** The most holders named at each step. */
   private static final int MAX_HOLDERS = 3;
   private static final String EVENT = "event";
+  private static final String SEMAPHORE = "semaphore";
 
   /** The pending waits, read to find what a holder waits for in turn. */
   private final Collection<PendingWait> live;
+  /** Whether other instances share the primitives, and hold or set them unseen. */
+  private final boolean shared;
 
-  Blockers(Collection<PendingWait> live) {
+  Blockers(Collection<PendingWait> live, boolean shared) {
     this.live = live;
+    this.shared = shared;
   }
 
-  /** What holds {@code wait} up; null if nothing does (it is being handed over). */
+  /**
+   * What holds {@code wait} up; null if nothing does (it is being handed over), which on a shared
+   * backend is told as no call of this instance holding it.
+   */
   String of(PendingWait wait) {
     StringBuilder out = new StringBuilder();
     explain(wait, wait.call(), 0, Collections.newSetFromMap(new IdentityHashMap<>()), out);
@@ -43,8 +55,13 @@ final class Blockers {
       StringBuilder out) {
     List<Hold> holds = wait.holders().all();
     boolean event = EVENT.equals(wait.site().primitive());
-    if (event && holds.isEmpty()) {
-      out.append("no running call is to set it");
+    if (holds.isEmpty()) {
+      if (event) {
+        out.append(shared ? "no running call of this instance is to set it"
+            : "no running call is to set it");
+      } else if (shared) {
+        out.append("held by no call of this instance (calls of other instances are not seen)");
+      }
     }
     int named = Math.min(holds.size(), MAX_HOLDERS);
     for (int i = 0; i < named; i++) {
@@ -75,6 +92,9 @@ final class Blockers {
     }
     if (holds.size() > named) {
       out.append("; and ").append(holds.size() - named).append(" more holders");
+    }
+    if (shared && !holds.isEmpty() && SEMAPHORE.equals(wait.site().primitive())) {
+      out.append("; calls of other instances, not seen here, may hold permits too");
     }
   }
 

@@ -69,7 +69,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final boolean strict;
   private final long confirmAfterNanos;
   private final LiveWaits live = new LiveWaits();
-  private final Blockers blockers = new Blockers(live);
+  private final Blockers blockers;
   private final StallScan stalls;
   private final LeakedPermits leaks = new LeakedPermits(new RateLimitedLog(LOG, LINES_PER_MINUTE));
   private final Inversions inversions = new Inversions(LOG);
@@ -86,11 +86,27 @@ public final class StallView implements WaitWatch, DisposableBean {
   private Set<Set<Object>> logged = Set.of();
 
   /**
+   * The view of primitives of this JVM ({@code baton.backend=local}).
+   *
    * @param settings {@code baton.stalls}: in strict mode a re-entry, an inversion or a confirmed
    *     deadlock fails the request or wait; how long a deadlock must stay the same to be
    *     confirmed; when a hold or wait is a stall
    */
   public StallView(BatonProperties.Stalls settings) {
+    this(settings, BatonProperties.Backend.LOCAL);
+  }
+
+  /**
+   * The view of this instance's calls on the primitives of {@code backend}. With a backend whose
+   * primitives other instances share, their calls' holds and waits are not seen: a deadlock
+   * across instances is not found (its waits are stalls once they last), and a timeout's
+   * explanation says when no call of this instance held the wait up.
+   *
+   * @param settings as for {@link #StallView(BatonProperties.Stalls)}
+   * @param backend {@code baton.backend}
+   */
+  public StallView(BatonProperties.Stalls settings, BatonProperties.Backend backend) {
+    this.blockers = new Blockers(live, backend != BatonProperties.Backend.LOCAL);
     this.strict = settings.level() == BatonProperties.Stalls.Level.STRICT;
     this.confirmAfterNanos = settings.confirmAfter().toNanos();
     this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE);

@@ -1,0 +1,170 @@
+package dev.baton.spring.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.Permit;
+import dev.baton.redis.RedisBackend;
+import dev.baton.redis.RedisServer;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.stall.Stall;
+import dev.baton.spring.stall.StallReport;
+import dev.baton.spring.stall.StallView;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The stall view of two instances sharing their primitives through one real {@code redis-server}:
+ * each sees its own calls only. A deadlock across the instances is claimed by neither (each
+ * sees a wait for a lock that no call of its own holds), its waits are stalls once they pass
+ * their threshold, and their timeouts say that no call of the instance held them up. A timeout
+ * whose holder is in the same instance is explained as with the local backend; one for an event
+ * says that no call of the instance was to set it.
+ */
+class StallViewAcrossInstancesTest {
+
+  private static final Duration PATIENCE = Duration.ofSeconds(10);
+  /** How long the waits of these tests wait: well past the stall threshold below. */
+  private static final Duration WAIT = Duration.ofSeconds(2);
+
+  static RedisServer server;
+  static ConfigurableApplicationContext one;
+  static ConfigurableApplicationContext two;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start();
+    one = instance();
+    two = instance();
+    // A freshly started redis-server grants nothing during its first lease.
+    await().atMost(PATIENCE).until(() -> !one.getBean(RedisBackend.class).isQuarantined()
+        && !two.getBean(RedisBackend.class).isQuarantined());
+  }
+
+  @AfterAll
+  static void stop() {
+    one.close();
+    two.close();
+    server.close();
+  }
+
+  @AfterEach
+  void nothingIsLeftInRedis() {
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(server.keys()).isEmpty());
+  }
+
+  private static ConfigurableApplicationContext instance() {
+    return new SpringApplicationBuilder(RedisTestApplication.class).properties(
+        "spring.main.banner-mode=off",
+        "spring.main.web-application-type=none",
+        "spring.data.redis.host=127.0.0.1",
+        "spring.data.redis.port=" + server.port(),
+        "baton.backend=redis",
+        "baton.redis.lease=2s",
+        "baton.semaphores.payments.permits=2",
+        "baton.stalls.level=basic",
+        "baton.stalls.waited-too-long=300ms",
+        "baton.stalls.confirm-after=100ms").run();
+  }
+
+  @Test
+  void aDeadlockAcrossInstancesIsClaimedByNeitherItsWaitsAreStallsAndItsTimeoutsSaySo() {
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    Permit inventory = as(place, () -> registry(one).lock("inventory", "sku-1").acquire()).join();
+    Permit ledger = as(post, () -> registry(two).lock("ledger").acquire()).join();
+    CompletableFuture<Permit> placeWaits =
+        as(place, () -> registry(one).lock("ledger").acquire(WAIT));
+    CompletableFuture<Permit> postWaits =
+        as(post, () -> registry(two).lock("inventory", "sku-1").acquire(WAIT));
+    try {
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        assertThat(view(one).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
+            .contains(tuple("waited", "ledger", "OrderService.place"));
+        assertThat(view(two).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
+            .contains(tuple("waited", "inventory", "LedgerService.post"));
+      });
+      for (StallView view : new StallView[] {view(one), view(two)}) {
+        StallReport report = view.check();
+        assertThat(report.pendingWaits()).isEqualTo(1);
+        assertThat(report.deadlocks()).isEmpty();
+      }
+
+      assertThat(timeoutOf(placeWaits).getMessage()).isEqualTo("timed out after " + WAIT
+          + " waiting for lock 'ledger': held by no call of this instance (calls of other"
+          + " instances are not seen)");
+      assertThat(timeoutOf(postWaits).blockers()).startsWith("held by no call of this instance");
+    } finally {
+      inventory.release();
+      ledger.release();
+    }
+  }
+
+  @Test
+  void aTimeoutHeldUpInItsOwnInstanceNamesTheHolderAndThatOtherInstancesMayHoldPermitsToo() {
+    Call first = call("Payments.first");
+    Call elsewhere = call("Payments.elsewhere");
+    Call late = call("Payments.late");
+    Permit here = as(first, () -> registry(one).semaphore("payments").acquire()).join();
+    Permit there = as(elsewhere, () -> registry(two).semaphore("payments").acquire()).join();
+    try {
+      CompletableFuture<Permit> waits =
+          as(late, () -> registry(one).semaphore("payments").acquire(WAIT));
+
+      assertThat(timeoutOf(waits).blockers()).matches("held for \\d+(\\.\\d)? s by Payments.first;"
+          + " calls of other instances, not seen here, may hold permits too");
+    } finally {
+      here.release();
+      there.release();
+    }
+  }
+
+  @Test
+  void aTimedOutWaitForAnEventSaysThatNoCallOfItsInstanceWasToSetIt() {
+    CompletableFuture<Void> waits =
+        as(call("Catalog.browse"), () -> registry(one).event("catalog-loaded").await(WAIT));
+
+    assertThat(timeoutOf(waits).blockers())
+        .isEqualTo("no running call of this instance is to set it");
+  }
+
+  /** {@code wait}'s timeout, once it has failed with one. */
+  private static AcquireTimeoutException timeoutOf(CompletableFuture<?> wait) {
+    Throwable failure = wait.handle((value, thrown) -> thrown).join();
+    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+    assertThat(cause).isInstanceOf(AcquireTimeoutException.class);
+    return (AcquireTimeoutException) cause;
+  }
+
+  private static Call call(String site) {
+    try (CurrentCall.Scope scope = CurrentCall.open(site)) {
+      return scope.call();
+    }
+  }
+
+  private static <T> T as(Call call, Supplier<T> action) {
+    try (CurrentCall.Scope in = CurrentCall.in(call)) {
+      return action.get();
+    }
+  }
+
+  private static PrimitiveRegistry registry(ConfigurableApplicationContext instance) {
+    return instance.getBean(PrimitiveRegistry.class);
+  }
+
+  private static StallView view(ConfigurableApplicationContext instance) {
+    return instance.getBean(StallView.class);
+  }
+}
