@@ -14,6 +14,7 @@ import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.stall.Stall;
 import dev.baton.spring.stall.StallReport;
 import dev.baton.spring.stall.StallView;
+import dev.baton.spring.stall.StuckCall;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,9 +30,10 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The stall view of two instances sharing their primitives through one real {@code redis-server}:
  * each sees its own calls only. A deadlock across the instances is claimed by neither (each
  * sees a wait for a lock that no call of its own holds), its waits are stalls once they pass
- * their threshold, and their timeouts say that no call of the instance held them up. A timeout
- * whose holder is in the same instance is explained as with the local backend; one for an event
- * says that no call of the instance was to set it.
+ * their threshold, and their timeouts say that no call of the instance held them up. A deadlock
+ * among the calls of one instance is found and confirmed, and a timeout held up within one
+ * instance explained, as with the local backend; a timeout of an event says that no call of the
+ * instance was to set it.
  */
 class StallViewAcrossInstancesTest {
 
@@ -109,6 +111,34 @@ class StallViewAcrossInstancesTest {
     } finally {
       inventory.release();
       ledger.release();
+    }
+  }
+
+  @Test
+  void aDeadlockAmongTheCallsOfOneInstanceIsFoundAndConfirmedAsWithTheLocalBackend() {
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    Permit inventory = as(place, () -> registry(one).lock("inventory", "sku-2").acquire()).join();
+    Permit ledger = as(post, () -> registry(one).lock("ledger").acquire()).join();
+    CompletableFuture<Permit> placeWaits =
+        as(place, () -> registry(one).lock("ledger").acquire(WAIT));
+    CompletableFuture<Permit> postWaits =
+        as(post, () -> registry(one).lock("inventory", "sku-2").acquire());
+    try {
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(view(one).check().deadlocks())
+          .singleElement().satisfies(deadlock -> {
+            assertThat(deadlock.confirmed()).isTrue();
+            assertThat(deadlock.cycle()).extracting(StuckCall::site)
+                .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post");
+          }));
+      assertThat(view(two).check().deadlocks()).isEmpty();
+
+      assertThat(timeoutOf(placeWaits).blockers()).startsWith("held for ")
+          .contains(" by LedgerService.post, which waits for lock 'inventory'");
+    } finally {
+      inventory.release();
+      ledger.release();
+      postWaits.join().release();
     }
   }
 
