@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
 import dev.baton.Permit;
-import dev.baton.redis.RedisBackend;
-import dev.baton.redis.RedisServer;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -41,64 +38,47 @@ class StallViewAcrossInstancesTest {
   /** How long the waits of these tests wait: well past the stall threshold below. */
   private static final Duration WAIT = Duration.ofSeconds(2);
 
-  static RedisServer server;
-  static ConfigurableApplicationContext one;
-  static ConfigurableApplicationContext two;
+  private static TwoRedisInstances instances;
 
   @BeforeAll
   static void start() {
-    server = RedisServer.start();
-    one = instance();
-    two = instance();
-    // A freshly started redis-server grants nothing during its first lease.
-    await().atMost(PATIENCE).until(() -> !one.getBean(RedisBackend.class).isQuarantined()
-        && !two.getBean(RedisBackend.class).isQuarantined());
-  }
-
-  @AfterAll
-  static void stop() {
-    one.close();
-    two.close();
-    server.close();
-  }
-
-  @AfterEach
-  void nothingIsLeftInRedis() {
-    await().atMost(PATIENCE).untilAsserted(() -> assertThat(server.keys()).isEmpty());
-  }
-
-  private static ConfigurableApplicationContext instance() {
-    return new SpringApplicationBuilder(RedisTestApplication.class).properties(
-        "spring.main.banner-mode=off",
+    instances = new TwoRedisInstances(
         "spring.main.web-application-type=none",
-        "spring.data.redis.host=127.0.0.1",
-        "spring.data.redis.port=" + server.port(),
-        "baton.backend=redis",
         "baton.redis.lease=2s",
         "baton.semaphores.payments.permits=2",
         "baton.stalls.level=basic",
         "baton.stalls.waited-too-long=300ms",
-        "baton.stalls.confirm-after=100ms").run();
+        "baton.stalls.confirm-after=100ms");
+  }
+
+  @AfterAll
+  static void stop() {
+    instances.close();
+  }
+
+  @AfterEach
+  void nothingIsLeftInRedis() {
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(instances.server.keys()).isEmpty());
   }
 
   @Test
   void aDeadlockAcrossInstancesIsClaimedByNeitherItsWaitsAreStallsAndItsTimeoutsSaySo() {
     Call place = call("OrderService.place");
     Call post = call("LedgerService.post");
-    Permit inventory = as(place, () -> registry(one).lock("inventory", "sku-1").acquire()).join();
-    Permit ledger = as(post, () -> registry(two).lock("ledger").acquire()).join();
+    Permit inventory = as(place, () -> registry(one()).lock("inventory", "sku-1").acquire()).join();
+    Permit ledger = as(post, () -> registry(two()).lock("ledger").acquire()).join();
     CompletableFuture<Permit> placeWaits =
-        as(place, () -> registry(one).lock("ledger").acquire(WAIT));
+        as(place, () -> registry(one()).lock("ledger").acquire(WAIT));
     CompletableFuture<Permit> postWaits =
-        as(post, () -> registry(two).lock("inventory", "sku-1").acquire(WAIT));
+        as(post, () -> registry(two()).lock("inventory", "sku-1").acquire(WAIT));
     try {
       await().atMost(PATIENCE).untilAsserted(() -> {
-        assertThat(view(one).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
+        assertThat(view(one()).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
             .contains(tuple("waited", "ledger", "OrderService.place"));
-        assertThat(view(two).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
+        assertThat(view(two()).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
             .contains(tuple("waited", "inventory", "LedgerService.post"));
       });
-      for (StallView view : new StallView[] {view(one), view(two)}) {
+      for (StallView view : new StallView[] {view(one()), view(two())}) {
         StallReport report = view.check();
         assertThat(report.pendingWaits()).isEqualTo(1);
         assertThat(report.deadlocks()).isEmpty();
@@ -118,20 +98,20 @@ class StallViewAcrossInstancesTest {
   void aDeadlockAmongTheCallsOfOneInstanceIsFoundAndConfirmedAsWithTheLocalBackend() {
     Call place = call("OrderService.place");
     Call post = call("LedgerService.post");
-    Permit inventory = as(place, () -> registry(one).lock("inventory", "sku-2").acquire()).join();
-    Permit ledger = as(post, () -> registry(one).lock("ledger").acquire()).join();
+    Permit inventory = as(place, () -> registry(one()).lock("inventory", "sku-2").acquire()).join();
+    Permit ledger = as(post, () -> registry(one()).lock("ledger").acquire()).join();
     CompletableFuture<Permit> placeWaits =
-        as(place, () -> registry(one).lock("ledger").acquire(WAIT));
+        as(place, () -> registry(one()).lock("ledger").acquire(WAIT));
     CompletableFuture<Permit> postWaits =
-        as(post, () -> registry(one).lock("inventory", "sku-2").acquire());
+        as(post, () -> registry(one()).lock("inventory", "sku-2").acquire());
     try {
-      await().atMost(PATIENCE).untilAsserted(() -> assertThat(view(one).check().deadlocks())
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(view(one()).check().deadlocks())
           .singleElement().satisfies(deadlock -> {
             assertThat(deadlock.confirmed()).isTrue();
             assertThat(deadlock.cycle()).extracting(StuckCall::site)
                 .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post");
           }));
-      assertThat(view(two).check().deadlocks()).isEmpty();
+      assertThat(view(two()).check().deadlocks()).isEmpty();
 
       assertThat(timeoutOf(placeWaits).blockers()).startsWith("held for ")
           .contains(" by LedgerService.post, which waits for lock 'inventory'");
@@ -147,11 +127,11 @@ class StallViewAcrossInstancesTest {
     Call first = call("Payments.first");
     Call elsewhere = call("Payments.elsewhere");
     Call late = call("Payments.late");
-    Permit here = as(first, () -> registry(one).semaphore("payments").acquire()).join();
-    Permit there = as(elsewhere, () -> registry(two).semaphore("payments").acquire()).join();
+    Permit here = as(first, () -> registry(one()).semaphore("payments").acquire()).join();
+    Permit there = as(elsewhere, () -> registry(two()).semaphore("payments").acquire()).join();
     try {
       CompletableFuture<Permit> waits =
-          as(late, () -> registry(one).semaphore("payments").acquire(WAIT));
+          as(late, () -> registry(one()).semaphore("payments").acquire(WAIT));
 
       assertThat(timeoutOf(waits).blockers()).matches("held for \\d+(\\.\\d)? s by Payments.first;"
           + " calls of other instances, not seen here, may hold permits too");
@@ -164,7 +144,7 @@ class StallViewAcrossInstancesTest {
   @Test
   void aTimedOutWaitForAnEventSaysThatNoCallOfItsInstanceWasToSetIt() {
     CompletableFuture<Void> waits =
-        as(call("Catalog.browse"), () -> registry(one).event("catalog-loaded").await(WAIT));
+        as(call("Catalog.browse"), () -> registry(one()).event("catalog-loaded").await(WAIT));
 
     assertThat(timeoutOf(waits).blockers())
         .isEqualTo("no running call of this instance is to set it");
@@ -188,6 +168,14 @@ class StallViewAcrossInstancesTest {
     try (CurrentCall.Scope in = CurrentCall.in(call)) {
       return action.get();
     }
+  }
+
+  private static ConfigurableApplicationContext one() {
+    return instances.one;
+  }
+
+  private static ConfigurableApplicationContext two() {
+    return instances.two;
   }
 
   private static PrimitiveRegistry registry(ConfigurableApplicationContext instance) {

@@ -8,7 +8,6 @@ import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
-import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
@@ -30,36 +29,43 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Two instances of one application ({@link RedisTestApplication}), each a Spring context with its
- * own Redis backend, sharing Baton's primitives through one real {@code redis-server}.
+ * own Redis backend, sharing Baton's primitives through one real {@code redis-server}
+ * ({@link TwoRedisInstances}).
  */
 class TwoInstancesTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(10);
 
+  static TwoRedisInstances instances;
   static RedisServer server;
   static ConfigurableApplicationContext one;
   static ConfigurableApplicationContext two;
 
   @BeforeAll
   static void start() {
-    server = RedisServer.start();
-    one = instance();
-    two = instance();
-    // A freshly started redis-server grants nothing during its first lease.
-    await().atMost(PATIENCE).until(() -> !backend(one).isQuarantined()
-        && !backend(two).isQuarantined());
+    instances = new TwoRedisInstances(
+        "server.port=0",
+        "management.endpoints.web.exposure.include=baton",
+        "baton.redis.lease=2s",
+        "baton.semaphores.payments.permits=2",
+        "baton.queues.jobs.capacity=10",
+        "baton.queues.jobs.item-type=" + Job.class.getName(),
+        "baton.queues.urgent.order=priority",
+        "baton.queues.urgent.item-type=" + Job.class.getName(),
+        "baton.queues.urgent.score-property=priority",
+        "baton.barriers.meet.parties=2");
+    server = instances.server;
+    one = instances.one;
+    two = instances.two;
   }
 
   @AfterAll
   static void stop() {
-    one.close();
-    two.close();
-    server.close();
+    instances.close();
   }
 
   @BeforeEach
@@ -73,30 +79,8 @@ class TwoInstancesTest {
     await().atMost(PATIENCE).untilAsserted(() -> assertThat(server.keys()).isEmpty());
   }
 
-  private static ConfigurableApplicationContext instance() {
-    return new SpringApplicationBuilder(RedisTestApplication.class).properties(
-        "spring.main.banner-mode=off",
-        "server.port=0",
-        "management.endpoints.web.exposure.include=baton",
-        "spring.data.redis.host=127.0.0.1",
-        "spring.data.redis.port=" + server.port(),
-        "baton.backend=redis",
-        "baton.redis.lease=2s",
-        "baton.semaphores.payments.permits=2",
-        "baton.queues.jobs.capacity=10",
-        "baton.queues.jobs.item-type=" + Job.class.getName(),
-        "baton.queues.urgent.order=priority",
-        "baton.queues.urgent.item-type=" + Job.class.getName(),
-        "baton.queues.urgent.score-property=priority",
-        "baton.barriers.meet.parties=2").run();
-  }
-
   private static PrimitiveRegistry registry(ConfigurableApplicationContext instance) {
     return instance.getBean(PrimitiveRegistry.class);
-  }
-
-  private static RedisBackend backend(ConfigurableApplicationContext instance) {
-    return instance.getBean(RedisBackend.class);
   }
 
   @Test
