@@ -217,7 +217,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     firstSeen = seen;
     logged = stillLogged;
     return new StallReport(strict ? "strict" : "basic", deadlocks, stallsNow.end(),
-        List.copyOf(reentries.values()), inversions.kept(), leakedPermits(), live.size(),
+        List.copyOf(reentries.values()), inversions.kept(), leakedPermits(), graph.pendingWaits(),
         graph.unknownWaits());
   }
 

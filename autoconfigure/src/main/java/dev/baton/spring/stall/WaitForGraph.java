@@ -106,6 +106,11 @@ final class WaitForGraph {
     return unknownWaits;
   }
 
+  /** How many pending waits were read, with a known call or not. */
+  int pendingWaits() {
+    return size + unknownWaits;
+  }
+
   /** The calls that can never proceed, grouped by cycle, each with its tail. */
   List<Knot> knots() {
     return knots;
