@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.Call;
@@ -13,6 +14,7 @@ import dev.baton.spring.stall.Stall;
 import dev.baton.spring.stall.StallReport;
 import dev.baton.spring.stall.StallView;
 import dev.baton.spring.stall.StuckCall;
+import dev.baton.spring.stall.TwoCallDeadlock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -63,15 +65,8 @@ class StallViewAcrossInstancesTest {
 
   @Test
   void aDeadlockAcrossInstancesIsClaimedByNeitherItsWaitsAreStallsAndItsTimeoutsSaySo() {
-    Call place = call("OrderService.place");
-    Call post = call("LedgerService.post");
-    Permit inventory = as(place, () -> registry(one()).lock("inventory", "sku-1").acquire()).join();
-    Permit ledger = as(post, () -> registry(two()).lock("ledger").acquire()).join();
-    CompletableFuture<Permit> placeWaits =
-        as(place, () -> registry(one()).lock("ledger").acquire(WAIT));
-    CompletableFuture<Permit> postWaits =
-        as(post, () -> registry(two()).lock("inventory", "sku-1").acquire(WAIT));
-    try {
+    try (TwoCallDeadlock deadlock = new TwoCallDeadlock(registry(one()), registry(two()), "sku-1",
+        ledger -> ledger.acquire(WAIT), inventory -> inventory.acquire(WAIT))) {
       await().atMost(PATIENCE).untilAsserted(() -> {
         assertThat(view(one()).stalls()).extracting(Stall::kind, Stall::name, Stall::site)
             .contains(tuple("waited", "ledger", "OrderService.place"));
@@ -84,41 +79,28 @@ class StallViewAcrossInstancesTest {
         assertThat(report.deadlocks()).isEmpty();
       }
 
-      assertThat(timeoutOf(placeWaits).getMessage()).isEqualTo("timed out after " + WAIT
-          + " waiting for lock 'ledger': held by no call of this instance (calls of other"
+      assertThat(timeoutOf(deadlock.placeWaits()).getMessage()).isEqualTo("timed out after "
+          + WAIT + " waiting for lock 'ledger': held by no call of this instance (calls of other"
           + " instances are not seen)");
-      assertThat(timeoutOf(postWaits).blockers()).startsWith("held by no call of this instance");
-    } finally {
-      inventory.release();
-      ledger.release();
+      assertThat(timeoutOf(deadlock.postWaits()).blockers())
+          .startsWith("held by no call of this instance");
     }
   }
 
   @Test
   void aDeadlockAmongTheCallsOfOneInstanceIsFoundAndConfirmedAsWithTheLocalBackend() {
-    Call place = call("OrderService.place");
-    Call post = call("LedgerService.post");
-    Permit inventory = as(place, () -> registry(one()).lock("inventory", "sku-2").acquire()).join();
-    Permit ledger = as(post, () -> registry(one()).lock("ledger").acquire()).join();
-    CompletableFuture<Permit> placeWaits =
-        as(place, () -> registry(one()).lock("ledger").acquire(WAIT));
-    CompletableFuture<Permit> postWaits =
-        as(post, () -> registry(one()).lock("inventory", "sku-2").acquire());
-    try {
+    try (TwoCallDeadlock deadlock = new TwoCallDeadlock(registry(one()), registry(one()), "sku-2",
+        ledger -> ledger.acquire(WAIT), AsyncLock::acquire)) {
       await().atMost(PATIENCE).untilAsserted(() -> assertThat(view(one()).check().deadlocks())
-          .singleElement().satisfies(deadlock -> {
-            assertThat(deadlock.confirmed()).isTrue();
-            assertThat(deadlock.cycle()).extracting(StuckCall::site)
+          .singleElement().satisfies(found -> {
+            assertThat(found.confirmed()).isTrue();
+            assertThat(found.cycle()).extracting(StuckCall::site)
                 .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post");
           }));
       assertThat(view(two()).check().deadlocks()).isEmpty();
 
-      assertThat(timeoutOf(placeWaits).blockers()).startsWith("held for ")
+      assertThat(timeoutOf(deadlock.placeWaits()).blockers()).startsWith("held for ")
           .contains(" by LedgerService.post, which waits for lock 'inventory'");
-    } finally {
-      inventory.release();
-      ledger.release();
-      postWaits.join().release();
     }
   }
 
