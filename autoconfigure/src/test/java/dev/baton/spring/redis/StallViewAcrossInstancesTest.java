@@ -1,5 +1,7 @@
 package dev.baton.spring.redis;
 
+import static dev.baton.spring.observation.TestCalls.as;
+import static dev.baton.spring.observation.TestCalls.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +11,6 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.Call;
-import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.stall.Stall;
 import dev.baton.spring.stall.StallReport;
 import dev.baton.spring.stall.StallView;
@@ -18,7 +19,6 @@ import dev.baton.spring.stall.TwoCallDeadlock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,18 +138,6 @@ class StallViewAcrossInstancesTest {
     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
     assertThat(cause).isInstanceOf(AcquireTimeoutException.class);
     return (AcquireTimeoutException) cause;
-  }
-
-  private static Call call(String site) {
-    try (CurrentCall.Scope scope = CurrentCall.open(site)) {
-      return scope.call();
-    }
-  }
-
-  private static <T> T as(Call call, Supplier<T> action) {
-    try (CurrentCall.Scope in = CurrentCall.in(call)) {
-      return action.get();
-    }
   }
 
   private static ConfigurableApplicationContext one() {

@@ -1,5 +1,6 @@
 package dev.baton.spring.stall;
 
+import static dev.baton.spring.observation.TestCalls.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +11,7 @@ import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.Call;
-import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.TestCalls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,21 +54,11 @@ class DeadlockCheckTest {
     view.destroy();
   }
 
-  /** Starts a call at {@code site}, made from {@code caller} (or none). */
-  private static Call call(String site, Call caller) {
-    try (CurrentCall.Scope in = CurrentCall.in(caller);
-        CurrentCall.Scope scope = CurrentCall.open(site)) {
-      return scope.call();
-    }
-  }
-
   /** {@code call} asks for {@code lock}. */
   private CompletableFuture<Permit> as(Call call, AsyncLock lock) {
-    try (CurrentCall.Scope in = CurrentCall.in(call)) {
-      CompletableFuture<Permit> future = lock.acquire();
-      taken.add(future);
-      return future;
-    }
+    CompletableFuture<Permit> future = TestCalls.as(call, lock::acquire);
+    taken.add(future);
+    return future;
   }
 
   @Test

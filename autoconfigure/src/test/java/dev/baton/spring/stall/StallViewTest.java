@@ -1,5 +1,6 @@
 package dev.baton.spring.stall;
 
+import static dev.baton.spring.observation.TestCalls.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -17,6 +18,7 @@ import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.SetterTracking;
+import dev.baton.spring.observation.TestCalls;
 import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,27 +80,11 @@ class StallViewTest {
     registry = registry(view);
   }
 
-  /** Starts a call at {@code site}, made from the current one. */
-  private static Call call(String site) {
-    try (CurrentCall.Scope scope = CurrentCall.open(site)) {
-      return scope.call();
-    }
-  }
-
-  /** Starts a call at {@code site} made from {@code caller}. */
-  private static Call call(String site, Call caller) {
-    try (CurrentCall.Scope in = CurrentCall.in(caller)) {
-      return call(site);
-    }
-  }
-
   /** What {@code call} asks for, as {@code call}. */
   private CompletableFuture<Permit> as(Call call, Supplier<CompletableFuture<Permit>> acquire) {
-    try (CurrentCall.Scope in = CurrentCall.in(call)) {
-      CompletableFuture<Permit> future = acquire.get();
-      taken.add(future);
-      return future;
-    }
+    CompletableFuture<Permit> future = TestCalls.as(call, acquire);
+    taken.add(future);
+    return future;
   }
 
   /**

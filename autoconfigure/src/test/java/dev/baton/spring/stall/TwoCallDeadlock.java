@@ -4,7 +4,7 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.Call;
-import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.TestCalls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -48,8 +48,8 @@ public final class TwoCallDeadlock implements AutoCloseable {
   public TwoCallDeadlock(PrimitiveRegistry placeSide, PrimitiveRegistry postSide, Object item,
       Function<AsyncLock, CompletableFuture<Permit>> placeWait,
       Function<AsyncLock, CompletableFuture<Permit>> postWait) {
-    Call place = call("OrderService.place");
-    Call post = call("LedgerService.post");
+    Call place = TestCalls.call("OrderService.place");
+    Call post = TestCalls.call("LedgerService.post");
     as(place, placeSide.lock("inventory", item), AsyncLock::acquire).join();
     as(post, postSide.lock("ledger"), AsyncLock::acquire).join();
     placeWaits = as(place, placeSide.lock("ledger"), placeWait);
@@ -66,19 +66,11 @@ public final class TwoCallDeadlock implements AutoCloseable {
     return postWaits;
   }
 
-  private static Call call(String site) {
-    try (CurrentCall.Scope scope = CurrentCall.open(site)) {
-      return scope.call();
-    }
-  }
-
   private CompletableFuture<Permit> as(Call call, AsyncLock lock,
       Function<AsyncLock, CompletableFuture<Permit>> acquire) {
-    try (CurrentCall.Scope in = CurrentCall.in(call)) {
-      CompletableFuture<Permit> future = acquire.apply(lock);
-      taken.add(future);
-      return future;
-    }
+    CompletableFuture<Permit> future = TestCalls.as(call, () -> acquire.apply(lock));
+    taken.add(future);
+    return future;
   }
 
   /** Withdraws both waits and releases both holds, and any hold a wait was granted meanwhile. */
