@@ -17,12 +17,13 @@ import java.util.function.Supplier;
  * when the action's stage completes (normally or not), when the action throws, or at once if the
  * returned future was already cancelled. The returned future completes after {@code release}
  * with the action's outcome, or with {@code acquiring}'s failure (the action never runs).
- * Cancelling the returned future while {@code acquiring} is pending cancels {@code acquiring},
- * which withdraws the wait. Once the action has started, cancelling does not interrupt it and the
- * resource stays held until the action's stage completes, with one exception that makes scopes
- * compose: if the action's stage is itself the result of {@code run} (an inner scope, such as a
- * lock taken inside a semaphore's scope), it is cancelled too, so a wait still pending inside it
- * is withdrawn.
+ * Completing the returned future from outside (cancelling it, or {@code complete} and
+ * {@code completeExceptionally}, through which {@code orTimeout} and {@code completeOnTimeout}
+ * act) while {@code acquiring} is pending cancels {@code acquiring}, which withdraws the wait. Once
+ * the action has started, that does not interrupt it and the resource stays held until the
+ * action's stage completes, with one exception that makes scopes compose: if the action's stage is
+ * itself the result of {@code run} (an inner scope, such as a lock taken inside a semaphore's
+ * scope), it is cancelled too, so a wait still pending inside it is withdrawn.
  *
  * <p>A {@code release} that throws is reported through the returned future, which still
  * completes: a holder whose release failed (a lease lost meanwhile, say) must learn that its hold
@@ -51,9 +52,9 @@ public final class Holding {
     Scope<T> result = new Scope<>(acquiring);
     acquiring.whenComplete((resource, failure) -> {
       if (failure != null) {
-        result.completeExceptionally(failure);
+        result.settleExceptionally(failure);
       } else if (result.isDone()) {
-        release(resource, release, null); // cancelled already: nobody to tell of a failure
+        release(resource, release, null); // completed from outside: nobody to tell of a failure
       } else {
         runHolding(resource, release, action, result);
       }
@@ -89,7 +90,7 @@ public final class Holding {
     try {
       stage = start(action);
     } catch (Throwable t) {
-      result.completeExceptionally(release(resource, release, t));
+      result.settleExceptionally(release(resource, release, t));
       return;
     }
     holdUntilComplete(stage, resource, release, result);
@@ -105,9 +106,9 @@ public final class Holding {
     stage.whenComplete((value, failure) -> {
       Throwable outcome = release(resource, release, failure);
       if (outcome != null) {
-        result.completeExceptionally(outcome);
+        result.settleExceptionally(outcome);
       } else {
-        result.complete(value);
+        result.settle(value);
       }
     });
   }
@@ -135,7 +136,11 @@ public final class Holding {
     }
   }
 
-  /** The future {@link #run} returns; remembers the action's stage to cancel nested scopes. */
+  /**
+   * The future {@link #run} returns. It settles itself ({@link #settle}, {@link #settleExceptionally})
+   * once the action's stage completes; completed any other way, it was completed from outside and
+   * gives up its wait and any inner scope. It remembers the action's stage to cancel nested scopes.
+   */
   private static final class Scope<T> extends CompletableFuture<T> {
     /** The wait this scope cancels while it is pending; null when it was granted at once. */
     private final CompletableFuture<?> acquiring;
@@ -150,22 +155,59 @@ public final class Holding {
     public boolean cancel(boolean mayInterruptIfRunning) {
       boolean cancelled = super.cancel(mayInterruptIfRunning);
       if (isCancelled()) {
-        if (acquiring != null) {
-          acquiring.cancel(false);
-        }
-        cancelInnerScope();
+        giveUp();
       }
       return cancelled;
     }
 
+    @Override
+    public boolean complete(T value) {
+      boolean completed = super.complete(value);
+      if (completed) {
+        giveUp();
+      }
+      return completed;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+      boolean completed = super.completeExceptionally(ex);
+      if (completed) {
+        giveUp();
+      }
+      return completed;
+    }
+
+    /** Completes with the action's outcome. */
+    void settle(T value) {
+      super.complete(value);
+    }
+
+    /** Fails with the wait's or the action's failure. */
+    void settleExceptionally(Throwable failure) {
+      super.completeExceptionally(failure);
+    }
+
+    /**
+     * The action has started with {@code stage}; a scope completed from outside before that
+     * (while its action was being started) gives up its inner scope now.
+     */
     void started(CompletionStage<?> stage) {
       action = stage;
-      if (isCancelled()) {
+      if (isDone()) {
         cancelInnerScope();
       }
     }
 
-    void cancelInnerScope() {
+    /** Completed from outside: withdraws the wait if still pending, and cancels an inner scope. */
+    private void giveUp() {
+      if (acquiring != null) {
+        acquiring.cancel(false);
+      }
+      cancelInnerScope();
+    }
+
+    private void cancelInnerScope() {
       if (action instanceof Scope<?> inner) {
         inner.cancel(false);
       }

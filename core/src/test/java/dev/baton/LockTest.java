@@ -476,6 +476,38 @@ class LockTest {
   }
 
   @Test
+  void orTimeoutOnWithLocksFutureWithdrawsTheAcquireAndNeverRunsTheAction() {
+    Permit holder = lock.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Object> result = lock.withLock(() -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    }).orTimeout(20, TimeUnit.MILLISECONDS);
+
+    assertThatThrownBy(result::join).hasCauseInstanceOf(TimeoutException.class);
+
+    assertThat(lock.waiters()).as("the scope's acquire was withdrawn").isZero();
+    holder.release();
+    assertThat(ran).hasValue(0);
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  @Test
+  void completingWithLocksFutureWhileTheActionRunsCancelsTheInnerScopesWait() {
+    AsyncLock inner = AsyncLock.create();
+    Permit innerHolder = inner.acquire().join();
+    CompletableFuture<Object> result = lock.withLock(
+        () -> inner.withLock(() -> CompletableFuture.completedFuture(null)));
+
+    assertThat(result.complete("given up")).isTrue();
+
+    assertThat(inner.waiters()).as("the inner scope's acquire was withdrawn").isZero();
+    assertThat(lock.isLocked()).as("the outer lock went back with its scope").isFalse();
+    innerHolder.release();
+    assertThat(inner.isLocked()).isFalse();
+  }
+
+  @Test
   void timedWithLockFailsWithoutRunningTheActionWhenTheLockStaysHeld() {
     lock.acquire().join();
     AtomicInteger ran = new AtomicInteger();

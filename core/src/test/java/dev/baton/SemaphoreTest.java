@@ -283,6 +283,24 @@ class SemaphoreTest {
   }
 
   @Test
+  void failingWithPermitsFutureFromOutsideWhileWaitingWithdrawsTheAcquire() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Object> result = one.withPermit(() -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    });
+
+    assertThat(result.completeExceptionally(new IllegalStateException("gave up"))).isTrue();
+
+    assertThat(one.waiters()).as("the scope's acquire was withdrawn").isZero();
+    holder.release();
+    assertThat(ran).hasValue(0);
+    assertThat(one.availablePermits()).isOne();
+  }
+
+  @Test
   void nonPositivePermitsAreRejectedNamingTheArgument() {
     assertThatThrownBy(() -> AsyncSemaphore.create(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("permits");
