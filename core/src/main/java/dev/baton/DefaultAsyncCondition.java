@@ -127,7 +127,15 @@ final class DefaultAsyncCondition implements AsyncCondition {
     } catch (IllegalStateException releasedMeanwhile) {
       // Someone else released held after checkHeld: take the waiter back, passing on any
       // signal it already took, so it cannot swallow a signal or re-acquire the lock for nobody.
-      w.withdraw(false);
+      // If it was already signalled and granted the lock again (the lock went free, a signal
+      // came and the re-acquire won before this release failed), that grant is final: pass its
+      // signal on while holding the lock, then let the lock go.
+      if (!w.withdraw(false)) {
+        w.thenAccept(regranted -> {
+          wake(1);
+          regranted.release();
+        });
+      }
       throw new IllegalArgumentException("held permit " + held.token() + " was released by"
           + " someone else while await was releasing it: a permit must have one owner",
           releasedMeanwhile);

@@ -583,6 +583,39 @@ class ConditionTest {
     assertThat(real.isLocked()).as("nobody holds the lock").isFalse();
   }
 
+  /**
+   * The neighbour of the test above: by the time await's own release of its permit fails, the
+   * lock went free, a signal came and the waiter's re-acquire won the lock. That grant is final,
+   * and nobody can reach the waiter of a failed await: the signal passes on and the lock goes
+   * back.
+   */
+  @Test
+  void anAwaitWhoseWaiterWasRegrantedBeforeItsReleaseFailedLeavesTheLockFreeAndPassesTheSignal() {
+    AsyncLock real = AsyncLock.create();
+    AsyncCondition c = AsyncCondition.create(delegatingTo(real));
+    AtomicReference<CompletableFuture<Permit>> other = new AtomicReference<>();
+    Permit shared = real.acquire().join();
+    Permit racing = new Permit() {
+      @Override public boolean isReleased() { return shared.isReleased(); }
+      @Override public long token() { return shared.token(); }
+      @Override public void close() { shared.close(); }
+      @Override public void release() {
+        shared.close(); // the other holder lets go first
+        Permit third = real.acquire().join();
+        c.signal(); // the failing await's waiter takes this signal and queues for the lock
+        other.set(c.await(third)); // another waiter; its release grants the first the lock
+        shared.release(); // only now does the failing await's own release fail
+      }
+    };
+
+    assertThatThrownBy(() -> c.await(racing)).isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(c.waiters()).isZero();
+    assertThat(other.get()).as("the signal passed on to the other waiter").isCompleted();
+    other.get().join().release();
+    assertThat(real.isLocked()).as("nobody holds the lock").isFalse();
+  }
+
   /** An {@link AsyncLock} that only delegates (so the condition cannot check permit ownership). */
   private static AsyncLock delegatingTo(AsyncLock lock) {
     return new AsyncLock() {
