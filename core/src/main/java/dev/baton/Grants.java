@@ -12,7 +12,8 @@ import java.util.concurrent.Executor;
  * which grants the next waiter, whose callbacks release again, and so on. Run directly, a chain
  * of 100,000 such hand-offs overflows the stack. Instead each thread keeps a queue of waiters to
  * complete: the outermost call drains it, nested calls only append. Every grant is still
- * completed on the calling thread before its outermost call returns, in the order granted.
+ * completed on the calling thread before its outermost call returns, in the order granted; a
+ * callback that blocks on a waiter has the queue completed first ({@link #deliverBeforeBlocking}).
  *
  * <p>A primitive that grants on a hot path can skip collecting its grants: it {@link #defer}s
  * each one to this queue as it decides it, under its guard, and calls {@link #deliverDeferred}
@@ -69,6 +70,23 @@ final class Grants {
   /** Queues {@code w} for the next {@link #deliverDeferred} on this thread; allocates nothing. */
   static void defer(Waiter<?> w) {
     CURRENT.get().pending.add(w);
+  }
+
+  /**
+   * Completes, before this thread blocks, the waiters it has queued behind the callbacks it is
+   * running: a callback that blocks for one of them (it released, handing the lock to its own
+   * acquire, then joins that acquire) would otherwise wait for itself. They are completed in
+   * order, ahead of the callbacks still running, which is the one exception to "the outermost call
+   * completes them".
+   */
+  static void deliverBeforeBlocking() {
+    Grants g = CURRENT.get();
+    if (g.draining && !g.offloading) {
+      Waiter<?> w;
+      while ((w = g.pending.poll()) != null) {
+        w.deliver();
+      }
+    }
   }
 
   /** Completes the waiters deferred on this thread, as {@link #deliver} does. */

@@ -83,7 +83,9 @@ import java.util.function.Supplier;
  * a cache-line transfer (a few hundred nanoseconds) instead of a park, an unpark and a wake-up on
  * another CPU (about 16 microseconds on a 2-vCPU virtual machine). The poll is bounded by
  * {@link #SPINS}, a few microseconds, less than the park it may save, and is skipped on a single
- * CPU, where it could only delay the holder.
+ * CPU, where it could only delay the holder. A thread running a grant's callbacks then completes
+ * the grants it queued behind them before it parks: one may be the very grant it waits for, which
+ * no other thread would complete.
  *
  * <p>Dependent futures created from a waiter ({@code thenApply} and so on) are plain
  * {@link CompletableFuture}s: only the waiter itself withdraws on cancel.
@@ -286,13 +288,13 @@ class Waiter<T> extends CompletableFuture<T> {
 
   @Override
   public T join() {
-    spinUntilDone();
+    beforeBlocking();
     return super.join();
   }
 
   @Override
   public T get() throws InterruptedException, ExecutionException {
-    spinUntilDone();
+    beforeBlocking();
     return super.get();
   }
 
@@ -301,7 +303,7 @@ class Waiter<T> extends CompletableFuture<T> {
   public T get(long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
     if (timeout > 0) {
-      spinUntilDone();
+      beforeBlocking();
     }
     return super.get(timeout, unit);
   }
@@ -387,10 +389,17 @@ class Waiter<T> extends CompletableFuture<T> {
         + " wait first");
   }
 
-  /** Waits at most {@link #SPINS} polls for completion, without parking. */
-  private void spinUntilDone() {
+  /**
+   * Before a blocking wait parks: polls at most {@link #SPINS} times for completion, then, if this
+   * thread is running a grant's callbacks, completes the grants it queued behind them
+   * ({@link Grants#deliverBeforeBlocking}), among which may be this waiter's.
+   */
+  private void beforeBlocking() {
     for (int i = SPINS; i > 0 && !isDone(); i--) {
       Thread.onSpinWait();
+    }
+    if (!isDone()) {
+      Grants.deliverBeforeBlocking();
     }
   }
 

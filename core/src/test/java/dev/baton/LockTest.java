@@ -154,6 +154,34 @@ class LockTest {
     assertThat(lock.isLocked()).as("nothing held afterwards").isFalse();
   }
 
+  /**
+   * A callback that hands the lock to an acquire of its own and then blocks for it: the grant
+   * waits on this thread behind the running callback, so the block completes it first rather
+   * than wait for itself. Regression: {@code join()} here never returned.
+   */
+  @Test
+  void aCallbackThatBlocksForAGrantItDecidedItselfGetsIt() throws Exception {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    AtomicReference<Object> blockedFor = new AtomicReference<>();
+    a.thenAccept(p -> {
+      CompletableFuture<Permit> mine = lock.acquire();
+      p.release(); // decides mine's grant, queued behind this callback
+      try {
+        blockedFor.set(mine.get(10, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        blockedFor.set(e);
+      }
+    });
+
+    holder.release();
+
+    assertThat(blockedFor.get()).as("what the callback's blocking wait returned")
+        .isInstanceOf(Permit.class);
+    ((Permit) blockedFor.get()).release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
   @Test
   void completingAFutureWhoseGrantIsInTransitYourselfLosesAndLeavesItHoldingTheLock() {
     Permit holder = lock.acquire().join();
