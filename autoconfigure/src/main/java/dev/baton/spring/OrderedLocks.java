@@ -20,8 +20,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>The result completes with one {@link Permit} for all of them once the last is granted. It
  * fails, holding nothing, if a wait fails or the deadline passes (an
- * {@link AcquireTimeoutException} naming the family); cancelling it withdraws the pending wait
- * and gives back the locks already taken. Keys are compared, never shown.
+ * {@link AcquireTimeoutException} naming the family, and saying what held it up when the key's
+ * wait did); cancelling it, or completing it any other way from outside ({@code orTimeout}, say),
+ * withdraws the pending wait and gives back the locks already taken. Keys are compared, never
+ * shown.
+ *
+ * <p>A completion from outside races the step that starts the next wait: the step publishes
+ * its wait in {@link #pending} and then reads whether the result is done, while the completion's
+ * hook marks the result done and then reads {@link #pending}. Both are volatile, so at least one
+ * of them sees the other and withdraws the wait.
  */
 final class OrderedLocks {
 
@@ -57,8 +64,10 @@ final class OrderedLocks {
     }
     OrderedLocks ordered = new OrderedLocks(name, locks, timeout);
     ordered.result.whenComplete((permit, failure) -> {
+      // Done, by the last grant, a failure or from outside: a wait still pending is withdrawn
+      // (after a grant or a failure there is none, and cancelling a done wait changes nothing).
       CompletableFuture<Permit> waiting = ordered.pending;
-      if (ordered.result.isCancelled() && waiting != null) {
+      if (waiting != null) {
         waiting.cancel(false);
       }
     });
@@ -97,12 +106,16 @@ final class OrderedLocks {
     CompletableFuture<Permit> waiting =
         locks.get(taken.size()).acquire(Duration.ofNanos(left));
     pending = waiting;
+    if (result.isDone()) {
+      waiting.cancel(false); // completed from outside since the hook read the wait before
+    }
     waiting.whenComplete((permit, failure) -> {
-      if (failure != null) {
-        fail(failure instanceof AcquireTimeoutException
-            || failure instanceof CompletionException && failure.getCause()
-                instanceof AcquireTimeoutException
-            ? new AcquireTimeoutException("lock", name, timeout) : failure);
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof AcquireTimeoutException timedOut) {
+        fail(new AcquireTimeoutException("lock", name, timeout, timedOut.blockers()));
+      } else if (failure != null) {
+        fail(failure);
       } else if (result.isDone()) {
         permit.release();
         releaseTaken();

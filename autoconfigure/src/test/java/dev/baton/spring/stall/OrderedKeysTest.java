@@ -17,6 +17,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,8 +40,9 @@ class OrderedKeysTest {
   private final StallView view = new StallView(new BatonProperties.Stalls(
       BatonProperties.Stalls.Level.BASIC, Duration.ofSeconds(1), null, null, null));
   private final DefaultPrimitiveRegistry registry = new DefaultPrimitiveRegistry(
-      TestProperties.withLocks(Map.of("accounts",
-          new BatonProperties.Lock(null, BatonProperties.KeyOrder.ASCENDING))),
+      TestProperties.withLocks(Map.of(
+          "accounts", new BatonProperties.Lock(null, BatonProperties.KeyOrder.ASCENDING),
+          "orders", new BatonProperties.Lock(null, BatonProperties.KeyOrder.ASCENDING))),
       new LocalPrimitives(), List.of(), false, view);
 
   @AfterEach
@@ -75,16 +82,76 @@ class OrderedKeysTest {
   }
 
   @Test
-  void lockAllTimesOutNamingTheFamilyAndHoldingNothing() {
-    Permit held = registry.lock("accounts", 12).acquire().join();
-
-    CompletableFuture<Permit> all =
-        registry.lockAll("accounts", List.of(7, 12), Duration.ofMillis(30));
+  void lockAllTimesOutNamingTheFamilyWhatHeldItUpAndHoldingNothing() {
+    Permit held;
+    try (CurrentCall.Scope holder = CurrentCall.open("Accounts.audit")) {
+      held = registry.lock("accounts", 12).acquire().join();
+    }
+    CompletableFuture<Permit> all;
+    try (CurrentCall.Scope batch = CurrentCall.open("Accounts.batch")) {
+      all = registry.lockAll("accounts", List.of(7, 12), Duration.ofMillis(30));
+    }
 
     assertThatThrownBy(all::join).cause().isInstanceOf(AcquireTimeoutException.class)
-        .hasMessage("timed out after PT0.03S waiting for lock 'accounts'");
+        .hasMessageStartingWith("timed out after PT0.03S waiting for lock 'accounts': held for ")
+        .hasMessageContaining(" by Accounts.audit")
+        .satisfies(timeout -> assertThat(((AcquireTimeoutException) timeout).blockers())
+            .contains("Accounts.audit"));
     assertThat(registry.lock("accounts", 7).isLocked()).isFalse();
     held.release();
+  }
+
+  @Test
+  void lockAllCompletedFromOutsideWhileWaitingGivesBackWhatItTook() {
+    Permit held = registry.lock("accounts", 12).acquire().join();
+
+    CompletableFuture<Permit> all = registry.lockAll("accounts", List.of(7, 12),
+        Duration.ofSeconds(10)).orTimeout(20, TimeUnit.MILLISECONDS);
+
+    assertThatThrownBy(all::join).hasCauseInstanceOf(TimeoutException.class);
+    assertThat(registry.lock("accounts", 7).isLocked()).as("the key taken went back").isFalse();
+    assertThat(registry.lock("accounts", 12).waiters()).as("the wait was withdrawn").isZero();
+    held.release();
+  }
+
+  /**
+   * A cancel that lands while a grant moves {@code lockAll} on to its next key: the next wait is
+   * withdrawn and the key taken given back, whichever of the two sees the other. Regression: the
+   * cancel could withdraw the wait just granted and miss the next, which kept the key taken.
+   */
+  @Test
+  void aCancelRacingTheStepToTheNextKeyNeverKeepsAKey() throws Exception {
+    AsyncLock one = registry.lock("accounts", 1);
+    AsyncLock two = registry.lock("accounts", 2);
+    Permit twoHeld = two.acquire().join();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      for (int i = 0; i < 10_000; i++) {
+        Permit oneHeld = one.acquire().join();
+        CompletableFuture<Permit> all =
+            registry.lockAll("accounts", List.of(1, 2), Duration.ofMinutes(5));
+        CyclicBarrier start = new CyclicBarrier(2);
+        Future<?> release = threads.submit(() -> {
+          start.await();
+          oneHeld.release(); // grants key 1 to lockAll, which moves on to key 2
+          return null;
+        });
+        Future<?> cancel = threads.submit(() -> {
+          start.await();
+          return all.cancel(false);
+        });
+        release.get();
+        cancel.get();
+
+        int round = i;
+        assertThat(one.isLocked()).as("round %d: key 1 kept by a cancelled lockAll", round)
+            .isFalse();
+        assertThat(two.waiters()).as("round %d: key 2 still waited for", round).isZero();
+      }
+    } finally {
+      threads.shutdownNow();
+      twoHeld.release();
+    }
   }
 
   @Test
