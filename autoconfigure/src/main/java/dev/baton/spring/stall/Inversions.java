@@ -48,12 +48,13 @@ final class Inversions {
       List<Hold> locks = holder.locksHeld();
       for (int i = 0; i < locks.size(); i++) { // indexed: no iterator on the request path
         Hold held = locks.get(i);
-        if (holds.contains(held) || inDeclaredOrder(held.orderedKey(), orderedKey)) {
-          continue; // this very lock, a re-entry named if it waits; or in the declared order
+        if (holds.contains(held)
+            || held.site().equals(site) && inDeclaredOrder(held.orderedKey(), orderedKey)) {
+          continue; // this very lock, a re-entry named if it waits; or in its family's order
         }
         Inversion inversion = orders.learn(held.site(), site, call.site());
         if (inversion != null) {
-          report(inversion, orderedKey != null);
+          report(inversion, orderedKey);
           return inversion;
         }
       }
@@ -72,22 +73,27 @@ final class Inversions {
     return found.sum();
   }
 
-  /** What an inversion found at a request says, for a log line or a refusal. */
-  static String message(Inversion inversion, boolean againstDeclaredOrder) {
+  /**
+   * What an inversion found at a request for a lock with {@code orderedKey} (null unless its
+   * family declares an ascending key order) says, for a log line or a refusal. Two keys of such a
+   * family nested out of order are one step, from the family to itself.
+   */
+  static String message(Inversion inversion, Object orderedKey) {
+    boolean againstDeclaredOrder = orderedKey != null && inversion.steps().size() == 1;
     return "lock-order inversion: " + inversion.describe()
         + (againstDeclaredOrder ? ", against the ascending key order the family declares"
             : "; two calls taking them in these orders at once would deadlock");
   }
 
-  private void report(Inversion inversion, boolean againstDeclaredOrder) {
+  private void report(Inversion inversion, Object orderedKey) {
     found.increment();
     if (kept.size() < MAX_KEPT) {
       kept.add(inversion);
     }
-    log.warn("Baton: " + message(inversion, againstDeclaredOrder));
+    log.warn("Baton: " + message(inversion, orderedKey));
   }
 
-  /** Whether a held key and a requested key of one family come in its declared order. */
+  /** Whether a held key and a requested key, both of one family, come in its declared order. */
   @SuppressWarnings("unchecked")
   private static boolean inDeclaredOrder(Object heldKey, Object requestedKey) {
     if (heldKey == null || requestedKey == null) {

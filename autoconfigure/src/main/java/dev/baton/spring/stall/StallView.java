@@ -129,7 +129,7 @@ public final class StallView implements WaitWatch, DisposableBean {
       Object orderedKey) {
     Inversion inversion = inversions.requesting(call, site, holds, orderedKey);
     return strict && inversion != null
-        ? new DeadlockException(Inversions.message(inversion, orderedKey != null)) : null;
+        ? new DeadlockException(Inversions.message(inversion, orderedKey)) : null;
   }
 
   /**

@@ -155,6 +155,22 @@ class OrderedKeysTest {
   }
 
   @Test
+  void twoFamiliesDeclaringAscendingKeysTakenInOppositeOrdersAreAnInversion() {
+    try (CurrentCall.Scope transfer = CurrentCall.open("Accounts.transfer");
+        Permit account = registry.lock("accounts", 1).acquire().join()) {
+      registry.lock("orders", 2).acquire().join().release();
+    }
+    try (CurrentCall.Scope refund = CurrentCall.open("Orders.refund");
+        Permit order = registry.lock("orders", 2).acquire().join()) {
+      registry.lock("accounts", 1).acquire().join().release();
+    }
+
+    assertThat(view.check().inversions()).singleElement().satisfies(inversion -> assertThat(
+        inversion.describe()).isEqualTo("Orders.refund takes lock 'orders', then lock"
+            + " 'accounts'; Accounts.transfer takes lock 'accounts', then lock 'orders'"));
+  }
+
+  @Test
   void keysThatDoNotCompareAreRefusedNamingTheirClassNotThemselves() {
     assertThatThrownBy(() -> registry.lockAll("accounts", List.of(7, "SENTINEL"),
         Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class)
