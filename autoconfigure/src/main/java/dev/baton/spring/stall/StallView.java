@@ -69,6 +69,8 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final boolean strict;
   private final long confirmAfterNanos;
   private final LiveWaits live = new LiveWaits();
+  /** Whether other instances share the primitives (a Redis backend): their calls are unseen. */
+  private final boolean shared;
   private final Blockers blockers;
   private final StallScan stalls;
   private final LeakedPermits leaks = new LeakedPermits(new RateLimitedLog(LOG, LINES_PER_MINUTE));
@@ -99,14 +101,17 @@ public final class StallView implements WaitWatch, DisposableBean {
   /**
    * The view of this instance's calls on the primitives of {@code backend}. With a backend whose
    * primitives other instances share, their calls' holds and waits are not seen: a deadlock
-   * across instances is not found (its waits are stalls once they last), and a timeout's
-   * explanation says when no call of this instance held the wait up.
+   * across instances is not found (its waits are stalls once they last), a wait for a semaphore
+   * or an event is never taken for part of a deadlock (calls of other instances may hold a
+   * permit or set it), and a timeout's explanation says when no call of this instance held the
+   * wait up.
    *
    * @param settings as for {@link #StallView(BatonProperties.Stalls)}
    * @param backend {@code baton.backend}
    */
   public StallView(BatonProperties.Stalls settings, BatonProperties.Backend backend) {
-    this.blockers = new Blockers(live, backend != BatonProperties.Backend.LOCAL);
+    this.shared = backend != BatonProperties.Backend.LOCAL;
+    this.blockers = new Blockers(live, shared);
     this.strict = settings.level() == BatonProperties.Stalls.Level.STRICT;
     this.confirmAfterNanos = settings.confirmAfter().toNanos();
     this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE);
@@ -189,7 +194,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   public synchronized StallReport check() {
     long now = System.nanoTime();
     StallScan.Pass stallsNow = stalls.pass();
-    WaitForGraph graph = WaitForGraph.of(live, stallsNow);
+    WaitForGraph graph = WaitForGraph.of(live, shared, stallsNow);
     Map<Set<Object>, Long> seen = new HashMap<>();
     Set<Set<Object>> stillLogged = new HashSet<>();
     List<Deadlock> deadlocks = new ArrayList<>();

@@ -28,7 +28,10 @@ import java.util.function.Consumer;
  * registry's event is one for its setters (calls running a method annotated {@code @SetsEvent}
  * for it), which are its holders here: with none it can proceed as far as Baton can tell. Waits
  * for queues, barriers and condition signals are not pending waits here, so a call making them
- * counts as progressing.
+ * counts as progressing. With a shared backend, calls of other instances are not seen: a semaphore
+ * or an event may have holders or setters among them, so a wait for one can proceed as far as
+ * this instance can tell; a lock has one holder, which is known when it is a call of this
+ * instance.
  *
  * <p>Since every step is "any of", the reduction is reachability. The live waits are copied
  * (references only) and read once, into flat arrays indexed in the order read (the wait, its
@@ -57,11 +60,14 @@ import java.util.function.Consumer;
  */
 final class WaitForGraph {
 
+  private static final String LOCK = "lock";
   /** The most callers walked up from one waiting call. */
   private static final int MAX_DEPTH = 64;
   /** Waits read a chunk at a time: few enough that a chunk's waits stay in the L1 cache. */
   private static final int CHUNK = 256;
 
+  /** Whether other instances share the primitives, and may hold them unseen. */
+  private final boolean shared;
   /** What the waits are for, by the primitive's live holds; each read once. */
   private final Map<LiveHolds, Primitive> primitives = new IdentityHashMap<>();
   /** The calls with nodes, and the holders of what the waits are for (in the graph or not). */
@@ -85,15 +91,20 @@ final class WaitForGraph {
   private final List<Knot> knots = new ArrayList<>();
   private int unknownWaits;
 
-  private WaitForGraph() {}
+  private WaitForGraph(boolean shared) {
+    this.shared = shared;
+  }
 
   /**
    * The graph of {@code waits}, reduced; {@code waits} may change while it is read. Each wait
    * read, with a known call or not, is handed to {@code alsoReading}, so that a caller that needs
    * every wait walks them once with the graph.
+   *
+   * @param shared whether other instances share the primitives (see the class comment)
    */
-  static WaitForGraph of(LiveWaits waits, Consumer<? super PendingWait> alsoReading) {
-    WaitForGraph graph = new WaitForGraph();
+  static WaitForGraph of(LiveWaits waits, boolean shared,
+      Consumer<? super PendingWait> alsoReading) {
+    WaitForGraph graph = new WaitForGraph(shared);
     graph.read(waits, alsoReading);
     graph.place();
     graph.reduce();
@@ -245,7 +256,7 @@ final class WaitForGraph {
   private Primitive primitive(WaitSite site, LiveHolds holds) {
     Primitive primitive = primitives.get(holds);
     if (primitive == null) {
-      primitive = new Primitive(site, holds, nodes);
+      primitive = new Primitive(site, holds, nodes, shared && !LOCK.equals(site.primitive()));
       primitives.put(holds, primitive);
     }
     return primitive;
@@ -415,9 +426,17 @@ final class WaitForGraph {
     private final List<Node> holders = new ArrayList<>(1);
     private boolean proceeds;
 
-    /** Reads its holds, and gives each holder's call a node, in the graph only if it waits. */
-    Primitive(WaitSite site, LiveHolds holds, Map<Call, Node> nodes) {
+    /**
+     * Reads its holds, and gives each holder's call a node, in the graph only if it waits; or,
+     * if {@code heldUnseen} (others may hold it where it is not seen), reads none, as for a hold
+     * of an unknown call.
+     */
+    Primitive(WaitSite site, LiveHolds holds, Map<Call, Node> nodes, boolean heldUnseen) {
       this.site = site;
+      if (heldUnseen) {
+        this.held = null;
+        return;
+      }
       List<Hold> read = new ArrayList<>(1);
       for (Hold hold : holds.unordered()) {
         if (hold.call() == null) {

@@ -123,6 +123,38 @@ class StallViewAcrossInstancesTest {
     }
   }
 
+  /**
+   * A call holding one of two permits asks for another while a call of the other instance holds
+   * the second: to this instance it looks like a call waiting for itself, but the other instance
+   * may let go at any time. Regression: it was confirmed as a deadlock (and the health went
+   * down), though the wait was granted as soon as the other instance released.
+   */
+  @Test
+  void aSemaphoreWaitThatACallOfAnotherInstanceMayEndIsNoDeadlock() {
+    Call batch = call("Payments.batch");
+    Permit there = as(call("Payments.elsewhere"),
+        () -> registry(two()).semaphore("payments").acquire()).join();
+    Permit here = as(batch, () -> registry(one()).semaphore("payments").acquire()).join();
+    CompletableFuture<Permit> more =
+        as(batch, () -> registry(one()).semaphore("payments").acquire());
+    try {
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(view(one()).stalls())
+          .extracting(Stall::kind, Stall::name, Stall::site)
+          .contains(tuple("waited", "payments", "Payments.batch")));
+
+      await().during(Duration.ofMillis(500)).atMost(PATIENCE)
+          .until(() -> view(one()).check().deadlocks().isEmpty());
+      there.release();
+      assertThat(more).succeedsWithin(PATIENCE);
+    } finally {
+      more.cancel(false);
+      here.release();
+      if (!more.isCompletedExceptionally()) {
+        more.join().release();
+      }
+    }
+  }
+
   @Test
   void aTimedOutWaitForAnEventSaysThatNoCallOfItsInstanceWasToSetIt() {
     CompletableFuture<Void> waits =
