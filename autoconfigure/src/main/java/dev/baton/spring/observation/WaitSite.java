@@ -20,6 +20,15 @@ public record WaitSite(String primitive, String name) {
   }
 
   /**
+   * Whether what is held here is a lock: a registry lock (a per-key family's too) or a
+   * condition's lock. A lock has one holder at a time and is not re-entrant, so its holds are
+   * what re-entries and lock orders are about.
+   */
+  public boolean isLock() {
+    return "lock".equals(primitive) || "condition".equals(primitive);
+  }
+
+  /**
    * The failure of a wait here that expired after {@code timeout}, naming this site, as in
    * {@code "timed out after PT5S waiting for lock 'ledger'"}.
    */

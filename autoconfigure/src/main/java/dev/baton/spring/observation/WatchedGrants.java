@@ -22,14 +22,14 @@ final class WatchedGrants extends ObservedGrants {
   private final WaitWatch watch;
   /** For a key of a family declaring an ascending key order, the key; else null. */
   private final Object orderedKey;
-  /** Whether the primitive is a lock, whose holds their calls keep. */
+  /** Whether the primitive is a lock ({@link WaitSite#isLock()}), whose holds their calls keep. */
   private final boolean lock;
 
   WatchedGrants(WaitSite site, WaitListeners listeners, WaitWatch watch, Object orderedKey) {
     super(site, listeners, true);
     this.watch = watch;
     this.orderedKey = orderedKey;
-    this.lock = "lock".equals(site.primitive());
+    this.lock = site.isLock();
   }
 
   @Override

@@ -23,7 +23,6 @@ final class Inversions {
   private static final int MAX_KEPT = 100;
   /** How far up the calls a request was made from the locks held are looked for. */
   private static final int MAX_CALLERS = 16;
-  private static final String LOCK = "lock";
 
   private final Log log;
   private final LockOrders orders = new LockOrders();
@@ -40,7 +39,7 @@ final class Inversions {
    * @return the inversion this request closes, the first time; else null
    */
   Inversion requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey) {
-    if (!LOCK.equals(site.primitive())) {
+    if (!site.isLock()) {
       return null;
     }
     Call holder = call;

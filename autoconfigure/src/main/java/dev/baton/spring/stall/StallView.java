@@ -160,7 +160,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   @Override
   public RuntimeException pending(PendingWait wait) {
     live.add(wait);
-    if (!"lock".equals(wait.site().primitive())) {
+    if (!wait.site().isLock()) {
       return null;
     }
     LiveHolds holders = wait.holders();

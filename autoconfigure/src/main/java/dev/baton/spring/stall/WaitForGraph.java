@@ -60,7 +60,6 @@ import java.util.function.Consumer;
  */
 final class WaitForGraph {
 
-  private static final String LOCK = "lock";
   /** The most callers walked up from one waiting call. */
   private static final int MAX_DEPTH = 64;
   /** Waits read a chunk at a time: few enough that a chunk's waits stay in the L1 cache. */
@@ -256,7 +255,7 @@ final class WaitForGraph {
   private Primitive primitive(WaitSite site, LiveHolds holds) {
     Primitive primitive = primitives.get(holds);
     if (primitive == null) {
-      primitive = new Primitive(site, holds, nodes, shared && !LOCK.equals(site.primitive()));
+      primitive = new Primitive(site, holds, nodes, shared && !site.isLock());
       primitives.put(holds, primitive);
     }
     return primitive;

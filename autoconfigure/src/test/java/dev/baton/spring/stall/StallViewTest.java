@@ -227,6 +227,27 @@ class StallViewTest {
         new Reentry("LedgerService.post", "LedgerService.post", "lock", "ledger"));
   }
 
+  /** A condition's lock is a lock: not re-entrant, and ordered with the others. */
+  @Test
+  void aCallWaitingForAConditionsLockItHoldsIsNamedAtOnceAndItsOrderIsLearned() {
+    AsyncLock ready = registry.condition("ready").lock();
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    as(worker, ready::acquire).join();
+    as(worker, ledger::acquire).join().release();
+
+    CompletableFuture<Permit> again = as(worker, ready::acquire);
+
+    assertThat(again).isNotDone();
+    assertThat(view.check().reentries()).containsExactly(
+        new Reentry("Worker.run", "Worker.run", "condition", "ready"));
+    Call notifier = call("Notifier.run");
+    as(notifier, ledger::acquire).join();
+    as(notifier, ready::acquire);
+    assertThat(view.check().inversions()).singleElement().satisfies(inversion -> assertThat(
+        inversion.describe()).contains("Worker.run takes condition 'ready', then lock 'ledger'"));
+  }
+
   @Test
   void aCallWaitingForALockItsCallerHoldsIsNamedWithTheCaller() {
     AsyncLock ledger = registry.lock("ledger");
