@@ -9,7 +9,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The default {@link QueueCodecs}: items as JSON, written and read by the application's JSON
  * mapper (so its modules and settings apply) as exactly the queue's declared item type, with
  * polymorphic default typing switched off whatever the mapper says: the data never chooses the
- * class it is read as. {@code String} and {@code byte[]} items are stored as they are. An item of
+ * class it is read as. {@code String} items are stored as they are, {@code byte[]} items as
+ * Base64. An item of
  * a type Jackson cannot write fails its put; one Jackson cannot read back fails the take that
  * receives it, which drops it rather than hand it to every taker in turn.
  */

@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * Chooses how the items of each queue on Redis are written and read back, from the queue's item
  * type. Baton's default writes items as JSON with the application's JSON mapper
- * ({@link JsonQueueCodecs}); a bean of this type replaces it. {@code String} and {@code byte[]}
- * items are always stored as they are.
+ * ({@link JsonQueueCodecs}); a bean of this type replaces it. {@code String} items are always
+ * stored as they are, and {@code byte[]} items as Base64, never as JSON.
  *
  * <p>Implementations are thread-safe, and never instantiate a class named by the data itself.
  */
@@ -21,7 +21,10 @@ public interface QueueCodecs {
    */
   <T> ItemCodec<T> codec(String queue, Class<T> itemType);
 
-  /** The codecs that store items as they are: {@code String} and {@code byte[]}; else empty. */
+  /**
+   * The codecs that store items without JSON: {@code String} as it is, {@code byte[]} as Base64;
+   * else empty.
+   */
   @SuppressWarnings("unchecked")
   static <T> Optional<ItemCodec<T>> unchanged(Class<T> itemType) {
     if (itemType == String.class) {
