@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
@@ -215,7 +216,7 @@ class StallViewTest {
   }
 
   @Test
-  void aCallWaitingForALockItHoldsIsNamedAtOnce() {
+  void aCallWaitingForALockItHoldsIsNamedAtOnce(CapturedOutput output) {
     AsyncLock ledger = registry.lock("ledger");
     Call post = call("LedgerService.post");
     as(post, ledger::acquire).join();
@@ -225,6 +226,9 @@ class StallViewTest {
     assertThat(again).isNotDone();
     assertThat(view.check().reentries()).containsExactly(
         new Reentry("LedgerService.post", "LedgerService.post", "lock", "ledger"));
+    assertThat(output.getOut().lines().filter(line -> line.contains("WARN")
+        && line.contains("Baton: re-entry: LedgerService.post waits for lock 'ledger', which it"
+            + " already holds"))).hasSize(1);
   }
 
   /** A condition's lock is a lock: not re-entrant, and ordered with the others. */
@@ -365,8 +369,33 @@ class StallViewTest {
             .startsWith("held for "));
   }
 
+  /**
+   * The gap the README names: a signalled condition waiter taking the condition's lock back is
+   * not seen waiting, so the deadlock through that step is not found, but the signaller's timeout
+   * still names the waiter as the holder of what it waited for.
+   */
   @Test
-  void locksTakenInOppositeOrdersAreAnInversionBeforeAnyDeadlockReportedOnce() {
+  void aSignallersTimeoutNamesTheConditionWaiterHoldingWhatItWaitsFor() {
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    as(worker, ledger::acquire).join();
+    Permit readyHeld = as(worker, ready::acquire).join();
+    taken.add(TestCalls.as(worker, () -> ready.await(readyHeld)));
+    Call notifier = call("Notifier.run");
+    as(notifier, ready::acquire).join();
+    ready.signal();
+
+    CompletableFuture<Permit> timed = as(notifier, () -> ledger.acquire(Duration.ofMillis(50)));
+
+    assertThatThrownBy(timed::join).cause().isInstanceOf(AcquireTimeoutException.class)
+        .satisfies(e -> assertThat(((AcquireTimeoutException) e).blockers())
+            .startsWith("held for ").contains(" by Worker.run"));
+  }
+
+  @Test
+  void locksTakenInOppositeOrdersAreAnInversionBeforeAnyDeadlockReportedOnce(
+      CapturedOutput output) {
     AsyncLock inventory = registry.lock("inventory");
     AsyncLock ledger = registry.lock("ledger");
     Call place = call("OrderService.place");
@@ -390,6 +419,11 @@ class StallViewTest {
             + " then lock 'inventory'; OrderService.place takes lock 'inventory', then lock"
             + " 'ledger'"));
     assertThat(view.inversionsFound()).isEqualTo(1);
+    assertThat(output.getOut().lines().filter(line -> line.contains("WARN")
+        && line.contains("Baton: lock-order inversion: LedgerService.transfer takes lock"
+            + " 'ledger', then lock 'inventory'; OrderService.place takes lock 'inventory', then"
+            + " lock 'ledger'; two calls taking them in these orders at once would deadlock")))
+        .hasSize(1);
   }
 
   @Test
