@@ -182,6 +182,12 @@ class BatonAspectsAutoConfigurationTests {
   }
 
   @Test
+  void runWithAnAnnotatedStaticMethodShouldFailBecauseTheProxyWouldIgnoreIt() {
+    assertStartupFails(StaticMethod.class, StaticMethod.class.getName() + ".run()",
+        "it is static");
+  }
+
+  @Test
   void runWithAnAnnotatedNonPublicMethodShouldFailBecauseTheProxyWouldIgnoreIt() {
     assertStartupFails(PackagePrivateMethod.class, PackagePrivateMethod.class.getName() + ".run()",
         "it is not public");
@@ -390,6 +396,11 @@ class BatonAspectsAutoConfigurationTests {
   public static class FinalMethod {
     @SetsEvent("x")
     public final void run() {}
+  }
+
+  public static class StaticMethod {
+    @Limited(value = "x", permits = 1)
+    public static void run() {}
   }
 
   public static class PackagePrivateMethod {

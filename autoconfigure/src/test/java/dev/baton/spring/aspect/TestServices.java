@@ -212,7 +212,7 @@ final class TestServices {
       return Flux.just(probe.instantBody("flux"));
     }
 
-    @AwaitsEvent(value = "awaited-timed", timeout = "50ms")
+    @AwaitsEvent(value = "awaited-timed", timeout = "PT0.05S") // ISO-8601 works as well as 50ms
     public String awaitedOrTimeout(Probe probe) {
       return probe.instantBody("value");
     }

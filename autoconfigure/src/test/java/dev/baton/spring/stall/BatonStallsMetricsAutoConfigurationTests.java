@@ -209,6 +209,30 @@ class BatonStallsMetricsAutoConfigurationTests {
   }
 
   @Test
+  void theLeakCounterCountsAPermitDroppedUnreleased() {
+    contextRunner.run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      AsyncLock journal = context.getBean(PrimitiveRegistry.class).lock("journal");
+      assertThat(count(meters, StallMeters.LEAKS)).isZero();
+
+      takeAndDrop(journal);
+
+      await().until(() -> {
+        System.gc(); // a leak is found once the collector has cleared the permit
+        return count(meters, StallMeters.LEAKS) == 1;
+      });
+      assertThat(journal.isLocked()).as("nothing could release it").isTrue();
+    });
+  }
+
+  /** Takes {@code lock} as a call and keeps no reference to its permit. */
+  private static void takeAndDrop(AsyncLock lock) {
+    try (CurrentCall.Scope call = CurrentCall.open("Journal.write")) {
+      lock.acquire().join();
+    }
+  }
+
+  @Test
   void noKeyAppearsInAnyMeterOfAFamilyThatHoldsWaitsAndDeadlocks() {
     contextRunner.run(context -> {
       MeterRegistry meters = context.getBean(MeterRegistry.class);
