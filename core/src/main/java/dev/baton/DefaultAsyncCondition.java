@@ -20,8 +20,16 @@ import java.util.function.BooleanSupplier;
  * signal, or, if none waits, the re-acquire is abandoned (cancelled, or its permit released).
  * Once the new permit is granted, the wait is over: a cancel that reaches it before its delivery
  * loses, as on every {@link Waiter}, and the caller holds the lock.
+ *
+ * <p>A {@link SignalWaiter} is a {@link SignalledWait}: its action, kept under the guard, is taken
+ * under the guard by the step that signals the waiter (a signal, or a withdrawal handing its
+ * signal on), and run by that step once it has released the guard (and, for a signal, started
+ * the re-acquires); so exactly one of that step and {@link SignalWaiter#whenSignalled} runs it.
  */
 final class DefaultAsyncCondition implements AsyncCondition {
+
+  /** {@link SignalWaiter#onSignalled} once its action has been taken to run, or has run. */
+  private static final Runnable RAN = () -> { };
 
   private final AsyncLock lock;
   /** Guards {@link #waiters}. */
@@ -143,25 +151,45 @@ final class DefaultAsyncCondition implements AsyncCondition {
     return w.armTimeout();
   }
 
-  /** Unlinks up to {@code n} waiters and starts their re-acquires. */
+  /**
+   * Unlinks up to {@code n} waiters and starts their re-acquires, then runs their
+   * {@linkplain SignalWaiter#whenSignalled actions}.
+   */
   private void wake(int n) {
     List<Reacquire> woken = new ArrayList<>();
+    List<Runnable> actions = null;
     guard.lock();
     try {
       SignalWaiter w;
       while (woken.size() < n && (w = waiters.poll()) != null) {
         woken.add(w.signalled());
+        Runnable action = w.takeSignalledAction();
+        if (action != null) {
+          if (actions == null) {
+            actions = new ArrayList<>();
+          }
+          actions.add(action);
+        }
       }
     } finally {
       guard.unlock();
     }
     woken.forEach(Reacquire::start);
+    if (actions != null) {
+      actions.forEach(Runnable::run);
+    }
   }
 
   /** A wait for a signal and then for the lock; completes with the new permit. */
-  private final class SignalWaiter extends Waiter<Permit> {
+  private final class SignalWaiter extends Waiter<Permit> implements SignalledWait {
     /** The lock acquire this waiter owns once signalled; null before. Guarded by the guard. */
     private Reacquire reacquire;
+    /**
+     * The {@link #whenSignalled} action until the step that signals this waiter takes it, then
+     * {@link #RAN} (also when given once signalled, and run at once); null while none was given.
+     * Guarded by the guard.
+     */
+    private Runnable onSignalled;
 
     SignalWaiter(Duration timeout) {
       super(waiters, timeout, "condition signal");
@@ -173,6 +201,39 @@ final class DefaultAsyncCondition implements AsyncCondition {
       return reacquire;
     }
 
+    @Override
+    public void whenSignalled(Runnable action) {
+      Objects.requireNonNull(action, "action");
+      boolean signalled;
+      guard.lock();
+      try {
+        if (onSignalled != null) {
+          throw new IllegalStateException("this wait already has an action to run when"
+              + " signalled: a wait runs one");
+        }
+        signalled = reacquire != null;
+        onSignalled = signalled ? RAN : action;
+      } finally {
+        guard.unlock();
+      }
+      if (signalled) {
+        action.run();
+      }
+    }
+
+    /**
+     * Holds the guard, just signalled: the action to run for it, if one was given, for the
+     * signalling step to run once it has released the guard; else null.
+     */
+    Runnable takeSignalledAction() {
+      Runnable action = onSignalled;
+      if (action == null || action == RAN) {
+        return null;
+      }
+      onSignalled = RAN;
+      return action;
+    }
+
     /**
      * Withdraws in either phase. Once signalled, the signal and the place in the lock's queue
      * pass, in the same guarded step, to the next waiter (as asyncio's cancelled waiter notifies
@@ -182,6 +243,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
     @Override
     boolean withdraw(boolean byTimeout) {
       Reacquire abandoned;
+      Runnable heirsAction = null;
       guard.lock();
       try {
         if (waiters.withdraw(this, byTimeout)) {
@@ -193,11 +255,15 @@ final class DefaultAsyncCondition implements AsyncCondition {
         SignalWaiter heir = waiters.poll();
         if (heir != null) {
           heir.reacquire = reacquire.handTo(heir);
+          heirsAction = heir.takeSignalledAction();
           return true;
         }
         abandoned = reacquire.abandon();
       } finally {
         guard.unlock();
+        if (heirsAction != null) {
+          heirsAction.run();
+        }
       }
       abandoned.cancelAcquire();
       return true;

@@ -654,6 +654,66 @@ class ConditionTest {
     };
   }
 
+  // ---------------------------------------------------------------- SignalledWait
+
+  @Test
+  void aWaitsSignalledActionRunsOnceWhenASignalWakesItNotBefore() {
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Permit> waiting = condition.await(lockNow());
+    ((SignalledWait) waiting).whenSignalled(ran::incrementAndGet);
+    Permit signaller = lockNow();
+    assertThat(ran).as("before any signal").hasValue(0);
+
+    condition.signal();
+
+    assertThat(ran).as("once signalled, before the lock came").hasValue(1);
+    assertThat(waiting).isNotDone();
+    signaller.release();
+    waiting.join().release();
+    assertThat(ran).hasValue(1);
+  }
+
+  @Test
+  void anActionGivenAfterTheSignalRunsAtOnceAndOnlyOneMayBeGiven() {
+    CompletableFuture<Permit> waiting = condition.await(lockNow());
+    Permit signaller = lockNow();
+    condition.signal();
+    AtomicInteger ran = new AtomicInteger();
+
+    ((SignalledWait) waiting).whenSignalled(ran::incrementAndGet);
+
+    assertThat(ran).hasValue(1);
+    assertThatThrownBy(() -> ((SignalledWait) waiting).whenSignalled(ran::incrementAndGet))
+        .isInstanceOf(IllegalStateException.class);
+    signaller.release();
+    waiting.join().release();
+  }
+
+  @Test
+  void aWaitWithdrawnBeforeAnySignalNeverRunsItsActionAndAnHeirRunsItsOwn() {
+    AtomicInteger firstRan = new AtomicInteger();
+    AtomicInteger heirRan = new AtomicInteger();
+    CompletableFuture<Permit> first = condition.await(lockNow());
+    ((SignalledWait) first).whenSignalled(firstRan::incrementAndGet);
+    CompletableFuture<Permit> heir = condition.await(lockNow());
+    ((SignalledWait) heir).whenSignalled(heirRan::incrementAndGet);
+    CompletableFuture<Permit> untouched = condition.await(lockNow());
+    AtomicInteger untouchedRan = new AtomicInteger();
+    ((SignalledWait) untouched).whenSignalled(untouchedRan::incrementAndGet);
+    Permit signaller = lockNow();
+    condition.signal(); // the first takes it
+
+    first.cancel(false); // and hands it on to the heir
+
+    assertThat(firstRan).as("the first was signalled before it withdrew").hasValue(1);
+    assertThat(heirRan).as("the heir was handed the signal").hasValue(1);
+    assertThat(untouchedRan).hasValue(0);
+    untouched.cancel(false);
+    assertThat(untouchedRan).as("withdrawn before any signal").hasValue(0);
+    signaller.release();
+    heir.join().release();
+  }
+
   // ---------------------------------------------------------------- timeouts
 
   @Test

@@ -39,19 +39,19 @@ final class ObservedCondition implements AsyncCondition, SharedLevels {
 
   @Override
   public CompletableFuture<Permit> await(Permit held) {
-    return reacquiring(held, condition::await);
+    return reacquiring(held, false, condition::await);
   }
 
   @Override
   public CompletableFuture<Permit> await(Permit held, Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    return reacquiring(held, permit -> condition.await(permit, timeout));
+    return reacquiring(held, true, permit -> condition.await(permit, timeout));
   }
 
   @Override
   public CompletableFuture<Permit> awaitUntil(BooleanSupplier predicate, Permit held) {
     Objects.requireNonNull(predicate, "predicate");
-    return reacquiring(held, permit -> condition.awaitUntil(predicate, permit));
+    return reacquiring(held, false, permit -> condition.awaitUntil(predicate, permit));
   }
 
   @Override
@@ -79,10 +79,10 @@ final class ObservedCondition implements AsyncCondition, SharedLevels {
     return source.levels(condition);
   }
 
-  private CompletableFuture<Permit> reacquiring(Permit held,
+  private CompletableFuture<Permit> reacquiring(Permit held, boolean timed,
       Function<Permit, CompletableFuture<Permit>> await) {
     Objects.requireNonNull(held, "held");
-    return lock.grants().reacquire(held, await);
+    return lock.grants().reacquire(held, timed, await);
   }
 
   @Override

@@ -120,10 +120,11 @@ public sealed class ObservedGrants permits WatchedGrants {
    * (an {@code awaitUntil} whose predicate already held), the future completes with
    * {@code held} itself, still live.
    *
+   * @param timed whether {@code await} ends by itself after a timeout
    * @throws IllegalArgumentException from {@code await}, when {@code held} is not a live permit
    *     of the condition's lock; the hold of {@code held} is then untouched
    */
-  public CompletableFuture<Permit> reacquire(Permit held,
+  public CompletableFuture<Permit> reacquire(Permit held, boolean timed,
       Function<Permit, CompletableFuture<Permit>> await) {
     HeldPermit hold = holdOf(held);
     if (hold == null) {
@@ -138,12 +139,24 @@ public sealed class ObservedGrants permits WatchedGrants {
         return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
       }
       hold.end();
-      return RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
+      CompletableFuture<Permit> relayed =
+          RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
+      reacquiring(waiting, relayed, hold.call(), timed);
+      return relayed;
     } finally {
       // The permit handed out stays reachable until its hold has ended here: the stall view
       // must not take it for one dropped unreleased (see HandedPermit).
       Reference.reachabilityFence(held);
     }
+  }
+
+  /**
+   * A condition's wait {@code waiting}, handed out as {@code relayed}, has released the lock
+   * {@code call} held and will take it back once signalled: for the stall view, which is not
+   * on here.
+   */
+  void reacquiring(CompletableFuture<Permit> waiting, CompletableFuture<Permit> relayed,
+      Call call, boolean timed) {
   }
 
   /** {@code permit}, re-acquired after {@code ended}, held as {@code ended} was. */

@@ -1,6 +1,7 @@
 package dev.baton.spring.observation;
 
 import dev.baton.Permit;
+import dev.baton.SignalledWait;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -9,7 +10,9 @@ import java.util.concurrent.CompletableFuture;
  * carries the {@link Call} that asked (a lock's hold is also kept by that call, see
  * {@link Call#locksHeld()}); the watch hears of every request before it is acquired, of every
  * hold from grant to release, and of every wait left pending until it settles, each wait being
- * one {@link WatchedWait}. The call is the one current when the request is made.
+ * one {@link WatchedWait}. The call is the one current when the request is made. A condition's
+ * wait, once signalled, is a pending wait for the lock too, until it has it back
+ * ({@link #reacquiring}).
  *
  * <p>The permit a taker gets is not the hold the view tracks but a {@link HandedPermit} in front
  * of it, which nothing of the view's reaches: the watch can then keep it weakly and learn from
@@ -53,6 +56,33 @@ final class WatchedGrants extends ObservedGrants {
   @Override
   public Optional<Permit> observe(Optional<Permit> taken) {
     return taken.isEmpty() ? taken : Optional.of(hold(taken.get(), null, CurrentCall.get()));
+  }
+
+  /**
+   * Lists the wait, from its signal until it ends, as a pending wait of {@code call} for the
+   * condition's lock, which it is then taking back: a wait for a signal is not one (any signal
+   * may end it), a wait for the lock is. Only a wait that says when it is signalled
+   * ({@link SignalledWait}: the local backend's {@code await}, not {@code awaitUntil}'s rounds)
+   * is listed.
+   */
+  @Override
+  void reacquiring(CompletableFuture<Permit> waiting, CompletableFuture<Permit> relayed,
+      Call call, boolean timed) {
+    if (!(waiting instanceof SignalledWait signalled)) {
+      return;
+    }
+    ReacquireWait wait = new ReacquireWait(call, timed);
+    wait.handedOut(relayed);
+    relayed.whenComplete((permit, failure) -> {
+      wait.end(); // ended before it is listed, it is never listed
+      watch.settled(wait);
+    });
+    signalled.whenSignalled(() -> {
+      RuntimeException refused = wait.ended() ? null : watch.pending(wait);
+      if (refused != null) {
+        wait.fail(refused);
+      }
+    });
   }
 
   @Override
@@ -112,6 +142,31 @@ final class WatchedGrants extends ObservedGrants {
 
     private WatchedGrants grants() {
       return (WatchedGrants) owner();
+    }
+  }
+
+  /** A condition's wait taking the condition's lock back after its signal. */
+  private final class ReacquireWait extends PendingWait {
+    private final boolean timed;
+
+    ReacquireWait(Call call, boolean timed) {
+      super(call);
+      this.timed = timed;
+    }
+
+    @Override
+    public boolean timed() {
+      return timed;
+    }
+
+    @Override
+    public WaitSite site() {
+      return site;
+    }
+
+    @Override
+    public LiveHolds holders() {
+      return holds;
     }
   }
 
