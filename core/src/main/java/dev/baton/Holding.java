@@ -137,9 +137,10 @@ public final class Holding {
   }
 
   /**
-   * The future {@link #run} returns. It settles itself ({@link #settle}, {@link #settleExceptionally})
-   * once the action's stage completes; completed any other way, it was completed from outside and
-   * gives up its wait and any inner scope. It remembers the action's stage to cancel nested scopes.
+   * The future {@link #run} returns. It settles itself ({@link #settle},
+   * {@link #settleExceptionally}) once the wait or the action's stage has ended; completed any
+   * other way, it was completed from outside and gives up its wait and any inner scope. It
+   * remembers the action's stage to cancel nested scopes.
    */
   private static final class Scope<T> extends CompletableFuture<T> {
     /** The wait this scope cancels while it is pending; null when it was granted at once. */

@@ -280,7 +280,8 @@ public record BatonProperties(
    * @param itemType Class of the queue's items, such as com.example.Order. With
    *     baton.backend=redis every queue needs one: items are written as JSON through the
    *     application's JSON mapper and read back as this type (String items are stored as they
-   *     are, byte[] items as Base64, neither as JSON). The registry's queue(name, type) must name the same type.
+   *     are, byte[] items as Base64, neither as JSON). The registry's queue(name, type) must name
+   *     the same type.
    * @param scoreProperty For a priority queue: the numeric property of item-type (a record
    *     component or getter) whose lowest value leaves first, equal scores in arrival order. Unset:
    *     the items' natural order, which Redis can keep only for numbers, so a priority queue of

@@ -10,9 +10,8 @@ import tools.jackson.databind.json.JsonMapper;
  * mapper (so its modules and settings apply) as exactly the queue's declared item type, with
  * polymorphic default typing switched off whatever the mapper says: the data never chooses the
  * class it is read as. {@code String} items are stored as they are, {@code byte[]} items as
- * Base64. An item of
- * a type Jackson cannot write fails its put; one Jackson cannot read back fails the take that
- * receives it, which drops it rather than hand it to every taker in turn.
+ * Base64. An item of a type Jackson cannot write fails its put; one Jackson cannot read back fails
+ * the take that receives it, which drops it rather than hand it to every taker in turn.
  */
 public final class JsonQueueCodecs implements QueueCodecs {
 
