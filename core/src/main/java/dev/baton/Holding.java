@@ -1,6 +1,7 @@
 package dev.baton;
 
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -15,15 +16,18 @@ import java.util.function.Supplier;
  * <p>Contract of {@link #run}: the action starts only after {@code acquiring} completes normally,
  * on the thread that completed it. {@code release} is called exactly once for a granted resource:
  * when the action's stage completes (normally or not), when the action throws, or at once if the
- * returned future was already cancelled. The returned future completes after {@code release}
- * with the action's outcome, or with {@code acquiring}'s failure (the action never runs).
+ * scope was given up (see below) before the grant. The returned future completes after
+ * {@code release} with the action's outcome, or with {@code acquiring}'s failure (the action never
+ * runs).
  * Completing the returned future from outside (cancelling it, or {@code complete} and
  * {@code completeExceptionally}, through which {@code orTimeout} and {@code completeOnTimeout}
  * act) while {@code acquiring} is pending cancels {@code acquiring}, which withdraws the wait. Once
  * the action has started, that does not interrupt it and the resource stays held until the
- * action's stage completes, with one exception that makes scopes compose: if the action's stage is
- * itself the result of {@code run} (an inner scope, such as a lock taken inside a semaphore's
- * scope), it is cancelled too, so a wait still pending inside it is withdrawn.
+ * action's stage completes. Scopes compose: if the action's stage is itself the result of
+ * {@code run} (an inner scope, such as a lock taken inside a semaphore's scope), a wait still
+ * pending inside it is withdrawn too, which ends the inner scope and then this one; an inner
+ * scope whose action runs is left to end by itself, and this scope's resource stays held until
+ * it has.
  *
  * <p>A {@code release} that throws is reported through the returned future, which still
  * completes: a holder whose release failed (a lease lost meanwhile, say) must learn that its hold
@@ -53,8 +57,13 @@ public final class Holding {
     acquiring.whenComplete((resource, failure) -> {
       if (failure != null) {
         result.settleExceptionally(failure);
-      } else if (result.isDone()) {
-        release(resource, release, null); // completed from outside: nobody to tell of a failure
+      } else if (result.isDone() || result.givenUp) {
+        // Given up while waiting, by its caller or an outer scope's: nobody to run the action
+        // for. A scope given up through an outer one ends here, so that the outer one releases.
+        Throwable releaseFailure = release(resource, release, null);
+        result.settleExceptionally(releaseFailure != null ? releaseFailure
+            : new CancellationException("an enclosing scope was given up before this one's wait"
+                + " was granted"));
       } else {
         runHolding(resource, release, action, result);
       }
@@ -147,6 +156,8 @@ public final class Holding {
     private final CompletableFuture<?> acquiring;
     /** The action's stage once it has started; null before. */
     private volatile CompletionStage<?> action;
+    /** Set when it was completed from outside, or an enclosing scope was. */
+    private volatile boolean givenUp;
 
     Scope(CompletableFuture<?> acquiring) {
       this.acquiring = acquiring;
@@ -191,26 +202,33 @@ public final class Holding {
 
     /**
      * The action has started with {@code stage}; a scope completed from outside before that
-     * (while its action was being started) gives up its inner scope now.
+     * (while its action was being started) withdraws the waits of its inner scopes now.
      */
     void started(CompletionStage<?> stage) {
       action = stage;
-      if (isDone()) {
-        cancelInnerScope();
+      if (isDone() || givenUp) {
+        withdrawInnerWaits();
       }
     }
 
-    /** Completed from outside: withdraws the wait if still pending, and cancels an inner scope. */
+    /** Completed from outside: withdraws the waits still pending, its own and its inner scopes'. */
     private void giveUp() {
+      givenUp = true;
       if (acquiring != null) {
         acquiring.cancel(false);
       }
-      cancelInnerScope();
+      withdrawInnerWaits();
     }
 
-    private void cancelInnerScope() {
+    /**
+     * Withdraws the wait of the inner scope, if still pending, and so on inwards, without
+     * completing the inner scope itself: it ends once its wait has failed or its action has
+     * ended, and only then does this scope release, so no resource goes back while an action
+     * inside runs.
+     */
+    private void withdrawInnerWaits() {
       if (action instanceof Scope<?> inner) {
-        inner.cancel(false);
+        inner.giveUp();
       }
     }
 

@@ -300,6 +300,28 @@ class SemaphoreTest {
     assertThat(one.availablePermits()).isOne();
   }
 
+  /**
+   * A permit's scope whose action is a lock's scope, already running its body: cancelling the
+   * outer future keeps both the permit and the lock until the body ends. Regression: the inner
+   * scope was cancelled with it, which counted as the outer action's end and gave the permit
+   * back while the body ran.
+   */
+  @Test
+  void cancellingAnOuterScopeWhileTheInnerOnesBodyRunsKeepsEverythingUntilTheBodyEnds() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    AsyncLock lock = AsyncLock.create();
+    CompletableFuture<String> body = new CompletableFuture<>();
+    CompletableFuture<String> outer = one.withPermit(() -> lock.withLock(() -> body));
+
+    assertThat(outer.cancel(false)).isTrue();
+
+    assertThat(one.availablePermits()).as("the permit, while the body runs").isZero();
+    assertThat(lock.isLocked()).as("the lock, while the body runs").isTrue();
+    body.complete("done");
+    assertThat(lock.isLocked()).isFalse();
+    assertThat(one.availablePermits()).isOne();
+  }
+
   @Test
   void nonPositivePermitsAreRejectedNamingTheArgument() {
     assertThatThrownBy(() -> AsyncSemaphore.create(0)).isInstanceOf(IllegalArgumentException.class)
