@@ -1,6 +1,7 @@
 package dev.baton.spring.aspect;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -15,44 +16,94 @@ import reactor.core.publisher.SignalType;
  * ({@link CallerContext}); this covers the method, the advice inside Baton's and the subscription
  * to the method's publisher (a {@code Mono.fromCallable} runs then). Signals that the publisher
  * emits later, from threads of its own, follow Reactor's rules of context propagation.
+ *
+ * <p>Who gives the grant back: a subscription cancelled while it waits withdraws the wait, and
+ * exits a grant that won the race with the cancel; a subscription whose call has started exits it
+ * through {@code usingWhen}'s cleanup. A cancel can reach {@code usingWhen} while the grant is
+ * being handed to it, so that it cancels the wait and still runs the call; the {@link Passage}
+ * settles that race with one CAS, between the call starting and the cancel dropping it, and
+ * whichever loses leaves the grant to the other: a call never runs with its grant given back.
  */
 final class ReactiveGates {
 
   private ReactiveGates() {}
 
   /**
-   * One subscription's way through the gate.
-   *
-   * @param granted what the wait granted, to give back; null for a gate that grants nothing
-   * @param caller the subscriber's context if the wait did not end at once; null if it did
+   * One subscription's way through the gate: what it was granted, and whether its call started or
+   * a cancel dropped it, settled once.
    */
-  record Passage<R>(R granted, CallerContext caller) {}
+  static final class Passage<R> {
+    private static final int WAITING = 0;
+    private static final int STARTED = 1;
+    private static final int DROPPED = 2;
+
+    /** The subscriber's context if the wait did not end at once; null if it did. */
+    private final CallerContext caller;
+    private final AtomicInteger state = new AtomicInteger(WAITING);
+    /** What the wait granted, to give back; null for a gate that grants nothing. */
+    private volatile R granted;
+
+    Passage(CallerContext caller) {
+      this.caller = caller;
+    }
+
+    /** Whether the call may start: false once a cancel dropped the passage. */
+    boolean start() {
+      return state.compareAndSet(WAITING, STARTED);
+    }
+
+    /** Whether the cancel that calls this owns the grant: false once the call has started. */
+    boolean drop() {
+      return state.compareAndSet(WAITING, DROPPED);
+    }
+
+    boolean started() {
+      return state.get() == STARTED;
+    }
+  }
 
   /**
-   * The gate's wait as a {@link Mono}: started per subscription, withdrawn on cancel, and a grant
-   * that loses the race with the cancel is exited rather than dropped.
+   * The gate's wait as a {@link Mono}: started per subscription, withdrawn on a cancel that comes
+   * before the call starts, and a grant that loses the race with that cancel is exited rather
+   * than dropped.
    */
   static <R> Mono<Passage<R>> entry(Gate<R> gate) {
     return Mono.deferContextual(subscriberContext -> {
       CompletableFuture<R> waiting = gate.enter().get();
-      CallerContext caller = waiting.isDone() ? null : CallerContext.capture(subscriberContext);
-      return Mono.fromFuture(waiting, true).map(granted -> new Passage<>(granted, caller))
-          .defaultIfEmpty(new Passage<>(null, caller)).doFinally(signal -> {
-        if (signal == SignalType.CANCEL && !waiting.cancel(false)) {
+      Passage<R> passage = new Passage<>(
+          waiting.isDone() ? null : CallerContext.capture(subscriberContext));
+      return Mono.fromFuture(waiting, true).map(granted -> {
+        passage.granted = granted;
+        return passage;
+      }).defaultIfEmpty(passage).doFinally(signal -> {
+        if (signal == SignalType.CANCEL && passage.drop() && !waiting.cancel(false)) {
           waiting.thenAccept(gate.exit());
         }
       });
     });
   }
 
-  /** Exits the gate, as a publisher for {@code usingWhen}'s cleanup callbacks. */
+  /**
+   * Exits the gate, as a publisher for {@code usingWhen}'s cleanup callbacks, if the call started;
+   * a passage dropped by a cancel was exited by it.
+   */
   static <R> Function<Passage<R>, Publisher<?>> exit(Gate<R> gate) {
-    return passage -> Mono.fromRunnable(() -> gate.exit().accept(passage.granted()));
+    return passage -> Mono.fromRunnable(() -> {
+      if (passage.started()) {
+        gate.exit().accept(passage.granted);
+      }
+    });
   }
 
-  /** The call's publisher for a subscription that came through {@code passage}. */
+  /**
+   * The call's publisher for a subscription that came through {@code passage}; empty, without
+   * running the call, if a cancel dropped the passage first.
+   */
   static <T> Publisher<T> run(Passage<?> passage, Invocation invocation) {
-    CallerContext caller = passage.caller();
+    if (!passage.start()) {
+      return Mono.empty();
+    }
+    CallerContext caller = passage.caller;
     if (caller == null) {
       return publisherOf(invocation);
     }
