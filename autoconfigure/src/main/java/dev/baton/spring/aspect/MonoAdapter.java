@@ -22,7 +22,9 @@ public final class MonoAdapter implements ReturnTypeAdapter {
     Invocation unrun = invocation.copy();
     Function<ReactiveGates.Passage<R>, Publisher<?>> exit = ReactiveGates.exit(gate);
     return Mono.usingWhen(ReactiveGates.entry(gate),
-        passage -> Mono.from(ReactiveGates.run(passage, unrun.copy())),
+        // fromDirect: the method's Mono emits at most one value, and must complete as it would
+        // unwrapped, where Mono.from would cancel it after its value.
+        passage -> Mono.fromDirect(ReactiveGates.run(passage, unrun.copy())),
         exit, (passage, error) -> exit.apply(passage), exit);
   }
 
