@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import java.util.Optional;
 
 /** Locks and semaphores shared by two backends, each standing for one JVM. */
 class RedisPermitsTest {
@@ -157,5 +158,20 @@ class RedisPermitsTest {
     assertThatThrownBy(permit::release).isInstanceOf(IllegalStateException.class);
     permit.close();
     assertThat(permit.isReleased()).isTrue();
+  }
+
+  /** Regression: names and keys were joined with a colon as they were, so these were one lock. */
+  @Test
+  void namesAndKeysWithColonsAreDistinctLocks() throws Exception {
+    Permit held = one.lock("orders:eu", "42").acquire().get(5, TimeUnit.SECONDS);
+    try {
+      for (AsyncLock other : List.of(one.lock("orders", "eu:42"), one.lock("orders:eu:42"))) {
+        Optional<Permit> taken = other.tryAcquire();
+        assertThat(taken).as("%s beside lock(\"orders:eu\", \"42\")", other).isPresent();
+        taken.get().release();
+      }
+    } finally {
+      held.release();
+    }
   }
 }
