@@ -545,6 +545,7 @@ public final class RedisBackend implements AutoCloseable {
                 + " lease runs out, within {}", permit.token(), permits.keys(), address,
                 options.lease(), failure);
           } else if ("LOST".equals(reply)) {
+            permit.lostAtRelease();
             countLost(permit, "its lease had already run out when it was released");
           }
         }, callbacks);

@@ -46,6 +46,7 @@ public final class RedisPermit implements Permit {
 
   @Override
   public void release() {
+    checkLease();
     if (state.compareAndSet(HELD, RELEASED)) {
       owner.release(this);
       return;
@@ -62,8 +63,20 @@ public final class RedisPermit implements Permit {
 
   @Override
   public void close() {
+    checkLease();
     if (state.compareAndSet(HELD, RELEASED)) {
       owner.release(this);
+    }
+  }
+
+  /**
+   * Marks this permit lost if its lease has run out unrenewed (this JVM paused, or Redis was out
+   * of reach), as the next renewal tick would: a release must not pass for one that held the
+   * lock to the end.
+   */
+  private void checkLease() {
+    if (state.get() == HELD && owner.leaseRanOut(this)) {
+      owner.lost(this, "its lease had run out unrenewed when it was released");
     }
   }
 
@@ -89,6 +102,11 @@ public final class RedisPermit implements Permit {
   /** Marks this permit lost; false if it had been released (or marked) already. */
   boolean markLost() {
     return state.compareAndSet(HELD, LOST);
+  }
+
+  /** Marks this permit, released already, lost: Redis found its lease over at the release. */
+  void lostAtRelease() {
+    state.compareAndSet(RELEASED, LOST);
   }
 
   @Override

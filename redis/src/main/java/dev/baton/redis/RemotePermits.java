@@ -74,6 +74,16 @@ final class RemotePermits {
     backend.release(permit);
   }
 
+  /** Whether {@code permit}'s lease has run out by Redis's clock, unrenewed. */
+  boolean leaseRanOut(RedisPermit permit) {
+    return permit.leaseEnd() < backend.redisNow();
+  }
+
+  /** Marks {@code permit} lost, for {@code why}. */
+  void lost(RedisPermit permit, String why) {
+    backend.lost(permit, why);
+  }
+
   /** Permits neither held nor handed over, as Redis counts them now: one round trip. */
   int available() {
     return max - heldNow();

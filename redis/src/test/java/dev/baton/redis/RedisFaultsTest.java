@@ -8,6 +8,7 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -172,5 +173,35 @@ class RedisFaultsTest {
 
   private void awaitQuarantineOver() {
     await().atMost(LEASE.multipliedBy(3)).until(() -> !one.isQuarantined() && !two.isQuarantined());
+  }
+
+  /**
+   * A holder that could not renew its lease (its JVM paused: here its renewal thread is kept
+   * busy) and releases after another instance took the lock learns at once that it lost it.
+   * Regression: release() returned normally until the next renewal tick noticed.
+   */
+  @Test
+  void aHolderWhoseLeaseRanOutUnrenewedLearnsItWhenItReleases() throws Exception {
+    RedisPermit held = (RedisPermit) one.lock("stalled").acquire().get(5, TimeUnit.SECONDS);
+    CountDownLatch resume = new CountDownLatch(1);
+    one.timers().execute(() -> {
+      try {
+        resume.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Permit other;
+    try {
+      other = two.lock("stalled").acquire()
+          .get(LEASE.toMillis() * 3, TimeUnit.MILLISECONDS);
+      assertThat(other.token()).isGreaterThan(held.token());
+
+      assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+      assertThat(held.isLost()).isTrue();
+    } finally {
+      resume.countDown();
+    }
+    other.release();
   }
 }
