@@ -161,11 +161,17 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     }
   }
 
+  /**
+   * Fails {@code waiter} once {@code timeout} has passed, after it has left the waiters, so that
+   * {@link #waiters()} no longer counts it when its failure is seen.
+   */
   private void startTimer(EventWaiter waiter, Duration timeout) {
-    ScheduledFuture<?> timer = backend.timers().schedule(() -> backend.callbacks().execute(
-            () -> waiter.future.completeExceptionally(
-                new AcquireTimeoutException("event", name, timeout))),
-        timeout.toNanos(), TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> timer = backend.timers().schedule(() -> backend.callbacks().execute(() -> {
+      synchronized (this) {
+        waiters.remove(waiter);
+      }
+      waiter.future.completeExceptionally(new AcquireTimeoutException("event", name, timeout));
+    }), timeout.toNanos(), TimeUnit.NANOSECONDS);
     waiter.future.whenComplete((ok, failure) -> timer.cancel(false));
   }
 

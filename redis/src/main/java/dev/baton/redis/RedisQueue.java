@@ -226,10 +226,23 @@ final class RedisQueue<T>
     });
     if (timeout != null) {
       call.timer = backend.timers().schedule(() -> backend.callbacks().execute(
-              () -> call.future.completeExceptionally(new AcquireTimeoutException(what, timeout))),
+              () -> timeOut(call, new AcquireTimeoutException(what, timeout))),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     return call;
+  }
+
+  /**
+   * Fails {@code call} with {@code timedOut} once Redis has withdrawn it, so that no count
+   * ({@link #takers()}, {@link #putters()}) includes it when its failure is seen; does nothing if
+   * Redis answered it first.
+   */
+  private void timeOut(QueueCall<?> call, AcquireTimeoutException timedOut) {
+    if (call.withdraw()) {
+      settled(call);
+      cancel(call.id).whenCompleteAsync(
+          (reply, failure) -> call.future.completeExceptionally(timedOut), backend.callbacks());
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -297,8 +310,8 @@ final class RedisQueue<T>
    * Withdraws {@code id} from Redis: a waiting call leaves, an item handed to a take goes back;
    * a put already committed stays committed (its item is in the queue).
    */
-  private void cancel(String id) {
-    Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
+  private CompletableFuture<String> cancel(String id) {
+    return Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
         .whenComplete((reply, failure) -> {
           if (failure != null) {
             log.debug("Could not withdraw {} from queue '{}' on Redis at {}; its lease ends it",

@@ -80,4 +80,15 @@ class RedisEventTest {
     await().atMost(SharedRedis.LEASE.multipliedBy(2))
         .until(() -> !redis.server().keys().contains("{baton:event:flag}"));
   }
+
+  /** As in core: a timed-out wait is withdrawn before its failure can be seen. */
+  @Test
+  void aTimedOutWaitNoLongerCountsAsAWaiterWhenItsFailureIsSeen() throws Exception {
+    AsyncEvent event = one.event("timed-wait");
+
+    int waitersSeen = event.await(Duration.ofMillis(200)).handle((ok, failure) -> event.waiters())
+        .get(5, TimeUnit.SECONDS);
+
+    assertThat(waitersSeen).isZero();
+  }
 }

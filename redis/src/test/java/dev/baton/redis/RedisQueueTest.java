@@ -217,4 +217,15 @@ class RedisQueueTest {
     return redis.server().keys().stream()
         .filter(key -> key.startsWith("{baton:queue:" + queue + "}")).toList();
   }
+
+  /** As in core: a timed-out take is withdrawn before its failure can be seen. */
+  @Test
+  void aTimedOutTakeNoLongerCountsAsATakerWhenItsFailureIsSeen() throws Exception {
+    AsyncQueue<String> queue = one.queue("timed-take", QueueSpec.fifo(10), ItemCodec.strings());
+
+    int takersSeen = queue.take(Duration.ofMillis(200)).handle((item, failure) -> queue.takers())
+        .get(5, TimeUnit.SECONDS);
+
+    assertThat(takersSeen).isZero();
+  }
 }
