@@ -27,5 +27,10 @@ if mode == 'try' then
 end
 redis.call('ZADD', waiters, redis.call('HINCRBY', meta, 'seq', 1), id)
 redis.call('ZADD', alive, now + lease, id)
+-- Waiters ahead whose JVMs no longer listen keep their places but are passed over: a permit they
+-- leave free goes to this caller, last in line, through this reply.
+grantWaiters({[id] = true})
+token = redis.call('HGET', tokens, id)
 tidy()
+if token then return {'GRANTED', token} end
 return {'QUEUED', tostring(nextExpiry())}

@@ -84,6 +84,35 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /**
+   * A lock left free with only a killed JVM's waiter in line: a new acquire is granted at once,
+   * not queued behind the dead waiter until a renewal tick. Regression: it waited up to a third
+   * of a lease (found by review).
+   */
+  @Test
+  void aFreeLockWhoseOnlyWaiterIsAKilledJvmsIsGrantedAtOnce() throws Exception {
+    AsyncLock lock = one.lock("dead-waiter");
+    Permit held = lock.acquire().join();
+    try (ChildJvm child = ChildJvm.start(server, LEASE, "wait", "dead-waiter")) {
+      child.expect("ASKED", Duration.ofSeconds(30));
+      await().until(() -> lock.waiters() == 1);
+      child.kill();
+      await().until(() -> server.cli("PUBSUB", "CHANNELS", "baton:jvm:*").lines()
+          .filter(line -> !line.isBlank()).count() == 2);
+      held.release(); // passes over the dead waiter: the lock is free, the waiter still in line
+      await().until(() -> !lock.isLocked());
+
+      // Three acquires while the dead waiter is still in line (its lease, 3 s, has not run out):
+      // each is granted in its own reply, where a renewal tick (every second) would be too late.
+      for (int round = 0; round < 3; round++) {
+        two.lock("dead-waiter").acquire().get(300, TimeUnit.MILLISECONDS).release();
+      }
+      assertThat(lock.waiters()).as("the dead waiter, still in line").isOne();
+      assertThat(child.unread()).noneMatch(line -> line.startsWith("GRANTED"));
+    }
+    await().until(() -> server.keys().isEmpty());
+  }
+
   @Test
   void aClosedBackendFreesItsPermitsAtOnce() throws Exception {
     RedisBackend leaving = connect();
