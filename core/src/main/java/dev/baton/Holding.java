@@ -1,10 +1,13 @@
 package dev.baton;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -93,6 +96,23 @@ public final class Holding {
     return result;
   }
 
+  /**
+   * Runs {@code action} with the outcome of a scope that {@link #run} returned once the scope has
+   * ended by itself: its wait failed, or its action's stage completed and the resource was given
+   * back. A scope completed from outside (see above) completes early for its caller, but this
+   * still waits for that end, and reports it. For a stage {@code run} did not make (it returns the
+   * action's own stage when that completed at once), when the stage completes.
+   */
+  public static <T> void whenSettled(CompletionStage<T> result,
+      BiConsumer<? super T, ? super Throwable> action) {
+    Objects.requireNonNull(action, "action");
+    if (result instanceof Scope<T> scope) {
+      scope.settledStage().whenComplete(action);
+    } else {
+      result.whenComplete(action);
+    }
+  }
+
   private static <R, T> void runHolding(R resource, Consumer<? super R> release,
       Supplier<? extends CompletionStage<T>> action, Scope<T> result) {
     CompletionStage<T> stage;
@@ -152,12 +172,36 @@ public final class Holding {
    * remembers the action's stage to cancel nested scopes.
    */
   private static final class Scope<T> extends CompletableFuture<T> {
+    /** {@link #outcome} of a scope that ended with the value null. */
+    private static final Object NIL = new Object();
+    private static final VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = MethodHandles.lookup().findVarHandle(Scope.class, "settled",
+            CompletableFuture.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    /** How a scope that failed by itself failed. */
+    private record Failed(Throwable failure) {}
+
     /** The wait this scope cancels while it is pending; null when it was granted at once. */
     private final CompletableFuture<?> acquiring;
     /** The action's stage once it has started; null before. */
     private volatile CompletionStage<?> action;
     /** Set when it was completed from outside, or an enclosing scope was. */
     private volatile boolean givenUp;
+    /**
+     * How it ended by itself ({@link #NIL} for a null value, a {@link Failed} for a failure);
+     * null until then. Written before {@link #settled} is read, as {@link #settledStage} writes
+     * that before it reads this, so one of the two completes the stage.
+     */
+    private volatile Object outcome;
+    /** The stage {@link Holding#whenSettled} waits on; made on demand, null until then. */
+    private volatile CompletableFuture<T> settled;
 
     Scope(CompletableFuture<?> acquiring) {
       this.acquiring = acquiring;
@@ -192,12 +236,47 @@ public final class Holding {
 
     /** Completes with the action's outcome. */
     void settle(T value) {
+      ended(value == null ? NIL : value);
       super.complete(value);
     }
 
     /** Fails with the wait's or the action's failure. */
     void settleExceptionally(Throwable failure) {
+      ended(new Failed(failure));
       super.completeExceptionally(failure);
+    }
+
+    private void ended(Object how) {
+      outcome = how;
+      CompletableFuture<T> stage = settled;
+      if (stage != null) {
+        completeWithOutcome(stage, how);
+      }
+    }
+
+    /** The stage that completes when this scope ends by itself, as it ended. */
+    CompletableFuture<T> settledStage() {
+      CompletableFuture<T> stage = settled;
+      if (stage == null) {
+        stage = new CompletableFuture<>();
+        if (!SETTLED.compareAndSet(this, null, stage)) {
+          stage = settled;
+        }
+      }
+      Object how = outcome;
+      if (how != null) {
+        completeWithOutcome(stage, how);
+      }
+      return stage;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void completeWithOutcome(CompletableFuture<T> stage, Object how) {
+      if (how instanceof Failed failed) {
+        stage.completeExceptionally(failed.failure());
+      } else {
+        stage.complete(how == NIL ? null : (T) how);
+      }
     }
 
     /**

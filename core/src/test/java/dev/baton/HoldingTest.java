@@ -163,6 +163,28 @@ class HoldingTest {
   }
 
   @Test
+  void whenSettledReportsHowTheScopeEndedByItselfEvenAfterItsCallerCompletedItEarly() {
+    CompletableFuture<String> acquiring = new CompletableFuture<>();
+    CompletableFuture<String> work = new CompletableFuture<>();
+    CompletableFuture<String> result =
+        Holding.run(acquiring, resource -> releases.incrementAndGet(), () -> work);
+    acquiring.complete("permit");
+    CompletableFuture<String> before = new CompletableFuture<>();
+    Holding.whenSettled(result, (value, failure) -> before.complete(value));
+
+    assertThat(result.complete("fallback")).isTrue();
+
+    assertThat(before).as("not while the action runs").isNotDone();
+    work.complete("done");
+    assertThat(releases).hasValue(1);
+    assertThat(before).isCompletedWithValue("done");
+    CompletableFuture<String> after = new CompletableFuture<>();
+    Holding.whenSettled(result, (value, failure) -> after.complete(value));
+    assertThat(after).as("asked once it had ended").isCompletedWithValue("done");
+    assertThat(result).isCompletedWithValue("fallback");
+  }
+
+  @Test
   void aFailedAcquireFailsTheScopeWithoutReleasingOrRunning() {
     AtomicInteger actionRuns = new AtomicInteger();
     CompletableFuture<String> result = Holding.run(

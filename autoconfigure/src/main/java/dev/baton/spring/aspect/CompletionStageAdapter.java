@@ -26,11 +26,17 @@ public final class CompletionStageAdapter implements ReturnTypeAdapter {
     return Holding.run(entry, gate.exit(), () -> stageOf(run));
   }
 
+  /**
+   * Runs {@code action} once the call's stage has completed normally; when an inner annotation's
+   * scope made that stage, once the scope has ended by itself ({@link Holding#whenSettled}), so
+   * that a caller completing the returned future early (as {@code completeOnTimeout} does) does
+   * not pass for the call's success.
+   */
   @Override
   public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
     CompletionStage<?> stage = (CompletionStage<?>) invocation.proceed();
     if (stage != null) {
-      stage.whenComplete((value, failure) -> {
+      Holding.whenSettled(stage, (value, failure) -> {
         if (failure == null) {
           action.run();
         }
