@@ -65,8 +65,7 @@ public final class Holding {
         // for. A scope given up through an outer one ends here, so that the outer one releases.
         Throwable releaseFailure = release(resource, release, null);
         result.settleExceptionally(releaseFailure != null ? releaseFailure
-            : new CancellationException("an enclosing scope was given up before this one's wait"
-                + " was granted"));
+            : new CancellationException("the scope was given up before its wait was granted"));
       } else {
         runHolding(resource, release, action, result);
       }

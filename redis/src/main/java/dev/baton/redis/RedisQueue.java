@@ -235,13 +235,20 @@ final class RedisQueue<T>
   /**
    * Fails {@code call} with {@code timedOut} once Redis has withdrawn it, so that no count
    * ({@link #takers()}, {@link #putters()}) includes it when its failure is seen; does nothing if
-   * Redis answered it first.
+   * Redis answered it first. A put that Redis committed before the withdrawal reached it counts
+   * as done, its item being in the queue.
    */
+  @SuppressWarnings("unchecked")
   private void timeOut(QueueCall<?> call, AcquireTimeoutException timedOut) {
     if (call.withdraw()) {
       settled(call);
-      cancel(call.id).whenCompleteAsync(
-          (reply, failure) -> call.future.completeExceptionally(timedOut), backend.callbacks());
+      cancel(call.id).whenCompleteAsync((reply, failure) -> {
+        if (call.isPut() && "COMMITTED".equals(reply)) {
+          ((QueueCall<Void>) call).future.complete(null);
+        } else {
+          call.future.completeExceptionally(timedOut);
+        }
+      }, backend.callbacks());
     }
   }
 
