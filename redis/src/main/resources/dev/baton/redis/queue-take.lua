@@ -27,11 +27,27 @@ if isShut() and #head == 0 then
   tidy()
   return {'SHUT'}
 end
-if mode == 'try' then
+if mode == 'try' and #head == 0 then
   tidy()
   return {'EMPTY'}
 end
+-- Takes ahead whose JVMs no longer listen keep their places but are passed over: an item they
+-- leave queued goes to this caller, last in line, through this reply. A 'try' that gets none
+-- leaves the line again.
 redis.call('ZADD', takers, nextSeq(), id)
 redis.call('ZADD', alive, now + lease, id)
+match({[id] = true})
+value = redis.call('HGET', handed, id)
+if value then
+  local member = split(value)
+  tidy()
+  return {'ITEM', redis.call('HGET', data, member)}
+end
+if mode == 'try' then
+  redis.call('ZREM', takers, id)
+  redis.call('ZREM', alive, id)
+  tidy()
+  return {'EMPTY'}
+end
 tidy()
 return {'QUEUED'}

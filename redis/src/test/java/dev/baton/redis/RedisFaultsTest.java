@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -111,6 +112,34 @@ class RedisFaultsTest {
       assertThat(child.unread()).noneMatch(line -> line.startsWith("GRANTED"));
     }
     await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * An item queued while the only take in line is a killed JVM's: a poll or a new take of
+   * another instance gets it at once. Regression: poll() returned null while the item sat in the
+   * queue, and a take waited for a renewal tick (found by review).
+   */
+  @Test
+  void anItemWhoseOnlyTakerInLineIsAKilledJvmsGoesToTheNextPollOrTakeAtOnce() throws Exception {
+    AsyncQueue<String> queue =
+        one.queue("dead-taker", QueueSpec.fifo(Integer.MAX_VALUE), ItemCodec.strings());
+    AsyncQueue<String> other =
+        two.queue("dead-taker", QueueSpec.fifo(Integer.MAX_VALUE), ItemCodec.strings());
+    try (ChildJvm child = ChildJvm.start(server, LEASE, "consume", "dead-taker")) {
+      child.expect("CONSUMING", Duration.ofSeconds(30));
+      await().until(() -> queue.takers() == 1);
+      child.kill();
+      await().until(() -> server.cli("PUBSUB", "CHANNELS", "baton:jvm:*").lines()
+          .filter(line -> !line.isBlank()).count() == 2);
+      assertThat(queue.offer("order-1")).isTrue(); // passes over the dead take
+      assertThat(queue.offer("order-2")).isTrue();
+
+      assertThat(other.poll()).isEqualTo("order-1");
+      assertThat(other.take().get(300, TimeUnit.MILLISECONDS)).isEqualTo("order-2");
+      assertThat(queue.takers()).as("the dead take, still in line").isOne();
+      other.taskDone();
+      other.taskDone();
+    }
   }
 
   @Test
