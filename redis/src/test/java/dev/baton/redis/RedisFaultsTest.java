@@ -97,9 +97,7 @@ class RedisFaultsTest {
     try (ChildJvm child = ChildJvm.start(server, LEASE, "wait", "dead-waiter")) {
       child.expect("ASKED", Duration.ofSeconds(30));
       await().until(() -> lock.waiters() == 1);
-      child.kill();
-      await().until(() -> server.cli("PUBSUB", "CHANNELS", "baton:jvm:*").lines()
-          .filter(line -> !line.isBlank()).count() == 2);
+      killAndAwaitItsChannelGone(child);
       held.release(); // passes over the dead waiter: the lock is free, the waiter still in line
       await().until(() -> !lock.isLocked());
 
@@ -128,9 +126,7 @@ class RedisFaultsTest {
     try (ChildJvm child = ChildJvm.start(server, LEASE, "consume", "dead-taker")) {
       child.expect("CONSUMING", Duration.ofSeconds(30));
       await().until(() -> queue.takers() == 1);
-      child.kill();
-      await().until(() -> server.cli("PUBSUB", "CHANNELS", "baton:jvm:*").lines()
-          .filter(line -> !line.isBlank()).count() == 2);
+      killAndAwaitItsChannelGone(child);
       assertThat(queue.offer("order-1")).isTrue(); // passes over the dead take
       assertThat(queue.offer("order-2")).isTrue();
 
@@ -140,6 +136,13 @@ class RedisFaultsTest {
       other.taskDone();
       other.taskDone();
     }
+  }
+
+  /** Kills {@code child} and waits until Redis sees only this test's two backends listening. */
+  private void killAndAwaitItsChannelGone(ChildJvm child) throws InterruptedException {
+    child.kill();
+    await().until(() -> server.cli("PUBSUB", "CHANNELS", "baton:jvm:*").lines()
+        .filter(line -> !line.isBlank()).count() == 2);
   }
 
   @Test
