@@ -148,15 +148,17 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   /**
    * The event was clear at generation {@code generation} when {@code waiter} read it: from now on
-   * any newer generation wakes it; a set heard on the channel since it joined wakes it now.
+   * any newer generation wakes it, and so does a newer one heard on the channel before this read.
+   * An older or equal one heard meanwhile was set (and cleared) before the read, which is where
+   * the wait begins: a message handled late must not wake a wait that began after the clear.
    */
   private void read(EventWaiter waiter, long generation) {
-    boolean heard;
+    boolean setSince;
     synchronized (this) {
-      heard = waiter.heardSet;
+      setSince = waiter.heard > generation;
       waiter.generation = generation;
     }
-    if (heard) {
+    if (setSince) {
       waiter.future.complete(null);
     }
   }
@@ -177,8 +179,8 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   /**
    * Wakes the waiters that read an older generation, in arrival order. A generation {@code heard}
-   * on the channel also marks the waiters that have not read theirs yet: it was published after
-   * they joined.
+   * on the channel is also kept by the waiters that have not read theirs yet, for their read to
+   * compare (see {@link #read}).
    */
   private void wake(long generation, boolean heard) {
     List<EventWaiter> woken = new ArrayList<>();
@@ -186,7 +188,9 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
       for (Iterator<EventWaiter> it = waiters.iterator(); it.hasNext(); ) {
         EventWaiter w = it.next();
         if (w.generation == UNREAD) {
-          w.heardSet |= heard;
+          if (heard) {
+            w.heard = Math.max(w.heard, generation);
+          }
         } else if (w.generation < generation) {
           woken.add(w);
           it.remove();
@@ -215,12 +219,13 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   }
 
   /**
-   * A wait of this JVM: woken by any generation newer than the one it read, or, before it has
-   * read one, marked by a set heard on the channel. Fields guarded by the event.
+   * A wait of this JVM: woken by any generation newer than the one it read; before it has read
+   * one, it keeps the newest generation heard on the channel. Fields guarded by the event.
    */
   private static final class EventWaiter {
     final CompletableFuture<Void> future = new CompletableFuture<>();
     long generation = UNREAD;
-    boolean heardSet;
+    /** The newest generation heard on the channel before it read its own; 0 if none. */
+    long heard;
   }
 }

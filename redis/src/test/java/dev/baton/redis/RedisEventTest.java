@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -90,5 +92,50 @@ class RedisEventTest {
         .get(5, TimeUnit.SECONDS);
 
     assertThat(waitersSeen).isZero();
+  }
+
+  /**
+   * A set and a clear that both ran before an await began: the set's message, still queued on
+   * this JVM's callback threads when the await starts, does not wake it. Regression: any set
+   * heard before the await had read the event woke it (found by review).
+   */
+  @Test
+  void anAwaitThatBeganAfterASetAndItsClearWaitsForTheNextSet() throws Exception {
+    AsyncEvent a = one.event("stale");
+    AsyncEvent b = two.event("stale");
+    CompletableFuture<Void> first = a.await(); // subscribes this backend to the event's channel
+    await().until(() -> redis.server().cli("PUBSUB", "NUMSUB",
+        "baton:event-set:{baton:event:stale}").lines().toList().get(1).equals("1"));
+    b.set();
+    first.get(5, TimeUnit.SECONDS);
+    b.clear();
+    ThreadPoolExecutor callbacks = (ThreadPoolExecutor) one.callbacks();
+    int threads = callbacks.getMaximumPoolSize();
+    CountDownLatch busy = new CountDownLatch(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    for (int i = 0; i < threads; i++) {
+      callbacks.execute(() -> { // user callbacks keep this backend's callback threads busy
+        busy.countDown();
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+    busy.await();
+    b.set();
+    b.clear();
+    await().until(() -> callbacks.getQueue().size() >= 1); // the set's message, not handled yet
+
+    CompletableFuture<Void> late = a.await();
+    assertThat(a.isSet()).isFalse(); // a round trip behind the await's read, on its connection
+    go.countDown();
+    await().until(() -> callbacks.getQueue().isEmpty() && callbacks.getActiveCount() == 0);
+
+    assertThat(late).as("an await that began after the set and its clear").isNotDone();
+    b.set();
+    assertThat(late).succeedsWithin(Duration.ofSeconds(5));
+    b.clear();
   }
 }
