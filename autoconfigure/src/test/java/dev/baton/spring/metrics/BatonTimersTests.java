@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
@@ -107,6 +108,32 @@ class BatonTimersTests {
 
     assertThatThrownBy(take::join).isInstanceOf(CompletionException.class);
     assertThat(waits("queue", "jobs", "failed").count()).isEqualTo(1);
+  }
+
+  @Test
+  void aWaitOfABrokenBarrierIsTaggedFailed() {
+    AsyncBarrier barrier = registry().barrier("start", 2);
+    CompletableFuture<Integer> waiting = barrier.await();
+
+    barrier.abort();
+
+    assertThatThrownBy(waiting::join).isInstanceOf(CompletionException.class);
+    assertThat(waits("barrier", "start", "failed").count()).isEqualTo(1);
+  }
+
+  @Test
+  void callsThatNeverWaitAreNotTimed() {
+    DefaultPrimitiveRegistry registry = registry();
+    AsyncLock lock = registry.lock("l");
+    AsyncQueue<String> queue = registry.queue("q");
+
+    lock.tryAcquire().orElseThrow().release();
+    assertThat(queue.offer("x")).isTrue();
+    assertThat(queue.poll()).isEqualTo("x");
+
+    assertThat(waits("lock", "l", "acquired")).isNull();
+    assertThat(waits("queue", "q", "acquired")).isNull();
+    assertThat(held("lock", "l").count()).as("its hold is timed all the same").isEqualTo(1);
   }
 
   @Test
