@@ -143,6 +143,17 @@ class TwoInstancesTest {
   }
 
   @Test
+  void aKeyIsSharedByItsStringValueSoTheNumberAndTheStringOneAreOneLock() {
+    Permit number = registry(one).lock("stock", 1).acquire().join();
+    try {
+      assertThat(registry(two).lock("stock", "1").tryAcquire()).isEmpty();
+      assertThat(registry(two).lock("stock", "2").tryAcquire()).hasValueSatisfying(Permit::release);
+    } finally {
+      number.release();
+    }
+  }
+
+  @Test
   void aKeyLockTokenKeepsIncreasingAcrossInstancesAfterItsKeyVanished() {
     long last = 0;
     for (int i = 0; i < 5; i++) {
