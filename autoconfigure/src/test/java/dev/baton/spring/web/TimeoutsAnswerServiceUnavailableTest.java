@@ -18,11 +18,13 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
  * A Spring MVC application on a real port: a timeout escaping a controller answers 503 with a
@@ -71,6 +73,20 @@ class TimeoutsAnswerServiceUnavailableTest {
   }
 
   @Test
+  void anExceptionHandlerInAnAdviceOfTheApplicationWinsToo() {
+    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(AdvisedApp.class)
+        .properties("spring.main.banner-mode=off", "server.port=0",
+            "baton.semaphores.payments.permits=1").run()) {
+      Permit held = app.getBean(PrimitiveRegistry.class).semaphore("payments").acquire().join();
+      try {
+        assertThat(Http.get(app, "/async").statusCode()).isEqualTo(429);
+      } finally {
+        held.release();
+      }
+    }
+  }
+
+  @Test
   void turnedOffATimeoutIsAServerErrorAgain() {
     try (ConfigurableApplicationContext app = start("baton.web.enabled=false")) {
       Permit held = app.getBean(PrimitiveRegistry.class).semaphore("payments").acquire().join();
@@ -85,6 +101,21 @@ class TimeoutsAnswerServiceUnavailableTest {
   private static ConfigurableApplicationContext start(String... properties) {
     return new SpringApplicationBuilder(App.class).properties("spring.main.banner-mode=off",
         "server.port=0", "baton.semaphores.payments.permits=1").properties(properties).run();
+  }
+
+  /** {@link App}'s payments, with a controller advice of the application's own for timeouts. */
+  @SpringBootConfiguration(proxyBeanMethods = false)
+  @EnableAutoConfiguration
+  @Import(App.Payments.class)
+  static class AdvisedApp {
+
+    @RestControllerAdvice
+    static class Busy {
+      @ExceptionHandler(AcquireTimeoutException.class)
+      ResponseEntity<String> busy(AcquireTimeoutException timeout) {
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).body("busy");
+      }
+    }
   }
 
   @SpringBootConfiguration(proxyBeanMethods = false)
