@@ -569,6 +569,24 @@ class StallViewTest {
         .hasSize(2).noneMatch(line -> line.contains("inventory"));
   }
 
+  /** A hold that stalls, ends, and a new hold that stalls: two episodes, two lines. */
+  @Test
+  void aNewEpisodeOfTheSameStallIsLoggedAgain(CapturedOutput output) {
+    ledgerStallsAfter(Duration.ofMillis(30), Duration.ofHours(1));
+    AsyncLock ledger = registry.lock("ledger");
+    for (int episode = 1; episode <= 2; episode++) {
+      Permit held = as(call("LedgerService.post"), ledger::acquire).join();
+      await().until(() -> !view.stalls().isEmpty());
+      view.stalls();
+      held.release();
+      int lines = episode;
+      await().until(() -> output.getOut().lines()
+          .filter(line -> line.contains("Baton: stall: lock 'ledger' held")).count() == lines);
+    }
+    assertThat(output.getOut().lines()
+        .filter(line -> line.contains("Baton: stall: lock 'ledger' held"))).hasSize(2);
+  }
+
   @Test
   void aLockLeftIdleByAScanIsScannedAgainOnceHeldAnew() {
     ledgerStallsAfter(Duration.ofMillis(30), Duration.ofHours(1));
