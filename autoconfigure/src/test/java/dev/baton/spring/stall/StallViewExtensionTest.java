@@ -3,6 +3,7 @@ package dev.baton.spring.stall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncLock;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.TestProperties;
@@ -56,6 +57,46 @@ class StallViewExtensionTest {
       });
     } finally {
       view.destroy();
+    }
+  }
+
+  @Test
+  void aBatonTimeoutAmongTheCausesAttachesTheViewAndAnyOtherFailureDoesNot() {
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC,
+        Duration.ofSeconds(1), null, null, null));
+    try {
+      List<Event> failed = EngineTestKit.engine("junit-jupiter")
+          .selectors(selectClass(FailingTwoWays.class)).configurationParameter(KIT, "true")
+          .execute().testEvents().failed().list();
+
+      assertThat(failed).hasSize(2).allSatisfy(event -> {
+        Throwable failure = event.getRequiredPayload(TestExecutionResult.class).getThrowable()
+            .orElseThrow();
+        boolean attached = List.of(failure.getSuppressed()).stream()
+            .anyMatch(StallViewExtension.StallViewSnapshot.class::isInstance);
+        assertThat(attached).as("the view attached to %s", failure)
+            .isEqualTo(failure.getCause() instanceof AcquireTimeoutException);
+      });
+    } finally {
+      view.destroy();
+    }
+  }
+
+  /** Fails once on a Baton timeout inside a {@code CompletionException}, once otherwise. */
+  @ExtendWith({OnlyFromTheKit.class, StallViewExtension.class})
+  static class FailingTwoWays {
+
+    @Test
+    void waitsTooLong() {
+      AsyncLock ledger = new DefaultPrimitiveRegistry(TestProperties.defaults(),
+          new LocalPrimitives(), List.of(), false, view).lock("ledger");
+      ledger.acquire().join();
+      ledger.acquire(Duration.ofMillis(20)).join();
+    }
+
+    @Test
+    void failsOtherwise() {
+      throw new IllegalStateException("not a timeout");
     }
   }
 
