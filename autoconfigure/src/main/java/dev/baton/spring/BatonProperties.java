@@ -152,8 +152,8 @@ public record BatonProperties(
    *     holds) to be confirmed; the watchdog looks twice as often.
    * @param heldTooLong How long a lock or semaphore permit may be held before the hold is
    *     reported as a stall (logged once, listed by the batonstalls endpoint).
-   * @param waitedTooLong How long a lock or semaphore wait may be pending before it is reported
-   *     as a stall.
+   * @param waitedTooLong How long a lock, semaphore or event wait may be pending before it is
+   *     reported as a stall (an event wait only while no running call is to set the event).
    * @param primitives Thresholds of their own for the primitives of a name, each set with
    *     baton.stalls.primitives.NAME.held-too-long and baton.stalls.primitives.NAME.waited-too-long
    *     (each, when unset, the global one).
@@ -214,9 +214,12 @@ public record BatonProperties(
     public enum Level {
       /** Nothing: the default. */
       OFF,
-      /** Records calls, waits and holds; reports re-entries and deadlocks, explains timeouts. */
+      /**
+       * Records calls, waits and holds; reports re-entries, lock-order inversions, deadlocks,
+       * stalls and leaked permits, and explains timeouts.
+       */
       BASIC,
-      /** As basic, and a re-entry or a confirmed deadlock fails the wait. */
+      /** As basic, and a re-entry, an inversion or a confirmed deadlock fails the wait. */
       STRICT
     }
   }
