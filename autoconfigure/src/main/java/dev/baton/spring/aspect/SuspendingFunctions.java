@@ -17,7 +17,9 @@ import reactor.core.publisher.Mono;
  * caller's coroutine context (its dispatcher and elements, not its {@code Job}); cancelling the
  * caller cancels the subscription. So Baton adapts a suspending method as it adapts a method
  * returning that publisher: the wait suspends, a cancelled caller withdraws it, and the permit or
- * lock is held until the coroutine completes.
+ * lock is held until the coroutine completes, or until its caller is cancelled: the cancel of the
+ * subscription is all the bridge reports, so code a cancelled coroutine still runs (its
+ * {@code finally}, a {@code NonCancellable} block) runs without it.
  *
  * <p>Without kotlinx-coroutines-reactor, Spring calls the method directly and it returns as soon
  * as it first suspends: nothing could be held until it completes, so such a method is refused.
