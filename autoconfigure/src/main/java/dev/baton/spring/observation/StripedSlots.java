@@ -3,6 +3,8 @@ package dev.baton.spring.observation;
 import java.util.AbstractCollection;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
 
 /**
  * A concurrent set of {@link Slotted} elements spread over one or more {@link LiveSlots} stripes,
@@ -37,6 +39,17 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
     for (int i = 0; i < stripes; i++) {
       this.stripes[i] = new LiveSlots<>();
     }
+  }
+
+  /**
+   * A weakly consistent walk that promises no size: elements come and go while it runs, so a
+   * stream over it (a sort, a {@code toList}) must not size its result from {@link #size()} read
+   * up front. Regression: sorting the live holds while one ended threw, inside the explanation of
+   * a timeout.
+   */
+  @Override
+  public Spliterator<E> spliterator() {
+    return Spliterators.spliteratorUnknownSize(iterator(), Spliterator.NONNULL);
   }
 
   /** Lists {@code element}; false if it is listed already. */
