@@ -1,6 +1,7 @@
 package dev.baton.spring.observation;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.Permit;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -235,11 +236,26 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     }
   }
 
+  /**
+   * Completes this future with the wait's outcome, handed on or named. Once claimed, nobody else
+   * completes it, so if handing on or naming throws, it fails with that: a waiter is never left
+   * pending for good.
+   */
   private void settleHere(T granted, Throwable failure) {
-    if (failure != null) {
-      super.completeExceptionally(named(failure));
-    } else {
-      super.complete(settlement == null ? onGrant.apply(granted) : settlement.granted(granted));
+    try {
+      if (failure != null) {
+        super.completeExceptionally(named(failure));
+      } else {
+        super.complete(settlement == null ? onGrant.apply(granted) : settlement.granted(granted));
+      }
+    } catch (RuntimeException | Error broken) {
+      if (failure != null && broken != failure) {
+        broken.addSuppressed(failure);
+      }
+      if (granted instanceof Permit permit) {
+        permit.close(); // granted, never handed on: nobody else could give it back
+      }
+      super.completeExceptionally(broken);
     }
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,6 +115,28 @@ class RelayedGrantTests {
     assertThat(relay(broken)).failsWithin(Duration.ZERO)
         .withThrowableOfType(ExecutionException.class).havingCause().isSameAs(other);
     assertThat(failures).hasValue(3);
+  }
+
+  /**
+   * Handing a grant on that throws fails the relay and gives the grant back: once the relay has
+   * claimed the wait's end, nobody else would complete it. Regression: the failure was swallowed
+   * by the wait's callback and the waiter stayed pending for good.
+   */
+  @Test
+  void aGrantThatCannotBeHandedOnFailsTheRelayAndIsGivenBack() {
+    CompletableFuture<Permit> wait = new CompletableFuture<>();
+    IllegalStateException broken = new IllegalStateException("could not hand it on");
+    CompletableFuture<Permit> relayed = RelayedGrant.relay(SITE, wait, granted -> {
+      throw broken;
+    }, () -> { });
+    AsyncLock lock = AsyncLock.create();
+    Permit permit = lock.acquire().join();
+
+    wait.complete(permit);
+
+    assertThat(relayed).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+        .withCause(broken);
+    assertThat(lock.isLocked()).as("the grant, given back").isFalse();
   }
 
   @Test
