@@ -24,7 +24,10 @@ import java.util.function.Supplier;
  * runs).
  * Completing the returned future from outside (cancelling it, or {@code complete} and
  * {@code completeExceptionally}, through which {@code orTimeout} and {@code completeOnTimeout}
- * act) while {@code acquiring} is pending cancels {@code acquiring}, which withdraws the wait. Once
+ * act) while {@code acquiring} is pending cancels {@code acquiring}, which withdraws the wait
+ * (just after the future completes, on the completing thread: a thread waiting in
+ * {@code join()} may return a moment before the withdrawal, unlike with the futures of
+ * {@code acquire()} and the other waits). Once
  * the action has started, that does not interrupt it and the resource stays held until the
  * action's stage completes. Scopes compose: if the action's stage is itself the result of
  * {@code run} (an inner scope, such as a lock taken inside a semaphore's scope), a wait still

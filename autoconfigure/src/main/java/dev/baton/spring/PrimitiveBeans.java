@@ -55,8 +55,12 @@ public final class PrimitiveBeans implements BeanDefinitionRegistryPostProcessor
       return;
     }
     BeanFactory beans = (BeanFactory) registry;
-    declare(registry, beans, "lock", properties.locks(), ResolvableType.forClass(AsyncLock.class),
-        (primitives, name) -> primitives.lock(name));
+    properties.locks().forEach((name, lock) -> {
+      if (lock.keyOrder() == BatonProperties.KeyOrder.NONE) { // else a per-key family: no bean
+        register(registry, beans, "lock", name, ResolvableType.forClass(AsyncLock.class),
+            (primitives, lockName) -> primitives.lock(lockName));
+      }
+    });
     properties.semaphores().forEach((name, semaphore) -> {
       if (semaphore.permits() != null) { // else its permits come from @Limited, made later
         register(registry, beans, "semaphore", name,

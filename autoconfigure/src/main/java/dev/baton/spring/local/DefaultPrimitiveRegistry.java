@@ -107,7 +107,13 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
           + " Boot's Redis support (org.springframework.boot:spring-boot-starter-data-redis), or"
           + " set baton.backend=local");
     }
-    properties.locks().keySet().forEach(this::lock);
+    // A name declared with a key order is a per-key family: no plain lock of that name, whose
+    // gauges would take the family's place.
+    properties.locks().forEach((name, lock) -> {
+      if (lock.keyOrder() == BatonProperties.KeyOrder.NONE) {
+        lock(name);
+      }
+    });
     properties.semaphores().forEach((name, spec) -> {
       if (spec.permits() != null) {
         semaphore(name, spec.permits());

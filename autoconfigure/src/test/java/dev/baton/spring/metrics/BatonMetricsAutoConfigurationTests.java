@@ -2,8 +2,12 @@ package dev.baton.spring.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -34,6 +38,35 @@ class BatonMetricsAutoConfigurationTests {
         () -> new BatonGauges(null)).run(context -> {
           assertThat(context).hasSingleBean(BatonGauges.class);
           assertThat(context).hasBean("userGauges");
+        });
+  }
+
+  /**
+   * A per-key family declared with its key order is no plain lock: its gauges are the family's.
+   * Regression: a plain lock of the family's name was made at start-up and its gauges, read 0,
+   * took the family's names (found by review).
+   */
+  @Test
+  void aFamilyDeclaredWithItsKeyOrderReportsItsHeldKeysAndWaiters() {
+    contextRunner.withPropertyValues("baton.locks.stock.timeout=2s",
+        "baton.locks.stock.key-order=ascending").run(context -> {
+          assertThat(context).doesNotHaveBean(AsyncLock.class);
+          PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+          SimpleMeterRegistry meters = new SimpleMeterRegistry();
+          context.getBean(BatonGauges.class).bindTo(meters);
+          Permit one = registry.lock("stock", "sku-1").acquire().join();
+          Permit two = registry.lock("stock", "sku-2").acquire().join();
+          CompletableFuture<Permit> waiting = registry.lock("stock", "sku-1").acquire();
+          try {
+            assertThat(meters.get(BatonGauges.LOCK_HELD).tag("name", "stock").gauge().value())
+                .isEqualTo(2.0);
+            assertThat(meters.get(BatonGauges.LOCK_WAITERS).tag("name", "stock").gauge().value())
+                .isEqualTo(1.0);
+          } finally {
+            one.release();
+            two.release();
+            waiting.join().release();
+          }
         });
   }
 }
