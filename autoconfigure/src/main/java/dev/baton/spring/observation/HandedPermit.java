@@ -5,10 +5,10 @@ import java.lang.ref.Reference;
 
 /**
  * The permit a taker gets while the stall view is on: the {@link ObservedGrants.HeldPermit hold}'s
- * own, behind a front that nothing of the view reaches, so that the view can keep the front weakly
- * and learn from the collector that it was dropped unreleased ({@link WaitWatch#held}). Each
- * release keeps the front reachable until the hold has ended, so that a permit being released is
- * never taken for one dropped.
+ * own, behind a front that, once the view has watched it ({@link Hold#watchTaker}), nothing of the
+ * view reaches but a weak reference, so that the view learns from the collector that it was
+ * dropped unreleased. Each release keeps the front reachable until the hold has ended, so that a
+ * permit being released is never taken for one dropped.
  */
 final class HandedPermit implements Permit {
 

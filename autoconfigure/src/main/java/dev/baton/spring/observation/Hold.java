@@ -2,6 +2,7 @@ package dev.baton.spring.observation;
 
 import dev.baton.Permit;
 import java.time.Duration;
+import java.util.function.BiFunction;
 
 /**
  * One hold of a lock or semaphore permit of a registry, from grant to release: since when, which
@@ -49,6 +50,17 @@ public abstract class Hold extends Slotted {
    */
   public Object orderedKey() {
     return null;
+  }
+
+  /**
+   * Hands this hold and the permit its taker was given to {@code watch}, once, if the taker was given
+   * one that nothing else of the view reaches (see {@link WaitWatch#held}): from then on the hold
+   * keeps what {@code watch} returns instead of that permit, so that only the taker keeps it
+   * reachable. Until then the hold keeps it, so a permit dropped before it is watched is found
+   * all the same. Does nothing for a hold whose taker cannot drop it (an annotation's), for one
+   * already watched, or while the grant is still being handed out.
+   */
+  public void watchTaker(BiFunction<Hold, Permit, Object> watch) {
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.baton.spring.observation;
 
-import dev.baton.Permit;
-
 /**
  * What watches the requests, holds and pending waits of a registry's locks and semaphores: the
  * stall view, when it is on. Called on the requesting, granting, releasing or timing-out thread:
@@ -21,14 +19,12 @@ public interface WaitWatch {
 
   /**
    * {@code hold} was granted (it names its site, key order and live holds, itself among them until
-   * it ends); its call may be unknown.
-   *
-   * @param handedOut the permit its taker was given, which the hold does not reach: once it is
-   *     unreachable while the hold lasts, nobody can release the hold any more. Null for a hold
-   *     no taker can drop: one an annotation's advice took, and releases when its call ends
-   * @return what {@code hold} must keep reachable for as long as it lasts, or null
+   * it ends); its call may be unknown. When its taker was given a permit the view does not reach,
+   * a front of the hold, the hold keeps that permit until it is handed to a leak watch
+   * ({@link Hold#watchTaker}); once only the taker reaches it, its being unreachable while the
+   * hold lasts means nobody can release the hold any more.
    */
-  Object held(Hold hold, Permit handedOut);
+  void held(Hold hold);
 
   /** {@code hold} ended. */
   void released(Hold hold);

@@ -2,8 +2,11 @@ package dev.baton.spring.observation;
 
 import dev.baton.Permit;
 import dev.baton.SignalledWait;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /**
  * {@link ObservedGrants} under the stall view's {@link WaitWatch}: every hold is tracked and
@@ -15,10 +18,12 @@ import java.util.concurrent.CompletableFuture;
  * ({@link #reacquiring}).
  *
  * <p>The permit a taker gets is not the hold the view tracks but a {@link HandedPermit} in front
- * of it, which nothing of the view's reaches: the watch can then keep it weakly and learn from
- * the collector that it was dropped unreleased, a hold that can never end. A permit taken by an
- * annotation ({@code takenBy} set) is the hold itself: the annotation's advice keeps it and
- * releases it when the call's result completes, so it never reaches a taker who could drop it.
+ * of it, so that the view can learn from the collector that it was dropped unreleased, a hold
+ * that can never end. The hold keeps its front until the view's first look at the live holds
+ * after the grant ({@link Hold#watchTaker}), which leaves it to a weak reference; a hold that
+ * ends before that, as most do, never costs one. A permit taken by an annotation
+ * ({@code takenBy} set) is the hold itself: the annotation's advice keeps it and releases it
+ * when the call's result completes, so it never reaches a taker who could drop it.
  */
 final class WatchedGrants extends ObservedGrants {
 
@@ -98,18 +103,32 @@ final class WatchedGrants extends ObservedGrants {
     }
     if (takenBy != null) {
       // An annotation's advice holds it until its call's result completes: no taker can drop it.
-      held.kept = watch.held(held, null);
+      watch.held(held);
       return held;
     }
     HandedPermit handed = new HandedPermit(held);
-    held.kept = watch.held(held, handed);
+    held.kept = handed;
+    watch.held(held);
     return handed;
   }
 
   /** A hold whose end the watch, and its call if it keeps it, hear of. */
   private static final class WatchedPermit extends HeldPermit {
+    private static final VarHandle KEPT;
+
+    static {
+      try {
+        KEPT = MethodHandles.lookup().findVarHandle(WatchedPermit.class, "kept", Object.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final Call call;
-    /** What the watch needs kept reachable while this lasts; set once, just after the grant. */
+    /**
+     * The front its taker was given ({@link HandedPermit}), from just after the grant until the
+     * view watches it; then what watches it; null for an annotation's hold.
+     */
     private Object kept;
 
     WatchedPermit(WatchedGrants grants, Permit inner, String takenBy, Call call) {
@@ -125,6 +144,14 @@ final class WatchedGrants extends ObservedGrants {
     @Override
     public Object orderedKey() {
       return grants().orderedKey;
+    }
+
+    @Override
+    public void watchTaker(BiFunction<Hold, Permit, Object> watch) {
+      if (kept instanceof HandedPermit front) {
+        // Lost to another look, what this one made is dropped: one watch is enough.
+        KEPT.compareAndSet(this, front, watch.apply(this, front));
+      }
     }
 
     @Override

@@ -81,6 +81,14 @@ final class StallScan {
     }
   }
 
+  /**
+   * The live holds of the primitives with holds: every live hold is in one of them (a hold added
+   * as this is read may be missed, and is in it at the next read).
+   */
+  Collection<LiveHolds> withHolds() {
+    return withHolds.keySet();
+  }
+
   /** The live holds and the waits of {@code live} past their thresholds now. */
   List<Stall> scan(Collection<PendingWait> live) {
     Pass pass = pass();

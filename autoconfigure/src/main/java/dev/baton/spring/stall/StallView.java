@@ -1,6 +1,5 @@
 package dev.baton.spring.stall;
 
-import dev.baton.Permit;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
@@ -42,8 +41,8 @@ import org.springframework.beans.factory.DisposableBean;
  *       StallScan}): logged once (rate-limited) and listed by {@link #stalls()}, which the
  *       watchdog runs at every tick.
  *   <li>A permit dropped unreleased is a {@link LeakedPermit} ({@link LeakedPermits}), found
- *       once the collector has cleared it: logged (rate-limited), counted and listed by
- *       {@link #leakedPermits()}, which the watchdog runs at every tick too.
+ *       once the collector has cleared it: watched, and logged (rate-limited), counted and
+ *       listed, by {@link #leakedPermits()}, which the watchdog runs at every tick too.
  *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
  *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
  *       A deadlock is confirmed once its cycle's waits and holds have lasted {@code confirm-after};
@@ -137,14 +136,10 @@ public final class StallView implements WaitWatch, DisposableBean {
         ? new DeadlockException(Inversions.message(inversion, orderedKey)) : null;
   }
 
-  /**
-   * Lists the live holds of {@code hold} for the stall scan, and keeps {@code handedOut} weakly, to
-   * learn if it is dropped unreleased; its call keeps the hold for the lock orders.
-   */
+  /** Lists the live holds of {@code hold} for the stall scan and the leak watch. */
   @Override
-  public Object held(Hold hold, Permit handedOut) {
+  public void held(Hold hold) {
     stalls.held(hold);
-    return handedOut == null ? null : leaks.watch(hold, handedOut);
   }
 
   @Override
@@ -235,12 +230,14 @@ public final class StallView implements WaitWatch, DisposableBean {
   }
 
   /**
-   * The permits found dropped unreleased since start-up, the first 100; first takes those the
-   * collector has cleared since the last look, logging each (at most {@value #LINES_PER_MINUTE}
-   * lines a minute).
+   * The permits found dropped unreleased since start-up, the first 100; first hands the permits
+   * of the live holds not yet watched to the leak watch, then takes those the collector has
+   * cleared since the last look, logging each (at most {@value #LINES_PER_MINUTE} lines a
+   * minute). The watchdog runs this at every tick, so a permit is watched from the tick after its
+   * grant on, and found at the next look after the collection that clears it.
    */
   public List<LeakedPermit> leakedPermits() {
-    leaks.look();
+    leaks.look(stalls.withHolds());
     return leaks.kept();
   }
 

@@ -700,6 +700,9 @@ class StallViewTest {
     AsyncSemaphore payments = registry.semaphore("payments", 2);
     Permit kept = as(call("Payments.keep"), payments::acquire).join();
     as(call("Payments.settle"), payments::acquire).join().release();
+    Permit refund = as(call("Payments.refund"), payments::acquire).join();
+    assertThat(view.leakedPermits()).isEmpty(); // a look: the permit is watched from here on
+    refund.release();
     waitAndDrop(call("Ledger.audit"), ledger, as(call("Ledger.close"), ledger::acquire).join());
     takeAndDrop(call("Accounts.debit"), account::acquire);
     takeAndDrop(null, payments::acquire);
