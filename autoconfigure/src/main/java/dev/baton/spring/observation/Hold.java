@@ -53,9 +53,9 @@ public abstract class Hold extends Slotted {
   }
 
   /**
-   * Hands this hold and the permit its taker was given to {@code watch}, once, if the taker was given
-   * one that nothing else of the view reaches (see {@link WaitWatch#held}): from then on the hold
-   * keeps what {@code watch} returns instead of that permit, so that only the taker keeps it
+   * Hands this hold and the permit its taker was given to {@code watch}, once, if the taker was
+   * given one that nothing else of the view reaches (see {@link WaitWatch#held}): from then on the
+   * hold keeps what {@code watch} returns instead of that permit, so that only the taker keeps it
    * reachable. Until then the hold keeps it, so a permit dropped before it is watched is found
    * all the same. Does nothing for a hold whose taker cannot drop it (an annotation's), for one
    * already watched, or while the grant is still being handed out.
