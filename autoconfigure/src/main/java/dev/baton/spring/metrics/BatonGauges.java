@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -24,7 +26,8 @@ import java.util.function.ToDoubleFunction;
  * {@code name}: those present when bound and every one created later. A per-key lock family
  * reports {@value #LOCK_HELD} (held keys), {@value #LOCK_WAITERS} and {@value #LOCK_KEYS_ACTIVE}
  * for the family, never a meter per key, so evicted keys leave nothing behind; the family keeps
- * those counts as its keys change, so a read never walks the keys. Gauges observe the
+ * those counts as its keys change, so a read never walks the keys. A plain lock and a family of
+ * one name share that name's gauges, which count both ({@link LockName}). Gauges observe the
  * primitives; they add no work to waits. A primitive of a shared backend (see
  * {@link SharedLevels}) is read from the backend's snapshot, refreshed for all its primitives in
  * one batch (also {@link SharedQueueLevels}), so its gauges show the levels across every instance
@@ -52,8 +55,8 @@ public final class BatonGauges implements MeterBinder {
   public static final String TAG_NAME = "name";
   public static final String TAG_SIDE = "side";
 
-  private static final String HELD_DESCRIPTION =
-      "Locks held: 1 or 0 for a lock, the number of held keys for a per-key lock family";
+  private static final String HELD_DESCRIPTION = "Locks held: 1 or 0 for a lock, plus the number"
+      + " of held keys of the per-key lock family of that name";
   private static final String WAITERS_DESCRIPTION =
       "Acquires waiting for the lock (for a per-key family, over all its keys)";
   /** One text for both sides: Prometheus keeps a single HELP line per meter name. */
@@ -61,6 +64,8 @@ public final class BatonGauges implements MeterBinder {
       "Calls waiting on the queue: puts waiting for room (side=put), takes for an item (side=take)";
 
   private final PrimitiveRegistry primitives;
+  /** The lock names met so far, each with one set of lock gauges ({@link LockName}). */
+  private final ConcurrentMap<String, LockName> lockNames = new ConcurrentHashMap<>();
 
   public BatonGauges(PrimitiveRegistry primitives) {
     this.primitives = primitives;
@@ -71,23 +76,20 @@ public final class BatonGauges implements MeterBinder {
     primitives.onPrimitive(primitive -> register(registry, primitive));
   }
 
-  private static void register(MeterRegistry registry, NamedPrimitive named) {
+  private void register(MeterRegistry registry, NamedPrimitive named) {
     Tags tags = Tags.of(TAG_NAME, named.name());
     switch (named.kind()) {
-      case LOCK -> {
-        AsyncLock lock = (AsyncLock) named.primitive();
-        gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, lock, l -> SharedLevels.of(l)
-            .map(Levels::held).orElseGet(() -> l.isLocked() ? 1 : 0));
-        gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, lock, l -> SharedLevels.of(l)
-            .map(Levels::waiters).orElseGet(l::waiters));
-      }
-      case LOCK_FAMILY -> {
-        LockFamily family = (LockFamily) named.primitive();
-        gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, family, LockFamily::heldKeys);
-        gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, family, LockFamily::waiters);
-        gauge(registry, LOCK_KEYS_ACTIVE,
-            "Keys of a per-key lock family whose lock is held or waited for", tags, family,
-            LockFamily::activeKeys);
+      case LOCK, LOCK_FAMILY -> {
+        LockName lock = LockName.add(lockNames, named);
+        if (lock != null) {
+          gauge(registry, LOCK_HELD, HELD_DESCRIPTION, tags, lock, LockName::held);
+          gauge(registry, LOCK_WAITERS, WAITERS_DESCRIPTION, tags, lock, LockName::waiters);
+        }
+        if (named.primitive() instanceof LockFamily family) {
+          gauge(registry, LOCK_KEYS_ACTIVE,
+              "Keys of a per-key lock family whose lock is held or waited for", tags, family,
+              LockFamily::activeKeys);
+        }
       }
       case SEMAPHORE -> {
         AsyncSemaphore semaphore = (AsyncSemaphore) named.primitive();

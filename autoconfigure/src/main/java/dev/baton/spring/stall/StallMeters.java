@@ -1,11 +1,12 @@
 package dev.baton.spring.stall;
 
 import dev.baton.AsyncCondition;
-import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
+import dev.baton.spring.NamedPrimitive.Kind;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.metrics.BatonGauges;
 import dev.baton.spring.metrics.BatonTimers;
+import dev.baton.spring.metrics.LockName;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.WaitSite;
@@ -16,6 +17,8 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -32,7 +35,8 @@ import java.util.function.ToDoubleFunction;
  *       read from the {@link StallView}.
  * </ul>
  * Gauges are tagged {@code primitive} (the kind, as in {@link WaitSite}) and {@code name} only:
- * a per-key family is one series under its name, never one per key. They are registered for the
+ * a per-key family is one series under its name, never one per key, and shares it with a plain
+ * lock of that name ({@link LockName}). They are registered for the
  * primitives present when bound and every one created later, and read at each scrape; they add
  * no work to waits beyond {@link OldestWaits}.
  *
@@ -64,6 +68,8 @@ public final class StallMeters implements MeterBinder {
   private final PrimitiveRegistry primitives;
   private final StallView view;
   private final OldestWaits waits;
+  /** The lock names met so far, each with one set of lock meters ({@link LockName}). */
+  private final ConcurrentMap<String, LockName> lockNames = new ConcurrentHashMap<>();
 
   StallMeters(PrimitiveRegistry primitives, StallView view, OldestWaits waits) {
     this.primitives = primitives;
@@ -81,6 +87,16 @@ public final class StallMeters implements MeterBinder {
   }
 
   private void register(MeterRegistry registry, NamedPrimitive named) {
+    Supplier<Optional<Hold>> oldestHold;
+    if (named.kind() == Kind.LOCK || named.kind() == Kind.LOCK_FAMILY) {
+      LockName lock = LockName.add(lockNames, named);
+      if (lock == null) {
+        return; // its name's meters, which read it too, exist
+      }
+      oldestHold = lock::oldestHold;
+    } else {
+      oldestHold = oldestHoldOf(named.primitive());
+    }
     WaitSite site = siteOf(named);
     Tags tags = Tags.of(BatonTimers.TAG_PRIMITIVE, site.primitive(), BatonGauges.TAG_NAME,
         site.name());
@@ -88,7 +104,6 @@ public final class StallMeters implements MeterBinder {
         .description("How long the oldest wait still pending on the primitive has waited so"
             + " far; 0 when none is")
         .tags(tags).strongReference(true).register(registry);
-    Supplier<Optional<Hold>> oldestHold = oldestHoldOf(named);
     if (oldestHold != null) {
       TimeGauge.builder(HOLD_OLDEST, oldestHold, TimeUnit.NANOSECONDS,
           oldest -> oldest.get().map(hold -> (double) hold.heldFor().toNanos()).orElse(0.0))
@@ -111,16 +126,13 @@ public final class StallMeters implements MeterBinder {
     return new WaitSite(primitive, named.name());
   }
 
-  /** What reads the oldest live hold of {@code named}; null for a kind that has no holds. */
-  private static Supplier<Optional<Hold>> oldestHoldOf(NamedPrimitive named) {
-    Object primitive = named.primitive();
-    if (primitive instanceof LockFamily family) {
-      return family::oldestHold;
-    }
-    if (primitive instanceof AsyncCondition condition) {
-      primitive = condition.lock();
-    }
-    return primitive instanceof HoldTracking tracking ? tracking.holds()::oldest : null;
+  /**
+   * What reads the oldest live hold of {@code primitive}, a semaphore, condition or other kind
+   * than a lock; null for a kind that has no holds.
+   */
+  private static Supplier<Optional<Hold>> oldestHoldOf(Object primitive) {
+    Object held = primitive instanceof AsyncCondition condition ? condition.lock() : primitive;
+    return held instanceof HoldTracking tracking ? tracking.holds()::oldest : null;
   }
 
   /** A counter read from the view. */

@@ -8,6 +8,7 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.metrics.BatonGauges;
 import dev.baton.spring.metrics.BatonMetricsAutoConfiguration;
 import dev.baton.spring.metrics.BatonTimers;
 import dev.baton.spring.observation.CurrentCall;
@@ -109,6 +110,41 @@ class BatonStallsMetricsAutoConfigurationTests {
       held.permit().release();
       assertThat(age(meters, StallMeters.HOLD_OLDEST, "lock", "ledger")).isZero();
     });
+  }
+
+  /**
+   * A plain lock and a per-key family of one name share that name's gauges, which read both.
+   * Regression: a name declared with only a timeout has a plain lock from start-up, whose gauges
+   * took the name, so that the family's holds and waits read 0 (found by review).
+   */
+  @Test
+  void aPlainLockAndAFamilyOfOneNameShareItsGaugesWhichReadBoth() {
+    contextRunner.withPropertyValues("baton.locks.stock.timeout=2s").run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      Started keyHeld = Started.of(registry.lock("stock", SENTINEL)::acquire);
+      Started keyWait = Started.of(registry.lock("stock", SENTINEL)::acquire);
+
+      keyHeld.assertAge(() -> age(meters, StallMeters.HOLD_OLDEST, "lock", "stock"));
+      keyWait.assertAge(() -> age(meters, StallMeters.WAIT_OLDEST, "lock", "stock"));
+      Permit plain = registry.lock("stock").acquire().join();
+      CompletableFuture<Permit> plainWait = registry.lock("stock").acquire();
+      assertThat(level(meters, BatonGauges.LOCK_HELD)).isEqualTo(2.0);
+      assertThat(level(meters, BatonGauges.LOCK_WAITERS)).isEqualTo(2.0);
+      assertThat(level(meters, BatonGauges.LOCK_KEYS_ACTIVE)).isEqualTo(1.0);
+      keyHeld.assertAge(() -> age(meters, StallMeters.HOLD_OLDEST, "lock", "stock"));
+
+      keyHeld.permit().release();
+      keyWait.permit().release();
+      plain.release();
+      plainWait.join().release();
+      assertThat(level(meters, BatonGauges.LOCK_HELD)).isZero();
+      assertThat(age(meters, StallMeters.HOLD_OLDEST, "lock", "stock")).isZero();
+    });
+  }
+
+  private static double level(MeterRegistry meters, String gauge) {
+    return meters.get(gauge).tag("name", "stock").gauge().value();
   }
 
   @Test
