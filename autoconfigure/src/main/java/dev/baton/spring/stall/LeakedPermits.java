@@ -3,25 +3,22 @@ package dev.baton.spring.stall;
 import dev.baton.Permit;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
-import dev.baton.spring.observation.LiveHolds;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BiFunction;
 
 /**
  * Finds the {@link LeakedPermit}s: holds whose permit became unreachable before it was released.
  *
- * <p>The permit a taker gets is a front its hold keeps until a look here watches it
- * ({@link Hold#watchTaker}): from then on the hold keeps a {@link Dropped} reference to it
- * instead, which holds it only weakly, and the hold is kept by its primitive's live holds
- * ({@link Hold#listedIn()}) until it ends. A hold that ends before any look, as most do, costs no
- * reference. When the collector finds a watched permit unreachable it queues that reference; if
+ * <p>The permit a taker gets is a front its hold keeps until the hold is watched, once it has
+ * lasted {@code confirm-after} ({@link Hold#watchTaker}, by a {@link StallScan}): from then on the hold keeps a
+ * {@link Dropped} reference to it instead, which holds it only weakly, and the hold is kept by its
+ * primitive's live holds ({@link Hold#listedIn()}) until it ends. A hold that ends before it is
+ * watched, as most do, costs no reference. When the collector finds a watched permit unreachable it queues that reference; if
  * the hold is still live then, nobody can ever release it. A hold that ended is no longer kept by
  * its primitive, and neither is its reference: unreachable itself, that is never queued. Each
  * leak is logged (rate-limited) and counted; the first {@value #MAX_KEPT} are kept for reports.
@@ -35,25 +32,24 @@ final class LeakedPermits {
   private final List<LeakedPermit> kept = new CopyOnWriteArrayList<>();
   private final LongAdder found = new LongAdder();
   private final RateLimitedLog log;
-  /** What a hold keeps instead of its taker's permit once watched: a reference queued here. */
-  private final BiFunction<Hold, Permit, Object> watch =
-      (hold, handedOut) -> new Dropped(handedOut, hold, dropped);
 
   LeakedPermits(RateLimitedLog log) {
     this.log = log;
   }
 
   /**
-   * Watches the permits of the live holds in {@code withHolds} that are not watched yet, then
-   * takes the permits the collector found dropped since the last look: each whose hold is still
+   * What {@code hold} keeps instead of {@code handedOut}, the permit its taker was given, once it
+   * is watched ({@link Hold#watchTaker}): a reference queued here when the permit is collected.
+   */
+  Object watch(Hold hold, Permit handedOut) {
+    return new Dropped(handedOut, hold, dropped);
+  }
+
+  /**
+   * Takes the permits the collector found dropped since the last look; each whose hold is still
    * live is a leak.
    */
-  synchronized void look(Collection<LiveHolds> withHolds) {
-    for (LiveHolds holds : withHolds) {
-      for (Hold hold : holds.unordered()) {
-        hold.watchTaker(watch);
-      }
-    }
+  synchronized void look() {
     for (Reference<? extends Permit> next; (next = dropped.poll()) != null; ) {
       Dropped permit = (Dropped) next;
       if (permit.hold.listedIn().contains(permit.hold)) {

@@ -1,5 +1,6 @@
 package dev.baton.spring.stall;
 
+import dev.baton.Permit;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.Hold;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.apache.commons.logging.Log;
 
@@ -21,12 +23,15 @@ import org.apache.commons.logging.Log;
  * Finds {@link Stall}s: the live holds and the pending waits past their thresholds
  * ({@code baton.stalls.held-too-long}, {@code waited-too-long}, or a primitive's own). A wait for
  * an event is one only while no running call is to set it. Each hold or wait is logged the first
- * time it is seen past its threshold, through a {@link RateLimitedLog}.
+ * time it is seen past its threshold, through a {@link RateLimitedLog}. Walking the live holds
+ * anyway, a scan also hands the leak watch ({@link LeakedPermits}) the permits of those that have
+ * lasted {@code confirm-after}.
  *
  * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
  * compares nanoseconds; objects are made only for the stalls found. It walks the primitives' own
  * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first, and skips a
- * primitive whose oldest hold, when last read, cannot be past its threshold yet. A full check
+ * primitive whose oldest hold, when last read, cannot be past its threshold yet, nor its oldest
+ * hold not yet watched past {@code confirm-after}. A full check
  * hands it the pending waits as the wait-for graph reads them ({@link #pass()}), so that the live
  * waits are walked once per check.
  */
@@ -35,6 +40,9 @@ final class StallScan {
   private final RateLimitedLog log;
   private final long heldTooLongNanos;
   private final long waitedTooLongNanos;
+  /** The leak watch, and how long a hold lasts before its taker's permit is handed to it. */
+  private final BiFunction<Hold, Permit, Object> watch;
+  private final long watchAfterNanos;
   /** The primitives with thresholds of their own, by name: {held, waited} in nanoseconds. */
   private final Map<String, long[]> own = new HashMap<>();
   /**
@@ -49,8 +57,15 @@ final class StallScan {
   /** The holds and waits already logged as stalls: one line per episode. */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
-  StallScan(BatonProperties.Stalls settings, Log log, int linesPerMinute) {
+  /**
+   * @param watch what a hold that has lasted {@code confirm-after} keeps instead of its taker's
+   *     permit ({@link Hold#watchTaker}): the leak watch
+   */
+  StallScan(BatonProperties.Stalls settings, Log log, int linesPerMinute,
+      BiFunction<Hold, Permit, Object> watch) {
     this.log = new RateLimitedLog(log, linesPerMinute);
+    this.watch = watch;
+    this.watchAfterNanos = settings.confirmAfter().toNanos();
     this.heldTooLongNanos = settings.heldTooLong().toNanos();
     this.waitedTooLongNanos = settings.waitedTooLong().toNanos();
     settings.primitives().keySet().forEach(name -> own.put(name, new long[] {
@@ -79,14 +94,6 @@ final class StallScan {
     if (!logged.isEmpty()) {
       logged.remove(episode);
     }
-  }
-
-  /**
-   * The live holds of the primitives with holds: every live hold is in one of them (a hold added
-   * as this is read may be missed, and is in it at the next read).
-   */
-  Collection<LiveHolds> withHolds() {
-    return withHolds.keySet();
   }
 
   /** The live holds and the waits of {@code live} past their thresholds now. */
@@ -123,36 +130,49 @@ final class StallScan {
       found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
     }
 
-    /** The stalls found: the waits handed to it, then the live holds. */
+    /**
+     * The stalls found: the waits handed to it, then the live holds, whose permits this hands to
+     * the leak watch too.
+     */
     List<Stall> end() {
       withHolds.forEach(this::scan);
       return found;
     }
 
     /**
-     * Scans the holds of one primitive, or unlists it if it has none; skips them while its oldest
-     * hold when last scanned, or when listed, is younger than half its threshold: then none can
-     * be past it yet. (A hold made just before
-     * that scan and added just after it may be older than the scan thought, by that moment; it
-     * is found at a later scan, within half a threshold.)
+     * Scans the holds of one primitive, or unlists it if it has none, and hands the permits of
+     * those that have lasted {@code confirm-after} to the leak watch ({@link Hold#watchTaker}).
+     * Skips them while its oldest hold when last scanned, or when listed, is younger than half
+     * its threshold, and its oldest hold not watched then is younger than {@code confirm-after}:
+     * then none can be past either yet. (A hold made just before that scan and added just after
+     * it may be older than the scan thought, by that moment; it is found at a later scan, within
+     * half a threshold or a {@code confirm-after}.)
      */
     private void scan(LiveHolds holds, Listing listing) {
       if (holds.count() == 0) {
         unlist(holds, listing, now);
         return;
       }
-      if (now - listing.oldestSeen < listing.threshold / 2) {
+      if (now - listing.oldestSeen < listing.threshold / 2
+          && now - listing.unwatchedSince < watchAfterNanos) {
         return;
       }
       long oldest = now;
+      long unwatched = now; // a hold granted after this scan is younger
       for (Hold hold : holds.unordered()) {
         long since = hold.sinceNanos();
         oldest = since - oldest < 0 ? since : oldest;
+        if (now - since >= watchAfterNanos) {
+          hold.watchTaker(watch);
+        } else if (since - unwatched < 0) {
+          unwatched = since;
+        }
         if (now - since >= listing.threshold) {
           found(found, hold, "held", hold.site(), hold.call(), now - since, listing.threshold);
         }
       }
       listing.oldestSeen = oldest;
+      listing.unwatchedSince = unwatched;
     }
   }
 
@@ -170,16 +190,19 @@ final class StallScan {
   }
 
   /**
-   * A primitive with live holds, as the scans know it: its threshold, and the oldest of its holds
-   * at the last scan that read them (or the listing hold's grant); written by scans only.
+   * A primitive with live holds, as the scans know it: its threshold; at the last scan that read
+   * its holds, the oldest of them and the oldest not yet handed to the leak watch (that scan's
+   * start if none); the listing hold's grant for both before any. Written by scans only.
    */
   private static final class Listing {
     final long threshold;
     volatile long oldestSeen;
+    volatile long unwatchedSince;
 
     Listing(long threshold, long oldestSeen) {
       this.threshold = threshold;
       this.oldestSeen = oldestSeen;
+      this.unwatchedSince = oldestSeen;
     }
   }
 

@@ -41,8 +41,8 @@ import org.springframework.beans.factory.DisposableBean;
  *       StallScan}): logged once (rate-limited) and listed by {@link #stalls()}, which the
  *       watchdog runs at every tick.
  *   <li>A permit dropped unreleased is a {@link LeakedPermit} ({@link LeakedPermits}), found
- *       once the collector has cleared it: watched, and logged (rate-limited), counted and
- *       listed, by {@link #leakedPermits()}, which the watchdog runs at every tick too.
+ *       once the collector has cleared it: logged (rate-limited), counted and listed by
+ *       {@link #leakedPermits()}, which the watchdog runs at every tick too.
  *   <li>{@link #check()} (the watchdog's, every {@code confirm-after}, and the endpoint's) reduces
  *       the wait-for graph ({@link WaitForGraph}) and reports the calls that can never proceed.
  *       A deadlock is confirmed once its cycle's waits and holds have lasted {@code confirm-after};
@@ -113,7 +113,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     this.blockers = new Blockers(live, shared);
     this.strict = settings.level() == BatonProperties.Stalls.Level.STRICT;
     this.confirmAfterNanos = settings.confirmAfter().toNanos();
-    this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE);
+    this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE, leaks::watch);
     CurrentCall.propagate();
     RUNNING.add(this);
   }
@@ -223,21 +223,22 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * The holds and pending waits past their thresholds now; each is logged the first time it is
-   * seen past it (at most {@value #LINES_PER_MINUTE} lines a minute).
+   * seen past it (at most {@value #LINES_PER_MINUTE} lines a minute). Also hands the permits of
+   * the holds that have lasted {@code confirm-after} to the leak watch ({@link #leakedPermits()}).
    */
   public List<Stall> stalls() {
     return stalls.scan(live);
   }
 
   /**
-   * The permits found dropped unreleased since start-up, the first 100; first hands the permits
-   * of the live holds not yet watched to the leak watch, then takes those the collector has
-   * cleared since the last look, logging each (at most {@value #LINES_PER_MINUTE} lines a
-   * minute). The watchdog runs this at every tick, so a permit is watched from the tick after its
-   * grant on, and found at the next look after the collection that clears it.
+   * The permits found dropped unreleased since start-up, the first 100; first takes those the
+   * collector has cleared since the last look, logging each (at most {@value #LINES_PER_MINUTE}
+   * lines a minute). A permit is watched for this from the first scan for stalls
+   * ({@link #stalls()}, or a {@link #check()}) after its hold has lasted {@code confirm-after};
+   * the watchdog runs one of those, and this, at every tick.
    */
   public List<LeakedPermit> leakedPermits() {
-    leaks.look(stalls.withHolds());
+    leaks.look();
     return leaks.kept();
   }
 

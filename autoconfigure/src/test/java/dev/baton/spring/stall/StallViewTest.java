@@ -701,7 +701,9 @@ class StallViewTest {
     Permit kept = as(call("Payments.keep"), payments::acquire).join();
     as(call("Payments.settle"), payments::acquire).join().release();
     Permit refund = as(call("Payments.refund"), payments::acquire).join();
-    assertThat(view.leakedPermits()).isEmpty(); // a look: the permit is watched from here on
+    long granted = System.nanoTime();
+    await().pollDelay(Duration.ZERO).until(() -> System.nanoTime() - granted > CONFIRM.toNanos());
+    view.stalls(); // the watchdog's scan: held confirm-after, the permit is watched from here on
     refund.release();
     waitAndDrop(call("Ledger.audit"), ledger, as(call("Ledger.close"), ledger::acquire).join());
     takeAndDrop(call("Accounts.debit"), account::acquire);
@@ -710,6 +712,7 @@ class StallViewTest {
         () -> ((HoldTracking) registry.lock("journal")).acquire(Duration.ofHours(1), "J.write"));
 
     List<LeakedPermit> leaks = await().until(() -> {
+      view.stalls(); // the watchdog's scan watches each permit once its hold has lasted a while
       System.gc(); // a leak is found once the collector has cleared the permit
       return view.leakedPermits();
     }, found -> found.size() >= 3);
