@@ -7,6 +7,8 @@ import dev.baton.annotation.SetsEvent;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.springframework.resilience.annotation.Retryable;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -341,6 +343,16 @@ final class TestServices {
     @Limited(value = "async-permits", permits = 2)
     public CompletableFuture<String> work(Probe probe, String value) {
       return probe.body(value);
+    }
+  }
+
+  /** Spring's {@code @Retryable} with {@code @Guarded}. */
+  public static class RetriedService {
+
+    @Retryable(maxRetries = 2, delay = 0)
+    @Guarded("retried-lock")
+    public String attempt(Supplier<String> body) {
+      return body.get();
     }
   }
 
