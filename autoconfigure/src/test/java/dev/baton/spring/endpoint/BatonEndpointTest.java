@@ -3,7 +3,12 @@ package dev.baton.spring.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncQueue;
+import dev.baton.Permit;
 import dev.baton.spring.Http;
+import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.endpoint.EndpointTestApplication.Ledger;
 import dev.baton.spring.endpoint.EndpointTestApplication.Payments;
 import dev.baton.spring.endpoint.EndpointTestApplication.Stock;
@@ -23,6 +28,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         "baton.events.loaded.initially-set=true",
         "baton.queues.jobs.capacity=10",
         "baton.queues.backlog.order=fifo",
+        "baton.queues.slots.capacity=1",
         "baton.barriers.start.parties=3"})
 class BatonEndpointTest {
 
@@ -37,6 +43,9 @@ class BatonEndpointTest {
 
   @Autowired
   Stock stock;
+
+  @Autowired
+  PrimitiveRegistry registry;
 
   @Test
   void listsEveryPrimitiveWithItsKindAndState() {
@@ -124,6 +133,97 @@ class BatonEndpointTest {
     CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
     assertThat(one(Http.get(port, "/actuator/baton/stock").body(), "stock"))
         .containsEntry("state", "free").containsEntry("activeKeys", 0);
+  }
+
+  @Test
+  void aSemaphoreWithSomePermitsLeftIsInUse() {
+    CompletableFuture<String> done = new CompletableFuture<>();
+    CompletableFuture<String> call = payments.charge(done);
+
+    assertThat(one(Http.get(port, "/actuator/baton/payments").body(), "payments"))
+        .containsEntry("state", "in-use").containsEntry("waiters", 0)
+        .containsEntry("holders", 1)
+        .containsEntry("permits", Map.of("max", 2, "available", 1, "inUse", 1));
+
+    done.complete("paid");
+    call.join();
+  }
+
+  @Test
+  void aConditionCountsSignalWaitersAndLockWaitersApartAndItsHolderTakenInCode() {
+    AsyncCondition condition = registry.condition("ready");
+    CompletableFuture<Permit> signalled = condition.await(condition.acquire().join());
+    Permit holding = condition.acquire().join();
+    CompletableFuture<Permit> queued = condition.acquire();
+
+    Map<String, Object> view = one(Http.get(port, "/actuator/baton/ready").body(), "ready");
+    assertThat(view).containsEntry("kind", "condition").containsEntry("state", "locked")
+        .containsEntry("waiters", 1).containsEntry("lockWaiters", 1)
+        .containsEntry("holders", 1);
+    assertThat(holder(view)).containsEntry("takenBy", null);
+
+    condition.signalAll();
+    CompletableFuture<Void> bothLetGo = CompletableFuture.allOf(
+        queued.thenAccept(Permit::release), signalled.thenAccept(Permit::release));
+    holding.release();
+    bothLetGo.join();
+    assertThat(one(Http.get(port, "/actuator/baton/ready").body(), "ready"))
+        .containsEntry("state", "free").containsEntry("waiters", 0)
+        .containsEntry("lockWaiters", 0).containsEntry("oldestHolder", null);
+  }
+
+  @Test
+  void aQueueShowsItsPuttersAndTakersAsWaitersAndWhenItIsShutDown() {
+    AsyncQueue<String> slots = registry.queue("slots");
+    slots.put("first").join();
+    CompletableFuture<Void> second = slots.put("second");
+    AsyncQueue<String> idle = registry.queue("idle");
+    CompletableFuture<String> taking = idle.take();
+
+    assertThat(one(Http.get(port, "/actuator/baton/slots").body(), "slots"))
+        .containsEntry("kind", "queue").containsEntry("state", "open")
+        .containsEntry("waiters", 1).containsEntry("size", 1).containsEntry("capacity", 1)
+        .containsEntry("unfinished", 1).containsEntry("putters", 1)
+        .containsEntry("takers", 0);
+    assertThat(one(Http.get(port, "/actuator/baton/idle").body(), "idle"))
+        .containsEntry("waiters", 1).containsEntry("putters", 0).containsEntry("takers", 1);
+
+    idle.shutdownNow();
+    assertThat(taking).isCompletedExceptionally();
+    assertThat(one(Http.get(port, "/actuator/baton/idle").body(), "idle"))
+        .containsEntry("state", "shut-down").containsEntry("waiters", 0)
+        .containsEntry("takers", 0);
+    assertThat(slots.take().join()).isEqualTo("first");
+    second.join();
+  }
+
+  @Test
+  void aBarrierShowsThePartiesWaitingAndWhenItIsBroken() {
+    AsyncBarrier round = registry.barrier("round", 3);
+    CompletableFuture<Integer> first = round.await();
+    CompletableFuture<Integer> second = round.await();
+
+    assertThat(one(Http.get(port, "/actuator/baton/round").body(), "round"))
+        .containsEntry("kind", "barrier").containsEntry("state", "ready")
+        .containsEntry("waiters", 2).containsEntry("parties", 3).containsEntry("waiting", 2);
+
+    round.abort();
+    assertThat(first).isCompletedExceptionally();
+    assertThat(second).isCompletedExceptionally();
+    assertThat(one(Http.get(port, "/actuator/baton/round").body(), "round"))
+        .containsEntry("state", "broken").containsEntry("waiting", 0);
+  }
+
+  @Test
+  void aLockAndAnEventSharingANameAreBothListedUnderIt() {
+    registry.lock("catalog");
+    registry.event("catalog");
+
+    String body = Http.get(port, "/actuator/baton/catalog").body();
+    assertThat(JsonPath.<List<String>>read(body, "$.primitives[*].name"))
+        .containsExactly("catalog", "catalog");
+    assertThat(JsonPath.<List<String>>read(body, "$.primitives[*].kind"))
+        .containsExactlyInAnyOrder("lock", "event");
   }
 
   @Test
