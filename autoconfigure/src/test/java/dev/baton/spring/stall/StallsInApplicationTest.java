@@ -6,9 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
 import dev.baton.spring.Http;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.observation.CurrentCall;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -71,6 +76,49 @@ class StallsInApplicationTest {
           .contains("OrderService.place holds lock 'inventory'")
           .doesNotContain("SENTINEL");
       assertThat(output.getAll()).doesNotContain("SENTINEL");
+    }
+  }
+
+  /**
+   * A hold past the threshold its primitive has of its own under
+   * {@code baton.stalls.primitives.NAME} and a re-entry show on the endpoint with the fields the
+   * README lists; the other threshold stays the global one.
+   */
+  @Test
+  void aStallAndAReentryShowOnTheEndpointWithTheirFields() {
+    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(
+        StallServices.Application.class).run("--server.port=0",
+        "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
+        "--baton.stalls.held-too-long=1h", "--baton.stalls.waited-too-long=1h",
+        "--baton.stalls.primitives.ledger.held-too-long=50ms",
+        "--management.endpoints.web.exposure.include=batonstalls")) {
+      AsyncLock ledger = app.getBean(PrimitiveRegistry.class).lock("ledger");
+      Permit held;
+      CompletableFuture<Permit> again;
+      try (CurrentCall.Scope audit = CurrentCall.open("LedgerService.audit")) {
+        held = ledger.acquire().join();
+        again = ledger.acquire();
+      }
+
+      String body = await().atMost(Duration.ofSeconds(5)).until(
+          () -> Http.get(app, "/actuator/batonstalls").body(),
+          json -> !JsonPath.<List<Object>>read(json, "$.stalls").isEmpty());
+      Map<String, Object> stall = JsonPath.read(body, "$.stalls[0]");
+      assertThat(stall).containsOnlyKeys("kind", "primitive", "name", "site", "millis",
+          "thresholdMillis").containsEntry("kind", "held").containsEntry("primitive", "lock")
+          .containsEntry("name", "ledger").containsEntry("site", "LedgerService.audit")
+          .containsEntry("thresholdMillis", 50);
+      assertThat(((Number) stall.get("millis")).longValue()).isGreaterThanOrEqualTo(50);
+      assertThat(JsonPath.<List<Object>>read(body, "$.stalls")).as("the wait's threshold is 1 h")
+          .hasSize(1);
+      assertThat(JsonPath.<List<Map<String, Object>>>read(body, "$.reentries"))
+          .containsExactly(Map.of("site", "LedgerService.audit",
+              "holder", "LedgerService.audit", "primitive", "lock", "name", "ledger"));
+      assertThat(JsonPath.<Integer>read(body, "$.pendingWaits")).isEqualTo(1);
+      assertThat(JsonPath.<Integer>read(body, "$.waitsOfUnknownCalls")).isZero();
+
+      held.release();
+      again.join().release();
     }
   }
 }
