@@ -44,6 +44,8 @@ class StallsInApplicationTest {
         StallServices.Application.class).run("--server.port=0",
         "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
         "--management.endpoints.web.exposure.include=batonstalls")) {
+      // The first request starts the dispatcher, which can outlast the deadlock on a busy machine.
+      assertThat(Http.get(app, "/actuator/batonstalls").statusCode()).isEqualTo(200);
       CompletableFuture<Void> go = new CompletableFuture<>();
       CompletableFuture<String> placed =
           app.getBean(StallServices.OrderService.class).place(SENTINEL, go);
