@@ -67,6 +67,19 @@ class BatonAspectsAutoConfigurationTests {
   }
 
   @Test
+  void runWithAnAspectOrderTooHighForTheOthersShouldCapItSoTheyKeepTheirOrder() {
+    contextRunner.withPropertyValues("baton.aspect-order=" + Integer.MAX_VALUE).run(context -> {
+      assertThat(context.getBean(SetsEventAspect.class).getOrder())
+          .isEqualTo(Integer.MAX_VALUE - 3);
+      assertThat(context.getBean(AwaitsEventAspect.class).getOrder())
+          .isEqualTo(Integer.MAX_VALUE - 2);
+      assertThat(context.getBean(LimitedAspect.class).getOrder())
+          .isEqualTo(Integer.MAX_VALUE - 1);
+      assertThat(context.getBean(GuardedAspect.class).getOrder()).isEqualTo(Integer.MAX_VALUE);
+    });
+  }
+
+  @Test
   void runShouldLeaveEveryBeanToThePostProcessors(CapturedOutput output) {
     contextRunner.withUserConfiguration(LatePostProcessor.class)
         .withPropertyValues("baton.aspect-order=7").run(context -> {
