@@ -9,6 +9,7 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,6 +96,120 @@ class GrafanaDashboardTests {
   void everyQueryFollowsTheApplicationAndInstanceVariables() {
     assertThat(expressions()).allSatisfy(expr -> assertThat(expr)
         .contains("application=~\"$application\"").contains("instance=~\"$instance\""));
+  }
+
+  /** The rows and their panels, in the order the README describes them. */
+  @Test
+  void eachRowHasThePanelsTheReadmeDescribes() {
+    String latency = "Wait time p50 / p95 / p99";
+    String holds = "Hold time p50 / p95 / p99";
+    Map<String, List<String>> rows = new LinkedHashMap<>();
+    String row = null;
+    for (Map<String, Object> panel : panels()) {
+      if ("row".equals(panel.get("type"))) {
+        row = (String) panel.get("title");
+        rows.put(row, new ArrayList<>());
+      } else {
+        assertThat(row).as("a panel before the first row: %s", panel.get("title")).isNotNull();
+        rows.get(row).add((String) panel.get("title"));
+      }
+    }
+    assertThat(rows).containsExactly(
+        Map.entry("Overview",
+            List.of("Waits /s by primitive and outcome", "Wait time p99 by primitive")),
+        Map.entry("Locks", List.of("Lock held", "Lock waiters", "Lock family active keys",
+            latency, "Timeouts /s", holds)),
+        Map.entry("Semaphores",
+            List.of("Permits in use", "Semaphore waiters", latency, "Timeouts /s", holds)),
+        Map.entry("Events", List.of("Event set", "Event waiters", latency, "Timeouts /s")),
+        Map.entry("Conditions", List.of("Condition waiters", latency, "Timeouts /s")),
+        Map.entry("Queues", List.of("Queue depth", "Queue unfinished", "Queue waiters by side",
+            latency, "Timeouts /s")),
+        Map.entry("Barriers", List.of("Barrier waiting", latency, "Timeouts /s")),
+        Map.entry("Stalls", List.of("Oldest pending wait", "Oldest hold",
+            "Deadlocks confirmed and permits leaked", "Re-entries and lock-order inversions")));
+  }
+
+  /** Percentiles and timeouts per primitive: successful waits only, and the timed-out ones. */
+  @Test
+  void percentilePanelsReadSuccessfulWaitsAndTimeoutPanelsTheTimedOutOnes() {
+    assertThat(exprsOf("Wait time p50 / p95 / p99")).hasSize(3 * 6).allSatisfy(expr ->
+        assertThat(expr).startsWith("histogram_quantile(").contains("outcome=\"acquired\""));
+    assertThat(exprsOf("Wait time p99 by primitive")).singleElement().asString()
+        .startsWith("histogram_quantile(0.99,").contains("outcome=\"acquired\"");
+    assertThat(exprsOf("Timeouts /s")).hasSize(6)
+        .allSatisfy(expr -> assertThat(expr).contains("outcome=\"timeout\""));
+    assertThat(JsonPath.<List<String>>read(dashboard,
+        "$.panels[?(@.title == 'Wait time p50 / p95 / p99')].targets[*].legendFormat"))
+        .allSatisfy(legend -> assertThat(legend).startsWith("{{name}} "));
+  }
+
+  /** Application, instance and primitive pickers: several values, All, no application tag. */
+  @Test
+  void thePickersAllowSeveralValuesAndAllAndMatchSeriesWithoutAnApplicationTag() {
+    for (String variable : List.of("application", "instance", "name")) {
+      Map<String, Object> picker = JsonPath.<List<Map<String, Object>>>read(dashboard,
+          "$.templating.list[?(@.name == '" + variable + "')]").get(0);
+      assertThat(picker).as(variable).containsEntry("multi", true)
+          .containsEntry("includeAll", true).containsEntry("allValue", ".*");
+    }
+  }
+
+  /** Gauges across several instances show the largest value. */
+  @Test
+  void everyGaugePanelShowsTheLargestValueAcrossInstances() {
+    Set<String> gauges = Set.copyOf(prometheusNames(gauges()));
+    List<String> gaugeExprs = expressions().stream()
+        .filter(expr -> metricsOf(expr).stream().anyMatch(gauges::contains)).toList();
+    assertThat(gaugeExprs).isNotEmpty()
+        .allSatisfy(expr -> assertThat(expr).startsWith("max by ("));
+  }
+
+  /** Lock held and Event set: orange while held or set, green while free or clear. */
+  @Test
+  void lockHeldAndEventSetAreOrangeWhileOnAndGreenWhileOff() {
+    for (String title : List.of("Lock held", "Event set")) {
+      Map<String, Object> panel = panel(title);
+      assertThat(panel).containsEntry("type", "state-timeline");
+      assertThat(JsonPath.<List<String>>read(panel,
+          "$.fieldConfig.defaults.thresholds.steps[*].color")).as(title)
+          .containsExactly("green", "orange");
+      assertThat(JsonPath.<List<Object>>read(panel,
+          "$.fieldConfig.defaults.thresholds.steps[*].value")).as(title)
+          .containsExactly(null, 1);
+    }
+  }
+
+  /** The semaphore's max and the queue's capacity are dashed lines beside the solid level. */
+  @Test
+  void permitsInUseAndQueueDepthDrawTheirLimitDashed() {
+    for (String[] limit : new String[][] {{"Permits in use", " max"},
+        {"Queue depth", " capacity"}}) {
+      Map<String, Object> panel = panel(limit[0]);
+      assertThat(JsonPath.<List<String>>read(panel, "$.targets[*].legendFormat"))
+          .containsExactly("{{name}}", "{{name}}" + limit[1]);
+      assertThat(JsonPath.<List<String>>read(panel,
+          "$.fieldConfig.overrides[?(@.matcher.options == '.*" + limit[1] + "')]"
+              + ".properties[?(@.id == 'custom.lineStyle')].value.fill"))
+          .as(limit[0]).containsExactly("dash");
+    }
+    assertThat(exprsOf("Permits in use").get(0)).contains(
+        "baton_semaphore_permits_max{").contains(" - baton_semaphore_permits_available{");
+  }
+
+  private List<Map<String, Object>> panels() {
+    return JsonPath.read(dashboard, "$.panels[*]");
+  }
+
+  private Map<String, Object> panel(String title) {
+    List<Map<String, Object>> matches =
+        JsonPath.read(dashboard, "$.panels[?(@.title == '" + title + "')]");
+    assertThat(matches).as("panels titled %s", title).hasSize(1);
+    return matches.get(0);
+  }
+
+  private List<String> exprsOf(String title) {
+    return JsonPath.read(dashboard, "$.panels[?(@.title == '" + title + "')].targets[*].expr");
   }
 
   /** Metric names in every panel query, suffixed series reduced to their meter's name. */
