@@ -6,10 +6,18 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 class BatonMetricsAutoConfigurationTests {
@@ -67,6 +75,27 @@ class BatonMetricsAutoConfigurationTests {
             two.release();
             waiting.join().release();
           }
+        });
+  }
+
+  /** Spring Boot's own distribution properties apply to Baton's timers as to any. */
+  @Test
+  void springBootsDistributionPropertiesApplyToTheTimers() {
+    contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+        SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
+        .withPropertyValues("management.metrics.distribution.percentiles.baton.wait=0.5,0.99",
+            "management.metrics.distribution.slo.baton.held=50ms")
+        .run(context -> {
+          context.getBean(PrimitiveRegistry.class).lock("ledger").acquire().join().release();
+          MeterRegistry meters = context.getBean(MeterRegistry.class);
+
+          Timer wait = meters.get("baton.wait").tag("name", "ledger")
+              .tag("outcome", "acquired").timer();
+          assertThat(wait.takeSnapshot().percentileValues()).hasSize(2);
+          Timer held = meters.get("baton.held").tag("name", "ledger").timer();
+          assertThat(Arrays.stream(held.takeSnapshot().histogramCounts())
+              .map(CountAtBucket::bucket)).containsExactly(
+                  (double) Duration.ofMillis(50).toNanos());
         });
   }
 }
