@@ -1,10 +1,15 @@
 package dev.baton.sample.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.baton.sample.RunningSampleAppTest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -129,6 +134,32 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     assertThat(stalls.deadlocks()).isEmpty();
   }
 
+  /** The second of two runs of one scenario waits for the first, on the scenario-runs lock. */
+  @Test
+  void twoRunsOfOneScenarioTakeTurnsSoNeitherTimelineSeesTheOther() {
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try {
+      CompletableFuture<Run> first = CompletableFuture.supplyAsync(() -> run("lock"), callers);
+      CompletableFuture<Run> second = CompletableFuture.supplyAsync(() -> run("lock"), callers);
+
+      await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+          .atMost(Duration.ofSeconds(5)).ignoreExceptions()
+          .until(() -> runs(), runs -> runs.heldKeys() == 1 && runs.waiters() == 1);
+
+      for (Run run : List.of(first.join(), second.join())) {
+        assertThat(run.only("acquired", "released")).hasSize(6);
+        assertThat(run.only("waiting")).hasSize(3);
+      }
+      assertThat(runs().heldKeys()).isZero();
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  private Family runs() {
+    return client.getJson("/actuator/baton/scenario-runs", Families.class).primitives().get(0);
+  }
+
   private Run run(String name) {
     Run run = client.postJson("/scenarios/" + name, Run.class);
     assertThat(run.scenario()).isEqualTo(name);
@@ -138,6 +169,10 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
   record Listed(String name, String description, List<String> primitives) {}
 
   record Stalls(List<Object> deadlocks, List<Object> reentries) {}
+
+  record Family(String kind, int heldKeys, int waiters) {}
+
+  record Families(List<Family> primitives) {}
 
   record Event(long atMillis, String actor, String action, String on, Integer item) {}
 
