@@ -1,5 +1,6 @@
 package dev.baton.spring.web;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
@@ -9,14 +10,21 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.config.EnableWebFlux;
 import reactor.core.publisher.Mono;
 
-/** A WebFlux application: a timeout in a controller's {@code Mono} answers 503 as in MVC. */
+/**
+ * A WebFlux application: a timeout in a controller's {@code Mono} answers 503 as in MVC, unless
+ * the application handles it or turns this off.
+ */
 class WebFluxTimeoutsTest {
 
   private final ReactiveWebApplicationContextRunner contextRunner =
@@ -42,6 +50,43 @@ class WebFluxTimeoutsTest {
         held.release();
       }
     });
+  }
+
+  @Test
+  void anExceptionHandlerInAnAdviceOfTheApplicationWins() {
+    contextRunner.withUserConfiguration(Busy.class).run(context -> {
+      Permit held = context.getBean(PrimitiveRegistry.class).semaphore("payments").acquire()
+          .join();
+      try {
+        WebTestClient.bindToApplicationContext(context).build().get().uri("/pay").exchange()
+            .expectStatus().isEqualTo(429);
+      } finally {
+        held.release();
+      }
+    });
+  }
+
+  @Test
+  void turnedOffATimeoutIsAServerErrorAgain() {
+    contextRunner.withPropertyValues("baton.web.enabled=false").run(context -> {
+      Permit held = context.getBean(PrimitiveRegistry.class).semaphore("payments").acquire()
+          .join();
+      try {
+        WebTestClient.bindToApplicationContext(context).build().get().uri("/pay").exchange()
+            .expectStatus().isEqualTo(500);
+      } finally {
+        held.release();
+      }
+    });
+  }
+
+  /** An advice of the application's own for timeouts. */
+  @RestControllerAdvice
+  static class Busy {
+    @ExceptionHandler(AcquireTimeoutException.class)
+    ResponseEntity<String> busy(AcquireTimeoutException timeout) {
+      return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).body("busy");
+    }
   }
 
   @Configuration(proxyBeanMethods = false)
