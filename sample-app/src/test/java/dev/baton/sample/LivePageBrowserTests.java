@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -168,6 +169,33 @@ class LivePageBrowserTests {
             "Ledger.post takes lock 'inventory', then lock 'ledger'"),
         ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".inversions"),
             "Inventory.count takes lock 'ledger', then lock 'inventory'")));
+  }
+
+  /**
+   * A deadlock is drawn amber while only suspected and red once confirmed. The suspected phase of
+   * the scenario's deadlock lasts less than the page's refresh, so the page draws both states of
+   * one cycle here with its own drawing code.
+   */
+  @Test
+  void aSuspectedDeadlockIsDrawnInAmberAndAConfirmedOneInRed() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("stalls-summary")));
+
+    Object colours = ((JavascriptExecutor) browser).executeScript("""
+        const call = { site: 'OrderDesk.place', id: 1, holds: [], waits: [] };
+        return [false, true].map(confirmed => {
+          const drawn = deadlockView({ confirmed, cycle: [call], tail: [] });
+          document.body.append(drawn);
+          const colours = [getComputedStyle(drawn).borderLeftColor,
+            getComputedStyle(drawn.querySelector('header b')).color];
+          drawn.remove();
+          return colours;
+        });
+        """);
+
+    String amber = "rgb(199, 119, 0)";
+    String red = "rgb(198, 40, 40)";
+    assertThat(colours).isEqualTo(List.of(List.of(amber, amber), List.of(red, red)));
   }
 
   /**
