@@ -23,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -106,6 +107,21 @@ class BatonAspectsAutoConfigurationTests {
       assertThatThrownBy(valid::guarded).isInstanceOf(AcquireTimeoutException.class);
       assertThat(valid.calls).isZero();
     });
+  }
+
+  @Test
+  void runWithAnAspectOfTheApplicationShouldUseItInsteadOfBatons() {
+    contextRunner.withUserConfiguration(ValidConfiguration.class, OwnGuardedAspect.class)
+        .run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(GuardedAspect.class)
+              .hasBean("ownGuardedAspect").doesNotHaveBean("batonGuardedAspect")
+              .hasSingleBean(LimitedAspect.class);
+          assertThat(context.getBean(GuardedAspect.class).getOrder()).isEqualTo(5);
+          context.getBean(PrimitiveRegistry.class).lock("valid").acquire().join();
+          Valid valid = context.getBean(Valid.class);
+          assertThatThrownBy(valid::guarded).isInstanceOf(AcquireTimeoutException.class);
+          assertThat(valid.calls).isZero();
+        });
   }
 
   @Test
@@ -312,6 +328,16 @@ class BatonAspectsAutoConfigurationTests {
     @Guarded(value = "valid", timeout = "10ms")
     public void guarded() {
       calls++;
+    }
+  }
+
+  /** The application's own {@code @Guarded} aspect, at an order of its choosing. */
+  @Configuration(proxyBeanMethods = false)
+  static class OwnGuardedAspect {
+    @Bean
+    static GuardedAspect ownGuardedAspect(ObjectProvider<AnnotationBindings> bindings,
+        ObjectProvider<ReturnTypeAdapters> adapters) {
+      return new GuardedAspect(bindings, adapters, 5, false);
     }
   }
 
