@@ -176,6 +176,16 @@ class BatonAutoConfigurationTests {
   }
 
   @Test
+  void runWithAMisspeltTopLevelOrNestedKeyShouldFailNamingIt() {
+    for (String misspelt : new String[] {"baton.default-timout=5s",
+        "baton.stalls.confirm-afer=1s", "baton.web.retry-afterr=2s"}) {
+      contextRunner.withPropertyValues(misspelt).run(context ->
+          assertThat(context.getStartupFailure()).as(misspelt)
+              .hasStackTraceContaining(misspelt.substring(0, misspelt.indexOf('='))));
+    }
+  }
+
+  @Test
   void runWithAnUnknownItemTypeShouldFailNamingTheProperty() {
     contextRunner.withPropertyValues("baton.queues.tickets.item-type=com.example.Nope")
         .run(context -> assertThat(context.getStartupFailure())
