@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /** The shop's services over HTTP: catalog, payments, stock and orders. */
@@ -50,6 +52,26 @@ class ShopServicesTests extends RunningSampleAppTest {
     assertThat(client.post("/stock/nothing/reservations").statusCode()).isEqualTo(404);
   }
 
+  /** A reservation of one SKU is served while a rush on another still queues for its lock. */
+  @Test
+  void aReservationOfOneSkuDoesNotWaitForARushOnAnother() {
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      CompletableFuture<Rush> rush = CompletableFuture.supplyAsync(
+          () -> client.postJson("/stock/cocoa/rush/40", Rush.class), caller);
+      await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(5)).ignoreExceptions()
+          .until(() -> stockFamily().waiters() > 0);
+
+      Reservation tea = client.postJson("/stock/tea/reservations", Reservation.class);
+
+      assertThat(tea.accepted()).isTrue();
+      assertThat(rush).as("the rush on cocoa still queues for its lock").isNotDone();
+      assertThat(rush.join().accepted()).isEqualTo(5);
+    } finally {
+      caller.shutdownNow();
+    }
+  }
+
   @Test
   void queuedOrdersAreAllFulfilledByTheWorkers() {
     int before = client.getJson("/orders", OrderStatus.class).ledger().settled();
@@ -61,6 +83,10 @@ class ShopServicesTests extends RunningSampleAppTest {
       assertThat(status.ledger().settled()).isEqualTo(before + 6);
       assertThat(status.unfinished()).isZero();
     });
+  }
+
+  private Family stockFamily() {
+    return client.getJson("/actuator/baton/stock", Families.class).primitives().get(0);
   }
 
   private String eventState(String name) {
@@ -78,6 +104,12 @@ class ShopServicesTests extends RunningSampleAppTest {
   record Burst(int charged, int mostInFlight) {}
 
   record Rush(int requested, int accepted, int remaining) {}
+
+  record Reservation(String sku, int quantity, boolean accepted, int remaining) {}
+
+  record Family(String kind, int heldKeys, int waiters) {}
+
+  record Families(List<Family> primitives) {}
 
   record Ledger(int settled, Map<String, Integer> outcomes) {}
 
