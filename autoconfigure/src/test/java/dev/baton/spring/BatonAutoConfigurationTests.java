@@ -228,6 +228,12 @@ class BatonAutoConfigurationTests {
               .isInstanceOf(String.class);
           assertThat(context.getBean(PrimitiveBeans.beanName("semaphore", "payments")))
               .isSameAs(consumers.payments);
+          assertThat(context.getBean("baton.lock.inventory")).isSameAs(consumers.inventory);
+          assertThat(context.getBean("baton.semaphore.payments")).isSameAs(consumers.payments);
+          assertThat(context.getBean("baton.event.catalog-loaded"))
+              .isSameAs(consumers.catalogLoaded);
+          assertThat(context.getBean("baton.queue.tickets")).isSameAs(consumers.tickets);
+          assertThat(context.getBean("baton.barrier.round")).isSameAs(consumers.round);
           assertThat(consumers.unqualified).as("never injected without a qualifier").isEmpty();
         });
   }
