@@ -144,6 +144,26 @@ class GrafanaDashboardTests {
         .allSatisfy(legend -> assertThat(legend).startsWith("{{name}} "));
   }
 
+  /**
+   * Every panel and query reads the Data source picker, never the import input itself, so that a
+   * dashboard loaded by file provisioning falls back to the default Prometheus data source.
+   */
+  @Test
+  void everyQueryReadsTheDataSourcePickerWhichOffersPrometheusSources() {
+    Map<String, Object> picker = JsonPath.<List<Map<String, Object>>>read(dashboard,
+        "$.templating.list[?(@.name == 'datasource')]").get(0);
+    assertThat(picker).containsEntry("type", "datasource").containsEntry("query", "prometheus");
+    List<Map<String, Object>> sources = new ArrayList<>();
+    for (Map<String, Object> panel : panels()) {
+      if (!"row".equals(panel.get("type"))) {
+        sources.add(JsonPath.read(panel, "$.datasource"));
+        sources.addAll(JsonPath.<List<Map<String, Object>>>read(panel, "$.targets[*].datasource"));
+      }
+    }
+    assertThat(sources).isNotEmpty().allSatisfy(source -> assertThat(source)
+        .isEqualTo(Map.of("type", "prometheus", "uid", "${datasource}")));
+  }
+
   /** Application, instance and primitive pickers: several values, All, no application tag. */
   @Test
   void thePickersAllowSeveralValuesAndAllAndMatchSeriesWithoutAnApplicationTag() {
