@@ -273,4 +273,16 @@ class AspectOrderingTest {
       assertThat(classPermits.waiters()).isZero();
     }
   }
+
+  /** The annotation applies to the methods its class declares, not to those it inherits. */
+  @Test
+  void aClassLevelAnnotationLeavesMethodsInheritedFromAnotherClassAlone() {
+    AsyncSemaphore classPermits = registry.semaphore("class-permits");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(classPermits.acquire())) {
+      assertThat(classLevel.inherited(probe)).isEqualTo("inherited");
+      assertThat(classLevel.toString()).isNotBlank();
+      assertThat(classPermits.waiters()).isZero();
+    }
+  }
 }

@@ -314,9 +314,17 @@ final class TestServices {
     }
   }
 
+  /** A class without annotations, whose public method {@link ClassLevelService} inherits. */
+  public static class PlainService {
+
+    public String inherited(Probe probe) {
+      return probe.instantBody("inherited");
+    }
+  }
+
   /** A class-level annotation, overridden on one method. */
   @Limited(value = "class-permits", permits = 1)
-  public static class ClassLevelService {
+  public static class ClassLevelService extends PlainService {
 
     public CompletableFuture<String> first(Probe probe) {
       return probe.body("first");
