@@ -23,6 +23,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
@@ -58,6 +59,30 @@ class TimeoutsAnswerServiceUnavailableTest {
       assertThat(Http.get(app, "/async").statusCode()).isEqualTo(200);
     }
     assertThat(output).doesNotContain("ERROR").doesNotContain("AcquireTimeoutException");
+  }
+
+  /**
+   * A per-key lock's timeout names its family, never the key, which may be user data (the
+   * problem's {@code instance}, the request's own path, is the client's).
+   */
+  @Test
+  void aTimeoutOfAPerKeyLockNamesItsFamilyAndNeverTheKey() {
+    String key = "sku-SENTINEL-4711";
+    try (ConfigurableApplicationContext app = start()) {
+      Permit held = app.getBean(PrimitiveRegistry.class).lock("stock", key).acquire().join();
+      try {
+        HttpResponse<String> response = Http.get(app, "/stock/" + key);
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(JsonPath.<String>read(response.body(), "$.primitive")).isEqualTo("lock");
+        assertThat(JsonPath.<String>read(response.body(), "$.name")).isEqualTo("stock");
+        assertThat(JsonPath.<String>read(response.body(), "$.detail"))
+            .isEqualTo("timed out after PT0.02S waiting for lock 'stock'");
+        assertThat(JsonPath.<String>read(response.body(), "$.title"))
+            .doesNotContain("SENTINEL");
+      } finally {
+        held.release();
+      }
+    }
   }
 
   @Test
@@ -144,6 +169,24 @@ class TimeoutsAnswerServiceUnavailableTest {
       String sync() {
         registry.semaphore("payments").acquire(PATIENCE).join().release();
         return "paid";
+      }
+    }
+
+    @RestController
+    static class Stock {
+      private final PrimitiveRegistry registry;
+
+      Stock(PrimitiveRegistry registry) {
+        this.registry = registry;
+      }
+
+      @GetMapping("/stock/{sku}")
+      CompletableFuture<String> reserve(@PathVariable String sku) {
+        return registry.lock("stock", sku).acquire(Duration.ofMillis(20))
+            .thenApply(permit -> {
+              permit.release();
+              return "reserved";
+            });
       }
     }
 
