@@ -63,6 +63,21 @@ class StallsInApplicationTest {
       assertThat(JsonPath.<String>read(body, "$.level")).isEqualTo("basic");
       assertThat(JsonPath.<List<String>>read(body, "$.inversions[0].steps[*].site"))
           .containsExactlyInAnyOrder("LedgerService.post", "InventoryService.reserve");
+      assertThat(JsonPath.<List<String>>read(body, "$.inversions[0].steps[*].first"))
+          .containsExactlyInAnyOrder("lock 'inventory'", "lock 'ledger'");
+      assertThat(JsonPath.<List<String>>read(body, "$.inversions[0].steps[*].then"))
+          .containsExactlyInAnyOrder("lock 'ledger'", "lock 'inventory'");
+      assertThat(JsonPath.<List<Map<String, Object>>>read(body, "$.deadlocks[0].cycle[*]"))
+          .allSatisfy(call -> assertThat(call).containsOnlyKeys("site", "id", "caller",
+              "ageMillis", "holds", "waits").extractingByKeys("id", "ageMillis")
+              .allSatisfy(number -> assertThat(number).isInstanceOf(Number.class)));
+      assertThat(JsonPath.<List<Map<String, Object>>>read(body, "$.deadlocks[0].cycle[*].holds[*]"))
+          .isNotEmpty().allSatisfy(hold -> assertThat(hold)
+              .containsOnlyKeys("primitive", "name", "heldMillis"));
+      assertThat(JsonPath.<List<Map<String, Object>>>read(body, "$.deadlocks[0].cycle[*].waits[*]"))
+          .isNotEmpty().allSatisfy(wait -> assertThat(wait)
+              .containsOnlyKeys("primitive", "name", "waitedMillis", "timed"));
+      assertThat(JsonPath.<Integer>read(body, "$.deadlocks[0].tailOmitted")).isZero();
       assertThat(body).doesNotContain("SENTINEL");
 
       assertThatThrownBy(placed::join).isInstanceOf(CompletionException.class)
@@ -83,11 +98,11 @@ class StallsInApplicationTest {
 
   /**
    * A hold past the threshold its primitive has of its own under
-   * {@code baton.stalls.primitives.NAME} and a re-entry show on the endpoint with the fields the
-   * README lists; the other threshold stays the global one.
+   * {@code baton.stalls.primitives.NAME}, a re-entry and a leaked permit show on the endpoint with
+   * the fields the README lists; the other threshold stays the global one.
    */
   @Test
-  void aStallAndAReentryShowOnTheEndpointWithTheirFields() {
+  void aStallAReentryAndALeakedPermitShowOnTheEndpointWithTheirFields() {
     try (ConfigurableApplicationContext app = new SpringApplicationBuilder(
         StallServices.Application.class).run("--server.port=0",
         "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
@@ -121,6 +136,24 @@ class StallsInApplicationTest {
 
       held.release();
       again.join().release();
+
+      takeAndDrop(app.getBean(PrimitiveRegistry.class), "LedgerService.audit");
+      String leaked = await().atMost(Duration.ofSeconds(10)).until(() -> {
+        System.gc(); // the leak is found once the collector has cleared the permit
+        return Http.get(app, "/actuator/batonstalls").body();
+      }, json -> !JsonPath.<List<Object>>read(json, "$.leakedPermits").isEmpty());
+      Map<String, Object> leak = JsonPath.read(leaked, "$.leakedPermits[0]");
+      assertThat(leak).containsOnlyKeys("primitive", "name", "site", "heldMillis")
+          .containsEntry("primitive", "lock").containsEntry("name", "journal")
+          .containsEntry("site", "LedgerService.audit");
+      assertThat(leak.get("heldMillis")).isInstanceOf(Number.class);
+    }
+  }
+
+  /** Takes the {@code journal} lock in a call at {@code site} and keeps no reference to it. */
+  private static void takeAndDrop(PrimitiveRegistry registry, String site) {
+    try (CurrentCall.Scope call = CurrentCall.open(site)) {
+      registry.lock("journal").acquire().join();
     }
   }
 }
