@@ -39,6 +39,7 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     assertThat(run.actorsDoing("proceeded", 0, set)).isEmpty();
     assertThat(run.actorsDoing("proceeded", set, run.events().size()))
         .containsExactlyInAnyOrder("waiter-1", "waiter-2");
+    assertThat(run.events().get(set).atMillis()).as("set at 400 ms").isGreaterThanOrEqualTo(400);
   }
 
   @Test
@@ -96,6 +97,9 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     int worker2 = run.indexOf(e -> e.actor().equals("worker-2") && e.action().equals("proceeded"));
     assertThat(set).isPositive().isLessThan(worker1);
     assertThat(signalled).isGreaterThan(set).isLessThan(worker2);
+    assertThat(run.events().get(set).atMillis()).as("set at 300 ms").isGreaterThanOrEqualTo(300);
+    assertThat(run.events().get(signalled).atMillis()).as("signalled at 600 ms")
+        .isGreaterThanOrEqualTo(600);
     assertThat(run.only("acquired", "released")).filteredOn(e -> e.on().equals("combined-lock"))
         .extracting(Event::action).containsExactly("acquired", "released");
   }
@@ -105,6 +109,8 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     Run run = run("queue");
 
     assertThat(run.only("consumed")).extracting(Event::item).containsExactly(0, 1, 2, 3, 4);
+    assertThat(run.only("waiting")).as("the producer waits for room").isNotEmpty()
+        .extracting(Event::actor).containsOnly("producer");
     for (int item = 0; item < 5; item++) {
       int itemNumber = item;
       int produced = run.indexOf(e -> e.action().equals("produced") && e.item() == itemNumber);
