@@ -7,6 +7,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -310,6 +313,37 @@ public final class Holding {
     private void withdrawInnerWaits() {
       if (action instanceof Scope<?> inner) {
         inner.giveUp();
+      }
+    }
+
+    /**
+     * A thread running a grant's callbacks that blocks on a scope completes the grants queued
+     * behind them first, as one blocking on a waiter does: the scope's own wait may be among them.
+     */
+    @Override
+    public T join() {
+      beforeBlocking();
+      return super.join();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+      beforeBlocking();
+      return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit)
+        throws InterruptedException, ExecutionException, TimeoutException {
+      if (timeout > 0) {
+        beforeBlocking();
+      }
+      return super.get(timeout, unit);
+    }
+
+    private void beforeBlocking() {
+      if (!isDone()) {
+        Grants.deliverBeforeBlocking();
       }
     }
 

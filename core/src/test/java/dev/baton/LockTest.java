@@ -182,6 +182,34 @@ class LockTest {
     assertThat(lock.isLocked()).isFalse();
   }
 
+  /**
+   * As above, with a {@code withLock} scope: its future is not the waiter itself, so blocking on
+   * it must complete the grants queued behind the running callback too. Regression: the scope's
+   * {@code get} timed out, the grant of its own acquire waiting behind the callback that blocked.
+   */
+  @Test
+  void aCallbackThatBlocksForAWithLockScopeWhoseGrantItDecidedItselfGetsIt() throws Exception {
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    AtomicReference<Object> blockedFor = new AtomicReference<>();
+    a.thenAccept(p -> {
+      CompletableFuture<String> mine =
+          lock.withLock(() -> CompletableFuture.completedFuture("ran"));
+      p.release(); // decides the scope's acquire, queued behind this callback
+      try {
+        blockedFor.set(mine.get(2, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        blockedFor.set(e);
+      }
+    });
+
+    holder.release();
+
+    assertThat(blockedFor.get()).as("what the callback's blocking wait returned")
+        .isEqualTo("ran");
+    assertThat(lock.isLocked()).isFalse();
+  }
+
   @Test
   void completingAFutureWhoseGrantIsInTransitYourselfLosesAndLeavesItHoldingTheLock() {
     Permit holder = lock.acquire().join();
