@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
@@ -26,17 +27,16 @@ import java.util.function.Supplier;
  * {@code release} with the action's outcome, or with {@code acquiring}'s failure (the action never
  * runs).
  * Completing the returned future from outside (cancelling it, or {@code complete} and
- * {@code completeExceptionally}, through which {@code orTimeout} and {@code completeOnTimeout}
- * act) while {@code acquiring} is pending cancels {@code acquiring}, which withdraws the wait
- * (just after the future completes, on the completing thread: a thread waiting in
- * {@code join()} may return a moment before the withdrawal, unlike with the futures of
- * {@code acquire()} and the other waits). Once
- * the action has started, that does not interrupt it and the resource stays held until the
- * action's stage completes. Scopes compose: if the action's stage is itself the result of
- * {@code run} (an inner scope, such as a lock taken inside a semaphore's scope), a wait still
- * pending inside it is withdrawn too, which ends the inner scope and then this one; an inner
- * scope whose action runs is left to end by itself, and this scope's resource stays held until
- * it has.
+ * {@code completeExceptionally}, through which {@code orTimeout}, {@code completeOnTimeout} and
+ * {@code completeAsync} act) while {@code acquiring} is pending cancels {@code acquiring}, which
+ * withdraws the wait (just after the future completes, on the completing thread: a thread waiting
+ * in {@code join()} may return a moment before the withdrawal, unlike with the futures of
+ * {@code acquire()} and the other waits). Once the action has started, that does not interrupt it
+ * and the resource stays held until the action's stage completes. Scopes compose: if the action's
+ * stage is itself the result of {@code run} (an inner scope, such as a lock taken inside a
+ * semaphore's scope), a wait still pending inside it is withdrawn too, which ends the inner scope
+ * and then this one; an inner scope whose action runs is left to end by itself, and this scope's
+ * resource stays held until it has.
  *
  * <p>A {@code release} that throws is reported through the returned future, which still
  * completes: a holder whose release failed (a lease lost meanwhile, say) must learn that its hold
@@ -237,6 +237,36 @@ public final class Holding {
         giveUp();
       }
       return completed;
+    }
+
+    /**
+     * Runs {@code supplier} on {@code executor} and completes through {@link #complete} or
+     * {@link #completeExceptionally}, so that the scope gives up as on any completion from
+     * outside: {@code CompletableFuture}'s own completes past them.
+     */
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+      Objects.requireNonNull(supplier, "supplier");
+      Objects.requireNonNull(executor, "executor");
+      executor.execute(() -> {
+        if (isDone()) {
+          return;
+        }
+        T value;
+        try {
+          value = supplier.get();
+        } catch (Throwable t) {
+          completeExceptionally(t instanceof CompletionException ? t : new CompletionException(t));
+          return;
+        }
+        complete(value);
+      });
+      return this;
+    }
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
+      return completeAsync(supplier, defaultExecutor());
     }
 
     /** Completes with the action's outcome. */

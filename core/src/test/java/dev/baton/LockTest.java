@@ -550,6 +550,29 @@ class LockTest {
     assertThat(lock.isLocked()).isFalse();
   }
 
+  /**
+   * {@code completeAsync} completes a plain {@code CompletableFuture} without going through
+   * {@code complete}, so a scope must route it there itself, as a waiter does. Regression: the
+   * scope completed but its acquire stayed queued until the lock came.
+   */
+  @Test
+  void completeAsyncOnWithLocksFutureWithdrawsTheAcquireAndNeverRunsTheAction() {
+    Permit holder = lock.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Object> result = lock.withLock(() -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    });
+
+    result.completeAsync(() -> "given up", Runnable::run);
+
+    assertThat(result).isCompletedWithValue("given up");
+    assertThat(lock.waiters()).as("the scope's acquire was withdrawn").isZero();
+    holder.release();
+    assertThat(ran).hasValue(0);
+    assertThat(lock.isLocked()).isFalse();
+  }
+
   @Test
   void completingWithLocksFutureWhileTheActionRunsCancelsTheInnerScopesWait() {
     AsyncLock inner = AsyncLock.create();
