@@ -6,9 +6,13 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -180,6 +184,50 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
       complete(value);
     });
     return this;
+  }
+
+  /**
+   * Blocks on the wait first, then on this future: a thread running a grant's callbacks that
+   * blocks on a Baton wait completes the grants queued behind them before it parks, and the
+   * wait's grant may be among them, which no other thread would complete. The wait ends no later
+   * than this future settles, but for an outside call's completion a moment after it.
+   */
+  @Override
+  public R join() {
+    if (!isDone()) {
+      try {
+        wait.join();
+      } catch (RuntimeException endedOtherwise) {
+        // failed or withdrawn: this future says how
+      }
+    }
+    return super.join();
+  }
+
+  @Override
+  public R get() throws InterruptedException, ExecutionException {
+    if (!isDone()) {
+      try {
+        wait.get();
+      } catch (ExecutionException | CancellationException endedOtherwise) {
+        // failed or withdrawn: this future says how
+      }
+    }
+    return super.get();
+  }
+
+  @Override
+  public R get(long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    if (timeout > 0 && !isDone()) {
+      try {
+        wait.get(timeout, unit);
+      } catch (ExecutionException | CancellationException | TimeoutException endedOtherwise) {
+        // failed, withdrawn or still pending: this future says how
+      }
+    }
+    return super.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   @Override

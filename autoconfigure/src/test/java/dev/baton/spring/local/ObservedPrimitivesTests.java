@@ -55,6 +55,36 @@ class ObservedPrimitivesTests {
     assertThat(semaphore.availablePermits()).isEqualTo(2);
   }
 
+  /**
+   * A callback that hands a registry lock to an acquire of its own and then blocks for it, as
+   * core's LockTest does with a bare lock: the registry's future relays the lock's waiter, whose
+   * grant waits on this thread behind the running callback. Regression: the relayed future's
+   * {@code get} parked without completing it, and timed out.
+   */
+  @Test
+  void aCallbackThatBlocksForARegistryLockGrantItDecidedItselfGetsIt() {
+    AsyncLock lock = registry.lock("ledger");
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> a = lock.acquire();
+    AtomicReference<Object> blockedFor = new AtomicReference<>();
+    a.thenAccept(p -> {
+      CompletableFuture<Permit> mine = lock.acquire();
+      p.release(); // decides mine's grant, queued behind this callback
+      try {
+        blockedFor.set(mine.get(2, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        blockedFor.set(e);
+      }
+    });
+
+    holder.release();
+
+    assertThat(blockedFor.get()).as("what the callback's blocking wait returned")
+        .isInstanceOf(Permit.class);
+    ((Permit) blockedFor.get()).release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
   @Test
   void withoutTrackingOrListenersPermitsAreThePrimitivesOwn() {
     DefaultPrimitiveRegistry untracked =
