@@ -13,7 +13,8 @@ import java.util.concurrent.Executor;
  * of 100,000 such hand-offs overflows the stack. Instead each thread keeps a queue of waiters to
  * complete: the outermost call drains it, nested calls only append. Every grant is still
  * completed on the calling thread before its outermost call returns, in the order granted; a
- * callback that blocks on a waiter has the queue completed first ({@link #deliverBeforeBlocking}).
+ * callback that blocks on a waiter hands the queue to another thread first
+ * ({@link #deliverBeforeBlocking}).
  *
  * <p>A primitive that grants on a hot path can skip collecting its grants: it {@link #defer}s
  * each one to this queue as it decides it, under its guard, and calls {@link #deliverDeferred}
@@ -73,19 +74,18 @@ final class Grants {
   }
 
   /**
-   * Completes, before this thread blocks, the waiters it has queued behind the callbacks it is
-   * running: a callback that blocks for one of them (it released, handing the lock to its own
-   * acquire, then joins that acquire) would otherwise wait for itself. They are completed in
-   * order, ahead of the callbacks still running, which is the one exception to "the outermost call
-   * completes them".
+   * Hands the waiters this thread has queued behind the callbacks it is running to a completer
+   * thread ({@link Timeouts#completers()}), which completes them in order, before this thread
+   * blocks. A callback that blocks for one of them (it released, handing the lock to its own
+   * acquire, then joins that acquire) would otherwise wait for itself; completed here instead,
+   * nested in the blocked callback, their callbacks would run inside it and could wait for what
+   * it holds, which it cannot let go while they run. This is the one exception to "the calling
+   * thread completes them".
    */
   static void deliverBeforeBlocking() {
     Grants g = CURRENT.get();
     if (g.draining && !g.offloading) {
-      Waiter<?> w;
-      while ((w = g.pending.poll()) != null) {
-        w.deliver();
-      }
+      g.handOff(Timeouts.completers());
     }
   }
 
@@ -108,11 +108,16 @@ final class Grants {
     } finally {
       g.draining = false;
       g.offloading = false;
-      if (!g.pending.isEmpty()) {
-        List<Waiter<?>> granted = new ArrayList<>(g.pending);
-        g.pending.clear();
-        completer.execute(() -> deliverAll(granted));
-      }
+      g.handOff(completer);
+    }
+  }
+
+  /** Has {@code completer} complete the waiters queued on this thread, in order, if any. */
+  private void handOff(Executor completer) {
+    if (!pending.isEmpty()) {
+      List<Waiter<?>> granted = new ArrayList<>(pending);
+      pending.clear();
+      completer.execute(() -> deliverAll(granted));
     }
   }
 

@@ -347,8 +347,9 @@ public final class Holding {
     }
 
     /**
-     * A thread running a grant's callbacks that blocks on a scope completes the grants queued
-     * behind them first, as one blocking on a waiter does: the scope's own wait may be among them.
+     * A thread running a grant's callbacks that blocks on a scope hands the grants queued behind
+     * them to another thread first, as one blocking on a waiter does: the scope's own wait may be
+     * among them.
      */
     @Override
     public T join() {

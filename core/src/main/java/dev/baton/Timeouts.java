@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.PriorityQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -117,6 +118,14 @@ final class Timeouts {
       t.start();
       return t;
     }
+  }
+
+  /**
+   * The completer threads, which complete futures whose callbacks a thread must not run itself:
+   * Baton's own daemons, started on first use.
+   */
+  static Executor completers() {
+    return Completers.INSTANCE;
   }
 
   /** The completer threads: a fixed pool started and ended on demand, with a queue unbounded. */

@@ -391,8 +391,8 @@ class Waiter<T> extends CompletableFuture<T> {
 
   /**
    * Before a blocking wait parks: polls at most {@link #SPINS} times for completion, then, if this
-   * thread is running a grant's callbacks, completes the grants it queued behind them
-   * ({@link Grants#deliverBeforeBlocking}), among which may be this waiter's.
+   * thread is running a grant's callbacks, hands the grants it queued behind them to another
+   * thread ({@link Grants#deliverBeforeBlocking}): this waiter's may be among them.
    */
   private void beforeBlocking() {
     for (int i = SPINS; i > 0 && !isDone(); i--) {

@@ -210,6 +210,62 @@ class LockTest {
     assertThat(lock.isLocked()).isFalse();
   }
 
+  /**
+   * A callback that blocks for a grant another thread will give leaves the grants queued behind
+   * it to another thread, rather than run their callbacks nested inside its own: one of them may
+   * wait for what it holds. Here the first callback holds lock A and waits for C, which another
+   * thread releases; the second, queued behind it, holds B and wants A. Regression (found by
+   * review): run nested, the second waited for A inside the first, which held A, until its
+   * timeout.
+   */
+  @Test
+  void aCallbackBlockingForAnotherThreadsGrantLeavesTheGrantsQueuedBehindItToAnotherThread()
+      throws Exception {
+    AsyncLock a = AsyncLock.create();
+    AsyncLock b = AsyncLock.create();
+    AsyncLock c = AsyncLock.create();
+    Permit heldA = a.acquire().join();
+    Permit heldB = b.acquire().join();
+    Permit heldC = c.acquire().join();
+    Permit starter = lock.acquire().join();
+    AtomicReference<Object> firstGot = new AtomicReference<>();
+    AtomicReference<Object> secondGot = new AtomicReference<>();
+    a.acquire().thenAccept(permitA -> {
+      firstGot.set(blockFor(c.acquire())); // another thread releases C
+      permitA.release();
+    });
+    b.acquire().thenAccept(permitB -> {
+      secondGot.set(blockFor(a.acquire()));
+      permitB.release();
+    });
+    lock.acquire().thenAccept(p -> {
+      heldA.release(); // both grants queue behind this callback, A's first
+      heldB.release();
+      p.release();
+    });
+    Thread releaserOfC = new Thread(() -> {
+      await().until(() -> c.waiters() == 1);
+      heldC.release();
+    });
+    releaserOfC.start();
+
+    starter.release();
+    releaserOfC.join();
+
+    assertThat(firstGot.get()).as("what the first callback got").isInstanceOf(Permit.class);
+    await().until(() -> secondGot.get() != null);
+    assertThat(secondGot.get()).as("what the second callback got").isInstanceOf(Permit.class);
+  }
+
+  /** What {@code wait} grants within 5 s, or how it failed. */
+  private static Object blockFor(CompletableFuture<Permit> wait) {
+    try {
+      return wait.get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
   @Test
   void completingAFutureWhoseGrantIsInTransitYourselfLosesAndLeavesItHoldingTheLock() {
     Permit holder = lock.acquire().join();

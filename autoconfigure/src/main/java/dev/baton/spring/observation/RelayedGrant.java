@@ -188,9 +188,10 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
 
   /**
    * Blocks on the wait first, then on this future: a thread running a grant's callbacks that
-   * blocks on a Baton wait completes the grants queued behind them before it parks, and the
-   * wait's grant may be among them, which no other thread would complete. The wait ends no later
-   * than this future settles, but for an outside call's completion a moment after it.
+   * blocks on a Baton wait first hands the grants queued behind them to another thread, and the
+   * wait's grant may be among them, which would otherwise never be completed while this thread
+   * blocks. The wait ends no later than this future settles, but for an outside call's completion
+   * a moment after it.
    */
   @Override
   public R join() {
