@@ -174,4 +174,37 @@ class RedisPermitsTest {
       held.release();
     }
   }
+
+  /**
+   * A name or key up to 64 bytes of UTF-8 is written as it is; a longer one as its SHA-1, so two
+   * long names that differ only at their end are still two locks.
+   */
+  @Test
+  void namesAndKeysLongerThan64BytesAreStoredAsTheirSha1() throws Exception {
+    String plain = "n".repeat(64);
+    String accents = "\u00e9".repeat(33); // 33 characters, 66 bytes
+    String longer = "n".repeat(65);
+    String longerToo = "n".repeat(64) + "m";
+    List<Permit> held = new ArrayList<>();
+    for (AsyncLock lock : List.of(one.lock(plain), one.lock(accents), one.lock(longer),
+        one.lock(longerToo), one.lock("orders", longer))) {
+      held.add(lock.acquire().get(5, TimeUnit.SECONDS));
+    }
+    try {
+      List<String> tags = server.keys().stream().filter(key -> key.endsWith("}:holders"))
+          .map(key -> key.substring(0, key.indexOf('}') + 1)).toList();
+      assertThat(tags).hasSize(5).contains("{baton:lock:" + plain + "}")
+          .contains("{baton:lock:" + sha1(accents) + "}", "{baton:lock:" + sha1(longer) + "}",
+              "{baton:lock:" + sha1(longerToo) + "}",
+              "{baton:lock:orders:" + sha1(longer) + "}");
+      assertThat(server.keys()).noneMatch(key -> key.contains(longer));
+    } finally {
+      held.forEach(Permit::release);
+    }
+  }
+
+  private static String sha1(String value) throws Exception {
+    return "%sha1-" + java.util.HexFormat.of().formatHex(java.security.MessageDigest
+        .getInstance("SHA-1").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
 }
