@@ -197,7 +197,9 @@ class RedisQueueTest {
     AsyncQueue<String> other = two.queue("small", QueueSpec.lifo(10), ItemCodec.strings());
     small.offer("1");
     assertThatThrownBy(() -> other.offer("2")).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("declared");
+        .hasMessageContaining("declared")
+        .hasMessageContaining("as fifo with capacity 10")
+        .hasMessageContaining("declares lifo with capacity 10");
     assertThat(small.poll()).isEqualTo("1");
     small.taskDone();
     await().until(() -> keysOf("small").isEmpty());
@@ -227,5 +229,40 @@ class RedisQueueTest {
         .get(5, TimeUnit.SECONDS);
 
     assertThat(takersSeen).isZero();
+  }
+
+  /**
+   * An item that cannot be read back fails the take it was handed to and is dropped, rather than
+   * handed to every taker in turn: the next take gets the next item.
+   */
+  @Test
+  void anItemThatCannotBeReadBackFailsItsTakeAndIsDropped() throws Exception {
+    ItemCodec<Integer> numbers = new ItemCodec<>() {
+      @Override
+      public String encode(Integer item) {
+        return item.toString();
+      }
+
+      @Override
+      public Integer decode(String encoded) {
+        return Integer.valueOf(encoded);
+      }
+    };
+    AsyncQueue<Integer> taking = two.queue("unreadable", QueueSpec.fifo(10), numbers);
+    AsyncQueue<String> writing = fifo(one, "unreadable", 10);
+    writing.put("not a number").get(5, TimeUnit.SECONDS);
+    writing.put("7").get(5, TimeUnit.SECONDS);
+
+    assertThatThrownBy(() -> taking.take().get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("queue 'unreadable'").hasMessageContaining("dropped")
+        .hasCauseInstanceOf(NumberFormatException.class);
+    assertThat(taking.take().get(5, TimeUnit.SECONDS)).isEqualTo(7);
+    assertThat(taking.poll()).isNull();
+    assertThat(writing.size()).isZero();
+    taking.taskDone();
+    taking.taskDone();
+    await().until(() -> keysOf("unreadable").isEmpty());
   }
 }
