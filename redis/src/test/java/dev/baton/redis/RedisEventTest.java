@@ -83,6 +83,19 @@ class RedisEventTest {
         .until(() -> !redis.server().keys().contains("{baton:event:flag}"));
   }
 
+  /** A set event is state: it outlives every lease, unlike a cleared one. */
+  @Test
+  void aSetEventStaysSetLongerThanALease() {
+    AsyncEvent event = one.event("kept");
+    event.set();
+    await().until(() -> redis.server().keys().contains("{baton:event:kept}"));
+    assertThat(redis.server().cli("PTTL", "{baton:event:kept}")).isEqualTo("-1");
+    await().during(SharedRedis.LEASE.plusSeconds(1)).atMost(SharedRedis.LEASE.multipliedBy(2))
+        .until(() -> redis.server().keys().contains("{baton:event:kept}"));
+    assertThat(two.event("kept").isSet()).isTrue();
+    event.clear();
+  }
+
   /** As in core: a timed-out wait is withdrawn before its failure can be seen. */
   @Test
   void aTimedOutWaitNoLongerCountsAsAWaiterWhenItsFailureIsSeen() throws Exception {
