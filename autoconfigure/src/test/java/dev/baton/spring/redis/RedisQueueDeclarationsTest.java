@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.AsyncQueue;
+import dev.baton.redis.ItemCodec;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
@@ -133,6 +134,65 @@ class RedisQueueDeclarationsTest {
         .run(context -> assertThat(context.getStartupFailure()).rootCause()
             .hasMessageContaining("queue 'jobs'")
             .hasMessageContaining("spring-boot-starter-jackson"));
+  }
+
+  @Test
+  void runWithStringAndByteArrayItemsShouldStoreThemWithoutJson() {
+    runner().withPropertyValues("baton.queues.notes.item-type=java.lang.String").run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      AsyncQueue<String> notes = registry.queue("notes");
+      notes.offer("say \"hi\"");
+      assertThat(server.cli("HVALS", "{baton:queue:notes}:data")).isEqualTo("say \"hi\"");
+      assertThat(notes.poll()).isEqualTo("say \"hi\"");
+      notes.taskDone();
+
+      AsyncQueue<byte[]> blobs = registry.queue("blobs", byte[].class);
+      blobs.offer(new byte[] {1, 2, 3, (byte) 0xff});
+      assertThat(server.cli("HVALS", "{baton:queue:blobs}:data")).isEqualTo("AQID/w==");
+      assertThat(blobs.poll()).containsExactly(1, 2, 3, 0xff);
+      blobs.taskDone();
+    });
+  }
+
+  @Test
+  void runWithAQueueCodecsBeanShouldWriteItemsWithItInsteadOfJson() {
+    runner().withUserConfiguration(SlashCodecs.class)
+        .withPropertyValues("baton.queues.jobs.item-type=" + Job.class.getName())
+        .run(context -> {
+          AsyncQueue<Job> jobs = context.getBean(PrimitiveRegistry.class).queue("jobs");
+          jobs.offer(new Job("j1", 3));
+          assertThat(server.cli("HVALS", "{baton:queue:jobs}:data")).isEqualTo("j1/3");
+          assertThat(jobs.poll()).isEqualTo(new Job("j1", 3));
+          jobs.taskDone();
+        });
+  }
+
+  /** Codecs of the application's own that write a {@link Job} as {@code id/priority}. */
+  @Configuration(proxyBeanMethods = false)
+  static class SlashCodecs {
+
+    @Bean
+    QueueCodecs slashCodecs() {
+      return new QueueCodecs() {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> ItemCodec<T> codec(String queue, Class<T> itemType) {
+          assertThat(itemType).isEqualTo(Job.class);
+          return (ItemCodec<T>) new ItemCodec<Job>() {
+            @Override
+            public String encode(Job job) {
+              return job.id() + "/" + job.priority();
+            }
+
+            @Override
+            public Job decode(String encoded) {
+              String[] parts = encoded.split("/");
+              return new Job(parts[0], Integer.parseInt(parts[1]));
+            }
+          };
+        }
+      };
+    }
   }
 
   /**
