@@ -207,4 +207,42 @@ class RedisPermitsTest {
     return "%sha1-" + java.util.HexFormat.of().formatHex(java.security.MessageDigest
         .getInstance("SHA-1").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
+
+  /**
+   * Every key and channel starts with the key prefix, and backends with another prefix share
+   * nothing: the same lock name is another lock.
+   */
+  @Test
+  void everyKeyAndChannelStartsWithTheKeyPrefixAndOtherPrefixesShareNothing() throws Exception {
+    RedisBackend shop = RedisBackend.connect(server.uri(), RedisBackendOptions.DEFAULTS
+        .withKeyPrefix("shop").withLease(SharedRedis.LEASE));
+    try {
+      await().atMost(SharedRedis.LEASE.multipliedBy(3)).until(() -> !shop.isQuarantined());
+      Permit ours = shop.lock("orders").acquire().get(5, TimeUnit.SECONDS);
+      Permit key = shop.lock("stock", "42").acquire().get(5, TimeUnit.SECONDS);
+      Permit limit = shop.semaphore("payments", 2).acquire().get(5, TimeUnit.SECONDS);
+      CompletableFuture<Void> loaded = shop.event("loaded").await();
+      CompletableFuture<Permit> waiting = shop.lock("orders").acquire();
+      await().until(() -> shop.lock("orders").waiters() == 1);
+
+      assertThat(server.keys()).isNotEmpty().allMatch(k -> k.startsWith("{shop:"), "{shop:...");
+      assertThat(server.cli("PUBSUB", "CHANNELS").lines().filter(c -> c.contains(":jvm:")
+          || c.contains("event-set"))).filteredOn(c -> !c.startsWith("baton:"))
+          .isNotEmpty().allMatch(c -> c.startsWith("shop:"), "shop:...");
+      Optional<Permit> theirs = one.lock("orders").tryAcquire();
+      assertThat(theirs).as("lock 'orders' under the prefix 'baton'").isPresent();
+      theirs.get().release();
+
+      shop.event("loaded").set();
+      loaded.get(5, TimeUnit.SECONDS);
+      shop.event("loaded").clear();
+      ours.release();
+      waiting.get(5, TimeUnit.SECONDS).release();
+      key.release();
+      limit.release();
+    } finally {
+      shop.close();
+    }
+    await().atMost(SharedRedis.LEASE.multipliedBy(2)).until(() -> server.keys().isEmpty());
+  }
 }
