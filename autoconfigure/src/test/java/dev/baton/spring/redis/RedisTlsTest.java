@@ -1,0 +1,112 @@
+package dev.baton.spring.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.Permit;
+import dev.baton.redis.RedisBackend;
+import dev.baton.redis.RedisServer;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * Baton's own connections use TLS with the SSL bundle that {@code spring.data.redis.ssl.bundle}
+ * names, against a real {@code redis-server} that accepts only TLS clients presenting a
+ * certificate it trusts. The certificate, for {@code 127.0.0.1}, is made for the test by
+ * {@code openssl}.
+ */
+class RedisTlsTest {
+
+  @TempDir
+  static Path certs;
+
+  static RedisServer server;
+  static int tlsPort;
+
+  @BeforeAll
+  static void start() throws Exception {
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        "-keyout", certs.resolve("key.pem").toString(),
+        "-out", certs.resolve("cert.pem").toString());
+    try (ServerSocket socket = new ServerSocket(0)) {
+      tlsPort = socket.getLocalPort();
+    }
+    server = RedisServer.start("--tls-port", Integer.toString(tlsPort),
+        "--tls-cert-file", certs.resolve("cert.pem").toString(),
+        "--tls-key-file", certs.resolve("key.pem").toString(),
+        "--tls-ca-cert-file", certs.resolve("cert.pem").toString(),
+        "--tls-auth-clients", "yes");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class,
+          DataRedisAutoConfiguration.class, BatonRedisAutoConfiguration.class,
+          BatonAutoConfiguration.class))
+      .withPropertyValues("baton.backend=redis", "baton.redis.lease=1s",
+          "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + tlsPort);
+
+  @Test
+  void runWithAnSslBundleShouldConnectOverTlsWithItsCertificates() {
+    contextRunner.withPropertyValues(
+        "spring.ssl.bundle.pem.redis.keystore.certificate=" + certs.resolve("cert.pem").toUri(),
+        "spring.ssl.bundle.pem.redis.keystore.private-key=" + certs.resolve("key.pem").toUri(),
+        "spring.ssl.bundle.pem.redis.truststore.certificate=" + certs.resolve("cert.pem").toUri(),
+        "spring.data.redis.ssl.bundle=redis").run(context -> {
+          assertThat(context).hasNotFailed();
+          RedisBackend backend = context.getBean(RedisBackend.class);
+          await().atMost(Duration.ofSeconds(10)).until(() -> !backend.isQuarantined());
+          Permit permit = context.getBean(PrimitiveRegistry.class).lock("ledger").acquire()
+              .get(5, TimeUnit.SECONDS);
+          assertThat(server.keys()).contains("{baton:lock:ledger}:holders");
+          permit.release();
+          await().until(() -> server.keys().isEmpty());
+        });
+  }
+
+  /** The control: the same TLS port without the bundle's certificates is refused. */
+  @Test
+  void runWithTlsButWithoutTheBundleShouldFailToConnect() {
+    contextRunner.withPropertyValues("spring.data.redis.ssl.enabled=true")
+        .run(context -> assertThat(context).hasFailed());
+  }
+
+  private static void openssl(String... args) throws IOException, InterruptedException {
+    if (!Files.isExecutable(Path.of("/usr/bin/openssl"))) {
+      if ("true".equals(System.getenv("CI"))) {
+        throw new IllegalStateException("openssl is not installed");
+      }
+      Assumptions.abort("openssl is not installed");
+    }
+    List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/openssl"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+      throw new IllegalStateException("openssl " + args[0] + " failed: " + out);
+    }
+  }
+}
