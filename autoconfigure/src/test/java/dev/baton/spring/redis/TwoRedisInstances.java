@@ -32,7 +32,8 @@ final class TwoRedisInstances implements AutoCloseable {
         && !two.getBean(RedisBackend.class).isQuarantined());
   }
 
-  private ConfigurableApplicationContext instance(String... properties) {
+  /** Starts one more instance on the same server, which the caller closes. */
+  ConfigurableApplicationContext instance(String... properties) {
     return new SpringApplicationBuilder(RedisTestApplication.class)
         .properties("spring.main.banner-mode=off", "baton.backend=redis",
             "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + server.port())
