@@ -62,6 +62,21 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /** With every instance dead, a lock's keys expire one lease after its last lease. */
+  @Test
+  void theKeysOfAKilledInstanceThatNobodyElseUsesExpireWithinTwoLeases() throws Exception {
+    try (ChildJvm child = ChildJvm.start(server, LEASE, "hold", "orphan")) {
+      child.expect("HELD", Duration.ofSeconds(30));
+      assertThat(server.keys()).anyMatch(key -> key.startsWith("{baton:lock:orphan}"));
+      long killedAt = System.nanoTime();
+      child.kill();
+      await().atMost(LEASE.multipliedBy(3)).pollDelay(Duration.ZERO)
+          .until(() -> server.keys().stream().noneMatch(k -> k.startsWith("{baton:lock:orphan}")));
+      assertThat((System.nanoTime() - killedAt) / 1_000_000).as("gone within two leases")
+          .isLessThanOrEqualTo(LEASE.toMillis() * 2 + 500);
+    }
+  }
+
   @Test
   void aKilledWaitingJvmsWaiterIsNeverGranted() throws Exception {
     AsyncLock lock = one.lock("inventory");
@@ -188,6 +203,24 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /** The restart quarantine also holds for a server that has just started for the first time. */
+  @Test
+  void aServerStartedForTheFirstTimeGrantsNothingForOneLease() throws Exception {
+    try (RedisServer fresh = RedisServer.start()) {
+      RedisBackend backend = RedisBackend.connect(fresh.uri(),
+          RedisBackendOptions.DEFAULTS.withLease(LEASE).withCommandTimeout(COMMAND_TIMEOUT));
+      try {
+        Permit permit = backend.lock("first").acquire(LEASE.multipliedBy(3))
+            .get(LEASE.toMillis() * 4, TimeUnit.MILLISECONDS);
+        assertThat(fresh.uptimeMillis()).as("granted only after the quarantine")
+            .isGreaterThanOrEqualTo(LEASE.toMillis());
+        permit.release();
+      } finally {
+        backend.close();
+      }
+    }
+  }
+
   @Test
   void aPauseShorterThanTheCommandTimeoutOnlyDelays() throws Exception {
     server.pause();
@@ -212,6 +245,23 @@ class RedisFaultsTest {
     permit.release();
     await().until(() -> server.keys().isEmpty());
     assertThat(one.heldPermits()).isZero();
+  }
+
+  /** A synchronous read is one round trip bounded by the command timeout. */
+  @Test
+  void aSynchronousReadOfAPausedServerFailsWithinTheCommandTimeout() {
+    AsyncLock lock = one.lock("read");
+    server.pause();
+    try {
+      long start = System.nanoTime();
+      assertThatThrownBy(lock::isLocked).isInstanceOf(RedisUnavailableException.class)
+          .hasMessageContaining("127.0.0.1:" + server.port());
+      assertThat((System.nanoTime() - start) / 1_000_000).as("failed within the timeout")
+          .isLessThan(COMMAND_TIMEOUT.toMillis() * 2);
+    } finally {
+      server.resume();
+    }
+    assertThat(lock.isLocked()).isFalse();
   }
 
   @Test
