@@ -265,4 +265,18 @@ class RedisQueueTest {
     taking.taskDone();
     await().until(() -> keysOf("unreadable").isEmpty());
   }
+
+  /** Without withMaxItemBytes, an encoded item of up to 512 KiB is taken and a larger refused. */
+  @Test
+  void theDefaultItemLimitIs512KiB() throws Exception {
+    AsyncQueue<String> big = fifo(one, "big", 10);
+    big.put("x".repeat(512 * 1024)).get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> big.put("x".repeat(512 * 1024 + 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("queue 'big'")
+        .hasMessageContaining("524289 bytes").hasMessageContaining("limit of 524288 bytes");
+    assertThat(big.poll()).hasSize(512 * 1024);
+    assertThat(big.poll()).isNull();
+    big.taskDone();
+    await().until(() -> keysOf("big").isEmpty());
+  }
 }
