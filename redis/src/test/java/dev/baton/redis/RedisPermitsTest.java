@@ -165,6 +165,10 @@ class RedisPermitsTest {
   void namesAndKeysWithColonsAreDistinctLocks() throws Exception {
     Permit held = one.lock("orders:eu", "42").acquire().get(5, TimeUnit.SECONDS);
     try {
+      assertThat(server.keys()).contains("{baton:lock:orders%3Aeu:42}:holders");
+      Permit percent = one.lock("50%:off").acquire().get(5, TimeUnit.SECONDS);
+      assertThat(server.keys()).contains("{baton:lock:50%25%3Aoff}:holders");
+      percent.release();
       for (AsyncLock other : List.of(one.lock("orders", "eu:42"), one.lock("orders:eu:42"))) {
         Optional<Permit> taken = other.tryAcquire();
         assertThat(taken).as("%s beside lock(\"orders:eu\", \"42\")", other).isPresent();
@@ -244,5 +248,19 @@ class RedisPermitsTest {
       shop.close();
     }
     await().atMost(SharedRedis.LEASE.multipliedBy(2)).until(() -> server.keys().isEmpty());
+  }
+
+  /** A lock's keys are {prefix:kind:name}: followed by meta, holders, waiters, alive or tokens. */
+  @Test
+  void aPrimitivesKeysShareItsHashTagAndAreTheDocumentedOnes() throws Exception {
+    Permit held = one.lock("layout").acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> waiting = two.lock("layout").acquire();
+    await().until(() -> one.lock("layout").waiters() == 1);
+    assertThat(server.keys()).isNotEmpty().allMatch(
+        key -> key.matches("\\{baton:lock:layout\\}:(meta|holders|waiters|alive|tokens)"),
+        "{baton:lock:layout}:meta|holders|waiters|alive|tokens")
+        .contains("{baton:lock:layout}:holders", "{baton:lock:layout}:waiters");
+    held.release();
+    waiting.get(5, TimeUnit.SECONDS).release();
   }
 }
