@@ -96,7 +96,8 @@ class RedisBarrierTest {
     CompletableFuture<Integer> waiting = one.barrier("declared", 2).await();
     await().until(() -> one.barrier("declared", 2).waiting() == 1);
     assertThatThrownBy(() -> two.barrier("declared", 3).await().get(5, TimeUnit.SECONDS))
-        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties");
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties")
+        .hasMessageContaining("declares 3");
     assertThatThrownBy(() -> one.barrier("declared", 4))
         .isInstanceOf(IllegalStateException.class);
     waiting.cancel(false);

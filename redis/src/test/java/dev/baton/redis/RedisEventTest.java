@@ -39,6 +39,8 @@ class RedisEventTest {
       }));
     }
     await().until(() -> waiting.waiters() == 5);
+    assertThat(one.event("catalog-loaded").waiters()).as("waiters of this instance only")
+        .isZero();
     assertThat(one.event("catalog-loaded").isSet()).isFalse();
     one.event("catalog-loaded").set();
     CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
