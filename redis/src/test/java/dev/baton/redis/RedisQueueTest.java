@@ -279,4 +279,17 @@ class RedisQueueTest {
     big.taskDone();
     await().until(() -> keysOf("big").isEmpty());
   }
+
+  /** A shut queue stays shut for every instance, past any lease, while an instance uses it. */
+  @Test
+  void aShutQueueStaysShutPastTheLeaseWhileAnInstanceUsesIt() {
+    AsyncQueue<String> a = fifo(one, "lasting", 5);
+    AsyncQueue<String> b = fifo(two, "lasting", 5);
+    a.shutdown();
+    await().during(SharedRedis.LEASE.multipliedBy(2)).atMost(SharedRedis.LEASE.multipliedBy(3))
+        .until(b::isShutdown);
+    assertThatThrownBy(() -> fifo(two, "lasting", 5).offer("x"))
+        .isInstanceOf(QueueShutdownException.class);
+    assertThat(a.isShutdown()).isTrue();
+  }
 }
