@@ -46,6 +46,21 @@ class RedisConditionTest {
     again.release();
   }
 
+  /** A condition's Redis lock is its own, apart from the lock of the same name. */
+  @Test
+  void aConditionsLockIsNotTheLockOfTheSameName() throws Exception {
+    Permit ofCondition = one.condition("stock").acquire().get(5, TimeUnit.SECONDS);
+    try {
+      assertThat(two.condition("stock").lock().isLocked()).isTrue();
+      assertThat(two.lock("stock").isLocked()).isFalse();
+      Permit ofLock = two.lock("stock").tryAcquire().orElseThrow();
+      assertThat(one.condition("stock").lock().tryAcquire()).isEmpty();
+      ofLock.release();
+    } finally {
+      ofCondition.release();
+    }
+  }
+
   @Test
   void signalWakesTheOldestInOrderAcrossBackendsAndSignalAllTheRest() throws Exception {
     List<CompletableFuture<Permit>> waits = new ArrayList<>();
