@@ -116,6 +116,20 @@ class EventTest {
   // ---------------------------------------------------------------- timeouts
 
   @Test
+  void zeroAndNegativeTimeoutsMeanOnlyIfSetNowAndNeverThrow() {
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+      assertThat(event.await(timeout)).as("%s, clear", timeout)
+          .failsWithin(Duration.ZERO).withThrowableOfType(Exception.class)
+          .withCauseInstanceOf(AcquireTimeoutException.class);
+      assertThat(event.waiters()).isZero();
+    }
+    event.set();
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+      assertThat(event.await(timeout)).as("%s, set", timeout).isCompletedWithValue(null);
+    }
+  }
+
+  @Test
   void awaitWithTimeoutFailsWithAcquireTimeoutExceptionAndIsAlreadyWithdrawnWhenTheFailureIsObservable()
       throws Exception {
     CompletableFuture<Void> untimed = event.await();
