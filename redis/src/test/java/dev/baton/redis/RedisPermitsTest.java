@@ -263,4 +263,25 @@ class RedisPermitsTest {
     held.release();
     waiting.get(5, TimeUnit.SECONDS).release();
   }
+
+  /**
+   * A per-key lock's timeout names the primitive, its family and the timeout, never the key, and
+   * so does the lock itself.
+   */
+  @Test
+  void aPerKeyLocksTimeoutNamesItsFamilyAndNeverTheKey() throws Exception {
+    String key = "alice@example.com";
+    AsyncLock lock = one.lock("accounts", key);
+    Permit held = lock.acquire().get(5, TimeUnit.SECONDS);
+    try {
+      assertThatThrownBy(() -> two.lock("accounts", key).acquire(Duration.ofMillis(200)).join())
+          .cause().isInstanceOf(AcquireTimeoutException.class)
+          .hasMessage("timed out after PT0.2S waiting for lock 'accounts'")
+          .satisfies(e -> assertThat(((AcquireTimeoutException) e).name()).isEqualTo("accounts"));
+      assertThat(lock.toString()).doesNotContain(key);
+      assertThat(held.toString()).doesNotContain(key);
+    } finally {
+      held.release();
+    }
+  }
 }
