@@ -264,6 +264,27 @@ class RedisFaultsTest {
     assertThat(lock.isLocked()).isFalse();
   }
 
+  /**
+   * A permit whose lease could not be renewed while Redis was out of reach reads as lost once the
+   * lease has run out, before anyone releases it, and is counted once.
+   */
+  @Test
+  void aPermitUnrenewedForALeaseWhileRedisIsUnreachableReadsAsLost() throws Exception {
+    RedisPermit held = (RedisPermit) one.lock("unreachable").acquire().get(5, TimeUnit.SECONDS);
+    long lostBefore = one.lostLeases();
+    server.pause();
+    try {
+      await().atMost(LEASE.multipliedBy(3)).pollDelay(Duration.ZERO).until(held::isReleased);
+      assertThat(held.isLost()).isTrue();
+      assertThat(one.lostLeases()).isEqualTo(lostBefore + 1);
+    } finally {
+      server.resume();
+    }
+    assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+    assertThat(one.lostLeases()).isEqualTo(lostBefore + 1);
+    await().until(() -> server.keys().isEmpty());
+  }
+
   @Test
   void aWaiterIsGrantedEvenIfItsPubSubConnectionWasKilled() throws Exception {
     AsyncLock lock = one.lock("pubsub");
