@@ -137,6 +137,34 @@ class RedisQueueDeclarationsTest {
   }
 
   @Test
+  void runWithASubclassItemShouldWriteAndReadItAsExactlyTheDeclaredType() {
+    runner().withPropertyValues("baton.queues.notes.item-type=" + Note.class.getName())
+        .run(context -> {
+          AsyncQueue<Note> notes = context.getBean(PrimitiveRegistry.class).queue("notes");
+          SecretNote secret = new SecretNote();
+          secret.text = "hello";
+          secret.secret = "hunter2";
+          notes.offer(secret);
+          assertThat(server.cli("HVALS", "{baton:queue:notes}:data"))
+              .isEqualTo("{\"text\":\"hello\"}");
+          Note read = notes.poll();
+          assertThat(read).isExactlyInstanceOf(Note.class);
+          assertThat(read.text).isEqualTo("hello");
+          notes.taskDone();
+        });
+  }
+
+  /** A declared item type that is not final. */
+  public static class Note {
+    public String text;
+  }
+
+  /** An item of a subclass of the declared type, with a property the declared type lacks. */
+  public static class SecretNote extends Note {
+    public String secret;
+  }
+
+  @Test
   void runWithStringAndByteArrayItemsShouldStoreThemWithoutJson() {
     runner().withPropertyValues("baton.queues.notes.item-type=java.lang.String").run(context -> {
       PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
