@@ -139,6 +139,28 @@ class RedisPermitsTest {
     second.release();
   }
 
+  /** A token is Redis time in microseconds (or one more than the last), so it keeps rising. */
+  @Test
+  void aTokenIsRedisTimeInMicrosecondsAndKeepsIncreasing() {
+    long before = redisMicros();
+    Permit first = one.lock("clocked").acquire().join();
+    long after = redisMicros();
+    assertThat(first.token()).isBetween(before, after);
+    first.release();
+    long previous = first.token();
+    for (int i = 0; i < 50; i++) {
+      Permit next = (i % 2 == 0 ? two : one).lock("clocked").acquire().join();
+      assertThat(next.token()).isGreaterThan(previous);
+      previous = next.token();
+      next.release();
+    }
+  }
+
+  private long redisMicros() {
+    List<String> time = server.cli("TIME").lines().toList();
+    return Long.parseLong(time.get(0)) * 1_000_000 + Long.parseLong(time.get(1));
+  }
+
   @Test
   void aPermitHeldForSeveralLeasesIsRenewedAndKept() {
     // First an idle renewal tick, with nothing to renew: renewals must go on after it.
