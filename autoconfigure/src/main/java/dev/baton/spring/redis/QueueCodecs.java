@@ -6,8 +6,9 @@ import java.util.Optional;
 /**
  * Chooses how the items of each queue on Redis are written and read back, from the queue's item
  * type. Baton's default writes items as JSON with the application's JSON mapper
- * ({@link JsonQueueCodecs}); a bean of this type replaces it. {@code String} items are always
- * stored as they are, and {@code byte[]} items as Base64, never as JSON.
+ * ({@link JsonQueueCodecs}), except {@code String} items, stored as they are, and {@code byte[]}
+ * items, as Base64. A bean of this type replaces it, and is asked for every item type, those two
+ * included: {@link #unchanged(Class)} gives Baton's codecs for them.
  *
  * <p>Implementations are thread-safe, and never instantiate a class named by the data itself.
  */

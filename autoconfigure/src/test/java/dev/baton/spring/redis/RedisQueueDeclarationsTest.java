@@ -182,16 +182,20 @@ class RedisQueueDeclarationsTest {
     });
   }
 
+  /** The bean is asked for every item type, String included, and its codec is used. */
   @Test
   void runWithAQueueCodecsBeanShouldWriteItemsWithItInsteadOfJson() {
+    SlashCodecs.askedFor.clear();
     runner().withUserConfiguration(SlashCodecs.class)
-        .withPropertyValues("baton.queues.jobs.item-type=" + Job.class.getName())
+        .withPropertyValues("baton.queues.jobs.item-type=" + Job.class.getName(),
+            "baton.queues.notes.item-type=java.lang.String")
         .run(context -> {
           AsyncQueue<Job> jobs = context.getBean(PrimitiveRegistry.class).queue("jobs");
           jobs.offer(new Job("j1", 3));
           assertThat(server.cli("HVALS", "{baton:queue:jobs}:data")).isEqualTo("j1/3");
           assertThat(jobs.poll()).isEqualTo(new Job("j1", 3));
           jobs.taskDone();
+          assertThat(SlashCodecs.askedFor).containsExactlyInAnyOrder(Job.class, String.class);
         });
   }
 
@@ -199,13 +203,18 @@ class RedisQueueDeclarationsTest {
   @Configuration(proxyBeanMethods = false)
   static class SlashCodecs {
 
+    static final List<Class<?>> askedFor = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @Bean
     QueueCodecs slashCodecs() {
       return new QueueCodecs() {
         @Override
         @SuppressWarnings("unchecked")
         public <T> ItemCodec<T> codec(String queue, Class<T> itemType) {
-          assertThat(itemType).isEqualTo(Job.class);
+          askedFor.add(itemType);
+          if (itemType != Job.class) {
+            return QueueCodecs.unchanged(itemType).orElseThrow();
+          }
           return (ItemCodec<T>) new ItemCodec<Job>() {
             @Override
             public String encode(Job job) {
