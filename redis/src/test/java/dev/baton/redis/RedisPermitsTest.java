@@ -306,4 +306,44 @@ class RedisPermitsTest {
       held.release();
     }
   }
+
+  /**
+   * An instance renews all its permits of a primitive with one call per renewal tick, not one
+   * per permit: twenty permits held through three ticks cost about three script calls.
+   */
+  @Test
+  void manyPermitsOfOnePrimitiveAreRenewedWithOneCallPerTick() {
+    AsyncSemaphore bulk = one.semaphore("bulk", 20);
+    List<Permit> held = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      held.add(bulk.acquire().join());
+    }
+    server.cli("CONFIG", "RESETSTAT");
+    await().atMost(SharedRedis.LEASE.multipliedBy(3)).pollDelay(Duration.ZERO)
+        .until(() -> scriptCalls() >= 3);
+    assertThat(scriptCalls()).as("script calls over three renewal ticks").isLessThanOrEqualTo(5);
+    assertThat(held).noneMatch(Permit::isReleased);
+    held.forEach(Permit::release);
+  }
+
+  private long scriptCalls() {
+    return server.cli("INFO", "commandstats").lines()
+        .filter(line -> line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:"))
+        .mapToLong(line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))).sum();
+  }
+
+  /** release() returns before Redis has run it, yet this JVM's later reads see it. */
+  @Test
+  void thisInstancesReadsAfterAReleaseSeeIt() {
+    for (int i = 0; i < 20; i++) {
+      AsyncLock lock = one.lock("read-own");
+      AsyncSemaphore limit = one.semaphore("read-own", 2);
+      Permit held = lock.acquire().join();
+      Permit permit = limit.acquire().join();
+      held.release();
+      permit.release();
+      assertThat(lock.isLocked()).isFalse();
+      assertThat(limit.availablePermits()).isEqualTo(2);
+    }
+  }
 }
