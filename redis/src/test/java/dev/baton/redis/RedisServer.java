@@ -19,12 +19,15 @@ public final class RedisServer implements AutoCloseable {
 
   private final int port;
   private final Path dir;
+  /** What comes before the options: a config file and --sentinel for a Sentinel, else nothing. */
+  private final List<String> mode;
   private final List<String> settings;
   private Process process;
 
-  private RedisServer(int port, Path dir, List<String> settings) {
+  private RedisServer(int port, Path dir, List<String> mode, List<String> settings) {
     this.port = port;
     this.dir = dir;
+    this.mode = mode;
     this.settings = settings;
   }
 
@@ -39,9 +42,27 @@ public final class RedisServer implements AutoCloseable {
     }
     try {
       RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("baton-redis"),
-          List.of(settings));
+          List.of(), List.of(settings));
       server.startProcess();
       return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Starts a Sentinel on a free port (redis-server in Sentinel mode) that monitors
+   * {@code master} as {@code masterName}.
+   */
+  public static RedisServer startSentinel(RedisServer master, String masterName) {
+    try {
+      Path dir = Files.createTempDirectory("baton-sentinel");
+      Path config = Files.writeString(dir.resolve("sentinel.conf"), "sentinel monitor "
+          + masterName + " 127.0.0.1 " + master.port() + " 1\n");
+      RedisServer sentinel = new RedisServer(freePort(), dir,
+          List.of(config.toString(), "--sentinel"), List.of());
+      sentinel.startProcess();
+      return sentinel;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -140,9 +161,10 @@ public final class RedisServer implements AutoCloseable {
 
   private void startProcess() {
     try {
-      List<String> command = new java.util.ArrayList<>(List.of(binary(), "--port",
-          Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-          "--dir", dir.toString()));
+      List<String> command = new java.util.ArrayList<>(List.of(binary()));
+      command.addAll(mode);
+      command.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--save",
+          "", "--appendonly", "no", "--dir", dir.toString()));
       command.addAll(settings);
       process = new ProcessBuilder(command)
           .redirectErrorStream(true)
