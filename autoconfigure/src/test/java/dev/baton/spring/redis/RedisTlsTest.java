@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -101,7 +102,7 @@ class RedisTlsTest {
       }
       Assumptions.abort("openssl is not installed");
     }
-    List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/openssl"));
+    List<String> command = new ArrayList<>(List.of("/usr/bin/openssl"));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes());
