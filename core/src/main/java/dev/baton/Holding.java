@@ -378,6 +378,24 @@ public final class Holding {
       }
     }
 
+    /** Refused: it would end the scope unseen, its wait still queued and its action to run. */
+    @Override
+    public void obtrudeValue(T value) {
+      throw obtrudeRefused("obtrudeValue");
+    }
+
+    /** Refused: it would end the scope unseen, its wait still queued and its action to run. */
+    @Override
+    public void obtrudeException(Throwable ex) {
+      throw obtrudeRefused("obtrudeException");
+    }
+
+    private static UnsupportedOperationException obtrudeRefused(String method) {
+      return new UnsupportedOperationException(method + " is not supported on the future of"
+          + " withLock or withPermit: it would complete it without withdrawing its wait, whose"
+          + " action could then still run. Use complete, completeExceptionally or cancel");
+    }
+
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
       return new CompletableFuture<>();

@@ -607,6 +607,31 @@ class LockTest {
   }
 
   /**
+   * The obtrude methods would complete a scope past its give-up, leaving its acquire queued and
+   * its action to run when the lock came: refused, as on a waiter (found by review).
+   */
+  @Test
+  void obtrudingWithLocksFutureIsRefusedAndLeavesItWaiting() {
+    Permit holder = lock.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Object> scope = lock.withLock(() -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture("ran");
+    });
+
+    assertThatThrownBy(() -> scope.obtrudeValue("obtruded"))
+        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("withLock");
+    assertThatThrownBy(() -> scope.obtrudeException(new IllegalStateException()))
+        .isInstanceOf(UnsupportedOperationException.class);
+
+    assertThat(scope).isNotDone();
+    holder.release();
+    assertThat(scope).isCompletedWithValue("ran");
+    assertThat(ran).hasValue(1);
+    assertThat(lock.isLocked()).isFalse();
+  }
+
+  /**
    * {@code completeAsync} completes a plain {@code CompletableFuture} without going through
    * {@code complete}, so a scope must route it there itself, as a waiter does. Regression: the
    * scope completed but its acquire stayed queued until the lock came.
