@@ -176,7 +176,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
     }
     woken.forEach(Reacquire::start);
     if (actions != null) {
-      actions.forEach(Runnable::run);
+      actions.forEach(Grants::run);
     }
   }
 
@@ -262,7 +262,7 @@ final class DefaultAsyncCondition implements AsyncCondition {
       } finally {
         guard.unlock();
         if (heirsAction != null) {
-          heirsAction.run();
+          Grants.run(heirsAction); // a withdrawal by timeout runs on the expiry thread
         }
       }
       abandoned.cancelAcquire();

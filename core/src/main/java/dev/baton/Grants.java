@@ -89,6 +89,18 @@ final class Grants {
     }
   }
 
+  /**
+   * Runs {@code action}, which may run user code, on this thread; on a thread that
+   * {@linkplain #offload offloads} (the timeouts' expiry thread), on a completer thread instead.
+   */
+  static void run(Runnable action) {
+    if (CURRENT.get().offloading) {
+      Timeouts.completers().execute(action);
+    } else {
+      action.run();
+    }
+  }
+
   /** Completes the waiters deferred on this thread, as {@link #deliver} does. */
   static void deliverDeferred() {
     CURRENT.get().drainUnlessDraining();

@@ -11,7 +11,8 @@ public interface SignalledWait {
 
   /**
    * Runs {@code action} once, when this wait is signalled (or handed the signal of a waiter that
-   * withdrew), on the signalling thread after the condition's own guard is released; at once if
+   * withdrew), on the signalling thread after the condition's own guard is released (for a signal
+   * handed on by a wait that timed out, on one of Baton's completer threads); at once if
    * it was signalled already, even if it has ended since; never if it ends before any signal. It
    * may run after the lock has been granted to the wait. Keep it short: it must not block or
    * throw.

@@ -714,6 +714,29 @@ class ConditionTest {
     heir.join().release();
   }
 
+  /**
+   * A signalled wait that times out before it has the lock back hands its signal on, on the
+   * timeouts' expiry thread, which must run no user code: the heir's action runs on a completer.
+   * Regression (found by review): it ran on the expiry thread, and a stall view's refusal there
+   * completed the heir's future, running its callbacks on that thread.
+   */
+  @Test
+  void anHeirsActionForASignalHandedOnByATimeoutRunsOffTheExpiryThread() {
+    CompletableFuture<Permit> first = condition.await(lockNow(), Duration.ofMillis(20));
+    CompletableFuture<Permit> heir = condition.await(lockNow());
+    CompletableFuture<String> ranOn = new CompletableFuture<>();
+    ((SignalledWait) heir).whenSignalled(() -> ranOn.complete(Thread.currentThread().getName()));
+    Permit signaller = lockNow();
+    condition.signal(); // the first takes it, then times out waiting for the lock
+
+    assertThatThrownBy(first::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+
+    assertThat(ranOn.join()).as("the thread the heir's action ran on")
+        .startsWith("baton-timeouts-completer-");
+    signaller.release();
+    heir.join().release();
+  }
+
   // ---------------------------------------------------------------- timeouts
 
   @Test
