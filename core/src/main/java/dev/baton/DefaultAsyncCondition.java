@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -314,21 +315,24 @@ final class DefaultAsyncCondition implements AsyncCondition {
     }
 
     private void acquired(Permit permit, Throwable failure) {
-      if (permit == null) {
+      if (permit == null && abandoned) {
         return; // cancelled: abandoned, nobody to grant
       }
-      SignalWaiter granted = null;
+      // A lock given to create(lock) may fail an acquire: then the owner fails with its cause.
+      Throwable cause = failure instanceof CompletionException e && e.getCause() != null
+          ? e.getCause() : failure;
+      SignalWaiter decided = null;
       guard.lock();
       try {
-        if (!abandoned && owner.grant(permit)) {
-          granted = owner;
+        if (!abandoned && (permit != null ? owner.grant(permit) : owner.fail(cause))) {
+          decided = owner;
         }
       } finally {
         guard.unlock();
       }
-      if (granted != null) {
-        Grants.deliver(granted);
-      } else {
+      if (decided != null) {
+        Grants.deliver(decided);
+      } else if (permit != null) {
         permit.release();
       }
     }

@@ -616,10 +616,42 @@ class ConditionTest {
     assertThat(real.isLocked()).as("nobody holds the lock").isFalse();
   }
 
+  /**
+   * A lock given to {@code create(lock)} may fail an acquire (a registry's lock refusing it in
+   * strict mode, say): a signalled wait whose re-acquire fails fails with that cause. Regression
+   * (found by review): the failure was taken for the cancel of an abandoned re-acquire, and the
+   * wait never ended.
+   */
+  @Test
+  void aSignalledWaitWhoseLockFailsToComeBackFailsWithTheLocksFailure() {
+    AsyncLock real = AsyncLock.create();
+    AtomicBoolean refuse = new AtomicBoolean();
+    IllegalStateException refusal = new IllegalStateException("refused");
+    AsyncCondition c = AsyncCondition.create(delegatingTo(real,
+        () -> refuse.get() ? CompletableFuture.failedFuture(refusal) : real.acquire()));
+    CompletableFuture<Permit> waiting = c.await(real.acquire().join());
+    Permit signaller = real.acquire().join();
+    refuse.set(true);
+
+    c.signal();
+
+    assertThat(waiting).as("the wait ended").isCompletedExceptionally();
+    assertThatThrownBy(waiting::join).hasCause(refusal);
+    assertThat(c.waiters()).isZero();
+    signaller.release();
+    assertThat(real.isLocked()).isFalse();
+  }
+
   /** An {@link AsyncLock} that only delegates (so the condition cannot check permit ownership). */
   private static AsyncLock delegatingTo(AsyncLock lock) {
+    return delegatingTo(lock, lock::acquire);
+  }
+
+  /** {@link #delegatingTo(AsyncLock)}, whose {@code acquire()} is {@code acquire}'s. */
+  private static AsyncLock delegatingTo(AsyncLock lock,
+      java.util.function.Supplier<CompletableFuture<Permit>> acquire) {
     return new AsyncLock() {
-      @Override public CompletableFuture<Permit> acquire() { return lock.acquire(); }
+      @Override public CompletableFuture<Permit> acquire() { return acquire.get(); }
       @Override public CompletableFuture<Permit> acquire(Duration timeout) {
         return lock.acquire(timeout);
       }
