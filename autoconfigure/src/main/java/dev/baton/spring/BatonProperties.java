@@ -151,7 +151,8 @@ public record BatonProperties(
    * @param confirmAfter How long a suspected deadlock must stay unchanged (the same waits and
    *     holds) to be confirmed; the watchdog looks twice as often.
    * @param heldTooLong How long a lock or semaphore permit may be held before the hold is
-   *     reported as a stall (logged once, listed by the batonstalls endpoint).
+   *     reported as a stall (logged once, listed by the batonstalls endpoint); a hold that lasts
+   *     half as long is watched for being dropped unreleased (a leaked permit).
    * @param waitedTooLong How long a lock, semaphore or event wait may be pending before it is
    *     reported as a stall (an event wait only while no running call is to set the event).
    * @param primitives Thresholds of their own for the primitives of a name, each set with

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Finds the {@link LeakedPermit}s: holds whose permit became unreachable before it was released.
  *
  * <p>The permit a taker gets is a front its hold keeps until the hold is watched, once it has
- * lasted {@code confirm-after} ({@link Hold#watchTaker}, by a {@link StallScan}): from then on the hold keeps a
+ * lasted half its {@code held-too-long} ({@link Hold#watchTaker}, by a {@link StallScan}): from
+ * then on the hold keeps a
  * {@link Dropped} reference to it instead, which holds it only weakly, and the hold is kept by its
  * primitive's live holds ({@link Hold#listedIn()}) until it ends. A hold that ends before it is
  * watched, as most do, costs no reference. When the collector finds a watched permit unreachable it queues that reference; if

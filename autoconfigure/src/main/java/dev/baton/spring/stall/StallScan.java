@@ -24,14 +24,13 @@ import org.apache.commons.logging.Log;
  * ({@code baton.stalls.held-too-long}, {@code waited-too-long}, or a primitive's own). A wait for
  * an event is one only while no running call is to set it. Each hold or wait is logged the first
  * time it is seen past its threshold, through a {@link RateLimitedLog}. Walking the live holds
- * anyway, a scan also hands the leak watch ({@link LeakedPermits}) the permits of those that have
- * lasted {@code confirm-after}.
+ * anyway, a scan also hands the leak watch ({@link LeakedPermits}) the permits of those past half
+ * their threshold: a hold that lasts is the one that may have been dropped.
  *
  * <p>A scan runs at every watchdog tick over every live hold, so it reads the clock once and
  * compares nanoseconds; objects are made only for the stalls found. It walks the primitives' own
  * {@link LiveHolds}, so that a hold costs nothing here beyond its primitive's first, and skips a
- * primitive whose oldest hold, when last read, cannot be past its threshold yet, nor its oldest
- * hold not yet watched past {@code confirm-after}. A full check
+ * primitive whose oldest hold, when last read, cannot be past half its threshold yet. A full check
  * hands it the pending waits as the wait-for graph reads them ({@link #pass()}), so that the live
  * waits are walked once per check.
  */
@@ -40,9 +39,8 @@ final class StallScan {
   private final RateLimitedLog log;
   private final long heldTooLongNanos;
   private final long waitedTooLongNanos;
-  /** The leak watch, and how long a hold lasts before its taker's permit is handed to it. */
+  /** The leak watch, handed the permits of the holds past half their threshold. */
   private final BiFunction<Hold, Permit, Object> watch;
-  private final long watchAfterNanos;
   /** The primitives with thresholds of their own, by name: {held, waited} in nanoseconds. */
   private final Map<String, long[]> own = new HashMap<>();
   /**
@@ -58,14 +56,13 @@ final class StallScan {
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param watch what a hold that has lasted {@code confirm-after} keeps instead of its taker's
-   *     permit ({@link Hold#watchTaker}): the leak watch
+   * @param watch what a hold past half its threshold keeps instead of its taker's permit
+   *     ({@link Hold#watchTaker}): the leak watch
    */
   StallScan(BatonProperties.Stalls settings, Log log, int linesPerMinute,
       BiFunction<Hold, Permit, Object> watch) {
     this.log = new RateLimitedLog(log, linesPerMinute);
     this.watch = watch;
-    this.watchAfterNanos = settings.confirmAfter().toNanos();
     this.heldTooLongNanos = settings.heldTooLong().toNanos();
     this.waitedTooLongNanos = settings.waitedTooLong().toNanos();
     settings.primitives().keySet().forEach(name -> own.put(name, new long[] {
@@ -141,38 +138,33 @@ final class StallScan {
 
     /**
      * Scans the holds of one primitive, or unlists it if it has none, and hands the permits of
-     * those that have lasted {@code confirm-after} to the leak watch ({@link Hold#watchTaker}).
-     * Skips them while its oldest hold when last scanned, or when listed, is younger than half
-     * its threshold, and its oldest hold not watched then is younger than {@code confirm-after}:
-     * then none can be past either yet. (A hold made just before that scan and added just after
-     * it may be older than the scan thought, by that moment; it is found at a later scan, within
-     * half a threshold or a {@code confirm-after}.)
+     * those past half its threshold to the leak watch ({@link Hold#watchTaker}). Skips them while
+     * its oldest hold when last scanned, or when listed, is younger than half its threshold: then
+     * none can be past it yet. (A hold made just before that scan and added just after it may be
+     * older than the scan thought, by that moment; it is found at a later scan, within half a
+     * threshold.)
      */
     private void scan(LiveHolds holds, Listing listing) {
       if (holds.count() == 0) {
         unlist(holds, listing, now);
         return;
       }
-      if (now - listing.oldestSeen < listing.threshold / 2
-          && now - listing.unwatchedSince < watchAfterNanos) {
+      long half = listing.threshold / 2;
+      if (now - listing.oldestSeen < half) {
         return;
       }
       long oldest = now;
-      long unwatched = now; // a hold granted after this scan is younger
       for (Hold hold : holds.unordered()) {
         long since = hold.sinceNanos();
         oldest = since - oldest < 0 ? since : oldest;
-        if (now - since >= watchAfterNanos) {
+        if (now - since >= half) {
           hold.watchTaker(watch);
-        } else if (since - unwatched < 0) {
-          unwatched = since;
         }
         if (now - since >= listing.threshold) {
           found(found, hold, "held", hold.site(), hold.call(), now - since, listing.threshold);
         }
       }
       listing.oldestSeen = oldest;
-      listing.unwatchedSince = unwatched;
     }
   }
 
@@ -190,19 +182,16 @@ final class StallScan {
   }
 
   /**
-   * A primitive with live holds, as the scans know it: its threshold; at the last scan that read
-   * its holds, the oldest of them and the oldest not yet handed to the leak watch (that scan's
-   * start if none); the listing hold's grant for both before any. Written by scans only.
+   * A primitive with live holds, as the scans know it: its threshold, and the oldest of its holds
+   * at the last scan that read them (or the listing hold's grant); written by scans only.
    */
   private static final class Listing {
     final long threshold;
     volatile long oldestSeen;
-    volatile long unwatchedSince;
 
     Listing(long threshold, long oldestSeen) {
       this.threshold = threshold;
       this.oldestSeen = oldestSeen;
-      this.unwatchedSince = oldestSeen;
     }
   }
 

@@ -224,7 +224,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   /**
    * The holds and pending waits past their thresholds now; each is logged the first time it is
    * seen past it (at most {@value #LINES_PER_MINUTE} lines a minute). Also hands the permits of
-   * the holds that have lasted {@code confirm-after} to the leak watch ({@link #leakedPermits()}).
+   * the holds past half their {@code held-too-long} to the leak watch ({@link #leakedPermits()}).
    */
   public List<Stall> stalls() {
     return stalls.scan(live);
@@ -234,8 +234,8 @@ public final class StallView implements WaitWatch, DisposableBean {
    * The permits found dropped unreleased since start-up, the first 100; first takes those the
    * collector has cleared since the last look, logging each (at most {@value #LINES_PER_MINUTE}
    * lines a minute). A permit is watched for this from the first scan for stalls
-   * ({@link #stalls()}, or a {@link #check()}) after its hold has lasted {@code confirm-after};
-   * the watchdog runs one of those, and this, at every tick.
+   * ({@link #stalls()}, or a {@link #check()}) after its hold has lasted half its
+   * {@code held-too-long}; the watchdog runs one of those, and this, at every tick.
    */
   public List<LeakedPermit> leakedPermits() {
     leaks.look();

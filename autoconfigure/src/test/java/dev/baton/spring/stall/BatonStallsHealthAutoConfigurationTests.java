@@ -80,7 +80,8 @@ class BatonStallsHealthAutoConfigurationTests {
 
   @Test
   void runWithAPermitDroppedUnreleasedShouldStayDownNamingItAndNoKey() {
-    contextRunner.run(context -> {
+    // A hold is watched for a leak once it has lasted half its held-too-long.
+    contextRunner.withPropertyValues("baton.stalls.held-too-long=100ms").run(context -> {
       HealthIndicator indicator = context.getBean(BatonHealthIndicator.class);
       PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
       takeAndDrop(registry);

@@ -246,7 +246,8 @@ class BatonStallsMetricsAutoConfigurationTests {
 
   @Test
   void theLeakCounterCountsAPermitDroppedUnreleased() {
-    contextRunner.run(context -> {
+    // A hold is watched for a leak once it has lasted half its held-too-long.
+    contextRunner.withPropertyValues("baton.stalls.held-too-long=100ms").run(context -> {
       MeterRegistry meters = context.getBean(MeterRegistry.class);
       AsyncLock journal = context.getBean(PrimitiveRegistry.class).lock("journal");
       assertThat(count(meters, StallMeters.LEAKS)).isZero();

@@ -74,10 +74,16 @@ class StallViewTest {
 
   /** A new view and registry, where the {@code ledger} lock's holds and waits stall quickly. */
   private void ledgerStallsAfter(Duration held, Duration waited) {
+    replaceView(Duration.ofHours(1),
+        Map.of("ledger", new BatonProperties.Stalls.Thresholds(held, waited)));
+  }
+
+  /** A new basic view and registry, where holds stall after {@code heldTooLong} unless own. */
+  private void replaceView(Duration heldTooLong,
+      Map<String, BatonProperties.Stalls.Thresholds> own) {
     view.destroy();
     view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC, CONFIRM,
-        Duration.ofHours(1), Duration.ofHours(1),
-        Map.of("ledger", new BatonProperties.Stalls.Thresholds(held, waited))));
+        heldTooLong, Duration.ofHours(1), own));
     registry = registry(view);
   }
 
@@ -695,6 +701,8 @@ class StallViewTest {
         return "SENTINEL";
       }
     }
+    Duration heldTooLong = Duration.ofMillis(100);
+    replaceView(heldTooLong, Map.of()); // a hold past half of it is watched for a leak
     AsyncLock ledger = registry.lock("ledger");
     AsyncLock account = registry.lock("accounts", new Hidden(read));
     AsyncSemaphore payments = registry.semaphore("payments", 2);
@@ -702,8 +710,9 @@ class StallViewTest {
     as(call("Payments.settle"), payments::acquire).join().release();
     Permit refund = as(call("Payments.refund"), payments::acquire).join();
     long granted = System.nanoTime();
-    await().pollDelay(Duration.ZERO).until(() -> System.nanoTime() - granted > CONFIRM.toNanos());
-    view.stalls(); // the watchdog's scan: held confirm-after, the permit is watched from here on
+    await().pollDelay(Duration.ZERO)
+        .until(() -> System.nanoTime() - granted > heldTooLong.toNanos() / 2);
+    view.stalls(); // the watchdog's scan: held long enough, the permit is watched from here on
     refund.release();
     waitAndDrop(call("Ledger.audit"), ledger, as(call("Ledger.close"), ledger::acquire).join());
     takeAndDrop(call("Accounts.debit"), account::acquire);

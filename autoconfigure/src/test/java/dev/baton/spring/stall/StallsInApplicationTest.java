@@ -108,6 +108,7 @@ class StallsInApplicationTest {
         "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
         "--baton.stalls.held-too-long=1h", "--baton.stalls.waited-too-long=1h",
         "--baton.stalls.primitives.ledger.held-too-long=50ms",
+        "--baton.stalls.primitives.journal.held-too-long=100ms", // watched for a leak from 50 ms
         "--management.endpoints.web.exposure.include=batonstalls")) {
       AsyncLock ledger = app.getBean(PrimitiveRegistry.class).lock("ledger");
       Permit held;
