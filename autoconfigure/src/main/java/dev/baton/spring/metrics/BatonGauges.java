@@ -64,8 +64,6 @@ public final class BatonGauges implements MeterBinder {
       "Calls waiting on the queue: puts waiting for room (side=put), takes for an item (side=take)";
 
   private final PrimitiveRegistry primitives;
-  /** The lock names met so far, each with one set of lock gauges ({@link LockName}). */
-  private final ConcurrentMap<String, LockName> lockNames = new ConcurrentHashMap<>();
 
   public BatonGauges(PrimitiveRegistry primitives) {
     this.primitives = primitives;
@@ -73,10 +71,14 @@ public final class BatonGauges implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    primitives.onPrimitive(primitive -> register(registry, primitive));
+    // The lock names met so far in this registry, each with one set of lock gauges (LockName):
+    // one map per registry, as a binder may be bound to several, each needing its own meters.
+    ConcurrentMap<String, LockName> lockNames = new ConcurrentHashMap<>();
+    primitives.onPrimitive(primitive -> register(registry, lockNames, primitive));
   }
 
-  private void register(MeterRegistry registry, NamedPrimitive named) {
+  private void register(MeterRegistry registry, ConcurrentMap<String, LockName> lockNames,
+      NamedPrimitive named) {
     Tags tags = Tags.of(TAG_NAME, named.name());
     switch (named.kind()) {
       case LOCK, LOCK_FAMILY -> {

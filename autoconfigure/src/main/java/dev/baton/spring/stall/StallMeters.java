@@ -68,8 +68,6 @@ public final class StallMeters implements MeterBinder {
   private final PrimitiveRegistry primitives;
   private final StallView view;
   private final OldestWaits waits;
-  /** The lock names met so far, each with one set of lock meters ({@link LockName}). */
-  private final ConcurrentMap<String, LockName> lockNames = new ConcurrentHashMap<>();
 
   StallMeters(PrimitiveRegistry primitives, StallView view, OldestWaits waits) {
     this.primitives = primitives;
@@ -79,14 +77,18 @@ public final class StallMeters implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    primitives.onPrimitive(primitive -> register(registry, primitive));
+    // The lock names met so far in this registry, each with one set of lock meters (LockName):
+    // one map per registry, as a binder may be bound to several, each needing its own meters.
+    ConcurrentMap<String, LockName> lockNames = new ConcurrentHashMap<>();
+    primitives.onPrimitive(primitive -> register(registry, lockNames, primitive));
     for (Total total : TOTALS) {
       FunctionCounter.builder(total.name(), view, total.count())
           .description(total.description()).register(registry);
     }
   }
 
-  private void register(MeterRegistry registry, NamedPrimitive named) {
+  private void register(MeterRegistry registry, ConcurrentMap<String, LockName> lockNames,
+      NamedPrimitive named) {
     Supplier<Optional<Hold>> oldestHold;
     if (named.kind() == Kind.LOCK || named.kind() == Kind.LOCK_FAMILY) {
       LockName lock = LockName.add(lockNames, named);

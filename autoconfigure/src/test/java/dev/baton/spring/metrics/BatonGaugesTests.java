@@ -50,6 +50,30 @@ class BatonGaugesTests {
     assertThat(gauge(BatonGauges.LOCK_HELD, "inventory")).isZero();
   }
 
+  /**
+   * A binder may be bound to more than one registry (Spring Boot binds each binder to every
+   * registry when there is no composite). Regression (da3d753): the lock names met were kept per
+   * binder, not per registry, so the second registry got no lock gauges at all.
+   */
+  @Test
+  void aLockHasItsGaugesInEveryRegistryTheBinderIsBoundTo() {
+    DefaultPrimitiveRegistry own = new DefaultPrimitiveRegistry(TestProperties.defaults());
+    SimpleMeterRegistry first = new SimpleMeterRegistry();
+    SimpleMeterRegistry second = new SimpleMeterRegistry();
+    BatonGauges gauges = new BatonGauges(own);
+    gauges.bindTo(first);
+    gauges.bindTo(second);
+    Permit held = own.lock("orders").acquire().join();
+
+    assertThat(first.get(BatonGauges.LOCK_HELD).tag("name", "orders").gauge().value())
+        .isEqualTo(1);
+    assertThat(second.find(BatonGauges.LOCK_HELD).tag("name", "orders").gauge())
+        .as("the lock's held gauge in the second registry").isNotNull();
+    assertThat(second.get(BatonGauges.LOCK_HELD).tag("name", "orders").gauge().value())
+        .isEqualTo(1);
+    held.release();
+  }
+
   @Test
   void semaphoreGaugesFollowPermitsAndWaiters() {
     AsyncSemaphore semaphore = primitives.semaphore("payments", 2);
