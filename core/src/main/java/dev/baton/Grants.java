@@ -3,7 +3,13 @@ package dev.baton;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Completes granted waiters on the calling thread without recursion.
@@ -13,8 +19,8 @@ import java.util.concurrent.Executor;
  * of 100,000 such hand-offs overflows the stack. Instead each thread keeps a queue of waiters to
  * complete: the outermost call drains it, nested calls only append. Every grant is still
  * completed on the calling thread before its outermost call returns, in the order granted; a
- * callback that blocks on a waiter hands the queue to another thread first
- * ({@link #deliverBeforeBlocking}).
+ * callback that blocks on a waiter hands the queue, and the rest of the drain, to another thread
+ * first ({@link #deliverBeforeBlocking}).
  *
  * <p>A primitive that grants on a hot path can skip collecting its grants: it {@link #defer}s
  * each one to this queue as it decides it, under its guard, and calls {@link #deliverDeferred}
@@ -33,6 +39,13 @@ final class Grants {
   private boolean draining;
   /** Whether this thread runs an {@link #offload} action, whose grants another thread completes. */
   private boolean offloading;
+  /**
+   * Where the drain running on this thread sends its grants once one of its callbacks blocked
+   * ({@link #deliverBeforeBlocking}); null before that, and outside a drain.
+   */
+  private Relay relay;
+  /** The relay whose grants this thread is completing ({@link Relay#run}); else null. */
+  private Relay relaying;
 
   private Grants() {}
 
@@ -74,18 +87,36 @@ final class Grants {
   }
 
   /**
-   * Hands the waiters this thread has queued behind the callbacks it is running to a completer
-   * thread ({@link Timeouts#completers()}), which completes them in order, before this thread
-   * blocks. A callback that blocks for one of them (it released, handing the lock to its own
-   * acquire, then joins that acquire) would otherwise wait for itself; completed here instead,
-   * nested in the blocked callback, their callbacks would run inside it and could wait for what
-   * it holds, which it cannot let go while they run. This is the one exception to "the calling
-   * thread completes them".
+   * Before this thread blocks in a callback it runs: hands the waiters it has queued behind that
+   * callback to a {@link Relay}, a thread of Baton's own that completes them in order, and with
+   * them every grant this drain queues from now on, so that the order granted holds. A callback
+   * that blocks for one of them (it released, handing the lock to its own acquire, then joins
+   * that acquire) would otherwise wait for itself; completed here instead, nested in the blocked
+   * callback, their callbacks would run inside it and could wait for what it holds, which it
+   * cannot let go while they run. This is the one exception to "the calling thread completes
+   * them".
    */
   static void deliverBeforeBlocking() {
     Grants g = CURRENT.get();
-    if (g.draining && !g.offloading) {
-      g.handOff(Timeouts.completers());
+    if (!g.draining || g.offloading) {
+      return;
+    }
+    Relay relayed = g.relaying;
+    if (relayed != null) {
+      // This thread completes a relay's grants, the next of which may be what it blocks for.
+      g.relaying = null;
+      if (g.relay == null) {
+        g.relay = relayed;
+      }
+    }
+    if (!g.pending.isEmpty() && g.relay == null) {
+      g.relay = new Relay();
+    }
+    for (Waiter<?> w; (w = g.pending.poll()) != null; ) {
+      g.relay.add(w);
+    }
+    if (relayed != null) {
+      relayed.handOn();
     }
   }
 
@@ -141,10 +172,76 @@ final class Grants {
     try {
       Waiter<?> w;
       while ((w = pending.poll()) != null) {
-        w.deliver();
+        if (relay == null) {
+          w.deliver();
+        } else {
+          relay.add(w); // after the grants it was handed: in order
+        }
       }
     } finally {
       draining = false;
+      relay = null;
+    }
+  }
+
+  /**
+   * Completes, one after another on a thread of Baton's own, the grants a drain handed over once
+   * one of its callbacks blocked ({@link #deliverBeforeBlocking}). If a callback blocks on the
+   * relay's thread in turn, another thread goes on with the relay (the blocked one stops after
+   * that callback's drain), so that no grant waits behind a blocked callback. Its threads are as
+   * many as relays are busy at once, so that none waits for a thread that a blocked callback
+   * holds; each ends after a minute without work.
+   */
+  private static final class Relay implements Runnable {
+    private static final ExecutorService THREADS = threads();
+
+    private final Queue<Waiter<?>> handed = new ConcurrentLinkedQueue<>();
+    /** Whether a thread is completing {@link #handed}, or about to. */
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    private static ExecutorService threads() {
+      AtomicInteger started = new AtomicInteger();
+      return Executors.newCachedThreadPool(
+          body -> Timeouts.newThread(body, "baton-grants-relay-" + started.incrementAndGet()));
+    }
+
+    void add(Waiter<?> w) {
+      handed.add(w);
+      schedule();
+    }
+
+    /** Called by the thread running this, about to block: another thread goes on with it. */
+    void handOn() {
+      running.set(false);
+      if (!handed.isEmpty()) {
+        schedule();
+      }
+    }
+
+    private void schedule() {
+      if (running.compareAndSet(false, true)) {
+        THREADS.execute(this);
+      }
+    }
+
+    /** Completes each waiter as {@link Grants#deliver} does on this thread, in the order handed. */
+    @Override
+    public void run() {
+      Grants g = CURRENT.get();
+      g.relaying = this;
+      try {
+        do {
+          for (Waiter<?> w; (w = handed.poll()) != null; ) {
+            deliver(w);
+            if (g.relaying != this) {
+              return; // a callback blocked, and handed this relay on to another thread
+            }
+          }
+          running.set(false);
+        } while (!handed.isEmpty() && running.compareAndSet(false, true));
+      } finally {
+        g.relaying = null;
+      }
     }
   }
 }

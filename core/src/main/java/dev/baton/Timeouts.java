@@ -147,7 +147,7 @@ final class Timeouts {
    * thread-locals from the thread creating it and uses Baton's class loader as its context class
    * loader.
    */
-  private static Thread newThread(Runnable body, String name) {
+  static Thread newThread(Runnable body, String name) {
     Thread t = new Thread(null, body, name, 0, false);
     t.setDaemon(true);
     t.setPriority(Thread.NORM_PRIORITY);
