@@ -246,22 +246,7 @@ public final class Holding {
      */
     @Override
     public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
-      Objects.requireNonNull(supplier, "supplier");
-      Objects.requireNonNull(executor, "executor");
-      executor.execute(() -> {
-        if (isDone()) {
-          return;
-        }
-        T value;
-        try {
-          value = supplier.get();
-        } catch (Throwable t) {
-          completeExceptionally(t instanceof CompletionException ? t : new CompletionException(t));
-          return;
-        }
-        complete(value);
-      });
-      return this;
+      return Waiter.completeAsyncThroughComplete(this, supplier, executor);
     }
 
     @Override

@@ -250,22 +250,33 @@ class Waiter<T> extends CompletableFuture<T> {
    */
   @Override
   public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+    return completeAsyncThroughComplete(this, supplier, executor);
+  }
+
+  /**
+   * {@code future.completeAsync(supplier, executor)} for a future whose {@code complete} and
+   * {@code completeExceptionally} must see every completion from outside, which
+   * {@code CompletableFuture}'s own {@code completeAsync} goes past.
+   */
+  static <T> CompletableFuture<T> completeAsyncThroughComplete(CompletableFuture<T> future,
+      Supplier<? extends T> supplier, Executor executor) {
     Objects.requireNonNull(supplier, "supplier");
     Objects.requireNonNull(executor, "executor");
     executor.execute(() -> {
-      if (isDone()) {
+      if (future.isDone()) {
         return;
       }
       T value;
       try {
         value = supplier.get();
       } catch (Throwable t) {
-        completeExceptionally(t instanceof CompletionException ? t : new CompletionException(t));
+        future.completeExceptionally(
+            t instanceof CompletionException ? t : new CompletionException(t));
         return;
       }
-      complete(value);
+      future.complete(value);
     });
-    return this;
+    return future;
   }
 
   /** As {@link #completeAsync(Supplier, Executor)}, on the {@link #defaultExecutor()}. */
