@@ -7,10 +7,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -176,7 +173,7 @@ public final class Holding {
    * other way, it was completed from outside and gives up its wait and any inner scope. It
    * remembers the action's stage to cancel nested scopes.
    */
-  private static final class Scope<T> extends CompletableFuture<T> {
+  private static final class Scope<T> extends HandsOnBeforeBlocking<T> {
     /** {@link #outcome} of a scope that ended with the value null. */
     private static final Object NIL = new Object();
     private static final VarHandle SETTLED;
@@ -328,38 +325,6 @@ public final class Holding {
     private void withdrawInnerWaits() {
       if (action instanceof Scope<?> inner) {
         inner.giveUp();
-      }
-    }
-
-    /**
-     * A thread running a grant's callbacks that blocks on a scope hands the grants queued behind
-     * them to another thread first, as one blocking on a waiter does: the scope's own wait may be
-     * among them.
-     */
-    @Override
-    public T join() {
-      beforeBlocking();
-      return super.join();
-    }
-
-    @Override
-    public T get() throws InterruptedException, ExecutionException {
-      beforeBlocking();
-      return super.get();
-    }
-
-    @Override
-    public T get(long timeout, TimeUnit unit)
-        throws InterruptedException, ExecutionException, TimeoutException {
-      if (timeout > 0) {
-        beforeBlocking();
-      }
-      return super.get(timeout, unit);
-    }
-
-    private void beforeBlocking() {
-      if (!isDone()) {
-        Grants.deliverBeforeBlocking();
       }
     }
 

@@ -7,10 +7,8 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -90,7 +88,7 @@ import java.util.function.Supplier;
  * <p>Dependent futures created from a waiter ({@code thenApply} and so on) are plain
  * {@link CompletableFuture}s: only the waiter itself withdraws on cancel.
  */
-class Waiter<T> extends CompletableFuture<T> {
+class Waiter<T> extends HandsOnBeforeBlocking<T> {
 
   /** {@link #state} of a waiting subclass that withdraws itself rather than from a queue. */
   private static final Object UNQUEUED = new Object();
@@ -298,28 +296,6 @@ class Waiter<T> extends CompletableFuture<T> {
   }
 
   @Override
-  public T join() {
-    beforeBlocking();
-    return super.join();
-  }
-
-  @Override
-  public T get() throws InterruptedException, ExecutionException {
-    beforeBlocking();
-    return super.get();
-  }
-
-  /** Polls briefly too, like {@link #get()}, unless the timeout leaves no time to wait at all. */
-  @Override
-  public T get(long timeout, TimeUnit unit)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    if (timeout > 0) {
-      beforeBlocking();
-    }
-    return super.get(timeout, unit);
-  }
-
-  @Override
   public <U> CompletableFuture<U> newIncompleteFuture() {
     return new CompletableFuture<>();
   }
@@ -405,13 +381,12 @@ class Waiter<T> extends CompletableFuture<T> {
    * thread is running a grant's callbacks, hands the grants it queued behind them to another
    * thread ({@link Grants#deliverBeforeBlocking}): this waiter's may be among them.
    */
-  private void beforeBlocking() {
+  @Override
+  void beforeBlocking() {
     for (int i = SPINS; i > 0 && !isDone(); i--) {
       Thread.onSpinWait();
     }
-    if (!isDone()) {
-      Grants.deliverBeforeBlocking();
-    }
+    super.beforeBlocking();
   }
 
   private record Failure(Throwable cause) {}
