@@ -40,6 +40,19 @@ class TwoInstancesTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(10);
 
+  /** Every instance's properties. */
+  private static final String[] PROPERTIES = {
+      "server.port=0",
+      "management.endpoints.web.exposure.include=baton",
+      "baton.redis.lease=2s",
+      "baton.semaphores.payments.permits=2",
+      "baton.queues.jobs.capacity=10",
+      "baton.queues.jobs.item-type=" + Job.class.getName(),
+      "baton.queues.urgent.order=priority",
+      "baton.queues.urgent.item-type=" + Job.class.getName(),
+      "baton.queues.urgent.score-property=priority",
+      "baton.barriers.meet.parties=2"};
+
   static TwoRedisInstances instances;
   static RedisServer server;
   static ConfigurableApplicationContext one;
@@ -47,17 +60,7 @@ class TwoInstancesTest {
 
   @BeforeAll
   static void start() {
-    instances = new TwoRedisInstances(
-        "server.port=0",
-        "management.endpoints.web.exposure.include=baton",
-        "baton.redis.lease=2s",
-        "baton.semaphores.payments.permits=2",
-        "baton.queues.jobs.capacity=10",
-        "baton.queues.jobs.item-type=" + Job.class.getName(),
-        "baton.queues.urgent.order=priority",
-        "baton.queues.urgent.item-type=" + Job.class.getName(),
-        "baton.queues.urgent.score-property=priority",
-        "baton.barriers.meet.parties=2");
+    instances = new TwoRedisInstances(PROPERTIES);
     server = instances.server;
     one = instances.one;
     two = instances.two;
@@ -214,6 +217,29 @@ class TwoInstancesTest {
     }
   }
 
+  /**
+   * An instance opens exactly two connections of its own to Redis, one for commands and one
+   * subscribed for pub/sub (none through Spring Data's connection factory), and closes both when
+   * it stops.
+   */
+  @Test
+  void anInstanceOpensExactlyTwoConnectionsOneForCommandsAndOneForPubSub() {
+    List<String> commands = clients("normal");
+    List<String> pubSub = clients("pubsub");
+    assertThat(pubSub).as("one for each instance").hasSize(2);
+
+    try (ConfigurableApplicationContext three = instances.instance(PROPERTIES)) {
+      assertThat(clients("normal")).as("commands").hasSize(commands.size() + 1);
+      assertThat(clients("pubsub")).as("pub/sub").hasSize(pubSub.size() + 1)
+          .allMatch(client -> !client.contains(" sub=0 "), "subscribed");
+    }
+
+    await().atMost(PATIENCE).untilAsserted(() -> {
+      assertThat(clients("normal")).hasSameSizeAs(commands);
+      assertThat(clients("pubsub")).hasSameSizeAs(pubSub);
+    });
+  }
+
   @Test
   void aDeclaredQueueCarriesEachItemExactlyOnceBetweenInstancesAndCountsTasksAcrossThem() {
     AsyncQueue<Job> onOne = registry(one).queue("jobs", Job.class);
@@ -321,6 +347,12 @@ class TwoInstancesTest {
       signaller.release();
       waiting.join().release();
     }
+  }
+
+  /** The server's clients of {@code type} (CLIENT LIST's), but the redis-cli asking. */
+  private static List<String> clients(String type) {
+    return server.cli("CLIENT", "LIST", "TYPE", type).lines()
+        .filter(client -> !client.contains(" cmd=client|list ")).toList();
   }
 
   private static double gauge(MeterRegistry meters, String name, String primitive) {
