@@ -4,21 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.jayway.jsonpath.JsonPath;
 import dev.baton.Permit;
 import dev.baton.redis.LeaseLostException;
+import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * A permit of an instance whose lease is lost (here: Redis restarted without its data) as the
- * application sees it: released, counted by {@value RedisBackendMetrics#LEASES_LOST}, logged once
- * at WARN, and its {@code release()} throws.
+ * A Redis restarted without its data as the application sees it: a permit whose lease is lost is
+ * released, counted by {@value RedisBackendMetrics#LEASES_LOST}, logged once at WARN, and its
+ * {@code release()} throws; the {@code baton} endpoint shows the restart quarantine while it lasts.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class RedisLostLeaseTest {
@@ -47,5 +52,39 @@ class RedisLostLeaseTest {
           .singleElement().asString().contains("Lost the lease")
           .contains("127.0.0.1:" + instances.server.port());
     }
+  }
+
+  /**
+   * After a Redis restart the {@code baton} endpoint shows {@code quarantined: true}, connected
+   * again, for about one lease (Redis's uptime is read in whole seconds), then {@code false}. The
+   * lease is long so that the quarantine outlasts the reconnect by far.
+   */
+  @Test
+  void afterARedisRestartTheEndpointShowsTheQuarantineForOneLease() {
+    Duration lease = Duration.ofSeconds(5);
+    try (TwoRedisInstances instances = new TwoRedisInstances("server.port=0",
+        "management.endpoints.web.exposure.include=baton", "baton.redis.lease=" + lease,
+        "baton.semaphores.payments.permits=1")) {
+      assertThat(redisStatus(instances.one)).containsEntry("quarantined", false);
+
+      instances.server.restart();
+      long restarted = System.nanoTime();
+
+      Map<String, Object> quarantined = await().atMost(lease).pollDelay(Duration.ZERO)
+          .until(() -> redisStatus(instances.one),
+              status -> Boolean.TRUE.equals(status.get("quarantined")));
+      assertThat(quarantined).containsEntry("connected", true);
+      await().atMost(PATIENCE)
+          .until(() -> Boolean.FALSE.equals(redisStatus(instances.one).get("quarantined")));
+      assertThat(Duration.ofNanos(System.nanoTime() - restarted))
+          .isGreaterThan(lease.minusSeconds(1));
+    }
+  }
+
+  /** The {@code redis} object of the instance's {@code baton} endpoint, read over HTTP. */
+  private static Map<String, Object> redisStatus(ConfigurableApplicationContext instance) {
+    HttpResponse<String> response = Http.get(instance, "/actuator/baton");
+    assertThat(response.statusCode()).isEqualTo(200);
+    return JsonPath.read(response.body(), "$.redis");
   }
 }
