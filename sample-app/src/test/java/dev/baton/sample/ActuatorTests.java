@@ -3,6 +3,9 @@ package dev.baton.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,22 @@ class ActuatorTests extends RunningSampleAppTest {
     assertThat(scrape)
         .containsPattern("baton_wait_seconds_bucket\\{[^}]*name=\"payments\"")
         .containsPattern("baton_held_seconds_bucket\\{[^}]*name=\"payments\"");
+  }
+
+  /**
+   * The {@code # HELP} and {@code # TYPE} lines of the README's sample scrape are what the sample
+   * serves, word for word.
+   */
+  @Test
+  void prometheusServesTheHelpAndTypeLinesOfTheReadmesSample() throws IOException {
+    List<String> described = Files.readString(Path.of("..", "README.md")).lines()
+        .filter(line -> line.startsWith("# HELP baton_") || line.startsWith("# TYPE baton_"))
+        .toList();
+
+    String scrape = client.get("/actuator/prometheus").body();
+
+    assertThat(described).isNotEmpty();
+    assertThat(scrape.lines()).containsAll(described);
   }
 
   @Test
