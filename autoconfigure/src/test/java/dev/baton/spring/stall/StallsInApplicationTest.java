@@ -12,6 +12,7 @@ import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.CurrentCall;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,10 +41,7 @@ class StallsInApplicationTest {
   @Test
   void aDeadlockOfAnnotatedCallsIsConfirmedLoggedOnceAndExplainedByItsTimeouts(
       CapturedOutput output) {
-    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(
-        StallServices.Application.class).run("--server.port=0",
-        "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
-        "--management.endpoints.web.exposure.include=batonstalls")) {
+    try (ConfigurableApplicationContext app = start()) {
       // The first request starts the dispatcher, which can outlast the deadlock on a busy machine.
       assertThat(Http.get(app, "/actuator/batonstalls").statusCode()).isEqualTo(200);
       CompletableFuture<Void> go = new CompletableFuture<>();
@@ -103,13 +101,10 @@ class StallsInApplicationTest {
    */
   @Test
   void aStallAReentryAndALeakedPermitShowOnTheEndpointWithTheirFields() {
-    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(
-        StallServices.Application.class).run("--server.port=0",
-        "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
-        "--baton.stalls.held-too-long=1h", "--baton.stalls.waited-too-long=1h",
+    try (ConfigurableApplicationContext app = start("--baton.stalls.held-too-long=1h",
+        "--baton.stalls.waited-too-long=1h",
         "--baton.stalls.primitives.ledger.held-too-long=50ms",
-        "--baton.stalls.primitives.journal.held-too-long=100ms", // watched for a leak from 50 ms
-        "--management.endpoints.web.exposure.include=batonstalls")) {
+        "--baton.stalls.primitives.journal.held-too-long=100ms")) { // watched for a leak from 50 ms
       AsyncLock ledger = app.getBean(PrimitiveRegistry.class).lock("ledger");
       Permit held;
       CompletableFuture<Permit> again;
@@ -149,6 +144,60 @@ class StallsInApplicationTest {
           .containsEntry("site", "LedgerService.audit");
       assertThat(leak.get("heldMillis")).isInstanceOf(Number.class);
     }
+  }
+
+  /**
+   * A wait past the threshold its primitive has of its own under
+   * {@code baton.stalls.primitives.NAME.waited-too-long} is a stall, while an equally long wait
+   * for another primitive, under the global threshold, is not.
+   */
+  @Test
+  void aWaitPastItsPrimitivesOwnThresholdIsAStallWhileOneUnderTheGlobalOneIsNot() {
+    try (ConfigurableApplicationContext app = start("--baton.stalls.held-too-long=1h",
+        "--baton.stalls.waited-too-long=1h",
+        "--baton.stalls.primitives.ledger.waited-too-long=50ms")) {
+      PrimitiveRegistry registry = app.getBean(PrimitiveRegistry.class);
+      List<Permit> held;
+      try (CurrentCall.Scope close = CurrentCall.open("LedgerService.close")) {
+        held = List.of(registry.lock("ledger").acquire().join(),
+            registry.lock("journal").acquire().join());
+      }
+      CompletableFuture<Permit> ledgerWait;
+      CompletableFuture<Permit> journalWait;
+      try (CurrentCall.Scope audit = CurrentCall.open("LedgerService.audit")) {
+        ledgerWait = registry.lock("ledger").acquire();
+        journalWait = registry.lock("journal").acquire();
+      }
+
+      String body = await().atMost(Duration.ofSeconds(5)).until(
+          () -> Http.get(app, "/actuator/batonstalls").body(),
+          json -> !JsonPath.<List<Object>>read(json, "$.stalls").isEmpty());
+      assertThat(JsonPath.<List<Map<String, Object>>>read(body, "$.stalls"))
+          .as("the wait for journal is under its 1 h").singleElement().satisfies(stall -> {
+            assertThat(stall).containsEntry("kind", "waited").containsEntry("primitive", "lock")
+                .containsEntry("name", "ledger").containsEntry("site", "LedgerService.audit")
+                .containsEntry("thresholdMillis", 50);
+            assertThat(((Number) stall.get("millis")).longValue()).isGreaterThanOrEqualTo(50);
+          });
+      assertThat(JsonPath.<Integer>read(body, "$.pendingWaits")).isEqualTo(2);
+
+      held.forEach(Permit::release);
+      ledgerWait.join().release();
+      journalWait.join().release();
+    }
+  }
+
+  /**
+   * Starts the services' application with the stall view at {@code basic}, confirming after
+   * 100 ms, and the {@code batonstalls} endpoint exposed; {@code more} adds arguments.
+   */
+  private static ConfigurableApplicationContext start(String... more) {
+    List<String> args = new ArrayList<>(List.of("--server.port=0", "--baton.stalls.level=basic",
+        "--baton.stalls.confirm-after=100ms",
+        "--management.endpoints.web.exposure.include=batonstalls"));
+    args.addAll(List.of(more));
+    return new SpringApplicationBuilder(StallServices.Application.class)
+        .run(args.toArray(String[]::new));
   }
 
   /** Takes the {@code journal} lock in a call at {@code site} and keeps no reference to it. */
