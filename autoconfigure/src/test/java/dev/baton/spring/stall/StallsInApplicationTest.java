@@ -188,6 +188,44 @@ class StallsInApplicationTest {
   }
 
   /**
+   * Calls stuck behind a deadlock show on the endpoint as its {@code tail}, capped at the first
+   * 20 the README promises, with the rest counted in {@code tailOmitted}.
+   */
+  @Test
+  void aLongTailOfADeadlockShowsItsFirstTwentyCallsAndCountsTheRest() {
+    try (ConfigurableApplicationContext app = start()) {
+      assertThat(Http.get(app, "/actuator/batonstalls").statusCode()).isEqualTo(200);
+      CompletableFuture<Void> go = new CompletableFuture<>();
+      CompletableFuture<String> placed =
+          app.getBean(StallServices.OrderService.class).place("apple", go);
+      CompletableFuture<String> transferred =
+          app.getBean(StallServices.LedgerService.class).transfer("apple", go);
+      go.complete(null);
+      // Once the cycle is seen, LedgerService.transfer holds the ledger until the cycle ends.
+      await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO).until(
+          () -> Http.get(app, "/actuator/batonstalls").body(),
+          json -> !JsonPath.<List<Object>>read(json, "$.deadlocks").isEmpty());
+      AsyncLock ledger = app.getBean(PrimitiveRegistry.class).lock("ledger");
+      List<CompletableFuture<Void>> behind = new ArrayList<>();
+      for (int i = 0; i < 25; i++) {
+        try (CurrentCall.Scope read = CurrentCall.open("AuditService.read")) {
+          behind.add(ledger.acquire().thenAccept(Permit::release));
+        }
+      }
+
+      String body = await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO).until(
+          () -> Http.get(app, "/actuator/batonstalls").body(),
+          json -> JsonPath.<List<Integer>>read(json, "$.deadlocks[*].tailOmitted").contains(5));
+      assertThat(JsonPath.<List<String>>read(body, "$.deadlocks[0].tail[*].site")).hasSize(20)
+          .containsOnly("AuditService.read");
+
+      assertThat(placed).failsWithin(Duration.ofSeconds(5));
+      assertThat(transferred).succeedsWithin(Duration.ofSeconds(5));
+      assertThat(behind).allSatisfy(call -> assertThat(call).succeedsWithin(Duration.ofSeconds(5)));
+    }
+  }
+
+  /**
    * Starts the services' application with the stall view at {@code basic}, confirming after
    * 100 ms, and the {@code batonstalls} endpoint exposed; {@code more} adds arguments.
    */
