@@ -77,8 +77,8 @@ public final class BatonGauges implements MeterBinder {
     primitives.onPrimitive(primitive -> register(registry, lockNames, primitive));
   }
 
-  private void register(MeterRegistry registry, ConcurrentMap<String, LockName> lockNames,
-      NamedPrimitive named) {
+  private static void register(MeterRegistry registry,
+      ConcurrentMap<String, LockName> lockNames, NamedPrimitive named) {
     Tags tags = Tags.of(TAG_NAME, named.name());
     switch (named.kind()) {
       case LOCK, LOCK_FAMILY -> {

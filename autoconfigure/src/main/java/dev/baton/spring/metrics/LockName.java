@@ -43,11 +43,6 @@ public final class LockName {
     return existing == null ? fresh : null;
   }
 
-  /** The per-key family of this name, or null while there is none. */
-  public LockFamily family() {
-    return family;
-  }
-
   /**
    * Locks held: 1 or 0 for the plain lock (across instances on a shared backend), plus the held
    * keys of the family.

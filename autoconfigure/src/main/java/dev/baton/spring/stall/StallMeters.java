@@ -36,9 +36,9 @@ import java.util.function.ToDoubleFunction;
  * </ul>
  * Gauges are tagged {@code primitive} (the kind, as in {@link WaitSite}) and {@code name} only:
  * a per-key family is one series under its name, never one per key, and shares it with a plain
- * lock of that name ({@link LockName}). They are registered for the
- * primitives present when bound and every one created later, and read at each scrape; they add
- * no work to waits beyond {@link OldestWaits}.
+ * lock of that name ({@link LockName}). They are registered for the primitives present when
+ * bound and every one created later, and read at each scrape; they add no work to waits beyond
+ * {@link OldestWaits}.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
