@@ -19,11 +19,12 @@ import java.util.function.BiFunction;
  *
  * <p>The permit a taker gets is not the hold the view tracks but a {@link HandedPermit} in front
  * of it, so that the view can learn from the collector that it was dropped unreleased, a hold
- * that can never end. The hold keeps its front until the view watches it ({@link
- * Hold#watchTaker}), once the hold has lasted half its {@code held-too-long}, and leaves it to a
- * weak reference from then on; a hold that ends before that, as most do, never costs one. A permit taken by an annotation
- * ({@code takenBy} set) is the hold itself: the annotation's advice keeps it and releases it
- * when the call's result completes, so it never reaches a taker who could drop it.
+ * that can never end. The hold keeps its front until the view watches it
+ * ({@link Hold#watchTaker}), once the hold has lasted half its {@code held-too-long}, and leaves
+ * it to a weak reference from then on; a hold that ends before that, as most do, never costs
+ * one. A permit taken by an annotation ({@code takenBy} set) is the hold itself: the
+ * annotation's advice keeps it and releases it when the call's result completes, so it never
+ * reaches a taker who could drop it.
  */
 final class WatchedGrants extends ObservedGrants {
 

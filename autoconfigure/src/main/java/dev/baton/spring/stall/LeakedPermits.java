@@ -16,13 +16,13 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The permit a taker gets is a front its hold keeps until the hold is watched, once it has
  * lasted half its {@code held-too-long} ({@link Hold#watchTaker}, by a {@link StallScan}): from
- * then on the hold keeps a
- * {@link Dropped} reference to it instead, which holds it only weakly, and the hold is kept by its
- * primitive's live holds ({@link Hold#listedIn()}) until it ends. A hold that ends before it is
- * watched, as most do, costs no reference. When the collector finds a watched permit unreachable it queues that reference; if
- * the hold is still live then, nobody can ever release it. A hold that ended is no longer kept by
- * its primitive, and neither is its reference: unreachable itself, that is never queued. Each
- * leak is logged (rate-limited) and counted; the first {@value #MAX_KEPT} are kept for reports.
+ * then on the hold keeps a {@link Dropped} reference to it instead, which holds it only weakly,
+ * and the hold is kept by its primitive's live holds ({@link Hold#listedIn()}) until it ends. A
+ * hold that ends before it is watched, as most do, costs no reference. When the collector finds
+ * a watched permit unreachable it queues that reference; if the hold is still live then, nobody
+ * can ever release it. A hold that ended is no longer kept by its primitive, and neither is its
+ * reference: unreachable itself, that is never queued. Each leak is logged (rate-limited) and
+ * counted; the first {@value #MAX_KEPT} are kept for reports.
  */
 final class LeakedPermits {
 
