@@ -151,16 +151,11 @@ final class Grants {
     } finally {
       g.draining = false;
       g.offloading = false;
-      g.handOff(completer);
-    }
-  }
-
-  /** Has {@code completer} complete the waiters queued on this thread, in order, if any. */
-  private void handOff(Executor completer) {
-    if (!pending.isEmpty()) {
-      List<Waiter<?>> granted = new ArrayList<>(pending);
-      pending.clear();
-      completer.execute(() -> deliverAll(granted));
+      if (!g.pending.isEmpty()) {
+        List<Waiter<?>> granted = new ArrayList<>(g.pending);
+        g.pending.clear();
+        completer.execute(() -> deliverAll(granted));
+      }
     }
   }
 
