@@ -16,7 +16,8 @@ import org.springframework.util.unit.DataSize;
  * @param backend Where primitives live: local (this JVM) or redis (shared through Redis; needs
  *     the baton-redis module).
  * @param defaultTimeout How long an annotated method waits when neither the annotation nor the
- *     primitive's properties give a timeout.
+ *     primitive's properties give a timeout. Zero fails at once unless the primitive is free;
+ *     a negative timeout, here or anywhere below, fails start-up.
  * @param strict Whether every name used in an annotation must be declared under baton.*; an
  *     undeclared name then fails start-up.
  * @param aspectOrder Order of the outermost Baton aspect (@SetsEvent); the next ones, for
@@ -83,11 +84,17 @@ public record BatonProperties(
     redis = redis == null ? new Redis(null, null, null) : redis;
     web = web == null ? new Web(true, null) : web;
     stalls = stalls == null ? new Stalls(Stalls.Level.OFF, null, null, null, null) : stalls;
+    requireNotNegative(defaultTimeout, "baton.default-timeout");
+    locks.forEach((name, lock) ->
+        requireNotNegative(lock.timeout(), "baton.locks." + name + ".timeout"));
     semaphores.forEach((name, s) -> {
       if (s.permits() != null) {
         requirePositive(s.permits(), "semaphores", name, "permits");
       }
+      requireNotNegative(s.timeout(), "baton.semaphores." + name + ".timeout");
     });
+    events.forEach((name, event) ->
+        requireNotNegative(event.timeout(), "baton.events." + name + ".timeout"));
     queues.forEach(BatonProperties::check);
     barriers.forEach((name, b) -> requirePositive(b.parties(), "barriers", name, "parties"));
   }
@@ -130,6 +137,17 @@ public record BatonProperties(
     if (queue.maxItemSize().toBytes() <= 0 || queue.maxItemSize().toBytes() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("baton.queues." + name + ".max-item-size must be"
           + " positive and under 2GB, was " + queue.maxItemSize());
+    }
+  }
+
+  /**
+   * Refuses a negative wait limit: the primitives read one as zero (fail at once unless free),
+   * which is never what a negative number was written to mean, such as "no limit".
+   */
+  public static void requireNotNegative(Duration timeout, String what) {
+    if (timeout != null && timeout.isNegative()) {
+      throw new IllegalArgumentException(what + " must not be negative, was " + timeout
+          + ": 0 fails at once unless free; for a long wait give a long duration");
     }
   }
 

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -277,6 +279,18 @@ class BatonAutoConfigurationTests {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).hasMessageContaining("baton");
       assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("soon");
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"baton.default-timeout", "baton.locks.ledger.timeout",
+      "baton.semaphores.payments.timeout", "baton.events.ready.timeout"})
+  void runWithANegativeTimeoutShouldFailNamingTheProperty(String property) {
+    contextRunner.withPropertyValues(property + "=-1").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).rootCause()
+          .hasMessageContaining(property + " must not be negative, was PT-0.001S")
+          .hasMessageContaining("0 fails at once unless free");
     });
   }
 

@@ -106,7 +106,7 @@ public final class AnnotationBindings {
       try {
         resolveFound(found.method(), beanClass, type);
         adapters.forMethod(found.method());
-      } catch (IllegalStateException e) {
+      } catch (IllegalStateException | IllegalArgumentException e) {
         throw new IllegalStateException("bean '" + beanName + "': " + e.getMessage(), e);
       }
     });
@@ -302,11 +302,14 @@ public final class AnnotationBindings {
     if (value.isEmpty()) {
       return configured;
     }
+    Duration timeout;
     try {
-      return DurationStyle.detectAndParse(value);
+      timeout = DurationStyle.detectAndParse(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(found.describe() + ": attribute timeout: '" + value
           + "' is not a duration; write it like 500ms, 5s or PT1M", e);
     }
+    BatonProperties.requireNotNegative(timeout, found.describe() + ": attribute timeout");
+    return timeout;
   }
 }

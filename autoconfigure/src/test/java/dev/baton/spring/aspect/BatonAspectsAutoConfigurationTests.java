@@ -105,7 +105,7 @@ class BatonAspectsAutoConfigurationTests {
       PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
       registry.lock("valid").acquire().join();
       assertThatThrownBy(valid::guarded).isInstanceOf(AcquireTimeoutException.class);
-      assertThat(valid.calls).isZero();
+      assertThat(valid.calls()).isZero();
     });
   }
 
@@ -120,7 +120,7 @@ class BatonAspectsAutoConfigurationTests {
           context.getBean(PrimitiveRegistry.class).lock("valid").acquire().join();
           Valid valid = context.getBean(Valid.class);
           assertThatThrownBy(valid::guarded).isInstanceOf(AcquireTimeoutException.class);
-          assertThat(valid.calls).isZero();
+          assertThat(valid.calls()).isZero();
         });
   }
 
@@ -137,6 +137,25 @@ class BatonAspectsAutoConfigurationTests {
   void runWithAnUnparsableTimeoutShouldFailNamingMethodAndAttribute() {
     assertStartupFails(BadTimeout.class, "@Guarded on " + BadTimeout.class.getName() + ".run()",
         "attribute timeout", "'soon' is not a duration");
+  }
+
+  @Test
+  void runWithANegativeTimeoutShouldFailNamingMethodAndAttribute() {
+    assertStartupFails(NegativeTimeout.class,
+        "@Limited on " + NegativeTimeout.class.getName() + ".run()",
+        "attribute timeout must not be negative, was PT-1S", "0 fails at once unless free");
+  }
+
+  @Test
+  void runWithAZeroTimeoutShouldFailAtOnceWhenTheLockIsTaken() {
+    contextRunner.withBean(ZeroTimeout.class).run(context -> {
+      ZeroTimeout zero = context.getBean(ZeroTimeout.class);
+      zero.run();
+      context.getBean(PrimitiveRegistry.class).lock("zero").acquire().join();
+      assertThatThrownBy(zero::run).isInstanceOf(AcquireTimeoutException.class)
+          .hasMessageContaining("timed out after PT0S");
+      assertThat(zero.calls()).isEqualTo(1);
+    });
   }
 
   @Test
@@ -323,11 +342,16 @@ class BatonAspectsAutoConfigurationTests {
   }
 
   public static class Valid {
-    int calls;
+    private int calls;
 
     @Guarded(value = "valid", timeout = "10ms")
     public void guarded() {
       calls++;
+    }
+
+    /** Read through the proxy, which has fields of its own. */
+    public int calls() {
+      return calls;
     }
   }
 
@@ -380,6 +404,25 @@ class BatonAspectsAutoConfigurationTests {
   public static class BadTimeout {
     @Guarded(value = "x", timeout = "soon")
     public void run() {}
+  }
+
+  public static class NegativeTimeout {
+    @Limited(value = "x", permits = 1, timeout = "-1s")
+    public void run() {}
+  }
+
+  public static class ZeroTimeout {
+    private int calls;
+
+    @Guarded(value = "zero", timeout = "0s")
+    public void run() {
+      calls++;
+    }
+
+    /** Read through the proxy, which has fields of its own. */
+    public int calls() {
+      return calls;
+    }
   }
 
   public static class BadKey {
