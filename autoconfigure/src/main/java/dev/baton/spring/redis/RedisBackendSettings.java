@@ -10,8 +10,9 @@ import org.springframework.boot.ssl.SslBundle;
 /**
  * The {@link RedisBackendOptions} of {@code baton.redis.*}: its lease and key prefix, its command
  * timeout ({@code baton.redis.command-timeout}, else {@code spring.data.redis.timeout}, else
- * 5 s), and, when {@code spring.data.redis.ssl.bundle} names an SSL bundle, that bundle's key and
- * trust managers, protocols and ciphers.
+ * 5 s), and the key and trust managers, protocols and ciphers of the connection's SSL bundle: the
+ * one {@code spring.data.redis.ssl.bundle} names, else, with {@code spring.data.redis.ssl.enabled}
+ * alone, Spring Boot's system default (the JVM's default trust store, and no client certificate).
  */
 final class RedisBackendSettings {
 
