@@ -3,9 +3,7 @@ package dev.baton.spring.stall;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.PendingWait;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
@@ -17,17 +15,35 @@ import java.util.function.IntPredicate;
  * <p>Nearly every leaf call has one pending wait. Those with more are found from the identity
  * hashes read with the waits ({@link HashBits}): a wait whose hash bit is set by no other leaf
  * wait is its call's only one; the others (calls with several waits, and calls sharing a bit
- * with another) are grouped exactly, by call, in a map. So a leaf wait costs two bits, and a map
- * entry only when its bit is shared.
+ * with another) are grouped exactly, by call, in a table of their own. So a leaf wait costs two
+ * bits, and a slot only when its bit is shared. The table is found by the hashes already read
+ * and compares calls by reference, so that grouping reads no call; with 100,000 waits, grouping
+ * through an {@code IdentityHashMap} (a read of a call's header per lookup, an entry and a list
+ * per call) took about a seventh of a full check's CPU samples.
  */
 final class LeafCalls {
+
+  /** The fewest entries the table has room for. */
+  private static final int MIN_TABLE = 16;
 
   private final PendingWait[] waits;
   private final Call[] calls;
   private final int[] hashes;
-  /** The hash bits of leaf waits seen more than once: their calls are in {@link #shared}. */
+  /** The hash bits of leaf waits seen more than once: their calls are in {@link #table}. */
   private final HashBits twice;
-  private final Map<Call, Shared> shared = new IdentityHashMap<>();
+  /**
+   * The leaf calls whose hash bit another leaf wait shares, by open addressing on their identity
+   * hash, at most half full; null where none is. What is known of the call at a slot is at the
+   * same slot of the arrays below, so that an entry is no object.
+   */
+  private Call[] table = new Call[MIN_TABLE];
+  /** The index of the first wait of the call at each slot. */
+  private int[] firstAt = new int[MIN_TABLE];
+  /** Whether a wait of the call at each slot can proceed. */
+  private boolean[] proceedsAt = new boolean[MIN_TABLE];
+  /** The waits after the first of the call at each slot, in the order read; null for none. */
+  private List<?>[] laterAt = new List<?>[MIN_TABLE];
+  private int entries;
 
   /**
    * @param calls each wait's call
@@ -50,13 +66,11 @@ final class LeafCalls {
     }
     for (int i = 0; i < size; i++) {
       if (leaf.test(i) && twice.mayContain(hashes[i])) {
-        Shared call = shared.get(calls[i]);
-        if (call == null) {
-          call = new Shared(i);
-          shared.put(calls[i], call);
+        int slot = slotOrAdd(i);
+        if (firstAt[slot] != i) {
+          laterOf(slot).add(waits[i]);
         }
-        call.waits.add(waits[i]);
-        call.proceeds |= proceeds.test(i);
+        proceedsAt[slot] |= proceeds.test(i);
       }
     }
   }
@@ -69,8 +83,8 @@ final class LeafCalls {
     if (!twice.mayContain(hashes[index])) {
       return true;
     }
-    Shared call = shared.get(calls[index]);
-    return !call.proceeds && call.first == index;
+    int slot = slotOf(index);
+    return !proceedsAt[slot] && firstAt[slot] == index;
   }
 
   /** The pending waits of the call of the leaf wait at {@code index}, in the order read. */
@@ -78,19 +92,78 @@ final class LeafCalls {
     if (!twice.mayContain(hashes[index])) {
       return List.of(waits[index]);
     }
-    return shared.get(calls[index]).waits;
+    int slot = slotOf(index);
+    List<PendingWait> all = new ArrayList<>();
+    all.add(waits[firstAt[slot]]);
+    if (laterAt[slot] != null) {
+      all.addAll(laterOf(slot));
+    }
+    return all;
   }
 
-  /** A leaf call whose hash bit another leaf wait shares. */
-  private static final class Shared {
-    /** The index of its first wait. */
-    final int first;
-    final List<PendingWait> waits = new ArrayList<>(2);
-    /** Whether one of its waits can proceed. */
-    boolean proceeds;
-
-    Shared(int first) {
-      this.first = first;
+  /** The slot of the call of the wait at {@code index}, which gets one if it had none. */
+  private int slotOrAdd(int index) {
+    int slot = slotOf(index);
+    if (table[slot] == null) {
+      if (++entries > table.length >>> 1) {
+        grow();
+        slot = slotOf(index);
+      }
+      table[slot] = calls[index];
+      firstAt[slot] = index;
     }
+    return slot;
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<PendingWait> laterOf(int slot) {
+    if (laterAt[slot] == null) {
+      laterAt[slot] = new ArrayList<PendingWait>(1);
+    }
+    return (List<PendingWait>) laterAt[slot];
+  }
+
+  /**
+   * The slot of the call of the wait at {@code index} in {@link #table}: its own, or the empty
+   * one where it would go.
+   */
+  private int slotOf(int index) {
+    Call call = calls[index];
+    int mask = table.length - 1;
+    int slot = spread(hashes[index]) & mask;
+    for (Call at; (at = table[slot]) != null && at != call; ) {
+      slot = (slot + 1) & mask;
+    }
+    return slot;
+  }
+
+  private void grow() {
+    Call[] oldCalls = table;
+    int[] oldFirst = firstAt;
+    boolean[] oldProceeds = proceedsAt;
+    List<?>[] oldLater = laterAt;
+    int length = oldCalls.length * 2;
+    table = new Call[length];
+    firstAt = new int[length];
+    proceedsAt = new boolean[length];
+    laterAt = new List<?>[length];
+    for (int i = 0; i < oldCalls.length; i++) {
+      if (oldCalls[i] != null) {
+        int slot = slotOf(oldFirst[i]);
+        table[slot] = oldCalls[i];
+        firstAt[slot] = oldFirst[i];
+        proceedsAt[slot] = oldProceeds[i];
+        laterAt[slot] = oldLater[i];
+      }
+    }
+  }
+
+  /**
+   * Mixes the high bits of an identity hash into the low ones: the calls here are those whose
+   * low bits another call shares.
+   */
+  private static int spread(int hash) {
+    int mixed = hash * 0x9E3779B9;
+    return mixed ^ (mixed >>> 16);
   }
 }
