@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -399,18 +400,37 @@ public final class StallView implements WaitWatch, DisposableBean {
     return signature;
   }
 
+  /**
+   * The calls of {@code nodes} as a report lists them, their ages read against one clock reading;
+   * plain loops, as a report of many deadlocks lists thousands of calls.
+   */
   private static List<StuckCall> stuck(WaitForGraph graph, List<WaitForGraph.Node> nodes) {
+    long now = System.nanoTime();
     List<StuckCall> calls = new ArrayList<>(nodes.size());
     for (WaitForGraph.Node node : nodes) {
       Call call = node.call;
+      List<WaitForGraph.HeldAt> held = graph.holdsOf(node);
+      StuckCall.Holding[] holds = new StuckCall.Holding[held.size()];
+      for (int i = 0; i < holds.length; i++) {
+        WaitSite site = held.get(i).site();
+        holds[i] = new StuckCall.Holding(site.primitive(), site.name(),
+            millisSince(held.get(i).hold().sinceNanos(), now));
+      }
+      List<PendingWait> pending = node.waits();
+      StuckCall.Waiting[] waits = new StuckCall.Waiting[pending.size()];
+      for (int i = 0; i < waits.length; i++) {
+        PendingWait wait = pending.get(i);
+        waits[i] = new StuckCall.Waiting(wait.site().primitive(), wait.site().name(),
+            millisSince(wait.sinceNanos(), now), wait.timed());
+      }
       calls.add(new StuckCall(call.site(), call.id(),
-          call.parent() == null ? null : call.parent().site(), call.age().toMillis(),
-          graph.holdsOf(node).stream().map(held -> new StuckCall.Holding(
-              held.site().primitive(), held.site().name(), held.hold().heldFor().toMillis()))
-              .toList(),
-          node.waits().stream().map(wait -> new StuckCall.Waiting(wait.site().primitive(),
-              wait.site().name(), wait.waitedFor().toMillis(), wait.timed())).toList()));
+          call.parent() == null ? null : call.parent().site(),
+          millisSince(call.startNanos(), now), List.of(holds), List.of(waits)));
     }
     return calls;
+  }
+
+  private static long millisSince(long sinceNanos, long now) {
+    return TimeUnit.NANOSECONDS.toMillis(now - sinceNanos);
   }
 }
