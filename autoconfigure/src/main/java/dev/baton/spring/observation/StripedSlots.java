@@ -78,7 +78,7 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   /** A weakly consistent walk over the elements listed, in no particular order. */
   @Override
   public Iterator<E> iterator() {
-    return new Walk(true);
+    return new Walk();
   }
 
   /** Drops from their slots the elements that ended by themselves ({@link Slotted#ended()}). */
@@ -98,13 +98,20 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
     int listed = inSlots();
     Object[] all = new Object[Math.max(16, listed + (listed >>> 3))];
     int n = 0;
-    for (Walk walk = new Walk(false); walk.hasNext(); ) {
-      if (n == all.length) {
-        Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no element
-        System.arraycopy(all, 0, grown, 0, n);
-        all = grown;
+    for (LiveSlots<E> stripe : stripes) { // as a walk goes, in a loop of its own: no iterator
+      Slotted[] slots = stripe.slots();
+      for (int i = 0; i < slots.length; i++) {
+        Slotted element = LiveSlots.read(slots, i);
+        if (element == null) {
+          continue;
+        }
+        if (n == all.length) {
+          Object[] grown = new Object[n * 2]; // an Object[] for sure: storing reads no element
+          System.arraycopy(all, 0, grown, 0, n);
+          all = grown;
+        }
+        all[n++] = element;
       }
-      all[n++] = walk.next();
     }
     Object[] exact = new Object[n];
     System.arraycopy(all, 0, exact, 0, n);
@@ -129,20 +136,17 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
     return stripes[(mixed >>> 16) & (stripes.length - 1)];
   }
 
-  /** A walk over each stripe in turn: one object for the whole walk, however many stripes. */
+  /**
+   * A walk over each stripe in turn, passing ended elements by: one object for the whole walk,
+   * however many stripes.
+   */
   private final class Walk implements Iterator<E> {
-    /** Whether it passes ended elements by, reading each element it meets. */
-    private final boolean skipEnded;
     private int stripe;
     private Slotted[] slots = NO_SLOTS;
     /** The next slot of {@code slots} to read. */
     private int slot;
     /** The element {@link #next()} returns; null until found. */
     private Slotted ahead;
-
-    Walk(boolean skipEnded) {
-      this.skipEnded = skipEnded;
-    }
 
     @Override
     public boolean hasNext() {
@@ -155,7 +159,7 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
           slot = 0;
         } else {
           ahead = LiveSlots.read(slots, slot++);
-          if (skipEnded && ahead != null && ahead.ended()) {
+          if (ahead != null && ahead.ended()) {
             ahead = null;
           }
         }
