@@ -1,11 +1,14 @@
 package dev.baton.redis;
 
+import static org.awaitility.Awaitility.await;
+
 import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -48,6 +51,25 @@ public final class RedisServer implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Starts {@code size} servers in cluster mode and joins them into one Redis Cluster without
+   * replicas, its slots spread over them; returns once every node reports the cluster ok.
+   */
+  public static List<RedisServer> startCluster(int size) {
+    List<RedisServer> nodes = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      nodes.add(start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+          "--cluster-node-timeout", "2000"));
+    }
+    List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+    nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+    create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+    nodes.get(0).cli(create.toArray(String[]::new));
+    await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+        .allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok")));
+    return nodes;
   }
 
   /**

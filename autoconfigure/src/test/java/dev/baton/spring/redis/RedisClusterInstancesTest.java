@@ -43,16 +43,7 @@ class RedisClusterInstancesTest {
 
   @BeforeAll
   static void startCluster() {
-    for (int i = 0; i < 3; i++) {
-      nodes.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file",
-          "nodes.conf", "--cluster-node-timeout", "2000"));
-    }
-    List<String> create = new ArrayList<>(List.of("--cluster", "create"));
-    nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-    create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-    nodes.get(0).cli(create.toArray(String[]::new));
-    await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
-        .allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok")));
+    nodes.addAll(RedisServer.startCluster(3));
   }
 
   @AfterAll

@@ -9,7 +9,6 @@ import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -19,14 +18,11 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,13 +60,13 @@ class RedisDefaultTrustStoreTest {
     Path cert = certs.resolve("cert.pem");
     Path extensions = Files.writeString(certs.resolve("server.ext"),
         "subjectAltName=IP:127.0.0.1\n");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+    Openssl.run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         "-subj", "/CN=Baton test CA", "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
         "-keyout", caKey.toString(), "-out", ca.toString());
-    openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+    Openssl.run("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
         "-keyout", key.toString(), "-out", request.toString());
-    openssl("x509", "-req", "-in", request.toString(), "-CA", ca.toString(),
+    Openssl.run("x509", "-req", "-in", request.toString(), "-CA", ca.toString(),
         "-CAkey", caKey.toString(), "-CAcreateserial", "-days", "1",
         "-extfile", extensions.toString(), "-out", cert.toString());
     KeyStore trustStore = KeyStore.getInstance("PKCS12");
@@ -160,22 +156,6 @@ class RedisDefaultTrustStoreTest {
       System.clearProperty(name);
     } else {
       System.setProperty(name, value);
-    }
-  }
-
-  private static void openssl(String... args) throws IOException, InterruptedException {
-    if (!Files.isExecutable(Path.of("/usr/bin/openssl"))) {
-      if ("true".equals(System.getenv("CI"))) {
-        throw new IllegalStateException("openssl is not installed");
-      }
-      Assumptions.abort("openssl is not installed");
-    }
-    List<String> command = new ArrayList<>(List.of("/usr/bin/openssl"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes());
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + args[0] + " failed: " + out);
     }
   }
 }

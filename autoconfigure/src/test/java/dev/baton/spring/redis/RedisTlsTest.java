@@ -8,16 +8,11 @@ import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +37,7 @@ class RedisTlsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+    Openssl.run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
         "-keyout", certs.resolve("key.pem").toString(),
         "-out", certs.resolve("cert.pem").toString());
@@ -93,21 +88,5 @@ class RedisTlsTest {
   void runWithTlsButWithoutTheBundleShouldFailToConnect() {
     contextRunner.withPropertyValues("spring.data.redis.ssl.enabled=true")
         .run(context -> assertThat(context).hasFailed());
-  }
-
-  private static void openssl(String... args) throws IOException, InterruptedException {
-    if (!Files.isExecutable(Path.of("/usr/bin/openssl"))) {
-      if ("true".equals(System.getenv("CI"))) {
-        throw new IllegalStateException("openssl is not installed");
-      }
-      Assumptions.abort("openssl is not installed");
-    }
-    List<String> command = new ArrayList<>(List.of("/usr/bin/openssl"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes());
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + args[0] + " failed: " + out);
-    }
   }
 }
