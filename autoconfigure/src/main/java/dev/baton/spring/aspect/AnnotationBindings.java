@@ -263,9 +263,9 @@ public final class AnnotationBindings {
       }
       permits = declared;
     }
+    Duration timeout = timeout(found, limited.timeout(), properties.semaphoreTimeout(name));
     try {
-      return new Limit(registry.semaphore(name, permits),
-          timeout(found, limited.timeout(), properties.semaphoreTimeout(name)), found.takenBy());
+      return new Limit(registry.semaphore(name, permits), timeout, found.takenBy());
     } catch (IllegalStateException e) {
       throw new IllegalStateException(found.describe() + ": attribute permits: " + e.getMessage()
           + " (another @Limited or the configuration gave it); use one number per name", e);

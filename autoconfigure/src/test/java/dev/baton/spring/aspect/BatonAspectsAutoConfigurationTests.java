@@ -139,6 +139,18 @@ class BatonAspectsAutoConfigurationTests {
         "attribute timeout", "'soon' is not a duration");
   }
 
+  /** Not taken for a conflict of permits, which a @Limited's semaphore may also have. */
+  @Test
+  void runWithAnUnparsableLimitedTimeoutShouldFailNamingTheTimeoutOnly() {
+    contextRunner.withBean(BadLimitedTimeout.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasMessage(
+          "bean 'batonAspectsAutoConfigurationTests.BadLimitedTimeout': @Limited on "
+          + BadLimitedTimeout.class.getName() + ".run(): attribute timeout: 'soon' is not a"
+          + " duration; write it like 500ms, 5s or PT1M");
+    });
+  }
+
   @Test
   void runWithANegativeTimeoutShouldFailNamingMethodAndAttribute() {
     assertStartupFails(NegativeTimeout.class,
@@ -403,6 +415,11 @@ class BatonAspectsAutoConfigurationTests {
 
   public static class BadTimeout {
     @Guarded(value = "x", timeout = "soon")
+    public void run() {}
+  }
+
+  public static class BadLimitedTimeout {
+    @Limited(value = "x", permits = 1, timeout = "soon")
     public void run() {}
   }
 
