@@ -309,7 +309,11 @@ public final class AnnotationBindings {
       throw new IllegalStateException(found.describe() + ": attribute timeout: '" + value
           + "' is not a duration; write it like 500ms, 5s or PT1M", e);
     }
-    BatonProperties.requireNotNegative(timeout, found.describe() + ": attribute timeout");
+    try {
+      BatonProperties.requireNotNegative(timeout, found.describe() + ": attribute timeout");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
     return timeout;
   }
 }

@@ -32,6 +32,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.support.GenericApplicationContext;
 import reactor.core.publisher.ConnectableFlux;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -156,6 +157,24 @@ class BatonAspectsAutoConfigurationTests {
     assertStartupFails(NegativeTimeout.class,
         "@Limited on " + NegativeTimeout.class.getName() + ".run()",
         "attribute timeout must not be negative, was PT-1S", "0 fails at once unless free");
+  }
+
+  /**
+   * A bean registered after start-up is checked at its first call, which fails as start-up
+   * would: an IllegalStateException naming the method and attribute.
+   */
+  @Test
+  void aNegativeTimeoutOfABeanRegisteredLaterShouldFailItsFirstCallWithIllegalState() {
+    contextRunner.run(context -> {
+      GenericApplicationContext late =
+          (GenericApplicationContext) context.getSourceApplicationContext();
+      late.registerBean(NegativeTimeout.class);
+      NegativeTimeout bean = late.getBean(NegativeTimeout.class);
+      assertThat(AopUtils.isAopProxy(bean)).isTrue();
+      assertThatThrownBy(bean::run).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("@Limited on " + NegativeTimeout.class.getName() + ".run()")
+          .hasMessageContaining("attribute timeout must not be negative, was PT-1S");
+    });
   }
 
   @Test
