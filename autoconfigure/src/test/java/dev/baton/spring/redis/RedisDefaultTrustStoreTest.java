@@ -1,6 +1,7 @@
 package dev.baton.spring.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncLock;
@@ -22,9 +23,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -41,6 +48,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * context without the property (the JDK's own {@code cacerts}, which lacks the CA), fails to
  * connect, whichever of the two runs first in the JVM.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RedisDefaultTrustStoreTest {
 
   private static final String PASSWORD = "changeit";
@@ -53,6 +61,8 @@ class RedisDefaultTrustStoreTest {
 
   @BeforeAll
   static void start() throws Exception {
+    // Built once per JVM, from the properties of that moment: now, before a test changes them.
+    SSLContext.getDefault();
     Path caKey = certs.resolve("ca-key.pem");
     Path ca = certs.resolve("ca.pem");
     Path key = certs.resolve("key.pem");
@@ -102,6 +112,7 @@ class RedisDefaultTrustStoreTest {
           "spring.data.redis.ssl.enabled=true");
 
   @Test
+  @Order(1)
   void runWithSslEnabledShouldConnectTrustingTheJvmsDefaultTrustStore() {
     withDefaultTrustStore(certs.resolve("trust.p12"), () -> contextRunner.run(context -> {
       assertThat(context).hasNotFailed();
@@ -122,6 +133,7 @@ class RedisDefaultTrustStoreTest {
 
   /** The control: the JDK's own trust store lacks the test's CA, so the handshake fails. */
   @Test
+  @Order(2)
   void runWithSslEnabledButWithoutTheTrustStoreShouldFailToConnect() {
     withDefaultTrustStore(null, () -> contextRunner.run(context -> {
       assertThat(context).hasFailed();
@@ -129,6 +141,20 @@ class RedisDefaultTrustStoreTest {
           .hasStackTraceContaining("Redis at 127.0.0.1:" + tlsPort + " is unavailable")
           .hasStackTraceContaining("unable to find valid certification path");
     }));
+  }
+
+  /**
+   * Spring Boot's system-default bundle also reads {@link SSLContext#getDefault()}, which the JDK
+   * builds once per JVM from the properties of that moment: the tests leave it as the JDK's own,
+   * not trusting the test's CA, for the test classes that run after them in the same JVM.
+   */
+  @Test
+  @Order(3)
+  void theJvmsDefaultSslContextShouldNotTrustTheTestsCaAfterwards() throws Exception {
+    try (SSLSocket socket = (SSLSocket) SSLContext.getDefault().getSocketFactory()
+        .createSocket("127.0.0.1", tlsPort)) {
+      assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLHandshakeException.class);
+    }
   }
 
   /**
