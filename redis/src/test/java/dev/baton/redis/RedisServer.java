@@ -55,21 +55,31 @@ public final class RedisServer implements AutoCloseable {
 
   /**
    * Starts {@code size} servers in cluster mode and joins them into one Redis Cluster without
-   * replicas, its slots spread over them; returns once every node reports the cluster ok.
+   * replicas, its slots spread over them; returns once every node reports the cluster ok. If
+   * the cluster does not form, stops the servers it started (the caller gets none to stop) and
+   * fails with what {@code redis-cli --cluster create} said.
    */
   public static List<RedisServer> startCluster(int size) {
     List<RedisServer> nodes = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      nodes.add(start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-          "--cluster-node-timeout", "2000"));
+    try {
+      for (int i = 0; i < size; i++) {
+        nodes.add(start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+            "--cluster-node-timeout", "2000"));
+      }
+      List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+      nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+      create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+      String created = nodes.get(0).cli(create.toArray(String[]::new));
+      if (!created.contains("[OK] All 16384 slots covered")) {
+        throw new IllegalStateException("redis-cli --cluster create failed: " + created);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+          .allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok")));
+      return nodes;
+    } catch (RuntimeException | Error e) {
+      nodes.forEach(RedisServer::close);
+      throw e;
     }
-    List<String> create = new ArrayList<>(List.of("--cluster", "create"));
-    nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-    create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-    nodes.get(0).cli(create.toArray(String[]::new));
-    await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
-        .allMatch(node -> node.cli("CLUSTER", "INFO").contains("cluster_state:ok")));
-    return nodes;
   }
 
   /**
