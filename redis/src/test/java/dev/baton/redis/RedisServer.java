@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -19,6 +20,11 @@ import org.junit.jupiter.api.Assumptions;
  * missing {@code redis-server} fails the test instead of skipping it.
  */
 public final class RedisServer implements AutoCloseable {
+
+  /** How much higher than its port a cluster node listens for the other nodes. */
+  private static final int CLUSTER_BUS_OFFSET = 10_000;
+  /** The highest port a cluster node starts on: its bus port must be a port too. */
+  private static final int MAX_CLUSTER_PORT = 65_535 - CLUSTER_BUS_OFFSET;
 
   private final int port;
   private final Path dir;
@@ -36,6 +42,10 @@ public final class RedisServer implements AutoCloseable {
 
   /** Starts a server on a free port, with {@code settings} added to its command line. */
   public static RedisServer start(String... settings) {
+    return start(RedisServer::freePort, settings);
+  }
+
+  private static RedisServer start(PortSource port, String... settings) {
     String binary = binary();
     if (binary == null) {
       if ("true".equals(System.getenv("CI"))) {
@@ -44,7 +54,7 @@ public final class RedisServer implements AutoCloseable {
       Assumptions.abort("redis-server is not installed (apt-get install redis-server)");
     }
     try {
-      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("baton-redis"),
+      RedisServer server = new RedisServer(port.next(), Files.createTempDirectory("baton-redis"),
           List.of(), List.of(settings));
       server.startProcess();
       return server;
@@ -63,8 +73,8 @@ public final class RedisServer implements AutoCloseable {
     List<RedisServer> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < size; i++) {
-        nodes.add(start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-            "--cluster-node-timeout", "2000"));
+        nodes.add(start(RedisServer::clusterPort, "--cluster-enabled", "yes",
+            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
       }
       List<String> create = new ArrayList<>(List.of("--cluster", "create"));
       nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
@@ -228,5 +238,34 @@ public final class RedisServer implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  /**
+   * A free port for a cluster node whose bus port, 10,000 higher, is free too: at most 55535,
+   * which a cluster node refuses to start above. Drawn at random below it, not from the kernel's
+   * ephemeral ports, which can be higher (Linux's default range, the IANA one of macOS).
+   */
+  private static int clusterPort() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, MAX_CLUSTER_PORT + 1);
+      if (isFree(port) && isFree(port + CLUSTER_BUS_OFFSET)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("found no free port for a Redis Cluster node");
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** How to choose a server's port. */
+  @FunctionalInterface
+  private interface PortSource {
+    int next() throws IOException;
   }
 }
