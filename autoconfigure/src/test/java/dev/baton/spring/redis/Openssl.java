@@ -26,10 +26,23 @@ final class Openssl {
     }
     List<String> command = new ArrayList<>(List.of("/usr/bin/openssl"));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes());
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + args[0] + " failed: " + out);
+    Path output = Files.createTempFile("openssl", ".out");
+    try {
+      // Its output goes to a file, so that a hung openssl runs into the timeout below rather
+      // than blocking a read of its output.
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(output.toFile()).start();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException("openssl " + args[0] + " did not finish in 30 s: "
+            + Files.readString(output));
+      }
+      if (process.exitValue() != 0) {
+        throw new IllegalStateException("openssl " + args[0] + " failed: "
+            + Files.readString(output));
+      }
+    } finally {
+      Files.deleteIfExists(output);
     }
   }
 }
