@@ -64,6 +64,18 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
+   * Starts a server that also serves TLS on {@code tlsPort}, with the certificate {@code cert}
+   * and its key, trusting the client certificates that {@code ca} signed; clients must present
+   * one only if {@code authClients}.
+   */
+  public static RedisServer startTls(int tlsPort, Path cert, Path key, Path ca,
+      boolean authClients) {
+    return start("--tls-port", Integer.toString(tlsPort), "--tls-cert-file", cert.toString(),
+        "--tls-key-file", key.toString(), "--tls-ca-cert-file", ca.toString(),
+        "--tls-auth-clients", authClients ? "yes" : "no");
+  }
+
+  /**
    * Starts {@code size} servers in cluster mode and joins them into one Redis Cluster without
    * replicas, its slots spread over them; returns once every node reports the cluster ok. If
    * the cluster does not form, stops the servers it started (the caller gets none to stop) and
@@ -234,7 +246,8 @@ public final class RedisServer implements AutoCloseable {
     return null;
   }
 
-  private static int freePort() throws IOException {
+  /** A port nothing listens on now, from the kernel's ephemeral ones. */
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

@@ -12,7 +12,6 @@ import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -89,12 +88,8 @@ class RedisDefaultTrustStoreTest {
     try (OutputStream out = Files.newOutputStream(certs.resolve("trust.p12"))) {
       trustStore.store(out, PASSWORD.toCharArray());
     }
-    try (ServerSocket socket = new ServerSocket(0)) {
-      tlsPort = socket.getLocalPort();
-    }
-    server = RedisServer.start("--tls-port", Integer.toString(tlsPort),
-        "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(),
-        "--tls-ca-cert-file", ca.toString(), "--tls-auth-clients", "no");
+    tlsPort = RedisServer.freePort();
+    server = RedisServer.startTls(tlsPort, cert, key, ca, false);
   }
 
   @AfterAll

@@ -8,7 +8,6 @@ import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -41,14 +40,9 @@ class RedisTlsTest {
         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
         "-keyout", certs.resolve("key.pem").toString(),
         "-out", certs.resolve("cert.pem").toString());
-    try (ServerSocket socket = new ServerSocket(0)) {
-      tlsPort = socket.getLocalPort();
-    }
-    server = RedisServer.start("--tls-port", Integer.toString(tlsPort),
-        "--tls-cert-file", certs.resolve("cert.pem").toString(),
-        "--tls-key-file", certs.resolve("key.pem").toString(),
-        "--tls-ca-cert-file", certs.resolve("cert.pem").toString(),
-        "--tls-auth-clients", "yes");
+    tlsPort = RedisServer.freePort();
+    server = RedisServer.startTls(tlsPort, certs.resolve("cert.pem"), certs.resolve("key.pem"),
+        certs.resolve("cert.pem"), true);
   }
 
   @AfterAll
