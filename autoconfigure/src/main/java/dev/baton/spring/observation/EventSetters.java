@@ -46,7 +46,7 @@ public final class EventSetters {
   }
 
   /** A wait for the event, known to the stall view until it settles. */
-  private final class EventWait extends WatchedWait<Void, Void> {
+  private final class EventWait extends PlainWait implements WatchedWait<Void, Void> {
     private final boolean timed;
 
     EventWait(Call call, boolean timed) {
@@ -70,12 +70,12 @@ public final class EventSetters {
     }
 
     @Override
-    WaitWatch watch() {
+    public WaitWatch watch() {
       return watch;
     }
 
     @Override
-    Void handOn(Void granted) {
+    public Void handOn(Void granted) {
       return granted;
     }
   }

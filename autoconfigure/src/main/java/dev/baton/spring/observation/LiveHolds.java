@@ -27,7 +27,7 @@ public final class LiveHolds {
   }
 
   private LiveHolds(int stripes) {
-    live = new StripedSlots<>(stripes);
+    live = new StripedSlots<>(stripes, false);
   }
 
   /**

@@ -12,12 +12,18 @@ import java.lang.invoke.VarHandle;
  * meanwhile, and may or may not see one listed or removed meanwhile. The size is exact when
  * nothing changes, and may be off by the changes in flight.
  *
+ * <p>A list is of one of two kinds, fixed when it is made: its elements leave it by removal
+ * (holds), or end by themselves (waits, {@link Slotted#ended()}). A list of either kind writes
+ * nothing in an element that the other kind writes, so that one element, a wait that becomes a
+ * hold, can be in one list of each kind at once.
+ *
  * <p>Design. The elements sit in an array of slots, changed only under a spin lock (a CAS to
  * take it, a release store to let go; what runs under it is a few stores, or now and then a
- * resize). An element is put in the first never-used slot and records that slot in itself, so
- * its removal clears that slot alone. When a removal leaves the array mostly empty, the elements
- * are copied, in order, into a new array sized to fit them, and their slots renumbered; when no
- * never-used slot is left, the list makes room (below). A replaced array is never written again.
+ * resize). An element is put in the first never-used slot. In a list of elements that leave by
+ * removal, it records that slot in itself, so that its removal clears that slot alone. When a
+ * removal leaves the array mostly empty, the elements are copied, in order, into a new array
+ * sized to fit them, and their slots renumbered; when no never-used slot is left, the list makes
+ * room (below). A replaced array is never written again.
  *
  * <p>A walk takes no lock: it reads the array once and its slots in turn. An element listed
  * throughout the walk sits in one slot of every array the list has during the walk, so it is
@@ -25,24 +31,24 @@ import java.lang.invoke.VarHandle;
  * Reading slots from an array, rather than following links from element to element, lets the
  * reads of many elements overlap, and keeps a removed element from holding on to any other.
  *
- * <p>An element may also end by itself ({@link Slotted#ended()}): from then on it is not listed
- * (not contained, not removed, passed by walks), but its slot keeps it until the list makes room
- * or {@link #dropEnded()} runs. That lets a thread end an element without touching the list.
- * Making room when no never-used slot is left: if every element in the array has ended, the
- * array is emptied in place, which no walk can miss an element for, since none is listed; else
- * the elements not ended are copied, in order, into a new array at least as long as the old one,
- * so that a busy list does not shrink only to grow again. {@link #dropEnded()} copies them into
- * one sized to fit.
+ * <p>In a list of elements that end by themselves, an element is never removed: from its end on
+ * it is not listed (not contained, passed by walks), but its slot keeps it until the list makes
+ * room or {@link #dropEnded()} runs. That lets a thread end an element without touching the list.
+ * Such a list writes {@link Slotted#LISTED} in an element once, when it lists it, and never
+ * renumbers it: an ended element may be listed in a list of the other kind meanwhile. Making room
+ * when no never-used slot is left: if every element in the array has ended, the array is emptied
+ * in place, which no walk can miss an element for, since none is listed; else the elements not
+ * ended are copied, in order, into a new array at least as long as the old one, so that a busy
+ * list does not shrink only to grow again. {@link #dropEnded()} copies them into one sized to
+ * fit. A list of elements that leave by removal never asks whether one has ended.
  *
- * <p>Invariants, under the lock: an element {@code e} in the slots is in {@code slots[e.slot]},
- * and one in none that has not ended has {@code slot} -1 (an ended element's {@code slot} is left
- * as it was when dropped: nothing reads it, and the thread that ended it may have it cached); the
- * slots from {@code used} on are empty; {@code size} counts the elements in the slots, ended
- * ones not yet dropped among them.
- *
- * @param <E> the elements
+ * <p>Invariants, under the lock: in a list of elements that leave by removal, an element
+ * {@code e} in the slots is in {@code slots[e.slot]}, and one in none has {@code slot} -1; in a
+ * list of elements that end by themselves, an element in the slots has {@code slot}
+ * {@link Slotted#LISTED} or has ended; the slots from {@code used} on are empty; {@code size}
+ * counts the elements in the slots, ended ones not yet dropped among them.
  */
-final class LiveSlots<E extends Slotted> {
+final class LiveSlots {
 
   /** The fewest slots an array has; also its length once the list empties. */
   private static final int MIN_SLOTS = 4;
@@ -62,6 +68,8 @@ final class LiveSlots<E extends Slotted> {
     }
   }
 
+  /** Whether its elements end by themselves (waits) rather than leave by removal (holds). */
+  private final boolean selfEnding;
   /** 1 while taken; changed by CAS to take, by a release store to let go. */
   private int locked;
   /** Replaced, never written again, when resized; read by walks without the lock. */
@@ -71,18 +79,31 @@ final class LiveSlots<E extends Slotted> {
   /** How many elements are in the slots; written under the lock, read by {@link #size()}. */
   private int size;
 
-  /** Lists {@code element}; false if it is in the slots already, or has ended. */
-  boolean add(E element) {
+  /**
+   * An empty list.
+   *
+   * @param selfEnding whether its elements end by themselves (waits, each listed once in its
+   *     life) rather than leave by removal (holds)
+   */
+  LiveSlots(boolean selfEnding) {
+    this.selfEnding = selfEnding;
+  }
+
+  /**
+   * Lists {@code element}; false if it is listed already, or, in a list of elements that end by
+   * themselves, has been listed before or has ended.
+   */
+  boolean add(Slotted element) {
     lock();
     try {
-      if (element.slot >= 0 || element.ended()) {
+      if (selfEnding ? element.slot != -1 || element.ended() : element.slot >= 0) {
         return false;
       }
       Slotted[] array = slots;
       if (used == array.length) {
         array = makeRoom(array);
       }
-      element.slot = used;
+      element.slot = selfEnding ? Slotted.LISTED : used;
       SLOT.setRelease(array, used++, element);
       SIZE.setRelease(this, size + 1);
       return true;
@@ -91,8 +112,14 @@ final class LiveSlots<E extends Slotted> {
     }
   }
 
-  /** Removes {@code removed}; false if it was not listed here. */
+  /**
+   * Removes {@code removed}; false if it was not listed here. Only a list of elements that leave
+   * by removal removes them: the other kind's elements end by themselves.
+   */
   boolean remove(Slotted removed) {
+    if (selfEnding) {
+      throw new UnsupportedOperationException("waits end by themselves, and are not removed");
+    }
     lock();
     try {
       Slotted[] array = slots;
@@ -117,7 +144,10 @@ final class LiveSlots<E extends Slotted> {
     }
   }
 
-  /** Whether {@code listed} is listed here: exact, since it takes the lock. */
+  /**
+   * Whether {@code listed} is listed here: exact, since it takes the lock. In a list of elements
+   * that end by themselves, a search of the slots, for tests and checks rather than hot paths.
+   */
   boolean contains(Slotted listed) {
     lock();
     try {
@@ -135,7 +165,7 @@ final class LiveSlots<E extends Slotted> {
   void dropEnded() {
     Slotted[] array = slots;
     boolean mostlyEmpty = size() < array.length >>> 3 && array.length > MIN_SLOTS;
-    if (!mostlyEmpty && !anyEnded(array)) {
+    if (!mostlyEmpty && !(selfEnding && anyEnded(array))) {
       return;
     }
     lock();
@@ -179,11 +209,31 @@ final class LiveSlots<E extends Slotted> {
 
   /**
    * Whether {@code element} is listed in {@code array}, this list's array, under the lock: it may
-   * be listed in another list, at a slot this array has or not, or have ended.
+   * be listed in another list, at a slot this array has or not, or have ended. In a list of
+   * elements that end by themselves, one listed and not ended is in this list's slots if it is
+   * in any list of that kind; {@link StripedSlots} asks the one its stripe picks.
    */
-  private static boolean isIn(Slotted[] array, Slotted element) {
+  private boolean isIn(Slotted[] array, Slotted element) {
     int slot = element.slot;
-    return slot >= 0 && slot < array.length && array[slot] == element && !element.ended();
+    if (selfEnding) {
+      return slot == Slotted.LISTED && !element.ended() && holds(array, element);
+    }
+    return slot >= 0 && slot < array.length && array[slot] == element;
+  }
+
+  /** Whether the used slots of {@code array}, this list's, hold {@code element}: a search. */
+  private boolean holds(Slotted[] array, Slotted element) {
+    for (int i = 0; i < used; i++) {
+      if (array[i] == element) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code element}, in the slots of this list's array, counts as listed. */
+  private boolean unended(Slotted element) {
+    return !(selfEnding && element.ended());
   }
 
   /** How many elements the slots of {@code array}, this list's, hold and have not ended. */
@@ -191,7 +241,7 @@ final class LiveSlots<E extends Slotted> {
     int unended = 0;
     for (int i = 0; i < used; i++) {
       Slotted element = array[i];
-      if (element != null && !element.ended()) {
+      if (element != null && unended(element)) {
         unended++;
       }
     }
@@ -228,8 +278,10 @@ final class LiveSlots<E extends Slotted> {
     int next = 0;
     for (int i = 0; i < used; i++) {
       Slotted element = old[i];
-      if (element != null && !element.ended()) {
-        element.slot = next;
+      if (element != null && unended(element)) {
+        if (!selfEnding) {
+          element.slot = next;
+        }
         fresh[next++] = element;
       }
     }

@@ -10,14 +10,14 @@ import java.util.Iterator;
  * may not see one listed or removed meanwhile); {@link #references()} copies the references
  * without reading any wait.
  *
- * <p>Removing a wait only ends it ({@link PendingWait#end()}), a store to the wait alone: the
- * thread that grants a wait is seldom the one that listed it, and would otherwise have to take
- * the stripe's lock and write its slot, moving both between the processors' caches for every
- * wait. From then on the wait is not listed, but its slot keeps it (and nothing the waiter was
+ * <p>Removing a wait only ends it, a store to the wait alone: the thread that grants a wait is
+ * seldom the one that listed it, and would otherwise have to take the stripe's lock and write its
+ * slot, moving both between the processors' caches for every wait. From then on the wait is not listed, but its slot keeps it (and nothing the waiter was
  * given) until its stripe next makes room for a wait or {@link #dropEnded()} runs, which the
  * stall view's watchdog does at every tick. {@link #references()} may include such waits: a
- * caller reading them skips the ended ones. See {@link StripedSlots} and {@link LiveSlots} for
- * the rest of the design.
+ * caller reading them skips the ended ones. A lock's or semaphore's wait may meanwhile be listed
+ * among its primitive's holds, as the hold it was granted. See {@link StripedSlots} and
+ * {@link LiveSlots} for the rest of the design.
  */
 public final class LiveWaits extends StripedSlots<PendingWait> {
 
@@ -28,7 +28,7 @@ public final class LiveWaits extends StripedSlots<PendingWait> {
 
   /** An empty set of {@code stripes} stripes, a power of two. */
   LiveWaits(int stripes) {
-    super(stripes);
+    super(stripes, true);
   }
 
   /**
@@ -37,7 +37,8 @@ public final class LiveWaits extends StripedSlots<PendingWait> {
    */
   @Override
   public boolean remove(Object wait) {
-    return wait instanceof PendingWait pending && pending.slot >= 0 && pending.end();
+    return wait instanceof PendingWait && wait instanceof Slotted listed
+        && listed.slot != -1 && listed.end();
   }
 
   /** How many waits are listed: counted by a walk, exact when nothing changes. */

@@ -136,9 +136,9 @@ public sealed class ObservedGrants permits WatchedGrants {
       if (!hold.inner.isReleased()) {
         // Kept: a wait that keeps the lock completes with the very permit it was given; withdrawn
         // before that, the condition passes the lock on, which ends the hold.
-        return RelayedGrant.relay(site, waiting, kept -> held, hold::end);
+        return RelayedGrant.relay(site, waiting, kept -> held, hold::endHold);
       }
-      hold.end();
+      hold.endHold();
       CompletableFuture<Permit> relayed =
           RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
       reacquiring(waiting, relayed, hold.call(), timed);
@@ -181,12 +181,24 @@ public sealed class ObservedGrants permits WatchedGrants {
       }
     }
 
-    private final Permit inner;
+    /** The primitive's permit, from the grant on. */
+    private Permit inner;
     /** Set once, by the first release or hand-over. */
     private volatile boolean ended;
 
+    /** The hold of {@code inner}, granted now. */
     HeldPermit(Permit inner, String takenBy) {
       super(takenBy);
+      begin(inner);
+    }
+
+    /** A hold that begins at its grant, later ({@link #begin}): a wait under the stall view. */
+    HeldPermit(String takenBy) {
+      super(takenBy);
+    }
+
+    /** Begins the hold of {@code inner}, granted now: listed, when holds are tracked. */
+    final void begin(Permit inner) {
       this.inner = inner;
       if (trackHolds) {
         holds.add(this);
@@ -208,7 +220,7 @@ public sealed class ObservedGrants permits WatchedGrants {
     }
 
     /** Ends the hold; false if it had ended already. */
-    boolean end() {
+    boolean endHold() {
       if (!ENDED.compareAndSet(this, false, true)) {
         return false;
       }
@@ -223,7 +235,7 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     @Override
     public void release() {
-      if (!end()) {
+      if (!endHold()) {
         throw new IllegalStateException("permit " + inner.token() + " of " + site.primitive()
             + " '" + site.name() + "' was already released: release each permit once, or use"
             + " close() where cleanup may run twice");
@@ -243,13 +255,16 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     @Override
     public void close() {
-      if (end()) {
+      if (endHold()) {
         inner.close();
       }
     }
 
     @Override
     public String toString() {
+      if (inner == null) { // a wait under the stall view, not granted yet
+        return "Permit[" + site.primitive() + " '" + site.name() + "', waiting]";
+      }
       return "Permit[" + site.primitive() + " '" + site.name() + "', token=" + inner.token()
           + (isReleased() ? ", released]" : ", held]");
     }

@@ -8,18 +8,19 @@ import java.util.Spliterators;
 
 /**
  * A concurrent set of {@link Slotted} elements spread over one or more {@link LiveSlots} stripes,
- * with their weakly consistent walks, their exact {@code contains} and their size (exact across
- * stripes only when nothing changes, and none has ended by itself since its stripe last
- * resized). Adding or removing an element allocates nothing.
+ * all of one kind (elements that leave by removal, or that end by themselves), with their weakly
+ * consistent walks, their exact {@code contains} and their size (exact across stripes only when
+ * nothing changes, and none has ended by itself since its stripe last resized). Adding or
+ * removing an element allocates nothing.
  *
  * <p>Design. An element's stripe follows from the instant it began ({@code Slotted.sinceNanos}),
- * which never changes, so a removal finds the element's stripe again, and threads adding elements
- * at once rarely meet on one stripe's lock. A walk walks the stripes in turn, each as its slots
- * are when the walk reaches it.
+ * which does not change while it is listed, so a removal finds the element's stripe again, and
+ * threads adding elements at once rarely meet on one stripe's lock. A walk walks the stripes in
+ * turn, each as its slots are when the walk reaches it.
  *
- * @param <E> the elements
+ * @param <E> the elements, each a {@link Slotted}
  */
-class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
+class StripedSlots<E> extends AbstractCollection<E> {
 
   /** Stripes for elements many threads add and remove at once: four per processor, up to 64. */
   static final int MANY = Math.min(64,
@@ -27,17 +28,24 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   /** Where a walk starts, before its first stripe. */
   private static final Slotted[] NO_SLOTS = new Slotted[0];
 
-  private final LiveSlots<E>[] stripes;
+  private final LiveSlots[] stripes;
+  /** Whether the elements end by themselves (waits) rather than leave by removal (holds). */
+  private final boolean selfEnding;
 
-  /** An empty set of {@code stripes} stripes, a power of two. */
-  @SuppressWarnings("unchecked")
-  StripedSlots(int stripes) {
+  /**
+   * An empty set of {@code stripes} stripes, a power of two.
+   *
+   * @param selfEnding whether its elements end by themselves (waits, each listed once in its
+   *     life) rather than leave by removal (holds): see {@link LiveSlots}
+   */
+  StripedSlots(int stripes, boolean selfEnding) {
     if (Integer.bitCount(stripes) != 1) {
       throw new IllegalArgumentException("stripes must be a power of two: " + stripes);
     }
+    this.selfEnding = selfEnding;
     this.stripes = new LiveSlots[stripes];
     for (int i = 0; i < stripes; i++) {
-      this.stripes[i] = new LiveSlots<>();
+      this.stripes[i] = new LiveSlots(selfEnding);
     }
   }
 
@@ -55,7 +63,8 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   /** Lists {@code element}; false if it is listed already. */
   @Override
   public boolean add(E element) {
-    return stripeOf(element).add(element);
+    Slotted slotted = (Slotted) element;
+    return stripeOf(slotted).add(slotted);
   }
 
   /** Removes {@code element}; false if it was not listed here. */
@@ -81,24 +90,27 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
     return new Walk();
   }
 
-  /** Drops from their slots the elements that ended by themselves ({@link Slotted#ended()}). */
+  /**
+   * Drops from their slots the elements that ended by themselves ({@link Slotted#ended()}), and
+   * shrinks the arrays of stripes that are mostly empty.
+   */
   public void dropEnded() {
-    for (LiveSlots<E> stripe : stripes) {
+    for (LiveSlots stripe : stripes) {
       stripe.dropEnded();
     }
   }
 
   /**
    * The elements a walk would meet now, in the order it would, without reading any of them, so
-   * ended ones not yet dropped among them ({@link Slotted#ended()}): a copy of references only,
-   * so that a caller about to read many elements can read them apart from the walk, where the
-   * reads, independent of each other, overlap.
+   * ended ones not yet dropped among them if they end by themselves ({@link Slotted#ended()}):
+   * a copy of references only, so that a caller about to read many elements can read them apart
+   * from the walk, where the reads, independent of each other, overlap.
    */
   public Object[] references() {
     int listed = inSlots();
     Object[] all = new Object[Math.max(16, listed + (listed >>> 3))];
     int n = 0;
-    for (LiveSlots<E> stripe : stripes) { // as a walk goes, in a loop of its own: no iterator
+    for (LiveSlots stripe : stripes) { // as a walk goes, in a loop of its own: no iterator
       Slotted[] slots = stripe.slots();
       for (int i = 0; i < slots.length; i++) {
         Slotted element = LiveSlots.read(slots, i);
@@ -121,13 +133,13 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   /** How many elements the stripes' slots hold, ended ones not yet dropped among them. */
   private int inSlots() {
     int held = 0;
-    for (LiveSlots<E> stripe : stripes) {
+    for (LiveSlots stripe : stripes) {
       held += stripe.size();
     }
     return held;
   }
 
-  private LiveSlots<E> stripeOf(Slotted element) {
+  private LiveSlots stripeOf(Slotted element) {
     if (stripes.length == 1) {
       return stripes[0];
     }
@@ -137,8 +149,8 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
   }
 
   /**
-   * A walk over each stripe in turn, passing ended elements by: one object for the whole walk,
-   * however many stripes.
+   * A walk over each stripe in turn, passing ended elements by if they end by themselves: one
+   * object for the whole walk, however many stripes.
    */
   private final class Walk implements Iterator<E> {
     private int stripe;
@@ -159,7 +171,7 @@ class StripedSlots<E extends Slotted> extends AbstractCollection<E> {
           slot = 0;
         } else {
           ahead = LiveSlots.read(slots, slot++);
-          if (ahead != null && ahead.ended()) {
+          if (ahead != null && selfEnding && ahead.ended()) {
             ahead = null;
           }
         }

@@ -12,10 +12,10 @@ import java.util.function.BiFunction;
  * {@link ObservedGrants} under the stall view's {@link WaitWatch}: every hold is tracked and
  * carries the {@link Call} that asked (a lock's hold is also kept by that call, see
  * {@link Call#locksHeld()}); the watch hears of every request before it is acquired, of every
- * hold from grant to release, and of every wait left pending until it settles, each wait being
- * one {@link WatchedWait}. The call is the one current when the request is made. A condition's
- * wait, once signalled, is a pending wait for the lock too, until it has it back
- * ({@link #reacquiring}).
+ * hold from grant to release, and of every wait left pending until it settles; a request's wait
+ * and then its hold are one object ({@code WatchedPermit}, a {@link WatchedWait} and a hold). The
+ * call is the one current when the request is made. A condition's wait, once signalled, is a
+ * pending wait for the lock too, until it has it back ({@link #reacquiring}).
  *
  * <p>The permit a taker gets is not the hold the view tracks but a {@link HandedPermit} in front
  * of it, so that the view can learn from the collector that it was dropped unreleased, a hold
@@ -55,8 +55,8 @@ final class WatchedGrants extends ObservedGrants {
     if (acquire.isDone() && !acquire.isCompletedExceptionally()) {
       return CompletableFuture.completedFuture(hold(acquire.join(), takenBy, call));
     }
-    return (timed ? new TimedGrantWait(this, call, takenBy) : new GrantWait(call, takenBy))
-        .relay(acquire);
+    return (timed ? new TimedWatchedPermit(this, takenBy, call)
+        : new WatchedPermit(this, takenBy, call)).relay(acquire);
   }
 
   @Override
@@ -96,45 +96,73 @@ final class WatchedGrants extends ObservedGrants {
     return hold(permit, ended.takenBy(), ended.call());
   }
 
-  /** {@code permit}, handed out as a hold of {@code call} (null if unknown), told to the watch. */
+  /**
+   * {@code permit}, granted to a request that did not wait as a {@code WatchedPermit} (granted at
+   * once, or taken back by a condition's wait): held by {@code call} (null if unknown), told to
+   * the watch.
+   */
   private Permit hold(Permit permit, String takenBy, Call call) {
-    WatchedPermit held = new WatchedPermit(this, permit, takenBy, call);
-    if (lock && call != null) {
-      call.holding(held);
-    }
-    if (takenBy != null) {
-      // An annotation's advice holds it until its call's result completes: no taker can drop it.
-      watch.held(held);
-      return held;
-    }
-    HandedPermit handed = new HandedPermit(held);
-    held.kept = handed;
-    watch.held(held);
-    return handed;
+    WatchedPermit held = new WatchedPermit(this, takenBy, call);
+    return held.handOut(permit);
   }
 
-  /** A hold whose end the watch, and its call if it keeps it, hear of. */
-  private static final class WatchedPermit extends HeldPermit {
-    private static final VarHandle KEPT;
+  /**
+   * A request under the stall view, from the moment it is made: a pending wait while it waits,
+   * if it waits, then the hold of the permit it was granted, until released. One object is both,
+   * so that a wait costs no record of its own beside its hold's.
+   *
+   * <p>Its wait and its hold are listed in lists of different kinds, which write nothing in it
+   * that the other writes ({@link LiveSlots}): the pending waits, which end it as a wait and drop
+   * it later, and the primitive's holds, which list and remove it. It is listed as a wait before
+   * anything can grant it ({@link WatchedWait#relay}), and as a hold only once it has ended as a
+   * wait, at its grant, when it begins anew ({@link #restart}): from then on only the holds read
+   * when it began.
+   *
+   * <p>One field, {@code state}, carries what each life needs: first the wait's state
+   * ({@link WaitState}), then, from the grant on, the front its taker was given
+   * ({@link HandedPermit}) until the view watches it, and then what watches it. An annotation's
+   * hold, whose taker cannot drop it, and a wait that failed keep {@link WaitState#ENDED} there.
+   */
+  private static class WatchedPermit extends HeldPermit implements WatchedWait<Permit, Permit> {
+    private static final VarHandle STATE;
 
     static {
       try {
-        KEPT = MethodHandles.lookup().findVarHandle(WatchedPermit.class, "kept", Object.class);
+        STATE = MethodHandles.lookup().findVarHandle(WatchedPermit.class, "state", Object.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     private final Call call;
-    /**
-     * The front its taker was given ({@link HandedPermit}), from just after the grant until the
-     * view watches it; then what watches it; null for an annotation's hold.
-     */
-    private Object kept;
+    /** See the class comment. */
+    private volatile Object state;
 
-    WatchedPermit(WatchedGrants grants, Permit inner, String takenBy, Call call) {
-      grants.super(inner, takenBy);
+    WatchedPermit(WatchedGrants grants, String takenBy, Call call) {
+      grants.super(takenBy);
       this.call = call;
+    }
+
+    /**
+     * Begins the hold of {@code permit}, granted now, tells its call if it keeps it and the
+     * watch, and returns what its taker is handed: the hold itself for an annotation's, whose
+     * advice keeps it until its call's result completes, else a front to it.
+     */
+    Permit handOut(Permit permit) {
+      begin(permit);
+      WatchedGrants grants = grants();
+      if (grants.lock && call != null) {
+        call.holding(this);
+      }
+      if (takenBy() != null) {
+        STATE.setRelease(this, WaitState.ENDED);
+        grants.watch.held(this);
+        return this;
+      }
+      HandedPermit front = new HandedPermit(this);
+      STATE.setRelease(this, front);
+      grants.watch.held(this);
+      return front;
     }
 
     @Override
@@ -143,21 +171,69 @@ final class WatchedGrants extends ObservedGrants {
     }
 
     @Override
+    public boolean timed() {
+      return false;
+    }
+
+    @Override
+    public LiveHolds holders() {
+      return grants().holds;
+    }
+
+    @Override
     public Object orderedKey() {
       return grants().orderedKey;
     }
 
     @Override
+    public WaitWatch watch() {
+      return grants().watch;
+    }
+
+    @Override
+    public Permit handOn(Permit granted) {
+      restart();
+      return handOut(granted);
+    }
+
+    @Override
+    public void handedOut(CompletableFuture<?> waiter) {
+      STATE.compareAndSet(this, null, waiter); // fails if it was granted while being handed out
+    }
+
+    @Override
+    public boolean fail(Throwable failure) {
+      return WaitState.fail(state, failure);
+    }
+
+    /** Ends it as a wait, letting go of what its waiter was handed; false if it had ended. */
+    @Override
+    boolean end() {
+      for (Object now = state; WaitState.waiting(now); now = state) {
+        if (STATE.compareAndSet(this, now, WaitState.ENDED)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Whether it has ended as a wait: always, once it holds. */
+    @Override
+    public boolean ended() {
+      return !WaitState.waiting(state);
+    }
+
+    @Override
     public void watchTaker(BiFunction<Hold, Permit, Object> watch) {
-      if (kept instanceof HandedPermit front) {
+      if (state instanceof HandedPermit front) {
         // Lost to another look, what this one made is dropped: one watch is enough.
-        KEPT.compareAndSet(this, front, watch.apply(this, front));
+        STATE.compareAndSet(this, front, watch.apply(this, front));
       }
     }
 
     @Override
-    boolean end() {
-      if (!super.end()) {
+    boolean endHold() {
+      if (!super.endHold()) {
         return false;
       }
       WatchedGrants grants = grants();
@@ -173,8 +249,21 @@ final class WatchedGrants extends ObservedGrants {
     }
   }
 
+  /** A {@link WatchedPermit} whose wait ends by itself after a timeout: a wait costs no flag. */
+  private static final class TimedWatchedPermit extends WatchedPermit {
+
+    TimedWatchedPermit(WatchedGrants grants, String takenBy, Call call) {
+      super(grants, takenBy, call);
+    }
+
+    @Override
+    public boolean timed() {
+      return true;
+    }
+  }
+
   /** A condition's wait taking the condition's lock back after its signal. */
-  private final class ReacquireWait extends PendingWait {
+  private final class ReacquireWait extends PlainWait {
     private final boolean timed;
 
     ReacquireWait(Call call, boolean timed) {
@@ -195,61 +284,6 @@ final class WatchedGrants extends ObservedGrants {
     @Override
     public LiveHolds holders() {
       return holds;
-    }
-  }
-
-  /**
-   * A request left pending without a timeout: the stall view's record of it and its relay's
-   * callbacks. A wait with a timeout is a {@link TimedGrantWait}, so that a wait keeps no flag
-   * for it (40 bytes a wait, where a flag would round it up to 48).
-   */
-  private class GrantWait extends WatchedWait<Permit, Permit> {
-    private final String takenBy;
-
-    GrantWait(Call call, String takenBy) {
-      super(call);
-      this.takenBy = takenBy;
-    }
-
-    @Override
-    public boolean timed() {
-      return false;
-    }
-
-    @Override
-    public WaitSite site() {
-      return site;
-    }
-
-    @Override
-    public LiveHolds holders() {
-      return holds;
-    }
-
-    @Override
-    WaitWatch watch() {
-      return watch;
-    }
-
-    @Override
-    Permit handOn(Permit granted) {
-      return hold(granted, takenBy, call());
-    }
-  }
-
-  /**
-   * A {@link GrantWait} that ends by itself after a timeout. Static, so that it has no reference
-   * of its own to the grants beside the one its superclass keeps.
-   */
-  private static final class TimedGrantWait extends GrantWait {
-
-    TimedGrantWait(WatchedGrants grants, Call call, String takenBy) {
-      grants.super(call, takenBy);
-    }
-
-    @Override
-    public boolean timed() {
-      return true;
     }
   }
 }

@@ -17,24 +17,23 @@ import java.util.concurrent.CompletableFuture;
  * @param <T> what the wait grants
  * @param <R> what the waiter is handed
  */
-abstract class WatchedWait<T, R> extends PendingWait implements RelayedGrant.Settlement<T, R> {
-
-  /** @param call the call left waiting, or null if unknown */
-  WatchedWait(Call call) {
-    super(call);
-  }
+interface WatchedWait<T, R> extends PendingWait, RelayedGrant.Settlement<T, R> {
 
   /** The watch told about this wait. */
-  abstract WaitWatch watch();
+  WaitWatch watch();
 
   /** What the waiter is handed for {@code granted}; runs once, after the watch heard. */
-  abstract R handOn(T granted);
+  R handOn(T granted);
+
+  /** Records the future the waiter was handed, unless the wait has ended meanwhile. */
+  void handedOut(CompletableFuture<?> waiter);
 
   /**
    * Tells the watch about this wait, pending now as {@code wait}, and returns the future the
-   * waiter is handed: failed at once if the watch refused the wait.
+   * waiter is handed: failed at once if the watch refused the wait. The watch lists it as a wait
+   * before anything can grant it.
    */
-  final CompletableFuture<R> relay(CompletableFuture<T> wait) {
+  default CompletableFuture<R> relay(CompletableFuture<T> wait) {
     RuntimeException refused = watch().pending(this);
     CompletableFuture<R> relayed = RelayedGrant.relay(this, wait);
     handedOut(relayed);
@@ -45,18 +44,18 @@ abstract class WatchedWait<T, R> extends PendingWait implements RelayedGrant.Set
   }
 
   @Override
-  public final R granted(T grant) {
+  default R granted(T grant) {
     watch().settled(this);
     return handOn(grant);
   }
 
   @Override
-  public final void failed() {
+  default void failed() {
     watch().settled(this);
   }
 
   @Override
-  public final AcquireTimeoutException timedOut(Duration timeout) {
+  default AcquireTimeoutException timedOut(Duration timeout) {
     return site().timedOut(timeout, watch().blockers(this));
   }
 }

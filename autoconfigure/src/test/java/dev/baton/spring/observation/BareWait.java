@@ -7,7 +7,7 @@ import java.util.List;
  * A pending wait of no call, site or holds, for the tests of the sets that list waits: to them,
  * only a wait's identity and start count.
  */
-final class BareWait extends PendingWait {
+final class BareWait extends PlainWait {
 
   BareWait() {
     super(null);

@@ -21,7 +21,7 @@ class LiveSlotsTest {
 
   @Test
   void aWalkUnderWayWhenTheArrayIsCompactedGoesOnOverTheArrayItRead() {
-    StripedSlots<PendingWait> live = new StripedSlots<>(1);
+    StripedSlots<PendingWait> live = new StripedSlots<>(1, false);
     List<PendingWait> waits = BareWait.many(16); // fills an array of 16 slots
     waits.forEach(live::add);
     Iterator<PendingWait> walk = live.iterator();
@@ -49,10 +49,10 @@ class LiveSlotsTest {
    */
   @Test
   void aStreamSortsWhatTheWalkMeetsWhateverTheSizeSaid() {
-    StripedSlots<PendingWait> live = new StripedSlots<>(1);
+    StripedSlots<PendingWait> live = new LiveWaits(1);
     List<PendingWait> waits = BareWait.many(3);
     waits.forEach(live::add);
-    waits.get(1).end();
+    live.remove(waits.get(1)); // only ends it: its slot keeps it
 
     List<PendingWait> sorted = live.stream()
         .sorted(Comparator.comparingLong(PendingWait::sinceNanos)).toList();
@@ -62,7 +62,7 @@ class LiveSlotsTest {
 
   @Test
   void aRemovedElementIsNotKept() {
-    StripedSlots<PendingWait> live = new StripedSlots<>(1);
+    StripedSlots<PendingWait> live = new StripedSlots<>(1, false);
     List<PendingWait> others = BareWait.many(50);
     others.forEach(live::add);
     BareWait removed = new BareWait();
@@ -83,8 +83,8 @@ class LiveSlotsTest {
 
   @Test
   void anElementOfAnotherListIsNeitherContainedNorRemoved() {
-    StripedSlots<PendingWait> one = new StripedSlots<>(1);
-    StripedSlots<PendingWait> other = new StripedSlots<>(1);
+    StripedSlots<PendingWait> one = new StripedSlots<>(1, false);
+    StripedSlots<PendingWait> other = new StripedSlots<>(1, false);
     List<PendingWait> many = BareWait.many(40);
     many.forEach(other::add);
     BareWait own = new BareWait();
@@ -96,5 +96,42 @@ class LiveSlotsTest {
     }
     assertThat(one).containsExactly(own);
     assertThat(other).hasSize(many.size());
+  }
+
+  /**
+   * A lock's wait under the stall view becomes its hold: for a while it is in a list of waits,
+   * ended but not yet dropped, and in a list of holds. Neither list's changes move it in the
+   * other, nor move the waits still pending.
+   */
+  @Test
+  void aWaitThatBecameAHoldKeepsItsPlaceInEachListThroughTheOthersChanges() {
+    LiveWaits waits = new LiveWaits(1);
+    StripedSlots<PendingWait> holds = new StripedSlots<>(1, false);
+    List<PendingWait> others = BareWait.many(40);
+    BareWait both = new BareWait();
+    others.subList(0, 20).forEach(waits::add);
+    waits.add(both);
+    others.subList(20, 40).forEach(waits::add);
+    for (PendingWait granted : others.subList(0, 30)) {
+      waits.remove(granted);
+      holds.add(granted);
+    }
+    waits.remove(both);
+    holds.add(both); // after 30 holds: its slot there is 30
+
+    waits.dropEnded(); // copies the 10 waits still pending into a new array, numbering none
+    for (PendingWait released : others.subList(0, 28)) {
+      holds.remove(released); // the holds' array shrinks, and is renumbered
+    }
+
+    assertThat(holds.contains(both)).isTrue();
+    assertThat(waits.contains(both)).isFalse();
+    for (PendingWait pending : others.subList(30, 40)) {
+      assertThat(waits.contains(pending)).as("still pending").isTrue();
+      assertThat(waits.add(pending)).as("listed once").isFalse();
+    }
+    assertThat(holds.remove(both)).isTrue();
+    assertThat(holds).containsExactlyInAnyOrder(others.get(28), others.get(29));
+    assertThat(waits.add(both)).as("a wait ended is never listed again").isFalse();
   }
 }

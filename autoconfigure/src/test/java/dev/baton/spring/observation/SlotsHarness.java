@@ -93,7 +93,7 @@ public abstract class SlotsHarness {
   }
 
   /** {@code iterations} times the {@code baton.stress} scale (1 by default, raise it to soak). */
-  private static int scaled(int iterations) {
+  static int scaled(int iterations) {
     return iterations * Math.max(1, Integer.getInteger("baton.stress", 1));
   }
 }

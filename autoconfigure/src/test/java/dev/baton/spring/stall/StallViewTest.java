@@ -17,7 +17,9 @@ import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.SetterTracking;
 import dev.baton.spring.observation.TestCalls;
 import java.lang.ref.Reference;
@@ -112,6 +114,32 @@ class StallViewTest {
 
   private List<String> cycleSites(StallReport report) {
     return report.deadlocks().get(0).cycle().stream().map(StuckCall::site).toList();
+  }
+
+  /**
+   * A lock's wait, once granted, goes on as its hold (one record for both): it no longer waits,
+   * cannot be failed, and its hold counts from the grant, not from when the wait began.
+   */
+  @Test
+  void aGrantedWaitEndsAsAWaitAndItsHoldCountsFromTheGrant() {
+    AsyncLock ledger = registry.lock("ledger");
+    Permit first = as(call("LedgerService.post"), ledger::acquire).join();
+    CompletableFuture<Permit> waiting = as(call("OrderService.place"), ledger::acquire);
+    PendingWait wait = view.pendingWaits().get(0);
+    long waitBegan = wait.sinceNanos();
+    assertThat(wait.ended()).isFalse();
+
+    first.release();
+    Hold hold = Hold.of(waiting.join());
+
+    assertThat(wait.ended()).isTrue();
+    assertThat(view.pendingWaits()).isEmpty();
+    assertThat(wait.fail(new IllegalStateException("too late"))).isFalse();
+    assertThat(hold.call().site()).isEqualTo("OrderService.place");
+    assertThat(hold.sinceNanos()).as("the hold counts from its grant").isGreaterThan(waitBegan);
+    assertThat(hold.listedIn().contains(hold)).isTrue();
+    waiting.join().release();
+    assertThat(hold.listedIn().count()).isZero();
   }
 
   @Test

@@ -1,0 +1,62 @@
+package dev.baton.spring.observation;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A {@link PendingWait} that is a wait and nothing more: an event's, or a condition's taking its
+ * lock back. (A lock's or semaphore's wait under the stall view goes on as the hold it is granted,
+ * and keeps its state beside that hold's.)
+ */
+abstract class PlainWait extends Slotted implements PendingWait {
+
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(PlainWait.class, "state", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Call call;
+  /** The wait's whole state ({@link WaitState}). */
+  private volatile Object state;
+
+  PlainWait(Call call) {
+    this.call = call;
+  }
+
+  @Override
+  public Call call() {
+    return call;
+  }
+
+  @Override
+  public long sinceNanos() {
+    return sinceNanos;
+  }
+
+  @Override
+  public boolean fail(Throwable failure) {
+    return WaitState.fail(state, failure);
+  }
+
+  /** Records the future the waiter was handed, unless the wait has ended meanwhile. */
+  public void handedOut(CompletableFuture<?> waiter) {
+    STATE.compareAndSet(this, null, waiter);
+  }
+
+  /** Ends it, letting go of what its waiter was handed; false if it had ended already. */
+  @Override
+  final boolean end() {
+    return WaitState.waiting(STATE.getAndSet(this, WaitState.ENDED));
+  }
+
+  @Override
+  public final boolean ended() {
+    return !WaitState.waiting(state);
+  }
+}
