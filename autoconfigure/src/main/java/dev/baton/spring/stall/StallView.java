@@ -389,15 +389,20 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * The waits and holds of {@code knot}'s cycle: the same again later means the cycle did not
-   * move. Its tail is left out: a call behind a cycle can neither keep it stuck nor free it.
+   * move. Its tail is left out: a call behind a cycle can neither keep it stuck nor free it. A
+   * hold is told apart from a wait ({@link Held}): a lock's wait, once granted, is its hold.
    */
   private static Set<Object> signature(WaitForGraph graph, WaitForGraph.Knot knot) {
     Set<Object> signature = new HashSet<>();
     for (WaitForGraph.Node node : knot.cycle()) {
       signature.addAll(node.waits());
-      graph.holdsOf(node).forEach(held -> signature.add(held.hold()));
+      graph.holdsOf(node).forEach(held -> signature.add(new Held(held.hold())));
     }
     return signature;
+  }
+
+  /** A hold in a {@link #signature}, equal to another for the same hold only. */
+  private record Held(Hold hold) {
   }
 
   /**
