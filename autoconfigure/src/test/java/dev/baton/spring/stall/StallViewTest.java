@@ -140,6 +140,7 @@ class StallViewTest {
     assertThat(hold.listedIn().contains(hold)).isTrue();
     waiting.join().release();
     assertThat(hold.listedIn().count()).isZero();
+    assertThat(wait.ended()).as("a wait whose hold ended").isTrue();
   }
 
   @Test
