@@ -34,7 +34,7 @@ public class LiveWaitsLincheckTest extends SlotsHarness {
   }
 
   /** The sequential specification: each wait is new, then listed, then ended, for good. */
-  public static final class ListedOnce {
+  public static class ListedOnce {
     private static final int NEW = 0;
     private static final int LISTED = 1;
     private static final int ENDED = 2;
@@ -58,6 +58,11 @@ public class LiveWaitsLincheckTest extends SlotsHarness {
     }
 
     public void dropEnded() {
+    }
+
+    /** Whether {@code wait} has ended. */
+    boolean ended(int wait) {
+      return state[wait] == ENDED;
     }
 
     private boolean move(int wait, int from, int to) {

@@ -91,27 +91,23 @@ public class WaitThenHoldLincheckTest {
   }
 
   /**
-   * The sequential specification: each wait is new, then listed, then ended, for good; once
-   * ended, it is held or not, as a set of holds says.
+   * The sequential specification: each wait is new, then listed, then ended, for good
+   * ({@link LiveWaitsLincheckTest.ListedOnce}); once ended, it is held or not, as a set of holds
+   * says.
    */
-  public static final class Specification {
-    private static final int NEW = 0;
-    private static final int LISTED = 1;
-    private static final int ENDED = 2;
-
-    private final int[] state = new int[WAITS];
+  public static final class Specification extends LiveWaitsLincheckTest.ListedOnce {
     private final boolean[] held = new boolean[WAITS];
 
     public boolean waitFor(int wait) {
-      return move(wait, NEW, LISTED);
+      return add(wait);
     }
 
     public boolean end(int wait) {
-      return move(wait, LISTED, ENDED);
+      return remove(wait);
     }
 
     public boolean hold(int wait) {
-      if (state[wait] != ENDED || held[wait]) {
+      if (!ended(wait) || held[wait]) {
         return false;
       }
       held[wait] = true;
@@ -125,18 +121,7 @@ public class WaitThenHoldLincheckTest {
     }
 
     public boolean waiting(int wait) {
-      return state[wait] == LISTED;
-    }
-
-    public void dropEnded() {
-    }
-
-    private boolean move(int wait, int from, int to) {
-      if (state[wait] != from) {
-        return false;
-      }
-      state[wait] = to;
-      return true;
+      return contains(wait);
     }
   }
 }
