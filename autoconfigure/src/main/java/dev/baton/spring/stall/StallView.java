@@ -324,14 +324,23 @@ public final class StallView implements WaitWatch, DisposableBean {
         .append("', held by ").append(reentry.holder()));
     report.leakedPermits().forEach(leak -> out.append("\n  leaked permit: ")
         .append(leak.describe()));
-    List<PendingWait> waits = new ArrayList<>(live);
-    waits.sort(Comparator.comparing(PendingWait::waitedFor).reversed());
-    for (PendingWait wait : waits.subList(0, Math.min(waits.size(), MAX_EXPLAINED))) {
+    // Each wait's start is read once, against one clock reading: a lock's wait granted meanwhile
+    // goes on as its hold, whose start is its grant, and a sort whose keys move breaks its
+    // contract (TimSort throws).
+    long now = System.nanoTime();
+    List<Aged> waits = new ArrayList<>();
+    for (PendingWait wait : live) {
+      waits.add(new Aged(wait, now - wait.sinceNanos()));
+    }
+    waits.sort(Comparator.comparingLong(Aged::waitedNanos).reversed());
+    for (Aged aged : waits.subList(0, Math.min(waits.size(), MAX_EXPLAINED))) {
+      PendingWait wait = aged.pending();
       String heldUpBy = blockers.of(wait);
       out.append("\n  ")
           .append(wait.call() == null ? "a call Baton does not know" : wait.call().site())
           .append(" waits for ").append(wait.site().primitive()).append(" '")
-          .append(wait.site().name()).append("' for ").append(Durations.read(wait.waitedFor()))
+          .append(wait.site().name()).append("' for ")
+          .append(Durations.read(Duration.ofNanos(aged.waitedNanos())))
           .append(heldUpBy == null ? "" : ": " + heldUpBy);
     }
     if (waits.size() > MAX_EXPLAINED) {
@@ -399,6 +408,10 @@ public final class StallView implements WaitWatch, DisposableBean {
       graph.holdsOf(node).forEach(held -> signature.add(new Held(held.hold())));
     }
     return signature;
+  }
+
+  /** A pending wait, and how long it had waited when {@link #explain()} read it. */
+  private record Aged(PendingWait pending, long waitedNanos) {
   }
 
   /** A hold in a {@link #signature}, equal to another for the same hold only. */
