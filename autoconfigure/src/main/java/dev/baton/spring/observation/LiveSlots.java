@@ -13,9 +13,11 @@ import java.lang.invoke.VarHandle;
  * nothing changes, and may be off by the changes in flight.
  *
  * <p>A list is of one of two kinds, fixed when it is made: its elements leave it by removal
- * (holds), or end by themselves (waits, {@link Slotted#ended()}). A list of either kind writes
- * nothing in an element that the other kind writes, so that one element, a wait that becomes a
- * hold, can be in one list of each kind at once.
+ * (holds), or end by themselves (waits, {@link Slotted#ended()}). One element, a wait that
+ * becomes a hold, can be in one list of each kind at once, since the two write its
+ * {@code slot} at different times: a list of waits once, when it lists the element, and never
+ * again, nor reads it once the element has ended; a list of holds only after the element has
+ * ended as a wait (its holder makes sure of that). So neither ever reads what the other wrote.
  *
  * <p>Design. The elements sit in an array of slots, changed only under a spin lock (a CAS to
  * take it, a release store to let go; what runs under it is a few stores, or now and then a

@@ -12,12 +12,13 @@ import java.util.Iterator;
  *
  * <p>Removing a wait only ends it, a store to the wait alone: the thread that grants a wait is
  * seldom the one that listed it, and would otherwise have to take the stripe's lock and write its
- * slot, moving both between the processors' caches for every wait. From then on the wait is not listed, but its slot keeps it (and nothing the waiter was
- * given) until its stripe next makes room for a wait or {@link #dropEnded()} runs, which the
- * stall view's watchdog does at every tick. {@link #references()} may include such waits: a
- * caller reading them skips the ended ones. A lock's or semaphore's wait may meanwhile be listed
- * among its primitive's holds, as the hold it was granted. See {@link StripedSlots} and
- * {@link LiveSlots} for the rest of the design.
+ * slot, moving both between the processors' caches for every wait. From then on the wait is not
+ * listed, but its slot keeps it until its stripe next makes room for a wait or
+ * {@link #dropEnded()} runs, which the stall view's watchdog does at every tick. An ended wait
+ * keeps nothing its waiter was given, but a lock's or semaphore's wait, granted, goes on as its
+ * hold (and keeps its taker's permit while the hold lasts), listed among its primitive's holds
+ * meanwhile. {@link #references()} may include such waits: a caller reading them skips the ended
+ * ones. See {@link StripedSlots} and {@link LiveSlots} for the rest of the design.
  */
 public final class LiveWaits extends StripedSlots<PendingWait> {
 

@@ -262,8 +262,8 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     @Override
     public String toString() {
-      if (inner == null) { // a wait under the stall view, not granted yet
-        return "Permit[" + site.primitive() + " '" + site.name() + "', waiting]";
+      if (inner == null) { // a wait under the stall view, not granted (yet, or ever)
+        return "Permit[" + site.primitive() + " '" + site.name() + "', not granted]";
       }
       return "Permit[" + site.primitive() + " '" + site.name() + "', token=" + inner.token()
           + (isReleased() ? ", released]" : ", held]");

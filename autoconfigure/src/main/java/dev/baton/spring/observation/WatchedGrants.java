@@ -126,12 +126,12 @@ final class WatchedGrants extends ObservedGrants {
    * if it waits, then the hold of the permit it was granted, until released. One object is both,
    * so that a wait costs no record of its own beside its hold's.
    *
-   * <p>Its wait and its hold are listed in lists of different kinds, which write nothing in it
-   * that the other writes ({@link LiveSlots}): the pending waits, which end it as a wait and drop
-   * it later, and the primitive's holds, which list and remove it. It is listed as a wait before
-   * anything can grant it ({@link WatchedWait#relay}), and as a hold only once it has ended as a
-   * wait, at its grant, when it begins anew ({@link #restart}): from then on only the holds read
-   * when it began.
+   * <p>Its wait and its hold are listed in lists of different kinds ({@link LiveSlots}): the
+   * pending waits, which end it as a wait and drop it later, and the primitive's holds, which
+   * list and remove it. It is listed as a wait before its grant can be handed on
+   * ({@link WatchedWait#relay}), and as a hold only once it has ended as a wait, at its grant,
+   * when it begins anew ({@link #restart}): the waits write its {@code slot} only before that,
+   * the holds only after, and from then on only the holds read when it began.
    *
    * <p>One field, {@code state}, carries what each life needs: first the wait's state
    * ({@link WaitState}), then, from the grant on, the front its taker was given
@@ -168,9 +168,10 @@ final class WatchedGrants extends ObservedGrants {
       return false;
     }
 
+    /** The holds it waits for are those it will be listed among. */
     @Override
     public LiveHolds holders() {
-      return grants().holds;
+      return listedIn();
     }
 
     @Override

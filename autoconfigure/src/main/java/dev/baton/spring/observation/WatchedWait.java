@@ -31,7 +31,7 @@ interface WatchedWait<T, R> extends PendingWait, RelayedGrant.Settlement<T, R> {
   /**
    * Tells the watch about this wait, pending now as {@code wait}, and returns the future the
    * waiter is handed: failed at once if the watch refused the wait. The watch lists it as a wait
-   * before anything can grant it.
+   * before its grant, if it has one already, can be handed on.
    */
   default CompletableFuture<R> relay(CompletableFuture<T> wait) {
     RuntimeException refused = watch().pending(this);

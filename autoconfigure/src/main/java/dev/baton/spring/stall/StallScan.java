@@ -120,11 +120,12 @@ final class StallScan {
     public void accept(PendingWait wait) {
       WaitSite site = wait.site();
       long threshold = threshold(site, 1, waitedTooLongNanos);
-      if (now - wait.sinceNanos() < threshold
+      long waited = now - wait.sinceNanos(); // read once: a wait granted meanwhile restarts it
+      if (waited < threshold
           || "event".equals(site.primitive()) && wait.holders().count() > 0) {
         return; // an event wait: a call that will set it is running, so it depends on that call
       }
-      found(found, wait, "waited", site, wait.call(), now - wait.sinceNanos(), threshold);
+      found(found, wait, "waited", site, wait.call(), waited, threshold);
     }
 
     /**

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * Lincheck: one element in a list of each kind at once, as a lock's wait under the stall view is
  * when it becomes its hold. A list of waits ({@link LiveWaits}) and one of holds (a
  * {@link StripedSlots} whose elements leave by removal) stay linearizable, each to its own kind
- * of set, while waits end and are dropped and holds are listed and removed: neither list writes
- * what the other reads in an element. Three waits, so that operations often meet on one; more
+ * of set, while waits end and are dropped and holds are listed and removed: neither list reads
+ * what the other wrote in an element. Three waits, so that operations often meet on one; more
  * scenarios, each shorter in interleavings, than {@link SlotsHarness}'s, since a break here needs
  * a wait listed, another ended and dropped, and the first granted, in one scenario.
  */
