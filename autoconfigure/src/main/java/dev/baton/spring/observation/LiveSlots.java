@@ -211,9 +211,8 @@ final class LiveSlots {
 
   /**
    * Whether {@code element} is listed in {@code array}, this list's array, under the lock: it may
-   * be listed in another list, at a slot this array has or not, or have ended. In a list of
-   * elements that end by themselves, one listed and not ended is in this list's slots if it is
-   * in any list of that kind; {@link StripedSlots} asks the one its stripe picks.
+   * be listed in another list, at a slot this array has or not, or have ended. A list of
+   * elements that end by themselves keeps no slot number in them, so it searches its slots.
    */
   private boolean isIn(Slotted[] array, Slotted element) {
     int slot = element.slot;
