@@ -14,9 +14,10 @@ import java.util.Spliterators;
  * removing an element allocates nothing.
  *
  * <p>Design. An element's stripe follows from the instant it began ({@code Slotted.sinceNanos}),
- * which does not change while it is listed, so a removal finds the element's stripe again, and
- * threads adding elements at once rarely meet on one stripe's lock. A walk walks the stripes in
- * turn, each as its slots are when the walk reaches it.
+ * which does not change while it is listed and has not ended (a wait granted begins anew as its
+ * hold), so a removal finds the element's stripe again, and threads adding elements at once
+ * rarely meet on one stripe's lock. A walk walks the stripes in turn, each as its slots are when
+ * the walk reaches it.
  *
  * @param <E> the elements, each a {@link Slotted}
  */
