@@ -4,7 +4,7 @@ package dev.baton.spring.observation;
  * What a {@link LiveSlots} lists: an element with the instant it began, which also picks its
  * stripe in a {@link StripedSlots}, and, in a list of elements that leave by removal, its own
  * slot there, so that listing and removing it need no entry object and no search. A list of
- * elements that end by themselves (waits) keeps no slot in them: see {@link LiveSlots}.
+ * elements that end by themselves (waits) keeps no slot number in them: see {@link LiveSlots}.
  *
  * <p>An element is in at most one list of each kind at a time. A lock's or semaphore's wait under
  * the stall view is in one of each in turn, and for a while in both: it is listed among the
