@@ -47,16 +47,9 @@ public final class EventSetters {
 
   /** A wait for the event, known to the stall view until it settles. */
   private final class EventWait extends PlainWait implements WatchedWait<Void, Void> {
-    private final boolean timed;
 
     EventWait(Call call, boolean timed) {
-      super(call);
-      this.timed = timed;
-    }
-
-    @Override
-    public boolean timed() {
-      return timed;
+      super(call, timed);
     }
 
     @Override

@@ -22,16 +22,27 @@ abstract class PlainWait extends Slotted implements PendingWait {
   }
 
   private final Call call;
+  private final boolean timed;
   /** The wait's whole state ({@link WaitState}). */
   private volatile Object state;
 
-  PlainWait(Call call) {
+  /**
+   * @param call the call waiting, or null if unknown
+   * @param timed whether the wait ends by itself after a timeout
+   */
+  PlainWait(Call call, boolean timed) {
     this.call = call;
+    this.timed = timed;
   }
 
   @Override
   public Call call() {
     return call;
+  }
+
+  @Override
+  public final boolean timed() {
+    return timed;
   }
 
   @Override

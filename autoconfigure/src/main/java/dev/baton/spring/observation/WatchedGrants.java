@@ -264,16 +264,9 @@ final class WatchedGrants extends ObservedGrants {
 
   /** A condition's wait taking the condition's lock back after its signal. */
   private final class ReacquireWait extends PlainWait {
-    private final boolean timed;
 
     ReacquireWait(Call call, boolean timed) {
-      super(call);
-      this.timed = timed;
-    }
-
-    @Override
-    public boolean timed() {
-      return timed;
+      super(call, timed);
     }
 
     @Override

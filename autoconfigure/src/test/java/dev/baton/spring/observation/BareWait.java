@@ -10,7 +10,7 @@ import java.util.List;
 final class BareWait extends PlainWait {
 
   BareWait() {
-    super(null);
+    super(null, false);
   }
 
   /** {@code count} new bare waits, in a list the caller may change. */
@@ -20,11 +20,6 @@ final class BareWait extends PlainWait {
       waits.add(new BareWait());
     }
     return waits;
-  }
-
-  @Override
-  public boolean timed() {
-    return false;
   }
 
   @Override
