@@ -71,29 +71,43 @@ public abstract class SlotsHarness {
 
   /** Model checking: 20 (scaled) iterations of 1,000 interleavings. */
   static ModelCheckingOptions modelCheckingOptions() {
+    return modelCheckingOptions(20, 1_000, 3);
+  }
+
+  /**
+   * Model checking: {@code scenarios} (scaled) scenarios of {@code interleavings} each, 3 threads
+   * of 3 operations after {@code actorsBefore} run alone, and 2 after.
+   */
+  static ModelCheckingOptions modelCheckingOptions(int scenarios, int interleavings,
+      int actorsBefore) {
     return new ModelCheckingOptions()
-        .iterations(scaled(20))
-        .invocationsPerIteration(1_000)
+        .iterations(scaled(scenarios))
+        .invocationsPerIteration(interleavings)
         .threads(3)
         .actorsPerThread(3)
-        .actorsBefore(3)
+        .actorsBefore(actorsBefore)
         .actorsAfter(2);
   }
 
-  /** Stress: the shape of {@link #modelCheckingOptions}, 20 (scaled) iterations of 3,000 runs. */
+  /** Stress: the shape of {@link #modelCheckingOptions()}, 20 (scaled) iterations of 3,000 runs. */
   static StressOptions stressOptions() {
+    return stressOptions(20, 3_000, 3);
+  }
+
+  /** Stress: the shape of {@link #modelCheckingOptions(int, int, int)}, {@code runs} each. */
+  static StressOptions stressOptions(int scenarios, int runs, int actorsBefore) {
     return new StressOptions()
-        .iterations(scaled(20))
-        .invocationsPerIteration(3_000)
+        .iterations(scaled(scenarios))
+        .invocationsPerIteration(runs)
         .threads(3)
         .actorsPerThread(3)
-        .actorsBefore(3)
+        .actorsBefore(actorsBefore)
         .actorsAfter(2)
         .minimizeFailedScenario(false);
   }
 
   /** {@code iterations} times the {@code baton.stress} scale (1 by default, raise it to soak). */
-  static int scaled(int iterations) {
+  private static int scaled(int iterations) {
     return iterations * Math.max(1, Integer.getInteger("baton.stress", 1));
   }
 }

@@ -1,10 +1,8 @@
 package dev.baton.spring.observation;
 
 import org.jetbrains.lincheck.datastructures.IntGen;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -61,32 +59,17 @@ public class WaitThenHoldLincheckTest {
     waits.dropEnded();
   }
 
-  /** Model checking: 60 (scaled) scenarios of 300 interleavings. */
+  /** Model checking: 60 (scaled) scenarios of 300 interleavings, 4 operations before them. */
   @Test
   public void modelChecking() {
-    new ModelCheckingOptions()
-        .iterations(SlotsHarness.scaled(60))
-        .invocationsPerIteration(300)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(4)
-        .actorsAfter(2)
-        .sequentialSpecification(Specification.class)
+    SlotsHarness.modelCheckingOptions(60, 300, 4).sequentialSpecification(Specification.class)
         .check(getClass());
   }
 
   /** Stress: the shape of {@link #modelChecking}, 60 (scaled) scenarios of 1,000 runs. */
   @Test
   public void stress() {
-    new StressOptions()
-        .iterations(SlotsHarness.scaled(60))
-        .invocationsPerIteration(1_000)
-        .threads(3)
-        .actorsPerThread(3)
-        .actorsBefore(4)
-        .actorsAfter(2)
-        .minimizeFailedScenario(false)
-        .sequentialSpecification(Specification.class)
+    SlotsHarness.stressOptions(60, 1_000, 4).sequentialSpecification(Specification.class)
         .check(getClass());
   }
 
