@@ -76,6 +76,7 @@ public final class EventSetters {
   /** One call's promise to set the event, kept until closed; closing twice is harmless. */
   public final class Promise extends Hold implements AutoCloseable {
     private final Call call;
+    private volatile boolean closed;
 
     private Promise(Call call) {
       super(null);
@@ -99,7 +100,13 @@ public final class EventSetters {
     }
 
     @Override
+    public boolean lasts() {
+      return !closed;
+    }
+
+    @Override
     public void close() {
+      closed = true;
       promises.remove(this);
     }
   }

@@ -38,6 +38,12 @@ public abstract class Hold extends Slotted {
     return null;
   }
 
+  /**
+   * Whether it still lasts: false from the moment its release begins, before the stall view
+   * hears of the release.
+   */
+  public abstract boolean lasts();
+
   /** Where it was granted: the primitive's kind and name (a per-key lock's family). */
   public abstract WaitSite site();
 

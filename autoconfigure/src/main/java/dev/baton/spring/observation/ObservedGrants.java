@@ -219,6 +219,11 @@ public sealed class ObservedGrants permits WatchedGrants {
       return holds;
     }
 
+    @Override
+    public boolean lasts() {
+      return !ended;
+    }
+
     /** Ends the hold; false if it had ended already. */
     boolean endHold() {
       if (!ENDED.compareAndSet(this, false, true)) {

@@ -52,7 +52,13 @@ final class StallScan {
    * it again if it has one. All four are volatile, so at least one side sees the other.
    */
   private final Map<LiveHolds, Listing> withHolds = new ConcurrentHashMap<>();
-  /** The holds and waits already logged as stalls: one line per episode. */
+  /**
+   * The holds and waits already logged as stalls: one line per episode. An episode's end (a
+   * release, a wait settling) removes its entry, and a scan that adds one reads afterwards
+   * whether the episode has ended, removing the entry itself if so: the end is written before
+   * the entry is looked for, and the entry before the end is read, so one of the two sides sees
+   * the other and no entry outlives its episode.
+   */
   private final Set<Object> logged = ConcurrentHashMap.newKeySet();
 
   /**
@@ -126,6 +132,9 @@ final class StallScan {
         return; // an event wait: a call that will set it is running, so it depends on that call
       }
       found(found, wait, "waited", site, wait.call(), waited, threshold);
+      if (wait.ended()) {
+        forget(wait); // ended while being found: its settling may have missed the entry
+      }
     }
 
     /**
@@ -163,6 +172,9 @@ final class StallScan {
         }
         if (now - since >= listing.threshold) {
           found(found, hold, "held", hold.site(), hold.call(), now - since, listing.threshold);
+          if (!hold.lasts()) {
+            forget(hold); // released while being found: its release may have missed the entry
+          }
         }
       }
       listing.oldestSeen = oldest;

@@ -28,6 +28,11 @@ class CallLocksTest {
       public LiveHolds listedIn() {
         return LISTED_NOWHERE;
       }
+
+      @Override
+      public boolean lasts() {
+        return true;
+      }
     };
   }
 

@@ -23,6 +23,7 @@ import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.SetterTracking;
 import dev.baton.spring.observation.TestCalls;
 import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -602,6 +604,71 @@ class StallViewTest {
             + "|OrderService.place waiting .* for lock 'ledger') \\(threshold 30 ms\\)"));
     assertThat(output.getOut().lines().filter(line -> line.contains("Baton: stall: ")))
         .hasSize(2).noneMatch(line -> line.contains("inventory"));
+  }
+
+  /**
+   * A scan that reads a wait just before its grant and logs it after: the grant's settling
+   * finds no entry to remove, so the scan removes its own, and the hold the wait became is
+   * logged once it stalls too, in its own episode (the entry used to stay and hide that line).
+   */
+  @Test
+  void aWaitGrantedWhileAScanLogsItLeavesNoEntryToHideItsHoldsStall(CapturedOutput output) {
+    AsyncLock ledger = registry.lock("ledger");
+    Permit first = as(call("LedgerService.post"), ledger::acquire).join();
+    CompletableFuture<Permit> waiting = as(call("OrderService.place"), ledger::acquire);
+    PendingWait wait = view.pendingWaits().get(0);
+    first.release();
+    Hold hold = Hold.of(waiting.join());
+    assertThat(hold).isSameAs(wait);
+    Duration threshold = Duration.ofMillis(30);
+    StallScan scan = new StallScan(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC,
+        CONFIRM, threshold, threshold, Map.of()), LogFactory.getLog(StallViewTest.class), 100,
+        (watched, permit) -> permit);
+    hold.listedIn().listed(false); // the view's own scan listed the lock's holds: take them
+    scan.held(hold);
+    await().until(() -> System.nanoTime() - hold.sinceNanos() > threshold.toNanos());
+
+    assertThat(scan.scan(List.of(wait))).extracting(Stall::kind).containsExactly("waited", "held");
+
+    assertThat(output.getOut().lines().filter(line -> line.contains("Baton: stall: ")))
+        .anyMatch(line -> line.contains("waiting")).anyMatch(line -> line.contains("held"));
+  }
+
+  /**
+   * A hold released while a scan logs it (here, as the scan hands it to the leak watch, just
+   * before it is logged) keeps no entry that would keep it reachable for good.
+   */
+  @Test
+  void aHoldReleasedWhileAScanLogsItIsNotKeptByTheScan() {
+    Duration threshold = Duration.ofMillis(30);
+    StallScan scan = new StallScan(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC,
+        CONFIRM, threshold, threshold, Map.of()), LogFactory.getLog(StallViewTest.class), 100,
+        (watched, permit) -> {
+          permit.release();
+          return permit;
+        });
+    WeakReference<Hold> released = heldPastThenReleasedWhileScanned(scan, threshold);
+
+    await().until(() -> {
+      System.gc();
+      return released.get() == null;
+    });
+    Reference.reachabilityFence(scan);
+  }
+
+  /** A hold past {@code threshold}, released by {@code scan}'s leak watch as it scans it. */
+  private WeakReference<Hold> heldPastThenReleasedWhileScanned(StallScan scan,
+      Duration threshold) {
+    Permit permit = TestCalls.as(call("LedgerService.post"), registry.lock("ledger")::acquire)
+        .join();
+    Hold hold = Hold.of(permit);
+    hold.listedIn().listed(false); // the view's own scan listed the lock's holds: take them
+    scan.held(hold);
+    await().until(() -> System.nanoTime() - hold.sinceNanos() > threshold.toNanos());
+
+    assertThat(scan.scan(List.of())).extracting(Stall::kind).containsExactly("held");
+    assertThat(permit.isReleased()).isTrue();
+    return new WeakReference<>(hold);
   }
 
   /** A hold that stalls, ends, and a new hold that stalls: two episodes, two lines. */
