@@ -240,29 +240,47 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     @Override
     public void release() {
+      Permit granted = granted();
       if (!endHold()) {
-        throw new IllegalStateException("permit " + inner.token() + " of " + site.primitive()
+        throw new IllegalStateException("permit " + granted.token() + " of " + site.primitive()
             + " '" + site.name() + "' was already released: release each permit once, or use"
             + " close() where cleanup may run twice");
       }
-      inner.release();
+      granted.release();
     }
 
     @Override
     public boolean isReleased() {
-      return inner.isReleased();
+      Permit granted = inner;
+      return granted != null && granted.isReleased();
     }
 
     @Override
     public long token() {
-      return inner.token();
+      return granted().token();
     }
 
     @Override
     public void close() {
+      Permit granted = granted();
       if (endHold()) {
-        inner.close();
+        granted.close();
       }
+    }
+
+    /**
+     * The primitive's permit; refuses, touching nothing, a wait under the stall view that has not
+     * been granted (a {@link PendingWait} taken for a permit), whose hold must not end before it
+     * begins: it would then never end, and its permit never be given back.
+     */
+    private Permit granted() {
+      Permit granted = inner;
+      if (granted == null) {
+        throw new IllegalStateException("this wait for " + site.primitive() + " '" + site.name()
+            + "' has not been granted, so there is no permit to release: withdraw a pending wait"
+            + " by cancelling its future, or with PendingWait.fail");
+      }
+      return granted;
     }
 
     @Override

@@ -586,6 +586,29 @@ class StallViewTest {
     assertThat(read).as("a key's toString() was called").isFalse();
   }
 
+  /**
+   * A lock's pending wait is the record its hold will be, but no permit before its grant:
+   * releasing one taken for a permit is refused and ends nothing, so the grant it gets later is
+   * released as any other, and the lock is free after.
+   */
+  @Test
+  void aPendingWaitTakenForAPermitCannotBeReleased() {
+    AsyncLock ledger = registry.lock("ledger");
+    Permit first = as(call("LedgerService.post"), ledger::acquire).join();
+    CompletableFuture<Permit> waiting = as(call("OrderService.place"), ledger::acquire);
+    Permit notGranted = (Permit) view.pendingWaits().get(0);
+
+    assertThatThrownBy(notGranted::release).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("lock 'ledger' has not been granted");
+    assertThatThrownBy(notGranted::close).isInstanceOf(IllegalStateException.class);
+    assertThat(notGranted.isReleased()).isFalse();
+
+    first.release();
+    waiting.join().release();
+    assertThat(ledger.isLocked()).isFalse();
+    assertThat(((HoldTracking) ledger).holds().count()).isZero();
+  }
+
   @Test
   void holdsAndWaitsPastTheirThresholdsAreStallsLoggedOncePerEpisode(CapturedOutput output) {
     ledgerStallsAfter(Duration.ofMillis(30), Duration.ofMillis(30));
