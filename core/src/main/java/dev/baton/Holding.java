@@ -88,14 +88,26 @@ public final class Holding {
     } catch (Throwable t) {
       return CompletableFuture.failedFuture(release(resource, release, t));
     }
-    if (stage instanceof CompletableFuture<T> done && done.isDone()
-        && !done.isCompletedExceptionally()) {
+    if (stage instanceof CompletableFuture<T> done && completedNormally(done)) {
       Throwable releaseFailure = release(resource, release, null);
       return releaseFailure == null ? done : CompletableFuture.failedFuture(releaseFailure);
     }
     Scope<T> result = new Scope<>(null);
     holdUntilComplete(stage, resource, release, result);
     return result;
+  }
+
+  /**
+   * Whether {@code future} has completed normally; false for a read-only stage
+   * ({@code minimalCompletionStage()}, {@code completedStage}), whose {@code isDone} throws: it is
+   * then held until it completes like any other stage.
+   */
+  private static boolean completedNormally(CompletableFuture<?> future) {
+    try {
+      return future.isDone() && !future.isCompletedExceptionally();
+    } catch (UnsupportedOperationException readOnlyStage) {
+      return false;
+    }
   }
 
   /**
