@@ -105,7 +105,9 @@ final class ReactiveGates {
     }
     CallerContext caller = passage.caller;
     if (caller == null) {
-      return publisherOf(invocation);
+      // Granted at once, but subscribed after the proxy returned: expose the call, as a call
+      // that waited is exposed, for advice inside Baton's that looks it up.
+      return publisherOf(invocation instanceof ProxyCall call ? call::proceedExposed : invocation);
     }
     Publisher<T> publisher = publisherOf(() -> caller.proceed(invocation));
     return subscriber -> caller.run(() -> publisher.subscribe(subscriber));
