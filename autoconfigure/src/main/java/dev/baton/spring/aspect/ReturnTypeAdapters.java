@@ -19,7 +19,8 @@ import org.springframework.util.ClassUtils;
  * Kotlin {@code suspend} function counts as returning the {@code Mono} (or, for a {@code Flow},
  * the {@code Flux}) that Spring's proxy runs it as ({@link SuspendingFunctions}). Any
  * other declared type that is clearly asynchronous, assignable to {@link Future},
- * {@link CompletionStage}, {@link Flow.Publisher} or Reactive Streams' {@code Publisher}, is
+ * {@link CompletionStage}, {@link Flow.Publisher}, Reactive Streams' {@code Publisher} or
+ * Kotlin's {@code Flow} or {@code Deferred} (from a function that does not suspend), is
  * refused unless an adapter bean accepts it: waiting on the calling thread and letting go when
  * the method returns, before its result completes, is never what such a method means. A plain
  * {@code Future} tells when it completes only to a thread that blocks on it, and for a subtype
@@ -30,6 +31,9 @@ import org.springframework.util.ClassUtils;
 public final class ReturnTypeAdapters {
 
   private static final String REACTIVE_STREAMS_PUBLISHER = "org.reactivestreams.Publisher";
+  /** Kotlin's cold stream and result to come, returned by plain (not suspend) functions. */
+  private static final List<String> KOTLIN_ASYNCHRONOUS =
+      List.of("kotlinx.coroutines.flow.Flow", "kotlinx.coroutines.Deferred");
 
   /** The types whose subtypes are results still to come. */
   private static final List<Class<?>> ASYNCHRONOUS = asynchronousTypes();
@@ -65,6 +69,11 @@ public final class ReturnTypeAdapters {
     ClassLoader loader = ReturnTypeAdapters.class.getClassLoader();
     if (ClassUtils.isPresent(REACTIVE_STREAMS_PUBLISHER, loader)) {
       types.add(ClassUtils.resolveClassName(REACTIVE_STREAMS_PUBLISHER, loader));
+    }
+    for (String kotlin : KOTLIN_ASYNCHRONOUS) {
+      if (ClassUtils.isPresent(kotlin, loader)) {
+        types.add(ClassUtils.resolveClassName(kotlin, loader));
+      }
     }
     return List.copyOf(types);
   }
