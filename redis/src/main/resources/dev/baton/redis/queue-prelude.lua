@@ -73,9 +73,9 @@ local function finishTasks(n)
   end
 end
 
--- Takes back the item handed to take id: to where the next take finds it first (the head of a
--- FIFO queue, the top of a LIFO one, its place by score); dropped and counted done after a
--- shutdown now.
+-- Takes back the item handed to take id: to where the next take finds it first (its place by
+-- arrival in a FIFO queue, which is ahead of every item put after it, the top of a LIFO one, its
+-- place by score); dropped and counted done after a shutdown now.
 local function putBack(id, value)
   local member, score = split(value)
   redis.call('HDEL', handed, id)
@@ -86,10 +86,7 @@ local function putBack(id, value)
     return
   end
   score = tonumber(score)
-  if kind == 'fifo' then
-    local head = redis.call('ZRANGE', items, 0, 0, 'WITHSCORES')
-    if #head > 0 then score = math.min(score, tonumber(head[2]) - 1) end
-  elseif kind == 'lifo' then
+  if kind == 'lifo' then
     score = -nextSeq()
   end
   redis.call('ZADD', items, score, member)
