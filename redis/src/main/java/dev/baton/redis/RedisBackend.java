@@ -104,6 +104,12 @@ public final class RedisBackend implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   /** Acquires of this JVM in Redis, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
+  /**
+   * Withdrawals (CANCEL) that could not reach Redis, by id, with their primitive and the Redis
+   * time (ms) after which a grant they undo has expired anyway: sent again on every tick (one
+   * runs at each reconnect) until Redis has run them.
+   */
+  private final ConcurrentHashMap<String, Unsent> unsent = new ConcurrentHashMap<>();
   /** Permits of this JVM not yet released nor lost, by id: renewed every tick. */
   private final ConcurrentHashMap<String, RedisPermit> held = new ConcurrentHashMap<>();
   /** Conditions by their lock's hash tag, each created once (it renews this JVM's waits). */
@@ -510,15 +516,34 @@ public final class RedisBackend implements AutoCloseable {
     }
   }
 
-  /** Withdraws {@code id} from Redis; a grant it had passes to the next waiter. */
+  /**
+   * Withdraws {@code id} from Redis; a grant it had passes to the next waiter. If the CANCEL
+   * cannot reach Redis (disconnected), it is sent again once Redis answers: a grant that Redis
+   * made and whose reply was lost must not stay held, by nobody, for a whole lease.
+   */
   private CompletableFuture<Object> cancel(RemotePermits permits, String id) {
     return Scripts.CANCEL.run(redis, permits.keys().keys(), args(id))
         .whenComplete((reply, failure) -> {
           if (failure != null) {
-            log.debug("Could not withdraw waiter {} of {} from Redis at {}; its lease ends it", id,
-                permits.keys(), address, failure);
+            log.debug("Could not withdraw waiter {} of {} from Redis at {}; sent again once it"
+                + " answers", id, permits.keys(), address, failure);
+            unsent.putIfAbsent(id, new Unsent(permits, redisNow() + leaseMillis));
           }
         });
+  }
+
+  /** Sends again the withdrawals that could not reach Redis (see {@link #cancel}). */
+  void resendCancels() {
+    long now = redisNow();
+    unsent.forEach((id, undo) -> {
+      if (unsent.remove(id, undo) && undo.until() >= now) {
+        cancel(undo.permits(), id);
+      }
+    });
+  }
+
+  /** A withdrawal to send again, worth it until Redis time {@code until} (ms). */
+  private record Unsent(RemotePermits permits, long until) {
   }
 
   /**

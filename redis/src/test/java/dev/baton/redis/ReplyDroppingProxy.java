@@ -1,0 +1,109 @@
+package dev.baton.redis;
+
+import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A TCP proxy in front of a Redis server that, once armed with a marker, lets the next command
+ * containing the marker reach the server and run, then closes that connection instead of
+ * passing on the reply: a connection that drops after Redis ran a command and before its client
+ * heard the reply.
+ */
+final class ReplyDroppingProxy implements AutoCloseable {
+
+  private final ServerSocket listener;
+  private final int target;
+  private final AtomicReference<String> marker = new AtomicReference<>();
+  private final CountDownLatch dropped = new CountDownLatch(1);
+
+  ReplyDroppingProxy(int target) throws IOException {
+    this.target = target;
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    start(this::accept);
+  }
+
+  RedisURI uri() {
+    return RedisURI.builder().withHost("127.0.0.1").withPort(listener.getLocalPort())
+        .withTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  /** Drops the reply to the next command whose bytes contain {@code text}, and its connection. */
+  void dropReplyTo(String text) {
+    marker.set(text);
+  }
+
+  /** Whether a reply was dropped. */
+  boolean dropped() {
+    return dropped.getCount() == 0;
+  }
+
+  @Override
+  public void close() throws IOException {
+    listener.close();
+  }
+
+  private void accept() {
+    while (!listener.isClosed()) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
+        AtomicBoolean marked = new AtomicBoolean();
+        start(() -> pump(client, server, marked, true));
+        start(() -> pump(server, client, marked, false));
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to, AtomicBoolean marked, boolean toServer) {
+    byte[] buffer = new byte[64 * 1024];
+    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        String wanted = marker.get();
+        if (toServer && wanted != null
+            && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(wanted)
+            && marker.compareAndSet(wanted, null)) {
+          marked.set(true);
+        }
+        if (!toServer && marked.get()) {
+          dropped.countDown();
+          from.close();
+          to.close();
+          return;
+        }
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // the other side closed
+    } finally {
+      closeQuietly(from);
+      closeQuietly(to);
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+
+  private static void start(Runnable task) {
+    Thread thread = new Thread(task, "reply-dropping-proxy");
+    thread.setDaemon(true);
+    thread.start();
+  }
+}
