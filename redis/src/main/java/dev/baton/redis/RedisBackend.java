@@ -105,8 +105,8 @@ public final class RedisBackend implements AutoCloseable {
   /** Acquires of this JVM in Redis, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
   /**
-   * Withdrawals (CANCEL) that could not reach Redis, by id, with their primitive and the Redis
-   * time (ms) after which a grant they undo has expired anyway: sent again on every tick (one
+   * Withdrawals (CANCEL) that could not reach Redis, by id, with how to send them again and the
+   * Redis time (ms) after which what they undo has expired anyway: sent again on every tick (one
    * runs at each reconnect) until Redis has run them.
    */
   private final ConcurrentHashMap<String, Unsent> unsent = new ConcurrentHashMap<>();
@@ -527,9 +527,17 @@ public final class RedisBackend implements AutoCloseable {
           if (failure != null) {
             log.debug("Could not withdraw waiter {} of {} from Redis at {}; sent again once it"
                 + " answers", id, permits.keys(), address, failure);
-            unsent.putIfAbsent(id, new Unsent(permits, redisNow() + leaseMillis));
+            sendAgain(id, () -> cancel(permits, id));
           }
         });
+  }
+
+  /**
+   * Sends withdrawal {@code id} again with {@code resend} on the next ticks, until it reaches
+   * Redis or a lease has passed (what it undoes has expired by then).
+   */
+  void sendAgain(String id, Runnable resend) {
+    unsent.putIfAbsent(id, new Unsent(resend, redisNow() + leaseMillis));
   }
 
   /** Sends again the withdrawals that could not reach Redis (see {@link #cancel}). */
@@ -537,13 +545,13 @@ public final class RedisBackend implements AutoCloseable {
     long now = redisNow();
     unsent.forEach((id, undo) -> {
       if (unsent.remove(id, undo) && undo.until() >= now) {
-        cancel(undo.permits(), id);
+        undo.resend().run();
       }
     });
   }
 
   /** A withdrawal to send again, worth it until Redis time {@code until} (ms). */
-  private record Unsent(RemotePermits permits, long until) {
+  private record Unsent(Runnable resend, long until) {
   }
 
   /**

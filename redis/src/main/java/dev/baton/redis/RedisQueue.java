@@ -157,7 +157,13 @@ final class RedisQueue<T>
             case "ITEM" -> hand(id, result, (String) reply.get(1));
             case "EMPTY" -> result.complete(null);
             case "SHUT" -> result.completeExceptionally(drained());
-            case "FAILED" -> result.completeExceptionally(translate(failure));
+            case "FAILED" -> {
+              RuntimeException translated = translate(failure);
+              if (translated instanceof RedisUnavailableException) {
+                cancel(id); // Redis may have handed it an item before the failure: give it back
+              }
+              result.completeExceptionally(translated);
+            }
             default -> result.completeExceptionally(late());
           }
         }, backend.callbacks());
@@ -321,8 +327,9 @@ final class RedisQueue<T>
     return Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
         .whenComplete((reply, failure) -> {
           if (failure != null) {
-            log.debug("Could not withdraw {} from queue '{}' on Redis at {}; its lease ends it",
-                id, name, backend.address(), failure);
+            log.debug("Could not withdraw {} from queue '{}' on Redis at {}; sent again once it"
+                + " answers", id, name, backend.address(), failure);
+            backend.sendAgain(id, () -> cancel(id));
           } else if ("COMMITTED".equals(reply)) {
             log.debug("Put {} on queue '{}' was committed before its cancel reached Redis: its"
                 + " item stays in the queue", id, name);

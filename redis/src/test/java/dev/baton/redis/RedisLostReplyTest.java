@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
 import java.util.Optional;
@@ -60,5 +61,20 @@ class RedisLostReplyTest {
       permit.ifPresent(Permit::release);
       return permit.isPresent();
     });
+  }
+
+  @Test
+  void aPollHandedAnItemButFailedByADroppedConnectionLeavesTheItemQueuedAfterTheReconnect() {
+    AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "dropped-poll", 10);
+    AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "dropped-poll", 10);
+    theirs.put("only").join();
+    proxy.dropReplyTo("$3\r\ntry\r\n");
+    assertThatThrownBy(mine::poll).isInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    await().until(viaProxy::isConnected);
+    // The poll failed, so nobody has the item: it must be back in the queue, not handed to the
+    // failed poll until a lease has passed.
+    await().atMost(LEASE.dividedBy(3)).until(() -> "only".equals(theirs.poll()));
+    theirs.taskDone();
   }
 }
