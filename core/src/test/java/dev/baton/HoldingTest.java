@@ -51,6 +51,25 @@ class HoldingTest {
 
     private final CompletableFuture<String> granted = CompletableFuture.completedFuture("permit");
 
+    /**
+     * A read-only stage ({@code minimalCompletionStage()}, {@code completedStage}), whose
+     * {@code isDone} throws, is held until it completes like any other: the lock is not kept.
+     */
+    @Test
+    void aReadOnlyStageIsHeldUntilItCompletesAndTheLockIsGivenBack() {
+      AsyncLock lock = AsyncLock.create();
+      CompletableFuture<String> work = new CompletableFuture<>();
+
+      CompletableFuture<String> pending = lock.withLock(work::minimalCompletionStage);
+      CompletableFuture<String> done = lock.withLock(() -> CompletableFuture.completedStage("x"));
+
+      assertThat(lock.isLocked()).isTrue();
+      work.complete("done");
+      assertThat(pending.join()).isEqualTo("done");
+      assertThat(done.join()).isEqualTo("x");
+      assertThat(lock.isLocked()).isFalse();
+    }
+
     @Test
     void anActionAlreadyDoneWhoseReleaseThrowsFailsWithTheReleaseFailure() {
       CompletableFuture<String> result = Holding.run(granted, failingRelease,
