@@ -106,8 +106,10 @@ public final class RedisBackend implements AutoCloseable {
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
   /**
    * Withdrawals (CANCEL) that could not reach Redis, by id, with how to send them again and the
-   * Redis time (ms) after which what they undo has expired anyway: sent again on every tick (one
-   * runs at each reconnect) until Redis has run them.
+   * Redis time (ms) after which what they undo has expired anyway: each tick (one runs at each
+   * reconnect) takes them out and sends them again, and one that fails again comes back with a
+   * new deadline, so they are kept while Redis cannot be reached and dropped once Redis has run
+   * them. Sending one late is harmless: a CANCEL is idempotent by id.
    */
   private final ConcurrentHashMap<String, Unsent> unsent = new ConcurrentHashMap<>();
   /** Permits of this JVM not yet released nor lost, by id: renewed every tick. */
@@ -533,8 +535,8 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Sends withdrawal {@code id} again with {@code resend} on the next ticks, until it reaches
-   * Redis or a lease has passed (what it undoes has expired by then).
+   * Sends withdrawal {@code id} again with {@code resend} at the next tick, unless a lease has
+   * passed by then (what it undoes has expired).
    */
   void sendAgain(String id, Runnable resend) {
     unsent.putIfAbsent(id, new Unsent(resend, redisNow() + leaseMillis));
