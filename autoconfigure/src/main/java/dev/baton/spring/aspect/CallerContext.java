@@ -83,7 +83,7 @@ final class CallerContext {
   Object proceed(Invocation invocation) throws Throwable {
     try (SuspendedTransaction noTransaction = suspendTransaction();
         ContextSnapshot.Scope restored = setThreadLocals()) {
-      return invocation instanceof ProxyCall call ? call.proceedExposed() : invocation.proceed();
+      return ExposedCall.proceedExposed(invocation);
     }
   }
 

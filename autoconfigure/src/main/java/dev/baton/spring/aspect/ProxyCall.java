@@ -14,7 +14,7 @@ import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
  * invocation where it stands ({@link ProxyMethodInvocation#invocableClone()}: same chain,
  * arguments array copied, a position of its own).
  */
-final class ProxyCall implements Invocation {
+final class ProxyCall implements ExposedCall {
 
   /** The chain, standing at the advisor that made this call until {@link #proceed}. */
   private final MethodInvocation invocation;
@@ -34,11 +34,8 @@ final class ProxyCall implements Invocation {
     return invocation.proceed();
   }
 
-  /**
-   * Proceeds with this call as {@code ExposeInvocationInterceptor}'s current invocation, for a
-   * call that runs away from its caller's thread, where the exposed invocation is another's.
-   */
-  Object proceedExposed() throws Throwable {
+  @Override
+  public Object proceedExposed() throws Throwable {
     markProceeded();
     return ExposeInvocationInterceptor.INSTANCE.invoke(invocation);
   }

@@ -107,7 +107,7 @@ final class ReactiveGates {
     if (caller == null) {
       // Granted at once, but subscribed after the proxy returned: expose the call, as a call
       // that waited is exposed, for advice inside Baton's that looks it up.
-      return publisherOf(invocation instanceof ProxyCall call ? call::proceedExposed : invocation);
+      return publisherOf(() -> ExposedCall.proceedExposed(invocation));
     }
     Publisher<T> publisher = publisherOf(() -> caller.proceed(invocation));
     return subscriber -> caller.run(() -> publisher.subscribe(subscriber));

@@ -48,11 +48,17 @@ public final class SetsEventAspect extends AnnotationAspect<SetsEventAspect.Prep
   }
 
   /** The call, setting the event when its result completes normally; copied with the call. */
-  private record SettingCall(Invocation call, Prepared prepared) implements Invocation {
+  private record SettingCall(Invocation call, Prepared prepared) implements ExposedCall {
 
     @Override
     public Object proceed() throws Throwable {
       return prepared.adapter().afterSuccess(call, prepared.setEvent());
+    }
+
+    @Override
+    public Object proceedExposed() throws Throwable {
+      return prepared.adapter().afterSuccess(() -> ExposedCall.proceedExposed(call),
+          prepared.setEvent());
     }
 
     @Override

@@ -3,14 +3,18 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.annotation.Limited;
+import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.stall.BatonStallsAutoConfiguration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.aspectj.lang.JoinPoint;
 import org.aspectj.lang.annotation.Aspect;
 import org.aspectj.lang.annotation.Before;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.reactivestreams.Publisher;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -29,7 +33,8 @@ class ReactiveInnerAdviceTest {
 
   private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
-          BatonAutoConfiguration.class, BatonAspectsAutoConfiguration.class))
+          BatonAutoConfiguration.class, BatonAspectsAutoConfiguration.class,
+          BatonStallsAutoConfiguration.class))
       .withPropertyValues("baton.default-timeout=10s")
       .withBean(Service.class)
       .withBean(NotingAspect.class);
@@ -44,6 +49,11 @@ class ReactiveInnerAdviceTest {
     @Limited(value = "inner-advice-flux", permits = 1)
     public Flux<String> flux(String value) {
       return Flux.just(value);
+    }
+
+    @SetsEvent("inner-advice-set")
+    public Mono<String> settingMono(String value) {
+      return Mono.just(value);
     }
   }
 
@@ -60,29 +70,26 @@ class ReactiveInnerAdviceTest {
     }
   }
 
-  @Test
-  void aMonoSubscribedAfterTheProxyReturnedRunsTheInnerAdviceWithItsJoinPoint() {
-    contextRunner.run(context -> {
+  /**
+   * Each reactive call granted at once, subscribed after the proxy returned; with the stall
+   * view on, a method that only sets an event passes through the call that sets it.
+   */
+  @ParameterizedTest
+  @CsvSource({"mono, off", "flux, off", "settingMono, basic"})
+  void aCallSubscribedAfterTheProxyReturnedRunsTheInnerAdviceWithItsJoinPoint(String method,
+      String stalls) {
+    contextRunner.withPropertyValues("baton.stalls.level=" + stalls).run(context -> {
       Service service = context.getBean(Service.class);
       NotingAspect aspect = context.getBean(NotingAspect.class);
 
-      Mono<String> call = service.mono("a");
+      Publisher<String> call = switch (method) {
+        case "mono" -> service.mono("a");
+        case "flux" -> service.flux("a");
+        default -> service.settingMono("a");
+      };
       StepVerifier.create(call).expectNext("a").verifyComplete();
 
-      assertThat(aspect.seen).containsExactly("mono:a");
-    });
-  }
-
-  @Test
-  void aFluxSubscribedAfterTheProxyReturnedRunsTheInnerAdviceWithItsJoinPoint() {
-    contextRunner.run(context -> {
-      Service service = context.getBean(Service.class);
-      NotingAspect aspect = context.getBean(NotingAspect.class);
-
-      Flux<String> call = service.flux("b");
-      StepVerifier.create(call).expectNext("b").verifyComplete();
-
-      assertThat(aspect.seen).containsExactly("flux:b");
+      assertThat(aspect.seen).containsExactly(method + ":a");
     });
   }
 }
