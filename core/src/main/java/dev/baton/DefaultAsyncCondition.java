@@ -362,40 +362,52 @@ final class DefaultAsyncCondition implements AsyncCondition {
     }
 
     /**
-     * Evaluates the predicate holding {@code held}; finishes, or waits another round.
+     * Evaluates the predicate holding {@code held}; finishes, or waits another round. A round
+     * whose wait is granted before this call could register a callback on it (its release
+     * handed the lock round to its own re-acquire) runs in this loop, not nested in that
+     * callback, so that any number of rounds runs in constant stack.
      *
      * @param signalled whether a signal woke this round; if this wait ends without being granted,
      *     that signal passes to the next waiter while the lock is still held, as a withdrawn
      *     {@code await} does
      */
     void check(Permit held, boolean signalled) {
-      boolean satisfied;
-      try {
-        satisfied = predicate.getAsBoolean();
-      } catch (Throwable t) {
-        passOn(signalled);
-        held.release();
-        settleExceptionally(t);
-        return;
-      }
-      if (satisfied && grant(held)) {
-        Grants.deliver(this);
-      } else if (satisfied || !isWaiting()) {
-        passOn(signalled);
-        held.release();
-      } else {
+      for (;;) {
+        boolean satisfied;
+        try {
+          satisfied = predicate.getAsBoolean();
+        } catch (Throwable t) {
+          passOn(signalled);
+          held.release();
+          settleExceptionally(t);
+          return;
+        }
+        if (satisfied && grant(held)) {
+          Grants.deliver(this);
+          return;
+        }
+        if (satisfied || !isWaiting()) {
+          passOn(signalled);
+          held.release();
+          return;
+        }
         CompletableFuture<Permit> r = await(held);
         round = r;
-        r.whenComplete((permit, failure) -> {
-          if (failure != null) {
-            settleExceptionally(failure);
-          } else {
-            check(permit, true);
-          }
-        });
         if (!isWaiting()) {
           r.cancel(false);
         }
+        if (!r.isDone() || r.isCompletedExceptionally()) {
+          r.whenComplete((permit, failure) -> {
+            if (failure != null) {
+              settleExceptionally(failure);
+            } else {
+              check(permit, true);
+            }
+          });
+          return;
+        }
+        held = r.getNow(null);
+        signalled = true;
       }
     }
 

@@ -912,6 +912,38 @@ class ConditionTest {
     assertThat(callbackThread).hasValue(releaser);
   }
 
+  /**
+   * A producer that, holding the lock, adds a unit, signals, queues its next turn and releases
+   * hands the lock to the awaitUntil's re-acquire each time, and the re-acquire back to the
+   * producer: 100,000 hand-offs, which must run in constant stack as every other chain does.
+   * Regression (found by review): each round whose re-acquire completed before awaitUntil
+   * registered its callback ran the next round nested inside it, and overflowed the stack.
+   */
+  @Test
+  void anAwaitUntilFedByAHundredThousandHandOffsDoesNotOverflowTheStack() {
+    int n = 100_000;
+    AtomicInteger units = new AtomicInteger();
+    Runnable[] produce = new Runnable[1];
+    produce[0] = () -> condition.acquire().thenAccept(p -> {
+      units.incrementAndGet();
+      condition.signal();
+      if (units.get() < n) {
+        produce[0].run(); // queues behind the re-acquire this signal started
+      }
+      p.release();
+    });
+    Permit held = lockNow();
+    produce[0].run();
+
+    CompletableFuture<Permit> satisfied = condition.awaitUntil(() -> units.get() >= n, held);
+
+    assertThat(satisfied).succeedsWithin(Duration.ofSeconds(30));
+    assertThat(units).hasValue(n);
+    satisfied.join().release();
+    assertThat(condition.lock().isLocked()).as("the lock is free again").isFalse();
+    assertThat(condition.waiters()).isZero();
+  }
+
   private static void awaitLatch(CountDownLatch latch) {
     try {
       latch.await();
