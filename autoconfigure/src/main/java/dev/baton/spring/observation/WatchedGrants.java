@@ -71,11 +71,19 @@ final class WatchedGrants extends ObservedGrants {
    * condition's lock, which it is then taking back: a wait for a signal is not one (any signal
    * may end it), a wait for the lock is. Only a wait that says when it is signalled
    * ({@link SignalledWait}: the local backend's {@code await}, not {@code awaitUntil}'s rounds)
-   * is listed.
+   * is listed. Taking the lock back is a request for it, made holding the locks the call holds
+   * now: its order after them is learned first, as for any request ({@link
+   * WaitWatch#requesting}); in strict mode an inversion fails the wait at once.
    */
   @Override
   void reacquiring(CompletableFuture<Permit> waiting, CompletableFuture<Permit> relayed,
       Call call, boolean timed) {
+    RuntimeException refusedOrder =
+        call == null ? null : watch.requesting(call, site, holds, orderedKey);
+    if (refusedOrder != null) {
+      relayed.completeExceptionally(refusedOrder);
+      return;
+    }
     if (!(waiting instanceof SignalledWait signalled)) {
       return;
     }

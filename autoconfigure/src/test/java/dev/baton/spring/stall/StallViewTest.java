@@ -437,6 +437,32 @@ class StallViewTest {
     notifierWaits.cancel(false);
   }
 
+  /**
+   * A condition's await gives its lock back and takes it again once signalled: taken again while
+   * the waiter holds {@code ledger}, it is ordered after {@code ledger}, against the order in
+   * which the waiter took them. A second worker taking both as the first did deadlocks with it.
+   */
+  @Test
+  void takingAConditionsLockBackWhileHoldingAnotherLockIsOrderedAfterIt() {
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    Permit readyHeld = as(worker, ready.lock()::acquire).join();
+    Permit ledgerHeld = as(worker, ledger::acquire).join();
+    CompletableFuture<Permit> back = TestCalls.as(worker, () -> ready.await(readyHeld));
+    taken.add(back);
+
+    Permit signalling = ready.lock().acquire().join();
+    ready.signal();
+    signalling.release();
+    back.join().release();
+    ledgerHeld.release();
+
+    assertThat(view.check().inversions()).singleElement().satisfies(inversion -> assertThat(
+        inversion.describe()).contains("Worker.run takes lock 'ledger', then condition 'ready'")
+        .contains("Worker.run takes condition 'ready', then lock 'ledger'"));
+  }
+
   @Test
   void locksTakenInOppositeOrdersAreAnInversionBeforeAnyDeadlockReportedOnce(
       CapturedOutput output) {
