@@ -15,8 +15,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  *       {@link LeakedPermit#describe() described}. Once one is found the indicator stays DOWN,
  *       since that permit stays held.
  * </ul>
- * UP otherwise: with no deadlock, with one only suspected (not yet confirmed), and with one that
- * a timeout will end by itself.
+ * UP otherwise: with no deadlock, with one only suspected (not yet confirmed), with one that
+ * a timeout will end by itself, and in strict mode, where the check that confirms a deadlock
+ * breaks it.
  *
  * <p>Each read checks the {@link StallView} ({@link StallView#check()}), as the
  * {@code batonstalls} endpoint does. It is unfit for a liveness or readiness probe: restarting
@@ -38,8 +39,10 @@ public final class BatonHealthIndicator implements HealthIndicator {
   @Override
   public Health health() {
     StallReport report = view.check();
+    // In strict mode the check that confirms a deadlock breaks it: none lasts until restart.
+    boolean broken = "strict".equals(report.level());
     List<String> lasting = report.deadlocks().stream()
-        .filter(deadlock -> deadlock.confirmed() && deadlock.lastsUntilRestart())
+        .filter(deadlock -> !broken && deadlock.confirmed() && deadlock.lastsUntilRestart())
         .map(Deadlock::describe).toList();
     List<String> leaked = report.leakedPermits().stream().map(LeakedPermit::describe).toList();
     if (lasting.isEmpty() && leaked.isEmpty()) {

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -346,6 +347,36 @@ class StallViewTest {
     assertThat(broken == chargeWaits ? ledger.waiters() : payments.waiters())
         .as("the failed wait waits nowhere").isZero();
     assertThat(view.check().deadlocks()).isEmpty();
+  }
+
+  /**
+   * In strict mode the check that confirms a deadlock breaks it, so a deadlock without timeouts
+   * never lasts until restart there: the health indicator reading that check must not go DOWN
+   * for it, then UP again at the next read.
+   */
+  @Test
+  void inStrictModeTheHealthIsNeverDownForADeadlockItsCheckBreaks() {
+    view.destroy();
+    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
+    registry = registry(view);
+    BatonHealthIndicator indicator = new BatonHealthIndicator(view);
+    AsyncSemaphore payments = registry.semaphore("payments", 1); // not ordered: no inversion
+    AsyncLock ledger = registry.lock("ledger");
+    Call charge = call("Pay.charge");
+    Call settle = call("Ledger.settle");
+    as(charge, payments::acquire).join();
+    as(settle, ledger::acquire).join();
+    as(charge, ledger::acquire);
+    as(settle, payments::acquire);
+    List<Status> statuses = new ArrayList<>();
+
+    await().until(() -> {
+      statuses.add(indicator.health().getStatus());
+      return view.deadlocksConfirmed() > 0;
+    });
+
+    assertThat(view.check().deadlocks()).as("broken by the check that confirmed it").isEmpty();
+    assertThat(statuses).as("the health read at each check").containsOnly(Status.UP);
   }
 
   @Test
