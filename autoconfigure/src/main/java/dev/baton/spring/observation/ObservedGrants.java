@@ -139,8 +139,7 @@ public sealed class ObservedGrants permits WatchedGrants {
         return RelayedGrant.relay(site, waiting, kept -> held, hold::endHold);
       }
       hold.endHold();
-      CompletableFuture<Permit> relayed =
-          RelayedGrant.relay(site, waiting, permit -> regranted(permit, hold), () -> { });
+      CompletableFuture<Permit> relayed = relayRetake(waiting, hold);
       reacquiring(waiting, relayed, hold.call(), timed);
       return relayed;
     } finally {
@@ -157,6 +156,14 @@ public sealed class ObservedGrants permits WatchedGrants {
    */
   void reacquiring(CompletableFuture<Permit> waiting, CompletableFuture<Permit> relayed,
       Call call, boolean timed) {
+  }
+
+  /**
+   * The future handed out for a condition's wait {@code waiting}, which gave back the permit of
+   * {@code ended} and completes with the one it takes back: held as {@code ended} was.
+   */
+  CompletableFuture<Permit> relayRetake(CompletableFuture<Permit> waiting, HeldPermit ended) {
+    return RelayedGrant.relay(site, waiting, permit -> regranted(permit, ended), () -> { });
   }
 
   /** {@code permit}, re-acquired after {@code ended}, held as {@code ended} was. */

@@ -469,6 +469,36 @@ class StallViewTest {
   }
 
   /**
+   * A condition's waiter is granted its lock back on the thread of the call that lets the lock
+   * go; its callbacks run as the call that waited, as after any Baton wait, not as that other
+   * call: what it asks for next is its own request, and no re-entry of the other's.
+   */
+  @Test
+  void aSignalledConditionWaiterContinuesAsItsOwnCallWhereverItGetsTheLockBack() {
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    Call notifier = call("Notifier.run");
+    Permit workerReady = as(worker, ready.lock()::acquire).join();
+    CompletableFuture<Permit> back = TestCalls.as(worker, () -> ready.await(workerReady));
+    taken.add(back);
+    CompletableFuture<CompletableFuture<Permit>> next = back.thenApply(permit -> ledger.acquire());
+    Permit notifierReady = as(notifier, ready.lock()::acquire).join();
+    as(notifier, ledger::acquire).join();
+
+    TestCalls.as(notifier, () -> {
+      ready.signal();
+      notifierReady.release(); // grants the worker the lock back, here
+      return null;
+    });
+    taken.add(next.join());
+
+    assertThat(view.pendingWaits()).extracting(wait -> wait.call().site())
+        .containsExactly("Worker.run");
+    assertThat(view.check().reentries()).as("the worker does not hold ledger").isEmpty();
+  }
+
+  /**
    * A condition's await gives its lock back and takes it again once signalled: taken again while
    * the waiter holds {@code ledger}, it is ordered after {@code ledger}, against the order in
    * which the waiter took them. A second worker taking both as the first did deadlocks with it.
