@@ -218,7 +218,8 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncBarrier barrier(String name, int parties) {
     AsyncBarrier barrier = obtain(barriers, Kind.BARRIER, name, n -> new ObservedBarrier(
-        source.barrier(n, parties), new WaitSite("barrier", n), waitListeners, source));
+        source.barrier(n, parties), new WaitSite("barrier", n), waitListeners, source,
+        watch != null));
     if (barrier.parties() != parties) {
       throw new IllegalStateException("barrier '" + name + "' already exists for "
           + barrier.parties() + " parties, not " + parties);
@@ -306,7 +307,7 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
             : ScoreProperty.of(name, type, spec.scoreProperty()),
         (int) spec.maxItemSize().toBytes());
     return new ObservedQueue<>(source.queue(declaration), type, new WaitSite("queue", name),
-        waitListeners, source);
+        waitListeners, source, watch != null);
   }
 
   private static String requireName(String name) {

@@ -2,6 +2,9 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncBarrier;
 import dev.baton.spring.PrimitiveSource;
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.SharedLevels;
 import dev.baton.spring.observation.WaitListeners;
 import dev.baton.spring.observation.WaitSite;
@@ -10,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A registry's barrier: {@code barrier}, made by {@code source}, with its waits reported and its
- * levels read from the source's snapshot when it keeps one.
+ * levels read from the source's snapshot when it keeps one. When the stall view follows calls
+ * and one is current, a wait still pending settles with it current again, wherever it ends
+ * ({@link RelayedGrant#relayAs}).
  */
 final class ObservedBarrier implements AsyncBarrier, SharedLevels {
 
@@ -19,18 +24,23 @@ final class ObservedBarrier implements AsyncBarrier, SharedLevels {
   private final WaitListeners listeners;
   /** The source that made {@code barrier}, which reads its shared levels. */
   private final PrimitiveSource source;
+  /** Whether the stall view is on, and waits settle as the call that made them. */
+  private final boolean followsCalls;
 
   ObservedBarrier(AsyncBarrier barrier, WaitSite site, WaitListeners listeners,
-      PrimitiveSource source) {
+      PrimitiveSource source, boolean followsCalls) {
     this.barrier = barrier;
     this.site = site;
     this.listeners = listeners;
     this.source = source;
+    this.followsCalls = followsCalls;
   }
 
   @Override
   public CompletableFuture<Integer> await() {
-    return listeners.observe(site, barrier.await());
+    Call call = followsCalls ? CurrentCall.get() : null;
+    CompletableFuture<Integer> wait = listeners.observe(site, barrier.await());
+    return call != null ? RelayedGrant.relayAs(call, site, wait) : wait;
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncQueue;
 import dev.baton.spring.PrimitiveSource;
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.SharedQueueLevels;
 import dev.baton.spring.observation.WaitListeners;
@@ -13,8 +15,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A registry's queue: {@code queue}, made by {@code source} for items of {@code itemType} (or of
  * any type when that is {@code null}), with its puts and takes reported as waits, its timeouts
- * naming it and its levels read from the source's snapshot when it keeps one. Only a timed put or take still pending is relayed; a relayed put or take withdrawn
- * from outside adds or loses no item, as {@link RelayedGrant} withdraws it before it settles.
+ * naming it and its levels read from the source's snapshot when it keeps one. A put, take or
+ * join still pending is relayed when it is timed, or when the stall view follows calls and one
+ * is current: then the call that waited is current again while it settles, wherever it ends
+ * ({@link RelayedGrant#relayAs}). A relayed put or take withdrawn from outside adds or loses no
+ * item, as {@link RelayedGrant} withdraws it before it settles.
  */
 final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
@@ -24,14 +29,24 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
   private final WaitListeners listeners;
   /** The source that made {@code queue}, which reads its shared levels. */
   private final PrimitiveSource source;
+  /** Whether the stall view is on, and waits settle as the call that made them. */
+  private final boolean followsCalls;
 
   ObservedQueue(AsyncQueue<T> queue, Class<T> itemType, WaitSite site, WaitListeners listeners,
-      PrimitiveSource source) {
+      PrimitiveSource source, boolean followsCalls) {
     this.queue = queue;
     this.itemType = itemType;
     this.site = site;
     this.listeners = listeners;
     this.source = source;
+    this.followsCalls = followsCalls;
+  }
+
+  /** {@code wait}, relayed if it must be (see the class comment). */
+  private <R> CompletableFuture<R> relayed(CompletableFuture<R> wait, boolean timed) {
+    Call call = followsCalls ? CurrentCall.get() : null;
+    return call != null ? RelayedGrant.relayAs(call, site, wait)
+        : timed ? RelayedGrant.relay(site, wait) : wait;
   }
 
   /** The declared type of the items, or {@code null} if none was declared. */
@@ -41,12 +56,12 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   @Override
   public CompletableFuture<Void> put(T item) {
-    return listeners.observe(site, queue.put(item));
+    return relayed(listeners.observe(site, queue.put(item)), false);
   }
 
   @Override
   public CompletableFuture<Void> put(T item, Duration timeout) {
-    return RelayedGrant.relay(site, listeners.observe(site, queue.put(item, timeout)));
+    return relayed(listeners.observe(site, queue.put(item, timeout)), true);
   }
 
   @Override
@@ -56,12 +71,12 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   @Override
   public CompletableFuture<T> take() {
-    return listeners.observe(site, queue.take());
+    return relayed(listeners.observe(site, queue.take()), false);
   }
 
   @Override
   public CompletableFuture<T> take(Duration timeout) {
-    return RelayedGrant.relay(site, listeners.observe(site, queue.take(timeout)));
+    return relayed(listeners.observe(site, queue.take(timeout)), true);
   }
 
   @Override
@@ -76,7 +91,7 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   @Override
   public CompletableFuture<Void> join() {
-    return queue.join();
+    return relayed(queue.join(), false);
   }
 
   @Override

@@ -97,6 +97,21 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
   }
 
   /**
+   * The future of the wait {@code wait} at {@code site} made by {@code call}, its timeouts naming
+   * {@code site}, with {@code call} current while it settles, on whichever thread ends the wait:
+   * the callbacks attached to it run as the call that waited (a queue's take completed by a put
+   * of another call, say), as those of a lock's or semaphore's wait do under the stall view. A
+   * wait already granted is returned as it is.
+   */
+  public static <T> CompletableFuture<T> relayAs(Call call, WaitSite site,
+      CompletableFuture<T> wait) {
+    Objects.requireNonNull(call, "call");
+    Objects.requireNonNull(site, "site");
+    return isGranted(wait) ? wait
+        : new RelayedGrant<T, T>(null, new AsCall<>(call, site), wait, null).relaying(null);
+  }
+
+  /**
    * The future of the wait {@code wait}, settling as {@code settlement} says: one object that
    * maps the grant, hears of a failure, names a timeout and puts the waiter's context in place,
    * so that a watched wait allocates no callback of its own. A wait already granted is handed on
@@ -130,6 +145,24 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
      * it run: the waiter's; null for none.
      */
     Call call();
+  }
+
+  /** A wait settled as it ends, its timeouts naming {@code site}, with {@code call} current. */
+  private record AsCall<T>(Call call, WaitSite site) implements Settlement<T, T> {
+
+    @Override
+    public T granted(T grant) {
+      return grant;
+    }
+
+    @Override
+    public void failed() {
+    }
+
+    @Override
+    public AcquireTimeoutException timedOut(Duration timeout) {
+      return site.timedOut(timeout);
+    }
   }
 
   /** This future, relaying {@code wait}'s end; {@code onFailure} (null with a settlement). */

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.BatonProperties;
@@ -496,6 +498,28 @@ class StallViewTest {
     assertThat(view.pendingWaits()).extracting(wait -> wait.call().site())
         .containsExactly("Worker.run");
     assertThat(view.check().reentries()).as("the worker does not hold ledger").isEmpty();
+  }
+
+  /**
+   * A queue's take and a barrier's wait, ended by another call's put or arrival, settle as the
+   * call that waited: their callbacks run as it, not as the call that ended them.
+   */
+  @Test
+  void aTakeAndABarrierWaitEndedByAnotherCallSettleAsTheCallThatWaited() {
+    AsyncQueue<String> jobs = registry.queue("jobs", String.class);
+    AsyncBarrier meeting = registry.barrier("meeting", 2);
+    Call consumer = call("Consumer.run");
+    Call producer = call("Producer.run");
+
+    CompletableFuture<Call> tookAs =
+        TestCalls.as(consumer, jobs::take).thenApply(job -> CurrentCall.get());
+    TestCalls.as(producer, () -> jobs.put("job"));
+    CompletableFuture<Call> metAs =
+        TestCalls.as(consumer, meeting::await).thenApply(index -> CurrentCall.get());
+    TestCalls.as(producer, meeting::await);
+
+    assertThat(tookAs.join()).isSameAs(consumer);
+    assertThat(metAs.join()).isSameAs(consumer);
   }
 
   /**
