@@ -2,7 +2,6 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncBarrier;
 import dev.baton.spring.PrimitiveSource;
-import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.SharedLevels;
@@ -13,9 +12,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A registry's barrier: {@code barrier}, made by {@code source}, with its waits reported and its
- * levels read from the source's snapshot when it keeps one. When the stall view follows calls
- * and one is current, a wait still pending settles with it current again, wherever it ends
- * ({@link RelayedGrant#relayAs}).
+ * levels read from the source's snapshot when it keeps one. When the stall view follows calls,
+ * a wait still pending settles with the call that waited (or none) current again, wherever it
+ * ends ({@link RelayedGrant#relayAs}).
  */
 final class ObservedBarrier implements AsyncBarrier, SharedLevels {
 
@@ -38,9 +37,8 @@ final class ObservedBarrier implements AsyncBarrier, SharedLevels {
 
   @Override
   public CompletableFuture<Integer> await() {
-    Call call = followsCalls ? CurrentCall.get() : null;
     CompletableFuture<Integer> wait = listeners.observe(site, barrier.await());
-    return call != null ? RelayedGrant.relayAs(call, site, wait) : wait;
+    return followsCalls ? RelayedGrant.relayAs(CurrentCall.get(), site, wait) : wait;
   }
 
   @Override

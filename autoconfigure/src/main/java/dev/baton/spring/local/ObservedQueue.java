@@ -2,7 +2,6 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncQueue;
 import dev.baton.spring.PrimitiveSource;
-import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.RelayedGrant;
 import dev.baton.spring.observation.SharedQueueLevels;
@@ -16,8 +15,8 @@ import java.util.concurrent.CompletableFuture;
  * A registry's queue: {@code queue}, made by {@code source} for items of {@code itemType} (or of
  * any type when that is {@code null}), with its puts and takes reported as waits, its timeouts
  * naming it and its levels read from the source's snapshot when it keeps one. A put, take or
- * join still pending is relayed when it is timed, or when the stall view follows calls and one
- * is current: then the call that waited is current again while it settles, wherever it ends
+ * join still pending is relayed when it is timed, or when the stall view follows calls: then the
+ * call that waited (or none) is current again while it settles, wherever it ends
  * ({@link RelayedGrant#relayAs}). A relayed put or take withdrawn from outside adds or loses no
  * item, as {@link RelayedGrant} withdraws it before it settles.
  */
@@ -44,8 +43,7 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   /** {@code wait}, relayed if it must be (see the class comment). */
   private <R> CompletableFuture<R> relayed(CompletableFuture<R> wait, boolean timed) {
-    Call call = followsCalls ? CurrentCall.get() : null;
-    return call != null ? RelayedGrant.relayAs(call, site, wait)
+    return followsCalls ? RelayedGrant.relayAs(CurrentCall.get(), site, wait)
         : timed ? RelayedGrant.relay(site, wait) : wait;
   }
 

@@ -98,17 +98,27 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
 
   /**
    * The future of the wait {@code wait} at {@code site} made by {@code call}, its timeouts naming
-   * {@code site}, with {@code call} current while it settles, on whichever thread ends the wait:
-   * the callbacks attached to it run as the call that waited (a queue's take completed by a put
-   * of another call, say), as those of a lock's or semaphore's wait do under the stall view. A
-   * wait already granted is returned as it is.
+   * {@code site}, with {@code call} current while it settles (none, for a null {@code call}), on
+   * whichever thread ends the wait: the callbacks attached to it run as the call that waited (a
+   * queue's take completed by a put of another call, say), as those of a lock's or semaphore's
+   * wait do under the stall view, and never as the call that ended it. A wait already granted is
+   * returned as it is.
    */
   public static <T> CompletableFuture<T> relayAs(Call call, WaitSite site,
       CompletableFuture<T> wait) {
-    Objects.requireNonNull(call, "call");
+    return isGranted(wait) ? wait : relayAs(call, site, wait, Function.identity());
+  }
+
+  /**
+   * {@link #relayAs(Call, WaitSite, CompletableFuture)}, with the grant mapped by
+   * {@code onGrant}, which runs at most once; a wait already granted is handed on at once, in a
+   * plain completed future.
+   */
+  static <T, R> CompletableFuture<R> relayAs(Call call, WaitSite site, CompletableFuture<T> wait,
+      Function<? super T, ? extends R> onGrant) {
     Objects.requireNonNull(site, "site");
-    return isGranted(wait) ? wait
-        : new RelayedGrant<T, T>(null, new AsCall<>(call, site), wait, null).relaying(null);
+    Objects.requireNonNull(onGrant, "onGrant");
+    return relay(new AsCall<T, R>(call, site, onGrant), wait);
   }
 
   /**
@@ -147,12 +157,16 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
     Call call();
   }
 
-  /** A wait settled as it ends, its timeouts naming {@code site}, with {@code call} current. */
-  private record AsCall<T>(Call call, WaitSite site) implements Settlement<T, T> {
+  /**
+   * A wait settled as it ends, its grant mapped by {@code onGrant}, its timeouts naming
+   * {@code site}, with {@code call} current.
+   */
+  private record AsCall<T, R>(Call call, WaitSite site, Function<? super T, ? extends R> onGrant)
+      implements Settlement<T, R> {
 
     @Override
-    public T granted(T grant) {
-      return grant;
+    public R granted(T grant) {
+      return onGrant.apply(grant);
     }
 
     @Override

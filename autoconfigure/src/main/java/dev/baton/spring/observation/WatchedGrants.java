@@ -1,11 +1,9 @@
 package dev.baton.spring.observation;
 
-import dev.baton.AcquireTimeoutException;
 import dev.baton.Permit;
 import dev.baton.SignalledWait;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
@@ -109,7 +107,7 @@ final class WatchedGrants extends ObservedGrants {
    */
   @Override
   CompletableFuture<Permit> relayRetake(CompletableFuture<Permit> waiting, HeldPermit ended) {
-    return RelayedGrant.relay(new Retake(ended), waiting);
+    return RelayedGrant.relayAs(ended.call(), site, waiting, permit -> regranted(permit, ended));
   }
 
   @Override
@@ -278,34 +276,6 @@ final class WatchedGrants extends ObservedGrants {
     @Override
     public boolean timed() {
       return true;
-    }
-  }
-
-  /** How a condition's wait, which gave back the permit of {@code ended}, settles. */
-  private final class Retake implements RelayedGrant.Settlement<Permit, Permit> {
-    private final HeldPermit ended;
-
-    Retake(HeldPermit ended) {
-      this.ended = ended;
-    }
-
-    @Override
-    public Permit granted(Permit permit) {
-      return regranted(permit, ended);
-    }
-
-    @Override
-    public void failed() {
-    }
-
-    @Override
-    public AcquireTimeoutException timedOut(Duration timeout) {
-      return site.timedOut(timeout);
-    }
-
-    @Override
-    public Call call() {
-      return ended.call();
     }
   }
 
