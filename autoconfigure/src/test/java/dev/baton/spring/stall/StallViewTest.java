@@ -322,8 +322,13 @@ class StallViewTest {
     assertThat(ledger.waiters()).isZero();
   }
 
-  @Test
-  void inStrictModeAConfirmedDeadlockFailsOneOfItsWaitsNamingTheCycle() {
+  /**
+   * A strict view and registry in place of the basic ones, and a deadlock with no inversion for
+   * it to refuse first (a semaphore is not ordered): Pay.charge holds semaphore 'payments' and
+   * waits for lock 'ledger', which Ledger.settle holds while it waits for 'payments'. Returns
+   * their waits, charge's first.
+   */
+  private List<CompletableFuture<Permit>> strictDeadlockOfPaymentsAndLedger() {
     view.destroy();
     view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
     registry = registry(view);
@@ -333,8 +338,14 @@ class StallViewTest {
     Call settle = call("Ledger.settle");
     as(charge, payments::acquire).join();
     as(settle, ledger::acquire).join();
-    CompletableFuture<Permit> chargeWaits = as(charge, ledger::acquire);
-    CompletableFuture<Permit> settleWaits = as(settle, payments::acquire);
+    return List.of(as(charge, ledger::acquire), as(settle, payments::acquire));
+  }
+
+  @Test
+  void inStrictModeAConfirmedDeadlockFailsOneOfItsWaitsNamingTheCycle() {
+    List<CompletableFuture<Permit>> waits = strictDeadlockOfPaymentsAndLedger();
+    CompletableFuture<Permit> chargeWaits = waits.get(0);
+    CompletableFuture<Permit> settleWaits = waits.get(1);
 
     await().until(() -> {
       view.check();
@@ -346,7 +357,8 @@ class StallViewTest {
     assertThatThrownBy(broken::join).cause().isInstanceOf(DeadlockException.class)
         .hasMessageContaining("deadlock: ")
         .hasMessageContaining("Pay.charge holds semaphore 'payments' and waits for lock 'ledger'");
-    assertThat(broken == chargeWaits ? ledger.waiters() : payments.waiters())
+    assertThat(broken == chargeWaits ? registry.lock("ledger").waiters()
+        : registry.semaphore("payments", 1).waiters())
         .as("the failed wait waits nowhere").isZero();
     assertThat(view.check().deadlocks()).isEmpty();
   }
@@ -358,18 +370,8 @@ class StallViewTest {
    */
   @Test
   void inStrictModeTheHealthIsNeverDownForADeadlockItsCheckBreaks() {
-    view.destroy();
-    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
-    registry = registry(view);
+    strictDeadlockOfPaymentsAndLedger();
     BatonHealthIndicator indicator = new BatonHealthIndicator(view);
-    AsyncSemaphore payments = registry.semaphore("payments", 1); // not ordered: no inversion
-    AsyncLock ledger = registry.lock("ledger");
-    Call charge = call("Pay.charge");
-    Call settle = call("Ledger.settle");
-    as(charge, payments::acquire).join();
-    as(settle, ledger::acquire).join();
-    as(charge, ledger::acquire);
-    as(settle, payments::acquire);
     List<Status> statuses = new ArrayList<>();
 
     await().until(() -> {
