@@ -12,5 +12,6 @@ for i = 8, #ARGV do
   end
 end
 purge()
+match()
 tidy()
 return acked

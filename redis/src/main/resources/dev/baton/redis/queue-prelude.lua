@@ -92,7 +92,8 @@ local function putBack(id, value)
   redis.call('ZADD', items, score, member)
 end
 
--- Drops waits whose JVM stopped renewing them; a handed item whose taker did so goes back.
+-- Drops waits whose JVM stopped renewing them; a handed item whose taker did so goes back. Every
+-- caller runs match() next, before any reply, so that an item given back goes to a waiting take.
 local function purge()
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', alive, '-inf', now, 'LIMIT', 0, BOUND)) do
     local value = redis.call('HGET', handed, id)

@@ -9,13 +9,13 @@ if now > notAfter then return {'EXPIRED'} end
 local conflict = declare()
 if conflict then return conflict end
 purge()
+match()
 if redis.call('HGET', handed, id) == 'C' then return {'DONE', 'C'} end
 if redis.call('ZSCORE', putters, id) then return {'QUEUED'} end
 if isShut() then
   tidy()
   return {'SHUT'}
 end
-match()
 if redis.call('ZCARD', putters) == 0 and redis.call('ZCARD', items) < cap then
   enqueue(score, payload)
   redis.call('HINCRBY', meta, 'unfinished', 1)

@@ -7,13 +7,13 @@ if now > notAfter then return {'EXPIRED'} end
 local conflict = declare()
 if conflict then return conflict end
 purge()
+match()
 local value = redis.call('HGET', handed, id)
 if value then
   local member = split(value)
   return {'ITEM', redis.call('HGET', data, member)}
 end
 if redis.call('ZSCORE', takers, id) then return {'QUEUED'} end
-match()
 local head = redis.call('ZRANGE', items, 0, 0, 'WITHSCORES')
 if #head > 0 and redis.call('ZCARD', takers) == 0 then
   redis.call('ZREM', items, head[1])

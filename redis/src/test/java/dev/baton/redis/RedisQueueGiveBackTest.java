@@ -6,9 +6,13 @@ import static org.awaitility.Awaitility.await;
 import dev.baton.AsyncQueue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Items handed to takes of another JVM that gives them back (its takes cancelled before the
@@ -51,13 +55,68 @@ class RedisQueueGiveBackTest {
     }
   }
 
+  /**
+   * The first script to run after the lease of a dead JVM's take ran out is the one that purges
+   * it: an ACK, or a TAKE or PUT sent again after a lost reply (each replying early).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"ACK", "TAKE", "PUT"})
+  void anItemWhoseTakerStoppedRenewingGoesToAWaitingTakeAtTheNextPurge(String purger)
+      throws Exception {
+    String name = "lapsed-" + purger;
+    String tag = "{" + one.keyPrefix() + ":queue:" + name + "}";
+    String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
+        tag + ":putters", tag + ":alive", tag + ":handed"};
+    RedisBackend patient = RedisBackend.connect(redis.server().uri(),
+        RedisBackendOptions.DEFAULTS.withLease(Duration.ofMinutes(1)));
+    try {
+      AsyncQueue<String> queue = RedisQueueTest.fifo(patient, name, 10);
+      assertThat(run(patient, Scripts.QUEUE_PUT, keys, "live:1", "again", "0", "lapsed"))
+          .isEqualTo(List.of("DONE", "C"));
+      queue.put("kept").join();
+      assertThat(run(Scripts.QUEUE_TAKE, keys, "other:1", "try"))
+          .isEqualTo(List.of("ITEM", "lapsed"));
+      assertThat(run(patient, Scripts.QUEUE_TAKE, keys, "live:2", "try"))
+          .isEqualTo(List.of("ITEM", "kept"));
+      CompletableFuture<String> take = queue.take();
+      await().until(() -> queue.takers() == 1);
+      double lapsedAt = one.await(one.redis().zscore(keys[5], "other:1").toCompletableFuture());
+      await().until(() -> one.redisNow() > lapsedAt + 100);
+
+      Object reply = switch (purger) {
+        case "ACK" -> run(patient, Scripts.QUEUE_ACK, keys, "live:2");
+        case "TAKE" -> run(patient, Scripts.QUEUE_TAKE, keys, "live:2", "wait");
+        default -> run(patient, Scripts.QUEUE_PUT, keys, "live:1", "again", "0", "lapsed");
+      };
+      assertThat(reply).isEqualTo(switch (purger) {
+        case "ACK" -> 1L;
+        case "TAKE" -> List.of("ITEM", "kept");
+        default -> List.of("DONE", "C");
+      });
+      assertThat(take).as("taken at the %s that gave the item back, not at the next renewal"
+              + " (a third of a minute after the patient JVM connected)", purger)
+          .succeedsWithin(Duration.ofSeconds(5)).isEqualTo("lapsed");
+      run(patient, Scripts.QUEUE_ACK, keys, "live:1", "live:2");
+      queue.taskDone();
+      queue.taskDone();
+      await().until(() -> redis.server().keys().isEmpty());
+    } finally {
+      patient.close();
+    }
+  }
+
   private Object run(Scripts script, String[] keys, String... more) {
+    return run(one, script, keys, more);
+  }
+
+  /** Runs {@code script} as {@code backend}'s JVM would, with its lease. */
+  private Object run(RedisBackend backend, Scripts script, String[] keys, String... more) {
     String[] args = new String[4 + more.length];
     args[0] = "fifo";
     args[1] = "10";
-    args[2] = Long.toString(one.redisNow() + 2000);
-    args[3] = one.keyPrefix() + ":queue-done:test";
+    args[2] = Long.toString(backend.redisNow() + 2000);
+    args[3] = backend.keyPrefix() + ":queue-done:test";
     System.arraycopy(more, 0, args, 4, more.length);
-    return one.await(script.run(one.redis(), keys, one.args(args)));
+    return backend.await(script.run(backend.redis(), keys, backend.args(args)));
   }
 }
