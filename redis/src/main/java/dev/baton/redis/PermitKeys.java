@@ -1,5 +1,7 @@
 package dev.baton.redis;
 
+import java.util.Arrays;
+
 /**
  * The five keys of one lock or semaphore in Redis (see {@code permits-prelude.lua}), and what to
  * call it in messages: its kind and name, never a per-key value.
@@ -9,6 +11,13 @@ record PermitKeys(String kind, String name, String[] keys) {
   static PermitKeys of(String kind, String name, String tag) {
     return new PermitKeys(kind, name, new String[] {
         tag + ":meta", tag + ":holders", tag + ":waiters", tag + ":alive", tag + ":tokens"});
+  }
+
+  /** RELEASE's keys: the five, then the ids it released (see {@code permits-release.lua}). */
+  String[] releaseKeys() {
+    String[] all = Arrays.copyOf(keys, keys.length + 1);
+    all[keys.length] = tag() + ":released";
+    return all;
   }
 
   String tag() {

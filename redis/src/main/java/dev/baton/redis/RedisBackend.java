@@ -80,9 +80,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Keys are {@code {prefix:kind:name}...} (see {@link RedisBackendOptions#keyPrefix()}) and are
- * deleted when nothing is held or waited; a condition's keys are in its lock's hash slot; a
- * broken barrier's state stays until {@code reset()}. Waits on an event are this JVM's: they are
- * not stored in Redis, and {@link AsyncEvent#waiters()} counts this JVM's.
+ * deleted when nothing is held or waited, but for the ids of released permits, kept until their
+ * lease would have run out (for a release sent again); a condition's keys are in its lock's hash
+ * slot; a broken barrier's state stays until {@code reset()}. Waits on an event are this JVM's:
+ * they are not stored in Redis, and {@link AsyncEvent#waiters()} counts this JVM's.
  */
 public final class RedisBackend implements AutoCloseable {
 
@@ -105,11 +106,12 @@ public final class RedisBackend implements AutoCloseable {
   /** Acquires of this JVM in Redis, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
   /**
-   * Withdrawals (CANCEL) that could not reach Redis, by id, with how to send them again and the
-   * Redis time (ms) after which what they undo has expired anyway: each tick (one runs at each
-   * reconnect) takes them out and sends them again, and one that fails again comes back with a
-   * new deadline, so they are kept while Redis cannot be reached and dropped once Redis has run
-   * them. Sending one late is harmless: a CANCEL is idempotent by id.
+   * Withdrawals (CANCEL) and releases that could not reach Redis, by id, with how to send them
+   * again and the Redis time (ms) after which that is no longer worth it: each tick (one runs at
+   * each reconnect) takes them out and sends them again, and one that fails again comes back, so
+   * they are kept while Redis cannot be reached and dropped once Redis has run them. Sending a
+   * CANCEL late is harmless: it is idempotent by id. A release is sent again only while its reply
+   * can come before the permit's lease ends (see {@link #sendRelease}).
    */
   private final ConcurrentHashMap<String, Unsent> unsent = new ConcurrentHashMap<>();
   /** Permits of this JVM not yet released nor lost, by id: renewed every tick. */
@@ -539,11 +541,22 @@ public final class RedisBackend implements AutoCloseable {
    * passed by then (what it undoes has expired).
    */
   void sendAgain(String id, Runnable resend) {
-    unsent.putIfAbsent(id, new Unsent(resend, redisNow() + leaseMillis));
+    sendAgain(id, redisNow() + leaseMillis, resend);
   }
 
-  /** Sends again the withdrawals that could not reach Redis (see {@link #cancel}). */
-  void resendCancels() {
+  /**
+   * Sends {@code id} again with {@code resend} at the next tick, unless Redis time is past
+   * {@code until} (ms) by then.
+   */
+  private void sendAgain(String id, long until, Runnable resend) {
+    unsent.putIfAbsent(id, new Unsent(resend, until));
+  }
+
+  /**
+   * Sends again the withdrawals and releases that could not reach Redis (see {@link #cancel} and
+   * {@link #sendRelease}).
+   */
+  void resendUnsent() {
     long now = redisNow();
     unsent.forEach((id, undo) -> {
       if (unsent.remove(id, undo) && undo.until() >= now) {
@@ -552,7 +565,7 @@ public final class RedisBackend implements AutoCloseable {
     });
   }
 
-  /** A withdrawal to send again, worth it until Redis time {@code until} (ms). */
+  /** A withdrawal or release to send again, worth it until Redis time {@code until} (ms). */
   private record Unsent(Runnable resend, long until) {
   }
 
@@ -572,13 +585,28 @@ public final class RedisBackend implements AutoCloseable {
 
   void release(RedisPermit permit) {
     held.remove(permit.id());
+    sendRelease(permit);
+  }
+
+  /**
+   * Sends the RELEASE of {@code permit}. One that fails may never have reached Redis, or may have
+   * run there and lost its reply: it is sent again at each tick while its reply can still come
+   * before the lease ends (after that, Redis frees the permit itself), so that a connection blip
+   * does not leave the permit held by nobody for a lease. Redis remembers a permit it released
+   * until that lease end, so a release sent again after one that ran replies RELEASED, and LOST
+   * still means that the lease had run out before any of them ran.
+   */
+  private void sendRelease(RedisPermit permit) {
     RemotePermits permits = permit.owner();
-    Scripts.RELEASE.<String>run(redis, permits.keys().keys(), args(permit.id()))
+    Scripts.RELEASE.<String>run(redis, permits.keys().releaseKeys(),
+            args(permit.id(), Long.toString(permit.leaseEnd())))
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
-            log.warn("Could not release permit {} of {} on Redis at {}: it is freed when its"
-                + " lease runs out, within {}", permit.token(), permits.keys(), address,
-                options.lease(), failure);
+            log.debug("Could not release permit {} of {} on Redis at {}; sent again once it"
+                + " answers, or freed when its lease runs out", permit.token(), permits.keys(),
+                address, failure);
+            sendAgain(permit.id(), permit.leaseEnd() - commandTimeoutMillis,
+                () -> sendRelease(permit));
           } else if ("LOST".equals(reply)) {
             permit.lostAtRelease();
             countLost(permit, "its lease had already run out when it was released");

@@ -61,7 +61,7 @@ final class Renewals {
       next = null; // running now: a tick asked for from here on is a new one
     }
     backend.measureClock();
-    backend.resendCancels();
+    backend.resendUnsent();
     long sentAt = backend.redisNow();
     expireUnrenewed(sentAt);
     Map<RemotePermits, List<String>> ids = new HashMap<>();

@@ -71,6 +71,11 @@ enum Scripts {
             : CompletableFuture.failedFuture(failure));
   }
 
+  /** The SHA-1 by which {@code EVALSHA} names this script. */
+  String sha() {
+    return sha;
+  }
+
   /** Loads every script into the server's script cache (after a connect, restart or flush). */
   static void loadAll(RedisScriptingAsyncCommands<String, String> redis) {
     for (Scripts script : values()) {

@@ -8,7 +8,8 @@
 -- Common arguments and time: see common-prelude.lua.
 -- Invariants: an id is in at most one of holders and waiters; tokens has exactly the holders'
 -- ids; every key is deleted once nobody holds or waits, and expires one lease after the last
--- lease it records. Time is Redis's own clock, never a JVM's.
+-- lease it records. RELEASE's own key (see permits-release.lua) outlives them until the lease
+-- end of the last permit it released. Time is Redis's own clock, never a JVM's.
 local meta, holders, waiters, alive, tokens = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
 -- Drops holders whose lease ran out and waiters whose JVM stopped renewing them.

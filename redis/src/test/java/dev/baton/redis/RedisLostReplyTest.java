@@ -8,6 +8,7 @@ import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The connection drops after Redis ran a call and before its reply arrived: the call fails, and
  * what Redis did for it must be undone once the backend has reconnected, not left to a lease.
+ * Or it drops before the call reached Redis: what the call was to do must still be done.
  */
 class RedisLostReplyTest {
 
@@ -32,7 +34,7 @@ class RedisLostReplyTest {
     server = RedisServer.start();
     proxy = new ReplyDroppingProxy(server.port());
     RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(LEASE)
-        .withCommandTimeout(Duration.ofSeconds(2));
+        .withCommandTimeout(Duration.ofSeconds(1));
     viaProxy = RedisBackend.connect(proxy.uri(), options);
     direct = RedisBackend.connect(server.uri(), options);
     await().atMost(LEASE.multipliedBy(3)).until(() -> !direct.isQuarantined());
@@ -76,5 +78,42 @@ class RedisLostReplyTest {
     // failed poll until a lease has passed.
     await().atMost(LEASE.dividedBy(3)).until(() -> "only".equals(theirs.poll()));
     theirs.taskDone();
+  }
+
+  @Test
+  void aReleaseThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
+    RedisPermit permit =
+        (RedisPermit) viaProxy.lock("unsent").acquire().get(5, TimeUnit.SECONDS);
+    proxy.dropCommand(Scripts.RELEASE.sha());
+    permit.release();
+    await().until(proxy::dropped);
+    // The holder released it in time: the lock must not stay taken, by nobody, until its lease
+    // runs out, and the release is no lost lease.
+    await().atMost(LEASE.dividedBy(3)).until(() -> {
+      Optional<Permit> theirs = direct.lock("unsent").tryAcquire();
+      theirs.ifPresent(Permit::release);
+      return theirs.isPresent();
+    });
+    assertThat(permit.isLost()).isFalse();
+    assertThat(viaProxy.lostLeases()).isZero();
+  }
+
+  @Test
+  void aReleaseThatRanButWhoseReplyWasLostIsNoLostLease() throws Exception {
+    RedisPermit permit =
+        (RedisPermit) viaProxy.lock("released").acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> next = direct.lock("released").acquire();
+    await().until(() -> direct.lock("released").waiters() == 1);
+    proxy.dropReplyTo(Scripts.RELEASE.sha());
+    permit.release();
+    Permit theirs = next.get(5, TimeUnit.SECONDS);
+    await().until(proxy::dropped);
+    await().until(viaProxy::isConnected);
+    // Redis released it in time and handed it on: whatever the backend does about the lost
+    // reply, the permit did not lose its lease, nor is the next holder's permit touched.
+    await().during(LEASE.dividedBy(2)).atMost(LEASE)
+        .until(() -> !permit.isLost() && viaProxy.lostLeases() == 0);
+    assertThat(direct.lock("released").isLocked()).isTrue();
+    theirs.release();
   }
 }

@@ -17,13 +17,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * A TCP proxy in front of a Redis server that, once armed with a marker, lets the next command
  * containing the marker reach the server and run, then closes that connection instead of
  * passing on the reply: a connection that drops after Redis ran a command and before its client
- * heard the reply.
+ * heard the reply. Armed with {@link #dropCommand}, it closes the connection instead of passing
+ * on the command: one that drops before the command reached Redis.
  */
 final class ReplyDroppingProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final int target;
   private final AtomicReference<String> marker = new AtomicReference<>();
+  private final AtomicReference<String> unsent = new AtomicReference<>();
   private final CountDownLatch dropped = new CountDownLatch(1);
 
   ReplyDroppingProxy(int target) throws IOException {
@@ -42,7 +44,12 @@ final class ReplyDroppingProxy implements AutoCloseable {
     marker.set(text);
   }
 
-  /** Whether a reply was dropped. */
+  /** Drops the next command whose bytes contain {@code text}, unsent, and its connection. */
+  void dropCommand(String text) {
+    unsent.set(text);
+  }
+
+  /** Whether a reply or a command was dropped. */
   boolean dropped() {
     return dropped.getCount() == 0;
   }
@@ -70,6 +77,15 @@ final class ReplyDroppingProxy implements AutoCloseable {
     byte[] buffer = new byte[64 * 1024];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        String kept = unsent.get();
+        if (toServer && kept != null
+            && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(kept)
+            && unsent.compareAndSet(kept, null)) {
+          from.close();
+          to.close();
+          dropped.countDown();
+          return;
+        }
         String wanted = marker.get();
         if (toServer && wanted != null
             && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(wanted)
