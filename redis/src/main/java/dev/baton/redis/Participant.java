@@ -1,5 +1,6 @@
 package dev.baton.redis;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,5 +22,10 @@ interface Participant {
    * them from Redis. Does nothing by default.
    */
   default void closing() {
+  }
+
+  /** What a pending call of this JVM fails with when its backend closes. */
+  static CancellationException backendClosed() {
+    return new CancellationException("the Redis backend was closed");
   }
 }

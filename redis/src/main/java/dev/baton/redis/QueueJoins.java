@@ -76,6 +76,15 @@ final class QueueJoins {
     woken.forEach(join -> join.future.complete(null));
   }
 
+  /** Fails every waiting join: the backend is closing. */
+  void failAll() {
+    List<Join> failed;
+    synchronized (this) {
+      failed = new ArrayList<>(joins);
+    }
+    failed.forEach(join -> join.future.completeExceptionally(Participant.backendClosed()));
+  }
+
   /** A join of this JVM; fields guarded by its {@link QueueJoins}. */
   static final class Join {
     final CompletableFuture<Void> future = new CompletableFuture<>();

@@ -387,9 +387,10 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Releases the permits this JVM still holds, fails its pending acquires, condition waits and
-   * barrier awaits (withdrawing them from Redis), waits at most one command timeout for Redis to
-   * have done so, then closes both connections. What Redis did not hear of is freed within one
+   * Releases the permits this JVM still holds, fails its pending acquires, condition waits,
+   * barrier awaits, queue puts and takes (withdrawing them from Redis), event waits and queue
+   * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
+   * timeout for Redis to have done so, then closes both connections. What Redis did not hear of is freed within one
    * lease.
    */
   @Override
@@ -400,8 +401,7 @@ public final class RedisBackend implements AutoCloseable {
     closed = true;
     renewals.stop();
     held.values().forEach(RedisPermit::close);
-    waiting.values().forEach(w -> w.future.completeExceptionally(
-        new CancellationException("the Redis backend was closed")));
+    waiting.values().forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
     participants.forEach(Participant::closing);
     try {
       redis.ping().toCompletableFuture().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);

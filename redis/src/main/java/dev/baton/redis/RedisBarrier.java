@@ -145,8 +145,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
   @Override
   public void closing() {
-    open.forEach(future -> future.completeExceptionally(
-        new CancellationException("the Redis backend was closed")));
+    open.forEach(future -> future.completeExceptionally(Participant.backendClosed()));
   }
 
   @Override

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -146,8 +145,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
 
   @Override
   public void closing() {
-    open.forEach(w -> w.future.completeExceptionally(
-        new CancellationException("the Redis backend was closed")));
+    open.forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
   }
 
   @Override

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -128,8 +127,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     synchronized (this) {
       failed = new ArrayList<>(waiters);
     }
-    failed.forEach(w -> w.future.completeExceptionally(
-        new CancellationException("the Redis backend was closed")));
+    failed.forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
   }
 
   /** Joins the waiters in arrival order, its generation not read yet. */

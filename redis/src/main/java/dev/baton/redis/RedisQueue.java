@@ -390,6 +390,18 @@ final class RedisQueue<T>
     }
   }
 
+  /**
+   * The backend is closing: this JVM's waiting puts, takes and joins fail with a cancellation,
+   * and its puts and takes are withdrawn from Redis as any cancelled call is, so that none stays
+   * in line to be handed an item or room nobody will take.
+   */
+  @Override
+  public void closing() {
+    calls.values().forEach(call -> call.future.completeExceptionally(
+        Participant.backendClosed()));
+    joins.failAll();
+  }
+
   // ---- work tracking ----
 
   @Override

@@ -142,6 +142,43 @@ class RedisQueueTest {
     await().until(() -> keysOf("work").isEmpty());
   }
 
+  /**
+   * A backend closed while its takes and puts wait withdraws them from Redis before
+   * {@code close()} returns: they do not stay first in line, to be handed the next item (or room)
+   * and keep it from everyone until their lease runs out (a minute here). Its joins fail too.
+   */
+  @Test
+  void closingABackendFailsItsTakesPutsAndJoinsAndWithdrawsThem() throws Exception {
+    RedisBackend leaving = RedisBackend.connect(redis.server().uri(),
+        RedisBackendOptions.DEFAULTS.withLease(Duration.ofMinutes(1)));
+    AsyncQueue<String> empty = fifo(leaving, "closing-empty", 10);
+    AsyncQueue<String> full = fifo(leaving, "closing-full", 1);
+    full.put("first").join();
+    CompletableFuture<String> take = empty.take();
+    CompletableFuture<Void> put = full.put("second");
+    CompletableFuture<Void> join = full.join();
+    await().until(() -> fifo(one, "closing-empty", 10).takers() == 1
+        && fifo(one, "closing-full", 1).putters() == 1);
+    leaving.close();
+    assertThat(take).isCompletedExceptionally();
+    assertThat(put).isCompletedExceptionally();
+    assertThat(join).isCompletedExceptionally();
+    assertThat(fifo(one, "closing-empty", 10).takers()).isZero();
+    assertThat(fifo(one, "closing-full", 1).putters()).isZero();
+    AsyncQueue<String> stayed = fifo(one, "closing-empty", 10);
+    CompletableFuture<String> next = stayed.take();
+    stayed.put("item").join();
+    assertThat(next).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("item");
+    AsyncQueue<String> room = fifo(one, "closing-full", 1);
+    assertThat(room.take()).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("first");
+    assertThat(room.offer("third")).isTrue();
+    assertThat(room.take()).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("third");
+    stayed.taskDone();
+    room.taskDone();
+    room.taskDone();
+    await().until(() -> keysOf("closing-empty").isEmpty() && keysOf("closing-full").isEmpty());
+  }
+
   @Test
   void aShutdownIsSeenByTheOtherBackend() throws Exception {
     AsyncQueue<String> a = fifo(one, "closing", 1);
