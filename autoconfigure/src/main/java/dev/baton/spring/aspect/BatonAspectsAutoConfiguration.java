@@ -18,6 +18,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import reactor.core.publisher.Mono;
 
 /**
@@ -131,6 +132,32 @@ public final class BatonAspectsAutoConfiguration {
     @ConditionalOnMissingBean
     PublisherAdapter batonPublisherAdapter() {
       return new PublisherAdapter();
+    }
+  }
+
+  /**
+   * Kotlin's {@code Flow} and {@code Deferred}, returned by functions that do not suspend, when
+   * {@code kotlinx-coroutines-reactor} is on the class path: Spring's
+   * {@code ReactiveAdapterRegistry} then converts them to and from publishers.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"reactor.core.publisher.Mono", "kotlinx.coroutines.reactor.MonoKt"})
+  static final class KotlinAdapters {
+
+    @Bean
+    @Order(4)
+    @ConditionalOnMissingBean(name = "batonFlowAdapter")
+    ReactiveTypeAdapter batonFlowAdapter(ConfigurableListableBeanFactory beanFactory) {
+      return new ReactiveTypeAdapter(ClassUtils.resolveClassName(
+          "kotlinx.coroutines.flow.Flow", beanFactory.getBeanClassLoader()));
+    }
+
+    @Bean
+    @Order(5)
+    @ConditionalOnMissingBean(name = "batonDeferredAdapter")
+    ReactiveTypeAdapter batonDeferredAdapter(ConfigurableListableBeanFactory beanFactory) {
+      return new ReactiveTypeAdapter(ClassUtils.resolveClassName(
+          "kotlinx.coroutines.Deferred", beanFactory.getBeanClassLoader()));
     }
   }
 }

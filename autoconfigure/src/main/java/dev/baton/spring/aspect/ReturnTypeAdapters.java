@@ -15,13 +15,14 @@ import org.springframework.util.ClassUtils;
  * type, with {@link BlockingAdapter} as the last resort for synchronous results.
  *
  * <p>Baton's own adapters accept exactly {@code CompletableFuture}, {@code CompletionStage} and,
- * with Reactor, {@code Mono}, {@code Flux} and {@code Publisher} (handled as a {@code Flux}). A
- * Kotlin {@code suspend} function counts as returning the {@code Mono} (or, for a {@code Flow},
- * the {@code Flux}) that Spring's proxy runs it as ({@link SuspendingFunctions}). Any
- * other declared type that is clearly asynchronous, assignable to {@link Future},
- * {@link CompletionStage}, {@link Flow.Publisher}, Reactive Streams' {@code Publisher} or
- * Kotlin's {@code Flow} or {@code Deferred} (from a function that does not suspend), is
- * refused unless an adapter bean accepts it: waiting on the calling thread and letting go when
+ * with Reactor, {@code Mono}, {@code Flux} and {@code Publisher} (handled as a {@code Flux}), and
+ * with {@code kotlinx-coroutines-reactor} also Kotlin's {@code Flow} and {@code Deferred}
+ * ({@link ReactiveTypeAdapter}). A Kotlin {@code suspend} function counts as returning the
+ * {@code Mono} (or, for a {@code Flow}, the {@code Flux}) that Spring's proxy runs it as
+ * ({@link SuspendingFunctions}). Any other declared type that is clearly asynchronous, assignable
+ * to {@link Future}, {@link CompletionStage}, {@link Flow.Publisher}, Reactive Streams'
+ * {@code Publisher} or Kotlin's {@code Flow} or {@code Deferred}, is refused unless an adapter
+ * bean accepts it: waiting on the calling thread and letting go when
  * the method returns, before its result completes, is never what such a method means. A plain
  * {@code Future} tells when it completes only to a thread that blocks on it, and for a subtype
  * such as a {@code CompletableFuture} subclass, {@code ParallelFlux} or {@code ConnectableFlux}

@@ -1,0 +1,104 @@
+package dev.baton.spring.aspect;
+
+import java.util.function.UnaryOperator;
+import org.reactivestreams.Publisher;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * For methods declaring an asynchronous type that Spring's {@link ReactiveAdapterRegistry}
+ * converts to and from a Reactive Streams publisher: a Kotlin {@code Flow} or {@code Deferred}
+ * (registered by Baton when {@code kotlinx-coroutines-reactor} is on the class path), or any
+ * other type an application registers a bean of this class for, such as RxJava's
+ * {@code Single}. A type of many values is handled as a {@link Flux} ({@link FluxAdapter}), one
+ * of at most one value as a {@link Mono} ({@link MonoAdapter}), and the caller gets the declared
+ * type back, converted from that publisher:
+ * <ul>
+ * <li>a cold type (a {@code Flow}) waits when it is collected, runs the method once the gate
+ * opens, and exits the gate when the collection ends: it completes, fails or is cancelled; each
+ * collection waits and runs the call afresh;
+ * <li>a hot type (a {@code Deferred}) is subscribed to by its conversion at once: calling the
+ * method starts the wait, the method runs once the gate opens, and the gate is exited when the
+ * result completes; cancelling the result while it waits withdraws the wait.
+ * </ul>
+ * Only the declared type itself is handled, not a subtype (a {@code StateFlow} is not a
+ * {@code Flow} this adapter could return).
+ */
+public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
+
+  private final Class<?> type;
+  private final ReactiveAdapter adapter;
+  private final MonoAdapter mono = new MonoAdapter();
+  private final FluxAdapter flux = new FluxAdapter();
+
+  /**
+   * An adapter for methods declaring {@code type}.
+   *
+   * @throws IllegalArgumentException if Spring's shared {@link ReactiveAdapterRegistry} cannot
+   *     convert {@code type}
+   */
+  public ReactiveTypeAdapter(Class<?> type) {
+    ReactiveAdapter registered = ReactiveAdapterRegistry.getSharedInstance().getAdapter(type);
+    if (registered == null || registered.getReactiveType() != type) {
+      throw new IllegalArgumentException("Spring's ReactiveAdapterRegistry cannot convert "
+          + type.getName() + " to and from a publisher: register an adapter for it there first");
+    }
+    this.type = type;
+    this.adapter = registered;
+  }
+
+  @Override
+  public boolean canHandle(Class<?> returnType) {
+    return returnType == type;
+  }
+
+  @Override
+  public <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable {
+    Invocation publishing = new Converted(invocation, this::toPublisher);
+    Object gated = adapter.isMultiValue() ? flux.around(gate, publishing)
+        : mono.around(gate, publishing);
+    return adapter.fromPublisher((Publisher<?>) gated);
+  }
+
+  @Override
+  public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
+    Invocation publishing = new Converted(invocation, this::toPublisher);
+    Object followed = adapter.isMultiValue() ? flux.afterSuccess(publishing, action)
+        : mono.afterSuccess(publishing, action);
+    return followed == null ? null : adapter.fromPublisher((Publisher<?>) followed);
+  }
+
+  /** The method's result as the publisher its gate's adapter expects; null stays null. */
+  private Object toPublisher(Object result) {
+    if (result == null) {
+      return null;
+    }
+    Publisher<?> publisher = adapter.toPublisher(result);
+    return adapter.isMultiValue() ? Flux.from(publisher) : Mono.from(publisher);
+  }
+
+  /**
+   * {@code call} with its result converted: copied and exposed as {@code call} is, so that the
+   * inner adapter runs it as it runs one of Baton's own calls.
+   */
+  private record Converted(Invocation call, UnaryOperator<Object> convert)
+      implements ExposedCall {
+
+    @Override
+    public Object proceed() throws Throwable {
+      return convert.apply(call.proceed());
+    }
+
+    @Override
+    public Object proceedExposed() throws Throwable {
+      return convert.apply(ExposedCall.proceedExposed(call));
+    }
+
+    @Override
+    public Invocation copy() {
+      return new Converted(call.copy(), convert);
+    }
+  }
+}
