@@ -3,7 +3,9 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncEvent;
 import dev.baton.annotation.Limited;
+import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
 import java.time.Duration;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import kotlin.coroutines.EmptyCoroutineContext;
 import kotlinx.coroutines.CompletableDeferred;
 import kotlinx.coroutines.CompletableDeferredKt;
@@ -58,6 +61,11 @@ class KotlinAsyncReturnTypeTest {
     @Limited(value = "kotlin-flow", permits = 1)
     public Flow<String> lines(Sinks.Many<String> source) {
       runs.incrementAndGet();
+      return ReactiveFlowKt.asFlow(source.asFlux());
+    }
+
+    @SetsEvent("kotlin-loaded")
+    public Flow<String> load(Sinks.Many<String> source) {
       return ReactiveFlowKt.asFlow(source.asFlux());
     }
 
@@ -119,6 +127,22 @@ class KotlinAsyncReturnTypeTest {
   }
 
   @Test
+  void aSettingFlowSetsItsEventOnceItsCollectionCompletes() {
+    contextRunner.run(context -> {
+      Results results = context.getBean(Results.class);
+      AsyncEvent loaded = context.getBean(PrimitiveRegistry.class).event("kotlin-loaded");
+      Sinks.Many<String> source = Sinks.many().unicast().onBackpressureBuffer();
+
+      CompletableFuture<List<String>> lines = collect(results.load(source));
+      source.tryEmitNext("a");
+      assertThat(loaded.isSet()).as("set only once the flow completes").isFalse();
+      source.tryEmitComplete();
+      assertThat(lines).succeedsWithin(FIVE_SECONDS).isEqualTo(List.of("a"));
+      await().untilAsserted(() -> assertThat(loaded.isSet()).isTrue());
+    });
+  }
+
+  @Test
   void aDeferredHoldsThePermitUntilItCompletes() {
     contextRunner.run(context -> {
       Results results = context.getBean(Results.class);
@@ -170,9 +194,10 @@ class KotlinAsyncReturnTypeTest {
     contextRunner.withClassLoader(new FilteredClassLoader("kotlinx.coroutines.reactor"))
         .run(context -> {
           assertThat(context).hasFailed();
-          assertThat(messages(context.getStartupFailure())).contains(
-              Results.class.getName() + ".lines(Many) returns "
-                  + Flow.class.getName(), "would wait on the calling thread");
+          assertThat(messages(context.getStartupFailure())).containsPattern(
+              Pattern.quote(Results.class.getName()) + "\\.(lines|load)\\(Many\\) returns "
+                  + Pattern.quote(Flow.class.getName())).contains(
+              "would wait on the calling thread");
         });
   }
 
