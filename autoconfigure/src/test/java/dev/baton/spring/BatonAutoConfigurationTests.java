@@ -20,6 +20,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
 
 class BatonAutoConfigurationTests {
 
@@ -36,6 +38,67 @@ class BatonAutoConfigurationTests {
       assertThat(properties.defaultTimeout()).isEqualTo(Duration.ofSeconds(30));
       assertThat(properties.backend()).isEqualTo(BatonProperties.Backend.LOCAL);
       assertThat(properties.strict()).isFalse();
+    });
+  }
+
+  /** Every default of the README's property reference, bound with nothing set. */
+  @Test
+  void runShouldBindEveryDefaultThePropertyReferenceLists() {
+    contextRunner.withPropertyValues("baton.locks.ledger.timeout=5s",
+        "baton.events.ready.timeout=5s", "baton.queues.jobs.item-type=java.lang.String")
+        .run(context -> {
+          BatonProperties properties = context.getBean(BatonProperties.class);
+          assertThat(properties.enabled()).isTrue();
+          assertThat(properties.aspectOrder()).isEqualTo(Ordered.LOWEST_PRECEDENCE - 100);
+          assertThat(properties.locks().get("ledger").keyOrder())
+              .isEqualTo(BatonProperties.KeyOrder.NONE);
+          assertThat(properties.events().get("ready").initiallySet()).isFalse();
+          BatonProperties.Queue jobs = properties.queues().get("jobs");
+          assertThat(jobs.capacity()).isEqualTo(Integer.MAX_VALUE);
+          assertThat(jobs.order()).isEqualTo(BatonProperties.QueueOrder.FIFO);
+          assertThat(jobs.scoreProperty()).isNull();
+          assertThat(jobs.maxItemSize()).isEqualTo(DataSize.ofKilobytes(512));
+          assertThat(properties.metrics().percentileHistogram()).isFalse();
+          assertThat(properties.metrics().percentiles()).isEmpty();
+          assertThat(properties.metrics().observations()).isTrue();
+          assertThat(properties.endpoint().showKeys()).isFalse();
+          assertThat(properties.web().enabled()).isTrue();
+          assertThat(properties.web().retryAfter()).isEqualTo(Duration.ofSeconds(1));
+          assertThat(properties.redis().lease()).isEqualTo(Duration.ofSeconds(30));
+          assertThat(properties.redis().keyPrefix()).isEqualTo("baton");
+          assertThat(properties.stalls().level()).isEqualTo(BatonProperties.Stalls.Level.OFF);
+          assertThat(properties.stalls().confirmAfter()).isEqualTo(Duration.ofSeconds(1));
+          assertThat(properties.stalls().heldTooLong()).isEqualTo(Duration.ofSeconds(30));
+          assertThat(properties.stalls().waitedTooLong()).isEqualTo(Duration.ofSeconds(30));
+          assertThat(properties.stalls().heldTooLong("ledger")).isEqualTo(Duration.ofSeconds(30));
+          assertThat(properties.stalls().waitedTooLong("ledger"))
+              .isEqualTo(Duration.ofSeconds(30));
+        });
+  }
+
+  /** A value outside a property's documented choices fails start-up naming the property. */
+  @ParameterizedTest
+  @ValueSource(strings = {"baton.backend=radis", "baton.queues.jobs.order=random",
+      "baton.locks.stock.key-order=descending", "baton.stalls.level=on"})
+  void runWithAValueOutsideThePropertysChoicesShouldFailNamingIt(String assignment) {
+    String property = assignment.substring(0, assignment.indexOf('='));
+    String value = assignment.substring(assignment.indexOf('=') + 1);
+    contextRunner.withPropertyValues(assignment).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasStackTraceContaining(property)
+          .hasStackTraceContaining(value);
+    });
+  }
+
+  /** "Timeouts are duration strings": an unparsable one under a primitive names its property. */
+  @ParameterizedTest
+  @ValueSource(strings = {"baton.locks.ledger.timeout", "baton.semaphores.payments.timeout",
+      "baton.events.ready.timeout", "baton.web.retry-after", "baton.stalls.confirm-after"})
+  void runWithAnUnparsableDurationShouldFailNamingTheProperty(String property) {
+    contextRunner.withPropertyValues(property + "=soon").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasStackTraceContaining(property)
+          .hasStackTraceContaining("soon");
     });
   }
 

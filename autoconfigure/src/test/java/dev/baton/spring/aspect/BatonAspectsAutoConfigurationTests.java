@@ -12,6 +12,7 @@ import dev.baton.annotation.Limited;
 import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -288,6 +289,42 @@ class BatonAspectsAutoConfigurationTests {
         .run(context -> assertThat(context).hasNotFailed());
   }
 
+  /** Strict mode checks the names of all four annotations, a per-key family's too. */
+  @Test
+  void runInStrictModeWithAnUndeclaredNameOfAnyAnnotationShouldFailNamingIt() {
+    String strict = "baton.strict=true";
+    String[] declared = {"baton.locks.stock.timeout=1s", "baton.semaphores.payments.permits=2",
+        "baton.events.loaded.initially-set=false"};
+    String[][] cases = {
+        {"baton.locks.stock.timeout=1s", "@Guarded on", "'stock' is not declared under"
+            + " baton.locks"},
+        {"baton.semaphores.payments.permits=2", "@Limited on", "'payments' is not declared"
+            + " under baton.semaphores"},
+        {"baton.events.loaded.initially-set=false", "@SetsEvent on", "'loaded' is not declared"
+            + " under baton.events"}};
+    for (String[] missing : cases) {
+      String[] others = Arrays.stream(declared)
+          .filter(property -> !property.equals(missing[0])).toArray(String[]::new);
+      contextRunner.withPropertyValues(strict).withPropertyValues(others)
+          .withBean(StrictNames.class).run(context -> {
+            assertThat(context).as(missing[0]).hasFailed();
+            assertThat(messages(context.getStartupFailure())).as(missing[0])
+                .contains(missing[1] + " " + StrictNames.class.getName())
+                .contains(missing[2]);
+          });
+    }
+    contextRunner.withPropertyValues(strict).withPropertyValues(declared)
+        .withBean(StrictNames.class).run(context -> assertThat(context).hasNotFailed());
+  }
+
+  /** A family declared only by its key order counts as declared. */
+  @Test
+  void runInStrictModeWithAFamilyDeclaredByItsKeyOrderShouldStart() {
+    contextRunner.withPropertyValues("baton.strict=true", "baton.locks.stock.key-order=ascending",
+        "baton.semaphores.payments.permits=2", "baton.events.loaded.initially-set=false")
+        .withBean(StrictNames.class).run(context -> assertThat(context).hasNotFailed());
+  }
+
   @ParameterizedTest
   @ValueSource(classes = {ReturnsFuture.class, ReturnsCompletableFutureSubclass.class,
       ReturnsCompletionStageSubtype.class, ReturnsParallelFlux.class,
@@ -529,6 +566,17 @@ class BatonAspectsAutoConfigurationTests {
   public static class Undeclared {
     @AwaitsEvent("typo")
     public void run() {}
+  }
+
+  public static class StrictNames {
+    @Guarded(value = "stock", key = "#sku")
+    public void reserve(String sku) {}
+
+    @Limited("payments")
+    public void charge() {}
+
+    @SetsEvent("loaded")
+    public void load() {}
   }
 
   public static class ReturnsFuture {

@@ -10,6 +10,7 @@ import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.spring.PrimitiveRegistry;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -31,6 +32,12 @@ import org.springframework.context.annotation.Bean;
     "baton.semaphores.configured-permits.timeout=55ms",
     "baton.semaphores.timeout-only.timeout=55ms",
     "baton.events.configured-event.timeout=55ms",
+    "baton.locks.keyed-lock.timeout=55ms",
+    "baton.locks.ordered-lock.timeout=55ms",
+    "baton.locks.ordered-lock.key-order=ascending",
+    "baton.semaphores.zero-permits.permits=1",
+    "baton.semaphores.zero-permits.timeout=0",
+    "baton.events.zero-event.timeout=0",
     "spring.main.banner-mode=off",
     "logging.level.root=warn"})
 @Timeout(30)
@@ -112,6 +119,74 @@ class TimeoutPrecedenceTest {
     assertTimesOutAfter(DEFAULT, timed::eventWithDefaultTimeout);
   }
 
+  @Test
+  void aPerKeyLockWaitTakesTheAnnotationTimeoutOverTheConfiguredOne() {
+    try (Permit held = Waits.joined(registry.lock("keyed-lock", "sku-1").acquire())) {
+      assertTimesOutAfter(ANNOTATION, () -> timed.keyedLockWithAnnotationTimeout("sku-1"));
+    }
+  }
+
+  /** "baton.locks.NAME.timeout: wait limit for this lock (or per-key family)". */
+  @Test
+  void aPerKeyLockWaitTakesItsFamilysConfiguredTimeoutOverTheDefault() {
+    try (Permit held = Waits.joined(registry.lock("keyed-lock", "sku-1").acquire())) {
+      assertTimesOutAfter(CONFIGURED, () -> timed.keyedLockWithConfiguredTimeout("sku-1"));
+      timed.keyedLockWithConfiguredTimeout("sku-2");
+    }
+  }
+
+  @Test
+  void aPerKeyLockWaitOfAFamilyDeclaredWithItsKeyOrderTakesItsConfiguredTimeout() {
+    try (Permit held = Waits.joined(registry.lock("ordered-lock", "sku-1").acquire())) {
+      assertTimesOutAfter(CONFIGURED, () -> timed.orderedLockWithConfiguredTimeout("sku-1"));
+    }
+  }
+
+  @Test
+  void aPerKeyLockWaitTakesTheDefaultTimeoutWhenNothingElseIsGiven() {
+    try (Permit held = Waits.joined(registry.lock("unconfigured-keyed", "sku-1").acquire())) {
+      assertTimesOutAfter(DEFAULT, () -> timed.keyedLockWithDefaultTimeout("sku-1"));
+    }
+  }
+
+  /** "0 fails at once unless the primitive is free", given in the annotation. */
+  @Test
+  void aZeroPermitTimeoutInTheAnnotationFailsAtOnceUnlessAPermitIsFree() {
+    int before = timed.zeroTimeoutPermitRuns();
+    timed.permitWithZeroAnnotationTimeout();
+    assertThat(timed.zeroTimeoutPermitRuns()).isEqualTo(before + 1);
+    try (Permit held = Waits.joined(registry.semaphore("configured-permits").acquire())) {
+      assertTimesOutAfter(Duration.ZERO, timed::permitWithZeroAnnotationTimeout);
+    }
+    assertThat(timed.zeroTimeoutPermitRuns()).isEqualTo(before + 1);
+  }
+
+  /** "0 fails at once unless the primitive is free", given by the property. */
+  @Test
+  void aZeroPermitTimeoutFromTheConfigurationFailsAtOnceUnlessAPermitIsFree() {
+    int before = timed.zeroTimeoutPermitRuns();
+    timed.permitWithZeroConfiguredTimeout();
+    assertThat(timed.zeroTimeoutPermitRuns()).isEqualTo(before + 1);
+    try (Permit held = Waits.joined(registry.semaphore("zero-permits").acquire())) {
+      assertTimesOutAfter(Duration.ZERO, timed::permitWithZeroConfiguredTimeout);
+    }
+    assertThat(timed.zeroTimeoutPermitRuns()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aZeroEventTimeoutInTheAnnotationFailsAtOnceUnlessTheEventIsSet() {
+    assertTimesOutAfter(Duration.ZERO, timed::eventWithZeroAnnotationTimeout);
+    registry.event("zero-annotated-event").set();
+    assertThat(timed.eventWithZeroAnnotationTimeout()).isEqualTo("ran");
+  }
+
+  @Test
+  void aZeroEventTimeoutFromTheConfigurationFailsAtOnceUnlessTheEventIsSet() {
+    assertTimesOutAfter(Duration.ZERO, timed::eventWithZeroConfiguredTimeout);
+    registry.event("zero-event").set();
+    assertThat(timed.eventWithZeroConfiguredTimeout()).isEqualTo("ran");
+  }
+
   private static void assertTimesOutAfter(Duration timeout, Runnable call) {
     assertThatThrownBy(call::run).isInstanceOfSatisfying(AcquireTimeoutException.class,
         e -> assertThat(e.timeout()).isEqualTo(timeout));
@@ -168,6 +243,49 @@ class TimeoutPrecedenceTest {
 
     @AwaitsEvent("unconfigured-event")
     public void eventWithDefaultTimeout() {
+    }
+
+    @Guarded(value = "keyed-lock", key = "#sku", timeout = "40ms")
+    public void keyedLockWithAnnotationTimeout(String sku) {
+    }
+
+    @Guarded(value = "keyed-lock", key = "#sku")
+    public void keyedLockWithConfiguredTimeout(String sku) {
+    }
+
+    @Guarded(value = "ordered-lock", key = "#sku")
+    public void orderedLockWithConfiguredTimeout(String sku) {
+    }
+
+    @Guarded(value = "unconfigured-keyed", key = "#sku")
+    public void keyedLockWithDefaultTimeout(String sku) {
+    }
+
+    private final AtomicInteger zeroTimeoutPermitRuns = new AtomicInteger();
+
+    /** How many of the calls with a zero permit timeout ran their body. */
+    public int zeroTimeoutPermitRuns() {
+      return zeroTimeoutPermitRuns.get();
+    }
+
+    @Limited(value = "configured-permits", timeout = "0")
+    public void permitWithZeroAnnotationTimeout() {
+      zeroTimeoutPermitRuns.incrementAndGet();
+    }
+
+    @Limited("zero-permits")
+    public void permitWithZeroConfiguredTimeout() {
+      zeroTimeoutPermitRuns.incrementAndGet();
+    }
+
+    @AwaitsEvent(value = "zero-annotated-event", timeout = "0")
+    public String eventWithZeroAnnotationTimeout() {
+      return "ran";
+    }
+
+    @AwaitsEvent("zero-event")
+    public String eventWithZeroConfiguredTimeout() {
+      return "ran";
     }
   }
 }
