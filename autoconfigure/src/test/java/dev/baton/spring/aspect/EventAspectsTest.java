@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -103,6 +104,33 @@ class EventAspectsTest {
 
     assertThat(call).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(List.of("flux"));
     assertThat(probe.started()).isEqualTo(1);
+  }
+
+  /** Cancelling a call waiting for its event withdraws the wait; setting it later runs nothing. */
+  @Test
+  void cancellingAFutureWaitingForTheEventWithdrawsItsWaitAndItsBodyNeverRuns() {
+    Probe probe = Probe.finishedByTest();
+    CompletableFuture<String> call = events.awaitedFuture(probe);
+    assertThat(event("awaited-future").waiters()).isEqualTo(1);
+
+    assertThat(call.cancel(true)).isTrue();
+    assertThat(event("awaited-future").waiters()).isZero();
+
+    event("awaited-future").set();
+    assertThat(probe.started()).isZero();
+  }
+
+  @Test
+  void disposingAMonoWaitingForTheEventWithdrawsItsWaitAndItsBodyNeverRuns() {
+    Probe probe = Probe.finishedByTest();
+    Disposable subscription = events.awaitedMono(probe).subscribe();
+    assertThat(event("awaited-mono").waiters()).isEqualTo(1);
+
+    subscription.dispose();
+    assertThat(event("awaited-mono").waiters()).isZero();
+
+    event("awaited-mono").set();
+    assertThat(probe.started()).isZero();
   }
 
   @Test

@@ -203,6 +203,25 @@ class GuardedAspectTest {
     assertThat(probe.started()).isZero();
   }
 
+  /** Completed from outside while it waits, a per-key call lets go of its key's lock. */
+  @Test
+  void completingAFutureWaitingForAKeysLockWithdrawsItsWaitAndTheKeyIsDropped() {
+    Probe holder = Probe.finishedByTest();
+    Probe probe = Probe.finishedByTest();
+    CompletableFuture<String> holding = guarded.reserve("completed-sku", holder);
+    CompletableFuture<String> waiting = guarded.reserve("completed-sku", probe);
+    assertThat(local().activeKeys("sku")).isEqualTo(1);
+    assertThat(registry.lock("sku", "completed-sku").waiters()).isEqualTo(1);
+
+    assertThat(waiting.complete("fallback")).isTrue();
+    assertThat(registry.lock("sku", "completed-sku").waiters()).isZero();
+
+    holder.finishNext();
+    assertThat(holding).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(probe.started()).isZero();
+    assertThat(local().activeKeys("sku")).isZero();
+  }
+
   @Test
   void disposingAMonoWaitingForTheLockWithdrawsItsWaitAndItsBodyNeverRuns() {
     AsyncLock lock = registry.lock("guarded-single");

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -164,6 +166,39 @@ class LimitedAspectTest {
 
       assertThat(waiting.cancel(true)).isTrue();
       assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+    assertThat(probe.started()).isZero();
+  }
+
+  /** "Cancelling or completing the returned future while the call waits withdraws its waits". */
+  @Test
+  void completingAWaitingFutureFromOutsideWithdrawsItsWaitAndItsBodyNeverRuns() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-single");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      CompletableFuture<String> waiting = limited.futureOfOne(probe);
+      assertThat(semaphore.waiters()).isEqualTo(1);
+
+      assertThat(waiting.complete("fallback")).isTrue();
+      assertThat(semaphore.waiters()).isZero();
+    }
+    assertThat(semaphore.availablePermits()).isEqualTo(1);
+    assertThat(probe.started()).isZero();
+  }
+
+  @Test
+  void aWaitingFutureTimedOutByItsCallerWithOrTimeoutWithdrawsItsWaitAndItsBodyNeverRuns() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-single");
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(semaphore.acquire())) {
+      CompletableFuture<String> waiting = limited.futureOfOne(probe)
+          .orTimeout(20, TimeUnit.MILLISECONDS);
+
+      assertThat(waiting).failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause().isInstanceOf(TimeoutException.class);
+      eventually().untilAsserted(() -> assertThat(semaphore.waiters()).isZero());
     }
     assertThat(semaphore.availablePermits()).isEqualTo(1);
     assertThat(probe.started()).isZero();

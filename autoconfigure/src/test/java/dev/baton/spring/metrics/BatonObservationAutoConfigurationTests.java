@@ -9,6 +9,7 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,6 +43,30 @@ class BatonObservationAutoConfigurationTests {
       });
       assertThat(stopped).extracting(observed -> observed.getLowCardinalityKeyValue("outcome"))
           .containsExactly(KeyValue.of("outcome", "acquired"), KeyValue.of("outcome", "cancelled"));
+    });
+  }
+
+  /** A per-key family's wait is observed under the family's name, never the key. */
+  @Test
+  void aTimedOutWaitOfAPerKeyFamilyIsObservedUnderItsNameWithOutcomeTimeout() {
+    runner.withUserConfiguration(RecordingObservations.class).run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      String key = "alice@example.com";
+      Permit holder = registry.lock("accounts", key).acquire().join();
+      assertThat(registry.lock("accounts", key).acquire(Duration.ofMillis(10)))
+          .failsWithin(Duration.ofSeconds(5));
+      holder.release();
+
+      List<Observation.Context> stopped = context.getBean(RecordingObservations.class).stopped;
+      assertThat(stopped).hasSize(2).allSatisfy(observed -> {
+        assertThat(observed.getContextualName()).isEqualTo("wait for lock accounts");
+        assertThat(observed.getLowCardinalityKeyValues()).contains(
+            KeyValue.of("primitive", "lock"), KeyValue.of("name", "accounts"));
+        assertThat(observed.getAllKeyValues().stream().map(KeyValue::getValue))
+            .noneMatch(value -> value.contains("alice"));
+      });
+      assertThat(stopped).extracting(observed -> observed.getLowCardinalityKeyValue("outcome"))
+          .containsExactly(KeyValue.of("outcome", "acquired"), KeyValue.of("outcome", "timeout"));
     });
   }
 
