@@ -1,13 +1,19 @@
 package dev.baton.spring.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.baton.AcquireTimeoutException;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
@@ -19,12 +25,14 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.config.EnableWebFlux;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * A WebFlux application: a timeout in a controller's {@code Mono} answers 503 as in MVC, unless
  * the application handles it or turns this off.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class WebFluxTimeoutsTest {
 
   private final ReactiveWebApplicationContextRunner contextRunner =
@@ -50,6 +58,31 @@ class WebFluxTimeoutsTest {
         held.release();
       }
     });
+  }
+
+  /** "thrown, a failed future, an error signal": each answers 503 naming it, and logs nothing. */
+  @Test
+  void aTimeoutThrownFailingAFutureOrSignalledByAFluxAnswers503AndLogsNothing(
+      CapturedOutput output) {
+    contextRunner.run(context -> {
+      Permit held = context.getBean(PrimitiveRegistry.class).semaphore("payments").acquire()
+          .join();
+      try {
+        for (String path : new String[] {"/pay", "/pay-now", "/pay-later", "/pay-each"}) {
+          WebTestClient.bindToApplicationContext(context).build().get().uri(path).exchange()
+              .expectStatus().isEqualTo(503)
+              .expectHeader().valueEquals("Retry-After", "1")
+              .expectBody().jsonPath("$.status").isEqualTo(503)
+              .jsonPath("$.detail")
+              .isEqualTo("timed out after PT0.02S waiting for semaphore 'payments'")
+              .jsonPath("$.primitive").isEqualTo("semaphore")
+              .jsonPath("$.name").isEqualTo("payments");
+        }
+      } finally {
+        held.release();
+      }
+    });
+    assertThat(output).doesNotContain("ERROR").doesNotContain("AcquireTimeoutException");
   }
 
   @Test
@@ -105,6 +138,30 @@ class WebFluxTimeoutsTest {
 
     Payments(PrimitiveRegistry registry) {
       this.registry = registry;
+    }
+
+    @GetMapping("/pay-now")
+    String payNow() {
+      registry.semaphore("payments").acquire(Duration.ofMillis(20)).join().release();
+      return "paid";
+    }
+
+    @GetMapping("/pay-later")
+    CompletableFuture<String> payLater() {
+      return registry.semaphore("payments").acquire(Duration.ofMillis(20))
+          .thenApply(permit -> {
+            permit.release();
+            return "paid";
+          });
+    }
+
+    @GetMapping("/pay-each")
+    Flux<String> payEach() {
+      return Mono.fromFuture(() -> registry.semaphore("payments").acquire(Duration.ofMillis(20)))
+          .flatMapMany(permit -> {
+            permit.release();
+            return Flux.just("paid", "twice");
+          });
     }
 
     @GetMapping("/pay")
