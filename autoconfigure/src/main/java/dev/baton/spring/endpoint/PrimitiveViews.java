@@ -92,7 +92,11 @@ final class PrimitiveViews {
     String state = available == max ? "free" : available == 0 ? "exhausted" : "in-use";
     common(view, "semaphore", state,
         shared.map(Levels::waiters).orElseGet(semaphore::waiters));
-    view.put("permits", Map.of("max", max, "available", available, "inUse", max - available));
+    Map<String, Object> permits = new LinkedHashMap<>();
+    permits.put("max", max);
+    permits.put("available", available);
+    permits.put("inUse", max - available);
+    view.put("permits", permits);
     holders(view, semaphore);
   }
 

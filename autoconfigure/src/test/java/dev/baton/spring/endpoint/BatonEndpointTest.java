@@ -13,13 +13,18 @@ import dev.baton.spring.endpoint.EndpointTestApplication.Ledger;
 import dev.baton.spring.endpoint.EndpointTestApplication.Payments;
 import dev.baton.spring.endpoint.EndpointTestApplication.Stock;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 @SpringBootTest(classes = EndpointTestApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -224,6 +229,42 @@ class BatonEndpointTest {
         .containsExactly("catalog", "catalog");
     assertThat(JsonPath.<List<String>>read(body, "$.primitives[*].kind"))
         .containsExactlyInAnyOrder("lock", "event");
+  }
+
+  /**
+   * "Each entry has name, kind, state and waiters, then the fields below, then scope", in the
+   * order the README's table and example give, the same on every start.
+   */
+  @Test
+  void everyEntryListsItsFieldsInTheDocumentedOrder() {
+    registry.condition("ordered-condition");
+    registry.lock("ordered-family", "k1").acquire().join().release();
+    Map<String, List<String>> expected = Map.of(
+        "lock", List.of("holders", "oldestHolder"),
+        "lock-family", List.of("activeKeys", "heldKeys", "holders", "oldestHolder"),
+        "semaphore", List.of("permits", "holders", "oldestHolder"),
+        "event", List.of(),
+        "condition", List.of("lockWaiters", "holders", "oldestHolder"),
+        "queue", List.of("size", "capacity", "unfinished", "putters", "takers"),
+        "barrier", List.of("parties", "waiting"));
+
+    JsonNode body = JsonMapper.builder().build()
+        .readTree(Http.get(port, "/actuator/baton").body());
+    assertThat(body.propertyNames()).containsExactly("backend", "redis", "primitives");
+    Set<String> kinds = new HashSet<>();
+    for (JsonNode entry : body.get("primitives")) {
+      String kind = entry.get("kind").asString();
+      kinds.add(kind);
+      List<String> fields = new ArrayList<>(List.of("name", "kind", "state", "waiters"));
+      fields.addAll(expected.get(kind));
+      fields.add("scope");
+      assertThat(entry.propertyNames()).as("%s", entry).containsExactlyElementsOf(fields);
+      if (kind.equals("semaphore")) {
+        assertThat(entry.get("permits").propertyNames()).as("%s", entry)
+            .containsExactly("max", "available", "inUse");
+      }
+    }
+    assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected.keySet());
   }
 
   @Test
