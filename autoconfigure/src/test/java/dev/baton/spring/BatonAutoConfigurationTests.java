@@ -21,6 +21,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.ResolvableType;
 import org.springframework.util.unit.DataSize;
 
 class BatonAutoConfigurationTests {
@@ -301,6 +302,48 @@ class BatonAutoConfigurationTests {
           assertThat(context.getBean("baton.barrier.round")).isSameAs(consumers.round);
           assertThat(consumers.unqualified).as("never injected without a qualifier").isEmpty();
         });
+  }
+
+  /**
+   * "An unqualified AsyncSemaphore injection point never receives one, and declaring a second
+   * semaphore breaks no injection. A queue bean is typed with its item-type when declared."
+   */
+  @Test
+  void runWithSeveralDeclaredSemaphoresShouldLeaveTheApplicationsOwnUnqualifiedOneInjectable() {
+    contextRunner.withUserConfiguration(OwnSemaphore.class)
+        .withBean(OwnSemaphoreUser.class).withPropertyValues(
+        "baton.semaphores.payments.permits=3", "baton.semaphores.refunds.permits=1",
+        "baton.queues.tickets.item-type=" + Ticket.class.getName(),
+        "baton.queues.jobs.capacity=5").run(context -> {
+          assertThat(context).hasNotFailed();
+          OwnSemaphoreUser own = context.getBean(OwnSemaphoreUser.class);
+          assertThat(own.injected).isSameAs(context.getBean("ownSemaphore"));
+          assertThat(own.injected.maxPermits()).isEqualTo(7);
+          assertThat(context.getBeanNamesForType(
+              ResolvableType.forClassWithGenerics(AsyncQueue.class, Ticket.class)))
+              .contains("baton.queue.tickets").doesNotContain("baton.queue.jobs");
+          assertThat(context.getBeanNamesForType(
+              ResolvableType.forClassWithGenerics(AsyncQueue.class, Integer.class)))
+              .doesNotContain("baton.queue.tickets");
+        });
+  }
+
+  /** An application's own semaphore bean, injected without a qualifier. */
+  @Configuration(proxyBeanMethods = false)
+  static class OwnSemaphore {
+    @Bean
+    AsyncSemaphore ownSemaphore() {
+      return AsyncSemaphore.create(7);
+    }
+  }
+
+  /** A consumer of a semaphore, without a qualifier. */
+  static class OwnSemaphoreUser {
+    final AsyncSemaphore injected;
+
+    OwnSemaphoreUser(AsyncSemaphore injected) {
+      this.injected = injected;
+    }
   }
 
   /** An application bean called like a primitive, and consumers of the primitives' beans. */
