@@ -54,6 +54,44 @@ class KeyedLocksTests {
         .hasMessageNotContaining("alice");
   }
 
+  /**
+   * "token() is a fencing token that strictly increases per primitive": a family's tokens keep
+   * increasing across keys, and across a key's lock being dropped while idle and made anew; a
+   * stale permit of the dropped lock never releases the new holder.
+   */
+  @Test
+  void aFamilysFencingTokensStrictlyIncreaseAcrossKeysAndDroppedKeyLocks() {
+    assertFencedAcrossKeysAndDroppedKeyLocks(registry);
+    assertFencedAcrossKeysAndDroppedKeyLocks(
+        new DefaultPrimitiveRegistry(TestProperties.defaults(), List.of(), false));
+  }
+
+  private static void assertFencedAcrossKeysAndDroppedKeyLocks(
+      DefaultPrimitiveRegistry registry) {
+    long last = 0;
+    Permit stale = null;
+    for (int round = 0; round < 3; round++) {
+      for (String key : List.of("alice", "bob")) {
+        assertThat(registry.activeKeys("accounts")).isZero();
+        Permit permit = registry.lock("accounts", key).acquire().join();
+        assertThat(permit.token()).as("round %d, key %s", round, key).isGreaterThan(last);
+        last = permit.token();
+        permit.release();
+        if (stale == null) {
+          stale = permit;
+        }
+      }
+    }
+    Permit holder = registry.lock("accounts", "alice").acquire().join();
+    stale.close();
+    assertThatThrownBy(stale::release).isInstanceOf(IllegalStateException.class);
+    assertThat(registry.lock("accounts", "alice").isLocked()).isTrue();
+    assertThat(registry.lock("accounts", "alice").acquire(Duration.ZERO))
+        .isCompletedExceptionally();
+    holder.release();
+    assertThat(registry.activeKeys("accounts")).isZero();
+  }
+
   @Test
   void familyCountsAreKeptAsKeysChangeSoReadingThemTouchesNoKeysLock() {
     AtomicInteger keyLockReads = new AtomicInteger();
