@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
 import dev.baton.annotation.AwaitsEvent;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
@@ -16,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.support.GenericApplicationContext;
+import reactor.core.Disposable;
 import reactor.core.publisher.ConnectableFlux;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -366,6 +370,43 @@ class BatonAspectsAutoConfigurationTests {
     });
   }
 
+  /** "held until ... the publisher terminates or its subscription is cancelled". */
+  @Test
+  void runWithAPublisherMethodShouldLetGoOfThePermitWhenItsSubscriptionIsCancelled() {
+    contextRunner.withBean(Publishing.class).run(context -> {
+      AsyncSemaphore permits = context.getBean(PrimitiveRegistry.class).semaphore("published");
+      Sinks.Many<String> source = Sinks.many().unicast().onBackpressureBuffer();
+      List<String> seen = new CopyOnWriteArrayList<>();
+
+      Disposable subscription = Flux.from(context.getBean(Publishing.class)
+          .limited(source.asFlux())).subscribe(seen::add);
+      source.tryEmitNext("first");
+      assertThat(seen).containsExactly("first");
+      assertThat(permits.availablePermits()).as("held while the publisher emits").isZero();
+
+      subscription.dispose();
+      assertThat(permits.availablePermits()).isEqualTo(1);
+      assertThat(source.currentSubscriberCount()).as("the source's subscription").isZero();
+      assertThat(permits.tryAcquire()).hasValueSatisfying(Permit::release);
+    });
+  }
+
+  @Test
+  void runWithAGuardedFluxShouldLetGoOfTheLockWhenItsSubscriptionIsCancelled() {
+    contextRunner.withBean(GuardedFlux.class).run(context -> {
+      AsyncLock lock = context.getBean(PrimitiveRegistry.class).lock("guarded-flux");
+      Sinks.Many<String> source = Sinks.many().unicast().onBackpressureBuffer();
+
+      Disposable subscription = context.getBean(GuardedFlux.class).guarded(source.asFlux())
+          .subscribe();
+      source.tryEmitNext("first");
+      assertThat(lock.isLocked()).as("held while the flux emits").isTrue();
+
+      subscription.dispose();
+      assertThat(lock.isLocked()).isFalse();
+    });
+  }
+
   @Test
   void runWithAPublisherMethodShouldSetItsEventWhenThePublisherCompletes() {
     contextRunner.withBean(Publishing.class).run(context -> {
@@ -623,6 +664,13 @@ class BatonAspectsAutoConfigurationTests {
     @Limited(value = "flow", permits = 1)
     public Flow.Publisher<String> run() {
       return null;
+    }
+  }
+
+  public static class GuardedFlux {
+    @Guarded("guarded-flux")
+    public Flux<String> guarded(Flux<String> source) {
+      return source;
     }
   }
 
