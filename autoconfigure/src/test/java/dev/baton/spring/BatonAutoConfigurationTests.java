@@ -216,6 +216,55 @@ class BatonAutoConfigurationTests {
         });
   }
 
+  /** "a numeric property of item-type (record component or getter), lowest first". */
+  @Test
+  void runWithAPriorityQueueScoredByAGetterShouldTakeTheLowestScoreFirst() {
+    contextRunner.withPropertyValues("baton.queues.jobs.order=priority",
+        "baton.queues.jobs.item-type=" + Job.class.getName(),
+        "baton.queues.jobs.score-property=rank").run(context -> {
+          AsyncQueue<Job> jobs = context.getBean(PrimitiveRegistry.class).queue("jobs", Job.class);
+          jobs.offer(new Job("report", 20L));
+          jobs.offer(new Job("backup", -5L));
+          jobs.offer(new Job("mail", 7L));
+          assertThat(List.of(jobs.poll(), jobs.poll(), jobs.poll()))
+              .extracting(Job::getName).containsExactly("backup", "mail", "report");
+        });
+  }
+
+  /** "unset: the items' natural order". */
+  @Test
+  void runWithAPriorityQueueWithoutAScorePropertyShouldTakeItemsInTheirNaturalOrder() {
+    contextRunner.withPropertyValues("baton.queues.words.order=priority",
+        "baton.queues.words.capacity=3").run(context -> {
+          AsyncQueue<String> words = context.getBean(PrimitiveRegistry.class).queue("words");
+          assertThat(words.offer("pear")).isTrue();
+          assertThat(words.offer("apple")).isTrue();
+          assertThat(words.offer("fig")).isTrue();
+          assertThat(words.offer("kiwi")).as("full at its capacity").isFalse();
+          assertThat(List.of(words.poll(), words.poll(), words.poll()))
+              .containsExactly("apple", "fig", "pear");
+        });
+  }
+
+  /** A queue item with a getter to order by. */
+  public static class Job {
+    private final String name;
+    private final Long rank;
+
+    public Job(String name, Long rank) {
+      this.name = name;
+      this.rank = rank;
+    }
+
+    public String getName() {
+      return name;
+    }
+
+    public Long getRank() {
+      return rank;
+    }
+  }
+
   @Test
   void runWithAScorePropertyTheItemTypeLacksShouldFailNamingBoth() {
     contextRunner.withPropertyValues("baton.queues.tickets.order=priority",
