@@ -8,16 +8,30 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
+import dev.baton.annotation.Limited;
+import dev.baton.spring.aspect.BatonAspectsAutoConfiguration;
+import dev.baton.spring.endpoint.BatonEndpointAutoConfiguration;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.metrics.BatonMetricsAutoConfiguration;
+import dev.baton.spring.metrics.BatonObservationAutoConfiguration;
+import dev.baton.spring.stall.BatonStallsAutoConfiguration;
+import dev.baton.spring.stall.BatonStallsHealthAutoConfiguration;
+import dev.baton.spring.stall.BatonStallsMetricsAutoConfiguration;
+import dev.baton.spring.web.BatonWebAutoConfiguration;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -107,6 +121,43 @@ class BatonAutoConfigurationTests {
   void runWhenDisabledShouldNotProvideTheRegistry() {
     contextRunner.withPropertyValues("baton.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(PrimitiveRegistry.class));
+  }
+
+  /**
+   * "baton.enabled: turns the auto-configuration off": all of it, in a web application with
+   * Micrometer, the stall view asked for and the endpoint exposed; annotated beans are not
+   * proxied.
+   */
+  @Test
+  void runWhenDisabledShouldRegisterNoBeanOfBatonAndProxyNothing() {
+    new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
+            BatonAutoConfiguration.class, BatonAspectsAutoConfiguration.class,
+            BatonMetricsAutoConfiguration.class, BatonObservationAutoConfiguration.class,
+            BatonEndpointAutoConfiguration.class, BatonWebAutoConfiguration.class,
+            BatonStallsAutoConfiguration.class, BatonStallsMetricsAutoConfiguration.class,
+            BatonStallsHealthAutoConfiguration.class))
+        .withBean(SimpleMeterRegistry.class)
+        .withBean(ObservationRegistry.class, ObservationRegistry::create)
+        .withBean(LimitedCalls.class)
+        .withPropertyValues("baton.enabled=false", "baton.stalls.level=basic",
+            "management.endpoints.web.exposure.include=baton")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBeanDefinitionNames())
+              .filteredOn(name -> context.getType(name) != LimitedCalls.class)
+              .allSatisfy(name -> assertThat(context.getType(name).getName()).as(name)
+                  .doesNotStartWith("dev.baton."));
+          assertThat(AopUtils.isAopProxy(context.getBean(LimitedCalls.class))).isFalse();
+        });
+  }
+
+  /** A bean whose method would be limited, were Baton on. */
+  public static class LimitedCalls {
+    @Limited(value = "payments", permits = 1)
+    public String charge() {
+      return "charged";
+    }
   }
 
   @Test
