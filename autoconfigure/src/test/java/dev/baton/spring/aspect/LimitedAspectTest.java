@@ -11,6 +11,7 @@ import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.LimitedService;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -232,6 +233,45 @@ class LimitedAspectTest {
 
     // Reactor logs every dropped error at ERROR level with its stack trace.
     assertThat(dropped).isEmpty();
+  }
+
+  /**
+   * An interrupted caller of a synchronous method withdraws its wait (the metrics' "cancelled ...
+   * an interrupted caller"): it throws CancellationException with its interrupt flag still set,
+   * and the body never runs.
+   */
+  @Test
+  void interruptingASynchronousCallerWhileItWaitsWithdrawsItsWaitAndItsBodyNeverRuns() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-value");
+    Probe probe = Probe.finishedByTest();
+    List<Permit> held = IntStream.range(0, 3)
+        .mapToObj(i -> Waits.joined(semaphore.acquire())).toList();
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        limited.value(probe, "never");
+        thrown.complete(null);
+      } catch (Throwable t) {
+        thrown.complete(t);
+      }
+      stillInterrupted.complete(Thread.currentThread().isInterrupted());
+    });
+    caller.start();
+    try {
+      eventually().untilAsserted(() -> assertThat(semaphore.waiters()).isEqualTo(1));
+
+      caller.interrupt();
+
+      assertThat(thrown).succeedsWithin(Duration.ofSeconds(5))
+          .isInstanceOf(CancellationException.class);
+      assertThat(stillInterrupted).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+      assertThat(semaphore.waiters()).isZero();
+    } finally {
+      held.forEach(Permit::release);
+    }
+    assertThat(semaphore.availablePermits()).isEqualTo(3);
+    assertThat(probe.started()).isZero();
   }
 
   @Test
