@@ -134,6 +134,19 @@ class EventAspectsTest {
   }
 
   @Test
+  void disposingAFluxWaitingForTheEventWithdrawsItsWaitAndItsBodyNeverRuns() {
+    Probe probe = Probe.finishedByTest();
+    Disposable subscription = events.awaitedFlux(probe).subscribe();
+    assertThat(event("awaited-flux").waiters()).isEqualTo(1);
+
+    subscription.dispose();
+    assertThat(event("awaited-flux").waiters()).isZero();
+
+    event("awaited-flux").set();
+    assertThat(probe.started()).isZero();
+  }
+
+  @Test
   void aCallOnAnEventAlreadySetRunsAtOnce() {
     Probe probe = Probe.finishedByTest();
     event("awaited-future").set();

@@ -221,6 +221,25 @@ class LimitedAspectTest {
   }
 
   @Test
+  void disposingAWaitingFluxSubscriptionWithdrawsItsWaitAndItsBodyNeverRuns() {
+    AsyncSemaphore semaphore = registry.semaphore("limited-flux");
+    Probe probe = Probe.finishedByTest();
+    List<Permit> held = IntStream.range(0, 3)
+        .mapToObj(i -> Waits.joined(semaphore.acquire())).toList();
+    try {
+      Disposable subscription = limited.flux(probe, "never").subscribe();
+      assertThat(semaphore.waiters()).isEqualTo(1);
+
+      subscription.dispose();
+      assertThat(semaphore.waiters()).isZero();
+    } finally {
+      held.forEach(Permit::release);
+    }
+    assertThat(semaphore.availablePermits()).isEqualTo(3);
+    assertThat(probe.started()).isZero();
+  }
+
+  @Test
   void disposingAWaitingMonoSubscriptionDropsNoError() {
     AsyncSemaphore semaphore = registry.semaphore("limited-single");
     List<Throwable> dropped = new CopyOnWriteArrayList<>();
