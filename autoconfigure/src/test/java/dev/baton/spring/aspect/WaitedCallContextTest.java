@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 
 /**
@@ -152,6 +153,19 @@ class WaitedCallContextTest {
 
     assertThat(call).isCompletedWithValue("future");
     assertThat(sightings.only()).isEqualTo(callersContextOn(CALLER, "future"));
+  }
+
+  /** "Granted at once, a call runs ... for Mono/Flux, [on] the subscribing thread". */
+  @Test
+  void aMonoGrantedAtOnceRunsOnItsSubscribingThreadInItsContext() {
+    held.close();
+    Mono<String> mono = on("assembler", () -> service.mono(sightings));
+    assertThat(sightings.seen()).as("nothing runs before the subscription").isEmpty();
+
+    CompletableFuture<String> call = on(CALLER, mono::toFuture);
+
+    assertThat(call).succeedsWithin(FIVE_SECONDS);
+    assertThat(sightings.only()).isEqualTo(callersContextOn(CALLER, "mono"));
   }
 
   @Test
