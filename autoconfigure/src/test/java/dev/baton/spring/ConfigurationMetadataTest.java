@@ -15,10 +15,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * What an IDE shows of Baton's properties: the metadata the configuration processor wrote, and
@@ -111,6 +113,63 @@ class ConfigurationMetadataTest {
         "$.properties[?(@.name == '" + property + "')].description");
     assertThat(descriptions).as(property).hasSize(1);
     return descriptions.get(0);
+  }
+
+  /**
+   * The README's property reference lists every property the metadata has, and only those, each
+   * with the metadata's default; and for each kind, exactly the keys of its value record, each
+   * with the record's default.
+   */
+  @Test
+  void theReadmesPropertyReferenceListsEveryPropertyWithItsDefault() throws IOException {
+    Map<String, String> readme = readmePropertyReference();
+    String metadata = batonMetadata();
+    List<Map<String, Object>> properties = JsonPath.read(metadata,
+        "$.properties[?(@.name =~ /baton\\..*/)]");
+    Map<String, String> documented = new TreeMap<>();
+    for (Map<String, Object> property : properties) {
+      String name = (String) property.get("name");
+      String type = (String) property.get("type");
+      if (type.startsWith("java.util.Map<java.lang.String,dev.baton.spring.BatonProperties$")) {
+        Class<?> record = PER_NAME.get(name);
+        if (record == null) {
+          continue; // baton.stalls.primitives, checked below by name
+        }
+        for (RecordComponent component : record.getRecordComponents()) {
+          DefaultValue value = component.getAnnotation(DefaultValue.class);
+          documented.put(name + ".NAME." + kebabCase(component.getName()),
+              value == null ? null : value.value()[0]);
+        }
+      } else {
+        Object value = property.get("defaultValue");
+        documented.put(name, value == null ? null : String.valueOf(value));
+      }
+    }
+    documented.put("baton.stalls.primitives.NAME.held-too-long", null);
+
+    assertThat(readme.keySet()).containsExactlyInAnyOrderElementsOf(documented.keySet());
+    documented.forEach((name, metadataDefault) -> {
+      String readmeDefault = readme.get(name);
+      if (metadataDefault != null && readmeDefault.startsWith("`")) {
+        String shown = readmeDefault.replace("`", "")
+            .replace("LOWEST_PRECEDENCE - 100", String.valueOf(Integer.MAX_VALUE - 100));
+        assertThat(shown).as("README default of %s", name).isEqualToIgnoringCase(metadataDefault);
+      }
+    });
+  }
+
+  /** Each row of the README's property reference: the property and its default column. */
+  private static Map<String, String> readmePropertyReference() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    String table = readme.substring(readme.indexOf("### Property reference"),
+        readme.indexOf("The `baton.redis.*` properties apply"));
+    Map<String, String> rows = new TreeMap<>();
+    Matcher row = Pattern.compile("(?m)^\\| `(baton\\.[^`]+)`[^|]*\\|([^|]*)\\|")
+        .matcher(table);
+    while (row.find()) {
+      rows.put(row.group(1), row.group(2).trim());
+    }
+    return rows;
   }
 
   private static String kebabCase(String camelCase) {
