@@ -31,7 +31,8 @@ public final class AcquireTimeoutProblems {
 
   /** @param retryAfter what the {@code Retry-After} header advises, rounded up to seconds */
   public AcquireTimeoutProblems(Duration retryAfter) {
-    this.retryAfterSeconds = Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000));
+    this.retryAfterSeconds =
+        Long.toString(retryAfter.getSeconds() + (retryAfter.getNano() > 0 ? 1 : 0));
   }
 
   @ExceptionHandler(AcquireTimeoutException.class)

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -83,6 +85,23 @@ class WebFluxTimeoutsTest {
       }
     });
     assertThat(output).doesNotContain("ERROR").doesNotContain("AcquireTimeoutException");
+  }
+
+  /** "baton.web.retry-after: the Retry-After of that answer, rounded up to seconds". */
+  @ParameterizedTest
+  @CsvSource({"0, 0", "PT0.000001S, 1", "1ms, 1", "1s, 1", "1001ms, 2", "PT1M, 60"})
+  void theRetryAfterIsTheConfiguredDurationRoundedUpToSeconds(String retryAfter, String header) {
+    contextRunner.withPropertyValues("baton.web.retry-after=" + retryAfter).run(context -> {
+      Permit held = context.getBean(PrimitiveRegistry.class).semaphore("payments").acquire()
+          .join();
+      try {
+        WebTestClient.bindToApplicationContext(context).build().get().uri("/pay").exchange()
+            .expectStatus().isEqualTo(503)
+            .expectHeader().valueEquals("Retry-After", header);
+      } finally {
+        held.release();
+      }
+    });
   }
 
   @Test
