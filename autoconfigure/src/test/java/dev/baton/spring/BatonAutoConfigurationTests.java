@@ -20,9 +20,16 @@ import dev.baton.spring.stall.BatonStallsMetricsAutoConfiguration;
 import dev.baton.spring.web.BatonWebAutoConfiguration;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,12 +37,15 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.util.unit.DataSize;
 
 class BatonAutoConfigurationTests {
@@ -115,6 +125,40 @@ class BatonAutoConfigurationTests {
       assertThat(context.getStartupFailure()).hasStackTraceContaining(property)
           .hasStackTraceContaining("soon");
     });
+  }
+
+  /** The README's YAML examples start an application and declare what they show. */
+  @Test
+  void runWithTheReadmesYamlExamplesShouldDeclareWhatTheyShow() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    readme = readme.substring(0, readme.indexOf("## When async code gets stuck"));
+    Matcher block = Pattern.compile("(?s)```yaml\n(baton:.*?)```").matcher(readme);
+    List<String> examples = new ArrayList<>();
+    while (block.find()) {
+      examples.add(block.group(1));
+    }
+    assertThat(examples).as("the Quick start's and the property reference's").hasSize(2);
+    for (String yaml : examples) {
+      List<PropertySource<?>> sources = new YamlPropertySourceLoader()
+          .load("README", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)));
+      contextRunner.withInitializer(context -> sources.forEach(
+          source -> context.getEnvironment().getPropertySources().addFirst(source)))
+          .run(context -> {
+            assertThat(context).as(yaml).hasNotFailed();
+            PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+            BatonProperties properties = context.getBean(BatonProperties.class);
+            int permits = yaml.contains("permits: 10") ? 10 : 3;
+            assertThat(registry.semaphore("payments").maxPermits()).as(yaml).isEqualTo(permits);
+            assertThat(properties.semaphoreTimeout("payments")).as(yaml)
+                .isEqualTo(Duration.ofSeconds(permits == 10 ? 2 : 10));
+            if (permits == 10) {
+              assertThat(properties.lockTimeout("inventory")).isEqualTo(Duration.ofSeconds(5));
+              assertThat(registry.event("catalog-loaded").isSet()).isFalse();
+              assertThat(registry.queue("jobs").capacity()).isEqualTo(100);
+              assertThat(context.getBean("baton.lock.inventory")).isInstanceOf(AsyncLock.class);
+            }
+          });
+    }
   }
 
   @Test
