@@ -3,7 +3,10 @@ package dev.baton.spring.stall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveRegistry;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -31,6 +34,23 @@ class BatonStallsAutoConfigurationTests {
   void offWhenSetSoThereIsNoViewEither() {
     contextRunner.withPropertyValues("baton.stalls.level=off").run(context -> assertThat(context)
         .hasNotFailed().doesNotHaveBean(StallView.class).doesNotHaveBean(StallsEndpoint.class));
+  }
+
+  /**
+   * The README's defaults: off; once on, a deadlock is confirmed after 1 s unchanged, and a hold
+   * or a wait is a stall after 30 s.
+   */
+  @Test
+  void theSettingsDefaultToOffConfirmingAfterOneSecondAndStallsAfterThirtySeconds() {
+    contextRunner.run(context -> assertThat(context.getBean(BatonProperties.class).stalls()
+        .level()).isEqualTo(BatonProperties.Stalls.Level.OFF));
+    contextRunner.withPropertyValues("baton.stalls.level=basic").run(context -> {
+      BatonProperties.Stalls stalls = context.getBean(BatonProperties.class).stalls();
+      assertThat(stalls.confirmAfter()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(stalls.heldTooLong()).isEqualTo(Duration.ofSeconds(30));
+      assertThat(stalls.waitedTooLong()).isEqualTo(Duration.ofSeconds(30));
+      assertThat(stalls.primitives()).isEqualTo(Map.of());
+    });
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -61,7 +62,7 @@ class StallViewExtensionTest {
   }
 
   @Test
-  void aBatonTimeoutAmongTheCausesAttachesTheViewAndAnyOtherFailureDoesNot() {
+  void aTimeoutOrABatonTimeoutAmongTheCausesAttachesTheViewAndAnyOtherFailureDoesNot() {
     view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC,
         Duration.ofSeconds(1), null, null, null));
     try {
@@ -69,20 +70,24 @@ class StallViewExtensionTest {
           .selectors(selectClass(FailingTwoWays.class)).configurationParameter(KIT, "true")
           .execute().testEvents().failed().list();
 
-      assertThat(failed).hasSize(2).allSatisfy(event -> {
+      assertThat(failed).hasSize(3).allSatisfy(event -> {
         Throwable failure = event.getRequiredPayload(TestExecutionResult.class).getThrowable()
             .orElseThrow();
         boolean attached = List.of(failure.getSuppressed()).stream()
             .anyMatch(StallViewExtension.StallViewSnapshot.class::isInstance);
         assertThat(attached).as("the view attached to %s", failure)
-            .isEqualTo(failure.getCause() instanceof AcquireTimeoutException);
+            .isEqualTo(failure.getCause() instanceof AcquireTimeoutException
+                || failure instanceof TimeoutException);
       });
     } finally {
       view.destroy();
     }
   }
 
-  /** Fails once on a Baton timeout inside a {@code CompletionException}, once otherwise. */
+  /**
+   * Fails once on a Baton timeout inside a {@code CompletionException}, once on a
+   * {@link TimeoutException} of its own, and once otherwise.
+   */
   @ExtendWith({OnlyFromTheKit.class, StallViewExtension.class})
   static class FailingTwoWays {
 
@@ -92,6 +97,14 @@ class StallViewExtensionTest {
           new LocalPrimitives(), List.of(), false, view).lock("ledger");
       ledger.acquire().join();
       ledger.acquire(Duration.ofMillis(20)).join();
+    }
+
+    @Test
+    void getsTooLate() throws Exception {
+      AsyncLock ledger = new DefaultPrimitiveRegistry(TestProperties.defaults(),
+          new LocalPrimitives(), List.of(), false, view).lock("ledger");
+      ledger.acquire().join();
+      ledger.acquire().get(20, TimeUnit.MILLISECONDS);
     }
 
     @Test

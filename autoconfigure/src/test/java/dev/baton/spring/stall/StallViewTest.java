@@ -166,6 +166,36 @@ class StallViewTest {
     await().until(() -> view.check().deadlocks().get(0).confirmed());
   }
 
+  /**
+   * The README's endpoint: each call of a deadlock lists the holds that calls of the deadlock wait
+   * for, not every lock it holds, and each of its own waits says whether it has a timeout.
+   */
+  @Test
+  void aStuckCallListsTheHoldsItsDeadlockWaitsForAndWhetherEachWaitIsTimed() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock journal = registry.lock("journal");
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    as(place, inventory::acquire).join();
+    as(place, journal::acquire).join();
+    as(post, ledger::acquire).join();
+    as(place, () -> ledger.acquire(Duration.ofHours(1)));
+    as(post, inventory::acquire);
+
+    Deadlock deadlock = view.check().deadlocks().get(0);
+
+    assertThat(deadlock.cycle()).extracting(StuckCall::site)
+        .containsExactly("OrderService.place", "LedgerService.post");
+    StuckCall placed = deadlock.cycle().get(0);
+    assertThat(placed.holds()).extracting(StuckCall.Holding::name).containsExactly("inventory");
+    assertThat(placed.waits()).singleElement()
+        .satisfies(wait -> assertThat(wait.timed()).as("waits at most an hour").isTrue());
+    assertThat(deadlock.cycle().get(1).waits()).singleElement()
+        .satisfies(wait -> assertThat(wait.timed()).as("waits without a timeout").isFalse());
+    assertThat(deadlock.lastsUntilRestart()).isFalse();
+  }
+
   @Test
   void aThreeCycleIsFoundThroughReachabilityNotOnlyReverseEdges() {
     AsyncLock a = registry.lock("a");
@@ -892,6 +922,26 @@ class StallViewTest {
         .contains(": no running call is to set it");
     ready.set();
     loaded.set();
+  }
+
+  /**
+   * What the JUnit extension attaches to a failure by timeout: the inversions and re-entries
+   * too, each in a line of its own.
+   */
+  @Test
+  void theExplanationNamesTheInversionsAndTheReentries() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    takeInOrder(call("OrderService.place"), inventory, ledger);
+    takeInOrder(call("LedgerService.transfer"), ledger, inventory);
+    Call post = call("LedgerService.post");
+    as(post, ledger::acquire).join();
+    as(post, ledger::acquire);
+
+    assertThat(view.explain().lines()).contains("  lock-order inversion: LedgerService.transfer"
+        + " takes lock 'ledger', then lock 'inventory'; OrderService.place takes lock"
+        + " 'inventory', then lock 'ledger'", "  re-entry: LedgerService.post waits for lock"
+        + " 'ledger', held by LedgerService.post");
   }
 
   @Test
