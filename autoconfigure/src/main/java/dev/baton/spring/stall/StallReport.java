@@ -14,7 +14,7 @@ import java.util.List;
  *     site and lock
  * @param inversions lock orders that close a cycle, each reported once, the first 100
  * @param leakedPermits permits dropped unreleased, which stay held until restart, the first 100
- * @param pendingWaits the lock and semaphore waits pending now
+ * @param pendingWaits the lock, semaphore and event waits pending now
  * @param waitsOfUnknownCalls of those, the waits whose call is unknown (made outside an annotated
  *     method and without {@code CurrentCall.open}, or on a thread context-propagation did not
  *     reach): they are never part of a deadlock

@@ -263,7 +263,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     return reentriesSeen.sum();
   }
 
-  /** The lock and semaphore waits pending now, in no particular order. */
+  /** The lock, semaphore and event waits pending now, in no particular order. */
   public List<PendingWait> pendingWaits() {
     return List.copyOf(live);
   }

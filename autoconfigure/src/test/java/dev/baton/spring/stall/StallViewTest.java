@@ -196,6 +196,40 @@ class StallViewTest {
     assertThat(deadlock.lastsUntilRestart()).isFalse();
   }
 
+  /**
+   * The README's coverage: the lock, semaphore and event waits pending, and how many belong to no
+   * known call; waits for a queue or a barrier, which have no holder, are not among them.
+   */
+  @Test
+  void pendingWaitsAreTheLockSemaphoreAndEventWaitsAndThoseOfUnknownCalls() {
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncSemaphore payments = registry.semaphore("payments", 1);
+    AsyncEvent ready = registry.event("ready");
+    AsyncQueue<String> orders = registry.queue("orders", String.class);
+    Call close = call("Ledger.close");
+    as(close, ledger::acquire).join();
+    as(close, payments::acquire).join();
+    Call shop = call("Shop.open");
+    as(shop, ledger::acquire);
+    as(shop, payments::acquire);
+    taken.add(payments.acquire()); // a call nobody knows
+    CompletableFuture<String> take;
+    try (CurrentCall.Scope in = CurrentCall.in(shop)) {
+      take = orders.take();
+      ready.await();
+    }
+
+    StallReport report = view.check();
+
+    assertThat(report.pendingWaits()).as("a lock, a semaphore and an event wait of Shop.open,"
+        + " and one of a call nobody knows, among %s", view.pendingWaits().stream()
+            .map(wait -> wait.site().primitive() + " '" + wait.site().name() + "'").toList())
+        .isEqualTo(4);
+    assertThat(report.waitsOfUnknownCalls()).isEqualTo(1);
+    take.cancel(false);
+    ready.set();
+  }
+
   @Test
   void aThreeCycleIsFoundThroughReachabilityNotOnlyReverseEdges() {
     AsyncLock a = registry.lock("a");
