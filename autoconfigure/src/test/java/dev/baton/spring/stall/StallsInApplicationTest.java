@@ -11,6 +11,10 @@ import dev.baton.Permit;
 import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.observation.CurrentCall;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -226,6 +230,36 @@ class StallsInApplicationTest {
   }
 
   /**
+   * The README's endpoint is read-only and checks when read: a deadlock shows on it, suspected,
+   * though the watchdog, which checks only once a wait has been pending for {@code confirm-after}
+   * (an hour here), has not; a call made from no call has a null {@code caller}.
+   */
+  @Test
+  void theEndpointChecksWhenReadAndIsReadOnly() throws Exception {
+    try (ConfigurableApplicationContext app = start("--baton.stalls.confirm-after=1h");
+        TwoCallDeadlock deadlock = new TwoCallDeadlock(app.getBean(PrimitiveRegistry.class),
+            SENTINEL, AsyncLock::acquire)) {
+
+      String body = Http.get(app, "/actuator/batonstalls").body();
+
+      assertThat(JsonPath.<List<Boolean>>read(body, "$.deadlocks[*].confirmed"))
+          .containsExactly(false);
+      assertThat(JsonPath.<Map<String, Object>>read(body, "$.deadlocks[0].cycle[0]"))
+          .containsEntry("site", "OrderService.place").containsEntry("caller", null);
+      assertThat(body).doesNotContain("SENTINEL");
+      String port = app.getEnvironment().getRequiredProperty("local.server.port");
+      URI endpoint = URI.create("http://localhost:" + port + "/actuator/batonstalls");
+      HttpClient client = HttpClient.newHttpClient();
+      for (String method : List.of("POST", "DELETE")) {
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(endpoint)
+            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(method).isEqualTo(405);
+      }
+    }
+  }
+
+  /**
    * Starts the services' application with the stall view at {@code basic}, confirming after
    * 100 ms, and the {@code batonstalls} endpoint exposed; {@code more} adds arguments.
    */
@@ -233,7 +267,10 @@ class StallsInApplicationTest {
     List<String> args = new ArrayList<>(List.of("--server.port=0", "--baton.stalls.level=basic",
         "--baton.stalls.confirm-after=100ms",
         "--management.endpoints.web.exposure.include=batonstalls"));
-    args.addAll(List.of(more));
+    for (String arg : more) { // one given here replaces the default of its property
+      args.removeIf(given -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1)));
+      args.add(arg);
+    }
     return new SpringApplicationBuilder(StallServices.Application.class)
         .run(args.toArray(String[]::new));
   }
