@@ -12,7 +12,13 @@ import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.LiveHolds;
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ContextSnapshotFactory;
+import io.micrometer.context.ThreadLocalAccessor;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -62,6 +68,33 @@ class AnnotatedCallsTest {
       assertThat(placed).isCompleted();
       assertThat(ledger.count()).isZero();
       assertThat(payments.count()).isZero();
+    });
+  }
+
+  /**
+   * The README: the current call is a ThreadLocal registered in context-propagation's
+   * {@code ContextRegistry} under {@code baton.call}, so a snapshot carries it to another thread.
+   */
+  @Test
+  void aContextSnapshotCarriesTheCurrentCallUnderBatonCall() {
+    contexts.run(context -> {
+      assertThat(ContextRegistry.getInstance().getThreadLocalAccessors())
+          .extracting(ThreadLocalAccessor::key).contains("baton.call");
+      ExecutorService thread = Executors.newSingleThreadExecutor();
+      try {
+        Call reports;
+        Executor carrying;
+        try (CurrentCall.Scope scope = CurrentCall.open("Reports.rebuild")) {
+          reports = scope.call();
+          carrying = ContextSnapshotFactory.builder().build().captureAll().wrapExecutor(thread);
+        }
+
+        assertThat(CompletableFuture.supplyAsync(CurrentCall::get, carrying).join())
+            .isSameAs(reports);
+        assertThat(CompletableFuture.supplyAsync(CurrentCall::get, thread).join()).isNull();
+      } finally {
+        thread.shutdown();
+      }
     });
   }
 

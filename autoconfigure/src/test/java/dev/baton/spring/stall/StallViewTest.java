@@ -806,6 +806,20 @@ class StallViewTest {
         .hasSize(2).noneMatch(line -> line.contains("inventory"));
   }
 
+  /** The README's stalls are listed while they last: a hold's until its release. */
+  @Test
+  void aStallIsListedWhileItLastsAndNoLonger() {
+    ledgerStallsAfter(Duration.ofMillis(30), Duration.ofHours(1));
+    Permit held = as(call("LedgerService.post"), registry.lock("ledger")::acquire).join();
+    await().until(() -> view.stalls().size() == 1);
+    assertThat(view.check().stalls()).hasSize(1);
+
+    held.release();
+
+    assertThat(view.stalls()).isEmpty();
+    assertThat(view.check().stalls()).isEmpty();
+  }
+
   /**
    * A scan that reads a wait just before its grant and logs it after: the grant's settling
    * finds no entry to remove, so the scan removes its own, and the hold the wait became is

@@ -115,6 +115,32 @@ class StallWatchdogTests {
     });
   }
 
+  /**
+   * The README's leaked permits, with nobody asking: once a hold has lasted half its
+   * {@code held-too-long}, the watchdog's look after the collector cleared its dropped permit
+   * finds it and logs it once at WARN.
+   */
+  @Test
+  void withNobodyAskingTheWatchdogFindsAPermitDroppedUnreleased(CapturedOutput output) {
+    contextRunner.withPropertyValues("baton.stalls.held-too-long=100ms").run(context -> {
+      StallView view = context.getBean(StallView.class);
+      AsyncLock journal = context.getBean(PrimitiveRegistry.class).lock("journal");
+      try (CurrentCall.Scope call = CurrentCall.open("Journal.write")) {
+        journal.acquire().join(); // dropped unreleased
+      }
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        System.gc(); // found once the collector has cleared the permit
+        return view.leaksFound() == 1;
+      });
+
+      assertThat(output.getOut().lines().filter(line -> line.contains("Baton: leaked permit: ")))
+          .singleElement().asString().contains("WARN")
+          .contains("a permit of lock 'journal' taken by Journal.write was dropped unreleased");
+      assertThat(journal.isLocked()).as("left held").isTrue();
+    });
+  }
+
   /** A wait for {@code lock}, granted and released; only a weak reference to it is kept. */
   private static WeakReference<PendingWait> waitAndEnd(AsyncLock lock, StallView view) {
     Permit held = lock.acquire().join();
