@@ -52,6 +52,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 class StallViewTest {
 
   private static final Duration CONFIRM = Duration.ofMillis(50);
+  /** How long a future that should complete at once is given: only a hang exceeds it. */
+  private static final Duration WITHIN = Duration.ofSeconds(5);
 
   private StallView view = new StallView(settings(BatonProperties.Stalls.Level.BASIC));
   private DefaultPrimitiveRegistry registry = registry(view);
@@ -586,6 +588,92 @@ class StallViewTest {
 
     assertThat(tookAs.join()).isSameAs(consumer);
     assertThat(metAs.join()).isSameAs(consumer);
+  }
+
+  /**
+   * The README: every wait of the registry's primitives, ended by another call (a release, a set,
+   * a put, a take, a task done, an arrival), settles as the call that waited, or as none for a
+   * wait made outside any call: the call that ended it never leaks into the waiter's callbacks.
+   */
+  @Test
+  void everyWaitEndedByAnotherCallSettlesAsItsOwnCallOrNone() {
+    DefaultPrimitiveRegistry ofOne = new DefaultPrimitiveRegistry(new BatonProperties(true,
+        BatonProperties.Backend.LOCAL, Duration.ofSeconds(30), false,
+        BatonProperties.DEFAULT_ASPECT_ORDER, null, null, null,
+        Map.of("full", new BatonProperties.Queue(1, BatonProperties.QueueOrder.FIFO, String.class,
+            null, null)), null, null, null, null, null, null), new LocalPrimitives(), List.of(),
+        false, view);
+    Call ender = call("Ender.run");
+    for (Call waiter : new Call[] {call("Waiter.run"), null}) {
+      AsyncLock ledger = registry.lock("ledger");
+      Permit locked = TestCalls.as(ender, ledger::acquire).join();
+      CompletableFuture<Call> lockWait = seenBy(waiter, ledger::acquire);
+      endAs(ender, locked::release);
+      settledAs(waiter, lockWait, "a lock's wait");
+      ledger.acquire().join().release(); // the waiter's grant was released by its callback
+
+      AsyncSemaphore payments = registry.semaphore("payments", 1);
+      Permit paid = TestCalls.as(ender, payments::acquire).join();
+      CompletableFuture<Call> permitWait = seenBy(waiter, payments::acquire);
+      endAs(ender, paid::release);
+      settledAs(waiter, permitWait, "a semaphore's wait");
+
+      AsyncEvent ready = registry.event("ready");
+      ready.clear();
+      CompletableFuture<Call> eventWait = seenBy(waiter, ready::await);
+      endAs(ender, ready::set);
+      settledAs(waiter, eventWait, "an event's wait");
+
+      AsyncQueue<String> orders = registry.queue(waiter == null ? "orders" : "jobs", String.class);
+      CompletableFuture<Call> take = seenBy(waiter, orders::take);
+      endAs(ender, () -> orders.put("first").join());
+      settledAs(waiter, take, "a queue's take");
+      CompletableFuture<Call> join = seenBy(waiter, orders::join);
+      endAs(ender, orders::taskDone);
+      settledAs(waiter, join, "a queue's join");
+
+      AsyncQueue<String> full = ofOne.queue("full", String.class);
+      TestCalls.as(ender, () -> full.put("first")).join();
+      CompletableFuture<Call> put = seenBy(waiter, () -> full.put("second"));
+      endAs(ender, () -> full.take().join());
+      settledAs(waiter, put, "a queue's put");
+      assertThat(full.poll()).isEqualTo("second");
+
+      AsyncBarrier meeting = registry.barrier(waiter == null ? "meeting" : "round", 2);
+      CompletableFuture<Call> arrival = seenBy(waiter, meeting::await);
+      endAs(ender, () -> meeting.await().join());
+      settledAs(waiter, arrival, "a barrier's wait");
+    }
+  }
+
+  /**
+   * As {@code waiter} (no call if null), what {@code wait} starts: the call current in its
+   * callback, which releases a permit it was granted.
+   */
+  private static CompletableFuture<Call> seenBy(Call waiter,
+      Supplier<? extends CompletableFuture<?>> wait) {
+    try (CurrentCall.Scope in = waiter == null ? null : CurrentCall.in(waiter)) {
+      return wait.get().thenApply(granted -> {
+        Call current = CurrentCall.get();
+        if (granted instanceof Permit permit) {
+          permit.release();
+        }
+        return current;
+      });
+    }
+  }
+
+  /** Asserts that {@code wait} settled at once, as {@code waiter} (no call if null). */
+  private static void settledAs(Call waiter, CompletableFuture<Call> wait, String what) {
+    assertThat(wait).as(what + ", as " + (waiter == null ? "no call" : waiter.site()))
+        .succeedsWithin(WITHIN).isSameAs(waiter);
+  }
+
+  /** Runs {@code end} as {@code ender}. */
+  private static void endAs(Call ender, Runnable end) {
+    try (CurrentCall.Scope in = CurrentCall.in(ender)) {
+      end.run();
+    }
   }
 
   /**
