@@ -894,6 +894,35 @@ class StallViewTest {
         .hasSize(2).noneMatch(line -> line.contains("inventory"));
   }
 
+  /**
+   * The README's thresholds of one primitive's own, under {@code baton.stalls.primitives.NAME}: a
+   * per-key family's name is its NAME, and its stalls, logged and listed, name it, never a key.
+   */
+  @Test
+  void aPerKeyFamilysOwnThresholdsApplyToEachKeyAndItsStallsShowNoKey(CapturedOutput output) {
+    AtomicBoolean read = new AtomicBoolean();
+    record Hidden(AtomicBoolean read) {
+      @Override
+      public String toString() {
+        read.set(true);
+        return "SENTINEL";
+      }
+    }
+    replaceView(Duration.ofHours(1), Map.of("accounts",
+        new BatonProperties.Stalls.Thresholds(Duration.ofMillis(30), Duration.ofMillis(30))));
+    AsyncLock account = registry.lock("accounts", new Hidden(read));
+    as(call("Accounts.debit"), account::acquire).join();
+    as(call("Accounts.credit"), account::acquire);
+
+    List<Stall> stalls = await().until(view::stalls, found -> found.size() == 2);
+
+    assertThat(stalls).extracting(Stall::describe).allSatisfy(line -> assertThat(line)
+        .contains("lock 'accounts'").endsWith("(threshold 30 ms)"));
+    assertThat(output.getOut().lines().filter(line -> line.contains("Baton: stall: ")))
+        .hasSize(2).noneMatch(line -> line.contains("SENTINEL"));
+    assertThat(read).as("a key's toString() was called").isFalse();
+  }
+
   /** The README's stalls are listed while they last: a hold's until its release. */
   @Test
   void aStallIsListedWhileItLastsAndNoLonger() {
