@@ -539,6 +539,33 @@ class StallViewTest {
   }
 
   /**
+   * The README's limit: the local backend's {@code awaitUntil}, whose rounds signal and wait
+   * again, does not say when its waiter is signalled, so its waiter taking the lock back is never
+   * in the graph, and the same shape as above is no deadlock to the view.
+   */
+  @Test
+  void anAwaitUntilWaiterTakingTheLockBackIsNeverInTheGraph() {
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    Call notifier = call("Notifier.run");
+    AtomicBoolean flag = new AtomicBoolean();
+    as(worker, ledger::acquire).join();
+    Permit readyHeld = as(worker, ready::acquire).join();
+    taken.add(TestCalls.as(worker, () -> ready.awaitUntil(flag::get, readyHeld)));
+    as(notifier, ready::acquire).join();
+    CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
+
+    flag.set(true);
+    ready.signal();
+
+    assertThat(view.pendingWaits()).extracting(wait -> wait.site().primitive())
+        .containsExactly("lock");
+    assertThat(view.check().deadlocks()).isEmpty();
+    notifierWaits.cancel(false);
+  }
+
+  /**
    * A condition's waiter is granted its lock back on the thread of the call that lets the lock
    * go; its callbacks run as the call that waited, as after any Baton wait, not as that other
    * call: what it asks for next is its own request, and no re-entry of the other's.
