@@ -208,7 +208,9 @@ public final class StallView implements WaitWatch, DisposableBean {
       } else if (confirmed) {
         stillLogged.add(signature);
         deadlocksConfirmed.increment();
-        deadlockLog.warn("Baton: deadlock among " + knot.cycle().size() + " calls, unchanged for "
+        int calls = knot.cycle().size();
+        deadlockLog.warn("Baton: deadlock " + (calls == 1 ? "of a call with itself"
+            : "among " + calls + " calls") + ", unchanged for "
             + Durations.read(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
         if (strict) {
           breakCycle(knot, deadlock);

@@ -335,6 +335,9 @@ class StallViewTest {
     assertThat(output.getOut().lines().filter(line -> line.contains("WARN")
         && line.contains("Baton: re-entry: LedgerService.post waits for lock 'ledger', which it"
             + " already holds"))).hasSize(1);
+    await().until(() -> view.check().deadlocks().get(0).confirmed());
+    assertThat(output.getOut().lines().filter(line ->
+        line.contains("Baton: deadlock of a call with itself, unchanged for "))).hasSize(1);
   }
 
   /** A condition's lock is a lock: not re-entrant, and ordered with the others. */

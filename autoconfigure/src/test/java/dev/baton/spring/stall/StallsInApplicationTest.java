@@ -35,7 +35,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * confirmed deadlock, are logged once, and the timeout that ends it says who held it up; the
  * item, a key, shows nowhere.
  */
-@Timeout(30)
+@Timeout(60) // each test starts a web application: on a busy machine that alone can take 30 s
 @ExtendWith(OutputCaptureExtension.class)
 class StallsInApplicationTest {
 
