@@ -390,8 +390,8 @@ public final class RedisBackend implements AutoCloseable {
    * Releases the permits this JVM still holds, fails its pending acquires, condition waits,
    * barrier awaits, queue puts and takes (withdrawing them from Redis), event waits and queue
    * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
-   * timeout for Redis to have done so, then closes both connections. What Redis did not hear of is freed within one
-   * lease.
+   * timeout for Redis to have done so, then closes both connections. What Redis did not hear of
+   * is freed within one lease.
    */
   @Override
   public void close() {
