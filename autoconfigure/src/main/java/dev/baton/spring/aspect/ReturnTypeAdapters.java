@@ -22,8 +22,8 @@ import org.springframework.util.ClassUtils;
  * ({@link SuspendingFunctions}). Any other declared type that is clearly asynchronous, assignable
  * to {@link Future}, {@link CompletionStage}, {@link Flow.Publisher}, Reactive Streams'
  * {@code Publisher} or Kotlin's {@code Flow} or {@code Deferred}, is refused unless an adapter
- * bean accepts it: waiting on the calling thread and letting go when
- * the method returns, before its result completes, is never what such a method means. A plain
+ * bean accepts it: waiting on the calling thread and letting go when the method returns, before
+ * its result completes, is never what such a method means. A plain
  * {@code Future} tells when it completes only to a thread that blocks on it, and for a subtype
  * such as a {@code CompletableFuture} subclass, {@code ParallelFlux} or {@code ConnectableFlux}
  * the proxy could not return a future or publisher that waits in its place. The refusal fails
