@@ -875,6 +875,86 @@ class ConditionTest {
     assertThat(c.waiters()).isEqualTo(1);
   }
 
+  @ParameterizedTest
+  @ValueSource(longs = {0, -5})
+  void aZeroOrNegativeTimeoutAwaitTimesOutAtOnceWithoutThrowingAndHoldsNoPermit(long millis) {
+    Permit held = lockNow();
+    CompletableFuture<Permit> queued = condition.acquire();
+
+    CompletableFuture<Permit> f = condition.await(held, Duration.ofMillis(millis));
+
+    assertThat(f).isCompletedExceptionally();
+    assertThatThrownBy(f::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+    assertThat(held.isReleased()).as("await released the permit it was given").isTrue();
+    assertThat(condition.waiters()).isZero();
+    assertThat(queued).as("the lock passed to the next in line").isCompleted();
+    queued.join().release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void signalNWithMoreThanAreWaitingWakesEveryWaiterAndRemembersNothing() {
+    CompletableFuture<Permit> a = startWaiting();
+    CompletableFuture<Permit> b = startWaiting();
+    Permit signaller = lockNow();
+
+    condition.signal(5);
+    assertThat(condition.waiters()).isZero();
+    signaller.release();
+
+    assertThat(a).isCompleted();
+    a.join().release();
+    assertThat(b).isCompleted();
+    b.join().release();
+    CompletableFuture<Permit> later = startWaiting();
+    assertThat(later).as("the surplus of the signal is not remembered").isNotDone();
+    assertThat(condition.waiters()).isOne();
+  }
+
+  @Test
+  void awaitUntilEvaluatesThePredicateOnlyWhileTheLockIsHeld() {
+    List<Boolean> lockedAtEachCheck = new ArrayList<>();
+    AtomicBoolean ready = new AtomicBoolean();
+    CompletableFuture<Permit> until = condition.awaitUntil(() -> {
+      lockedAtEachCheck.add(condition.lock().isLocked());
+      return ready.get();
+    }, lockNow());
+    assertThat(condition.lock().isLocked()).as("awaitUntil let the lock go").isFalse();
+
+    Permit signaller = lockNow();
+    condition.signal();
+    signaller.release();
+    assertThat(until).isNotDone();
+    assertThat(condition.waiters()).isOne();
+
+    Permit producer = lockNow();
+    ready.set(true);
+    condition.signalAll();
+    producer.release();
+
+    assertThat(until).isCompleted();
+    assertThat(lockedAtEachCheck).containsExactly(true, true, true);
+    assertThat(condition.lock().isLocked()).isTrue();
+    until.join().release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  @Test
+  void awaitCompletesWithANewPermitWhoseFencingTokenIsHigherThanTheOneItGaveUp() {
+    Permit held = lockNow();
+    CompletableFuture<Permit> f = condition.await(held);
+    Permit signaller = lockNow();
+    condition.signal();
+    signaller.release();
+
+    Permit again = f.join();
+    assertThat(again).isNotSameAs(held);
+    assertThat(held.isReleased()).isTrue();
+    assertThat(again.isReleased()).isFalse();
+    assertThat(again.token()).isGreaterThan(signaller.token()).isGreaterThan(held.token());
+    again.release();
+  }
+
   @Test
   void signalAcceptsTheLockHeldByAnyoneSinceTheLockHasNoOwningThread() throws Exception {
     CompletableFuture<Permit> waiter = startWaiting();

@@ -1082,6 +1082,52 @@ class QueueTest {
 
       assertThat(ranOn).hasValue(Thread.currentThread());
     }
+
+    @Test
+    void aShutDownQueueFailsZeroTimeoutPutsAndTakesWithQueueShutdownExceptionNotATimeout() {
+      AsyncQueue<String> full = AsyncQueue.bounded(1);
+      full.offer("a");
+      full.shutdown();
+
+      assertThat(failureOf(full.put("b", Duration.ZERO)))
+          .isInstanceOf(QueueShutdownException.class);
+      assertThatThrownBy(() -> full.offer("b")).as("offer throws, even when full")
+          .isInstanceOf(QueueShutdownException.class);
+      assertThat(valueOf(full.take(Duration.ZERO))).isEqualTo("a");
+      assertThat(failureOf(full.take(Duration.ZERO))).isInstanceOf(QueueShutdownException.class);
+      assertThat(failureOf(full.take(Duration.ofMillis(-1))))
+          .isInstanceOf(QueueShutdownException.class);
+    }
+
+    @Test
+    void aPriorityQueueDrainsInPriorityOrderAfterShutdown() {
+      AsyncQueue<Integer> q = AsyncQueue.priority(Integer.MAX_VALUE);
+      q.offer(3);
+      q.offer(1);
+      q.offer(2);
+
+      q.shutdown();
+
+      assertThat(valueOf(q.take())).isEqualTo(1);
+      assertThat(q.poll()).isEqualTo(2);
+      assertThat(valueOf(q.take(SHORT))).isEqualTo(3);
+      assertThat(failureOf(q.take())).isInstanceOf(QueueShutdownException.class);
+    }
+
+    @Test
+    void aTimedTakeFailedByShutdownNeverTimesOutLater() {
+      AsyncQueue<String> q = AsyncQueue.unbounded();
+      CompletableFuture<String> timed = q.take(SHORT);
+      q.shutdown();
+
+      assertThat(failureOf(timed)).isInstanceOf(QueueShutdownException.class);
+      AsyncQueue<String> clock = AsyncQueue.unbounded();
+      assertThat(failureOf(clock.take(SHORT.multipliedBy(3))))
+          .isInstanceOf(AcquireTimeoutException.class);
+      assertThat(failureOf(timed)).as("still the shutdown, long past the deadline")
+          .isInstanceOf(QueueShutdownException.class);
+      assertThat(q.takers()).isZero();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1184,6 +1230,43 @@ class QueueTest {
       assertThat(q.size()).isZero();
       assertThat(q.unfinishedTasks()).isZero();
       assertThat(q.join()).isCompleted();
+    }
+
+    @Test
+    void everyOperationAfterShutdownNowFailsAsAfterShutdownOnAnEmptyQueue() {
+      AsyncQueue<String> q = AsyncQueue.bounded(2);
+      q.offer("a");
+
+      q.shutdownNow();
+
+      assertThat(q.isShutdown()).isTrue();
+      assertThatThrownBy(() -> q.offer("b")).isInstanceOf(QueueShutdownException.class);
+      assertThat(failureOf(q.put("b"))).isInstanceOf(QueueShutdownException.class);
+      assertThat(failureOf(q.put("b", SHORT))).isInstanceOf(QueueShutdownException.class);
+      assertThat(failureOf(q.take(SHORT))).isInstanceOf(QueueShutdownException.class);
+      assertThatThrownBy(q::poll).isInstanceOf(QueueShutdownException.class);
+      assertThat(q.size()).isZero();
+      assertThat(q.isEmpty()).isTrue();
+      assertThat(q.takers()).isZero();
+      assertThat(q.putters()).isZero();
+      assertThat(q.join()).isCompleted();
+    }
+
+    @Test
+    void shutdownNowFailsWaitingPuttersOnTheCallingThreadBeforeItReturns() {
+      AsyncQueue<String> q = AsyncQueue.bounded(1);
+      q.offer("a");
+      AtomicReference<Thread> ranOn = new AtomicReference<>();
+      AtomicInteger sizeSeen = new AtomicInteger(-1);
+      q.put("b").whenComplete((v, e) -> {
+        ranOn.set(Thread.currentThread());
+        sizeSeen.set(q.size());
+      });
+
+      q.shutdownNow();
+
+      assertThat(ranOn).hasValue(Thread.currentThread());
+      assertThat(sizeSeen).as("the queued item was dropped before the putter failed").hasValue(0);
     }
   }
 

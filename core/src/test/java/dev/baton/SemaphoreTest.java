@@ -11,8 +11,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -328,6 +330,105 @@ class SemaphoreTest {
         .hasMessageContaining("permits");
     assertThatThrownBy(() -> AsyncSemaphore.create(-3)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("permits");
+  }
+
+  @Test
+  void nullArgumentsAreRejectedNamingTheArgumentAndTakeNoPermit() {
+    assertThatThrownBy(() -> semaphore.acquire(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
+    assertThatThrownBy(() -> semaphore.withPermit(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("action");
+
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+    assertThat(semaphore.waiters()).isZero();
+  }
+
+  @Test
+  void withPermitReleasesWhenTheActionsStageFails() {
+    CompletableFuture<Object> result = semaphore.withPermit(
+        () -> CompletableFuture.failedFuture(new IllegalStateException("boom")));
+
+    assertThatThrownBy(result::join).hasCauseInstanceOf(IllegalStateException.class);
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
+  @Test
+  void cancellingWithPermitWhileWaitingWithdrawsTheAcquireAndNeverRunsTheAction() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    AtomicInteger ran = new AtomicInteger();
+    CompletableFuture<Object> result = one.withPermit(() -> {
+      ran.incrementAndGet();
+      return CompletableFuture.completedFuture(null);
+    });
+    assertThat(one.waiters()).isOne();
+
+    assertThat(result.cancel(true)).isTrue();
+
+    assertThat(one.waiters()).as("the scope's acquire was withdrawn").isZero();
+    holder.release();
+    assertThat(ran).hasValue(0);
+    assertThat(one.availablePermits()).isOne();
+  }
+
+  @Test
+  void aTimedAcquireGrantedInTimeSucceedsAndNeverTimesOutLater() throws Exception {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    CompletableFuture<Permit> timed = one.acquire(Duration.ofMillis(50));
+
+    holder.release();
+
+    assertThat(timed).isCompleted();
+    CountDownLatch pastDeadline = new CountDownLatch(1);
+    CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS)
+        .execute(pastDeadline::countDown);
+    pastDeadline.await();
+    assertThat(timed).isCompleted();
+    assertThat(timed.join().isReleased()).isFalse();
+    assertThat(one.availablePermits()).isZero();
+  }
+
+  @Test
+  void releaseGrantsTheNextWaiterOnTheReleasingThreadBeforeReturning() {
+    AsyncSemaphore one = AsyncSemaphore.create(1);
+    Permit holder = one.acquire().join();
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    CompletableFuture<Permit> next = one.acquire();
+    next.thenRun(() -> ranOn.set(Thread.currentThread()));
+
+    holder.release();
+
+    assertThat(next).isCompleted();
+    assertThat(ranOn).hasValue(Thread.currentThread());
+    assertThat(one.availablePermits()).isZero();
+    assertThat(one.waiters()).isZero();
+  }
+
+  @Test
+  void availablePermitsAndWaitersAreExactAtEveryStepOfAHandOff() {
+    Permit a = semaphore.acquire().join();
+    assertThat(semaphore.availablePermits()).isOne();
+    Permit b = semaphore.tryAcquire().orElseThrow();
+    assertThat(semaphore.availablePermits()).isZero();
+    CompletableFuture<Permit> c = semaphore.acquire();
+    CompletableFuture<Permit> d = semaphore.acquire();
+    assertThat(semaphore.waiters()).isEqualTo(2);
+
+    a.release();
+    assertThat(c).isCompleted();
+    assertThat(semaphore.availablePermits()).isZero();
+    assertThat(semaphore.waiters()).isOne();
+
+    d.cancel(false);
+    assertThat(semaphore.waiters()).isZero();
+    assertThat(semaphore.availablePermits()).isZero();
+
+    b.release();
+    assertThat(semaphore.availablePermits()).isOne();
+    c.join().release();
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+    assertThat(c.join().token()).isGreaterThan(b.token());
   }
 
   @Test
