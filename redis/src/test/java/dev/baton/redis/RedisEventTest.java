@@ -153,4 +153,13 @@ class RedisEventTest {
     assertThat(late).succeedsWithin(Duration.ofSeconds(5));
     b.clear();
   }
+
+  /** API.md: null arguments throw NullPointerException, on Redis as in core. */
+  @Test
+  void aNullTimeoutThrowsNullPointerExceptionAndLeavesNoWaiter() {
+    AsyncEvent event = one.event("null-timeout");
+    assertThatThrownBy(() -> event.await(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
+    assertThat(event.waiters()).isZero();
+  }
 }

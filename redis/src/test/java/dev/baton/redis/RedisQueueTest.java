@@ -329,4 +329,22 @@ class RedisQueueTest {
         .isInstanceOf(QueueShutdownException.class);
     assertThat(a.isShutdown()).isTrue();
   }
+
+  /** API.md: null arguments throw NullPointerException, on Redis as in core. */
+  @Test
+  void aNullTimeoutOrItemThrowsNullPointerExceptionAndWaitsForNothing() {
+    AsyncQueue<String> q = fifo(one, "nulls", 1);
+    assertThatThrownBy(() -> q.take(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
+    q.put("a").join();
+    assertThatThrownBy(() -> q.put("b", null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
+    assertThatThrownBy(() -> q.put(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> q.offer(null)).isInstanceOf(NullPointerException.class);
+    assertThat(q.takers()).isZero();
+    assertThat(q.putters()).isZero();
+    assertThat(q.poll()).isEqualTo("a");
+    q.taskDone();
+    await().until(() -> keysOf("nulls").isEmpty());
+  }
 }
