@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,11 +63,16 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   @Override
   public CompletableFuture<Void> await() {
-    return await(null);
+    return awaitFor(null);
   }
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
+    return awaitFor(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** A wait for the event, bounded by {@code timeout} unless it is null. */
+  private CompletableFuture<Void> awaitFor(Duration timeout) {
     EventWaiter waiter = enqueue();
     backend.listen(channel, gen -> onSet(Long.parseLong(gen)))
         .thenCompose(ok -> backend.redis().hmget(key, "set", "gen").toCompletableFuture())

@@ -62,11 +62,17 @@ final class RedisQueue<T>
 
   @Override
   public CompletableFuture<Void> put(T item) {
-    return put(item, null);
+    return putFor(item, null);
   }
 
   @Override
   public CompletableFuture<Void> put(T item, Duration timeout) {
+    Objects.requireNonNull(item, "item");
+    return putFor(item, Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** A put of {@code item}, bounded by {@code timeout} unless it is null. */
+  private CompletableFuture<Void> putFor(T item, Duration timeout) {
     String payload = encode(item);
     String score = spec.scoreOf(item);
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -123,11 +129,16 @@ final class RedisQueue<T>
 
   @Override
   public CompletableFuture<T> take() {
-    return take(null);
+    return takeFor(null);
   }
 
   @Override
   public CompletableFuture<T> take(Duration timeout) {
+    return takeFor(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** A take, bounded by {@code timeout} unless it is null. */
+  private CompletableFuture<T> takeFor(Duration timeout) {
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       return pollAsync().thenApply(item -> {
         if (item == null) {
