@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -160,6 +161,41 @@ class RedisEventTest {
     AsyncEvent event = one.event("null-timeout");
     assertThatThrownBy(() -> event.await(null)).isInstanceOf(NullPointerException.class)
         .hasMessageContaining("timeout");
+    assertThat(event.waiters()).isZero();
+  }
+
+  /**
+   * API.md: a zero or negative timeout never throws, and a timed-out waiter is withdrawn before
+   * its failure is observable.
+   */
+  @Test
+  void aZeroOrNegativeTimeoutWaitTimesOutAtOnceAndNoLongerCountsWhenItsFailureIsSeen()
+      throws Exception {
+    AsyncEvent event = one.event("zero-timeout");
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+      CompletableFuture<Void> wait = event.await(timeout);
+      int waitersSeen = wait.handle((ok, failure) -> event.waiters()).get(5, TimeUnit.SECONDS);
+
+      assertThatThrownBy(wait::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+      assertThat(waitersSeen).as("waiters() seen by the failure's callback").isZero();
+    }
+    event.set();
+    assertThat(event.await(Duration.ZERO)).succeedsWithin(Duration.ofSeconds(5));
+    event.clear();
+  }
+
+  /** API.md: a cancelled waiter is withdrawn before its future fails. */
+  @Test
+  void aCancelledWaitNoLongerCountsAsAWaiterWhenItsCancelIsSeen() {
+    AsyncEvent event = one.event("cancelled-wait");
+    CompletableFuture<Void> wait = event.await();
+    assertThat(event.waiters()).isOne();
+    AtomicInteger waitersSeen = new AtomicInteger(-1);
+    wait.whenComplete((ok, failure) -> waitersSeen.set(event.waiters()));
+
+    assertThat(wait.cancel(false)).isTrue();
+
+    assertThat(waitersSeen).as("waiters() seen by the cancel's callback").hasValue(0);
     assertThat(event.waiters()).isZero();
   }
 }
