@@ -226,10 +226,29 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
    * A wait of this JVM: woken by any generation newer than the one it read; before it has read
    * one, it keeps the newest generation heard on the channel. Fields guarded by the event.
    */
-  private static final class EventWaiter {
-    final CompletableFuture<Void> future = new CompletableFuture<>();
+  private final class EventWaiter {
+    /** Leaves the waiters before it fails, so that a failure's callback no longer counts it. */
+    final CompletableFuture<Void> future = new CompletableFuture<>() {
+      @Override
+      public boolean completeExceptionally(Throwable failure) {
+        withdraw();
+        return super.completeExceptionally(failure);
+      }
+
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        withdraw();
+        return super.cancel(mayInterruptIfRunning);
+      }
+    };
     long generation = UNREAD;
     /** The newest generation heard on the channel before it read its own; 0 if none. */
     long heard;
+
+    private void withdraw() {
+      synchronized (RedisEvent.this) {
+        waiters.remove(this);
+      }
+    }
   }
 }
