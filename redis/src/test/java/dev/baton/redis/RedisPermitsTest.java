@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import java.util.Optional;
@@ -345,5 +346,21 @@ class RedisPermitsTest {
       assertThat(lock.isLocked()).isFalse();
       assertThat(limit.availablePermits()).isEqualTo(2);
     }
+  }
+
+  /** API.md: a cancelled waiter is withdrawn before its future fails. */
+  @Test
+  void aCancelledWaiterNoLongerCountsAsAWaiterWhenItsCancelIsSeen() {
+    AsyncLock lock = one.lock("cancel-seen");
+    Permit held = lock.acquire().join();
+    CompletableFuture<Permit> waiting = lock.acquire();
+    await().until(() -> lock.waiters() == 1);
+    AtomicInteger waitersSeen = new AtomicInteger(-1);
+    waiting.whenComplete((p, failure) -> waitersSeen.set(lock.waiters()));
+
+    assertThat(waiting.cancel(false)).isTrue();
+    held.release();
+
+    assertThat(waitersSeen).as("waiters() seen by the cancel's callback").hasValue(0);
   }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -346,5 +347,20 @@ class RedisQueueTest {
     assertThat(q.poll()).isEqualTo("a");
     q.taskDone();
     await().until(() -> keysOf("nulls").isEmpty());
+  }
+
+  /** API.md: a cancelled waiter is withdrawn before its future fails. */
+  @Test
+  void aCancelledTakeNoLongerCountsAsATakerWhenItsCancelIsSeen() {
+    AsyncQueue<String> queue = one.queue("cancelled-take", QueueSpec.fifo(10),
+        ItemCodec.strings());
+    CompletableFuture<String> take = queue.take();
+    await().until(() -> queue.takers() == 1);
+    AtomicInteger takersSeen = new AtomicInteger(-1);
+    take.whenComplete((item, failure) -> takersSeen.set(queue.takers()));
+
+    assertThat(take.cancel(false)).isTrue();
+
+    assertThat(takersSeen).as("takers() seen by the cancel's callback").hasValue(0);
   }
 }
