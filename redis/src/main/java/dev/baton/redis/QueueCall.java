@@ -23,7 +23,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class QueueCall<R> {
 
   final String id;
-  final CompletableFuture<R> future = new CompletableFuture<>();
+  /**
+   * Completed exceptionally or cancelled by its caller, it first runs {@link #onGiveUp}, so that
+   * a count read by the failure's callbacks no longer includes this call.
+   */
+  final CompletableFuture<R> future = new CompletableFuture<>() {
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+      giveUp();
+      return super.completeExceptionally(failure);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      giveUp();
+      return super.cancel(mayInterruptIfRunning);
+    }
+
+    private void giveUp() {
+      Runnable r = onGiveUp;
+      if (r != null && !isDone()) {
+        r.run();
+      }
+    }
+  };
+  /** Withdraws this call when its caller gives up; set once it is registered. */
+  volatile Runnable onGiveUp;
   final long notAfter;
   /** For a put: the score and payload sent; null for a take. */
   final String score;

@@ -15,6 +15,7 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -22,6 +23,7 @@ import io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -88,6 +90,10 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackend implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+  /** KEYS[1]'s cardinality, less those of ARGV that are its members. */
+  private static final String COUNT_EXCEPT = "local n = redis.call('ZCARD', KEYS[1])"
+      + " for _, id in ipairs(ARGV) do"
+      + " if redis.call('ZSCORE', KEYS[1], id) then n = n - 1 end end return n";
   /** A permit grant on a JVM's channel after the waiter's id: its token and grant time. */
   private static final java.util.regex.Pattern PERMIT_GRANT =
       java.util.regex.Pattern.compile("\\d+ \\d+");
@@ -105,6 +111,11 @@ public final class RedisBackend implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   /** Acquires of this JVM in Redis, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
+  /**
+   * Ids of acquires withdrawn here whose CANCEL Redis has not answered yet: waiter counts leave
+   * them out, so that a withdrawn acquire is no longer counted once its failure can be seen.
+   */
+  private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
   /**
    * Withdrawals (CANCEL) and releases that could not reach Redis, by id, with how to send them
    * again and the Redis time (ms) after which that is no longer worth it: each tick (one runs at
@@ -419,6 +430,7 @@ public final class RedisBackend implements AutoCloseable {
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
     waiting.put(w.id, w);
+    w.onGiveUp = () -> withdraw(w);
     w.future.whenComplete((permit, failure) -> {
       if (failure != null) {
         withdraw(w);
@@ -516,6 +528,7 @@ public final class RedisBackend implements AutoCloseable {
   private void withdraw(Waiting w) {
     if (waiting.remove(w.id, w)) {
       w.cancelTimer();
+      withdrawing.add(w.id);
       cancel(w.owner, w.id);
     }
   }
@@ -528,6 +541,9 @@ public final class RedisBackend implements AutoCloseable {
   private CompletableFuture<Object> cancel(RemotePermits permits, String id) {
     return Scripts.CANCEL.run(redis, permits.keys().keys(), args(id))
         .whenComplete((reply, failure) -> {
+          if (failure == null) {
+            withdrawing.remove(id);
+          }
           if (failure != null) {
             log.debug("Could not withdraw waiter {} of {} from Redis at {}; sent again once it"
                 + " answers", id, permits.keys(), address, failure);
@@ -637,7 +653,17 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   CompletableFuture<Long> countWaiters(PermitKeys permitKeys) {
-    return redis.zcard(permitKeys.keys()[2]).toCompletableFuture();
+    return countExcept(permitKeys.keys()[2], withdrawing);
+  }
+
+  /** Members of {@code zset} but {@code left out}, counted atomically in Redis. */
+  CompletableFuture<Long> countExcept(String zset, Collection<String> leftOut) {
+    String[] ids = leftOut.toArray(String[]::new);
+    if (ids.length == 0) {
+      return redis.zcard(zset).toCompletableFuture();
+    }
+    return redis.<Long>eval(COUNT_EXCEPT, ScriptOutputType.INTEGER, new String[] {zset}, ids)
+        .toCompletableFuture();
   }
 
   /**

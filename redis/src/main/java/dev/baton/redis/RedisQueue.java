@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,12 @@ final class RedisQueue<T>
   private final String doneChannel;
   /** This JVM's waiting takes and puts, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, QueueCall<?>> calls = new ConcurrentHashMap<>();
+  /**
+   * Ids of calls withdrawn here whose CANCEL Redis has not answered yet: {@link #takers()} and
+   * {@link #putters()} leave them out, so that a withdrawn call is no longer counted once its
+   * failure can be seen.
+   */
+  private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
   private final QueueJoins joins = new QueueJoins();
 
   RedisQueue(RedisBackend backend, String name, String tag, QueueSpec<T> spec,
@@ -235,6 +242,7 @@ final class RedisQueue<T>
 
   private <R> QueueCall<R> register(QueueCall<R> call, Duration timeout, String what) {
     calls.put(call.id, call);
+    call.onGiveUp = () -> withdraw(call);
     backend.expect(call.id, message -> onMessage(call, message));
     call.future.whenComplete((ok, failure) -> {
       if (failure != null) {
@@ -320,6 +328,7 @@ final class RedisQueue<T>
   private void withdraw(QueueCall<?> call) {
     if (call.withdraw()) {
       settled(call);
+      withdrawing.add(call.id);
       cancel(call.id);
     }
   }
@@ -337,6 +346,9 @@ final class RedisQueue<T>
   private CompletableFuture<String> cancel(String id) {
     return Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
         .whenComplete((reply, failure) -> {
+          if (failure == null) {
+            withdrawing.remove(id);
+          }
           if (failure != null) {
             log.debug("Could not withdraw {} from queue '{}' on Redis at {}; sent again once it"
                 + " answers", id, name, backend.address(), failure);
@@ -539,7 +551,7 @@ final class RedisQueue<T>
   }
 
   private int count(String zset) {
-    return backend.await(backend.redis().zcard(zset).toCompletableFuture()).intValue();
+    return backend.await(backend.countExcept(zset, withdrawing)).intValue();
   }
 
   // ---- plumbing ----

@@ -20,7 +20,32 @@ final class Waiting {
 
   final String id;
   final RemotePermits owner;
-  final CompletableFuture<Permit> future = new CompletableFuture<>();
+  /**
+   * Completed exceptionally or cancelled by its caller, it first runs {@link #onGiveUp}, so that
+   * a count read by the failure's callbacks no longer includes this acquire.
+   */
+  final CompletableFuture<Permit> future = new CompletableFuture<>() {
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+      giveUp();
+      return super.completeExceptionally(failure);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      giveUp();
+      return super.cancel(mayInterruptIfRunning);
+    }
+
+    private void giveUp() {
+      Runnable r = onGiveUp;
+      if (r != null && !isDone()) {
+        r.run();
+      }
+    }
+  };
+  /** Withdraws this acquire when its caller gives up; set once it is registered. */
+  volatile Runnable onGiveUp;
   final long notAfter;
   volatile ScheduledFuture<?> timer;
   private volatile boolean confirmed;
