@@ -9,6 +9,7 @@ import dev.baton.BrokenBarrierException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -89,6 +90,20 @@ class RedisBarrierTest {
     await().until(() -> a.waiting() == 1);
     assertThat(a.await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+  }
+
+  /** A cancelled party is withdrawn before its future fails, as API.md asks of every wait. */
+  @Test
+  void aCancelledAwaitNoLongerCountsWhenItsCancelIsSeen() {
+    AsyncBarrier a = one.barrier("cancel-seen", 2);
+    CompletableFuture<Integer> cancelled = a.await();
+    await().until(() -> a.waiting() == 1);
+    AtomicInteger waitingSeen = new AtomicInteger(-1);
+    cancelled.whenComplete((index, failure) -> waitingSeen.set(a.waiting()));
+
+    assertThat(cancelled.cancel(false)).isTrue();
+
+    assertThat(waitingSeen).as("waiting() seen by the cancel's callback").hasValue(0);
   }
 
   @Test

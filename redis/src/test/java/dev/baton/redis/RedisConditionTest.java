@@ -139,6 +139,21 @@ class RedisConditionTest {
     assertThat(two.condition("leaving").lock().isLocked()).isFalse();
   }
 
+  /** API.md: a cancelled waiter is withdrawn before its future fails. */
+  @Test
+  void aWaiterCancelledBeforeItsSignalNoLongerCountsWhenItsCancelIsSeen() throws Exception {
+    AsyncCondition a = one.condition("cancel-seen");
+    CompletableFuture<Permit> waiting = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> a.waiters() == 1);
+    AtomicInteger waitersSeen = new AtomicInteger(-1);
+    waiting.whenComplete((p, failure) -> waitersSeen.set(a.waiters()));
+
+    assertThat(waiting.cancel(false)).isTrue();
+
+    assertThat(waitersSeen).as("waiters() seen by the cancel's callback").hasValue(0);
+    await().until(() -> !a.lock().isLocked());
+  }
+
   @Test
   void aTimedOutWaiterHoldsNothingAndTakesNoSignal() throws Exception {
     AsyncCondition a = one.condition("timeouts");
