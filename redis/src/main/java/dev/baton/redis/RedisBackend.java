@@ -23,6 +23,7 @@ import io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -94,6 +95,11 @@ public final class RedisBackend implements AutoCloseable {
   private static final String COUNT_EXCEPT = "local n = redis.call('ZCARD', KEYS[1])"
       + " for _, id in ipairs(ARGV) do"
       + " if redis.call('ZSCORE', KEYS[1], id) then n = n - 1 end end return n";
+  /** KEYS[1]'s members scored ARGV[1] or more, less those of ARGV[2..] among them. */
+  private static final String COUNT_FROM_EXCEPT =
+      "local n = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf') for i = 2, #ARGV do"
+          + " local s = redis.call('ZSCORE', KEYS[1], ARGV[i])"
+          + " if s and tonumber(s) >= tonumber(ARGV[1]) then n = n - 1 end end return n";
   /** A permit grant on a JVM's channel after the waiter's id: its token and grant time. */
   private static final java.util.regex.Pattern PERMIT_GRANT =
       java.util.regex.Pattern.compile("\\d+ \\d+");
@@ -664,6 +670,21 @@ public final class RedisBackend implements AutoCloseable {
     }
     return redis.<Long>eval(COUNT_EXCEPT, ScriptOutputType.INTEGER, new String[] {zset}, ids)
         .toCompletableFuture();
+  }
+
+  /** Members of {@code zset} scored {@code min} or more but {@code left out}, counted in Redis. */
+  CompletableFuture<Long> countExcept(String zset, long min, Collection<String> leftOut) {
+    String[] args = new String[leftOut.size() + 1];
+    args[0] = Long.toString(min);
+    int i = 1;
+    for (String id : leftOut) {
+      if (i == args.length) {
+        break; // added meanwhile
+      }
+      args[i++] = id;
+    }
+    return redis.<Long>eval(COUNT_FROM_EXCEPT, ScriptOutputType.INTEGER, new String[] {zset},
+        Arrays.copyOf(args, i)).toCompletableFuture();
   }
 
   /**

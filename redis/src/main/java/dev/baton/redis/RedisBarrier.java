@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,11 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   private final Set<String> unknown = ConcurrentHashMap.newKeySet();
   /** Every await of this JVM whose future is not complete, confirmed or not: failed at close. */
   private final Set<CompletableFuture<Integer>> open = ConcurrentHashMap.newKeySet();
+  /**
+   * Ids of parties withdrawn here whose CANCEL Redis has not answered yet: {@link #waiting()}
+   * leaves them out, so that a cancelled party is no longer counted once its cancel can be seen.
+   */
+  private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
 
   RedisBarrier(RedisBackend backend, String name, String tag, int parties) {
     this.backend = backend;
@@ -56,7 +62,18 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   @Override
   public CompletableFuture<Integer> await() {
     String id = backend.nextId();
-    CompletableFuture<Integer> future = new CompletableFuture<>();
+    AtomicBoolean withdrawn = new AtomicBoolean();
+    CompletableFuture<Integer> future = new CompletableFuture<>() {
+      /** Withdraws the party first, so that a cancel's callbacks no longer count it. */
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!isDone() && withdrawn.compareAndSet(false, true)) {
+          withdrawing.add(id);
+          withdraw(id);
+        }
+        return super.cancel(mayInterruptIfRunning);
+      }
+    };
     backend.expect(id, outcome -> settle(future, outcome));
     open.add(future);
     future.whenComplete((index, failure) -> {
@@ -64,8 +81,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
       pending.remove(id, future);
       unknown.remove(id);
       backend.forget(id);
-      if (failure instanceof CancellationException
-          || failure instanceof RedisUnavailableException) {
+      if ((failure instanceof CancellationException
+          || failure instanceof RedisUnavailableException)
+          && withdrawn.compareAndSet(false, true)) {
         withdraw(id);
       }
     });
@@ -123,7 +141,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   /** Parties waiting in the current cycle, in every JVM: one round trip. */
   @Override
   public int waiting() {
-    return backend.await(backend.redis().zcard(keys[1]).toCompletableFuture()).intValue();
+    return backend.await(backend.countExcept(keys[1], withdrawing)).intValue();
   }
 
   /** {@code held}: 1 while broken; waiters: parties waiting in the current cycle, every JVM's. */
@@ -203,6 +221,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   private void withdraw(String id) {
     Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))
         .whenComplete((reply, failure) -> {
+          withdrawing.remove(id);
           if (failure != null) {
             log.debug("Could not withdraw party {} of {} from Redis at {}; its lease ends it",
                 id, this, backend.address(), failure);

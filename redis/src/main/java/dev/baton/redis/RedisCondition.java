@@ -4,7 +4,6 @@ import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
-import io.lettuce.core.Range;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +52,11 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   private final ConcurrentHashMap<String, Waiting> pending = new ConcurrentHashMap<>();
   /** Every wait of this JVM not settled yet, confirmed or not: failed at close. */
   private final Set<Waiting> open = ConcurrentHashMap.newKeySet();
+  /**
+   * Ids of waits withdrawn here whose CANCEL Redis has not answered yet: {@link #waiters()}
+   * leaves them out, so that a withdrawn wait is no longer counted once its failure can be seen.
+   */
+  private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
 
   RedisCondition(RedisBackend backend, RemotePermits permits) {
     this.backend = backend;
@@ -180,6 +184,12 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     Waiting w = new Waiting(backend.nextId(), permits, deadline);
     backend.expect(w.id, message -> onMessage(w, message));
     open.add(w);
+    w.onGiveUp = () -> {
+      if (open.remove(w)) {
+        withdrawing.add(w.id);
+        withdraw(w, held.id());
+      }
+    };
     w.future.whenComplete((permit, failure) -> {
       if (open.remove(w) && failure != null) {
         withdraw(w, held.id());
@@ -255,6 +265,9 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     w.cancelTimer();
     return Scripts.CONDITION_CANCEL.run(backend.redis(), keys, backend.args(w.id, heldId))
         .whenComplete((reply, failure) -> {
+          if (failure == null) {
+            withdrawing.remove(w.id);
+          }
           if (failure != null) {
             log.debug("Could not withdraw wait {} on {} from Redis at {}; its lease ends it",
                 w.id, this, backend.address(), failure);
@@ -397,7 +410,6 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   }
 
   private CompletableFuture<Long> countWaiters() {
-    return backend.redis().zcount(keys[6],
-        Range.create(backend.redisNow(), Double.POSITIVE_INFINITY)).toCompletableFuture();
+    return backend.countExcept(keys[6], backend.redisNow(), withdrawing);
   }
 }
