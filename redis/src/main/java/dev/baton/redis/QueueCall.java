@@ -1,6 +1,5 @@
 package dev.baton.redis;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,32 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class QueueCall<R> {
 
   final String id;
-  /**
-   * Completed exceptionally or cancelled by its caller, it first runs {@link #onGiveUp}, so that
-   * a count read by the failure's callbacks no longer includes this call.
-   */
-  final CompletableFuture<R> future = new CompletableFuture<>() {
-    @Override
-    public boolean completeExceptionally(Throwable failure) {
-      giveUp();
-      return super.completeExceptionally(failure);
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      giveUp();
-      return super.cancel(mayInterruptIfRunning);
-    }
-
-    private void giveUp() {
-      Runnable r = onGiveUp;
-      if (r != null && !isDone()) {
-        r.run();
-      }
-    }
-  };
-  /** Withdraws this call when its caller gives up; set once it is registered. */
-  volatile Runnable onGiveUp;
+  /** Withdraws this call first when failed or cancelled (see {@link WithdrawnFirst}). */
+  final WithdrawnFirst<R> future = new WithdrawnFirst<>();
   final long notAfter;
   /** For a put: the score and payload sent; null for a take. */
   final String score;

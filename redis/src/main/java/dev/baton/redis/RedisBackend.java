@@ -15,7 +15,6 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -91,15 +90,6 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackend implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
-  /** KEYS[1]'s cardinality, less those of ARGV that are its members. */
-  private static final String COUNT_EXCEPT = "local n = redis.call('ZCARD', KEYS[1])"
-      + " for _, id in ipairs(ARGV) do"
-      + " if redis.call('ZSCORE', KEYS[1], id) then n = n - 1 end end return n";
-  /** KEYS[1]'s members scored ARGV[1] or more, less those of ARGV[2..] among them. */
-  private static final String COUNT_FROM_EXCEPT =
-      "local n = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf') for i = 2, #ARGV do"
-          + " local s = redis.call('ZSCORE', KEYS[1], ARGV[i])"
-          + " if s and tonumber(s) >= tonumber(ARGV[1]) then n = n - 1 end end return n";
   /** A permit grant on a JVM's channel after the waiter's id: its token and grant time. */
   private static final java.util.regex.Pattern PERMIT_GRANT =
       java.util.regex.Pattern.compile("\\d+ \\d+");
@@ -118,8 +108,10 @@ public final class RedisBackend implements AutoCloseable {
   /** Acquires of this JVM in Redis, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
   /**
-   * Ids of acquires withdrawn here whose CANCEL Redis has not answered yet: waiter counts leave
-   * them out, so that a withdrawn acquire is no longer counted once its failure can be seen.
+   * Ids of acquires withdrawn here whose CANCEL has not come back yet: waiter counts leave them
+   * out, so that a withdrawn acquire is no longer counted once its failure can be seen. An id
+   * leaves when its CANCEL comes back, answered or failed: a failed one is sent again, and until
+   * Redis runs it the counts may include its acquire, as another JVM's do meanwhile.
    */
   private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
   /**
@@ -436,7 +428,7 @@ public final class RedisBackend implements AutoCloseable {
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
     waiting.put(w.id, w);
-    w.onGiveUp = () -> withdraw(w);
+    w.future.onGiveUp = () -> withdraw(w);
     w.future.whenComplete((permit, failure) -> {
       if (failure != null) {
         withdraw(w);
@@ -547,9 +539,7 @@ public final class RedisBackend implements AutoCloseable {
   private CompletableFuture<Object> cancel(RemotePermits permits, String id) {
     return Scripts.CANCEL.run(redis, permits.keys().keys(), args(id))
         .whenComplete((reply, failure) -> {
-          if (failure == null) {
-            withdrawing.remove(id);
-          }
+          withdrawing.remove(id);
           if (failure != null) {
             log.debug("Could not withdraw waiter {} of {} from Redis at {}; sent again once it"
                 + " answers", id, permits.keys(), address, failure);
@@ -668,8 +658,7 @@ public final class RedisBackend implements AutoCloseable {
     if (ids.length == 0) {
       return redis.zcard(zset).toCompletableFuture();
     }
-    return redis.<Long>eval(COUNT_EXCEPT, ScriptOutputType.INTEGER, new String[] {zset}, ids)
-        .toCompletableFuture();
+    return Scripts.COUNT_EXCEPT.run(redis, new String[] {zset}, ids);
   }
 
   /** Members of {@code zset} scored {@code min} or more but {@code left out}, counted in Redis. */
@@ -683,8 +672,7 @@ public final class RedisBackend implements AutoCloseable {
       }
       args[i++] = id;
     }
-    return redis.<Long>eval(COUNT_FROM_EXCEPT, ScriptOutputType.INTEGER, new String[] {zset},
-        Arrays.copyOf(args, i)).toCompletableFuture();
+    return Scripts.COUNT_FROM_EXCEPT.run(redis, new String[] {zset}, Arrays.copyOf(args, i));
   }
 
   /**

@@ -46,8 +46,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   /** Every await of this JVM whose future is not complete, confirmed or not: failed at close. */
   private final Set<CompletableFuture<Integer>> open = ConcurrentHashMap.newKeySet();
   /**
-   * Ids of parties withdrawn here whose CANCEL Redis has not answered yet: {@link #waiting()}
-   * leaves them out, so that a cancelled party is no longer counted once its cancel can be seen.
+   * Ids of parties withdrawn here whose CANCEL has not come back yet: {@link #waiting()} leaves
+   * them out, so that a cancelled party is no longer counted once its cancel can be seen. An id
+   * leaves when its CANCEL comes back, answered or failed.
    */
   private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
 

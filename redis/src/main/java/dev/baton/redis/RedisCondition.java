@@ -53,8 +53,9 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   /** Every wait of this JVM not settled yet, confirmed or not: failed at close. */
   private final Set<Waiting> open = ConcurrentHashMap.newKeySet();
   /**
-   * Ids of waits withdrawn here whose CANCEL Redis has not answered yet: {@link #waiters()}
-   * leaves them out, so that a withdrawn wait is no longer counted once its failure can be seen.
+   * Ids of waits withdrawn here whose CANCEL has not come back yet: {@link #waiters()} leaves
+   * them out, so that a withdrawn wait is no longer counted once its failure can be seen. An id
+   * leaves when its CANCEL comes back, answered or failed.
    */
   private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
 
@@ -184,7 +185,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     Waiting w = new Waiting(backend.nextId(), permits, deadline);
     backend.expect(w.id, message -> onMessage(w, message));
     open.add(w);
-    w.onGiveUp = () -> {
+    w.future.onGiveUp = () -> {
       if (open.remove(w)) {
         withdrawing.add(w.id);
         withdraw(w, held.id());
@@ -265,9 +266,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     w.cancelTimer();
     return Scripts.CONDITION_CANCEL.run(backend.redis(), keys, backend.args(w.id, heldId))
         .whenComplete((reply, failure) -> {
-          if (failure == null) {
-            withdrawing.remove(w.id);
-          }
+          withdrawing.remove(w.id);
           if (failure != null) {
             log.debug("Could not withdraw wait {} on {} from Redis at {}; its lease ends it",
                 w.id, this, backend.address(), failure);

@@ -46,9 +46,10 @@ final class RedisQueue<T>
   /** This JVM's waiting takes and puts, by id; whoever removes one settles it. */
   private final ConcurrentHashMap<String, QueueCall<?>> calls = new ConcurrentHashMap<>();
   /**
-   * Ids of calls withdrawn here whose CANCEL Redis has not answered yet: {@link #takers()} and
+   * Ids of calls withdrawn here whose CANCEL has not come back yet: {@link #takers()} and
    * {@link #putters()} leave them out, so that a withdrawn call is no longer counted once its
-   * failure can be seen.
+   * failure can be seen. An id leaves when its CANCEL comes back, answered or failed: a failed
+   * one is sent again, and until Redis runs it the counts may include its call.
    */
   private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
   private final QueueJoins joins = new QueueJoins();
@@ -242,7 +243,7 @@ final class RedisQueue<T>
 
   private <R> QueueCall<R> register(QueueCall<R> call, Duration timeout, String what) {
     calls.put(call.id, call);
-    call.onGiveUp = () -> withdraw(call);
+    call.future.onGiveUp = () -> withdraw(call);
     backend.expect(call.id, message -> onMessage(call, message));
     call.future.whenComplete((ok, failure) -> {
       if (failure != null) {
@@ -346,9 +347,7 @@ final class RedisQueue<T>
   private CompletableFuture<String> cancel(String id) {
     return Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
         .whenComplete((reply, failure) -> {
-          if (failure == null) {
-            withdrawing.remove(id);
-          }
+          withdrawing.remove(id);
           if (failure != null) {
             log.debug("Could not withdraw {} from queue '{}' on Redis at {}; sent again once it"
                 + " answers", id, name, backend.address(), failure);

@@ -35,7 +35,9 @@ enum Scripts {
   QUEUE_CANCEL("queue-prelude", "queue-cancel", ScriptOutputType.VALUE),
   QUEUE_RENEW("queue-prelude", "queue-renew", ScriptOutputType.MULTI),
   QUEUE_DONE("queue-prelude", "queue-done", ScriptOutputType.INTEGER),
-  QUEUE_SHUTDOWN("queue-prelude", "queue-shutdown", ScriptOutputType.INTEGER);
+  QUEUE_SHUTDOWN("queue-prelude", "queue-shutdown", ScriptOutputType.INTEGER),
+  COUNT_EXCEPT(null, "count-except", ScriptOutputType.INTEGER),
+  COUNT_FROM_EXCEPT(null, "count-from-except", ScriptOutputType.INTEGER);
 
   private final String source;
   private final String sha;

@@ -1,7 +1,6 @@
 package dev.baton.redis;
 
 import dev.baton.Permit;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -20,32 +19,8 @@ final class Waiting {
 
   final String id;
   final RemotePermits owner;
-  /**
-   * Completed exceptionally or cancelled by its caller, it first runs {@link #onGiveUp}, so that
-   * a count read by the failure's callbacks no longer includes this acquire.
-   */
-  final CompletableFuture<Permit> future = new CompletableFuture<>() {
-    @Override
-    public boolean completeExceptionally(Throwable failure) {
-      giveUp();
-      return super.completeExceptionally(failure);
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      giveUp();
-      return super.cancel(mayInterruptIfRunning);
-    }
-
-    private void giveUp() {
-      Runnable r = onGiveUp;
-      if (r != null && !isDone()) {
-        r.run();
-      }
-    }
-  };
-  /** Withdraws this acquire when its caller gives up; set once it is registered. */
-  volatile Runnable onGiveUp;
+  /** Withdraws this acquire first when failed or cancelled (see {@link WithdrawnFirst}). */
+  final WithdrawnFirst<Permit> future = new WithdrawnFirst<>();
   final long notAfter;
   volatile ScheduledFuture<?> timer;
   private volatile boolean confirmed;
