@@ -92,12 +92,33 @@ final class ChildJvm implements AutoCloseable {
     reader.join(TimeUnit.SECONDS.toMillis(10));
   }
 
+  /** SIGSTOP: the child stops where it is, its connections open, until {@link #resume()}. */
+  void pause() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT. */
+  void resume() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     kill();
   }
 
-  /** The child: {@code port leaseMillis hold|wait|condition|barrier|consume name [parties]}. */
+  /**
+   * The child: {@code port leaseMillis hold|hold-until-lost|wait|condition|barrier|consume name
+   * [parties]}; {@code hold-until-lost} prints {@code LOST} and how its release ended once its
+   * permit reads as released.
+   */
   public static void main(String[] args) throws InterruptedException {
     RedisBackend backend = RedisBackend.connect(
         io.lettuce.core.RedisURI.create("redis://127.0.0.1:" + args[0]),
@@ -126,6 +147,10 @@ final class ChildJvm implements AutoCloseable {
     } else if (args[2].equals("hold")) {
       Permit permit = lock.acquire().join();
       System.out.println("HELD " + permit.token());
+    } else if (args[2].equals("hold-until-lost")) {
+      Permit permit = lock.acquire().join();
+      System.out.println("HELD " + permit.token());
+      reportWhenLost((RedisPermit) permit);
     } else {
       lock.acquire().whenComplete((permit, failure) -> System.out.println(
           failure == null ? "GRANTED " + permit.token() : "FAILED " + failure));
@@ -133,6 +158,25 @@ final class ChildJvm implements AutoCloseable {
     }
     System.out.flush();
     new CountDownLatch(1).await();
+  }
+
+  /** Prints {@code LOST <isLost>} once {@code permit} reads as released, then how release ends. */
+  private static void reportWhenLost(RedisPermit permit) {
+    if (!permit.isReleased()) {
+      CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS)
+          .execute(() -> reportWhenLost(permit));
+      return;
+    }
+    String released;
+    try {
+      permit.release();
+      released = "RELEASED";
+    } catch (RuntimeException e) {
+      released = "RELEASE-FAILED " + e.getClass().getSimpleName();
+    }
+    System.out.println("LOST " + permit.isLost());
+    System.out.println(released);
+    System.out.flush();
   }
 
   private static void consume(AsyncQueue<String> queue) {

@@ -8,6 +8,7 @@ import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -175,6 +176,111 @@ class RedisFaultsTest {
     assertThat(event).isCompletedExceptionally();
     waiting.get(LEASE.toMillis() / 2, TimeUnit.MILLISECONDS).release();
     await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * close() fails a pending acquire and an event wait with a CancellationException, and the
+   * acquire has left Redis's line by the time close() returns: it is not first in line for the
+   * next release.
+   */
+  @Test
+  void closingFailsPendingCallsWithACancellationAndWithdrawsThemBeforeItReturns()
+      throws Exception {
+    RedisBackend leaving = connect();
+    AsyncLock lock = one.lock("first-in-line");
+    Permit held = lock.acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> abandoned = leaving.lock("first-in-line").acquire();
+    await().until(() -> lock.waiters() == 1);
+    CompletableFuture<Permit> next = two.lock("first-in-line").acquire();
+    await().until(() -> lock.waiters() == 2);
+    CompletableFuture<Void> event = leaving.event("closing").await();
+    await().until(() -> leaving.event("closing").waiters() == 1);
+
+    leaving.close();
+
+    assertThat(lock.waiters()).as("the closed backend's waiter, withdrawn before close returned")
+        .isOne();
+    assertThatThrownBy(abandoned::join).isInstanceOf(CancellationException.class);
+    assertThatThrownBy(event::join).isInstanceOf(CancellationException.class);
+    held.release();
+    Permit permit = next.get(LEASE.toMillis() / 2, TimeUnit.MILLISECONDS);
+    assertThat(permit.token()).isGreaterThan(held.token());
+    permit.release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * Calls made while Redis is down are rejected at once, never buffered: an acquire fails naming
+   * the address within the command timeout, and nothing of it runs once Redis is back.
+   */
+  @Test
+  void anAcquireWhileRedisIsDownFailsAndIsNotReplayedAfterTheRestart() throws Exception {
+    server.stop();
+    long start = System.nanoTime();
+    CompletableFuture<Permit> acquire = one.lock("offline").acquire(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> acquire.get(COMMAND_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS))
+        .hasCauseInstanceOf(RedisUnavailableException.class)
+        .hasMessageContaining("127.0.0.1:" + server.port());
+    assertThat((System.nanoTime() - start) / 1_000_000).as("failed within the command timeout")
+        .isLessThanOrEqualTo(COMMAND_TIMEOUT.toMillis() + 500);
+    server.restart();
+    awaitQuarantineOver();
+    assertThat(one.lock("offline").isLocked()).isFalse();
+    assertThat(one.lock("offline").waiters()).isZero();
+    assertThat(one.heldPermits()).isZero();
+    two.lock("offline").acquire().get(5, TimeUnit.SECONDS).release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * Hard case 4 of REDIS.md: a holder JVM frozen (SIGSTOP) past its lease loses the lock to a
+   * waiter of another instance within the lease, with a higher token, so a fenced resource
+   * rejects the frozen holder's writes; woken up (SIGCONT), it learns the lease is lost, its
+   * release fails with LeaseLostException, and the new holder keeps the lock.
+   */
+  @Test
+  void aHolderJvmFrozenPastItsLeaseLosesTheLockAndItsStaleTokenIsRejected() throws Exception {
+    FencedResource resource = new FencedResource();
+    try (ChildJvm child = ChildJvm.start(server, LEASE, "hold-until-lost", "frozen")) {
+      long childToken = Long.parseLong(child.expect("HELD", Duration.ofSeconds(30)).split(" ")[1]);
+      assertThat(resource.write(childToken)).isTrue();
+      AsyncLock lock = one.lock("frozen");
+      CompletableFuture<Permit> waiter = lock.acquire();
+      await().until(() -> lock.waiters() == 1);
+      long pausedAt = System.nanoTime();
+      child.pause();
+      RedisPermit permit;
+      try {
+        permit = (RedisPermit) waiter.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS);
+        assertThat((System.nanoTime() - pausedAt) / 1_000_000).as("granted within the lease")
+            .isLessThanOrEqualTo(LEASE.toMillis() + 500);
+        assertThat(permit.token()).isGreaterThan(childToken);
+        assertThat(resource.write(permit.token())).isTrue();
+        assertThat(resource.write(childToken)).as("the frozen holder's stale write").isFalse();
+      } finally {
+        child.resume();
+      }
+      assertThat(child.expect("LOST", Duration.ofSeconds(10))).isEqualTo("LOST true");
+      assertThat(child.expect("RELEASE", Duration.ofSeconds(1)))
+          .isEqualTo("RELEASE-FAILED LeaseLostException");
+      assertThat(lock.isLocked()).as("the new holder's, not taken back by the woken one").isTrue();
+      assertThat(permit.isReleased()).isFalse();
+      permit.release();
+    }
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  /** A resource that accepts a write only with a token no older than the newest it has seen. */
+  private static final class FencedResource {
+    private long newest = Long.MIN_VALUE;
+
+    synchronized boolean write(long token) {
+      if (token < newest) {
+        return false;
+      }
+      newest = token;
+      return true;
+    }
   }
 
   @Test

@@ -3,7 +3,11 @@ package dev.baton.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import java.time.Duration;
@@ -34,6 +38,54 @@ class RedisThreadsTest {
     held.release();
     assertThat(direct).as("the caller's own thread, or Baton's").doesNotContain("EventLoop");
     assertThat(queued.get(5, TimeUnit.SECONDS)).startsWith("baton-redis-");
+  }
+
+  /**
+   * Not only a lock's grant: an event's wake-up, a queue's item, a condition's signal and a
+   * barrier's trip, each pushed from the other instance, complete on Baton's threads.
+   */
+  @Test
+  void everyPrimitivesWakeUpFromAnotherInstanceCompletesOnBatonThreads() throws Exception {
+    RedisBackend one = redis.one();
+    RedisBackend two = redis.two();
+    AsyncEvent event = one.event("threads-event");
+    CompletableFuture<String> woken = event.await().thenApply(ok -> thread());
+    org.awaitility.Awaitility.await().until(() -> event.waiters() == 1);
+    two.event("threads-event").set();
+
+    AsyncQueue<String> queue =
+        one.queue("threads-queue", QueueSpec.fifo(10), ItemCodec.strings());
+    CompletableFuture<String> taken = queue.take().thenApply(item -> thread());
+    org.awaitility.Awaitility.await().until(() -> queue.takers() == 1);
+    two.queue("threads-queue", QueueSpec.fifo(10), ItemCodec.strings()).put("item").join();
+
+    AsyncCondition condition = one.condition("threads-condition");
+    CompletableFuture<String> signalled = condition.await(condition.acquire().join())
+        .thenApply(permit -> {
+          permit.release();
+          return thread();
+        });
+    AsyncCondition other = two.condition("threads-condition");
+    org.awaitility.Awaitility.await().until(() -> other.waiters() == 1);
+    Permit signaller = other.acquire().get(5, TimeUnit.SECONDS);
+    other.signal();
+    signaller.release();
+
+    AsyncBarrier barrier = one.barrier("threads-barrier", 2);
+    CompletableFuture<String> tripped = barrier.await().thenApply(index -> thread());
+    org.awaitility.Awaitility.await().until(() -> barrier.waiting() == 1);
+    two.barrier("threads-barrier", 2).await().get(5, TimeUnit.SECONDS);
+
+    assertThat(woken.get(5, TimeUnit.SECONDS)).as("event").startsWith("baton-redis-");
+    assertThat(taken.get(5, TimeUnit.SECONDS)).as("queue").startsWith("baton-redis-");
+    queue.taskDone();
+    assertThat(signalled.get(5, TimeUnit.SECONDS)).as("condition").startsWith("baton-redis-");
+    assertThat(tripped.get(5, TimeUnit.SECONDS)).as("barrier").startsWith("baton-redis-");
+    two.event("threads-event").clear();
+  }
+
+  private static String thread() {
+    return Thread.currentThread().getName();
   }
 
   @Test
