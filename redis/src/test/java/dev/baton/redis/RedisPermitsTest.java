@@ -327,6 +327,44 @@ class RedisPermitsTest {
     held.forEach(Permit::release);
   }
 
+  /**
+   * An instance renews its permits with one batched call per primitive every renewal tick (a
+   * primitive's keys share one hash slot, so no call spans two): one backend alone on its server
+   * holds ten locks through three ticks (seen as three new lease ends of one of its permits),
+   * which costs ten calls a tick.
+   */
+  @Test
+  void permitsOfManyPrimitivesAreRenewedWithOneBatchedCallPerPrimitivePerTick() {
+    try (RedisServer alone = RedisServer.start()) {
+      RedisBackend backend = RedisBackend.connect(alone.uri(),
+          RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE));
+      try {
+        List<Permit> held = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          held.add(backend.lock("renewed-" + i).acquire(SharedRedis.LEASE.multipliedBy(3))
+              .join());
+        }
+        alone.cli("CONFIG", "RESETSTAT");
+        RedisPermit first = (RedisPermit) held.get(0);
+        java.util.Set<Long> leaseEnds = new java.util.HashSet<>(List.of(first.leaseEnd()));
+        await().atMost(SharedRedis.LEASE.multipliedBy(3)).pollInterval(Duration.ofMillis(20))
+            .until(() -> leaseEnds.add(first.leaseEnd()) && leaseEnds.size() > 3);
+        assertThat(calls(alone, "evalsha") + calls(alone, "eval"))
+            .as("script calls over three renewal ticks").isBetween(30L, 35L);
+        assertThat(held).noneMatch(Permit::isReleased);
+        held.forEach(Permit::release);
+      } finally {
+        backend.close();
+      }
+    }
+  }
+
+  private static long calls(RedisServer server, String command) {
+    return server.cli("INFO", "commandstats").lines()
+        .filter(line -> line.startsWith("cmdstat_" + command + ":"))
+        .mapToLong(line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))).sum();
+  }
+
   private long scriptCalls() {
     return server.cli("INFO", "commandstats").lines()
         .filter(line -> line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:"))
