@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
+import dev.baton.BrokenBarrierException;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
@@ -307,6 +311,40 @@ class RedisFaultsTest {
     assertThat(one.lock("restart").tryAcquire()).isEmpty();
     next.release();
     await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * Waits that Redis forgot in a restart without persistence are not left hanging: an event
+   * wait is woken by a set made after the restart, a condition wait wakes without a signal and
+   * holds the lock again (as a condition wait may), and a barrier party's await fails with a
+   * BrokenBarrierException, its arrival lost with the data.
+   */
+  @Test
+  void waitsOfAConditionABarrierAndAnEventThatRedisForgotEndAfterTheRestart() throws Exception {
+    AsyncCondition condition = one.condition("amnesia");
+    CompletableFuture<Permit> woken =
+        condition.await(condition.acquire().get(5, TimeUnit.SECONDS));
+    AsyncBarrier barrier = one.barrier("amnesia", 2);
+    CompletableFuture<Integer> arrived = barrier.await();
+    AsyncEvent event = one.event("amnesia");
+    CompletableFuture<Void> set = event.await();
+    await().until(() -> two.condition("amnesia").waiters() == 1
+        && two.barrier("amnesia", 2).waiting() == 1 && event.waiters() == 1);
+
+    server.restart();
+    awaitQuarantineOver();
+
+    two.event("amnesia").set();
+    set.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS);
+    Permit permit = woken.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS);
+    assertThat(two.condition("amnesia").lock().isLocked()).isTrue();
+    assertThat(two.condition("amnesia").waiters()).isZero();
+    permit.release();
+    assertThatThrownBy(() -> arrived.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS))
+        .hasCauseInstanceOf(BrokenBarrierException.class).hasMessageContaining("lost its data");
+    two.barrier("amnesia", 2).reset();
+    two.event("amnesia").clear();
+    await().atMost(LEASE.multipliedBy(2)).until(() -> server.keys().isEmpty());
   }
 
   /** The restart quarantine also holds for a server that has just started for the first time. */
