@@ -65,6 +65,36 @@ class RedisLostReplyTest {
     });
   }
 
+  /** As an acquire: a tryAcquire that Redis granted but whose reply was lost holds nothing. */
+  @Test
+  void aTryAcquireGrantedButFailedByADroppedConnectionLeavesTheLockFreeAfterTheReconnect() {
+    proxy.dropReplyTo("lock:dropped-try");
+    assertThatThrownBy(() -> viaProxy.lock("dropped-try").tryAcquire())
+        .isInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    assertThat(viaProxy.heldPermits()).isZero();
+    await().until(viaProxy::isConnected);
+    await().atMost(LEASE.dividedBy(3)).until(() -> {
+      Optional<Permit> permit = direct.lock("dropped-try").tryAcquire();
+      permit.ifPresent(Permit::release);
+      return permit.isPresent();
+    });
+  }
+
+  /** As an acquire: a semaphore's permit granted to a lost reply passes on after reconnecting. */
+  @Test
+  void aSemaphoreAcquireGrantedButFailedByADroppedConnectionGivesItsPermitBack() {
+    proxy.dropReplyTo("semaphore:dropped-permit");
+    assertThatThrownBy(() -> viaProxy.semaphore("dropped-permit", 1)
+        .acquire(Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    await().until(viaProxy::isConnected);
+    await().atMost(LEASE.dividedBy(3))
+        .until(() -> direct.semaphore("dropped-permit", 1).availablePermits() == 1);
+  }
+
   @Test
   void aPollHandedAnItemButFailedByADroppedConnectionLeavesTheItemQueuedAfterTheReconnect() {
     AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "dropped-poll", 10);
