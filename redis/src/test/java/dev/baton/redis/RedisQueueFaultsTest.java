@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -139,6 +140,44 @@ class RedisQueueFaultsTest {
         + " acknowledged) when it restarted").hasSizeLessThanOrEqualTo(capacity + 1);
     System.out.printf("restart mid-stream: %d put, %d of them failed, %d taken, %d lost%n",
         confirmed.size() + maybe.size(), maybe.size(), taken.size(), lost.size());
+  }
+
+  /**
+   * A put waiting in an instance paused (here: its renewal thread kept busy) for longer than a
+   * lease is forgotten by Redis, and sent again when the instance wakes: its item is added once
+   * room is made, and its future completes.
+   */
+  @Test
+  void aWaitingPutForgottenWhileItsInstanceWasPausedIsSentAgainWhenItWakes() throws Exception {
+    await().atMost(LEASE.multipliedBy(3)).until(() -> !one.isQuarantined() && !two.isQuarantined());
+    AsyncQueue<String> paused = RedisQueueTest.fifo(one, "paused-put", 1);
+    AsyncQueue<String> other = RedisQueueTest.fifo(two, "paused-put", 1);
+    other.put("first").join();
+    CompletableFuture<Void> put = paused.put("second");
+    await().until(() -> other.putters() == 1);
+    CountDownLatch resume = new CountDownLatch(1);
+    one.timers().execute(() -> {
+      try {
+        resume.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      await("Redis forgets the paused instance's put").atMost(LEASE.multipliedBy(3))
+          .until(() -> other.putters() == 0);
+    } finally {
+      resume.countDown();
+    }
+    await("the put, sent again").atMost(LEASE.multipliedBy(2)).until(() -> other.putters() == 1);
+    assertThat(put).isNotDone();
+    assertThat(other.take().get(5, TimeUnit.SECONDS)).isEqualTo("first");
+    put.get(5, TimeUnit.SECONDS);
+    assertThat(other.take().get(5, TimeUnit.SECONDS)).isEqualTo("second");
+    assertThat(other.size()).isZero();
+    other.taskDone();
+    other.taskDone();
+    await().until(() -> server.keys().isEmpty());
   }
 
   private RedisBackend connect() {
