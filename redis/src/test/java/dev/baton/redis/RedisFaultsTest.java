@@ -391,6 +391,40 @@ class RedisFaultsTest {
     assertThat(one.heldPermits()).isZero();
   }
 
+  /**
+   * A timed-out wait fails once its withdrawal has reached Redis, or at most one command timeout
+   * after its timeout while Redis does not answer: a take and an acquire timed at 300 ms, sent to
+   * a paused server, fail then with AcquireTimeoutException; and the take that gave up is not
+   * run when the server wakes: the next item stays for the next taker.
+   */
+  @Test
+  void aTimedTakeOfAPausedServerFailsAtItsTimeoutAndTakesNothingWhenItWakes() throws Exception {
+    AsyncQueue<String> queue = one.queue("stale", QueueSpec.fifo(10), ItemCodec.strings());
+    AsyncQueue<String> other = two.queue("stale", QueueSpec.fifo(10), ItemCodec.strings());
+    Duration timeout = Duration.ofMillis(300);
+    long latest = timeout.plus(COMMAND_TIMEOUT).toMillis() + 500;
+    server.pause();
+    try {
+      long start = System.nanoTime();
+      CompletableFuture<String> take = queue.take(timeout);
+      CompletableFuture<Permit> acquire = one.lock("stale").acquire(timeout);
+      assertThatThrownBy(() -> take.get(latest, TimeUnit.MILLISECONDS))
+          .hasCauseInstanceOf(dev.baton.AcquireTimeoutException.class);
+      assertThatThrownBy(() -> acquire.get(latest, TimeUnit.MILLISECONDS))
+          .hasCauseInstanceOf(dev.baton.AcquireTimeoutException.class);
+      assertThat((System.nanoTime() - start) / 1_000_000).as("failed after their timeout")
+          .isGreaterThanOrEqualTo(timeout.toMillis()).isLessThanOrEqualTo(latest);
+    } finally {
+      server.resume();
+    }
+    assertThat(other.offer("fresh")).isTrue();
+    assertThat(other.poll()).as("not handed to the take that gave up").isEqualTo("fresh");
+    other.taskDone();
+    assertThat(two.lock("stale").isLocked()).as("no ghost holder").isFalse();
+    assertThat(one.heldPermits()).isZero();
+    await().until(() -> server.keys().isEmpty());
+  }
+
   /** A synchronous read is one round trip bounded by the command timeout. */
   @Test
   void aSynchronousReadOfAPausedServerFailsWithinTheCommandTimeout() {
