@@ -59,6 +59,24 @@ class RedisQueueFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /** A put waiting for room whose pub/sub message was missed is committed when it renews. */
+  @Test
+  void aPutWhoseRoomMessageWasMissedIsCommittedWhenItRenews() throws Exception {
+    await().atMost(LEASE.multipliedBy(3)).until(() -> !one.isQuarantined() && !two.isQuarantined());
+    AsyncQueue<String> a = RedisQueueTest.fifo(one, "deaf-put", 1);
+    AsyncQueue<String> b = RedisQueueTest.fifo(two, "deaf-put", 1);
+    a.put("first").join();
+    CompletableFuture<Void> put = b.put("second");
+    await().until(() -> a.putters() == 1);
+    server.cli("CLIENT", "KILL", "TYPE", "pubsub");
+    assertThat(a.take().get(5, TimeUnit.SECONDS)).isEqualTo("first");
+    put.get(LEASE.toMillis() * 2, TimeUnit.MILLISECONDS);
+    assertThat(a.take().get(5, TimeUnit.SECONDS)).isEqualTo("second");
+    a.taskDone();
+    a.taskDone();
+    await().until(() -> server.keys().isEmpty());
+  }
+
   @Test
   void waitsThatRedisForgotInARestartAreQueuedAgain() throws Exception {
     AsyncQueue<String> a = RedisQueueTest.fifo(one, "amnesia", 1);
