@@ -1,6 +1,7 @@
 package dev.baton.sample.orders;
 
 import dev.baton.AsyncQueue;
+import dev.baton.sample.BadRequests;
 import dev.baton.sample.InstanceName;
 import dev.baton.spring.PrimitiveRegistry;
 import java.util.List;
@@ -43,6 +44,7 @@ class OrderController {
   @PostMapping
   CompletableFuture<Order> place(
       @RequestParam String sku, @RequestParam(defaultValue = "1") int quantity) {
+    BadRequests.atLeast(1, "quantity", quantity);
     return instance.known().thenCompose(here -> {
       Order order = new Order(ids.incrementAndGet(), sku, quantity, here);
       return orders.put(order).thenApply(queued -> {
@@ -54,6 +56,7 @@ class OrderController {
 
   @PostMapping("/burst/{count}")
   CompletableFuture<List<Order>> burst(@PathVariable int count, @RequestParam String sku) {
+    BadRequests.atLeast(0, "count", count);
     List<CompletableFuture<Order>> placed = LongStream.range(0, count)
         .mapToObj(i -> place(sku, 1)).toList();
     return CompletableFuture.allOf(placed.toArray(CompletableFuture[]::new))

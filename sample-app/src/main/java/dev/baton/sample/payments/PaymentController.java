@@ -1,5 +1,6 @@
 package dev.baton.sample.payments;
 
+import dev.baton.sample.BadRequests;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -22,6 +23,7 @@ class PaymentController {
 
   @PostMapping("/payments/burst/{count}")
   CompletableFuture<Burst> burst(@PathVariable int count) {
+    BadRequests.atLeast(0, "count", count);
     List<CompletableFuture<PaymentGateway.Receipt>> charges = IntStream.range(0, count)
         .mapToObj(i -> gateway.charge("burst-" + i, 100L * i)).toList();
     return CompletableFuture.allOf(charges.toArray(CompletableFuture[]::new))

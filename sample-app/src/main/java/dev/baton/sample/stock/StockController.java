@@ -1,5 +1,6 @@
 package dev.baton.sample.stock;
 
+import dev.baton.sample.BadRequests;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -19,7 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code GET /stock} lists the levels; {@code POST /stock/{sku}/reservations?quantity=n} reserves;
  * {@code POST /stock/{sku}/rush/{count}} sends {@code count} single-unit reservations of one SKU
  * at once and reports how many got through: never more than were on hand.
- * {@code POST /stock/{sku}/restock?quantity=n} adds units. Unknown SKUs answer 404.
+ * {@code POST /stock/{sku}/restock?quantity=n} adds units. Unknown SKUs answer 404; a quantity
+ * below 1 or a negative count answers 400.
  */
 @RestController
 @RequestMapping("/stock")
@@ -39,11 +41,16 @@ class StockController {
   @PostMapping("/{sku}/reservations")
   CompletableFuture<Reservation> reserve(
       @PathVariable String sku, @RequestParam(defaultValue = "1") int quantity) {
+    BadRequests.atLeast(1, "quantity", quantity);
     return stock.reserve(sku, quantity);
   }
 
   @PostMapping("/{sku}/rush/{count}")
   CompletableFuture<Rush> rush(@PathVariable String sku, @PathVariable int count) {
+    BadRequests.atLeast(0, "count", count);
+    if (!stock.levels().containsKey(sku)) {
+      throw new NoSuchElementException("no SKU " + sku);
+    }
     List<CompletableFuture<Reservation>> reservations =
         IntStream.range(0, count).mapToObj(i -> stock.reserve(sku, 1)).toList();
     return CompletableFuture.allOf(reservations.toArray(CompletableFuture[]::new))
@@ -56,6 +63,7 @@ class StockController {
   @PostMapping("/{sku}/restock")
   CompletableFuture<Map<String, Integer>> restock(
       @PathVariable String sku, @RequestParam int quantity) {
+    BadRequests.atLeast(1, "quantity", quantity);
     return stock.restock(sku, quantity).thenApply(level -> Map.of(sku, level));
   }
 

@@ -1,0 +1,76 @@
+package dev.baton.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Requests with a quantity or count that makes no sense answer 400, naming what was wrong, and
+ * change nothing; an unknown SKU answers 404 on every stock endpoint.
+ */
+class BadInputTests extends RunningSampleAppTest {
+
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  @Test
+  void aNegativeRestockIsRefusedAndTheLevelNeverGoesNegative() {
+    int before = level("coffee");
+
+    HttpResponse<String> restock = client.post("/stock/coffee/restock?quantity=-1000");
+
+    assertRefused(restock, "quantity");
+    assertThat(level("coffee")).isEqualTo(before).isNotNegative();
+  }
+
+  @Test
+  void aReservationOfNoUnitsOrOfANegativeNumberIsRefused() {
+    int before = level("coffee");
+
+    assertRefused(client.post("/stock/coffee/reservations?quantity=-5"), "quantity");
+    assertRefused(client.post("/stock/coffee/reservations?quantity=0"), "quantity");
+    assertThat(level("coffee")).as("a negative reservation must not add stock")
+        .isEqualTo(before);
+  }
+
+  @Test
+  void aRushOnAnUnknownSkuAnswers404WhateverItsCount() {
+    assertThat(client.post("/stock/nothing/rush/3").statusCode()).isEqualTo(404);
+    assertThat(client.post("/stock/nothing/rush/0").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aNegativeCountIsRefused() {
+    assertRefused(client.post("/stock/coffee/rush/-1"), "count");
+    assertRefused(client.post("/payments/burst/-1"), "count");
+    assertRefused(client.post("/orders/burst/-1?sku=tea"), "count");
+  }
+
+  @Test
+  void anOrderOfANegativeQuantityIsNotQueued() {
+    long placed = placed();
+
+    assertRefused(client.post("/orders?sku=coffee&quantity=-100"), "quantity");
+    assertRefused(client.post("/orders?sku=coffee&quantity=0"), "quantity");
+    assertThat(placed()).isEqualTo(placed);
+  }
+
+  private void assertRefused(HttpResponse<String> response, String what) {
+    assertThat(response.statusCode()).as(response.uri() + ": " + response.body()).isEqualTo(400);
+    assertThat(response.body()).as("the answer names what was wrong").contains(what);
+  }
+
+  private int level(String sku) {
+    return json.readValue(client.get("/stock").body(), Levels.class).get(sku);
+  }
+
+  private long placed() {
+    return client.getJson("/orders", OrderStatus.class).placed();
+  }
+
+  /** The levels, per SKU. */
+  static final class Levels extends java.util.TreeMap<String, Integer> {}
+
+  record OrderStatus(long placed) {}
+}
