@@ -3,6 +3,7 @@ package dev.baton.sample.payments;
 import dev.baton.sample.BadRequests;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -10,7 +11,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /payments/burst/{count}} fires {@code count} charges at the limited gateway at once
- * and answers, once all have completed, with how many ran at the same time.
+ * and answers, once all have completed, with the most charges that ran at the same time while the
+ * burst lasted (its own, and any other charges made meanwhile, such as orders').
  */
 @RestController
 class PaymentController {
@@ -24,12 +26,14 @@ class PaymentController {
   @PostMapping("/payments/burst/{count}")
   CompletableFuture<Burst> burst(@PathVariable int count) {
     BadRequests.atLeast(0, "count", count);
+    AtomicInteger peak = gateway.watchInFlight();
     List<CompletableFuture<PaymentGateway.Receipt>> charges = IntStream.range(0, count)
         .mapToObj(i -> gateway.charge("burst-" + i, 100L * i)).toList();
     return CompletableFuture.allOf(charges.toArray(CompletableFuture[]::new))
-        .thenApply(done -> new Burst(count, gateway.mostInFlight()));
+        .whenComplete((done, failure) -> gateway.stopWatching(peak))
+        .thenApply(done -> new Burst(count, peak.get()));
   }
 
-  /** The outcome of a burst: every charge completed, and the most that were ever in flight. */
+  /** The outcome of a burst: every charge completed, and the most in flight at once meanwhile. */
   record Burst(int charged, int mostInFlight) {}
 }

@@ -3,7 +3,9 @@ package dev.baton.sample.payments;
 import dev.baton.annotation.Limited;
 import dev.baton.sample.SimulatedLatency;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.stereotype.Service;
 
@@ -22,22 +24,34 @@ public class PaymentGateway {
   /** Charges inside the provider right now. */
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  /** The highest value {@link #inFlight} ever had. */
-  private final AtomicInteger mostInFlight = new AtomicInteger();
+  /** The peaks being watched, each the most charges in flight at once since it was opened. */
+  private final Set<AtomicInteger> watched = ConcurrentHashMap.newKeySet();
 
   /** Charges {@code cents} for {@code order}; completes after the provider's latency. */
   @Limited("payments")
   public CompletableFuture<Receipt> charge(String order, long cents) {
-    mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    int now = inFlight.incrementAndGet();
+    watched.forEach(peak -> peak.accumulateAndGet(now, Math::max));
     return SimulatedLatency.after(LATENCY, () -> {
       inFlight.decrementAndGet();
       return new Receipt(order, cents);
     });
   }
 
-  /** The most charges that were ever in flight at once. */
-  public int mostInFlight() {
-    return mostInFlight.get();
+  /**
+   * Starts watching how many charges are in flight at once: the returned peak is the most there
+   * have been from now until it is passed to {@link #stopWatching}.
+   */
+  public AtomicInteger watchInFlight() {
+    AtomicInteger peak = new AtomicInteger(inFlight.get());
+    watched.add(peak);
+    return peak;
+  }
+
+  /** Stops watching {@code peak}; returns the most charges in flight at once while watched. */
+  public int stopWatching(AtomicInteger peak) {
+    watched.remove(peak);
+    return peak.get();
   }
 
   /** A completed charge. */
