@@ -34,7 +34,8 @@ public class BadRequests {
   /** A request parameter out of its range. */
   public static final class Refused extends IllegalArgumentException {
 
-    Refused(String message) {
+    /** @param message what was wrong, naming the parameter */
+    public Refused(String message) {
       super(message);
     }
   }

@@ -25,6 +25,16 @@ class BadInputTests extends RunningSampleAppTest {
   }
 
   @Test
+  void aRestockThatWouldOverflowTheLevelIsRefusedAndTheLevelNeverGoesNegative() {
+    int before = level("tea");
+
+    HttpResponse<String> restock = client.post("/stock/tea/restock?quantity=" + Integer.MAX_VALUE);
+
+    assertRefused(restock, "quantity");
+    assertThat(level("tea")).isEqualTo(before).isNotNegative();
+  }
+
+  @Test
   void aReservationOfNoUnitsOrOfANegativeNumberIsRefused() {
     int before = level("coffee");
 

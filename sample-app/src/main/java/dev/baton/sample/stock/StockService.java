@@ -1,6 +1,7 @@
 package dev.baton.sample.stock;
 
 import dev.baton.annotation.Guarded;
+import dev.baton.sample.BadRequests;
 import dev.baton.sample.SimulatedLatency;
 import java.time.Duration;
 import java.util.Map;
@@ -50,13 +51,22 @@ public class StockService {
     });
   }
 
-  /** Adds {@code quantity} units of a known {@code sku}; completes with the new level. */
+  /**
+   * Adds {@code quantity} units of a known {@code sku}; completes with the new level, or fails
+   * with {@link BadRequests.Refused} if the level would pass {@link Integer#MAX_VALUE}.
+   */
   @Guarded(value = LOCKS, key = "#sku", timeout = "5s")
   public CompletableFuture<Integer> restock(String sku, int quantity) {
-    if (!levels.containsKey(sku)) {
+    Integer onHand = levels.get(sku);
+    if (onHand == null) {
       return CompletableFuture.failedFuture(new NoSuchElementException("no SKU " + sku));
     }
-    return CompletableFuture.completedFuture(levels.merge(sku, quantity, Integer::sum));
+    if (quantity > Integer.MAX_VALUE - onHand) {
+      return CompletableFuture.failedFuture(new BadRequests.Refused("quantity " + quantity
+          + " would take " + sku + "'s level of " + onHand + " past " + Integer.MAX_VALUE));
+    }
+    levels.put(sku, onHand + quantity);
+    return CompletableFuture.completedFuture(onHand + quantity);
   }
 
   /** The current levels, sorted by SKU. */
