@@ -1,5 +1,6 @@
 package dev.baton.benchmarks.kotlinx
 
+import java.util.function.Consumer
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.DelicateCoroutinesApi
 import kotlinx.coroutines.Dispatchers
@@ -43,18 +44,21 @@ object KotlinxRuns {
   }
 
   /**
-   * [pairs] producers each sending [items] through a channel of [capacity] to [pairs] consumers
-   * each receiving as many, all on [dispatcher].
+   * [pairs] producers each sending [item] [items] times through a channel of [capacity] to [pairs]
+   * consumers each receiving as many and handing each item to [taken], all on [dispatcher]. The
+   * item is sent as it is, boxed once by the caller as Baton's side puts it, not boxed per send.
    */
   @JvmStatic
-  fun channel(capacity: Int, dispatcher: CoroutineDispatcher, pairs: Int, items: Int) =
-    runBlocking {
-      val channel = Channel<Int>(capacity)
-      repeat(pairs) {
-        launch(dispatcher) { repeat(items) { channel.send(it) } }
-        launch(dispatcher) { repeat(items) { channel.receive() } }
-      }
+  fun <T> channel(
+    capacity: Int, dispatcher: CoroutineDispatcher, pairs: Int, items: Int, item: T,
+    taken: Consumer<T>,
+  ) = runBlocking {
+    val channel = Channel<T>(capacity)
+    repeat(pairs) {
+      launch(dispatcher) { repeat(items) { channel.send(item) } }
+      launch(dispatcher) { repeat(items) { taken.accept(channel.receive()) } }
     }
+  }
 
   /** A coroutine left waiting for [mutex], which someone holds, until cancelled. */
   @JvmStatic
