@@ -65,20 +65,29 @@ public record Participant(String name, Timeline timeline) {
    * {@code async with condition: await condition.wait()}: takes the condition's lock, waits for
    * a signal, and releases the lock once woken. {@code waiting} completes as soon as this
    * participant is registered as a waiter, so a signaller can wait for it: a signal sent before
-   * anyone waits is lost, in Baton as in asyncio.
+   * anyone waits is lost, in Baton as in asyncio. If this participant never gets to wait (its wait
+   * for the lock times out), {@code waiting} fails with the same failure, so that a signaller
+   * waiting for it gives up too and the run ends.
    */
   public CompletableFuture<Void> awaitSignal(
       AsyncCondition condition, String conditionName, CompletableFuture<Void> waiting) {
-    return asCall(() -> condition.lock().acquire(PATIENCE).thenCompose(permit -> {
-      timeline.record(name, Action.ACQUIRED, conditionName);
-      timeline.record(name, Action.WAITING, conditionName);
-      CompletableFuture<Permit> woken = condition.await(permit, PATIENCE);
-      waiting.complete(null);
-      return woken;
-    }).thenAccept(permit -> {
-      timeline.record(name, Action.PROCEEDED, conditionName);
-      release(permit, conditionName);
-    }));
+    CompletableFuture<Void> awaited = asCall(() -> condition.lock().acquire(PATIENCE)
+        .thenCompose(permit -> {
+          timeline.record(name, Action.ACQUIRED, conditionName);
+          timeline.record(name, Action.WAITING, conditionName);
+          CompletableFuture<Permit> woken = condition.await(permit, PATIENCE);
+          waiting.complete(null);
+          return woken;
+        }).thenAccept(permit -> {
+          timeline.record(name, Action.PROCEEDED, conditionName);
+          release(permit, conditionName);
+        }));
+    awaited.whenComplete((done, failure) -> {
+      if (failure != null) {
+        waiting.completeExceptionally(failure);
+      }
+    });
+    return awaited;
   }
 
   /** {@code async with condition: condition.notify_all()}. */
