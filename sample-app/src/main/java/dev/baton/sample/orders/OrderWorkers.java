@@ -162,31 +162,50 @@ class OrderWorkers implements SmartLifecycle {
     /** The latest take; null before the first. */
     volatile CompletableFuture<Order> take;
 
-    /** One round, unless stopping; ends the loop when the queue shuts or the take is cancelled. */
+    /**
+     * Rounds, unless stopping, until one has to wait; ends the loop when the queue shuts or the
+     * take is cancelled. A round that ended at once (an order that failed without waiting, taken
+     * from a queue with more) is followed here, in this loop, not from inside the round's own
+     * completion: thousands of those in a row would otherwise nest a call per order and overflow
+     * the stack, which would end the worker.
+     */
     void next() {
-      if (stopping) {
-        stopped.complete(null);
-        return;
-      }
-      CompletableFuture<Order> taking = orders.take();
-      take = taking;
-      if (stopping) {
-        taking.cancel(false);   // stopTaking() may have read the previous take
-      }
-      taking
-          .thenCompose(order -> fulfilment.fulfil(order).whenComplete((o, e) -> orders.taskDone()))
-          .whenComplete((outcome, failure) -> {
+      while (true) {
+        if (stopping) {
+          stopped.complete(null);
+          return;
+        }
+        CompletableFuture<Order> taking = orders.take();
+        take = taking;
+        if (stopping) {
+          taking.cancel(false);   // stopTaking() may have read the previous take
+        }
+        CompletableFuture<Outcome> round = taking.thenCompose(
+            order -> fulfilment.fulfil(order).whenComplete((o, e) -> orders.taskDone()));
+        if (!round.isDone()) {
+          round.whenComplete((outcome, failure) -> {
             if (failure == null) {
               next();
-              return;
+            } else {
+              end(failure);
             }
-            Throwable cause = unwrap(failure);
-            if (!(cause instanceof QueueShutdownException
-                || cause instanceof CancellationException)) {
-              log.error("Order worker stopped", failure);
-            }
-            stopped.complete(null);
           });
+          return;
+        }
+        if (round.isCompletedExceptionally()) {
+          round.whenComplete((outcome, failure) -> end(failure));
+          return;
+        }
+      }
+    }
+
+    /** Ends the loop after {@code failure}, logged unless the queue shut or a take cancelled. */
+    private void end(Throwable failure) {
+      Throwable cause = unwrap(failure);
+      if (!(cause instanceof QueueShutdownException || cause instanceof CancellationException)) {
+        log.error("Order worker stopped", failure);
+      }
+      stopped.complete(null);
     }
 
     /** Cancels the pending take, if any; a take already completed goes on to its order. */
