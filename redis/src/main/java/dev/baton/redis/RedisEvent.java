@@ -228,27 +228,17 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
    */
   private final class EventWaiter {
     /** Leaves the waiters before it fails, so that a failure's callback no longer counts it. */
-    final CompletableFuture<Void> future = new CompletableFuture<>() {
-      @Override
-      public boolean completeExceptionally(Throwable failure) {
-        withdraw();
-        return super.completeExceptionally(failure);
-      }
-
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        withdraw();
-        return super.cancel(mayInterruptIfRunning);
-      }
-    };
+    final WithdrawnFirst<Void> future = new WithdrawnFirst<>();
     long generation = UNREAD;
     /** The newest generation heard on the channel before it read its own; 0 if none. */
     long heard;
 
-    private void withdraw() {
-      synchronized (RedisEvent.this) {
-        waiters.remove(this);
-      }
+    EventWaiter() {
+      future.onGiveUp = () -> {
+        synchronized (RedisEvent.this) {
+          waiters.remove(this);
+        }
+      };
     }
   }
 }
