@@ -493,14 +493,7 @@ class RedisFaultsTest {
   @Test
   void aHolderWhoseLeaseRanOutUnrenewedLearnsItWhenItReleases() throws Exception {
     RedisPermit held = (RedisPermit) one.lock("stalled").acquire().get(5, TimeUnit.SECONDS);
-    CountDownLatch resume = new CountDownLatch(1);
-    one.timers().execute(() -> {
-      try {
-        resume.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    CountDownLatch resume = stallRenewals(one);
     Permit other;
     try {
       other = two.lock("stalled").acquire()
@@ -513,5 +506,21 @@ class RedisFaultsTest {
       resume.countDown();
     }
     other.release();
+  }
+
+  /**
+   * Keeps {@code backend}'s renewal thread busy, as if its JVM were paused, until the returned
+   * latch is counted down: its leases and waits go unrenewed meanwhile.
+   */
+  static CountDownLatch stallRenewals(RedisBackend backend) {
+    CountDownLatch resume = new CountDownLatch(1);
+    backend.timers().execute(() -> {
+      try {
+        resume.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    return resume;
   }
 }

@@ -173,14 +173,7 @@ class RedisQueueFaultsTest {
     other.put("first").join();
     CompletableFuture<Void> put = paused.put("second");
     await().until(() -> other.putters() == 1);
-    CountDownLatch resume = new CountDownLatch(1);
-    one.timers().execute(() -> {
-      try {
-        resume.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    CountDownLatch resume = RedisFaultsTest.stallRenewals(one);
     try {
       await("Redis forgets the paused instance's put").atMost(LEASE.multipliedBy(3))
           .until(() -> other.putters() == 0);
