@@ -23,6 +23,8 @@ import reactor.core.publisher.SignalType;
  * being handed to it, so that it cancels the wait and still runs the call; the {@link Passage}
  * settles that race with one CAS, between the call starting and the cancel dropping it, and
  * whichever loses leaves the grant to the other: a call never runs with its grant given back.
+ * A call whose publisher goes on for a while after a cancel (a Kotlin {@code Flow}'s collection,
+ * {@link Stopping}) is exited once that publisher has stopped, not as the cancel reaches it.
  */
 final class ReactiveGates {
 
@@ -42,6 +44,8 @@ final class ReactiveGates {
     private final AtomicInteger state = new AtomicInteger(WAITING);
     /** What the wait granted, to give back; null for a gate that grants nothing. */
     private volatile R granted;
+    /** The call's publisher if it goes on after a cancel ({@link Stopping}); else null. */
+    private volatile Stopping stopping;
 
     Passage(CallerContext caller) {
       this.caller = caller;
@@ -84,14 +88,22 @@ final class ReactiveGates {
   }
 
   /**
-   * Exits the gate, as a publisher for {@code usingWhen}'s cleanup callbacks, if the call started;
-   * a passage dropped by a cancel was exited by it.
+   * Exits the gate, as a publisher for {@code usingWhen}'s cleanup callbacks, if the call started,
+   * once its publisher has stopped if it goes on after a cancel ({@link Stopping}); a passage
+   * dropped by a cancel was exited by it.
    */
   static <R> Function<Passage<R>, Publisher<?>> exit(Gate<R> gate) {
-    return passage -> Mono.fromRunnable(() -> {
-      if (passage.started()) {
-        gate.exit().accept(passage.granted);
+    return passage -> Mono.defer(() -> {
+      if (!passage.started()) {
+        return Mono.empty();
       }
+      Runnable exit = () -> gate.exit().accept(passage.granted);
+      Stopping stopping = passage.stopping;
+      if (stopping == null) {
+        return Mono.fromRunnable(exit);
+      }
+      stopping.stopped().thenRun(exit);
+      return Mono.empty();
     });
   }
 
@@ -107,10 +119,18 @@ final class ReactiveGates {
     if (caller == null) {
       // Granted at once, but subscribed after the proxy returned: expose the call, as a call
       // that waited is exposed, for advice inside Baton's that looks it up.
-      return publisherOf(() -> ExposedCall.proceedExposed(invocation));
+      return stoppedBy(passage, publisherOf(() -> ExposedCall.proceedExposed(invocation)));
     }
-    Publisher<T> publisher = publisherOf(() -> caller.proceed(invocation));
+    Publisher<T> publisher = stoppedBy(passage, publisherOf(() -> caller.proceed(invocation)));
     return subscriber -> caller.run(() -> publisher.subscribe(subscriber));
+  }
+
+  /** Keeps {@code publisher} on {@code passage} if it goes on after a cancel. */
+  private static <T> Publisher<T> stoppedBy(Passage<?> passage, Publisher<T> publisher) {
+    if (publisher instanceof Stopping stopping) {
+      passage.stopping = stopping;
+    }
+    return publisher;
   }
 
   /** The method's publisher; a throw or a null becomes an error signal. */

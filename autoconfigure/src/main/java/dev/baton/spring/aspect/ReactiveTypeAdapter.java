@@ -18,7 +18,8 @@ import reactor.core.publisher.Mono;
  * <ul>
  * <li>a cold type (a {@code Flow}) waits when it is collected, runs the method once the gate
  * opens, and exits the gate when the collection ends: it completes, fails or is cancelled; each
- * collection waits and runs the call afresh;
+ * collection waits and runs the call afresh. A cancelled {@code Flow}'s gate is exited once the
+ * method's flow has stopped, not when the cancel is asked for ({@link KotlinFlowCollection});
  * <li>a hot type (a {@code Deferred}) is subscribed to by its conversion at once: calling the
  * method starts the wait, the method runs once the gate opens, and the gate is exited when the
  * result completes; cancelling the result while it waits withdraws the wait.
@@ -27,6 +28,8 @@ import reactor.core.publisher.Mono;
  * {@code Flow} this adapter could return).
  */
 public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
+
+  private static final String KOTLIN_FLOW = "kotlinx.coroutines.flow.Flow";
 
   private final Class<?> type;
   private final ReactiveAdapter adapter;
@@ -74,6 +77,9 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
   private Object toPublisher(Object result) {
     if (result == null) {
       return null;
+    }
+    if (type.getName().equals(KOTLIN_FLOW)) {
+      return new KotlinFlowCollection<>(result, adapter::toPublisher);
     }
     Publisher<?> publisher = adapter.toPublisher(result);
     return adapter.isMultiValue() ? Flux.from(publisher) : Mono.from(publisher);

@@ -394,7 +394,7 @@ class AnnotationCancelFuzzTest {
     private final CompletableFuture<Runnable> canceller = new CompletableFuture<>();
     /** Completes once the caller sees the call's result end, however it ends. */
     private final CompletableFuture<Void> settled = new CompletableFuture<>();
-    /** How a {@code Deferred} or {@code Flow} body leaves the count as its caller cancels. */
+    /** How a {@code Deferred} body leaves the count as its caller cancels. */
     private final AtomicReference<Runnable> leave = new AtomicReference<>();
 
     private Body(int id, Random random, Inside inside, FuzzRun run, GateKind gate, Type type,
@@ -521,8 +521,8 @@ class AnnotationCancelFuzzTest {
           inside.now().decrementAndGet();
         }
       };
-      if (type == Type.DEFERRED || type == Type.FLOW) {
-        // The hold ends when the caller cancels, whether or not this body has stopped: see
+      if (type == Type.DEFERRED) {
+        // The hold ends when the caller cancels, whether or not this body has ended: see
         // leavesOnCancel. A body that starts once its call was cancelled is not under it either.
         this.leave.set(leave);
         if (cancelled.get()) {
@@ -533,13 +533,10 @@ class AnnotationCancelFuzzTest {
     }
 
     /**
-     * Counts this call's body out as its caller cancels, before the cancel reaches the aspect.
-     * For a {@code Deferred}, the hold ends with the call's own result, which the cancel completes
-     * (README: "a {@code Deferred} waits from the call and holds until it completes"); the body's
-     * {@code Deferred} is not under the permit any more. For a {@code Flow}, Baton lets go as the
-     * cancel reaches it, before the body's own collection is cancelled: the README's "holds until
-     * the collection ends" is not kept there (see
-     * {@code KotlinAsyncReturnTypeTest#aCancelledFlowLetsGoOnlyOnceItsBodyHasStopped}).
+     * Counts this call's {@code Deferred} body out as its caller cancels, before the cancel reaches
+     * the aspect: the hold ends with the call's own result, which the cancel completes (README:
+     * "a {@code Deferred} waits from the call and holds until it completes"); the body's
+     * {@code Deferred} goes on, no longer under the permit.
      */
     void leavesOnCancel() {
       cancelled.set(true);
@@ -800,7 +797,6 @@ class AnnotationCancelFuzzTest {
     private static Flux<?> publisher(Body body, Object result) {
       Flux<?> flux = result instanceof Flow<?> flow
           ? Flux.from(ReactiveFlowKt.asPublisher(flow, EmptyCoroutineContext.INSTANCE))
-              .doOnCancel(body::leavesOnCancel)
           : Flux.from((Publisher<?>) result);
       return switch (body.move) {
         case TAKE_ONE -> flux.take(1);

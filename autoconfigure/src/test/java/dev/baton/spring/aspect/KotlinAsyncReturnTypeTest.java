@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import kotlin.coroutines.EmptyCoroutineContext;
@@ -62,6 +63,12 @@ class KotlinAsyncReturnTypeTest {
     public Flow<String> lines(Sinks.Many<String> source) {
       runs.incrementAndGet();
       return ReactiveFlowKt.asFlow(source.asFlux());
+    }
+
+    @Limited(value = "kotlin-flow", permits = 1)
+    public Flow<String> linesAfter(Runnable first, Sinks.Many<String> source) {
+      first.run();
+      return lines(source);
     }
 
     @SetsEvent("kotlin-loaded")
@@ -123,6 +130,35 @@ class KotlinAsyncReturnTypeTest {
       next.tryEmitComplete();
       assertThat(after).succeedsWithin(FIVE_SECONDS).isEqualTo(List.of());
       assertThat(registry.semaphore("kotlin-flow").availablePermits()).isEqualTo(1);
+    });
+  }
+
+  /**
+   * The permit of a Flow whose collection is cancelled passes on only once the body's own
+   * collection has stopped: the next body starts after the first body's source lost its collector.
+   * Found by {@code AnnotationCancelFuzzTest}: the permit passed on first, and the cancel reached
+   * the body's flow only afterwards, so two bodies of a one-permit semaphore ran at once.
+   */
+  @Test
+  void aCancelledFlowLetsGoOnlyOnceItsBodyHasStopped() {
+    contextRunner.run(context -> {
+      Results results = context.getBean(Results.class);
+      Sinks.Many<String> never = Sinks.many().unicast().onBackpressureBuffer();
+      Sinks.Many<String> next = Sinks.many().unicast().onBackpressureBuffer();
+      List<Integer> stillCollected = new CopyOnWriteArrayList<>();
+
+      Disposable cancelled = Flux.from(ReactiveFlowKt.asPublisher(results.lines(never),
+          EmptyCoroutineContext.INSTANCE)).subscribe();
+      await().untilAsserted(() -> assertThat(never.currentSubscriberCount()).isEqualTo(1));
+      CompletableFuture<List<String>> after = collect(results.linesAfter(
+          () -> stillCollected.add(never.currentSubscriberCount()), next));
+      cancelled.dispose();
+      await().untilAsserted(() -> assertThat(results.runs()).isEqualTo(2));
+      next.tryEmitComplete();
+
+      assertThat(after).succeedsWithin(FIVE_SECONDS);
+      assertThat(stillCollected).as("collectors of the first body's source as the next began")
+          .containsExactly(0);
     });
   }
 
@@ -195,7 +231,8 @@ class KotlinAsyncReturnTypeTest {
         .run(context -> {
           assertThat(context).hasFailed();
           assertThat(messages(context.getStartupFailure())).containsPattern(
-              Pattern.quote(Results.class.getName()) + "\\.(lines|load)\\(Many\\) returns "
+              Pattern.quote(Results.class.getName())
+                  + "\\.(lines|linesAfter|load)\\((Runnable,)?Many\\) returns "
                   + Pattern.quote(Flow.class.getName())).contains(
               "would wait on the calling thread");
         });
