@@ -23,8 +23,9 @@ import reactor.core.publisher.SignalType;
  * being handed to it, so that it cancels the wait and still runs the call; the {@link Passage}
  * settles that race with one CAS, between the call starting and the cancel dropping it, and
  * whichever loses leaves the grant to the other: a call never runs with its grant given back.
- * A call whose publisher goes on for a while after a cancel (a Kotlin {@code Flow}'s collection,
- * {@link Stopping}) is exited once that publisher has stopped, not as the cancel reaches it.
+ * A call whose publisher goes on after a cancel (a Kotlin {@code Flow}'s collection or
+ * {@code Deferred}, {@link Stopping}) is exited once that publisher has stopped, not as the cancel
+ * reaches it.
  */
 final class ReactiveGates {
 

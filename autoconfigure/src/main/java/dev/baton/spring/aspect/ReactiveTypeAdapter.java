@@ -22,7 +22,9 @@ import reactor.core.publisher.Mono;
  * method's flow has stopped, not when the cancel is asked for ({@link KotlinFlowCollection});
  * <li>a hot type (a {@code Deferred}) is subscribed to by its conversion at once: calling the
  * method starts the wait, the method runs once the gate opens, and the gate is exited when the
- * result completes; cancelling the result while it waits withdraws the wait.
+ * result completes; cancelling the result while it waits withdraws the wait. A {@code Deferred}
+ * cancelled by its caller once the method ran holds the gate until the method's own
+ * {@code Deferred} completes ({@link KotlinDeferredResult}).
  * </ul>
  * Only the declared type itself is handled, not a subtype (a {@code StateFlow} is not a
  * {@code Flow} this adapter could return).
@@ -30,6 +32,7 @@ import reactor.core.publisher.Mono;
 public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
 
   private static final String KOTLIN_FLOW = "kotlinx.coroutines.flow.Flow";
+  private static final String KOTLIN_DEFERRED = "kotlinx.coroutines.Deferred";
 
   private final Class<?> type;
   private final ReactiveAdapter adapter;
@@ -78,11 +81,14 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     if (result == null) {
       return null;
     }
-    if (type.getName().equals(KOTLIN_FLOW)) {
-      return new KotlinFlowCollection<>(result, adapter::toPublisher);
-    }
-    Publisher<?> publisher = adapter.toPublisher(result);
-    return adapter.isMultiValue() ? Flux.from(publisher) : Mono.from(publisher);
+    return switch (type.getName()) {
+      case KOTLIN_FLOW -> new KotlinFlowCollection<>(result, adapter::toPublisher);
+      case KOTLIN_DEFERRED -> new KotlinDeferredResult<>(result, adapter::toPublisher);
+      default -> {
+        Publisher<?> publisher = adapter.toPublisher(result);
+        yield adapter.isMultiValue() ? Flux.from(publisher) : Mono.from(publisher);
+      }
+    };
   }
 
   /**

@@ -394,8 +394,6 @@ class AnnotationCancelFuzzTest {
     private final CompletableFuture<Runnable> canceller = new CompletableFuture<>();
     /** Completes once the caller sees the call's result end, however it ends. */
     private final CompletableFuture<Void> settled = new CompletableFuture<>();
-    /** How a {@code Deferred} body leaves the count as its caller cancels. */
-    private final AtomicReference<Runnable> leave = new AtomicReference<>();
 
     private Body(int id, Random random, Inside inside, FuzzRun run, GateKind gate, Type type,
         String key) {
@@ -521,29 +519,7 @@ class AnnotationCancelFuzzTest {
           inside.now().decrementAndGet();
         }
       };
-      if (type == Type.DEFERRED) {
-        // The hold ends when the caller cancels, whether or not this body has ended: see
-        // leavesOnCancel. A body that starts once its call was cancelled is not under it either.
-        this.leave.set(leave);
-        if (cancelled.get()) {
-          leave.run();
-        }
-      }
       return leave;
-    }
-
-    /**
-     * Counts this call's {@code Deferred} body out as its caller cancels, before the cancel reaches
-     * the aspect: the hold ends with the call's own result, which the cancel completes (README:
-     * "a {@code Deferred} waits from the call and holds until it completes"); the body's
-     * {@code Deferred} goes on, no longer under the permit.
-     */
-    void leavesOnCancel() {
-      cancelled.set(true);
-      Runnable leave = this.leave.get();
-      if (leave != null) {
-        leave.run();
-      }
     }
 
     private CompletableFuture<String> outcome() {
@@ -783,10 +759,7 @@ class AnnotationCancelFuzzTest {
           Deferred<?> deferred = (Deferred<?>) result;
           FutureKt.asCompletableFuture(deferred).whenComplete((value, failure) ->
               body.ended(failure));
-          return () -> {
-            body.leavesOnCancel();
-            deferred.cancel(null);
-          };
+          return () -> deferred.cancel(null);
         }
         default -> {
           return subscribe(body, publisher(body, result));

@@ -225,6 +225,38 @@ class KotlinAsyncReturnTypeTest {
     });
   }
 
+  /**
+   * The caller's {@code Deferred} is a conversion of the function's own: cancelling it stops the
+   * caller's wait for the value, not the function's {@code Deferred}, which still runs under the
+   * permit, as a {@code CompletionStage} method's stage does when its caller cancels the future.
+   */
+  @Test
+  void aDeferredCancelledByItsCallerHoldsUntilTheFunctionsOwnCompletes() {
+    contextRunner.run(context -> {
+      Results results = context.getBean(Results.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      CompletableDeferred<String> one = CompletableDeferredKt.CompletableDeferred(null);
+      CompletableDeferred<String> two = CompletableDeferredKt.CompletableDeferred(null);
+
+      Deferred<String> first = results.result(one);
+      first.cancel(null);
+      assertThat(FutureKt.asCompletableFuture(first)).failsWithin(FIVE_SECONDS);
+      CompletableFuture<String> second = FutureKt.asCompletableFuture(results.result(two));
+      await().until(() -> registry.semaphore("kotlin-deferred").waiters() == 1
+          || results.runs() == 2);
+      assertThat(results.runs()).as("the second call waits for the first's own Deferred")
+          .isEqualTo(1);
+      assertThat(one.isActive()).as("the function's own Deferred goes on").isTrue();
+
+      one.complete("x");
+      await().untilAsserted(() -> assertThat(results.runs()).isEqualTo(2));
+      two.complete("y");
+      assertThat(second).succeedsWithin(FIVE_SECONDS).isEqualTo("y");
+      await().untilAsserted(() ->
+          assertThat(registry.semaphore("kotlin-deferred").availablePermits()).isEqualTo(1));
+    });
+  }
+
   @Test
   void withoutKotlinxCoroutinesReactorSuchAFunctionFailsStartUpNamingIt() {
     contextRunner.withClassLoader(new FilteredClassLoader("kotlinx.coroutines.reactor"))
