@@ -9,8 +9,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -26,7 +26,7 @@ final class ReplyDroppingProxy implements AutoCloseable {
   private final int target;
   private final AtomicReference<String> marker = new AtomicReference<>();
   private final AtomicReference<String> unsent = new AtomicReference<>();
-  private final CountDownLatch dropped = new CountDownLatch(1);
+  private final AtomicInteger drops = new AtomicInteger();
 
   ReplyDroppingProxy(int target) throws IOException {
     this.target = target;
@@ -51,7 +51,18 @@ final class ReplyDroppingProxy implements AutoCloseable {
 
   /** Whether a reply or a command was dropped. */
   boolean dropped() {
-    return dropped.getCount() == 0;
+    return drops() > 0;
+  }
+
+  /** How many replies and commands were dropped so far. */
+  int drops() {
+    return drops.get();
+  }
+
+  /** Drops nothing more: forgets the markers armed and not yet met. */
+  void disarm() {
+    marker.set(null);
+    unsent.set(null);
   }
 
   @Override
@@ -83,7 +94,7 @@ final class ReplyDroppingProxy implements AutoCloseable {
             && unsent.compareAndSet(kept, null)) {
           from.close();
           to.close();
-          dropped.countDown();
+          drops.incrementAndGet();
           return;
         }
         String wanted = marker.get();
@@ -93,7 +104,7 @@ final class ReplyDroppingProxy implements AutoCloseable {
           marked.set(true);
         }
         if (!toServer && marked.get()) {
-          dropped.countDown();
+          drops.incrementAndGet();
           from.close();
           to.close();
           return;

@@ -1,0 +1,356 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Randomized test of a bounded FIFO queue shared by three instances on one redis-server, two of
+ * them behind a {@link ReplyDroppingProxy} that keeps dropping, at random, a queue command before
+ * it reaches Redis or its reply after Redis ran it. Producers put, put with short timeouts, offer
+ * and cancel their puts; consumers take with timeouts, poll, cancel their takes, call
+ * {@code taskDone()} for every item they get and start joins. Once quiet, it checks the README's
+ * promises for queues: every item whose put succeeded was taken exactly once, no item twice, none
+ * whose put timed out or was refused; each producer's items still queued come out in its order;
+ * the capacity was never exceeded; every future settled; takers, putters and unfinished tasks are
+ * back to zero on every instance, every join completes and Redis holds no key.
+ *
+ * <p>Each worker thread draws its calls from a {@link Random} derived from one seed, which a
+ * failure names: {@code -Dbaton.fuzz.seed=<seed>} replays the same calls (not the same
+ * interleaving); {@code -Dbaton.stress=N} makes the run N times longer.
+ */
+class RedisQueueFuzzTest {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisQueueFuzzTest.class);
+
+  private static final int STRESS = Math.max(1, Integer.getInteger("baton.stress", 1));
+  private static final Long REPLAY_SEED = Long.getLong("baton.fuzz.seed");
+  private static final Duration SETTLE = Duration.ofSeconds(30);
+  private static final int CAPACITY = 3;
+  private static final int PRODUCERS = 4;
+  private static final int CONSUMERS = 3;
+  private static final int ITEMS = 150 * STRESS;
+  /** What the faults are aimed at: every command of a queue call. */
+  private static final List<String> SCRIPTS = List.of(Scripts.QUEUE_PUT.sha(),
+      Scripts.QUEUE_TAKE.sha(), Scripts.QUEUE_CANCEL.sha(), Scripts.QUEUE_ACK.sha(),
+      Scripts.QUEUE_RENEW.sha());
+
+  /** How a put ended. */
+  private enum Put { DONE, REFUSED, CANCELLED, FAILED }
+
+  private final Map<String, Put> puts = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<String> taken = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<CompletableFuture<?>> joins = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean producing = new AtomicBoolean(true);
+
+  @Test
+  void itemsAreCarriedExactlyOnceThroughRandomCallsCancelsAndDroppedConnections()
+      throws Exception {
+    long seed = REPLAY_SEED != null ? REPLAY_SEED : ThreadLocalRandom.current().nextLong();
+    try {
+      run(seed);
+    } catch (Throwable t) {
+      throw new AssertionError("the queue fuzz failed with seed " + seed + " (replay: mvn -o"
+          + " verify -pl core,redis -Dtest=RedisQueueFuzzTest -Dbaton.fuzz.seed=" + seed + "): "
+          + t, t);
+    }
+  }
+
+  private void run(long seed) throws Exception {
+    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE)
+        .withCommandTimeout(Duration.ofSeconds(2));
+    try (RedisServer server = RedisServer.start();
+        ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port())) {
+      List<RedisBackend> backends = List.of(RedisBackend.connect(server.uri(), options),
+          RedisBackend.connect(proxy.uri(), options), RedisBackend.connect(proxy.uri(), options));
+      try {
+        await().atMost(SharedRedis.LEASE.multipliedBy(3))
+            .until(() -> backends.stream().noneMatch(RedisBackend::isQuarantined));
+        List<AsyncQueue<String>> queues = backends.stream()
+            .map(backend -> RedisQueueTest.fifo(backend, "fuzz", CAPACITY)).toList();
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+          int producer = p;
+          threads.add(start("producer-" + p, seed, p,
+              random -> produce(producer, queues.get(producer % queues.size()), random)));
+        }
+        List<Thread> consumers = new ArrayList<>();
+        for (int c = 0; c < CONSUMERS; c++) {
+          AsyncQueue<String> mine = queues.get(c % queues.size());
+          consumers.add(start("consumer-" + c, seed, PRODUCERS + c,
+              random -> consume(mine, queues, random)));
+        }
+        Thread faults = start("faults", seed, PRODUCERS + CONSUMERS,
+            random -> dropAtRandom(proxy, backends, random));
+        finish(threads);
+        producing.set(false);
+        finish(consumers);
+        finish(List.of(faults));
+        proxy.disarm();
+        quiesce(server, backends, queues);
+        log.info("seed {}: {} commands or replies dropped; puts {}; {} items taken", seed,
+            proxy.drops(), puts.values().stream().collect(Collectors.groupingBy(put -> put,
+                Collectors.counting())), taken.size());
+      } finally {
+        backends.forEach(RedisBackend::close);
+      }
+    }
+  }
+
+  // ---- workers ----
+
+  private void produce(int producer, AsyncQueue<String> queue, Random random) throws Exception {
+    for (int n = 0; n < ITEMS; n++) {
+      String item = producer + "-" + n;
+      puts.put(item, switch (random.nextInt(8)) {
+        case 0 -> offer(queue, item);
+        case 1 -> outcome(queue.put(item, Duration.ofMillis(random.nextInt(30))));
+        case 2 -> {
+          CompletableFuture<Void> put = queue.put(item);
+          jitter(random);
+          put.cancel(true);
+          yield outcome(put);
+        }
+        default -> outcome(queue.put(item));
+      });
+    }
+  }
+
+  private static Put offer(AsyncQueue<String> queue, String item) {
+    try {
+      return queue.offer(item) ? Put.DONE : Put.REFUSED;
+    } catch (RedisUnavailableException e) {
+      return Put.FAILED;
+    }
+  }
+
+  /** How {@code put} ended, once it has. */
+  private Put outcome(CompletableFuture<Void> put) throws Exception {
+    Throwable failure = settle(put, "a put");
+    if (failure == null) {
+      return Put.DONE;
+    } else if (failure instanceof AcquireTimeoutException) {
+      return Put.REFUSED;
+    } else if (failure instanceof CancellationException) {
+      return Put.CANCELLED;
+    } else if (failure instanceof RedisUnavailableException) {
+      return Put.FAILED;
+    }
+    throw new AssertionError("a put failed unexpectedly", failure);
+  }
+
+  private void consume(AsyncQueue<String> mine, List<AsyncQueue<String>> queues, Random random)
+      throws Exception {
+    while (producing.get()) {
+      int op = random.nextInt(10);
+      if (op == 0) {
+        try {
+          received(mine.poll(), queues);
+        } catch (RedisUnavailableException e) {
+          // the poll is given back once Redis answers again (RedisLostReplyTest)
+        }
+      } else if (op == 1) {
+        joins.add(queues.get(random.nextInt(queues.size())).join());
+      } else if (op == 2) {
+        int size = queues.get(0).size();
+        if (size > CAPACITY) {
+          violations.add("size " + size + " over the capacity " + CAPACITY);
+        }
+      } else {
+        CompletableFuture<String> take = mine.take(Duration.ofMillis(1 + random.nextInt(200)));
+        if (op == 3) {
+          jitter(random);
+          take.cancel(true);
+        }
+        Throwable failure = settle(take, "a take");
+        if (failure == null) {
+          received(take.join(), queues);
+        } else if (!(failure instanceof AcquireTimeoutException
+            || failure instanceof CancellationException
+            || failure instanceof RedisUnavailableException)) {
+          throw new AssertionError("a take failed unexpectedly", failure);
+        }
+      }
+    }
+  }
+
+  /** Records an item received, if any, and counts its task done (on the instance without faults). */
+  private void received(String item, List<AsyncQueue<String>> queues) {
+    if (item != null) {
+      taken.add(item);
+      try {
+        queues.get(0).taskDone();
+      } catch (IllegalStateException e) {
+        violations.add("taskDone() for " + item + " refused: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Drops a random queue command or reply, waits for the reconnection, and again. */
+  private void dropAtRandom(ReplyDroppingProxy proxy, List<RedisBackend> backends,
+      Random random) {
+    while (producing.get()) {
+      int drops = proxy.drops();
+      String script = SCRIPTS.get(random.nextInt(SCRIPTS.size()));
+      if (random.nextBoolean()) {
+        proxy.dropCommand(script);
+      } else {
+        proxy.dropReplyTo(script);
+      }
+      try {
+        await().atMost(Duration.ofSeconds(2)).until(() -> proxy.drops() > drops
+            || !producing.get());
+      } catch (ConditionTimeoutException e) {
+        proxy.disarm(); // that command was not sent meanwhile: aim at another
+      }
+      await().atMost(SETTLE).until(() -> backends.stream().allMatch(RedisBackend::isConnected));
+    }
+  }
+
+  // ---- the checks once quiet ----
+
+  private void quiesce(RedisServer server, List<RedisBackend> backends,
+      List<AsyncQueue<String>> queues) throws Exception {
+    await().atMost(SETTLE).until(() -> backends.stream().allMatch(RedisBackend::isConnected));
+    await().atMost(SETTLE).untilAsserted(() -> {
+      for (AsyncQueue<String> queue : queues) {
+        assertThat(queue.takers()).as("takers of %s", queue).isZero();
+        assertThat(queue.putters()).as("putters of %s", queue).isZero();
+      }
+    });
+    List<String> drained = new ArrayList<>();
+    // Items handed to a call that failed come back once its withdrawal reaches Redis.
+    await().atMost(SETTLE).until(() -> {
+      for (String item = queues.get(0).poll(); item != null; item = queues.get(0).poll()) {
+        drained.add(item);
+        received(item, queues);
+      }
+      return server.keys().isEmpty();
+    });
+    for (AsyncQueue<String> queue : queues) {
+      assertThat(queue.unfinishedTasks()).as("unfinished tasks of %s", queue).isZero();
+      queue.join().get(SETTLE.toSeconds(), TimeUnit.SECONDS);
+    }
+    for (CompletableFuture<?> join : joins) {
+      Throwable failure = settle(join, "a join");
+      if (failure != null && !(failure instanceof RedisUnavailableException)) {
+        throw new AssertionError("a join failed unexpectedly", failure);
+      }
+    }
+    assertItems(drained);
+    assertThat(violations).isEmpty();
+  }
+
+  private void assertItems(List<String> drained) {
+    Set<String> once = new HashSet<>();
+    List<String> twice = taken.stream().filter(item -> !once.add(item)).toList();
+    assertThat(twice).as("items taken twice (how their puts ended: %s)",
+        twice.stream().map(puts::get).toList()).isEmpty();
+    Map<Put, Set<String>> byOutcome = puts.entrySet().stream().collect(Collectors.groupingBy(
+        Map.Entry::getValue, Collectors.mapping(Map.Entry::getKey, Collectors.toSet())));
+    assertThat(once).as("items taken whose put succeeded")
+        .containsAll(byOutcome.getOrDefault(Put.DONE, Set.of()));
+    // A put that timed out is withdrawn before it fails, and one committed first counts as done
+    // (RedisQueue.timeOut); an offer refused added nothing.
+    assertThat(once).as("items taken whose put timed out or was refused")
+        .doesNotContainAnyElementsOf(byOutcome.getOrDefault(Put.REFUSED, Set.of()));
+    // README, Queues: "a cancel that reaches Redis first means its item is never added, a commit
+    // that got there first means the put counts as done": a cancelled put's item may be taken
+    // (once). A put failed by a dropped connection may have run in Redis before its reply was
+    // lost, as a cancelled one: its item too may be taken, once (checked above).
+    assertThat(puts.keySet()).as("items taken that were never put").containsAll(once);
+    for (int p = 0; p < PRODUCERS; p++) {
+      String prefix = p + "-";
+      List<Integer> order = drained.stream().filter(item -> item.startsWith(prefix))
+          .map(item -> Integer.parseInt(item.substring(prefix.length()))).toList();
+      assertThat(order).as("producer %d's items left queued, in the order taken", p).isSorted();
+    }
+  }
+
+  // ---- plumbing ----
+
+  /** Waits until {@code future} is done; its failure, unwrapped, or null. */
+  private static Throwable settle(CompletableFuture<?> future, String what) throws Exception {
+    try {
+      future.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
+      return null;
+    } catch (TimeoutException e) {
+      throw new AssertionError(what + " never settled", e);
+    } catch (CancellationException e) {
+      return e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      return cause instanceof CompletionException && cause.getCause() != null
+          ? cause.getCause() : cause;
+    }
+  }
+
+  /** The body of one worker thread. */
+  private interface Worker {
+    void work(Random random) throws Exception;
+  }
+
+  private final ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
+
+  private Thread start(String name, long seed, int index, Worker worker) {
+    long threadSeed = seed ^ (0x9E3779B97F4A7C15L * (index + 1));
+    Thread thread = new Thread(() -> {
+      try {
+        worker.work(new Random(threadSeed));
+      } catch (Throwable t) {
+        thrown.add(new AssertionError(name + " threw " + t, t));
+      }
+    }, "fuzz-" + name);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /** Waits for {@code threads} to end; rethrows what any worker threw. */
+  private void finish(List<Thread> threads) throws Exception {
+    for (Thread thread : threads) {
+      thread.join(SETTLE.toMillis());
+      if (thread.isAlive()) {
+        AssertionError stuck = new AssertionError(thread.getName() + " is stuck");
+        stuck.setStackTrace(thread.getStackTrace());
+        throw stuck;
+      }
+    }
+    if (!thrown.isEmpty()) {
+      throw (AssertionError) thrown.peek();
+    }
+  }
+
+  /** Spins a random short while, to vary where a cancel lands. */
+  private static void jitter(Random random) {
+    for (int i = random.nextInt(4) == 0 ? random.nextInt(200_000) : 0; i > 0; i--) {
+      Thread.onSpinWait();
+    }
+  }
+}
