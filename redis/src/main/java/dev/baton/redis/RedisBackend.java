@@ -549,8 +549,8 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Sends withdrawal {@code id} again with {@code resend} at the next tick, unless a lease has
-   * passed by then (what it undoes has expired).
+   * Sends withdrawal (or acknowledgement) {@code id} again with {@code resend} at the next tick,
+   * unless a lease has passed by then (what it undoes or acknowledges has expired).
    */
   void sendAgain(String id, Runnable resend) {
     sendAgain(id, redisNow() + leaseMillis, resend);

@@ -359,10 +359,17 @@ final class RedisQueue<T>
         });
   }
 
+  /**
+   * Tells Redis that {@code id}'s outcome reached this JVM. Sent again while the hand-off's lease
+   * lasts if it fails: an item handed to a take that Redis never heard acknowledged would go back
+   * into the queue when that lease runs out, and be taken a second time.
+   */
   private void ack(String id) {
     Scripts.QUEUE_ACK.run(backend.redis(), keys, args(0, id)).whenComplete((n, failure) -> {
       if (failure != null) {
-        log.debug("Could not acknowledge {} on queue '{}'; its lease ends it", id, name, failure);
+        log.debug("Could not acknowledge {} on queue '{}'; sent again once Redis answers", id,
+            name, failure);
+        backend.sendAgain(id, () -> ack(id));
       }
     });
   }

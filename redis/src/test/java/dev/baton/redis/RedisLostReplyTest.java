@@ -111,6 +111,22 @@ class RedisLostReplyTest {
   }
 
   @Test
+  void anItemWhoseAcknowledgementNeverReachedRedisIsNotHandedOutAgain() throws Exception {
+    AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "unacknowledged", 10);
+    AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "unacknowledged", 10);
+    theirs.put("only").join();
+    proxy.dropCommand(Scripts.QUEUE_ACK.sha());
+    assertThat(mine.take().get(5, TimeUnit.SECONDS)).isEqualTo("only");
+    await().until(proxy::dropped);
+    await().until(viaProxy::isConnected);
+    // The take got its item: it is gone for good, not back in the queue once the lease of the
+    // hand-off runs out, to be taken a second time.
+    await().during(LEASE.plusSeconds(1)).atMost(LEASE.multipliedBy(2))
+        .until(() -> theirs.poll() == null);
+    mine.taskDone();
+  }
+
+  @Test
   void aReleaseThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
     RedisPermit permit =
         (RedisPermit) viaProxy.lock("unsent").acquire().get(5, TimeUnit.SECONDS);
