@@ -34,6 +34,7 @@ final class QueueCall<R> {
   private static final int WITHDRAWN = 2;
   private final AtomicInteger state = new AtomicInteger(WAITING);
   private volatile boolean confirmed;
+  private volatile boolean doneInRedis;
 
   QueueCall(String id, long notAfter, String score, String payload) {
     this.id = id;
@@ -63,6 +64,19 @@ final class QueueCall<R> {
 
   boolean isConfirmed() {
     return confirmed;
+  }
+
+  /**
+   * Records that a reply said this put is done in Redis (its item queued or handed to a take),
+   * whoever settles it: set on the Netty thread, before any later reply on the connection is
+   * seen.
+   */
+  void doneInRedis() {
+    doneInRedis = true;
+  }
+
+  boolean isDoneInRedis() {
+    return doneInRedis;
   }
 
   /** Whether this call is not settled yet. */

@@ -119,6 +119,11 @@ final class RedisQueue<T>
   private void sendPut(QueueCall<Void> call, String mode) {
     Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
             args(notAfter(call), call.id, mode, call.score, call.payload))
+        .whenComplete((reply, failure) -> {
+          if (failure == null && "DONE".equals(reply.get(0))) {
+            call.doneInRedis(); // before the reply of a CANCEL sent after it (see timeOut)
+          }
+        })
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
             fail(call, translate(failure), true);
@@ -262,14 +267,15 @@ final class RedisQueue<T>
    * Fails {@code call} with {@code timedOut} once Redis has withdrawn it, so that no count
    * ({@link #takers()}, {@link #putters()}) includes it when its failure is seen; does nothing if
    * Redis answered it first. A put that Redis committed before the withdrawal reached it counts
-   * as done, its item being in the queue.
+   * as done, its item being in the queue: the CANCEL says so, or, for one that went straight
+   * into the queue and left no trace of its id, its PUT's reply, which came before.
    */
   @SuppressWarnings("unchecked")
   private void timeOut(QueueCall<?> call, AcquireTimeoutException timedOut) {
     if (call.withdraw()) {
       settled(call);
       cancel(call.id).whenCompleteAsync((reply, failure) -> {
-        if (call.isPut() && "COMMITTED".equals(reply)) {
+        if (call.isPut() && ("COMMITTED".equals(reply) || call.isDoneInRedis())) {
           ((QueueCall<Void>) call).future.complete(null);
         } else {
           call.future.completeExceptionally(timedOut);

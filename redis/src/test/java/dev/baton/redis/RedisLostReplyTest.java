@@ -126,6 +126,21 @@ class RedisLostReplyTest {
     mine.taskDone();
   }
 
+  /**
+   * A put that went straight into the queue but whose reply came after its timeout: the CANCEL
+   * that the timeout sent finds nothing to withdraw, and the put counts as done, its item queued.
+   */
+  @Test
+  void aPutDoneInRedisBeforeItsTimeoutWasHeardCountsAsDone() throws Exception {
+    AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "late-reply", 10);
+    AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "late-reply", 10);
+    proxy.holdRepliesUntil(Scripts.QUEUE_CANCEL.sha());
+    CompletableFuture<Void> put = mine.put("late", Duration.ofMillis(200));
+    assertThat(put).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(theirs.poll()).isEqualTo("late");
+    theirs.taskDone();
+  }
+
   @Test
   void aReleaseThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
     RedisPermit permit =

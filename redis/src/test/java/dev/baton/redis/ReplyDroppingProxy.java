@@ -9,6 +9,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,6 +29,8 @@ final class ReplyDroppingProxy implements AutoCloseable {
   private final AtomicReference<String> marker = new AtomicReference<>();
   private final AtomicReference<String> unsent = new AtomicReference<>();
   private final AtomicInteger drops = new AtomicInteger();
+  private final AtomicReference<String> releasing = new AtomicReference<>();
+  private final AtomicReference<CountDownLatch> held = new AtomicReference<>();
 
   ReplyDroppingProxy(int target) throws IOException {
     this.target = target;
@@ -47,6 +51,15 @@ final class ReplyDroppingProxy implements AutoCloseable {
   /** Drops the next command whose bytes contain {@code text}, unsent, and its connection. */
   void dropCommand(String text) {
     unsent.set(text);
+  }
+
+  /**
+   * Holds back every reply (up to 10 s) until a command whose bytes contain {@code text} has been
+   * passed on: that command reaches Redis before its client heard the replies sent ahead of it.
+   */
+  void holdRepliesUntil(String text) {
+    releasing.set(text);
+    held.set(new CountDownLatch(1));
   }
 
   /** Whether a reply or a command was dropped. */
@@ -109,11 +122,23 @@ final class ReplyDroppingProxy implements AutoCloseable {
           to.close();
           return;
         }
+        CountDownLatch gate = held.get();
+        if (!toServer && gate != null) {
+          gate.await(10, TimeUnit.SECONDS);
+        }
         out.write(buffer, 0, n);
         out.flush();
+        String awaited = releasing.get();
+        if (toServer && awaited != null
+            && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(awaited)
+            && releasing.compareAndSet(awaited, null)) {
+          held.getAndSet(null).countDown();
+        }
       }
     } catch (IOException e) {
       // the other side closed
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       closeQuietly(from);
       closeQuietly(to);
