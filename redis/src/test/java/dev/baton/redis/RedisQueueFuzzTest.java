@@ -54,7 +54,7 @@ class RedisQueueFuzzTest {
   private static final int CAPACITY = 3;
   private static final int PRODUCERS = 4;
   private static final int CONSUMERS = 3;
-  private static final int ITEMS = 150 * STRESS;
+  private static final int ITEMS = 250 * STRESS;
   /** What the faults are aimed at: every command of a queue call. */
   private static final List<String> SCRIPTS = List.of(Scripts.QUEUE_PUT.sha(),
       Scripts.QUEUE_TAKE.sha(), Scripts.QUEUE_CANCEL.sha(), Scripts.QUEUE_ACK.sha(),
@@ -97,14 +97,15 @@ class RedisQueueFuzzTest {
         List<Thread> threads = new ArrayList<>();
         for (int p = 0; p < PRODUCERS; p++) {
           int producer = p;
+          int on = producer % queues.size();
           threads.add(start("producer-" + p, seed, p,
-              random -> produce(producer, queues.get(producer % queues.size()), random)));
+              random -> produce(producer, backends.get(on), queues.get(on), random)));
         }
         List<Thread> consumers = new ArrayList<>();
         for (int c = 0; c < CONSUMERS; c++) {
-          AsyncQueue<String> mine = queues.get(c % queues.size());
+          int on = c % queues.size();
           consumers.add(start("consumer-" + c, seed, PRODUCERS + c,
-              random -> consume(mine, queues, random)));
+              random -> consume(backends.get(on), queues.get(on), queues, random)));
         }
         Thread faults = start("faults", seed, PRODUCERS + CONSUMERS,
             random -> dropAtRandom(proxy, backends, random));
@@ -125,10 +126,11 @@ class RedisQueueFuzzTest {
 
   // ---- workers ----
 
-  private void produce(int producer, AsyncQueue<String> queue, Random random) throws Exception {
+  private void produce(int producer, RedisBackend backend, AsyncQueue<String> queue,
+      Random random) throws Exception {
     for (int n = 0; n < ITEMS; n++) {
       String item = producer + "-" + n;
-      puts.put(item, switch (random.nextInt(8)) {
+      Put outcome = switch (random.nextInt(8)) {
         case 0 -> offer(queue, item);
         case 1 -> outcome(queue.put(item, Duration.ofMillis(random.nextInt(30))));
         case 2 -> {
@@ -138,8 +140,17 @@ class RedisQueueFuzzTest {
           yield outcome(put);
         }
         default -> outcome(queue.put(item));
-      });
+      };
+      puts.put(item, outcome);
+      if (outcome == Put.FAILED) {
+        reconnected(backend);
+      }
     }
+  }
+
+  /** Waits, as a client of a dropped connection would, until {@code backend} is connected. */
+  private static void reconnected(RedisBackend backend) {
+    await().atMost(SETTLE).until(backend::isConnected);
   }
 
   private static Put offer(AsyncQueue<String> queue, String item) {
@@ -165,15 +176,15 @@ class RedisQueueFuzzTest {
     throw new AssertionError("a put failed unexpectedly", failure);
   }
 
-  private void consume(AsyncQueue<String> mine, List<AsyncQueue<String>> queues, Random random)
-      throws Exception {
+  private void consume(RedisBackend backend, AsyncQueue<String> mine,
+      List<AsyncQueue<String>> queues, Random random) throws Exception {
     while (producing.get()) {
       int op = random.nextInt(10);
       if (op == 0) {
         try {
           received(mine.poll(), queues);
         } catch (RedisUnavailableException e) {
-          // the poll is given back once Redis answers again (RedisLostReplyTest)
+          reconnected(backend); // its item, if any, is given back (RedisLostReplyTest)
         }
       } else if (op == 1) {
         joins.add(queues.get(random.nextInt(queues.size())).join());
@@ -191,9 +202,10 @@ class RedisQueueFuzzTest {
         Throwable failure = settle(take, "a take");
         if (failure == null) {
           received(take.join(), queues);
+        } else if (failure instanceof RedisUnavailableException) {
+          reconnected(backend);
         } else if (!(failure instanceof AcquireTimeoutException
-            || failure instanceof CancellationException
-            || failure instanceof RedisUnavailableException)) {
+            || failure instanceof CancellationException)) {
           throw new AssertionError("a take failed unexpectedly", failure);
         }
       }
