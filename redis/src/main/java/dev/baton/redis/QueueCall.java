@@ -35,6 +35,7 @@ final class QueueCall<R> {
   private final AtomicInteger state = new AtomicInteger(WAITING);
   private volatile boolean confirmed;
   private volatile boolean doneInRedis;
+  private volatile Throwable putFailure;
 
   QueueCall(String id, long notAfter, String score, String payload) {
     this.id = id;
@@ -77,6 +78,19 @@ final class QueueCall<R> {
 
   boolean isDoneInRedis() {
     return doneInRedis;
+  }
+
+  /**
+   * Records that this put's PUT failed, maybe after Redis ran it (its reply lost with the
+   * connection): set on the Netty thread, as {@link #doneInRedis()}.
+   */
+  void putFailed(Throwable failure) {
+    putFailure = failure;
+  }
+
+  /** Why this put's PUT failed, or null. */
+  Throwable putFailure() {
+    return putFailure;
   }
 
   /** Whether this call is not settled yet. */

@@ -119,9 +119,11 @@ final class RedisQueue<T>
   private void sendPut(QueueCall<Void> call, String mode) {
     Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
             args(notAfter(call), call.id, mode, call.score, call.payload))
-        .whenComplete((reply, failure) -> {
-          if (failure == null && "DONE".equals(reply.get(0))) {
-            call.doneInRedis(); // before the reply of a CANCEL sent after it (see timeOut)
+        .whenComplete((reply, failure) -> { // before the reply of a later CANCEL (timeOut)
+          if (failure != null) {
+            call.putFailed(failure);
+          } else if ("DONE".equals(reply.get(0))) {
+            call.doneInRedis();
           }
         })
         .whenCompleteAsync((reply, failure) -> {
@@ -268,15 +270,22 @@ final class RedisQueue<T>
    * ({@link #takers()}, {@link #putters()}) includes it when its failure is seen; does nothing if
    * Redis answered it first. A put that Redis committed before the withdrawal reached it counts
    * as done, its item being in the queue: the CANCEL says so, or, for one that went straight
-   * into the queue and left no trace of its id, its PUT's reply, which came before.
+   * into the queue and left no trace of its id, its PUT's reply, which came before. A put whose
+   * PUT or CANCEL failed may be or yet be committed (the CANCEL is sent again later): it fails
+   * with that failure, not as timed out, which would say that its item was not added.
    */
   @SuppressWarnings("unchecked")
   private void timeOut(QueueCall<?> call, AcquireTimeoutException timedOut) {
     if (call.withdraw()) {
       settled(call);
       cancel(call.id).whenCompleteAsync((reply, failure) -> {
-        if (call.isPut() && ("COMMITTED".equals(reply) || call.isDoneInRedis())) {
+        Throwable unsure = failure != null ? failure : call.putFailure();
+        if (!call.isPut()) {
+          call.future.completeExceptionally(timedOut);
+        } else if ("COMMITTED".equals(reply) || call.isDoneInRedis()) {
           ((QueueCall<Void>) call).future.complete(null);
+        } else if (unsure != null) {
+          call.future.completeExceptionally(translate(unsure));
         } else {
           call.future.completeExceptionally(timedOut);
         }

@@ -141,6 +141,25 @@ class RedisLostReplyTest {
     theirs.taskDone();
   }
 
+  /**
+   * A put that timed out waiting for room, whose withdrawal a dropped connection lost: Redis may
+   * still commit it before the CANCEL sent again reaches it, so the put must not fail as timed
+   * out (which says its item was not added) but as unavailable (which leaves it open).
+   */
+  @Test
+  void aTimedOutPutWhoseWithdrawalWasLostFailsAsUnavailable() throws Exception {
+    AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "lost-withdrawal", 1);
+    AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "lost-withdrawal", 1);
+    theirs.put("first").join();
+    proxy.dropCommand(Scripts.QUEUE_CANCEL.sha());
+    CompletableFuture<Void> put = mine.put("second", Duration.ofMillis(200));
+    assertThat(put).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(
+        ExecutionException.class).withCauseInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    assertThat(theirs.take().get(5, TimeUnit.SECONDS)).isEqualTo("first");
+    theirs.taskDone();
+  }
+
   @Test
   void aReleaseThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
     RedisPermit permit =
