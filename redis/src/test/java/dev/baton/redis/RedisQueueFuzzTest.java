@@ -1,10 +1,17 @@
 package dev.baton.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.baton.redis.RedisFuzz.SETTLE;
+import static dev.baton.redis.RedisFuzz.STRESS;
+import static dev.baton.redis.RedisFuzz.jitter;
+import static dev.baton.redis.RedisFuzz.settle;
+import static dev.baton.redis.RedisFuzz.soon;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncQueue;
+import dev.baton.redis.RedisFuzz.Instances;
+import dev.baton.redis.RedisFuzz.Workers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,19 +21,13 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.awaitility.core.ConditionFactory;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,17 +44,13 @@ import org.slf4j.LoggerFactory;
  * settled; takers, putters and unfinished tasks are back to zero on every instance, every join
  * completes and Redis holds no key.
  *
- * <p>Each worker thread draws its calls from a {@link Random} derived from one seed, which a
- * failure names: {@code -Dbaton.fuzz.seed=<seed>} replays the same calls (not the same
- * interleaving); {@code -Dbaton.stress=N} makes the run N times longer.
+ * <p>A failure names its seed ({@link RedisFuzz}: {@code -Dbaton.fuzz.seed} replays it);
+ * {@code -Dbaton.stress=N} makes the run N times longer.
  */
 class RedisQueueFuzzTest {
 
   private static final Logger log = LoggerFactory.getLogger(RedisQueueFuzzTest.class);
 
-  private static final int STRESS = Math.max(1, Integer.getInteger("baton.stress", 1));
-  private static final Long REPLAY_SEED = Long.getLong("baton.fuzz.seed");
-  private static final Duration SETTLE = Duration.ofSeconds(30);
   private static final int CAPACITY = 3;
   private static final int PRODUCERS = 4;
   private static final int CONSUMERS = 3;
@@ -77,58 +74,41 @@ class RedisQueueFuzzTest {
   @Test
   void itemsAreCarriedExactlyOnceThroughRandomCallsCancelsAndDroppedConnections()
       throws Exception {
-    long seed = REPLAY_SEED != null ? REPLAY_SEED : ThreadLocalRandom.current().nextLong();
-    try {
-      run(seed);
-    } catch (Throwable t) {
-      throw new AssertionError("the queue fuzz failed with seed " + seed + " (replay: mvn -o"
-          + " verify -pl core,redis -Dtest=RedisQueueFuzzTest -Dbaton.fuzz.seed=" + seed + "): "
-          + t, t);
-    }
+    RedisFuzz.once(RedisQueueFuzzTest.class, this::run);
   }
 
   private void run(long seed) throws Exception {
-    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE)
-        .withCommandTimeout(Duration.ofSeconds(2));
-    try (RedisServer server = RedisServer.start();
-        ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port())) {
-      List<RedisBackend> backends = List.of(RedisBackend.connect(server.uri(), options),
-          RedisBackend.connect(proxy.uri(), options), RedisBackend.connect(proxy.uri(), options));
-      try {
-        await().atMost(SharedRedis.LEASE.multipliedBy(3))
-            .until(() -> backends.stream().noneMatch(RedisBackend::isQuarantined));
-        List<AsyncQueue<String>> queues = backends.stream()
-            .map(backend -> RedisQueueTest.fifo(backend, "fuzz", CAPACITY)).toList();
-        List<Thread> threads = new ArrayList<>();
-        for (int p = 0; p < PRODUCERS; p++) {
-          int producer = p;
-          int on = producer % queues.size();
-          threads.add(start("producer-" + p, seed, p,
-              random -> produce(producer, backends.get(on), queues.get(on), random)));
-        }
-        List<Thread> consumers = new ArrayList<>();
-        for (int c = 0; c < CONSUMERS; c++) {
-          int on = c % queues.size();
-          consumers.add(start("consumer-" + c, seed, PRODUCERS + c,
-              random -> consume(backends.get(on), queues.get(on), queues, random)));
-        }
-        Thread faults = start("faults", seed, PRODUCERS + CONSUMERS,
-            random -> dropAtRandom(proxy, backends, random));
-        finish(threads);
-        producing.set(false);
-        finish(consumers);
-        finish(List.of(faults));
-        proxy.disarm();
-        quiesce(server, backends, queues);
-        log.info("seed {}: {} commands or replies dropped; puts {}; {} items taken, of which {}"
-            + " put by a put cancelled or failed", seed, proxy.drops(),
-            puts.values().stream().collect(Collectors.groupingBy(put -> put,
-                Collectors.counting())),
-            taken.size(), taken.stream().filter(item -> puts.get(item) == Put.CANCELLED
-                || puts.get(item) == Put.FAILED).count());
-      } finally {
-        backends.forEach(RedisBackend::close);
+    try (Instances instances = Instances.start()) {
+      List<RedisBackend> backends = instances.backends();
+      List<AsyncQueue<String>> queues = backends.stream()
+          .map(backend -> RedisQueueTest.fifo(backend, "fuzz", CAPACITY)).toList();
+      Workers workers = new Workers(seed);
+      List<Thread> producers = new ArrayList<>();
+      for (int p = 0; p < PRODUCERS; p++) {
+        int producer = p;
+        int on = producer % queues.size();
+        producers.add(workers.start("producer-" + p,
+            random -> produce(producer, backends.get(on), queues.get(on), random)));
       }
+      List<Thread> consumers = new ArrayList<>();
+      for (int c = 0; c < CONSUMERS; c++) {
+        int on = c % queues.size();
+        consumers.add(workers.start("consumer-" + c,
+            random -> consume(backends.get(on), queues.get(on), queues, random)));
+      }
+      Thread faults = workers.start("faults",
+          random -> instances.dropAtRandom(SCRIPTS, random, producing::get));
+      workers.finish(producers);
+      producing.set(false);
+      workers.finish(consumers);
+      workers.finish(List.of(faults));
+      quiesce(instances, queues);
+      log.info("seed {}: {} commands or replies dropped; puts {}; {} items taken, of which {}"
+          + " put by a put cancelled or failed", seed, instances.proxy().drops(),
+          puts.values().stream().collect(Collectors.groupingBy(put -> put,
+              Collectors.counting())),
+          taken.size(), taken.stream().filter(item -> puts.get(item) == Put.CANCELLED
+              || puts.get(item) == Put.FAILED).count());
     }
   }
 
@@ -159,11 +139,6 @@ class RedisQueueFuzzTest {
   /** Waits, as a client of a dropped connection would, until {@code backend} is connected. */
   private static void reconnected(RedisBackend backend) {
     soon().until(backend::isConnected);
-  }
-
-  /** Awaits a state that the workers wait for, polling often, up to {@link #SETTLE}. */
-  private static ConditionFactory soon() {
-    return await().atMost(SETTLE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
   }
 
   private static Put offer(AsyncQueue<String> queue, String item) {
@@ -248,32 +223,10 @@ class RedisQueueFuzzTest {
     }
   }
 
-  /** Drops a random queue command or reply, waits for the reconnection, and again. */
-  private void dropAtRandom(ReplyDroppingProxy proxy, List<RedisBackend> backends,
-      Random random) {
-    while (producing.get()) {
-      int drops = proxy.drops();
-      String script = SCRIPTS.get(random.nextInt(SCRIPTS.size()));
-      if (random.nextBoolean()) {
-        proxy.dropCommand(script);
-      } else {
-        proxy.dropReplyTo(script);
-      }
-      try {
-        soon().atMost(Duration.ofSeconds(2)).until(() -> proxy.drops() > drops
-            || !producing.get());
-      } catch (ConditionTimeoutException e) {
-        proxy.disarm(); // that command was not sent meanwhile: aim at another
-      }
-      soon().until(() -> backends.stream().allMatch(RedisBackend::isConnected));
-    }
-  }
-
   // ---- the checks once quiet ----
 
-  private void quiesce(RedisServer server, List<RedisBackend> backends,
-      List<AsyncQueue<String>> queues) throws Exception {
-    await().atMost(SETTLE).until(() -> backends.stream().allMatch(RedisBackend::isConnected));
+  private void quiesce(Instances instances, List<AsyncQueue<String>> queues) throws Exception {
+    instances.connected();
     await().atMost(SETTLE).untilAsserted(() -> {
       for (AsyncQueue<String> queue : queues) {
         assertThat(queue.takers()).as("takers of %s", queue).isZero();
@@ -287,7 +240,7 @@ class RedisQueueFuzzTest {
         drained.add(item);
         received(item, queues);
       }
-      return server.keys().isEmpty();
+      return instances.server().keys().isEmpty();
     });
     for (AsyncQueue<String> queue : queues) {
       assertThat(queue.unfinishedTasks()).as("unfinished tasks of %s", queue).isZero();
@@ -326,67 +279,6 @@ class RedisQueueFuzzTest {
       List<Integer> order = drained.stream().filter(item -> item.startsWith(prefix))
           .map(item -> Integer.parseInt(item.substring(prefix.length()))).toList();
       assertThat(order).as("producer %d's items left queued, in the order taken", p).isSorted();
-    }
-  }
-
-  // ---- plumbing ----
-
-  /** Waits until {@code future} is done; its failure, unwrapped, or null. */
-  private static Throwable settle(CompletableFuture<?> future, String what) throws Exception {
-    try {
-      future.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-      return null;
-    } catch (TimeoutException e) {
-      throw new AssertionError(what + " never settled", e);
-    } catch (CancellationException e) {
-      return e;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      return cause instanceof CompletionException && cause.getCause() != null
-          ? cause.getCause() : cause;
-    }
-  }
-
-  /** The body of one worker thread. */
-  private interface Worker {
-    void work(Random random) throws Exception;
-  }
-
-  private final ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
-
-  private Thread start(String name, long seed, int index, Worker worker) {
-    long threadSeed = seed ^ (0x9E3779B97F4A7C15L * (index + 1));
-    Thread thread = new Thread(() -> {
-      try {
-        worker.work(new Random(threadSeed));
-      } catch (Throwable t) {
-        thrown.add(new AssertionError(name + " threw " + t, t));
-      }
-    }, "fuzz-" + name);
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
-  }
-
-  /** Waits for {@code threads} to end; rethrows what any worker threw. */
-  private void finish(List<Thread> threads) throws Exception {
-    for (Thread thread : threads) {
-      thread.join(SETTLE.toMillis());
-      if (thread.isAlive()) {
-        AssertionError stuck = new AssertionError(thread.getName() + " is stuck");
-        stuck.setStackTrace(thread.getStackTrace());
-        throw stuck;
-      }
-    }
-    if (!thrown.isEmpty()) {
-      throw (AssertionError) thrown.peek();
-    }
-  }
-
-  /** Spins a random short while, to vary where a cancel lands. */
-  private static void jitter(Random random) {
-    for (int i = random.nextInt(4) == 0 ? random.nextInt(200_000) : 0; i > 0; i--) {
-      Thread.onSpinWait();
     }
   }
 }
