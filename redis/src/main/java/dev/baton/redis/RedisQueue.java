@@ -271,15 +271,17 @@ final class RedisQueue<T>
    * Redis answered it first. A put that Redis committed before the withdrawal reached it counts
    * as done, its item being in the queue: the CANCEL says so, or, for one that went straight
    * into the queue and left no trace of its id, its PUT's reply, which came before. A put whose
-   * PUT or CANCEL failed may be or yet be committed (the CANCEL is sent again later): it fails
-   * with that failure, not as timed out, which would say that its item was not added.
+   * CANCEL failed may yet be committed (the CANCEL is sent again later), and one whose PUT failed
+   * and whose CANCEL found nothing may have gone straight into the queue: each fails with that
+   * failure, not as timed out, which would say that its item was not added.
    */
   @SuppressWarnings("unchecked")
   private void timeOut(QueueCall<?> call, AcquireTimeoutException timedOut) {
     if (call.withdraw()) {
       settled(call);
       cancel(call.id).whenCompleteAsync((reply, failure) -> {
-        Throwable unsure = failure != null ? failure : call.putFailure();
+        Throwable unsure = failure != null ? failure
+            : "UNKNOWN".equals(reply) ? call.putFailure() : null;
         if (!call.isPut()) {
           call.future.completeExceptionally(timedOut);
         } else if ("COMMITTED".equals(reply) || call.isDoneInRedis()) {
