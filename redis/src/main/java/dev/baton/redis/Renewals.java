@@ -60,6 +60,7 @@ final class Renewals {
     synchronized (this) {
       next = null; // running now: a tick asked for from here on is a new one
     }
+    long startedAt = System.nanoTime();
     backend.measureClock();
     backend.resendUnsent();
     long sentAt = backend.redisNow();
@@ -77,7 +78,10 @@ final class Renewals {
     });
     backend.participants().forEach(participant -> hints.add(participant.renew(sentAt)));
     CompletableFuture.allOf(hints.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
-      long soonest = backend.leaseMillis() / 3;
+      // A third of a lease after this tick started, not after its replies: a renewal that timed
+      // out may still have run, and the next one must come while the lease lasts.
+      long soonest = Math.max(0, backend.leaseMillis() / 3
+          - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
       for (CompletableFuture<Long> hint : hints) {
         long h = hint.getNow(-1L);
         if (h >= 0) {

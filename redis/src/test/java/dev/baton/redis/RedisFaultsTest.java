@@ -463,6 +463,31 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /**
+   * A renewal that times out while Redis is paused for less than a lease still ran there once
+   * Redis woke: the lease was never short, so the permit must not read as lost. Regression: the
+   * next tick came a third of a lease after the timed-out one had failed, not after it had
+   * started, so with a command timeout of a third of a lease it came when the lease, as this JVM
+   * last heard of it, had just run out (found by RedisFuzzTest).
+   */
+  @Test
+  void aPermitWhoseRenewalTimedOutInAShortPauseOfRedisKeepsItsLease() throws Exception {
+    RedisPermit held = (RedisPermit) one.lock("short-pause").acquire().get(5, TimeUnit.SECONDS);
+    long granted = held.leaseEnd();
+    await().until(() -> held.leaseEnd() > granted); // a tick has just renewed it
+    long renewed = held.leaseEnd();
+    // Paused through the next tick, past its command timeout, for less than a lease.
+    server.pause();
+    CompletableFuture.delayedExecutor(LEASE.toMillis() / 3 + COMMAND_TIMEOUT.toMillis() + 300,
+        TimeUnit.MILLISECONDS).execute(server::resume);
+    await().atMost(LEASE.multipliedBy(2))
+        .until(() -> held.isReleased() || held.leaseEnd() > renewed);
+    assertThat(held.isLost()).as("lost after a pause of Redis shorter than its lease").isFalse();
+    assertThat(one.lostLeases()).isZero();
+    held.release();
+    await().until(() -> server.keys().isEmpty());
+  }
+
   @Test
   void aWaiterIsGrantedEvenIfItsPubSubConnectionWasKilled() throws Exception {
     AsyncLock lock = one.lock("pubsub");
