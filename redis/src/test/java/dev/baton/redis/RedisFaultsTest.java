@@ -274,19 +274,6 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
-  /** A resource that accepts a write only with a token no older than the newest it has seen. */
-  private static final class FencedResource {
-    private long newest = Long.MIN_VALUE;
-
-    synchronized boolean write(long token) {
-      if (token < newest) {
-        return false;
-      }
-      newest = token;
-      return true;
-    }
-  }
-
   @Test
   void aRestartWithoutPersistenceGrantsNothingTwice() {
     AsyncLock a = one.lock("restart");
