@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -677,7 +678,10 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * The result of {@code future}, waited for at most one command timeout on a thread that is not
-   * a Netty event loop; failures translated to name the Redis address.
+   * a Netty event loop; failures translated to name the Redis address. A result that comes as
+   * the wait gives up (times out, or its thread is interrupted) is returned all the same, since
+   * the future can no longer be cancelled: a permit it grants is then held by the caller, not
+   * left held by nobody.
    */
   <T> T await(CompletableFuture<T> future) {
     if (ThreadExecutorMap.currentExecutor() != null) {
@@ -688,13 +692,20 @@ public final class RedisBackend implements AutoCloseable {
       return future.get(commandTimeoutMillis + 100, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      future.cancel(false);
-      throw new CancellationException("interrupted while waiting for Redis at " + address);
+      if (future.cancel(false)) {
+        throw new CancellationException("interrupted while waiting for Redis at " + address);
+      }
     } catch (ExecutionException e) {
       throw translate(e.getCause());
     } catch (TimeoutException e) {
-      future.cancel(false);
-      throw unavailable("no answer within " + options.commandTimeout(), e);
+      if (future.cancel(false)) {
+        throw unavailable("no answer within " + options.commandTimeout(), e);
+      }
+    }
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      throw translate(e.getCause());
     }
   }
 

@@ -412,6 +412,29 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /**
+   * A synchronous call whose answer comes as its wait times out returns that answer: a
+   * {@code tryAcquire()} granted in that instant returns its permit, which its caller releases,
+   * rather than failing and leaving the permit held, and renewed, by nobody. The future stands for
+   * the reply, arriving between the timed-out wait and the cancel that would drop it.
+   */
+  @Test
+  void anAnswerThatComesAsASynchronousCallTimesOutIsReturnedNotDropped() {
+    CompletableFuture<String> answeredAsItTimesOut = new CompletableFuture<>() {
+      @Override
+      public String get(long timeout, TimeUnit unit) throws TimeoutException {
+        throw new TimeoutException("the wait gave up");
+      }
+
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        complete("granted");
+        return super.cancel(mayInterruptIfRunning);
+      }
+    };
+    assertThat(one.await(answeredAsItTimesOut)).isEqualTo("granted");
+  }
+
   /** A synchronous read is one round trip bounded by the command timeout. */
   @Test
   void aSynchronousReadOfAPausedServerFailsWithinTheCommandTimeout() {
