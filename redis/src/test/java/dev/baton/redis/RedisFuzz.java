@@ -51,8 +51,8 @@ final class RedisFuzz {
       body.run(seed);
     } catch (Throwable t) {
       throw new AssertionError(test.getSimpleName() + " failed with seed " + seed + " (replay:"
-          + " mvn -o verify -pl core,redis -Dtest=" + test.getSimpleName()
-          + " -Dbaton.fuzz.seed=" + seed + "): " + t, t);
+          + " mvn -o verify -pl core,redis -am -Dsurefire.failIfNoSpecifiedTests=false -Dtest="
+          + test.getSimpleName() + " -Dbaton.fuzz.seed=" + seed + "): " + t, t);
     }
   }
 
@@ -64,10 +64,15 @@ final class RedisFuzz {
       implements AutoCloseable {
 
     static Instances start() throws IOException {
+      return start(Duration.ofSeconds(2));
+    }
+
+    /** As {@link #start()}, with {@code commandTimeout}. */
+    static Instances start(Duration commandTimeout) throws IOException {
       RedisServer server = RedisServer.start();
       ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port());
       RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE)
-          .withCommandTimeout(Duration.ofSeconds(2));
+          .withCommandTimeout(commandTimeout);
       Instances instances = new Instances(server, proxy, List.of(
           RedisBackend.connect(server.uri(), options), RedisBackend.connect(proxy.uri(), options),
           RedisBackend.connect(proxy.uri(), options)));

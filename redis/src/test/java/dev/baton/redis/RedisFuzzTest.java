@@ -22,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,22 +47,21 @@ import org.junit.jupiter.api.Test;
  *   <li>every call settles: granted, timed out ({@link AcquireTimeoutException}), cancelled, or
  *       failed by a dropped connection ({@link RedisUnavailableException});
  *   <li>nothing leaks: once the faults stop and every permit is released, both primitives are
- *       free, with no waiter, on every instance within a lease, and Redis keeps only the ids of
- *       released permits ({@code released}), which expire within a lease;
+ *       free, with no waiter, on every instance within a lease, and every key is gone within two
+ *       leases (the ids of released permits, and a permit freed by its lease, stay until then);
  *   <li>on the instance whose replies are never dropped, a lease is reported lost only once it
  *       has about run out in Redis.
  * </ul>
- * A failure names the run's seed: {@code -Dbaton.fuzz.seed=<seed>} replays its sequence of
- * operations and faults (not the threads' interleaving); {@code -Dbaton.stress=N} makes the run N
- * times longer.
+ * A failure names the run's seed ({@link RedisFuzz}): {@code -Dbaton.fuzz.seed=<seed>} replays its
+ * sequence of operations and faults (not the threads' interleaving); {@code -Dbaton.stress=N}
+ * makes the run N times longer.
  */
 class RedisFuzzTest {
 
   static final Duration LEASE = SharedRedis.LEASE;
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
-  static final int STRESS = Math.max(1, Integer.getInteger("baton.stress", 1));
   /** Operations and faults of a run, about 20 ms apart. */
-  static final int STEPS = 500 * STRESS;
+  static final int STEPS = 500 * RedisFuzz.STRESS;
   static final int SEMAPHORE_PERMITS = 2;
   /** The instance connected to Redis directly, not through the proxy. */
   static final int DIRECT = 0;
@@ -82,6 +80,7 @@ class RedisFuzzTest {
   static final List<String> DROP_TARGETS = List.of("*", Scripts.ACQUIRE.sha(),
       Scripts.RELEASE.sha(), Scripts.CANCEL.sha(), Scripts.RENEW.sha());
 
+  RedisFuzz.Instances fuzz;
   RedisServer server;
   ReplyDroppingProxy proxy;
   List<RedisBackend> instances;
@@ -101,41 +100,27 @@ class RedisFuzzTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = RedisServer.start();
-    proxy = new ReplyDroppingProxy(server.port());
-    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(LEASE)
-        .withCommandTimeout(COMMAND_TIMEOUT);
-    instances = List.of(RedisBackend.connect(server.uri(), options),
-        RedisBackend.connect(proxy.uri(), options), RedisBackend.connect(proxy.uri(), options));
+    fuzz = RedisFuzz.Instances.start(COMMAND_TIMEOUT);
+    server = fuzz.server();
+    proxy = fuzz.proxy();
+    instances = fuzz.backends();
     scheduler = Executors.newScheduledThreadPool(2);
     blocking = Executors.newCachedThreadPool();
-    await().atMost(LEASE.multipliedBy(3))
-        .until(() -> instances.stream().noneMatch(RedisBackend::isQuarantined));
   }
 
   @AfterEach
   void stop() throws Exception {
     scheduler.shutdownNow();
     blocking.shutdownNow();
-    instances.forEach(RedisBackend::close);
-    proxy.close();
-    server.close();
+    fuzz.close();
   }
 
   @Test
   void locksAndSemaphoresKeepTheirPromisesUnderRandomFaults() throws Exception {
-    long seed = Long.getLong("baton.fuzz.seed", ThreadLocalRandom.current().nextLong());
     long start = System.nanoTime();
-    try {
-      run(seed);
-    } catch (Throwable t) {
-      throw new AssertionError("the Redis fuzz failed with seed " + seed + " (replay: mvn -o verify"
-          + " -pl core,redis -am -Dtest=RedisFuzzTest -Dsurefire.failIfNoSpecifiedTests=false"
-          + " -Dbaton.fuzz.seed=" + seed + "): " + t, t);
-    }
-    System.out.printf("Redis fuzz with seed %d: %d calls in %d ms: %s, %d leases lost%n", seed,
-        settled.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), outcomes,
-        lost.size());
+    RedisFuzz.once(RedisFuzzTest.class, this::run);
+    System.out.printf("Redis fuzz: %d calls in %d ms: %s, %d leases lost%n", settled.size(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), outcomes, lost.size());
   }
 
   private void run(long seed) throws Exception {
