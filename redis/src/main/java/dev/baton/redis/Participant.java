@@ -12,8 +12,9 @@ interface Participant {
 
   /**
    * Renews this primitive's pending calls for a lease, sent at Redis time {@code sentAt} (ms);
-   * the future gives how soon (ms) Redis wants another tick, or -1 for the regular one. Does
-   * nothing, and completes at once with -1, when nothing is pending.
+   * the future gives how soon (ms) Redis wants another tick, or -1 for the regular one, and
+   * fails if Redis did not answer (the tick then asks for the regular one). Does nothing, and
+   * completes at once with -1, when nothing is pending.
    */
   CompletableFuture<Long> renew(long sentAt);
 

@@ -83,7 +83,9 @@ final class Renewals {
       long soonest = Math.max(0, backend.leaseMillis() / 3
           - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
       for (CompletableFuture<Long> hint : hints) {
-        long h = hint.getNow(-1L);
+        // A renewal that failed (Redis did not answer in time) asks for no earlier tick; read as
+        // a failure, it would end the chain of ticks, and with it every renewal of this JVM.
+        long h = hint.isCompletedExceptionally() ? -1 : hint.getNow(-1L);
         if (h >= 0) {
           soonest = Math.min(soonest, h + 5);
         }

@@ -498,6 +498,34 @@ class RedisFaultsTest {
     await().until(() -> server.keys().isEmpty());
   }
 
+  /**
+   * A tick in which an event's renewal read timed out (Redis paused past the command timeout)
+   * must not end the ticks, which also renew the instance's permits. Regression: the tick read
+   * each primitive's answer with {@code getNow}, which threw for the event's failed read, so no
+   * tick came again and a lock held here ran out in Redis while this instance still held it.
+   */
+  @Test
+  void anEventWhoseRenewalTimedOutDoesNotEndTheRenewalsOfPermits() throws Exception {
+    CompletableFuture<Void> waiting = one.event("renewed-beside").await();
+    RedisPermit held =
+        (RedisPermit) one.lock("renewed-beside").acquire().get(5, TimeUnit.SECONDS);
+    long granted = held.leaseEnd();
+    await().until(() -> held.leaseEnd() > granted); // a tick has just renewed it
+    long renewed = held.leaseEnd();
+    // Paused through the next tick, past its command timeout, for less than a lease.
+    server.pause();
+    CompletableFuture.delayedExecutor(LEASE.toMillis() / 3 + COMMAND_TIMEOUT.toMillis() + 300,
+        TimeUnit.MILLISECONDS).execute(server::resume);
+    await().atMost(LEASE.multipliedBy(2)).until(() -> held.leaseEnd() > renewed);
+    assertThat(held.isLost()).isFalse();
+    assertThat(two.lock("renewed-beside").tryAcquire()).as("the lock is still held in Redis")
+        .isEmpty();
+    one.event("renewed-beside").set();
+    assertThat(waiting).succeedsWithin(Duration.ofSeconds(5));
+    held.release();
+    one.event("renewed-beside").clear();
+  }
+
   @Test
   void aWaiterIsGrantedEvenIfItsPubSubConnectionWasKilled() throws Exception {
     AsyncLock lock = one.lock("pubsub");
