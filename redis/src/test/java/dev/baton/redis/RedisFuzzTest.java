@@ -312,15 +312,20 @@ class RedisFuzzTest {
   }
 
   private void awaitSettled(Supplier<String> state) throws Exception {
-    CompletableFuture<?>[] all = settled.keySet().toArray(CompletableFuture[]::new);
-    try {
-      CompletableFuture.allOf(all).get(LEASE.multipliedBy(5).toMillis(), MILLISECONDS);
-    } catch (TimeoutException e) {
-      List<String> stuck = settled.entrySet().stream().filter(call -> !call.getKey().isDone())
-          .map(Map.Entry::getValue).toList();
-      throw new AssertionError(stuck.size() + " of " + all.length + " calls never settled"
-          + " (granted and released, or failed): " + stuck + "; " + state.get() + "; violations "
-          + violations);
+    // The calls queued behind long holds may take a while to drain on a loaded machine: what
+    // counts as stuck is a stretch of five leases in which not one of the rest settles.
+    List<CompletableFuture<Void>> pending = new ArrayList<>(settled.keySet());
+    while (!pending.isEmpty()) {
+      try {
+        CompletableFuture.anyOf(pending.toArray(CompletableFuture[]::new))
+            .get(LEASE.multipliedBy(5).toMillis(), MILLISECONDS);
+      } catch (TimeoutException e) {
+        List<String> stuck = pending.stream().map(settled::get).toList();
+        throw new AssertionError(stuck.size() + " of " + settled.size() + " calls never settled"
+            + " (granted and released, or failed): " + stuck + "; " + state.get()
+            + "; violations " + violations);
+      }
+      pending.removeIf(CompletableFuture::isDone);
     }
   }
 
