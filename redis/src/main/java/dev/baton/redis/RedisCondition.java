@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * lock's queue (one whose JVM does not listen does not count as woken: a dead JVM never swallows a
  * signal), from which the permit machinery grants them with the usual message on their JVM's
  * channel, which arrives here through {@link RedisBackend#expect}. A wait that fails (cancelled,
- * timed out, Redis unreachable) sends one CANCEL, which withdraws it and passes a signal it had
- * taken to the next waiter; a grant that loses the race with that cancel is left to the CANCEL,
- * which returns the permit in Redis.
+ * timed out, Redis unreachable) sends one CANCEL, which withdraws it (and releases the permit
+ * its AWAIT gave up, if that never ran) and passes a signal it had taken to the next waiter; one
+ * that cannot reach Redis is sent again once Redis answers, not left to the wait's lease. A grant
+ * that loses the race with that cancel is left to the CANCEL, which returns the permit in Redis.
  *
  * <p>Invariants: {@link #open} holds the waits of this JVM that nothing has settled yet; whoever
  * removes a wait from it settles it (a grant delivers the permit, a timeout withdraws the wait from
@@ -268,8 +269,9 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
         .whenComplete((reply, failure) -> {
           withdrawing.remove(w.id);
           if (failure != null) {
-            log.debug("Could not withdraw wait {} on {} from Redis at {}; its lease ends it",
-                w.id, this, backend.address(), failure);
+            log.debug("Could not withdraw wait {} on {} from Redis at {}; sent again once it"
+                + " answers", w.id, this, backend.address(), failure);
+            backend.sendAgain(w.id, () -> withdraw(w, heldId));
           }
         });
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
@@ -195,5 +196,45 @@ class RedisLostReplyTest {
         .until(() -> !permit.isLost() && viaProxy.lostLeases() == 0);
     assertThat(direct.lock("released").isLocked()).isTrue();
     theirs.release();
+  }
+
+  /**
+   * A condition wait that Redis queued but whose reply was lost fails, and the CANCEL it sends at
+   * once cannot reach Redis while the connection is down: it must be sent again on reconnecting,
+   * not leave a wait that nobody awaits to take a signal (and then the lock) for a lease.
+   */
+  @Test
+  void aConditionWaitFailedByADroppedConnectionIsWithdrawnAfterTheReconnect() throws Exception {
+    AsyncCondition mine = viaProxy.condition("dropped-wait");
+    Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
+    proxy.dropReplyTo(Scripts.CONDITION_AWAIT.sha());
+    assertThat(mine.await(held)).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    await().until(viaProxy::isConnected);
+    AsyncCondition theirs = direct.condition("dropped-wait");
+    await().atMost(LEASE.dividedBy(3)).until(() -> theirs.waiters() == 0);
+  }
+
+  /**
+   * A condition wait whose AWAIT never reached Redis: the permit it was to give up is still held
+   * there, and the CANCEL that releases it must be sent again once the backend has reconnected.
+   */
+  @Test
+  void aConditionWaitThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
+    AsyncCondition mine = viaProxy.condition("unsent-wait");
+    Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
+    proxy.dropCommand(Scripts.CONDITION_AWAIT.sha());
+    assertThat(mine.await(held)).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    await().until(viaProxy::isConnected);
+    await().atMost(LEASE.dividedBy(3)).until(() -> {
+      Optional<Permit> theirs = direct.condition("unsent-wait").lock().tryAcquire();
+      theirs.ifPresent(Permit::release);
+      return theirs.isPresent();
+    });
   }
 }
