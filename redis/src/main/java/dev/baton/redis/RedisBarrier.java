@@ -218,14 +218,19 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     }
   }
 
-  /** Takes a cancelled (or unconfirmed) party out of the current cycle. */
+  /**
+   * Takes a cancelled (or unconfirmed) party out of the current cycle; sent again once Redis
+   * answers if it could not reach it, so that the party does not count toward a trip for a lease
+   * and then break the barrier.
+   */
   private void withdraw(String id) {
     Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))
         .whenComplete((reply, failure) -> {
           withdrawing.remove(id);
           if (failure != null) {
-            log.debug("Could not withdraw party {} of {} from Redis at {}; its lease ends it",
-                id, this, backend.address(), failure);
+            log.debug("Could not withdraw party {} of {} from Redis at {}; sent again once it"
+                + " answers", id, this, backend.address(), failure);
+            backend.sendAgain(id, () -> withdraw(id));
           }
         });
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
@@ -236,5 +237,24 @@ class RedisLostReplyTest {
       theirs.ifPresent(Permit::release);
       return theirs.isPresent();
     });
+  }
+
+  /**
+   * A barrier party that Redis counted but whose reply was lost fails, and its CANCEL must be
+   * sent again once the backend has reconnected: a failed party stops counting (README:
+   * "Cancelling or timing out a waiting call withdraws its waiter from Redis"), rather than
+   * counting toward a trip for a lease and then breaking the barrier.
+   */
+  @Test
+  void aBarrierPartyFailedByADroppedConnectionStopsCountingAfterTheReconnect() {
+    proxy.dropReplyTo(Scripts.BARRIER_AWAIT.sha());
+    assertThat(viaProxy.barrier("dropped-party", 2).await()).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(RedisUnavailableException.class);
+    assertThat(proxy.dropped()).isTrue();
+    await().until(viaProxy::isConnected);
+    AsyncBarrier theirs = direct.barrier("dropped-party", 2);
+    await().atMost(LEASE.dividedBy(3)).until(() -> theirs.waiting() == 0);
+    assertThat(theirs.isBroken()).isFalse();
   }
 }
