@@ -137,9 +137,10 @@ class RedisBarrierFuzzTest {
     }
     if (!passed.isEmpty()) {
       trips.incrementAndGet();
-      // A party of the trip may yet have been cancelled (README: "cancel() returning false ...
-      // holds only for ... already delivered to this JVM"), or failed by a dropped connection
-      // after Redis counted it; none of the trip was broken.
+      // A party of the trip may have failed with RedisUnavailableException or been cancelled
+      // (README, Barriers: "a party that failed ... may have been counted in a trip the others
+      // passed", "a party cancelled while its trip's message was on its way ends cancelled");
+      // none of the trip was broken.
       assertThat(broken).as("parties broken in a round whose generation tripped").isEmpty();
       assertThat(passed).as("indices of a trip").doesNotHaveDuplicates()
           .allMatch(index -> index >= 0 && index < PARTIES);
