@@ -210,8 +210,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
             w.future.completeExceptionally(backend.translate(failure));
           } else if ("WAITING".equals(reply)) {
             pending.put(w.id, w);
-            if (w.future.isDone()) {
-              pending.remove(w.id, w);
+            if (!open.contains(w)) {
+              pending.remove(w.id, w); // settled, or being withdrawn by its timeout
             }
           } else if ("NOT_HELD".equals(reply)) {
             w.future.completeExceptionally(new IllegalArgumentException("held permit "

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncQueue;
@@ -256,5 +257,27 @@ class RedisLostReplyTest {
     AsyncBarrier theirs = direct.barrier("dropped-party", 2);
     await().atMost(LEASE.dividedBy(3)).until(() -> theirs.waiting() == 0);
     assertThat(theirs.isBroken()).isFalse();
+  }
+
+  /**
+   * A timed condition wait whose timeout came before the reply of its AWAIT: the timeout has
+   * withdrawn it, so the late reply must not leave it among the waits this JVM renews, where the
+   * next renewal finds it unknown to Redis and "wakes" it: a WARN about a lost lease or lost data,
+   * and an acquire of the lock for a wait that has ended.
+   */
+  @Test
+  void aConditionWaitTimedOutBeforeItsAwaitRepliedIsNotRenewedAfterwards() throws Exception {
+    RedisCondition mine = (RedisCondition) viaProxy.condition("late-wait");
+    Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
+    proxy.holdRepliesUntil(Scripts.CONDITION_CANCEL.sha());
+    assertThat(mine.await(held, Duration.ofMillis(100))).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(AcquireTimeoutException.class);
+    Permit theirs = direct.condition("late-wait").acquire().get(5, TimeUnit.SECONDS);
+    // Nothing of this JVM waits on the condition: a renewal has nothing to send (-1), where a
+    // renewed wait would get the lock's next expiry, theirs, and "wake" as unknown to Redis.
+    assertThat(mine.renew(viaProxy.redisNow())).succeedsWithin(Duration.ofSeconds(5))
+        .isEqualTo(-1L);
+    theirs.release();
   }
 }
