@@ -483,13 +483,7 @@ class RedisFaultsTest {
   @Test
   void aPermitWhoseRenewalTimedOutInAShortPauseOfRedisKeepsItsLease() throws Exception {
     RedisPermit held = (RedisPermit) one.lock("short-pause").acquire().get(5, TimeUnit.SECONDS);
-    long granted = held.leaseEnd();
-    await().until(() -> held.leaseEnd() > granted); // a tick has just renewed it
-    long renewed = held.leaseEnd();
-    // Paused through the next tick, past its command timeout, for less than a lease.
-    server.pause();
-    CompletableFuture.delayedExecutor(LEASE.toMillis() / 3 + COMMAND_TIMEOUT.toMillis() + 300,
-        TimeUnit.MILLISECONDS).execute(server::resume);
+    long renewed = pauseThroughTheNextTick(held);
     await().atMost(LEASE.multipliedBy(2))
         .until(() -> held.isReleased() || held.leaseEnd() > renewed);
     assertThat(held.isLost()).as("lost after a pause of Redis shorter than its lease").isFalse();
@@ -509,13 +503,7 @@ class RedisFaultsTest {
     CompletableFuture<Void> waiting = one.event("renewed-beside").await();
     RedisPermit held =
         (RedisPermit) one.lock("renewed-beside").acquire().get(5, TimeUnit.SECONDS);
-    long granted = held.leaseEnd();
-    await().until(() -> held.leaseEnd() > granted); // a tick has just renewed it
-    long renewed = held.leaseEnd();
-    // Paused through the next tick, past its command timeout, for less than a lease.
-    server.pause();
-    CompletableFuture.delayedExecutor(LEASE.toMillis() / 3 + COMMAND_TIMEOUT.toMillis() + 300,
-        TimeUnit.MILLISECONDS).execute(server::resume);
+    long renewed = pauseThroughTheNextTick(held);
     await().atMost(LEASE.multipliedBy(2)).until(() -> held.leaseEnd() > renewed);
     assertThat(held.isLost()).isFalse();
     assertThat(two.lock("renewed-beside").tryAcquire()).as("the lock is still held in Redis")
@@ -524,6 +512,20 @@ class RedisFaultsTest {
     assertThat(waiting).succeedsWithin(Duration.ofSeconds(5));
     held.release();
     one.event("renewed-beside").clear();
+  }
+
+  /**
+   * Waits until a tick has just renewed {@code held}, then pauses Redis through the next tick,
+   * past its command timeout, for less than a lease; returns the lease end before the pause.
+   */
+  private long pauseThroughTheNextTick(RedisPermit held) {
+    long granted = held.leaseEnd();
+    await().until(() -> held.leaseEnd() > granted);
+    long renewed = held.leaseEnd();
+    server.pause();
+    CompletableFuture.delayedExecutor(LEASE.toMillis() / 3 + COMMAND_TIMEOUT.toMillis() + 300,
+        TimeUnit.MILLISECONDS).execute(server::resume);
+    return renewed;
   }
 
   @Test
