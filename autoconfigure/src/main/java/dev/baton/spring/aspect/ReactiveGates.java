@@ -98,13 +98,10 @@ final class ReactiveGates {
       if (!passage.started()) {
         return Mono.empty();
       }
-      Runnable exit = () -> gate.exit().accept(passage.granted);
+      Mono<Void> exit = Mono.fromRunnable(() -> gate.exit().accept(passage.granted));
       Stopping stopping = passage.stopping;
-      if (stopping == null) {
-        return Mono.fromRunnable(exit);
-      }
-      stopping.stopped().thenRun(exit);
-      return Mono.empty();
+      return stopping == null ? exit
+          : Mono.fromFuture(stopping.stopped().toCompletableFuture(), true).then(exit);
     });
   }
 
