@@ -13,7 +13,6 @@ import dev.baton.Permit;
 import dev.baton.redis.RedisFuzz.Instances;
 import dev.baton.redis.RedisFuzz.Workers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -73,20 +72,9 @@ class RedisConditionFuzzTest {
       List<RedisBackend> backends = instances.backends();
       List<AsyncCondition> conditions =
           backends.stream().map(backend -> backend.condition("fuzz")).toList();
-      Workers workers = new Workers(seed);
-      List<Thread> waiters = new ArrayList<>();
-      for (int w = 0; w < conditions.size(); w++) {
-        int on = w;
-        waiters.add(workers.start("waiter-" + w,
-            random -> waitAtRandom(backends.get(on), conditions.get(on), random)));
-      }
-      Thread notifier = workers.start("notifier", random -> signalAtRandom(backends, random));
-      Thread faults = workers.start("faults",
-          random -> instances.dropAtRandom(SCRIPTS, random, waiting::get));
-      workers.finish(waiters);
-      waiting.set(false);
-      workers.finish(List.of(notifier, faults));
-      instances.connected();
+      instances.waitersAndDriver(new Workers(seed),
+          (on, random) -> waitAtRandom(backends.get(on), conditions.get(on), random),
+          "notifier", random -> signalAtRandom(backends, random), SCRIPTS, waiting);
 
       assertThat((long) woken.get()).as("waits woken, of %s started, by signals that could wake %s",
           started.get(), signals.get()).isLessThanOrEqualTo(signals.get());

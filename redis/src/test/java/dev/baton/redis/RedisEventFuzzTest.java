@@ -13,7 +13,6 @@ import dev.baton.AsyncEvent;
 import dev.baton.redis.RedisFuzz.Instances;
 import dev.baton.redis.RedisFuzz.Workers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -59,20 +58,9 @@ class RedisEventFuzzTest {
     try (Instances instances = Instances.start()) {
       List<RedisBackend> backends = instances.backends();
       List<AsyncEvent> events = backends.stream().map(backend -> backend.event("fuzz")).toList();
-      Workers workers = new Workers(seed);
-      List<Thread> waiters = new ArrayList<>();
-      for (int w = 0; w < events.size(); w++) {
-        int on = w;
-        waiters.add(workers.start("waiter-" + w,
-            random -> waitAtRandom(backends.get(on), events.get(on), random)));
-      }
-      Thread setter = workers.start("setter", random -> setAndClear(events, random));
-      Thread faults = workers.start("faults",
-          random -> instances.dropAtRandom(COMMANDS, random, waiting::get));
-      workers.finish(waiters);
-      waiting.set(false);
-      workers.finish(List.of(setter, faults));
-      instances.connected();
+      instances.waitersAndDriver(new Workers(seed),
+          (on, random) -> waitAtRandom(backends.get(on), events.get(on), random),
+          "setter", random -> setAndClear(events, random), COMMANDS, waiting);
 
       events.get(0).set();
       for (CompletableFuture<Void> wait : kept) {

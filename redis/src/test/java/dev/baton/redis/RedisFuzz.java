@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.awaitility.core.ConditionFactory;
 import org.awaitility.core.ConditionTimeoutException;
@@ -42,6 +44,11 @@ final class RedisFuzz {
   /** The body of one worker thread. */
   interface Worker {
     void work(Random random) throws Exception;
+  }
+
+  /** The body of a worker thread of one instance, given the instance's index. */
+  interface InstanceWorker {
+    void work(int instance, Random random) throws Exception;
   }
 
   /** Performs one run with a fresh seed, or the replayed one; a failure names it. */
@@ -108,6 +115,28 @@ final class RedisFuzz {
         connected();
       }
       proxy.disarm();
+    }
+
+    /**
+     * Runs {@code waiter} on a thread per instance and {@code driver} on one more, while a fault
+     * thread drops commands of {@code scripts} or their replies; once the waiters have ended,
+     * clears {@code running} (which the driver's loop and the faults follow), waits for the driver
+     * and the faults to end and for every instance to be connected again.
+     */
+    void waitersAndDriver(Workers workers, InstanceWorker waiter, String driverName,
+        Worker driver, List<String> scripts, AtomicBoolean running) throws InterruptedException {
+      List<Thread> waiters = new ArrayList<>();
+      for (int i = 0; i < backends.size(); i++) {
+        int on = i;
+        waiters.add(workers.start("waiter-" + i, random -> waiter.work(on, random)));
+      }
+      Thread driving = workers.start(driverName, driver);
+      Thread faults =
+          workers.start("faults", random -> dropAtRandom(scripts, random, running::get));
+      workers.finish(waiters);
+      running.set(false);
+      workers.finish(List.of(driving, faults));
+      connected();
     }
 
     @Override
