@@ -36,6 +36,8 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
 
   private final Class<?> type;
   private final ReactiveAdapter adapter;
+  /** The method's result as the publisher its gate's adapter expects; null stays null. */
+  private final UnaryOperator<Object> toPublisher;
   private final MonoAdapter mono = new MonoAdapter();
   private final FluxAdapter flux = new FluxAdapter();
 
@@ -53,6 +55,24 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     }
     this.type = type;
     this.adapter = registered;
+    UnaryOperator<Object> convert = converter(type, registered);
+    this.toPublisher = result -> result == null ? null : convert.apply(result);
+  }
+
+  /**
+   * How a result of {@code type} becomes a publisher, chosen once: a Kotlin {@code Flow} or
+   * {@code Deferred} as one that tells when its work has stopped, any other type as Spring's
+   * conversion.
+   */
+  private static UnaryOperator<Object> converter(Class<?> type, ReactiveAdapter adapter) {
+    return switch (type.getName()) {
+      case KOTLIN_FLOW -> result -> new KotlinFlowCollection<>(result, adapter::toPublisher);
+      case KOTLIN_DEFERRED -> result -> new KotlinDeferredResult<>(result, adapter::toPublisher);
+      default -> result -> {
+        Publisher<?> publisher = adapter.toPublisher(result);
+        return adapter.isMultiValue() ? Flux.from(publisher) : Mono.from(publisher);
+      };
+    };
   }
 
   @Override
@@ -62,7 +82,7 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable {
-    Invocation publishing = new Converted(invocation, this::toPublisher);
+    Invocation publishing = new Converted(invocation, toPublisher);
     Object gated = adapter.isMultiValue() ? flux.around(gate, publishing)
         : mono.around(gate, publishing);
     return adapter.fromPublisher((Publisher<?>) gated);
@@ -70,25 +90,10 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
 
   @Override
   public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
-    Invocation publishing = new Converted(invocation, this::toPublisher);
+    Invocation publishing = new Converted(invocation, toPublisher);
     Object followed = adapter.isMultiValue() ? flux.afterSuccess(publishing, action)
         : mono.afterSuccess(publishing, action);
     return followed == null ? null : adapter.fromPublisher((Publisher<?>) followed);
-  }
-
-  /** The method's result as the publisher its gate's adapter expects; null stays null. */
-  private Object toPublisher(Object result) {
-    if (result == null) {
-      return null;
-    }
-    return switch (type.getName()) {
-      case KOTLIN_FLOW -> new KotlinFlowCollection<>(result, adapter::toPublisher);
-      case KOTLIN_DEFERRED -> new KotlinDeferredResult<>(result, adapter::toPublisher);
-      default -> {
-        Publisher<?> publisher = adapter.toPublisher(result);
-        yield adapter.isMultiValue() ? Flux.from(publisher) : Mono.from(publisher);
-      }
-    };
   }
 
   /**
