@@ -12,7 +12,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * One redis-server and two backends on it, standing for two JVMs, for a test class: started
  * before its first test (and past the restart quarantine), stopped after its last. Made with
- * {@link #leavingNothing()}, it also checks after each test that Redis holds no key.
+ * {@link #leavingNothing()}, it also checks after each test that Redis holds no key but the
+ * records of released permits, which expire by themselves within a lease (see
+ * {@code permits-release.lua}).
  */
 final class SharedRedis implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
 
@@ -48,8 +50,11 @@ final class SharedRedis implements BeforeAllCallback, AfterAllCallback, AfterEac
   @Override
   public void afterEach(ExtensionContext context) {
     if (checkEmpty) {
-      await().atMost(Duration.ofSeconds(5))
-          .untilAsserted(() -> assertThat(server.keys()).isEmpty());
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.keys())
+          .allSatisfy(key -> assertThat(key).endsWith(":released"))
+          .allSatisfy(key -> assertThat(Long.parseLong(server.cli("PTTL", key)))
+              .as("time to live of %s (-2: gone, -1: never)", key)
+              .isNotEqualTo(-1L).isLessThanOrEqualTo(LEASE.toMillis())));
     }
   }
 
