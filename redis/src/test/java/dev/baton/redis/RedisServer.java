@@ -9,15 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real {@code redis-server} (Debian's package) on a free port, without persistence, for tests:
- * started, stopped, restarted empty, paused with SIGSTOP and resumed. With {@code CI=true} a
- * missing {@code redis-server} fails the test instead of skipping it.
+ * started, stopped, restarted empty, paused with SIGSTOP and resumed; closing it leaves nothing
+ * behind. With {@code CI=true} a missing {@code redis-server} fails the test instead of skipping
+ * it.
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -195,9 +198,18 @@ public final class RedisServer implements AutoCloseable {
     signal("CONT");
   }
 
+  /** Stops the server for good and deletes its directory (its log, and any config it made). */
   @Override
   public void close() {
     stop();
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void signal(String signal) {
