@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
@@ -12,9 +13,11 @@ import dev.baton.BrokenBarrierException;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -410,6 +413,42 @@ class RedisFaultsTest {
     assertThat(two.lock("stale").isLocked()).as("no ghost holder").isFalse();
     assertThat(one.heldPermits()).isZero();
     await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * A wait that a slow Redis runs only after its timeout has passed times out, as it would had
+   * its timer fired first: an acquire, a condition's await and a take, timed at 100 ms, sent to
+   * a server paused until Redis time is past that (their timers held back meanwhile), fail with
+   * AcquireTimeoutException, not as if Redis were unreachable, and leave nothing in Redis.
+   */
+  @Test
+  void aWaitThatRedisRunsAfterItsTimeoutTimesOutEvenBeforeItsTimerFires() throws Exception {
+    Duration timeout = Duration.ofMillis(100);
+    AsyncQueue<String> queue = one.queue("late", QueueSpec.fifo(10), ItemCodec.strings());
+    AsyncCondition condition = one.condition("late");
+    Permit held = condition.lock().acquire().get(5, TimeUnit.SECONDS);
+    CountDownLatch timers = stallRenewals(one);
+    try {
+      List<CompletableFuture<?>> waits;
+      server.pause();
+      try {
+        long deadline = one.redisNow() + timeout.toMillis();
+        waits = List.of(one.lock("late").acquire(timeout), condition.await(held, timeout),
+            queue.take(timeout));
+        // past the deadline by more than the error of the clock estimate, within the command
+        // timeout
+        await().pollDelay(Duration.ZERO).until(() -> one.redisNow() > deadline + 300);
+      } finally {
+        server.resume();
+      }
+      assertThat(waits).allSatisfy(wait -> assertThat(wait).failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(ExecutionException.class)
+          .withCauseInstanceOf(AcquireTimeoutException.class));
+    } finally {
+      timers.countDown();
+    }
+    assertThat(one.heldPermits()).isZero();
+    await().until(() -> server.keys().stream().allMatch(key -> key.endsWith(":released")));
   }
 
   /**
