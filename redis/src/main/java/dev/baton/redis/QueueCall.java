@@ -29,6 +29,12 @@ final class QueueCall<R> {
   final String score;
   final String payload;
   volatile ScheduledFuture<?> timer;
+  /**
+   * Times this call out, as its {@link #timer} does; null without a timeout. Also run when a
+   * script reports that Redis ran it after {@link #notAfter}, the caller's deadline: that is its
+   * timeout too, which the timer may not have seen yet.
+   */
+  volatile Runnable timeOut;
   private static final int WAITING = 0;
   private static final int ANSWERED = 1;
   private static final int WITHDRAWN = 2;

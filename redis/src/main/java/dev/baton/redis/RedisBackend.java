@@ -436,7 +436,8 @@ public final class RedisBackend implements AutoCloseable {
       }
     });
     if (timeout != null) {
-      w.timer = timers.schedule(() -> callbacks.execute(() -> timeOut(w, timeout)),
+      w.timeOut = () -> timeOut(w, timeout);
+      w.timer = timers.schedule(() -> callbacks.execute(w.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     sendAcquire(w);
@@ -466,8 +467,14 @@ public final class RedisBackend implements AutoCloseable {
               w.confirm();
               renewals.runSoon(Long.parseLong((String) reply.get(1)));
             }
-            default -> fail(w, new RedisUnavailableException("Redis at " + address
-                + " ran the acquire of " + permits.keys() + " after the caller's deadline", null));
+            default -> {
+              if (w.notAfter <= notAfter) {
+                w.timeOut.run(); // late for the caller's own deadline: it timed out
+              } else {
+                fail(w, new RedisUnavailableException("Redis at " + address + " ran the acquire"
+                    + " of " + permits.keys() + " after the caller's deadline", null));
+              }
+            }
           }
         }, callbacks);
   }
@@ -590,6 +597,7 @@ public final class RedisBackend implements AutoCloseable {
    */
   private void timeOut(Waiting w, Duration timeout) {
     if (waiting.remove(w.id, w)) {
+      w.cancelTimer();
       PermitKeys keys = w.owner.keys();
       cancel(w.owner, w.id).whenComplete((reply, failure) -> w.future.completeExceptionally(
           new AcquireTimeoutException(keys.kind(), keys.name(), timeout)));

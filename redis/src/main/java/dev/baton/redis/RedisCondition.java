@@ -198,8 +198,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       }
     });
     if (timeout != null) {
-      w.timer = backend.timers().schedule(
-          () -> backend.callbacks().execute(() -> timeOut(w, held.id(), timeout)),
+      w.timeOut = () -> timeOut(w, held.id(), timeout);
+      w.timer = backend.timers().schedule(() -> backend.callbacks().execute(w.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     long notAfter = Math.min(deadline, sentAt + backend.commandTimeoutMillis());
@@ -217,6 +217,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
             w.future.completeExceptionally(new IllegalArgumentException("held permit "
                 + held.token() + " of " + permits.keys() + " is not live in Redis: its lease ran"
                 + " out before await could release it"));
+          } else if (deadline <= notAfter) {
+            w.timeOut.run(); // late for the caller's own deadline: it timed out
           } else {
             w.future.completeExceptionally(new RedisUnavailableException("Redis at "
                 + backend.address() + " ran the await on " + this + " after the caller's"

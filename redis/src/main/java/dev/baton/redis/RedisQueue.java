@@ -117,8 +117,9 @@ final class RedisQueue<T>
 
   /** Sends ({@code wait}) or, after Redis forgot it, sends {@code again} the PUT of a call. */
   private void sendPut(QueueCall<Void> call, String mode) {
+    long notAfter = notAfter(call);
     Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
-            args(notAfter(call), call.id, mode, call.score, call.payload))
+            args(notAfter, call.id, mode, call.score, call.payload))
         .whenComplete((reply, failure) -> { // before the reply of a later CANCEL (timeOut)
           if (failure != null) {
             call.putFailed(failure);
@@ -135,7 +136,7 @@ final class RedisQueue<T>
             case "DONE" -> settle(call, reply.size() > 1);
             case "QUEUED" -> waits(call);
             case "SHUT" -> fail(call, closedToPuts(), false);
-            default -> fail(call, late(), false);
+            default -> late(call, notAfter);
           }
         }, backend.callbacks());
   }
@@ -198,8 +199,9 @@ final class RedisQueue<T>
 
   /** Sends (or, after Redis forgot it, sends again) the TAKE of {@code call}. */
   private void sendTake(QueueCall<T> call) {
+    long notAfter = notAfter(call);
     Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys,
-            args(notAfter(call), call.id, "wait"))
+            args(notAfter, call.id, "wait"))
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
             fail(call, translate(failure), true);
@@ -209,7 +211,7 @@ final class RedisQueue<T>
             case "ITEM" -> receive(call, (String) reply.get(1));
             case "QUEUED" -> waits(call);
             case "SHUT" -> fail(call, drained(), false);
-            default -> fail(call, late(), false);
+            default -> late(call, notAfter);
           }
         }, backend.callbacks());
   }
@@ -258,8 +260,8 @@ final class RedisQueue<T>
       }
     });
     if (timeout != null) {
-      call.timer = backend.timers().schedule(() -> backend.callbacks().execute(
-              () -> timeOut(call, new AcquireTimeoutException(what, timeout))),
+      call.timeOut = () -> timeOut(call, new AcquireTimeoutException(what, timeout));
+      call.timer = backend.timers().schedule(() -> backend.callbacks().execute(call.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     return call;
@@ -628,6 +630,18 @@ final class RedisQueue<T>
           + spec.capacity() + ": every instance must declare the same", translated);
     }
     return translated;
+  }
+
+  /**
+   * Redis ran {@code call}'s script after {@code notAfter}, and so did nothing: past the caller's
+   * own deadline the call has timed out; past the command's, Redis was too slow to answer.
+   */
+  private void late(QueueCall<?> call, long notAfter) {
+    if (call.notAfter <= notAfter) {
+      call.timeOut.run();
+    } else {
+      fail(call, late(), false);
+    }
   }
 
   private RedisUnavailableException late() {

@@ -23,6 +23,12 @@ final class Waiting {
   final WithdrawnFirst<Permit> future = new WithdrawnFirst<>();
   final long notAfter;
   volatile ScheduledFuture<?> timer;
+  /**
+   * Times this wait out, as its {@link #timer} does; null without a timeout. Also run when a
+   * script reports that Redis ran it after {@link #notAfter}, the caller's deadline: that is its
+   * timeout too, which the timer may not have seen yet.
+   */
+  volatile Runnable timeOut;
   private volatile boolean confirmed;
 
   Waiting(String id, RemotePermits owner, long notAfter) {
