@@ -15,15 +15,18 @@ import dev.baton.spring.observation.LiveHolds;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshotFactory;
 import io.micrometer.context.ThreadLocalAccessor;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import reactor.core.publisher.Mono;
 
 /**
  * The README's "How calls are known": each invocation of an annotated method is one call, named
@@ -72,6 +75,48 @@ class AnnotatedCallsTest {
   }
 
   /**
+   * A method returning a {@code Mono} waits when subscribed, not when invoked, yet its wait, its
+   * hold and its body are its own call's, made from the call current where it was invoked, one
+   * call per subscription: two such calls of one caller taking turns on a lock, or a second
+   * subscription to one of them, are no re-entry (in strict mode, none fails).
+   */
+  @Test
+  void aMonoCallWaitsAndHoldsAsACallOfItsOwnMadeFromItsCallerOncePerSubscription() {
+    contexts.withPropertyValues("baton.stalls.level=strict").run(context -> {
+      Desk desk = context.getBean(Desk.class);
+      StallView view = context.getBean(StallView.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      LiveHolds ledger = ((HoldTracking) registry.lock("ledger")).holds();
+      CompletableFuture<Void> go = new CompletableFuture<>();
+      Call checkout;
+      CompletableFuture<Call> first;
+      CompletableFuture<Call> second;
+      CompletableFuture<Call> again;
+      try (CurrentCall.Scope scope = CurrentCall.open("Shop.checkout")) {
+        checkout = scope.call();
+        Mono<Call> audit = desk.audit(go);
+        first = audit.toFuture();
+        second = desk.audit(go).toFuture();
+        again = audit.toFuture();
+      }
+
+      assertThat(ledger.all()).singleElement().satisfies(hold -> {
+        assertThat(hold.call().site()).isEqualTo("Desk.audit");
+        assertThat(hold.call().parent()).isSameAs(checkout);
+      });
+      go.complete(null);
+
+      List<Call> ran = Stream.of(first, second, again).map(CompletableFuture::join).toList();
+      assertThat(ran).doesNotHaveDuplicates().allSatisfy(call -> {
+        assertThat(call.site()).isEqualTo("Desk.audit");
+        assertThat(call.parent()).isSameAs(checkout);
+      });
+      assertThat(view.reentriesSeen()).isZero();
+      assertThat(ledger.count()).isZero();
+    });
+  }
+
+  /**
    * The README: the current call is a ThreadLocal registered in context-propagation's
    * {@code ContextRegistry} under {@code baton.call}, so a snapshot carries it to another thread.
    */
@@ -107,6 +152,13 @@ class AnnotatedCallsTest {
     public CompletableFuture<Void> place(String sku) {
       bodyRanAs.complete(CurrentCall.get());
       return done;
+    }
+
+    /** Completes, once {@code go} has, with the call its body ran as. */
+    @Guarded("ledger")
+    public Mono<Call> audit(CompletableFuture<Void> go) {
+      Call running = CurrentCall.get();
+      return Mono.fromFuture(go.thenApply(nothing -> running));
     }
 
     /** Not annotated: through the proxy, it reaches the bean's own fields. */
