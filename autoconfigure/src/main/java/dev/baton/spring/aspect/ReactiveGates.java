@@ -1,5 +1,7 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CurrentCall;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -16,6 +18,13 @@ import reactor.core.publisher.SignalType;
  * ({@link CallerContext}); this covers the method, the advice inside Baton's and the subscription
  * to the method's publisher (a {@code Mono.fromCallable} runs then). Signals that the publisher
  * emits later, from threads of its own, follow Reactor's rules of context propagation.
+ *
+ * <p>Which call it is, for the stall view: the method was invoked as a call of its own (its
+ * aspect made it current around the invocation), but waits and runs only once subscribed, maybe
+ * more than once. Each subscription is therefore a call of its own, at the method's site and made
+ * from the call the method was invoked from, current while it asks for its wait and while the
+ * method runs, wherever that is; so its wait and hold are its own, not its subscriber's, and two
+ * subscriptions taking turns on one lock are no re-entry.
  *
  * <p>Who gives the grant back: a subscription cancelled while it waits withdraws the wait, and
  * exits a grant that won the race with the cancel; a subscription whose call has started exits it
@@ -42,14 +51,17 @@ final class ReactiveGates {
 
     /** The subscriber's context if the wait did not end at once; null if it did. */
     private final CallerContext caller;
+    /** The subscription's call, for a call granted at once; null without one. */
+    private final Call call;
     private final AtomicInteger state = new AtomicInteger(WAITING);
     /** What the wait granted, to give back; null for a gate that grants nothing. */
     private volatile R granted;
     /** The call's publisher if it goes on after a cancel ({@link Stopping}); else null. */
     private volatile Stopping stopping;
 
-    Passage(CallerContext caller) {
+    Passage(CallerContext caller, Call call) {
       this.caller = caller;
+      this.call = call;
     }
 
     /** Whether the call may start: false once a cancel dropped the passage. */
@@ -73,10 +85,15 @@ final class ReactiveGates {
    * than dropped.
    */
   static <R> Mono<Passage<R>> entry(Gate<R> gate) {
+    Call invoked = CurrentCall.get(); // the method's call, while its aspect invokes it
     return Mono.deferContextual(subscriberContext -> {
-      CompletableFuture<R> waiting = gate.enter().get();
-      Passage<R> passage = new Passage<>(
-          waiting.isDone() ? null : CallerContext.capture(subscriberContext));
+      CompletableFuture<R> waiting;
+      Passage<R> passage;
+      try (CurrentCall.Scope call = subscribed(invoked)) {
+        waiting = gate.enter().get();
+        passage = new Passage<>(waiting.isDone() ? null : CallerContext.capture(subscriberContext),
+            call == null ? null : call.call());
+      }
       return Mono.fromFuture(waiting, true).map(granted -> {
         passage.granted = granted;
         return passage;
@@ -86,6 +103,15 @@ final class ReactiveGates {
         }
       });
     });
+  }
+
+  /**
+   * A subscription's own call, current until the scope is closed: at the site of {@code invoked},
+   * the call the method was invoked as, and made from the call it was made from; null (nothing
+   * changed) when the method was invoked outside any call.
+   */
+  private static CurrentCall.Scope subscribed(Call invoked) {
+    return invoked == null ? null : CurrentCall.open(invoked.site(), invoked.parent());
   }
 
   /**
@@ -114,6 +140,18 @@ final class ReactiveGates {
       return Mono.empty();
     }
     CallerContext caller = passage.caller;
+    if (caller == null && passage.call != null) {
+      // Granted at once: on the subscribing thread, as the subscription's call.
+      try (CurrentCall.Scope call = CurrentCall.in(passage.call)) {
+        Publisher<T> publisher = stoppedBy(passage,
+            publisherOf(() -> ExposedCall.proceedExposed(invocation)));
+        return subscriber -> {
+          try (CurrentCall.Scope again = CurrentCall.in(passage.call)) {
+            publisher.subscribe(subscriber);
+          }
+        };
+      }
+    }
     if (caller == null) {
       // Granted at once, but subscribed after the proxy returned: expose the call, as a call
       // that waited is exposed, for advice inside Baton's that looks it up.

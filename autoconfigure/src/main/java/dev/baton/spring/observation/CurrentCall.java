@@ -44,6 +44,16 @@ public final class CurrentCall {
   }
 
   /**
+   * Starts a call at {@code site}, made from {@code caller} (null for none) rather than from the
+   * current call, and makes it current until the scope is closed: for a run of an invocation that
+   * starts after the invocation returned, such as each subscription to the {@code Mono} an
+   * annotated method returned, which is a call of its own made from where the method was invoked.
+   */
+  public static Scope open(String site, Call caller) {
+    return in(new Call(site, caller, null));
+  }
+
+  /**
    * The call of the invocation {@code invocationKey} at {@code site}, current until the scope is
    * closed: the current call if it is already that invocation's (an outer Baton aspect around the
    * same method started it), else a new call made from the current one.
