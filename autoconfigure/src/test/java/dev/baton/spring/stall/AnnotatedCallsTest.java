@@ -2,6 +2,7 @@ package dev.baton.spring.stall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.Permit;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.spring.BatonAutoConfiguration;
@@ -113,6 +114,32 @@ class AnnotatedCallsTest {
       });
       assertThat(view.reentriesSeen()).isZero();
       assertThat(ledger.count()).isZero();
+    });
+  }
+
+  /**
+   * A subscriber whose Reactor context carries its own call (context-propagation's
+   * {@code contextCapture()} puts the ThreadLocals there): a {@code Mono} call that had to wait
+   * still runs its body as its own call, not as the subscriber's.
+   */
+  @Test
+  void aMonoCallThatWaitedRunsAsItsOwnCallWhenItsSubscribersContextCarriesTheCaller() {
+    contexts.run(context -> {
+      Desk desk = context.getBean(Desk.class);
+      Permit held = context.getBean(PrimitiveRegistry.class).lock("ledger").acquire().join();
+      Call checkout;
+      CompletableFuture<Call> audit;
+      try (CurrentCall.Scope scope = CurrentCall.open("Shop.checkout")) {
+        checkout = scope.call();
+        audit = desk.audit(CompletableFuture.completedFuture(null)).contextCapture().toFuture();
+      }
+
+      held.release();
+
+      assertThat(audit.join()).satisfies(call -> {
+        assertThat(call.site()).isEqualTo("Desk.audit");
+        assertThat(call.parent()).isSameAs(checkout);
+      });
     });
   }
 
