@@ -31,7 +31,11 @@ import org.springframework.util.ClassUtils;
  * <p>A caller whose only value is the stall view's {@link Call} ({@link CurrentCall}, the common
  * case with the view on) is treated as having none, but for the call itself: no snapshot is
  * captured, and the call is put in place only if it is not current already, as it is when
- * Baton's grant completes the wait (the grant puts the waiter's call in place around it).
+ * Baton's grant completes the wait (the grant puts the waiter's call in place around it). The
+ * call is always the one current on the caller's thread, the call that waited: a context object
+ * whose values win over the thread's (a subscriber's Reactor {@code Context}, into which
+ * {@code contextCapture()} copies the subscriber's ThreadLocals) may carry another call, the
+ * subscriber's, which does not replace it.
  */
 final class CallerContext {
 
@@ -58,7 +62,11 @@ final class CallerContext {
    * anything.
    */
   private final ContextSnapshot snapshot;
-  /** Without a snapshot, the caller's call, or null; with one, null (the snapshot has it). */
+  /**
+   * Without a snapshot, the caller's call, or null. With one, null when the snapshot has the
+   * caller's call (captured from the thread alone), else the call to put in place over the
+   * snapshot's, or null.
+   */
   private final Call call;
 
   private CallerContext(ContextSnapshot snapshot, Call call) {
@@ -76,7 +84,8 @@ final class CallerContext {
     if (contexts.length == 0 && noValuesButTheCall()) {
       return new CallerContext(null, CurrentCall.get());
     }
-    return new CallerContext(SNAPSHOTS.captureAll(contexts), null);
+    return new CallerContext(SNAPSHOTS.captureAll(contexts),
+        contexts.length == 0 ? null : CurrentCall.get());
   }
 
   /** Proceeds with {@code invocation} in this context. */
@@ -97,8 +106,16 @@ final class CallerContext {
 
   /** Puts the caller's values in place of the running thread's, which the scope brings back. */
   private ContextSnapshot.Scope setThreadLocals() {
-    if (snapshot != null) {
+    if (snapshot != null && call == null) {
       return snapshot.setThreadLocals();
+    }
+    if (snapshot != null) {
+      ContextSnapshot.Scope restored = snapshot.setThreadLocals();
+      CurrentCall.Scope called = CurrentCall.in(call);
+      return () -> {
+        called.close();
+        restored.close();
+      };
     }
     ContextSnapshot.Scope cleared = noValuesButTheCall() ? NOTHING_SET
         : NO_VALUES.setThreadLocals(NOT_THE_CALL);
