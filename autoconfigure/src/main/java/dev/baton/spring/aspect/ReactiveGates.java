@@ -109,9 +109,22 @@ final class ReactiveGates {
    * A subscription's own call, current until the scope is closed: at the site of {@code invoked},
    * the call the method was invoked as, and made from the call it was made from; null (nothing
    * changed) when the method was invoked outside any call.
+   *
+   * <p>An inner Baton advice of the same method is invoked and subscribed again inside the outer
+   * advice's subscription, so {@code invoked} was made from that subscription's call, at the same
+   * site: it shares that call, as the annotations of a synchronous method share theirs. (A method
+   * that calls itself through its proxy and subscribes to that inside its own subscription is
+   * taken for the same: its waits are then its caller's, where a re-entry is named alike.)
    */
   private static CurrentCall.Scope subscribed(Call invoked) {
-    return invoked == null ? null : CurrentCall.open(invoked.site(), invoked.parent());
+    if (invoked == null) {
+      return null;
+    }
+    Call current = CurrentCall.get();
+    if (current != null && current == invoked.parent() && current.site().equals(invoked.site())) {
+      return CurrentCall.in(current);
+    }
+    return CurrentCall.open(invoked.site(), invoked.parent());
   }
 
   /**

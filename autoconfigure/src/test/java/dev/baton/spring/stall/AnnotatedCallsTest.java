@@ -118,6 +118,39 @@ class AnnotatedCallsTest {
   }
 
   /**
+   * Two Baton annotations on a method returning a {@code Mono}: the inner advice runs again for
+   * the subscription, inside the outer one's, and the lock, the permit and the body are all the
+   * subscription's one call.
+   */
+  @Test
+  void theAnnotationsOfAMonoMethodShareEachSubscriptionsCall() {
+    contexts.run(context -> {
+      Desk desk = context.getBean(Desk.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      LiveHolds ledger = ((HoldTracking) registry.lock("ledger")).holds();
+      LiveHolds payments = ((HoldTracking) registry.semaphore("payments")).holds();
+      CompletableFuture<Void> go = new CompletableFuture<>();
+      Call checkout;
+      CompletableFuture<Call> placed;
+      try (CurrentCall.Scope scope = CurrentCall.open("Shop.checkout")) {
+        checkout = scope.call();
+        placed = desk.placeLater(go).toFuture();
+      }
+
+      Call call = ledger.all().get(0).call();
+
+      assertThat(call.site()).isEqualTo("Desk.placeLater");
+      assertThat(call.parent()).isSameAs(checkout);
+      assertThat(ledger.all()).extracting(Hold::call).containsExactly(call);
+      assertThat(payments.all()).extracting(Hold::call).containsExactly(call);
+      go.complete(null);
+      assertThat(placed.join()).isSameAs(call);
+      assertThat(ledger.count()).isZero();
+      assertThat(payments.count()).isZero();
+    });
+  }
+
+  /**
    * A subscriber whose Reactor context carries its own call (context-propagation's
    * {@code contextCapture()} puts the ThreadLocals there): a {@code Mono} call that had to wait
    * still runs its body as its own call, not as the subscriber's.
@@ -184,6 +217,14 @@ class AnnotatedCallsTest {
     /** Completes, once {@code go} has, with the call its body ran as. */
     @Guarded("ledger")
     public Mono<Call> audit(CompletableFuture<Void> go) {
+      Call running = CurrentCall.get();
+      return Mono.fromFuture(go.thenApply(nothing -> running));
+    }
+
+    /** As {@link #place}, as a {@code Mono}: once {@code go} completes, its body's call. */
+    @Guarded("ledger")
+    @Limited("payments")
+    public Mono<Call> placeLater(CompletableFuture<Void> go) {
       Call running = CurrentCall.get();
       return Mono.fromFuture(go.thenApply(nothing -> running));
     }
