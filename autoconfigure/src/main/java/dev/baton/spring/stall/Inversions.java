@@ -25,18 +25,23 @@ final class Inversions {
   private static final int MAX_CALLERS = 16;
 
   private final Log log;
-  private final LockOrders orders = new LockOrders();
+  private final LockOrders orders;
   private final List<Inversion> kept = new CopyOnWriteArrayList<>();
   private final LongAdder found = new LongAdder();
 
-  Inversions(Log log) {
+  /**
+   * Inversions logged to {@code log}; {@code refusing} (strict mode) when a request that closes
+   * one fails, so that its order is never learned and each later request in it closes it again.
+   */
+  Inversions(Log log, boolean refusing) {
     this.log = log;
+    this.orders = new LockOrders(refusing);
   }
 
   /**
    * {@code call} asks for the lock at {@code site}, whose live holds are {@code holds}.
    *
-   * @return the inversion this request closes, the first time; else null
+   * @return the inversion this request closes, the first time or, refusing, each time; else null
    */
   Inversion requesting(Call call, WaitSite site, LiveHolds holds, Object orderedKey) {
     if (!site.isLock()) {
@@ -51,10 +56,12 @@ final class Inversions {
             || held.site().equals(site) && inDeclaredOrder(held.orderedKey(), orderedKey)) {
           continue; // this very lock, a re-entry named if it waits; or in its family's order
         }
-        Inversion inversion = orders.learn(held.site(), site, call.site());
-        if (inversion != null) {
-          report(inversion, orderedKey);
-          return inversion;
+        LockOrders.Closing closing = orders.learn(held.site(), site, call.site());
+        if (closing != null) {
+          if (closing.first()) {
+            report(closing.inversion(), orderedKey);
+          }
+          return closing.inversion();
         }
       }
       holder = holder.parent();

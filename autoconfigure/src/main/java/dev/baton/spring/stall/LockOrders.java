@@ -16,6 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * and not only by the reverse pair, it is an {@link Inversion}, reported once; nesting two keys
  * of one family is one at once.
  *
+ * <p>An order that closes a cycle is learned like any other, since the request goes on; made
+ * {@code refusing} (strict mode, where such a request fails), it is kept apart instead, so that
+ * each later request in that order is refused too and the orders that close cycles are only
+ * those that happened.
+ *
  * <p>Each pair is looked at once: a pair already known costs two map reads without locking. New
  * pairs are added one at a time, under this object's monitor, where the search for a cycle also
  * runs. At most {@value #MAX_CLASSES} lock classes are learned; later ones are not ordered.
@@ -24,20 +29,42 @@ final class LockOrders {
 
   static final int MAX_CLASSES = 4096;
 
+  /**
+   * A request's order that closes a cycle: the inversion, and whether this request is the first
+   * to close it (a refused order closes it again at each request).
+   */
+  record Closing(Inversion inversion, boolean first) {}
+
+  private final boolean refusing;
   /** Per lock class, the classes taken after it, each with the site that first did. */
   private final Map<WaitSite, Map<WaitSite, String>> after = new ConcurrentHashMap<>();
+  /** Refusing: per lock class, the classes refused after it, each with its inversion. */
+  private final Map<WaitSite, Map<WaitSite, Inversion>> refused = new ConcurrentHashMap<>();
+
+  LockOrders(boolean refusing) {
+    this.refusing = refusing;
+  }
 
   /**
    * Learns that the call at {@code site} asks for {@code then} while holding {@code first}.
    *
-   * @return the inversion this order closes, the first time it is seen; else null
+   * @return the cycle this order closes, the first time it is seen or, refusing, each time; else
+   *     null
    */
-  Inversion learn(WaitSite first, WaitSite then, String site) {
+  Closing learn(WaitSite first, WaitSite then, String site) {
     Map<WaitSite, String> known = after.get(first);
     if (known != null && known.containsKey(then)) {
       return null;
     }
+    Inversion again = refusedBefore(first, then);
+    if (again != null) {
+      return new Closing(again, false);
+    }
     synchronized (this) {
+      again = refusedBefore(first, then);
+      if (again != null) {
+        return new Closing(again, false);
+      }
       known = after.get(first);
       if (known == null) {
         if (after.size() >= MAX_CLASSES) {
@@ -46,18 +73,31 @@ final class LockOrders {
         known = new ConcurrentHashMap<>();
         after.put(first, known);
       }
-      if (known.putIfAbsent(then, site) != null) {
+      if (known.containsKey(then)) {
         return null;
       }
       List<Inversion.Step> back = first.equals(then) ? List.of() : pathFrom(then, first);
       if (back == null) {
+        known.put(then, site);
         return null;
       }
       List<Inversion.Step> steps = new ArrayList<>(back.size() + 1);
       steps.add(step(first, then, site));
       steps.addAll(back);
-      return new Inversion(steps);
+      Inversion inversion = new Inversion(steps);
+      if (refusing) {
+        refused.computeIfAbsent(first, k -> new ConcurrentHashMap<>()).put(then, inversion);
+      } else {
+        known.put(then, site);
+      }
+      return new Closing(inversion, true);
     }
+  }
+
+  /** The inversion for which a request in this order was refused before; null if none. */
+  private Inversion refusedBefore(WaitSite first, WaitSite then) {
+    Map<WaitSite, Inversion> inverted = refused.get(first);
+    return inverted == null ? null : inverted.get(then);
   }
 
   /** The orders leading from {@code from} to {@code to}, shortest first found; null if none. */

@@ -74,7 +74,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final Blockers blockers;
   private final StallScan stalls;
   private final LeakedPermits leaks = new LeakedPermits(new RateLimitedLog(LOG, LINES_PER_MINUTE));
-  private final Inversions inversions = new Inversions(LOG);
+  private final Inversions inversions;
   private final RateLimitedLog deadlockLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
   /** Deadlocks confirmed since start-up, each counted once. */
   private final LongAdder deadlocksConfirmed = new LongAdder();
@@ -113,6 +113,7 @@ public final class StallView implements WaitWatch, DisposableBean {
     this.shared = backend != BatonProperties.Backend.LOCAL;
     this.blockers = new Blockers(live, shared);
     this.strict = settings.level() == BatonProperties.Stalls.Level.STRICT;
+    this.inversions = new Inversions(LOG, strict);
     this.confirmAfterNanos = settings.confirmAfter().toNanos();
     this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE, leaks::watch);
     CurrentCall.propagate();
@@ -126,8 +127,8 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   /**
    * Learns the order of the locks {@code call} (and the calls it was made from) holds before the
-   * one it asks for; the first time an order closes a cycle, logs the inversion once and, in
-   * strict mode, refuses the request.
+   * one it asks for; the first time an order closes a cycle, logs the inversion once. In strict
+   * mode it refuses the request, and each later one in that order, and never learns the order.
    */
   @Override
   public RuntimeException requesting(Call call, WaitSite site, LiveHolds holds,

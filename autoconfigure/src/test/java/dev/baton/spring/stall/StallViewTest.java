@@ -849,6 +849,40 @@ class StallViewTest {
     }
   }
 
+  /**
+   * In strict mode a request in an inverted order is refused each time, reported once, and not
+   * learned as an order: the orders that later requests are checked against are those that
+   * happened, so a consistent nesting (inventory, then audit, then ledger) is granted.
+   */
+  @Test
+  void inStrictModeEachRequestInAnInvertedOrderIsRefusedAndARefusedOrderIsNotLearned() {
+    view.destroy();
+    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
+    registry = registry(view);
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock audit = registry.lock("audit");
+    takeInOrder(call("OrderService.place"), inventory, ledger);
+    Call transfer = call("LedgerService.transfer");
+
+    try (Permit held = as(transfer, ledger::acquire).join()) {
+      for (int attempt = 0; attempt < 2; attempt++) {
+        assertThatThrownBy(as(transfer, inventory::acquire)::join).as("attempt %d", attempt)
+            .cause().isInstanceOf(DeadlockException.class)
+            .hasMessageStartingWith("lock-order inversion: LedgerService.transfer takes lock"
+                + " 'ledger', then lock 'inventory'");
+      }
+    }
+    takeInOrder(call("Stock.count"), inventory, audit);
+    takeInOrder(call("Audit.close"), audit, ledger);
+
+    assertThat(view.inversionsFound()).isEqualTo(1);
+    assertThat(view.check().inversions()).singleElement()
+        .satisfies(inversion -> assertThat(inversion.steps()).extracting(Inversion.Step::site)
+            .containsExactly("LedgerService.transfer", "OrderService.place"));
+    assertThat(inventory.isLocked()).isFalse();
+  }
+
   @Test
   void keysAreNeverReadNorShownInReportsMessagesOrExplanations() {
     AtomicBoolean read = new AtomicBoolean();
