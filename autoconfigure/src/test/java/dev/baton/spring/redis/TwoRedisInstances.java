@@ -9,10 +9,11 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Two instances of {@link RedisTestApplication}, each a Spring context with its own Redis backend
- * ({@code baton.backend=redis}), sharing Baton's primitives through one real
- * {@code redis-server} started for them. Ready once both are out of the quarantine a freshly
- * started server puts them in; closing stops the instances and the server.
+ * Two instances of an application ({@link RedisTestApplication} unless given another), each a
+ * Spring context with its own Redis backend ({@code baton.backend=redis}), sharing Baton's
+ * primitives through one real {@code redis-server} started for them. Ready once both are out of
+ * the quarantine a freshly started server puts them in; closing stops the instances and the
+ * server.
  */
 final class TwoRedisInstances implements AutoCloseable {
 
@@ -21,12 +22,22 @@ final class TwoRedisInstances implements AutoCloseable {
   final RedisServer server;
   final ConfigurableApplicationContext one;
   final ConfigurableApplicationContext two;
+  private final Class<?> application;
 
   /** @param properties each instance's properties, beside the backend and the server's address */
   TwoRedisInstances(String... properties) {
+    this(RedisTestApplication.class, properties, properties);
+  }
+
+  /**
+   * Two instances of {@code application}, each with its own properties beside the backend and
+   * the server's address.
+   */
+  TwoRedisInstances(Class<?> application, String[] propertiesOfOne, String[] propertiesOfTwo) {
+    this.application = application;
     server = RedisServer.start();
-    one = instance(properties);
-    two = instance(properties);
+    one = instance(propertiesOfOne);
+    two = instance(propertiesOfTwo);
     // A freshly started redis-server grants nothing during its first lease.
     await().atMost(PATIENCE).until(() -> !one.getBean(RedisBackend.class).isQuarantined()
         && !two.getBean(RedisBackend.class).isQuarantined());
@@ -34,7 +45,7 @@ final class TwoRedisInstances implements AutoCloseable {
 
   /** Starts one more instance on the same server, which the caller closes. */
   ConfigurableApplicationContext instance(String... properties) {
-    return new SpringApplicationBuilder(RedisTestApplication.class)
+    return new SpringApplicationBuilder(application)
         .properties("spring.main.banner-mode=off", "baton.backend=redis",
             "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + server.port())
         .properties(properties).run();
