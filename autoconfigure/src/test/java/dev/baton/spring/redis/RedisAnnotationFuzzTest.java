@@ -70,7 +70,9 @@ import reactor.core.publisher.Mono;
  * method with a short annotation timeout, takes only part of a {@code Flux} (disposing of it
  * mid-stream), or subscribes twice. Meanwhile a coordinator takes all of a primitive's permits
  * through either instance now and then and cancels some of the calls that wait for it: cancelled
- * before their grant, their bodies must never run.
+ * before their grant, their bodies must never run. Now and then it also pauses Redis (SIGSTOP)
+ * for at most 250 ms, far less than the command timeout and a third of the lease: the README
+ * says such a pause only delays, so every check below holds as without it.
  *
  * <p>Checked, across both instances: no primitive ever has more bodies inside than it has permits
  * (one per lock, one per key), so a body, once it runs, holds until it ends; every call's result
@@ -91,6 +93,8 @@ class RedisAnnotationFuzzTest {
   private static final int CALLER_THREADS = 4;
   private static final Duration LEASE = Duration.ofSeconds(3);
   private static final Duration SETTLE = Duration.ofSeconds(30);
+  /** The longest pause of Redis: shorter than a third of the lease, so leases stay renewed. */
+  private static final int PAUSE_MILLIS_MAX = 250;
   private static final String PERMITS = "fuzz-permits";
   private static final String LOCK = "fuzz-lock";
   private static final String KEYS = "fuzz-keys";
@@ -719,6 +723,8 @@ class RedisAnnotationFuzzTest {
     /** One release per call made: the coordinator acts every few calls. */
     private final Semaphore pace = new Semaphore(0);
     private final AtomicInteger doomed = new AtomicInteger();
+    /** Whether Redis is paused now: one pause at a time. */
+    private final AtomicBoolean paused = new AtomicBoolean();
     private final List<LockFamily> families = new ArrayList<>();
 
     FuzzRun(long seed) {
@@ -748,6 +754,7 @@ class RedisAnnotationFuzzTest {
         assertThat(doomed).as("calls cancelled surely before their grant").hasPositiveValue();
       } finally {
         scheduler.shutdownNow();
+        instances.server.resume();
         threads.shutdownNow();
       }
     }
@@ -862,13 +869,16 @@ class RedisAnnotationFuzzTest {
     /**
      * Every few calls, through either instance: takes all of one primitive's permits and cancels
      * some of the calls that wait for it, which surely have not been granted; or sets the event
-     * through {@code @SetsEvent} and clears it.
+     * through {@code @SetsEvent} and clears it; now and then, first pauses Redis briefly.
      */
     private void coordinate(Random random, AtomicBoolean callersDone) {
       try {
         while (!callersDone.get()) {
           // acts after a few calls, or after a while when every caller waits
           pace.tryAcquire(10 + random.nextInt(30), 100, TimeUnit.MILLISECONDS);
+          if (random.nextInt(10) == 0) {
+            pauseRedis(50 + random.nextInt(PAUSE_MILLIS_MAX - 50));
+          }
           int instance = random.nextInt(2);
           GateKind gate = GateKind.values()[random.nextInt(GateKind.values().length)];
           if (gate == GateKind.EVENT || gate == GateKind.SETS || gate == GateKind.NESTED) {
@@ -893,6 +903,17 @@ class RedisAnnotationFuzzTest {
         }
       } catch (Exception e) {
         problems.add("the coordinator failed: " + e);
+      }
+    }
+
+    /** Pauses Redis for {@code millis}, unless it is paused already. */
+    private void pauseRedis(int millis) {
+      if (paused.compareAndSet(false, true)) {
+        instances.server.pause();
+        scheduler.schedule(() -> {
+          instances.server.resume();
+          paused.set(false);
+        }, millis, TimeUnit.MILLISECONDS);
       }
     }
 
