@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class BatonTimersTests {
@@ -87,6 +88,50 @@ class BatonTimersTests {
     holder.release();
     assertThat(lock.isLocked()).isFalse();
     assertThat(waits("lock", "inventory", "acquired").count()).isEqualTo(1);
+  }
+
+  /**
+   * A wait withdrawn by an outside {@code complete}, {@code completeExceptionally} or
+   * {@code orTimeout} is tagged cancelled on every kind, as on a lock: it was never granted and
+   * the primitive did not fail it. Regression: an untimed event await, queue take and
+   * barrier await, handed out as the primitive's own future, were tagged acquired or failed
+   * (found by {@code MetricsTruthFuzzTest}).
+   */
+  @Test
+  void aWaitWithdrawnByAnOutsideCompletionIsTaggedCancelledOnEveryKind() {
+    DefaultPrimitiveRegistry registry = registry();
+    Permit holder = registry.lock("ledger").acquire().join();
+
+    assertThat(registry.lock("ledger").acquire().complete(null)).isTrue();
+    assertThat(registry.event("loaded").await().complete(null)).isTrue();
+    assertThat(registry.queue("jobs").take().complete("never put")).isTrue();
+    assertThat(registry.barrier("start", 2).await()
+        .completeExceptionally(new IllegalStateException("given up"))).isTrue();
+    AsyncQueue<String> idle = registry.queue("idle");
+    CompletableFuture<String> take = idle.take().orTimeout(1, TimeUnit.MILLISECONDS);
+    assertThatThrownBy(take::join).hasCauseInstanceOf(TimeoutException.class);
+
+    await().untilAsserted(() -> {
+      assertWithdrawn("lock", "ledger");
+      assertWithdrawn("event", "loaded");
+      assertWithdrawn("queue", "jobs");
+      assertWithdrawn("barrier", "start");
+      assertWithdrawn("queue", "idle");
+    });
+    assertThat(waits("lock", "ledger", "acquired").count()).as("the holder's").isEqualTo(1);
+    holder.release();
+  }
+
+  /** One wait at the site, withdrawn; none granted or failed but the lock holder's grant. */
+  private void assertWithdrawn(String primitive, String name) {
+    assertThat(waits(primitive, name, "cancelled").count()).as("%s %s cancelled", primitive, name)
+        .isEqualTo(1);
+    assertThat(waits(primitive, name, "failed").count()).as("%s %s failed", primitive, name)
+        .isZero();
+    if (!primitive.equals("lock")) {
+      assertThat(waits(primitive, name, "acquired").count())
+          .as("%s %s acquired", primitive, name).isZero();
+    }
   }
 
   @Test
