@@ -12,9 +12,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A registry's barrier: {@code barrier}, made by {@code source}, with its waits reported and its
- * levels read from the source's snapshot when it keeps one. When the stall view follows calls,
- * a wait still pending settles with the call that waited (or none) current again, wherever it
- * ends ({@link RelayedGrant#relayAs}).
+ * levels read from the source's snapshot when it keeps one. A wait still pending is relayed when
+ * it is reported to listeners: an outside completion of its future then withdraws it, which the
+ * listeners hear as a cancel ({@link RelayedGrant}), never as a trip or a broken barrier. When
+ * the stall view follows calls, a wait still pending settles with the call that waited (or none)
+ * current again, wherever it ends ({@link RelayedGrant#relayAs}).
  */
 final class ObservedBarrier implements AsyncBarrier, SharedLevels {
 
@@ -38,7 +40,8 @@ final class ObservedBarrier implements AsyncBarrier, SharedLevels {
   @Override
   public CompletableFuture<Integer> await() {
     CompletableFuture<Integer> wait = listeners.observe(site, barrier.await());
-    return followsCalls ? RelayedGrant.relayAs(CurrentCall.get(), site, wait) : wait;
+    return followsCalls ? RelayedGrant.relayAs(CurrentCall.get(), site, wait)
+        : listeners.isEmpty() ? wait : RelayedGrant.relay(site, wait);
   }
 
   @Override

@@ -14,8 +14,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A registry's event: {@code event}, made by {@code source}, with its waits reported, its timeouts
- * naming it and its levels read from the source's snapshot when it keeps one. Only a timed wait
- * still pending is relayed; the others are the event's own futures, unless the stall view
+ * naming it and its levels read from the source's snapshot when it keeps one. A wait still pending
+ * is relayed when it is timed or reported to listeners: an outside completion of its future then
+ * withdraws it, which the listeners hear as a cancel ({@link RelayedGrant}), and never as a grant
+ * or a failure of the event. The others are the event's own futures, unless the stall view
  * watches the event's setters and waits.
  */
 final class ObservedEvent implements AsyncEvent, SharedLevels, SetterTracking {
@@ -55,7 +57,8 @@ final class ObservedEvent implements AsyncEvent, SharedLevels, SetterTracking {
   @Override
   public CompletableFuture<Void> await() {
     CompletableFuture<Void> waiting = listeners.observe(site, event.await());
-    return setters == null ? waiting : setters.watch(waiting, false);
+    return setters != null ? setters.watch(waiting, false)
+        : listeners.isEmpty() ? waiting : RelayedGrant.relay(site, waiting);
   }
 
   @Override

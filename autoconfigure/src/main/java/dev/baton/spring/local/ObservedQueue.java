@@ -14,11 +14,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A registry's queue: {@code queue}, made by {@code source} for items of {@code itemType} (or of
  * any type when that is {@code null}), with its puts and takes reported as waits, its timeouts
- * naming it and its levels read from the source's snapshot when it keeps one. A put, take or
- * join still pending is relayed when it is timed, or when the stall view follows calls: then the
- * call that waited (or none) is current again while it settles, wherever it ends
- * ({@link RelayedGrant#relayAs}). A relayed put or take withdrawn from outside adds or loses no
- * item, as {@link RelayedGrant} withdraws it before it settles.
+ * naming it and its levels read from the source's snapshot when it keeps one. A put or take still
+ * pending is relayed when it is timed or reported to listeners, and a put, take or join when the
+ * stall view follows calls: then the call that waited (or none) is current again while it
+ * settles, wherever it ends ({@link RelayedGrant#relayAs}). A relayed put or take withdrawn from
+ * outside adds or loses no item, as {@link RelayedGrant} withdraws it before it settles, and the
+ * listeners hear of it as a cancel, never as a grant or a failure of the queue.
  */
 final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
@@ -41,10 +42,15 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
     this.followsCalls = followsCalls;
   }
 
-  /** {@code wait}, relayed if it must be (see the class comment). */
-  private <R> CompletableFuture<R> relayed(CompletableFuture<R> wait, boolean timed) {
+  /** The put or take {@code wait}, reported and relayed if it must be (see the class comment). */
+  private <R> CompletableFuture<R> observed(CompletableFuture<R> wait, boolean timed) {
+    return relayed(listeners.observe(site, wait), timed || !listeners.isEmpty());
+  }
+
+  /** {@code wait}, relayed if {@code relay} or the stall view follows calls. */
+  private <R> CompletableFuture<R> relayed(CompletableFuture<R> wait, boolean relay) {
     return followsCalls ? RelayedGrant.relayAs(CurrentCall.get(), site, wait)
-        : timed ? RelayedGrant.relay(site, wait) : wait;
+        : relay ? RelayedGrant.relay(site, wait) : wait;
   }
 
   /** The declared type of the items, or {@code null} if none was declared. */
@@ -54,12 +60,12 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   @Override
   public CompletableFuture<Void> put(T item) {
-    return relayed(listeners.observe(site, queue.put(item)), false);
+    return observed(queue.put(item), false);
   }
 
   @Override
   public CompletableFuture<Void> put(T item, Duration timeout) {
-    return relayed(listeners.observe(site, queue.put(item, timeout)), true);
+    return observed(queue.put(item, timeout), true);
   }
 
   @Override
@@ -69,12 +75,12 @@ final class ObservedQueue<T> implements AsyncQueue<T>, SharedQueueLevels {
 
   @Override
   public CompletableFuture<T> take() {
-    return relayed(listeners.observe(site, queue.take()), false);
+    return observed(queue.take(), false);
   }
 
   @Override
   public CompletableFuture<T> take(Duration timeout) {
-    return relayed(listeners.observe(site, queue.take(timeout)), true);
+    return observed(queue.take(timeout), true);
   }
 
   @Override

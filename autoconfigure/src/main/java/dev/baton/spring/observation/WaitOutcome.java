@@ -11,7 +11,10 @@ public enum WaitOutcome {
   ACQUIRED,
   /** Gave up after its timeout ({@link AcquireTimeoutException}). */
   TIMEOUT,
-  /** Withdrawn by a cancel, such as a cancelled request or an interrupted caller. */
+  /**
+   * Withdrawn: by a cancel, such as a cancelled request or an interrupted caller, or by an outside
+   * completion of its future ({@code complete}, {@code orTimeout}...).
+   */
   CANCELLED,
   /** Failed otherwise: a shut-down queue or a broken barrier, for example. */
   FAILED;
