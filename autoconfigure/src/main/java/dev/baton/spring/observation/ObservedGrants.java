@@ -118,7 +118,9 @@ public sealed class ObservedGrants permits WatchedGrants {
    * {@code held} and may release it and re-acquire. If the wait released it, the hold of
    * {@code held} ends there and the permit re-acquired is held by the same taker; if it kept it
    * (an {@code awaitUntil} whose predicate already held), the future completes with
-   * {@code held} itself, still live.
+   * {@code held} itself, still live. While {@code await} runs, the hold of {@code held} is not
+   * listed: a lock it passes on is granted inside it, on this thread, and its next holder must
+   * then be the only one listed.
    *
    * @param timed whether {@code await} ends by itself after a timeout
    * @throws IllegalArgumentException from {@code await}, when {@code held} is not a live permit
@@ -131,11 +133,19 @@ public sealed class ObservedGrants permits WatchedGrants {
       return observe(await.apply(held), null);
     }
     try {
-      CompletableFuture<Permit> waiting = await.apply(hold.inner);
+      CompletableFuture<Permit> waiting;
+      hold.unlist();
+      try {
+        waiting = await.apply(hold.inner);
+      } catch (RuntimeException | Error e) {
+        hold.relist();
+        throw e;
+      }
       listeners.observe(site, waiting);
       if (!hold.inner.isReleased()) {
         // Kept: a wait that keeps the lock completes with the very permit it was given; withdrawn
         // before that, the condition passes the lock on, which ends the hold.
+        hold.relist();
         return RelayedGrant.relay(site, waiting, kept -> held, hold::endHold);
       }
       hold.endHold();
@@ -229,6 +239,26 @@ public sealed class ObservedGrants permits WatchedGrants {
     @Override
     public boolean lasts() {
       return !ended;
+    }
+
+    /** Takes the hold off the list for a while ({@link #relist}), without ending it. */
+    final void unlist() {
+      if (trackHolds) {
+        holds.remove(this);
+      }
+    }
+
+    /**
+     * Lists the hold again after {@link #unlist}, unless it has ended: an end racing with this
+     * either takes it off after it was added, or is seen here after the add.
+     */
+    final void relist() {
+      if (trackHolds && !ended) {
+        holds.add(this);
+        if (ended) {
+          holds.remove(this);
+        }
+      }
     }
 
     /** Ends the hold; false if it had ended already. */

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -195,6 +196,29 @@ class ObservedPrimitivesTests {
     again.release();
     assertThat(holds.count()).isZero();
     assertThat(condition.lock().isLocked()).isFalse();
+  }
+
+  /**
+   * A condition's await passes the lock on inside itself, on the waiter's thread: the next
+   * holder's grant, run there, sees its own hold only, not the one being given up too.
+   */
+  @Test
+  void theNextHolderGrantedInsideAConditionAwaitIsTheOnlyHoldListed() {
+    AsyncCondition condition = registry.condition("ready");
+    LiveHolds holds = ((HoldTracking) condition.lock()).holds();
+    Permit held = condition.acquire().join();
+    AtomicInteger listedAtTheGrant = new AtomicInteger(-1);
+    CompletableFuture<Permit> next = condition.acquire();
+    CompletableFuture<Void> granted = next.thenAccept(p -> listedAtTheGrant.set(holds.count()));
+
+    CompletableFuture<Permit> awaiting = condition.await(held);
+
+    assertThat(granted).isDone();
+    assertThat(listedAtTheGrant).hasValue(1);
+    condition.signal();
+    next.join().release();
+    awaiting.join().release();
+    assertThat(holds.count()).isZero();
   }
 
   @Test

@@ -764,10 +764,7 @@ class MetricsTruthFuzzTest {
         });
         int holders = view.get("holders") instanceof Integer count ? count : 0;
         int bound = switch (String.valueOf(view.get("kind"))) {
-          case "lock" -> 1;
-          // An await ends its permit's hold only once the condition has let the lock go, which
-          // may grant it to the next taker first, on the same thread: two for that moment.
-          case "condition" -> 2;
+          case "lock", "condition" -> 1;
           case "lock-family" -> KEY_VALUES.size();
           case "semaphore" -> MAX_PERMITS;
           default -> 0;
