@@ -1,66 +1,35 @@
 package dev.baton.spring.aspect;
 
+import static dev.baton.spring.aspect.CancelFuzz.EVENT;
+import static dev.baton.spring.aspect.CancelFuzz.KEYS;
+import static dev.baton.spring.aspect.CancelFuzz.LOCK;
+import static dev.baton.spring.aspect.CancelFuzz.PERMITS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
-import dev.baton.AsyncLock;
-import dev.baton.AsyncSemaphore;
-import dev.baton.Permit;
 import dev.baton.annotation.AwaitsEvent;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.spring.BatonAutoConfiguration;
-import dev.baton.spring.LockFamily;
-import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
-import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.aspect.CancelFuzz.Body;
+import dev.baton.spring.aspect.CancelFuzz.Type;
 import dev.baton.spring.stall.BatonStallsAutoConfiguration;
 import dev.baton.spring.stall.StallView;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import kotlin.coroutines.EmptyCoroutineContext;
-import kotlinx.coroutines.CompletableDeferred;
-import kotlinx.coroutines.CompletableDeferredKt;
 import kotlinx.coroutines.Deferred;
 import kotlinx.coroutines.flow.Flow;
-import kotlinx.coroutines.future.FutureKt;
-import kotlinx.coroutines.reactive.ReactiveFlowKt;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscription;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
-import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -82,20 +51,14 @@ import reactor.core.publisher.Mono;
  * Kotlin {@code suspend} functions are not called here: Java tests compile before the Kotlin ones
  * and cannot call them ({@code SuspendingFunctionsTest} covers them). The seed is in the failure
  * message ({@code -Dbaton.fuzz.seed} replays each thread's plan; thread timing varies);
- * {@code -Dbaton.stress} multiplies the calls.
+ * {@code -Dbaton.stress} multiplies the calls. The run itself is {@link CancelFuzz}'s.
  */
 @Timeout(180)
 class AnnotationCancelFuzzTest {
 
   private static final int CALLS = 1_500 * Math.max(1, Integer.getInteger("baton.stress", 1));
   private static final Long REPLAY_SEED = Long.getLong("baton.fuzz.seed");
-  private static final int CALLER_THREADS = 4;
   private static final Duration SETTLE = Duration.ofSeconds(60);
-  private static final String PERMITS = "fuzz-permits";
-  private static final String LOCK = "fuzz-lock";
-  private static final String KEYS = "fuzz-keys";
-  private static final String EVENT = "fuzz-event";
-  private static final List<String> KEY_VALUES = List.of("k0", "k1", "k2");
 
   private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
@@ -284,638 +247,85 @@ class AnnotationCancelFuzzTest {
   }
 
   /** What a call waits for: the prefix of its methods' names. */
-  private enum GateKind {
-    PERMITS("permits"), LOCK("lock"), KEY("key"), EVENT("event");
+  private enum GateKind implements CancelFuzz.Gate {
+    PERMITS("permits", true), LOCK("lock", true), KEY("key", false), EVENT("event", false);
 
-    final String prefix;
+    private final String prefix;
+    private final boolean timed;
 
-    GateKind(String prefix) {
+    GateKind(String prefix, boolean timed) {
       this.prefix = prefix;
-    }
-  }
-
-  /** A method's return type: the suffix of its name. */
-  private enum Type {
-    SYNC("Sync"), FUTURE("Future"), MONO("Mono"), FLUX("Flux"), FLOW("Flow"),
-    DEFERRED("Deferred");
-
-    final String suffix;
-
-    Type(String suffix) {
-      this.suffix = suffix;
-    }
-
-    boolean reactive() {
-      return this == MONO || this == FLUX || this == FLOW;
-    }
-
-    boolean timed() {
-      return this != FLOW && this != DEFERRED;
-    }
-  }
-
-  /** How a body's result ends. */
-  private enum Ending {
-    AT_ONCE, LATER, FAILS_AT_ONCE, FAILS_LATER
-  }
-
-  /** What the caller does with the call's result. */
-  private enum Move {
-    AWAIT, CANCEL_SOON, CANCEL_ON_START, TIMED, TAKE_ONE, NEXT, DISPOSE_AFTER_FIRST, RESUBSCRIBE
-  }
-
-  /** A body's failure on purpose. */
-  static final class Failed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Failed() {
-      super("failed on purpose", null, false, false);
-    }
-  }
-
-  /**
-   * How many bodies are inside a primitive (or one key's lock), the most allowed, which bodies,
-   * and every entry and exit in order, to tell what overlapped.
-   */
-  private record Inside(String name, int most, AtomicInteger now, Set<Body> bodies,
-      List<String> events) {
-
-    Inside(String name, int most) {
-      this(name, most, new AtomicInteger(), ConcurrentHashMap.newKeySet(),
-          Collections.synchronizedList(new ArrayList<>()));
-    }
-  }
-
-  /** Invariant violations seen on any thread, the first 20 kept, described once reported. */
-  private static final class Problems {
-    private final List<Supplier<String>> seen = new CopyOnWriteArrayList<>();
-    private final AtomicInteger count = new AtomicInteger();
-
-    void add(String problem) {
-      add(() -> problem);
-    }
-
-    void add(Supplier<String> problem) {
-      String thread = Thread.currentThread().getName();
-      if (count.incrementAndGet() <= 20) {
-        seen.add(() -> problem.get() + " [on " + thread + "]");
-      }
-    }
-
-    void assertNone() {
-      assertThat(seen.stream().map(Supplier::get).toList())
-          .as(count.get() + " invariant violation(s), first ones").isEmpty();
-    }
-  }
-
-  /**
-   * One call's body, as its method runs it; also the call's record: whether its body started or
-   * the coordinator doomed it first, whether its caller cancelled it, and how to cancel it.
-   */
-  public static final class Body {
-    private static final int NEW = 0;
-    private static final int STARTED = 1;
-    private static final int DOOMED = 2;
-
-    private final int id;
-    private final GateKind gate;
-    private final Type type;
-    private final String key;
-    private final Ending ending;
-    private final Move move;
-    private final long delayMicros;
-    private final Inside inside;
-    private final FuzzRun run;
-    /** Drawn as the call was made: calls made after the event was last cleared wait for it. */
-    private long ticket;
-    private final AtomicInteger state = new AtomicInteger(NEW);
-    private final AtomicBoolean cancelled = new AtomicBoolean();
-    /** Cancels the call's result, once the caller has it. */
-    private final CompletableFuture<Runnable> canceller = new CompletableFuture<>();
-    /** Completes once the caller sees the call's result end, however it ends. */
-    private final CompletableFuture<Void> settled = new CompletableFuture<>();
-
-    private Body(int id, Random random, Inside inside, FuzzRun run, GateKind gate, Type type,
-        String key) {
-      this.id = id;
-      this.gate = gate;
-      this.type = type;
-      this.key = key;
-      this.inside = inside;
-      this.run = run;
-      this.ending = Ending.values()[random.nextInt(Ending.values().length)];
-      this.delayMicros = random.nextInt(8) == 0 ? 500 + random.nextInt(2_000)
-          : random.nextInt(300);
-      this.move = move(random, gate, type);
-    }
-
-    private static Move move(Random random, GateKind gate, Type type) {
-      List<Move> moves = new ArrayList<>(List.of(Move.AWAIT, Move.AWAIT));
-      if (type != Type.SYNC) {
-        moves.addAll(List.of(Move.CANCEL_SOON, Move.CANCEL_SOON, Move.CANCEL_ON_START));
-      }
-      if (type.timed() && (gate == GateKind.PERMITS || gate == GateKind.LOCK)) {
-        moves.add(Move.TIMED);
-      }
-      if (type.reactive()) {
-        moves.add(Move.RESUBSCRIBE);
-      }
-      if (type == Type.FLUX || type == Type.FLOW) {
-        moves.addAll(List.of(Move.TAKE_ONE, Move.NEXT, Move.DISPOSE_AFTER_FIRST));
-      }
-      return moves.get(random.nextInt(moves.size()));
-    }
-
-    /** The per-key lock's key; read by the methods' key expression. */
-    public String key() {
-      return key;
-    }
-
-    String sync() {
-      Runnable leave = enter();
-      try {
-        return outcome().join();
-      } catch (CompletionException e) {
-        throw (RuntimeException) e.getCause();
-      } finally {
-        leave.run();
-      }
-    }
-
-    CompletableFuture<String> future() {
-      Runnable leave = enter();
-      return outcome().whenComplete((value, failure) -> leave.run());
-    }
-
-    /** Enters on subscription; leaves before its end (or a cancel) reaches the aspect. */
-    Mono<String> mono() {
-      return Mono.defer(() -> {
-        Runnable leave = enter();
-        return Mono.fromFuture(outcome()).doOnTerminate(leave).doOnCancel(leave);
-      });
-    }
-
-    Flux<String> flux() {
-      return Flux.defer(() -> {
-        Runnable leave = enter();
-        return Flux.just("first", "second").concatWith(Mono.fromFuture(outcome()))
-            .doOnTerminate(leave).doOnCancel(leave);
-      });
-    }
-
-    Flow<String> flow() {
-      return ReactiveFlowKt.asFlow(flux());
-    }
-
-    Deferred<String> deferred() {
-      Runnable leave = enter();
-      CompletableDeferred<String> result = CompletableDeferredKt.CompletableDeferred(null);
-      outcome().whenComplete((value, failure) -> {
-        leave.run();
-        if (failure == null) {
-          result.complete(value);
-        } else {
-          result.completeExceptionally(failure);
-        }
-      });
-      return result;
-    }
-
-    /**
-     * Counts a body in; the returned action counts it out, once. A body of a call the coordinator
-     * cancelled before its grant is a violation, as is one more than the primitive allows.
-     */
-    private Runnable enter() {
-      if (!state.compareAndSet(NEW, STARTED) && state.get() == DOOMED) {
-        run.problems.add("call " + this + " ran after it was cancelled before its grant");
-      }
-      if (move == Move.CANCEL_ON_START) {
-        run.scheduler.execute(this::cancel);
-      }
-      if (inside == null) {
-        return () -> { };
-      }
-      int now = inside.now().incrementAndGet();
-      inside.bodies().add(this);
-      int at;
-      synchronized (inside.events()) {
-        at = inside.events().size();
-        inside.events().add("enter " + this + " " + Thread.currentThread().getName());
-      }
-      if (now > inside.most()) {
-        run.problems.add(() -> {
-          synchronized (inside.events()) {
-            return now + " bodies inside " + inside.name() + ", as they entered and left: "
-                + inside.events().subList(Math.max(0, at - 6),
-                    Math.min(inside.events().size(), at + 6));
-          }
-        });
-      }
-      AtomicBoolean left = new AtomicBoolean();
-      Runnable leave = () -> {
-        if (left.compareAndSet(false, true)) {
-          inside.bodies().remove(this);
-          inside.events().add("leave " + this + " " + Thread.currentThread().getName());
-          inside.now().decrementAndGet();
-        }
-      };
-      return leave;
-    }
-
-    private CompletableFuture<String> outcome() {
-      boolean fails = ending == Ending.FAILS_AT_ONCE || ending == Ending.FAILS_LATER;
-      if (ending == Ending.AT_ONCE || ending == Ending.FAILS_AT_ONCE) {
-        return fails ? CompletableFuture.failedFuture(new Failed())
-            : CompletableFuture.completedFuture("done");
-      }
-      CompletableFuture<String> later = new CompletableFuture<>();
-      run.scheduler.schedule(() -> {
-        if (fails) {
-          later.completeExceptionally(new Failed());
-        } else {
-          later.complete("done");
-        }
-      }, delayMicros, TimeUnit.MICROSECONDS);
-      return later;
-    }
-
-    /** Cancels the call's result, as soon as the caller has it. */
-    void cancel() {
-      cancelled.set(true);
-      canceller.thenAccept(Runnable::run);
-    }
-
-    /** Whether the coordinator may cancel this call as one surely not granted yet. */
-    boolean doomable() {
-      return type != Type.SYNC && move != Move.RESUBSCRIBE && !cancelled.get()
-          && !settled.isDone() && state.get() == NEW;
-    }
-
-    /** Cancels this call if its body has not started: true if it was doomed so. */
-    boolean doom() {
-      if (!state.compareAndSet(NEW, DOOMED)) {
-        return false;
-      }
-      cancel();
-      return true;
-    }
-
-    /** Records how the result ended: a failure must be one the call could see. */
-    void ended(Throwable failure) {
-      Throwable cause = failure;
-      while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-          && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      boolean expected = cause == null || cause instanceof Failed
-          || (cause instanceof AcquireTimeoutException && move == Move.TIMED)
-          || (cause instanceof CancellationException && cancelled.get());
-      if (!expected) {
-        run.problems.add("call " + this + " ended with " + cause);
-      }
-      settled.complete(null);
+      this.timed = timed;
     }
 
     @Override
-    public String toString() {
-      return id + " (" + gate + " " + type + ", " + move + ", " + ending + ")";
+    public String prefix() {
+      return prefix;
+    }
+
+    @Override
+    public boolean timed() {
+      return timed;
     }
   }
 
-  /** A reactive call's subscriber, which may cancel after its first element. */
-  private static final class Watcher extends BaseSubscriber<Object> {
-    private final Body body;
-    private final boolean cancelAfterFirst;
-    private final CompletableFuture<Void> ended = new CompletableFuture<>();
-
-    Watcher(Body body, boolean cancelAfterFirst) {
-      this.body = body;
-      this.cancelAfterFirst = cancelAfterFirst;
-    }
-
-    @Override
-    protected void hookOnSubscribe(Subscription subscription) {
-      request(Long.MAX_VALUE);
-    }
-
-    @Override
-    protected void hookOnNext(Object value) {
-      if (cancelAfterFirst) {
-        body.cancelled.set(true);
-        cancel();
-      }
-    }
-
-    @Override
-    protected void hookOnComplete() {
-      ended.complete(null);
-    }
-
-    @Override
-    protected void hookOnError(Throwable failure) {
-      body.ended(failure);
-      ended.complete(null);
-    }
-
-    @Override
-    protected void hookOnCancel() {
-      ended.complete(null);
-    }
-  }
-
-  /** One run: the context's primitives, the callers, the coordinator and what they saw. */
-  private static final class FuzzRun {
+  /** One run on the context's primitives; the coordinator also keeps the event clear. */
+  private static final class FuzzRun extends CancelFuzz {
     private final Fuzzed service;
     private final PrimitiveRegistry registry;
     private final StallView view;
-    private final long seed;
-    private final Problems problems = new Problems();
-    private final ScheduledExecutorService scheduler =
-        Executors.newScheduledThreadPool(2, daemon("fuzz-finisher"));
-    private final ExecutorService threads =
-        Executors.newFixedThreadPool(CALLER_THREADS + 1, daemon("fuzz-caller"));
-    private final Inside permits = new Inside(PERMITS, 2);
-    private final Inside lock = new Inside(LOCK, 1);
-    private final Map<String, Inside> keys = new ConcurrentHashMap<>();
-    /** Calls made and not yet settled, by what they wait for. */
-    private final Map<String, Set<Body>> waiting = new ConcurrentHashMap<>();
-    private final List<Body> calls = new CopyOnWriteArrayList<>();
-    private final AtomicInteger tickets = new AtomicInteger();
     /** The first ticket drawn after the event was last cleared. */
     private volatile long clearedAt;
-    /** One release per call made: the coordinator acts every few calls. */
-    private final Semaphore pace = new Semaphore(0);
-    private final AtomicInteger doomed = new AtomicInteger();
-    private LockFamily family;
 
     FuzzRun(ApplicationContext context, long seed) {
+      super(seed, CALLS, SETTLE, 1, List.of(GateKind.values()), List.of(Type.values()),
+          Fuzzed.class);
       this.service = context.getBean(Fuzzed.class);
       this.registry = context.getBean(PrimitiveRegistry.class);
       this.view = context.getBeanProvider(StallView.class).getIfAvailable();
-      this.seed = seed;
-      KEY_VALUES.forEach(key -> keys.put(key, new Inside(KEYS + "/" + key, 1)));
     }
 
-    void run() throws Exception {
-      AtomicBoolean callersDone = new AtomicBoolean();
-      CompletableFuture<Void> coordinator = CompletableFuture.runAsync(
-          () -> coordinate(new Random(seed), callersDone), threads);
-      List<CompletableFuture<Void>> callers = new ArrayList<>();
-      for (int t = 0; t < CALLER_THREADS; t++) {
-        Random random = new Random(seed * 31 + t + 1);
-        callers.add(CompletableFuture.runAsync(() -> makeCalls(random), threads));
-      }
-      try {
-        CompletableFuture.allOf(callers.toArray(CompletableFuture[]::new))
-            .get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-        callersDone.set(true);
-        coordinator.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-        registry.event(EVENT).set();
-        awaitSettled();
-        problems.assertNone();
-        Waits.eventually().atMost(Duration.ofSeconds(30)).untilAsserted(this::assertAllFree);
-        assertThat(doomed).as("calls cancelled surely before their grant").hasPositiveValue();
-      } finally {
-        scheduler.shutdownNow();
-        threads.shutdownNow();
-      }
+    @Override
+    protected Object service(int instance) {
+      return service;
     }
 
-    private void makeCalls(Random random) {
-      for (int i = 0; i < CALLS / CALLER_THREADS; i++) {
-        Body body = newCall(random);
-        call(body);
-        pace.release();
-        if (random.nextInt(4) == 0) {
-          awaitQuietly(body.settled);
-        }
-      }
-    }
-
-    private Body newCall(Random random) {
-      GateKind gate = GateKind.values()[random.nextInt(GateKind.values().length)];
-      Type type = Type.values()[random.nextInt(Type.values().length)];
-      String key = KEY_VALUES.get(random.nextInt(KEY_VALUES.size()));
-      Inside inside = switch (gate) {
-        case PERMITS -> permits;
-        case LOCK -> lock;
-        case KEY -> keys.get(key);
-        case EVENT -> null;
-      };
-      Body body = new Body(calls.size(), random, inside, this, gate, type, key);
-      calls.add(body);
-      return body;
-    }
-
-    /** Makes the call as its move says, and lists it among the waiting once it can be cancelled. */
-    private void call(Body body) {
-      body.ticket = tickets.getAndIncrement();
-      try {
-        Object result = method(body).invoke(service, body);
-        body.canceller.complete(handle(body, result));
-      } catch (InvocationTargetException e) {
-        body.ended(e.getCause());
-        body.canceller.complete(() -> { });
-        return;
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      if (body.move == Move.CANCEL_SOON) {
-        scheduler.schedule(body::cancel, body.delayMicros / 2, TimeUnit.MICROSECONDS);
-      }
-      Set<Body> those =
-          waiting.computeIfAbsent(waitsFor(body), name -> ConcurrentHashMap.newKeySet());
-      those.add(body);
-      body.settled.whenComplete((nothing, failure) -> those.remove(body));
-    }
-
-    private static Method method(Body body) throws NoSuchMethodException {
-      String name = (body.move == Move.TIMED ? "timed" + capitalized(body.gate.prefix)
-          : body.gate.prefix) + body.type.suffix;
-      return Fuzzed.class.getMethod(name, Body.class);
-    }
-
-    private static String capitalized(String word) {
-      return Character.toUpperCase(word.charAt(0)) + word.substring(1);
-    }
-
-    private static String waitsFor(Body body) {
-      return body.gate == GateKind.KEY ? KEYS + "/" + body.key : body.gate.prefix;
-    }
-
-    /** Follows the call's result to its end; returns how to cancel it. */
-    private Runnable handle(Body body, Object result) {
-      switch (body.type) {
-        case SYNC -> {
-          body.ended(null);
-          return () -> { };
-        }
-        case FUTURE -> {
-          CompletableFuture<?> future = (CompletableFuture<?>) result;
-          future.whenComplete((value, failure) -> body.ended(failure));
-          return () -> future.cancel(true);
-        }
-        case DEFERRED -> {
-          Deferred<?> deferred = (Deferred<?>) result;
-          FutureKt.asCompletableFuture(deferred).whenComplete((value, failure) ->
-              body.ended(failure));
-          return () -> deferred.cancel(null);
-        }
-        default -> {
-          return subscribe(body, publisher(body, result));
-        }
-      }
-    }
-
-    private static Flux<?> publisher(Body body, Object result) {
-      Flux<?> flux = result instanceof Flow<?> flow
-          ? Flux.from(ReactiveFlowKt.asPublisher(flow, EmptyCoroutineContext.INSTANCE))
-          : Flux.from((Publisher<?>) result);
-      return switch (body.move) {
-        case TAKE_ONE -> flux.take(1);
-        case NEXT -> flux.next().flux();
-        default -> flux;
-      };
-    }
-
-    private static Runnable subscribe(Body body, Flux<?> publisher) {
-      List<Watcher> watchers = new ArrayList<>();
-      int subscriptions = body.move == Move.RESUBSCRIBE ? 2 : 1;
-      for (int i = 0; i < subscriptions; i++) {
-        Watcher watcher = new Watcher(body, body.move == Move.DISPOSE_AFTER_FIRST);
-        watchers.add(watcher);
-        publisher.subscribe(watcher);
-      }
-      CompletableFuture.allOf(watchers.stream().map(w -> w.ended)
-          .toArray(CompletableFuture[]::new)).thenRun(() -> body.ended(null));
-      return () -> watchers.forEach(Watcher::dispose);
+    @Override
+    protected PrimitiveRegistry registry(int instance) {
+      return registry;
     }
 
     /**
-     * Every few calls, takes all of one primitive's permits (or keeps the event clear) and
-     * cancels some of the calls that wait for it, which surely have not been granted.
+     * Takes all of one primitive's permits, or sets and clears the event, dooming some of the
+     * calls made since it was last cleared (every caller may be waiting for it).
      */
-    private void coordinate(Random random, AtomicBoolean callersDone) {
-      AsyncEvent event = registry.event(EVENT);
-      try {
-        while (!callersDone.get()) {
-          // acts after a few calls, or after a while when every caller waits for the event
-          pace.tryAcquire(10 + random.nextInt(30), 100, TimeUnit.MILLISECONDS);
-          GateKind gate = GateKind.values()[random.nextInt(GateKind.values().length)];
-          if (gate == GateKind.EVENT) {
-            doomSome(random, GateKind.EVENT.prefix, clearedAt);
-            event.set();
-            event.clear();
-            clearedAt = tickets.get();
-            continue;
-          }
-          String key = KEY_VALUES.get(random.nextInt(KEY_VALUES.size()));
-          List<Permit> held = takeAll(gate, key);
-          try {
-            doomSome(random, gate == GateKind.KEY ? KEYS + "/" + key : gate.prefix, 0);
-          } finally {
-            held.forEach(Permit::release);
-          }
-        }
-      } catch (Exception e) {
-        problems.add("the coordinator failed: " + e);
+    @Override
+    protected void act(Random random) throws Exception {
+      GateKind gate = GateKind.values()[random.nextInt(GateKind.values().length)];
+      if (gate == GateKind.EVENT) {
+        AsyncEvent event = registry.event(EVENT);
+        doomSome(random, gate, clearedAt);
+        event.set();
+        event.clear();
+        clearedAt = tickets();
+      } else {
+        holdAndDoom(random, registry, gate);
       }
     }
 
-    private List<Permit> takeAll(GateKind gate, String key) throws Exception {
-      List<CompletableFuture<Permit>> taken = switch (gate) {
-        case PERMITS -> {
-          AsyncSemaphore semaphore = registry.semaphore(PERMITS, 2);
-          yield List.of(semaphore.acquire(), semaphore.acquire());
-        }
-        case LOCK -> List.of(registry.lock(LOCK).acquire());
-        default -> List.of(registry.lock(KEYS, key).acquire());
-      };
-      List<Permit> held = new ArrayList<>();
-      for (CompletableFuture<Permit> permit : taken) {
-        held.add(permit.get(SETTLE.toSeconds(), TimeUnit.SECONDS));
-      }
-      return held;
+    @Override
+    protected void awaitAllFree() {
+      Waits.eventually().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        assertThat(state()).as("primitives after the run")
+            .isEqualTo("permits 2 free, 0 waiting; lock free, 0 waiting; keys 0 active,"
+                + " 0 waiting; event 0 waiting; bodies inside 0/0/0");
+        assertNoHolds(0, view);
+      });
     }
 
-    /** Cancels about half of the doomable calls waiting for {@code name} from {@code ticket}. */
-    private void doomSome(Random random, String name, long ticket) {
-      for (Body body : waiting.getOrDefault(name, Set.of())) {
-        if (body.ticket >= ticket && body.doomable() && random.nextBoolean() && body.doom()) {
-          doomed.incrementAndGet();
-        }
-      }
-    }
-
-    private void awaitSettled() throws Exception {
-      try {
-        CompletableFuture.allOf(calls.stream().map(body -> body.settled)
-            .toArray(CompletableFuture[]::new)).get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        List<String> stuck = calls.stream().filter(body -> !body.settled.isDone()).limit(10)
-            .map(body -> body + ", state " + body.state.get()).toList();
-        throw new AssertionError("calls never settled, first ones: " + stuck + "; " + state());
-      }
-    }
-
-    private void assertAllFree() {
-      assertThat(state()).as("primitives after the run")
-          .isEqualTo("permits 2 free, 0 waiting; lock free, 0 waiting; keys 0 active, 0 waiting;"
-              + " event 0 waiting; bodies inside 0/0/0");
-      if (view != null) {
-        assertThat(view.pendingWaits()).as("stall view's pending waits").isEmpty();
-        assertThat(((HoldTracking) registry.semaphore(PERMITS, 2)).holds().count())
-            .as("semaphore holds").isZero();
-        assertThat(((HoldTracking) registry.lock(LOCK)).holds().count()).as("lock holds")
-            .isZero();
-        assertThat(family().oldestHold()).as("per-key holds").isEmpty();
-      }
-    }
-
-    private String state() {
-      AsyncSemaphore semaphore = registry.semaphore(PERMITS, 2);
-      AsyncLock single = registry.lock(LOCK);
-      int keysInside = keys.values().stream().mapToInt(inside -> inside.now().get()).sum();
-      return "permits " + semaphore.availablePermits() + " free, " + semaphore.waiters()
-          + " waiting; lock " + (single.isLocked() ? "locked" : "free") + ", "
-          + single.waiters() + " waiting; keys " + family().activeKeys() + " active, "
-          + family().waiters() + " waiting; event " + registry.event(EVENT).waiters()
-          + " waiting; bodies inside " + permits.now().get() + "/" + lock.now().get() + "/"
-          + keysInside;
-    }
-
-    /** The per-key locks' family, looked up once (a listener is kept for good). */
-    private synchronized LockFamily family() {
-      if (family == null) {
-        AtomicReference<LockFamily> found = new AtomicReference<>();
-        registry.onPrimitive(primitive -> {
-          if (primitive.kind() == NamedPrimitive.Kind.LOCK_FAMILY
-              && primitive.name().equals(KEYS)) {
-            found.compareAndSet(null, (LockFamily) primitive.primitive());
-          }
-        });
-        family = found.get();
-      }
-      return family;
-    }
-
-    private static void awaitQuietly(CompletableFuture<Void> settled) {
-      try {
-        settled.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        // a call that never settles is reported after the run
-      }
-    }
-
-    private static ThreadFactory daemon(String name) {
-      AtomicInteger count = new AtomicInteger();
-      return task -> {
-        Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
+    @Override
+    protected String state() {
+      return primitives(0) + "; " + bodiesInside();
     }
   }
 }
