@@ -96,6 +96,13 @@ class StallViewTest {
     registry = registry(view);
   }
 
+  /** A new strict view and registry in place of the test's. */
+  private void strictView() {
+    view.destroy();
+    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
+    registry = registry(view);
+  }
+
   /** What {@code call} asks for, as {@code call}. */
   private CompletableFuture<Permit> as(Call call, Supplier<CompletableFuture<Permit>> acquire) {
     CompletableFuture<Permit> future = TestCalls.as(call, acquire);
@@ -376,9 +383,7 @@ class StallViewTest {
 
   @Test
   void inStrictModeAReentryFailsTheWaitAtOnceAndItHoldsNothing() {
-    view.destroy();
-    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
-    registry = registry(view);
+    strictView();
     AsyncLock ledger = registry.lock("ledger");
     Call post = call("LedgerService.post");
     as(post, ledger::acquire).join();
@@ -398,9 +403,7 @@ class StallViewTest {
    * their waits, charge's first.
    */
   private List<CompletableFuture<Permit>> strictDeadlockOfPaymentsAndLedger() {
-    view.destroy();
-    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
-    registry = registry(view);
+    strictView();
     AsyncSemaphore payments = registry.semaphore("payments", 1);
     AsyncLock ledger = registry.lock("ledger");
     Call charge = call("Pay.charge");
@@ -831,9 +834,7 @@ class StallViewTest {
 
   @Test
   void inStrictModeAnInversionRefusesTheRequestAndNothingIsAcquired() {
-    view.destroy();
-    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
-    registry = registry(view);
+    strictView();
     AsyncLock inventory = registry.lock("inventory");
     AsyncLock ledger = registry.lock("ledger");
     takeInOrder(call("OrderService.place"), inventory, ledger);
@@ -856,9 +857,7 @@ class StallViewTest {
    */
   @Test
   void inStrictModeEachRequestInAnInvertedOrderIsRefusedAndARefusedOrderIsNotLearned() {
-    view.destroy();
-    view = new StallView(settings(BatonProperties.Stalls.Level.STRICT));
-    registry = registry(view);
+    strictView();
     AsyncLock inventory = registry.lock("inventory");
     AsyncLock ledger = registry.lock("ledger");
     AsyncLock audit = registry.lock("audit");
