@@ -15,9 +15,11 @@ import java.util.function.Function;
 
 /**
  * A registry's condition: {@code condition}, made by {@code source}, with its waits reported, the
- * holds of its lock tracked and its levels read from the source's snapshot when it keeps one. An await that releases the lock ends the hold of the permit it is given and starts a
- * new one when it re-acquires, described like the one it replaced; an {@code awaitUntil} whose
- * predicate already holds returns the permit it was given, its hold untouched.
+ * holds of its lock tracked and its levels read from the source's snapshot when it keeps one. An
+ * await that releases the lock ends the hold of the permit it is given, timed up to where it
+ * gives the lock up, and starts a new one when it re-acquires, described like the one it
+ * replaced; an {@code awaitUntil} whose predicate already holds returns the permit it was given,
+ * its hold untouched.
  */
 final class ObservedCondition implements AsyncCondition, SharedLevels {
 

@@ -134,6 +134,8 @@ public sealed class ObservedGrants permits WatchedGrants {
     }
     try {
       CompletableFuture<Permit> waiting;
+      // The lock is given up inside the await, where the next holder's grant callbacks may run.
+      long givenUp = listeners.isEmpty() ? 0 : System.nanoTime();
       hold.unlist();
       try {
         waiting = await.apply(hold.inner);
@@ -148,7 +150,7 @@ public sealed class ObservedGrants permits WatchedGrants {
         hold.relist();
         return RelayedGrant.relay(site, waiting, kept -> held, hold::endHold);
       }
-      hold.endHold();
+      hold.endHold(givenUp);
       CompletableFuture<Permit> relayed = relayRetake(waiting, hold);
       reacquiring(waiting, relayed, hold.call(), timed);
       return relayed;
@@ -261,8 +263,16 @@ public sealed class ObservedGrants permits WatchedGrants {
       }
     }
 
-    /** Ends the hold; false if it had ended already. */
-    boolean endHold() {
+    /** Ends the hold now; false if it had ended already. */
+    final boolean endHold() {
+      return endHold(listeners.isEmpty() ? 0 : System.nanoTime());
+    }
+
+    /**
+     * Ends the hold, timed as given up at {@code endedNanos} ({@link System#nanoTime()}; read
+     * only by listeners, so any value when there are none); false if it had ended already.
+     */
+    boolean endHold(long endedNanos) {
       if (!ENDED.compareAndSet(this, false, true)) {
         return false;
       }
@@ -270,7 +280,7 @@ public sealed class ObservedGrants permits WatchedGrants {
         holds.remove(this);
       }
       if (!listeners.isEmpty()) {
-        listeners.released(site, System.nanoTime() - sinceNanos());
+        listeners.released(site, endedNanos - sinceNanos());
       }
       return true;
     }

@@ -249,8 +249,8 @@ final class WatchedGrants extends ObservedGrants {
     }
 
     @Override
-    boolean endHold() {
-      if (!super.endHold()) {
+    boolean endHold(long endedNanos) {
+      if (!super.endHold(endedNanos)) {
         return false;
       }
       WatchedGrants grants = grants();

@@ -211,6 +211,30 @@ class BatonTimersTests {
   }
 
   @Test
+  void aConditionAwaitsHoldEndsWhereItGivesTheLockUpNotAfterTheNextHoldersCallbacks() {
+    AsyncCondition condition = registry().condition("ready");
+    Permit first = condition.acquire().join();
+    long work = TimeUnit.MILLISECONDS.toNanos(400);
+    // The next holder's callback runs on this thread, inside await, as the lock passes to it.
+    CompletableFuture<Permit> next = condition.acquire().thenApply(permit -> {
+      long start = System.nanoTime();
+      while (System.nanoTime() - start < work) {
+        Thread.onSpinWait();
+      }
+      return permit;
+    });
+
+    CompletableFuture<Permit> awaiting = condition.await(first);
+
+    assertThat(next).isCompleted();
+    assertThat(held("condition", "ready").count()).isEqualTo(1);
+    assertThat(held("condition", "ready").totalTime(TimeUnit.NANOSECONDS))
+        .as("the hold that await gave up, without the next holder's work").isLessThan(work);
+    awaiting.cancel(false);
+    next.join().release();
+  }
+
+  @Test
   void aLockFamilyIsTimedUnderItsNameAndNeverPerKey() {
     DefaultPrimitiveRegistry registry = registry();
     List<Permit> permits = new ArrayList<>();
