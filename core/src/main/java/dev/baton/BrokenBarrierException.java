@@ -2,7 +2,8 @@ package dev.baton;
 
 /**
  * A barrier wait failed because the barrier was reset while the party waited, or is broken by
- * {@link AsyncBarrier#abort()}. Unchecked, unlike {@link java.util.concurrent.BrokenBarrierException}.
+ * {@link AsyncBarrier#abort()}. Unchecked, unlike
+ * {@link java.util.concurrent.BrokenBarrierException}.
  */
 public class BrokenBarrierException extends RuntimeException {
 

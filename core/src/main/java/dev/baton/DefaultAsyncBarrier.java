@@ -34,8 +34,8 @@ final class DefaultAsyncBarrier implements AsyncBarrier {
     guard.lock();
     try {
       if (broken) {
-        return CompletableFuture.failedFuture(
-            new BrokenBarrierException("the barrier was aborted: reset() it before awaiting again"));
+        return CompletableFuture.failedFuture(new BrokenBarrierException(
+            "the barrier was aborted: reset() it before awaiting again"));
       }
       if (waiting.size() < parties - 1) {
         Waiter<Integer> w = new Waiter<>(waiting);

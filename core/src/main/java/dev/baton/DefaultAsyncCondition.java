@@ -59,7 +59,8 @@ final class DefaultAsyncCondition implements AsyncCondition {
     Objects.requireNonNull(timeout, "timeout");
     if (!Timeouts.isPositive(timeout)) {
       held.release();
-      return CompletableFuture.failedFuture(new AcquireTimeoutException("condition signal", timeout));
+      return CompletableFuture.failedFuture(
+          new AcquireTimeoutException("condition signal", timeout));
     }
     return enqueueAndRelease(held, timeout);
   }

@@ -86,7 +86,8 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
       return granted(token);
     }
     if (!Timeouts.isPositive(timeout)) {
-      return CompletableFuture.failedFuture(new AcquireTimeoutException("semaphore permit", timeout));
+      return CompletableFuture.failedFuture(
+          new AcquireTimeoutException("semaphore permit", timeout));
     }
     return enqueue(timeout);
   }
@@ -264,7 +265,8 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
 
     static {
       try {
-        RELEASED = MethodHandles.lookup().findVarHandle(SemaphorePermit.class, "released", boolean.class);
+        RELEASED = MethodHandles.lookup()
+            .findVarHandle(SemaphorePermit.class, "released", boolean.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }

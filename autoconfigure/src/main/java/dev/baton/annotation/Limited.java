@@ -28,9 +28,9 @@ public @interface Limited {
   String value();
 
   /**
-   * The semaphore's permits. Zero or negative: take them from {@code baton.semaphores.NAME.permits}.
-   * A positive value that differs from the configured one, or from another annotation's for the
-   * same name, fails start-up.
+   * The semaphore's permits. Zero or negative: take them from
+   * {@code baton.semaphores.NAME.permits}. A positive value that differs from the configured one,
+   * or from another annotation's for the same name, fails start-up.
    */
   int permits() default 0;
 

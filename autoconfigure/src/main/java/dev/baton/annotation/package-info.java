@@ -2,15 +2,17 @@
  * Annotations that coordinate Spring bean methods through named Baton primitives.
  *
  * <p>Each annotation may be put on a method or on a class (then it applies to every public method
- * the class declares, not to inherited ones; an annotation on the method wins). Names refer to the primitives of the
- * {@code PrimitiveRegistry}, declared under {@code baton.*} or created on first use.
+ * the class declares, not to inherited ones; an annotation on the method wins). Names refer to the
+ * primitives of the {@code PrimitiveRegistry}, declared under {@code baton.*} or created on first
+ * use.
  *
  * <p>How the wait happens depends on the method's return type:
  * <ul>
- * <li>{@link java.util.concurrent.CompletionStage} or {@link java.util.concurrent.CompletableFuture}:
- * the method returns at once with a future; no thread waits. The method body runs once the wait
- * is over, and the lock or permit is held until the stage it returns completes. Cancelling the
- * returned future while it waits withdraws the wait.</li>
+ * <li>{@link java.util.concurrent.CompletionStage} or
+ * {@link java.util.concurrent.CompletableFuture}: the method returns at once with a future; no
+ * thread waits. The method body runs once the wait is over, and the lock or permit is held until
+ * the stage it returns completes. Cancelling the returned future while it waits withdraws the
+ * wait.</li>
  * <li>{@code Mono} or {@code Flux} (with Reactor on the class path): the wait starts on
  * subscription, without blocking; the lock or permit is held until the publisher terminates or
  * the subscription is cancelled; cancelling while waiting withdraws the wait.</li>

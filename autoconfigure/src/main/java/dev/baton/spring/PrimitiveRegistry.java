@@ -68,8 +68,8 @@ public interface PrimitiveRegistry {
   /**
    * The semaphore named {@code name}.
    *
-   * @throws IllegalStateException if it was neither declared ({@code baton.semaphores.NAME.permits})
-   *     nor created with {@link #semaphore(String, int)}
+   * @throws IllegalStateException if it was neither declared
+   *     ({@code baton.semaphores.NAME.permits}) nor created with {@link #semaphore(String, int)}
    */
   AsyncSemaphore semaphore(String name);
 

@@ -17,7 +17,8 @@ public class SampleApplication {
   @EventListener
   void announce(ApplicationReadyEvent ready) {
     if (ready.getApplicationContext() instanceof WebServerApplicationContext web) {
-      System.out.println("Baton sample app: open http://localhost:" + web.getWebServer().getPort() + "/");
+      int port = web.getWebServer().getPort();
+      System.out.println("Baton sample app: open http://localhost:" + port + "/");
     }
   }
 }

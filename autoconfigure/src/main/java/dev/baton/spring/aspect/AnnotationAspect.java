@@ -29,7 +29,7 @@ public abstract class AnnotationAspect<P> extends AbstractPointcutAdvisor {
   private final ObjectProvider<ReturnTypeAdapters> adapters;
   private final Pointcut pointcut;
   private final MethodInterceptor interceptor = this::advise;
-  /** Whether each invocation runs as a call of its own ({@link CurrentCall}), for the stall view. */
+  /** Whether each invocation runs as a call of its own ({@link CurrentCall}): the stall view. */
   private final boolean tracksCalls;
   /** Per class of target object, per invoked method: what {@link #prepare} resolved. */
   private final ClassValue<ConcurrentMap<Method, Prepared<P>>> prepared = new ClassValue<>() {

@@ -131,7 +131,8 @@ final class CallerContext {
 
   /** Whether no registered ThreadLocal but the call has a value on the current thread. */
   private static boolean noValuesButTheCall() {
-    for (ThreadLocalAccessor<?> accessor : ContextRegistry.getInstance().getThreadLocalAccessors()) {
+    ContextRegistry registry = ContextRegistry.getInstance();
+    for (ThreadLocalAccessor<?> accessor : registry.getThreadLocalAccessors()) {
       if (!CurrentCall.KEY.equals(accessor.key()) && accessor.getValue() != null) {
         return false;
       }

@@ -5,12 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * For methods returning {@link CompletionStage} or {@link CompletableFuture}: returns at once with a
- * future, waits without a thread, runs the method once the gate opens and exits the gate when the
- * method's stage completes. Cancelling the returned future while it waits withdraws the wait.
- * The method runs at most once per call. A call granted at once runs on the caller's thread; one
- * that waited runs where the wait ends, in its caller's context ({@link
- * Invocation#inCallerContext}).
+ * For methods returning {@link CompletionStage} or {@link CompletableFuture}: returns at once with
+ * a future, waits without a thread, runs the method once the gate opens and exits the gate when the
+ * method's stage completes. Cancelling the returned future while it waits withdraws the wait. The
+ * method runs at most once per call. A call granted at once runs on the caller's thread; one that
+ * waited runs where the wait ends, in its caller's context ({@link Invocation#inCallerContext}).
  */
 public final class CompletionStageAdapter implements ReturnTypeAdapter {
 

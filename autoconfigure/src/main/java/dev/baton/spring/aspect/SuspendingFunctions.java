@@ -39,7 +39,8 @@ final class SuspendingFunctions {
    * What the advice chain of the suspending {@code method} carries: {@code Mono}, or
    * {@code Flux} for a function returning a {@code Flow}.
    *
-   * @param classLoader the application's, where Spring's proxies look for kotlinx-coroutines-reactor
+   * @param classLoader the application's, where Spring's proxies look for
+   *     kotlinx-coroutines-reactor
    * @throws IllegalStateException if kotlinx-coroutines-reactor is missing
    */
   static Class<?> adviceResultType(Method method, ClassLoader classLoader) {

@@ -82,7 +82,8 @@ public final class BatonTimers implements WaitListener, MeterBinder {
   private Timer timer(String name, String description, WaitSite site, Tags extra) {
     return Timer.builder(name)
         .description(description)
-        .tags(Tags.of(TAG_PRIMITIVE, site.primitive(), BatonGauges.TAG_NAME, site.name()).and(extra))
+        .tags(Tags.of(TAG_PRIMITIVE, site.primitive(), BatonGauges.TAG_NAME, site.name())
+            .and(extra))
         .publishPercentileHistogram(settings.percentileHistogram())
         .publishPercentiles(settings.percentiles().stream().mapToDouble(Double::doubleValue)
             .toArray())

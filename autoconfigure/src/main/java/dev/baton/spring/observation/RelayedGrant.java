@@ -46,7 +46,8 @@ public final class RelayedGrant<T, R> extends CompletableFuture<R> {
 
   static {
     try {
-      SETTLING = MethodHandles.lookup().findVarHandle(RelayedGrant.class, "settling", boolean.class);
+      SETTLING =
+          MethodHandles.lookup().findVarHandle(RelayedGrant.class, "settling", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

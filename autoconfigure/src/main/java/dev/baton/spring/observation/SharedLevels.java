@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * A registry's lock, semaphore, event, condition or barrier whose backend keeps a snapshot of its
  * levels: meters and the {@code baton} endpoint read {@link #sharedLevels()} when present, because
- * the primitive's own reads would each ask the backend. Code that acts on a level calls the primitive's own reads.
+ * the primitive's own reads would each ask the backend. Code that acts on a level calls the
+ * primitive's own reads.
  */
 public interface SharedLevels {
 

@@ -16,7 +16,8 @@ public interface SharedQueueLevels {
 
   /** The shared levels of {@code queue}; empty unless it is a SharedQueueLevels having some. */
   static Optional<QueueLevels> of(Object queue) {
-    return queue instanceof SharedQueueLevels shared ? shared.sharedQueueLevels() : Optional.empty();
+    return queue instanceof SharedQueueLevels shared ? shared.sharedQueueLevels()
+        : Optional.empty();
   }
 
   /**

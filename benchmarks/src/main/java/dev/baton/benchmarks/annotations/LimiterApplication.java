@@ -20,8 +20,8 @@ import org.springframework.resilience.annotation.EnableResilientMethods;
 /**
  * The Spring Boot application an annotation benchmark starts, one context per JMH trial, holding
  * one {@link CallTarget} bean and the machinery of its own limiter alone: Spring Boot's
- * auto-configuration (read from the shaded jar's merged {@code AutoConfiguration.imports}, so Baton's
- * and Resilience4j's aspects come from their starters as in an application), less Baton's
+ * auto-configuration (read from the shaded jar's merged {@code AutoConfiguration.imports}, so
+ * Baton's and Resilience4j's aspects come from their starters as in an application), less Baton's
  * auto-configuration unless the limiter is Baton and less Resilience4j's unless it is Resilience4j;
  * {@code @EnableResilientMethods} only for Spring's {@code @ConcurrencyLimit}; no web server.
  *

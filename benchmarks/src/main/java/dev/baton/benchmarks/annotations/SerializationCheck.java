@@ -45,8 +45,8 @@ final class SerializationCheck {
     List<Call> calls = Collections.synchronizedList(new ArrayList<>());
     int peak = peakOverlap(target, calls);
     if (limited ? peak != 1 : peak < 2) {
-      throw new IllegalStateException(limiter + ": " + CALLS + " concurrent calls on one permit ran "
-          + peak + " at once, expected " + (limited ? "1: the limiter is not applied" : "more"));
+      throw new IllegalStateException(limiter + ": " + CALLS + " concurrent calls on one permit"
+          + " ran " + peak + " at once, expected " + (limited ? "1: the limiter is not applied" : "more"));
     }
     boolean tracked = LimiterApplication.hasStallView(limiter);
     long known = calls.stream().filter(Objects::nonNull).distinct().count();

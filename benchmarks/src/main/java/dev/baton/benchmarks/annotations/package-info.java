@@ -7,8 +7,8 @@
  * <dt>{@link dev.baton.benchmarks.annotations.UncontendedAnnotationBenchmark}</dt>
  * <dd>Per-call cost when a permit is always free.</dd>
  * <dt>{@link dev.baton.benchmarks.annotations.SaturatedAnnotationBenchmark}</dt>
- * <dd>64 concurrent calls on 4 permits, work completing 0 µs to 1 ms later: completed calls per second,
- * threads blocked waiting for a permit, and what the permits actually bound.</dd>
+ * <dd>64 concurrent calls on 4 permits, work completing 0 µs to 1 ms later: completed calls per
+ * second, threads blocked waiting for a permit, and what the permits actually bound.</dd>
  * </dl>
  *
  * <p>Each trial starts one Spring Boot context with one limiter in it

@@ -46,8 +46,8 @@ public final class RedisRoundTrips {
         Thread.sleep(300);
         monitor.mark("end-" + library);
         CommandMonitor.Counts counts = monitor.between("start-" + library, "end-" + library);
-        System.out.printf(Locale.ROOT, "%-8s %d acquire+release: %.3f round trips each %s; %.2f commands"
-                + " inside scripts each %s%n", library, ops,
+        System.out.printf(Locale.ROOT, "%-8s %d acquire+release: %.3f round trips each %s;"
+                + " %.2f commands inside scripts each %s%n", library, ops,
             (double) counts.totalSent() / ops, Counts.perOp(counts.sent(), ops),
             (double) counts.totalInScripts() / ops, Counts.perOp(counts.inScripts(), ops));
         results.add(String.format(Locale.ROOT, "\"%s\": {\"ops\": %d, \"roundTripsPerOp\": %.4f,"

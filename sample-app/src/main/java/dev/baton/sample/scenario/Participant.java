@@ -141,7 +141,8 @@ public record Participant(String name, Timeline timeline) {
 
   private CompletableFuture<Void> work(Permit permit, String primitiveName, Duration hold) {
     timeline.record(name, Action.ACQUIRED, primitiveName);
-    return SimulatedLatency.of(hold).whenComplete((done, failure) -> release(permit, primitiveName));
+    return SimulatedLatency.of(hold)
+        .whenComplete((done, failure) -> release(permit, primitiveName));
   }
 
   private void release(Permit permit, String primitiveName) {
