@@ -157,6 +157,8 @@ public final class RedisBackend implements AutoCloseable {
    */
   private volatile long quarantineUntil;
   private volatile boolean closed;
+  /** Set once {@link #close()} shuts the connections and threads down: calls are refused. */
+  private volatile boolean shut;
 
   private RedisBackend(Connections connections, RedisBackendOptions options) {
     this.connections = connections;
@@ -401,7 +403,8 @@ public final class RedisBackend implements AutoCloseable {
    * barrier awaits, queue puts and takes (withdrawing them from Redis), event waits and queue
    * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
    * timeout for Redis to have done so, then closes both connections. What Redis did not hear of
-   * is freed within one lease.
+   * is freed within one lease. A call on one of its primitives after that throws an
+   * {@link IllegalStateException} that says the backend was closed.
    */
   @Override
   public void close() {
@@ -426,6 +429,7 @@ public final class RedisBackend implements AutoCloseable {
   // ---- acquiring and releasing (RemotePermits calls these) ----
 
   CompletableFuture<Permit> acquire(RemotePermits permits, Duration timeout) {
+    requireOpen();
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
     waiting.put(w.id, w);
@@ -480,6 +484,7 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   CompletableFuture<Optional<Permit>> tryAcquire(RemotePermits permits) {
+    requireOpen();
     String id = nextId();
     long sentAt = redisNow();
     CompletableFuture<Optional<Permit>> result = new CompletableFuture<>();
@@ -653,7 +658,7 @@ public final class RedisBackend implements AutoCloseable {
   // ---- reads ----
 
   CompletableFuture<Long> countLive(PermitKeys permitKeys) {
-    return redis.zcount(permitKeys.keys()[1], Range.create(redisNow(), Double.POSITIVE_INFINITY))
+    return redis().zcount(permitKeys.keys()[1], Range.create(redisNow(), Double.POSITIVE_INFINITY))
         .toCompletableFuture();
   }
 
@@ -665,9 +670,9 @@ public final class RedisBackend implements AutoCloseable {
   CompletableFuture<Long> countExcept(String zset, Collection<String> leftOut) {
     String[] ids = leftOut.toArray(String[]::new);
     if (ids.length == 0) {
-      return redis.zcard(zset).toCompletableFuture();
+      return redis().zcard(zset).toCompletableFuture();
     }
-    return Scripts.COUNT_EXCEPT.run(redis, new String[] {zset}, ids);
+    return Scripts.COUNT_EXCEPT.run(redis(), new String[] {zset}, ids);
   }
 
   /** Members of {@code zset} scored {@code min} or more but {@code left out}, counted in Redis. */
@@ -681,7 +686,7 @@ public final class RedisBackend implements AutoCloseable {
       }
       args[i++] = id;
     }
-    return Scripts.COUNT_FROM_EXCEPT.run(redis, new String[] {zset}, Arrays.copyOf(args, i));
+    return Scripts.COUNT_FROM_EXCEPT.run(redis(), new String[] {zset}, Arrays.copyOf(args, i));
   }
 
   /**
@@ -719,7 +724,9 @@ public final class RedisBackend implements AutoCloseable {
 
   // ---- plumbing shared with Renewals and RedisEvent ----
 
+  /** The commands, refused once the backend is closed ({@link #requireOpen}). */
   RedisClusterAsyncCommands<String, String> redis() {
+    requireOpen();
     return redis;
   }
 
@@ -731,7 +738,9 @@ public final class RedisBackend implements AutoCloseable {
     return callbacks;
   }
 
+  /** The timers, refused once the backend is closed ({@link #requireOpen}). */
   ScheduledThreadPoolExecutor timers() {
+    requireOpen();
     return timers;
   }
 
@@ -751,8 +760,15 @@ public final class RedisBackend implements AutoCloseable {
     return commandTimeoutMillis;
   }
 
-  boolean isClosed() {
-    return closed;
+  /**
+   * Refuses a call on a primitive of this backend once it has been closed, saying so, rather than
+   * failing inside the Redis client or on a stopped timer.
+   */
+  void requireOpen() {
+    if (shut) {
+      throw new IllegalStateException("the Redis backend for Redis at " + address + " was"
+          + " closed: its primitives take no calls after close()");
+    }
   }
 
   /** The common script arguments (see {@code permits-prelude.lua}) followed by {@code more}. */
@@ -892,6 +908,7 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   private void shutdownQuietly() {
+    shut = true;
     renewals.stop();
     timers.shutdownNow();
     try {

@@ -73,6 +73,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   /** A wait for the event, bounded by {@code timeout} unless it is null. */
   private CompletableFuture<Void> awaitFor(Duration timeout) {
+    backend.requireOpen();
     EventWaiter waiter = enqueue();
     backend.listen(channel, gen -> onSet(Long.parseLong(gen)))
         .thenCompose(ok -> backend.redis().hmget(key, "set", "gen").toCompletableFuture())

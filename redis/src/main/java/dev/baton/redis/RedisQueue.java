@@ -467,6 +467,7 @@ final class RedisQueue<T>
 
   @Override
   public CompletableFuture<Void> join() {
+    backend.requireOpen();
     QueueJoins.Join join = new QueueJoins.Join();
     CompletableFuture<Void> result = joins.add(join);
     backend.listen(doneChannel, gen -> joins.heard(Long.parseLong(gen)))

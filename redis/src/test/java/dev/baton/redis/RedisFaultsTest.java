@@ -186,6 +186,35 @@ class RedisFaultsTest {
   }
 
   /**
+   * Every call on a closed backend's primitives, obtained before or after its close, is refused
+   * with an error that names the closed backend, not one from inside the Redis client or a
+   * stopped timer, and an event's wait refused so is not left counted.
+   */
+  @Test
+  void callsOnAClosedBackendAreRefusedSayingSo() {
+    RedisBackend leaving = connect();
+    AsyncLock lock = leaving.lock("closed");
+    AsyncEvent event = leaving.event("closed");
+    AsyncQueue<String> queue = leaving.queue("closed", QueueSpec.fifo(1), ItemCodec.strings());
+    AsyncBarrier barrier = leaving.barrier("closed", 2);
+    AsyncCondition condition = leaving.condition("closed");
+    leaving.close();
+
+    List<Runnable> calls = List.of(lock::acquire, () -> lock.acquire(Duration.ofSeconds(1)),
+        lock::tryAcquire, lock::isLocked, () -> leaving.semaphore("opened-after", 2).acquire(),
+        event::await, () -> event.await(Duration.ofSeconds(1)), event::set, event::isSet,
+        () -> queue.put("item"), queue::take, () -> queue.offer("item"), queue::poll, queue::join,
+        queue::taskDone, queue::size, queue::shutdown, barrier::await, barrier::waiting,
+        condition::acquire, condition::signal);
+    for (Runnable call : calls) {
+      assertThatThrownBy(call::run).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("Redis at " + server.uri().getHost())
+          .hasMessageContaining("was closed");
+    }
+    assertThat(event.waiters()).isZero();
+  }
+
+  /**
    * close() fails a pending acquire and an event wait with a CancellationException, and the
    * acquire has left Redis's line by the time close() returns: it is not first in line for the
    * next release.
