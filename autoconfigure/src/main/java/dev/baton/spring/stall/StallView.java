@@ -116,8 +116,10 @@ public final class StallView implements WaitWatch, DisposableBean {
     this.inversions = new Inversions(LOG, strict);
     this.confirmAfterNanos = settings.confirmAfter().toNanos();
     this.stalls = new StallScan(settings, LOG, LINES_PER_MINUTE, leaks::watch);
-    CurrentCall.propagate();
-    RUNNING.add(this);
+    synchronized (RUNNING) {
+      CurrentCall.propagate();
+      RUNNING.add(this);
+    }
   }
 
   /** The stall views of the applications running in this JVM. */
@@ -298,9 +300,13 @@ public final class StallView implements WaitWatch, DisposableBean {
 
   @Override
   public void destroy() {
-    RUNNING.remove(this);
-    if (RUNNING.isEmpty()) {
-      CurrentCall.stopPropagating();
+    // One step with a view starting meanwhile, so that the last view to go never stops the
+    // propagation a new one has just asked for.
+    synchronized (RUNNING) {
+      RUNNING.remove(this);
+      if (RUNNING.isEmpty()) {
+        CurrentCall.stopPropagating();
+      }
     }
   }
 
