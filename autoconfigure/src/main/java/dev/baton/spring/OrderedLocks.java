@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * takes them in one order and two such callers never deadlock on them.
  *
  * <p>The result completes with one {@link Permit} for all of them once the last is granted. It
- * fails, holding nothing, if a wait fails or the deadline passes (an
+ * fails, holding nothing, if a wait fails or cannot start, or the deadline passes (an
  * {@link AcquireTimeoutException} naming the family, and saying what held it up when the key's
  * wait did); cancelling it, or completing it any other way from outside ({@code orTimeout}, say),
  * withdraws the pending wait and gives back the locks already taken. Keys are compared, never
@@ -103,8 +103,15 @@ final class OrderedLocks {
       fail(new AcquireTimeoutException("lock", name, timeout));
       return;
     }
-    CompletableFuture<Permit> waiting =
-        locks.get(taken.size()).acquire(Duration.ofNanos(left));
+    CompletableFuture<Permit> waiting;
+    try {
+      waiting = locks.get(taken.size()).acquire(Duration.ofNanos(left));
+    } catch (RuntimeException refused) {
+      // Thrown rather than failed (a closed Redis backend refuses so): inside a grant's callback
+      // it would be lost, leaving the keys taken held and the result pending.
+      fail(refused);
+      return;
+    }
     pending = waiting;
     if (result.isDone()) {
       waiting.cancel(false); // completed from outside since the hook read the wait before

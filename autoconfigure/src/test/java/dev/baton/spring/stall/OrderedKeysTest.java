@@ -14,6 +14,8 @@ import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.CurrentCall;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -204,6 +206,46 @@ class OrderedKeysTest {
     assertThat(view.check().inversions()).singleElement().satisfies(inversion -> assertThat(
         inversion.describe()).isEqualTo("Accounts.refund takes lock 'accounts', then lock"
             + " 'accounts'"));
+  }
+
+  /**
+   * A key's acquire that throws rather than returning a failed future (a Redis backend closed
+   * meanwhile does) fails the whole call and gives back the keys taken before it, instead of
+   * leaving them held and the call pending for good.
+   */
+  @Test
+  void aKeysAcquireThatThrowsFailsTheCallAndGivesBackTheKeysTaken() {
+    IllegalStateException refused = new IllegalStateException("backend closed");
+    PrimitiveRegistry refusingKeyTwo = (PrimitiveRegistry) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {PrimitiveRegistry.class},
+        (proxy, method, args) -> {
+          if (method.isDefault()) {
+            return InvocationHandler.invokeDefault(proxy, method, args);
+          }
+          Object made = method.invoke(registry, args);
+          if (method.getName().equals("lock") && args.length == 2 && args[1].equals(2)) {
+            return refusingAcquires((AsyncLock) made, refused);
+          }
+          return made;
+        });
+
+    CompletableFuture<Permit> all =
+        refusingKeyTwo.lockAll("orders", List.of(1, 2), Duration.ofSeconds(1));
+
+    assertThat(all).failsWithin(Duration.ofSeconds(5)).withThrowableThat()
+        .havingRootCause().isSameAs(refused);
+    assertThat(registry.lock("orders", 1).isLocked()).as("the key taken first").isFalse();
+  }
+
+  /** {@code lock}, whose timed acquires throw {@code refused}. */
+  private static AsyncLock refusingAcquires(AsyncLock lock, RuntimeException refused) {
+    return (AsyncLock) Proxy.newProxyInstance(AsyncLock.class.getClassLoader(),
+        new Class<?>[] {AsyncLock.class}, (proxy, method, args) -> {
+          if (method.getName().equals("acquire")) {
+            throw refused;
+          }
+          return method.invoke(lock, args);
+        });
   }
 
   @Test
