@@ -20,7 +20,12 @@ public final class CompletionStageAdapter implements ReturnTypeAdapter {
 
   @Override
   public <R> Object around(Gate<R> gate, Invocation invocation) {
-    CompletableFuture<R> entry = gate.enter().get();
+    CompletableFuture<R> entry;
+    try {
+      entry = gate.enter().get();
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused); // as a failed wait: the method never runs
+    }
     Invocation run = entry.isDone() ? invocation : invocation.inCallerContext();
     return Holding.run(entry, gate.exit(), () -> stageOf(run));
   }
