@@ -1,8 +1,10 @@
 package dev.baton.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.SoftAssertions.assertSoftly;
 
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -55,6 +57,28 @@ class BadInputTests extends RunningSampleAppTest {
     assertRefused(client.post("/stock/coffee/rush/-1"), "count");
     assertRefused(client.post("/payments/burst/-1"), "count");
     assertRefused(client.post("/orders/burst/-1?sku=tea"), "count");
+  }
+
+  /**
+   * A burst, a rush or an order burst of more than a thousand is refused before anything starts.
+   * Without the bound, one request with a large count started that many waits at once: a million
+   * charges filled a 1 GB heap and the app stopped answering.
+   */
+  @Test
+  void aCountAboveAThousandIsRefusedAndStartsNothing() {
+    long placed = placed();
+
+    assertSoftly(softly -> {
+      for (String burst : List.of("/payments/burst/1001", "/stock/coffee/rush/1001",
+          "/orders/burst/1001?sku=nothing")) {
+        HttpResponse<String> response = client.post(burst);
+        softly.assertThat(response.statusCode()).as(burst + ": " + response.body())
+            .isEqualTo(400);
+        softly.assertThat(response.body()).as(burst + ", naming what was wrong")
+            .contains("count");
+      }
+      softly.assertThat(placed()).as("orders placed").isEqualTo(placed);
+    });
   }
 
   @Test
