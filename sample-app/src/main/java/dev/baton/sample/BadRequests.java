@@ -14,6 +14,25 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 public class BadRequests {
 
   /**
+   * The most calls one request may start at once ({@code count} of a burst or a rush): each one
+   * started waits as an object on the heap, so a request with a count of a million would fill it.
+   */
+  public static final int MAX_COUNT = 1_000;
+
+  /**
+   * {@code count}, the request parameter of that name, if it is between 0 and
+   * {@link #MAX_COUNT}.
+   *
+   * @throws Refused otherwise, answered 400
+   */
+  public static int count(int count) {
+    if (count > MAX_COUNT) {
+      throw new Refused("count must be at most " + MAX_COUNT + ", was " + count);
+    }
+    return atLeast(0, "count", count);
+  }
+
+  /**
    * {@code value}, the request parameter {@code name}, if it is at least {@code min}.
    *
    * @throws Refused otherwise, answered 400

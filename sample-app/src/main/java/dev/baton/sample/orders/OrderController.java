@@ -18,7 +18,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * {@code POST /orders?sku=tea&quantity=1} queues an order, marked as placed on this instance, and
  * answers once it is in the queue (waiting, without a thread, while the queue is full);
- * {@code POST /orders/burst/{count}?sku=tea} queues several; {@code GET /orders} reports how many
+ * {@code POST /orders/burst/{count}?sku=tea} queues several (a count above
+ * {@link BadRequests#MAX_COUNT} answers 400 and queues none); {@code GET /orders} reports how many
  * orders were placed here, this instance's ledger (orders its workers settled, and how many of
  * those another instance placed) and the queue's depth, which with the redis profile is the
  * depth of the queue every instance shares.
@@ -56,7 +57,7 @@ class OrderController {
 
   @PostMapping("/burst/{count}")
   CompletableFuture<List<Order>> burst(@PathVariable int count, @RequestParam String sku) {
-    BadRequests.atLeast(0, "count", count);
+    BadRequests.count(count);
     List<CompletableFuture<Order>> placed = LongStream.range(0, count)
         .mapToObj(i -> place(sku, 1)).toList();
     return CompletableFuture.allOf(placed.toArray(CompletableFuture[]::new))

@@ -12,7 +12,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * {@code POST /payments/burst/{count}} fires {@code count} charges at the limited gateway at once
  * and answers, once all have completed, with the most charges that ran at the same time while the
- * burst lasted (its own, and any other charges made meanwhile, such as orders').
+ * burst lasted (its own, and any other charges made meanwhile, such as orders'). A negative count,
+ * or one above {@link BadRequests#MAX_COUNT}, answers 400 and charges nothing.
  */
 @RestController
 class PaymentController {
@@ -25,7 +26,7 @@ class PaymentController {
 
   @PostMapping("/payments/burst/{count}")
   CompletableFuture<Burst> burst(@PathVariable int count) {
-    BadRequests.atLeast(0, "count", count);
+    BadRequests.count(count);
     AtomicInteger peak = gateway.watchInFlight();
     List<CompletableFuture<PaymentGateway.Receipt>> charges = IntStream.range(0, count)
         .mapToObj(i -> gateway.charge("burst-" + i, 100L * i)).toList();

@@ -21,7 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /stock/{sku}/rush/{count}} sends {@code count} single-unit reservations of one SKU
  * at once and reports how many got through: never more than were on hand.
  * {@code POST /stock/{sku}/restock?quantity=n} adds units. Unknown SKUs answer 404; a quantity
- * below 1 or a negative count answers 400.
+ * below 1, or a count below 0 or above {@link BadRequests#MAX_COUNT}, answers 400.
  */
 @RestController
 @RequestMapping("/stock")
@@ -47,7 +47,7 @@ class StockController {
 
   @PostMapping("/{sku}/rush/{count}")
   CompletableFuture<Rush> rush(@PathVariable String sku, @PathVariable int count) {
-    BadRequests.atLeast(0, "count", count);
+    BadRequests.count(count);
     if (!stock.levels().containsKey(sku)) {
       throw new NoSuchElementException("no SKU " + sku);
     }
