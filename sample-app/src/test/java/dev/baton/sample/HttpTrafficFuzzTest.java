@@ -40,11 +40,13 @@ import tools.jackson.databind.json.JsonMapper;
  * requests to every endpoint (product reads, catalog reloads, payment bursts, stock reservations,
  * rushes and restocks, orders, every scenario, overlapping runs of one scenario, the actuator
  * endpoints the live page reads), started at random moments over a few seconds, some with bad
- * input, many abandoned by their client: cancelled mid-request, given a client timeout of a few
- * milliseconds, or sent over a raw socket that is reset after a while, some before the request
- * is even complete. Now and then a deadlock scenario runs, and a rush on one SKU long enough that
- * the reservations queued behind it time out. Spring MVC goes on with a request whose client has
- * left, so every call the app started must still end and let go of what it took.
+ * input (quantities and counts out of range or not numbers, counts in the billions, odd or
+ * oversized SKUs, wrong methods), many abandoned by their client: cancelled mid-request, given a
+ * client timeout of a few milliseconds, or sent over a raw socket that is reset after a while,
+ * some before the request is even complete. Now and then a deadlock scenario runs, and a rush on
+ * one SKU long enough that the reservations queued behind it time out. Spring MVC goes on with a
+ * request whose client has left, so every call the app started must still end and let go of what
+ * it took.
  *
  * <p>Checked while it runs: every answer that arrives is one its request may get (a {@code 5xx}
  * only as a {@code 503} problem naming the primitive that timed out), a payment burst never has
@@ -269,11 +271,15 @@ class HttpTrafficFuzzTest extends RunningSampleAppTest {
     if (roll < 74) {
       return scenario(random.nextInt(12) == 0 ? "nope" : SCENARIOS.get(random.nextInt(6)));
     }
-    if (roll < 88) {
+    if (roll < 86) {
       String path = List.of("/actuator/baton", "/actuator/batonstalls", "/actuator/prometheus",
-          "/actuator/health", "/actuator/baton/stock", "/actuator/baton/payments",
-          "/scenarios", "/").get(random.nextInt(8));
+          "/actuator/health", "/actuator/baton/payments", "/scenarios", "/")
+          .get(random.nextInt(7));
       return new Target("GET", path, OK);
+    }
+    if (roll < 88) {
+      // A per-key family joins the registry at its first key's use, not at start-up.
+      return new Target("GET", "/actuator/baton/stock", Set.of(200, 404));
     }
     return List.of(
         new Target("GET", "/payments/burst/3", Set.of(405)),
@@ -283,7 +289,11 @@ class HttpTrafficFuzzTest extends RunningSampleAppTest {
         new Target("POST", "/stock/tea/rush/x", REFUSED),
         new Target("POST", "/orders/burst/2", REFUSED),
         new Target("GET", "/nothing/here", NOT_FOUND),
-        new Target("POST", "/scenarios/", Set.of(404, 405))).get(random.nextInt(8));
+        new Target("POST", "/scenarios/", Set.of(404, 405)),
+        new Target("POST", "/payments/burst/" + Integer.MAX_VALUE, REFUSED),
+        new Target("POST", "/stock/tea/rush/" + (BadRequests.MAX_COUNT + 1), REFUSED),
+        new Target("POST", "/orders/burst/100000?sku=tea", REFUSED))
+        .get(random.nextInt(11));
   }
 
   private Target rush(String sku, int count) {
