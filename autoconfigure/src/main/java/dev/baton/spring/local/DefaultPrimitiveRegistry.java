@@ -107,11 +107,13 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
           + " Boot's Redis support (org.springframework.boot:spring-boot-starter-data-redis), or"
           + " set baton.backend=local");
     }
-    // A name declared with a key order is a per-key family: no plain lock of that name, whose
-    // gauges would take the family's place.
+    // A name declared with a key order is a per-key family, listed and measured from the start:
+    // no plain lock of that name, whose gauges would take the family's place.
     properties.locks().forEach((name, lock) -> {
       if (lock.keyOrder() == BatonProperties.KeyOrder.NONE) {
         lock(name);
+      } else {
+        family(name);
       }
     });
     properties.semaphores().forEach((name, spec) -> {
@@ -139,9 +141,14 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
           + " ascending, so its keys must be Comparable; a key of " + key.getClass().getName()
           + " is not (the key is not shown)");
     }
+    return family(name).forKey(key);
+  }
+
+  /** The per-key lock family {@code name}, made on first use. */
+  private KeyedLocks family(String name) {
     return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
         n -> new KeyedLocks(n, k -> new ObservedLock(source.lock(n, k),
-            keyGrants(n, k), source), source.fencesIdleKeys(), trackHolds)).forKey(key);
+            keyGrants(n, k), source), source.fencesIdleKeys(), trackHolds));
   }
 
   @Override

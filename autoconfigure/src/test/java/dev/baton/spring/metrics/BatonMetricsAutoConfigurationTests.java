@@ -62,6 +62,9 @@ class BatonMetricsAutoConfigurationTests {
           PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
           SimpleMeterRegistry meters = new SimpleMeterRegistry();
           context.getBean(BatonGauges.class).bindTo(meters);
+          assertThat(registry.names()).as("listed before its first key").contains("stock");
+          assertThat(meters.get(BatonGauges.LOCK_HELD).tag("name", "stock").gauge().value())
+              .as("measured before its first key").isZero();
           Permit one = registry.lock("stock", "sku-1").acquire().join();
           Permit two = registry.lock("stock", "sku-2").acquire().join();
           CompletableFuture<Permit> waiting = registry.lock("stock", "sku-1").acquire();
