@@ -9,6 +9,7 @@ import dev.baton.Permit;
 import dev.baton.redis.LeaseLostException;
 import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -51,6 +52,29 @@ class RedisLostLeaseTest {
           .filter(line -> line.contains(" WARN ") && line.contains("lock 'ledger'")))
           .singleElement().asString().contains("Lost the lease")
           .contains("127.0.0.1:" + instances.server.port());
+    }
+  }
+
+  /**
+   * A per-key lock's permit whose lease is lost is released as a plain lock's is, and its
+   * {@code release()} throws as that one's does; its key is then idle, so the family drops it
+   * (memory and {@code baton.lock.keys.active} follow the keys in use).
+   */
+  @Test
+  void aKeysPermitWhoseLeaseIsLostIsReleasedAndItsKeyDroppedThoughItsReleaseThrows()
+      throws Exception {
+    try (TwoRedisInstances instances = new TwoRedisInstances(
+        "spring.main.web-application-type=none", "baton.redis.lease=1s",
+        "baton.semaphores.payments.permits=1")) {
+      DefaultPrimitiveRegistry registry =
+          (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
+      Permit held = registry.lock("accounts", "alice").acquire().get(5, TimeUnit.SECONDS);
+
+      instances.server.restart();
+
+      await().atMost(PATIENCE).pollDelay(Duration.ZERO).until(held::isReleased);
+      assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+      assertThat(registry.activeKeys("accounts")).as("keys in use").isZero();
     }
   }
 
