@@ -251,13 +251,17 @@ final class KeyedLocks implements LockFamily {
               + "' was already released: release each permit once, or use close() where"
               + " cleanup may run twice (the key is not shown: keys may be user data)");
         }
-        inner.release();
-        dropUse(key);
+        try {
+          inner.release(); // throws if the key's lock lost this permit (a shared backend's lease)
+        } finally {
+          dropUse(key);
+        }
       }
 
+      /** Released, or holding nothing any more because the key's lock lost it. */
       @Override
       public boolean isReleased() {
-        return released.get();
+        return released.get() || inner.isReleased();
       }
 
       @Override
