@@ -13,6 +13,7 @@ import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,30 @@ class RedisLostLeaseTest {
       DefaultPrimitiveRegistry registry =
           (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
       Permit held = registry.lock("accounts", "alice").acquire().get(5, TimeUnit.SECONDS);
+
+      instances.server.restart();
+
+      await().atMost(PATIENCE).pollDelay(Duration.ZERO).until(held::isReleased);
+      assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+      assertThat(registry.activeKeys("accounts")).as("keys in use").isZero();
+    }
+  }
+
+  /**
+   * The permit {@code lockAll} gives for several keys, all of whose leases are lost, is released
+   * too, and its {@code release()} throws as each key's does, but only once it has released them
+   * all: no key is left in use.
+   */
+  @Test
+  void aPermitOfSeveralKeysWhoseLeasesAreLostIsReleasedAndAllItsKeysDroppedThoughItsReleaseThrows()
+      throws Exception {
+    try (TwoRedisInstances instances = new TwoRedisInstances(
+        "spring.main.web-application-type=none", "baton.redis.lease=1s",
+        "baton.semaphores.payments.permits=1")) {
+      DefaultPrimitiveRegistry registry =
+          (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
+      Permit held = registry.lockAll("accounts", List.of("alice", "bob", "carol"),
+          Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
 
       instances.server.restart();
 
