@@ -145,7 +145,11 @@ final class OrderedLocks {
     taken.clear();
   }
 
-  /** The permits of all the keys, given back in reverse order by one release. */
+  /**
+   * The permits of all the keys, given back in reverse order by one release. A key's release
+   * that throws (its lock lost the permit: a shared backend's lease) does not stop the others';
+   * the first such failure is thrown once all are released, the later ones suppressed in it.
+   */
   private record AllPermits(List<Permit> permits, AtomicBoolean released) implements Permit {
 
     AllPermits(List<Permit> permits) {
@@ -158,8 +162,20 @@ final class OrderedLocks {
         throw new IllegalStateException("the permit of several keys of a per-key lock was"
             + " already released: release it once, or use close() where cleanup may run twice");
       }
+      RuntimeException failure = null;
       for (int i = permits.size() - 1; i >= 0; i--) {
-        permits.get(i).release();
+        try {
+          permits.get(i).release();
+        } catch (RuntimeException e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
       }
     }
 
@@ -172,9 +188,11 @@ final class OrderedLocks {
       }
     }
 
+    /** Released, or holding nothing any more because every key's lock lost its permit. */
     @Override
     public boolean isReleased() {
-      return released.get();
+      return released.get()
+          || !permits.isEmpty() && permits.stream().allMatch(Permit::isReleased);
     }
 
     /** The token of the lowest key's lock, the first taken. */
