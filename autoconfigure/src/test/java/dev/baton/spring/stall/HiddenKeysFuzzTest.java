@@ -664,6 +664,11 @@ class HiddenKeysFuzzTest {
       return settled;
     }
 
+    /** {@code future}, completing normally once it has settled: for one settled already. */
+    static CompletableFuture<Void> quietly(CompletableFuture<?> future) {
+      return future.handle((nothing, failure) -> null);
+    }
+
     /** Searches {@code failure}, seen at {@code what}, and counts what it says. */
     void failed(String what, Throwable failure) {
       texts.search("failure of " + what, Texts.trace(failure));
@@ -783,7 +788,7 @@ class HiddenKeysFuzzTest {
             episode(kind, episode);
           }
           try {
-            CompletableFuture.allOf(episode.stream().map(f -> settle(kind.name(), f))
+            CompletableFuture.allOf(episode.stream().map(FuzzRun::quietly)
                 .toArray(CompletableFuture[]::new)).get(SETTLE.toSeconds(), TimeUnit.SECONDS);
           } catch (InterruptedException | ExecutionException | TimeoutException e) {
             problems.add("worker " + w + ": an episode " + kind + " never ended: " + e);
@@ -851,13 +856,13 @@ class HiddenKeysFuzzTest {
           CompletableFuture<Permit> taken = registry.lock(family, key)
               .acquire(Duration.ofMillis(1 + random.nextInt(60)));
           maybeCancel(taken);
-          episode.add(taken.thenAccept(Permit::release));
+          episode.add(settle("a registry wait", taken.thenAccept(Permit::release)));
         }
         if (random.nextBoolean()) {
           CompletableFuture<Permit> all = registry.lockAll(family,
               List.of(key, anyKey(), anyKey()), Duration.ofMillis(1 + random.nextInt(200)));
           maybeCancel(all);
-          episode.add(all.thenAccept(Permit::release));
+          episode.add(settle("a lockAll", all.thenAccept(Permit::release)));
         }
       }
 
@@ -896,13 +901,13 @@ class HiddenKeysFuzzTest {
         try (CurrentCall.Scope teller = CurrentCall.open("Teller.lockThenKey")) {
           Executor here = here();
           CompletableFuture<Permit> lock = registry.lock(plain).acquire();
-          episode.add(lock.thenComposeAsync(permit -> {
+          episode.add(settle("the lock then a key", lock.thenComposeAsync(permit -> {
             arrive.run();
-            return bothHold.thenComposeAsync(nothing -> settle("a key after the lock",
+            return bothHold.thenComposeAsync(nothing -> quietly(
                     call("a key after the lock", family, false, inner, first,
                         body(() -> delay(1, here())))), here)
                 .whenComplete((nothing, failure) -> permit.release());
-          }, here));
+          }, here)));
         }
       }
 
@@ -913,7 +918,7 @@ class HiddenKeysFuzzTest {
         return call("an outer key", family, false, type(), held, body(() -> {
           Executor here = here();
           arrive.run();
-          return bothHold.thenComposeAsync(nothing -> settle("an inner key",
+          return bothHold.thenComposeAsync(nothing -> quietly(
               call("an inner key", family, quick, inner, asked,
                   body(() -> delay(1, here())))), here);
         }));
@@ -938,7 +943,8 @@ class HiddenKeysFuzzTest {
         };
         try (CurrentCall.Scope teller = CurrentCall.open("Teller.gateThenKey")) {
           Executor here = here();
-          episode.add(gate.acquire().thenComposeAsync(permit -> {
+          CompletableFuture<Permit> gateTaken = gate.acquire();
+          episode.add(settle("the gate then a key", gateTaken.thenComposeAsync(permit -> {
             arrive.run();
             return bothHold.thenComposeAsync(nothing -> {
               CompletableFuture<Permit> wait = timed
@@ -949,7 +955,7 @@ class HiddenKeysFuzzTest {
               }
               return settle("a key after the gate", wait.thenAccept(Permit::release));
             }, here).whenComplete((nothing, failure) -> permit.release());
-          }, here));
+          }, here)));
         }
         episode.add(call("a key then the gate", "vault", false, type(), key, body(() -> {
           Executor here = here();
@@ -991,8 +997,8 @@ class HiddenKeysFuzzTest {
         episode.add(call("a holder asking again", family, false, type(), key, body(() -> {
           Executor here = here();
           return switch (how) {
-            case 0 -> settle("the same key again", call("the same key again", family, true,
-                again, key, body(() -> delay(1, here))));
+            case 0 -> quietly(call("the same key again", family, true, again, key,
+                body(() -> delay(1, here))));
             case 1 -> settle("the same key again", registry.lock(family, key)
                 .acquire(Duration.ofMillis(40)).thenAccept(Permit::release));
             default -> settle("the same key again", registry.lockAll(family,
@@ -1012,11 +1018,11 @@ class HiddenKeysFuzzTest {
           CompletableFuture<Permit> all = registry.lockAll("ledger", keys,
               Duration.ofMillis(1 + random.nextInt(200)));
           int holdMillis = random.nextInt(20);
-          episode.add(all.thenCompose(permit -> delay(holdMillis, continuations)
-              .thenRun(() -> {
+          episode.add(settle("a lockAll along the order", all.thenCompose(
+              permit -> delay(holdMillis, continuations).thenRun(() -> {
                 permit.release();
                 attempt("a permit of several keys released twice", permit::release);
-              })));
+              }))));
         }
         Secret low = own.get(random.nextInt(OWN_KEYS - 1));
         Secret high = own.get(own.indexOf(low) + 1 + random.nextInt(OWN_KEYS - 1 - own.indexOf(
@@ -1025,16 +1031,16 @@ class HiddenKeysFuzzTest {
         Type inner = type();
         episode.add(call("a high key", "ledger", false, type(), high, body(() -> {
           Executor here = here();
-          return settle("a low key inside", call("a low key inside", "ledger", quick, inner,
-              low, body(() -> delay(1, here))));
+          return quietly(call("a low key inside", "ledger", quick, inner, low,
+              body(() -> delay(1, here))));
         })));
         try (CurrentCall.Scope clerk = CurrentCall.open("Clerk.one")) {
           Executor here = here();
-          episode.add(registry.lock("vault", ownKey()).acquire(Duration.ofMillis(200))
-              .thenAcceptAsync(permit -> {
+          episode.add(settle("a key", registry.lock("vault", ownKey())
+              .acquire(Duration.ofMillis(200)).thenAcceptAsync(permit -> {
                 permit.release();
                 attempt("a key's permit released twice", permit::release);
-              }, here));
+              }, here)));
         }
         attempt("a key that is not Comparable",
             () -> registry.lock("ledger", new Opaque(random.nextInt(100), reads)));
