@@ -1,5 +1,6 @@
 package dev.baton.spring.aspect;
 
+import dev.baton.spring.observation.CurrentCall;
 import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
@@ -18,6 +19,8 @@ final class ProxyCall implements ExposedCall {
 
   /** The chain, standing at the advisor that made this call until {@link #proceed}. */
   private final MethodInvocation invocation;
+  /** Whether this is a {@link #copy}, run for one subscription of a reactive result. */
+  private final boolean copied;
   /**
    * Whether {@link #proceed} has run: a check against adapters that run an invocation twice, not
    * a guard between threads (an adapter never proceeds one invocation from two threads).
@@ -25,7 +28,12 @@ final class ProxyCall implements ExposedCall {
   private boolean proceeded;
 
   ProxyCall(MethodInvocation invocation) {
+    this(invocation, false);
+  }
+
+  private ProxyCall(MethodInvocation invocation, boolean copied) {
     this.invocation = invocation;
+    this.copied = copied;
   }
 
   @Override
@@ -48,12 +56,16 @@ final class ProxyCall implements ExposedCall {
           + " again: its MethodInvocation (" + invocation.getClass().getName()
           + ") cannot be cloned; a Spring AOP proxy passes a ProxyMethodInvocation");
     }
-    return new ProxyCall(proxied.invocableClone());
+    return new ProxyCall(proxied.invocableClone(), true);
   }
 
   private void markProceeded() {
     checkNotProceeded("proceed");
     proceeded = true;
+    if (copied) {
+      // A copy runs as its subscription's call: its inner Baton advice joins that call.
+      CurrentCall.runs(invocation);
+    }
   }
 
   private void checkNotProceeded(String what) {

@@ -111,18 +111,17 @@ final class ReactiveGates {
    * changed) when the method was invoked outside any call.
    *
    * <p>An inner Baton advice of the same method is invoked and subscribed again inside the outer
-   * advice's subscription, so {@code invoked} was made from that subscription's call, at the same
-   * site: it shares that call, as the annotations of a synchronous method share theirs. (A method
-   * that calls itself through its proxy and subscribes to that inside its own subscription is
-   * taken for the same: its waits are then its caller's, where a re-entry is named alike.)
+   * advice's subscription, on the copy of the invocation that subscription runs, and joins its
+   * call ({@link CurrentCall#runs}): {@code invoked} is then that call, current, and shares it, as
+   * the annotations of a synchronous method share theirs. A method that calls itself through its
+   * proxy inside its own subscription makes a new invocation, and so a call of its own.
    */
   private static CurrentCall.Scope subscribed(Call invoked) {
     if (invoked == null) {
       return null;
     }
-    Call current = CurrentCall.get();
-    if (current != null && current == invoked.parent() && current.site().equals(invoked.site())) {
-      return CurrentCall.in(current);
+    if (CurrentCall.get() == invoked) {
+      return CurrentCall.in(invoked);
     }
     return CurrentCall.open(invoked.site(), invoked.parent());
   }

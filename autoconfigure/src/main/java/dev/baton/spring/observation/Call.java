@@ -44,8 +44,12 @@ public final class Call {
   private volatile long id;
   private final String site;
   private final Call parent;
-  /** What the call is an invocation of, so that the inner advice of the same one joins it. */
-  private final Object invocationKey;
+  /**
+   * What the call is an invocation of, so that the inner advice of the same one joins it; for a
+   * subscription's call, the copy of the invocation it runs ({@link CurrentCall#runs}). Written
+   * only before the invocation proceeds, on the thread that then compares it.
+   */
+  private Object invocationKey;
   private final long startNanos = System.nanoTime();
   /** The lock holds of this call that are live: null, one {@link Hold}, or a {@code Hold[]}. */
   private volatile Object locks;
@@ -174,6 +178,10 @@ public final class Call {
 
   Object invocationKey() {
     return invocationKey;
+  }
+
+  void runs(Object invocationKey) {
+    this.invocationKey = invocationKey;
   }
 
   @Override

@@ -67,6 +67,19 @@ public final class CurrentCall {
     return new Scope(call, current);
   }
 
+  /**
+   * The current call, if it is one that stands for no invocation yet (a subscription's call), is
+   * about to run {@code invocationKey}, a copy of its method's invocation: the inner advice of
+   * that copy then joins it ({@link #enter}) rather than starting a call made from it. Nothing
+   * changes for a call that already stands for an invocation, or when no call is current.
+   */
+  public static void runs(Object invocationKey) {
+    Call current = CURRENT.get();
+    if (current != null && current.invocationKey() == null) {
+      current.runs(invocationKey);
+    }
+  }
+
   /** Makes {@code call} (null for none) current until the scope is closed. */
   public static Scope in(Call call) {
     Call previous = CURRENT.get();

@@ -151,6 +151,32 @@ class AnnotatedCallsTest {
   }
 
   /**
+   * A {@code Mono} method that calls itself through its proxy inside its own subscription makes a
+   * call of its own, made from the subscription's: not the same call, as the inner advice of one
+   * method's second annotation is. Its permit is then the new call's.
+   */
+  @Test
+  void aMonoMethodCallingItselfInsideItsSubscriptionMakesACallOfItsOwn() {
+    contexts.run(context -> {
+      Desk desk = context.getBean(Desk.class);
+      Call checkout;
+      Mono<List<Call>> nested;
+      try (CurrentCall.Scope scope = CurrentCall.open("Shop.checkout")) {
+        checkout = scope.call();
+        nested = desk.nest(desk, 1);
+      }
+
+      List<Call> calls = nested.block();
+
+      assertThat(calls).hasSize(2).allSatisfy(call ->
+          assertThat(call.site()).isEqualTo("Desk.nest"));
+      assertThat(calls.get(0).parent()).isSameAs(checkout);
+      assertThat(calls.get(1)).isNotSameAs(calls.get(0));
+      assertThat(calls.get(1).parent()).isSameAs(calls.get(0));
+    });
+  }
+
+  /**
    * A subscriber whose Reactor context carries its own call (context-propagation's
    * {@code contextCapture()} puts the ThreadLocals there): a {@code Mono} call that had to wait
    * still runs its body as its own call, not as the subscriber's.
@@ -227,6 +253,20 @@ class AnnotatedCallsTest {
     public Mono<Call> placeLater(CompletableFuture<Void> go) {
       Call running = CurrentCall.get();
       return Mono.fromFuture(go.thenApply(nothing -> running));
+    }
+
+    /**
+     * Calls itself through {@code self}, its proxy, {@code depth} times, each inside its own
+     * subscription: the calls the bodies ran as, outermost first.
+     */
+    @Limited("payments")
+    public Mono<List<Call>> nest(Desk self, int depth) {
+      Call running = CurrentCall.get();
+      if (depth == 0) {
+        return Mono.just(List.of(running));
+      }
+      return self.nest(self, depth - 1).map(inner ->
+          Stream.concat(Stream.of(running), inner.stream()).toList());
     }
 
     /** Not annotated: through the proxy, it reaches the bean's own fields. */
