@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -66,16 +67,18 @@ import org.springframework.context.ApplicationContext;
  * calls are stuck, how, and which are not.
  *
  * <p>Planted, each on primitives of its own, with calls opened through {@link CurrentCall} and
- * real registry waits: cycles of two to four calls over plain locks and keys of the per-key
- * family {@code accounts}, some of whose calls wait through a call made from them; tails behind a
- * cycle (a second waiter, a chain of two, a caller of a cycle's call); semaphore knots, where every
- * holder of a semaphore waits for a lock its waiter holds; and an event whose only setter waits
- * for a lock its waiter holds. Beside them, look-alikes that are no deadlock: a semaphore with one
- * progressing holder, a permit handed to another call, a lock held by a call waiting for an event
- * nobody is to set, for a queue or for a barrier, a lock held by a call nobody knows, a cycle
- * resolved before it could be confirmed, and a fire-and-forget child whose caller lets go. Benign
- * traffic takes its own locks in one order meanwhile, and now and then waits briefly for a
- * planted lock, joining a tail and leaving it by a timeout that names the holder.
+ * real registry waits: cycles of two to four calls over plain locks and keys of the per-key family
+ * {@code accounts}, some of whose calls wait through a call made from them; tails behind a cycle
+ * (a second waiter, a chain of two, a caller of a cycle's call, a call waiting for two of the
+ * cycle's locks at once); semaphore knots, where every holder of a semaphore waits for a lock its
+ * waiter holds; and an event whose only setter waits for a lock its waiter holds. Beside them,
+ * look-alikes that are no deadlock: a semaphore with one progressing holder, a permit handed to
+ * another call, a lock held by a call waiting for an event nobody is to set, for a queue or for a
+ * barrier, a lock held by a call nobody knows, a call waiting for a stuck lock and for one a
+ * progressing call holds, a cycle resolved before it could be confirmed, and a fire-and-forget
+ * child whose caller lets go. Benign traffic takes its own locks in one order meanwhile, and now
+ * and then waits briefly for a planted lock, joining a tail and leaving it by a timeout that names
+ * the holder.
  *
  * <p>Checked: the watchdog alone confirms every planted deadlock (after the traffic stops, or
  * while it runs), each logged once; the endpoint then lists exactly the planted deadlocks,
@@ -104,7 +107,7 @@ class PlantedDeadlocksFuzzTest {
   private static final String FAMILY = "accounts";
   private static final int TRAFFIC_WORKERS = 3;
   /** How many kinds of look-alike {@code Run.lookAlike} plants. */
-  private static final int LOOK_ALIKES = 6;
+  private static final int LOOK_ALIKES = 7;
 
   private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(BatonStallsAutoConfiguration.class,
@@ -163,8 +166,12 @@ class PlantedDeadlocksFuzzTest {
     private final List<EventSetters.Promise> promises = new CopyOnWriteArrayList<>();
     private final List<AsyncEvent> toSet = new CopyOnWriteArrayList<>();
     final CompletableFuture<Void> ended = new CompletableFuture<>();
+    /** What its first own wait is for, and whether that wait is timed. */
     Res waitsFor;
     boolean timed;
+    /** All its own waits, as the view lists them (ages aside). */
+    final List<StuckCall.Waiting> waits = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pending = new AtomicInteger();
     CompletableFuture<?> wait;
     volatile Throwable failure;
 
@@ -193,15 +200,31 @@ class PlantedDeadlocksFuzzTest {
     Actor await(Res res, boolean timed, Supplier<? extends CompletableFuture<?>> waiting) {
       this.waitsFor = res;
       this.timed = timed;
-      this.wait = TestCalls.as(call, waiting);
-      wait.whenComplete((granted, failed) -> {
+      this.wait = alsoAwait(res, timed, waiting);
+      return this;
+    }
+
+    /**
+     * Waits, as this call, for {@code res} besides its first wait, as a call fanning out does;
+     * lets go once all its waits have ended.
+     */
+    CompletableFuture<?> alsoAwait(Res res, boolean timed,
+        Supplier<? extends CompletableFuture<?>> waiting) {
+      waits.add(new StuckCall.Waiting(res.kind(), res.name(), 0, timed));
+      pending.incrementAndGet();
+      CompletableFuture<?> future = TestCalls.as(call, waiting);
+      future.whenComplete((granted, failed) -> {
         if (granted instanceof Permit permit) {
           permits.add(permit);
         }
-        failure = failed;
-        letGo();
+        if (failure == null) {
+          failure = failed;
+        }
+        if (pending.decrementAndGet() == 0) {
+          letGo();
+        }
       });
-      return this;
+      return future;
     }
 
     /** Lets go once {@code callee}, made from it and awaited by it, has ended. */
@@ -261,17 +284,14 @@ class PlantedDeadlocksFuzzTest {
     /** Whether none of its cycle's waits has a timeout, for any cycle the view may report. */
     boolean lastsUntilRestart() {
       return stuck.stream().filter(a -> onCycle.contains(a) || mayBeOnCycle.contains(a))
-          .noneMatch(a -> a.wait != null && a.timed);
+          .noneMatch(a -> a.waits.stream().anyMatch(StuckCall.Waiting::timed));
     }
 
     /** The primitives its stuck calls wait for: their holds of these are listed. */
     Set<Res> waitedFor() {
       Set<Res> waited = new HashSet<>();
-      stuck.forEach(actor -> {
-        if (actor.waitsFor != null) {
-          waited.add(actor.waitsFor);
-        }
-      });
+      stuck.forEach(actor -> actor.waits.forEach(w -> waited.add(new Res(w.primitive(),
+          w.name()))));
       return waited;
     }
 
@@ -460,9 +480,16 @@ class PlantedDeadlocksFuzzTest {
       int tails = random.nextInt(3);
       for (int t = 0; t < tails; t++) {
         Held behind = locks.get(random.nextInt(n));
-        if (random.nextBoolean()) {
+        int kind = random.nextInt(3);
+        if (kind == 0) {
           knot.stuck.add(new Actor("Report.read", null)
               .await(behind.res(), false, behind.lock()::acquire));
+        } else if (kind == 1) { // waits for two of the cycle's locks at once
+          Held also = locks.get((locks.indexOf(behind) + 1) % n);
+          Actor merge = new Actor("Report.merge", null)
+              .await(behind.res(), false, behind.lock()::acquire);
+          merge.alsoAwait(also.res(), true, timing(also, true, timeout));
+          knot.stuck.add(merge);
         } else {
           Held own = plainLock("journal");
           knot.stuck.add(new Actor("Report.compile", null).take(own.res(), own.lock()::acquire)
@@ -602,6 +629,17 @@ class PlantedDeadlocksFuzzTest {
           holdingAndWaiting(lock, new Res("barrier", "round"), barrier::await);
           pendingWaits++;
           cleanUps.add(barrier::await);
+        }
+        case 6 -> { // a call waiting for a stuck lock and for one a progressing call holds
+          Held stuck = joinable.get(joinable.size() - 1).lock();
+          Actor scan = new Actor("Report.scan", null).take(lock.res(), lock.lock()::acquire);
+          new Actor("Report.peek", null).await(lock.res(), false, lock.lock()::acquire);
+          Held free = plainLock("guard");
+          Actor busy = new Actor("Cache.evict", null).take(free.res(), free.lock()::acquire);
+          scan.await(stuck.res(), false, stuck.lock()::acquire);
+          scan.alsoAwait(free.res(), false, free.lock()::acquire);
+          pendingWaits += 3;
+          cleanUps.add(busy::letGo);
         }
         default -> { // a lock a call nobody knows holds, and a wait nobody knows of
           Permit unknown = lock.lock().acquire().join();
@@ -844,7 +882,7 @@ class PlantedDeadlocksFuzzTest {
     private int plantedWaits() {
       int waits = 0;
       for (Knot knot : knots) {
-        waits += (int) knot.stuck.stream().filter(a -> a.wait != null).count();
+        waits += knot.stuck.stream().mapToInt(a -> a.waits.size()).sum();
       }
       return waits + pendingWaits;
     }
@@ -881,11 +919,13 @@ class PlantedDeadlocksFuzzTest {
       if (actor.wait == null) {
         assertThat(reported.waits()).as("waits of " + actor).isEmpty();
       } else {
-        assertThat(reported.waits()).as("waits of " + actor).singleElement().satisfies(w -> {
-          assertThat(new Res(w.primitive(), w.name())).isEqualTo(actor.waitsFor);
-          assertThat(w.timed()).as("timed").isEqualTo(actor.timed);
-          assertThat(w.waitedMillis()).isBetween(0L, reported.ageMillis());
-        });
+        assertThat(reported.waits()).as("waits of " + actor)
+            .usingElementComparator(Comparator.comparing(StuckCall.Waiting::primitive)
+                .thenComparing(StuckCall.Waiting::name)
+                .thenComparing(StuckCall.Waiting::timed))
+            .containsExactlyInAnyOrderElementsOf(actor.waits);
+        reported.waits().forEach(w -> assertThat(w.waitedMillis()).isBetween(0L,
+            reported.ageMillis()));
       }
     }
 
