@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.commons.logging.LogFactory;
@@ -513,6 +515,45 @@ class StallViewTest {
         .hasMessageContaining(" by OrderService.place, this call")
         .satisfies(e -> assertThat(((AcquireTimeoutException) e).blockers())
             .startsWith("held for "));
+  }
+
+  /**
+   * A timed-out wait fails on a completer thread some time after its timeout withdrew it; by
+   * then its holder may have let go and the lock gone to the waiter queued behind it, which never
+   * held the timed-out wait up. Here every completer is kept busy while that happens, as other
+   * timeouts' callbacks would: the explanation must not name the call granted the lock later.
+   */
+  @Test
+  void aTimeoutNeverNamesACallGrantedTheLockAfterTheWaitExpired() throws Exception {
+    AsyncLock ledger = registry.lock("ledger");
+    Permit posting = as(call("LedgerService.post"), ledger::acquire).join();
+    CompletableFuture<Permit> timed =
+        as(call("OrderService.place"), () -> ledger.acquire(Duration.ofMillis(50)));
+    CompletableFuture<Permit> behind = as(call("Audit.read"), ledger::acquire);
+    AsyncLock gate = AsyncLock.create();
+    Permit closed = gate.acquire().join();
+    CountDownLatch completersFree = new CountDownLatch(1);
+    List<CompletableFuture<?>> busy = new ArrayList<>();
+    for (int i = 0; i < Math.max(4, Runtime.getRuntime().availableProcessors()) + 1; i++) {
+      busy.add(gate.acquire(Duration.ofMillis(1)).handle((permit, failed) -> {
+        try {
+          return completersFree.await(WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    await().until(() -> ledger.waiters() == 1); // the timeout withdrew the wait
+
+    posting.release();
+    assertThat(behind).isCompleted();
+    completersFree.countDown();
+
+    assertThatThrownBy(timed::join).cause().isInstanceOf(AcquireTimeoutException.class)
+        .hasMessageStartingWith("timed out after PT0.05S waiting for lock 'ledger'")
+        .hasMessageNotContaining("Audit.read");
+    CompletableFuture.allOf(busy.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    closed.release();
   }
 
   /**
