@@ -1,5 +1,7 @@
 package dev.baton.spring.observation;
 
+import java.time.Duration;
+
 /**
  * What watches the requests, holds and pending waits of a registry's locks and semaphores: the
  * stall view, when it is on. Called on the requesting, granting, releasing or timing-out thread:
@@ -40,8 +42,10 @@ public interface WaitWatch {
   void settled(PendingWait wait);
 
   /**
-   * The wait timed out: what held it up (its holders, what they wait for in turn), never a key;
-   * null if nothing is known. Called just after {@link #settled}.
+   * The wait timed out after {@code timeout}: what held it up when it expired (its holders, what
+   * they wait for in turn), never a key; null if nothing is known. Called just after
+   * {@link #settled}, on the thread that fails the wait, some time after its timeout withdrew it:
+   * a hold begun since then held nothing up.
    */
-  String blockers(PendingWait wait);
+  String blockers(PendingWait wait, Duration timeout);
 }

@@ -56,6 +56,6 @@ interface WatchedWait<T, R> extends PendingWait, RelayedGrant.Settlement<T, R> {
 
   @Override
   default AcquireTimeoutException timedOut(Duration timeout) {
-    return site().timedOut(timeout, watch().blockers(this));
+    return site().timedOut(timeout, watch().blockers(this, timeout));
   }
 }

@@ -46,14 +46,34 @@ final class Blockers {
    * backend is told as no call of this instance holding it.
    */
   String of(PendingWait wait) {
+    return explained(wait, wait.holders().all());
+  }
+
+  /**
+   * What held {@code wait} up when it expired, at {@code expiredNanos} ({@link System#nanoTime()}):
+   * as {@link #of}, leaving out its holds begun since. A timed-out wait is explained on the thread
+   * that fails it, some time after its timeout withdrew it; meanwhile its holders may have let go
+   * and the next waiter been granted it, which held nothing up. Null if every hold is such.
+   */
+  String ofTimedOut(PendingWait wait, long expiredNanos) {
+    List<Hold> holds = wait.holders().all();
+    List<Hold> before = holds.stream()
+        .filter(hold -> hold.sinceNanos() - expiredNanos <= 0).toList();
+    if (before.isEmpty() && !holds.isEmpty()) {
+      return null; // all that held it up let go before it was explained
+    }
+    return explained(wait, before);
+  }
+
+  private String explained(PendingWait wait, List<Hold> holds) {
     StringBuilder out = new StringBuilder();
-    explain(wait, wait.call(), 0, Collections.newSetFromMap(new IdentityHashMap<>()), out);
+    explain(wait, holds, wait.call(), 0, Collections.newSetFromMap(new IdentityHashMap<>()),
+        out);
     return out.isEmpty() ? null : out.toString();
   }
 
-  private void explain(PendingWait wait, Call waiter, int depth, Set<Call> seen,
-      StringBuilder out) {
-    List<Hold> holds = wait.holders().all();
+  private void explain(PendingWait wait, List<Hold> holds, Call waiter, int depth,
+      Set<Call> seen, StringBuilder out) {
     boolean event = EVENT.equals(wait.site().primitive());
     if (holds.isEmpty()) {
       if (event) {
@@ -87,7 +107,7 @@ final class Blockers {
           out.append(" in ").append(next.call().site());
         }
         out.append(", ");
-        explain(next, waiter, depth + 1, seen, out);
+        explain(next, next.holders().all(), waiter, depth + 1, seen, out);
       }
     }
     if (holds.size() > named) {

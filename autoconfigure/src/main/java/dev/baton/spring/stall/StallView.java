@@ -181,8 +181,8 @@ public final class StallView implements WaitWatch, DisposableBean {
   }
 
   @Override
-  public String blockers(PendingWait wait) {
-    return blockers.of(wait);
+  public String blockers(PendingWait wait, Duration timeout) {
+    return blockers.ofTimedOut(wait, wait.sinceNanos() + timeout.toNanos());
   }
 
   /**
