@@ -6,6 +6,7 @@ import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
@@ -30,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,9 +95,9 @@ public abstract class CancelFuzz {
   private final Problems problems = new Problems();
   /** Ends the bodies that end later, and cancels calls; shut down at the end of the run. */
   protected final ScheduledExecutorService scheduler =
-      Executors.newScheduledThreadPool(2, daemon("fuzz-finisher"));
+      Executors.newScheduledThreadPool(2, FuzzThreads.daemon("fuzz-finisher"));
   private final ExecutorService threads =
-      Executors.newFixedThreadPool(CALLER_THREADS + 1, daemon("fuzz-caller"));
+      Executors.newFixedThreadPool(CALLER_THREADS + 1, FuzzThreads.daemon("fuzz-caller"));
   private final Inside permits = new Inside(PERMITS, 2);
   private final Inside lock = new Inside(LOCK, 1);
   private final Map<String, Inside> keys = new ConcurrentHashMap<>();
@@ -791,12 +791,4 @@ public abstract class CancelFuzz {
     }
   }
 
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return task -> {
-      Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
 }

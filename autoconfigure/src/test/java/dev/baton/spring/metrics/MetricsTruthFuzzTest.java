@@ -15,6 +15,7 @@ import dev.baton.annotation.AwaitsEvent;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
@@ -42,7 +43,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
@@ -248,9 +248,9 @@ class MetricsTruthFuzzTest {
     private final Tally tally = new Tally();
     private final List<String> problems = new ArrayList<>();
     private final ScheduledExecutorService scheduler =
-        Executors.newScheduledThreadPool(2, daemon("fz-scheduler"));
+        Executors.newScheduledThreadPool(2, FuzzThreads.daemon("fz-scheduler"));
     private final ExecutorService threads = Executors.newFixedThreadPool(THREADS,
-        daemon("fz-worker"));
+        FuzzThreads.daemon("fz-worker"));
     /** Waits, holds and delayed steps begun and not yet over: quiet at 0. */
     private final AtomicInteger outstanding = new AtomicInteger();
     /** Futures of waits not yet ended, cancelled at the end of the run. */
@@ -1010,12 +1010,4 @@ class MetricsTruthFuzzTest {
     }
   }
 
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
 }

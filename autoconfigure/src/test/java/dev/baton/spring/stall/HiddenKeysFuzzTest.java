@@ -14,6 +14,7 @@ import dev.baton.Permit;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.BatonAspectsAutoConfiguration;
 import dev.baton.spring.endpoint.BatonEndpoint;
@@ -50,7 +51,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -462,11 +462,11 @@ class HiddenKeysFuzzTest {
     private final LogSearch logs = new LogSearch(texts);
     private final JsonMapper json = JsonMapper.builder().build();
     private final ScheduledExecutorService scheduler =
-        Executors.newScheduledThreadPool(2, daemon("keys-timer"));
+        Executors.newScheduledThreadPool(2, FuzzThreads.daemon("keys-timer"));
     private final ExecutorService continuations =
-        Executors.newFixedThreadPool(4, daemon("keys-continuation"));
+        Executors.newFixedThreadPool(4, FuzzThreads.daemon("keys-continuation"));
     /** For blocking calls and the workers, which block. */
-    private final ExecutorService blocking = Executors.newCachedThreadPool(daemon("keys-blocking"));
+    private final ExecutorService blocking = Executors.newCachedThreadPool(FuzzThreads.daemon("keys-blocking"));
     /** Every call and wait made, settled once its failure (if any) was searched. */
     private final List<CompletableFuture<Void>> inFlight = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
@@ -636,17 +636,7 @@ class HiddenKeysFuzzTest {
 
     /** Waits until every call and wait has settled, and no new one began. */
     private void awaitQuiet() throws Exception {
-      int seen;
-      do {
-        seen = inFlight.size();
-        try {
-          CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
-              .get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-          long left = inFlight.stream().filter(future -> !future.isDone()).count();
-          throw new AssertionError(left + " calls or waits never ended", e);
-        }
-      } while (inFlight.size() != seen);
+      FuzzThreads.awaitSettled(inFlight, SETTLE, "calls or waits");
     }
 
     /**
@@ -1061,13 +1051,5 @@ class HiddenKeysFuzzTest {
       }
     }
 
-    private static ThreadFactory daemon(String name) {
-      AtomicInteger count = new AtomicInteger();
-      return task -> {
-        Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
-    }
   }
 }

@@ -11,6 +11,7 @@ import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
@@ -39,10 +40,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -805,11 +804,11 @@ class StrictStallViewFuzzTest {
     private final long seed;
     private final Problems problems = new Problems();
     private final ScheduledExecutorService scheduler =
-        Executors.newScheduledThreadPool(2, daemon("fuzz-timer"));
+        Executors.newScheduledThreadPool(2, FuzzThreads.daemon("fuzz-timer"));
     private final ExecutorService continuations =
-        Executors.newFixedThreadPool(4, daemon("fuzz-continuation"));
+        Executors.newFixedThreadPool(4, FuzzThreads.daemon("fuzz-continuation"));
     /** For blocking calls and the workers, which block. */
-    private final ExecutorService blocking = Executors.newCachedThreadPool(daemon("fuzz-blocking"));
+    private final ExecutorService blocking = Executors.newCachedThreadPool(FuzzThreads.daemon("fuzz-blocking"));
     /** The outcome of every call invoked, body run and permit handed on. */
     private final List<CompletableFuture<Void>> inFlight = new CopyOnWriteArrayList<>();
     private final Map<String, Optional<LockFamily>> families = new ConcurrentHashMap<>();
@@ -1111,28 +1110,10 @@ class StrictStallViewFuzzTest {
       }).orElse(null);
     }
 
-    /** Waits until every call, body and handed permit has ended, and no new one began. */
+    /** Waits until every call and wait has settled, and no new one began. */
     private void awaitQuiet() throws Exception {
-      int seen;
-      do {
-        seen = inFlight.size();
-        try {
-          CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
-              .get(SETTLE.toSeconds(), TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-          long left = inFlight.stream().filter(future -> !future.isDone()).count();
-          throw new AssertionError(left + " calls, bodies or handed permits never ended", e);
-        }
-      } while (inFlight.size() != seen);
+      FuzzThreads.awaitSettled(inFlight, SETTLE, "calls, bodies or handed permits");
     }
 
-    private static ThreadFactory daemon(String name) {
-      AtomicInteger count = new AtomicInteger();
-      return task -> {
-        Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
-    }
   }
 }
