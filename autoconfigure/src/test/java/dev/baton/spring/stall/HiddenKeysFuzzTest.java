@@ -466,7 +466,8 @@ class HiddenKeysFuzzTest {
     private final ExecutorService continuations =
         Executors.newFixedThreadPool(4, FuzzThreads.daemon("keys-continuation"));
     /** For blocking calls and the workers, which block. */
-    private final ExecutorService blocking = Executors.newCachedThreadPool(FuzzThreads.daemon("keys-blocking"));
+    private final ExecutorService blocking =
+        Executors.newCachedThreadPool(FuzzThreads.daemon("keys-blocking"));
     /** Every call and wait made, settled once its failure (if any) was searched. */
     private final List<CompletableFuture<Void>> inFlight = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();

@@ -808,7 +808,8 @@ class StrictStallViewFuzzTest {
     private final ExecutorService continuations =
         Executors.newFixedThreadPool(4, FuzzThreads.daemon("fuzz-continuation"));
     /** For blocking calls and the workers, which block. */
-    private final ExecutorService blocking = Executors.newCachedThreadPool(FuzzThreads.daemon("fuzz-blocking"));
+    private final ExecutorService blocking =
+        Executors.newCachedThreadPool(FuzzThreads.daemon("fuzz-blocking"));
     /** The outcome of every call invoked, body run and permit handed on. */
     private final List<CompletableFuture<Void>> inFlight = new CopyOnWriteArrayList<>();
     private final Map<String, Optional<LockFamily>> families = new ConcurrentHashMap<>();

@@ -46,7 +46,8 @@ final class SerializationCheck {
     int peak = peakOverlap(target, calls);
     if (limited ? peak != 1 : peak < 2) {
       throw new IllegalStateException(limiter + ": " + CALLS + " concurrent calls on one permit"
-          + " ran " + peak + " at once, expected " + (limited ? "1: the limiter is not applied" : "more"));
+          + " ran " + peak + " at once, expected "
+          + (limited ? "1: the limiter is not applied" : "more"));
     }
     boolean tracked = LimiterApplication.hasStallView(limiter);
     long known = calls.stream().filter(Objects::nonNull).distinct().count();
