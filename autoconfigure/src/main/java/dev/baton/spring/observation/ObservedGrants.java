@@ -135,7 +135,7 @@ public sealed class ObservedGrants permits WatchedGrants {
     try {
       CompletableFuture<Permit> waiting;
       // The lock is given up inside the await, where the next holder's grant callbacks may run.
-      long givenUp = listeners.isEmpty() ? 0 : System.nanoTime();
+      long givenUp = heldUntilNow();
       hold.unlist();
       try {
         waiting = await.apply(hold.inner);
@@ -181,6 +181,14 @@ public sealed class ObservedGrants permits WatchedGrants {
   /** {@code permit}, re-acquired after {@code ended}, held as {@code ended} was. */
   Permit regranted(Permit permit, HeldPermit ended) {
     return new HeldPermit(permit, ended.takenBy());
+  }
+
+  /**
+   * {@link System#nanoTime()} as the end of a hold, read only when listeners time holds (else 0,
+   * which nothing reads): a hold that nobody times costs no clock read.
+   */
+  private long heldUntilNow() {
+    return listeners.isEmpty() ? 0 : System.nanoTime();
   }
 
   /** The hold of {@code permit} if this handed it out ({@link Hold#of}), else null. */
@@ -265,7 +273,7 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     /** Ends the hold now; false if it had ended already. */
     final boolean endHold() {
-      return endHold(listeners.isEmpty() ? 0 : System.nanoTime());
+      return endHold(heldUntilNow());
     }
 
     /**
