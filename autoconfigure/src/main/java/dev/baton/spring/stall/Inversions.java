@@ -92,11 +92,11 @@ final class Inversions {
   }
 
   private void report(Inversion inversion, Object orderedKey) {
-    found.increment();
     if (kept.size() < MAX_KEPT) {
       kept.add(inversion);
     }
     log.warn("Baton: " + message(inversion, orderedKey));
+    found.increment();
   }
 
   /** Whether a held key and a requested key, both of one family, come in its declared order. */

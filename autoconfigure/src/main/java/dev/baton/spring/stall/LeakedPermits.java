@@ -74,11 +74,11 @@ final class LeakedPermits {
     LeakedPermit leak = new LeakedPermit(hold.site().primitive(), hold.site().name(),
         call != null ? call.site() : hold.takenBy(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hold.sinceNanos()));
-    found.increment();
     if (kept.size() < MAX_KEPT) {
       kept.add(leak);
     }
     log.warn("Baton: leaked permit: " + leak.describe());
+    found.increment();
   }
 
   /** A handed-out permit, kept weakly, with the hold it stands for. */

@@ -210,11 +210,11 @@ public final class StallView implements WaitWatch, DisposableBean {
         stillLogged.add(signature);
       } else if (confirmed) {
         stillLogged.add(signature);
-        deadlocksConfirmed.increment();
         int calls = knot.cycle().size();
         deadlockLog.warn("Baton: deadlock " + (calls == 1 ? "of a call with itself"
             : "among " + calls + " calls") + ", unchanged for "
             + Durations.read(Duration.ofNanos(now - since)) + ": " + deadlock.describe());
+        deadlocksConfirmed.increment();
         if (strict) {
           breakCycle(knot, deadlock);
         }
@@ -248,7 +248,11 @@ public final class StallView implements WaitWatch, DisposableBean {
     return leaks.kept();
   }
 
-  /** How many permits have been found dropped unreleased since start-up. */
+  /**
+   * How many permits have been found dropped unreleased since start-up. This counter, like
+   * {@link #inversionsFound()}, {@link #deadlocksConfirmed()} and {@link #reentriesSeen()}, counts
+   * a finding once it is kept and logged: whoever reads the count sees its report.
+   */
   public long leaksFound() {
     return leaks.found();
   }
@@ -370,11 +374,11 @@ public final class StallView implements WaitWatch, DisposableBean {
         + site.name() + "', " + who + "; Baton's locks are not re-entrant, so it can never be"
         + " granted while that hold lasts";
     Reentry reentry = new Reentry(call.site(), holder.site(), site.primitive(), site.name());
-    reentriesSeen.increment();
     String key = call.site() + "|" + holder.site() + "|" + site.name();
     if (reentries.size() < MAX_REENTRIES && reentries.putIfAbsent(key, reentry) == null) {
       LOG.warn("Baton: " + message);
     }
+    reentriesSeen.increment();
     return strict ? new DeadlockException(message) : null;
   }
 
