@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -213,14 +213,19 @@ final class KeyedLocks implements LockFamily {
 
     /**
      * A held key lock, counted among the family's held keys (and its hold indexed, when tracked)
-     * until released; releasing it also drops the use that kept the key's lock alive.
+     * until released, or until it reads as released without a release (a shared backend lost
+     * its lease); either ends the use that kept the key's lock alive.
      */
     private final class KeyPermit implements Permit {
+      private static final int HELD = 0;
+      private static final int RELEASED = 1;
+      private static final int LOST = 2;
+
       private final Permit inner;
       private final long grant = grants.incrementAndGet();
       private final long token;
-      /** Set once, by the first release or close. */
-      private final AtomicBoolean released = new AtomicBoolean();
+      /** {@code HELD} until set once: by the first release or close, or on finding it lost. */
+      private final AtomicInteger state = new AtomicInteger(HELD);
 
       KeyPermit(Permit inner) {
         this.inner = inner;
@@ -232,9 +237,9 @@ final class KeyedLocks implements LockFamily {
         }
       }
 
-      /** Ends this permit's count and hold; false if it had ended already. */
-      private boolean end() {
-        if (!released.compareAndSet(false, true)) {
+      /** Ends this permit's count and hold, {@code how}; false if it had ended already. */
+      private boolean end(int how) {
+        if (!state.compareAndSet(HELD, how)) {
           return false;
         }
         heldKeys.decrement();
@@ -246,7 +251,10 @@ final class KeyedLocks implements LockFamily {
 
       @Override
       public void release() {
-        if (!end()) {
+        if (!end(RELEASED)) {
+          if (state.get() == LOST) {
+            inner.release(); // throws the key's lock's own refusal: the lease was lost
+          }
           throw new IllegalStateException("permit " + token + " of per-key lock '" + site.name()
               + "' was already released: release each permit once, or use close() where"
               + " cleanup may run twice (the key is not shown: keys may be user data)");
@@ -261,7 +269,16 @@ final class KeyedLocks implements LockFamily {
       /** Released, or holding nothing any more because the key's lock lost it. */
       @Override
       public boolean isReleased() {
-        return released.get() || inner.isReleased();
+        if (state.get() != HELD) {
+          return true;
+        }
+        if (!inner.isReleased()) {
+          return false;
+        }
+        if (end(LOST)) {
+          dropUse(key);
+        }
+        return true;
       }
 
       @Override
@@ -271,7 +288,7 @@ final class KeyedLocks implements LockFamily {
 
       @Override
       public void close() {
-        if (end()) {
+        if (end(RELEASED)) {
           inner.close();
           dropUse(key);
         }

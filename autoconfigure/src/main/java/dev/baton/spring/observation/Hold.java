@@ -44,6 +44,14 @@ public abstract class Hold extends Slotted {
    */
   public abstract boolean lasts();
 
+  /**
+   * Ends this hold if its permit holds nothing any more though nobody released it: a shared
+   * backend lost the permit's lease. True if it ended so now.
+   */
+  public boolean endIfLost() {
+    return false;
+  }
+
   /** Where it was granted: the primitive's kind and name (a per-key lock's family). */
   public abstract WaitSite site();
 

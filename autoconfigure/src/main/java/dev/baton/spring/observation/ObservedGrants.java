@@ -196,13 +196,19 @@ public sealed class ObservedGrants permits WatchedGrants {
     return Hold.of(permit) instanceof HeldPermit hold && hold.owner() == this ? hold : null;
   }
 
-  /** A permit handed out, and its hold: ends the hold on the first release. */
+  /**
+   * A permit handed out, and its hold: ends the hold on the first release, or once the permit
+   * reads as released without one (a shared backend lost its lease: nothing is held any more).
+   */
   class HeldPermit extends Hold implements Permit {
     private static final VarHandle ENDED;
+    private static final byte LASTS = 0;
+    private static final byte RELEASED = 1;
+    private static final byte LOST = 2;
 
     static {
       try {
-        ENDED = MethodHandles.lookup().findVarHandle(HeldPermit.class, "ended", boolean.class);
+        ENDED = MethodHandles.lookup().findVarHandle(HeldPermit.class, "ended", byte.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
@@ -210,8 +216,8 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     /** The primitive's permit, from the grant on. */
     private Permit inner;
-    /** Set once, by the first release or hand-over. */
-    private volatile boolean ended;
+    /** {@code LASTS} until set once: by the first release or hand-over, or on finding it lost. */
+    private volatile byte ended;
 
     /** The hold of {@code inner}, granted now. */
     HeldPermit(Permit inner, String takenBy) {
@@ -248,7 +254,7 @@ public sealed class ObservedGrants permits WatchedGrants {
 
     @Override
     public boolean lasts() {
-      return !ended;
+      return ended == LASTS;
     }
 
     /** Takes the hold off the list for a while ({@link #relist}), without ending it. */
@@ -263,9 +269,9 @@ public sealed class ObservedGrants permits WatchedGrants {
      * either takes it off after it was added, or is seen here after the add.
      */
     final void relist() {
-      if (trackHolds && !ended) {
+      if (trackHolds && lasts()) {
         holds.add(this);
-        if (ended) {
+        if (!lasts()) {
           holds.remove(this);
         }
       }
@@ -280,8 +286,19 @@ public sealed class ObservedGrants permits WatchedGrants {
      * Ends the hold, timed as given up at {@code endedNanos} ({@link System#nanoTime()}; read
      * only by listeners, so any value when there are none); false if it had ended already.
      */
-    boolean endHold(long endedNanos) {
-      if (!ENDED.compareAndSet(this, false, true)) {
+    final boolean endHold(long endedNanos) {
+      return end(RELEASED, endedNanos);
+    }
+
+    @Override
+    public boolean endIfLost() {
+      Permit granted = inner;
+      return granted != null && granted.isReleased() && end(LOST, heldUntilNow());
+    }
+
+    /** Ends the hold, {@code how}, timed as {@link #endHold(long)}; false if it had ended. */
+    boolean end(byte how, long endedNanos) {
+      if (!ENDED.compareAndSet(this, LASTS, how)) {
         return false;
       }
       if (trackHolds) {
@@ -297,6 +314,9 @@ public sealed class ObservedGrants permits WatchedGrants {
     public void release() {
       Permit granted = granted();
       if (!endHold()) {
+        if (ended == LOST) {
+          granted.release(); // throws the primitive's own refusal, such as a lost lease's
+        }
         throw new IllegalStateException("permit " + granted.token() + " of " + site.primitive()
             + " '" + site.name() + "' was already released: release each permit once, or use"
             + " close() where cleanup may run twice");
@@ -304,10 +324,10 @@ public sealed class ObservedGrants permits WatchedGrants {
       granted.release();
     }
 
+    /** Whether it holds nothing any more; a permit lost without a release ends its hold. */
     @Override
     public boolean isReleased() {
-      Permit granted = inner;
-      return granted != null && granted.isReleased();
+      return ended == RELEASED || endIfLost() || ended == LOST;
     }
 
     @Override
@@ -344,7 +364,7 @@ public sealed class ObservedGrants permits WatchedGrants {
         return "Permit[" + site.primitive() + " '" + site.name() + "', not granted]";
       }
       return "Permit[" + site.primitive() + " '" + site.name() + "', token=" + inner.token()
-          + (isReleased() ? ", released]" : ", held]");
+          + (!lasts() || inner.isReleased() ? ", released]" : ", held]");
     }
   }
 }

@@ -249,8 +249,8 @@ final class WatchedGrants extends ObservedGrants {
     }
 
     @Override
-    boolean endHold(long endedNanos) {
-      if (!super.endHold(endedNanos)) {
+    boolean end(byte how, long endedNanos) {
+      if (!super.end(how, endedNanos)) {
         return false;
       }
       WatchedGrants grants = grants();

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
  * hold that ends before it is watched, as most do, costs no reference. When the collector finds
  * a watched permit unreachable it queues that reference; if the hold is still live then, nobody
  * can ever release it. A hold that ended is no longer kept by its primitive, and neither is its
- * reference: unreachable itself, that is never queued. Each leak is logged (rate-limited) and
+ * reference: unreachable itself, that is never queued. Nor is a hold whose permit a shared
+ * backend lost a leak: nothing is held, so it ends then. Each leak is logged (rate-limited) and
  * counted; the first {@value #MAX_KEPT} are kept for reports.
  */
 final class LeakedPermits {
@@ -53,7 +54,7 @@ final class LeakedPermits {
   synchronized void look() {
     for (Reference<? extends Permit> next; (next = dropped.poll()) != null; ) {
       Dropped permit = (Dropped) next;
-      if (permit.hold.listedIn().contains(permit.hold)) {
+      if (permit.hold.listedIn().contains(permit.hold) && !permit.hold.endIfLost()) {
         found(permit.hold);
       }
     }

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.redis.LeaseLostException;
 import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.stall.StallView;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.ref.WeakReference;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -75,6 +79,81 @@ class RedisLostLeaseTest {
 
       await().atMost(PATIENCE).pollDelay(Duration.ZERO).until(held::isReleased);
       assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+      assertThat(registry.activeKeys("accounts")).as("keys in use").isZero();
+    }
+  }
+
+  /**
+   * README: a lost permit "reads as released". Code that trusts that and never calls
+   * {@code release()} leaves no hold behind: the hold ends once the permit reads as released.
+   */
+  @Test
+  void aLostPermitThatReadsAsReleasedEndsItsHold() throws Exception {
+    try (TwoRedisInstances instances = new TwoRedisInstances(
+        "spring.main.web-application-type=none", "baton.redis.lease=1s",
+        "baton.semaphores.payments.permits=1", "baton.stalls.level=basic")) {
+      AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
+      Permit held = ledger.acquire().get(5, TimeUnit.SECONDS);
+
+      loseLeases(instances);
+
+      assertThat(held.isReleased()).isTrue();
+      assertThat(((HoldTracking) ledger).holds().count()).as("holds listed").isZero();
+    }
+  }
+
+  /**
+   * A lost permit dropped without a release, never even read, is no leak: it holds nothing in
+   * Redis, and a leak would keep health down until restart. Its hold ends when the collector
+   * finds it dropped.
+   */
+  @Test
+  void aLostPermitDroppedUnreleasedIsNoLeak() throws Exception {
+    try (TwoRedisInstances instances = new TwoRedisInstances(
+        "spring.main.web-application-type=none", "baton.redis.lease=1s",
+        "baton.semaphores.payments.permits=1", "baton.stalls.level=basic",
+        "baton.stalls.held-too-long=200ms")) {
+      StallView view = instances.one.getBean(StallView.class);
+      AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
+      WeakReference<Permit> dropped =
+          new WeakReference<>(ledger.acquire().get(5, TimeUnit.SECONDS));
+
+      loseLeases(instances);
+      view.check(); // watches the permit for a drop: its hold has lasted the restart
+
+      await().atMost(PATIENCE).until(() -> {
+        System.gc();
+        view.leakedPermits();
+        return dropped.get() == null && ((HoldTracking) ledger).holds().count() == 0;
+      });
+      assertThat(view.leaksFound()).as("leaks found").isZero();
+    }
+  }
+
+  /** Restarts Redis without its data, and waits until the first instance has lost a lease. */
+  private static void loseLeases(TwoRedisInstances instances) {
+    MeterRegistry meters = instances.one.getBean(MeterRegistry.class);
+    instances.server.restart();
+    await().atMost(PATIENCE).pollDelay(Duration.ZERO).until(() ->
+        meters.get(RedisBackendMetrics.LEASES_LOST).functionCounter().count() > 0);
+  }
+
+  /**
+   * The same for a key's permit: once it reads as released, its key is no longer in use, though
+   * its {@code release()} is never called.
+   */
+  @Test
+  void aLostKeysPermitThatReadsAsReleasedDropsItsKeyWithoutARelease() throws Exception {
+    try (TwoRedisInstances instances = new TwoRedisInstances(
+        "spring.main.web-application-type=none", "baton.redis.lease=1s",
+        "baton.semaphores.payments.permits=1")) {
+      DefaultPrimitiveRegistry registry =
+          (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
+      Permit held = registry.lock("accounts", "alice").acquire().get(5, TimeUnit.SECONDS);
+
+      loseLeases(instances);
+
+      assertThat(held.isReleased()).isTrue();
       assertThat(registry.activeKeys("accounts")).as("keys in use").isZero();
     }
   }
