@@ -148,9 +148,10 @@ final class StallScan {
 
     /**
      * Scans the holds of one primitive, or unlists it if it has none, and hands the permits of
-     * those past half its threshold to the leak watch ({@link Hold#watchTaker}). Skips them while
-     * its oldest hold when last scanned, or when listed, is younger than half its threshold: then
-     * none can be past it yet. (A hold made just before that scan and added just after it may be
+     * those past half its threshold to the leak watch ({@link Hold#watchTaker}). A hold past its
+     * threshold whose permit a shared backend lost holds nothing: it ends then, unreported. Skips
+     * them while its oldest hold when last scanned, or when listed, is younger than half its
+     * threshold: then none can be past it yet. (A hold made just before that scan and added just after it may be
      * older than the scan thought, by that moment; it is found at a later scan, within half a
      * threshold.)
      */
@@ -170,7 +171,7 @@ final class StallScan {
         if (now - since >= half) {
           hold.watchTaker(watch);
         }
-        if (now - since >= listing.threshold) {
+        if (now - since >= listing.threshold && !hold.endIfLost()) {
           found(found, hold, "held", hold.site(), hold.call(), now - since, listing.threshold);
           if (!hold.lasts()) {
             forget(hold); // released while being found: its release may have missed the entry

@@ -130,6 +130,29 @@ class RedisLostLeaseTest {
     }
   }
 
+  /**
+   * A lost permit still referenced, never read, is not a stall: nobody holds the lock in Redis
+   * (another instance may hold it by now), so no scan reports it as held too long; the scan ends
+   * its hold instead.
+   */
+  @Test
+  void aLostPermitIsNeverReportedAsHeldTooLong() throws Exception {
+    try (TwoRedisInstances instances = new TwoRedisInstances(
+        "spring.main.web-application-type=none", "baton.redis.lease=1s",
+        "baton.semaphores.payments.permits=1", "baton.stalls.level=basic",
+        "baton.stalls.held-too-long=200ms")) {
+      StallView view = instances.one.getBean(StallView.class);
+      AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
+      Permit held = ledger.acquire().get(5, TimeUnit.SECONDS);
+
+      loseLeases(instances);
+
+      assertThat(view.check().stalls()).as("stalls").isEmpty();
+      assertThat(((HoldTracking) ledger).holds().count()).as("holds listed").isZero();
+      assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
+    }
+  }
+
   /** Restarts Redis without its data, and waits until the first instance has lost a lease. */
   private static void loseLeases(TwoRedisInstances instances) {
     MeterRegistry meters = instances.one.getBean(MeterRegistry.class);
