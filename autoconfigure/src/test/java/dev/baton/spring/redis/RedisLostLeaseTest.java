@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -39,9 +40,7 @@ class RedisLostLeaseTest {
   @Test
   void aPermitWhoseLeaseIsLostIsReleasedCountedAndLoggedAtWarnAndItsReleaseThrows(
       CapturedOutput output) throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1")) {
+    try (TwoRedisInstances instances = instances()) {
       Permit held = instances.one.getBean(PrimitiveRegistry.class).lock("ledger").acquire()
           .get(5, TimeUnit.SECONDS);
       MeterRegistry meters = instances.one.getBean(MeterRegistry.class);
@@ -68,9 +67,7 @@ class RedisLostLeaseTest {
   @Test
   void aKeysPermitWhoseLeaseIsLostIsReleasedAndItsKeyDroppedThoughItsReleaseThrows()
       throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1")) {
+    try (TwoRedisInstances instances = instances()) {
       DefaultPrimitiveRegistry registry =
           (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
       Permit held = registry.lock("accounts", "alice").acquire().get(5, TimeUnit.SECONDS);
@@ -89,9 +86,7 @@ class RedisLostLeaseTest {
    */
   @Test
   void aLostPermitThatReadsAsReleasedEndsItsHold() throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1", "baton.stalls.level=basic")) {
+    try (TwoRedisInstances instances = instances("baton.stalls.level=basic")) {
       AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
       Permit held = ledger.acquire().get(5, TimeUnit.SECONDS);
 
@@ -109,10 +104,8 @@ class RedisLostLeaseTest {
    */
   @Test
   void aLostPermitDroppedUnreleasedIsNoLeak() throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1", "baton.stalls.level=basic",
-        "baton.stalls.held-too-long=200ms")) {
+    try (TwoRedisInstances instances =
+        instances("baton.stalls.level=basic", "baton.stalls.held-too-long=200ms")) {
       StallView view = instances.one.getBean(StallView.class);
       AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
       WeakReference<Permit> dropped =
@@ -137,10 +130,8 @@ class RedisLostLeaseTest {
    */
   @Test
   void aLostPermitIsNeverReportedAsHeldTooLong() throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1", "baton.stalls.level=basic",
-        "baton.stalls.held-too-long=200ms")) {
+    try (TwoRedisInstances instances =
+        instances("baton.stalls.level=basic", "baton.stalls.held-too-long=200ms")) {
       StallView view = instances.one.getBean(StallView.class);
       AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
       Permit held = ledger.acquire().get(5, TimeUnit.SECONDS);
@@ -151,6 +142,13 @@ class RedisLostLeaseTest {
       assertThat(((HoldTracking) ledger).holds().count()).as("holds listed").isZero();
       assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
     }
+  }
+
+  /** Two instances on a one-second lease, each with {@code properties} beside. */
+  private static TwoRedisInstances instances(String... properties) {
+    return new TwoRedisInstances(Stream.concat(Stream.of("spring.main.web-application-type=none",
+        "baton.redis.lease=1s", "baton.semaphores.payments.permits=1"), Stream.of(properties))
+        .toArray(String[]::new));
   }
 
   /** Restarts Redis without its data, and waits until the first instance has lost a lease. */
@@ -167,9 +165,7 @@ class RedisLostLeaseTest {
    */
   @Test
   void aLostKeysPermitThatReadsAsReleasedDropsItsKeyWithoutARelease() throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1")) {
+    try (TwoRedisInstances instances = instances()) {
       DefaultPrimitiveRegistry registry =
           (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
       Permit held = registry.lock("accounts", "alice").acquire().get(5, TimeUnit.SECONDS);
@@ -189,9 +185,7 @@ class RedisLostLeaseTest {
   @Test
   void aPermitOfSeveralKeysWhoseLeasesAreLostIsReleasedAndAllItsKeysDroppedThoughItsReleaseThrows()
       throws Exception {
-    try (TwoRedisInstances instances = new TwoRedisInstances(
-        "spring.main.web-application-type=none", "baton.redis.lease=1s",
-        "baton.semaphores.payments.permits=1")) {
+    try (TwoRedisInstances instances = instances()) {
       DefaultPrimitiveRegistry registry =
           (DefaultPrimitiveRegistry) instances.one.getBean(PrimitiveRegistry.class);
       Permit held = registry.lockAll("accounts", List.of("alice", "bob", "carol"),
