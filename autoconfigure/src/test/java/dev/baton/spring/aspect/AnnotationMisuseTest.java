@@ -1,0 +1,279 @@
+package dev.baton.spring.aspect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.annotation.AwaitsEvent;
+import dev.baton.annotation.Guarded;
+import dev.baton.annotation.Limited;
+import dev.baton.annotation.SetsEvent;
+import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.LockFamily;
+import dev.baton.spring.PrimitiveRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import reactor.core.publisher.Mono;
+
+/**
+ * Baton's annotations misused, one bean carrying the misuse in a real Spring context each,
+ * against the README's promise that bad input gets a clear error naming what was wrong, at
+ * start-up where possible, and that nothing is lost or left held.
+ *
+ * <p>A misuse start-up can tell must stop start-up with a message naming the bean, the method,
+ * the attribute and the bad value ({@link #atStartUp}). One only a call can tell, because it
+ * depends on the arguments, must fail that call naming the method and the attribute, never run
+ * the body, and leave every primitive of the registry free and without a waiter
+ * ({@link #atCall}). The misuses {@link BatonAspectsAutoConfigurationTests} and
+ * {@link GuardedKeyFailureTest} already cover (unparsable or negative timeouts, unparsable keys,
+ * keys reading no parameter, null or throwing keys, conflicting or missing permits, methods a
+ * proxy cannot intercept, asynchronous return types without an adapter, undeclared names in
+ * strict mode) are not repeated here.
+ */
+class AnnotationMisuseTest {
+
+  private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
+          BatonAutoConfiguration.class, BatonAspectsAutoConfiguration.class));
+
+  /**
+   * A misuse that start-up can tell.
+   *
+   * @param bean carries the misuse on its method {@code run}
+   * @param properties of the context, {@code key=value}
+   * @param says what the start-up failure's messages must contain besides the bean and method
+   */
+  record AtStartUp(String misuse, Class<?> bean, List<String> properties, List<String> says) {
+    @Override
+    public String toString() {
+      return misuse;
+    }
+  }
+
+  /**
+   * A misuse only a call can tell.
+   *
+   * @param bean carries the misuse on its {@link KeyedCall#run} method
+   * @param argument the call's
+   * @param says what the call's failure must say besides the method and the attribute
+   */
+  record AtCall(String misuse, Class<? extends KeyedCall> bean, List<String> properties,
+      Object argument, List<String> says) {
+    @Override
+    public String toString() {
+      return misuse;
+    }
+  }
+
+  static Stream<AtStartUp> atStartUp() {
+    List<String> strict = List.of("baton.strict=true", "baton.semaphores.payments.permits=2",
+        "baton.locks.inventory.timeout=1s", "baton.queues.jobs.capacity=5");
+    return Stream.of(
+        new AtStartUp("a blank timeout", BlankTimeout.class, List.of(),
+            List.of("@AwaitsEvent", "attribute timeout: ' '")),
+        new AtStartUp("an Optional of a future", OptionalFuture.class, List.of(),
+            List.of("returns java.util.Optional<java.util.concurrent.CompletableFuture"
+                + "<java.lang.String>>", "asynchronous")),
+        new AtStartUp("a list of Monos", ListOfMonos.class, List.of(),
+            List.of("returns java.util.List<reactor.core.publisher.Mono<java.lang.String>>",
+                "asynchronous")),
+        new AtStartUp("a Stream", LazyStream.class, List.of(),
+            List.of("returns java.util.stream.Stream<java.lang.String>", "lazy")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void atStartUp(AtStartUp misuse) {
+    contextRunner.withBean(misuse.bean())
+        .withPropertyValues(misuse.properties().toArray(String[]::new))
+        .run(context -> {
+          assertThat(context).as(misuse.misuse()).hasFailed();
+          String messages = messages(context.getStartupFailure());
+          assertThat(messages).contains("bean '").contains(misuse.bean().getName() + ".run(");
+          misuse.says().forEach(part -> assertThat(messages).contains(part));
+        });
+  }
+
+  static Stream<AtCall> atCall() {
+    return Stream.of(
+        new AtCall("a key that fails inside a @Limited", FailingKeyInsideLimited.class,
+            List.of(), null, List.of("could not be evaluated")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void atCall(AtCall misuse) {
+    contextRunner.withBean(misuse.bean())
+        .withPropertyValues(misuse.properties().toArray(String[]::new))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          List<Object> primitives = new CopyOnWriteArrayList<>();
+          context.getBean(PrimitiveRegistry.class)
+              .onPrimitive(named -> primitives.add(named.primitive()));
+
+          CompletableFuture<String> call = context.getBean(KeyedCall.class)
+              .run(misuse.argument());
+
+          assertThat(call).failsWithin(Duration.ofSeconds(5))
+              .withThrowableOfType(ExecutionException.class).havingCause()
+              .isInstanceOf(IllegalArgumentException.class)
+              .withMessageContaining(misuse.bean().getName() + ".run(Object)")
+              .withMessageContaining("attribute key")
+              .satisfies(failure -> misuse.says()
+                  .forEach(part -> assertThat(failure).hasMessageContaining(part)));
+          assertThat(primitives).allSatisfy(AnnotationMisuseTest::isFree);
+        });
+  }
+
+  /** Holds nothing and has no waiter. */
+  private static void isFree(Object primitive) {
+    if (primitive instanceof AsyncLock lock) {
+      assertThat(lock.isLocked()).isFalse();
+      assertThat(lock.waiters()).isZero();
+    } else if (primitive instanceof AsyncSemaphore semaphore) {
+      assertThat(semaphore.availablePermits()).isEqualTo(semaphore.maxPermits());
+      assertThat(semaphore.waiters()).isZero();
+    } else if (primitive instanceof LockFamily family) {
+      assertThat(family.activeKeys()).isZero();
+      assertThat(family.waiters()).isZero();
+    } else if (primitive instanceof AsyncEvent event) {
+      assertThat(event.waiters()).isZero();
+    }
+  }
+
+  /** The messages of a failure and all its causes, one per line. */
+  private static String messages(Throwable failure) {
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    return messages.toString();
+  }
+
+  /** The call of the beans whose misuse only a call can tell; it completes if it runs. */
+  public interface KeyedCall {
+    CompletableFuture<String> run(Object key);
+  }
+
+  public static class BlankName {
+    @Limited(value = "  ", permits = 1)
+    public void run() {}
+  }
+
+  public static class PaddedName {
+    @Guarded(" inventory")
+    public void run() {}
+  }
+
+  public static class UnresolvedName {
+    @AwaitsEvent("${missing.event}")
+    public void run() {}
+  }
+
+  public static class UnresolvedTimeout {
+    @Guarded(value = "inventory", timeout = "${missing.wait}")
+    public void run() {}
+  }
+
+  public static class BlankTimeout {
+    @AwaitsEvent(value = "loaded", timeout = " ")
+    public void run() {}
+  }
+
+  public static class SemaphoreNameGuarded {
+    @Guarded("payments")
+    public void run() {}
+  }
+
+  public static class LockNameLimited {
+    @Limited("inventory")
+    public void run() {}
+  }
+
+  public static class QueueNameAwaited {
+    @AwaitsEvent("jobs")
+    public void run() {}
+  }
+
+  public static class FamilyWithoutKey {
+    @Guarded("accounts")
+    public void run() {}
+  }
+
+  public static class BlankKey {
+    @Guarded(value = "inventory", key = " ")
+    public void run(String sku) {}
+  }
+
+  public static class KeyPastLastArgument {
+    @Guarded(value = "inventory", key = "#p1")
+    public void run(String sku) {}
+  }
+
+  public static class KeyNamingNoBean {
+    @Guarded(value = "inventory", key = "@noSuchBean.key(#p0)")
+    public void run(String sku) {}
+  }
+
+  public static class OptionalFuture {
+    @Limited(value = "payments", permits = 1)
+    public Optional<CompletableFuture<String>> run() {
+      return Optional.empty();
+    }
+  }
+
+  public static class ListOfMonos {
+    @Guarded("inventory")
+    public List<Mono<String>> run() {
+      return List.of();
+    }
+  }
+
+  public static class LazyStream {
+    @Limited(value = "payments", permits = 1)
+    public Stream<String> run() {
+      return Stream.empty();
+    }
+  }
+
+  public static class Unproxied {
+    @Guarded("inventory")
+    public void run() {}
+  }
+
+  public static class ArrayKey implements KeyedCall {
+    @Override
+    @Guarded(value = "arrays", key = "#key")
+    public CompletableFuture<String> run(Object key) {
+      return CompletableFuture.completedFuture("ran");
+    }
+  }
+
+  public static class FailingKeyInsideLimited implements KeyedCall {
+    @Override
+    @Limited(value = "outer", permits = 1)
+    @Guarded(value = "inner", key = "#key.toString()")
+    public CompletableFuture<String> run(Object key) {
+      return CompletableFuture.completedFuture("ran");
+    }
+  }
+
+  public static class UncomparableKey implements KeyedCall {
+    @Override
+    @Guarded(value = "ordered", key = "#key")
+    public CompletableFuture<String> run(Object key) {
+      return CompletableFuture.completedFuture("ran");
+    }
+  }
+}
