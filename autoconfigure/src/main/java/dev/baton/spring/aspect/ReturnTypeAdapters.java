@@ -1,13 +1,19 @@
 package dev.baton.spring.aspect;
 
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.lang.reflect.WildcardType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
+import java.util.stream.BaseStream;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -26,8 +32,11 @@ import org.springframework.util.ClassUtils;
  * its result completes, is never what such a method means. A plain
  * {@code Future} tells when it completes only to a thread that blocks on it, and for a subtype
  * such as a {@code CompletableFuture} subclass, {@code ParallelFlux} or {@code ConnectableFlux}
- * the proxy could not return a future or publisher that waits in its place. The refusal fails
- * start-up ({@link AnnotationValidator}), or the first call of a bean created later.
+ * the proxy could not return a future or publisher that waits in its place. So is, for the same
+ * reason, a synchronous type that holds asynchronous results ({@code Optional<CompletableFuture>},
+ * {@code List<Mono>}, an array of futures), and a {@link java.util.stream.Stream}, whose elements
+ * are computed only as it is consumed. The refusal fails start-up ({@link AnnotationValidator}),
+ * or the first call of a bean created later.
  */
 public final class ReturnTypeAdapters {
 
@@ -87,7 +96,7 @@ public final class ReturnTypeAdapters {
         return adapter;
       }
     }
-    if (ASYNCHRONOUS.stream().anyMatch(asynchronous -> asynchronous.isAssignableFrom(type))) {
+    if (isAsynchronous(type)) {
       throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
           + type.getName() + ", which is asynchronous, but no ReturnTypeAdapter handles it: Baton"
           + " would wait on the calling thread and let go when the method returns, not when its"
@@ -95,6 +104,56 @@ public final class ReturnTypeAdapters {
           + " Mono, Flux or Publisher), or register a ReturnTypeAdapter bean that handles "
           + type.getName());
     }
+    if (SuspendingFunctions.isSuspending(method)) {
+      return blocking;
+    }
+    Type declared = method.getGenericReturnType();
+    if (BaseStream.class.isAssignableFrom(type)) {
+      throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
+          + declared.getTypeName() + ", which is lazy: its elements are computed as it is"
+          + " consumed, after Baton has let go when the method returned; return a List (or, with"
+          + " Reactor, a Flux), or register a ReturnTypeAdapter bean that handles "
+          + type.getName());
+    }
+    if (holdsAsynchronous(declared)) {
+      throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
+          + declared.getTypeName() + ", which holds asynchronous results: Baton would let go"
+          + " when the method returns, before they complete; return one CompletableFuture or"
+          + " Mono that completes with them all, or register a ReturnTypeAdapter bean that"
+          + " handles " + type.getName());
+    }
     return blocking;
+  }
+
+  private static boolean isAsynchronous(Class<?> type) {
+    return ASYNCHRONOUS.stream().anyMatch(asynchronous -> asynchronous.isAssignableFrom(type));
+  }
+
+  /**
+   * Whether a type argument or array component of {@code type}, at any depth, is asynchronous,
+   * as in {@code Optional<CompletableFuture<T>>} or {@code List<Mono<T>>}.
+   */
+  private static boolean holdsAsynchronous(Type type) {
+    if (type instanceof Class<?> plain) {
+      return plain.isArray() && isOrHoldsAsynchronous(plain.getComponentType());
+    }
+    if (type instanceof ParameterizedType parameterized) {
+      return Arrays.stream(parameterized.getActualTypeArguments())
+          .anyMatch(ReturnTypeAdapters::isOrHoldsAsynchronous);
+    }
+    if (type instanceof GenericArrayType array) {
+      return isOrHoldsAsynchronous(array.getGenericComponentType());
+    }
+    if (type instanceof WildcardType wildcard) {
+      return Arrays.stream(wildcard.getUpperBounds())
+          .anyMatch(ReturnTypeAdapters::isOrHoldsAsynchronous);
+    }
+    return false;
+  }
+
+  private static boolean isOrHoldsAsynchronous(Type type) {
+    Class<?> raw = type instanceof ParameterizedType parameterized
+        ? (Class<?>) parameterized.getRawType() : type instanceof Class<?> plain ? plain : null;
+    return (raw != null && isAsynchronous(raw)) || holdsAsynchronous(type);
   }
 }
