@@ -107,8 +107,13 @@ class AnnotationMisuseTest {
 
   static Stream<AtCall> atCall() {
     return Stream.of(
+        new AtCall("a key that is an array", ArrayKey.class, List.of(),
+            new String[] {"sku-1"}, List.of("evaluated to a java.lang.String[]")),
         new AtCall("a key that fails inside a @Limited", FailingKeyInsideLimited.class,
-            List.of(), null, List.of("could not be evaluated")));
+            List.of(), null, List.of("could not be evaluated")),
+        new AtCall("a key that is not Comparable where the family orders its keys",
+            UncomparableKey.class, List.of("baton.locks.ordered.key-order=ascending"),
+            new Object(), List.of("declares key-order ascending")));
   }
 
   @ParameterizedTest(name = "{0}")
