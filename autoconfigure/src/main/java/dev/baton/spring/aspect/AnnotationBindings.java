@@ -90,8 +90,16 @@ public final class AnnotationBindings {
 
   /** The lock {@code guard} takes for one invocation: its lock, or its key's lock. */
   AsyncLock lockFor(Guard guard, Method method, Object[] args, Object target) {
-    return guard.key() == null ? guard.lock()
-        : registry.lock(guard.name(), guard.key().evaluate(method, args, target));
+    if (guard.key() == null) {
+      return guard.lock();
+    }
+    Object key = guard.key().evaluate(method, args, target);
+    try {
+      return registry.lock(guard.name(), key);
+    } catch (IllegalArgumentException refused) {
+      throw guard.key().refused("gave a key that the lock refused: " + refused.getMessage(),
+          refused);
+    }
   }
 
   /**

@@ -90,8 +90,9 @@ final class KeyExpression {
    * The key for one invocation. The messages of the exceptions it throws name the method and the
    * expression, never an argument or a key, which often carry user data.
    *
-   * @throws IllegalArgumentException if the expression yields null, or fails (its exception is
-   *     the cause: a SpEL {@code EvaluationException} or what a method it calls threw)
+   * @throws IllegalArgumentException if the expression yields null or an array (which would
+   *     never equal another call's key), or fails (its exception is the cause: a SpEL
+   *     {@code EvaluationException} or what a method it calls threw)
    */
   Object evaluate(Method method, Object[] args, Object target) {
     MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(
@@ -106,10 +107,18 @@ final class KeyExpression {
     if (key == null) {
       throw refused("evaluated to null; a per-key lock needs a key", null);
     }
+    if (key.getClass().isArray()) {
+      throw refused("evaluated to a " + key.getClass().getTypeName() + ", and an array equals"
+          + " only itself, so no two calls would share a lock; key on a List or on a value", null);
+    }
     return key;
   }
 
-  private IllegalArgumentException refused(String problem, Throwable cause) {
+  /**
+   * An exception naming the method and the expression and saying {@code problem}, never an
+   * argument or a key.
+   */
+  IllegalArgumentException refused(String problem, Throwable cause) {
     return new IllegalArgumentException(origin + ": attribute key: '"
         + expression.getExpressionString() + "' " + problem, cause);
   }
