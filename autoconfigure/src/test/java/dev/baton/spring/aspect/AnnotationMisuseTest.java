@@ -82,6 +82,17 @@ class AnnotationMisuseTest {
     return Stream.of(
         new AtStartUp("a blank timeout", BlankTimeout.class, List.of(),
             List.of("@AwaitsEvent", "attribute timeout: ' '")),
+        new AtStartUp("no key on a name declared as a per-key family", FamilyWithoutKey.class,
+            List.of("baton.locks.accounts.key-order=ascending"),
+            List.of("@Guarded", "attribute key: not given", "baton.locks.accounts.key-order")),
+        new AtStartUp("a blank key", BlankKey.class, List.of(),
+            List.of("@Guarded", "attribute key: ' ' is blank")),
+        new AtStartUp("a key reading an argument past the last", KeyPastLastArgument.class,
+            List.of(), List.of("@Guarded", "attribute key: '#p1' reads #p1",
+                "run has 1 parameter")),
+        new AtStartUp("a key naming a bean that does not exist", KeyNamingNoBean.class,
+            List.of(), List.of("@Guarded", "attribute key: '@noSuchBean.key(#p0)'",
+                "no bean named 'noSuchBean'")),
         new AtStartUp("an Optional of a future", OptionalFuture.class, List.of(),
             List.of("returns java.util.Optional<java.util.concurrent.CompletableFuture"
                 + "<java.lang.String>>", "asynchronous")),
