@@ -238,7 +238,17 @@ public final class AnnotationBindings {
     String name = requireName(found, guarded.value(), properties.locks().keySet(), "locks");
     Duration timeout = timeout(found, guarded.timeout(), properties.lockTimeout(name));
     if (guarded.key().isEmpty()) {
+      if (properties.keyOrder(name) != BatonProperties.KeyOrder.NONE) {
+        throw new IllegalStateException(found.describe() + ": attribute key: not given, but"
+            + " baton.locks." + name + ".key-order declares '" + name + "' a per-key family,"
+            + " which has no lock of its own; give a key, or drop the key-order");
+      }
       return new Guard(name, registry.lock(name), null, timeout, found.takenBy());
+    }
+    if (!StringUtils.hasText(guarded.key())) {
+      throw new IllegalStateException(found.describe() + ": attribute key: '" + guarded.key()
+          + "' is blank; leave it out for one lock of the name, or give an expression such as"
+          + " #sku");
     }
     KeyExpression key;
     try {
@@ -248,7 +258,7 @@ public final class AnnotationBindings {
       throw new IllegalStateException(found.describe() + ": attribute key: '" + guarded.key()
           + "' is not a valid SpEL expression: " + e.getMessage(), e);
     }
-    key.checkVariables(found.method());
+    key.check(found.method());
     return new Guard(name, null, key, timeout, found.takenBy());
   }
 

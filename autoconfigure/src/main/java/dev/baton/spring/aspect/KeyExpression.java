@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
@@ -13,6 +14,7 @@ import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.BeanReference;
 import org.springframework.expression.spel.ast.VariableReference;
 import org.springframework.expression.spel.standard.SpelExpression;
 
@@ -27,20 +29,25 @@ final class KeyExpression {
       new DefaultParameterNameDiscoverer();
   /** Variables every key may read: the root, the current object, arguments by position. */
   private static final Pattern ALWAYS_THERE = Pattern.compile("root|this|[pa]\\d+");
+  /** An argument by position: {@code #p0}, {@code #a1}. */
+  private static final Pattern POSITION = Pattern.compile("[pa](\\d+)");
 
   private final Expression expression;
   private final String origin;
+  private final BeanFactory beanFactory;
   private final BeanFactoryResolver beans;
 
   KeyExpression(Expression expression, String origin, BeanFactory beanFactory) {
     this.expression = expression;
     this.origin = origin;
+    this.beanFactory = beanFactory;
     this.beans = new BeanFactoryResolver(beanFactory);
   }
 
   /**
    * Checks, at start-up, that every variable the expression reads ({@code #sku}) is a parameter
-   * of {@code method}, whose names {@code names} discovers.
+   * of {@code method}, whose names {@code names} discovers, and that every argument it reads by
+   * position ({@code #p1}, {@code #a1}) is one of the method's.
    *
    * @throws IllegalStateException naming the method, the expression and the variable, if it is
    *     not a parameter, or if the method's parameter names were not compiled in
@@ -49,6 +56,15 @@ final class KeyExpression {
     Set<String> variables = new LinkedHashSet<>();
     if (expression instanceof SpelExpression spel) {
       collectVariables(spel.getAST(), variables);
+    }
+    for (String variable : variables) {
+      Matcher position = POSITION.matcher(variable);
+      if (position.matches() && Integer.parseInt(position.group(1)) >= method.getParameterCount()) {
+        throw new IllegalStateException(origin + ": attribute key: '"
+            + expression.getExpressionString() + "' reads #" + variable + ", but "
+            + method.getName() + " has " + method.getParameterCount()
+            + (method.getParameterCount() == 1 ? " parameter" : " parameters"));
+      }
     }
     variables.removeIf(variable -> ALWAYS_THERE.matcher(variable).matches());
     if (variables.isEmpty()) {
@@ -72,17 +88,44 @@ final class KeyExpression {
     }
   }
 
-  /** {@link #checkVariables(Method, ParameterNameDiscoverer)} with the names Spring finds. */
-  void checkVariables(Method method) {
+  /**
+   * Checks, at start-up, what a key can be checked for before it is evaluated: that every
+   * variable it reads is a parameter of {@code method}
+   * ({@link #checkVariables(Method, ParameterNameDiscoverer)}, with the names Spring finds), and
+   * that every bean it reads ({@code @skuKeys}) exists.
+   *
+   * @throws IllegalStateException naming the method, the expression and what it reads
+   */
+  void check(Method method) {
     checkVariables(method, PARAMETER_NAMES);
+    if (expression instanceof SpelExpression spel) {
+      Set<String> beanNames = new LinkedHashSet<>();
+      collect(spel.getAST(), BeanReference.class, beanNames);
+      for (String reference : beanNames) {
+        String bean = reference.startsWith("@") ? reference.substring(1) : reference;
+        bean = bean.startsWith("'") ? bean.substring(1, bean.length() - 1) : bean;
+        if (!beanFactory.containsBean(bean)) {
+          throw new IllegalStateException(origin + ": attribute key: '"
+              + expression.getExpressionString() + "' reads " + reference + ", but there is no"
+              + " bean named '" + bean + "'");
+        }
+      }
+    }
   }
 
   private static void collectVariables(SpelNode node, Set<String> variables) {
-    if (node instanceof VariableReference) {
-      variables.add(node.toStringAST().substring(1));
+    Set<String> references = new LinkedHashSet<>();
+    collect(node, VariableReference.class, references);
+    references.forEach(reference -> variables.add(reference.substring(1)));
+  }
+
+  /** Adds how every node of {@code type} under {@code node} reads, in order, to {@code found}. */
+  private static void collect(SpelNode node, Class<? extends SpelNode> type, Set<String> found) {
+    if (type.isInstance(node)) {
+      found.add(node.toStringAST());
     }
     for (int i = 0; i < node.getChildCount(); i++) {
-      collectVariables(node.getChild(i), variables);
+      collect(node.getChild(i), type, found);
     }
   }
 
