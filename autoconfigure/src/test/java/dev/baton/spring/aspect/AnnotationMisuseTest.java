@@ -1,10 +1,13 @@
 package dev.baton.spring.aspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
 import dev.baton.annotation.AwaitsEvent;
 import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
@@ -19,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -80,8 +84,27 @@ class AnnotationMisuseTest {
     List<String> strict = List.of("baton.strict=true", "baton.semaphores.payments.permits=2",
         "baton.locks.inventory.timeout=1s", "baton.queues.jobs.capacity=5");
     return Stream.of(
+        new AtStartUp("a blank name", BlankName.class, List.of(),
+            List.of("@Limited", "attribute value: '  ' is blank")),
+        new AtStartUp("a name with surrounding whitespace", PaddedName.class, List.of(),
+            List.of("@Guarded", "attribute value: ' inventory' ", "whitespace")),
+        new AtStartUp("a placeholder in a name that does not resolve", UnresolvedName.class,
+            List.of(), List.of("@AwaitsEvent",
+                "attribute value: '${missing.event}' could not be resolved")),
+        new AtStartUp("a placeholder in a timeout that does not resolve",
+            UnresolvedTimeout.class, List.of(), List.of("@Guarded",
+                "attribute timeout: '${missing.wait}' could not be resolved")),
         new AtStartUp("a blank timeout", BlankTimeout.class, List.of(),
             List.of("@AwaitsEvent", "attribute timeout: ' '")),
+        new AtStartUp("a semaphore's name in @Guarded, strict", SemaphoreNameGuarded.class,
+            strict, List.of("@Guarded", "attribute value: 'payments' is not declared under"
+                + " baton.locks", "it is declared under baton.semaphores")),
+        new AtStartUp("a lock's name in @Limited, strict", LockNameLimited.class, strict,
+            List.of("@Limited", "attribute value: 'inventory' is not declared under"
+                + " baton.semaphores", "it is declared under baton.locks")),
+        new AtStartUp("a queue's name in @AwaitsEvent, strict", QueueNameAwaited.class, strict,
+            List.of("@AwaitsEvent", "attribute value: 'jobs' is not declared under"
+                + " baton.events", "it is declared under baton.queues")),
         new AtStartUp("no key on a name declared as a per-key family", FamilyWithoutKey.class,
             List.of("baton.locks.accounts.key-order=ascending"),
             List.of("@Guarded", "attribute key: not given", "baton.locks.accounts.key-order")),
@@ -149,6 +172,23 @@ class AnnotationMisuseTest {
               .satisfies(failure -> misuse.says()
                   .forEach(part -> assertThat(failure).hasMessageContaining(part)));
           assertThat(primitives).allSatisfy(AnnotationMisuseTest::isFree);
+        });
+  }
+
+  /** The counterpart of the unresolved placeholders: resolved ones name and time the wait. */
+  @Test
+  void placeholdersInANameAndATimeoutAreResolved() {
+    contextRunner.withBean(Placeholders.class)
+        .withPropertyValues("app.limit=resolved", "app.wait=10ms")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          AsyncSemaphore resolved = context.getBean(PrimitiveRegistry.class)
+              .semaphore("resolved");
+          try (Permit held = resolved.acquire().join()) {
+            assertThatThrownBy(context.getBean(Placeholders.class)::run)
+                .isInstanceOf(AcquireTimeoutException.class)
+                .hasMessage("timed out after PT0.01S waiting for semaphore 'resolved'");
+          }
         });
   }
 
@@ -265,6 +305,11 @@ class AnnotationMisuseTest {
 
   public static class Unproxied {
     @Guarded("inventory")
+    public void run() {}
+  }
+
+  public static class Placeholders {
+    @Limited(value = "${app.limit}", permits = 1, timeout = "${app.wait}")
     public void run() {}
   }
 
