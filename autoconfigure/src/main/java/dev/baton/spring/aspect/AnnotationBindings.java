@@ -25,6 +25,7 @@ import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.core.env.Environment;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.util.ReflectionUtils;
@@ -36,9 +37,12 @@ import org.springframework.util.StringUtils;
  * anything created later. A method annotation wins over the same annotation on its class, which
  * applies to the public methods that class declares (as with {@code @Transactional}).
  *
- * <p>Every problem is an {@link IllegalStateException} whose message names the annotation, the
- * bean and method, and the attribute: an unparsable duration or key, permits that conflict with
- * the configuration or another annotation, a method the proxy cannot intercept, an asynchronous
+ * <p>Names and timeouts are resolved for property placeholders first. Every problem is an
+ * {@link IllegalStateException} whose message names the annotation, the bean and method, and the
+ * attribute: a blank name or one with surrounding whitespace, a placeholder that does not
+ * resolve, an unparsable duration or key, a key that reads what is not there (a parameter, an
+ * argument past the last, a bean), no key on a per-key family, permits that conflict with the
+ * configuration or another annotation, a method the proxy cannot intercept, an asynchronous
  * return type no adapter handles (see {@link ReturnTypeAdapters}), or (with
  * {@code baton.strict=true}) a name not declared under {@code baton.*}.
  */
@@ -50,17 +54,22 @@ public final class AnnotationBindings {
   private final BatonProperties properties;
   private final PrimitiveRegistry registry;
   private final BeanFactory beanFactory;
+  private final Environment environment;
   private final SpelExpressionParser parser = new SpelExpressionParser();
   private final Map<MethodClassKey, Guard> guards = new ConcurrentHashMap<>();
   private final Map<MethodClassKey, Limit> limits = new ConcurrentHashMap<>();
   private final Map<MethodClassKey, Awaited> awaited = new ConcurrentHashMap<>();
   private final Map<MethodClassKey, AsyncEvent> setEvents = new ConcurrentHashMap<>();
 
+  /**
+   * @param environment resolves the property placeholders of names and timeouts
+   */
   public AnnotationBindings(BatonProperties properties, PrimitiveRegistry registry,
-      BeanFactory beanFactory) {
+      BeanFactory beanFactory, Environment environment) {
     this.properties = properties;
     this.registry = registry;
     this.beanFactory = beanFactory;
+    this.environment = environment;
   }
 
   /** A resolved {@code @Guarded}: one lock, or a per-key family and its key. */
@@ -303,22 +312,58 @@ public final class AnnotationBindings {
     return registry.event(name);
   }
 
-  private String requireName(Found<?> found, String name, Set<String> declared,
+  private String requireName(Found<?> found, String value, Set<String> declared,
       String kind) {
+    String name = resolve(found, "value", value);
     if (!StringUtils.hasText(name)) {
-      throw new IllegalStateException(found.describe() + ": attribute value: the name is empty");
+      throw new IllegalStateException(found.describe() + ": attribute value: '" + name
+          + "' is blank; give the name of a primitive");
+    }
+    if (!name.equals(name.strip())) {
+      throw new IllegalStateException(found.describe() + ": attribute value: '" + name
+          + "' has leading or trailing whitespace, so it would name another primitive than '"
+          + name.strip() + "'; remove it");
     }
     if (properties.strict() && !declared.contains(name)) {
       throw new IllegalStateException(found.describe() + ": attribute value: '" + name
-          + "' is not declared under baton." + kind + " and baton.strict=true; declare it or"
-          + " fix the name");
+          + "' is not declared under baton." + kind + " and baton.strict=true"
+          + declaredElsewhere(name, kind) + "; declare it or fix the name");
     }
     return name;
   }
 
-  private static Duration timeout(Found<?> found, String value, Duration configured) {
-    if (value.isEmpty()) {
+  /** Where else than under {@code baton.KIND} the name is declared, if anywhere. */
+  private String declaredElsewhere(String name, String kind) {
+    Map<String, Set<String>> kinds = Map.of("locks", properties.locks().keySet(),
+        "semaphores", properties.semaphores().keySet(), "events", properties.events().keySet(),
+        "queues", properties.queues().keySet(), "barriers", properties.barriers().keySet());
+    return kinds.entrySet().stream()
+        .filter(other -> !other.getKey().equals(kind) && other.getValue().contains(name))
+        .map(other -> "; it is declared under baton." + other.getKey())
+        .sorted().findFirst().orElse("");
+  }
+
+  /**
+   * {@code value} with its property placeholders ({@code ${app.lock}}) resolved.
+   *
+   * @throws IllegalStateException naming the attribute, if a placeholder does not resolve
+   */
+  private String resolve(Found<?> found, String attribute, String value) {
+    try {
+      return environment.resolveRequiredPlaceholders(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(found.describe() + ": attribute " + attribute + ": '"
+          + value + "' could not be resolved: " + e.getMessage(), e);
+    }
+  }
+
+  private Duration timeout(Found<?> found, String given, Duration configured) {
+    if (given.isEmpty()) {
       return configured;
+    }
+    String value = resolve(found, "timeout", given);
+    if (value.isEmpty()) {
+      return configured; // ${app.wait:}, a placeholder whose default is empty
     }
     Duration timeout;
     try {

@@ -39,8 +39,9 @@ public final class BatonAspectsAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   AnnotationBindings batonAnnotationBindings(BatonProperties properties,
-      PrimitiveRegistry registry, ConfigurableListableBeanFactory beanFactory) {
-    return new AnnotationBindings(properties, registry, beanFactory);
+      PrimitiveRegistry registry, ConfigurableListableBeanFactory beanFactory,
+      Environment environment) {
+    return new AnnotationBindings(properties, registry, beanFactory, environment);
   }
 
   @Bean

@@ -303,11 +303,6 @@ class AnnotationMisuseTest {
     }
   }
 
-  public static class Unproxied {
-    @Guarded("inventory")
-    public void run() {}
-  }
-
   public static class Placeholders {
     @Limited(value = "${app.limit}", permits = 1, timeout = "${app.wait}")
     public void run() {}
