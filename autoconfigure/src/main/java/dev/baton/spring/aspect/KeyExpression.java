@@ -47,7 +47,7 @@ final class KeyExpression {
   /**
    * Checks, at start-up, that every variable the expression reads ({@code #sku}) is a parameter
    * of {@code method}, whose names {@code names} discovers, and that every argument it reads by
-   * position ({@code #p1}, {@code #a1}) is one of the method's.
+   * position ({@code #p1}, {@code #a1}, unless a parameter has that name) is one of the method's.
    *
    * @throws IllegalStateException naming the method, the expression and the variable, if it is
    *     not a parameter, or if the method's parameter names were not compiled in
@@ -57,9 +57,12 @@ final class KeyExpression {
     if (expression instanceof SpelExpression spel) {
       collectVariables(spel.getAST(), variables);
     }
+    String[] parameters = names.getParameterNames(method);
+    List<String> declared = parameters == null ? List.of() : Arrays.asList(parameters);
+    variables.removeAll(declared);
     for (String variable : variables) {
       Matcher position = POSITION.matcher(variable);
-      if (position.matches() && Integer.parseInt(position.group(1)) >= method.getParameterCount()) {
+      if (position.matches() && !isArgument(position.group(1), method)) {
         throw new IllegalStateException(origin + ": attribute key: '"
             + expression.getExpressionString() + "' reads #" + variable + ", but "
             + method.getName() + " has " + method.getParameterCount()
@@ -70,7 +73,6 @@ final class KeyExpression {
     if (variables.isEmpty()) {
       return;
     }
-    String[] parameters = names.getParameterNames(method);
     if (parameters == null) {
       throw new IllegalStateException(origin + ": attribute key: '"
           + expression.getExpressionString() + "' reads #" + variables.iterator().next()
@@ -78,14 +80,14 @@ final class KeyExpression {
           + " names: compile with -parameters (Spring Boot's Maven and Gradle plugins do), or"
           + " name arguments by position, #p0 or #a0");
     }
-    List<String> declared = Arrays.asList(parameters);
-    for (String variable : variables) {
-      if (!declared.contains(variable)) {
-        throw new IllegalStateException(origin + ": attribute key: '"
-            + expression.getExpressionString() + "' reads #" + variable + ", which is not a"
-            + " parameter of " + method.getName() + " " + declared);
-      }
-    }
+    throw new IllegalStateException(origin + ": attribute key: '"
+        + expression.getExpressionString() + "' reads #" + variables.iterator().next()
+        + ", which is not a parameter of " + method.getName() + " " + declared);
+  }
+
+  /** Whether {@code index}, the digits of {@code #p1}, is the position of an argument. */
+  private static boolean isArgument(String index, Method method) {
+    return index.length() < 10 && Integer.parseInt(index) < method.getParameterCount();
   }
 
   /**

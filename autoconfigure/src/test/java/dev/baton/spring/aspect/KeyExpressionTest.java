@@ -9,7 +9,7 @@ import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 
-/** What a key expression's start-up check says of a method compiled without parameter names. */
+/** What a key expression's start-up check says of the arguments a key reads. */
 class KeyExpressionTest {
 
   /** What Spring finds for a class compiled without {@code -parameters}. */
@@ -38,6 +38,32 @@ class KeyExpressionTest {
         .doesNotThrowAnyException();
   }
 
+  /**
+   * {@code #a1} reads the second argument, or a parameter named {@code a1}: on a method with one
+   * parameter of that name, it is no argument past the last.
+   */
+  @Test
+  void aPositionThatIsAParametersNameIsNoArgumentPastTheLast() throws Exception {
+    Method method = Orders.class.getMethod("ship", String.class);
+    ParameterNameDiscoverer named = new ParameterNameDiscoverer() {
+      @Override
+      public String[] getParameterNames(Method method) {
+        return new String[] {"a1"};
+      }
+
+      @Override
+      public String[] getParameterNames(java.lang.reflect.Constructor<?> constructor) {
+        return null;
+      }
+    };
+    assertThatCode(() -> key("#a1").checkVariables(method, named)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> key("#a1").checkVariables(method, NO_NAMES))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("reads #a1, but ship has 1"
+            + " parameter");
+    assertThatThrownBy(() -> key("#p99999999999").checkVariables(method, NO_NAMES))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("reads #p99999999999");
+  }
+
   private static KeyExpression key(String expression) {
     return new KeyExpression(new SpelExpressionParser().parseExpression(expression),
         "@Guarded on Orders.place(String)", new DefaultListableBeanFactory());
@@ -46,5 +72,7 @@ class KeyExpressionTest {
   /** A service whose key names an argument. */
   public static class Orders {
     public void place(String id) {}
+
+    public void ship(String a1) {}
   }
 }
