@@ -151,9 +151,9 @@ final class StallScan {
      * those past half its threshold to the leak watch ({@link Hold#watchTaker}). A hold past its
      * threshold whose permit a shared backend lost holds nothing: it ends then, unreported. Skips
      * them while its oldest hold when last scanned, or when listed, is younger than half its
-     * threshold: then none can be past it yet. (A hold made just before that scan and added just after it may be
-     * older than the scan thought, by that moment; it is found at a later scan, within half a
-     * threshold.)
+     * threshold: then none can be past it yet. (A hold made just before that scan and added just
+     * after it may be older than the scan thought, by that moment; it is found at a later scan,
+     * within half a threshold.)
      */
     private void scan(LiveHolds holds, Listing listing) {
       if (holds.count() == 0) {
