@@ -14,9 +14,11 @@ import dev.baton.spring.endpoint.BatonEndpointAutoConfiguration;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.metrics.BatonMetricsAutoConfiguration;
 import dev.baton.spring.metrics.BatonObservationAutoConfiguration;
+import dev.baton.spring.metrics.BatonObservations;
 import dev.baton.spring.stall.BatonStallsAutoConfiguration;
 import dev.baton.spring.stall.BatonStallsHealthAutoConfiguration;
 import dev.baton.spring.stall.BatonStallsMetricsAutoConfiguration;
+import dev.baton.spring.web.AcquireTimeoutProblems;
 import dev.baton.spring.web.BatonWebAutoConfiguration;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -193,6 +195,44 @@ class BatonAutoConfigurationTests {
               .allSatisfy(name -> assertThat(context.getType(name).getName()).as(name)
                   .doesNotStartWith("dev.baton."));
           assertThat(AopUtils.isAopProxy(context.getBean(LimitedCalls.class))).isFalse();
+        });
+  }
+
+  /**
+   * "baton.enabled: turns the auto-configuration off": false does; a value that is no boolean
+   * fails start-up naming the property and the value, instead of turning Baton off unnoticed.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"baton.enabled=ture", "baton.enabled=2", "baton.enabled=enabled"})
+  void runWithASwitchThatIsNoBooleanShouldFailNamingIt(String assignment) {
+    String value = assignment.substring(assignment.indexOf('=') + 1);
+    contextRunner.withPropertyValues(assignment).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasStackTraceContaining("baton.enabled")
+          .hasStackTraceContaining(value);
+    });
+  }
+
+  /**
+   * A switch means what its bound property says, as Spring binds booleans (on, yes, any case):
+   * the bound {@code BatonProperties} and the beans that the switch turns on agree.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"on", "yes", "Yes"})
+  void runWithASwitchWrittenAsAnotherWordForTrueShouldTurnItOn(String value) {
+    new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(BatonAutoConfiguration.class,
+            BatonObservationAutoConfiguration.class, BatonWebAutoConfiguration.class))
+        .withBean(ObservationRegistry.class, ObservationRegistry::create)
+        .withPropertyValues("baton.enabled=" + value, "baton.metrics.observations=" + value,
+            "baton.web.enabled=" + value)
+        .run(context -> {
+          assertThat(context).hasSingleBean(PrimitiveRegistry.class)
+              .hasSingleBean(BatonObservations.class)
+              .hasSingleBean(AcquireTimeoutProblems.class);
+          BatonProperties properties = context.getBean(BatonProperties.class);
+          assertThat(properties.metrics().observations()).isTrue();
+          assertThat(properties.web().enabled()).isTrue();
         });
   }
 
