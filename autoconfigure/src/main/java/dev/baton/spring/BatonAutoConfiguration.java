@@ -7,10 +7,10 @@ import dev.baton.spring.observation.WaitWatch;
 import dev.baton.spring.observation.WaitListener;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 
 /**
  * The {@link PrimitiveRegistry} of named primitives declared under {@code baton.*}, reporting
@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Bean;
  * {@code PrimitiveRegistry} bean of your own replaces it.
  */
 @AutoConfiguration
-@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
+@Conditional(BatonSwitch.Enabled.class)
 @EnableConfigurationProperties(BatonProperties.class)
 public final class BatonAutoConfiguration {
 

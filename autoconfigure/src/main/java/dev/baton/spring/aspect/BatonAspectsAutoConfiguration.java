@@ -2,6 +2,7 @@ package dev.baton.spring.aspect;
 
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
+import dev.baton.spring.BatonSwitch;
 import dev.baton.spring.PrimitiveRegistry;
 import org.aspectj.weaver.Advice;
 import org.springframework.beans.factory.ObjectProvider;
@@ -10,10 +11,10 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.annotation.Order;
@@ -32,7 +33,7 @@ import reactor.core.publisher.Mono;
  */
 @AutoConfiguration(after = {BatonAutoConfiguration.class, AopAutoConfiguration.class})
 @ConditionalOnClass(Advice.class)
-@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
+@Conditional(BatonSwitch.Enabled.class)
 @ConditionalOnBean(PrimitiveRegistry.class)
 public final class BatonAspectsAutoConfiguration {
 

@@ -3,11 +3,11 @@ package dev.baton.spring.redis;
 import dev.baton.redis.RedisBackend;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
+import dev.baton.spring.BatonSwitch;
 import dev.baton.spring.PrimitiveSource;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
     afterName = {"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
         "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
 @ConditionalOnClass({RedisBackend.class, DataRedisConnectionDetails.class})
-@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
+@Conditional(BatonSwitch.Enabled.class)
 @ConditionalOnProperty(name = "baton.backend", havingValue = "redis")
 @EnableConfigurationProperties(BatonProperties.class)
 public final class BatonRedisAutoConfiguration {

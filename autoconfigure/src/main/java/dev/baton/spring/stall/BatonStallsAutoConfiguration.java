@@ -2,10 +2,10 @@ package dev.baton.spring.stall;
 
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
+import dev.baton.spring.BatonSwitch;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -20,8 +20,7 @@ import org.springframework.context.annotation.Configuration;
  * Before {@link BatonAutoConfiguration}, whose registry takes the view.
  */
 @AutoConfiguration(before = BatonAutoConfiguration.class)
-@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
-@Conditional(StallsOn.class)
+@Conditional({BatonSwitch.Enabled.class, StallsOn.class})
 @EnableConfigurationProperties(BatonProperties.class)
 public final class BatonStallsAutoConfiguration {
 

@@ -2,13 +2,14 @@ package dev.baton.spring.web;
 
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.BatonProperties;
+import dev.baton.spring.BatonSwitch;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.http.ProblemDetail;
 
 /**
@@ -19,8 +20,7 @@ import org.springframework.http.ProblemDetail;
 @AutoConfiguration(after = BatonAutoConfiguration.class)
 @ConditionalOnWebApplication
 @ConditionalOnClass(ProblemDetail.class)
-@ConditionalOnBooleanProperty(name = "baton.enabled", matchIfMissing = true)
-@ConditionalOnBooleanProperty(name = "baton.web.enabled", matchIfMissing = true)
+@Conditional({BatonSwitch.Enabled.class, BatonSwitch.WebEnabled.class})
 @EnableConfigurationProperties(BatonProperties.class)
 public final class BatonWebAutoConfiguration {
 
