@@ -336,6 +336,23 @@ class BatonAutoConfigurationTests {
             .hasMessageContaining("baton.barriers.round.parties must be positive"));
   }
 
+  /**
+   * A primitive declared under a blank name (YAML {@code locks: {" ": {timeout: 1s}}}) fails
+   * start-up naming the map it is declared in, not with a message that names no property.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"baton.locks[ ].timeout=1s", "baton.semaphores[  ].permits=2",
+      "baton.events[ ].initially-set=true", "baton.queues[ ].capacity=3",
+      "baton.barriers[ ].parties=2", "baton.stalls.primitives[ ].held-too-long=1s"})
+  void runWithAPrimitiveOfABlankNameShouldFailNamingWhereItIsDeclared(String assignment) {
+    String declared = assignment.substring(0, assignment.indexOf(']') + 1);
+    contextRunner.withPropertyValues(assignment).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).rootCause()
+          .hasMessageContaining(declared).hasMessageContaining("must not be blank");
+    });
+  }
+
   @Test
   void runWithAPriorityQueueScoredByAPropertyShouldTakeTheLowestScoreFirst() {
     contextRunner.withPropertyValues("baton.queues.tickets.order=priority",
