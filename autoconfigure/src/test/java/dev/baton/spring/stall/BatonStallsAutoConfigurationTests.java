@@ -8,6 +8,8 @@ import dev.baton.spring.PrimitiveRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -60,5 +62,22 @@ class BatonStallsAutoConfigurationTests {
           assertThat(context).hasNotFailed().hasSingleBean(StallView.class)
               .hasSingleBean(StallWatchdog.class).hasSingleBean(StallsEndpoint.class));
     }
+  }
+
+  /**
+   * The view is on exactly when the bound level is: a spelling that binding reads as off
+   * ({@code o-f-f}, as Spring reads enum values leniently) starts no view, no watchdog thread and
+   * no endpoint, while the bound properties say off.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"o-f-f", "O_F_F"})
+  void aLevelThatBindsAsOffStartsNoView(String level) {
+    contextRunner.withPropertyValues("baton.stalls.level=" + level).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(BatonProperties.class).stalls().level())
+          .isEqualTo(BatonProperties.Stalls.Level.OFF);
+      assertThat(context).doesNotHaveBean(StallView.class).doesNotHaveBean(StallWatchdog.class)
+          .doesNotHaveBean(StallsEndpoint.class);
+    });
   }
 }
