@@ -85,6 +85,11 @@ public record BatonProperties(
     web = web == null ? new Web(true, null) : web;
     stalls = stalls == null ? new Stalls(Stalls.Level.OFF, null, null, null, null) : stalls;
     requireNotNegative(defaultTimeout, "baton.default-timeout");
+    requireNames(locks, "baton.locks");
+    requireNames(semaphores, "baton.semaphores");
+    requireNames(events, "baton.events");
+    requireNames(queues, "baton.queues");
+    requireNames(barriers, "baton.barriers");
     locks.forEach((name, lock) ->
         requireNotNegative(lock.timeout(), "baton.locks." + name + ".timeout"));
     semaphores.forEach((name, s) -> {
@@ -151,6 +156,17 @@ public record BatonProperties(
     }
   }
 
+  /**
+   * Refuses a blank name among the keys of {@code declared}, the map under {@code property}: no
+   * annotation or registry call can name it, and the registry refuses it.
+   */
+  private static void requireNames(Map<String, ?> declared, String property) {
+    declared.keySet().stream().filter(String::isBlank).findFirst().ifPresent(name -> {
+      throw new IllegalArgumentException(
+          property + "[" + name + "]: a primitive's name must not be blank");
+    });
+  }
+
   private static void requirePositive(int value, String kind, String name, String property) {
     if (value <= 0) {
       throw new IllegalArgumentException(
@@ -190,6 +206,7 @@ public record BatonProperties(
       heldTooLong = requirePositive(heldTooLong, Duration.ofSeconds(30), "held-too-long");
       waitedTooLong = requirePositive(waitedTooLong, Duration.ofSeconds(30), "waited-too-long");
       primitives = primitives == null ? Map.of() : Map.copyOf(primitives);
+      requireNames(primitives, "baton.stalls.primitives");
       primitives.forEach((name, thresholds) -> {
         requirePositive(thresholds.heldTooLong(), null, "primitives." + name + ".held-too-long");
         requirePositive(thresholds.waitedTooLong(), null,
