@@ -13,13 +13,17 @@ import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.MapPropertySource;
 
 /**
  * {@link BatonRedisAutoConfiguration}'s conditions, start-up failures and the connection it builds
@@ -48,6 +52,28 @@ class BatonRedisAutoConfigurationTests {
           assertThat(context.getStartupFailure()).rootCause()
               .hasMessageContaining("baton.backend=redis")
               .hasMessageContaining("dev.baton:baton-redis");
+        });
+  }
+
+  /**
+   * A backend written as the properties still bind it to redis (a trailing space, left by a
+   * properties file, or another case or dashes) chooses Redis: start-up goes on to connect, and
+   * fails naming the unreachable address, not saying that the baton-redis module is missing.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"redis ", "re-dis", "REDIS"})
+  void runWithTheRedisBackendSpelledAsItBindsShouldChooseRedis(String backend) throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Map<String, Object> properties = Map.of("baton.backend", backend,
+        "spring.data.redis.host", "127.0.0.1", "spring.data.redis.port", "" + closedPort);
+    contextRunner.withInitializer(context -> context.getEnvironment().getPropertySources()
+        .addFirst(new MapPropertySource("test", properties))).run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).hasStackTraceContaining(
+              "Redis at 127.0.0.1:" + closedPort + " is unavailable");
         });
   }
 
