@@ -10,7 +10,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
@@ -31,8 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
     afterName = {"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
         "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
 @ConditionalOnClass({RedisBackend.class, DataRedisConnectionDetails.class})
-@Conditional(BatonSwitch.Enabled.class)
-@ConditionalOnProperty(name = "baton.backend", havingValue = "redis")
+@Conditional({BatonSwitch.Enabled.class, RedisChosen.class})
 @EnableConfigurationProperties(BatonProperties.class)
 public final class BatonRedisAutoConfiguration {
 
