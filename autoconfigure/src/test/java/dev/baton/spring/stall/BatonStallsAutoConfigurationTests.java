@@ -80,4 +80,24 @@ class BatonStallsAutoConfigurationTests {
           .doesNotHaveBean(StallsEndpoint.class);
     });
   }
+
+  /**
+   * A threshold longer than nanoseconds can count (about 292 years), written to mean "never",
+   * starts the view and counts as that longest duration, as a wait's timeout does; it failed
+   * start-up with a bare ArithmeticException naming no property.
+   */
+  @Test
+  void aThresholdBeyondWhatNanosecondsCountStartsTheViewCountingTheLongest() {
+    Duration longest = Duration.ofNanos(Long.MAX_VALUE);
+    contextRunner.withPropertyValues("baton.stalls.level=basic",
+        "baton.stalls.confirm-after=999999d", "baton.stalls.held-too-long=999999d",
+        "baton.stalls.waited-too-long=999999d",
+        "baton.stalls.primitives.ledger.held-too-long=999999d").run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(StallView.class);
+          BatonProperties.Stalls stalls = context.getBean(BatonProperties.class).stalls();
+          assertThat(stalls.confirmAfter()).isEqualTo(longest);
+          assertThat(stalls.waitedTooLong()).isEqualTo(longest);
+          assertThat(stalls.heldTooLong("ledger")).isEqualTo(longest);
+        });
+  }
 }
