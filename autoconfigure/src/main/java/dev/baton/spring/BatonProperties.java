@@ -191,7 +191,8 @@ public record BatonProperties(
    *     reported as a stall (an event wait only while no running call is to set the event).
    * @param primitives Thresholds of their own for the primitives of a name, each set with
    *     baton.stalls.primitives.NAME.held-too-long and baton.stalls.primitives.NAME.waited-too-long
-   *     (each, when unset, the global one).
+   *     (each, when unset, the global one). Any of these durations longer than nanoseconds can
+   *     count (about 292 years) counts as that longest one, as a wait's timeout does.
    */
   public record Stalls(@DefaultValue("off") Level level, @DefaultValue("1s") Duration confirmAfter,
       @DefaultValue("30s") Duration heldTooLong, @DefaultValue("30s") Duration waitedTooLong,
@@ -199,6 +200,8 @@ public record BatonProperties(
 
     /** The property that turns the stall view on; read before the properties are bound. */
     public static final String LEVEL_PROPERTY = "baton.stalls.level";
+    /** The longest threshold: what a {@code long} of nanoseconds holds, about 292 years. */
+    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
 
     public Stalls {
       level = level == null ? Level.OFF : level;
@@ -222,7 +225,12 @@ public record BatonProperties(
         throw new IllegalArgumentException(
             "baton.stalls." + key + " must be positive, was " + value);
       }
-      return value;
+      return atMostLongest(value);
+    }
+
+    /** The view counts in nanoseconds: a longer duration counts as the longest they hold. */
+    private static Duration atMostLongest(Duration value) {
+      return value == null || value.compareTo(LONGEST) <= 0 ? value : LONGEST;
     }
 
     /** How long a hold of a primitive named {@code name} may last before it is a stall. */
@@ -244,7 +252,13 @@ public record BatonProperties(
      * @param waitedTooLong How long a wait may be pending before it is a stall; unset: the
      *     global one.
      */
-    public record Thresholds(Duration heldTooLong, Duration waitedTooLong) {}
+    public record Thresholds(Duration heldTooLong, Duration waitedTooLong) {
+
+      public Thresholds {
+        heldTooLong = atMostLongest(heldTooLong);
+        waitedTooLong = atMostLongest(waitedTooLong);
+      }
+    }
 
     /** How much the stall view does. */
     public enum Level {
