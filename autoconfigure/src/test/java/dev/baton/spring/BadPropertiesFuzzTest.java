@@ -368,6 +368,7 @@ class BadPropertiesFuzzTest {
       ok("PT2S", Duration.ofSeconds(2)), ok("1m", Duration.ofMinutes(1)),
       ok("2h", Duration.ofHours(2)), ok("1d", Duration.ofDays(1)),
       ok("5", Duration.ofMillis(5)), ok("106751d", Duration.ofDays(106751)),
+      ok("999999d", Duration.ofDays(999999)),
       bad("-1s"), bad("-1"), bad("abc"), bad("5 s"), bad("1x"), bad("99999999999999999999s"),
       blank(""), blank("  "), padded(" 5s", Duration.ofSeconds(5)),
       padded("250ms ", Duration.ofMillis(250)));
