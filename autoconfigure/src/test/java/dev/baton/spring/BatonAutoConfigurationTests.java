@@ -353,6 +353,23 @@ class BatonAutoConfigurationTests {
     });
   }
 
+  /**
+   * Two primitives of one kind whose names differ only in case: Spring binds keys written
+   * without brackets case-insensitively, so the properties of one were read for the other
+   * ({@code Stock} got {@code stock}'s capacity) and a declaration was lost unseen; start-up
+   * fails naming both instead.
+   */
+  @Test
+  void runWithTwoNamesOfOneKindDifferingOnlyInCaseShouldFailNamingBoth() {
+    contextRunner.withPropertyValues("baton.queues.stock.capacity=2",
+        "baton.queues.Stock.capacity=1").run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("baton.queues").hasMessageContaining("'Stock' and 'stock'")
+              .hasMessageContaining("differ only in case");
+        });
+  }
+
   @Test
   void runWithAPriorityQueueScoredByAPropertyShouldTakeTheLowestScoreFirst() {
     contextRunner.withPropertyValues("baton.queues.tickets.order=priority",
