@@ -1,8 +1,11 @@
 package dev.baton.spring;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.core.Ordered;
@@ -157,14 +160,26 @@ public record BatonProperties(
   }
 
   /**
-   * Refuses a blank name among the keys of {@code declared}, the map under {@code property}: no
-   * annotation or registry call can name it, and the registry refuses it.
+   * Refuses, among the keys of {@code declared}, the map under {@code property}, a blank name (no
+   * annotation or registry call can name it, and the registry refuses it) and two names that
+   * differ only in case: Spring binds keys written without brackets case-insensitively, so the
+   * properties of one may have been read for the other.
    */
   private static void requireNames(Map<String, ?> declared, String property) {
-    declared.keySet().stream().filter(String::isBlank).findFirst().ifPresent(name -> {
-      throw new IllegalArgumentException(
-          property + "[" + name + "]: a primitive's name must not be blank");
-    });
+    Map<String, String> byLowerCase = new HashMap<>();
+    for (String name : new TreeSet<>(declared.keySet())) {
+      if (name.isBlank()) {
+        throw new IllegalArgumentException(
+            property + "[" + name + "]: a primitive's name must not be blank");
+      }
+      String other = byLowerCase.put(name.toLowerCase(Locale.ROOT), name);
+      if (other != null) {
+        throw new IllegalArgumentException(property + " declares '" + other + "' and '" + name
+            + "', names that differ only in case: Spring binds keys written without brackets"
+            + " case-insensitively, so the properties of one may be read for the other; rename"
+            + " one of them");
+      }
+    }
   }
 
   private static void requirePositive(int value, String kind, String name, String property) {
