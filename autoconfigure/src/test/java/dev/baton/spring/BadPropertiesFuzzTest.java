@@ -8,6 +8,7 @@ import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.annotation.Limited;
 import dev.baton.spring.BatonProperties.QueueOrder;
 import dev.baton.spring.BatonProperties.Stalls.Level;
 import dev.baton.spring.aspect.BatonAspectsAutoConfiguration;
@@ -138,6 +139,7 @@ class BadPropertiesFuzzTest {
             BatonWebAutoConfiguration.class, BatonStallsHealthAutoConfiguration.class))
         .withBean(SimpleMeterRegistry.class)
         .withBean(ObservationRegistry.class, ObservationRegistry::create)
+        .withBean(LimitedCalls.class)
         .withPropertyValues("management.endpoints.web.exposure.include=baton,batonstalls")
         .withInitializer(context -> context.getEnvironment().getPropertySources()
             .addFirst(new MapPropertySource("fuzz", source)));
@@ -244,6 +246,10 @@ class BadPropertiesFuzzTest {
       }
     });
     assertThat(registry.names()).as(replay).containsAll(expected.declaredNames());
+    assertThat(context.getBean(LimitedCalls.class).charge()).as(replay)
+        .isCompletedWithValue("charged");
+    assertThat(registry.semaphore(LimitedCalls.NAME).maxPermits()).as(replay)
+        .isEqualTo(LimitedCalls.PERMITS);
   }
 
   private static Object bean(ApplicationContext context, String kind, String name) {
@@ -278,6 +284,17 @@ class BadPropertiesFuzzTest {
       }
     }
     assertThat(left).as("threads left running; %s", replay).isEmpty();
+  }
+
+  /** An annotated bean whose semaphore a round may declare too. */
+  public static class LimitedCalls {
+    static final String NAME = "payments";
+    static final int PERMITS = 2;
+
+    @Limited(value = NAME, permits = PERMITS)
+    public CompletableFuture<String> charge() {
+      return CompletableFuture.completedFuture("charged");
+    }
   }
 
   /** Whether a drawn property is one the reference allows. */
@@ -395,6 +412,11 @@ class BadPropertiesFuzzTest {
     final boolean web;
     private final Random random;
     private final Set<String> declared = new HashSet<>();
+    /**
+     * While a primitive whose name differs only in case from another of its kind is drawn, what
+     * the failure names ({@code baton.KIND declares}); else null.
+     */
+    private String caseTwinIn;
     /** Whether a name is written without brackets in this round. */
     private final Map<String, Boolean> plainNames = new HashMap<>();
 
@@ -407,6 +429,7 @@ class BadPropertiesFuzzTest {
         declareOne();
       }
       drawGlobals();
+      refuseWhatTheAnnotationConflictsWith();
       if (random.nextInt(12) == 0) {
         String name = pick(NAMES);
         add(key("locks", name, "timout"), "5s", Verdict.INVALID, false);
@@ -423,7 +446,7 @@ class BadPropertiesFuzzTest {
       });
       maybe(0.4, () -> expected.defaultTimeout = or(add("baton.default-timeout", pick(TIMEOUTS)),
           expected.defaultTimeout));
-      maybe(0.2, () -> add("baton.strict", pick(BOOLEANS)));
+      maybe(0.2, () -> expected.strict = or(add("baton.strict", pick(BOOLEANS)), false));
       maybe(0.2, () -> add("baton.aspect-order", pick(List.of(ok("0", 0), ok("-5", -5),
           ok("" + Integer.MAX_VALUE, 0), ok("" + Integer.MIN_VALUE, 0), bad("abc"),
           bad("2147483648"), bad("1.5")))));
@@ -463,6 +486,8 @@ class BadPropertiesFuzzTest {
       if (!declared.add(kind + " " + name)) {
         return;
       }
+      caseTwinIn = declared.stream().anyMatch(other -> other.equalsIgnoreCase(kind + " " + name)
+          && !other.equals(kind + " " + name)) ? "baton." + kind + " declares" : null;
       switch (kind) {
         case "locks" -> declareLock(name);
         case "semaphores" -> declareSemaphore(name);
@@ -475,6 +500,7 @@ class BadPropertiesFuzzTest {
           }
         }
       }
+      caseTwinIn = null;
     }
 
     private void declareLock(String name) {
@@ -489,6 +515,27 @@ class BadPropertiesFuzzTest {
       expected.locks.put(name, timeout);
       if (Boolean.TRUE.equals(family)) {
         expected.families.add(name);
+      }
+    }
+
+    /**
+     * {@link LimitedCalls}' permits against the declared ones: other permits conflict, and in
+     * strict mode its name must be declared; either fails start-up naming the property.
+     */
+    private void refuseWhatTheAnnotationConflictsWith() {
+      String permits = key("semaphores", LimitedCalls.NAME, "permits");
+      Integer declaredPermits = expected.semaphores.get(LimitedCalls.NAME);
+      boolean declaredName = declared.contains("semaphores " + LimitedCalls.NAME);
+      for (int i = 0; i < assignments.size(); i++) {
+        Assignment assignment = assignments.get(i);
+        boolean conflict = assignment.key.equals(permits) && declaredPermits != null
+            && declaredPermits != LimitedCalls.PERMITS;
+        boolean undeclared = assignment.key.equals("baton.strict") && expected.strict
+            && !declaredName;
+        if (conflict || undeclared) {
+          assignments.set(i, new Assignment(assignment.key, assignment.plainKey,
+              assignment.value, Verdict.INVALID, conflict));
+        }
       }
     }
 
@@ -555,7 +602,9 @@ class BadPropertiesFuzzTest {
      */
     private void add(String key, String value, Verdict verdict, boolean aboutTheValue) {
       Matcher blankName = Pattern.compile("^(.*\\[\\s+])\\..*").matcher(key);
-      if (blankName.matches()) {
+      if (caseTwinIn != null) {
+        assignments.add(new Assignment(key, caseTwinIn, value, Verdict.INVALID, false));
+      } else if (blankName.matches()) {
         assignments.add(new Assignment(key, blankName.group(1), value, Verdict.INVALID, false));
         return;
       }
@@ -598,6 +647,7 @@ class BadPropertiesFuzzTest {
     boolean observations = true;
     boolean showKeys;
     boolean webEnabled = true;
+    boolean strict;
     boolean web;
     /** Lock name to its timeout (null: the default). */
     final Map<String, Duration> locks = new LinkedHashMap<>();
