@@ -86,7 +86,7 @@ import org.springframework.util.unit.DataSize;
 class BadPropertiesFuzzTest {
 
   private static final long SEED = Long.getLong("baton.fuzz.seed", new Random().nextLong());
-  private static final int ROUNDS = 60 * Math.max(1, Integer.getInteger("baton.stress", 1));
+  private static final int ROUNDS = 120 * Math.max(1, Integer.getInteger("baton.stress", 1));
   /** How long a thread the context stopped may take to end. */
   private static final long THREAD_END_MILLIS = 2_000;
   /** Threads of core shared by the whole JVM, started on first need by any primitive. */
