@@ -105,14 +105,15 @@ class RedisLostLeaseTest {
   @Test
   void aLostPermitDroppedUnreleasedIsNoLeak() throws Exception {
     try (TwoRedisInstances instances =
-        instances("baton.stalls.level=basic", "baton.stalls.held-too-long=200ms")) {
+        instances("baton.stalls.level=basic", "baton.stalls.held-too-long=2s")) {
       StallView view = instances.one.getBean(StallView.class);
       AsyncLock ledger = instances.one.getBean(PrimitiveRegistry.class).lock("ledger");
       WeakReference<Permit> dropped =
           new WeakReference<>(ledger.acquire().get(5, TimeUnit.SECONDS));
 
       loseLeases(instances);
-      view.check(); // watches the permit for a drop: its hold has lasted the restart
+      awaitHeldFor(ledger, Duration.ofSeconds(1));
+      view.check(); // watches the permit for a drop: its hold has lasted half its threshold
 
       await().atMost(PATIENCE).until(() -> {
         System.gc();
@@ -137,11 +138,18 @@ class RedisLostLeaseTest {
       Permit held = ledger.acquire().get(5, TimeUnit.SECONDS);
 
       loseLeases(instances);
+      awaitHeldFor(ledger, Duration.ofMillis(200));
 
       assertThat(view.check().stalls()).as("stalls").isEmpty();
       assertThat(((HoldTracking) ledger).holds().count()).as("holds listed").isZero();
       assertThatThrownBy(held::release).isInstanceOf(LeaseLostException.class);
     }
+  }
+
+  /** Waits until the oldest hold of {@code lock} has lasted {@code atLeast}. */
+  private static void awaitHeldFor(AsyncLock lock, Duration atLeast) {
+    await().atMost(PATIENCE).pollDelay(Duration.ZERO).until(() -> ((HoldTracking) lock).holds()
+        .oldest().map(hold -> hold.heldFor().compareTo(atLeast) >= 0).orElse(false));
   }
 
   /** Two instances on a one-second lease, each with {@code properties} beside. */
