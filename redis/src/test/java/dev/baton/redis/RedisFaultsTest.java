@@ -2,6 +2,7 @@ package dev.baton.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AcquireTimeoutException;
@@ -243,6 +244,35 @@ class RedisFaultsTest {
     assertThat(permit.token()).isGreaterThan(held.token());
     permit.release();
     await().until(() -> server.keys().isEmpty());
+  }
+
+  /**
+   * An acquire made while close() waits for Redis to confirm its releases (here a paused server)
+   * fails at once with the CancellationException of the waits close() found, instead of joining
+   * Redis's line after close() swept it, where nothing would ever end it.
+   */
+  @Test
+  void anAcquireMadeWhileTheBackendClosesFailsAtOnceSayingSo() throws Exception {
+    RedisBackend leaving = RedisBackend.connect(server.uri(),
+        RedisBackendOptions.DEFAULTS.withLease(LEASE).withCommandTimeout(Duration.ofSeconds(3)));
+    AsyncLock lock = leaving.lock("closing-race");
+    CompletableFuture<Void> pending = leaving.event("closing-race").await();
+    await().until(() -> leaving.event("closing-race").waiters() == 1);
+    server.pause();
+    try {
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(leaving::close);
+      await().pollInterval(Duration.ofMillis(1)).until(pending::isDone); // close() has begun
+
+      Throwable late = catchThrowable(
+          () -> lock.acquire(Duration.ofSeconds(30)).get(1, TimeUnit.SECONDS));
+
+      assertThat(late).isInstanceOf(CancellationException.class)
+          .hasMessageContaining("was closed");
+      server.resume();
+      closing.get(10, TimeUnit.SECONDS);
+    } finally {
+      server.resume();
+    }
   }
 
   /**
