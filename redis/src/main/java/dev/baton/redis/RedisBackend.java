@@ -522,6 +522,9 @@ public final class RedisBackend implements AutoCloseable {
     }
     w.cancelTimer();
     RedisPermit permit = hold(w.owner, id, token, grantedAt);
+    if (closed) { // close() may have swept the held permits before this one: fail and give back
+      w.future.completeExceptionally(Participant.backendClosed());
+    }
     if (!w.future.complete(permit)) {
       permit.close();
     }
@@ -618,7 +621,18 @@ public final class RedisBackend implements AutoCloseable {
 
   void release(RedisPermit permit) {
     held.remove(permit.id());
-    sendRelease(permit);
+    if (shut) {
+      return; // close() gave back what it found held; one it missed ends with its lease
+    }
+    try {
+      sendRelease(permit);
+    } catch (RuntimeException e) {
+      if (!closed) {
+        throw e;
+      }
+      log.debug("Permit {} of {} was released as the backend for Redis at {} shut down; Redis"
+          + " frees it when its lease ends", permit.token(), permit.owner().keys(), address, e);
+    }
   }
 
   /**
