@@ -430,13 +430,10 @@ public final class RedisBackend implements AutoCloseable {
 
   CompletableFuture<Permit> acquire(RemotePermits permits, Duration timeout) {
     requireOpen();
-    if (closed) { // close() has begun and swept the waits: this one would never be ended
-      return CompletableFuture.failedFuture(Participant.backendClosed());
-    }
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
     waiting.put(w.id, w);
-    if (closed && waiting.remove(w.id, w)) { // close() began meanwhile and may not have seen it
+    if (closed && waiting.remove(w.id, w)) { // close() has begun, and may have swept before this
       w.future.completeExceptionally(Participant.backendClosed());
       return w.future;
     }

@@ -269,16 +269,10 @@ final class KeyedLocks implements LockFamily {
       /** Released, or holding nothing any more because the key's lock lost it. */
       @Override
       public boolean isReleased() {
-        if (state.get() != HELD) {
-          return true;
-        }
-        if (!inner.isReleased()) {
-          return false;
-        }
-        if (end(LOST)) {
+        if (state.get() == HELD && inner.isReleased() && end(LOST)) {
           dropUse(key);
         }
-        return true;
+        return state.get() != HELD;
       }
 
       @Override

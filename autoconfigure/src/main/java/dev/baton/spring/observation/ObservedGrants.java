@@ -327,7 +327,10 @@ public sealed class ObservedGrants permits WatchedGrants {
     /** Whether it holds nothing any more; a permit lost without a release ends its hold. */
     @Override
     public boolean isReleased() {
-      return ended == RELEASED || endIfLost() || ended == LOST;
+      if (lasts()) {
+        endIfLost();
+      }
+      return !lasts();
     }
 
     @Override
