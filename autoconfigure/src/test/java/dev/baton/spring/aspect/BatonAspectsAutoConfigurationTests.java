@@ -2,6 +2,7 @@ package dev.baton.spring.aspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
@@ -17,10 +18,14 @@ import dev.baton.spring.PrimitiveRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -433,6 +438,43 @@ class BatonAspectsAutoConfigurationTests {
     });
   }
 
+  @Test
+  void closingTheApplicationFailsTheCallsStillWaitingSayingWhyAndRunsNoneOfThem() {
+    contextRunner.withBean(Closed.class).run(context -> {
+      Closed closed = context.getBean(Closed.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      Permit lock = registry.lock("closed-lock").acquire().join();
+      Permit permit = registry.semaphore("closed-permits", 1).acquire().join();
+      CompletableFuture<String> guarded = closed.guarded();
+      CompletableFuture<String> limited = closed.limited().toFuture();
+      CompletableFuture<String> awaited = Waits.onThreads(1, i -> closed.awaited()).get(0);
+      Waits.eventually().until(() -> registry.event("closed-event").waiters() == 1);
+
+      context.close();
+
+      assertThat(List.of(guarded, limited, awaited)).allSatisfy(call ->
+          assertThat(failureOf(call)).startsWith("CancellationException")
+              .contains("the application is shutting down"));
+      lock.release();
+      permit.release();
+      registry.event("closed-event").set();
+      assertThat(failureOf(closed.guarded())).startsWith("IllegalStateException")
+          .contains("lock 'closed-lock'", "the application is shutting down");
+      assertThat(closed.runs()).as("bodies run").isZero();
+    });
+  }
+
+  /** How {@code call} failed, unwrapped: the failure's simple class name and its message. */
+  private static String failureOf(CompletableFuture<?> call) {
+    Throwable failure = catchThrowable(() -> call.get(5, TimeUnit.SECONDS));
+    while ((failure instanceof ExecutionException || failure instanceof CompletionException)
+        && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    return failure == null ? "no failure"
+        : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+  }
+
   /** The messages of a failure and all its causes, one per line. */
   private static String messages(Throwable failure) {
     StringBuilder messages = new StringBuilder();
@@ -461,6 +503,36 @@ class BatonAspectsAutoConfigurationTests {
     /** Read through the proxy, which has fields of its own. */
     public int calls() {
       return calls;
+    }
+  }
+
+  /** Calls that wait for a lock, a permit and an event, counting the bodies that run. */
+  public static class Closed {
+    private final AtomicInteger runs = new AtomicInteger();
+
+    /** Read through the proxy, which has fields of its own. */
+    public int runs() {
+      return runs.get();
+    }
+
+    @Guarded("closed-lock")
+    public CompletableFuture<String> guarded() {
+      runs.incrementAndGet();
+      return CompletableFuture.completedFuture("ran");
+    }
+
+    @Limited(value = "closed-permits", permits = 1)
+    public Mono<String> limited() {
+      return Mono.fromSupplier(() -> {
+        runs.incrementAndGet();
+        return "ran";
+      });
+    }
+
+    @AwaitsEvent("closed-event")
+    public String awaited() {
+      runs.incrementAndGet();
+      return "ran";
     }
   }
 
