@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The {@link AsyncEvent} of {@link AsyncEvent#create()}.
@@ -76,6 +77,11 @@ final class DefaultAsyncEvent implements AsyncEvent {
   @Override
   public int waiters() {
     return waiters.size();
+  }
+
+  /** Fails the waits pending now (see {@link Withdrawals#failPending}). */
+  int failPending(Supplier<? extends Throwable> failure) {
+    return waiters.failAll(failure);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The {@link AsyncLock} of {@link AsyncLock#create()}.
@@ -89,6 +90,11 @@ final class DefaultAsyncLock implements AsyncLock {
   /** Whether {@code permit} is a live permit of this lock. */
   boolean holds(Permit permit) {
     return permit instanceof LockPermit p && p.lock() == this && !p.isReleased();
+  }
+
+  /** Fails the waits pending now (see {@link Withdrawals#failPending}). */
+  int failPending(Supplier<? extends Throwable> failure) {
+    return waiters.failAll(failure);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The {@link AsyncSemaphore} of {@link AsyncSemaphore#create(int)}.
@@ -122,6 +123,11 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
   @Override
   public int waiters() {
     return waiters.size();
+  }
+
+  /** Fails the waits pending now (see {@link Withdrawals#failPending}). */
+  int failPending(Supplier<? extends Throwable> failure) {
+    return waiters.failAll(failure);
   }
 
   @Override

@@ -2,16 +2,19 @@ package dev.baton;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Supplier;
 
 /**
  * An intrusive FIFO list of waiters guarded by its primitive's lock: O(1) append, poll and
  * removal from the middle, and no node allocation beyond the waiter itself.
  *
  * <p>{@link #add}, {@link #poll}, {@link #drainTo} and {@link #isEmpty} must be called while
- * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself, and
- * {@link #size} is a volatile read for monitoring. Invariant while holding the guard: every linked
+ * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself,
+ * {@link #failAll} must be called without it, and {@link #size} is a volatile read for
+ * monitoring. Invariant while holding the guard: every linked
  * waiter is still waiting, because grants and withdrawals are both decided under the guard.
  */
 final class WaitQueue<W extends Waiter<?>> {
@@ -122,6 +125,33 @@ final class WaitQueue<W extends Waiter<?>> {
     } finally {
       guard.unlock();
     }
+  }
+
+  /**
+   * Fails the waiters linked now, each with a new failure from {@code failure}, through its
+   * future's {@code completeExceptionally}: so each is withdrawn first, as by any outside call, and
+   * one whose grant is decided meanwhile keeps it. Takes the guard only to list them; must be
+   * called without it, since each withdrawal takes it.
+   *
+   * @return how many it failed
+   */
+  int failAll(Supplier<? extends Throwable> failure) {
+    List<Waiter<?>> linked = new ArrayList<>();
+    guard.lock();
+    try {
+      for (Waiter<?> w = head; w != null; w = w.next) {
+        linked.add(w);
+      }
+    } finally {
+      guard.unlock();
+    }
+    int failed = 0;
+    for (Waiter<?> w : linked) {
+      if (w.completeExceptionally(failure.get())) {
+        failed++;
+      }
+    }
+    return failed;
   }
 
   private void unlink(Waiter<?> w) {
