@@ -43,16 +43,16 @@ import java.util.stream.Stream;
  * <p>Every wait on its primitives is reported to the registry's {@link WaitListener}s, and its
  * locks and semaphores (also {@link HoldTracking}) can keep their live holds, whatever the backend.
  */
-public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
+public final class DefaultPrimitiveRegistry implements PrimitiveRegistry, AutoCloseable {
 
   private final BatonProperties properties;
   /** Where every primitive comes from. */
   private final PrimitiveSource source;
-  private final ConcurrentMap<String, AsyncLock> locks = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ObservedLock> locks = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, KeyedLocks> keyedLocks = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, AsyncSemaphore> semaphores = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, AsyncEvent> events = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, AsyncCondition> conditions = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ObservedSemaphore> semaphores = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ObservedEvent> events = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ObservedCondition> conditions = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, ObservedQueue<?>> queues = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AsyncBarrier> barriers = new ConcurrentHashMap<>();
   private final List<Consumer<? super NamedPrimitive>> listeners = new CopyOnWriteArrayList<>();
@@ -60,6 +60,8 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   private final boolean trackHolds;
   /** The stall view's watch over its locks' and semaphores' pending waits; null when off. */
   private final WaitWatch watch;
+  /** Ends the waits of its locks, semaphores and events as the application shuts down. */
+  private final Closing closing = new Closing();
 
   /**
    * A registry of this JVM's primitives whose waits nobody observes, tracking who holds its locks
@@ -129,7 +131,8 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
   @Override
   public AsyncLock lock(String name) {
     return obtain(locks, Kind.LOCK, name,
-        n -> new ObservedLock(source.lock(n), grants("lock", n), source));
+        n -> new ObservedLock(source.lock(n), grants("lock", n), source,
+            closing.site("lock", n)));
   }
 
   @Override
@@ -146,9 +149,11 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
 
   /** The per-key lock family {@code name}, made on first use. */
   private KeyedLocks family(String name) {
-    return obtain(keyedLocks, Kind.LOCK_FAMILY, name,
-        n -> new KeyedLocks(n, k -> new ObservedLock(source.lock(n, k),
-            keyGrants(n, k), source), source.fencesIdleKeys(), trackHolds));
+    return obtain(keyedLocks, Kind.LOCK_FAMILY, name, n -> {
+      Closing.Site closed = closing.site("lock", n);
+      return new KeyedLocks(n, k -> new ObservedLock(source.lock(n, k), keyGrants(n, k), source,
+          closed), source.fencesIdleKeys(), trackHolds);
+    });
   }
 
   @Override
@@ -166,7 +171,7 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
     AsyncSemaphore semaphore =
         obtain(semaphores, Kind.SEMAPHORE, name,
             n -> new ObservedSemaphore(source.semaphore(n, permits), grants("semaphore", n),
-                source));
+                source, closing.site("semaphore", n)));
     if (semaphore.maxPermits() != permits) {
       throw new IllegalStateException("semaphore '" + name + "' already exists with "
           + semaphore.maxPermits() + " permits, not " + permits);
@@ -184,14 +189,15 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
       }
       WaitSite site = new WaitSite("event", n);
       return new ObservedEvent(event, source, site, waitListeners,
-          watch == null ? null : new EventSetters(site, watch));
+          watch == null ? null : new EventSetters(site, watch), closing.site("event", n));
     });
   }
 
   @Override
   public AsyncCondition condition(String name) {
     return obtain(conditions, Kind.CONDITION, name,
-        n -> new ObservedCondition(source.condition(n), grants("condition", n), source));
+        n -> new ObservedCondition(source.condition(n), grants("condition", n), source,
+            closing.site("condition", n)));
   }
 
   @Override
@@ -250,6 +256,29 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry {
         Kind.EVENT, events, Kind.CONDITION, conditions, Kind.QUEUE, queues, Kind.BARRIER, barriers)
         .forEach((kind, map) -> map.forEach(
             (name, primitive) -> listener.accept(new NamedPrimitive(kind, name, primitive))));
+  }
+
+  /**
+   * Closes this JVM's primitives as the application shuts down (Spring calls it once the beans
+   * that use the registry are gone, after every lifecycle has stopped, so graceful drains run
+   * first): a wait still pending for a lock, a per-key lock, a semaphore, an event or a
+   * condition's lock fails with a {@link java.util.concurrent.CancellationException}, and one
+   * asked for afterwards fails at once with an {@link IllegalStateException}, both saying that
+   * the application is shutting down. Holders keep what they hold until they release it; queues,
+   * barriers and a condition's waits for a signal are left as they are. With the Redis backend it
+   * does nothing: the backend's own close fails this instance's waits and releases its permits.
+   */
+  @Override
+  public void close() {
+    if (source.backend() != BatonProperties.Backend.LOCAL) {
+      return;
+    }
+    closing.close();
+    locks.values().forEach(ObservedLock::failPending);
+    keyedLocks.values().forEach(KeyedLocks::failPending);
+    semaphores.values().forEach(ObservedSemaphore::failPending);
+    events.values().forEach(ObservedEvent::failPending);
+    conditions.values().forEach(ObservedCondition::failPending);
   }
 
   /** How many keys of the per-key lock family {@code name} have a lock now. */

@@ -109,6 +109,14 @@ final class KeyedLocks implements LockFamily {
     return locks;
   }
 
+  /**
+   * Fails the waits pending now on each key's lock, as the application shuts down
+   * ({@link Closing}).
+   */
+  void failPending() {
+    slots.values().forEach(slot -> slot.lock.failPending());
+  }
+
   private final class Slot {
     final ObservedLock lock;
     int users;

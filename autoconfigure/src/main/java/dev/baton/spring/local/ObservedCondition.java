@@ -28,10 +28,19 @@ final class ObservedCondition implements AsyncCondition, SharedLevels {
   /** The source that made {@code condition}, which reads its shared levels. */
   private final PrimitiveSource source;
 
-  ObservedCondition(AsyncCondition condition, ObservedGrants grants, PrimitiveSource source) {
+  ObservedCondition(AsyncCondition condition, ObservedGrants grants, PrimitiveSource source,
+      Closing.Site closing) {
     this.condition = condition;
-    this.lock = new ObservedLock(condition.lock(), grants, source);
+    this.lock = new ObservedLock(condition.lock(), grants, source, closing);
     this.source = source;
+  }
+
+  /**
+   * Fails the waits for its lock pending now, re-acquires after a signal included, as the
+   * application shuts down ({@link Closing}); its waits for a signal are left to the application.
+   */
+  void failPending() {
+    lock.failPending();
   }
 
   @Override

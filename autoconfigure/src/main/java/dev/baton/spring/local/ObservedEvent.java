@@ -1,6 +1,7 @@
 package dev.baton.spring.local;
 
 import dev.baton.AsyncEvent;
+import dev.baton.Withdrawals;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.EventSetters;
 import dev.baton.spring.observation.RelayedGrant;
@@ -18,7 +19,8 @@ import java.util.concurrent.CompletableFuture;
  * is relayed when it is timed or reported to listeners: an outside completion of its future then
  * withdraws it, which the listeners hear as a cancel ({@link RelayedGrant}), and never as a grant
  * or a failure of the event. The others are the event's own futures, unless the stall view
- * watches the event's setters and waits.
+ * watches the event's setters and waits. None is left pending once the application shuts down
+ * ({@link Closing}).
  */
 final class ObservedEvent implements AsyncEvent, SharedLevels, SetterTracking {
 
@@ -29,10 +31,13 @@ final class ObservedEvent implements AsyncEvent, SharedLevels, SetterTracking {
   private final WaitListeners listeners;
   /** Its setters and watched waits, for the stall view; null when it is off. */
   private final EventSetters setters;
+  /** Fails its pending waits, and refuses new ones, once the application shuts down. */
+  private final Closing.Site closing;
 
   ObservedEvent(AsyncEvent event, PrimitiveSource source, WaitSite site,
-      WaitListeners listeners, EventSetters setters) {
+      WaitListeners listeners, EventSetters setters, Closing.Site closing) {
     this.event = event;
+    this.closing = closing;
     this.source = source;
     this.site = site;
     this.listeners = listeners;
@@ -56,15 +61,29 @@ final class ObservedEvent implements AsyncEvent, SharedLevels, SetterTracking {
 
   @Override
   public CompletableFuture<Void> await() {
-    CompletableFuture<Void> waiting = listeners.observe(site, event.await());
+    RuntimeException refused = closing.refusal();
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    CompletableFuture<Void> waiting = listeners.observe(site, closing.recheck(event.await()));
     return setters != null ? setters.watch(waiting, false)
         : listeners.isEmpty() ? waiting : RelayedGrant.relay(site, waiting);
   }
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
-    CompletableFuture<Void> waiting = listeners.observe(site, event.await(timeout));
+    RuntimeException refused = closing.refusal();
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    CompletableFuture<Void> waiting =
+        listeners.observe(site, closing.recheck(event.await(timeout)));
     return setters == null ? RelayedGrant.relay(site, waiting) : setters.watch(waiting, true);
+  }
+
+  /** Fails the waits pending now, as the application shuts down ({@link Closing}). */
+  void failPending() {
+    Withdrawals.failPending(event, closing.withdrawal());
   }
 
   @Override

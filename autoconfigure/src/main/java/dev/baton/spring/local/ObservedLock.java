@@ -2,12 +2,14 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
+import dev.baton.Withdrawals;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.SharedLevels;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A registry's lock: {@code lock}, made by {@code source}, with its waits reported, its holds
@@ -19,8 +21,9 @@ final class ObservedLock extends ObservedAcquires implements AsyncLock, SharedLe
   /** The source that made {@code lock}, which reads its shared levels. */
   private final PrimitiveSource source;
 
-  ObservedLock(AsyncLock lock, ObservedGrants grants, PrimitiveSource source) {
-    super(grants);
+  ObservedLock(AsyncLock lock, ObservedGrants grants, PrimitiveSource source,
+      Closing.Site closing) {
+    super(grants, closing);
     this.lock = lock;
     this.source = source;
   }
@@ -38,6 +41,11 @@ final class ObservedLock extends ObservedAcquires implements AsyncLock, SharedLe
   @Override
   Optional<Permit> tryAcquireInner() {
     return lock.tryAcquire();
+  }
+
+  @Override
+  void failPendingInner(Supplier<Throwable> failure) {
+    Withdrawals.failPending(lock, failure);
   }
 
   @Override

@@ -2,12 +2,14 @@ package dev.baton.spring.local;
 
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.Withdrawals;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.observation.ObservedGrants;
 import dev.baton.spring.observation.SharedLevels;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A registry's semaphore: {@code semaphore}, made by {@code source}, with its waits reported, its
@@ -19,8 +21,9 @@ final class ObservedSemaphore extends ObservedAcquires implements AsyncSemaphore
   /** The source that made {@code semaphore}, which reads its shared levels. */
   private final PrimitiveSource source;
 
-  ObservedSemaphore(AsyncSemaphore semaphore, ObservedGrants grants, PrimitiveSource source) {
-    super(grants);
+  ObservedSemaphore(AsyncSemaphore semaphore, ObservedGrants grants, PrimitiveSource source,
+      Closing.Site closing) {
+    super(grants, closing);
     this.semaphore = semaphore;
     this.source = source;
   }
@@ -38,6 +41,11 @@ final class ObservedSemaphore extends ObservedAcquires implements AsyncSemaphore
   @Override
   Optional<Permit> tryAcquireInner() {
     return semaphore.tryAcquire();
+  }
+
+  @Override
+  void failPendingInner(Supplier<Throwable> failure) {
+    Withdrawals.failPending(semaphore, failure);
   }
 
   @Override

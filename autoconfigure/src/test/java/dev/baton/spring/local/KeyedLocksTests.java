@@ -41,7 +41,7 @@ class KeyedLocksTests {
     WaitListeners nobody = new WaitListeners(List.of());
     return new KeyedLocks("accounts", key -> new ObservedLock(new ReadCountingLock(keyLockReads),
         ObservedGrants.of(new WaitSite("lock", "accounts"), nobody, true, null),
-        new LocalPrimitives()), false, true);
+        new LocalPrimitives(), new Closing().site("lock", "accounts")), false, true);
   }
 
   @Test
