@@ -13,6 +13,9 @@ import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.observation.WaitListener;
+import dev.baton.spring.observation.WaitOutcome;
+import dev.baton.spring.observation.WaitSite;
 import dev.baton.spring.stall.BatonStallsAutoConfiguration;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -71,10 +75,11 @@ import reactor.core.publisher.Mono;
  * call settles within {@value #SETTLE_SECONDS} s of it, succeeding, failing as its body did, timing
  * out (only a timed method), cancelled (only a call its caller cancelled), or, once the close has
  * begun, failing with a message that says the application is shutting down or a primitive was
- * closed; no body runs twice, none starts once the close has returned, and no primitive ever has
- * more bodies inside than permits (one per lock and per key); every synchronous caller's thread is
- * free again; the lock and semaphore end free, with no key left; and no thread the round started is
- * left alive, except those Baton's core and Reactor share across the JVM and end when idle.
+ * closed; no body runs twice, no wait is granted once the close has returned (a grant decided
+ * before may still start its body just after), and no primitive ever has more bodies inside than
+ * permits (one per lock and per key); every synchronous caller's thread is free again; the lock
+ * and semaphore end free, with no key left; and no thread the round started is left alive,
+ * except those Baton's core and Reactor share across the JVM and end when idle.
  *
  * <p>The seed is in every failure message ({@code -Dbaton.fuzz.seed} replays the plan of each
  * round; thread timing varies); {@code -Dbaton.stress} multiplies the rounds.
@@ -126,6 +131,42 @@ class ShutdownFuzzTest {
     @Bean
     Stopped stopped() {
       return new Stopped();
+    }
+
+    @Bean
+    GrantsAfterTheClose grantsAfterTheClose() {
+      return new GrantsAfterTheClose();
+    }
+  }
+
+  /**
+   * Hears every wait of the registry's primitives and reports a grant made once the close has
+   * returned: the call whose wait it is was made on the thread, and is current there, as the wait
+   * starts.
+   */
+  static final class GrantsAfterTheClose implements WaitListener {
+    /** The call being made on this thread, whose waits start there. */
+    private static final ThreadLocal<Body> CALLING = new ThreadLocal<>();
+
+    /** Makes {@code call} on this thread, as the call of the waits that start meanwhile. */
+    static Object calling(Body body, Callable<Object> call) throws Exception {
+      CALLING.set(body);
+      try {
+        return call.call();
+      } finally {
+        CALLING.remove();
+      }
+    }
+
+    @Override
+    public Wait started(WaitSite site) {
+      Body body = CALLING.get();
+      return body == null ? outcome -> { } : outcome -> {
+        if (outcome == WaitOutcome.ACQUIRED && body.round.closed.get()) {
+          body.round.problem("call " + body + " was granted " + site.primitive() + " '"
+              + site.name() + "' after close() had returned");
+        }
+      };
     }
   }
 
@@ -315,9 +356,6 @@ class ShutdownFuzzTest {
       if (entries.incrementAndGet() > 1) {
         round.problem("the body of call " + this + " ran twice");
       }
-      if (round.closed.get()) {
-        round.problem("the body of call " + this + " started after close() had returned");
-      }
       AtomicInteger inside = round.inside(gate, key);
       if (inside == null) {
         return () -> { };
@@ -494,10 +532,11 @@ class ShutdownFuzzTest {
             .get(SETTLE_SECONDS, TimeUnit.SECONDS);
         awaitSettled();
         assertThat(problems).as("stall view " + level + ": violations").isEmpty();
-        assertThat(List.of(lock.isLocked(), lock.waiters(), permits.availablePermits(),
-            permits.waiters(), ((DefaultPrimitiveRegistry) registry).activeKeys(KEYS)))
+        Waits.eventually().untilAsserted(() -> assertThat(List.of(lock.isLocked(),
+            lock.waiters(), permits.availablePermits(), permits.waiters(),
+            ((DefaultPrimitiveRegistry) registry).activeKeys(KEYS)))
             .as("lock locked and waiters, permits available and waiters, keys active")
-            .isEqualTo(List.of(false, 0, 2, 0, 0));
+            .isEqualTo(List.of(false, 0, 2, 0, 0)));
         syncCallers.shutdown();
         assertThat(syncCallers.awaitTermination(SETTLE_SECONDS, TimeUnit.SECONDS))
             .as("synchronous callers' threads free again: %s", stacks("stop-sync-caller"))
@@ -559,7 +598,7 @@ class ShutdownFuzzTest {
       FutureTask<Void> call = new FutureTask<>(() -> {
         if (claimed.compareAndSet(false, true)) {
           try {
-            body.method.invoke(service, body);
+            GrantsAfterTheClose.calling(body, () -> body.method.invoke(service, body));
             body.ended(null);
           } catch (Throwable failure) {
             body.ended(failure);
@@ -585,7 +624,15 @@ class ShutdownFuzzTest {
     private void callAsync(Stopped service, Body body) {
       Object result;
       try {
-        result = body.method.invoke(service, body);
+        result = GrantsAfterTheClose.calling(body, () -> {
+          Object returned = body.method.invoke(service, body);
+          if (returned instanceof Publisher<?> publisher) {
+            Watcher watcher = new Watcher(body);
+            publisher.subscribe(watcher);
+            return watcher;
+          }
+          return returned;
+        });
       } catch (Throwable failure) {
         body.ended(failure);
         return;
@@ -595,9 +642,7 @@ class ShutdownFuzzTest {
         future.whenComplete((value, failure) -> body.ended(failure));
         cancel = () -> future.cancel(true);
       } else {
-        Watcher watcher = new Watcher(body);
-        ((Publisher<?>) result).subscribe(watcher);
-        cancel = watcher::cancel;
+        cancel = ((Watcher) result)::cancel;
       }
       if (body.move == Move.CANCEL) {
         scheduler.schedule(() -> {
