@@ -32,6 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -356,22 +357,18 @@ class ShutdownFuzzTest {
       if (entries.incrementAndGet() > 1) {
         round.problem("the body of call " + this + " ran twice");
       }
-      AtomicInteger inside = round.inside(gate, key);
+      Set<Body> inside = round.inside(gate, key);
       if (inside == null) {
         return () -> { };
       }
       int most = gate.equals("permits") ? 2 : 1;
-      int now = inside.incrementAndGet();
-      if (now > most) {
-        round.problem(now + " bodies inside " + gate + " (" + key + ") as call " + this
-            + " entered");
+      inside.add(this);
+      if (inside.size() > most) {
+        round.problem("bodies " + inside + " inside " + gate + (gate.equals("keys") ? " " + key
+            : "") + " as call " + id + " entered" + (round.closing.get() ? ", the close begun"
+            : ""));
       }
-      AtomicBoolean left = new AtomicBoolean();
-      return () -> {
-        if (left.compareAndSet(false, true)) {
-          inside.decrementAndGet();
-        }
-      };
+      return () -> inside.remove(this);
     }
 
     private CompletableFuture<String> outcome() {
@@ -467,10 +464,11 @@ class ShutdownFuzzTest {
     private final List<Body> calls = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final AtomicInteger tickets = new AtomicInteger();
-    private final AtomicInteger permitsInside = new AtomicInteger();
-    private final AtomicInteger lockInside = new AtomicInteger();
-    private final List<AtomicInteger> keysInside =
-        List.of(new AtomicInteger(), new AtomicInteger());
+    /** The bodies inside the semaphore, the lock and each key's lock. */
+    private final Set<Body> permitsInside = ConcurrentHashMap.newKeySet();
+    private final Set<Body> lockInside = ConcurrentHashMap.newKeySet();
+    private final List<Set<Body>> keysInside =
+        List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet());
     /** Set as the close begins, and once it has returned. */
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -495,7 +493,7 @@ class ShutdownFuzzTest {
       }
     }
 
-    AtomicInteger inside(String gate, String key) {
+    Set<Body> inside(String gate, String key) {
       return switch (gate) {
         case "permits" -> permitsInside;
         case "lock" -> lockInside;
