@@ -141,19 +141,23 @@ class ShutdownFuzzTest {
   }
 
   /**
-   * Hears every wait of the registry's primitives and reports a grant made once the close has
-   * returned: the call whose wait it is was made on the thread, and is current there, as the wait
-   * starts.
+   * Hears every wait of the registry's primitives and reports a grant made by work the test began
+   * once the close had returned (a call, a body's end, a cancel): the call whose wait it is was
+   * made on the thread, and is current there, as the wait starts. A grant decided before the
+   * close can be heard after it, its callbacks queued behind those of other grants on the thread
+   * that made it, so work begun before the close is not suspected.
    */
   static final class GrantsAfterTheClose implements WaitListener {
     /** The call being made on this thread, whose waits start there. */
     private static final ThreadLocal<Body> CALLING = new ThreadLocal<>();
+    /** Whether the test's work running on this thread began before the close had returned. */
+    private static final ThreadLocal<Boolean> BEGUN_BEFORE_THE_CLOSE = new ThreadLocal<>();
 
     /** Makes {@code call} on this thread, as the call of the waits that start meanwhile. */
     static Object calling(Body body, Callable<Object> call) throws Exception {
       CALLING.set(body);
       try {
-        return call.call();
+        return body.round.work(call);
       } finally {
         CALLING.remove();
       }
@@ -163,7 +167,8 @@ class ShutdownFuzzTest {
     public Wait started(WaitSite site) {
       Body body = CALLING.get();
       return body == null ? outcome -> { } : outcome -> {
-        if (outcome == WaitOutcome.ACQUIRED && body.round.closed.get()) {
+        if (outcome == WaitOutcome.ACQUIRED && body.round.closed.get()
+            && !Boolean.TRUE.equals(BEGUN_BEFORE_THE_CLOSE.get())) {
           body.round.problem("call " + body + " was granted " + site.primitive() + " '"
               + site.name() + "' after close() had returned");
         }
@@ -325,6 +330,8 @@ class ShutdownFuzzTest {
       } catch (CompletionException e) {
         throw (RuntimeException) e.getCause();
       } finally {
+        // What the release after the body grants is work of now, not of the call's start.
+        GrantsAfterTheClose.BEGUN_BEFORE_THE_CLOSE.set(!round.closed.get());
         leave.run();
       }
     }
@@ -377,7 +384,7 @@ class ShutdownFuzzTest {
         case FAILS -> CompletableFuture.failedFuture(new Failed());
         case LATER -> {
           CompletableFuture<String> later = new CompletableFuture<>();
-          round.scheduler.schedule(() -> later.complete("done"), delayMicros,
+          round.scheduler.schedule(round.task(() -> later.complete("done")), delayMicros,
               TimeUnit.MICROSECONDS);
           yield later;
         }
@@ -487,6 +494,31 @@ class ShutdownFuzzTest {
       this.random = new Random(seed);
     }
 
+    /** Runs {@code work} of the test, marked as begun before or after the close returned. */
+    <T> T work(Callable<T> work) throws Exception {
+      Boolean outer = GrantsAfterTheClose.BEGUN_BEFORE_THE_CLOSE.get();
+      GrantsAfterTheClose.BEGUN_BEFORE_THE_CLOSE.set(!closed.get());
+      try {
+        return work.call();
+      } finally {
+        GrantsAfterTheClose.BEGUN_BEFORE_THE_CLOSE.set(outer);
+      }
+    }
+
+    /** {@code work} as a task of {@link #work(Callable)}, to be run later. */
+    Runnable task(Runnable work) {
+      return () -> {
+        try {
+          work(() -> {
+            work.run();
+            return null;
+          });
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+    }
+
     void problem(String problem) {
       if (problems.size() < 20) {
         problems.add(problem + " [on " + Thread.currentThread().getName() + "]");
@@ -524,7 +556,7 @@ class ShutdownFuzzTest {
         }
         closeNow.get(30, TimeUnit.SECONDS);
         close(context);
-        scheduler.schedule(() -> held.complete("closed"), random.nextInt(20_000),
+        scheduler.schedule(task(() -> held.complete("closed")), random.nextInt(20_000),
             TimeUnit.MICROSECONDS);
         CompletableFuture.allOf(traffic.toArray(CompletableFuture[]::new))
             .get(SETTLE_SECONDS, TimeUnit.SECONDS);
@@ -612,10 +644,10 @@ class ShutdownFuzzTest {
       };
       syncCallers.execute(call);
       if (body.move == Move.CANCEL) {
-        scheduler.schedule(() -> {
+        scheduler.schedule(task(() -> {
           body.cancelled.set(true);
           call.cancel(true);
-        }, body.delayMicros, TimeUnit.MICROSECONDS);
+        }), body.delayMicros, TimeUnit.MICROSECONDS);
       }
     }
 
@@ -643,10 +675,10 @@ class ShutdownFuzzTest {
         cancel = ((Watcher) result)::cancel;
       }
       if (body.move == Move.CANCEL) {
-        scheduler.schedule(() -> {
+        scheduler.schedule(task(() -> {
           body.cancelled.set(true);
           cancel.run();
-        }, body.delayMicros, TimeUnit.MICROSECONDS);
+        }), body.delayMicros, TimeUnit.MICROSECONDS);
       }
     }
 
