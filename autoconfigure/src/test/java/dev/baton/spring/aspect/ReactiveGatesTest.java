@@ -1,0 +1,44 @@
+package dev.baton.spring.aspect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.Permit;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Hooks;
+
+/** The wait of a {@code Mono} or {@code Flux} method's subscription ({@link ReactiveGates}). */
+class ReactiveGatesTest {
+
+  /**
+   * A subscription cancelled as its wait times out: the timeout's failure lands after Reactor has
+   * marked the subscription cancelled and before Baton's cancel reaches the wait, so the cancel
+   * loses. Nobody is left to hear that failure, and Reactor would log it at ERROR level with its
+   * stack trace, as an error dropped by an operator, in an application that did nothing wrong.
+   */
+  @Test
+  void aWaitThatTimesOutAsItsSubscriptionIsCancelledDropsNoError() {
+    CompletableFuture<Permit> expiring = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        completeExceptionally(new AcquireTimeoutException("lock", "ledger", Duration.ZERO));
+        return false;
+      }
+    };
+    Gate<Permit> gate = new Gate<>(() -> expiring, Permit::close);
+    List<Throwable> dropped = new CopyOnWriteArrayList<>();
+    Hooks.onErrorDropped(dropped::add);
+    try {
+      ReactiveGates.entry(gate).subscribe().dispose();
+    } finally {
+      Hooks.resetOnErrorDropped();
+    }
+
+    assertThat(expiring).isCompletedExceptionally();
+    assertThat(dropped).isEmpty();
+  }
+}
