@@ -3,6 +3,7 @@ package dev.baton.spring.aspect;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -94,7 +95,7 @@ final class ReactiveGates {
         passage = new Passage<>(waiting.isDone() ? null : CallerContext.capture(subscriberContext),
             call == null ? null : call.call());
       }
-      return Mono.fromFuture(waiting, true).map(granted -> {
+      return granted(waiting).map(granted -> {
         passage.granted = granted;
         return passage;
       }).defaultIfEmpty(passage).doFinally(signal -> {
@@ -103,6 +104,33 @@ final class ReactiveGates {
         }
       });
     });
+  }
+
+  /**
+   * The grant of {@code waiting} as a {@link Mono}, which never cancels {@code waiting} itself.
+   * A wait still pending is followed through a future that carries its failure as a value: a
+   * failure that lands once the subscription is cancelled (a timeout that beats the cancel to the
+   * wait) then reaches nobody, where Reactor would log it at ERROR level as an error dropped by an
+   * operator. The cancel's own loss is handled by {@link #entry}'s cleanup.
+   */
+  private static <R> Mono<R> granted(CompletableFuture<R> waiting) {
+    if (waiting.isDone()) {
+      return Mono.fromFuture(waiting, true);
+    }
+    return Mono.fromFuture(waiting.handle(Outcome<R>::new), true).flatMap(Outcome::signal);
+  }
+
+  /** How a wait ended: its grant, or its failure. */
+  private record Outcome<R>(R granted, Throwable failure) {
+
+    /** The grant, or the failure as {@code Mono.fromFuture} reports it (unwrapped). */
+    Mono<R> signal() {
+      if (failure == null) {
+        return Mono.justOrEmpty(granted);
+      }
+      return Mono.error(failure instanceof CompletionException wrapped
+          && wrapped.getCause() != null ? wrapped.getCause() : failure);
+    }
   }
 
   /**
