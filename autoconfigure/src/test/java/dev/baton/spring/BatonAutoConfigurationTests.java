@@ -34,6 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -613,8 +614,27 @@ class BatonAutoConfigurationTests {
     contextRunner.withPropertyValues(property + "=-1").run(context -> {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).rootCause()
-          .hasMessageContaining(property + " must not be negative, was PT-0.001S")
+          .hasMessageContaining(property + " must not be negative, was -1ms")
           .hasMessageContaining("0 fails at once unless free");
+    });
+  }
+
+  /**
+   * A duration out of range is shown as a property would be written, in the largest unit that
+   * counts it exactly ({@code -1s}, {@code 1500ms}), never as Java's {@code PT-1S}.
+   */
+  @ParameterizedTest
+  @CsvSource({"baton.default-timeout, -1s, -1s", "baton.locks.ledger.timeout, PT-90M, -90m",
+      "baton.events.ready.timeout, -2d, -2d", "baton.stalls.confirm-after, -1500ms, -1500ms",
+      "baton.stalls.primitives.ledger.held-too-long, 0ms, 0s",
+      "baton.redis.lease, PT0.1S, 100ms", "baton.redis.command-timeout, -3us, -3us"})
+  void runWithADurationOutOfRangeShouldShowItAsAPropertyIsWritten(String property, String value,
+      String shown) {
+    contextRunner.withPropertyValues(property + "=" + value).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).rootCause().hasMessageContaining(property)
+          .hasMessageContaining("was " + shown)
+          .hasMessageNotContaining("PT");
     });
   }
 

@@ -166,7 +166,7 @@ class BatonAspectsAutoConfigurationTests {
   void runWithANegativeTimeoutShouldFailNamingMethodAndAttribute() {
     assertStartupFails(NegativeTimeout.class,
         "@Limited on " + NegativeTimeout.class.getName() + ".run()",
-        "attribute timeout must not be negative, was PT-1S", "0 fails at once unless free");
+        "attribute timeout must not be negative, was '-1s'", "0 fails at once unless free");
   }
 
   /**
@@ -183,7 +183,7 @@ class BatonAspectsAutoConfigurationTests {
       assertThat(AopUtils.isAopProxy(bean)).isTrue();
       assertThatThrownBy(bean::run).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("@Limited on " + NegativeTimeout.class.getName() + ".run()")
-          .hasMessageContaining("attribute timeout must not be negative, was PT-1S");
+          .hasMessageContaining("attribute timeout must not be negative, was '-1s'");
     });
   }
 
