@@ -1,6 +1,7 @@
 package dev.baton.spring;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.Ordered;
 import org.springframework.util.unit.DataSize;
 
@@ -74,6 +76,10 @@ public record BatonProperties(
 
   /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
+
+  /** The units {@link #written} tries, largest first; a duration none counts is in nanoseconds. */
+  private static final List<ChronoUnit> WRITTEN_UNITS = List.of(ChronoUnit.DAYS, ChronoUnit.HOURS,
+      ChronoUnit.MINUTES, ChronoUnit.SECONDS, ChronoUnit.MILLIS, ChronoUnit.MICROS);
 
   public BatonProperties {
     aspectOrder = capAspectOrder(aspectOrder);
@@ -152,11 +158,35 @@ public record BatonProperties(
    * Refuses a negative wait limit: the primitives read one as zero (fail at once unless free),
    * which is never what a negative number was written to mean, such as "no limit".
    */
-  public static void requireNotNegative(Duration timeout, String what) {
+  private static void requireNotNegative(Duration timeout, String what) {
     if (timeout != null && timeout.isNegative()) {
-      throw new IllegalArgumentException(what + " must not be negative, was " + timeout
-          + ": 0 fails at once unless free; for a long wait give a long duration");
+      throw new IllegalArgumentException(negativeTimeout(what, written(timeout)));
     }
+  }
+
+  /**
+   * Why the negative wait limit {@code what} is refused, {@code shown} as its user wrote it (an
+   * annotation's attribute) or as {@link #written} writes it (a bound property).
+   */
+  public static String negativeTimeout(String what, String shown) {
+    return what + " must not be negative, was " + shown
+        + ": 0 fails at once unless free; for a long wait give a long duration";
+  }
+
+  /**
+   * {@code duration} as a property would be written, in the largest of Spring Boot's units that
+   * counts it exactly: {@code -1s}, {@code 1500ms}, {@code 0s}, rather than Java's {@code PT-1S}.
+   */
+  static String written(Duration duration) {
+    if (duration.isZero()) {
+      return "0s";
+    }
+    for (ChronoUnit unit : WRITTEN_UNITS) {
+      if (duration.truncatedTo(unit).equals(duration)) {
+        return DurationStyle.SIMPLE.print(duration, unit);
+      }
+    }
+    return DurationStyle.SIMPLE.print(duration, ChronoUnit.NANOS);
   }
 
   /**
@@ -238,7 +268,7 @@ public record BatonProperties(
       }
       if (value.isNegative() || value.isZero()) {
         throw new IllegalArgumentException(
-            "baton.stalls." + key + " must be positive, was " + value);
+            "baton.stalls." + key + " must be positive, was " + written(value));
       }
       return atMostLongest(value);
     }
@@ -457,8 +487,8 @@ public record BatonProperties(
       lease = lease == null ? Duration.ofSeconds(30) : lease;
       keyPrefix = keyPrefix == null ? "baton" : keyPrefix;
       if (lease.compareTo(MIN_LEASE) < 0) {
-        throw new IllegalArgumentException(
-            "baton.redis.lease must be at least " + MIN_LEASE.toMillis() + "ms, was " + lease);
+        throw new IllegalArgumentException("baton.redis.lease must be at least "
+            + written(MIN_LEASE) + ", was " + written(lease));
       }
       if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
         throw new IllegalArgumentException("baton.redis.key-prefix must be non-blank and free of"
@@ -466,7 +496,7 @@ public record BatonProperties(
       }
       if (commandTimeout != null && (commandTimeout.isNegative() || commandTimeout.isZero())) {
         throw new IllegalArgumentException(
-            "baton.redis.command-timeout must be positive, was " + commandTimeout);
+            "baton.redis.command-timeout must be positive, was " + written(commandTimeout));
       }
     }
   }

@@ -372,10 +372,9 @@ public final class AnnotationBindings {
       throw new IllegalStateException(found.describe() + ": attribute timeout: '" + value
           + "' is not a duration; write it like 500ms, 5s or PT1M", e);
     }
-    try {
-      BatonProperties.requireNotNegative(timeout, found.describe() + ": attribute timeout");
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(e.getMessage(), e);
+    if (timeout.isNegative()) {
+      throw new IllegalStateException(BatonProperties.negativeTimeout(
+          found.describe() + ": attribute timeout", "'" + value + "'"));
     }
     return timeout;
   }
