@@ -96,6 +96,8 @@ class AnnotationMisuseTest {
                 "attribute timeout: '${missing.wait}' could not be resolved")),
         new AtStartUp("a blank timeout", BlankTimeout.class, List.of(),
             List.of("@AwaitsEvent", "attribute timeout: ' '")),
+        new AtStartUp("a timeout with surrounding whitespace", PaddedTimeout.class, List.of(),
+            List.of("@Limited", "attribute timeout: ' 5s' ", "whitespace", "'5s'")),
         new AtStartUp("a semaphore's name in @Guarded, strict", SemaphoreNameGuarded.class,
             strict, List.of("@Guarded", "attribute value: 'payments' is not declared under"
                 + " baton.locks", "it is declared under baton.semaphores")),
@@ -244,6 +246,11 @@ class AnnotationMisuseTest {
 
   public static class BlankTimeout {
     @AwaitsEvent(value = "loaded", timeout = " ")
+    public void run() {}
+  }
+
+  public static class PaddedTimeout {
+    @Limited(value = "payments", permits = 1, timeout = " 5s")
     public void run() {}
   }
 
