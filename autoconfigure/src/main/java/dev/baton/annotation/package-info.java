@@ -24,7 +24,8 @@
  * <p>Timeouts are Spring Boot duration strings ({@code "500ms"}, {@code "5s"}, {@code "PT1M"});
  * an empty string means the timeout configured for the name ({@code baton.locks.NAME.timeout} and
  * so on), else {@code baton.default-timeout}. Names and timeouts may be property placeholders
- * ({@code "${app.lock}"}), resolved at start-up; one that does not resolve fails it.
+ * ({@code "${app.lock}"}), resolved at start-up; one that does not resolve fails it, as does a
+ * name or timeout with leading or trailing whitespace.
  *
  * <p>Several annotations on one method apply in the order {@link dev.baton.annotation.SetsEvent}
  * (outermost), {@link dev.baton.annotation.AwaitsEvent}, {@link dev.baton.annotation.Limited},

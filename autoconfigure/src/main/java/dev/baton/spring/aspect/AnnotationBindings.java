@@ -39,12 +39,13 @@ import org.springframework.util.StringUtils;
  *
  * <p>Names and timeouts are resolved for property placeholders first. Every problem is an
  * {@link IllegalStateException} whose message names the annotation, the bean and method, and the
- * attribute: a blank name or one with surrounding whitespace, a placeholder that does not
- * resolve, an unparsable duration or key, a key that reads what is not there (a parameter, an
- * argument past the last, a bean), no key on a per-key family, permits that conflict with the
- * configuration or another annotation, a method the proxy cannot intercept, an asynchronous
- * return type no adapter handles (see {@link ReturnTypeAdapters}), or (with
- * {@code baton.strict=true}) a name not declared under {@code baton.*}.
+ * attribute: a blank name, a name or timeout with surrounding whitespace (as Spring Boot refuses
+ * in a duration property), a placeholder that does not resolve, an unparsable duration or key, a
+ * key that reads what is not there (a parameter, an argument past the last, a bean), no key on a
+ * per-key family, permits that conflict with the configuration or another annotation, a method
+ * the proxy cannot intercept, an asynchronous return type no adapter handles (see
+ * {@link ReturnTypeAdapters}), or (with {@code baton.strict=true}) a name not declared under
+ * {@code baton.*}.
  */
 public final class AnnotationBindings {
 
@@ -364,6 +365,11 @@ public final class AnnotationBindings {
     String value = resolve(found, "timeout", given);
     if (value.isEmpty()) {
       return configured; // ${app.wait:}, a placeholder whose default is empty
+    }
+    if (!value.isBlank() && !value.equals(value.strip())) {
+      throw new IllegalStateException(found.describe() + ": attribute timeout: '" + value
+          + "' has leading or trailing whitespace, which Spring Boot refuses in a duration"
+          + " property too; write '" + value.strip() + "'");
     }
     Duration timeout;
     try {
