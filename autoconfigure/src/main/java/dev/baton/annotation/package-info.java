@@ -16,7 +16,10 @@
  * <li>{@code Mono} or {@code Flux} (with Reactor on the class path): the wait starts on
  * subscription, without blocking; the lock or permit is held until the publisher terminates or
  * the subscription is cancelled; cancelling while waiting withdraws the wait.</li>
- * <li>Anything else, {@code void} included: the calling thread waits, up to the timeout.</li>
+ * <li>Anything else, {@code void} included: the calling thread waits, up to the timeout. A
+ * {@code CompletionStage} that a method declaring {@code Object} returns at run time is held until
+ * it completes; anything else still to come (a publisher, a {@code Stream}, a plain
+ * {@code Future}) fails the call, once let go.</li>
  * </ul>
  * A timeout surfaces as {@link dev.baton.AcquireTimeoutException}, thrown or as a failed future
  * or error signal, and the method body is not run.

@@ -1,8 +1,12 @@
 package dev.baton.spring.aspect;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.Holding;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -10,8 +14,32 @@ import java.util.concurrent.ExecutionException;
  * gate, up to its timeout, and exits it when the method returns or throws. An interrupt while
  * waiting withdraws the wait and throws {@link CancellationException} with the interrupt flag set.
  * The method runs on the calling thread, in its context, whether or not the call had to wait.
+ *
+ * <p>A method declaring {@code Object} (as a type variable erases to) may still return a
+ * {@link CompletionStage} at run time: the gate is then exited once that stage completes, and the
+ * call returns a future that completes after that, or the stage itself when it had completed
+ * normally already, as {@link CompletionStageAdapter} does. Any other result still to come, which
+ * {@link ReturnTypeAdapters} would have refused as a declared type (a {@code Future}, a publisher,
+ * a {@code Stream}, a Kotlin {@code Flow} or {@code Deferred}, or a stage that the declared type
+ * cannot take a future in place of), cannot be held on to: the gate is exited and the call fails
+ * with an {@link IllegalStateException} naming the method and the result's type. A declared type
+ * that is final or primitive cannot hold such a result, and its calls check nothing.
  */
 public final class BlockingAdapter implements ReturnTypeAdapter {
+
+  /** How messages name the method. */
+  private final String method;
+  /** The method's declared return type. */
+  private final Class<?> declared;
+  /** Whether a result of the declared type may be still to come. */
+  private final boolean checksResults;
+
+  /** For calls of {@code method}, whose declared type no other adapter handles. */
+  BlockingAdapter(Method method) {
+    this.method = AnnotationBindings.signature(method);
+    this.declared = method.getReturnType();
+    this.checksResults = !declared.isPrimitive() && !Modifier.isFinal(declared.getModifiers());
+  }
 
   @Override
   public boolean canHandle(Class<?> returnType) {
@@ -19,20 +47,54 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable {
     R granted = await(gate);
+    boolean handedOn = false;
     try {
-      return invocation.proceed();
+      Object result = invocation.proceed();
+      if (isStageToHold(result)) {
+        handedOn = true;
+        return Holding.run(CompletableFuture.completedFuture(granted), gate.exit(),
+            () -> (CompletionStage<Object>) result);
+      }
+      return result;
     } finally {
-      gate.exit().accept(granted);
+      if (!handedOn) {
+        gate.exit().accept(granted);
+      }
     }
   }
 
   @Override
   public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
     Object result = invocation.proceed();
+    if (isStageToHold(result)) {
+      return CompletionStageAdapter.whenSucceeded((CompletionStage<?>) result, action);
+    }
     action.run();
     return result;
+  }
+
+  /**
+   * Whether {@code result} is a stage to hold on to until it completes; false for a result that
+   * is complete.
+   *
+   * @throws IllegalStateException for any other result still to come
+   */
+  private boolean isStageToHold(Object result) {
+    if (!checksResults || !ReturnTypeAdapters.isStillToCome(result)) {
+      return false;
+    }
+    if (result instanceof CompletionStage<?> && declared.isAssignableFrom(CompletableFuture.class)) {
+      return true;
+    }
+    throw new IllegalStateException(method + " returned a " + result.getClass().getName()
+        + " at run time, whose work is still to come, but declares " + declared.getName()
+        + ": Baton cannot hold a lock or permit across such a result from such a method and has"
+        + " let go now that the method returned; declare CompletableFuture or CompletionStage (or,"
+        + " with Reactor, Mono, Flux or Publisher) to be held until the result completes, or"
+        + " return a List for a Stream");
   }
 
   private static <R> R await(Gate<R> gate) throws Throwable {

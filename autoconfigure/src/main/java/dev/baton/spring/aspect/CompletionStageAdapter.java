@@ -38,7 +38,11 @@ public final class CompletionStageAdapter implements ReturnTypeAdapter {
    */
   @Override
   public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
-    CompletionStage<?> stage = (CompletionStage<?>) invocation.proceed();
+    return whenSucceeded((CompletionStage<?>) invocation.proceed(), action);
+  }
+
+  /** Runs {@code action} once {@code stage} has completed normally, as {@link #afterSuccess}. */
+  static CompletionStage<?> whenSucceeded(CompletionStage<?> stage, Runnable action) {
     if (stage != null) {
       Holding.whenSettled(stage, (value, failure) -> {
         if (failure == null) {

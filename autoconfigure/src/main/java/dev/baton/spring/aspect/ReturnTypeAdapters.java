@@ -36,7 +36,9 @@ import org.springframework.util.ClassUtils;
  * reason, a synchronous type that holds asynchronous results ({@code Optional<CompletableFuture>},
  * {@code List<Mono>}, an array of futures), and a {@link java.util.stream.Stream}, whose elements
  * are computed only as it is consumed. The refusal fails start-up ({@link AnnotationValidator}),
- * or the first call of a bean created later.
+ * or the first call of a bean created later. A method whose declared type passes (such as
+ * {@code Object}) but that returns such a result at run time is held until a
+ * {@code CompletionStage} completes, or fails that call ({@link BlockingAdapter}).
  */
 public final class ReturnTypeAdapters {
 
@@ -47,10 +49,16 @@ public final class ReturnTypeAdapters {
 
   /** The types whose subtypes are results still to come. */
   private static final List<Class<?>> ASYNCHRONOUS = asynchronousTypes();
+  /** Per class of a result returned at run time, whether it is still to come. */
+  private static final ClassValue<Boolean> STILL_TO_COME = new ClassValue<>() {
+    @Override
+    protected Boolean computeValue(Class<?> type) {
+      return isAsynchronous(type) || BaseStream.class.isAssignableFrom(type);
+    }
+  };
 
   private final List<ReturnTypeAdapter> adapters;
   private final ClassLoader classLoader;
-  private final ReturnTypeAdapter blocking = new BlockingAdapter();
   /** The adapter chosen per method; refused methods are never cached. */
   private final Map<Method, ReturnTypeAdapter> chosen = new ConcurrentHashMap<>();
 
@@ -105,7 +113,7 @@ public final class ReturnTypeAdapters {
           + type.getName());
     }
     if (SuspendingFunctions.isSuspending(method)) {
-      return blocking;
+      return new BlockingAdapter(method);
     }
     Type declared = method.getGenericReturnType();
     if (BaseStream.class.isAssignableFrom(type)) {
@@ -122,7 +130,15 @@ public final class ReturnTypeAdapters {
           + " Mono that completes with them all, or register a ReturnTypeAdapter bean that"
           + " handles " + type.getName());
     }
-    return blocking;
+    return new BlockingAdapter(method);
+  }
+
+  /**
+   * Whether {@code result}, returned at run time, is still to come: asynchronous, or a
+   * {@code Stream}, as a declared type is refused for.
+   */
+  static boolean isStillToCome(Object result) {
+    return result != null && STILL_TO_COME.get(result.getClass());
   }
 
   private static boolean isAsynchronous(Class<?> type) {
