@@ -464,6 +464,32 @@ class BatonAspectsAutoConfigurationTests {
     });
   }
 
+  /**
+   * An annotation on an interface's method applies to an implementation that carries none of its
+   * own; one on the implementation's method wins, the most specific declaration, as with Spring's
+   * own annotations.
+   */
+  @Test
+  void anInterfacesAnnotationAppliesUnlessTheImplementationDeclaresItsOwn() {
+    contextRunner.withBean(Posting.class, PostingService::new).run(context -> {
+      Posting posting = context.getBean(Posting.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      Permit ledger = registry.lock("posting-ledger").acquire().join();
+      Permit journal = registry.lock("posting-journal").acquire().join();
+
+      CompletableFuture<String> posted = posting.post();
+      CompletableFuture<String> recorded = posting.record();
+
+      assertThat(posted).as("waits for the interface's lock").isNotDone();
+      assertThat(recorded).as("waits for the implementation's lock").isNotDone();
+      assertThat(registry.names()).as("the interface's lock, overridden").doesNotContain(
+          "posting-audit");
+      ledger.release();
+      journal.release();
+      assertThat(List.of(posted.join(), recorded.join())).containsExactly("posted", "recorded");
+    });
+  }
+
   /** How {@code call} failed, unwrapped: the failure's simple class name and its message. */
   private static String failureOf(CompletableFuture<?> call) {
     Throwable failure = catchThrowable(() -> call.get(5, TimeUnit.SECONDS));
@@ -503,6 +529,31 @@ class BatonAspectsAutoConfigurationTests {
     /** Read through the proxy, which has fields of its own. */
     public int calls() {
       return calls;
+    }
+  }
+
+  /** Annotated on the interface. */
+  public interface Posting {
+
+    @Guarded("posting-ledger")
+    CompletableFuture<String> post();
+
+    @Guarded("posting-audit")
+    CompletableFuture<String> record();
+  }
+
+  /** Carries no annotation of its own on {@code post}, and another lock on {@code record}. */
+  public static class PostingService implements Posting {
+
+    @Override
+    public CompletableFuture<String> post() {
+      return CompletableFuture.completedFuture("posted");
+    }
+
+    @Override
+    @Guarded("posting-journal")
+    public CompletableFuture<String> record() {
+      return CompletableFuture.completedFuture("recorded");
     }
   }
 

@@ -60,6 +60,17 @@ class TimeoutPrecedenceTest {
     }
   }
 
+  /**
+   * A timeout without a unit is in milliseconds, as in a Spring Boot duration property (and
+   * unlike {@code @Transactional}'s seconds).
+   */
+  @Test
+  void anAnnotationTimeoutWithoutAUnitIsInMilliseconds() {
+    try (Permit held = Waits.joined(registry.lock("configured-lock").acquire())) {
+      assertTimesOutAfter(ANNOTATION, timed::lockWithAnnotationTimeoutWithoutAUnit);
+    }
+  }
+
   @Test
   void aLockWaitTakesTheConfiguredTimeoutOverTheDefault() {
     try (Permit held = Waits.joined(registry.lock("configured-lock").acquire())) {
@@ -207,6 +218,10 @@ class TimeoutPrecedenceTest {
 
     @Guarded(value = "configured-lock", timeout = "40ms")
     public void lockWithAnnotationTimeout() {
+    }
+
+    @Guarded(value = "configured-lock", timeout = "40")
+    public void lockWithAnnotationTimeoutWithoutAUnit() {
     }
 
     @Guarded("configured-lock")
