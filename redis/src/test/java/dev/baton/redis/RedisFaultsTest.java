@@ -254,26 +254,81 @@ class RedisFaultsTest {
    */
   @Test
   void anAcquireMadeWhileTheBackendClosesFailsAtOnceSayingSo() throws Exception {
-    RedisBackend leaving = RedisBackend.connect(server.uri(),
-        RedisBackendOptions.DEFAULTS.withLease(LEASE).withCommandTimeout(Duration.ofSeconds(3)));
+    RedisBackend leaving = connectSlowToClose();
     AsyncLock lock = leaving.lock("closing-race");
-    CompletableFuture<Void> pending = leaving.event("closing-race").await();
-    await().until(() -> leaving.event("closing-race").waiters() == 1);
-    server.pause();
-    try {
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(leaving::close);
-      await().pollInterval(Duration.ofMillis(1)).until(pending::isDone); // close() has begun
 
-      Throwable late = catchThrowable(
-          () -> lock.acquire(Duration.ofSeconds(30)).get(1, TimeUnit.SECONDS));
+    whileClosing(leaving,
+        () -> assertFailsAtOnceSayingClosed(lock.acquire(Duration.ofSeconds(30))));
+  }
 
-      assertThat(late).isInstanceOf(CancellationException.class)
-          .hasMessageContaining("was closed");
-      server.resume();
-      closing.get(10, TimeUnit.SECONDS);
-    } finally {
-      server.resume();
-    }
+  /**
+   * A take, a put and a join made while close() waits for a paused server fail at once as the
+   * acquire above does, sending nothing: the take takes no item, which stays in the queue for
+   * others, and no call of the closed backend is left waiting in Redis.
+   */
+  @Test
+  void queueCallsMadeWhileTheBackendClosesFailAtOnceSayingSoAndTakeNothing() throws Exception {
+    RedisBackend leaving = connectSlowToClose();
+    AsyncQueue<String> queue =
+        leaving.queue("closing-race", QueueSpec.fifo(1), ItemCodec.strings());
+    AsyncQueue<String> other = one.queue("closing-race", QueueSpec.fifo(1), ItemCodec.strings());
+    other.put("kept").get(5, TimeUnit.SECONDS);
+
+    whileClosing(leaving, () -> {
+      assertFailsAtOnceSayingClosed(queue.take());
+      assertFailsAtOnceSayingClosed(queue.put("refused"));
+      assertFailsAtOnceSayingClosed(queue.join());
+    });
+
+    assertThat(other.poll()).isEqualTo("kept");
+    assertThat(other.takers()).isZero();
+    assertThat(other.putters()).isZero();
+  }
+
+  /**
+   * A barrier await made while close() waits for a paused server fails at once, sending
+   * nothing: no party of the closed backend is left in Redis to break the barrier when its lease
+   * runs out unrenewed.
+   */
+  @Test
+  void aBarrierAwaitMadeWhileTheBackendClosesFailsAtOnceSayingSo() throws Exception {
+    RedisBackend leaving = connectSlowToClose();
+    AsyncBarrier barrier = leaving.barrier("closing-race", 2);
+
+    whileClosing(leaving, () -> assertFailsAtOnceSayingClosed(barrier.await()));
+
+    assertThat(one.barrier("closing-race", 2).waiting()).isZero();
+  }
+
+  /** An event wait made while close() waits for a paused server fails at once. */
+  @Test
+  void anEventWaitMadeWhileTheBackendClosesFailsAtOnceSayingSo() throws Exception {
+    RedisBackend leaving = connectSlowToClose();
+    AsyncEvent event = leaving.event("closing-race-late");
+
+    whileClosing(leaving, () -> assertFailsAtOnceSayingClosed(event.await()));
+
+    assertThat(event.waiters()).isZero();
+  }
+
+  /**
+   * A condition wait made while close() waits for a paused server, with a permit of its lock
+   * that close() did not find held (a grant its sweep missed, made here by taking the permit out
+   * of the held ones), fails at once and gives the permit back, as close() gives back those it
+   * finds: another instance gets the lock at once, not when the permit's lease runs out.
+   */
+  @Test
+  void aConditionWaitMadeWhileTheBackendClosesFailsAtOnceAndGivesItsPermitBack()
+      throws Exception {
+    RedisBackend leaving = connectSlowToClose();
+    AsyncCondition condition = leaving.condition("closing-race");
+    RedisPermit missed = (RedisPermit) condition.acquire().get(5, TimeUnit.SECONDS);
+    leaving.held().remove(missed.id());
+
+    whileClosing(leaving, () -> assertFailsAtOnceSayingClosed(condition.await(missed)));
+
+    one.condition("closing-race").acquire().get(LEASE.toMillis() / 3, TimeUnit.MILLISECONDS)
+        .release();
   }
 
   /**
@@ -660,6 +715,37 @@ class RedisFaultsTest {
   private RedisBackend connect() {
     return RedisBackend.connect(server.uri(), RedisBackendOptions.DEFAULTS.withLease(LEASE)
         .withCommandTimeout(COMMAND_TIMEOUT));
+  }
+
+  /** A backend whose close() waits up to 3 s for a paused server to confirm its releases. */
+  private RedisBackend connectSlowToClose() {
+    return RedisBackend.connect(server.uri(),
+        RedisBackendOptions.DEFAULTS.withLease(LEASE).withCommandTimeout(Duration.ofSeconds(3)));
+  }
+
+  /**
+   * Runs {@code late} while {@code leaving} closes: after close() has failed the waits it found,
+   * while it waits for the paused server to confirm its releases; then lets it finish.
+   */
+  private void whileClosing(RedisBackend leaving, Runnable late) throws Exception {
+    CompletableFuture<Void> found = leaving.event("closing-race").await();
+    await().until(() -> leaving.event("closing-race").waiters() == 1);
+    server.pause();
+    try {
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(leaving::close);
+      await().pollInterval(Duration.ofMillis(1)).until(found::isDone); // close() has begun
+      late.run();
+      server.resume();
+      closing.get(10, TimeUnit.SECONDS);
+    } finally {
+      server.resume();
+    }
+  }
+
+  /** {@code call} fails within a second with the CancellationException close() gives. */
+  private static void assertFailsAtOnceSayingClosed(CompletableFuture<?> call) {
+    assertThat(catchThrowable(() -> call.get(1, TimeUnit.SECONDS)))
+        .isInstanceOf(CancellationException.class).hasMessageContaining("was closed");
   }
 
   private void awaitQuarantineOver() {
