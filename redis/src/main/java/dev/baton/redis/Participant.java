@@ -20,7 +20,8 @@ interface Participant {
 
   /**
    * The backend is closing: fails this JVM's pending calls with a cancellation, which withdraws
-   * them from Redis. Does nothing by default.
+   * them from Redis. A call registered after this fails itself, unsent (see
+   * {@link RedisBackend#failIfClosing}). Does nothing by default.
    */
   default void closing() {
   }

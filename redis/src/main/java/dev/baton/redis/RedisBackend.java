@@ -402,9 +402,11 @@ public final class RedisBackend implements AutoCloseable {
    * Releases the permits this JVM still holds, fails its pending acquires, condition waits,
    * barrier awaits, queue puts and takes (withdrawing them from Redis), event waits and queue
    * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
-   * timeout for Redis to have done so, then closes both connections. What Redis did not hear of
-   * is freed within one lease. A call on one of its primitives after that throws an
-   * {@link IllegalStateException} that says the backend was closed.
+   * timeout for Redis to have done so, then closes both connections. A wait made meanwhile fails
+   * at once with that cancellation, sending nothing to Redis; a condition wait gives back the
+   * permit it was passed. What Redis did not hear of is freed within one lease. A call on one of
+   * its primitives after that throws an {@link IllegalStateException} that says the backend was
+   * closed.
    */
   @Override
   public void close() {
@@ -433,8 +435,8 @@ public final class RedisBackend implements AutoCloseable {
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
     waiting.put(w.id, w);
-    if (closed && waiting.remove(w.id, w)) { // close() has begun, and may have swept before this
-      w.future.completeExceptionally(Participant.backendClosed());
+    if (failIfClosing(w.future)) {
+      waiting.remove(w.id, w);
       return w.future;
     }
     w.future.onGiveUp = () -> withdraw(w);
@@ -519,12 +521,26 @@ public final class RedisBackend implements AutoCloseable {
     }
     w.cancelTimer();
     RedisPermit permit = hold(w.owner, id, token, grantedAt);
-    if (closed) { // close() may have swept the held permits before this one: fail and give back
-      w.future.completeExceptionally(Participant.backendClosed());
-    }
+    failIfClosing(w.future); // close() may have freed the held permits before this: given back
     if (!w.future.complete(permit)) {
       permit.close();
     }
+  }
+
+  /**
+   * Fails {@code future} with the cancellation {@link #close()} gives pending calls if close()
+   * has begun, and says whether it did. A wait checks it once registered where close() looks for
+   * pending calls, and then sends nothing: close() may have looked before, and nothing else would
+   * end it; checking after registering, a wait that races with close() is failed by one or the
+   * other. A grant checks it before its delivery, and then gives back what it was granted:
+   * close() may have given back what this JVM held before it came.
+   */
+  boolean failIfClosing(CompletableFuture<?> future) {
+    if (!closed) {
+      return false;
+    }
+    future.completeExceptionally(Participant.backendClosed());
+    return true;
   }
 
   /** A permit granted to {@code id}, renewed from now on (its lease began at {@code grantedAt}). */

@@ -62,6 +62,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
   @Override
   public CompletableFuture<Integer> await() {
+    backend.requireOpen();
     String id = backend.nextId();
     AtomicBoolean withdrawn = new AtomicBoolean();
     CompletableFuture<Integer> future = new CompletableFuture<>() {
@@ -75,8 +76,12 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
         return super.cancel(mayInterruptIfRunning);
       }
     };
-    backend.expect(id, outcome -> settle(future, outcome));
     open.add(future);
+    if (backend.failIfClosing(future)) {
+      open.remove(future); // close() may have failed the awaits before this one
+      return future;
+    }
+    backend.expect(id, outcome -> settle(future, outcome));
     future.whenComplete((index, failure) -> {
       open.remove(future);
       pending.remove(id, future);

@@ -176,6 +176,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
 
   /** Releases {@code held} and waits in Redis, in one script; {@code timeout} null: none. */
   private CompletableFuture<Permit> await(RedisPermit held, Duration timeout) {
+    backend.requireOpen();
     if (!held.handOver()) {
       throw new IllegalArgumentException("held permit " + held.token() + " was released by"
           + " someone else while await was releasing it: a permit must have one owner");
@@ -184,8 +185,15 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     long sentAt = backend.redisNow();
     long deadline = timeout == null ? Long.MAX_VALUE : sentAt + timeout.toMillis();
     Waiting w = new Waiting(backend.nextId(), permits, deadline);
-    backend.expect(w.id, message -> onMessage(w, message));
     open.add(w);
+    if (backend.failIfClosing(w.future)) {
+      // close() may have failed the waits, and released the held permits, before this one: the
+      // permit handed over above is released as close() releases those it finds
+      open.remove(w);
+      backend.release(held);
+      return w.future;
+    }
+    backend.expect(w.id, message -> onMessage(w, message));
     w.future.onGiveUp = () -> {
       if (open.remove(w)) {
         withdrawing.add(w.id);

@@ -75,6 +75,9 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   private CompletableFuture<Void> awaitFor(Duration timeout) {
     backend.requireOpen();
     EventWaiter waiter = enqueue();
+    if (backend.failIfClosing(waiter.future)) {
+      return waiter.future; // close() may have failed the waiters before this one
+    }
     backend.listen(channel, gen -> onSet(Long.parseLong(gen)))
         .thenCompose(ok -> backend.redis().hmget(key, "set", "gen").toCompletableFuture())
         .whenCompleteAsync((fields, failure) -> {

@@ -91,9 +91,10 @@ final class RedisQueue<T>
         return null;
       });
     }
-    QueueCall<Void> call = register(new QueueCall<>(backend.nextId(), deadline(timeout), score,
-        payload), timeout, "room in queue '" + name + "'");
-    sendPut(call, "wait");
+    QueueCall<Void> call = new QueueCall<>(backend.nextId(), deadline(timeout), score, payload);
+    if (register(call, timeout, "room in queue '" + name + "'")) {
+      sendPut(call, "wait");
+    }
     return call.future;
   }
 
@@ -163,9 +164,10 @@ final class RedisQueue<T>
         return item;
       });
     }
-    QueueCall<T> call = register(new QueueCall<>(backend.nextId(), deadline(timeout), null,
-        null), timeout, "an item of queue '" + name + "'");
-    sendTake(call);
+    QueueCall<T> call = new QueueCall<>(backend.nextId(), deadline(timeout), null, null);
+    if (register(call, timeout, "an item of queue '" + name + "'")) {
+      sendTake(call);
+    }
     return call.future;
   }
 
@@ -250,8 +252,17 @@ final class RedisQueue<T>
 
   // ---- waiting calls ----
 
-  private <R> QueueCall<R> register(QueueCall<R> call, Duration timeout, String what) {
+  /**
+   * Makes {@code call} one of this JVM's waiting calls, to be sent; false if the backend has
+   * begun closing, and the call then failed as close() fails them and must not be sent.
+   */
+  private boolean register(QueueCall<?> call, Duration timeout, String what) {
+    backend.requireOpen();
     calls.put(call.id, call);
+    if (backend.failIfClosing(call.future)) {
+      calls.remove(call.id, call);
+      return false;
+    }
     call.future.onGiveUp = () -> withdraw(call);
     backend.expect(call.id, message -> onMessage(call, message));
     call.future.whenComplete((ok, failure) -> {
@@ -264,7 +275,7 @@ final class RedisQueue<T>
       call.timer = backend.timers().schedule(() -> backend.callbacks().execute(call.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
-    return call;
+    return true;
   }
 
   /**
@@ -470,6 +481,9 @@ final class RedisQueue<T>
     backend.requireOpen();
     QueueJoins.Join join = new QueueJoins.Join();
     CompletableFuture<Void> result = joins.add(join);
+    if (backend.failIfClosing(result)) {
+      return result; // close() may have failed the joins before this one
+    }
     backend.listen(doneChannel, gen -> joins.heard(Long.parseLong(gen)))
         .thenCompose(ok -> backend.redis().hmget(keys[0], "unfinished", "gen")
             .toCompletableFuture())
