@@ -332,6 +332,53 @@ class RedisFaultsTest {
   }
 
   /**
+   * A condition wait granted the lock while close() fails the pending calls, after it released
+   * the held permits and before it failed the condition's waits (here close() is held there),
+   * fails as those waits do and gives the lock back at once, instead of handing its caller a
+   * permit that close() missed, which would keep the lock from everyone for a lease.
+   */
+  @Test
+  void aConditionWaitGrantedWhileTheBackendClosesFailsAndGivesTheLockBack() throws Exception {
+    RedisBackend leaving = connect();
+    AsyncCondition condition = leaving.condition("granted-while-closing");
+    CompletableFuture<Permit> waiting =
+        condition.await(condition.acquire().get(5, TimeUnit.SECONDS));
+    AsyncCondition other = one.condition("granted-while-closing");
+    await().until(() -> other.waiters() == 1);
+
+    whileClosingHeldInItsSweep(leaving, () -> {
+      Permit signalling = other.acquire().join();
+      other.signal();
+      signalling.release();
+      assertFailsAtOnceSayingClosed(waiting);
+    });
+
+    other.acquire().get(LEASE.toMillis() / 3, TimeUnit.MILLISECONDS).release();
+  }
+
+  /**
+   * An item handed to a take while close() fails the pending calls, before it failed the
+   * queue's (here close() is held there), is not handed to the closing instance: the take fails
+   * as those calls do and the item goes back to the head, for another instance to take.
+   */
+  @Test
+  void aTakeHandedAnItemWhileTheBackendClosesFailsAndTheItemGoesBack() throws Exception {
+    RedisBackend leaving = connect();
+    CompletableFuture<String> take =
+        leaving.queue("handed-while-closing", QueueSpec.fifo(10), ItemCodec.strings()).take();
+    AsyncQueue<String> other =
+        one.queue("handed-while-closing", QueueSpec.fifo(10), ItemCodec.strings());
+    await().until(() -> other.takers() == 1);
+
+    whileClosingHeldInItsSweep(leaving, () -> {
+      other.put("handed").join();
+      assertFailsAtOnceSayingClosed(take);
+    });
+
+    assertThat(other.poll()).isEqualTo("handed");
+  }
+
+  /**
    * A grant delivered while close() sweeps the held permits can be missed by the sweep (here one
    * is made by hand once the backend has shut, as such a delivery would leave it): its holder's
    * release, after the client has shut down, must neither throw what the shut client says nor
@@ -740,6 +787,37 @@ class RedisFaultsTest {
     } finally {
       server.resume();
     }
+  }
+
+  /**
+   * Runs {@code meanwhile} while {@code leaving} closes, held where it fails the pending calls:
+   * after it has released the held permits and failed the acquires (one of which holds it there
+   * until {@code meanwhile} returns), before it fails the calls of its other primitives.
+   */
+  private void whileClosingHeldInItsSweep(RedisBackend leaving, Runnable meanwhile)
+      throws Exception {
+    Permit blocking = one.lock("sweep").acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> acquire = leaving.lock("sweep").acquire();
+    await().until(() -> one.lock("sweep").waiters() == 1);
+    CountDownLatch sweeping = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    acquire.whenComplete((permit, failure) -> { // run by close() as it fails the acquire
+      sweeping.countDown();
+      try {
+        resume.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(leaving::close);
+    try {
+      assertThat(sweeping.await(5, TimeUnit.SECONDS)).as("close() failed the acquire").isTrue();
+      meanwhile.run();
+    } finally {
+      resume.countDown();
+    }
+    closing.get(10, TimeUnit.SECONDS);
+    blocking.release();
   }
 
   /** {@code call} fails within a second with the CancellationException close() gives. */
