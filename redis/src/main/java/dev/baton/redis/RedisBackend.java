@@ -404,8 +404,9 @@ public final class RedisBackend implements AutoCloseable {
    * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
    * timeout for Redis to have done so, then closes both connections. A wait made meanwhile fails
    * at once with that cancellation, sending nothing to Redis; a condition wait gives back the
-   * permit it was passed. What Redis did not hear of is freed within one lease. A call on one of
-   * its primitives after that throws an {@link IllegalStateException} that says the backend was
+   * permit it was passed. A permit or item granted meanwhile is given back, its call failed the
+   * same way. What Redis did not hear of is freed within one lease. A call on one of its
+   * primitives after that throws an {@link IllegalStateException} that says the backend was
    * closed.
    */
   @Override
@@ -532,8 +533,8 @@ public final class RedisBackend implements AutoCloseable {
    * has begun, and says whether it did. A wait checks it once registered where close() looks for
    * pending calls, and then sends nothing: close() may have looked before, and nothing else would
    * end it; checking after registering, a wait that races with close() is failed by one or the
-   * other. A grant checks it before its delivery, and then gives back what it was granted:
-   * close() may have given back what this JVM held before it came.
+   * other. A grant (a permit, or a queue's item) checks it before its delivery, and then gives
+   * back what it was granted: close() may have given back what this JVM held before it came.
    */
   boolean failIfClosing(CompletableFuture<?> future) {
     if (!closed) {

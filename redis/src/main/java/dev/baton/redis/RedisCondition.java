@@ -247,7 +247,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   /**
    * The lock was granted to {@code w}. If the wait was settled meanwhile, its CANCEL (sent then,
    * and run after the grant) returns the permit and passes the signal on; so does the one sent
-   * here if a cancel reaches the future while the permit is on its way.
+   * here if a cancel reaches the future while the permit is on its way, or if the backend has
+   * begun closing (it may have released the held permits before this one came).
    */
   private void granted(Waiting w, long token, long grantedAt) {
     pending.remove(w.id, w);
@@ -257,6 +258,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       return;
     }
     RedisPermit permit = backend.hold(permits, w.id, token, grantedAt);
+    backend.failIfClosing(w.future);
     if (!w.future.complete(permit)) {
       backend.held().remove(w.id, permit);
       withdraw(w, "");

@@ -218,10 +218,15 @@ final class RedisQueue<T>
         }, backend.callbacks());
   }
 
-  /** An item handed to take {@code call} in Redis, by reply, message or renewal. */
+  /**
+   * An item handed to take {@code call} in Redis, by reply, message or renewal. Once the backend
+   * has begun closing, the take fails as close() fails those it finds, and the item goes back to
+   * the head: it is not handed to an instance that is going, whose ACK might never be sent.
+   */
   private void receive(QueueCall<T> call, String payload) {
     if (call.answer()) {
       settled(call);
+      backend.failIfClosing(call.future);
       hand(call.id, call.future, payload);
     } else if (call.isWithdrawn()) {
       cancel(call.id); // withdrawn before Redis handed it the item: give the item back
