@@ -48,7 +48,6 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * One run of a randomized cancellation fuzz of the annotations, shared by
@@ -232,7 +231,7 @@ public abstract class CancelFuzz {
    * and how to cancel it. Its methods {@link #sync()} to {@link #deferred()} are what the
    * annotated methods return; {@link #key()} is the per-key lock's key.
    */
-  public static final class Body {
+  public static final class Body extends CountedBody {
     private static final int NEW = 0;
     private static final int STARTED = 1;
     private static final int DOOMED = 2;
@@ -292,41 +291,6 @@ public abstract class CancelFuzz {
       return key;
     }
 
-    /** Runs inside the method's call: the result, or the failure thrown. */
-    public String sync() {
-      Runnable leave = enter();
-      try {
-        return outcome().join();
-      } catch (CompletionException e) {
-        throw (RuntimeException) e.getCause();
-      } finally {
-        leave.run();
-      }
-    }
-
-    /** Enters at once; leaves as the returned future ends. */
-    public CompletableFuture<String> future() {
-      Runnable leave = enter();
-      return outcome().whenComplete((value, failure) -> leave.run());
-    }
-
-    /** Enters on subscription; leaves before its end (or a cancel) reaches the aspect. */
-    public Mono<String> mono() {
-      return Mono.defer(() -> {
-        Runnable leave = enter();
-        return Mono.fromFuture(outcome()).doOnTerminate(leave).doOnCancel(leave);
-      });
-    }
-
-    /** Two elements, then the outcome; enters on subscription as {@link #mono()} does. */
-    public Flux<String> flux() {
-      return Flux.defer(() -> {
-        Runnable leave = enter();
-        return Flux.just("first", "second").concatWith(Mono.fromFuture(outcome()))
-            .doOnTerminate(leave).doOnCancel(leave);
-      });
-    }
-
     /** The {@link #flux()} as a Kotlin flow. */
     public Flow<String> flow() {
       return ReactiveFlowKt.asFlow(flux());
@@ -351,7 +315,8 @@ public abstract class CancelFuzz {
      * Counts a body in; the returned action counts it out, once. A body of a call the coordinator
      * cancelled before its grant is a violation, as is one more than the primitive allows.
      */
-    private Runnable enter() {
+    @Override
+    Runnable enter() {
       if (!state.compareAndSet(NEW, STARTED) && state.get() == DOOMED) {
         run.problems.add("call " + this + " ran after it was cancelled before its grant");
       }
@@ -387,7 +352,8 @@ public abstract class CancelFuzz {
       };
     }
 
-    private CompletableFuture<String> outcome() {
+    @Override
+    CompletableFuture<String> outcome() {
       boolean fails = ending == Ending.FAILS_AT_ONCE || ending == Ending.FAILS_LATER;
       if (ending == Ending.AT_ONCE || ending == Ending.FAILS_AT_ONCE) {
         return fails ? CompletableFuture.failedFuture(new Failed())

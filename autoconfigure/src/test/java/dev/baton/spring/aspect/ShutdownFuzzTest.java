@@ -292,7 +292,7 @@ class ShutdownFuzzTest {
    * One call: its method, its plan, and, as the method's body, how it counts itself inside its
    * primitive. Completes {@link #settled} once its caller has seen its result end.
    */
-  public static final class Body {
+  public static final class Body extends CountedBody {
     private final int id;
     private final Method method;
     private final String gate;
@@ -322,45 +322,14 @@ class ShutdownFuzzTest {
       return key;
     }
 
-    /** Runs inside the method's call: the result, or the failure thrown. */
-    public String sync() {
-      Runnable leave = enter();
-      try {
-        return outcome().join();
-      } catch (CompletionException e) {
-        throw (RuntimeException) e.getCause();
-      } finally {
-        // What the release after the body grants is work of now, not of the call's start.
-        GrantsAfterTheClose.BEGUN_BEFORE_THE_CLOSE.set(!round.closed.get());
-        leave.run();
-      }
+    /** What the release after a synchronous body grants is work of now, not of the call's start. */
+    @Override
+    void ending() {
+      GrantsAfterTheClose.BEGUN_BEFORE_THE_CLOSE.set(!round.closed.get());
     }
 
-    /** Enters at once; leaves as the returned future ends. */
-    public CompletableFuture<String> future() {
-      Runnable leave = enter();
-      return outcome().whenComplete((value, failure) -> leave.run());
-    }
-
-    /** Enters on subscription; leaves before its end (or a cancel) reaches the aspect. */
-    public Mono<String> mono() {
-      return Mono.defer(() -> {
-        Runnable leave = enter();
-        return Mono.fromFuture(outcome()).doOnTerminate(leave).doOnCancel(leave);
-      });
-    }
-
-    /** Two elements, then the outcome; enters on subscription as {@link #mono()} does. */
-    public Flux<String> flux() {
-      return Flux.defer(() -> {
-        Runnable leave = enter();
-        return Flux.just("first", "second").concatWith(Mono.fromFuture(outcome()))
-            .doOnTerminate(leave).doOnCancel(leave);
-      });
-    }
-
-    /** Counts the body in, once; the returned action counts it out, once. */
-    private Runnable enter() {
+    @Override
+    Runnable enter() {
       if (entries.incrementAndGet() > 1) {
         round.problem("the body of call " + this + " ran twice");
       }
@@ -378,7 +347,8 @@ class ShutdownFuzzTest {
       return () -> inside.remove(this);
     }
 
-    private CompletableFuture<String> outcome() {
+    @Override
+    CompletableFuture<String> outcome() {
       return switch (ending) {
         case AT_ONCE -> CompletableFuture.completedFuture("done");
         case FAILS -> CompletableFuture.failedFuture(new Failed());
