@@ -379,6 +379,23 @@ class RedisFaultsTest {
   }
 
   /**
+   * A permit that tryAcquire is granted while close() fails the pending calls (here held there),
+   * after it released the held permits, is one close() missed: the call fails as those calls do,
+   * and the permit goes back at once, for another instance to take, not when its lease runs out.
+   */
+  @Test
+  void aTryAcquireGrantedWhileTheBackendClosesFailsAndGivesThePermitBack() throws Exception {
+    RedisBackend leaving = connect();
+    AsyncLock lock = leaving.lock("tried-while-closing");
+
+    whileClosingHeldInItsSweep(leaving, () -> assertThat(catchThrowable(lock::tryAcquire))
+        .isInstanceOf(CancellationException.class).hasMessageContaining("was closed"));
+
+    one.lock("tried-while-closing").acquire().get(LEASE.toMillis() / 3, TimeUnit.MILLISECONDS)
+        .release();
+  }
+
+  /**
    * A grant delivered while close() sweeps the held permits can be missed by the sweep (here one
    * is made by hand once the backend has shut, as such a delivery would leave it): its holder's
    * release, after the client has shut down, must neither throw what the shut client says nor
