@@ -504,6 +504,7 @@ public final class RedisBackend implements AutoCloseable {
           } else if ("GRANTED".equals(RemotePermits.status(reply))) {
             RedisPermit permit =
                 hold(permits, id, Long.parseLong((String) reply.get(1)), sentAt);
+            failIfClosing(result); // as deliver(): close() may have freed the held permits
             if (!result.complete(Optional.of(permit))) {
               permit.close();
             }
