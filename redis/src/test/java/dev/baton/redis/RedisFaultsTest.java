@@ -396,6 +396,26 @@ class RedisFaultsTest {
   }
 
   /**
+   * An item that poll takes while close() fails the pending calls (here held there) is not handed
+   * to the closing instance, whose acknowledgement might never reach Redis: the poll fails as
+   * those calls do, and the item goes back to the head at once, not a lease later.
+   */
+  @Test
+  void aPollAnsweredWhileTheBackendClosesFailsAndTheItemGoesBack() throws Exception {
+    RedisBackend leaving = connect();
+    AsyncQueue<String> queue =
+        leaving.queue("polled-while-closing", QueueSpec.fifo(10), ItemCodec.strings());
+    AsyncQueue<String> other =
+        one.queue("polled-while-closing", QueueSpec.fifo(10), ItemCodec.strings());
+    other.put("polled").join();
+
+    whileClosingHeldInItsSweep(leaving, () -> assertThat(catchThrowable(queue::poll))
+        .isInstanceOf(CancellationException.class).hasMessageContaining("was closed"));
+
+    assertThat(other.poll()).isEqualTo("polled");
+  }
+
+  /**
    * A grant delivered while close() sweeps the held permits can be missed by the sweep (here one
    * is made by hand once the backend has shut, as such a delivery would leave it): its holder's
    * release, after the client has shut down, must neither throw what the shut client says nor
