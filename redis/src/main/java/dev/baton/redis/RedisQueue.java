@@ -183,7 +183,10 @@ final class RedisQueue<T>
     Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
         .whenCompleteAsync((reply, failure) -> {
           switch (status(failure, reply)) {
-            case "ITEM" -> hand(id, result, (String) reply.get(1));
+            case "ITEM" -> {
+              backend.failIfClosing(result); // as receive(): the item then goes back
+              hand(id, result, (String) reply.get(1));
+            }
             case "EMPTY" -> result.complete(null);
             case "SHUT" -> result.completeExceptionally(drained());
             case "FAILED" -> {
