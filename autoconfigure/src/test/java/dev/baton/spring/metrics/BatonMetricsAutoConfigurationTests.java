@@ -1,6 +1,7 @@
 package dev.baton.spring.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncLock;
 import dev.baton.Permit;
@@ -25,6 +26,12 @@ class BatonMetricsAutoConfigurationTests {
   private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(BatonAutoConfiguration.class,
           BatonMetricsAutoConfiguration.class));
+
+  /** The same with Spring Boot's own meter registry, as the actuator provides it. */
+  private final ApplicationContextRunner metered = contextRunner.withConfiguration(
+      AutoConfigurations.of(MetricsAutoConfiguration.class,
+          SimpleMetricsExportAutoConfiguration.class,
+          CompositeMeterRegistryAutoConfiguration.class));
 
   @Test
   void runShouldProvideTheGaugesAndWithAMeterRegistryTheTimers() {
@@ -84,10 +91,8 @@ class BatonMetricsAutoConfigurationTests {
   /** Spring Boot's own distribution properties apply to Baton's timers as to any. */
   @Test
   void springBootsDistributionPropertiesApplyToTheTimers() {
-    contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-        SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
-        .withPropertyValues("management.metrics.distribution.percentiles.baton.wait=0.5,0.99",
-            "management.metrics.distribution.slo.baton.held=50ms")
+    metered.withPropertyValues("management.metrics.distribution.percentiles.baton.wait=0.5,0.99",
+        "management.metrics.distribution.slo.baton.held=50ms")
         .run(context -> {
           context.getBean(PrimitiveRegistry.class).lock("ledger").acquire().join().release();
           MeterRegistry meters = context.getBean(MeterRegistry.class);
@@ -100,5 +105,44 @@ class BatonMetricsAutoConfigurationTests {
               .map(CountAtBucket::bucket)).containsExactly(
                   (double) Duration.ofMillis(50).toNanos());
         });
+  }
+
+  /**
+   * "A family: over all its keys", "never per key": a wait for a held key that is withdrawn or
+   * times out leaves the family's waiters at once while the key stays held and active, and is
+   * timed under the family's name with its outcome; no meter ever shows the key.
+   */
+  @Test
+  void aFamilysWithdrawnAndTimedOutWaitsLeaveItsWaitersWhileTheKeyStaysHeld() {
+    metered.run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      AsyncLock account = context.getBean(PrimitiveRegistry.class)
+          .lock("accounts", "alice@example.com");
+      Permit held = account.acquire().join();
+
+      assertThat(account.acquire().cancel(false)).isTrue();
+      assertThat(account.acquire(Duration.ofMillis(10))).failsWithin(Duration.ofSeconds(5));
+
+      assertThat(level(meters, BatonGauges.LOCK_WAITERS, "accounts")).isZero();
+      assertThat(level(meters, BatonGauges.LOCK_HELD, "accounts")).isEqualTo(1);
+      assertThat(level(meters, BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isEqualTo(1);
+      await().untilAsserted(() -> assertThat(waits(meters, "lock", "accounts", "timeout"))
+          .isEqualTo(1));
+      assertThat(waits(meters, "lock", "accounts", "cancelled")).isEqualTo(1);
+      held.release();
+      assertThat(level(meters, BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isZero();
+      assertThat(meters.getMeters()).flatMap(meter -> meter.getId().getTags())
+          .noneMatch(tag -> tag.getValue().contains("alice"));
+    });
+  }
+
+  private static double level(MeterRegistry meters, String gauge, String name) {
+    return meters.get(gauge).tag(BatonGauges.TAG_NAME, name).gauge().value();
+  }
+
+  private static long waits(MeterRegistry meters, String primitive, String name,
+      String outcome) {
+    return meters.get(BatonTimers.WAIT).tags(BatonTimers.TAG_PRIMITIVE, primitive,
+        BatonGauges.TAG_NAME, name, BatonTimers.TAG_OUTCOME, outcome).timer().count();
   }
 }
