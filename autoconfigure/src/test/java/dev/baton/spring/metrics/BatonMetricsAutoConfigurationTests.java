@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
@@ -133,6 +134,38 @@ class BatonMetricsAutoConfigurationTests {
       assertThat(level(meters, BatonGauges.LOCK_KEYS_ACTIVE, "accounts")).isZero();
       assertThat(meters.getMeters()).flatMap(meter -> meter.getId().getTags())
           .noneMatch(tag -> tag.getValue().contains("alice"));
+    });
+  }
+
+  /**
+   * A semaphore with all its permits held: withdrawn and timed-out acquires leave its waiters at
+   * once, and a permit released while an acquire waits is handed to it, so never reads available
+   * ("permits neither held nor handed to a waiter").
+   */
+  @Test
+  void aSemaphoreWithAllPermitsHeldHandsAReleasedPermitOnWithoutItReadingAvailable() {
+    metered.run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      AsyncSemaphore payments = context.getBean(PrimitiveRegistry.class).semaphore("payments", 1);
+      Permit held = payments.acquire().join();
+      assertThat(payments.acquire().cancel(false)).isTrue();
+      assertThat(payments.acquire(Duration.ofMillis(10))).failsWithin(Duration.ofSeconds(5));
+      CompletableFuture<Permit> next = payments.acquire();
+      assertThat(level(meters, BatonGauges.SEMAPHORE_WAITERS, "payments")).isEqualTo(1);
+
+      held.release();
+
+      assertThat(next).isDone();
+      assertThat(level(meters, BatonGauges.SEMAPHORE_AVAILABLE, "payments")).isZero();
+      assertThat(level(meters, BatonGauges.SEMAPHORE_WAITERS, "payments")).isZero();
+      next.join().release();
+      assertThat(level(meters, BatonGauges.SEMAPHORE_AVAILABLE, "payments")).isEqualTo(1);
+      await().untilAsserted(() -> assertThat(waits(meters, "semaphore", "payments", "timeout"))
+          .isEqualTo(1));
+      assertThat(waits(meters, "semaphore", "payments", "cancelled")).isEqualTo(1);
+      assertThat(waits(meters, "semaphore", "payments", "acquired")).isEqualTo(2);
+      assertThat(meters.get(BatonTimers.HELD).tag("name", "payments").timer().count())
+          .isEqualTo(2);
     });
   }
 
