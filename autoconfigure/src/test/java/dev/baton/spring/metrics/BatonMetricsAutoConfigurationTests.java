@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
@@ -169,8 +170,37 @@ class BatonMetricsAutoConfigurationTests {
     });
   }
 
+  /**
+   * A put waiting for room on a full queue counts on {@code side=put}; shutting the queue down
+   * fails it, which leaves the count and is timed as {@code failed} ("a shut-down queue").
+   */
+  @Test
+  void aPutWaitingOnAFullQueueCountsOnThePutSideUntilTheQueueShutsDown() {
+    metered.withPropertyValues("baton.queues.jobs.capacity=1").run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      AsyncQueue<String> jobs = context.getBean(PrimitiveRegistry.class).queue("jobs");
+      jobs.put("first").join();
+      CompletableFuture<Void> second = jobs.put("second");
+      assertThat(level(meters, BatonGauges.QUEUE_CAPACITY, "jobs")).isEqualTo(1);
+      assertThat(queueWaiters(meters, "put")).isEqualTo(1);
+      assertThat(queueWaiters(meters, "take")).isZero();
+
+      jobs.shutdownNow();
+
+      assertThat(second).isCompletedExceptionally();
+      assertThat(queueWaiters(meters, "put")).isZero();
+      assertThat(waits(meters, "queue", "jobs", "failed")).isEqualTo(1);
+      assertThat(waits(meters, "queue", "jobs", "acquired")).isEqualTo(1);
+    });
+  }
+
   private static double level(MeterRegistry meters, String gauge, String name) {
     return meters.get(gauge).tag(BatonGauges.TAG_NAME, name).gauge().value();
+  }
+
+  private static double queueWaiters(MeterRegistry meters, String side) {
+    return meters.get(BatonGauges.QUEUE_WAITERS).tags(BatonGauges.TAG_NAME, "jobs",
+        BatonGauges.TAG_SIDE, side).gauge().value();
   }
 
   private static long waits(MeterRegistry meters, String primitive, String name,
