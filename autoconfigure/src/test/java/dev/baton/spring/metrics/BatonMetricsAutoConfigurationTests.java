@@ -3,6 +3,7 @@ package dev.baton.spring.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
@@ -191,6 +192,31 @@ class BatonMetricsAutoConfigurationTests {
       assertThat(queueWaiters(meters, "put")).isZero();
       assertThat(waits(meters, "queue", "jobs", "failed")).isEqualTo(1);
       assertThat(waits(meters, "queue", "jobs", "acquired")).isEqualTo(1);
+    });
+  }
+
+  /**
+   * "A condition's wait covers the signal and the re-acquire": a signalled waiter no longer waits
+   * for a signal, but its wait ends, and is timed, only once it has the condition's lock again.
+   */
+  @Test
+  void aSignalledConditionWaitIsTimedOnlyOnceItHasTheLockAgain() {
+    metered.run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      AsyncCondition ready = context.getBean(PrimitiveRegistry.class).condition("ready");
+      CompletableFuture<Permit> awaiting = ready.await(ready.acquire().join());
+      Permit signaller = ready.acquire().join();
+      assertThat(level(meters, BatonGauges.CONDITION_WAITERS, "ready")).isEqualTo(1);
+
+      ready.signal();
+
+      assertThat(level(meters, BatonGauges.CONDITION_WAITERS, "ready")).isZero();
+      assertThat(awaiting).isNotDone();
+      assertThat(waits(meters, "condition", "ready", "acquired")).as("the two acquires")
+          .isEqualTo(2);
+      signaller.release();
+      awaiting.join().release();
+      assertThat(waits(meters, "condition", "ready", "acquired")).isEqualTo(3);
     });
   }
 
