@@ -9,6 +9,8 @@ import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.aspect.TestServices.LimitedService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -40,6 +42,9 @@ class LimitedAspectTest {
 
   @Autowired
   private PrimitiveRegistry registry;
+
+  @Autowired
+  private MeterRegistry meters;
 
   /** Each return type of a {@code @Limited(permits = 3)} method, called as a future. */
   enum ReturnType {
@@ -255,9 +260,10 @@ class LimitedAspectTest {
   }
 
   /**
-   * An interrupted caller of a synchronous method withdraws its wait (the metrics' "cancelled ...
-   * an interrupted caller"): it throws CancellationException with its interrupt flag still set,
-   * and the body never runs.
+   * An interrupted caller of a synchronous method withdraws its wait: it throws
+   * CancellationException with its interrupt flag still set, the body never runs, and
+   * {@code baton.wait} times it as {@code cancelled} (the metrics' "cancelled ... an interrupted
+   * caller").
    */
   @Test
   void interruptingASynchronousCallerWhileItWaitsWithdrawsItsWaitAndItsBodyNeverRuns() {
@@ -265,6 +271,9 @@ class LimitedAspectTest {
     Probe probe = Probe.finishedByTest();
     List<Permit> held = IntStream.range(0, 3)
         .mapToObj(i -> Waits.joined(semaphore.acquire())).toList();
+    Timer cancelled = meters.get("baton.wait").tags("primitive", "semaphore",
+        "name", "limited-value", "outcome", "cancelled").timer();
+    long cancelledBefore = cancelled.count();
     CompletableFuture<Throwable> thrown = new CompletableFuture<>();
     CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
     Thread caller = new Thread(() -> {
@@ -286,6 +295,8 @@ class LimitedAspectTest {
           .isInstanceOf(CancellationException.class);
       assertThat(stillInterrupted).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
       assertThat(semaphore.waiters()).isZero();
+      eventually().untilAsserted(
+          () -> assertThat(cancelled.count()).isEqualTo(cancelledBefore + 1));
     } finally {
       held.forEach(Permit::release);
     }
