@@ -219,16 +219,18 @@ class BatonEndpointTest {
         .containsEntry("state", "broken").containsEntry("waiting", 0);
   }
 
+  /** A lock, an event and a per-key family may all share a name: each is listed under it. */
   @Test
-  void aLockAndAnEventSharingANameAreBothListedUnderIt() {
+  void aLockAnEventAndAFamilySharingANameAreAllListedUnderIt() {
     registry.lock("catalog");
     registry.event("catalog");
+    registry.lock("catalog", "k1").acquire().join().release();
 
     String body = Http.get(port, "/actuator/baton/catalog").body();
     assertThat(JsonPath.<List<String>>read(body, "$.primitives[*].name"))
-        .containsExactly("catalog", "catalog");
+        .containsExactly("catalog", "catalog", "catalog");
     assertThat(JsonPath.<List<String>>read(body, "$.primitives[*].kind"))
-        .containsExactlyInAnyOrder("lock", "event");
+        .containsExactlyInAnyOrder("lock", "event", "lock-family");
   }
 
   /**
