@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.jayway.jsonpath.JsonPath;
 import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
+import dev.baton.AsyncEvent;
 import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import dev.baton.spring.Http;
@@ -231,6 +232,20 @@ class BatonEndpointTest {
         .containsExactly("catalog", "catalog", "catalog");
     assertThat(JsonPath.<List<String>>read(body, "$.primitives[*].kind"))
         .containsExactlyInAnyOrder("lock", "event", "lock-family");
+  }
+
+  @Test
+  void aClearEventCountsItsPendingWaitsUntilItIsSet() {
+    AsyncEvent warmed = registry.event("warmed");
+    CompletableFuture<Void> waiting = warmed.await();
+
+    assertThat(one(Http.get(port, "/actuator/baton/warmed").body(), "warmed"))
+        .containsEntry("kind", "event").containsEntry("state", "clear")
+        .containsEntry("waiters", 1);
+    warmed.set();
+    assertThat(waiting).isDone();
+    assertThat(one(Http.get(port, "/actuator/baton/warmed").body(), "warmed"))
+        .containsEntry("state", "set").containsEntry("waiters", 0);
   }
 
   /**
