@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -107,6 +109,23 @@ class BatonMetricsAutoConfigurationTests {
           assertThat(Arrays.stream(held.takeSnapshot().histogramCounts())
               .map(CountAtBucket::bucket)).containsExactly(
                   (double) Duration.ofMillis(50).toNanos());
+        });
+  }
+
+  /**
+   * {@code baton.metrics.percentile-histogram=true} adds the timers' histogram buckets, as
+   * Prometheus shows them (a registry that aggregates percentiles; the simple one keeps none).
+   */
+  @Test
+  void thePercentileHistogramPropertyAddsTheTimersBuckets() {
+    metered.withBean(PrometheusMeterRegistry.class,
+        () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+        .withPropertyValues("baton.metrics.percentile-histogram=true").run(context -> {
+          context.getBean(PrimitiveRegistry.class).lock("ledger").acquire().join().release();
+
+          assertThat(context.getBean(PrometheusMeterRegistry.class).scrape())
+              .contains("baton_wait_seconds_bucket{name=\"ledger\",outcome=\"acquired\"")
+              .contains("baton_held_seconds_bucket{name=\"ledger\",primitive=\"lock\"");
         });
   }
 
