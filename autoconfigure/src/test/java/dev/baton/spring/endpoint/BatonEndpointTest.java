@@ -284,6 +284,17 @@ class BatonEndpointTest {
     assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected.keySet());
   }
 
+  /** "GET /actuator/baton/{name}" finds any name a primitive may have, a slash in it too. */
+  @Test
+  void aNameWithASlashIsFoundUnderItsPath() {
+    registry.lock("orders/eu");
+
+    HttpResponse<String> response = Http.get(port, "/actuator/baton/orders/eu");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(one(response.body(), "orders/eu")).containsEntry("kind", "lock");
+  }
+
   @Test
   void anUnknownNameIsNotFound() {
     assertThat(Http.get(port, "/actuator/baton/nothing-here").statusCode()).isEqualTo(404);
