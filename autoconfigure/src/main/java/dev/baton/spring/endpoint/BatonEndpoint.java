@@ -20,7 +20,8 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
  * state, waiters, scope and, for locks and semaphores, the age of the oldest hold and the method
  * that took it. {@code GET /actuator/baton} lists all, sorted by name and kind;
  * {@code GET /actuator/baton/{name}} those named {@code name} (a lock and an event may share a
- * name), or 404. Like every actuator endpoint it is reachable over HTTP only once exposed
+ * name; over HTTP, a slash in it is part of the path: {@link BatonEndpointWebExtension}), or 404.
+ * Like every actuator endpoint it is reachable over HTTP only once exposed
  * ({@code management.endpoints.web.exposure.include}).
  */
 @Endpoint(id = "baton")

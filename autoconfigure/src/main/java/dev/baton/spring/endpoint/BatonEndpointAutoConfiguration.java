@@ -36,4 +36,10 @@ public final class BatonEndpointAutoConfiguration {
       BatonProperties properties) {
     return new BatonEndpoint(registry, source, properties.endpoint().showKeys());
   }
+
+  @Bean
+  @ConditionalOnMissingBean
+  BatonEndpointWebExtension batonEndpointWebExtension(BatonEndpoint endpoint) {
+    return new BatonEndpointWebExtension(endpoint);
+  }
 }
