@@ -70,6 +70,32 @@ class BatonObservationAutoConfigurationTests {
     });
   }
 
+  /**
+   * "Waits show as spans inside the request that waited": a wait's observation has for parent
+   * the observation current where the wait began, though it ends elsewhere, outside it.
+   */
+  @Test
+  void aWaitIsObservedInsideTheObservationCurrentWhereItBegan() {
+    runner.withUserConfiguration(RecordingObservations.class).run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      Permit holder = registry.lock("ledger").acquire().join();
+      Observation request =
+          Observation.start("request", context.getBean(ObservationRegistry.class));
+      CompletableFuture<Permit> waiting;
+      try (Observation.Scope scope = request.openScope()) {
+        waiting = registry.lock("ledger").acquire();
+      }
+      holder.release();
+      waiting.join().release();
+      request.stop();
+
+      assertThat(context.getBean(RecordingObservations.class).stopped)
+          .filteredOn(observed -> observed.getName().equals(BatonObservations.NAME))
+          .extracting(Observation.ContextView::getParentObservation)
+          .containsExactly(null, request);
+    });
+  }
+
   @Test
   void offWithoutAnObservationRegistryOrWhenSwitchedOff() {
     runner.run(context -> assertThat(context).doesNotHaveBean(BatonObservations.class));
