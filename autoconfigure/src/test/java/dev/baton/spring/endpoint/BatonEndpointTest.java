@@ -1,12 +1,14 @@
 package dev.baton.spring.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.Http;
 import dev.baton.spring.PrimitiveRegistry;
@@ -20,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -153,6 +157,40 @@ class BatonEndpointTest {
 
     done.complete("paid");
     call.join();
+  }
+
+  /**
+   * "heldMillis (how long the longest current hold has lasted)": of two holds of a semaphore, or
+   * of two keys of a family, the older one's age; once it ends, the newer one's.
+   */
+  @Test
+  void theOldestHolderIsTheLongestCurrentHoldOfASemaphoreAndOfAFamily() {
+    AsyncSemaphore permits = registry.semaphore("aged", 2);
+    assertOldestHolderIsTheLongest("aged", permits::acquire, permits::acquire);
+    assertOldestHolderIsTheLongest("aged-keys", registry.lock("aged-keys", "a")::acquire,
+        registry.lock("aged-keys", "b")::acquire);
+  }
+
+  private void assertOldestHolderIsTheLongest(String name,
+      Supplier<CompletableFuture<Permit>> first, Supplier<CompletableFuture<Permit>> second) {
+    long beforeOlder = System.nanoTime();
+    Permit older = first.get().join();
+    long olderHeld = System.nanoTime();
+    await().until(() -> System.nanoTime() - olderHeld >= TimeUnit.MILLISECONDS.toNanos(100));
+    long beforeNewer = System.nanoTime();
+    Permit newer = second.get().join();
+
+    assertThat(heldMillis(name)).isGreaterThanOrEqualTo(100).isLessThanOrEqualTo(
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - beforeOlder));
+    older.release();
+    assertThat(heldMillis(name)).isLessThanOrEqualTo(
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - beforeNewer));
+    newer.release();
+  }
+
+  private long heldMillis(String name) {
+    return ((Number) holder(one(Http.get(port, "/actuator/baton/" + name).body(), name))
+        .get("heldMillis")).longValue();
   }
 
   @Test
