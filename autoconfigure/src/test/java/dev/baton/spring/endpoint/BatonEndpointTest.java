@@ -107,6 +107,24 @@ class BatonEndpointTest {
         .containsEntry("holders", 0).containsEntry("oldestHolder", null);
   }
 
+  /** "takenBy (Type.method of the annotated method that took it, null when taken in code)". */
+  @Test
+  void aHoldHandedFromCodeToAWaitingAnnotatedCallIsTakenByItsMethod() {
+    Permit inCode = registry.lock("ledger").acquire().join();
+    CompletableFuture<String> done = new CompletableFuture<>();
+    CompletableFuture<String> call = ledger.write(done);
+    assertThat(holder(one(Http.get(port, "/actuator/baton/ledger").body(), "ledger")))
+        .containsEntry("takenBy", null);
+
+    inCode.release();
+
+    await().untilAsserted(() -> assertThat(
+        holder(one(Http.get(port, "/actuator/baton/ledger").body(), "ledger")))
+        .containsEntry("takenBy", "Ledger.write"));
+    done.complete("written");
+    call.join();
+  }
+
   @Test
   void aSemaphoreShowsPermitsInUseAndTheOldestHolder() {
     CompletableFuture<String> done = new CompletableFuture<>();
