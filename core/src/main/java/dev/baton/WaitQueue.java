@@ -14,8 +14,8 @@ import java.util.function.Supplier;
  * <p>{@link #add}, {@link #poll}, {@link #drainTo} and {@link #isEmpty} must be called while
  * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself,
  * {@link #failAll} must be called without it, and {@link #size} is a volatile read for
- * monitoring. Invariant while holding the guard: every linked
- * waiter is still waiting, because grants and withdrawals are both decided under the guard.
+ * monitoring. Invariant while holding the guard: every linked waiter is still waiting, because
+ * grants and withdrawals are both decided under the guard.
  */
 final class WaitQueue<W extends Waiter<?>> {
 
