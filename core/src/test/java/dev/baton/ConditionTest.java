@@ -955,6 +955,27 @@ class ConditionTest {
     again.release();
   }
 
+  /** README, "Permits": the permit an await gave up is stale and never releases its new one. */
+  @Test
+  void thePermitGivenToAwaitIsStaleOnceItReacquiresAndNeverReleasesTheNewPermit() {
+    Permit held = lockNow();
+    CompletableFuture<Permit> f = condition.await(held);
+    Permit signaller = lockNow();
+    condition.signal();
+    signaller.release();
+    Permit again = f.join();
+
+    assertThatThrownBy(held::release).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already released");
+    held.close();
+    signaller.close();
+
+    assertThat(again.isReleased()).isFalse();
+    assertThat(condition.lock().isLocked()).isTrue();
+    again.release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
   @Test
   void signalAcceptsTheLockHeldByAnyoneSinceTheLockHasNoOwningThread() throws Exception {
     CompletableFuture<Permit> waiter = startWaiting();
