@@ -224,6 +224,29 @@ class SemaphoreTest {
     assertThat(tokens).hasSize(20);
   }
 
+  /**
+   * README, "Permits": tokens strictly increase in the order of the grants, whether a grant is
+   * taken at once, handed over by a release or made by a release that gave its permit back.
+   */
+  @Test
+  void fencingTokensStrictlyIncreaseAcrossFastAndHandedOffGrants() {
+    Permit first = semaphore.acquire().join();
+    Permit second = semaphore.acquire().join();
+    CompletableFuture<Permit> third = semaphore.acquire();
+    CompletableFuture<Permit> fourth = semaphore.acquire(Duration.ofHours(1));
+
+    second.release();
+    first.release();
+    third.join().release();
+    Permit fifth = semaphore.tryAcquire().orElseThrow();
+
+    assertThat(List.of(first, second, third.join(), fourth.join(), fifth))
+        .extracting(Permit::token).isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
+    fourth.join().release();
+    fifth.release();
+    assertThat(semaphore.availablePermits()).isEqualTo(2);
+  }
+
   @Test
   void aTimedOutWaiterIsWithdrawnBeforeItsFailureIsObservable() {
     semaphore.acquire();
