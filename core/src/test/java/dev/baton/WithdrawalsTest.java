@@ -85,6 +85,25 @@ class WithdrawalsTest {
     assertThat(condition.lock().isLocked()).isFalse();
   }
 
+  /**
+   * A condition's wait that a signal woke waits on its lock to re-acquire it: it fails with the
+   * failure too, and holds no permit.
+   */
+  @Test
+  void aConditionWaitReacquiringItsLockFailsAndHoldsNothing() {
+    AsyncCondition condition = AsyncCondition.create();
+    CompletableFuture<Permit> waiting = condition.await(condition.acquire().join());
+    Permit signaller = condition.acquire().join();
+    condition.signal();
+
+    assertThat(Withdrawals.failPending(condition.lock(), shuttingDown)).isOne();
+
+    assertThat(failureOf(waiting)).isEqualTo("shutting down #1");
+    assertThat(condition.waiters()).isZero();
+    signaller.release();
+    assertThat(condition.lock().isLocked()).as("handed to nobody").isFalse();
+  }
+
   @Test
   void nothingPendingFailsNothing() {
     AsyncLock lock = AsyncLock.create();
@@ -142,6 +161,44 @@ class WithdrawalsTest {
           assertThat(race.lock.waiters()).isZero();
         }));
   }
+
+  /**
+   * A holder's release races {@code failPending} on a semaphore: each wait ends failed or
+   * granted, at most the one permit released is granted, and once granted permits are released
+   * every permit is back and nobody waits.
+   */
+  @Test
+  void aSemaphoreReleaseRacingTheFailureGrantsAtMostItsPermitAndStrandsNobody() throws Exception {
+    Fuzz.once("semaphore release/failPending race", seed -> Fuzz.race("fail-pending", seed,
+        2_000 * Fuzz.STRESS,
+        (index, random) -> {
+          AsyncSemaphore semaphore = AsyncSemaphore.create(2);
+          Permit other = semaphore.acquire().join();
+          Permit holder = semaphore.acquire().join();
+          List<CompletableFuture<Permit>> waits = new ArrayList<>();
+          for (int i = 1 + random.nextInt(3); i > 0; i--) {
+            waits.add(random.nextBoolean() ? semaphore.acquire()
+                : semaphore.acquire(Duration.ofHours(1)));
+          }
+          return new SemaphoreRace(semaphore, other, holder, waits);
+        },
+        race -> race.holder.release(),
+        race -> Withdrawals.failPending(race.semaphore, shuttingDown),
+        race -> {
+          assertThat(race.waits).allMatch(CompletableFuture::isDone);
+          List<Permit> granted = race.waits.stream().filter(w -> !w.isCompletedExceptionally())
+              .map(CompletableFuture::join).toList();
+          assertThat(granted).hasSizeLessThanOrEqualTo(1);
+          granted.forEach(Permit::release);
+          race.other.release();
+          assertThat(race.semaphore.availablePermits()).isEqualTo(2);
+          assertThat(race.semaphore.waiters()).isZero();
+        }));
+  }
+
+  /** One round of the semaphore race: a permit held throughout, the racing one, the waits. */
+  private record SemaphoreRace(AsyncSemaphore semaphore, Permit other, Permit holder,
+      List<CompletableFuture<Permit>> waits) {}
 
   /** One round of the race: a lock, its holder and the waits behind it. */
   private record Race(AsyncLock lock, Permit holder, List<CompletableFuture<Permit>> waits) {}
