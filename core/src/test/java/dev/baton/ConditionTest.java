@@ -369,6 +369,27 @@ class ConditionTest {
     assertThat(condition.lock().isLocked()).isFalse();
   }
 
+  /**
+   * The lost wake-up of ASYNCIO-SEMANTICS.md with {@code awaitUntil}: cancelled once a signal
+   * woke it, before it has the lock again, it passes the signal to the next waiter.
+   */
+  @Test
+  void anAwaitUntilCancelledAfterASignalWokeItPassesTheSignalToTheNextWaiter() {
+    CompletableFuture<Permit> until = condition.awaitUntil(() -> false, lockNow());
+    CompletableFuture<Permit> next = startWaiting();
+    Permit signaller = lockNow();
+    condition.signal();
+    assertThat(condition.waiters()).as("the signal woke the awaitUntil").isOne();
+
+    assertThat(until.cancel(false)).isTrue();
+    signaller.release();
+
+    assertThat(next).as("the signal passed on").isCompleted();
+    assertThat(condition.waiters()).isZero();
+    next.join().release();
+    assertThat(condition.lock().isLocked()).isFalse();
+  }
+
   // ---------------------------------------------------------------- cancellation and lost wake-ups
 
   @Test
