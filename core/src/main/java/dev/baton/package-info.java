@@ -40,11 +40,12 @@
  * count lowered, the item taken, the flag raised), it is final, even in the instant before its
  * future completes, since others may have seen the primitive's state move on: such a call then
  * completes the future with the grant itself and returns {@code false}, as it does on a future
- * already completed. Release what you were granted. {@code obtrudeValue} and
- * {@code obtrudeException}, which could overwrite a grant, throw
- * {@link java.lang.UnsupportedOperationException}. Cancel the future the primitive returned:
- * cancelling a future derived from it ({@code thenApply} and so on) does not reach the
- * waiter.</dd>
+ * already completed. Release what you were granted. On a waiting future, {@code obtrudeValue}
+ * and {@code obtrudeException}, which could overwrite a grant, throw
+ * {@link java.lang.UnsupportedOperationException}; a future that completed at once is a plain
+ * completed {@code CompletableFuture}, whose grant an obtrude would lose: do not obtrude it.
+ * Cancel the future the primitive returned: cancelling a future derived from it
+ * ({@code thenApply} and so on) does not reach the waiter.</dd>
  *
  * <dt><b>Timeouts</b></dt>
  * <dd>A timed wait that expires fails with {@link dev.baton.AcquireTimeoutException} through the
