@@ -124,6 +124,9 @@ class AnnotationMisuseTest {
         new AtStartUp("a list of Monos", ListOfMonos.class, List.of(),
             List.of("returns java.util.List<reactor.core.publisher.Mono<java.lang.String>>",
                 "asynchronous")),
+        new AtStartUp("an array of futures", ArrayOfFutures.class, List.of(),
+            List.of("returns java.util.concurrent.CompletableFuture<java.lang.String>[]",
+                "asynchronous")),
         new AtStartUp("a Stream", LazyStream.class, List.of(),
             List.of("returns java.util.stream.Stream<java.lang.String>", "lazy")));
   }
@@ -300,6 +303,13 @@ class AnnotationMisuseTest {
     @Guarded("inventory")
     public List<Mono<String>> run() {
       return List.of();
+    }
+  }
+
+  public static class ArrayOfFutures {
+    @Limited(value = "payments", permits = 1)
+    public CompletableFuture<String>[] run() {
+      return null;
     }
   }
 
