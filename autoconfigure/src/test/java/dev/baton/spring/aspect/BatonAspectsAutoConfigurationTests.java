@@ -298,6 +298,30 @@ class BatonAspectsAutoConfigurationTests {
         .run(context -> assertThat(context).hasNotFailed());
   }
 
+  /**
+   * "A name with characters other than a-z, 0-9 and - is written in brackets": its settings
+   * reach the annotations of that name, which strict mode counts as declared, and its bean is
+   * named after it.
+   */
+  @Test
+  void runWithNamesDeclaredInBracketsShouldGiveTheirAnnotationsTheirSettings() {
+    contextRunner.withPropertyValues("baton.strict=true", "baton.locks[jobs.v2].timeout=0",
+        "baton.semaphores[Payments].permits=1").withBean(BracketedNames.class).run(context -> {
+          assertThat(context).hasNotFailed();
+          PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+          AsyncLock lock = registry.lock("jobs.v2");
+          assertThat(context.getBean("baton.lock.jobs.v2")).isSameAs(lock);
+          AsyncSemaphore payments = registry.semaphore("Payments");
+          assertThat(payments.maxPermits()).isEqualTo(1);
+          try (Permit held = lock.acquire().join()) {
+            assertThatThrownBy(context.getBean(BracketedNames.class)::run)
+                .isInstanceOf(AcquireTimeoutException.class)
+                .hasMessage("timed out after PT0S waiting for lock 'jobs.v2'");
+          }
+          assertThat(payments.availablePermits()).isEqualTo(1);
+        });
+  }
+
   /** Strict mode checks the names of all four annotations, a per-key family's too. */
   @Test
   void runInStrictModeWithAnUndeclaredNameOfAnyAnnotationShouldFailNamingIt() {
@@ -729,6 +753,12 @@ class BatonAspectsAutoConfigurationTests {
 
   public static class Undeclared {
     @AwaitsEvent("typo")
+    public void run() {}
+  }
+
+  public static class BracketedNames {
+    @Limited("Payments")
+    @Guarded("jobs.v2")
     public void run() {}
   }
 
