@@ -514,6 +514,24 @@ class BatonAspectsAutoConfigurationTests {
     });
   }
 
+  /**
+   * A class's annotation applies to the public methods of its subclasses too, those they add and
+   * those they override, as {@code @Transactional} on a class does: a subclass is that class.
+   */
+  @Test
+  void aClassLevelAnnotationAppliesToTheMethodsOfItsSubclasses() {
+    contextRunner.withBean(SubOfAnnotated.class).run(context -> {
+      SubOfAnnotated sub = context.getBean(SubOfAnnotated.class);
+      try (Permit held = context.getBean(PrimitiveRegistry.class).lock("base-lock").acquire()
+          .join()) {
+        for (Runnable call : List.<Runnable>of(sub::added, sub::overridden, sub::inherited)) {
+          assertThatThrownBy(call::run).isInstanceOf(AcquireTimeoutException.class)
+              .hasMessage("timed out after PT0S waiting for lock 'base-lock'");
+        }
+      }
+    });
+  }
+
   /** How {@code call} failed, unwrapped: the failure's simple class name and its message. */
   private static String failureOf(CompletableFuture<?> call) {
     Throwable failure = catchThrowable(() -> call.get(5, TimeUnit.SECONDS));
@@ -760,6 +778,20 @@ class BatonAspectsAutoConfigurationTests {
     @Limited("Payments")
     @Guarded("jobs.v2")
     public void run() {}
+  }
+
+  @Guarded(value = "base-lock", timeout = "0")
+  public static class AnnotatedBase {
+    public void overridden() {}
+
+    public void inherited() {}
+  }
+
+  public static class SubOfAnnotated extends AnnotatedBase {
+    public void added() {}
+
+    @Override
+    public void overridden() {}
   }
 
   public static class StrictNames {
