@@ -208,7 +208,9 @@ public final class AnnotationBindings {
     }
     if (Modifier.isPublic(method.getModifiers()) && !Modifier.isStatic(method.getModifiers())
         && method.getDeclaringClass() != Object.class) {
-      // Like the @within pointcut: the class that declares the method carries the annotation.
+      // The class that declares the method carries the annotation, or a superclass of it does
+      // (as @Transactional on a class covers its subclasses); one inherited from a class without
+      // it is left alone.
       A onClass = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), type);
       if (onClass != null) {
         return new Found<>(onClass, method, true);
