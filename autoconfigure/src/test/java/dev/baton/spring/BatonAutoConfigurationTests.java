@@ -627,7 +627,8 @@ class BatonAutoConfigurationTests {
   @CsvSource({"baton.default-timeout, -1s, -1s", "baton.locks.ledger.timeout, PT-90M, -90m",
       "baton.events.ready.timeout, -2d, -2d", "baton.stalls.confirm-after, -1500ms, -1500ms",
       "baton.stalls.primitives.ledger.held-too-long, 0ms, 0s",
-      "baton.redis.lease, PT0.1S, 100ms", "baton.redis.command-timeout, -3us, -3us"})
+      "baton.redis.lease, PT0.1S, 100ms", "baton.redis.command-timeout, -3us, -3us",
+      "baton.web.retry-after, -1s, -1s"})
   void runWithADurationOutOfRangeShouldShowItAsAPropertyIsWritten(String property, String value,
       String shown) {
     contextRunner.withPropertyValues(property + "=" + value).run(context -> {
