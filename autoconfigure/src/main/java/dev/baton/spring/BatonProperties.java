@@ -462,7 +462,7 @@ public record BatonProperties(
       retryAfter = retryAfter == null ? Duration.ofSeconds(1) : retryAfter;
       if (retryAfter.isNegative()) {
         throw new IllegalArgumentException(
-            "baton.web.retry-after must not be negative, was " + retryAfter);
+            "baton.web.retry-after must not be negative, was " + written(retryAfter));
       }
     }
   }
