@@ -3,6 +3,7 @@ package dev.baton.spring.aspect;
 import static dev.baton.spring.aspect.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncSemaphore;
@@ -13,6 +14,7 @@ import dev.baton.spring.aspect.TestServices.OrderingService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -195,6 +197,25 @@ class AspectOrderingTest {
 
     assertThat(call).isCompletedWithValue("future");
     assertThat(permitsWhenSet).containsExactly(1);
+  }
+
+  /** "sets the named event when the call completes normally (never on failure)": a timeout. */
+  @Test
+  void aWaitThatTimesOutInsideSetsEventFailsTheCallAndLeavesTheEventClear() {
+    Probe probe = Probe.finishedByTest();
+    try (Permit held = Waits.joined(registry.lock("given-up-lock").acquire())) {
+      CompletableFuture<String> future = ordering.setsUnlessGuardedGivesUp(probe);
+      CompletableFuture<String> mono = ordering.setsUnlessGuardedMonoGivesUp(probe).toFuture();
+
+      for (CompletableFuture<String> call : List.of(future, mono)) {
+        assertThat(call).failsWithin(Duration.ofSeconds(5))
+            .withThrowableOfType(ExecutionException.class)
+            .havingCause().isInstanceOf(AcquireTimeoutException.class);
+      }
+    }
+    assertThat(probe.started()).isZero();
+    assertThat(registry.event("given-up-future").isSet()).isFalse();
+    assertThat(registry.event("given-up-mono").isSet()).isFalse();
   }
 
   @Test

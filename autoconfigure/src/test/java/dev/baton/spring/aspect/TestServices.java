@@ -307,6 +307,18 @@ final class TestServices {
       return Mono.fromFuture(probe.body("mono"));
     }
 
+    @SetsEvent("given-up-future")
+    @Guarded(value = "given-up-lock", timeout = "0")
+    public CompletableFuture<String> setsUnlessGuardedGivesUp(Probe probe) {
+      return probe.body("future");
+    }
+
+    @SetsEvent("given-up-mono")
+    @Guarded(value = "given-up-lock", timeout = "0")
+    public Mono<String> setsUnlessGuardedMonoGivesUp(Probe probe) {
+      return Mono.fromFuture(probe.body("mono"));
+    }
+
     @SetsEvent("done-flux")
     @Limited(value = "done-flux-permits", permits = 1)
     public Flux<String> setsAfterLimitedFlux(Probe probe) {
