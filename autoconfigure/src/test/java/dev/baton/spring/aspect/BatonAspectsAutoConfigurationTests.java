@@ -491,27 +491,32 @@ class BatonAspectsAutoConfigurationTests {
   /**
    * An annotation on an interface's method applies to an implementation that carries none of its
    * own; one on the implementation's method wins, the most specific declaration, as with Spring's
-   * own annotations.
+   * own annotations; whether the proxy is a subclass or, with
+   * {@code spring.aop.proxy-target-class=false}, a JDK proxy of the interface.
    */
-  @Test
-  void anInterfacesAnnotationAppliesUnlessTheImplementationDeclaresItsOwn() {
-    contextRunner.withBean(Posting.class, PostingService::new).run(context -> {
-      Posting posting = context.getBean(Posting.class);
-      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
-      Permit ledger = registry.lock("posting-ledger").acquire().join();
-      Permit journal = registry.lock("posting-journal").acquire().join();
+  @ParameterizedTest(name = "proxy-target-class={0}")
+  @ValueSource(booleans = {true, false})
+  void anInterfacesAnnotationAppliesUnlessTheImplementationDeclaresItsOwn(boolean targetClass) {
+    contextRunner.withPropertyValues("spring.aop.proxy-target-class=" + targetClass)
+        .withBean(Posting.class, PostingService::new).run(context -> {
+          assertThat(context).hasNotFailed();
+          Posting posting = context.getBean(Posting.class);
+          assertThat(AopUtils.isJdkDynamicProxy(posting)).isEqualTo(!targetClass);
+          PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+          Permit ledger = registry.lock("posting-ledger").acquire().join();
+          Permit journal = registry.lock("posting-journal").acquire().join();
 
-      CompletableFuture<String> posted = posting.post();
-      CompletableFuture<String> recorded = posting.record();
+          CompletableFuture<String> posted = posting.post();
+          CompletableFuture<String> recorded = posting.record();
 
-      assertThat(posted).as("waits for the interface's lock").isNotDone();
-      assertThat(recorded).as("waits for the implementation's lock").isNotDone();
-      assertThat(registry.names()).as("the interface's lock, overridden").doesNotContain(
-          "posting-audit");
-      ledger.release();
-      journal.release();
-      assertThat(List.of(posted.join(), recorded.join())).containsExactly("posted", "recorded");
-    });
+          assertThat(posted).as("waits for the interface's lock").isNotDone();
+          assertThat(recorded).as("waits for the implementation's lock").isNotDone();
+          assertThat(registry.names()).as("the interface's lock, overridden").doesNotContain(
+              "posting-audit");
+          ledger.release();
+          journal.release();
+          assertThat(List.of(posted.join(), recorded.join())).containsExactly("posted", "recorded");
+        });
   }
 
   /**
