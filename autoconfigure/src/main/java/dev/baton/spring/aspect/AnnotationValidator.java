@@ -1,5 +1,7 @@
 package dev.baton.spring.aspect;
 
+import java.lang.reflect.Proxy;
+import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.util.ClassUtils;
@@ -26,6 +28,11 @@ public final class AnnotationValidator implements SmartInitializingSingleton {
   public void afterSingletonsInstantiated() {
     for (String name : beanFactory.getBeanDefinitionNames()) {
       Class<?> type = beanFactory.getType(name, false);
+      if (type != null && Proxy.isProxyClass(type)) {
+        // A JDK proxy (spring.aop.proxy-target-class=false), whose methods are final and carry
+        // no annotations: check the class it was made for, as the proxy's advice reads it.
+        type = AutoProxyUtils.determineTargetClass(beanFactory, name);
+      }
       if (type != null) {
         bindings.check(name, ClassUtils.getUserClass(type), adapters);
       }
