@@ -276,6 +276,19 @@ class BatonAspectsAutoConfigurationTests {
         "it is static");
   }
 
+  /** A JDK proxy implements only the bean's interfaces: a method none declares it ignores. */
+  @Test
+  void runWithAnAnnotatedMethodOffTheInterfacesOfAJdkProxyShouldFailBecauseItWouldIgnoreIt() {
+    contextRunner.withPropertyValues("spring.aop.proxy-target-class=false")
+        .withBean(Posting.class, PostingWithAudit::new).run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(messages(context.getStartupFailure()))
+              .contains("@Guarded on " + PostingWithAudit.class.getName() + ".audit()")
+              .contains("bean '").contains("none of its interfaces declares it")
+              .contains("spring.aop.proxy-target-class=false");
+        });
+  }
+
   @Test
   void runWithAnAnnotatedNonPublicMethodShouldFailBecauseTheProxyWouldIgnoreIt() {
     assertStartupFails(PackagePrivateMethod.class, PackagePrivateMethod.class.getName() + ".run()",
@@ -602,6 +615,13 @@ class BatonAspectsAutoConfigurationTests {
     public CompletableFuture<String> record() {
       return CompletableFuture.completedFuture("recorded");
     }
+  }
+
+  /** Adds an annotated method that its interface does not declare. */
+  public static class PostingWithAudit extends PostingService {
+
+    @Guarded("posting-audit")
+    public void audit() {}
   }
 
   /** Calls that wait for a lock, a permit and an event, counting the bodies that run. */
