@@ -28,6 +28,7 @@ import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.core.env.Environment;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.util.StringUtils;
 
@@ -228,6 +229,25 @@ public final class AnnotationBindings {
    */
   static void checkInterceptable(String beanName, Class<?> beanClass) {
     forEachFound(beanClass, (found, type) -> checkInterceptable(found, beanName, beanClass));
+  }
+
+  /**
+   * Checks that a JDK proxy of {@code interfaces} can apply every Baton annotation of the bean's
+   * class: it implements their methods only, and ignores one that none of them declares.
+   *
+   * @throws IllegalStateException naming the bean and the first such method
+   */
+  static void checkOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces) {
+    forEachFound(beanClass, (found, type) -> {
+      Method method = found.method();
+      if (Arrays.stream(interfaces).noneMatch(declaring -> ClassUtils.hasMethod(declaring,
+          method.getName(), method.getParameterTypes()))) {
+        throw new IllegalStateException(found.describe() + " in bean '" + beanName
+            + "' would be ignored: the bean is a JDK proxy (spring.aop.proxy-target-class=false)"
+            + ", which has only its interfaces' methods, and none of its interfaces declares it;"
+            + " declare it in one, or let the proxy be a subclass");
+      }
+    });
   }
 
   private static void checkInterceptable(Found<?> found, String beanName, Class<?> beanClass) {

@@ -31,7 +31,11 @@ public final class AnnotationValidator implements SmartInitializingSingleton {
       if (type != null && Proxy.isProxyClass(type)) {
         // A JDK proxy (spring.aop.proxy-target-class=false), whose methods are final and carry
         // no annotations: check the class it was made for, as the proxy's advice reads it.
+        Class<?>[] interfaces = type.getInterfaces();
         type = AutoProxyUtils.determineTargetClass(beanFactory, name);
+        if (type != null) {
+          AnnotationBindings.checkOnInterfaces(name, ClassUtils.getUserClass(type), interfaces);
+        }
       }
       if (type != null) {
         bindings.check(name, ClassUtils.getUserClass(type), adapters);
