@@ -39,6 +39,7 @@ import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.support.GenericApplicationContext;
@@ -502,6 +503,33 @@ class BatonAspectsAutoConfigurationTests {
   }
 
   /**
+   * The registry closes "once every lifecycle has stopped (so a graceful drain ... still runs
+   * first)": a lifecycle that, stopping, lets a waiting call through and makes another sees
+   * both run.
+   */
+  @Test
+  void closingTheApplicationLetsALifecycleDrainItsCallsBeforeThePrimitivesClose() {
+    contextRunner.withBean(Closed.class).withBean(Drain.class).run(context -> {
+      Closed closed = context.getBean(Closed.class);
+      Permit lock = context.getBean(PrimitiveRegistry.class).lock("closed-lock").acquire().join();
+      CompletableFuture<String> waiting = closed.guarded();
+      List<String> drained = new CopyOnWriteArrayList<>();
+      context.getBean(Drain.class).onStop(() -> {
+        lock.release();
+        for (CompletableFuture<String> call : List.of(waiting, closed.guarded())) {
+          drained.add(call.handle((value, failure) -> value != null ? value : failure.toString())
+              .join());
+        }
+      });
+
+      context.close();
+
+      assertThat(drained).containsExactly("ran", "ran");
+      assertThat(closed.runs()).isEqualTo(2);
+    });
+  }
+
+  /**
    * An annotation on an interface's method applies to an implementation that carries none of its
    * own; one on the implementation's method wins, the most specific declaration, as with Spring's
    * own annotations; whether the proxy is a subclass or, with
@@ -651,6 +679,32 @@ class BatonAspectsAutoConfigurationTests {
     public String awaited() {
       runs.incrementAndGet();
       return "ran";
+    }
+  }
+
+  /** A lifecycle that, when it stops, runs what it was given: a graceful drain. */
+  public static class Drain implements SmartLifecycle {
+    private volatile boolean running;
+    private volatile Runnable drain = () -> { };
+
+    void onStop(Runnable drain) {
+      this.drain = drain;
+    }
+
+    @Override
+    public void start() {
+      running = true;
+    }
+
+    @Override
+    public void stop() {
+      drain.run();
+      running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+      return running;
     }
   }
 
