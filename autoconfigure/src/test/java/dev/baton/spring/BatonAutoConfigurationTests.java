@@ -524,6 +524,20 @@ class BatonAutoConfigurationTests {
   }
 
   /**
+   * A semaphore declared without permits, which come from {@code @Limited}, is no bean: start-up
+   * could not make it before the annotations give its permits.
+   */
+  @Test
+  void runWithASemaphoreDeclaredWithoutPermitsShouldStartWithoutItsBean() {
+    contextRunner.withPropertyValues("baton.semaphores.payments.timeout=2s").run(context -> {
+      assertThat(context).hasNotFailed().doesNotHaveBean("baton.semaphore.payments")
+          .doesNotHaveBean(AsyncSemaphore.class);
+      assertThat(context.getBean(BatonProperties.class).semaphoreTimeout("payments"))
+          .isEqualTo(Duration.ofSeconds(2));
+    });
+  }
+
+  /**
    * "An unqualified AsyncSemaphore injection point never receives one, and declaring a second
    * semaphore breaks no injection. A queue bean is typed with its item-type when declared."
    */
