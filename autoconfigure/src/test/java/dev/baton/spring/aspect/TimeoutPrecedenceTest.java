@@ -22,12 +22,13 @@ import org.springframework.context.annotation.Bean;
 /**
  * Which timeout a wait gets: the annotation's, else {@code baton.locks|semaphores|events.NAME.timeout},
  * else {@code baton.default-timeout}. Each level has its own small value, and the
- * {@link AcquireTimeoutException} tells which one expired.
+ * {@link AcquireTimeoutException} tells which one expired. A number without a unit is in
+ * milliseconds, in an annotation and in a property.
  */
 @SuppressWarnings("try") // permits held by try-with-resources to keep a primitive busy
 @SpringBootTest(classes = TimeoutPrecedenceTest.App.class, properties = {
     "baton.default-timeout=70ms",
-    "baton.locks.configured-lock.timeout=55ms",
+    "baton.locks.configured-lock.timeout=55", // without a unit: milliseconds, as in Spring Boot
     "baton.semaphores.configured-permits.permits=1",
     "baton.semaphores.configured-permits.timeout=55ms",
     "baton.semaphores.timeout-only.timeout=55ms",
