@@ -277,6 +277,25 @@ class BatonAspectsAutoConfigurationTests {
         "it is static");
   }
 
+  /**
+   * Behind a JDK proxy a class's annotation applies to {@code toString}, which the proxy passes
+   * on as it does the methods of the bean's interfaces, so start-up accepts it.
+   */
+  @Test
+  void runWithAClassLevelAnnotationBehindAJdkProxyShouldStartAndApplyIt() {
+    contextRunner.withPropertyValues("spring.aop.proxy-target-class=false")
+        .withBean(Posting.class, GuardedPosting::new).run(context -> {
+          assertThat(context).hasNotFailed();
+          Posting posting = context.getBean(Posting.class);
+          assertThat(AopUtils.isJdkDynamicProxy(posting)).isTrue();
+          try (Permit held = context.getBean(PrimitiveRegistry.class).lock("posting-class")
+              .acquire().join()) {
+            assertThatThrownBy(posting::toString).isInstanceOf(AcquireTimeoutException.class)
+                .hasMessage("timed out after PT0S waiting for lock 'posting-class'");
+          }
+        });
+  }
+
   /** A JDK proxy implements only the bean's interfaces: a method none declares it ignores. */
   @Test
   void runWithAnAnnotatedMethodOffTheInterfacesOfAJdkProxyShouldFailBecauseItWouldIgnoreIt() {
@@ -642,6 +661,16 @@ class BatonAspectsAutoConfigurationTests {
     @Guarded("posting-journal")
     public CompletableFuture<String> record() {
       return CompletableFuture.completedFuture("recorded");
+    }
+  }
+
+  /** Guarded as a class, with a {@code toString} of its own. */
+  @Guarded(value = "posting-class", timeout = "0")
+  public static class GuardedPosting extends PostingService {
+
+    @Override
+    public String toString() {
+      return "guarded posting";
     }
   }
 
