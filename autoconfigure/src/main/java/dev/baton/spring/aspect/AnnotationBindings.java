@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
@@ -233,15 +234,17 @@ public final class AnnotationBindings {
 
   /**
    * Checks that a JDK proxy of {@code interfaces} can apply every Baton annotation of the bean's
-   * class: it implements their methods only, and ignores one that none of them declares.
+   * class: it implements their methods (and {@code Object}'s) only, and ignores one that none of
+   * them declares.
    *
    * @throws IllegalStateException naming the bean and the first such method
    */
   static void checkOnInterfaces(String beanName, Class<?> beanClass, Class<?>[] interfaces) {
     forEachFound(beanClass, (found, type) -> {
       Method method = found.method();
-      if (Arrays.stream(interfaces).noneMatch(declaring -> ClassUtils.hasMethod(declaring,
-          method.getName(), method.getParameterTypes()))) {
+      if (Stream.concat(Stream.of(Object.class), Arrays.stream(interfaces)).noneMatch(
+          declaring -> ClassUtils.hasMethod(declaring, method.getName(),
+              method.getParameterTypes()))) {
         throw new IllegalStateException(found.describe() + " in bean '" + beanName
             + "' would be ignored: the bean is a JDK proxy (spring.aop.proxy-target-class=false)"
             + ", which has only its interfaces' methods, and none of its interfaces declares it;"
