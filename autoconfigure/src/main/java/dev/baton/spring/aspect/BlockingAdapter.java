@@ -86,7 +86,8 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
     if (!checksResults || !ReturnTypeAdapters.isStillToCome(result)) {
       return false;
     }
-    if (result instanceof CompletionStage<?> && declared.isAssignableFrom(CompletableFuture.class)) {
+    if (result instanceof CompletionStage<?>
+        && declared.isAssignableFrom(CompletableFuture.class)) {
       return true;
     }
     throw new IllegalStateException(method + " returned a " + result.getClass().getName()
