@@ -152,11 +152,7 @@ class WithdrawalsTest {
         race -> race.holder.release(),
         race -> Withdrawals.failPending(race.lock, shuttingDown),
         race -> {
-          assertThat(race.waits).allMatch(CompletableFuture::isDone);
-          List<Permit> granted = race.waits.stream().filter(w -> !w.isCompletedExceptionally())
-              .map(CompletableFuture::join).toList();
-          assertThat(granted).hasSizeLessThanOrEqualTo(1);
-          granted.forEach(Permit::release);
+          releaseTheOneGranted(race.waits);
           assertThat(race.lock.isLocked()).isFalse();
           assertThat(race.lock.waiters()).isZero();
         }));
@@ -185,11 +181,7 @@ class WithdrawalsTest {
         race -> race.holder.release(),
         race -> Withdrawals.failPending(race.semaphore, shuttingDown),
         race -> {
-          assertThat(race.waits).allMatch(CompletableFuture::isDone);
-          List<Permit> granted = race.waits.stream().filter(w -> !w.isCompletedExceptionally())
-              .map(CompletableFuture::join).toList();
-          assertThat(granted).hasSizeLessThanOrEqualTo(1);
-          granted.forEach(Permit::release);
+          releaseTheOneGranted(race.waits);
           race.other.release();
           assertThat(race.semaphore.availablePermits()).isEqualTo(2);
           assertThat(race.semaphore.waiters()).isZero();
@@ -202,6 +194,18 @@ class WithdrawalsTest {
 
   /** One round of the race: a lock, its holder and the waits behind it. */
   private record Race(AsyncLock lock, Permit holder, List<CompletableFuture<Permit>> waits) {}
+
+  /**
+   * Checks that every wait of a race has ended, and that at most one was granted (the release
+   * raced hands on one permit), then releases that one.
+   */
+  private static void releaseTheOneGranted(List<CompletableFuture<Permit>> waits) {
+    assertThat(waits).allMatch(CompletableFuture::isDone);
+    List<Permit> granted = waits.stream().filter(wait -> !wait.isCompletedExceptionally())
+        .map(CompletableFuture::join).toList();
+    assertThat(granted).hasSizeLessThanOrEqualTo(1);
+    granted.forEach(Permit::release);
+  }
 
   /** The message of the failure {@code wait} ended with. */
   private static String failureOf(CompletableFuture<?> wait) {
