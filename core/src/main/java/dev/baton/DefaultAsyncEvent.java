@@ -81,7 +81,7 @@ final class DefaultAsyncEvent implements AsyncEvent {
 
   /** Fails the waits pending now (see {@link Withdrawals#failPending}). */
   int failPending(Supplier<? extends Throwable> failure) {
-    return waiters.failAll(failure);
+    return waiters.withdrawAll(failure);
   }
 
   @Override

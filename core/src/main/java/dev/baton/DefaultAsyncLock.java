@@ -94,7 +94,7 @@ final class DefaultAsyncLock implements AsyncLock {
 
   /** Fails the waits pending now (see {@link Withdrawals#failPending}). */
   int failPending(Supplier<? extends Throwable> failure) {
-    return waiters.failAll(failure);
+    return waiters.withdrawAll(failure);
   }
 
   @Override

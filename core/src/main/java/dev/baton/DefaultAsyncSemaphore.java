@@ -127,7 +127,7 @@ final class DefaultAsyncSemaphore implements AsyncSemaphore {
 
   /** Fails the waits pending now (see {@link Withdrawals#failPending}). */
   int failPending(Supplier<? extends Throwable> failure) {
-    return waiters.failAll(failure);
+    return waiters.withdrawAll(failure);
   }
 
   @Override

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  *
  * <p>{@link #add}, {@link #poll}, {@link #drainTo} and {@link #isEmpty} must be called while
  * holding the {@linkplain #WaitQueue(Lock, Runnable) guard}; {@link #withdraw} takes it itself,
- * {@link #failAll} must be called without it, and {@link #size} is a volatile read for
+ * {@link #withdrawAll} must be called without it, and {@link #size} is a volatile read for
  * monitoring. Invariant while holding the guard: every linked waiter is still waiting, because
  * grants and withdrawals are both decided under the guard.
  */
@@ -135,7 +135,7 @@ final class WaitQueue<W extends Waiter<?>> {
    *
    * @return how many it failed
    */
-  int failAll(Supplier<? extends Throwable> failure) {
+  int withdrawAll(Supplier<? extends Throwable> failure) {
     List<Waiter<?>> linked = new ArrayList<>();
     guard.lock();
     try {
