@@ -10,6 +10,7 @@ import dev.baton.annotation.Guarded;
 import dev.baton.annotation.Limited;
 import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.ClosingFailures;
 import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
@@ -25,7 +26,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -372,22 +372,11 @@ class ShutdownFuzzTest {
       boolean expected = cause == null || cause instanceof Failed
           || (cause instanceof AcquireTimeoutException && method.getName().contains("Timed"))
           || (cause instanceof CancellationException && cancelled.get())
-          || (round.closing.get() && saysWhy(cause));
+          || (round.closing.get() && ClosingFailures.saysClosed(cause));
       if (!expected) {
         round.problem("call " + this + " ended with " + cause);
       }
       settled.complete(null);
-    }
-
-    /** Whether a failure, or one of its causes, says the application or a primitive closed. */
-    private static boolean saysWhy(Throwable failure) {
-      for (Throwable t = failure; t != null; t = t.getCause()) {
-        String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-        if (message.contains("shutting down") || message.contains("closed")) {
-          return true;
-        }
-      }
-      return false;
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncSemaphore;
+import dev.baton.spring.ClosingFailures;
 import dev.baton.spring.FuzzThreads;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.redis.RedisTestApplication.Journal;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -191,20 +191,10 @@ class RedisShutdownFuzzTest {
       }
       boolean expected = cause == null
           || (cause instanceof CancellationException && call.cancelled())
-          || (call.instance() == 0 && saysWhy(cause));
+          || (call.instance() == 0 && ClosingFailures.saysClosed(cause));
       if (!expected) {
         problems.add("call " + call + " ended with " + cause);
       }
-    }
-
-    private static boolean saysWhy(Throwable failure) {
-      for (Throwable t = failure; t != null; t = t.getCause()) {
-        String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-        if (message.contains("closed") || message.contains("shutting down")) {
-          return true;
-        }
-      }
-      return false;
     }
 
     private void awaitSettled() throws Exception {
