@@ -341,10 +341,15 @@ class BadPropertiesFuzzTest {
       return List.of(lower, plainKey.toLowerCase(Locale.ROOT), lower.replace("_", ""));
     }
 
-    /** The value as a message may show it once parsed: a duration's or a data size's form. */
+    /**
+     * The value as a message may show it once parsed: a duration as Java prints it or as Baton
+     * writes it back ({@code 0ms} comes back as {@code 0s}), or a data size's form.
+     */
     private List<String> parsed() {
       List<String> forms = new ArrayList<>();
       parse(() -> DurationStyle.detectAndParse(value.trim())).ifPresent(forms::add);
+      parse(() -> BatonProperties.written(DurationStyle.detectAndParse(value.trim())))
+          .ifPresent(forms::add);
       parse(() -> DataSize.parse(value.trim())).ifPresent(forms::add);
       return forms;
     }
