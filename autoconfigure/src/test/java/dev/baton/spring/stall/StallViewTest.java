@@ -19,6 +19,7 @@ import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
+import dev.baton.spring.observation.EventSetters;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.PendingWait;
@@ -1165,6 +1166,29 @@ class StallViewTest {
           .hasMessageContaining(", which waits for lock 'config', held for ")
           .hasMessageContaining(" by Config.use, this call");
     }
+  }
+
+  /**
+   * A timed-out wait is explained after its timeout, on the thread that fails it. If by then the
+   * only call that was to set the event has let go (it set the event, too late), saying that no
+   * running call is to set it would be false of the time the wait expired: it says nothing.
+   */
+  @Test
+  void aTimeoutNeverSaysNoCallIsToSetAnEventWhoseSetterLetGoAfterItExpired() {
+    AsyncEvent ready = registry.event("ready");
+    EventSetters.Promise loading;
+    try (CurrentCall.Scope in = CurrentCall.in(call("Loader.load"))) {
+      loading = ((SetterTracking) ready).setters().promise();
+    }
+    try (CurrentCall.Scope in = CurrentCall.in(call("Config.use"))) {
+      ready.await();
+    }
+    PendingWait wait = view.pendingWaits().get(0);
+
+    assertThat(view.blockers(wait, Duration.ZERO)).startsWith("to be set by Loader.load");
+    loading.close();
+    assertThat(view.blockers(wait, Duration.ZERO)).as("the setter let go since").isNull();
+    ready.set();
   }
 
   @Test
