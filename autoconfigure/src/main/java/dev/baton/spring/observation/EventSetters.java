@@ -107,7 +107,7 @@ public final class EventSetters {
     @Override
     public void close() {
       closed = true;
-      promises.remove(this);
+      promises.endNoted(this);
     }
   }
 }

@@ -13,6 +13,9 @@ import java.util.Optional;
  */
 public final class LiveHolds {
 
+  /** {@link #lastNotedEnd} before any hold ended through {@link #endNoted}. */
+  private static final long NEVER = Long.MIN_VALUE;
+
   /** Holds granted and not yet released: a hold records its own slot, so it costs no entry. */
   private final StripedSlots<Hold> live;
   /**
@@ -20,6 +23,11 @@ public final class LiveHolds {
    * in its list; it alone reads and writes this, by the protocol it documents.
    */
   private volatile boolean listed;
+  /**
+   * When a hold last ended through {@link #endNoted} ({@link System#nanoTime()}), or
+   * {@link #NEVER}: kept only for holds that end rarely, an event's promises to set it.
+   */
+  private volatile long lastNotedEnd = NEVER;
 
   /** No live holds, for a primitive held by one at a time, or a few. */
   public LiveHolds() {
@@ -83,5 +91,26 @@ public final class LiveHolds {
   /** Ends {@code hold}; false if it had ended already. */
   boolean remove(Hold hold) {
     return live.remove(hold);
+  }
+
+  /**
+   * Ends {@code hold} as {@link #remove} does, noting when, so that {@link #endedSince} can tell:
+   * for holds that end rarely, as it costs a clock read.
+   */
+  boolean endNoted(Hold hold) {
+    boolean ended = live.remove(hold);
+    if (ended) {
+      lastNotedEnd = System.nanoTime();
+    }
+    return ended;
+  }
+
+  /**
+   * Whether a hold ended through {@link #endNoted} at or after {@code nanos}
+   * ({@link System#nanoTime()}): whether the holds listed now may lack one that was live then.
+   */
+  public boolean endedSince(long nanos) {
+    long ended = lastNotedEnd;
+    return ended != NEVER && ended - nanos >= 0;
   }
 }

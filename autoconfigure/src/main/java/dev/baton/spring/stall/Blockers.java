@@ -53,13 +53,15 @@ final class Blockers {
    * What held {@code wait} up when it expired, at {@code expiredNanos} ({@link System#nanoTime()}):
    * as {@link #of}, leaving out its holds begun since. A timed-out wait is explained on the thread
    * that fails it, some time after its timeout withdrew it; meanwhile its holders may have let go
-   * and the next waiter been granted it, which held nothing up. Null if every hold is such.
+   * and the next waiter been granted it, which held nothing up. Null if every hold is such, and
+   * for an event none of whose setters is left if one of them let go since it expired: that no
+   * running call was to set it would then be false of the time it expired.
    */
   String ofTimedOut(PendingWait wait, long expiredNanos) {
     List<Hold> holds = wait.holders().all();
     List<Hold> before = holds.stream()
         .filter(hold -> hold.sinceNanos() - expiredNanos <= 0).toList();
-    if (before.isEmpty() && !holds.isEmpty()) {
+    if (before.isEmpty() && (!holds.isEmpty() || wait.holders().endedSince(expiredNanos))) {
       return null; // all that held it up let go before it was explained
     }
     return explained(wait, before);
