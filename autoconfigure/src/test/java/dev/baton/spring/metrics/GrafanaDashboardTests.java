@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,6 +34,7 @@ class GrafanaDashboardTests {
       StallMeters.REENTRIES, StallMeters.INVERSIONS, StallMeters.LEAKS);
 
   private static final Pattern METRIC = Pattern.compile("\\bbaton_[a-z_]+");
+  private static final Pattern GROUPING = Pattern.compile("\\bby \\(([^)]*)\\)");
   /**
    * A series with a suffix Prometheus appends: a timer's or time gauge's unit and an optional
    * series suffix, or a counter's total.
@@ -128,6 +130,111 @@ class GrafanaDashboardTests {
         Map.entry("Barriers", List.of("Barrier waiting", latency, "Timeouts /s")),
         Map.entry("Stalls", List.of("Oldest pending wait", "Oldest hold",
             "Deadlocks confirmed and permits leaked", "Re-entries and lock-order inversions")));
+  }
+
+  /**
+   * Each panel, in its row, queries the series the README names for it and no other; a row's
+   * wait, timeout and hold panels read only its own kind of primitive.
+   */
+  @Test
+  void eachPanelQueriesTheSeriesTheReadmeNamesForIt() {
+    Map<String, String> kinds = Map.of("Locks", "lock", "Semaphores", "semaphore",
+        "Events", "event", "Conditions", "condition", "Queues", "queue", "Barriers", "barrier");
+    Map<String, Set<String>> perKind = Map.of(
+        "Wait time p50 / p95 / p99", Set.of("baton_wait_seconds_bucket"),
+        "Timeouts /s", Set.of("baton_wait_seconds_count"),
+        "Hold time p50 / p95 / p99", Set.of("baton_held_seconds_bucket"));
+    Map<String, Set<String>> expected = new TreeMap<>(Map.ofEntries(
+        Map.entry("Overview: Waits /s by primitive and outcome",
+            Set.of("baton_wait_seconds_count")),
+        Map.entry("Overview: Wait time p99 by primitive", Set.of("baton_wait_seconds_bucket")),
+        Map.entry("Locks: Lock held", Set.of("baton_lock_held")),
+        Map.entry("Locks: Lock waiters", Set.of("baton_lock_waiters")),
+        Map.entry("Locks: Lock family active keys", Set.of("baton_lock_keys_active")),
+        Map.entry("Semaphores: Permits in use",
+            Set.of("baton_semaphore_permits_max", "baton_semaphore_permits_available")),
+        Map.entry("Semaphores: Semaphore waiters", Set.of("baton_semaphore_waiters")),
+        Map.entry("Events: Event set", Set.of("baton_event_set")),
+        Map.entry("Events: Event waiters", Set.of("baton_event_waiters")),
+        Map.entry("Conditions: Condition waiters", Set.of("baton_condition_waiters")),
+        Map.entry("Queues: Queue depth", Set.of("baton_queue_size", "baton_queue_capacity")),
+        Map.entry("Queues: Queue unfinished", Set.of("baton_queue_unfinished")),
+        Map.entry("Queues: Queue waiters by side", Set.of("baton_queue_waiters")),
+        Map.entry("Barriers: Barrier waiting", Set.of("baton_barrier_waiting")),
+        Map.entry("Stalls: Oldest pending wait", Set.of("baton_wait_oldest_seconds")),
+        Map.entry("Stalls: Oldest hold", Set.of("baton_hold_oldest_seconds")),
+        Map.entry("Stalls: Deadlocks confirmed and permits leaked",
+            Set.of("baton_stalls_deadlocks_total", "baton_stalls_leaks_total")),
+        Map.entry("Stalls: Re-entries and lock-order inversions",
+            Set.of("baton_stalls_reentries_total", "baton_stalls_inversions_total"))));
+    for (String row : kinds.keySet()) {
+      expected.put(row + ": Wait time p50 / p95 / p99", Set.of("baton_wait_seconds_bucket"));
+      expected.put(row + ": Timeouts /s", Set.of("baton_wait_seconds_count"));
+    }
+    for (String row : List.of("Locks", "Semaphores")) {
+      expected.put(row + ": Hold time p50 / p95 / p99", Set.of("baton_held_seconds_bucket"));
+    }
+
+    Map<String, Set<String>> queried = new TreeMap<>();
+    String row = null;
+    for (Map<String, Object> panel : panels()) {
+      String title = (String) panel.get("title");
+      if ("row".equals(panel.get("type"))) {
+        row = title;
+        continue;
+      }
+      List<String> exprs = JsonPath.read(panel, "$.targets[*].expr");
+      Set<String> series = new TreeSet<>();
+      exprs.forEach(expr -> series.addAll(seriesOf(expr)));
+      queried.put(row + ": " + title, series);
+      if (perKind.containsKey(title)) {
+        String kind = kinds.get(row);
+        assertThat(exprs).as("%s: %s", row, title).allSatisfy(expr -> assertThat(expr)
+            .contains("primitive=\"" + kind + "\"").doesNotContainPattern(
+                "primitive=\"(?!" + kind + "\")"));
+      }
+    }
+    assertThat(queried).isEqualTo(expected);
+  }
+
+  /**
+   * Per primitive (legend {@code {{name}}}) in the rows; by kind and outcome, or kind, in the
+   * overview; by side for queue waiters; the stall counters per instance and never filtered by
+   * the Primitive picker; rates and percentiles of the timers over all selected instances.
+   */
+  @Test
+  void eachPanelGroupsItsSeriesAsTheReadmeSays() {
+    assertThat(groupingsOf("Waits /s by primitive and outcome"))
+        .containsExactly(List.of("primitive", "outcome"));
+    assertThat(legendsOf("Waits /s by primitive and outcome"))
+        .containsExactly("{{primitive}} {{outcome}}");
+    assertThat(groupingsOf("Wait time p99 by primitive"))
+        .containsExactly(List.of("primitive", "le"));
+    assertThat(groupingsOf("Queue waiters by side")).containsExactly(List.of("name", "side"));
+    assertThat(legendsOf("Queue waiters by side")).containsExactly("{{name}} {{side}}");
+    for (String title : List.of("Oldest pending wait", "Oldest hold")) {
+      assertThat(groupingsOf(title)).as(title).containsExactly(List.of("primitive", "name"));
+      assertThat(legendsOf(title)).as(title).containsExactly("{{primitive}} {{name}}");
+    }
+    for (String title : List.of("Timeouts /s", "Wait time p50 / p95 / p99",
+        "Hold time p50 / p95 / p99")) {
+      assertThat(legendsOf(title)).as(title).isNotEmpty()
+          .allSatisfy(legend -> assertThat(legend).startsWith("{{name}}"));
+    }
+    for (String title : List.of("Deadlocks confirmed and permits leaked",
+        "Re-entries and lock-order inversions")) {
+      assertThat(groupingsOf(title)).as(title).hasSize(2)
+          .allSatisfy(by -> assertThat(by).containsExactly("instance"));
+      assertThat(legendsOf(title)).as(title).hasSize(2)
+          .allSatisfy(legend -> assertThat(legend).endsWith(" {{instance}}"));
+      assertThat(exprsOf(title)).as(title)
+          .allSatisfy(expr -> assertThat(expr).doesNotContain("name=~"));
+    }
+    List<String> timerExprs = expressions().stream()
+        .filter(expr -> expr.contains("baton_wait_seconds_") || expr.contains("baton_held_"))
+        .toList();
+    assertThat(timerExprs).isNotEmpty().allSatisfy(expr -> assertThat(groupings(expr))
+        .as(expr).isNotEmpty().allSatisfy(by -> assertThat(by).doesNotContain("instance")));
   }
 
   /** Percentiles and timeouts per primitive: successful waits only, and the timed-out ones. */
@@ -230,6 +337,38 @@ class GrafanaDashboardTests {
 
   private List<String> exprsOf(String title) {
     return JsonPath.read(dashboard, "$.panels[?(@.title == '" + title + "')].targets[*].expr");
+  }
+
+  private List<String> legendsOf(String title) {
+    return JsonPath.read(dashboard,
+        "$.panels[?(@.title == '" + title + "')].targets[*].legendFormat");
+  }
+
+  /** The labels of each {@code by (...)} of each query of the panels titled {@code title}. */
+  private List<List<String>> groupingsOf(String title) {
+    List<List<String>> groupings = new ArrayList<>();
+    exprsOf(title).forEach(expr -> groupings.addAll(groupings(expr)));
+    return groupings;
+  }
+
+  /** The labels of each {@code by (...)} in {@code expr}. */
+  private static List<List<String>> groupings(String expr) {
+    List<List<String>> groupings = new ArrayList<>();
+    Matcher by = GROUPING.matcher(expr);
+    while (by.find()) {
+      groupings.add(List.of(by.group(1).split(",\\s*")));
+    }
+    return groupings;
+  }
+
+  /** The series {@code expr} reads, as Prometheus names them (suffixes kept). */
+  private static Set<String> seriesOf(String expr) {
+    Set<String> series = new TreeSet<>();
+    Matcher metric = METRIC.matcher(expr);
+    while (metric.find()) {
+      series.add(metric.group());
+    }
+    return series;
   }
 
   /** Metric names in every panel query, suffixed series reduced to their meter's name. */
