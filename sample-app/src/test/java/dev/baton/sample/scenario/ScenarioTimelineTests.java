@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.sample.RunningSampleAppTest;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +16,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Runs each of the article's scenarios over HTTP and checks what its timeline shows. */
 class ScenarioTimelineTests extends RunningSampleAppTest {
+
+  private final JsonMapper json = JsonMapper.builder().build();
 
   @Test
   void theScenariosAreListedInTheArticlesOrderThenTheDeadlock() {
@@ -57,6 +65,28 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
         .containsExactlyElementsOf(run.only("waiting").stream().map(Event::actor).toList());
   }
 
+  /**
+   * A lock run answers as the README's example run does, times apart: the same fields in the same
+   * order, the same scenario and primitives, and the same moves by the same workers.
+   */
+  @Test
+  void aLockRunAnswersWithTheFieldsAndMovesOfTheReadmesExample() throws IOException {
+    JsonNode example = json.readTree(readmeJsonAfter("A lock run:"));
+    HttpResponse<String> response = client.post("/scenarios/lock");
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode run = json.readTree(response.body());
+
+    assertThat(run.propertyNames()).containsExactlyElementsOf(example.propertyNames());
+    assertThat(run.get("scenario")).isEqualTo(example.get("scenario"));
+    assertThat(run.get("primitives")).isEqualTo(example.get("primitives"));
+    assertThat(run.get("durationMillis").isIntegralNumber()).isTrue();
+    assertThat(moves(run)).containsExactlyElementsOf(moves(example));
+    for (int i = 0; i < run.get("events").size(); i++) {
+      assertThat(run.get("events").get(i).propertyNames()).as("event %d", i)
+          .containsExactlyElementsOf(example.get("events").get(i).propertyNames());
+    }
+  }
+
   @Test
   void semaphoreNeverHasMoreHoldersThanItsTwoPermitsAndUsesBoth() {
     Run run = run("semaphore");
@@ -87,6 +117,31 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
         .containsExactlyInAnyOrder("waiter-1", "waiter-2");
   }
 
+  /**
+   * Each waiter lets the lock go while it waits, so the other can take it; after the signal, at
+   * 400 ms, each holds the lock again before it proceeds, one at a time: never two holders.
+   */
+  @Test
+  void conditionWaitersLetTheLockGoWhileWaitingAndReHoldItInTurnAfterTheSignal() {
+    Run run = run("condition");
+
+    int signalled = run.indexOf(e -> e.action().equals("signalled"));
+    assertThat(run.events().get(signalled).atMillis()).as("signalled at 400 ms")
+        .isGreaterThanOrEqualTo(400);
+    assertThat(run.actorsDoing("acquired", 0, signalled))
+        .containsExactlyInAnyOrder("waiter-1", "waiter-2", "notifier");
+    int holding = 0;
+    for (Event event : run.events()) {
+      holding += switch (event.action()) {
+        case "acquired", "proceeded" -> 1;
+        case "waiting", "released" -> -1;
+        default -> 0;
+      };
+      assertThat(holding).as("holders of the lock after %s", event).isBetween(0, 1);
+    }
+    assertThat(holding).isZero();
+  }
+
   @Test
   void combinedWorkersEachProceedAfterTheirOwnSignal() {
     Run run = run("combined");
@@ -100,8 +155,11 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     assertThat(run.events().get(set).atMillis()).as("set at 300 ms").isGreaterThanOrEqualTo(300);
     assertThat(run.events().get(signalled).atMillis()).as("signalled at 600 ms")
         .isGreaterThanOrEqualTo(600);
-    assertThat(run.only("acquired", "released")).filteredOn(e -> e.on().equals("combined-lock"))
-        .extracting(Event::action).containsExactly("acquired", "released");
+    List<Event> hold = run.only("acquired", "released").stream()
+        .filter(e -> e.on().equals("combined-lock")).toList();
+    assertThat(hold).extracting(Event::action).containsExactly("acquired", "released");
+    assertThat(hold.get(1).atMillis() - hold.get(0).atMillis()).as("lock held 600 ms")
+        .isGreaterThanOrEqualTo(600);
   }
 
   @Test
@@ -118,6 +176,29 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
       assertThat(produced).as("item %d produced", item).isNotNegative().isLessThan(consumed);
     }
     assertThat(run.events().get(run.events().size() - 1).action()).isEqualTo("stopped");
+  }
+
+  /**
+   * The producer puts the five items in order; once {@code join()} sees the last one done, the
+   * idle consumer's take is cancelled, leaving the queue empty, settled and with no take pending,
+   * so the next run's consumer gets every item again.
+   */
+  @Test
+  void queueJoinWaitsForTheLastItemThenCancelsTheIdleConsumersTakeLeavingNoneBehind() {
+    for (int round = 1; round <= 2; round++) {
+      Run run = run("queue");
+
+      assertThat(run.only("produced")).extracting(Event::item).containsExactly(0, 1, 2, 3, 4);
+      assertThat(run.only("consumed")).as("round %d", round).extracting(Event::item)
+          .containsExactly(0, 1, 2, 3, 4);
+      Event lastConsumed = run.only("consumed").get(4);
+      Event stopped = run.events().get(run.events().size() - 1);
+      assertThat(stopped.action()).isEqualTo("stopped");
+      assertThat(stopped.atMillis() - lastConsumed.atMillis())
+          .as("stopped once the last item's 200 ms were done").isGreaterThanOrEqualTo(200);
+      assertThat(client.getJson("/actuator/baton/demo-queue", Queues.class).primitives())
+          .containsExactly(new Queue(0, 0, 0, 0));
+    }
   }
 
   @Test
@@ -162,6 +243,28 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     }
   }
 
+  /** Each event of a run as {@code actor action on}. */
+  private static List<String> moves(JsonNode run) {
+    List<String> moves = new ArrayList<>();
+    for (JsonNode event : run.get("events")) {
+      moves.add(event.get("actor").asString() + " " + event.get("action").asString() + " "
+          + event.get("on").asString());
+    }
+    return moves;
+  }
+
+  /** The README's first JSON block after the line ending in {@code introduction}. */
+  private static String readmeJsonAfter(String introduction) throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("..", "README.md"));
+    int at = 0;
+    while (!lines.get(at).endsWith(introduction)) {
+      at++;
+    }
+    int start = lines.subList(at, lines.size()).indexOf("```json") + at + 1;
+    int end = lines.subList(start, lines.size()).indexOf("```") + start;
+    return String.join("\n", lines.subList(start, end));
+  }
+
   private Family runs() {
     return client.getJson("/actuator/baton/scenario-runs", Families.class).primitives().get(0);
   }
@@ -177,6 +280,10 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
   record Stalls(List<Object> deadlocks, List<Object> reentries) {}
 
   record Family(String kind, int heldKeys, int waiters) {}
+
+  record Queue(int size, int unfinished, int takers, int waiters) {}
+
+  record Queues(List<Queue> primitives) {}
 
   record Families(List<Family> primitives) {}
 
