@@ -5,6 +5,8 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
 
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,6 +15,9 @@ import tools.jackson.databind.json.JsonMapper;
  * change nothing; an unknown SKU answers 404 on every stock endpoint.
  */
 class BadInputTests extends RunningSampleAppTest {
+
+  private static final Pattern GRANTED_CHARGES = Pattern.compile("(?m)^baton_wait_seconds_count"
+      + "\\{[^}]*name=\"payments\",outcome=\"acquired\"[^}]*} (\\S+)$");
 
   private final JsonMapper json = JsonMapper.builder().build();
 
@@ -67,6 +72,10 @@ class BadInputTests extends RunningSampleAppTest {
   @Test
   void aCountAboveAThousandIsRefusedAndStartsNothing() {
     long placed = placed();
+    int coffee = level("coffee");
+    client.postJson("/payments/burst/1", Burst.class);
+    double charges = chargesGranted();
+    assertThat(charges).as("charges granted, one at least").isPositive();
 
     assertSoftly(softly -> {
       for (String burst : List.of("/payments/burst/1001", "/stock/coffee/rush/1001",
@@ -78,7 +87,20 @@ class BadInputTests extends RunningSampleAppTest {
             .contains("count");
       }
       softly.assertThat(placed()).as("orders placed").isEqualTo(placed);
+      softly.assertThat(level("coffee")).as("coffee reserved").isEqualTo(coffee);
+      softly.assertThat(chargesGranted()).as("charges let through").isEqualTo(charges);
     });
+  }
+
+  /** A count of 0 is in range: the burst, rush or order burst starts nothing and answers 200. */
+  @Test
+  void aCountOfZeroIsAcceptedAndDoesNothing() {
+    int coffee = level("coffee");
+
+    assertThat(client.postJson("/payments/burst/0", Burst.class)).isEqualTo(new Burst(0, 0));
+    assertThat(client.postJson("/stock/coffee/rush/0", Rush.class))
+        .isEqualTo(new Rush(0, 0, coffee));
+    assertThat(client.postJson("/orders/burst/0?sku=tea", Object[].class)).isEmpty();
   }
 
   @Test
@@ -99,6 +121,12 @@ class BadInputTests extends RunningSampleAppTest {
     return json.readValue(client.get("/stock").body(), Levels.class).get(sku);
   }
 
+  /** Waits for a {@code payments} permit that were granted since start-up, from the scrape. */
+  private double chargesGranted() {
+    Matcher granted = GRANTED_CHARGES.matcher(client.get("/actuator/prometheus").body());
+    return granted.find() ? Double.parseDouble(granted.group(1)) : 0;
+  }
+
   private long placed() {
     return client.getJson("/orders", OrderStatus.class).placed();
   }
@@ -107,4 +135,8 @@ class BadInputTests extends RunningSampleAppTest {
   static final class Levels extends java.util.TreeMap<String, Integer> {}
 
   record OrderStatus(long placed) {}
+
+  record Burst(int charged, int mostInFlight) {}
+
+  record Rush(int requested, int accepted, int remaining) {}
 }
