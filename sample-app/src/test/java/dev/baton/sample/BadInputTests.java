@@ -5,6 +5,7 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
 
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -83,8 +84,9 @@ class BadInputTests extends RunningSampleAppTest {
         HttpResponse<String> response = client.post(burst);
         softly.assertThat(response.statusCode()).as(burst + ": " + response.body())
             .isEqualTo(400);
-        softly.assertThat(response.body()).as(burst + ", naming what was wrong")
-            .contains("count");
+        softly.assertThat(json.readValue(response.body(), Map.class))
+            .as(burst + ", naming what was wrong, as README quotes it")
+            .isEqualTo(Map.of("error", "count must be at most 1000, was 1001"));
       }
       softly.assertThat(placed()).as("orders placed").isEqualTo(placed);
       softly.assertThat(level("coffee")).as("coffee reserved").isEqualTo(coffee);
