@@ -279,7 +279,24 @@ class GrafanaDashboardTests {
           "$.templating.list[?(@.name == '" + variable + "')]").get(0);
       assertThat(picker).as(variable).containsEntry("multi", true)
           .containsEntry("includeAll", true).containsEntry("allValue", ".*");
+      assertThat(JsonPath.<List<String>>read(picker, "$.current.value")).as(variable)
+          .containsExactly("$__all");
     }
+  }
+
+  /**
+   * Without an {@code application} tag a series matches {@code application=~".*"}, All's value;
+   * no query or picker may ask for the tag any other way, which such a series would not match.
+   */
+  @Test
+  void noQueryOrPickerNeedsAnApplicationTag() {
+    List<String> queries = new ArrayList<>(expressions());
+    queries.addAll(JsonPath.read(dashboard, "$.templating.list[?(@.type == 'query')].definition"));
+    queries.addAll(JsonPath.read(dashboard, "$.templating.list[?(@.type == 'query')].query.query"));
+
+    assertThat(queries).hasSizeGreaterThan(expressions().size()).allSatisfy(query -> assertThat(
+        query.replace("application=~\"$application\"", "").replace("}, application)", "}"))
+        .as(query).doesNotContain("application"));
   }
 
   /** Gauges across several instances show the largest value. */
