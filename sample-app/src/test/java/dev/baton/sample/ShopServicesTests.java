@@ -74,15 +74,32 @@ class ShopServicesTests extends RunningSampleAppTest {
 
   @Test
   void queuedOrdersAreAllFulfilledByTheWorkers() {
-    int before = client.getJson("/orders", OrderStatus.class).ledger().settled();
+    Ledger before = client.getJson("/orders", OrderStatus.class).ledger();
+    int coffee = level("coffee");
 
     client.postJson("/orders/burst/6?sku=coffee", Object[].class);
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       OrderStatus status = client.getJson("/orders", OrderStatus.class);
-      assertThat(status.ledger().settled()).isEqualTo(before + 6);
+      assertThat(status.ledger().settled()).isEqualTo(before.settled() + 6);
       assertThat(status.unfinished()).isZero();
     });
+    assertThat(client.getJson("/orders", OrderStatus.class).ledger().outcomes())
+        .as("each order's stock reserved and its payment charged")
+        .containsEntry("FULFILLED", before.outcomes().getOrDefault("FULFILLED", 0) + 6);
+    assertThat(level("coffee")).isEqualTo(coffee - 6);
+  }
+
+  /** The orders queue holds 50; idle, its two workers each wait on a take. */
+  @Test
+  void twoOrderWorkersWaitOnTheOrdersQueueOfFifty() {
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+        client.getJson("/actuator/baton/orders", Queues.class).primitives())
+        .containsExactly(new Queue(0, 50, 0, 0, 2)));
+  }
+
+  private int level(String sku) {
+    return client.getJson("/stock", Levels.class).get(sku);
   }
 
   private Family stockFamily() {
@@ -114,4 +131,11 @@ class ShopServicesTests extends RunningSampleAppTest {
   record Ledger(int settled, Map<String, Integer> outcomes) {}
 
   record OrderStatus(int queued, int unfinished, Ledger ledger) {}
+
+  record Queue(int size, int capacity, int unfinished, int putters, int takers) {}
+
+  record Queues(List<Queue> primitives) {}
+
+  /** The stock levels, per SKU. */
+  static final class Levels extends java.util.TreeMap<String, Integer> {}
 }
