@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.baton.redis.RedisServer;
 import dev.baton.sample.orders.OrderLedger;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -154,6 +155,65 @@ class TwoInstancesOnRedisTest {
         }
       }
     }
+  }
+
+  /**
+   * On the shared primitives too, run from either instance, each timeline shows what README's
+   * table says: event waiters go on only after the set; the lock's workers take turns in asking
+   * order; never more than two hold a semaphore permit; the condition's waiters let its lock go
+   * while waiting and re-hold it one at a time after the signal.
+   */
+  @Test
+  void eachScenarioShowsWhatTheReadmeSaysOnTheSharedPrimitives() {
+    for (ConfigurableApplicationContext instance : List.of(first, second)) {
+      SampleClient client = client(instance);
+
+      Run event = client.postJson("/scenarios/event", Run.class);
+      List<String> actions = event.events().stream().map(Step::action).toList();
+      assertThat(actions.subList(0, actions.indexOf("set"))).as("event: %s", actions)
+          .doesNotContain("proceeded").contains("waiting");
+      assertThat(only(event, "proceeded")).as("event").hasSize(2);
+
+      Run lock = client.postJson("/scenarios/lock", Run.class);
+      List<Step> moves = only(lock, "acquired", "released");
+      assertThat(moves).extracting(Step::action).as("lock: %s", lock.events()).containsExactly(
+          "acquired", "released", "acquired", "released", "acquired", "released");
+      for (int i = 0; i < moves.size(); i += 2) {
+        assertThat(moves.get(i + 1).actor()).as("lock").isEqualTo(moves.get(i).actor());
+      }
+      assertThat(only(lock, "acquired")).extracting(Step::actor).as("lock, in asking order")
+          .containsExactlyElementsOf(only(lock, "waiting").stream().map(Step::actor).toList());
+
+      Run semaphore = client.postJson("/scenarios/semaphore", Run.class);
+      assertThat(holders(semaphore, List.of("acquired"), List.of("released")))
+          .as("semaphore: %s", semaphore.events()).allSatisfy(n -> assertThat(n).isBetween(0, 2))
+          .contains(2).endsWith(0);
+
+      Run condition = client.postJson("/scenarios/condition", Run.class);
+      assertThat(holders(condition, List.of("acquired", "proceeded"),
+          List.of("waiting", "released")))
+          .as("condition: %s", condition.events()).allSatisfy(n -> assertThat(n).isBetween(0, 1))
+          .endsWith(0);
+    }
+  }
+
+  private static List<Step> only(Run run, String... actions) {
+    List<String> wanted = List.of(actions);
+    return run.events().stream().filter(step -> wanted.contains(step.action())).toList();
+  }
+
+  /**
+   * How many hold after each step of {@code run}: a step in {@code taking} takes a hold, one in
+   * {@code letting} lets one go.
+   */
+  private static List<Integer> holders(Run run, List<String> taking, List<String> letting) {
+    List<Integer> holders = new ArrayList<>();
+    int holding = 0;
+    for (Step step : run.events()) {
+      holding += taking.contains(step.action()) ? 1 : letting.contains(step.action()) ? -1 : 0;
+      holders.add(holding);
+    }
+    return holders;
   }
 
   private static ConfigurableApplicationContext instance() {
