@@ -3,6 +3,7 @@ package dev.baton.spring.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.spring.observation.WaitOutcome;
 import dev.baton.spring.stall.StallMeters;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -34,6 +35,7 @@ class GrafanaDashboardTests {
       StallMeters.REENTRIES, StallMeters.INVERSIONS, StallMeters.LEAKS);
 
   private static final Pattern METRIC = Pattern.compile("\\bbaton_[a-z_]+");
+  private static final Pattern OUTCOME = Pattern.compile("\\boutcome=~?\"([^\"]*)\"");
   private static final Pattern GROUPING = Pattern.compile("\\bby \\(([^)]*)\\)");
   /**
    * A series with a suffix Prometheus appends: a timer's or time gauge's unit and an optional
@@ -235,6 +237,21 @@ class GrafanaDashboardTests {
         .toList();
     assertThat(timerExprs).isNotEmpty().allSatisfy(expr -> assertThat(groupings(expr))
         .as(expr).isNotEmpty().allSatisfy(by -> assertThat(by).doesNotContain("instance")));
+  }
+
+  /** Every outcome a query picks is one the wait timer is tagged with, so no panel stays empty. */
+  @Test
+  void everyOutcomeAQueryPicksIsOneTheWaitTimerTags() {
+    Set<String> outcomes = new TreeSet<>();
+    for (String expr : expressions()) {
+      Matcher outcome = OUTCOME.matcher(expr);
+      while (outcome.find()) {
+        outcomes.add(outcome.group(1));
+      }
+    }
+
+    assertThat(outcomes).containsExactlyInAnyOrder(
+        WaitOutcome.ACQUIRED.tag(), WaitOutcome.TIMEOUT.tag());
   }
 
   /** Percentiles and timeouts per primitive: successful waits only, and the timed-out ones. */
