@@ -201,8 +201,9 @@ class GrafanaDashboardTests {
 
   /**
    * Per primitive (legend {@code {{name}}}) in the rows; by kind and outcome, or kind, in the
-   * overview; by side for queue waiters; the stall counters per instance and never filtered by
-   * the Primitive picker; rates and percentiles of the timers over all selected instances.
+   * overview; by side for queue waiters; the stall counters per instance, in each interval, and
+   * never filtered by the Primitive picker; waits per second; rates and percentiles of the timers
+   * over all selected instances.
    */
   @Test
   void eachPanelGroupsItsSeriesAsTheReadmeSays() {
@@ -231,6 +232,15 @@ class GrafanaDashboardTests {
           .allSatisfy(legend -> assertThat(legend).endsWith(" {{instance}}"));
       assertThat(exprsOf(title)).as(title)
           .allSatisfy(expr -> assertThat(expr).doesNotContain("name=~"));
+    }
+    for (String title : List.of("Waits /s by primitive and outcome", "Timeouts /s")) {
+      assertThat(exprsOf(title)).as(title + ", per second").isNotEmpty()
+          .allSatisfy(expr -> assertThat(expr).contains("(rate(baton_wait_seconds_count{"));
+    }
+    for (String title : List.of("Deadlocks confirmed and permits leaked",
+        "Re-entries and lock-order inversions")) {
+      assertThat(exprsOf(title)).as(title + ", in each interval")
+          .allSatisfy(expr -> assertThat(expr).contains("(increase(baton_stalls_"));
     }
     List<String> timerExprs = expressions().stream()
         .filter(expr -> expr.contains("baton_wait_seconds_") || expr.contains("baton_held_"))
