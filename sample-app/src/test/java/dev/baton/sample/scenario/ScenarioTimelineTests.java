@@ -197,7 +197,7 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
       assertThat(stopped.atMillis() - lastConsumed.atMillis())
           .as("stopped once the last item's 200 ms were done").isGreaterThanOrEqualTo(200);
       assertThat(client.getJson("/actuator/baton/demo-queue", Queues.class).primitives())
-          .containsExactly(new Queue(0, 0, 0, 0));
+          .containsExactly(new Queue(0, 2, 0, 0, 0));
     }
   }
 
@@ -281,7 +281,7 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
 
   record Family(String kind, int heldKeys, int waiters) {}
 
-  record Queue(int size, int unfinished, int takers, int waiters) {}
+  record Queue(int size, int capacity, int unfinished, int takers, int waiters) {}
 
   record Queues(List<Queue> primitives) {}
 
