@@ -43,7 +43,8 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
 
     int set = run.indexOf(e -> e.action().equals("set"));
     assertThat(set).isPositive();
-    assertThat(run.actorsDoing("waiting", 0, set)).containsExactlyInAnyOrder("waiter-1", "waiter-2");
+    assertThat(run.actorsDoing("waiting", 0, set))
+        .containsExactlyInAnyOrder("waiter-1", "waiter-2");
     assertThat(run.actorsDoing("proceeded", 0, set)).isEmpty();
     assertThat(run.actorsDoing("proceeded", set, run.events().size()))
         .containsExactlyInAnyOrder("waiter-1", "waiter-2");
