@@ -495,7 +495,10 @@ class StrictStallViewFuzzTest {
           if (take != null) {
             plan.steps.add(take);
             own.add(take);
-            if (take.hold() != Hold.BRIEFLY) {
+            if (take.hold() != Hold.BRIEFLY || take.scoped() && take.cancelMicros() > 0) {
+              // A cancelled scope lets go as its action's stage completes, or once a grant
+              // that beat the cancel arrives: after the body may have gone on. It may hold on
+              // while the steps after it run, so they take only what ranks above it.
               held = rank(take);
             }
           }
@@ -663,7 +666,8 @@ class StrictStallViewFuzzTest {
 
     private CompletableFuture<Void> permit(Take take) {
       if (take.scoped()) {
-        // a scope cancelled once its action has started holds on until the action ends
+        // a scope cancelled once its action has started holds on until the action ends (and
+        // lets go just after: the planner has the steps after it take only what ranks above)
         CompletableFuture<CompletableFuture<Void>> action = new CompletableFuture<>();
         Supplier<CompletableFuture<Void>> briefly = () -> {
           CompletableFuture<Void> work = delay(take.micros());
