@@ -14,7 +14,7 @@ public final class EventSetters {
 
   private final WaitSite site;
   private final WaitWatch watch;
-  private final LiveHolds promises = new LiveHolds();
+  private final LiveHolds promises = LiveHolds.of(false, true);
 
   /** @param watch the stall view, told about every wait for the event left pending */
   public EventSetters(WaitSite site, WaitWatch watch) {
@@ -107,7 +107,7 @@ public final class EventSetters {
     @Override
     public void close() {
       closed = true;
-      promises.endNoted(this);
+      promises.remove(this);
     }
   }
 }

@@ -13,37 +13,41 @@ import java.util.Optional;
  */
 public final class LiveHolds {
 
-  /** {@link #lastNotedEnd} before any hold ended through {@link #endNoted}. */
+  /** {@link #lastEnd} before any hold ended, or when ends are not noted. */
   private static final long NEVER = Long.MIN_VALUE;
 
   /** Holds granted and not yet released: a hold records its own slot, so it costs no entry. */
   private final StripedSlots<Hold> live;
+  /** Whether an end notes its time in {@link #lastEnd}, for {@link #endedSince}. */
+  private final boolean notesEnds;
   /**
    * Whether the one watcher that lists the primitives with live holds (the stall view) has these
    * in its list; it alone reads and writes this, by the protocol it documents.
    */
   private volatile boolean listed;
-  /**
-   * When a hold last ended through {@link #endNoted} ({@link System#nanoTime()}), or
-   * {@link #NEVER}: kept only for holds that end rarely, an event's promises to set it.
-   */
-  private volatile long lastNotedEnd = NEVER;
+  /** When a hold last ended ({@link System#nanoTime()}) if ends are noted; else {@link #NEVER}. */
+  private volatile long lastEnd = NEVER;
 
   /** No live holds, for a primitive held by one at a time, or a few. */
   public LiveHolds() {
-    this(1);
+    this(1, false);
   }
 
-  private LiveHolds(int stripes) {
-    live = new StripedSlots<>(stripes, false);
+  private LiveHolds(int stripes, boolean notesEnds) {
+    this.live = new StripedSlots<>(stripes, false);
+    this.notesEnds = notesEnds;
   }
 
   /**
-   * No live holds, for a primitive many may hold at once, such as a semaphore's permits: its
-   * holds are spread over stripes, so that threads taking and releasing them rarely meet.
+   * No live holds.
+   *
+   * @param many for a primitive many may hold at once, such as a semaphore's permits: its holds
+   *     are spread over stripes, so that threads taking and releasing them rarely meet
+   * @param notesEnds whether each end notes its time ({@link #endedSince}), a clock read: for
+   *     holds that end rarely (an event's promises to set it) or slowly (a shared backend's)
    */
-  static LiveHolds ofMany() {
-    return new LiveHolds(StripedSlots.MANY);
+  static LiveHolds of(boolean many, boolean notesEnds) {
+    return new LiveHolds(many ? StripedSlots.MANY : 1, notesEnds);
   }
 
   /** How many holds are live. */
@@ -90,27 +94,19 @@ public final class LiveHolds {
 
   /** Ends {@code hold}; false if it had ended already. */
   boolean remove(Hold hold) {
-    return live.remove(hold);
-  }
-
-  /**
-   * Ends {@code hold} as {@link #remove} does, noting when, so that {@link #endedSince} can tell:
-   * for holds that end rarely, as it costs a clock read.
-   */
-  boolean endNoted(Hold hold) {
     boolean ended = live.remove(hold);
-    if (ended) {
-      lastNotedEnd = System.nanoTime();
+    if (ended && notesEnds) {
+      lastEnd = System.nanoTime();
     }
     return ended;
   }
 
   /**
-   * Whether a hold ended through {@link #endNoted} at or after {@code nanos}
-   * ({@link System#nanoTime()}): whether the holds listed now may lack one that was live then.
+   * Whether a hold ended at or after {@code nanos} ({@link System#nanoTime()}), if ends are noted
+   * ({@link #of}); else false: whether the holds listed now may lack one that was live then.
    */
   public boolean endedSince(long nanos) {
-    long ended = lastNotedEnd;
+    long ended = lastEnd;
     return ended != NEVER && ended - nanos >= 0;
   }
 }

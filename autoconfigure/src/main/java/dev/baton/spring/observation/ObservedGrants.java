@@ -34,13 +34,16 @@ public sealed class ObservedGrants permits WatchedGrants {
   /** Whether permits are wrapped: when holds are tracked or someone listens for releases. */
   private final boolean wrap;
 
-  ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds) {
+  /**
+   * @param notesEnds whether the holds note when they end ({@link LiveHolds#endedSince}): for a
+   *     primitive other instances share, whose holds here are not all of them
+   */
+  ObservedGrants(WaitSite site, WaitListeners listeners, boolean trackHolds, boolean notesEnds) {
     this.site = site;
     this.listeners = listeners;
     this.trackHolds = trackHolds;
     this.wrap = trackHolds || !listeners.isEmpty();
-    this.holds = trackHolds && "semaphore".equals(site.primitive()) ? LiveHolds.ofMany()
-        : new LiveHolds();
+    this.holds = LiveHolds.of(trackHolds && "semaphore".equals(site.primitive()), notesEnds);
   }
 
   /**
@@ -64,7 +67,7 @@ public sealed class ObservedGrants permits WatchedGrants {
    */
   public static ObservedGrants of(WaitSite site, WaitListeners listeners, boolean trackHolds,
       WaitWatch watch, Object orderedKey) {
-    return watch == null ? new ObservedGrants(site, listeners, trackHolds)
+    return watch == null ? new ObservedGrants(site, listeners, trackHolds, false)
         : new WatchedGrants(site, listeners, watch, orderedKey);
   }
 

@@ -48,4 +48,11 @@ public interface WaitWatch {
    * a hold begun since then held nothing up.
    */
   String blockers(PendingWait wait, Duration timeout);
+
+  /**
+   * Whether other instances share the primitives watched (a shared backend, such as Redis), so
+   * that holds seen here are not all of them: their holds then note when they end, so that
+   * {@link #blockers} never takes a hold that ended after the expiry for none at all.
+   */
+  boolean shared();
 }

@@ -35,7 +35,7 @@ final class WatchedGrants extends ObservedGrants {
   private final boolean lock;
 
   WatchedGrants(WaitSite site, WaitListeners listeners, WaitWatch watch, Object orderedKey) {
-    super(site, listeners, true);
+    super(site, listeners, true, watch.shared());
     this.watch = watch;
     this.orderedKey = orderedKey;
     this.lock = site.isLock();

@@ -54,8 +54,9 @@ final class Blockers {
    * as {@link #of}, leaving out its holds begun since. A timed-out wait is explained on the thread
    * that fails it, some time after its timeout withdrew it; meanwhile its holders may have let go
    * and the next waiter been granted it, which held nothing up. Null if every hold is such, and
-   * for an event none of whose setters is left if one of them let go since it expired: that no
-   * running call was to set it would then be false of the time it expired.
+   * when none is left but one ended since it expired (noted for an event's setters and a shared
+   * backend's holds): that no running call was to set it, or that no call of this instance held
+   * it, would then be false of the time it expired.
    */
   String ofTimedOut(PendingWait wait, long expiredNanos) {
     List<Hold> holds = wait.holders().all();

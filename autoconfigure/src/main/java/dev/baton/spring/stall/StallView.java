@@ -181,6 +181,11 @@ public final class StallView implements WaitWatch, DisposableBean {
   }
 
   @Override
+  public boolean shared() {
+    return shared;
+  }
+
+  @Override
   public String blockers(PendingWait wait, Duration timeout) {
     return blockers.ofTimedOut(wait, wait.sinceNanos() + timeout.toNanos());
   }
