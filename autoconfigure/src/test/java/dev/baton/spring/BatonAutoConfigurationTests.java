@@ -653,6 +653,23 @@ class BatonAutoConfigurationTests {
     });
   }
 
+  /**
+   * A data size out of range is shown as a property would be written, in the largest unit that
+   * counts it exactly ({@code -1KB}), never as {@code DataSize} prints it ({@code -1024B}).
+   */
+  @ParameterizedTest
+  @CsvSource({"-1KB, -1KB", "0MB, 0B", "3GB, 3GB", "-1536B, -1536B", "-2048KB, -2MB",
+      "4096MB, 4GB"})
+  void runWithADataSizeOutOfRangeShouldShowItAsAPropertyIsWritten(String value, String shown) {
+    contextRunner.withPropertyValues("baton.queues.orders.max-item-size=" + value)
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).rootCause()
+              .hasMessageContaining("baton.queues.orders.max-item-size")
+              .hasMessageEndingWith("was " + shown);
+        });
+  }
+
   @Test
   void runWithTheRedisBackendButNoRedisModuleShouldSayWhatIsMissing() {
     contextRunner.withPropertyValues("baton.backend=redis").run(context -> {
