@@ -150,7 +150,7 @@ public record BatonProperties(
     }
     if (queue.maxItemSize().toBytes() <= 0 || queue.maxItemSize().toBytes() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("baton.queues." + name + ".max-item-size must be"
-          + " positive and under 2GB, was " + queue.maxItemSize());
+          + " positive and under 2GB, was " + written(queue.maxItemSize()));
     }
   }
 
@@ -187,6 +187,22 @@ public record BatonProperties(
       }
     }
     return DurationStyle.SIMPLE.print(duration, ChronoUnit.NANOS);
+  }
+
+  /**
+   * {@code size} as a property would be written, in the largest of Spring's units that counts it
+   * exactly: {@code -1KB}, {@code 1536B}, rather than {@code DataSize}'s {@code -1024B}.
+   */
+  static String written(DataSize size) {
+    long bytes = size.toBytes();
+    String[] suffixes = {"TB", "GB", "MB", "KB"};
+    for (int i = 0; i < suffixes.length && bytes != 0; i++) {
+      long unit = 1L << (10 * (suffixes.length - i));
+      if (bytes % unit == 0) {
+        return bytes / unit + suffixes[i];
+      }
+    }
+    return bytes + "B";
   }
 
   /**

@@ -342,8 +342,9 @@ class BadPropertiesFuzzTest {
     }
 
     /**
-     * The value as a message may show it once parsed: a duration as Java prints it or as Baton
-     * writes it back ({@code 0ms} comes back as {@code 0s}), or a data size's form.
+     * The value as a message may show it once parsed: a duration or a data size as Java or
+     * Spring prints it, or as Baton writes it back ({@code 0ms} as {@code 0s}, {@code 1024KB} as
+     * {@code 1MB}).
      */
     private List<String> parsed() {
       List<String> forms = new ArrayList<>();
@@ -351,6 +352,7 @@ class BadPropertiesFuzzTest {
       parse(() -> BatonProperties.written(DurationStyle.detectAndParse(value.trim())))
           .ifPresent(forms::add);
       parse(() -> DataSize.parse(value.trim())).ifPresent(forms::add);
+      parse(() -> BatonProperties.written(DataSize.parse(value.trim()))).ifPresent(forms::add);
       return forms;
     }
 
