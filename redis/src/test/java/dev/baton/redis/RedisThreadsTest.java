@@ -3,6 +3,7 @@ package dev.baton.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
@@ -12,6 +13,7 @@ import dev.baton.Permit;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,6 +84,58 @@ class RedisThreadsTest {
     assertThat(signalled.get(5, TimeUnit.SECONDS)).as("condition").startsWith("baton-redis-");
     assertThat(tripped.get(5, TimeUnit.SECONDS)).as("barrier").startsWith("baton-redis-");
     two.event("threads-event").clear();
+  }
+
+  /**
+   * A wait's failure is a callback of the caller's too: a timed-out acquire, semaphore acquire,
+   * condition wait, take, put and event wait each fail on Baton's threads, not on the Netty
+   * thread that read the reply of its withdrawal.
+   */
+  @Test
+  void timedOutWaitsFailOnBatonThreadsNeverOnNetty() throws Exception {
+    RedisBackend one = redis.one();
+    RedisBackend two = redis.two();
+    Duration timeout = Duration.ofMillis(200);
+    Permit lockHeld = two.lock("threads-timeout").acquire().get(5, TimeUnit.SECONDS);
+    Permit permitHeld =
+        two.semaphore("threads-timeout", 1).acquire().get(5, TimeUnit.SECONDS);
+    AsyncCondition condition = one.condition("threads-timeout");
+    AsyncQueue<String> queue =
+        one.queue("threads-timeout", QueueSpec.fifo(1), ItemCodec.strings());
+    queue.put("fills it").get(5, TimeUnit.SECONDS);
+    AsyncQueue<String> empty =
+        one.queue("threads-timeout-empty", QueueSpec.fifo(1), ItemCodec.strings());
+    try {
+      java.util.Map<String, CompletableFuture<String>> failures = new java.util.LinkedHashMap<>();
+      failures.put("lock", failedOn(one.lock("threads-timeout").acquire(timeout)));
+      failures.put("semaphore",
+          failedOn(one.semaphore("threads-timeout", 1).acquire(timeout)));
+      failures.put("condition", failedOn(
+          condition.await(condition.acquire().get(5, TimeUnit.SECONDS), timeout)));
+      failures.put("take", failedOn(empty.take(timeout)));
+      failures.put("put", failedOn(queue.put("waits", timeout)));
+      failures.put("event", failedOn(one.event("threads-timeout").await(timeout)));
+      java.util.Map<String, String> threads = new java.util.LinkedHashMap<>();
+      for (var failure : failures.entrySet()) {
+        threads.put(failure.getKey(), failure.getValue().get(5, TimeUnit.SECONDS));
+      }
+      assertThat(threads).allSatisfy((wait, thread) ->
+          assertThat(thread).as(wait).matches("baton-redis-\\d+"));
+    } finally {
+      lockHeld.release();
+      permitHeld.release();
+      queue.take().get(5, TimeUnit.SECONDS);
+      queue.taskDone();
+    }
+  }
+
+  /** The thread that ran the failure's callback of {@code wait}, which must time out. */
+  private static CompletableFuture<String> failedOn(CompletableFuture<?> wait) {
+    return wait.handle((ok, failure) -> {
+      assertThat(failure instanceof CompletionException ? failure.getCause() : failure)
+          .isInstanceOf(AcquireTimeoutException.class);
+      return thread();
+    });
   }
 
   private static String thread() {
