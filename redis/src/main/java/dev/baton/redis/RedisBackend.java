@@ -623,14 +623,16 @@ public final class RedisBackend implements AutoCloseable {
    * Withdraws a timed-out acquire from Redis before failing it, so that once the failure can be
    * seen {@code waiters()} no longer counts it; a grant that raced the timeout is passed on by the
    * CANCEL. With Redis unreachable the failure comes when the CANCEL fails: at once while
-   * disconnected, at most one command timeout later while Redis does not answer.
+   * disconnected, at most one command timeout later while Redis does not answer. The failure is
+   * completed on a callback thread, never on the Netty thread that read the CANCEL's reply, where
+   * the caller's callbacks would run.
    */
   private void timeOut(Waiting w, Duration timeout) {
     if (waiting.remove(w.id, w)) {
       w.cancelTimer();
       PermitKeys keys = w.owner.keys();
-      cancel(w.owner, w.id).whenComplete((reply, failure) -> w.future.completeExceptionally(
-          new AcquireTimeoutException(keys.kind(), keys.name(), timeout)));
+      cancel(w.owner, w.id).whenCompleteAsync((reply, failure) -> w.future.completeExceptionally(
+          new AcquireTimeoutException(keys.kind(), keys.name(), timeout)), callbacks);
     }
   }
 

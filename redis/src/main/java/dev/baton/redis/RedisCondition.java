@@ -265,11 +265,14 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     }
   }
 
-  /** The wait's timeout: withdrawn from Redis first, so its failure is seen after it left. */
+  /**
+   * The wait's timeout: withdrawn from Redis first, so its failure is seen after it left, and
+   * failed on a callback thread, not on the Netty thread that read the withdrawal's reply.
+   */
   private void timeOut(Waiting w, String heldId, Duration timeout) {
     if (open.remove(w)) {
-      withdraw(w, heldId).whenComplete((reply, failure) -> w.future.completeExceptionally(
-          new AcquireTimeoutException("condition", name, timeout)));
+      withdraw(w, heldId).whenCompleteAsync((reply, failure) -> w.future.completeExceptionally(
+          new AcquireTimeoutException("condition", name, timeout)), backend.callbacks());
     }
   }
 
