@@ -363,4 +363,35 @@ class RedisQueueTest {
 
     assertThat(takersSeen).as("takers() seen by the cancel's callback").hasValue(0);
   }
+
+  /**
+   * README: every instance must declare the same capacity for a queue, and a mismatch fails the
+   * call saying both, whether it is a put, a take or a poll, and whatever order both declare.
+   */
+  @Test
+  void aQueueDeclaredWithAnotherCapacityFailsEachCallSayingBoth() throws Exception {
+    AsyncQueue<String> declared = fifo(one, "sized", 10);
+    declared.put("1").get(5, TimeUnit.SECONDS);
+    AsyncQueue<String> larger = fifo(two, "sized", 20);
+    String both = "as fifo with capacity 10";
+    String ours = "declares fifo with capacity 20";
+    assertThatThrownBy(() -> larger.offer("2")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(both).hasMessageContaining(ours);
+    assertThatThrownBy(() -> larger.put("2").get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).cause()
+        .hasMessageContaining(both).hasMessageContaining(ours);
+    assertThatThrownBy(() -> larger.take().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).cause()
+        .hasMessageContaining(both).hasMessageContaining(ours);
+    assertThatThrownBy(larger::poll).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(both).hasMessageContaining(ours);
+    AsyncQueue<String> priority = two.queue("sized",
+        QueueSpec.priority(10, item -> item.length()), ItemCodec.strings());
+    assertThatThrownBy(() -> priority.offer("2")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(both).hasMessageContaining("declares priority with capacity 10");
+    assertThat(declared.size()).as("nothing added by the refused calls").isOne();
+    assertThat(declared.poll()).isEqualTo("1");
+    declared.taskDone();
+    await().until(() -> keysOf("sized").isEmpty());
+  }
 }
