@@ -9,6 +9,7 @@ import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import java.time.Duration;
@@ -142,14 +143,25 @@ class RedisThreadsTest {
     return Thread.currentThread().getName();
   }
 
+  /**
+   * README names availablePermits(), isLocked(), waiters() and isSet(): each is refused on an
+   * event loop, which it would block for up to a command timeout.
+   */
   @Test
   void aSynchronousReadOnAnEventLoopIsRefused() throws Exception {
     DefaultEventExecutor loop = new DefaultEventExecutor();
     try {
       AsyncLock lock = redis.one().lock("loop");
-      assertThatThrownBy(() -> loop.submit(lock::isLocked).get(5, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("event loop");
+      AsyncSemaphore semaphore = redis.one().semaphore("loop", 2);
+      AsyncEvent event = redis.one().event("loop");
+      java.util.Map<String, java.util.concurrent.Callable<Object>> reads = java.util.Map.of(
+          "isLocked()", lock::isLocked, "lock waiters()", lock::waiters,
+          "availablePermits()", semaphore::availablePermits,
+          "semaphore waiters()", semaphore::waiters, "isSet()", event::isSet);
+      assertThat(reads).allSatisfy((read, call) ->
+          assertThatThrownBy(() -> loop.submit(call).get(5, TimeUnit.SECONDS)).as(read)
+              .hasCauseInstanceOf(IllegalStateException.class)
+              .hasMessageContaining("event loop"));
     } finally {
       loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
