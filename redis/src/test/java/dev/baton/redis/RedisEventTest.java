@@ -82,6 +82,10 @@ class RedisEventTest {
     event.set();
     assertThat(redis.server().keys()).contains("{baton:event:flag}");
     event.clear();
+    await().until(() -> !"-1".equals(redis.server().cli("PTTL", "{baton:event:flag}")));
+    assertThat(Long.parseLong(redis.server().cli("PTTL", "{baton:event:flag}")))
+        .as("a cleared event's time to live: one lease").isPositive()
+        .isLessThanOrEqualTo(SharedRedis.LEASE.toMillis());
     await().atMost(SharedRedis.LEASE.multipliedBy(2))
         .until(() -> !redis.server().keys().contains("{baton:event:flag}"));
   }
