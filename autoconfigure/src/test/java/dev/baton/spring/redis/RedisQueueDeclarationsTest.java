@@ -83,6 +83,24 @@ class RedisQueueDeclarationsTest {
   }
 
   @Test
+  void runWithAScorePropertyTheItemTypeLacksShouldFailNamingTheProperty() {
+    runner().withPropertyValues("baton.queues.jobs.order=priority",
+        "baton.queues.jobs.item-type=" + Job.class.getName(),
+        "baton.queues.jobs.score-property=severity").run(context ->
+            assertThat(context.getStartupFailure()).rootCause()
+                .hasMessageContaining("baton.queues.jobs.score-property=severity")
+                .hasMessageContaining(Job.class.getName()));
+  }
+
+  @Test
+  void runWithAnItemTypeThatDoesNotExistShouldFailNamingTheProperty() {
+    runner().withPropertyValues("baton.queues.jobs.item-type=com.example.shop.Nope")
+        .run(context -> assertThat(context.getStartupFailure())
+            .hasStackTraceContaining("baton.queues.jobs.item-type")
+            .hasStackTraceContaining("com.example.shop.Nope"));
+  }
+
+  @Test
   void runWithAPriorityQueueOfNumbersShouldTakeTheLeastFirst() {
     runner().withPropertyValues("baton.queues.numbers.order=priority",
         "baton.queues.numbers.item-type=java.lang.Long").run(context -> {
