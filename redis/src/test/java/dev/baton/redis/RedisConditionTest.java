@@ -46,6 +46,32 @@ class RedisConditionTest {
     again.release();
   }
 
+  /**
+   * README: a signal moves the wait to the lock's FIFO queue, behind the acquires of the lock
+   * that were already waiting in any instance; the wait then completes with a higher token.
+   */
+  @Test
+  void aSignalledWaitQueuesForTheLockBehindAcquiresAlreadyWaiting() throws Exception {
+    AsyncCondition a = one.condition("queued");
+    AsyncCondition b = two.condition("queued");
+    CompletableFuture<Permit> waiting = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> b.waiters() == 1);
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> earlier = a.lock().acquire();
+    await().until(() -> b.lock().waiters() == 1);
+    b.signal();
+    assertThat(b.waiters()).isZero();
+    assertThat(b.lock().waiters()).as("the signalled wait, behind the earlier acquire")
+        .isEqualTo(2);
+    signaller.release();
+    Permit first = earlier.get(5, TimeUnit.SECONDS);
+    assertThat(waiting).as("queued behind the acquire that waited first").isNotDone();
+    first.release();
+    Permit again = waiting.get(5, TimeUnit.SECONDS);
+    assertThat(again.token()).isGreaterThan(first.token()).isGreaterThan(signaller.token());
+    again.release();
+  }
+
   /** A condition's Redis lock is its own, apart from the lock of the same name. */
   @Test
   void aConditionsLockIsNotTheLockOfTheSameName() throws Exception {
