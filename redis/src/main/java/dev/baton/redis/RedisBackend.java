@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * <p>What it promises, beyond the interfaces' contracts:
  * <ul>
  *   <li>Waiting is FIFO across JVMs and woken by pub/sub push: a release hands the permit to the
- *       oldest live waiter inside Redis. {@code tryAcquire} never barges past a waiter anywhere.
+ *       oldest live waiter inside Redis. {@code tryAcquire} never barges past a live waiter
+ *       anywhere; waiters whose JVM no longer listens are passed over, as by {@code acquire}.
  *   <li>A permit is a lease ({@link RedisBackendOptions#lease()}), renewed for every permit and
  *       waiter of this JVM by one batched call every third of a lease. A JVM that dies loses its
  *       permits within one lease; a permit that could not be renewed in time reads as

@@ -14,7 +14,11 @@ if token then return {'GRANTED', token} end
 if redis.call('ZSCORE', waiters, id) then return {'QUEUED', tostring(nextExpiry())} end
 if not declared then redis.call('HSET', meta, 'max', max) end
 grantWaiters()
-if not quarantined() and redis.call('ZCARD', waiters) == 0
+-- A permit still free after grantWaiters means that every waiter it examined was passed over
+-- (its JVM does not listen): a try takes it as a waiting caller would, behind them, rather than
+-- fail for as long as their leases last; it still never goes before a waiter that can be granted.
+local queued = redis.call('ZCARD', waiters)
+if not quarantined() and (queued == 0 or (mode == 'try' and queued <= BOUND))
     and redis.call('ZCARD', holders) < max then
   token = nextToken()
   hold(id, token)
