@@ -79,6 +79,23 @@ class RedisBarrierTest {
     assertThat(b.isBroken()).isFalse();
   }
 
+  /**
+   * A broken barrier is state, like a set event: with no party waiting its key has no time to
+   * live and it stays broken past a lease, until a reset, which leaves nothing in Redis.
+   */
+  @Test
+  void anAbortedBarrierStaysBrokenPastALeaseUntilReset() throws Exception {
+    AsyncBarrier a = one.barrier("kept-broken", 2);
+    a.abort();
+    assertThat(redis.server().cli("PTTL", "{baton:barrier:kept-broken}:state")).isEqualTo("-1");
+    await().during(SharedRedis.LEASE.plusSeconds(1)).atMost(SharedRedis.LEASE.multipliedBy(2))
+        .until(() -> two.barrier("kept-broken", 2).isBroken());
+    assertThatThrownBy(() -> two.barrier("kept-broken", 2).await().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(BrokenBarrierException.class);
+    two.barrier("kept-broken", 2).reset();
+    assertThat(a.isBroken()).isFalse();
+  }
+
   @Test
   void aCancelledAwaitStopsCounting() throws Exception {
     AsyncBarrier a = one.barrier("cancels", 2);
