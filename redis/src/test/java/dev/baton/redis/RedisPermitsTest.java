@@ -288,6 +288,62 @@ class RedisPermitsTest {
   }
 
   /**
+   * README's key layout for every kind in use at once: each key is in its primitive's hash tag
+   * and named as documented; an event is one hash named by the tag itself.
+   */
+  @Test
+  void everyKindsKeysAreTheDocumentedOnesInItsHashTag() throws Exception {
+    Permit lock = one.lock("layout-all").acquire().get(5, TimeUnit.SECONDS);
+    Permit key = one.lock("layout-all", "k").acquire().get(5, TimeUnit.SECONDS);
+    Permit permit = one.semaphore("layout-all", 2).acquire().get(5, TimeUnit.SECONDS);
+    dev.baton.AsyncCondition condition = one.condition("layout-all");
+    CompletableFuture<Permit> signalled =
+        condition.await(condition.acquire().get(5, TimeUnit.SECONDS));
+    CompletableFuture<Integer> party = one.barrier("layout-all", 2).await();
+    dev.baton.AsyncQueue<String> full =
+        one.queue("layout-all", QueueSpec.fifo(1), ItemCodec.strings());
+    full.put("queued").get(5, TimeUnit.SECONDS);
+    CompletableFuture<Void> putting = full.put("waiting");
+    dev.baton.AsyncQueue<String> empty =
+        two.queue("layout-empty", QueueSpec.fifo(1), ItemCodec.strings());
+    CompletableFuture<String> taking = empty.take();
+    dev.baton.AsyncEvent event = one.event("layout-all");
+    event.set();
+    await().until(() -> condition.waiters() == 1 && one.barrier("layout-all", 2).waiting() == 1
+        && full.putters() == 1 && empty.takers() == 1);
+    try {
+      assertThat(liveKeys()).allMatch(k -> k.matches("\\{baton:(lock|semaphore):[^}]+\\}:"
+          + "(meta|holders|waiters|alive|tokens)")
+          || k.matches("\\{baton:condition:[^}]+\\}:"
+              + "(meta|holders|waiters|alive|tokens|cond-queue|cond-live|cond-calls)")
+          || k.matches("\\{baton:barrier:[^}]+\\}:(state|arrivals|alive|outcomes|kept)")
+          || k.matches("\\{baton:queue:[^}]+\\}:"
+              + "(meta|items|data|takers|putters|alive|handed)")
+          || k.equals("{baton:event:layout-all}"), "documented")
+          .contains("{baton:lock:layout-all}:holders", "{baton:lock:layout-all:k}:holders",
+              "{baton:semaphore:layout-all}:holders", "{baton:condition:layout-all}:cond-queue",
+              "{baton:barrier:layout-all}:arrivals", "{baton:queue:layout-all}:putters",
+              "{baton:queue:layout-empty}:takers", "{baton:event:layout-all}");
+    } finally {
+      event.clear();
+      taking.cancel(false);
+      assertThat(full.take().get(5, TimeUnit.SECONDS)).isEqualTo("queued");
+      putting.get(5, TimeUnit.SECONDS);
+      assertThat(full.take().get(5, TimeUnit.SECONDS)).isEqualTo("waiting");
+      full.taskDone();
+      full.taskDone();
+      party.cancel(false);
+      Permit signaller = condition.acquire().get(5, TimeUnit.SECONDS);
+      condition.signal();
+      signaller.release();
+      signalled.get(5, TimeUnit.SECONDS).release();
+      List.of(lock, key, permit).forEach(Permit::release);
+    }
+    await().atMost(SharedRedis.LEASE.multipliedBy(2))
+        .until(() -> !server.keys().contains("{baton:event:layout-all}"));
+  }
+
+  /**
    * A per-key lock's timeout names the primitive, its family and the timeout, never the key, and
    * so does the lock itself.
    */
