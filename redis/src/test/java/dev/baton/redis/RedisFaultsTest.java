@@ -384,6 +384,49 @@ class RedisFaultsTest {
   }
 
   /**
+   * As above, with a slow callback of the caller's on the take, still running when close()
+   * returns: the item goes back all the same. Regression: it was given back only after the
+   * take's failure and its callbacks had run, by then on a shut connection, so it stayed handed
+   * to the closed instance for a lease (seen as a flaky run of the poll test below).
+   */
+  @Test
+  void aTakeHandedAnItemWhileTheBackendClosesGivesItBackBeforeItsCallbacksRun() throws Exception {
+    RedisBackend leaving = connect();
+    CompletableFuture<String> take =
+        leaving.queue("slow-callback", QueueSpec.fifo(10), ItemCodec.strings()).take();
+    AsyncQueue<String> other =
+        one.queue("slow-callback", QueueSpec.fifo(10), ItemCodec.strings());
+    await().until(() -> other.takers() == 1);
+    CountDownLatch failed = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    take.whenComplete((item, failure) -> { // a slow callback of the caller's
+      failed.countDown();
+      try {
+        closed.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+
+    try {
+      whileClosingHeldInItsSweep(leaving, () -> {
+        other.put("handed").join();
+        try {
+          assertThat(failed.await(5, TimeUnit.SECONDS)).as("the take failed").isTrue();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertFailsAtOnceSayingClosed(take);
+
+      assertThat(other.poll()).as("the item, back at the head once close() returned")
+          .isEqualTo("handed");
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  /**
    * A permit that tryAcquire is granted while close() fails the pending calls (here held there),
    * after it released the held permits, is one close() missed: the call fails as those calls do,
    * and the permit goes back at once, for another instance to take, not when its lease runs out.
