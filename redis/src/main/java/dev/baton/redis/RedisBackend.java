@@ -505,7 +505,9 @@ public final class RedisBackend implements AutoCloseable {
           } else if ("GRANTED".equals(RemotePermits.status(reply))) {
             RedisPermit permit =
                 hold(permits, id, Long.parseLong((String) reply.get(1)), sentAt);
-            failIfClosing(result); // as deliver(): close() may have freed the held permits
+            if (givenBackIfClosing(permit, result)) {
+              return; // as deliver(): close() may have freed the held permits
+            }
             if (!result.complete(Optional.of(permit))) {
               permit.close();
             }
@@ -524,7 +526,9 @@ public final class RedisBackend implements AutoCloseable {
     }
     w.cancelTimer();
     RedisPermit permit = hold(w.owner, id, token, grantedAt);
-    failIfClosing(w.future); // close() may have freed the held permits before this: given back
+    if (givenBackIfClosing(permit, w.future)) {
+      return; // close() may have freed the held permits before this
+    }
     if (!w.future.complete(permit)) {
       permit.close();
     }
@@ -543,6 +547,25 @@ public final class RedisBackend implements AutoCloseable {
       return false;
     }
     future.completeExceptionally(Participant.backendClosed());
+    return true;
+  }
+
+  /** Whether {@link #close()} has begun: a grant that comes now is given back, its call failed. */
+  boolean isClosing() {
+    return closed;
+  }
+
+  /**
+   * Once close() has begun, releases {@code permit}, granted to {@code future}'s call, and then
+   * fails the call as close() fails pending ones; says whether it did. The release is sent first:
+   * the failure runs the caller's callbacks, which may outlast close() and its connections.
+   */
+  private boolean givenBackIfClosing(RedisPermit permit, CompletableFuture<?> future) {
+    if (!closed) {
+      return false;
+    }
+    permit.close();
+    failIfClosing(future);
     return true;
   }
 

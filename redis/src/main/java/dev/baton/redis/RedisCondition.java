@@ -258,7 +258,12 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       return;
     }
     RedisPermit permit = backend.hold(permits, w.id, token, grantedAt);
-    backend.failIfClosing(w.future);
+    if (backend.isClosing()) { // given back before the failure runs the caller's callbacks
+      backend.held().remove(w.id, permit);
+      withdraw(w, "");
+      backend.failIfClosing(w.future);
+      return;
+    }
     if (!w.future.complete(permit)) {
       backend.held().remove(w.id, permit);
       withdraw(w, "");

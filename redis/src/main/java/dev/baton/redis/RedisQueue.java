@@ -184,8 +184,9 @@ final class RedisQueue<T>
         .whenCompleteAsync((reply, failure) -> {
           switch (status(failure, reply)) {
             case "ITEM" -> {
-              backend.failIfClosing(result); // as receive(): the item then goes back
-              hand(id, result, (String) reply.get(1));
+              if (!givenBackIfClosing(id, result)) { // as receive()
+                hand(id, result, (String) reply.get(1));
+              }
             }
             case "EMPTY" -> result.complete(null);
             case "SHUT" -> result.completeExceptionally(drained());
@@ -229,11 +230,26 @@ final class RedisQueue<T>
   private void receive(QueueCall<T> call, String payload) {
     if (call.answer()) {
       settled(call);
-      backend.failIfClosing(call.future);
-      hand(call.id, call.future, payload);
+      if (!givenBackIfClosing(call.id, call.future)) {
+        hand(call.id, call.future, payload);
+      }
     } else if (call.isWithdrawn()) {
       cancel(call.id); // withdrawn before Redis handed it the item: give the item back
     }
+  }
+
+  /**
+   * Once the backend has begun closing, gives the item handed to {@code id} back, and then fails
+   * {@code future} as close() fails pending calls; says whether it did. The item is given back
+   * first: the failure runs the caller's callbacks, which may outlast close() and its connections.
+   */
+  private boolean givenBackIfClosing(String id, CompletableFuture<T> future) {
+    if (!backend.isClosing()) {
+      return false;
+    }
+    cancel(id);
+    backend.failIfClosing(future);
+    return true;
   }
 
   /**
