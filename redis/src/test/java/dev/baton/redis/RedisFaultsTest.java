@@ -444,6 +444,41 @@ class RedisFaultsTest {
   }
 
   /**
+   * As above, through {@code acquire(Duration.ZERO)} with a slow callback of the caller's, still
+   * running when close() returns: the permit goes back all the same, not when its lease ends.
+   */
+  @Test
+  void aZeroTimeoutAcquireGrantedWhileTheBackendClosesGivesThePermitBackBeforeItsCallbacksRun()
+      throws Exception {
+    RedisBackend leaving = connect();
+    AsyncLock lock = leaving.lock("tried-slowly-while-closing");
+    CountDownLatch failed = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    try {
+      whileClosingHeldInItsSweep(leaving, () -> {
+        lock.acquire(Duration.ZERO).whenComplete((permit, failure) -> { // a slow callback
+          failed.countDown();
+          try {
+            closed.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        try {
+          assertThat(failed.await(5, TimeUnit.SECONDS)).as("the acquire failed").isTrue();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+
+      one.lock("tried-slowly-while-closing").acquire()
+          .get(LEASE.toMillis() / 3, TimeUnit.MILLISECONDS).release();
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  /**
    * An item that poll takes while close() fails the pending calls (here held there) is not handed
    * to the closing instance, whose acknowledgement might never reach Redis: the poll fails as
    * those calls do, and the item goes back to the head at once, not a lease later.
