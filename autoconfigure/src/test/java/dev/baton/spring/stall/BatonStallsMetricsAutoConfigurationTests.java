@@ -13,6 +13,7 @@ import dev.baton.spring.metrics.BatonMetricsAutoConfiguration;
 import dev.baton.spring.metrics.BatonTimers;
 import dev.baton.spring.observation.CurrentCall;
 import dev.baton.spring.observation.WaitListener;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -181,6 +182,28 @@ class BatonStallsMetricsAutoConfigurationTests {
       assertThat(meters.find(StallMeters.WAIT_OLDEST).meters())
           .allSatisfy(meter -> assertThat(meter.getId().getTags()).extracting(Tag::getKey)
               .containsExactlyInAnyOrder("primitive", "name"));
+      assertThat(meters.find(StallMeters.HOLD_OLDEST).meters())
+          .allSatisfy(meter -> assertThat(meter.getId().getTags()).extracting(Tag::getKey)
+              .containsExactlyInAnyOrder("primitive", "name"));
+      assertThat(meters.find(StallMeters.HOLD_OLDEST).meters())
+          .extracting(meter -> meter.getId().getTag("primitive"))
+          .containsExactlyInAnyOrder("lock", "semaphore", "condition");
+    });
+  }
+
+  /** The README's {@code baton.stalls.*} counters are function counters with no tags. */
+  @Test
+  void theStallCountersAreFunctionCountersWithoutTags() {
+    contextRunner.run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      for (String counter : new String[] {StallMeters.DEADLOCKS, StallMeters.REENTRIES,
+          StallMeters.INVERSIONS, StallMeters.LEAKS}) {
+        assertThat(meters.find(counter).meters()).as(counter).singleElement()
+            .satisfies(meter -> {
+              assertThat(meter).isInstanceOf(FunctionCounter.class);
+              assertThat(meter.getId().getTags()).isEmpty();
+            });
+      }
     });
   }
 
