@@ -137,6 +137,25 @@ class BatonStallsHealthAutoConfigurationTests {
     });
   }
 
+  /**
+   * DOWN is for a deadlock none of whose waits has a timeout: one timed wait of the cycle ends it,
+   * so a cycle with one timed and one untimed wait keeps the health UP.
+   */
+  @Test
+  void runWithAConfirmedDeadlockOneOfWhoseWaitsHasATimeoutShouldBeUp() {
+    contextRunner.run(context -> {
+      StallView view = context.getBean(StallView.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      try (TwoCallDeadlock deadlock = new TwoCallDeadlock(registry, registry, SENTINEL,
+          AsyncLock::acquire, lock -> lock.acquire(Duration.ofSeconds(60)))) {
+        await().until(() -> view.check().deadlocks().stream().anyMatch(Deadlock::confirmed));
+
+        assertThat(context.getBean(BatonHealthIndicator.class).health())
+            .isEqualTo(Health.up().build());
+      }
+    });
+  }
+
   @Test
   void runWhenTheLevelIsOffShouldNotHaveTheIndicator() {
     contextRunner.withPropertyValues("baton.stalls.level=off").run(context -> {
