@@ -1288,6 +1288,31 @@ class StallViewTest {
         .endsWith("\n  and 130 more pending waits");
   }
 
+  /**
+   * Deadlock lines are rate-limited, as the README says: of twelve deadlocks confirmed within a
+   * minute ten are logged; all twelve are counted and listed.
+   */
+  @Test
+  void confirmedDeadlocksAreLoggedAtMostTenAMinute(CapturedOutput output) {
+    for (int i = 0; i < 12; i++) {
+      AsyncLock first = registry.lock("first-" + i);
+      AsyncLock second = registry.lock("second-" + i);
+      Call take = call("Pair.take" + i);
+      Call give = call("Pair.give" + i);
+      as(take, first::acquire).join();
+      as(give, second::acquire).join();
+      as(take, second::acquire);
+      as(give, first::acquire);
+    }
+
+    await().until(() -> view.check().deadlocks(), deadlocks -> deadlocks.size() == 12
+        && deadlocks.stream().allMatch(Deadlock::confirmed));
+
+    assertThat(view.deadlocksConfirmed()).isEqualTo(12);
+    assertThat(output.getOut().lines().filter(line -> line.contains("WARN")
+        && line.contains("Baton: deadlock among 2 calls, unchanged for "))).hasSize(10);
+  }
+
   @Test
   void aPermitDroppedUnreleasedIsFoundOnceCollectedLoggedAndNeverAReleasedKeptOrAnnotationsOne(
       CapturedOutput output) {
