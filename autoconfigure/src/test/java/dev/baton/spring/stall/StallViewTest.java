@@ -1289,6 +1289,26 @@ class StallViewTest {
   }
 
   /**
+   * The README's re-entries are logged at WARN, also those past the 100 the report keeps: the
+   * 101st, of a site and lock never seen before, is logged though it is not listed.
+   */
+  @Test
+  void aReentryPastTheHundredTheReportKeepsIsStillLogged(CapturedOutput output) {
+    for (int i = 0; i <= 100; i++) {
+      AsyncLock lock = registry.lock("lock-" + i);
+      Call call = call("Service.run" + i);
+      as(call, lock::acquire).join();
+      as(call, lock::acquire);
+    }
+
+    assertThat(view.check().reentries()).hasSize(100);
+    assertThat(view.reentriesSeen()).isEqualTo(101);
+    assertThat(output.getOut().lines().filter(line -> line.contains("WARN")
+        && line.contains("Baton: re-entry: Service.run100 waits for lock 'lock-100'")))
+        .hasSize(1);
+  }
+
+  /**
    * Deadlock lines are rate-limited, as the README says: of twelve deadlocks confirmed within a
    * minute ten are logged; all twelve are counted and listed.
    */
