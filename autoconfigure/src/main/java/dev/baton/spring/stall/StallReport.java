@@ -11,7 +11,7 @@ import java.util.List;
  * @param deadlocks the calls that can never proceed, one entry per cycle
  * @param stalls the holds and waits past their thresholds now
  * @param reentries calls that waited for a lock they or their callers held, the first of each
- *     site and lock
+ *     site and lock, the first 100
  * @param inversions lock orders that close a cycle, each reported once, the first 100
  * @param leakedPermits permits dropped unreleased, which stay held until restart, the first 100
  * @param pendingWaits the lock, semaphore and event waits pending now

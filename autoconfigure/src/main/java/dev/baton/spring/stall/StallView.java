@@ -63,7 +63,7 @@ public final class StallView implements WaitWatch, DisposableBean {
   private static final Set<StallView> RUNNING = ConcurrentHashMap.newKeySet();
   /** The most findings of one kind, and pending waits, {@link #explain()} names one by one. */
   private static final int MAX_EXPLAINED = 20;
-  /** The most re-entries kept for the report; later ones are logged only. */
+  /** The most re-entries kept for the report; later ones are logged (rate-limited) only. */
   private static final int MAX_REENTRIES = 100;
 
   private final boolean strict;
@@ -76,6 +76,11 @@ public final class StallView implements WaitWatch, DisposableBean {
   private final LeakedPermits leaks = new LeakedPermits(new RateLimitedLog(LOG, LINES_PER_MINUTE));
   private final Inversions inversions;
   private final RateLimitedLog deadlockLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
+  /**
+   * The re-entries past the {@value #MAX_REENTRIES} kept: nothing remembers which were logged, so
+   * each is, at most {@value #LINES_PER_MINUTE} lines a minute.
+   */
+  private final RateLimitedLog unkeptReentryLog = new RateLimitedLog(LOG, LINES_PER_MINUTE);
   /** Deadlocks confirmed since start-up, each counted once. */
   private final LongAdder deadlocksConfirmed = new LongAdder();
   /** Re-entries seen since start-up, each wait counted. */
@@ -380,8 +385,14 @@ public final class StallView implements WaitWatch, DisposableBean {
         + " granted while that hold lasts";
     Reentry reentry = new Reentry(call.site(), holder.site(), site.primitive(), site.name());
     String key = call.site() + "|" + holder.site() + "|" + site.name();
-    if (reentries.size() < MAX_REENTRIES && reentries.putIfAbsent(key, reentry) == null) {
-      LOG.warn("Baton: " + message);
+    if (!reentries.containsKey(key)) { // a kept one was logged when first seen
+      if (reentries.size() < MAX_REENTRIES) {
+        if (reentries.putIfAbsent(key, reentry) == null) {
+          LOG.warn("Baton: " + message);
+        }
+      } else {
+        unkeptReentryLog.warn("Baton: " + message);
+      }
     }
     reentriesSeen.increment();
     return strict ? new DeadlockException(message) : null;
