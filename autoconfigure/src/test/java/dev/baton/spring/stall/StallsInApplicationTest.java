@@ -222,6 +222,9 @@ class StallsInApplicationTest {
           json -> JsonPath.<List<Integer>>read(json, "$.deadlocks[*].tailOmitted").contains(5));
       assertThat(JsonPath.<List<String>>read(body, "$.deadlocks[0].tail[*].site")).hasSize(20)
           .containsOnly("AuditService.read");
+      assertThat(JsonPath.<List<Map<String, Object>>>read(body, "$.deadlocks[0].tail[*]"))
+          .allSatisfy(call -> assertThat(call).containsOnlyKeys("site", "id", "caller",
+              "ageMillis", "holds", "waits"));
 
       assertThat(placed).failsWithin(Duration.ofSeconds(5));
       assertThat(transferred).succeedsWithin(Duration.ofSeconds(5));
@@ -232,7 +235,8 @@ class StallsInApplicationTest {
   /**
    * The README's endpoint is read-only and checks when read: a deadlock shows on it, suspected,
    * though the watchdog, which checks only once a wait has been pending for {@code confirm-after}
-   * (an hour here), has not; a call made from no call has a null {@code caller}.
+   * (an hour here), has not; a call made from no call has a null {@code caller}. It answers the
+   * README's fields, no others, and has no selector.
    */
   @Test
   void theEndpointChecksWhenReadAndIsReadOnly() throws Exception {
@@ -247,6 +251,13 @@ class StallsInApplicationTest {
       assertThat(JsonPath.<Map<String, Object>>read(body, "$.deadlocks[0].cycle[0]"))
           .containsEntry("site", "OrderService.place").containsEntry("caller", null);
       assertThat(body).doesNotContain("SENTINEL");
+      assertThat(JsonPath.<Map<String, Object>>read(body, "$")).containsOnlyKeys("level",
+          "deadlocks", "stalls", "reentries", "inversions", "leakedPermits", "pendingWaits",
+          "waitsOfUnknownCalls");
+      assertThat(JsonPath.<Map<String, Object>>read(body, "$.deadlocks[0]"))
+          .containsOnlyKeys("confirmed", "cycle", "tail", "tailOmitted");
+      assertThat(Http.get(app, "/actuator/batonstalls/ledger").statusCode())
+          .as("the endpoint takes no selector").isEqualTo(404);
       String port = app.getEnvironment().getRequiredProperty("local.server.port");
       URI endpoint = URI.create("http://localhost:" + port + "/actuator/batonstalls");
       HttpClient client = HttpClient.newHttpClient();
