@@ -203,6 +203,29 @@ class AnnotatedCallsTest {
   }
 
   /**
+   * The README's {@code off}: the aspects start no calls, also for a {@code Mono} method invoked
+   * in a call that code opened with {@code CurrentCall.open} and subscribed outside it. Its body
+   * runs as a call the code made or as none, never as one the aspect started.
+   */
+  @Test
+  void withTheViewOffAMonoMethodInvokedInAnOpenedCallStartsNoCallWhenSubscribed() {
+    contexts.withPropertyValues("baton.stalls.level=off").run(context -> {
+      assertThat(context).doesNotHaveBean(StallView.class);
+      Desk desk = context.getBean(Desk.class);
+      Call checkout;
+      Mono<Call> audit;
+      try (CurrentCall.Scope scope = CurrentCall.open("Shop.checkout")) {
+        checkout = scope.call();
+        audit = desk.audit(CompletableFuture.completedFuture(null));
+      }
+
+      Call ranAs = audit.toFuture().join();
+
+      assertThat(ranAs).as("the call the body ran as, %s", ranAs).isIn(null, checkout);
+    });
+  }
+
+  /**
    * The README: the current call is a ThreadLocal registered in context-propagation's
    * {@code ContextRegistry} under {@code baton.call}, so a snapshot carries it to another thread.
    */
