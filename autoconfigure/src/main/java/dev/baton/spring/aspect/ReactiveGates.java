@@ -86,7 +86,9 @@ final class ReactiveGates {
    * than dropped.
    */
   static <R> Mono<Passage<R>> entry(Gate<R> gate) {
-    Call invoked = CurrentCall.get(); // the method's call, while its aspect invokes it
+    // The method's call, while its aspect invokes it; none with the stall view off, where the
+    // current call may be one code opened, which a subscription must not copy.
+    Call invoked = CurrentCall.invocation();
     return Mono.deferContextual(subscriberContext -> {
       CompletableFuture<R> waiting;
       Passage<R> passage;

@@ -24,6 +24,16 @@ public final class CurrentCall {
     return CURRENT.get();
   }
 
+  /**
+   * The running thread's call if an aspect started it for an invocation ({@link #enter}, or a
+   * call that {@link #runs} one), else null: a call opened with {@link #open}, or none. With the
+   * stall view off the aspects start no calls, so this is null around their invocations.
+   */
+  public static Call invocation() {
+    Call current = CURRENT.get();
+    return current != null && current.invocationKey() != null ? current : null;
+  }
+
   /** Makes the current call travel with Micrometer's context-propagation; idempotent. */
   public static void propagate() {
     ContextRegistry.getInstance().registerThreadLocalAccessor(KEY, CURRENT::get, CURRENT::set,
