@@ -18,8 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The deadlock scenario over HTTP: while it runs, {@code /actuator/batonstalls} shows its cycle
  * of annotated calls, confirmed, with what each holds and waits for; the order's timeout ends it,
- * and its message on the timeline names who held the wait up; afterwards nothing is stuck; with
- * nobody reading the endpoint, the watchdog logs it once. The item, a lock key, shows nowhere.
+ * and its message on the timeline names who held the wait up; afterwards nothing is stuck and its
+ * lock-order inversion stays listed; with nobody reading the endpoint, the watchdog logs it once.
+ * The item, a lock key, shows nowhere.
  */
 @Timeout(30)
 @ExtendWith(OutputCaptureExtension.class)
@@ -62,6 +63,10 @@ class DeadlockScenarioTests extends RunningSampleAppTest {
     Stalls after = stalls(client.get("/actuator/batonstalls").body());
     assertThat(after.deadlocks()).isEmpty();
     assertThat(after.pendingWaits()).isZero();
+    assertThat(after.inversions()).as("the README's inversion, left listed").singleElement()
+        .satisfies(inversion -> assertThat(inversion.steps()).containsExactlyInAnyOrder(
+            new Step("lock 'inventory'", "lock 'ledger'", "Ledger.post"),
+            new Step("lock 'ledger'", "lock 'inventory'", "Inventory.count")));
   }
 
   @Test
@@ -104,8 +109,12 @@ class DeadlockScenarioTests extends RunningSampleAppTest {
     return json.readValue(body, Stalls.class);
   }
 
-  record Stalls(String level, List<Deadlock> deadlocks, int pendingWaits,
-      int waitsOfUnknownCalls) {}
+  record Stalls(String level, List<Deadlock> deadlocks, List<Inversion> inversions,
+      int pendingWaits, int waitsOfUnknownCalls) {}
+
+  record Inversion(List<Step> steps) {}
+
+  record Step(String first, String then, String site) {}
 
   record Deadlock(boolean confirmed, List<Call> cycle, List<Call> tail) {
 
