@@ -275,6 +275,34 @@ class StallViewTest {
     });
   }
 
+  /**
+   * The README: calls joining or leaving a deadlock's tail change nothing, as a tail can neither
+   * keep a cycle stuck nor free it: the cycle is confirmed once its own waits and holds have
+   * lasted {@code confirm-after}, and stays confirmed, counted and logged once.
+   */
+  @Test
+  void callsJoiningOrLeavingTheTailNeitherDelayNorRepeatTheConfirmation(CapturedOutput output) {
+    deadlock();
+    assertThat(view.check().deadlocks()).singleElement()
+        .satisfies(deadlock -> assertThat(deadlock.confirmed()).isFalse());
+    long seen = System.nanoTime();
+    await().pollDelay(Duration.ZERO).until(() -> System.nanoTime() - seen > CONFIRM.toNanos());
+    CompletableFuture<Permit> reads = as(call("Audit.read"), registry.lock("ledger")::acquire);
+
+    assertThat(view.check().deadlocks()).singleElement().satisfies(deadlock -> {
+      assertThat(deadlock.confirmed()).as("confirmed though a tail joined").isTrue();
+      assertThat(deadlock.tail()).extracting(StuckCall::site).containsExactly("Audit.read");
+    });
+    reads.cancel(false);
+    assertThat(view.check().deadlocks()).singleElement().satisfies(deadlock -> {
+      assertThat(deadlock.confirmed()).as("still confirmed once its tail left").isTrue();
+      assertThat(deadlock.tail()).isEmpty();
+    });
+    assertThat(view.deadlocksConfirmed()).isEqualTo(1);
+    assertThat(output.getOut().lines()
+        .filter(line -> line.contains("Baton: deadlock among 2 calls"))).hasSize(1);
+  }
+
   @Test
   void aSemaphoreWhoseHoldersAllWaitForItsWaiterIsAKnot() {
     AsyncSemaphore payments = registry.semaphore("payments", 2);
