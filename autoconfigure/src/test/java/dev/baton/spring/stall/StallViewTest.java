@@ -524,6 +524,28 @@ class StallViewTest {
     assertThat(view.check().deadlocks()).isEmpty();
   }
 
+  /**
+   * The README's limit: the view cannot see a hand-off. A permit handed to another call stays the
+   * hold of the call that took it, so when that call then waits for a lock the permit's waiter
+   * holds, a deadlock is reported that the other call's release ends.
+   */
+  @Test
+  void aHandedPermitStaysItsTakersHoldSoAWaitOfItsTakerCanLookLikeADeadlock() {
+    AsyncSemaphore payments = registry.semaphore("payments", 1);
+    AsyncLock ledger = registry.lock("ledger");
+    Call charge = call("Pay.charge");
+    Call refund = call("Pay.refund");
+    Permit handed = as(charge, payments::acquire).join(); // handed to a call the view never sees
+    as(refund, ledger::acquire).join();
+    CompletableFuture<Permit> refundWaits = as(refund, payments::acquire);
+    as(charge, ledger::acquire);
+
+    assertThat(cycleSites(view.check())).containsExactlyInAnyOrder("Pay.charge", "Pay.refund");
+
+    handed.release(); // the call it was handed to lets go: the reported deadlock ends
+    assertThat(refundWaits).succeedsWithin(WITHIN);
+  }
+
   @Test
   void aTimeoutSaysWhoHeldItUpAndWhatTheyWaitFor() {
     AsyncLock inventory = registry.lock("inventory");
