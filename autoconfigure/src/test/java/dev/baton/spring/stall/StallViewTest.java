@@ -1359,6 +1359,52 @@ class StallViewTest {
   }
 
   /**
+   * The README's limit: the report lists the first 100 inversions; a later one is still logged
+   * and counted.
+   */
+  @Test
+  void anInversionPastTheHundredTheReportKeepsIsLoggedAndCounted(CapturedOutput output) {
+    for (int i = 0; i <= 100; i++) {
+      AsyncLock first = registry.lock("first-" + i);
+      AsyncLock second = registry.lock("second-" + i);
+      takeInOrder(call("Pair.forth" + i), first, second);
+      takeInOrder(call("Pair.back" + i), second, first);
+    }
+
+    assertThat(view.check().inversions()).hasSize(100);
+    assertThat(view.inversionsFound()).isEqualTo(101);
+    assertThat(output.getOut().lines().filter(line -> line.contains("WARN")
+        && line.contains("Baton: lock-order inversion: ")
+        && line.contains("Pair.back100 takes lock 'second-100', then lock 'first-100'")))
+        .hasSize(1);
+  }
+
+  /**
+   * The README's limit: the report lists the first 100 leaked permits; later ones are counted
+   * (and logged, rate-limited), and each lock stays held.
+   */
+  @Test
+  void aLeakPastTheHundredTheReportKeepsIsCounted() {
+    replaceView(Duration.ofMillis(100), Map.of()); // a hold past half of it is watched for a leak
+    List<AsyncLock> journals = new ArrayList<>();
+    for (int i = 0; i <= 100; i++) {
+      AsyncLock journal = registry.lock("journal-" + i);
+      journals.add(journal);
+      takeAndDrop(call("Journal.write" + i), journal::acquire);
+    }
+
+    await().until(() -> {
+      view.stalls(); // the watchdog's scan watches each permit once its hold has lasted a while
+      System.gc(); // a leak is found once the collector has cleared the permit
+      view.leakedPermits();
+      return view.leaksFound() == 101;
+    });
+
+    assertThat(view.check().leakedPermits()).hasSize(100);
+    assertThat(journals).allSatisfy(journal -> assertThat(journal.isLocked()).isTrue());
+  }
+
+  /**
    * Deadlock lines are rate-limited, as the README says: of twelve deadlocks confirmed within a
    * minute ten are logged; all twelve are counted and listed.
    */
