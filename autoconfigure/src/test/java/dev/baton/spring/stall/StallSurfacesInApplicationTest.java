@@ -18,7 +18,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The stall view's health and meters in a started web application, read over HTTP as operators
  * do: a deadlock without timeouts makes {@code /actuator/health} DOWN through the {@code baton}
- * component, naming the cycle, until it ends; {@code /actuator/prometheus} shows the oldest wait
+ * component, naming the cycle, until it ends, while Spring Boot's liveness and readiness groups,
+ * which leave it out, stay UP; {@code /actuator/prometheus} shows the oldest wait
  * and hold and the confirmed deadlock; the item, a key, shows in neither.
  */
 @Timeout(30)
@@ -33,7 +34,8 @@ class StallSurfacesInApplicationTest {
         StallServices.Application.class).run("--server.port=0",
         "--baton.stalls.level=basic", "--baton.stalls.confirm-after=100ms",
         "--management.endpoints.web.exposure.include=health,prometheus",
-        "--management.endpoint.health.show-details=always")) {
+        "--management.endpoint.health.show-details=always",
+        "--management.endpoint.health.probes.enabled=true")) {
       assertThat(Http.get(app, "/actuator/health/baton").body()).contains("\"UP\"");
 
       try (TwoCallDeadlock deadlock = new TwoCallDeadlock(app.getBean(PrimitiveRegistry.class),
@@ -47,6 +49,12 @@ class StallSurfacesInApplicationTest {
             "$.components.baton.details.deadlocks")).singleElement().asString()
             .contains(TwoCallDeadlock.PLACE);
         assertThat(health.body()).doesNotContain("SENTINEL");
+        for (String probe : List.of("liveness", "readiness")) {
+          HttpResponse<String> group = Http.get(app, "/actuator/health/" + probe);
+          assertThat(group.statusCode()).as("the README: %s leaves baton out", probe)
+              .isEqualTo(200);
+          assertThat(group.body()).doesNotContain("baton");
+        }
         String scrape = Http.get(app, "/actuator/prometheus").body();
         assertThat(sample(scrape,
             "baton_wait_oldest_seconds{name=\"inventory\",primitive=\"lock\"}"))
