@@ -247,11 +247,14 @@ class AnnotatedCallsTest {
     contexts.withPropertyValues("baton.stalls.level=off").run(context -> {
       assertThat(context).doesNotHaveBean(StallView.class);
       Desk desk = context.getBean(Desk.class);
+      CompletableFuture<Void> go = CompletableFuture.completedFuture(null);
       Call checkout;
       Mono<Call> audit;
       try (CurrentCall.Scope scope = CurrentCall.open("Shop.checkout")) {
         checkout = scope.call();
-        audit = desk.audit(CompletableFuture.completedFuture(null));
+        assertThat(desk.audit(go).toFuture().join()).as("subscribed inside the opened call")
+            .isSameAs(checkout);
+        audit = desk.audit(go);
       }
 
       Call ranAs = audit.toFuture().join();
