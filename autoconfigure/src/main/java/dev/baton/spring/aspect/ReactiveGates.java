@@ -153,7 +153,7 @@ final class ReactiveGates {
     if (CurrentCall.get() == invoked) {
       return CurrentCall.in(invoked);
     }
-    return CurrentCall.open(invoked.site(), invoked.parent());
+    return CurrentCall.subscription(invoked.site(), invoked.parent());
   }
 
   /**

@@ -16,6 +16,11 @@ public final class CurrentCall {
   public static final String KEY = "baton.call";
 
   private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
+  /**
+   * The invocation key of a subscription's call ({@link #subscription}) until the copy of the
+   * invocation it runs is known ({@link #runs}); a call opened with {@link #open} has none.
+   */
+  private static final Object SUBSCRIBED = new Object();
 
   private CurrentCall() {}
 
@@ -26,8 +31,8 @@ public final class CurrentCall {
 
   /**
    * The running thread's call if an aspect started it for an invocation ({@link #enter}, or a
-   * call that {@link #runs} one), else null: a call opened with {@link #open}, or none. With the
-   * stall view off the aspects start no calls, so this is null around their invocations.
+   * {@link #subscription}), else null: a call opened with {@link #open}, or none. With the stall
+   * view off the aspects start no calls, so this is null around their invocations.
    */
   public static Call invocation() {
     Call current = CURRENT.get();
@@ -55,12 +60,22 @@ public final class CurrentCall {
 
   /**
    * Starts a call at {@code site}, made from {@code caller} (null for none) rather than from the
-   * current call, and makes it current until the scope is closed: for a run of an invocation that
-   * starts after the invocation returned, such as each subscription to the {@code Mono} an
-   * annotated method returned, which is a call of its own made from where the method was invoked.
+   * current call, and makes it current until the scope is closed: for work that runs after the
+   * code that scheduled it returned. (Each subscription to the {@code Mono} an annotated method
+   * returned is such a call, made from where the method was invoked: {@link #subscription}.)
    */
   public static Scope open(String site, Call caller) {
     return in(new Call(site, caller, null));
+  }
+
+  /**
+   * Starts the call of one subscription to what an invocation at {@code site} returned, made from
+   * {@code caller} (null for none), and makes it current until the scope is closed: as
+   * {@link #open(String, Call)}, and the inner advice of the copy of the invocation it runs joins
+   * it ({@link #runs}).
+   */
+  public static Scope subscription(String site, Call caller) {
+    return in(new Call(site, caller, SUBSCRIBED));
   }
 
   /**
@@ -78,14 +93,15 @@ public final class CurrentCall {
   }
 
   /**
-   * The current call, if it is one that stands for no invocation yet (a subscription's call), is
+   * The current call, if it is a {@link #subscription}'s that stands for no invocation yet, is
    * about to run {@code invocationKey}, a copy of its method's invocation: the inner advice of
    * that copy then joins it ({@link #enter}) rather than starting a call made from it. Nothing
-   * changes for a call that already stands for an invocation, or when no call is current.
+   * changes for a call that already stands for an invocation, for one opened with {@link #open}
+   * (which the aspects never take for theirs), or when no call is current.
    */
   public static void runs(Object invocationKey) {
     Call current = CURRENT.get();
-    if (current != null && current.invocationKey() == null) {
+    if (current != null && current.invocationKey() == SUBSCRIBED) {
       current.runs(invocationKey);
     }
   }
