@@ -101,6 +101,26 @@ class BatonStallsHealthAutoConfigurationTests {
     });
   }
 
+  /**
+   * Strict mode keeps the health UP only for deadlocks, which its check breaks: a permit dropped
+   * unreleased stays held there too, so the health goes DOWN for it.
+   */
+  @Test
+  void runInStrictModeWithAPermitDroppedUnreleasedShouldBeDown() {
+    contextRunner.withPropertyValues("baton.stalls.level=strict",
+        "baton.stalls.held-too-long=100ms").run(context -> {
+          HealthIndicator indicator = context.getBean(BatonHealthIndicator.class);
+          takeAndDrop(context.getBean(PrimitiveRegistry.class));
+
+          Health health = await().until(() -> {
+            System.gc(); // the leak is found once the collector has cleared the permit
+            return indicator.health();
+          }, h -> h.getStatus().equals(Status.DOWN));
+
+          assertThat(health.getDetails()).containsOnlyKeys(BatonHealthIndicator.LEAKED_PERMITS);
+        });
+  }
+
   /** Takes the {@code inventory} lock of {@link #SENTINEL} and keeps no reference to its permit. */
   private static void takeAndDrop(PrimitiveRegistry registry) {
     try (CurrentCall.Scope call = CurrentCall.open("Inventory.reserve")) {
