@@ -399,23 +399,12 @@ class RedisFaultsTest {
     await().until(() -> other.takers() == 1);
     CountDownLatch failed = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
-    take.whenComplete((item, failure) -> { // a slow callback of the caller's
-      failed.countDown();
-      try {
-        closed.await(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    slowCallback(take, failed, closed);
 
     try {
       whileClosingHeldInItsSweep(leaving, () -> {
         other.put("handed").join();
-        try {
-          assertThat(failed.await(5, TimeUnit.SECONDS)).as("the take failed").isTrue();
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
+        awaitLatch(failed, "the take failed");
       });
       assertFailsAtOnceSayingClosed(take);
 
@@ -456,19 +445,8 @@ class RedisFaultsTest {
     CountDownLatch closed = new CountDownLatch(1);
     try {
       whileClosingHeldInItsSweep(leaving, () -> {
-        lock.acquire(Duration.ZERO).whenComplete((permit, failure) -> { // a slow callback
-          failed.countDown();
-          try {
-            closed.await(5, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
-        try {
-          assertThat(failed.await(5, TimeUnit.SECONDS)).as("the acquire failed").isTrue();
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
+        slowCallback(lock.acquire(Duration.ZERO), failed, closed);
+        awaitLatch(failed, "the acquire failed");
       });
 
       one.lock("tried-slowly-while-closing").acquire()
@@ -987,5 +965,30 @@ class RedisFaultsTest {
       }
     });
     return resume;
+  }
+
+  /**
+   * Adds a slow callback of the caller's to {@code call}: once the call ends it counts
+   * {@code ended} down, then keeps its thread until {@code released} is counted down.
+   */
+  private static void slowCallback(CompletableFuture<?> call, CountDownLatch ended,
+      CountDownLatch released) {
+    call.whenComplete((value, failure) -> {
+      ended.countDown();
+      try {
+        released.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  /** Waits up to 5 s for {@code latch}; fails, saying {@code what} did not happen, if it is not. */
+  private static void awaitLatch(CountDownLatch latch, String what) {
+    try {
+      assertThat(latch.await(5, TimeUnit.SECONDS)).as(what).isTrue();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
