@@ -385,14 +385,11 @@ public final class StallView implements WaitWatch, DisposableBean {
         + " granted while that hold lasts";
     Reentry reentry = new Reentry(call.site(), holder.site(), site.primitive(), site.name());
     String key = call.site() + "|" + holder.site() + "|" + site.name();
-    if (!reentries.containsKey(key)) { // a kept one was logged when first seen
-      if (reentries.size() < MAX_REENTRIES) {
-        if (reentries.putIfAbsent(key, reentry) == null) {
-          LOG.warn("Baton: " + message);
-        }
-      } else {
-        unkeptReentryLog.warn("Baton: " + message);
-      }
+    boolean kept = reentries.containsKey(key); // a kept one was logged when first seen
+    if (!kept && reentries.size() >= MAX_REENTRIES) {
+      unkeptReentryLog.warn("Baton: " + message);
+    } else if (!kept && reentries.putIfAbsent(key, reentry) == null) {
+      LOG.warn("Baton: " + message);
     }
     reentriesSeen.increment();
     return strict ? new DeadlockException(message) : null;
