@@ -194,12 +194,24 @@ public abstract class CancelFuzz {
    * How many bodies are inside a primitive (or one key's lock) over all instances, the most
    * allowed, which bodies, and every entry and exit in order, to tell what overlapped.
    */
-  private record Inside(String name, int most, AtomicInteger now, Set<Body> bodies,
+  record Inside(String name, int most, AtomicInteger now, Set<Object> bodies,
       List<String> events) {
 
     Inside(String name, int most) {
       this(name, most, new AtomicInteger(), ConcurrentHashMap.newKeySet(),
           Collections.synchronizedList(new ArrayList<>()));
+    }
+
+    /** Counts {@code body}, which has entered, out of here once, however often it runs. */
+    Runnable leaving(Object body) {
+      AtomicBoolean left = new AtomicBoolean();
+      return () -> {
+        if (left.compareAndSet(false, true)) {
+          bodies.remove(body);
+          events.add("leave " + body + " " + Thread.currentThread().getName());
+          now.decrementAndGet();
+        }
+      };
     }
   }
 
@@ -342,14 +354,7 @@ public abstract class CancelFuzz {
           }
         });
       }
-      AtomicBoolean left = new AtomicBoolean();
-      return () -> {
-        if (left.compareAndSet(false, true)) {
-          inside.bodies().remove(this);
-          inside.events().add("leave " + this + " " + Thread.currentThread().getName());
-          inside.now().decrementAndGet();
-        }
-      };
+      return inside.leaving(this);
     }
 
     @Override
