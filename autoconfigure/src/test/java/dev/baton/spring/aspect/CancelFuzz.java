@@ -202,14 +202,21 @@ public abstract class CancelFuzz {
           Collections.synchronizedList(new ArrayList<>()));
     }
 
-    /** Counts {@code body}, which has entered, out of here once, however often it runs. */
+    /**
+     * Counts {@code body}, which has entered, out of here once, however often it runs; every run
+     * returns only once the body is out. Its end and its caller's cancel may both run it, on two
+     * threads, and the second goes on to the aspect, which gives the grant back: returning while
+     * the first still counts the body out would let the next body in before the count dropped.
+     */
     Runnable leaving(Object body) {
       AtomicBoolean left = new AtomicBoolean();
       return () -> {
-        if (left.compareAndSet(false, true)) {
-          bodies.remove(body);
-          events.add("leave " + body + " " + Thread.currentThread().getName());
-          now.decrementAndGet();
+        synchronized (left) {
+          if (left.compareAndSet(false, true)) {
+            bodies.remove(body);
+            events.add("leave " + body + " " + Thread.currentThread().getName());
+            now.decrementAndGet();
+          }
         }
       };
     }

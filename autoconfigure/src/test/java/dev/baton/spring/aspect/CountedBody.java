@@ -12,7 +12,10 @@ import reactor.core.publisher.Mono;
  */
 public abstract class CountedBody {
 
-  /** Counts the body in; the returned action counts it out, once however often it runs. */
+  /**
+   * Counts the body in; the returned action counts it out, once however often it runs, and
+   * returns only once the body is out, whichever thread counted it out.
+   */
   abstract Runnable enter();
 
   /** How the body's result ends: a value, or the failure to end with. */
