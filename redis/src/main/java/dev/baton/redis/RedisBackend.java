@@ -505,7 +505,7 @@ public final class RedisBackend implements AutoCloseable {
           } else if ("GRANTED".equals(RemotePermits.status(reply))) {
             RedisPermit permit =
                 hold(permits, id, Long.parseLong((String) reply.get(1)), sentAt);
-            if (givenBackIfClosing(permit, result)) {
+            if (givenBackIfClosing(result, permit::close)) {
               return; // as deliver(): close() may have freed the held permits
             }
             if (!result.complete(Optional.of(permit))) {
@@ -526,7 +526,7 @@ public final class RedisBackend implements AutoCloseable {
     }
     w.cancelTimer();
     RedisPermit permit = hold(w.owner, id, token, grantedAt);
-    if (givenBackIfClosing(permit, w.future)) {
+    if (givenBackIfClosing(w.future, permit::close)) {
       return; // close() may have freed the held permits before this
     }
     if (!w.future.complete(permit)) {
@@ -550,21 +550,17 @@ public final class RedisBackend implements AutoCloseable {
     return true;
   }
 
-  /** Whether {@link #close()} has begun: a grant that comes now is given back, its call failed. */
-  boolean isClosing() {
-    return closed;
-  }
-
   /**
-   * Once close() has begun, releases {@code permit}, granted to {@code future}'s call, and then
-   * fails the call as close() fails pending ones; says whether it did. The release is sent first:
-   * the failure runs the caller's callbacks, which may outlast close() and its connections.
+   * Once close() has begun, gives back what {@code future}'s call was granted ({@code giveBack}:
+   * a permit released, an item returned to its queue) and then fails the call as close() fails
+   * pending ones; says whether it did. The grant goes back first: the failure runs the caller's
+   * callbacks, which may outlast close() and its connections.
    */
-  private boolean givenBackIfClosing(RedisPermit permit, CompletableFuture<?> future) {
+  boolean givenBackIfClosing(CompletableFuture<?> future, Runnable giveBack) {
     if (!closed) {
       return false;
     }
-    permit.close();
+    giveBack.run();
     failIfClosing(future);
     return true;
   }

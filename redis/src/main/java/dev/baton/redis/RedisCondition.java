@@ -258,15 +258,12 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       return;
     }
     RedisPermit permit = backend.hold(permits, w.id, token, grantedAt);
-    if (backend.isClosing()) { // given back before the failure runs the caller's callbacks
+    Runnable giveBack = () -> {
       backend.held().remove(w.id, permit);
       withdraw(w, "");
-      backend.failIfClosing(w.future);
-      return;
-    }
-    if (!w.future.complete(permit)) {
-      backend.held().remove(w.id, permit);
-      withdraw(w, "");
+    };
+    if (!backend.givenBackIfClosing(w.future, giveBack) && !w.future.complete(permit)) {
+      giveBack.run();
     }
   }
 

@@ -184,7 +184,7 @@ final class RedisQueue<T>
         .whenCompleteAsync((reply, failure) -> {
           switch (status(failure, reply)) {
             case "ITEM" -> {
-              if (!givenBackIfClosing(id, result)) { // as receive()
+              if (!backend.givenBackIfClosing(result, () -> cancel(id))) { // as receive()
                 hand(id, result, (String) reply.get(1));
               }
             }
@@ -230,26 +230,12 @@ final class RedisQueue<T>
   private void receive(QueueCall<T> call, String payload) {
     if (call.answer()) {
       settled(call);
-      if (!givenBackIfClosing(call.id, call.future)) {
+      if (!backend.givenBackIfClosing(call.future, () -> cancel(call.id))) {
         hand(call.id, call.future, payload);
       }
     } else if (call.isWithdrawn()) {
       cancel(call.id); // withdrawn before Redis handed it the item: give the item back
     }
-  }
-
-  /**
-   * Once the backend has begun closing, gives the item handed to {@code id} back, and then fails
-   * {@code future} as close() fails pending calls; says whether it did. The item is given back
-   * first: the failure runs the caller's callbacks, which may outlast close() and its connections.
-   */
-  private boolean givenBackIfClosing(String id, CompletableFuture<T> future) {
-    if (!backend.isClosing()) {
-      return false;
-    }
-    cancel(id);
-    backend.failIfClosing(future);
-    return true;
   }
 
   /**
