@@ -9,6 +9,7 @@ import dev.baton.AsyncLock;
 import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -106,14 +108,15 @@ class BatonGaugesTests {
   }
 
   @Test
-  void queueGaugesReportDepthCapacityUnfinishedAndBothSidesOfWaiters() {
+  void queueGaugesReportDepthUnfinishedAndBothSidesOfWaitersAndNoCapacityWhenUnbounded() {
     AsyncQueue<String> queue = primitives.queue("jobs");
     queue.offer("a");
     queue.offer("b");
     queue.poll();
 
     assertThat(gauge(BatonGauges.QUEUE_SIZE, "jobs")).isEqualTo(1);
-    assertThat(gauge(BatonGauges.QUEUE_CAPACITY, "jobs")).isEqualTo(Integer.MAX_VALUE);
+    assertThat(meters.find(BatonGauges.QUEUE_CAPACITY).tag("name", "jobs").gauge())
+        .as("an unbounded queue's capacity gauge").isNull();
     assertThat(gauge(BatonGauges.QUEUE_UNFINISHED, "jobs")).isEqualTo(2);
     queue.poll();
     queue.take();
@@ -125,6 +128,9 @@ class BatonGaugesTests {
     assertThat(meters.get(BatonGauges.QUEUE_WAITERS).gauges())
         .extracting(gauge -> gauge.getId().getDescription()).hasSize(2).allSatisfy(help ->
             assertThat(help).contains("side=put").contains("side=take"));
+
+    bindABoundedQueue("bounded", 10);
+    assertThat(gauge(BatonGauges.QUEUE_CAPACITY, "bounded")).isEqualTo(10);
   }
 
   @Test
@@ -167,7 +173,7 @@ class BatonGaugesTests {
     primitives.semaphore("s", 1);
     primitives.event("e");
     primitives.condition("c");
-    primitives.queue("q");
+    bindABoundedQueue("q", 1);
     primitives.barrier("b", 2);
     String readme = Files.readString(Path.of("..", "README.md"));
 
@@ -180,6 +186,13 @@ class BatonGaugesTests {
           .allSatisfy(meter -> assertThat(meter.getId().getDescription()).isNotBlank());
       assertThat(readme).as("README lists %s", name).contains("`" + name + "`");
     }
+  }
+
+  /** Binds the gauges of a registry declaring queue {@code name} of {@code capacity}. */
+  private void bindABoundedQueue(String name, int capacity) {
+    new BatonGauges(new DefaultPrimitiveRegistry(TestProperties.withQueues(Map.of(name,
+        new BatonProperties.Queue(capacity, BatonProperties.QueueOrder.FIFO, null, null, null)))))
+        .bindTo(meters);
   }
 
   private double gauge(String name, String primitive) {
