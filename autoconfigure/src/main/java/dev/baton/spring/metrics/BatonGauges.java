@@ -32,7 +32,7 @@ import java.util.function.ToDoubleFunction;
  * {@link SharedLevels}) is read from the backend's snapshot, refreshed for all its primitives in
  * one batch (also {@link SharedQueueLevels}), so its gauges show the levels across every instance
  * without a round trip each; a per-key family's counts, and an event's waiters, are this
- * instance's.
+ * instance's. An unbounded queue has no {@value #QUEUE_CAPACITY} gauge.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
@@ -117,8 +117,10 @@ public final class BatonGauges implements MeterBinder {
         AsyncQueue<?> queue = (AsyncQueue<?>) named.primitive();
         gauge(registry, QUEUE_SIZE, "Items in the queue", tags, queue,
             q -> SharedQueueLevels.of(q).map(QueueLevels::size).orElseGet(q::size));
-        gauge(registry, QUEUE_CAPACITY, "Most items the queue holds", tags, queue,
-            AsyncQueue::capacity);
+        if (queue.capacity() != Integer.MAX_VALUE) {
+          gauge(registry, QUEUE_CAPACITY, "Most items the queue holds", tags, queue,
+              AsyncQueue::capacity);
+        }
         gauge(registry, QUEUE_UNFINISHED, "Items put and not yet marked done", tags, queue,
             q -> SharedQueueLevels.of(q).map(QueueLevels::unfinished)
                 .orElseGet(q::unfinishedTasks));
