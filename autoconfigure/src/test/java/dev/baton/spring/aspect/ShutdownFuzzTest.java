@@ -145,13 +145,27 @@ class ShutdownFuzzTest {
    * once the close had returned (a call, a body's end, a cancel): the call whose wait it is was
    * made on the thread, and is current there, as the wait starts. A grant decided before the
    * close can be heard after it, its callbacks queued behind those of other grants on the thread
-   * that made it, so work begun before the close is not suspected.
+   * that made it, so work begun before the close is not suspected. Nor is a call's own cancel: a
+   * cancel that reaches a grant in transit completes the future with it before it returns
+   * (Waiter's contract), on the cancel's thread, however late.
    */
   static final class GrantsAfterTheClose implements WaitListener {
     /** The call being made on this thread, whose waits start there. */
     private static final ThreadLocal<Body> CALLING = new ThreadLocal<>();
     /** Whether the test's work running on this thread began before the close had returned. */
     private static final ThreadLocal<Boolean> BEGUN_BEFORE_THE_CLOSE = new ThreadLocal<>();
+    /** The call whose cancel runs on this thread, which may complete that call's own grant. */
+    private static final ThreadLocal<Body> CANCELLING = new ThreadLocal<>();
+
+    /** Cancels {@code body}'s call with {@code cancel}, as the call cancelled on this thread. */
+    static void cancelling(Body body, Runnable cancel) {
+      CANCELLING.set(body);
+      try {
+        cancel.run();
+      } finally {
+        CANCELLING.remove();
+      }
+    }
 
     /** Makes {@code call} on this thread, as the call of the waits that start meanwhile. */
     static Object calling(Body body, Callable<Object> call) throws Exception {
@@ -168,7 +182,7 @@ class ShutdownFuzzTest {
       Body body = CALLING.get();
       return body == null ? outcome -> { } : outcome -> {
         if (outcome == WaitOutcome.ACQUIRED && body.round.closed.get()
-            && !Boolean.TRUE.equals(BEGUN_BEFORE_THE_CLOSE.get())) {
+            && !Boolean.TRUE.equals(BEGUN_BEFORE_THE_CLOSE.get()) && CANCELLING.get() != body) {
           body.round.problem("call " + body + " was granted " + site.primitive() + " '"
               + site.name() + "' after close() had returned");
         }
@@ -602,12 +616,7 @@ class ShutdownFuzzTest {
         }
       };
       syncCallers.execute(call);
-      if (body.move == Move.CANCEL) {
-        scheduler.schedule(task(() -> {
-          body.cancelled.set(true);
-          call.cancel(true);
-        }), body.delayMicros, TimeUnit.MICROSECONDS);
-      }
+      cancelLater(body, () -> call.cancel(true));
     }
 
     private void callAsync(Stopped service, Body body) {
@@ -633,10 +642,15 @@ class ShutdownFuzzTest {
       } else {
         cancel = ((Watcher) result)::cancel;
       }
+      cancelLater(body, cancel);
+    }
+
+    /** Cancels {@code body}'s call with {@code cancel} after its delay, if it is to be cancelled. */
+    private void cancelLater(Body body, Runnable cancel) {
       if (body.move == Move.CANCEL) {
         scheduler.schedule(task(() -> {
           body.cancelled.set(true);
-          cancel.run();
+          GrantsAfterTheClose.cancelling(body, cancel);
         }), body.delayMicros, TimeUnit.MICROSECONDS);
       }
     }
