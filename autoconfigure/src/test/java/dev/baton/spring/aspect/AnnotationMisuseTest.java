@@ -25,9 +25,16 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.BeanUtils;
+import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanDefinitionCustomizer;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import reactor.core.publisher.Mono;
 
 /**
@@ -39,7 +46,10 @@ import reactor.core.publisher.Mono;
  * the attribute and the bad value ({@link #atStartUp}). One only a call can tell, because it
  * depends on the arguments, must fail that call naming the method and the attribute, never run
  * the body, and leave every primitive of the registry free and without a waiter
- * ({@link #atCall}). The misuses {@link BatonAspectsAutoConfigurationTests} and
+ * ({@link #atCall}). A bean Spring creates only when asked for, declared as an interface its
+ * class implements, hides its class from start-up: its misuse must fail its creation with the
+ * message start-up gives, before any call, leaving every primitive free ({@link #atCreation}).
+ * The misuses {@link BatonAspectsAutoConfigurationTests} and
  * {@link GuardedKeyFailureTest} already cover (unparsable or negative timeouts, unparsable keys,
  * keys reading no parameter, null or throwing keys, conflicting or missing permits, methods a
  * proxy cannot intercept, asynchronous return types without an adapter, undeclared names in
@@ -74,6 +84,22 @@ class AnnotationMisuseTest {
    */
   record AtCall(String misuse, Class<? extends KeyedCall> bean, List<String> properties,
       Object argument, List<String> says) {
+    @Override
+    public String toString() {
+      return misuse;
+    }
+  }
+
+  /**
+   * A misuse on a bean that start-up sees only as {@link Orders}, the way
+   * {@code @Bean @Lazy Orders orders()} declares it.
+   *
+   * @param bean carries the misuse on its {@link Orders#place} method
+   * @param declared makes the bean lazy or of another scope than singleton
+   * @param says what the creation's failure must say besides the bean and method
+   */
+  record AtCreation(String misuse, Class<? extends Orders> bean,
+      BeanDefinitionCustomizer declared, List<String> properties, List<String> says) {
     @Override
     public String toString() {
       return misuse;
@@ -180,6 +206,91 @@ class AnnotationMisuseTest {
         });
   }
 
+  static Stream<AtCreation> atCreation() {
+    BeanDefinitionCustomizer lazy = definition -> definition.setLazyInit(true);
+    BeanDefinitionCustomizer prototype =
+        definition -> definition.setScope(BeanDefinition.SCOPE_PROTOTYPE);
+    List<String> strict = List.of("baton.strict=true");
+    List<String> undeclared = List.of("@Guarded",
+        "attribute value: 'nowhere' is not declared under baton.locks");
+    List<String> pastLast = List.of("@Guarded", "attribute key: '#p1' reads #p1",
+        "place has 1 parameter");
+    return Stream.of(
+        new AtCreation("an undeclared lock name on a lazy bean, strict", UndeclaredLock.class,
+            lazy, strict, undeclared),
+        new AtCreation("a key past the last argument on a lazy bean", KeyPastLastOrder.class,
+            lazy, List.of(), pastLast),
+        new AtCreation("an annotated method off the interface of a lazy bean's JDK proxy",
+            AuditedOrders.class, lazy, List.of("spring.aop.proxy-target-class=false"),
+            List.of("@Guarded on " + AuditedOrders.class.getName() + ".audit()",
+                "none of its interfaces declares it")),
+        new AtCreation("an undeclared lock name on a prototype bean, strict",
+            UndeclaredLock.class, prototype, strict, undeclared),
+        new AtCreation("a key past the last argument on a prototype bean",
+            KeyPastLastOrder.class, prototype, List.of(), pastLast));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void atCreation(AtCreation misuse) {
+    contextRunner
+        .withBean("orders", Orders.class, () -> BeanUtils.instantiateClass(misuse.bean()),
+            misuse.declared())
+        .withPropertyValues(misuse.properties().toArray(String[]::new))
+        .run(context -> {
+          assertThat(context).as("start-up sees only the interface").hasNotFailed();
+          List<Object> primitives = new CopyOnWriteArrayList<>();
+          context.getBean(PrimitiveRegistry.class)
+              .onPrimitive(named -> primitives.add(named.primitive()));
+
+          assertThatThrownBy(() -> context.getBean(Orders.class))
+              .isInstanceOf(BeanCreationException.class)
+              .satisfies(failure -> {
+                String messages = messages(failure);
+                assertThat(messages).contains("bean 'orders'")
+                    .contains(misuse.bean().getName() + ".");
+                misuse.says().forEach(part -> assertThat(messages).contains(part));
+              });
+          assertThat(primitives).allSatisfy(AnnotationMisuseTest::isFree);
+        });
+  }
+
+  /**
+   * A prototype start-up sees only as {@link Orders}, made for a singleton during start-up, is
+   * checked with start-up: its misuse stops it.
+   */
+  @Test
+  void aPrototypeMadeForASingletonAtStartUpStopsItWithItsMisuse() {
+    contextRunner
+        .withBean("orders", Orders.class, UndeclaredLock::new,
+            definition -> definition.setScope(BeanDefinition.SCOPE_PROTOTYPE))
+        .withBean(Shop.class)
+        .withPropertyValues("baton.strict=true")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(messages(context.getStartupFailure())).contains("bean 'orders'")
+              .contains(UndeclaredLock.class.getName() + ".place(")
+              .contains("attribute value: 'nowhere' is not declared under baton.locks");
+        });
+  }
+
+  /** The counterpart of {@link #atCreation}: a correct lazy bean's annotations apply. */
+  @Test
+  void aLazyBeanDeclaredAsAnInterfaceIsGuarded() {
+    contextRunner.withUserConfiguration(LazyOrders.class).run(context -> {
+      assertThat(context).hasNotFailed();
+      CompletableFuture<String> shipped = new CompletableFuture<>();
+      AsyncLock orders = context.getBean(PrimitiveRegistry.class).lock("orders");
+
+      CompletableFuture<String> placed = context.getBean(Orders.class).place(shipped);
+
+      assertThat(orders.isLocked()).as("held until the order ships").isTrue();
+      shipped.complete("shipped");
+      assertThat(placed).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("shipped");
+      assertThat(orders.isLocked()).isFalse();
+    });
+  }
+
   /** The counterpart of the unresolved placeholders: resolved ones name and time the wait. */
   @Test
   void placeholdersInANameAndATimeoutAreResolved() {
@@ -225,6 +336,59 @@ class AnnotationMisuseTest {
   /** The call of the beans whose misuse only a call can tell; it completes if it runs. */
   public interface KeyedCall {
     CompletableFuture<String> run(Object key);
+  }
+
+  /** How the beans of {@link #atCreation} are declared; their classes carry the annotations. */
+  public interface Orders {
+    CompletableFuture<String> place(CompletableFuture<String> shipped);
+  }
+
+  /** An eager singleton that is given its own {@link Orders}. */
+  public static class Shop {
+    public Shop(Orders orders) {}
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class LazyOrders {
+    @Bean
+    @Lazy
+    Orders orders() {
+      return new GuardedOrders();
+    }
+  }
+
+  public static class GuardedOrders implements Orders {
+    @Override
+    @Guarded("orders")
+    public CompletableFuture<String> place(CompletableFuture<String> shipped) {
+      return shipped;
+    }
+  }
+
+  public static class UndeclaredLock implements Orders {
+    @Override
+    @Guarded("nowhere")
+    public CompletableFuture<String> place(CompletableFuture<String> shipped) {
+      return shipped;
+    }
+  }
+
+  public static class KeyPastLastOrder implements Orders {
+    @Override
+    @Guarded(value = "orders", key = "#p1")
+    public CompletableFuture<String> place(CompletableFuture<String> shipped) {
+      return shipped;
+    }
+  }
+
+  public static class AuditedOrders implements Orders {
+    @Override
+    public CompletableFuture<String> place(CompletableFuture<String> shipped) {
+      return shipped;
+    }
+
+    @Guarded("audit")
+    public void audit() {}
   }
 
   public static class BlankName {
