@@ -35,9 +35,10 @@ import org.springframework.util.StringUtils;
 
 /**
  * Baton's annotations of each method, checked against the configuration and resolved to
- * primitives once: at start-up by {@link #check} for every bean, or at the first call for
- * anything created later. A method annotation wins over the same annotation on its class, which
- * applies to the public methods that class declares (as with {@code @Transactional}).
+ * primitives once: by {@link #check}, at start-up for every bean and as a bean is created after
+ * it ({@link AnnotationValidator}), or, for a method neither met, at its first call. A method
+ * annotation wins over the same annotation on its class, which applies to the public methods
+ * that class declares (as with {@code @Transactional}).
  *
  * <p>Names and timeouts are resolved for property placeholders first. Every problem is an
  * {@link IllegalStateException} whose message names the annotation, the bean and method, and the

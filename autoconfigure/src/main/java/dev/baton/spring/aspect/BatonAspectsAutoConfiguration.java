@@ -74,6 +74,13 @@ public final class BatonAspectsAutoConfiguration {
     return new InterceptableBeans();
   }
 
+  /** Checks a bean created after start-up, whose class start-up may not have seen. */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static BeansCreatedLater batonBeansCreatedLater() {
+    return new BeansCreatedLater();
+  }
+
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean

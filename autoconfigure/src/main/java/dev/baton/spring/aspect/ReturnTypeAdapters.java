@@ -36,7 +36,7 @@ import org.springframework.util.ClassUtils;
  * reason, a synchronous type that holds asynchronous results ({@code Optional<CompletableFuture>},
  * {@code List<Mono>}, an array of futures), and a {@link java.util.stream.Stream}, whose elements
  * are computed only as it is consumed. The refusal fails start-up ({@link AnnotationValidator}),
- * or the first call of a bean created later. A method whose declared type passes (such as
+ * or the creation of a bean created later. A method whose declared type passes (such as
  * {@code Object}) but that returns such a result at run time is held until a
  * {@code CompletionStage} completes, or fails that call ({@link BlockingAdapter}).
  */

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
+import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -171,17 +173,35 @@ class BatonAspectsAutoConfigurationTests {
   }
 
   /**
-   * A bean registered after start-up is checked at its first call, which fails as start-up
+   * A bean registered after start-up is checked as it is created, which fails as start-up
    * would: an IllegalStateException naming the method and attribute.
    */
   @Test
-  void aNegativeTimeoutOfABeanRegisteredLaterShouldFailItsFirstCallWithIllegalState() {
+  void aNegativeTimeoutOfABeanRegisteredLaterShouldFailItsCreationWithIllegalState() {
     contextRunner.run(context -> {
       GenericApplicationContext late =
           (GenericApplicationContext) context.getSourceApplicationContext();
       late.registerBean(NegativeTimeout.class);
-      NegativeTimeout bean = late.getBean(NegativeTimeout.class);
-      assertThat(AopUtils.isAopProxy(bean)).isTrue();
+      assertThatThrownBy(() -> late.getBean(NegativeTimeout.class))
+          .isInstanceOf(BeanCreationException.class).cause()
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("@Limited on " + NegativeTimeout.class.getName() + ".run()")
+          .hasMessageContaining("attribute timeout must not be negative, was '-1s'");
+    });
+  }
+
+  /**
+   * A method no check met, proxied outside the bean factory with Baton's advisor, is bound at
+   * its first call, which fails as start-up would: an IllegalStateException naming the method
+   * and attribute.
+   */
+  @Test
+  void aNegativeTimeoutFirstMetAtACallShouldFailItWithIllegalState() {
+    contextRunner.run(context -> {
+      ProxyFactory proxy = new ProxyFactory(new NegativeTimeout());
+      proxy.setProxyTargetClass(true);
+      proxy.addAdvisor(context.getBean(LimitedAspect.class));
+      NegativeTimeout bean = (NegativeTimeout) proxy.getProxy();
       assertThatThrownBy(bean::run).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("@Limited on " + NegativeTimeout.class.getName() + ".run()")
           .hasMessageContaining("attribute timeout must not be negative, was '-1s'");
