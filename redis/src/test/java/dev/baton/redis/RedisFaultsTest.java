@@ -21,6 +21,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -474,6 +475,64 @@ class RedisFaultsTest {
         .isInstanceOf(CancellationException.class).hasMessageContaining("was closed"));
 
     assertThat(other.poll()).isEqualTo("polled");
+  }
+
+  /**
+   * A tryAcquire granted in Redis whose reply waits for a callback thread of its backend, all
+   * busy (here with slow callbacks of the caller's) until close() has returned: the permit goes
+   * back before close() returns, for another instance to take at once, not when its lease runs
+   * out, and the call fails as close() fails pending calls.
+   */
+  @Test
+  void aTryAcquireGrantedButNotYetHandledWhenTheBackendClosesGivesThePermitBack()
+      throws Exception {
+    RedisBackend leaving = connect();
+    AsyncLock other = one.lock("handled-after-close");
+    CountDownLatch resume = stallCallbacks(leaving);
+    try {
+      CompletableFuture<Permit> tried =
+          leaving.lock("handled-after-close").acquire(Duration.ZERO);
+      await().until(other::isLocked); // granted in Redis; its reply waits for a callback thread
+
+      leaving.close();
+
+      Optional<Permit> free = other.tryAcquire();
+      assertThat(free).as("the permit, free once close() returned").isPresent();
+      free.get().release();
+      resume.countDown();
+      assertFailsAtOnceSayingClosed(tried);
+    } finally {
+      resume.countDown();
+    }
+  }
+
+  /**
+   * As above for a poll handed an item: the item is back at the head once close() has returned,
+   * not one lease later, and the poll fails as close() fails pending calls.
+   */
+  @Test
+  void aPollHandedAnItemButNotYetHandledWhenTheBackendClosesGivesTheItemBack() throws Exception {
+    RedisBackend leaving = connect();
+    AsyncQueue<String> other =
+        one.queue("handled-after-close", QueueSpec.fifo(10), ItemCodec.strings());
+    other.put("handed").get(5, TimeUnit.SECONDS);
+    CountDownLatch resume = stallCallbacks(leaving);
+    try {
+      CompletableFuture<String> polled =
+          leaving.queue("handled-after-close", QueueSpec.fifo(10), ItemCodec.strings())
+              .take(Duration.ZERO);
+      await().until(() -> other.size() == 0); // handed in Redis; its reply waits for a thread
+
+      leaving.close();
+
+      assertThat(other.poll()).as("the item, back at the head once close() returned")
+          .isEqualTo("handed");
+      resume.countDown();
+      assertThat(polled).failsWithin(Duration.ofSeconds(1)).withThrowableThat()
+          .withCauseInstanceOf(CancellationException.class).withMessageContaining("was closed");
+    } finally {
+      resume.countDown();
+    }
   }
 
   /**
@@ -964,6 +1023,28 @@ class RedisFaultsTest {
         Thread.currentThread().interrupt();
       }
     });
+    return resume;
+  }
+
+  /**
+   * Keeps every callback thread of {@code backend} busy, as slow callbacks of the caller's would,
+   * until the returned latch is counted down: replies from Redis wait meanwhile.
+   */
+  static CountDownLatch stallCallbacks(RedisBackend backend) {
+    int threads = ((ThreadPoolExecutor) backend.callbacks()).getMaximumPoolSize();
+    CountDownLatch busy = new CountDownLatch(threads);
+    CountDownLatch resume = new CountDownLatch(1);
+    for (int i = 0; i < threads; i++) {
+      backend.callbacks().execute(() -> {
+        busy.countDown();
+        try {
+          resume.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+    awaitLatch(busy, "every callback thread is busy");
     return resume;
   }
 
