@@ -43,6 +43,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -127,6 +128,24 @@ public final class RedisBackend implements AutoCloseable {
   private final ConcurrentHashMap<String, Unsent> unsent = new ConcurrentHashMap<>();
   /** Permits of this JVM not yet released nor lost, by id: renewed every tick. */
   private final ConcurrentHashMap<String, RedisPermit> held = new ConcurrentHashMap<>();
+  /**
+   * Calls that take a grant without waiting for one ({@code tryAcquire}, a queue's poll), by id,
+   * from just before they are sent until a grant step claims their reply: how to withdraw one,
+   * giving back what Redis may have granted it. Whoever removes one settles it; close() withdraws
+   * those it finds, so that a reply that comes, or is handled, after close() gives nothing away.
+   */
+  private final ConcurrentHashMap<String, Runnable> trying = new ConcurrentHashMap<>();
+  /**
+   * Grant steps under way hold its read side: a call registering where close() looks for it and
+   * sending its command, or a reply's handler claiming its call's grant and holding it or giving
+   * it back (never while the caller's callbacks run). close() takes the write side, for good,
+   * once it has released the held permits and failed the pending calls: what a step gave back
+   * meanwhile reaches Redis before close()'s PING, and no step starts after, when close()
+   * withdraws the calls in {@link #trying} (see {@link #enterGrantStep()}). A step that holds a
+   * grant checks {@link #closed} after holding it, so close() releases it if the step saw the
+   * backend open.
+   */
+  private final StampedLock grantSteps = new StampedLock();
   /** Conditions by their lock's hash tag, each created once (it renews this JVM's waits). */
   private final ConcurrentHashMap<String, RedisCondition> conditions = new ConcurrentHashMap<>();
   /** Barriers by their hash tag, each created once (it renews this JVM's parties). */
@@ -405,10 +424,14 @@ public final class RedisBackend implements AutoCloseable {
    * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
    * timeout for Redis to have done so, then closes both connections. A wait made meanwhile fails
    * at once with that cancellation, sending nothing to Redis; a condition wait gives back the
-   * permit it was passed. A permit or item granted meanwhile is given back, its call failed the
-   * same way. What Redis did not hear of is freed within one lease. A call on one of its
-   * primitives after that throws an {@link IllegalStateException} that says the backend was
-   * closed.
+   * permit it was passed. A permit or item granted to a call that had not completed when close()
+   * began is given back before close() returns, its call failed the same way, however late its
+   * reply is handled: one handled while close() runs is given back by its handler, which close()
+   * waits for; one not handled yet (every callback thread busy) is withdrawn by close() itself.
+   * A permit a call completed with before is released as the held ones. Each of close()'s waits
+   * (for such handlers, then for Redis to confirm) lasts at most one command timeout; what Redis
+   * did not hear of by then is freed within one lease. A call on one of its primitives after
+   * that throws an {@link IllegalStateException} that says the backend was closed.
    */
   @Override
   public void close() {
@@ -420,6 +443,12 @@ public final class RedisBackend implements AutoCloseable {
     held.values().forEach(RedisPermit::close);
     waiting.values().forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
     participants.forEach(Participant::closing);
+    endGrantSteps();
+    trying.forEach((id, withdraw) -> {
+      if (trying.remove(id, withdraw)) {
+        withdraw.run();
+      }
+    });
     try {
       redis.ping().toCompletableFuture().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -428,6 +457,21 @@ public final class RedisBackend implements AutoCloseable {
       log.debug("Redis at {} did not confirm the releases at close", address, e);
     }
     shutdownQuietly();
+  }
+
+  /**
+   * Waits, at most one command timeout, for the grant steps under way to end, and lets no other
+   * start: from now on close() withdraws what is left to it.
+   */
+  private void endGrantSteps() {
+    try {
+      if (grantSteps.tryWriteLock(commandTimeoutMillis, TimeUnit.MILLISECONDS) == 0) {
+        log.debug("A reply's handler on the backend for Redis at {} was still holding or giving"
+            + " back a grant after {} at close", address, options.commandTimeout());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ---- acquiring and releasing (RemotePermits calls these) ----
@@ -496,40 +540,51 @@ public final class RedisBackend implements AutoCloseable {
     String id = nextId();
     long sentAt = redisNow();
     CompletableFuture<Optional<Permit>> result = new CompletableFuture<>();
-    Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
-            args(permits.acquireArgs(id, false, sentAt + commandTimeoutMillis)))
-        .whenCompleteAsync((reply, failure) -> {
-          if (failure != null) {
-            cancel(permits, id);
-            result.completeExceptionally(translate(failure));
-          } else if ("GRANTED".equals(RemotePermits.status(reply))) {
-            RedisPermit permit =
-                hold(permits, id, Long.parseLong((String) reply.get(1)), sentAt);
-            if (givenBackIfClosing(result, permit::close)) {
-              return; // as deliver(): close() may have freed the held permits
+    long sending = sendingTry(id, result, () -> cancel(permits, id));
+    if (sending == 0) {
+      return result;
+    }
+    try {
+      Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
+              args(permits.acquireArgs(id, false, sentAt + commandTimeoutMillis)))
+          .whenCompleteAsync((reply, failure) -> {
+            long step = answeredTry(id);
+            if (step == 0) {
+              return; // close() withdrew it, giving back what Redis granted
             }
-            if (!result.complete(Optional.of(permit))) {
-              permit.close();
+            if (failure != null) {
+              cancel(permits, id);
+              endGrantStep(step);
+              result.completeExceptionally(translate(failure));
+            } else if ("GRANTED".equals(RemotePermits.status(reply))) {
+              RedisPermit permit =
+                  hold(permits, id, Long.parseLong((String) reply.get(1)), sentAt);
+              if (!givenBackIfClosing(step, result, permit::close)
+                  && !result.complete(Optional.of(permit))) {
+                permit.close();
+              }
+            } else {
+              endGrantStep(step);
+              result.complete(Optional.empty());
             }
-          } else {
-            result.complete(Optional.empty());
-          }
-        }, callbacks);
+          }, callbacks);
+    } finally {
+      endGrantStep(sending);
+    }
     return result;
   }
 
   /** Hands the grant of waiter {@code id} to its caller, or passes it on if that is too late. */
   void deliver(String id, long token, long grantedAt) {
-    Waiting w = waiting.remove(id);
+    long step = enterGrantStep();
+    Waiting w = step == 0 ? null : waiting.remove(id);
     if (w == null) {
-      return; // withdrawn (its CANCEL passes the grant on) or delivered already
+      endGrantStep(step);
+      return; // withdrawn, by its caller or close() (its CANCEL passes the grant on), or done
     }
     w.cancelTimer();
     RedisPermit permit = hold(w.owner, id, token, grantedAt);
-    if (givenBackIfClosing(w.future, permit::close)) {
-      return; // close() may have freed the held permits before this
-    }
-    if (!w.future.complete(permit)) {
+    if (!givenBackIfClosing(step, w.future, permit::close) && !w.future.complete(permit)) {
       permit.close();
     }
   }
@@ -539,8 +594,7 @@ public final class RedisBackend implements AutoCloseable {
    * has begun, and says whether it did. A wait checks it once registered where close() looks for
    * pending calls, and then sends nothing: close() may have looked before, and nothing else would
    * end it; checking after registering, a wait that races with close() is failed by one or the
-   * other. A grant (a permit, or a queue's item) checks it before its delivery, and then gives
-   * back what it was granted: close() may have given back what this JVM held before it came.
+   * other. A grant (a permit, or a queue's item) checks it through {@link #givenBackIfClosing}.
    */
   boolean failIfClosing(CompletableFuture<?> future) {
     if (!closed) {
@@ -551,18 +605,79 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Once close() has begun, gives back what {@code future}'s call was granted ({@code giveBack}:
-   * a permit released, an item returned to its queue) and then fails the call as close() fails
-   * pending ones; says whether it did. The grant goes back first: the failure runs the caller's
-   * callbacks, which may outlast close() and its connections.
+   * Ends grant {@code step}, in which a reply's handler claimed what {@code future}'s call was
+   * granted (and, for a permit, held it); first, once close() has begun, gives that back
+   * ({@code giveBack}: a permit released, an item returned to its queue), and then fails the call
+   * as close() fails pending ones; says whether it did. A permit held in a step that then finds
+   * the backend open was held before close() looked at the held ones, and close() releases it;
+   * what a step gives back reaches Redis before close()'s PING, as close() waits for the steps
+   * under way. The step ends before the failure, which runs the caller's callbacks: they may
+   * outlast close() and its connections. Otherwise the caller completes the call after this
+   * returns.
    */
-  boolean givenBackIfClosing(CompletableFuture<?> future, Runnable giveBack) {
+  boolean givenBackIfClosing(long step, CompletableFuture<?> future, Runnable giveBack) {
     if (!closed) {
+      endGrantStep(step);
       return false;
     }
-    giveBack.run();
+    try {
+      giveBack.run();
+    } finally {
+      endGrantStep(step);
+    }
     failIfClosing(future);
     return true;
+  }
+
+  /**
+   * Begins a grant step (see {@link #grantSteps}) and returns its stamp, for
+   * {@link #endGrantStep}; 0 once close() has ended the steps, and then the step may not claim,
+   * hold or give back anything: close() has withdrawn the pending calls, or withdraws the calls
+   * in {@link #trying}, which gives back in Redis what they were granted. Never blocks.
+   */
+  long enterGrantStep() {
+    return grantSteps.tryReadLock();
+  }
+
+  /** Ends the grant step of {@code stamp}, from {@link #enterGrantStep()} (0 is no step). */
+  void endGrantStep(long stamp) {
+    if (stamp != 0) {
+      grantSteps.unlockRead(stamp);
+    }
+  }
+
+  /**
+   * Registers call {@code id}, which takes a grant without waiting, for close() to withdraw
+   * ({@code withdraw}: gives back what Redis may have granted it) until a reply's handler claims
+   * it ({@link #answeredTry}), and returns the grant step in which to send it, to end once sent;
+   * 0 once close() has ended the steps, and then {@code future} fails as close() fails pending
+   * calls and nothing must be sent.
+   */
+  long sendingTry(String id, CompletableFuture<?> future, Runnable withdraw) {
+    long step = enterGrantStep();
+    if (step == 0) {
+      failIfClosing(future);
+      return 0;
+    }
+    trying.put(id, () -> {
+      withdraw.run();
+      failIfClosing(future);
+    });
+    return step;
+  }
+
+  /**
+   * Claims the reply of call {@code id} (see {@link #sendingTry}) in a grant step, returned to
+   * end after holding or giving back its grant; 0 if close() has taken the call over (it
+   * withdraws the call and fails it), and then the reply is not to be acted on.
+   */
+  long answeredTry(String id) {
+    long step = enterGrantStep();
+    if (step != 0 && trying.remove(id) == null) {
+      endGrantStep(step);
+      return 0;
+    }
+    return step;
   }
 
   /** A permit granted to {@code id}, renewed from now on (its lease began at {@code grantedAt}). */

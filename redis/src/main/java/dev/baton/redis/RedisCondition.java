@@ -251,10 +251,15 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
    * begun closing (it may have released the held permits before this one came).
    */
   private void granted(Waiting w, long token, long grantedAt) {
+    long step = backend.enterGrantStep();
+    if (step == 0) {
+      return; // close() has withdrawn the wait, which returns the permit
+    }
     pending.remove(w.id, w);
     backend.forget(w.id);
     w.cancelTimer();
     if (!open.remove(w)) {
+      backend.endGrantStep(step);
       return;
     }
     RedisPermit permit = backend.hold(permits, w.id, token, grantedAt);
@@ -262,7 +267,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       backend.held().remove(w.id, permit);
       withdraw(w, "");
     };
-    if (!backend.givenBackIfClosing(w.future, giveBack) && !w.future.complete(permit)) {
+    if (!backend.givenBackIfClosing(step, w.future, giveBack) && !w.future.complete(permit)) {
       giveBack.run();
     }
   }

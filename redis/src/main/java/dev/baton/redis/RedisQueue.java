@@ -177,30 +177,58 @@ final class RedisQueue<T>
   }
 
   private CompletableFuture<T> pollAsync() {
+    backend.requireOpen();
     String id = backend.nextId();
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
     CompletableFuture<T> result = new CompletableFuture<>();
-    Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
-        .whenCompleteAsync((reply, failure) -> {
-          switch (status(failure, reply)) {
-            case "ITEM" -> {
-              if (!backend.givenBackIfClosing(result, () -> cancel(id))) { // as receive()
-                hand(id, result, (String) reply.get(1));
-              }
-            }
-            case "EMPTY" -> result.complete(null);
-            case "SHUT" -> result.completeExceptionally(drained());
-            case "FAILED" -> {
-              RuntimeException translated = translate(failure);
-              if (translated instanceof RedisUnavailableException) {
-                cancel(id); // Redis may have handed it an item before the failure: give it back
-              }
-              result.completeExceptionally(translated);
-            }
-            default -> result.completeExceptionally(late());
-          }
-        }, backend.callbacks());
+    long sending = backend.sendingTry(id, result, () -> cancel(id));
+    if (sending == 0) {
+      return result;
+    }
+    try {
+      Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
+          .whenCompleteAsync((reply, failure) -> answered(id, result, reply, failure),
+              backend.callbacks());
+    } finally {
+      backend.endGrantStep(sending);
+    }
     return result;
+  }
+
+  /** The reply to poll {@code id}, whose caller holds {@code result}. */
+  private void answered(String id, CompletableFuture<T> result, List<Object> reply,
+      Throwable failure) {
+    long step = backend.answeredTry(id);
+    if (step == 0) {
+      return; // close() withdrew it, giving back an item Redis handed it
+    }
+    switch (status(failure, reply)) {
+      case "ITEM" -> {
+        if (!backend.givenBackIfClosing(step, result, () -> cancel(id))) { // as receive()
+          hand(id, result, (String) reply.get(1));
+        }
+      }
+      case "EMPTY" -> {
+        backend.endGrantStep(step);
+        result.complete(null);
+      }
+      case "SHUT" -> {
+        backend.endGrantStep(step);
+        result.completeExceptionally(drained());
+      }
+      case "FAILED" -> {
+        RuntimeException translated = translate(failure);
+        if (translated instanceof RedisUnavailableException) {
+          cancel(id); // Redis may have handed it an item before the failure: give it back
+        }
+        backend.endGrantStep(step);
+        result.completeExceptionally(translated);
+      }
+      default -> {
+        backend.endGrantStep(step);
+        result.completeExceptionally(late());
+      }
+    }
   }
 
   /** Sends (or, after Redis forgot it, sends again) the TAKE of {@code call}. */
@@ -228,13 +256,20 @@ final class RedisQueue<T>
    * the head: it is not handed to an instance that is going, whose ACK might never be sent.
    */
   private void receive(QueueCall<T> call, String payload) {
-    if (call.answer()) {
+    long step = backend.enterGrantStep(); // without one, close() has withdrawn the call
+    if (step != 0 && call.answer()) {
       settled(call);
-      if (!backend.givenBackIfClosing(call.future, () -> cancel(call.id))) {
+      if (!backend.givenBackIfClosing(step, call.future, () -> cancel(call.id))) {
         hand(call.id, call.future, payload);
       }
-    } else if (call.isWithdrawn()) {
-      cancel(call.id); // withdrawn before Redis handed it the item: give the item back
+      return;
+    }
+    try {
+      if (call.isWithdrawn()) {
+        cancel(call.id); // withdrawn before Redis handed it the item: give the item back
+      }
+    } finally {
+      backend.endGrantStep(step);
     }
   }
 
