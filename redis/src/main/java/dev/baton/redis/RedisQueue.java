@@ -256,8 +256,11 @@ final class RedisQueue<T>
    * the head: it is not handed to an instance that is going, whose ACK might never be sent.
    */
   private void receive(QueueCall<T> call, String payload) {
-    long step = backend.enterGrantStep(); // without one, close() has withdrawn the call
-    if (step != 0 && call.answer()) {
+    long step = backend.enterGrantStep();
+    if (step == 0) {
+      return; // close() has withdrawn the call, giving back what Redis handed it
+    }
+    if (call.answer()) {
       settled(call);
       if (!backend.givenBackIfClosing(step, call.future, () -> cancel(call.id))) {
         hand(call.id, call.future, payload);
