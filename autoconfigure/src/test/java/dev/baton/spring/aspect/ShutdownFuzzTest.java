@@ -645,7 +645,7 @@ class ShutdownFuzzTest {
       cancelLater(body, cancel);
     }
 
-    /** Cancels {@code body}'s call with {@code cancel} after its delay, if it is to be cancelled. */
+    /** Cancels {@code body}'s call with {@code cancel} after its delay, if it is to be. */
     private void cancelLater(Body body, Runnable cancel) {
       if (body.move == Move.CANCEL) {
         scheduler.schedule(task(() -> {
