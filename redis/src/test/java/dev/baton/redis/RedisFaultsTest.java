@@ -17,16 +17,23 @@ import dev.baton.Permit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The hard cases of ../shared/REDIS.md against a real redis-server: a killed JVM, a restarted or
@@ -532,6 +539,122 @@ class RedisFaultsTest {
           .withCauseInstanceOf(CancellationException.class).withMessageContaining("was closed");
     } finally {
       resume.countDown();
+    }
+  }
+
+  /**
+   * Waits made from two threads as close() begins leave none of them waiting in Redis once
+   * close() has returned, though their replies wait (every callback thread is busy) until after
+   * it: each wait's command reaches Redis before the withdrawal close() sends for it. Regression:
+   * a wait that saw the backend open could send its command after close() had failed it and sent
+   * the withdrawal, which Redis then ran first: the wait stayed in Redis, a barrier's party until
+   * it broke the barrier, an acquire until its lease ran out (in Redis Cluster, granted and held).
+   */
+  @ParameterizedTest
+  @EnumSource(RacingWait.class)
+  void waitsSentAsTheBackendClosesLeaveNothingWaitingInRedis(RacingWait wait) throws Exception {
+    for (int round = 0; round < 6; round++) {
+      String name = wait + "-racing-close-" + round;
+      wait.prepare(one, name);
+      RedisBackend leaving = connect();
+      CountDownLatch resume = stallCallbacks(leaving);
+      CountDownLatch made = new CountDownLatch(100);
+      ExecutorService callers = Executors.newFixedThreadPool(2);
+      try {
+        List<Future<Void>> loops = Stream.<Callable<Void>>generate(() -> () -> {
+          try {
+            while (true) {
+              wait.make(leaving, name);
+              made.countDown();
+            }
+          } catch (IllegalStateException shut) {
+            return null;
+          }
+        }).limit(2).map(callers::submit).toList();
+        awaitLatch(made, "the callers are making waits");
+        leaving.close();
+        for (Future<Void> loop : loops) {
+          loop.get(5, TimeUnit.SECONDS);
+        }
+      } finally {
+        resume.countDown();
+        callers.shutdownNow();
+      }
+      int round0 = round;
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+          assertThat(wait.waiting(one, name)).as("round %d: calls of the closed backend still"
+              + " waiting in Redis", round0).isZero());
+    }
+  }
+
+  /** A wait that {@link #waitsSentAsTheBackendClosesLeaveNothingWaitingInRedis} races. */
+  enum RacingWait {
+    ACQUIRE {
+      @Override
+      void prepare(RedisBackend other, String name) {
+        other.lock(name).acquire().join();
+      }
+
+      @Override
+      void make(RedisBackend leaving, String name) {
+        leaving.lock(name).acquire();
+      }
+
+      @Override
+      int waiting(RedisBackend other, String name) {
+        return other.lock(name).waiters();
+      }
+    },
+    TAKE {
+      @Override
+      void make(RedisBackend leaving, String name) {
+        queue(leaving, name).take();
+      }
+
+      @Override
+      int waiting(RedisBackend other, String name) {
+        return queue(other, name).takers();
+      }
+    },
+    PUT {
+      @Override
+      void prepare(RedisBackend other, String name) {
+        queue(other, name).put("filling").join();
+      }
+
+      @Override
+      void make(RedisBackend leaving, String name) {
+        queue(leaving, name).put("more");
+      }
+
+      @Override
+      int waiting(RedisBackend other, String name) {
+        return queue(other, name).putters();
+      }
+    },
+    BARRIER_AWAIT {
+      @Override
+      void make(RedisBackend leaving, String name) {
+        leaving.barrier(name, Integer.MAX_VALUE).await();
+      }
+
+      @Override
+      int waiting(RedisBackend other, String name) {
+        return other.barrier(name, Integer.MAX_VALUE).waiting();
+      }
+    };
+
+    /** Makes the calls of {@link #make} wait, through the other instance. */
+    void prepare(RedisBackend other, String name) {
+    }
+
+    abstract void make(RedisBackend leaving, String name);
+
+    /** How many such calls wait in Redis, as the other instance reads it. */
+    abstract int waiting(RedisBackend other, String name);
+
+    static AsyncQueue<String> queue(RedisBackend backend, String name) {
+      return backend.queue(name, QueueSpec.fifo(1), ItemCodec.strings());
     }
   }
 
