@@ -21,7 +21,8 @@ interface Participant {
   /**
    * The backend is closing: fails this JVM's pending calls with a cancellation, which withdraws
    * them from Redis. A call registered after this fails itself, unsent (see
-   * {@link RedisBackend#failIfClosing}). Does nothing by default.
+   * {@link RedisBackend#sendStep} and {@link RedisBackend#failIfClosing}). Does nothing by
+   * default.
    */
   default void closing() {
   }

@@ -43,7 +43,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -136,16 +135,23 @@ public final class RedisBackend implements AutoCloseable {
    */
   private final ConcurrentHashMap<String, Runnable> trying = new ConcurrentHashMap<>();
   /**
-   * Grant steps under way hold its read side: a call registering where close() looks for it and
-   * sending its command, or a reply's handler claiming its call's grant and holding it or giving
-   * it back (never while the caller's callbacks run). close() takes the write side, for good,
-   * once it has released the held permits and failed the pending calls: what a step gave back
-   * meanwhile reaches Redis before close()'s PING, and no step starts after, when close()
-   * withdraws the calls in {@link #trying} (see {@link #enterGrantStep()}). A step that holds a
-   * grant checks {@link #closed} after holding it, so close() releases it if the step saw the
-   * backend open.
+   * Gates the steps in which a waiting call (an acquire, a condition or barrier await, a queue's
+   * put or take) registers where close() looks for it and sends its command, or sends it again.
+   * close() shuts it first, once it has set {@link #closed}: each command sent meanwhile reaches
+   * Redis before the withdrawal close() sends for its call, and no call is sent after (see
+   * {@link #sendStep}).
    */
-  private final StampedLock grantSteps = new StampedLock();
+  private final StepGate sendSteps = new StepGate();
+  /**
+   * Gates grant steps: a call that takes a grant without waiting registering in {@link #trying}
+   * and sending its command, or a reply's handler claiming its call's grant and holding it or
+   * giving it back. close() shuts it once it has released the held permits and failed the
+   * pending calls: what a step gave back meanwhile reaches Redis before close()'s PING, and no
+   * step starts after, when close() withdraws the calls in {@link #trying} (see
+   * {@link #enterGrantStep()}). A step that holds a grant checks {@link #closed} after holding
+   * it, so close() releases it if the step saw the backend open.
+   */
+  private final StepGate grantSteps = new StepGate();
   /** Conditions by their lock's hash tag, each created once (it renews this JVM's waits). */
   private final ConcurrentHashMap<String, RedisCondition> conditions = new ConcurrentHashMap<>();
   /** Barriers by their hash tag, each created once (it renews this JVM's parties). */
@@ -424,14 +430,17 @@ public final class RedisBackend implements AutoCloseable {
    * joins with a {@link java.util.concurrent.CancellationException}, waits at most one command
    * timeout for Redis to have done so, then closes both connections. A wait made meanwhile fails
    * at once with that cancellation, sending nothing to Redis; a condition wait gives back the
-   * permit it was passed. A permit or item granted to a call that had not completed when close()
+   * permit it was passed. A wait that saw the backend open is withdrawn as the pending ones:
+   * close() first waits for the waits being sent, so that each withdrawal reaches Redis after
+   * what it withdraws. A permit or item granted to a call that had not completed when close()
    * began is given back before close() returns, its call failed the same way, however late its
    * reply is handled: one handled while close() runs is given back by its handler, which close()
    * waits for; one not handled yet (every callback thread busy) is withdrawn by close() itself.
    * A permit a call completed with before is released as the held ones. Each of close()'s waits
-   * (for such handlers, then for Redis to confirm) lasts at most one command timeout; what Redis
-   * did not hear of by then is freed within one lease. A call on one of its primitives after
-   * that throws an {@link IllegalStateException} that says the backend was closed.
+   * (for the waits being sent, for such handlers, then for Redis to confirm) lasts at most one
+   * command timeout; what Redis did not hear of by then is freed within one lease. A call on one
+   * of its primitives after that throws an {@link IllegalStateException} that says the backend
+   * was closed.
    */
   @Override
   public void close() {
@@ -439,11 +448,12 @@ public final class RedisBackend implements AutoCloseable {
       return;
     }
     closed = true;
+    shut(sendSteps, "sending a wait");
     renewals.stop();
     held.values().forEach(RedisPermit::close);
     waiting.values().forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
     participants.forEach(Participant::closing);
-    endGrantSteps();
+    shut(grantSteps, "holding or giving back a grant");
     trying.forEach((id, withdraw) -> {
       if (trying.remove(id, withdraw)) {
         withdraw.run();
@@ -460,14 +470,14 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Waits, at most one command timeout, for the grant steps under way to end, and lets no other
-   * start: from now on close() withdraws what is left to it.
+   * Waits, at most one command timeout, for the steps under way behind {@code gate} to end, and
+   * lets no other begin (see {@link #sendSteps} and {@link #grantSteps}).
    */
-  private void endGrantSteps() {
+  private void shut(StepGate gate, String doing) {
     try {
-      if (grantSteps.tryWriteLock(commandTimeoutMillis, TimeUnit.MILLISECONDS) == 0) {
-        log.debug("A reply's handler on the backend for Redis at {} was still holding or giving"
-            + " back a grant after {} at close", address, options.commandTimeout());
+      if (!gate.shut(options.commandTimeout())) {
+        log.debug("A step of the backend for Redis at {} was still {} after {} at close",
+            address, doing, options.commandTimeout());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -480,27 +490,34 @@ public final class RedisBackend implements AutoCloseable {
     requireOpen();
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
-    waiting.put(w.id, w);
-    if (failIfClosing(w.future)) {
-      waiting.remove(w.id, w);
+    long sending = sendStep(w.future);
+    if (sending == 0) {
       return w.future;
     }
-    w.future.onGiveUp = () -> withdraw(w);
-    w.future.whenComplete((permit, failure) -> {
-      if (failure != null) {
-        withdraw(w);
+    try {
+      waiting.put(w.id, w);
+      w.future.onGiveUp = () -> withdraw(w);
+      w.future.whenComplete((permit, failure) -> {
+        if (failure != null) {
+          withdraw(w);
+        }
+      });
+      if (timeout != null) {
+        w.timeOut = () -> timeOut(w, timeout);
+        w.timer = timers.schedule(() -> callbacks.execute(w.timeOut),
+            timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
-    });
-    if (timeout != null) {
-      w.timeOut = () -> timeOut(w, timeout);
-      w.timer = timers.schedule(() -> callbacks.execute(w.timeOut),
-          timeout.toNanos(), TimeUnit.NANOSECONDS);
+      sendAcquire(w);
+    } finally {
+      endSendStep(sending);
     }
-    sendAcquire(w);
     return w.future;
   }
 
-  /** Sends (or, after Redis forgot it, re-sends) the ACQUIRE of {@code w}. */
+  /**
+   * Sends (or, after Redis forgot it, re-sends) the ACQUIRE of {@code w}, in a send step (see
+   * {@link #sendStep} and {@link #resend}).
+   */
   void sendAcquire(Waiting w) {
     RemotePermits permits = w.owner;
     w.unconfirm();
@@ -591,10 +608,12 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Fails {@code future} with the cancellation {@link #close()} gives pending calls if close()
-   * has begun, and says whether it did. A wait checks it once registered where close() looks for
-   * pending calls, and then sends nothing: close() may have looked before, and nothing else would
-   * end it; checking after registering, a wait that races with close() is failed by one or the
-   * other. A grant (a permit, or a queue's item) checks it through {@link #givenBackIfClosing}.
+   * has begun, and says whether it did. A call that waits only in this JVM (an event wait, a
+   * queue's join) checks it once registered where close() looks for pending calls: close() may
+   * have looked before, and nothing else would end it; checking after registering, a call that
+   * races with close() is failed by one or the other. A call that waits in Redis uses a
+   * {@link #sendStep} instead; a grant (a permit, or a queue's item) checks it through
+   * {@link #givenBackIfClosing}.
    */
   boolean failIfClosing(CompletableFuture<?> future) {
     if (!closed) {
@@ -636,13 +655,49 @@ public final class RedisBackend implements AutoCloseable {
    * in {@link #trying}, which gives back in Redis what they were granted. Never blocks.
    */
   long enterGrantStep() {
-    return grantSteps.tryReadLock();
+    return grantSteps.enter();
   }
 
   /** Ends the grant step of {@code stamp}, from {@link #enterGrantStep()} (0 is no step). */
   void endGrantStep(long stamp) {
-    if (stamp != 0) {
-      grantSteps.unlockRead(stamp);
+    grantSteps.exit(stamp);
+  }
+
+  /**
+   * Begins the step in which a call that waits in Redis registers where close() looks for it
+   * and sends its command (see {@link #sendSteps}), and returns its stamp, for
+   * {@link #endSendStep}; 0 once close() has begun, and then {@code future} has failed as close()
+   * fails pending calls and the call must neither register nor send anything. Never blocks. A
+   * call registered in a step is failed and withdrawn by close(), whose withdrawal reaches Redis
+   * after the command the step sent.
+   */
+  long sendStep(CompletableFuture<?> future) {
+    long step = sendSteps.enter();
+    if (step != 0 && !closed) {
+      return step;
+    }
+    sendSteps.exit(step);
+    failIfClosing(future);
+    return 0;
+  }
+
+  /** Ends the send step of {@code stamp}, from {@link #sendStep} (0 is no step). */
+  void endSendStep(long stamp) {
+    sendSteps.exit(stamp);
+  }
+
+  /**
+   * Runs {@code send}, which sends again the command of a waiting call that Redis forgot, in a
+   * send step; does nothing once close() has begun, as close() withdraws the call.
+   */
+  void resend(Runnable send) {
+    long step = sendSteps.enter();
+    try {
+      if (step != 0 && !closed) {
+        send.run();
+      }
+    } finally {
+      sendSteps.exit(step);
     }
   }
 

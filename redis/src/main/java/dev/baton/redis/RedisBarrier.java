@@ -76,11 +76,24 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
         return super.cancel(mayInterruptIfRunning);
       }
     };
-    open.add(future);
-    if (backend.failIfClosing(future)) {
-      open.remove(future); // close() may have failed the awaits before this one
+    long sending = backend.sendStep(future);
+    if (sending == 0) {
       return future;
     }
+    try {
+      open.add(future);
+      send(id, future, withdrawn);
+    } finally {
+      backend.endSendStep(sending);
+    }
+    return future;
+  }
+
+  /**
+   * Registers the await {@code id}, whose caller holds {@code future}, to be settled by a
+   * message, a renewal or its caller, and sends it.
+   */
+  private void send(String id, CompletableFuture<Integer> future, AtomicBoolean withdrawn) {
     backend.expect(id, outcome -> settle(future, outcome));
     future.whenComplete((index, failure) -> {
       open.remove(future);
@@ -120,7 +133,6 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
                 + " deadline", null));
           }
         }, backend.callbacks());
-    return future;
   }
 
   @Override

@@ -174,25 +174,41 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     return permit;
   }
 
-  /** Releases {@code held} and waits in Redis, in one script; {@code timeout} null: none. */
+  /**
+   * Releases {@code held} and waits in Redis, in one script; {@code timeout} null: none. Once
+   * the backend has begun closing, fails as close() fails the waits and releases {@code held}
+   * unless released already, as close() releases the permits it finds held: it may not have
+   * found this one.
+   */
   private CompletableFuture<Permit> await(RedisPermit held, Duration timeout) {
     backend.requireOpen();
-    if (!held.handOver()) {
-      throw new IllegalArgumentException("held permit " + held.token() + " was released by"
-          + " someone else while await was releasing it: a permit must have one owner");
-    }
-    backend.held().remove(held.id());
     long sentAt = backend.redisNow();
     long deadline = timeout == null ? Long.MAX_VALUE : sentAt + timeout.toMillis();
     Waiting w = new Waiting(backend.nextId(), permits, deadline);
-    open.add(w);
-    if (backend.failIfClosing(w.future)) {
-      // close() may have failed the waits, and released the held permits, before this one: the
-      // permit handed over above is released as close() releases those it finds
-      open.remove(w);
-      backend.release(held);
+    long sending = backend.sendStep(w.future);
+    if (sending == 0) {
+      held.close();
       return w.future;
     }
+    try {
+      if (!held.handOver()) {
+        throw new IllegalArgumentException("held permit " + held.token() + " was released by"
+            + " someone else while await was releasing it: a permit must have one owner");
+      }
+      backend.held().remove(held.id());
+      open.add(w);
+      send(w, held, timeout, Math.min(deadline, sentAt + backend.commandTimeoutMillis()));
+    } finally {
+      backend.endSendStep(sending);
+    }
+    return w.future;
+  }
+
+  /**
+   * Registers {@code w}, the wait of {@code held}'s holder, to be settled by a message, its
+   * caller or its timeout, and sends its AWAIT, to run in Redis no later than {@code notAfter}.
+   */
+  private void send(Waiting w, RedisPermit held, Duration timeout, long notAfter) {
     backend.expect(w.id, message -> onMessage(w, message));
     w.future.onGiveUp = () -> {
       if (open.remove(w)) {
@@ -210,7 +226,6 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       w.timer = backend.timers().schedule(() -> backend.callbacks().execute(w.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
-    long notAfter = Math.min(deadline, sentAt + backend.commandTimeoutMillis());
     Scripts.CONDITION_AWAIT.<String>run(backend.redis(), keys,
             backend.args(w.id, held.id(), Long.toString(notAfter)))
         .whenCompleteAsync((reply, failure) -> {
@@ -225,7 +240,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
             w.future.completeExceptionally(new IllegalArgumentException("held permit "
                 + held.token() + " of " + permits.keys() + " is not live in Redis: its lease ran"
                 + " out before await could release it"));
-          } else if (deadline <= notAfter) {
+          } else if (w.notAfter <= notAfter) {
             w.timeOut.run(); // late for the caller's own deadline: it timed out
           } else {
             w.future.completeExceptionally(new RedisUnavailableException("Redis at "
@@ -233,7 +248,6 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
                 + " deadline", null));
           }
         }, backend.callbacks());
-    return w.future;
   }
 
   /** A message for {@code w} on this JVM's channel: a signal's probe, or the lock's grant. */

@@ -92,9 +92,7 @@ final class RedisQueue<T>
       });
     }
     QueueCall<Void> call = new QueueCall<>(backend.nextId(), deadline(timeout), score, payload);
-    if (register(call, timeout, "room in queue '" + name + "'")) {
-      sendPut(call, "wait");
-    }
+    sendWaiting(call, timeout, "room in queue '" + name + "'", () -> sendPut(call, "wait"));
     return call.future;
   }
 
@@ -116,7 +114,10 @@ final class RedisQueue<T>
         }, backend.callbacks());
   }
 
-  /** Sends ({@code wait}) or, after Redis forgot it, sends {@code again} the PUT of a call. */
+  /**
+   * Sends ({@code wait}) or, after Redis forgot it, sends {@code again} the PUT of a call, in a
+   * send step of the backend.
+   */
   private void sendPut(QueueCall<Void> call, String mode) {
     long notAfter = notAfter(call);
     Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
@@ -165,9 +166,7 @@ final class RedisQueue<T>
       });
     }
     QueueCall<T> call = new QueueCall<>(backend.nextId(), deadline(timeout), null, null);
-    if (register(call, timeout, "an item of queue '" + name + "'")) {
-      sendTake(call);
-    }
+    sendWaiting(call, timeout, "an item of queue '" + name + "'", () -> sendTake(call));
     return call.future;
   }
 
@@ -231,7 +230,10 @@ final class RedisQueue<T>
     }
   }
 
-  /** Sends (or, after Redis forgot it, sends again) the TAKE of {@code call}. */
+  /**
+   * Sends (or, after Redis forgot it, sends again) the TAKE of {@code call}, in a send step of
+   * the backend.
+   */
   private void sendTake(QueueCall<T> call) {
     long notAfter = notAfter(call);
     Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys,
@@ -301,29 +303,34 @@ final class RedisQueue<T>
   // ---- waiting calls ----
 
   /**
-   * Makes {@code call} one of this JVM's waiting calls, to be sent; false if the backend has
-   * begun closing, and the call then failed as close() fails them and must not be sent.
+   * Makes {@code call} one of this JVM's waiting calls and sends it with {@code send}, in a send
+   * step of the backend; once the backend has begun closing, fails the call as close() fails
+   * them instead, and sends nothing.
    */
-  private boolean register(QueueCall<?> call, Duration timeout, String what) {
+  private void sendWaiting(QueueCall<?> call, Duration timeout, String what, Runnable send) {
     backend.requireOpen();
-    calls.put(call.id, call);
-    if (backend.failIfClosing(call.future)) {
-      calls.remove(call.id, call);
-      return false;
+    long sending = backend.sendStep(call.future);
+    if (sending == 0) {
+      return;
     }
-    call.future.onGiveUp = () -> withdraw(call);
-    backend.expect(call.id, message -> onMessage(call, message));
-    call.future.whenComplete((ok, failure) -> {
-      if (failure != null) {
-        withdraw(call);
+    try {
+      calls.put(call.id, call);
+      call.future.onGiveUp = () -> withdraw(call);
+      backend.expect(call.id, message -> onMessage(call, message));
+      call.future.whenComplete((ok, failure) -> {
+        if (failure != null) {
+          withdraw(call);
+        }
+      });
+      if (timeout != null) {
+        call.timeOut = () -> timeOut(call, new AcquireTimeoutException(what, timeout));
+        call.timer = backend.timers().schedule(() -> backend.callbacks().execute(call.timeOut),
+            timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
-    });
-    if (timeout != null) {
-      call.timeOut = () -> timeOut(call, new AcquireTimeoutException(what, timeout));
-      call.timer = backend.timers().schedule(() -> backend.callbacks().execute(call.timeOut),
-          timeout.toNanos(), TimeUnit.NANOSECONDS);
+      send.run();
+    } finally {
+      backend.endSendStep(sending);
     }
-    return true;
   }
 
   /**
@@ -486,13 +493,9 @@ final class RedisQueue<T>
     }
     switch (reply) {
       case "W" -> { }
-      case "X" -> {
-        if (call.isPut()) {
-          sendPut((QueueCall<Void>) call, "again");
-        } else {
-          sendTake((QueueCall<T>) call);
-        }
-      }
+      case "X" -> backend.resend(call.isPut()
+          ? () -> sendPut((QueueCall<Void>) call, "again")
+          : () -> sendTake((QueueCall<T>) call));
       default -> onMessage(call, reply);
     }
   }

@@ -148,7 +148,7 @@ final class Renewals {
           backend.lost(permit, "Redis no longer knows it (its lease ran out, or Redis lost its"
               + " data)");
         } else if (w != null) {
-          backend.sendAcquire(w);
+          backend.resend(() -> backend.sendAcquire(w));
         }
       }
       default -> {
