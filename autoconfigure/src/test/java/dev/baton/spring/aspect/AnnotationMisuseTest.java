@@ -24,17 +24,22 @@ import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.BeanUtils;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinitionCustomizer;
+import org.springframework.beans.factory.support.BeanDefinitionBuilder;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
+import org.springframework.context.support.GenericApplicationContext;
 import reactor.core.publisher.Mono;
 
 /**
@@ -274,6 +279,56 @@ class AnnotationMisuseTest {
         });
   }
 
+  /**
+   * A factory bean's product made during start-up, which start-up knows only by the type its
+   * factory declares, and an inner bean made during start-up, which start-up does not list, are
+   * checked with start-up by the class they were made with: their misuse stops it.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void madeAtStartUpUnderAnotherType(String declared,
+      ApplicationContextInitializer<GenericApplicationContext> orders) {
+    contextRunner.withInitializer(context -> orders.initialize((GenericApplicationContext) context))
+        .withPropertyValues("baton.strict=true")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(messages(context.getStartupFailure()))
+              .contains(UndeclaredLock.class.getName() + ".place(")
+              .contains("attribute value: 'nowhere' is not declared under baton.locks");
+        });
+  }
+
+  static Stream<Arguments> madeAtStartUpUnderAnotherType() {
+    ApplicationContextInitializer<GenericApplicationContext> product = context -> {
+      context.registerBean("orders", OrdersFactory.class, OrdersFactory::new);
+      context.registerBean(Shop.class);
+    };
+    ApplicationContextInitializer<GenericApplicationContext> inner = context ->
+        context.registerBeanDefinition("shop", BeanDefinitionBuilder.genericBeanDefinition(
+                Shop.class)
+            .addConstructorArgValue(BeanDefinitionBuilder.genericBeanDefinition(
+                UndeclaredLock.class).getBeanDefinition())
+            .getBeanDefinition());
+    return Stream.of(Arguments.of("a factory bean's product", product),
+        Arguments.of("an inner bean", inner));
+  }
+
+  /** A factory bean's product made after start-up fails its creation, as a lazy bean does. */
+  @Test
+  void aFactoryBeansProductMadeAfterStartUpFailsItsCreation() {
+    contextRunner.withBean("orders", OrdersFactory.class, OrdersFactory::new)
+        .withPropertyValues("baton.strict=true")
+        .run(context -> {
+          assertThat(context).as("start-up sees only the interface").hasNotFailed();
+
+          assertThatThrownBy(() -> context.getBean(Orders.class))
+              .isInstanceOf(BeanCreationException.class)
+              .satisfies(failure -> assertThat(messages(failure)).contains("bean 'orders'")
+                  .contains(UndeclaredLock.class.getName() + ".place(")
+                  .contains("attribute value: 'nowhere' is not declared under baton.locks"));
+        });
+  }
+
   /** The counterpart of {@link #atCreation}: a correct lazy bean's annotations apply. */
   @Test
   void aLazyBeanDeclaredAsAnInterfaceIsGuarded() {
@@ -354,6 +409,19 @@ class AnnotationMisuseTest {
     @Lazy
     Orders orders() {
       return new GuardedOrders();
+    }
+  }
+
+  /** Makes {@link UndeclaredLock}s, declaring only that they are {@link Orders}. */
+  public static class OrdersFactory implements FactoryBean<Orders> {
+    @Override
+    public Orders getObject() {
+      return new UndeclaredLock();
+    }
+
+    @Override
+    public Class<?> getObjectType() {
+      return Orders.class;
     }
   }
 
