@@ -18,8 +18,9 @@ import org.springframework.util.ClassUtils;
  * another scope than singleton, declared as an interface its class implements
  * ({@code @Bean @Lazy Orders orders()}) hides its class and the annotations on it. Such a bean is
  * checked as Spring creates it ({@link BeansCreatedLater}): its misuse fails its creation, with
- * the message start-up gives, before anyone gets the bean. Each class is checked once: one that
- * passed, at start-up or for an earlier bean, is not checked again.
+ * the message start-up gives, before anyone gets the bean. A factory bean's product and an inner
+ * bean made during start-up are checked with it, by the class they were made with. Each class is
+ * checked once: one that passed, at start-up or for an earlier bean, is not checked again.
  */
 public final class AnnotationValidator implements SmartInitializingSingleton {
 
@@ -53,12 +54,13 @@ public final class AnnotationValidator implements SmartInitializingSingleton {
   }
 
   /**
-   * Checks a bean as Spring created it, proxy included, unless a bean of its class passed.
+   * Checks a bean by the class Spring created it with, proxy included, unless a bean of that
+   * class passed.
    *
    * @throws IllegalStateException naming the bean, the method and the problem
    */
-  void checkCreated(String name, Object bean) {
-    check(name, bean.getClass());
+  void checkCreated(String name, Class<?> created) {
+    check(name, created);
   }
 
   private void check(String name, Class<?> type) {
