@@ -282,17 +282,18 @@ class AnnotationMisuseTest {
   /**
    * A factory bean's product made during start-up, which start-up knows only by the type its
    * factory declares, and an inner bean made during start-up, which start-up does not list, are
-   * checked with start-up by the class they were made with: their misuse stops it.
+   * checked with start-up by the class they were made with: their misuse stops it, with a
+   * message that names the bean as Spring names it.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource
-  void madeAtStartUpUnderAnotherType(String declared,
+  void madeAtStartUpUnderAnotherType(String made, String named,
       ApplicationContextInitializer<GenericApplicationContext> orders) {
     contextRunner.withInitializer(context -> orders.initialize((GenericApplicationContext) context))
         .withPropertyValues("baton.strict=true")
         .run(context -> {
           assertThat(context).hasFailed();
-          assertThat(messages(context.getStartupFailure()))
+          assertThat(messages(context.getStartupFailure())).contains(named)
               .contains(UndeclaredLock.class.getName() + ".place(")
               .contains("attribute value: 'nowhere' is not declared under baton.locks");
         });
@@ -309,8 +310,8 @@ class AnnotationMisuseTest {
             .addConstructorArgValue(BeanDefinitionBuilder.genericBeanDefinition(
                 UndeclaredLock.class).getBeanDefinition())
             .getBeanDefinition());
-    return Stream.of(Arguments.of("a factory bean's product", product),
-        Arguments.of("an inner bean", inner));
+    return Stream.of(Arguments.of("a factory bean's product", "bean 'orders'", product),
+        Arguments.of("an inner bean", "bean '(inner bean)#", inner));
   }
 
   /** A factory bean's product made after start-up fails its creation, as a lazy bean does. */
