@@ -21,7 +21,7 @@ interface Participant {
   /**
    * The backend is closing: fails this JVM's pending calls with a cancellation, which withdraws
    * them from Redis. A call registered after this fails itself, unsent (see
-   * {@link RedisBackend#sendStep} and {@link RedisBackend#failIfClosing}). Does nothing by
+   * {@link RedisBackend#sendWait} and {@link RedisBackend#failIfClosing}). Does nothing by
    * default.
    */
   default void closing() {

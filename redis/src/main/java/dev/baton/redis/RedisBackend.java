@@ -139,7 +139,7 @@ public final class RedisBackend implements AutoCloseable {
    * put or take) registers where close() looks for it and sends its command, or sends it again.
    * close() shuts it first, once it has set {@link #closed}: each command sent meanwhile reaches
    * Redis before the withdrawal close() sends for its call, and no call is sent after (see
-   * {@link #sendStep}).
+   * {@link #sendWait}).
    */
   private final StepGate sendSteps = new StepGate();
   /**
@@ -490,11 +490,7 @@ public final class RedisBackend implements AutoCloseable {
     requireOpen();
     long deadline = timeout == null ? Long.MAX_VALUE : redisNow() + timeout.toMillis();
     Waiting w = new Waiting(nextId(), permits, deadline);
-    long sending = sendStep(w.future);
-    if (sending == 0) {
-      return w.future;
-    }
-    try {
+    sendWait(w.future, () -> {
       waiting.put(w.id, w);
       w.future.onGiveUp = () -> withdraw(w);
       w.future.whenComplete((permit, failure) -> {
@@ -508,15 +504,13 @@ public final class RedisBackend implements AutoCloseable {
             timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
       sendAcquire(w);
-    } finally {
-      endSendStep(sending);
-    }
+    });
     return w.future;
   }
 
   /**
    * Sends (or, after Redis forgot it, re-sends) the ACQUIRE of {@code w}, in a send step (see
-   * {@link #sendStep} and {@link #resend}).
+   * {@link #sendWait} and {@link #resend}).
    */
   void sendAcquire(Waiting w) {
     RemotePermits permits = w.owner;
@@ -611,8 +605,8 @@ public final class RedisBackend implements AutoCloseable {
    * has begun, and says whether it did. A call that waits only in this JVM (an event wait, a
    * queue's join) checks it once registered where close() looks for pending calls: close() may
    * have looked before, and nothing else would end it; checking after registering, a call that
-   * races with close() is failed by one or the other. A call that waits in Redis uses a
-   * {@link #sendStep} instead; a grant (a permit, or a queue's item) checks it through
+   * races with close() is failed by one or the other. A call that waits in Redis uses
+   * {@link #sendWait} instead; a grant (a permit, or a queue's item) checks it through
    * {@link #givenBackIfClosing}.
    */
   boolean failIfClosing(CompletableFuture<?> future) {
@@ -664,26 +658,19 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
-   * Begins the step in which a call that waits in Redis registers where close() looks for it
-   * and sends its command (see {@link #sendSteps}), and returns its stamp, for
-   * {@link #endSendStep}; 0 once close() has begun, and then {@code future} has failed as close()
-   * fails pending calls and the call must neither register nor send anything. Never blocks. A
-   * call registered in a step is failed and withdrawn by close(), whose withdrawal reaches Redis
-   * after the command the step sent.
+   * Runs {@code send}, in which a call that waits in Redis registers where close() looks for it
+   * and sends its command, in a send step (see {@link #sendSteps}), and says whether it ran.
+   * Once close() has begun it does not: {@code future} then fails as close() fails pending
+   * calls, and nothing is registered or sent. A call registered in a step is failed and
+   * withdrawn by close(), whose withdrawal reaches Redis after the command the step sent. Never
+   * blocks.
    */
-  long sendStep(CompletableFuture<?> future) {
-    long step = sendSteps.enter();
-    if (step != 0 && !closed) {
-      return step;
+  boolean sendWait(CompletableFuture<?> future, Runnable send) {
+    if (inSendStep(send)) {
+      return true;
     }
-    sendSteps.exit(step);
     failIfClosing(future);
-    return 0;
-  }
-
-  /** Ends the send step of {@code stamp}, from {@link #sendStep} (0 is no step). */
-  void endSendStep(long stamp) {
-    sendSteps.exit(stamp);
+    return false;
   }
 
   /**
@@ -691,11 +678,18 @@ public final class RedisBackend implements AutoCloseable {
    * send step; does nothing once close() has begun, as close() withdraws the call.
    */
   void resend(Runnable send) {
+    inSendStep(send);
+  }
+
+  /** Runs {@code send} in a send step unless close() has begun; says whether it ran. */
+  private boolean inSendStep(Runnable send) {
     long step = sendSteps.enter();
     try {
-      if (step != 0 && !closed) {
-        send.run();
+      if (step == 0 || closed) {
+        return false;
       }
+      send.run();
+      return true;
     } finally {
       sendSteps.exit(step);
     }

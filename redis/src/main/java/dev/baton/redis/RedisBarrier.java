@@ -76,16 +76,10 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
         return super.cancel(mayInterruptIfRunning);
       }
     };
-    long sending = backend.sendStep(future);
-    if (sending == 0) {
-      return future;
-    }
-    try {
+    backend.sendWait(future, () -> {
       open.add(future);
       send(id, future, withdrawn);
-    } finally {
-      backend.endSendStep(sending);
-    }
+    });
     return future;
   }
 

@@ -185,12 +185,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     long sentAt = backend.redisNow();
     long deadline = timeout == null ? Long.MAX_VALUE : sentAt + timeout.toMillis();
     Waiting w = new Waiting(backend.nextId(), permits, deadline);
-    long sending = backend.sendStep(w.future);
-    if (sending == 0) {
-      held.close();
-      return w.future;
-    }
-    try {
+    boolean sent = backend.sendWait(w.future, () -> {
       if (!held.handOver()) {
         throw new IllegalArgumentException("held permit " + held.token() + " was released by"
             + " someone else while await was releasing it: a permit must have one owner");
@@ -198,8 +193,9 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       backend.held().remove(held.id());
       open.add(w);
       send(w, held, timeout, Math.min(deadline, sentAt + backend.commandTimeoutMillis()));
-    } finally {
-      backend.endSendStep(sending);
+    });
+    if (!sent) {
+      held.close();
     }
     return w.future;
   }

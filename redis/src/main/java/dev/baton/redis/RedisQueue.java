@@ -309,11 +309,7 @@ final class RedisQueue<T>
    */
   private void sendWaiting(QueueCall<?> call, Duration timeout, String what, Runnable send) {
     backend.requireOpen();
-    long sending = backend.sendStep(call.future);
-    if (sending == 0) {
-      return;
-    }
-    try {
+    backend.sendWait(call.future, () -> {
       calls.put(call.id, call);
       call.future.onGiveUp = () -> withdraw(call);
       backend.expect(call.id, message -> onMessage(call, message));
@@ -328,9 +324,7 @@ final class RedisQueue<T>
             timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
       send.run();
-    } finally {
-      backend.endSendStep(sending);
-    }
+    });
   }
 
   /**
