@@ -54,16 +54,12 @@ public final class AnnotationValidator implements SmartInitializingSingleton {
   }
 
   /**
-   * Checks a bean by the class Spring created it with, proxy included, unless a bean of that
-   * class passed.
+   * Checks bean {@code name} by {@code type}, the class Spring created it with (proxy included)
+   * or, for a bean not created yet, its declared type, unless a bean of that class passed.
    *
    * @throws IllegalStateException naming the bean, the method and the problem
    */
-  void checkCreated(String name, Class<?> created) {
-    check(name, created);
-  }
-
-  private void check(String name, Class<?> type) {
+  void check(String name, Class<?> type) {
     boolean jdkProxy = Proxy.isProxyClass(type);
     Class<?> target = jdkProxy ? AutoProxyUtils.determineTargetClass(beanFactory, name) : type;
     if (target == null) {

@@ -74,7 +74,7 @@ public final class BatonAspectsAutoConfiguration {
     return new InterceptableBeans();
   }
 
-  /** Checks a bean created after start-up, whose class start-up may not have seen. */
+  /** Checks beans by the class they were created with, which start-up may not have seen. */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   static BeansCreatedLater batonBeansCreatedLater() {

@@ -42,7 +42,7 @@ final class BeansCreatedLater implements BeanPostProcessor {
         }
       }
     }
-    checking.checkCreated(beanName, bean.getClass());
+    checking.check(beanName, bean.getClass());
     return bean;
   }
 
@@ -59,6 +59,6 @@ final class BeansCreatedLater implements BeanPostProcessor {
       before = createdBefore;
       createdBefore = List.of();
     }
-    before.forEach(created -> starting.checkCreated(created.getKey(), created.getValue()));
+    before.forEach(created -> starting.check(created.getKey(), created.getValue()));
   }
 }
