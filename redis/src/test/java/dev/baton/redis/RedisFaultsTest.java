@@ -587,6 +587,51 @@ class RedisFaultsTest {
     }
   }
 
+  /**
+   * Offers made as the backend closes each either put their item and say so, or throw the
+   * closed backend's {@link IllegalStateException} having sent nothing: the items in Redis are
+   * exactly the offers that returned true. An offer sent after close() had asked Redis to confirm
+   * its own commands failed with the connection's shutdown though Redis may have run it, and the
+   * caller could not know its item had gone in.
+   */
+  @Test
+  void offersMadeAsTheBackendClosesPutTheirItemExactlyWhenTheySaySo() throws Exception {
+    for (int round = 0; round < 6; round++) {
+      String name = "offers-racing-close-" + round;
+      RedisBackend leaving = connect();
+      AsyncQueue<String> queue = leaving.queue(name, QueueSpec.fifo(1 << 20), ItemCodec.strings());
+      CountDownLatch made = new CountDownLatch(100);
+      ExecutorService callers = Executors.newFixedThreadPool(4);
+      List<Future<Integer>> loops;
+      try {
+        loops = Stream.<Callable<Integer>>generate(() -> () -> {
+          int put = 0;
+          try {
+            while (true) {
+              assertThat(queue.offer("item")).isTrue();
+              put++;
+              made.countDown();
+            }
+          } catch (IllegalStateException closed) {
+            assertThat(closed).hasMessageContaining("was closed");
+            return put;
+          }
+        }).limit(4).map(callers::submit).toList();
+        awaitLatch(made, "the callers are offering");
+        leaving.close();
+      } finally {
+        callers.shutdown();
+      }
+      int offered = 0;
+      for (Future<Integer> loop : loops) {
+        offered += loop.get(5, TimeUnit.SECONDS);
+      }
+      assertThat(one.queue(name, QueueSpec.fifo(1 << 20), ItemCodec.strings()).size())
+          .as("round %d: items in Redis, against the offers that returned true", round)
+          .isEqualTo(offered);
+    }
+  }
+
   /** A wait that {@link #waitsSentAsTheBackendClosesLeaveNothingWaitingInRedis} races. */
   enum RacingWait {
     ACQUIRE {
