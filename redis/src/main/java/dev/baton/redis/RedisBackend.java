@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,10 +137,11 @@ public final class RedisBackend implements AutoCloseable {
   private final ConcurrentHashMap<String, Runnable> trying = new ConcurrentHashMap<>();
   /**
    * Gates the steps in which a waiting call (an acquire, a condition or barrier await, a queue's
-   * put or take) registers where close() looks for it and sends its command, or sends it again.
-   * close() shuts it first, once it has set {@link #closed}: each command sent meanwhile reaches
-   * Redis before the withdrawal close() sends for its call, and no call is sent after (see
-   * {@link #sendWait}).
+   * put or take) registers where close() looks for it and sends its command, or sends it again,
+   * and those in which a call that changes Redis without waiting sends its command. close() shuts
+   * it first, once it has set {@link #closed}: each command sent meanwhile reaches Redis before
+   * the withdrawal close() sends for its call and before close()'s PING, and no call is sent
+   * after (see {@link #sendWait} and {@link #send}).
    */
   private final StepGate sendSteps = new StepGate();
   /**
@@ -432,15 +434,18 @@ public final class RedisBackend implements AutoCloseable {
    * at once with that cancellation, sending nothing to Redis; a condition wait gives back the
    * permit it was passed. A wait that saw the backend open is withdrawn as the pending ones:
    * close() first waits for the waits being sent, so that each withdrawal reaches Redis after
-   * what it withdraws. A permit or item granted to a call that had not completed when close()
-   * began is given back before close() returns, its call failed the same way, however late its
-   * reply is handled: one handled while close() runs is given back by its handler, which close()
-   * waits for; one not handled yet (every callback thread busy) is withdrawn by close() itself.
-   * A permit a call completed with before is released as the held ones. Each of close()'s waits
-   * (for the waits being sent, for such handlers, then for Redis to confirm) lasts at most one
-   * command timeout; what Redis did not hear of by then is freed within one lease. A call on one
-   * of its primitives after that throws an {@link IllegalStateException} that says the backend
-   * was closed.
+   * what it withdraws. A call that changes Redis without waiting there (an offer, an event's set,
+   * a signal) made meanwhile throws the {@link IllegalStateException} of a closed backend, sending
+   * nothing; one that saw the backend open gets Redis's answer, close() waiting for it to be sent
+   * before asking Redis to confirm. A permit or item granted to a call that had not completed
+   * when close() began is given back before close() returns, its call failed the same way,
+   * however late its reply is handled: one handled while close() runs is given back by its
+   * handler, which close() waits for; one not handled yet (every callback thread busy) is
+   * withdrawn by close() itself. A permit a call completed with before is released as the held
+   * ones. Each of close()'s waits (for the calls being sent, for such handlers, then for Redis to
+   * confirm) lasts at most one command timeout; what Redis did not hear of by then is freed
+   * within one lease. A call on one of its primitives after that throws an
+   * {@link IllegalStateException} that says the backend was closed.
    */
   @Override
   public void close() {
@@ -448,7 +453,7 @@ public final class RedisBackend implements AutoCloseable {
       return;
     }
     closed = true;
-    shut(sendSteps, "sending a wait");
+    shut(sendSteps, "sending a call");
     renewals.stop();
     held.values().forEach(RedisPermit::close);
     waiting.values().forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
@@ -666,7 +671,7 @@ public final class RedisBackend implements AutoCloseable {
    * blocks.
    */
   boolean sendWait(CompletableFuture<?> future, Runnable send) {
-    if (inSendStep(send)) {
+    if (inSendStep(() -> run(send)) != null) {
       return true;
     }
     failIfClosing(future);
@@ -678,18 +683,41 @@ public final class RedisBackend implements AutoCloseable {
    * send step; does nothing once close() has begun, as close() withdraws the call.
    */
   void resend(Runnable send) {
-    inSendStep(send);
+    inSendStep(() -> run(send));
   }
 
-  /** Runs {@code send} in a send step unless close() has begun; says whether it ran. */
-  private boolean inSendStep(Runnable send) {
+  /** Runs {@code step} for {@link #inSendStep}, which tells a step that ran by its result. */
+  private static Boolean run(Runnable step) {
+    step.run();
+    return Boolean.TRUE;
+  }
+
+  /**
+   * Sends the command of a call that changes Redis without waiting there (an offer, a queue's
+   * task done or shutdown, an event's set or clear, a signal, a barrier's reset or abort), made
+   * by {@code command} on the commands it is given, in a send step (see {@link #sendSteps}), and
+   * returns its reply. Once close() has begun it sends nothing and throws what a call after
+   * close() throws. A command sent in a step reaches Redis before close()'s PING, so its reply
+   * comes before the connection shuts: such a call never fails with the shutdown though Redis ran
+   * it. Never blocks.
+   */
+  <T> CompletableFuture<T> send(
+      Function<RedisClusterAsyncCommands<String, String>, CompletableFuture<T>> command) {
+    CompletableFuture<T> reply = inSendStep(() -> command.apply(redis));
+    if (reply == null) {
+      throw closedBackend();
+    }
+    return reply;
+  }
+
+  /**
+   * Runs {@code send} in a send step unless close() has begun, and returns what it returns; null
+   * if it did not run.
+   */
+  private <T> T inSendStep(Supplier<T> send) {
     long step = sendSteps.enter();
     try {
-      if (step == 0 || closed) {
-        return false;
-      }
-      send.run();
-      return true;
+      return step == 0 || closed ? null : send.get();
     } finally {
       sendSteps.exit(step);
     }
@@ -988,9 +1016,13 @@ public final class RedisBackend implements AutoCloseable {
    */
   void requireOpen() {
     if (shut) {
-      throw new IllegalStateException("the Redis backend for Redis at " + address + " was"
-          + " closed: its primitives take no calls after close()");
+      throw closedBackend();
     }
+  }
+
+  private IllegalStateException closedBackend() {
+    return new IllegalStateException("the Redis backend for Redis at " + address + " was"
+        + " closed: its primitives take no calls after close()");
   }
 
   /** The common script arguments (see {@code permits-prelude.lua}) followed by {@code more}. */

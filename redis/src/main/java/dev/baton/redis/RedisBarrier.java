@@ -221,8 +221,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
   private void breakCycle(String mode) {
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
-    String reply = backend.await(Scripts.BARRIER_BREAK.<String>run(backend.redis(), keys,
-        backend.args(backend.nextId(), mode, Long.toString(notAfter))));
+    String[] args = backend.args(backend.nextId(), mode, Long.toString(notAfter));
+    String reply = backend.await(backend.send(
+        redis -> Scripts.BARRIER_BREAK.<String>run(redis, keys, args)));
     if ("EXPIRED".equals(reply)) {
       throw new RedisUnavailableException("Redis at " + backend.address() + " ran the " + mode
           + " of " + this + " after the caller's deadline", null);

@@ -319,9 +319,10 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     String upTo = "+inf";
     while (left > 0) {
       long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
-      List<Object> reply = backend.await(Scripts.CONDITION_SIGNAL.<List<Object>>run(
-          backend.redis(), keys, backend.args(backend.nextId(), Integer.toString(left), after,
-              upTo, Long.toString(notAfter))));
+      String[] args = backend.args(backend.nextId(), Integer.toString(left), after, upTo,
+          Long.toString(notAfter));
+      List<Object> reply = backend.await(backend.send(
+          redis -> Scripts.CONDITION_SIGNAL.<List<Object>>run(redis, keys, args)));
       switch ((String) reply.get(0)) {
         case "SIGNALLED" -> {
           left -= Integer.parseInt((String) reply.get(1));

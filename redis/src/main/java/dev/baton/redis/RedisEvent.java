@@ -47,13 +47,14 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   @Override
   public void set() {
-    fireAndCheck(Scripts.EVENT_SET.run(backend.redis(), new String[] {key}, channel));
+    fireAndCheck(backend.send(
+        redis -> Scripts.EVENT_SET.run(redis, new String[] {key}, channel)));
   }
 
   @Override
   public void clear() {
-    fireAndCheck(Scripts.EVENT_CLEAR.run(backend.redis(), new String[] {key},
-        Long.toString(backend.leaseMillis())));
+    fireAndCheck(backend.send(redis -> Scripts.EVENT_CLEAR.run(redis, new String[] {key},
+        Long.toString(backend.leaseMillis()))));
   }
 
   @Override

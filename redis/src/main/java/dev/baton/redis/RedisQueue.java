@@ -103,8 +103,8 @@ final class RedisQueue<T>
 
   private CompletableFuture<Boolean> offerAsync(String score, String payload) {
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
-    return Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
-            args(notAfter, backend.nextId(), "try", score, payload))
+    String[] args = args(notAfter, backend.nextId(), "try", score, payload);
+    return backend.send(redis -> Scripts.QUEUE_PUT.<List<Object>>run(redis, keys, args))
         .handleAsync((reply, failure) -> switch (status(failure, reply)) {
           case "DONE" -> true;
           case "FULL" -> false;
@@ -510,8 +510,9 @@ final class RedisQueue<T>
 
   @Override
   public void taskDone() {
-    long left = backend.await(Scripts.QUEUE_DONE.<Long>run(backend.redis(), keys,
-        args(backend.redisNow() + backend.commandTimeoutMillis())));
+    String[] args = args(backend.redisNow() + backend.commandTimeoutMillis());
+    long left = backend.await(backend.send(
+        redis -> Scripts.QUEUE_DONE.<Long>run(redis, keys, args)));
     if (left == -2) {
       throw late();
     }
@@ -559,8 +560,9 @@ final class RedisQueue<T>
   private void shutdown(String level) {
     long more;
     do {
-      more = backend.await(Scripts.QUEUE_SHUTDOWN.<Long>run(backend.redis(), keys,
-          args(backend.redisNow() + backend.commandTimeoutMillis(), level)));
+      String[] args = args(backend.redisNow() + backend.commandTimeoutMillis(), level);
+      more = backend.await(backend.send(
+          redis -> Scripts.QUEUE_SHUTDOWN.<Long>run(redis, keys, args)));
       if (more < 0) {
         throw late();
       }
