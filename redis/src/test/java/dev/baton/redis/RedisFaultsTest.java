@@ -618,8 +618,8 @@ class RedisFaultsTest {
           }
         }).limit(4).map(callers::submit).toList();
         awaitLatch(made, "the callers are offering");
-        leaving.close();
       } finally {
+        leaving.close();
         callers.shutdown();
       }
       int offered = 0;
