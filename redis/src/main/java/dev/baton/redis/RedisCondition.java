@@ -89,7 +89,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       return CompletableFuture.failedFuture(
           new AcquireTimeoutException("condition", name, timeout));
     }
-    return await(permit, timeout);
+    return await(permit, LongTimeouts.countable(timeout));
   }
 
   @Override

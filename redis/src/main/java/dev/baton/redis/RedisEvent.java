@@ -69,7 +69,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   @Override
   public CompletableFuture<Void> await(Duration timeout) {
-    return awaitFor(Objects.requireNonNull(timeout, "timeout"));
+    return awaitFor(LongTimeouts.countable(Objects.requireNonNull(timeout, "timeout")));
   }
 
   /** A wait for the event, bounded by {@code timeout} unless it is null. */

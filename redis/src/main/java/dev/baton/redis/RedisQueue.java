@@ -76,7 +76,7 @@ final class RedisQueue<T>
   @Override
   public CompletableFuture<Void> put(T item, Duration timeout) {
     Objects.requireNonNull(item, "item");
-    return putFor(item, Objects.requireNonNull(timeout, "timeout"));
+    return putFor(item, LongTimeouts.countable(Objects.requireNonNull(timeout, "timeout")));
   }
 
   /** A put of {@code item}, bounded by {@code timeout} unless it is null. */
@@ -152,7 +152,7 @@ final class RedisQueue<T>
 
   @Override
   public CompletableFuture<T> take(Duration timeout) {
-    return takeFor(Objects.requireNonNull(timeout, "timeout"));
+    return takeFor(LongTimeouts.countable(Objects.requireNonNull(timeout, "timeout")));
   }
 
   /** A take, bounded by {@code timeout} unless it is null. */

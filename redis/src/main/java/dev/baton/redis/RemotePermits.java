@@ -40,7 +40,7 @@ final class RemotePermits {
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       return acquireIfFree(timeout);
     }
-    return backend.acquire(this, timeout);
+    return backend.acquire(this, LongTimeouts.countable(timeout));
   }
 
   /**
