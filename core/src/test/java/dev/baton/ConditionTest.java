@@ -605,6 +605,26 @@ class ConditionTest {
   }
 
   /**
+   * As above, for an await with a zero or negative timeout, which releases its permit and times
+   * out at once: the permit released by its other holder meanwhile is not a live permit of the
+   * lock, an {@link IllegalArgumentException} as for every await (API.md), not the permit's own
+   * {@link IllegalStateException} (a zero or negative timeout never throws otherwise).
+   */
+  @Test
+  void aZeroTimeoutAwaitWhoseHeldPermitIsReleasedConcurrentlyThrowsIllegalArgumentException() {
+    AsyncLock real = AsyncLock.create();
+    AsyncCondition c = AsyncCondition.create(delegatingTo(real));
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+      Permit racing = closedByItsOtherHolderRightAfterTheLivenessCheck(real.acquire().join());
+
+      assertThatThrownBy(() -> c.await(racing, timeout))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("released by someone else");
+      assertThat(real.isLocked()).as("nobody holds the lock").isFalse();
+    }
+  }
+
+  /**
    * The neighbour of the test above: by the time await's own release of its permit fails, the
    * lock went free, a signal came and the waiter's re-acquire won the lock. That grant is final,
    * and nobody can reach the waiter of a failed await: the signal passes on and the lock goes
