@@ -58,7 +58,11 @@ final class DefaultAsyncCondition implements AsyncCondition {
     checkHeld(held);
     Objects.requireNonNull(timeout, "timeout");
     if (!Timeouts.isPositive(timeout)) {
-      held.release();
+      try {
+        held.release();
+      } catch (IllegalStateException releasedMeanwhile) {
+        throw releasedBySomeoneElse(held, releasedMeanwhile);
+      }
       return CompletableFuture.failedFuture(
           new AcquireTimeoutException("condition signal", timeout));
     }
@@ -146,11 +150,17 @@ final class DefaultAsyncCondition implements AsyncCondition {
           regranted.release();
         });
       }
-      throw new IllegalArgumentException("held permit " + held.token() + " was released by"
-          + " someone else while await was releasing it: a permit must have one owner",
-          releasedMeanwhile);
+      throw releasedBySomeoneElse(held, releasedMeanwhile);
     }
     return w.armTimeout();
+  }
+
+  /** The failure of an await whose {@code held} permit another holder released after the check. */
+  private static IllegalArgumentException releasedBySomeoneElse(Permit held,
+      IllegalStateException releasedMeanwhile) {
+    return new IllegalArgumentException("held permit " + held.token() + " was released by"
+        + " someone else while await was releasing it: a permit must have one owner",
+        releasedMeanwhile);
   }
 
   /**
