@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,51 @@ class RedisQueueTest {
     assertThat(joinedA).succeedsWithin(Duration.ofSeconds(5));
     assertThat(joinedB).succeedsWithin(Duration.ofSeconds(5));
     await().until(() -> keysOf("work").isEmpty());
+  }
+
+  /**
+   * A join that begins after a new task was put waits for it: the message of an all-done
+   * published before, which this JVM handles only once the join has begun (its callback threads
+   * busy), does not complete it. Regression: any all-done heard before the join had read the
+   * queue completed it (found by review).
+   */
+  @Test
+  void aJoinThatBeganAfterANewTaskWaitsForItDespiteAnEarlierAllDoneMessage() throws Exception {
+    AsyncQueue<String> a = fifo(one, "join-stale", 10);
+    AsyncQueue<String> b = fifo(two, "join-stale", 10);
+    assertThat(a.join()).succeedsWithin(Duration.ofSeconds(5)); // subscribes this backend
+    await().until(() -> redis.server().cli("PUBSUB", "NUMSUB",
+        "baton:queue-done:{baton:queue:join-stale}").lines().toList().get(1).equals("1"));
+    assertThat(b.offer("1")).isTrue();
+    assertThat(b.poll()).isEqualTo("1");
+    ThreadPoolExecutor callbacks = (ThreadPoolExecutor) one.callbacks();
+    int threads = callbacks.getMaximumPoolSize();
+    CountDownLatch resume = RedisFaultsTest.stallCallbacks(one);
+    CountDownLatch others = new CountDownLatch(1);
+    try {
+      for (int i = 1; i < threads; i++) { // once resumed, one thread runs the rest in order
+        callbacks.submit(() -> others.await(5, TimeUnit.SECONDS));
+      }
+      b.taskDone(); // all done: a generation is published
+      await().until(() -> callbacks.getQueue().size() >= threads); // its message, not handled
+      assertThat(b.offer("2")).isTrue(); // a new task, before the join begins
+
+      CompletableFuture<Void> join = a.join();
+      assertThat(b.unfinishedTasks()).isOne();
+      await().until(() -> callbacks.getQueue().size() >= threads + 1); // the join's read
+      resume.countDown();
+      await().until(() -> callbacks.getQueue().isEmpty()
+          && callbacks.getActiveCount() == threads - 1);
+
+      assertThat(join).as("a join begun while task '2' is unfinished").isNotDone();
+      assertThat(b.poll()).isEqualTo("2");
+      b.taskDone();
+      assertThat(join).succeedsWithin(Duration.ofSeconds(5));
+    } finally {
+      resume.countDown();
+      others.countDown();
+    }
+    await().until(() -> keysOf("join-stale").isEmpty());
   }
 
   /**
