@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
  * all-done generation together (after subscribing to the generation channel): none unfinished
  * completes it at once; otherwise any newer generation does, heard on the channel or read by the
  * renewal tick, so a missed message only delays it. A generation heard before the join's read
- * arrives also completes it: it was published after the join began.
+ * arrives completes it too if it is newer than the one read: it was published after the join
+ * began. An older or equal one was published before the read, which is where the join begins: a
+ * message handled late must not complete a join that began after new tasks were put.
  */
 final class QueueJoins {
 
@@ -42,7 +44,7 @@ final class QueueJoins {
   void read(Join join, long unfinished, long generation) {
     boolean done;
     synchronized (this) {
-      done = unfinished == 0 || join.heard;
+      done = unfinished == 0 || join.heard > generation;
       join.generation = generation;
     }
     if (done) {
@@ -66,7 +68,9 @@ final class QueueJoins {
       for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
         Join join = it.next();
         if (join.generation == UNREAD) {
-          join.heard |= heard;
+          if (heard) {
+            join.heard = Math.max(join.heard, generation);
+          }
         } else if (join.generation < generation) {
           woken.add(join);
           it.remove();
@@ -89,6 +93,7 @@ final class QueueJoins {
   static final class Join {
     final CompletableFuture<Void> future = new CompletableFuture<>();
     long generation = UNREAD;
-    boolean heard;
+    /** The newest generation heard on the channel before it read its own; 0 if none. */
+    long heard;
   }
 }

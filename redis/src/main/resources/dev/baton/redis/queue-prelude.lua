@@ -1,7 +1,8 @@
 -- Shared by the queue scripts. One queue's keys, all in one cluster hash slot:
 --   KEYS[1] meta     hash: kind and cap (as declared), seq (last arrival number), unfinished
---                    (items put and not yet done), gen (last all-done generation), shut ('1' shut
---                    down, '2' shut down now)
+--                    (items put and not yet done), gen (the last all-done generation, or Redis
+--                    time in microseconds when meta was made), shut ('1' shut down, '2' shut down
+--                    now)
 --   KEYS[2] items    zset: item member -> score, the head lowest. A member is the item's arrival
 --                    number in 16 digits, so items of equal score keep their arrival order.
 --   KEYS[3] data     hash: item member -> payload; waiting put id -> its score, a space, its
@@ -26,13 +27,17 @@ local meta, items, data, takers, putters, alive, handed =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local kind, cap, notAfter, doneChannel = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 
--- Records kind and capacity; an error reply if another JVM declared other ones.
+-- Records kind and capacity; an error reply if another JVM declared other ones. A new meta gets a
+-- generation newer than any published before it was deleted: a join that reads it waits for the
+-- next all-done, which a late message of an earlier one must not stand for.
 local function declare()
   local declared = redis.call('HMGET', meta, 'kind', 'cap')
   if declared[1] and (declared[1] ~= kind or tonumber(declared[2]) ~= cap) then
     return redis.error_reply('BATON_QUEUE ' .. declared[1] .. ' ' .. declared[2])
   end
-  if not declared[1] then redis.call('HSET', meta, 'kind', kind, 'cap', cap) end
+  if not declared[1] then
+    redis.call('HSET', meta, 'kind', kind, 'cap', cap, 'gen', string.format('%.0f', nowMicros))
+  end
   return nil
 end
 
