@@ -159,6 +159,31 @@ class RedisEventTest {
     b.clear();
   }
 
+  /**
+   * API.md: set() wakes every waiter; REDIS.md: a wake-up is never taken back by a later clear.
+   * An await made (and counted by waiters()) before a set and a clear of the same thread is woken,
+   * though its subscription is confirmed only after both ran in Redis (the server paused, as a
+   * slow pub/sub connection would). Regression: the await read the event only once subscribed,
+   * and took the set's generation for one from before it began (found by review).
+   */
+  @Test
+  void anAwaitMadeBeforeASetAndItsClearIsWoken() throws Exception {
+    AsyncEvent event = one.event("pulse"); // not yet subscribed to in this backend
+    CompletableFuture<Void> wait;
+    redis.server().pause();
+    try {
+      wait = event.await();
+      assertThat(event.waiters()).isOne();
+      event.set();
+      event.clear();
+    } finally {
+      redis.server().resume();
+    }
+    assertThat(event.isSet()).isFalse();
+    assertThat(wait).as("an await made before set()")
+        .succeedsWithin(SharedRedis.LEASE.multipliedBy(2));
+  }
+
   /** API.md: null arguments throw NullPointerException, on Redis as in core. */
   @Test
   void aNullTimeoutThrowsNullPointerExceptionAndLeavesNoWaiter() {
