@@ -2,6 +2,7 @@ package dev.baton.redis;
 
 import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
+import io.lettuce.core.KeyValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,10 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An event on Redis: a hash {@code {set, gen}} and a channel. {@code set} bumps the generation
- * and publishes it; a waiter remembers the generation it saw when it started waiting and wakes
- * for any newer one, from a message or from a re-read after a reconnect or on the renewal tick,
- * so a wake-up is never lost to a missed message, nor taken back by a later {@code clear}. A
- * cleared event's hash expires after one lease; a set event's stays (it is state).
+ * and publishes it; a wait begins with a read of the generation, sent before {@link #waiters()}
+ * counts it, so a {@code set} made after {@code await()} returned, or after it was counted, runs
+ * after that read in Redis (commands on one connection run in order) and wakes it. It wakes for
+ * any newer generation: from a message, from a second read once subscribed to the channel (for
+ * sets made before the subscription was confirmed), or from a re-read after a reconnect or on
+ * the renewal tick, so a wake-up is never lost to a missed message, nor taken back by a later
+ * {@code clear}. A cleared event's hash expires after one lease; a set event's stays (it is
+ * state).
  *
  * <p>Waiters are this JVM's, FIFO; {@code set} and {@code clear} are sent without waiting for the
  * reply (commands on one connection run in order, so this JVM's next read sees them), and throw
@@ -75,27 +80,40 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   /** A wait for the event, bounded by {@code timeout} unless it is null. */
   private CompletableFuture<Void> awaitFor(Duration timeout) {
     backend.requireOpen();
-    EventWaiter waiter = enqueue();
+    EventWaiter waiter = new EventWaiter();
+    if (backend.failIfClosing(waiter.future)) {
+      return waiter.future; // made once close() has begun: sends nothing
+    }
+    CompletableFuture<List<KeyValue<String, String>>> begun =
+        backend.redis().hmget(key, "set", "gen").toCompletableFuture(); // where the wait begins
+    enqueue(waiter);
     if (backend.failIfClosing(waiter.future)) {
       return waiter.future; // close() may have failed the waiters before this one
     }
     backend.listen(channel, gen -> onSet(Long.parseLong(gen)))
-        .thenCompose(ok -> backend.redis().hmget(key, "set", "gen").toCompletableFuture())
-        .whenCompleteAsync((fields, failure) -> {
+        .thenCompose(ok -> backend.redis().hget(key, "gen").toCompletableFuture())
+        .whenCompleteAsync((gen, failure) -> {
           if (failure != null) {
             waiter.future.completeExceptionally(backend.translate(failure));
-          } else if ("1".equals(fields.get(0).getValueOrElse(null))) {
-            waiter.future.complete(null);
-          } else if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            waiter.future.completeExceptionally(
-                new AcquireTimeoutException("event", name, timeout));
-          } else {
-            if (timeout != null) {
-              startTimer(waiter, timeout);
-            }
-            read(waiter, Long.parseLong(fields.get(1).getValueOrElse("0")));
+          } else if (gen != null) {
+            wake(Long.parseLong(gen), true); // newer: set since, its message maybe missed
           }
         }, backend.callbacks());
+    begun.whenCompleteAsync((fields, failure) -> {
+      if (failure != null) {
+        waiter.future.completeExceptionally(backend.translate(failure));
+      } else if ("1".equals(fields.get(0).getValueOrElse(null))) {
+        waiter.future.complete(null);
+      } else if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+        waiter.future.completeExceptionally(
+            new AcquireTimeoutException("event", name, timeout));
+      } else {
+        if (timeout != null) {
+          startTimer(waiter, timeout);
+        }
+        read(waiter, Long.parseLong(fields.get(1).getValueOrElse("0")));
+      }
+    }, backend.callbacks());
     return waiter.future;
   }
 
@@ -141,9 +159,8 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     failed.forEach(w -> w.future.completeExceptionally(Participant.backendClosed()));
   }
 
-  /** Joins the waiters in arrival order, its generation not read yet. */
-  private EventWaiter enqueue() {
-    EventWaiter waiter = new EventWaiter();
+  /** Joins {@code waiter} to the waiters in arrival order, its generation not read yet. */
+  private void enqueue(EventWaiter waiter) {
     synchronized (this) {
       waiters.add(waiter);
     }
@@ -152,14 +169,14 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
         waiters.remove(waiter);
       }
     });
-    return waiter;
   }
 
   /**
    * The event was clear at generation {@code generation} when {@code waiter} read it: from now on
-   * any newer generation wakes it, and so does a newer one heard on the channel before this read.
-   * An older or equal one heard meanwhile was set (and cleared) before the read, which is where
-   * the wait begins: a message handled late must not wake a wait that began after the clear.
+   * any newer generation wakes it, and so does a newer one heard on the channel, or read once
+   * subscribed, before this read was handled. An older or equal one heard meanwhile was set (and
+   * cleared) before the read, which is where the wait begins: a message handled late must not
+   * wake a wait that began after the clear.
    */
   private void read(EventWaiter waiter, long generation) {
     boolean setSince;
@@ -188,8 +205,9 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   /**
    * Wakes the waiters that read an older generation, in arrival order. A generation {@code heard}
-   * on the channel is also kept by the waiters that have not read theirs yet, for their read to
-   * compare (see {@link #read}).
+   * on the channel, or read once subscribed, is also kept by the waiters that have not read
+   * theirs yet, for their read to compare (see {@link #read}): generations only increase, so one
+   * newer than a waiter's own read was set after that read, whenever it was seen.
    */
   private void wake(long generation, boolean heard) {
     List<EventWaiter> woken = new ArrayList<>();
@@ -228,14 +246,15 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   }
 
   /**
-   * A wait of this JVM: woken by any generation newer than the one it read; before it has read
-   * one, it keeps the newest generation heard on the channel. Fields guarded by the event.
+   * A wait of this JVM: woken by any generation newer than the one it read; before that read is
+   * handled, it keeps the newest generation heard on the channel or read once subscribed. Fields
+   * guarded by the event.
    */
   private final class EventWaiter {
     /** Leaves the waiters before it fails, so that a failure's callback no longer counts it. */
     final WithdrawnFirst<Void> future = new WithdrawnFirst<>();
     long generation = UNREAD;
-    /** The newest generation heard on the channel before it read its own; 0 if none. */
+    /** The newest generation heard, or read once subscribed, before its own read; 0 if none. */
     long heard;
 
     EventWaiter() {
