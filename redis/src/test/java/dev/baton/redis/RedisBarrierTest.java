@@ -123,6 +123,37 @@ class RedisBarrierTest {
     assertThat(waitingSeen).as("waiting() seen by the cancel's callback").hasValue(0);
   }
 
+  /**
+   * A cancelled party counts toward no trip, even when its CANCEL runs before its AWAIT: after a
+   * SCRIPT FLUSH, the AWAIT is sent again in full only once its NOSCRIPT error comes back, after
+   * the CANCEL (whose script was loaded again meanwhile) found nothing to withdraw. The reply to
+   * the AWAIT, which added the party, withdraws it again.
+   */
+  @Test
+  void aPartyCancelledBeforeItsScriptIsLoadedAgainDoesNotCountTowardATrip() throws Exception {
+    try (ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port());
+        RedisBackend proxied = viaProxy(proxy)) {
+      AsyncBarrier mine = proxied.barrier("flushed", 2);
+      AsyncBarrier other = two.barrier("flushed", 2);
+      CompletableFuture<Integer> before = mine.await();
+      await().until(() -> other.waiting() == 1);
+      server.cli("SCRIPT", "FLUSH");
+      before.cancel(false); // loads the CANCEL script again, not the AWAIT script
+      await().until(() -> other.waiting() == 0);
+
+      proxy.holdRepliesUntil(Scripts.BARRIER_CANCEL.sha()); // NOSCRIPT comes after the CANCEL
+      assertThat(mine.await().cancel(false)).isTrue();
+      await().until(() -> server.cli("SCRIPT", "EXISTS", Scripts.BARRIER_AWAIT.sha())
+          .equals("1")); // the AWAIT, sent again in full, has run
+      await().alias("the cancelled party withdrawn once its AWAIT ran")
+          .atMost(SharedRedis.LEASE).until(() -> other.waiting() == 0);
+      CompletableFuture<Integer> alone = other.await();
+      await().until(() -> other.waiting() == 1);
+      assertThat(alone).as("the only party waiting at a barrier of two").isNotDone();
+      alone.cancel(false);
+    }
+  }
+
   @Test
   void everyJvmMustDeclareTheSameParties() throws Exception {
     CompletableFuture<Integer> waiting = one.barrier("declared", 2).await();
@@ -173,5 +204,11 @@ class RedisBarrierTest {
       assertThat(two.barrier("killed", 3).isBroken()).isTrue();
       two.barrier("killed", 3).reset();
     }
+  }
+
+  /** A backend standing for a third JVM, whose connections pass through {@code proxy}. */
+  private static RedisBackend viaProxy(ReplyDroppingProxy proxy) {
+    return RedisBackend.connect(proxy.uri(), RedisBackendOptions.DEFAULTS
+        .withLease(SharedRedis.LEASE).withCommandTimeout(Duration.ofSeconds(2)));
   }
 }
