@@ -114,6 +114,8 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
               pending.put(id, future);
               if (future.isDone()) {
                 pending.remove(id, future);
+                withdrawing.add(id);
+                withdraw(id); // its CANCEL may have run first and found nothing: undo the AWAIT
               }
             }
             case "BROKEN" -> future.completeExceptionally(new BrokenBarrierException(
@@ -233,7 +235,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   /**
    * Takes a cancelled (or unconfirmed) party out of the current cycle; sent again once Redis
    * answers if it could not reach it, so that the party does not count toward a trip for a lease
-   * and then break the barrier.
+   * and then break the barrier, and again by the AWAIT's reply if that finds the party withdrawn
+   * already: the AWAIT may have run after the CANCEL (one sent again in full after a NOSCRIPT
+   * error, the server having lost its scripts), adding the party it found nothing to withdraw.
    */
   private void withdraw(String id) {
     Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))
