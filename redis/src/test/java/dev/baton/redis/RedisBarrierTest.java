@@ -186,6 +186,27 @@ class RedisBarrierTest {
     assertThat(waiting.get(SharedRedis.LEASE.toMillis() * 2, TimeUnit.MILLISECONDS)).isZero();
   }
 
+  /**
+   * Pub/sub is at-most-once: a trip's message that Redis counted as heard may never arrive (the
+   * connection died with it on its way). The party then learns its index from its renewal, not
+   * a failure saying that its generation was lost.
+   */
+  @Test
+  void aPartyWhoseTripMessageIsLostOnItsWayLearnsItsIndex() throws Exception {
+    try (ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port());
+        RedisBackend proxied = viaProxy(proxy)) {
+      AsyncBarrier mine = proxied.barrier("message-lost", 2);
+      CompletableFuture<Integer> first = mine.await();
+      await().until(() -> mine.waiting() == 1);
+      proxy.swallowMessages();
+      assertThat(two.barrier("message-lost", 2).await()).succeedsWithin(Duration.ofSeconds(5))
+          .isEqualTo(1);
+      await().until(() -> proxy.swallowed() > 0); // the trip's message, heard for Redis
+      assertThat(first).as("the first party of a generation that tripped")
+          .succeedsWithin(SharedRedis.LEASE.multipliedBy(3)).isEqualTo(0);
+    }
+  }
+
   @Test
   void aKilledPartyBreaksTheBarrierWithinTheLease() throws Exception {
     AsyncBarrier a = one.barrier("killed", 3);

@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * containing the marker reach the server and run, then closes that connection instead of
  * passing on the reply: a connection that drops after Redis ran a command and before its client
  * heard the reply. Armed with {@link #dropCommand}, it closes the connection instead of passing
- * on the command: one that drops before the command reached Redis.
+ * on the command: one that drops before the command reached Redis. Once {@linkplain
+ * #swallowMessages() swallowing}, it passes nothing more from the server to a pub/sub connection
+ * (one whose client sent SUBSCRIBE) and keeps it open: Redis counts that subscriber as hearing
+ * each message, which never arrives, as when a connection dies with a message on its way.
  */
 final class ReplyDroppingProxy implements AutoCloseable {
 
@@ -31,6 +34,8 @@ final class ReplyDroppingProxy implements AutoCloseable {
   private final AtomicInteger drops = new AtomicInteger();
   private final AtomicReference<String> releasing = new AtomicReference<>();
   private final AtomicReference<CountDownLatch> held = new AtomicReference<>();
+  private final AtomicBoolean swallowing = new AtomicBoolean();
+  private final AtomicInteger swallowed = new AtomicInteger();
 
   ReplyDroppingProxy(int target) throws IOException {
     this.target = target;
@@ -62,6 +67,16 @@ final class ReplyDroppingProxy implements AutoCloseable {
     held.set(new CountDownLatch(1));
   }
 
+  /** Passes nothing more from the server to pub/sub connections (see the class comment). */
+  void swallowMessages() {
+    swallowing.set(true);
+  }
+
+  /** How many reads from the server were swallowed so far. */
+  int swallowed() {
+    return swallowed.get();
+  }
+
   /** Whether a reply or a command was dropped. */
   boolean dropped() {
     return drops() > 0;
@@ -89,15 +104,17 @@ final class ReplyDroppingProxy implements AutoCloseable {
         Socket client = listener.accept();
         Socket server = new Socket(InetAddress.getLoopbackAddress(), target);
         AtomicBoolean marked = new AtomicBoolean();
-        start(() -> pump(client, server, marked, true));
-        start(() -> pump(server, client, marked, false));
+        AtomicBoolean pubSub = new AtomicBoolean();
+        start(() -> pump(client, server, marked, pubSub, true));
+        start(() -> pump(server, client, marked, pubSub, false));
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private void pump(Socket from, Socket to, AtomicBoolean marked, boolean toServer) {
+  private void pump(Socket from, Socket to, AtomicBoolean marked, AtomicBoolean pubSub,
+      boolean toServer) {
     byte[] buffer = new byte[64 * 1024];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
@@ -121,6 +138,14 @@ final class ReplyDroppingProxy implements AutoCloseable {
           from.close();
           to.close();
           return;
+        }
+        if (toServer && new String(buffer, 0, n, StandardCharsets.UTF_8)
+            .contains("\r\nSUBSCRIBE\r\n")) { // the command, not a script that names it
+          pubSub.set(true);
+        }
+        if (!toServer && pubSub.get() && swallowing.get()) {
+          swallowed.incrementAndGet();
+          continue;
         }
         CountDownLatch gate = held.get();
         if (!toServer && gate != null) {
