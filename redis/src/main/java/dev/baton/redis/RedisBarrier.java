@@ -5,7 +5,6 @@ import dev.baton.BrokenBarrierException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>Invariants: {@link #open} holds the awaits of this JVM whose future is not complete;
  * {@link #pending} holds exactly the awaits of this JVM that Redis confirmed as
  * waiting and no outcome has settled; each is renewed every tick, whose reply also settles one
- * whose message was missed (see {@code barrier-prelude.lua}).
+ * whose message was missed or lost: Redis keeps a party's outcome for a lease, until its JVM,
+ * once the party is settled, drops it (see {@code barrier-prelude.lua}).
  */
 final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
@@ -39,8 +39,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   private final ConcurrentHashMap<String, CompletableFuture<Integer>> pending =
       new ConcurrentHashMap<>();
   /**
-   * Pending awaits a renewal found unknown to Redis once: a trip's message may still be on its way
-   * (a renewal can run between the trip and the message). Unknown on the next renewal too: lost.
+   * Pending awaits a renewal found unknown to Redis once: one being withdrawn may still be pending
+   * (its CANCEL is sent before its future completes). Unknown on the next renewal too: lost
+   * (Redis lost its data, or the party was not renewed for a lease).
    */
   private final Set<String> unknown = ConcurrentHashMap.newKeySet();
   /** Every await of this JVM whose future is not complete, confirmed or not: failed at close. */
@@ -85,7 +86,8 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
   /**
    * Registers the await {@code id}, whose caller holds {@code future}, to be settled by a
-   * message, a renewal or its caller, and sends it.
+   * message, a renewal or its caller, and sends it. Once {@code future} is complete, however,
+   * Redis forgets the party: withdrawn if it still waits, its outcome dropped if it has one.
    */
   private void send(String id, CompletableFuture<Integer> future, AtomicBoolean withdrawn) {
     backend.expect(id, outcome -> settle(future, outcome));
@@ -94,9 +96,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
       pending.remove(id, future);
       unknown.remove(id);
       backend.forget(id);
-      if ((failure instanceof CancellationException
-          || failure instanceof RedisUnavailableException)
-          && withdrawn.compareAndSet(false, true)) {
+      if (withdrawn.compareAndSet(false, true)) {
         withdraw(id);
       }
     });
@@ -233,11 +233,12 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   }
 
   /**
-   * Takes a cancelled (or unconfirmed) party out of the current cycle; sent again once Redis
-   * answers if it could not reach it, so that the party does not count toward a trip for a lease
-   * and then break the barrier, and again by the AWAIT's reply if that finds the party withdrawn
-   * already: the AWAIT may have run after the CANCEL (one sent again in full after a NOSCRIPT
-   * error, the server having lost its scripts), adding the party it found nothing to withdraw.
+   * Takes a cancelled (or unconfirmed) party out of the current cycle, or drops the outcome Redis
+   * keeps for a settled one; sent again once Redis answers if it could not reach it, so that the
+   * party does not count toward a trip for a lease and then break the barrier, and again by the
+   * AWAIT's reply if that finds the party withdrawn already: the AWAIT may have run after the
+   * CANCEL (one sent again in full after a NOSCRIPT error, the server having lost its scripts),
+   * adding the party it found nothing to withdraw.
    */
   private void withdraw(String id) {
     Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))

@@ -1,5 +1,6 @@
--- CANCEL: ARGV[4] a party's id, withdrawn by its JVM (cancelled, or given up on): it stops
--- counting, as in asyncio. A party whose cycle already ended keeps its outcome; it is dropped.
+-- CANCEL: ARGV[4] a party's id, withdrawn by its JVM (cancelled, given up on, or settled): it
+-- stops counting, as in asyncio. A party whose cycle already ended keeps its outcome, which is
+-- dropped: its JVM no longer asks for it.
 -- Replies 'WITHDRAWN', 'SETTLED' or 'UNKNOWN'.
 local id = ARGV[4]
 purge()

@@ -7,9 +7,10 @@
 -- Common arguments and time: see common-prelude.lua.
 -- Invariants: arrivals and alive hold the same ids, fewer than parties; a trip or a break empties
 -- both and tells each party its outcome on its JVM's channel ('<id> <outcome>'); an outcome is
--- kept only while someone may still ask for it (a party whose JVM did not hear it, for a lease; a
--- call sent again, until its caller's deadline). Every key but a broken barrier's state is
--- deleted once it records nothing, and expires one lease after the last lease it records.
+-- kept until a JVM that has it drops it (CANCEL), and at most a lease when told by message (for
+-- the party's renewal to read should the message not arrive) or until its caller's deadline when
+-- replied (for a call sent again). Every key but a broken barrier's state is deleted once it
+-- records nothing, and expires one lease after the last lease it records.
 local state, arrivals, alive, outcomes, kept = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
 local function keep(id, outcome, untilMs)
@@ -17,10 +18,11 @@ local function keep(id, outcome, untilMs)
   redis.call('ZADD', kept, untilMs, id)
 end
 
--- Tells party `id` its outcome; kept for a lease if its JVM did not hear it, to claim on renewal.
+-- Tells party `id` its outcome, kept for a lease for its renewal to read: pub/sub is at-most-once,
+-- and a message Redis counts as heard may still never arrive (its connection died with it).
 local function tell(id, outcome)
-  local heard = publishTo(id, outcome)
-  if heard == 0 or not checkDelivery then keep(id, outcome, now + lease) end
+  publishTo(id, outcome)
+  keep(id, outcome, now + lease)
 end
 
 -- Ends the current cycle, telling each waiting party (oldest first) outcome(its index).
