@@ -64,6 +64,49 @@ class RedisQueueTest {
     await().until(() -> keysOf("carry").isEmpty());
   }
 
+  /**
+   * README: an item is taken exactly once. Its taker's callbacks run before the ACK is sent, and
+   * the item stays handed in Redis meanwhile, however long they take: a callback that works on it
+   * for longer than a lease does not let another instance take it too.
+   */
+  @Test
+  void anItemWhoseTakersCallbackOutlastsALeaseIsNotTakenAgainElsewhere() throws Exception {
+    AsyncQueue<String> a = fifo(one, "slow-callback", 10);
+    AsyncQueue<String> b = fifo(two, "slow-callback", 10);
+    a.put("x").get(5, TimeUnit.SECONDS);
+    CountDownLatch working = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    CountDownLatch resume = RedisFaultsTest.stallCallbacks(one); // hand() runs the callback
+    CompletableFuture<String> first;
+    try {
+      first = a.take().thenApply(item -> {
+        working.countDown();
+        try {
+          done.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return item;
+      });
+    } finally {
+      resume.countDown();
+    }
+    assertThat(working.await(5, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<String> second = b.take();
+    try {
+      String seen = second.copy().completeOnTimeout("nothing",
+          SharedRedis.LEASE.toMillis() * 3, TimeUnit.MILLISECONDS).get();
+      assertThat(seen).as("what another instance took while the first taker worked on 'x'")
+          .isEqualTo("nothing");
+    } finally {
+      done.countDown();
+      second.cancel(false);
+    }
+    assertThat(first).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("x");
+    a.taskDone();
+    await().until(() -> keysOf("slow-callback").isEmpty());
+  }
+
   @Test
   void lifoAndPriorityQueuesTakeInTheirOrder() throws Exception {
     AsyncQueue<String> stack = one.queue("stack", QueueSpec.lifo(10), ItemCodec.strings());
