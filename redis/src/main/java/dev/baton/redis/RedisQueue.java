@@ -22,12 +22,13 @@ import org.slf4j.LoggerFactory;
  * <p>Implementation overview. Takes and puts that must wait are {@link QueueCall}s, in
  * {@link #calls} from the moment their script is sent until settled, and renewed by the tick.
  * An item taken is "handed" in Redis until this JVM acknowledges it (ACK, sent after the caller's
- * future completed) or gives it back (CANCEL, when that future was already cancelled): an item
- * is never dropped between Redis and the caller. A put that waits is a reservation in Redis; a
- * take that makes room commits it and tells its JVM ('C'), which acknowledges. Messages on this
- * JVM's channel, the replies of PUT and TAKE and those of RENEW may all report the same outcome:
- * whoever settles the call ({@link QueueCall#answer()}) acts on it; the others undo what they
- * report only if the caller withdrew the call meanwhile.
+ * future completed) or gives it back (CANCEL, when that future was already cancelled), and
+ * renewed by the tick until then ({@link #handing}): an item is never dropped between Redis and
+ * the caller, nor taken again while the caller's callbacks run. A put that waits is a
+ * reservation in Redis; a take that makes room commits it and tells its JVM ('C'), which
+ * acknowledges. Messages on this JVM's channel, the replies of PUT and TAKE and those of RENEW
+ * may all report the same outcome: whoever settles the call ({@link QueueCall#answer()}) acts on
+ * it; the others undo what they report only if the caller withdrew the call meanwhile.
  */
 final class RedisQueue<T>
     implements AsyncQueue<T>, RemoteLevels, RemoteQueueLevels, Participant {
@@ -52,6 +53,12 @@ final class RedisQueue<T>
    * one is sent again, and until Redis runs it the counts may include its call.
    */
   private final Set<String> withdrawing = ConcurrentHashMap.newKeySet();
+  /**
+   * Ids of takes whose item is being handed to their caller, renewed with the waiting calls until
+   * their ACK or CANCEL is sent: the caller's callbacks, run as its future completes, may outlast
+   * a lease, after which Redis would give the item back for another take.
+   */
+  private final Set<String> handing = ConcurrentHashMap.newKeySet();
   private final QueueJoins joins = new QueueJoins();
 
   RedisQueue(RedisBackend backend, String name, String tag, QueueSpec<T> spec,
@@ -280,8 +287,9 @@ final class RedisQueue<T>
 
   /**
    * Completes {@code future} with the item handed to {@code id}, then acknowledges it; gives it
-   * back if the future was completed (cancelled) first. An item that cannot be decoded is
-   * acknowledged (it would fail every taker) and fails this take.
+   * back if the future was completed (cancelled) first. The hand-off is renewed until then
+   * ({@link #handing}). An item that cannot be decoded is acknowledged (it would fail every
+   * taker) and fails this take.
    */
   private void hand(String id, CompletableFuture<T> future, String payload) {
     T item;
@@ -293,10 +301,15 @@ final class RedisQueue<T>
           + " could not be decoded and was dropped", e));
       return;
     }
-    if (future.complete(item)) {
-      ack(id);
-    } else {
-      cancel(id);
+    handing.add(id);
+    try {
+      if (future.complete(item)) {
+        ack(id);
+      } else {
+        cancel(id);
+      }
+    } finally {
+      handing.remove(id);
     }
   }
 
@@ -454,13 +467,13 @@ final class RedisQueue<T>
   }
 
   /**
-   * Renews this JVM's calls that Redis confirmed waiting, claims what their messages missed, wakes
-   * joins.
+   * Renews this JVM's calls that Redis confirmed waiting, and the items being handed
+   * ({@link #handing}); claims what the calls' messages missed, wakes joins.
    */
   @Override
   public CompletableFuture<Long> renew(long sentAt) {
-    List<String> ids = calls.values().stream().filter(QueueCall::isConfirmed)
-        .map(call -> call.id).toList();
+    List<String> ids = new ArrayList<>(handing);
+    calls.values().stream().filter(QueueCall::isConfirmed).forEach(call -> ids.add(call.id));
     List<CompletableFuture<Void>> sent = new ArrayList<>();
     int from = 0;
     do {
@@ -483,7 +496,7 @@ final class RedisQueue<T>
   @SuppressWarnings("unchecked")
   private void reconcile(QueueCall<?> call, String reply) {
     if (call == null || !call.isWaiting()) {
-      return; // settled meanwhile: whoever settled it acts on Redis
+      return; // settled meanwhile, or an item being handed: whoever settled it acts on Redis
     }
     switch (reply) {
       case "W" -> { }

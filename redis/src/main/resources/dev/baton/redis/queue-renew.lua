@@ -1,7 +1,8 @@
--- RENEW: ARGV[8..] the ids one JVM waits with on this queue, renewed for a lease; with no ids it
--- only keeps the keys of a queue this JVM uses from expiring. Replies one entry per id:
--- 'I <payload>' (an item handed to it: a delivery whose message was missed), 'C' (its put was
--- committed), 'W' (it waits) or 'X' (Redis no longer knows it); then 'unfinished gen'.
+-- RENEW: ARGV[8..] the ids one JVM waits with on this queue, or whose item it is handing to its
+-- caller, renewed for a lease; with no ids it only keeps the keys of a queue this JVM uses from
+-- expiring. Replies one entry per id: 'I <payload>' (an item handed to it: a delivery whose
+-- message was missed, or the one being handed), 'C' (its put was committed), 'W' (it waits) or
+-- 'X' (Redis no longer knows it); then 'unfinished gen'.
 purge()
 local mine = {}
 for i = 8, #ARGV do
