@@ -138,6 +138,28 @@ class RedisQueueRacesTest {
     await().until(() -> keysOf("race").isEmpty());
   }
 
+  /**
+   * API.md: a cancelled take never loses an item. A take with a zero timeout cancelled before
+   * this JVM handled Redis's reply gives back the item Redis handed it, for the next take.
+   */
+  @Test
+  void aZeroTimeoutTakeCancelledBeforeRedisAnswersLosesNoItem() throws Exception {
+    AsyncQueue<String> queue = RedisQueueTest.fifo(one, "zero-take", 10);
+    queue.put("x").get(5, TimeUnit.SECONDS);
+    CountDownLatch resume = RedisFaultsTest.stallCallbacks(one);
+    try {
+      CompletableFuture<String> take = queue.take(Duration.ZERO);
+      assertThat(take.cancel(false)).as("cancelled before its reply was handled").isTrue();
+    } finally {
+      resume.countDown();
+    }
+    // Given back by the cancel, or by the next script once the hand-off's lease ran out.
+    await().atMost(SharedRedis.LEASE.multipliedBy(2)).untilAsserted(() ->
+        assertThat(queue.poll()).as("the item of the cancelled take").isEqualTo("x"));
+    queue.taskDone();
+    await().until(() -> keysOf("zero-take").isEmpty());
+  }
+
   @Test
   void aConsumerJvmKilledMidStreamLosesNothingItHadNotReceived() throws Exception {
     AsyncQueue<String> queue = RedisQueueTest.fifo(one, "stream", Integer.MAX_VALUE);
