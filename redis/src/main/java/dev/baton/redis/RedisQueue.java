@@ -165,12 +165,7 @@ final class RedisQueue<T>
   /** A take, bounded by {@code timeout} unless it is null. */
   private CompletableFuture<T> takeFor(Duration timeout) {
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      return pollAsync().thenApply(item -> {
-        if (item == null) {
-          throw new AcquireTimeoutException("an item of queue '" + name + "'", timeout);
-        }
-        return item;
-      });
+      return pollAsync(timeout);
     }
     QueueCall<T> call = new QueueCall<>(backend.nextId(), deadline(timeout), null, null);
     sendWaiting(call, timeout, "an item of queue '" + name + "'", () -> sendTake(call));
@@ -179,10 +174,15 @@ final class RedisQueue<T>
 
   @Override
   public T poll() {
-    return backend.await(pollAsync());
+    return backend.await(pollAsync(null));
   }
 
-  private CompletableFuture<T> pollAsync() {
+  /**
+   * A take that does not wait: its item, or, the queue empty, null ({@code timeout} null: a poll)
+   * or an {@link AcquireTimeoutException} for {@code timeout}. The caller holds the future that
+   * {@link #hand} completes, so that cancelling it gives back the item Redis handed it.
+   */
+  private CompletableFuture<T> pollAsync(Duration timeout) {
     backend.requireOpen();
     String id = backend.nextId();
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
@@ -193,7 +193,7 @@ final class RedisQueue<T>
     }
     try {
       Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
-          .whenCompleteAsync((reply, failure) -> answered(id, result, reply, failure),
+          .whenCompleteAsync((reply, failure) -> answered(id, result, timeout, reply, failure),
               backend.callbacks());
     } finally {
       backend.endGrantStep(sending);
@@ -201,9 +201,9 @@ final class RedisQueue<T>
     return result;
   }
 
-  /** The reply to poll {@code id}, whose caller holds {@code result}. */
-  private void answered(String id, CompletableFuture<T> result, List<Object> reply,
-      Throwable failure) {
+  /** The reply to poll {@code id} (see {@link #pollAsync}), whose caller holds {@code result}. */
+  private void answered(String id, CompletableFuture<T> result, Duration timeout,
+      List<Object> reply, Throwable failure) {
     long step = backend.answeredTry(id);
     if (step == 0) {
       return; // close() withdrew it, giving back an item Redis handed it
@@ -216,7 +216,12 @@ final class RedisQueue<T>
       }
       case "EMPTY" -> {
         backend.endGrantStep(step);
-        result.complete(null);
+        if (timeout == null) {
+          result.complete(null);
+        } else {
+          result.completeExceptionally(
+              new AcquireTimeoutException("an item of queue '" + name + "'", timeout));
+        }
       }
       case "SHUT" -> {
         backend.endGrantStep(step);

@@ -535,8 +535,7 @@ class RedisFaultsTest {
       assertThat(other.poll()).as("the item, back at the head once close() returned")
           .isEqualTo("handed");
       resume.countDown();
-      assertThat(polled).failsWithin(Duration.ofSeconds(1)).withThrowableThat()
-          .withCauseInstanceOf(CancellationException.class).withMessageContaining("was closed");
+      assertFailsAtOnceSayingClosed(polled);
     } finally {
       resume.countDown();
     }
