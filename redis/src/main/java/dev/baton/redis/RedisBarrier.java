@@ -112,7 +112,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
             case "DONE" -> settle(future, (String) reply.get(1));
             case "WAITING" -> {
               pending.put(id, future);
-              if (future.isDone()) {
+              if (withdrawn.get() || future.isDone()) {
                 pending.remove(id, future);
                 withdrawing.add(id);
                 withdraw(id); // its CANCEL may have run first and found nothing: undo the AWAIT
