@@ -173,6 +173,34 @@ class RedisRacesTest {
     await().until(() -> redis.server().keys().isEmpty());
   }
 
+  /**
+   * An acquire's CANCEL can run in Redis before its ACQUIRE: after a SCRIPT FLUSH, the ACQUIRE is
+   * sent again in full only once its NOSCRIPT error comes back, and a CANCEL whose script was
+   * loaded again meanwhile runs first and finds nothing. The ACQUIRE's reply must then withdraw it
+   * again, even if its caller's future is not failed yet (a cancel withdraws before it fails the
+   * future): left in Redis, the acquire would be granted the lock, held by nobody for a lease. The
+   * in-between state is set up by hand (the cancel's withdrawal, then the ACQUIRE), since no
+   * timing makes it reliable.
+   */
+  @Test
+  void anAcquireWhoseCancelRanFirstIsWithdrawnAgainByItsReply() throws Exception {
+    AsyncLock lock = one.lock("cancel-first");
+    Permit held = two.lock("cancel-first").acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> cancelled = lock.acquire();
+    await().until(() -> lock.waiters() == 1);
+    Waiting w = one.waiting().values().stream().filter(each -> each.future == cancelled)
+        .findFirst().orElseThrow();
+    w.future.onGiveUp.run(); // what its cancel does before failing the future
+    one.sendAcquire(w); // its ACQUIRE, run after that CANCEL
+    CompletableFuture<Permit> next = lock.acquire(); // after it on the same connection
+    held.release();
+    assertThat(next).as("the next waiter, granted the lock at once, not a lease later")
+        .succeedsWithin(SharedRedis.LEASE.dividedBy(3));
+    cancelled.cancel(false);
+    next.join().release();
+    await().until(() -> redis.server().keys().stream().allMatch(key -> key.endsWith(":released")));
+  }
+
   /** Waits until two renewal ticks have renewed (and so reconciled) {@code permit}. */
   private static void awaitTwoRenewals(RedisPermit permit) {
     for (int tick = 0; tick < 2; tick++) {
