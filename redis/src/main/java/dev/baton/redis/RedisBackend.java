@@ -529,8 +529,8 @@ public final class RedisBackend implements AutoCloseable {
             fail(w, translate(failure));
             return;
           }
-          if (w.future.isCompletedExceptionally() && waiting.get(w.id) != w) {
-            cancel(permits, w.id); // withdrawn before its ACQUIRE ran: undo what it did
+          if (w.withdrawn) {
+            cancel(permits, w.id); // its CANCEL may have run before the ACQUIRE: undo that
             return;
           }
           switch (RemotePermits.status(reply)) {
@@ -766,19 +766,30 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   private void fail(Waiting w, Throwable failure) {
-    if (waiting.remove(w.id, w)) {
-      w.cancelTimer();
+    if (leaves(w)) {
       w.future.completeExceptionally(failure);
       cancel(w.owner, w.id);
     }
   }
 
   private void withdraw(Waiting w) {
-    if (waiting.remove(w.id, w)) {
-      w.cancelTimer();
+    if (leaves(w)) {
       withdrawing.add(w.id);
       cancel(w.owner, w.id);
     }
+  }
+
+  /**
+   * Takes {@code w} out of the table of waiters to be withdrawn from Redis, if it is still there
+   * (not granted, nor withdrawn already); its caller then sends its CANCEL.
+   */
+  private boolean leaves(Waiting w) {
+    if (!waiting.remove(w.id, w)) {
+      return false;
+    }
+    w.cancelTimer();
+    w.withdrawn = true;
+    return true;
   }
 
   /**
@@ -840,8 +851,7 @@ public final class RedisBackend implements AutoCloseable {
    * the caller's callbacks would run.
    */
   private void timeOut(Waiting w, Duration timeout) {
-    if (waiting.remove(w.id, w)) {
-      w.cancelTimer();
+    if (leaves(w)) {
       PermitKeys keys = w.owner.keys();
       cancel(w.owner, w.id).whenCompleteAsync((reply, failure) -> w.future.completeExceptionally(
           new AcquireTimeoutException(keys.kind(), keys.name(), timeout)), callbacks);

@@ -29,6 +29,13 @@ final class Waiting {
    * timeout too, which the timer may not have seen yet.
    */
   volatile Runnable timeOut;
+  /**
+   * Set, before its CANCEL is sent, once this acquire left the table of waiters other than by a
+   * grant (withdrawn, failed, timed out): a reply that its ACQUIRE waits in Redis, read after,
+   * sends the CANCEL again, as the ACQUIRE may have run after it (sent again in full after a
+   * NOSCRIPT error, the CANCEL's script loaded already).
+   */
+  volatile boolean withdrawn;
   private volatile boolean confirmed;
 
   Waiting(String id, RemotePermits owner, long notAfter) {
