@@ -14,6 +14,12 @@ import java.util.concurrent.CompletableFuture;
  * arrives completes it too if it is newer than the one read: it was published after the join
  * began. An older or equal one was published before the read, which is where the join begins: a
  * message handled late must not complete a join that began after new tasks were put.
+ *
+ * <p>A renewal that reads none unfinished completes only the joins whose reads were recorded
+ * before it was sent: those ran in Redis before it. Its reply may be handled after a later
+ * join's read, which may have seen tasks put after the renewal read (the generation does not
+ * tell: putting a task leaves it as it is, and an idle queue's metadata, generation included, is
+ * deleted). A join read later is completed by a newer generation or by the next renewal.
  */
 final class QueueJoins {
 
@@ -22,6 +28,8 @@ final class QueueJoins {
 
   /** Waiting joins in arrival order; guarded by this. */
   private final LinkedHashSet<Join> joins = new LinkedHashSet<>();
+  /** How many reads were recorded; guarded by this. */
+  private long reads;
 
   synchronized boolean isEmpty() {
     return joins.isEmpty();
@@ -46,23 +54,32 @@ final class QueueJoins {
     synchronized (this) {
       done = unfinished == 0 || join.heard > generation;
       join.generation = generation;
+      join.read = ++reads;
     }
     if (done) {
       join.future.complete(null);
     }
   }
 
+  /** How many reads were recorded so far: a renewal sent after this ran after them in Redis. */
+  synchronized long reads() {
+    return reads;
+  }
+
   /** A generation published on the channel. */
   void heard(long generation) {
-    wake(generation, true);
+    wake(generation, 0, true);
   }
 
-  /** What the renewal tick read: none unfinished, or a newer generation, completes the joins. */
-  void reconcile(long unfinished, long generation) {
-    wake(unfinished == 0 ? Long.MAX_VALUE : generation, false);
+  /**
+   * What a renewal read: a newer generation completes the joins that read an older one, and
+   * none unfinished completes the first {@code readsBefore} read, recorded before it was sent.
+   */
+  void reconcile(long unfinished, long generation, long readsBefore) {
+    wake(generation, unfinished == 0 ? readsBefore : 0, false);
   }
 
-  private void wake(long generation, boolean heard) {
+  private void wake(long generation, long readsBefore, boolean heard) {
     List<Join> woken = new ArrayList<>();
     synchronized (this) {
       for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
@@ -71,7 +88,7 @@ final class QueueJoins {
           if (heard) {
             join.heard = Math.max(join.heard, generation);
           }
-        } else if (join.generation < generation) {
+        } else if (join.generation < generation || join.read <= readsBefore) {
           woken.add(join);
           it.remove();
         }
@@ -93,6 +110,8 @@ final class QueueJoins {
   static final class Join {
     final CompletableFuture<Void> future = new CompletableFuture<>();
     long generation = UNREAD;
+    /** Which read recorded it, counting from 1; 0 until then. */
+    long read;
     /** The newest generation heard on the channel before it read its own; 0 if none. */
     long heard;
   }

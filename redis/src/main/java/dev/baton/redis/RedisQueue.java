@@ -480,6 +480,7 @@ final class RedisQueue<T>
     List<String> ids = new ArrayList<>(handing);
     calls.values().stream().filter(QueueCall::isConfirmed).forEach(call -> ids.add(call.id));
     List<CompletableFuture<Void>> sent = new ArrayList<>();
+    long readsBefore = joins.reads();
     int from = 0;
     do {
       List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
@@ -490,7 +491,8 @@ final class RedisQueue<T>
               reconcile(calls.get(batch.get(i)), (String) replies.get(i));
             }
             String[] counts = ((String) replies.get(batch.size())).split(" ");
-            joins.reconcile(Long.parseLong(counts[0]), Long.parseLong(counts[1]));
+            joins.reconcile(Long.parseLong(counts[0]), Long.parseLong(counts[1]),
+                readsBefore);
           }, backend.callbacks()));
       from += BATCH;
     } while (from < ids.size());

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 class QueueJoinsTest {
 
   final QueueJoins joins = new QueueJoins();
+  final QueueJoins.Join join = new QueueJoins.Join();
 
   /**
    * A renewal reads no task unfinished; a task is put; a join begins and reads it unfinished.
@@ -19,10 +20,36 @@ class QueueJoinsTest {
    */
   @Test
   void aRenewalThatReadRedisBeforeAJoinDoesNotCompleteItWithItsNoneUnfinished() {
-    QueueJoins.Join join = new QueueJoins.Join();
+    joins.add(join);
+    long renewalSent = joins.reads();
+    joins.read(join, 1, 7);
+    joins.reconcile(0, 7, renewalSent);
+    assertThat(join.future).as("a join whose task is not done").isNotDone();
+    joins.reconcile(0, 0, renewalSent); // the queue's metadata deleted as it went idle
+    assertThat(join.future).isNotDone();
+  }
+
+  /**
+   * A renewal sent after the join's read ran after it: none unfinished then completes the join,
+   * even with no generation to compare (the idle queue's metadata deleted).
+   */
+  @Test
+  void aRenewalSentAfterAJoinsReadCompletesItWithNoneUnfinished() {
     joins.add(join);
     joins.read(join, 1, 7);
-    joins.reconcile(0, 7);
-    assertThat(join.future).as("a join whose task is not done").isNotDone();
+    joins.reconcile(0, 0, joins.reads());
+    assertThat(join.future).isCompleted();
+  }
+
+  /** A newer generation completes a join whatever the renewal's place: it was published after. */
+  @Test
+  void aNewerGenerationCompletesAJoinReadAfterTheRenewalWasSent() {
+    joins.add(join);
+    long renewalSent = joins.reads();
+    joins.read(join, 2, 7);
+    joins.reconcile(1, 7, renewalSent);
+    assertThat(join.future).isNotDone();
+    joins.reconcile(1, 8, renewalSent);
+    assertThat(join.future).isCompleted();
   }
 }
