@@ -66,15 +66,11 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     backend.requireOpen();
     String id = backend.nextId();
     AtomicBoolean withdrawn = new AtomicBoolean();
-    CompletableFuture<Integer> future = new CompletableFuture<>() {
-      /** Withdraws the party first, so that a cancel's callbacks no longer count it. */
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        if (!isDone() && withdrawn.compareAndSet(false, true)) {
-          withdrawing.add(id);
-          withdraw(id);
-        }
-        return super.cancel(mayInterruptIfRunning);
+    WithdrawnFirst<Integer> future = new WithdrawnFirst<>();
+    future.onGiveUp = () -> {
+      if (withdrawn.compareAndSet(false, true)) {
+        withdrawing.add(id);
+        withdraw(id);
       }
     };
     backend.sendWait(future, () -> {
