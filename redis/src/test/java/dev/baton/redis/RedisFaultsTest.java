@@ -1070,6 +1070,54 @@ class RedisFaultsTest {
     return renewed;
   }
 
+  /**
+   * Redis paused for less than a lease: the renewals sent meanwhile time out here, yet Redis runs
+   * them when it resumes, before the lease it knows ends, and so renews the permit for a whole
+   * lease more. This JVM cannot know that and reads the permit as lost once its own estimate of
+   * the lease end has passed, which is fair; but it then gives nothing back: lost() only drops
+   * the permit from the held ones, and close() (like release()) sends no RELEASE for a permit it
+   * finds lost. The lock stays held in Redis by nobody for most of a lease, though one RELEASE
+   * (harmless if the lease had really run out: it removes only this permit's id) would free it,
+   * as sendRelease does for a release whose reply was lost. The renewal thread is kept busy from
+   * the resume on (a timer thread late by a GC pause or a busy CPU), so that the next tick, due
+   * at the very lease end this JVM knows, cannot renew the permit as close() reads it as lost;
+   * a tick that starts late marks it lost itself (expireUnrenewed), with the same result.
+   */
+  @Test
+  void aPermitReadAsLostWhileRedisStillHoldsItIsGivenBackThere() throws Exception {
+    RedisBackend holder = RedisBackend.connect(server.uri(), RedisBackendOptions.DEFAULTS
+        .withLease(LEASE).withCommandTimeout(Duration.ofMillis(500)));
+    CompletableFuture<CountDownLatch> stalled = new CompletableFuture<>();
+    try {
+      RedisPermit held = (RedisPermit) holder.lock("renewed-unheard").acquire()
+          .get(5, TimeUnit.SECONDS);
+      long granted = held.leaseEnd();
+      await().until(() -> held.leaseEnd() > granted); // a tick has just renewed it
+      long leaseEnd = held.leaseEnd();
+      server.pause(); // the next two ticks' RENEWs wait in Redis and time out here
+      CompletableFuture.delayedExecutor(leaseEnd - 300 - holder.redisNow(), TimeUnit.MILLISECONDS)
+          .execute(() -> {
+            stalled.complete(stallRenewals(holder));
+            server.resume(); // Redis runs them now, 300 ms before the lease it knows ends
+          });
+      stalled.get(LEASE.toMillis(), TimeUnit.MILLISECONDS);
+      await().until(() -> server.cli("PING").equals("PONG"));
+      assertThat(Double.parseDouble(server.cli("ZSCORE", "{baton:lock:renewed-unheard}:holders",
+          held.id()))).as("the lease end in Redis, renewed by the timed-out RENEWs")
+          .isGreaterThan(leaseEnd + LEASE.toMillis() / 2.0);
+      await().until(() -> holder.redisNow() > held.leaseEnd());
+
+      held.close();
+      assertThat(held.isLost()).isTrue();
+      assertThat(one.lock("renewed-unheard").acquire())
+          .as("the lock, given up by its holder as lost, granted to the next caller at once")
+          .succeedsWithin(LEASE.dividedBy(3));
+    } finally {
+      stalled.thenAccept(CountDownLatch::countDown);
+      holder.close();
+    }
+  }
+
   @Test
   void aWaiterIsGrantedEvenIfItsPubSubConnectionWasKilled() throws Exception {
     AsyncLock lock = one.lock("pubsub");
