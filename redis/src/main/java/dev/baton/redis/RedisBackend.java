@@ -900,11 +900,37 @@ public final class RedisBackend implements AutoCloseable {
         }, callbacks);
   }
 
-  /** Marks {@code permit} lost (Redis no longer knows it, or its lease ran out unrenewed). */
+  /**
+   * Marks {@code permit} lost (Redis no longer knows it, or its lease ran out unrenewed), and
+   * releases it in Redis all the same: renewals that failed here may have run there (Redis paused
+   * for less than a lease), and Redis would then hold it for nobody until that lease ends. A
+   * release that finds the lease over changes nothing.
+   */
   void lost(RedisPermit permit, String why) {
     if (permit.markLost()) {
       held.remove(permit.id());
       countLost(permit, why);
+      releaseLost(permit);
+    }
+  }
+
+  /** Sends the RELEASE of a permit marked lost, once: its lease is over by this JVM's clock. */
+  private void releaseLost(RedisPermit permit) {
+    if (shut) {
+      return;
+    }
+    PermitKeys keys = permit.owner().keys();
+    try {
+      Scripts.RELEASE.run(redis, keys.releaseKeys(), args(permit.id(), "0"))
+          .whenComplete((reply, failure) -> {
+            if (failure != null) {
+              log.debug("Could not release lost permit {} of {} on Redis at {}; freed when the"
+                  + " lease Redis knows ends", permit.token(), keys, address, failure);
+            }
+          });
+    } catch (RuntimeException e) {
+      log.debug("Could not release lost permit {} of {} on Redis at {}", permit.token(), keys,
+          address, e);
     }
   }
 
