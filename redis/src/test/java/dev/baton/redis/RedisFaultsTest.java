@@ -1074,11 +1074,9 @@ class RedisFaultsTest {
    * Redis paused for less than a lease: the renewals sent meanwhile time out here, yet Redis runs
    * them when it resumes, before the lease it knows ends, and so renews the permit for a whole
    * lease more. This JVM cannot know that and reads the permit as lost once its own estimate of
-   * the lease end has passed, which is fair; but it then gives nothing back: lost() only drops
-   * the permit from the held ones, and close() (like release()) sends no RELEASE for a permit it
-   * finds lost. The lock stays held in Redis by nobody for most of a lease, though one RELEASE
-   * (harmless if the lease had really run out: it removes only this permit's id) would free it,
-   * as sendRelease does for a release whose reply was lost. The renewal thread is kept busy from
+   * the lease end has passed, which is fair; it must still release the permit in Redis (one
+   * RELEASE, harmless if the lease had really run out: it removes only this permit's id), or the
+   * lock stays held there by nobody for most of a lease. The renewal thread is kept busy from
    * the resume on (a timer thread late by a GC pause or a busy CPU), so that the next tick, due
    * at the very lease end this JVM knows, cannot renew the permit as close() reads it as lost;
    * a tick that starts late marks it lost itself (expireUnrenewed), with the same result.
