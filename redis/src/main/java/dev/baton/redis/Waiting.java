@@ -31,9 +31,9 @@ final class Waiting {
   volatile Runnable timeOut;
   /**
    * Set, before its CANCEL is sent, once this acquire left the table of waiters other than by a
-   * grant (withdrawn, failed, timed out): a reply that its ACQUIRE waits in Redis, read after,
-   * sends the CANCEL again, as the ACQUIRE may have run after it (sent again in full after a
-   * NOSCRIPT error, the CANCEL's script loaded already).
+   * grant (withdrawn, failed, timed out): a reply to its ACQUIRE handled after that sends the
+   * CANCEL again, as the ACQUIRE may have run after it (sent again in full after a NOSCRIPT
+   * error, the CANCEL's script loaded already), queued or granted for nobody.
    */
   volatile boolean withdrawn;
   private volatile boolean confirmed;
