@@ -69,8 +69,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     WithdrawnFirst<Integer> future = new WithdrawnFirst<>();
     future.onGiveUp = () -> {
       if (withdrawn.compareAndSet(false, true)) {
-        withdrawing.add(id);
-        withdraw(id);
+        withdrawCounted(id);
       }
     };
     backend.sendWait(future, () -> {
@@ -110,8 +109,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
               pending.put(id, future);
               if (withdrawn.get() || future.isDone()) {
                 pending.remove(id, future);
-                withdrawing.add(id);
-                withdraw(id); // its CANCEL may have run first and found nothing: undo the AWAIT
+                withdrawCounted(id); // its CANCEL may have run first: undo the AWAIT
               }
             }
             case "BROKEN" -> future.completeExceptionally(new BrokenBarrierException(
@@ -226,6 +224,15 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
       throw new RedisUnavailableException("Redis at " + backend.address() + " ran the " + mode
           + " of " + this + " after the caller's deadline", null);
     }
+  }
+
+  /**
+   * Withdraws party {@code id}, which may still wait in Redis: {@link #waiting()} leaves it out
+   * from now until its CANCEL comes back.
+   */
+  private void withdrawCounted(String id) {
+    withdrawing.add(id);
+    withdraw(id);
   }
 
   /**

@@ -168,8 +168,13 @@ final class RedisQueue<T>
       return pollAsync(timeout);
     }
     QueueCall<T> call = new QueueCall<>(backend.nextId(), deadline(timeout), null, null);
-    sendWaiting(call, timeout, "an item of queue '" + name + "'", () -> sendTake(call));
+    sendWaiting(call, timeout, anItem(), () -> sendTake(call));
     return call.future;
+  }
+
+  /** What a take waits for, as its timeout names it. */
+  private String anItem() {
+    return "an item of queue '" + name + "'";
   }
 
   @Override
@@ -220,7 +225,7 @@ final class RedisQueue<T>
           result.complete(null);
         } else {
           result.completeExceptionally(
-              new AcquireTimeoutException("an item of queue '" + name + "'", timeout));
+              new AcquireTimeoutException(anItem(), timeout));
         }
       }
       case "SHUT" -> {
