@@ -67,12 +67,12 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     String id = backend.nextId();
     AtomicBoolean withdrawn = new AtomicBoolean();
     WithdrawnFirst<Integer> future = new WithdrawnFirst<>();
-    future.onGiveUp = () -> {
-      if (withdrawn.compareAndSet(false, true)) {
-        withdrawCounted(id);
-      }
-    };
     backend.sendWait(future, () -> {
+      future.onGiveUp = () -> { // once registered: a wait refused at close() sends nothing
+        if (withdrawn.compareAndSet(false, true)) {
+          withdrawCounted(id);
+        }
+      };
       open.add(future);
       send(id, future, withdrawn);
     });
