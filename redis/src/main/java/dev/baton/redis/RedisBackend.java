@@ -218,6 +218,9 @@ public final class RedisBackend implements AutoCloseable {
       syncClock().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException | InterruptedException | ExecutionException | TimeoutException e) {
       shutdownQuietly();
+      if (Scripts.unwrap(e.getCause()) instanceof IllegalStateException tooOld) {
+        throw new IllegalStateException("Redis at " + address + ": " + tooOld.getMessage(), e);
+      }
       throw unavailable("could not connect", e);
     }
     connections.client().addListener(new RedisConnectionStateAdapter() {
@@ -1078,16 +1081,16 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * After a connect or reconnect: measures Redis's clock against this JVM's, reads how long the
-   * server has been up (which sets the restart quarantine), and loads the scripts, so that the
-   * first call of each does not overtake a later command while it is sent again in full.
+   * server has been up (which sets the restart quarantine), and loads the scripts' library if the
+   * server lacks it (a server that lost its data), so that no call need be sent again.
    */
   CompletableFuture<Void> syncClock() {
     CompletableFuture<String> info = redis.info("server").toCompletableFuture();
-    Scripts.loadAll(redis);
+    CompletableFuture<Void> loaded = Scripts.load(redis);
     return measureClock().thenCombine(info, (redisMillis, server) -> {
       quarantineUntil = redisMillis - uptimeSeconds(server) * 1000 + leaseMillis;
       return null;
-    });
+    }).thenCombine(loaded, (clock, library) -> null);
   }
 
   /**

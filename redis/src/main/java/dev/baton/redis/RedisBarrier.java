@@ -240,8 +240,8 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
    * keeps for a settled one; sent again once Redis answers if it could not reach it, so that the
    * party does not count toward a trip for a lease and then break the barrier, and again by the
    * AWAIT's reply if that finds the party withdrawn already: the AWAIT may have run after the
-   * CANCEL (one sent again in full after a NOSCRIPT error, the server having lost its scripts),
-   * adding the party it found nothing to withdraw.
+   * CANCEL (one sent again after Redis lost Baton's library, which was loaded again before the
+   * CANCEL), adding the party it found nothing to withdraw.
    */
   private void withdraw(String id) {
     Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))

@@ -1,17 +1,33 @@
 package dev.baton.redis;
 
-import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.async.NodeSelectionAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Baton's Lua scripts, run by SHA ({@code EVALSHA}) and sent whole only when the server does not
- * know them (after a restart or {@code SCRIPT FLUSH}).
+ * Baton's Lua scripts, kept in Redis as one function library ({@code FUNCTION LOAD}, Redis 7.0 or
+ * later) and run by name ({@code FCALL}).
+ *
+ * <p>A library is part of Redis's data: a {@code SCRIPT FLUSH}, a restart that keeps the data and
+ * a failover to a replica all keep it, so every call runs in Redis in the order this JVM sent it.
+ * (Scripts run by SHA were lost by each of these, and a call sent again in full after its
+ * {@code NOSCRIPT} error ran after calls sent later: a cancel before its acquire, one acquire of
+ * a JVM before an earlier one.) Only a server that lost the library (its data lost, a
+ * {@code FUNCTION FLUSH}, a cluster node that joined later) answers that a function is unknown:
+ * the library is then loaded again and that call sent again, so that it runs after calls sent
+ * meanwhile; a restart that lost the data is covered by the restart quarantine.
+ *
+ * <p>The library's name and its functions' names carry a digest of its text, so that instances
+ * running different versions of Baton share a server without replacing each other's scripts.
  */
 enum Scripts {
   ACQUIRE("permits-prelude", "permits-acquire", ScriptOutputType.MULTI),
@@ -40,7 +56,6 @@ enum Scripts {
   COUNT_FROM_EXCEPT(null, "count-from-except", ScriptOutputType.INTEGER);
 
   private final String source;
-  private final String sha;
   private final ScriptOutputType output;
 
   Scripts(String prelude, String body, ScriptOutputType output) {
@@ -60,29 +75,65 @@ enum Scripts {
       text.append(read(prelude)).append('\n');
     }
     this.source = text.append(read(body)).toString();
-    this.sha = sha1(source);
     this.output = output;
   }
 
   /** Runs this script; the future completes on a Netty thread. */
-  <T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> redis, String[] keys,
+  <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, String[] keys,
       String... args) {
-    return redis.<T>evalsha(sha, output, keys, args).toCompletableFuture()
-        .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
-            ? redis.<T>eval(source, output, keys, args).toCompletableFuture()
+    String function = function();
+    return redis.<T>fcall(function, output, keys, args).toCompletableFuture()
+        .exceptionallyCompose(failure -> isUnknownFunction(failure)
+            ? load(redis).thenCompose(
+                loaded -> redis.<T>fcall(function, output, keys, args).toCompletableFuture())
             : CompletableFuture.failedFuture(failure));
   }
 
-  /** The SHA-1 by which {@code EVALSHA} names this script. */
-  String sha() {
-    return sha;
+  /** The name by which {@code FCALL} calls this script. */
+  String function() {
+    return Library.FUNCTIONS[ordinal()];
   }
 
-  /** Loads every script into the server's script cache (after a connect, restart or flush). */
-  static void loadAll(RedisScriptingAsyncCommands<String, String> redis) {
-    for (Scripts script : values()) {
-      redis.scriptLoad(script.source);
+  /**
+   * Loads the library into the server, or into every primary of a cluster, unless it is there
+   * already (after a connect or reconnect, or once a call found it missing). Fails with an
+   * {@link IllegalStateException} saying so if the server is older than Redis 7.0.
+   */
+  static CompletableFuture<Void> load(RedisClusterAsyncCommands<String, String> redis) {
+    CompletableFuture<Void> loading;
+    if (redis instanceof RedisAdvancedClusterAsyncCommands<String, String> cluster) {
+      NodeSelectionAsyncCommands<String, String> primaries = cluster.upstream().commands();
+      loading = primaries.functionList(Library.NAME).toCompletableFuture()
+          .thenCompose(libraries -> libraries.stream().noneMatch(List::isEmpty)
+              ? CompletableFuture.completedFuture(null)
+              : CompletableFuture.allOf(primaries.functionLoad(Library.SOURCE).stream()
+                  .map(Scripts::loaded).toArray(CompletableFuture[]::new)));
+    } else {
+      loading = redis.functionList(Library.NAME).toCompletableFuture()
+          .thenCompose(libraries -> libraries.isEmpty()
+              ? loaded(redis.functionLoad(Library.SOURCE).toCompletableFuture())
+              : CompletableFuture.completedFuture(null));
     }
+    return loading.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+        String.valueOf(unwrap(failure).getMessage()).toLowerCase(Locale.ROOT)
+            .contains("unknown command")
+            ? new IllegalStateException("Baton's Redis backend needs Redis 7.0 or later, which"
+                + " keeps its scripts as a function library, and the server answered: "
+                + unwrap(failure).getMessage(), unwrap(failure))
+            : failure));
+  }
+
+  /** {@code FUNCTION LOAD}'s reply, a library loaded meanwhile by another instance taken too. */
+  private static CompletableFuture<Void> loaded(CompletableFuture<String> reply) {
+    return reply.<Void>thenApply(name -> null).exceptionallyCompose(failure ->
+        String.valueOf(unwrap(failure).getMessage()).contains("already exists")
+            ? CompletableFuture.completedFuture(null)
+            : CompletableFuture.failedFuture(failure));
+  }
+
+  private static boolean isUnknownFunction(Throwable failure) {
+    return unwrap(failure) instanceof RedisCommandExecutionException error
+        && error.getMessage() != null && error.getMessage().startsWith("ERR Function not found");
   }
 
   static Throwable unwrap(Throwable failure) {
@@ -114,6 +165,32 @@ enum Scripts {
           .digest(text.getBytes(StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK lacks SHA-1", e);
+    }
+  }
+
+  /**
+   * The library: each script the body of a function named after the library and the script (as
+   * {@code baton_<digest>_acquire}), its {@code KEYS} and {@code ARGV} the function's arguments.
+   */
+  private static final class Library {
+    static final String NAME;
+    static final String SOURCE;
+    static final String[] FUNCTIONS;
+
+    static {
+      String name = "{library}";
+      FUNCTIONS = new String[values().length];
+      StringBuilder text = new StringBuilder("#!lua name=").append(name).append('\n');
+      for (Scripts script : values()) {
+        FUNCTIONS[script.ordinal()] = name + "_" + script.name().toLowerCase(Locale.ROOT);
+        text.append("redis.register_function('").append(FUNCTIONS[script.ordinal()])
+            .append("', function(KEYS, ARGV)\n").append(script.source).append("\nend)\n");
+      }
+      NAME = "baton_" + sha1(text.toString()).substring(0, 16);
+      SOURCE = text.toString().replace(name, NAME);
+      for (int i = 0; i < FUNCTIONS.length; i++) {
+        FUNCTIONS[i] = FUNCTIONS[i].replace(name, NAME);
+      }
     }
   }
 

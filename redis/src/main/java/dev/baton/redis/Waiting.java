@@ -32,8 +32,8 @@ final class Waiting {
   /**
    * Set, before its CANCEL is sent, once this acquire left the table of waiters other than by a
    * grant (withdrawn, failed, timed out): a reply to its ACQUIRE handled after that sends the
-   * CANCEL again, as the ACQUIRE may have run after it (sent again in full after a NOSCRIPT
-   * error, the CANCEL's script loaded already), queued or granted for nobody.
+   * CANCEL again, as the ACQUIRE may have run after it (sent again after Redis lost Baton's
+   * library, which was loaded again before the CANCEL), queued or granted for nobody.
    */
   volatile boolean withdrawn;
   private volatile boolean confirmed;

@@ -54,8 +54,8 @@ class RedisBarrierFuzzTest {
   private static final int ROUNDS = 400 * STRESS;
   /** The instance connected to Redis directly, whose calls are never dropped. */
   private static final int DIRECT = 0;
-  private static final List<String> SCRIPTS = List.of(Scripts.BARRIER_AWAIT.sha(),
-      Scripts.BARRIER_CANCEL.sha(), Scripts.BARRIER_BREAK.sha());
+  private static final List<String> SCRIPTS = List.of(Scripts.BARRIER_AWAIT.function(),
+      Scripts.BARRIER_CANCEL.function(), Scripts.BARRIER_BREAK.function());
 
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger trips = new AtomicInteger();

@@ -125,13 +125,13 @@ class RedisBarrierTest {
   }
 
   /**
-   * A cancelled party counts toward no trip, even when its CANCEL runs before its AWAIT: after a
-   * SCRIPT FLUSH, the AWAIT is sent again in full only once its NOSCRIPT error comes back, after
-   * the CANCEL (whose script was loaded again meanwhile) found nothing to withdraw. The reply to
-   * the AWAIT, which added the party, withdraws it again.
+   * A cancelled party counts toward no trip, even when its CANCEL runs before its AWAIT: after
+   * Redis lost Baton's library (a FUNCTION FLUSH), the AWAIT is sent again only once its error
+   * comes back, after the CANCEL (the library loaded again meanwhile by another instance) found
+   * nothing to withdraw. The reply to the AWAIT, which added the party, withdraws it again.
    */
   @Test
-  void aPartyCancelledBeforeItsScriptIsLoadedAgainDoesNotCountTowardATrip() throws Exception {
+  void aPartyCancelledBeforeItsFunctionIsLoadedAgainDoesNotCountTowardATrip() throws Exception {
     withdrawnBeforeItsAwaitRan("flushed", party -> assertThat(party.cancel(false)).isTrue());
   }
 
@@ -149,9 +149,10 @@ class RedisBarrierTest {
   }
 
   /**
-   * Makes a party of a barrier of two in a JVM whose CANCEL script is loaded and AWAIT script is
-   * not, and gives it up with {@code giveUp}, which sends its CANCEL; the AWAIT, sent again in
-   * full, then runs after it. The party must not stay counted.
+   * Makes a party of a barrier of two in a JVM whose AWAIT finds Baton's library gone, has
+   * another instance load the library, and gives the party up with {@code giveUp}, which sends
+   * its CANCEL; the AWAIT, sent again once its error is back, then runs after it. The party must
+   * not stay counted.
    */
   private void withdrawnBeforeItsAwaitRan(String name,
       Consumer<CompletableFuture<Integer>> giveUp) throws Exception {
@@ -159,17 +160,15 @@ class RedisBarrierTest {
         RedisBackend proxied = viaProxy(proxy)) {
       AsyncBarrier mine = proxied.barrier(name, 2);
       AsyncBarrier other = two.barrier(name, 2);
-      CompletableFuture<Integer> before = mine.await();
-      await().until(() -> other.waiting() == 1);
-      server.cli("SCRIPT", "FLUSH");
-      before.cancel(false); // loads the CANCEL script again, not the AWAIT script
-      await().until(() -> other.waiting() == 0);
-
-      proxy.holdRepliesUntil(Scripts.BARRIER_CANCEL.sha()); // NOSCRIPT comes after the CANCEL
+      server.cli("FUNCTION", "FLUSH");
+      proxy.count(called(Scripts.BARRIER_AWAIT));
+      proxy.holdRepliesUntil(called(Scripts.BARRIER_CANCEL)); // the error comes after it
       CompletableFuture<Integer> party = mine.await();
+      await().until(() -> proxy.counted() == 1);
+      Scripts.load(two.redis()).get(5, TimeUnit.SECONDS);
       giveUp.accept(party);
-      await().until(() -> server.cli("SCRIPT", "EXISTS", Scripts.BARRIER_AWAIT.sha())
-          .equals("1")); // the AWAIT, sent again in full, has run
+      await().until(() -> proxy.counted() == 2); // the AWAIT, sent again
+      proxied.redis().ping().get(5, TimeUnit.SECONDS); // and run, before this PING
       await().alias("the given-up party withdrawn once its AWAIT ran")
           .atMost(SharedRedis.LEASE).until(() -> other.waiting() == 0);
       CompletableFuture<Integer> alone = other.await();
@@ -178,6 +177,11 @@ class RedisBarrierTest {
       alone.cancel(false);
       party.cancel(false);
     }
+  }
+
+  /** What a command calling {@code script} contains, and the library loading it does not. */
+  private static String called(Scripts script) {
+    return "\r\n" + script.function() + "\r\n";
   }
 
   @Test

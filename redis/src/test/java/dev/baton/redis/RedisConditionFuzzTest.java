@@ -50,9 +50,9 @@ class RedisConditionFuzzTest {
   private static final Logger log = LoggerFactory.getLogger(RedisConditionFuzzTest.class);
 
   private static final int WAITS = 150 * STRESS;
-  private static final List<String> SCRIPTS = List.of(Scripts.CONDITION_AWAIT.sha(),
-      Scripts.CONDITION_SIGNAL.sha(), Scripts.CONDITION_CANCEL.sha(),
-      Scripts.CONDITION_RENEW.sha());
+  private static final List<String> SCRIPTS = List.of(Scripts.CONDITION_AWAIT.function(),
+      Scripts.CONDITION_SIGNAL.function(), Scripts.CONDITION_CANCEL.function(),
+      Scripts.CONDITION_RENEW.function());
 
   private final AtomicBoolean waiting = new AtomicBoolean(true);
   private final AtomicReference<Permit> holder = new AtomicReference<>();

@@ -41,8 +41,8 @@ class RedisEventFuzzTest {
   private static final Logger log = LoggerFactory.getLogger(RedisEventFuzzTest.class);
 
   private static final int WAITS = 1500 * STRESS;
-  private static final List<String> COMMANDS = List.of(Scripts.EVENT_SET.sha(),
-      Scripts.EVENT_CLEAR.sha(), "HMGET");
+  private static final List<String> COMMANDS = List.of(Scripts.EVENT_SET.function(),
+      Scripts.EVENT_CLEAR.function(), "HMGET");
 
   private final AtomicBoolean waiting = new AtomicBoolean(true);
   /** Waits without a timeout that nobody cancels: the last set() must wake each. */

@@ -77,8 +77,8 @@ class RedisFuzzTest {
       + " if not d then return -1 end local t = redis.call('TIME')"
       + " return tonumber(d) - (t[1] * 1000 + math.floor(t[2] / 1000))";
   /** What a dropped command or reply is picked from: any command, or one script's. */
-  static final List<String> DROP_TARGETS = List.of("*", Scripts.ACQUIRE.sha(),
-      Scripts.RELEASE.sha(), Scripts.CANCEL.sha(), Scripts.RENEW.sha());
+  static final List<String> DROP_TARGETS = List.of("*", Scripts.ACQUIRE.function(),
+      Scripts.RELEASE.function(), Scripts.CANCEL.function(), Scripts.RENEW.function());
 
   RedisFuzz.Instances fuzz;
   RedisServer server;

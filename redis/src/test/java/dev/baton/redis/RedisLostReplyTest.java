@@ -118,7 +118,7 @@ class RedisLostReplyTest {
     AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "unacknowledged", 10);
     AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "unacknowledged", 10);
     theirs.put("only").join();
-    proxy.dropCommand(Scripts.QUEUE_ACK.sha());
+    proxy.dropCommand(Scripts.QUEUE_ACK.function());
     assertThat(mine.take().get(5, TimeUnit.SECONDS)).isEqualTo("only");
     await().until(proxy::dropped);
     await().until(viaProxy::isConnected);
@@ -137,7 +137,7 @@ class RedisLostReplyTest {
   void aPutDoneInRedisBeforeItsTimeoutWasHeardCountsAsDone() throws Exception {
     AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "late-reply", 10);
     AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "late-reply", 10);
-    proxy.holdRepliesUntil(Scripts.QUEUE_CANCEL.sha());
+    proxy.holdRepliesUntil(Scripts.QUEUE_CANCEL.function());
     CompletableFuture<Void> put = mine.put("late", Duration.ofMillis(200));
     assertThat(put).succeedsWithin(Duration.ofSeconds(5));
     assertThat(theirs.poll()).isEqualTo("late");
@@ -154,7 +154,7 @@ class RedisLostReplyTest {
     AsyncQueue<String> mine = RedisQueueTest.fifo(viaProxy, "lost-withdrawal", 1);
     AsyncQueue<String> theirs = RedisQueueTest.fifo(direct, "lost-withdrawal", 1);
     theirs.put("first").join();
-    proxy.dropCommand(Scripts.QUEUE_CANCEL.sha());
+    proxy.dropCommand(Scripts.QUEUE_CANCEL.function());
     CompletableFuture<Void> put = mine.put("second", Duration.ofMillis(200));
     assertThat(put).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(
         ExecutionException.class).withCauseInstanceOf(RedisUnavailableException.class);
@@ -167,7 +167,7 @@ class RedisLostReplyTest {
   void aReleaseThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
     RedisPermit permit =
         (RedisPermit) viaProxy.lock("unsent").acquire().get(5, TimeUnit.SECONDS);
-    proxy.dropCommand(Scripts.RELEASE.sha());
+    proxy.dropCommand(Scripts.RELEASE.function());
     permit.release();
     await().until(proxy::dropped);
     // The holder released it in time: the lock must not stay taken, by nobody, until its lease
@@ -187,7 +187,7 @@ class RedisLostReplyTest {
         (RedisPermit) viaProxy.lock("released").acquire().get(5, TimeUnit.SECONDS);
     CompletableFuture<Permit> next = direct.lock("released").acquire();
     await().until(() -> direct.lock("released").waiters() == 1);
-    proxy.dropReplyTo(Scripts.RELEASE.sha());
+    proxy.dropReplyTo(Scripts.RELEASE.function());
     permit.release();
     Permit theirs = next.get(5, TimeUnit.SECONDS);
     await().until(proxy::dropped);
@@ -209,7 +209,7 @@ class RedisLostReplyTest {
   void aConditionWaitFailedByADroppedConnectionIsWithdrawnAfterTheReconnect() throws Exception {
     AsyncCondition mine = viaProxy.condition("dropped-wait");
     Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
-    proxy.dropReplyTo(Scripts.CONDITION_AWAIT.sha());
+    proxy.dropReplyTo(Scripts.CONDITION_AWAIT.function());
     assertThat(mine.await(held)).failsWithin(Duration.ofSeconds(5))
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(RedisUnavailableException.class);
@@ -227,7 +227,7 @@ class RedisLostReplyTest {
   void aConditionWaitThatNeverReachedRedisLeavesTheLockFreeAfterTheReconnect() throws Exception {
     AsyncCondition mine = viaProxy.condition("unsent-wait");
     Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
-    proxy.dropCommand(Scripts.CONDITION_AWAIT.sha());
+    proxy.dropCommand(Scripts.CONDITION_AWAIT.function());
     assertThat(mine.await(held)).failsWithin(Duration.ofSeconds(5))
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(RedisUnavailableException.class);
@@ -248,7 +248,7 @@ class RedisLostReplyTest {
    */
   @Test
   void aBarrierPartyFailedByADroppedConnectionStopsCountingAfterTheReconnect() {
-    proxy.dropReplyTo(Scripts.BARRIER_AWAIT.sha());
+    proxy.dropReplyTo(Scripts.BARRIER_AWAIT.function());
     assertThat(viaProxy.barrier("dropped-party", 2).await()).failsWithin(Duration.ofSeconds(5))
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(RedisUnavailableException.class);
@@ -269,7 +269,7 @@ class RedisLostReplyTest {
   void aConditionWaitTimedOutBeforeItsAwaitRepliedIsNotRenewedAfterwards() throws Exception {
     RedisCondition mine = (RedisCondition) viaProxy.condition("late-wait");
     Permit held = mine.acquire().get(5, TimeUnit.SECONDS);
-    proxy.holdRepliesUntil(Scripts.CONDITION_CANCEL.sha());
+    proxy.holdRepliesUntil(Scripts.CONDITION_CANCEL.function());
     assertThat(mine.await(held, Duration.ofMillis(100))).failsWithin(Duration.ofSeconds(5))
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(AcquireTimeoutException.class);

@@ -56,9 +56,9 @@ class RedisQueueFuzzTest {
   private static final int CONSUMERS = 3;
   private static final int ITEMS = 600 * STRESS;
   /** What the faults are aimed at: every command of a queue call. */
-  private static final List<String> SCRIPTS = List.of(Scripts.QUEUE_PUT.sha(),
-      Scripts.QUEUE_TAKE.sha(), Scripts.QUEUE_CANCEL.sha(), Scripts.QUEUE_ACK.sha(),
-      Scripts.QUEUE_RENEW.sha());
+  private static final List<String> SCRIPTS = List.of(Scripts.QUEUE_PUT.function(),
+      Scripts.QUEUE_TAKE.function(), Scripts.QUEUE_CANCEL.function(), Scripts.QUEUE_ACK.function(),
+      Scripts.QUEUE_RENEW.function());
 
   /** How a put ended. */
   private enum Put { DONE, REFUSED, CANCELLED, FAILED }

@@ -36,6 +36,8 @@ final class ReplyDroppingProxy implements AutoCloseable {
   private final AtomicReference<CountDownLatch> held = new AtomicReference<>();
   private final AtomicBoolean swallowing = new AtomicBoolean();
   private final AtomicInteger swallowed = new AtomicInteger();
+  private final AtomicReference<String> counting = new AtomicReference<>();
+  private final AtomicInteger counted = new AtomicInteger();
 
   ReplyDroppingProxy(int target) throws IOException {
     this.target = target;
@@ -65,6 +67,17 @@ final class ReplyDroppingProxy implements AutoCloseable {
   void holdRepliesUntil(String text) {
     releasing.set(text);
     held.set(new CountDownLatch(1));
+  }
+
+  /** Counts, from now on, the commands passed on whose bytes contain {@code text}. */
+  void count(String text) {
+    counted.set(0);
+    counting.set(text);
+  }
+
+  /** How many commands containing the text given to {@link #count} were passed on since. */
+  int counted() {
+    return counted.get();
   }
 
   /** Passes nothing more from the server to pub/sub connections (see the class comment). */
@@ -153,6 +166,11 @@ final class ReplyDroppingProxy implements AutoCloseable {
         }
         out.write(buffer, 0, n);
         out.flush();
+        String tracked = counting.get();
+        if (toServer && tracked != null
+            && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(tracked)) {
+          counted.incrementAndGet();
+        }
         String awaited = releasing.get();
         if (toServer && awaited != null
             && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(awaited)
