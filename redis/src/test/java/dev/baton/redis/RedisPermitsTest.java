@@ -400,6 +400,29 @@ class RedisPermitsTest {
   }
 
   /**
+   * Redis replicates Baton's library with the data, so a replica promoted by a failover has it
+   * already: an instance that connects to it loads nothing, and its calls meet no unknown
+   * function, so none is sent again (which could run it after calls sent later).
+   */
+  @Test
+  void aReplicaPromotedByAFailoverHasTheLibraryAlready() throws Exception {
+    try (RedisServer primary = RedisServer.start();
+        RedisBackend before = RedisBackend.connect(primary.uri(), RedisBackendOptions.DEFAULTS);
+        RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1",
+            Integer.toString(primary.port()))) {
+      await().until(() -> replica.cli("INFO", "replication").contains("master_link_status:up"));
+      replica.cli("REPLICAOF", "NO", "ONE");
+      try (RedisBackend after = RedisBackend.connect(replica.uri(), RedisBackendOptions.DEFAULTS)) {
+        after.event("failed-over").set();
+        await().until(() -> calls(replica, "fcall") > 0);
+        assertThat(calls(replica, "function|load")).as("libraries loaded into it").isZero();
+        assertThat(replica.cli("INFO", "commandstats")).as("its FCALLs")
+            .containsPattern("cmdstat_fcall:calls=\\d+,.*failed_calls=0");
+      }
+    }
+  }
+
+  /**
    * An instance renews its permits with one batched call per primitive every renewal tick (a
    * primitive's keys share one hash slot, so no call spans two): one backend alone on its server
    * holds ten locks through three ticks (seen as three new lease ends of one of its permits),
