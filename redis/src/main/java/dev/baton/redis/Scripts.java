@@ -94,6 +94,11 @@ enum Scripts {
     return Library.FUNCTIONS[ordinal()];
   }
 
+  /** The name of the library that holds every script. */
+  static String library() {
+    return Library.NAME;
+  }
+
   /**
    * Loads the library into the server, or into every primary of a cluster, unless it is there
    * already (after a connect or reconnect, or once a call found it missing). Fails with an

@@ -46,6 +46,33 @@ class RedisClusterTest {
     nodes.forEach(RedisServer::close);
   }
 
+  /**
+   * Connecting loads Baton's library on every primary, not only on the node it first reaches: no
+   * node lacks it, and no call on any node met an unknown function and had to be sent again. A
+   * cluster that lost it (here by FUNCTION FLUSH on every node) has it loaded again on every
+   * primary by the first call that finds it missing, and the calls go on.
+   */
+  @Test
+  void theLibraryIsOnEveryPrimaryFromTheConnectAndAgainOnceLost() throws Exception {
+    for (RedisServer node : nodes) {
+      assertThat(node.cli("INFO", "commandstats")).as("node %s's calls", node.port())
+          .doesNotContainPattern("cmdstat_fcall:.*failed_calls=[1-9]");
+    }
+    assertLibraryOnEveryNode();
+    nodes.forEach(node -> node.cli("FUNCTION", "FLUSH"));
+    for (String name : List.of("a", "b", "c", "d", "e", "f")) {
+      one.lock("lost-" + name).acquire().get(5, TimeUnit.SECONDS).release();
+    }
+    assertLibraryOnEveryNode();
+  }
+
+  private static void assertLibraryOnEveryNode() {
+    for (RedisServer node : nodes) {
+      assertThat(node.cli("FUNCTION", "LIST", "LIBRARYNAME", Scripts.library()))
+          .as("node %s's libraries", node.port()).contains(Scripts.library());
+    }
+  }
+
   @Test
   void locksOnEveryNodeHandOverFifoAcrossBackends() throws Exception {
     for (String name : List.of("a", "b", "c", "d", "e", "f")) {

@@ -73,7 +73,7 @@ final class CommandMonitor implements AutoCloseable {
   /**
    * The commands Redis ran between the markers {@code from} and {@code to}, counted by name
    * ({@code EVALSHA} by script: {@code evalsha <first 8 hex digits of its SHA>}; {@code FCALL} by
-   * function: {@code fcall <the name's last word>}, as {@code fcall acquire}), clients' and
+   * function: {@code fcall <the script's name>}, as {@code fcall queue_take}), clients' and
    * scripts' apart.
    */
   Counts between(String from, String to) {
@@ -101,8 +101,8 @@ final class CommandMonitor implements AutoCloseable {
       String command = words[0].replace("\"", "").toLowerCase();
       if (command.equals("evalsha")) {
         command += " " + words[1].substring(0, 8);
-      } else if (command.equals("fcall")) {
-        command += " " + words[1].substring(words[1].lastIndexOf('_') + 1);
+      } else if (command.equals("fcall")) { // baton_<digest>_<script>
+        command += " " + words[1].substring(words[1].indexOf('_', "baton_".length()) + 1);
       }
       (inScript ? inScripts : sent).merge(command, 1, Integer::sum);
     }
