@@ -176,6 +176,12 @@ enum Scripts {
   /**
    * The library: each script the body of a function named after the library and the script (as
    * {@code baton_<digest>_acquire}), its {@code KEYS} and {@code ARGV} the function's arguments.
+   *
+   * <p>Flags: a server at {@code maxmemory} that refuses writes refuses a put, which stores an
+   * item, as it refuses any write that stores data; every other script may run there
+   * ({@code allow-oom}; the counts only read, {@code no-writes}), so that permits are given back,
+   * waits withdrawn, leases renewed and queues drained, each call adding at most a few small
+   * records. (A function without flags is refused whole at {@code maxmemory}, a release too.)
    */
   private static final class Library {
     static final String NAME;
@@ -188,14 +194,24 @@ enum Scripts {
       StringBuilder text = new StringBuilder("#!lua name=").append(name).append('\n');
       for (Scripts script : values()) {
         FUNCTIONS[script.ordinal()] = name + "_" + script.name().toLowerCase(Locale.ROOT);
-        text.append("redis.register_function('").append(FUNCTIONS[script.ordinal()])
-            .append("', function(KEYS, ARGV)\n").append(script.source).append("\nend)\n");
+        text.append("redis.register_function{function_name='")
+            .append(FUNCTIONS[script.ordinal()]).append("', flags={").append(flags(script))
+            .append("}, callback=function(KEYS, ARGV)\n").append(script.source)
+            .append("\nend}\n");
       }
       NAME = "baton_" + sha1(text.toString()).substring(0, 16);
       SOURCE = text.toString().replace(name, NAME);
       for (int i = 0; i < FUNCTIONS.length; i++) {
         FUNCTIONS[i] = FUNCTIONS[i].replace(name, NAME);
       }
+    }
+
+    private static String flags(Scripts script) {
+      return switch (script) {
+        case QUEUE_PUT -> "";
+        case COUNT_EXCEPT, COUNT_FROM_EXCEPT -> "'no-writes'";
+        default -> "'allow-oom'";
+      };
     }
   }
 

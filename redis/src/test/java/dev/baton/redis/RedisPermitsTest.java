@@ -384,6 +384,31 @@ class RedisPermitsTest {
   }
 
   /**
+   * A server at {@code maxmemory} that refuses writes still runs what gives back and withdraws:
+   * a waiter cancelled there is withdrawn and a lock released there is free at once, not a lease
+   * later; a put, which stores an item, is refused with Redis's OOM error.
+   */
+  @Test
+  void aServerOutOfMemoryStillTakesReleasesAndWithdrawalsButNoPuts() throws Exception {
+    AsyncLock lock = one.lock("out-of-memory");
+    Permit held = lock.acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> waiting = two.lock("out-of-memory").acquire();
+    await().until(() -> lock.waiters() == 1);
+    server.cli("CONFIG", "SET", "maxmemory", "1");
+    try {
+      assertThat(waiting.cancel(false)).isTrue();
+      held.release();
+      await().atMost(SharedRedis.LEASE.dividedBy(3))
+          .until(() -> !lock.isLocked() && lock.waiters() == 0);
+      assertThat(RedisQueueTest.fifo(one, "out-of-memory", 10).put("item"))
+          .failsWithin(Duration.ofSeconds(5)).withThrowableThat().withMessageContaining("OOM");
+    } finally {
+      server.cli("CONFIG", "SET", "maxmemory", "0");
+    }
+    two.lock("out-of-memory").acquire().get(5, TimeUnit.SECONDS).release();
+  }
+
+  /**
    * Baton keeps its scripts as a function library, which needs Redis 7.0: a server without
    * {@code FUNCTION} (here Redis 7 with the command renamed away, as a Redis 6 answers) fails
    * {@code connect} saying so, rather than as unreachable or at the first call.
