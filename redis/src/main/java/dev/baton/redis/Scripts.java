@@ -11,7 +11,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Baton's Lua scripts, kept in Redis as one function library ({@code FUNCTION LOAD}, Redis 7.0 or
@@ -54,6 +56,10 @@ enum Scripts {
   QUEUE_SHUTDOWN("queue-prelude", "queue-shutdown", ScriptOutputType.INTEGER),
   COUNT_EXCEPT(null, "count-except", ScriptOutputType.INTEGER),
   COUNT_FROM_EXCEPT(null, "count-from-except", ScriptOutputType.INTEGER);
+
+  /** The load under way on each connection (see {@link #load}). */
+  private static final Map<RedisClusterAsyncCommands<String, String>, CompletableFuture<Void>>
+      LOADING = new ConcurrentHashMap<>();
 
   private final String source;
   private final ScriptOutputType output;
@@ -102,9 +108,18 @@ enum Scripts {
   /**
    * Loads the library into the server, or into every primary of a cluster, unless it is there
    * already (after a connect or reconnect, or once a call found it missing). Fails with an
-   * {@link IllegalStateException} saying so if the server is older than Redis 7.0.
+   * {@link IllegalStateException} saying so if the server is older than Redis 7.0. Calls on one
+   * connection that find the library missing together share one load, rather than each sending
+   * the library's 175 KB.
    */
   static CompletableFuture<Void> load(RedisClusterAsyncCommands<String, String> redis) {
+    CompletableFuture<Void> shared = LOADING.computeIfAbsent(redis, Scripts::listAndLoad);
+    shared.whenComplete((loaded, failure) -> LOADING.remove(redis, shared));
+    return shared;
+  }
+
+  private static CompletableFuture<Void> listAndLoad(
+      RedisClusterAsyncCommands<String, String> redis) {
     CompletableFuture<Void> loading;
     if (redis instanceof RedisAdvancedClusterAsyncCommands<String, String> cluster) {
       NodeSelectionAsyncCommands<String, String> primaries = cluster.upstream().commands();
