@@ -57,9 +57,9 @@ enum Scripts {
   COUNT_EXCEPT(null, "count-except", ScriptOutputType.INTEGER),
   COUNT_FROM_EXCEPT(null, "count-from-except", ScriptOutputType.INTEGER);
 
-  /** The load under way on each connection (see {@link #load}). */
-  private static final Map<RedisClusterAsyncCommands<String, String>, CompletableFuture<Void>>
-      LOADING = new ConcurrentHashMap<>();
+  /** The load under way on each connection (see {@link #reload}). */
+  private static final Map<RedisClusterAsyncCommands<String, String>, LibraryLoad> LOADING =
+      new ConcurrentHashMap<>();
 
   private final String source;
   private final ScriptOutputType output;
@@ -90,8 +90,8 @@ enum Scripts {
     String function = function();
     return redis.<T>fcall(function, output, keys, args).toCompletableFuture()
         .exceptionallyCompose(failure -> isUnknownFunction(failure)
-            ? load(redis).thenCompose(
-                loaded -> redis.<T>fcall(function, output, keys, args).toCompletableFuture())
+            ? reload(redis).thenSend(
+                () -> redis.<T>fcall(function, output, keys, args).toCompletableFuture())
             : CompletableFuture.failedFuture(failure));
   }
 
@@ -108,14 +108,27 @@ enum Scripts {
   /**
    * Loads the library into the server, or into every primary of a cluster, unless it is there
    * already (after a connect or reconnect, or once a call found it missing). Fails with an
-   * {@link IllegalStateException} saying so if the server is older than Redis 7.0. Calls on one
-   * connection that find the library missing together share one load, rather than each sending
-   * the library's 175 KB.
+   * {@link IllegalStateException} saying so if the server is older than Redis 7.0.
    */
   static CompletableFuture<Void> load(RedisClusterAsyncCommands<String, String> redis) {
-    CompletableFuture<Void> shared = LOADING.computeIfAbsent(redis, Scripts::listAndLoad);
-    shared.whenComplete((loaded, failure) -> LOADING.remove(redis, shared));
-    return shared;
+    return reload(redis).done();
+  }
+
+  /**
+   * The load under way on {@code redis}'s connection, or a new one: calls that find the library
+   * missing together share one load, rather than each sending the library's 175 KB, which Redis
+   * takes milliseconds to compile.
+   */
+  private static LibraryLoad reload(RedisClusterAsyncCommands<String, String> redis) {
+    LibraryLoad[] created = new LibraryLoad[1];
+    LibraryLoad load = LOADING.computeIfAbsent(redis, r -> created[0] = new LibraryLoad());
+    if (created[0] != null) {
+      listAndLoad(redis).whenComplete((loaded, failure) -> {
+        load.end(failure);
+        LOADING.remove(redis, load);
+      });
+    }
+    return load;
   }
 
   private static CompletableFuture<Void> listAndLoad(

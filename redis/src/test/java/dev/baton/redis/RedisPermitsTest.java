@@ -384,30 +384,38 @@ class RedisPermitsTest {
   }
 
   /**
-   * Calls that find Baton's library missing together (here a hundred acquires that Redis, paused
-   * meanwhile, runs one after another after a FUNCTION FLUSH) share one load of it per backend,
-   * rather than each sending the library's 175 KB, which Redis takes milliseconds to compile;
-   * each is then sent again and granted.
+   * Calls that find Baton's library missing together (here a hundred acquires of one lock that
+   * Redis, paused meanwhile, runs one after another after a FUNCTION FLUSH) share one load of it
+   * per backend, rather than each sending the library's 175 KB, which Redis takes milliseconds to
+   * compile; each is then sent again, in the order made, and they are granted in that order.
    */
   @Test
-  void callsThatFindTheLibraryMissingTogetherShareOneLoad() throws Exception {
-    List<AsyncLock> locks = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      locks.add(one.lock("burst-" + i));
-    }
+  void callsThatFindTheLibraryMissingTogetherShareOneLoadAndAreSentAgainInOrder()
+      throws Exception {
+    AsyncLock lock = one.lock("reloaded");
+    Permit held = two.lock("reloaded").acquire().get(5, TimeUnit.SECONDS);
     long loadsBefore = calls(server, "function|load");
     long failedBefore = commandStat(server, "fcall", "failed_calls");
     server.cli("FUNCTION", "FLUSH");
-    List<CompletableFuture<Permit>> acquires = new ArrayList<>();
+    List<Integer> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<Void>> acquires = new ArrayList<>();
     server.pause();
     try {
-      locks.forEach(lock -> acquires.add(lock.acquire()));
+      for (int i = 0; i < 100; i++) {
+        int index = i;
+        acquires.add(lock.acquire().thenAccept(permit -> {
+          order.add(index);
+          permit.release();
+        }));
+      }
     } finally {
       server.resume();
     }
-    for (CompletableFuture<Permit> acquire : acquires) {
-      acquire.get(5, TimeUnit.SECONDS).release();
-    }
+    await().until(() -> lock.waiters() == 100);
+    held.release();
+    CompletableFuture.allOf(acquires.toArray(CompletableFuture[]::new))
+        .get(30, TimeUnit.SECONDS);
+    assertThat(order).as("the order granted").hasSize(100).isSorted();
     assertThat(commandStat(server, "fcall", "failed_calls") - failedBefore)
         .as("acquires that met no library").isGreaterThanOrEqualTo(50);
     assertThat(calls(server, "function|load") - loadsBefore)
