@@ -38,7 +38,14 @@ final class LibraryLoad {
         result.completeExceptionally(loadFailure);
         return;
       }
-      call.get().whenComplete((value, error) -> {
+      CompletableFuture<T> reply;
+      try {
+        reply = call.get();
+      } catch (RuntimeException e) { // not sent: fails this call, not the ones queued after it
+        result.completeExceptionally(e);
+        return;
+      }
+      reply.whenComplete((value, error) -> {
         if (error != null) {
           result.completeExceptionally(error);
         } else {

@@ -123,7 +123,13 @@ enum Scripts {
     LibraryLoad[] created = new LibraryLoad[1];
     LibraryLoad load = LOADING.computeIfAbsent(redis, r -> created[0] = new LibraryLoad());
     if (created[0] != null) {
-      listAndLoad(redis).whenComplete((loaded, failure) -> {
+      CompletableFuture<Void> loading;
+      try {
+        loading = listAndLoad(redis);
+      } catch (RuntimeException e) { // not sent (a cluster whose nodes are unknown): it ends now
+        loading = CompletableFuture.failedFuture(e);
+      }
+      loading.whenComplete((loaded, failure) -> {
         load.end(failure);
         LOADING.remove(redis, load);
       });
