@@ -46,7 +46,8 @@ public abstract class Hold extends Slotted {
 
   /**
    * Ends this hold if its permit holds nothing any more though nobody released it: a shared
-   * backend lost the permit's lease. True if it ended so now.
+   * backend lost the permit's lease. True if it ended so, now or by another look (a scan, the
+   * leak watch) before, so that two looks at once never report such a hold.
    */
   public boolean endIfLost() {
     return false;

@@ -296,7 +296,8 @@ public sealed class ObservedGrants permits WatchedGrants {
     @Override
     public boolean endIfLost() {
       Permit granted = inner;
-      return granted != null && granted.isReleased() && end(LOST, heldUntilNow());
+      return granted != null && granted.isReleased()
+          && (end(LOST, heldUntilNow()) || ended == LOST); // or another look ended it so
     }
 
     /** Ends the hold, {@code how}, timed as {@link #endHold(long)}; false if it had ended. */
