@@ -20,7 +20,6 @@ final class LibraryLoad {
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final Queue<Consumer<Throwable>> queued = new ArrayDeque<>(); // guarded by this
   private boolean over; // guarded by this
-  private Throwable failure; // guarded by this; the load's, once over
 
   /** Completes when the load ends, before the queued calls are sent again. */
   CompletableFuture<Void> done() {
@@ -53,15 +52,13 @@ final class LibraryLoad {
         }
       });
     };
-    Throwable ended;
     synchronized (this) {
       if (!over) {
         queued.add(send);
         return result;
       }
-      ended = failure;
     }
-    send.accept(ended);
+    done.whenComplete((loaded, loadFailure) -> send.accept(loadFailure)); // done: runs now
     return result;
   }
 
@@ -77,7 +74,6 @@ final class LibraryLoad {
       synchronized (this) {
         next = queued.poll();
         if (next == null) {
-          failure = loadFailure;
           over = true;
           return;
         }
