@@ -395,7 +395,7 @@ class RedisPermitsTest {
     AsyncLock lock = one.lock("reloaded");
     Permit held = two.lock("reloaded").acquire().get(5, TimeUnit.SECONDS);
     long loadsBefore = calls(server, "function|load");
-    long failedBefore = commandStat(server, "fcall", "failed_calls");
+    long failedBefore = server.commandStat("fcall", "failed_calls");
     server.cli("FUNCTION", "FLUSH");
     List<Integer> order = java.util.Collections.synchronizedList(new ArrayList<>());
     List<CompletableFuture<Void>> acquires = new ArrayList<>();
@@ -416,7 +416,7 @@ class RedisPermitsTest {
     CompletableFuture.allOf(acquires.toArray(CompletableFuture[]::new))
         .get(30, TimeUnit.SECONDS);
     assertThat(order).as("the order granted").hasSize(100).isSorted();
-    assertThat(commandStat(server, "fcall", "failed_calls") - failedBefore)
+    assertThat(server.commandStat("fcall", "failed_calls") - failedBefore)
         .as("acquires that met no library").isGreaterThanOrEqualTo(50);
     assertThat(calls(server, "function|load") - loadsBefore)
         .as("libraries loaded (one for each backend at most)").isBetween(1L, 2L);
@@ -480,7 +480,7 @@ class RedisPermitsTest {
         after.event("failed-over").set();
         await().until(() -> calls(replica, "fcall") > 0);
         assertThat(calls(replica, "function|load")).as("libraries loaded into it").isZero();
-        assertThat(commandStat(replica, "fcall", "failed_calls")).as("its failed FCALLs")
+        assertThat(replica.commandStat("fcall", "failed_calls")).as("its failed FCALLs")
             .isZero();
       }
     }
@@ -519,15 +519,7 @@ class RedisPermitsTest {
   }
 
   private static long calls(RedisServer server, String command) {
-    return commandStat(server, command, "calls");
-  }
-
-  /** A figure of {@code INFO commandstats} for {@code command}, as {@code failed_calls}. */
-  private static long commandStat(RedisServer server, String command, String figure) {
-    return server.cli("INFO", "commandstats").lines()
-        .filter(line -> line.startsWith("cmdstat_" + command + ":"))
-        .mapToLong(line -> Long.parseLong(
-            line.replaceAll("^.*[:,]" + figure + "=(\\d+)(,.*)?$", "$1"))).sum();
+    return server.commandStat(command, "calls");
   }
 
   private long scriptCalls() {

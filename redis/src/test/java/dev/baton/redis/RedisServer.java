@@ -161,6 +161,17 @@ public final class RedisServer implements AutoCloseable {
     return out.isEmpty() ? List.of() : out.lines().sorted().toList();
   }
 
+  /**
+   * A figure of {@code INFO commandstats} for {@code command} (as {@code fcall} or
+   * {@code function|load}): {@code calls}, {@code failed_calls}, ...; 0 if it never ran.
+   */
+  public long commandStat(String command, String figure) {
+    return cli("INFO", "commandstats").lines()
+        .filter(line -> line.startsWith("cmdstat_" + command + ":"))
+        .mapToLong(line -> Long.parseLong(
+            line.replaceAll("^.*[:,]" + figure + "=(\\d+)(,.*)?$", "$1"))).sum();
+  }
+
   /** How long the server has been up, in whole seconds (as INFO says), in milliseconds. */
   public long uptimeMillis() {
     return 1000 * Long.parseLong(cli("INFO", "server").lines()
