@@ -135,9 +135,10 @@ final class ReplyDroppingProxy implements AutoCloseable {
         if (toServer && kept != null
             && new String(buffer, 0, n, StandardCharsets.UTF_8).contains(kept)
             && unsent.compareAndSet(kept, null)) {
+          // Counted before the close, so a client that hears the connection drop finds it counted.
+          drops.incrementAndGet();
           from.close();
           to.close();
-          drops.incrementAndGet();
           return;
         }
         String wanted = marker.get();
