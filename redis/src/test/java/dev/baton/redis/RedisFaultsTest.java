@@ -50,7 +50,7 @@ class RedisFaultsTest {
 
   @BeforeEach
   void start() {
-    server = RedisServer.start();
+    server = RedisServer.startedAhead();
     one = connect();
     two = connect();
     awaitQuarantineOver();

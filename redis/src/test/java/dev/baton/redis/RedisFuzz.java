@@ -76,7 +76,7 @@ final class RedisFuzz {
 
     /** As {@link #start()}, with {@code commandTimeout}. */
     static Instances start(Duration commandTimeout) throws IOException {
-      RedisServer server = RedisServer.start();
+      RedisServer server = RedisServer.startedAhead();
       ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port());
       RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE)
           .withCommandTimeout(commandTimeout);

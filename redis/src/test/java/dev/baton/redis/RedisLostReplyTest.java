@@ -34,7 +34,7 @@ class RedisLostReplyTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = RedisServer.start();
+    server = RedisServer.startedAhead();
     proxy = new ReplyDroppingProxy(server.port());
     RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(LEASE)
         .withCommandTimeout(Duration.ofSeconds(1));

@@ -494,7 +494,7 @@ class RedisPermitsTest {
    */
   @Test
   void permitsOfManyPrimitivesAreRenewedWithOneBatchedCallPerPrimitivePerTick() {
-    try (RedisServer alone = RedisServer.start()) {
+    try (RedisServer alone = RedisServer.startedAhead()) {
       RedisBackend backend = RedisBackend.connect(alone.uri(),
           RedisBackendOptions.DEFAULTS.withLease(SharedRedis.LEASE));
       try {

@@ -35,7 +35,7 @@ class RedisQueueFaultsTest {
 
   @BeforeEach
   void start() {
-    server = RedisServer.start();
+    server = RedisServer.startedAhead();
     one = connect();
     two = connect();
   }

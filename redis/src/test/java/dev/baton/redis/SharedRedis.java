@@ -41,7 +41,7 @@ final class SharedRedis implements BeforeAllCallback, AfterAllCallback, AfterEac
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    server = RedisServer.start();
+    server = RedisServer.startedAhead();
     one = connect();
     two = connect();
     await().atMost(LEASE.multipliedBy(3)).until(() -> !one.isQuarantined() && !two.isQuarantined());

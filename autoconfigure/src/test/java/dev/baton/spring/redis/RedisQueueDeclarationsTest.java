@@ -37,7 +37,7 @@ class RedisQueueDeclarationsTest {
 
   @BeforeAll
   static void start() {
-    server = RedisServer.start();
+    server = RedisServer.startedAhead();
   }
 
   @AfterAll

@@ -30,7 +30,7 @@ class RedisSentinelTest {
 
   @Test
   void runWithSentinelPropertiesShouldKeepThePrimitivesOnTheMasterItNames() {
-    try (RedisServer master = RedisServer.start();
+    try (RedisServer master = RedisServer.startedAhead();
         RedisServer sentinel = RedisServer.startSentinel(master, "orders")) {
       contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.lease=1s",
           "spring.data.redis.sentinel.master=orders",

@@ -11,9 +11,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Two instances of an application ({@link RedisTestApplication} unless given another), each a
  * Spring context with its own Redis backend ({@code baton.backend=redis}), sharing Baton's
- * primitives through one real {@code redis-server} started for them. Ready once both are out of
- * the quarantine a freshly started server puts them in; closing stops the instances and the
- * server.
+ * primitives through one real {@code redis-server} started for them (ahead, see
+ * {@link RedisServer#startedAhead()}). Ready once both are out of the quarantine of the server's
+ * first lease; closing stops the instances and the server.
  */
 final class TwoRedisInstances implements AutoCloseable {
 
@@ -35,10 +35,10 @@ final class TwoRedisInstances implements AutoCloseable {
    */
   TwoRedisInstances(Class<?> application, String[] propertiesOfOne, String[] propertiesOfTwo) {
     this.application = application;
-    server = RedisServer.start();
+    server = RedisServer.startedAhead();
     one = instance(propertiesOfOne);
     two = instance(propertiesOfTwo);
-    // A freshly started redis-server grants nothing during its first lease.
+    // A redis-server grants nothing during the first lease after its start.
     await().atMost(PATIENCE).until(() -> !one.getBean(RedisBackend.class).isQuarantined()
         && !two.getBean(RedisBackend.class).isQuarantined());
   }
