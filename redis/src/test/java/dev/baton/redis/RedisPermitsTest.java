@@ -487,6 +487,27 @@ class RedisPermitsTest {
   }
 
   /**
+   * Redis keeps the library with its data: after a restart that kept the data (here from the
+   * snapshot {@code SAVE} wrote), an instance that reconnects finds it there, loads nothing, and
+   * its calls meet no unknown function. Without the snapshot, the same restart makes it load the
+   * library again.
+   */
+  @Test
+  void aRestartThatKeepsTheDataKeepsTheLibrary() {
+    try (RedisServer kept = RedisServer.startedAhead();
+        RedisBackend backend = RedisBackend.connect(kept.uri(), RedisBackendOptions.DEFAULTS)) {
+      assertThat(kept.cli("SAVE")).isEqualTo("OK");
+      kept.restart();
+      await().until(() -> {
+        backend.event("restarted").set();
+        return calls(kept, "fcall") > 0;
+      });
+      assertThat(calls(kept, "function|load")).as("libraries loaded after the restart").isZero();
+      assertThat(kept.commandStat("fcall", "failed_calls")).as("its failed FCALLs").isZero();
+    }
+  }
+
+  /**
    * An instance renews its permits with one batched call per primitive every renewal tick (a
    * primitive's keys share one hash slot, so no call spans two): one backend alone on its server
    * holds ten locks through three ticks (seen as three new lease ends of one of its permits),
