@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * Baton's Lua scripts, kept in Redis as one function library ({@code FUNCTION LOAD}, Redis 7.0 or
@@ -106,9 +108,9 @@ enum Scripts {
   }
 
   /**
-   * Loads the library into the server, or into every primary of a cluster, unless it is there
-   * already (after a connect or reconnect, or once a call found it missing). Fails with an
-   * {@link IllegalStateException} saying so if the server is older than Redis 7.0.
+   * Loads the library into the server, or into every primary of a cluster that can be reached,
+   * unless it is there already (after a connect or reconnect, or once a call found it missing).
+   * Fails with an {@link IllegalStateException} saying so if the server is older than Redis 7.0.
    */
   static CompletableFuture<Void> load(RedisClusterAsyncCommands<String, String> redis) {
     return reload(redis).done();
@@ -142,11 +144,11 @@ enum Scripts {
     CompletableFuture<Void> loading;
     if (redis instanceof RedisAdvancedClusterAsyncCommands<String, String> cluster) {
       NodeSelectionAsyncCommands<String, String> primaries = cluster.upstream().commands();
-      loading = primaries.functionList(Library.NAME).toCompletableFuture()
+      loading = ofReachable(primaries.functionList(Library.NAME).stream())
           .thenCompose(libraries -> libraries.stream().noneMatch(List::isEmpty)
               ? CompletableFuture.completedFuture(null)
-              : CompletableFuture.allOf(primaries.functionLoad(Library.SOURCE).stream()
-                  .map(Scripts::loaded).toArray(CompletableFuture[]::new)));
+              : ofReachable(primaries.functionLoad(Library.SOURCE).stream().map(Scripts::loaded))
+                  .thenApply(loaded -> null));
     } else {
       loading = redis.functionList(Library.NAME).toCompletableFuture()
           .thenCompose(libraries -> libraries.isEmpty()
@@ -160,6 +162,34 @@ enum Scripts {
                 + " keeps its scripts as a function library, and the server answered: "
                 + unwrap(failure).getMessage(), unwrap(failure))
             : failure));
+  }
+
+  /**
+   * The replies of a cluster's primaries, passing over those that could not be reached (a primary
+   * that is down, or one a failover replaced that the topology still lists): their slots are not
+   * served now, and once one is back, the first call there that finds no library loads it. Fails
+   * with a primary's error reply, or if none could be reached.
+   */
+  private static <T> CompletableFuture<List<T>> ofReachable(Stream<CompletableFuture<T>> replies) {
+    List<CompletableFuture<T>> all = replies.toList();
+    return CompletableFuture.allOf(all.stream().map(reply -> reply.handle((value, failure) -> null))
+        .toArray(CompletableFuture[]::new)).thenCompose(settled -> {
+          List<T> answers = new ArrayList<>();
+          Throwable unreachable = null;
+          for (CompletableFuture<T> reply : all) {
+            Throwable failure = reply.handle((value, f) -> f == null ? null : unwrap(f)).join();
+            if (failure == null) {
+              answers.add(reply.join());
+            } else if (failure instanceof RedisCommandExecutionException) {
+              return CompletableFuture.failedFuture(failure);
+            } else if (unreachable == null) {
+              unreachable = failure;
+            }
+          }
+          return answers.isEmpty() && unreachable != null
+              ? CompletableFuture.failedFuture(unreachable)
+              : CompletableFuture.completedFuture(answers);
+        });
   }
 
   /** {@code FUNCTION LOAD}'s reply, a library loaded meanwhile by another instance taken too. */

@@ -121,8 +121,7 @@ public final class RedisServer implements AutoCloseable {
     List<RedisServer> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < size; i++) {
-        nodes.add(start(RedisServer::clusterPort, "--cluster-enabled", "yes",
-            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
+        nodes.add(startClusterNode());
       }
       List<String> create = new ArrayList<>(List.of("--cluster", "create"));
       nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
@@ -138,6 +137,15 @@ public final class RedisServer implements AutoCloseable {
       nodes.forEach(RedisServer::close);
       throw e;
     }
+  }
+
+  /**
+   * Starts a server in cluster mode, in no cluster yet (for {@link #startCluster} or a test to
+   * {@code CLUSTER MEET} it); its peers deem it failed after two seconds without an answer.
+   */
+  public static RedisServer startClusterNode() {
+    return start(RedisServer::clusterPort, "--cluster-enabled", "yes",
+        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
   }
 
   /**

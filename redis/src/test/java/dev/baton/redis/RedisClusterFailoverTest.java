@@ -1,0 +1,83 @@
+package dev.baton.redis;
+
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Redis Cluster after a failover: a primary died and its replica took over, so every slot is
+ * served again, while the topology lists the dead node (a failed primary without slots) until an
+ * operator makes the cluster forget it.
+ */
+class RedisClusterFailoverTest {
+
+  static final RedisBackendOptions OPTIONS = RedisBackendOptions.DEFAULTS
+      .withLease(Duration.ofSeconds(2)).withCommandTimeout(Duration.ofSeconds(2));
+  static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  final List<RedisServer> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(RedisServer::close);
+  }
+
+  /**
+   * The library is loaded on the primaries that answer, the dead one passed over: an instance
+   * connects and serves every slot, and a primary that then lost the library (here by a
+   * {@code FUNCTION FLUSH}) has it loaded again by the first call there. Regression: the load
+   * waited for every listed primary, so the connect failed with the dead node's "connection
+   * refused", and so did a call that found the library missing.
+   */
+  @Test
+  void anInstanceConnectsAfterAFailoverAndReloadsTheLibraryPassingOverTheDeadPrimary()
+      throws Exception {
+    nodes.addAll(RedisServer.startCluster(3));
+    RedisServer dying = nodes.get(2);
+    RedisServer replica = RedisServer.startClusterNode();
+    nodes.add(replica);
+    replica.cli("CLUSTER", "MEET", "127.0.0.1", Integer.toString(nodes.get(0).port()));
+    await().atMost(PATIENCE).until(() -> dying.cli("CLUSTER", "NODES").lines().count() == 4);
+    replica.cli("CLUSTER", "REPLICATE", dying.cli("CLUSTER", "MYID"));
+    await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
+        .contains("master_link_status:up"));
+    dying.stop();
+    await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
+        .contains("role:master") && nodes.get(0).cli("CLUSTER", "INFO")
+        .contains("cluster_state:ok") && nodes.get(1).cli("CLUSTER", "INFO")
+        .contains("cluster_state:ok"));
+    List<RedisURI> seeds = List.of(nodes.get(0).uri(), nodes.get(1).uri(), replica.uri());
+    try (RedisBackend late = RedisBackend.connectCluster(seeds, OPTIONS)) {
+      for (String name : List.of("a", "b", "c", "d", "e", "f")) {
+        late.lock(name).acquire().get(5, TimeUnit.SECONDS).release();
+      }
+      replica.cli("FUNCTION", "FLUSH");
+      late.lock(nameOn(replica)).acquire().get(5, TimeUnit.SECONDS).release();
+    }
+  }
+
+  /** A lock name whose keys live on {@code node}, a primary. */
+  private static String nameOn(RedisServer node) {
+    String myself = node.cli("CLUSTER", "NODES").lines()
+        .filter(line -> line.contains("myself")).findFirst().orElseThrow();
+    List<String> ranges = Arrays.asList(myself.split(" ")).subList(8, myself.split(" ").length);
+    for (int i = 0; i < 1000; i++) {
+      String name = "on-" + i;
+      int slot = Integer.parseInt(node.cli("CLUSTER", "KEYSLOT", "{baton:lock:" + name + "}"));
+      for (String range : ranges) {
+        String[] ends = range.split("-");
+        if (slot >= Integer.parseInt(ends[0]) && slot <= Integer.parseInt(ends[ends.length - 1])) {
+          return name;
+        }
+      }
+    }
+    throw new IllegalStateException("no lock name on node " + node.port());
+  }
+}
