@@ -18,12 +18,18 @@ import java.util.function.Supplier;
  */
 final class LibraryLoad {
   private final CompletableFuture<Void> done = new CompletableFuture<>();
+  private final CompletableFuture<Void> resent = new CompletableFuture<>();
   private final Queue<Consumer<Throwable>> queued = new ArrayDeque<>(); // guarded by this
   private boolean over; // guarded by this
 
   /** Completes when the load ends, before the queued calls are sent again. */
   CompletableFuture<Void> done() {
     return done;
+  }
+
+  /** Completes once {@code over} turns true: the load ended and the queued calls were sent. */
+  CompletableFuture<Void> resent() {
+    return resent;
   }
 
   /**
@@ -75,10 +81,11 @@ final class LibraryLoad {
         next = queued.poll();
         if (next == null) {
           over = true;
-          return;
+          break;
         }
       }
       next.accept(loadFailure);
     }
+    resent.complete(null);
   }
 }

@@ -468,13 +468,26 @@ public final class RedisBackend implements AutoCloseable {
       }
     });
     try {
-      redis.ping().toCompletableFuture().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
+      confirmSent().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
       log.debug("Redis at {} did not confirm the releases at close", address, e);
     }
     shutdownQuietly();
+  }
+
+  /**
+   * Completes once Redis has answered the calls sent so far: a PING, answered after them, and, if
+   * some of them found the library missing (their errors answered before the PING), another
+   * once they have been sent again after its load.
+   */
+  private CompletableFuture<Void> confirmSent() {
+    return redis.ping().toCompletableFuture().thenCompose(pong -> {
+      CompletableFuture<Void> resending = Scripts.resending(redis);
+      return resending == null ? CompletableFuture.completedFuture(null)
+          : resending.thenCompose(resent -> redis.ping()).thenApply(pongAgain -> null);
+    });
   }
 
   /**

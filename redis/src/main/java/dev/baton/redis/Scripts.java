@@ -117,6 +117,16 @@ enum Scripts {
   }
 
   /**
+   * The calls on {@code redis}'s connection that found the library missing and wait for the load
+   * under way, to be sent again: completes once they have been sent; null if no load is under
+   * way.
+   */
+  static CompletableFuture<Void> resending(RedisClusterAsyncCommands<String, String> redis) {
+    LibraryLoad load = LOADING.get(redis);
+    return load == null ? null : load.resent();
+  }
+
+  /**
    * The load under way on {@code redis}'s connection, or a new one: calls that find the library
    * missing together share one load, rather than each sending the library's 175 KB, which Redis
    * takes milliseconds to compile.

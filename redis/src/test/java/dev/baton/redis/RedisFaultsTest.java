@@ -201,6 +201,25 @@ class RedisFaultsTest {
   }
 
   /**
+   * close() waits for Redis to answer the releases it sent, also when they found Baton's library
+   * missing (here after a {@code FUNCTION FLUSH}) and are sent again after its load: a waiter
+   * elsewhere gets the lock at once. Regression (found by review): close() took the answer to its
+   * PING, which came before the load's, for theirs, and shut the connection with each RELEASE
+   * still to be sent again, the lock held by nobody until the lease ran out.
+   */
+  @Test
+  void aBackendClosedAfterTheLibraryWasLostStillFreesItsPermitsAtOnce() throws Exception {
+    RedisBackend leaving = connect();
+    Permit held = leaving.lock("flushed").acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> waiting = one.lock("flushed").acquire();
+    await().until(() -> one.lock("flushed").waiters() == 1);
+    server.cli("FUNCTION", "FLUSH");
+    leaving.close();
+    assertThat(held.isReleased()).isTrue();
+    waiting.get(LEASE.toMillis() / 2, TimeUnit.MILLISECONDS).release();
+  }
+
+  /**
    * Every call on a closed backend's primitives, obtained before or after its close, is refused
    * with an error that names the closed backend, not one from inside the Redis client or a
    * stopped timer, and an event's wait refused so is not left counted.
