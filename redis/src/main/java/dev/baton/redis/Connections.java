@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -82,6 +83,10 @@ final class Connections {
         .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()));
     if (options.ssl() != null) {
       settings.sslOptions(options.ssl());
+    }
+    if (options.connectTimeout() != null) {
+      settings.socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout())
+          .build());
     }
     return settings;
   }

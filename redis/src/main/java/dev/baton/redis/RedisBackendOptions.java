@@ -15,11 +15,16 @@ import java.util.Objects;
  * @param commandTimeout how long one Redis command may take before the call fails naming the
  *     Redis address; also how long a synchronous read such as {@code availablePermits()} may block
  * @param ssl the TLS settings of the connection, or {@code null} for those of the URI alone
+ * @param connectTimeout how long opening a connection (the TCP connect) may take, or
+ *     {@code null} for Lettuce's default of 10 s
  */
 public record RedisBackendOptions(String keyPrefix, Duration lease, Duration commandTimeout,
-    SslOptions ssl) {
+    SslOptions ssl, Duration connectTimeout) {
 
-  /** The defaults: key prefix {@code baton}, a 30 s lease, a 5 s command timeout. */
+  /**
+   * The defaults: key prefix {@code baton}, a 30 s lease, a 5 s command timeout, Lettuce's
+   * connect timeout.
+   */
   public static final RedisBackendOptions DEFAULTS =
       new RedisBackendOptions("baton", Duration.ofSeconds(30), Duration.ofSeconds(5), null);
 
@@ -31,29 +36,43 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
     }
     requirePositive(lease, "lease");
     requirePositive(commandTimeout, "commandTimeout");
+    if (connectTimeout != null) {
+      requirePositive(connectTimeout, "connectTimeout");
+    }
     if (lease.toMillis() < 300) {
       throw new IllegalArgumentException("lease must be at least 300ms, was " + lease);
     }
   }
 
+  /** Options with Lettuce's default connect timeout. */
+  public RedisBackendOptions(String keyPrefix, Duration lease, Duration commandTimeout,
+      SslOptions ssl) {
+    this(keyPrefix, lease, commandTimeout, ssl, null);
+  }
+
   /** These options with {@code keyPrefix}. */
   public RedisBackendOptions withKeyPrefix(String keyPrefix) {
-    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl, connectTimeout);
   }
 
   /** These options with {@code lease}. */
   public RedisBackendOptions withLease(Duration lease) {
-    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl, connectTimeout);
   }
 
   /** These options with {@code commandTimeout}. */
   public RedisBackendOptions withCommandTimeout(Duration commandTimeout) {
-    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl, connectTimeout);
   }
 
   /** These options with {@code ssl}. */
   public RedisBackendOptions withSsl(SslOptions ssl) {
-    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl);
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl, connectTimeout);
+  }
+
+  /** These options with {@code connectTimeout}. */
+  public RedisBackendOptions withConnectTimeout(Duration connectTimeout) {
+    return new RedisBackendOptions(keyPrefix, lease, commandTimeout, ssl, connectTimeout);
   }
 
   private static void requirePositive(Duration duration, String what) {
