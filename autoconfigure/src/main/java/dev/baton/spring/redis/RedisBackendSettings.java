@@ -10,7 +10,8 @@ import org.springframework.boot.ssl.SslBundle;
 /**
  * The {@link RedisBackendOptions} of {@code baton.redis.*}: its lease and key prefix, its command
  * timeout ({@code baton.redis.command-timeout}, else {@code spring.data.redis.timeout}, else
- * 5 s), and the key and trust managers, protocols and ciphers of the connection's SSL bundle: the
+ * 5 s), its connect timeout ({@code spring.data.redis.connect-timeout}, else Lettuce's 10 s),
+ * and the key and trust managers, protocols and ciphers of the connection's SSL bundle: the
  * one {@code spring.data.redis.ssl.bundle} names, else, with {@code spring.data.redis.ssl.enabled}
  * alone, Spring Boot's system default (the JVM's default trust store, and no client certificate).
  */
@@ -25,7 +26,7 @@ final class RedisBackendSettings {
         : spring.getTimeout() != null ? spring.getTimeout()
         : RedisBackendOptions.DEFAULTS.commandTimeout();
     return new RedisBackendOptions(baton.keyPrefix(), baton.lease(), commandTimeout,
-        bundle == null ? null : ssl(bundle));
+        bundle == null ? null : ssl(bundle), spring.getConnectTimeout());
   }
 
   private static SslOptions ssl(SslBundle bundle) {

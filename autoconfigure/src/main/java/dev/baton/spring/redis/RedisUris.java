@@ -12,11 +12,13 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 
 /**
  * Baton's own connection to the Redis that Spring Boot's {@code spring.data.redis.*} properties
- * (or a service connection) describe: a standalone server with its database, user and password, a
- * Sentinel master with its nodes, or a Redis Cluster through its seed nodes; TLS when
- * {@code spring.data.redis.ssl.enabled} is true, an SSL bundle is named or the URL is
- * {@code rediss://}. A static master/replica set-up is refused at start-up, naming the property
- * that asked for it.
+ * (or a service connection) describe, as Spring Boot's own Lettuce connection would be made: a
+ * standalone server with its database, user and password, a Sentinel master with its nodes, or a
+ * Redis Cluster through its seed nodes; named by {@code spring.data.redis.client-name}; TLS when
+ * the connection details give an SSL bundle ({@code spring.data.redis.ssl.enabled} or
+ * {@code ssl.bundle}, unless a service connection's details say otherwise) or the URL is
+ * {@code rediss://}; the handshake bounded by the command timeout. A static master/replica
+ * set-up is refused at start-up, naming the property that asked for it.
  */
 final class RedisUris {
 
@@ -26,13 +28,16 @@ final class RedisUris {
   static RedisBackend connect(DataRedisConnectionDetails details, DataRedisProperties properties,
       RedisBackendOptions options) {
     if (details.getCluster() == null) {
-      return RedisBackend.connect(of(details, properties), options);
+      RedisURI uri = of(details, properties);
+      uri.setTimeout(options.commandTimeout());
+      return RedisBackend.connect(uri, options);
     }
     boolean ssl = usesSsl(details, properties);
     List<RedisURI> seeds = details.getCluster().getNodes().stream().map(node -> {
       RedisURI.Builder seed = RedisURI.builder().withHost(node.host()).withPort(node.port());
       authenticate(seed, details.getUsername(), details.getPassword());
-      return seed.withSsl(ssl).build();
+      named(seed, properties);
+      return seed.withSsl(ssl).withTimeout(options.commandTimeout()).build();
     }).toList();
     return RedisBackend.connectCluster(seeds, options);
   }
@@ -51,14 +56,25 @@ final class RedisUris {
         ? sentinel(details.getSentinel())
         : standalone(details.getStandalone());
     authenticate(uri, details.getUsername(), details.getPassword());
+    named(uri, properties);
     return uri.withSsl(usesSsl(details, properties)).build();
   }
 
-  /** Whether the connection is TLS: asked for by property, SSL bundle or a rediss:// URL. */
+  /**
+   * Whether the connection is TLS: the details give an SSL bundle (those of the properties do
+   * when {@code ssl.enabled} is true or {@code ssl.bundle} is set; a service connection's win
+   * over them), or the URL is {@code rediss://}, as Spring Boot decides for its own connection.
+   */
   private static boolean usesSsl(DataRedisConnectionDetails details,
       DataRedisProperties properties) {
-    return properties.getSsl().isEnabled() || details.getSslBundle() != null
+    return details.getSslBundle() != null
         || (properties.getUrl() != null && properties.getUrl().startsWith("rediss://"));
+  }
+
+  private static void named(RedisURI.Builder uri, DataRedisProperties properties) {
+    if (properties.getClientName() != null) {
+      uri.withClientName(properties.getClientName());
+    }
   }
 
   private static RedisURI.Builder standalone(Standalone standalone) {
@@ -78,15 +94,15 @@ final class RedisUris {
     return uri;
   }
 
-  /** A password alone authenticates as Redis's default user. */
+  /**
+   * A password alone authenticates as Redis's default user; a username without a password as
+   * that user with an empty password (an ACL user with {@code nopass}).
+   */
   private static void authenticate(RedisURI.Builder uri, String username, String password) {
-    if (password == null) {
-      return;
-    }
-    if (username == null) {
+    if (username != null) {
+      uri.withAuthentication(username, password == null ? new char[0] : password.toCharArray());
+    } else if (password != null) {
       uri.withPassword(password.toCharArray());
-    } else {
-      uri.withAuthentication(username, password.toCharArray());
     }
   }
 
