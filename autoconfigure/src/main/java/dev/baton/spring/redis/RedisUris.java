@@ -24,10 +24,13 @@ final class RedisUris {
 
   private RedisUris() {}
 
-  /** Connects a backend to the standalone server, Sentinel master or cluster the details name. */
+  /**
+   * Connects a backend to the Sentinel master, cluster or standalone server the details name, in
+   * Spring Boot's order when several are set: Sentinel, then cluster, then the rest.
+   */
   static RedisBackend connect(DataRedisConnectionDetails details, DataRedisProperties properties,
       RedisBackendOptions options) {
-    if (details.getCluster() == null) {
+    if (details.getSentinel() != null || details.getCluster() == null) {
       RedisURI uri = of(details, properties);
       uri.setTimeout(options.commandTimeout());
       return RedisBackend.connect(uri, options);
@@ -43,13 +46,13 @@ final class RedisUris {
   }
 
   /**
-   * The URI of a standalone server or Sentinel master.
+   * The URI of the Sentinel master, else of the standalone server.
    *
-   * @throws IllegalStateException if the details describe a static master/replica set-up, which
-   *     the Redis backend does not support
+   * @throws IllegalStateException if the details describe a static master/replica set-up and no
+   *     Sentinel (which Spring Boot would prefer), as the Redis backend does not support one
    */
   static RedisURI of(DataRedisConnectionDetails details, DataRedisProperties properties) {
-    if (details.getMasterReplica() != null) {
+    if (details.getSentinel() == null && details.getMasterReplica() != null) {
       throw unsupported("a static master/replica set-up", "spring.data.redis.masterreplica.nodes");
     }
     RedisURI.Builder uri = details.getSentinel() != null

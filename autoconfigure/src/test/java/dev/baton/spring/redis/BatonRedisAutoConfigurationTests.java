@@ -111,6 +111,29 @@ class BatonRedisAutoConfigurationTests {
         });
   }
 
+  /**
+   * With Sentinel and cluster (or master/replica) both set, Spring Boot's own connection goes to
+   * the Sentinel master, and so does Baton's: the failure to reach it names the Sentinel, not
+   * the cluster, and master/replica nodes beside a Sentinel are no set-up to refuse.
+   */
+  @Test
+  void runWithSentinelAndClusterOrMasterReplicaShouldUseTheSentinelAsSpringBootDoes()
+      throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    contextRunner.withPropertyValues("baton.backend=redis",
+        "spring.data.redis.sentinel.master=orders",
+        "spring.data.redis.sentinel.nodes=127.0.0.1:" + closedPort,
+        "spring.data.redis.cluster.nodes=127.0.0.1:7000",
+        "spring.data.redis.masterreplica.nodes=127.0.0.1:7001").run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).hasStackTraceContaining(
+              "Redis at sentinel master 'orders' via [127.0.0.1:" + closedPort + "]");
+        });
+  }
+
   @Test
   void runWithMasterReplicaNodesShouldFailSayingItIsNotSupported() {
     contextRunner.withPropertyValues("baton.backend=redis",
