@@ -46,12 +46,7 @@ class RedisConnectionSettingsTest {
       server.cli("CONFIG", "SET", "requirepass", "secret");
       ApplicationContextRunner runner = contextRunner.withPropertyValues(
           "spring.data.redis.url=redis://:secret@127.0.0.1:" + server.port() + "/2");
-      assertThat(springDataPings(runner)).as("Spring Data's own connection").isEqualTo("PONG");
-      runner.withPropertyValues("baton.backend=redis").run(context -> {
-        assertThat(context).hasNotFailed();
-        usesTheLock(context.getBean(PrimitiveRegistry.class),
-            context.getBean(RedisBackend.class));
-      });
+      assertBothConnect(runner);
     }
   }
 
@@ -67,12 +62,7 @@ class RedisConnectionSettingsTest {
       ApplicationContextRunner runner = contextRunner.withPropertyValues(
           "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + server.port(),
           "spring.data.redis.username=baton");
-      assertThat(springDataPings(runner)).as("Spring Data's own connection").isEqualTo("PONG");
-      runner.withPropertyValues("baton.backend=redis").run(context -> {
-        assertThat(context).hasNotFailed();
-        usesTheLock(context.getBean(PrimitiveRegistry.class),
-            context.getBean(RedisBackend.class));
-      });
+      assertBothConnect(runner);
     }
   }
 
@@ -89,12 +79,7 @@ class RedisConnectionSettingsTest {
           .withUserConfiguration(ServiceConnection.class)
           .withPropertyValues("spring.data.redis.ssl.enabled=true",
               "test.redis.port=" + server.port());
-      assertThat(springDataPings(runner)).as("Spring Data's own connection").isEqualTo("PONG");
-      runner.withPropertyValues("baton.backend=redis").run(context -> {
-        assertThat(context).hasNotFailed();
-        usesTheLock(context.getBean(PrimitiveRegistry.class),
-            context.getBean(RedisBackend.class));
-      });
+      assertBothConnect(runner);
     }
   }
 
@@ -165,6 +150,18 @@ class RedisConnectionSettingsTest {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort()), 2000);
     return socket;
+  }
+
+  /**
+   * Spring Data's own connection from {@code runner}'s settings reaches the server (the control),
+   * and so does Baton's, which then takes and releases a lock.
+   */
+  private static void assertBothConnect(ApplicationContextRunner runner) {
+    assertThat(springDataPings(runner)).as("Spring Data's own connection").isEqualTo("PONG");
+    runner.withPropertyValues("baton.backend=redis").run(context -> {
+      assertThat(context).hasNotFailed();
+      usesTheLock(context.getBean(PrimitiveRegistry.class), context.getBean(RedisBackend.class));
+    });
   }
 
   /** Pings through the connection factory Spring Boot builds, with Baton left local. */
