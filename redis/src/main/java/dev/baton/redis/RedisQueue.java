@@ -298,15 +298,19 @@ final class RedisQueue<T>
   /**
    * Completes {@code future} with the item handed to {@code id}, then acknowledges it; gives it
    * back if the future was completed (cancelled) first. The hand-off is renewed until then
-   * ({@link #handing}). An item that cannot be decoded is acknowledged (it would fail every
-   * taker) and fails this take.
+   * ({@link #handing}). An item that cannot be decoded (the codec throws, an {@link Error} such as
+   * a missing class too, or reads it as null) fails this take and is dropped, its task done: it
+   * would fail every taker, and no taker holds it to call {@code taskDone()} for.
    */
   private void hand(String id, CompletableFuture<T> future, String payload) {
     T item;
     try {
       item = codec.decode(payload);
-    } catch (RuntimeException e) {
-      ack(id);
+      if (item == null) {
+        throw new IllegalStateException("the codec read it as null");
+      }
+    } catch (RuntimeException | Error e) {
+      ack(id, true);
       future.completeExceptionally(new IllegalStateException("queue '" + name + "': an item"
           + " could not be decoded and was dropped", e));
       return;
@@ -314,7 +318,7 @@ final class RedisQueue<T>
     handing.add(id);
     try {
       if (future.complete(item)) {
-        ack(id);
+        ack(id, false);
       } else {
         cancel(id);
       }
@@ -398,7 +402,7 @@ final class RedisQueue<T>
       call.future.complete(null);
     }
     if (remembered) {
-      ack(call.id);
+      ack(call.id, false);
     }
   }
 
@@ -462,18 +466,20 @@ final class RedisQueue<T>
   }
 
   /**
-   * Tells Redis that {@code id}'s outcome reached this JVM. Sent again while the hand-off's lease
-   * lasts if it fails: an item handed to a take that Redis never heard acknowledged would go back
-   * into the queue when that lease runs out, and be taken a second time.
+   * Tells Redis that {@code id}'s outcome reached this JVM ({@code dropped}: its item could not
+   * be read back, so its task is done too). Sent again while the hand-off's lease lasts if it
+   * fails: an item handed to a take that Redis never heard acknowledged would go back into the
+   * queue when that lease runs out, and be taken a second time.
    */
-  private void ack(String id) {
-    Scripts.QUEUE_ACK.run(backend.redis(), keys, args(0, id)).whenComplete((n, failure) -> {
-      if (failure != null) {
-        log.debug("Could not acknowledge {} on queue '{}'; sent again once Redis answers", id,
-            name, failure);
-        backend.sendAgain(id, () -> ack(id));
-      }
-    });
+  private void ack(String id, boolean dropped) {
+    Scripts.QUEUE_ACK.run(backend.redis(), keys, args(0, dropped ? "1" : "0", id))
+        .whenComplete((n, failure) -> {
+          if (failure != null) {
+            log.debug("Could not acknowledge {} on queue '{}'; sent again once Redis answers",
+                id, name, failure);
+            backend.sendAgain(id, () -> ack(id, dropped));
+          }
+        });
   }
 
   /**

@@ -1,7 +1,10 @@
--- ACK: ARGV[8..] ids whose JVM has the outcome: an item handed to a take is gone for good, a
--- committed put needs no telling any more. Replies how many were still handed.
+-- ACK: ARGV[9..] ids whose JVM has the outcome: an item handed to a take is gone for good, a
+-- committed put needs no telling any more. With ARGV[8] '1' the items were dropped, not taken
+-- (they could not be read back), so their tasks are done too: nobody holds them to call
+-- taskDone. Replies how many were still handed.
+local dropped = ARGV[8] == '1'
 local acked = 0
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   local id = ARGV[i]
   local value = redis.call('HGET', handed, id)
   if value then
@@ -11,6 +14,7 @@ for i = 8, #ARGV do
     acked = acked + 1
   end
 end
+if dropped then finishTasks(acked) end
 purge()
 match()
 tidy()

@@ -84,7 +84,7 @@ class RedisQueueGiveBackTest {
       await().until(() -> one.redisNow() > lapsedAt + 100);
 
       Object reply = switch (purger) {
-        case "ACK" -> run(patient, Scripts.QUEUE_ACK, keys, "live:2");
+        case "ACK" -> run(patient, Scripts.QUEUE_ACK, keys, "0", "live:2");
         case "TAKE" -> run(patient, Scripts.QUEUE_TAKE, keys, "live:2", "wait");
         default -> run(patient, Scripts.QUEUE_PUT, keys, "live:1", "again", "0", "lapsed");
       };
@@ -96,7 +96,7 @@ class RedisQueueGiveBackTest {
       assertThat(take).as("taken at the %s that gave the item back, not at the next renewal"
               + " (a third of a minute after the patient JVM connected)", purger)
           .succeedsWithin(Duration.ofSeconds(5)).isEqualTo("lapsed");
-      run(patient, Scripts.QUEUE_ACK, keys, "live:1", "live:2");
+      run(patient, Scripts.QUEUE_ACK, keys, "0", "live:1", "live:2");
       queue.taskDone();
       queue.taskDone();
       await().until(() -> redis.server().keys().isEmpty());
