@@ -206,7 +206,8 @@ public final class RedisBackend implements AutoCloseable {
     this.callbacks = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), threads("baton-redis"));
     this.renewals = new Renewals(this);
-    this.snapshots = new Snapshots(Duration.ofSeconds(1), options.commandTimeout());
+    this.snapshots = new Snapshots(Duration.ofSeconds(1), options.commandTimeout(),
+        Duration.ofMinutes(5));
     try {
       pubSub.addListener(new RedisPubSubAdapter<>() {
         @Override

@@ -1,0 +1,126 @@
+package dev.baton.spring.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.redis.RedisBackend;
+import dev.baton.redis.RedisServer;
+import dev.baton.spring.Http;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * What the gauges, the Prometheus scrape and the {@code baton} endpoint cost and show with
+ * {@code baton.backend=redis}, with Redis answering and paused (SIGSTOP): the README promises that
+ * they "read a snapshot of all primitives refreshed at most once a second in one pipelined batch".
+ * Each test runs its own instance ({@link RedisTestApplication}) under its own key prefix on one
+ * real {@code redis-server}.
+ */
+class RedisMetersTest {
+
+  private static final Duration PATIENCE = Duration.ofSeconds(10);
+  private static final AtomicInteger prefixes = new AtomicInteger();
+
+  static RedisServer server;
+
+  @BeforeAll
+  static void startServer() {
+    server = RedisServer.startedAhead();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  /**
+   * The first scrape after start-up reads all declared semaphores: one batch, one ZCOUNT each,
+   * not one full refresh per primitive met for the first time (N(N+1)/2 reads).
+   */
+  @Test
+  void theFirstScrapeOfManySemaphoresReadsEachOnceInOneBatch() {
+    int semaphores = 20;
+    try (ConfigurableApplicationContext app = instance(semaphores(semaphores))) {
+      long before = server.commandStat("zcount", "calls");
+
+      HttpResponse<String> scrape = Http.get(app, "/actuator/prometheus");
+
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.body()).contains("baton_semaphore_permits_available{name=\"s19\"}");
+      // One live-permit count per semaphore (and per condition's lock), once: a few to spare.
+      assertThat(server.commandStat("zcount", "calls") - before)
+          .as("ZCOUNTs sent by one scrape of %d semaphores", semaphores)
+          .isLessThanOrEqualTo(semaphores + 6);
+    }
+  }
+
+  /**
+   * With Redis paused, a scrape waits for Redis at most about one command timeout (1.5 s here),
+   * not one command timeout per primitive met for the first time, which with a dozen semaphores
+   * outlasts Prometheus's 10 s scrape timeout and loses every other meter of the application.
+   */
+  @Test
+  void aScrapeWhileRedisIsPausedWaitsAboutOneCommandTimeoutNotOnePerPrimitive() {
+    List<String> properties = new ArrayList<>(semaphores(12));
+    properties.add("baton.redis.command-timeout=1500ms");
+    try (ConfigurableApplicationContext app = instance(properties)) {
+      server.pause();
+      try {
+        CompletableFuture<HttpResponse<String>> scrape =
+            Http.getAsync(app, "/actuator/prometheus");
+        assertThat(scrape).succeedsWithin(Duration.ofSeconds(6))
+            .satisfies(response -> assertThat(response.statusCode()).isEqualTo(200));
+      } finally {
+        server.resume();
+      }
+    }
+  }
+
+  /**
+   * Likewise for {@code GET /actuator/baton}: with Redis paused it answers within about one
+   * command timeout, not one per primitive it lists for the first time.
+   */
+  @Test
+  void theEndpointWhileRedisIsPausedWaitsAboutOneCommandTimeoutNotOnePerPrimitive() {
+    List<String> properties = new ArrayList<>(semaphores(12));
+    properties.add("baton.redis.command-timeout=1500ms");
+    try (ConfigurableApplicationContext app = instance(properties)) {
+      server.pause();
+      try {
+        CompletableFuture<HttpResponse<String>> endpoint = Http.getAsync(app, "/actuator/baton");
+        assertThat(endpoint).succeedsWithin(Duration.ofSeconds(6))
+            .satisfies(response -> assertThat(response.statusCode()).isEqualTo(200));
+      } finally {
+        server.resume();
+      }
+    }
+  }
+
+  private static List<String> semaphores(int count) {
+    return IntStream.range(0, count).mapToObj(i -> "baton.semaphores.s" + i + ".permits=1")
+        .toList();
+  }
+
+  /** An instance of its own key prefix on the server, out of the server's quarantine. */
+  private static ConfigurableApplicationContext instance(List<String> properties) {
+    ConfigurableApplicationContext app = new SpringApplicationBuilder(RedisTestApplication.class)
+        .properties("spring.main.banner-mode=off", "baton.backend=redis",
+            "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + server.port(),
+            "server.port=0", "baton.redis.lease=2s", "baton.semaphores.payments.permits=2",
+            "baton.redis.key-prefix=meters" + prefixes.incrementAndGet(),
+            "management.endpoints.web.exposure.include=baton,prometheus")
+        .properties(properties.toArray(String[]::new)).run();
+    await().atMost(PATIENCE).until(() -> !app.getBean(RedisBackend.class).isQuarantined());
+    return app;
+  }
+}
