@@ -67,7 +67,8 @@ class RedisClusterFailoverTest {
   private static String nameOn(RedisServer node) {
     String myself = node.cli("CLUSTER", "NODES").lines()
         .filter(line -> line.contains("myself")).findFirst().orElseThrow();
-    List<String> ranges = Arrays.asList(myself.split(" ")).subList(8, myself.split(" ").length);
+    String[] fields = myself.split(" ");
+    List<String> ranges = Arrays.asList(fields).subList(8, fields.length); // after the flags
     for (int i = 0; i < 1000; i++) {
       String name = "on-" + i;
       int slot = Integer.parseInt(node.cli("CLUSTER", "KEYSLOT", "{baton:lock:" + name + "}"));
