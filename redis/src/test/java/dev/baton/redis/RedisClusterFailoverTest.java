@@ -45,7 +45,11 @@ class RedisClusterFailoverTest {
     nodes.add(replica);
     replica.cli("CLUSTER", "MEET", "127.0.0.1", Integer.toString(nodes.get(0).port()));
     await().atMost(PATIENCE).until(() -> dying.cli("CLUSTER", "NODES").lines().count() == 4);
-    replica.cli("CLUSTER", "REPLICATE", dying.cli("CLUSTER", "MYID"));
+    // The replica learns of the other nodes by gossip after its MEET: until it knows this one,
+    // REPLICATE answers "Unknown node".
+    String dyingId = dying.cli("CLUSTER", "MYID");
+    await().atMost(PATIENCE)
+        .until(() -> "OK".equals(replica.cli("CLUSTER", "REPLICATE", dyingId)));
     await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
         .contains("master_link_status:up"));
     dying.stop();
