@@ -401,6 +401,27 @@ class BatonAutoConfigurationTests {
         });
   }
 
+  /** Ranks 2^53 and 2^53 + 1 would share one double score: the second is refused. */
+  @Test
+  void runWithAScorePropertyBeyondWhatADoubleHoldsShouldRefuseThatItem() {
+    contextRunner.withPropertyValues("baton.queues.jobs.order=priority",
+        "baton.queues.jobs.item-type=" + Job.class.getName(),
+        "baton.queues.jobs.score-property=rank").run(context -> {
+          AsyncQueue<Job> jobs = context.getBean(PrimitiveRegistry.class).queue("jobs", Job.class);
+          long limit = 1L << 53;
+          assertThat(jobs.offer(new Job("last", limit))).isTrue();
+          assertThatThrownBy(() -> jobs.offer(new Job("beyond", limit + 1)))
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining("priority queue 'jobs': the item's rank is " + (limit + 1))
+              .hasMessageContaining("2^53");
+          assertThatThrownBy(() -> jobs.offer(new Job("unranked", null)))
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining("the item's rank is null");
+          assertThat(jobs.poll()).extracting(Job::getName).isEqualTo("last");
+          assertThat(jobs.poll()).isNull();
+        });
+  }
+
   /** "unset: the items' natural order". */
   @Test
   void runWithAPriorityQueueWithoutAScorePropertyShouldTakeItemsInTheirNaturalOrder() {

@@ -12,6 +12,7 @@ import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.QueueDeclaration;
+import dev.baton.spring.QueueScore;
 import dev.baton.spring.observation.EventSetters;
 import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.ObservedGrants;
@@ -340,7 +341,7 @@ public final class DefaultPrimitiveRegistry implements PrimitiveRegistry, AutoCl
     Class type = itemType != null ? itemType : spec.itemType();
     QueueDeclaration<?> declaration = new QueueDeclaration<>(name, spec.order(), spec.capacity(),
         type, spec.scoreProperty() == null ? null
-            : ScoreProperty.of(name, type, spec.scoreProperty()),
+            : QueueScore.property(name, type, spec.scoreProperty()),
         (int) spec.maxItemSize().toBytes());
     return new ObservedQueue<>(source.queue(declaration), type, new WaitSite("queue", name),
         waitListeners, source, watch != null);

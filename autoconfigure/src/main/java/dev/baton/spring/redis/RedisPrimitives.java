@@ -13,6 +13,7 @@ import dev.baton.redis.RemoteQueueLevels;
 import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveSource;
 import dev.baton.spring.QueueDeclaration;
+import dev.baton.spring.QueueScore;
 import dev.baton.spring.observation.SharedLevels;
 import dev.baton.spring.observation.SharedQueueLevels;
 import java.util.function.ToDoubleFunction;
@@ -103,7 +104,7 @@ public final class RedisPrimitives implements PrimitiveSource {
       return declaration.score();
     }
     if (Number.class.isAssignableFrom(declaration.itemType())) {
-      return item -> ((Number) item).doubleValue();
+      return QueueScore.itemValue(declaration.name());
     }
     String name = declaration.name();
     throw new IllegalStateException("priority queue '" + name + "' on Redis needs a number to"

@@ -112,6 +112,28 @@ class RedisQueueDeclarationsTest {
         });
   }
 
+  /** A double score would tie 2^53 + 1 with 2^53, so such an item is refused, not misordered. */
+  @Test
+  void runWithAPriorityQueueOfLongsShouldRefuseOneADoubleScoreCannotHold() {
+    runner().withPropertyValues("baton.queues.ranks.order=priority",
+        "baton.queues.ranks.item-type=java.lang.Long").run(context -> {
+          AsyncQueue<Long> numbers = context.getBean(PrimitiveRegistry.class).queue("ranks");
+          long limit = 1L << 53;
+          assertThat(numbers.offer(limit)).isTrue();
+          assertThat(numbers.offer(-limit)).isTrue();
+          for (long beyond : new long[] {limit + 1, Long.MAX_VALUE, Long.MIN_VALUE + 1}) {
+            assertThatThrownBy(() -> numbers.offer(beyond))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("priority queue 'ranks'")
+                .hasMessageContaining(Long.toString(beyond))
+                .hasMessageContaining("2^53");
+          }
+          assertThat(List.of(numbers.poll(), numbers.poll())).containsExactly(-limit, limit);
+          assertThat(numbers.poll()).as("no refused item went in").isNull();
+          List.of(1, 2).forEach(i -> numbers.taskDone());
+        });
+  }
+
   @Test
   void runWithAnItemLargerThanTheLimitShouldRefuseItNamingTheQueueAndBothSizes() {
     runner().withPropertyValues("baton.queues.notes.item-type=java.lang.String",
