@@ -49,18 +49,18 @@ public interface AsyncQueue<T> {
   }
 
   /**
-   * A queue that hands out the least item first, by natural order; ties in no particular order.
-   * Use {@link Integer#MAX_VALUE} for no capacity limit.
+   * A queue that hands out the least item first, by natural order, equal items in the order
+   * they went in. Use {@link Integer#MAX_VALUE} for no capacity limit.
    */
   static <T extends Comparable<? super T>> AsyncQueue<T> priority(int capacity) {
     return DefaultAsyncQueue.priority(capacity, Comparator.naturalOrder());
   }
 
   /**
-   * A queue that hands out the least item by {@code order} first. If {@code order} throws while
-   * an item goes in or out, that call fails with its exception and the queue is left as it was:
-   * {@code put}, {@code offer}, {@code take} and {@code poll} throw it, and a waiting put's
-   * future fails with it.
+   * A queue that hands out the least item by {@code order} first, items {@code order} finds
+   * equal in the order they went in. If {@code order} throws while an item goes in or out, that
+   * call fails with its exception and the queue is left as it was: {@code put}, {@code offer},
+   * {@code take} and {@code poll} throw it, and a waiting put's future fails with it.
    */
   static <T> AsyncQueue<T> priority(int capacity, Comparator<? super T> order) {
     return DefaultAsyncQueue.priority(capacity, order);

@@ -14,21 +14,26 @@ import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link PriorityHeap}: hands out items as {@link PriorityQueue} does, and a comparator that
- * throws at any comparison of an insertion or a removal leaves it exactly as it was.
+ * {@link PriorityHeap}: hands out the least item first, equal items in arrival order, and a
+ * comparator that throws at any comparison of an insertion or a removal leaves it exactly as it
+ * was.
  */
 class PriorityHeapTest {
 
   private static final int OPERATIONS = 2_000;
 
+  /** An item ordered by {@code key} alone; {@code put} says when it went in. */
+  private record Item(int key, int put) {}
+
   @Test
-  void handsOutTheLeastItemFirstAsPriorityQueueDoes() {
+  void handsOutTheLeastItemFirstAndEqualItemsInArrivalOrder() {
     Random random = new Random(42);
-    PriorityHeap<Integer> heap = new PriorityHeap<>(Comparator.naturalOrder());
-    PriorityQueue<Integer> reference = new PriorityQueue<>();
+    PriorityHeap<Item> heap = new PriorityHeap<>(Comparator.comparingInt(Item::key));
+    PriorityQueue<Item> reference = new PriorityQueue<>(
+        Comparator.comparingInt(Item::key).thenComparingInt(Item::put));
     for (int op = 0; op < OPERATIONS; op++) {
       if (random.nextInt(3) > 0) {
-        int item = random.nextInt(100);
+        Item item = new Item(random.nextInt(10), op);
         heap.offer(item);
         reference.offer(item);
       } else {

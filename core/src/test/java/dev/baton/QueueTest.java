@@ -170,6 +170,16 @@ class QueueTest {
     }
 
     @Test
+    void aPriorityQueueHandsOutItemsItsOrderFindsEqualInTheOrderTheyWentIn() {
+      AsyncQueue<String> q = AsyncQueue.priority(10, Comparator.comparingInt(String::length));
+      List.of("kiwi", "fig", "pear", "yew", "plum", "ash", "date").forEach(q::offer);
+      q.poll();
+      q.offer("oak");
+
+      assertThat(drain(q)).containsExactly("yew", "ash", "oak", "kiwi", "pear", "plum", "date");
+    }
+
+    @Test
     void aPriorityQueueWithCapacityMaxValueIsUnbounded() {
       AsyncQueue<Integer> q = AsyncQueue.priority(Integer.MAX_VALUE);
       for (int i = 10_000; i > 0; i--) {
