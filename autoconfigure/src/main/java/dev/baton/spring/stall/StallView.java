@@ -384,7 +384,7 @@ public final class StallView implements WaitWatch, DisposableBean {
         + site.name() + "', " + who + "; Baton's locks are not re-entrant, so it can never be"
         + " granted while that hold lasts";
     Reentry reentry = new Reentry(call.site(), holder.site(), site.primitive(), site.name());
-    String key = call.site() + "|" + holder.site() + "|" + site.name();
+    String key = call.site() + "|" + holder.site() + "|" + site.primitive() + "|" + site.name();
     boolean kept = reentries.containsKey(key); // a kept one was logged when first seen
     if (!kept && reentries.size() >= MAX_REENTRIES) {
       unkeptReentryLog.warn("Baton: " + message);

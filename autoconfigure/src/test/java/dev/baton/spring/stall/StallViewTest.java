@@ -399,6 +399,25 @@ class StallViewTest {
         inversion.describe()).contains("Worker.run takes condition 'ready', then lock 'ledger'"));
   }
 
+  /** A lock and a condition may share a name: re-entering each is two re-entries. */
+  @Test
+  void reentriesOfALockAndOfAConditionOfOneNameAreEachLoggedAndListed(CapturedOutput output) {
+    AsyncLock conditionLock = registry.condition("ready").lock();
+    AsyncLock lock = registry.lock("ready");
+    Call worker = call("Worker.run");
+    as(worker, conditionLock::acquire).join();
+    as(worker, lock::acquire).join();
+
+    as(worker, conditionLock::acquire);
+    as(worker, lock::acquire);
+
+    assertThat(view.check().reentries()).containsExactlyInAnyOrder(
+        new Reentry("Worker.run", "Worker.run", "condition", "ready"),
+        new Reentry("Worker.run", "Worker.run", "lock", "ready"));
+    assertThat(output.getOut()).contains("Baton: re-entry: Worker.run waits for condition 'ready'")
+        .contains("Baton: re-entry: Worker.run waits for lock 'ready'");
+  }
+
   @Test
   void aCallWaitingForALockItsCallerHoldsIsNamedWithTheCaller() {
     AsyncLock ledger = registry.lock("ledger");
