@@ -24,9 +24,12 @@ import java.util.Optional;
  * {@code kind}, {@code state} and {@code waiters}, then the fields of its kind (see the README's
  * endpoint section), then {@code scope}: {@code shared} when a shared backend shares it with other
  * instances, else {@code this-instance}. Holds appear as {@code oldestHolder}: how long it has been
- * held in this instance and which annotated method took it. Per-key lock families list their keys
- * only when asked to. A shared primitive's state and waiters come from its backend's snapshot
- * ({@link SharedLevels}), across every instance.
+ * held in this instance and which annotated method took it. A shared primitive's state and
+ * waiters come from its backend's snapshot ({@link SharedLevels}), across every instance, except
+ * an event's waiters, which a backend may not store. A per-key lock family is
+ * {@code this-instance} on any backend: its counts are of the keys this instance uses, as no
+ * backend keeps an index of a family's keys; it lists those keys, each with its shared state,
+ * only when asked to.
  */
 final class PrimitiveViews {
 
@@ -48,7 +51,8 @@ final class PrimitiveViews {
       case QUEUE -> queue(view, (AsyncQueue<?>) named.primitive());
       case BARRIER -> barrier(view, (AsyncBarrier) named.primitive());
     }
-    view.put("scope", sharedBackend ? "shared" : "this-instance");
+    boolean shared = sharedBackend && named.kind() != NamedPrimitive.Kind.LOCK_FAMILY;
+    view.put("scope", shared ? "shared" : "this-instance");
     return view;
   }
 

@@ -187,7 +187,9 @@ class TwoInstancesTest {
 
   @Test
   void gaugesAndTheEndpointOfOneInstanceShowWhatTheOtherHolds() {
+    registry(two).lock("stock", "apple").acquire().join().release();
     Permit heldByOne = registry(one).semaphore("payments").acquire().join();
+    Permit figByOne = registry(one).lock("stock", "fig").acquire().join();
     MeterRegistry metersOfTwo = two.getBean(MeterRegistry.class);
     try {
       await().atMost(PATIENCE).untilAsserted(() -> assertThat(metersOfTwo
@@ -209,10 +211,15 @@ class TwoInstancesTest {
         assertThat(payments).containsEntry("scope", "shared").containsEntry("state", "in-use")
             .containsEntry("permits", Map.of("max", 2, "available", 1, "inUse", 1));
         assertThat(one(body, "jobs")).containsEntry("scope", "shared");
+        assertThat(one(body, "stock")).as("counts the keys this instance uses")
+            .containsEntry("scope", "this-instance").containsEntry("heldKeys", 0);
       });
-      assertThat(JsonPath.<Integer>read(get(one, "/actuator/baton"), "$.redis.heldPermits"))
-          .isEqualTo(1);
+      String bodyOfOne = get(one, "/actuator/baton");
+      assertThat(JsonPath.<Integer>read(bodyOfOne, "$.redis.heldPermits")).isEqualTo(2);
+      assertThat(one(bodyOfOne, "stock")).containsEntry("scope", "this-instance")
+          .containsEntry("heldKeys", 1);
     } finally {
+      figByOne.release();
       heldByOne.release();
     }
   }
