@@ -122,12 +122,15 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     return waiters.size();
   }
 
-  /** {@code held} is 1 while the event is set (as of the latest snapshot); waiters: this JVM's. */
+  /**
+   * {@code held} is 1 while the event is set (as of the latest snapshot); waiters: this JVM's;
+   * unknown until Redis has answered a read.
+   */
   @Override
   public Levels levels() {
     Levels read = backend.snapshots().levels(key, () -> backend.redis().hget(key, "set")
         .toCompletableFuture().thenApply(set -> new Levels("1".equals(set) ? 1 : 0, 0)));
-    return new Levels(read.held(), waiters());
+    return new Levels(read.held(), waiters(), read.known());
   }
 
   /** A generation published by {@code set}, heard on the channel. */

@@ -19,10 +19,17 @@ public interface RemoteLevels {
    *     set, for a barrier, 1 while broken
    * @param waiters acquires waiting in Redis; for an event, this JVM's waiters; for a condition,
    *     waits for a signal in every JVM; for a barrier, parties waiting in the current cycle
+   * @param known false when Redis has not yet answered a read of this primitive, the other
+   *     components then zero and meaningless
    */
-  record Levels(int held, int waiters) {
+  record Levels(int held, int waiters, boolean known) {
 
-    /** What a primitive reads before its first snapshot, or when Redis could not be read. */
-    public static final Levels UNKNOWN = new Levels(0, 0);
+    /** What a primitive reads before Redis has first answered a read of it. */
+    public static final Levels UNKNOWN = new Levels(0, 0, false);
+
+    /** Levels read from Redis. */
+    public Levels(int held, int waiters) {
+      this(held, waiters, true);
+    }
   }
 }

@@ -18,10 +18,18 @@ public interface RemoteQueueLevels {
    * @param putters puts waiting for room
    * @param takers takes waiting for an item
    * @param shutdown whether the queue was shut down
+   * @param known false when Redis has not yet answered a read of this queue, the other
+   *     components then zero and meaningless
    */
-  record QueueLevels(int size, int unfinished, int putters, int takers, boolean shutdown) {
+  record QueueLevels(int size, int unfinished, int putters, int takers, boolean shutdown,
+      boolean known) {
 
-    /** What a queue reads before its first snapshot, or when Redis could not be read. */
-    public static final QueueLevels UNKNOWN = new QueueLevels(0, 0, 0, 0, false);
+    /** What a queue reads before Redis has first answered a read of it. */
+    public static final QueueLevels UNKNOWN = new QueueLevels(0, 0, 0, 0, false, false);
+
+    /** Levels read from Redis. */
+    public QueueLevels(int size, int unfinished, int putters, int takers, boolean shutdown) {
+      this(size, unfinished, putters, takers, shutdown, true);
+    }
   }
 }

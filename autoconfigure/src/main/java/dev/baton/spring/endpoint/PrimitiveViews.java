@@ -29,9 +29,13 @@ import java.util.Optional;
  * an event's waiters, which a backend may not store. A per-key lock family is
  * {@code this-instance} on any backend: its counts are of the keys this instance uses, as no
  * backend keeps an index of a family's keys; it lists those keys, each with its shared state,
- * only when asked to.
+ * only when asked to. Until the backend has answered a first read of a shared primitive, its
+ * {@code state} is {@code unknown} and the numbers only the backend knows are {@code null}.
  */
 final class PrimitiveViews {
+
+  /** The state of a shared primitive whose backend has not yet answered a read of it. */
+  private static final String UNKNOWN = "unknown";
 
   private PrimitiveViews() {}
 
@@ -64,9 +68,14 @@ final class PrimitiveViews {
   /** A lock's state, waiters and holders: what a lock and each key of a family show. */
   private static void lockState(Map<String, Object> view, AsyncLock lock) {
     Optional<Levels> shared = SharedLevels.of(lock);
-    view.put("state", shared.map(Levels::held).orElseGet(() -> lock.isLocked() ? 1 : 0) > 0
-        ? "locked" : "free");
-    view.put("waiters", shared.map(Levels::waiters).orElseGet(lock::waiters));
+    if (unknown(shared)) {
+      view.put("state", UNKNOWN);
+      view.put("waiters", null);
+    } else {
+      view.put("state", shared.map(Levels::held).orElseGet(() -> lock.isLocked() ? 1 : 0) > 0
+          ? "locked" : "free");
+      view.put("waiters", shared.map(Levels::waiters).orElseGet(lock::waiters));
+    }
     holders(view, lock);
   }
 
@@ -91,21 +100,31 @@ final class PrimitiveViews {
   private static void semaphore(Map<String, Object> view, AsyncSemaphore semaphore) {
     Optional<Levels> shared = SharedLevels.of(semaphore);
     int max = semaphore.maxPermits();
-    int available = shared.map(levels -> max - levels.held())
-        .orElseGet(semaphore::availablePermits);
-    String state = available == max ? "free" : available == 0 ? "exhausted" : "in-use";
-    common(view, "semaphore", state,
-        shared.map(Levels::waiters).orElseGet(semaphore::waiters));
     Map<String, Object> permits = new LinkedHashMap<>();
     permits.put("max", max);
-    permits.put("available", available);
-    permits.put("inUse", max - available);
+    if (unknown(shared)) {
+      common(view, "semaphore", UNKNOWN, null);
+      permits.put("available", null);
+      permits.put("inUse", null);
+    } else {
+      int available = shared.map(levels -> max - levels.held())
+          .orElseGet(semaphore::availablePermits);
+      String state = available == max ? "free" : available == 0 ? "exhausted" : "in-use";
+      common(view, "semaphore", state,
+          shared.map(Levels::waiters).orElseGet(semaphore::waiters));
+      permits.put("available", available);
+      permits.put("inUse", max - available);
+    }
     view.put("permits", permits);
     holders(view, semaphore);
   }
 
   private static void event(Map<String, Object> view, AsyncEvent event) {
     Optional<Levels> shared = SharedLevels.of(event);
+    if (unknown(shared)) {
+      common(view, "event", UNKNOWN, null);
+      return;
+    }
     boolean set = shared.map(levels -> levels.held() > 0).orElseGet(event::isSet);
     common(view, "event", set ? "set" : "clear",
         shared.map(Levels::waiters).orElseGet(event::waiters));
@@ -114,27 +133,40 @@ final class PrimitiveViews {
   private static void condition(Map<String, Object> view, AsyncCondition condition) {
     AsyncLock lock = condition.lock();
     Optional<Levels> shared = SharedLevels.of(condition);
-    boolean locked = shared.map(levels -> levels.held() > 0).orElseGet(lock::isLocked);
-    common(view, "condition", locked ? "locked" : "free",
-        shared.map(Levels::waiters).orElseGet(condition::waiters));
-    view.put("lockWaiters", SharedLevels.of(lock).map(Levels::waiters).orElseGet(lock::waiters));
+    if (unknown(shared)) {
+      common(view, "condition", UNKNOWN, null);
+    } else {
+      boolean locked = shared.map(levels -> levels.held() > 0).orElseGet(lock::isLocked);
+      common(view, "condition", locked ? "locked" : "free",
+          shared.map(Levels::waiters).orElseGet(condition::waiters));
+    }
+    Optional<Levels> sharedLock = SharedLevels.of(lock);
+    view.put("lockWaiters", unknown(sharedLock) ? null
+        : sharedLock.map(Levels::waiters).orElseGet(lock::waiters));
     holders(view, lock);
   }
 
   private static void queue(Map<String, Object> view, AsyncQueue<?> queue) {
     QueueLevels levels = SharedQueueLevels.of(queue).orElseGet(() -> new QueueLevels(queue.size(),
         queue.unfinishedTasks(), queue.putters(), queue.takers(), queue.isShutdown()));
-    common(view, "queue", levels.shutdown() ? "shut-down" : "open",
-        levels.putters() + levels.takers());
-    view.put("size", levels.size());
+    boolean known = levels.known();
+    common(view, "queue", !known ? UNKNOWN : levels.shutdown() ? "shut-down" : "open",
+        known ? levels.putters() + levels.takers() : null);
+    view.put("size", known ? levels.size() : null);
     view.put("capacity", queue.capacity() == Integer.MAX_VALUE ? null : queue.capacity());
-    view.put("unfinished", levels.unfinished());
-    view.put("putters", levels.putters());
-    view.put("takers", levels.takers());
+    view.put("unfinished", known ? levels.unfinished() : null);
+    view.put("putters", known ? levels.putters() : null);
+    view.put("takers", known ? levels.takers() : null);
   }
 
   private static void barrier(Map<String, Object> view, AsyncBarrier barrier) {
     Optional<Levels> shared = SharedLevels.of(barrier);
+    if (unknown(shared)) {
+      common(view, "barrier", UNKNOWN, null);
+      view.put("parties", barrier.parties());
+      view.put("waiting", null);
+      return;
+    }
     boolean broken = shared.map(levels -> levels.held() > 0).orElseGet(barrier::isBroken);
     int waiting = shared.map(Levels::waiters).orElseGet(barrier::waiting);
     common(view, "barrier", broken ? "broken" : "ready", waiting);
@@ -142,7 +174,13 @@ final class PrimitiveViews {
     view.put("waiting", waiting);
   }
 
-  private static void common(Map<String, Object> view, String kind, String state, int waiters) {
+  /** Whether {@code shared} are levels the backend has not yet answered. */
+  private static boolean unknown(Optional<Levels> shared) {
+    return shared.isPresent() && !shared.get().known();
+  }
+
+  private static void common(Map<String, Object> view, String kind, String state,
+      Integer waiters) {
     view.put("kind", kind);
     view.put("state", state);
     view.put("waiters", waiters);

@@ -19,7 +19,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.Optional;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * The level gauges of every primitive in a {@link PrimitiveRegistry}, tagged with the primitive's
@@ -32,7 +34,9 @@ import java.util.function.ToDoubleFunction;
  * {@link SharedLevels}) is read from the backend's snapshot, refreshed for all its primitives in
  * one batch (also {@link SharedQueueLevels}), so its gauges show the levels across every instance
  * without a round trip each; a per-key family's counts, and an event's waiters, are this
- * instance's. An unbounded queue has no {@value #QUEUE_CAPACITY} gauge.
+ * instance's. Until the backend has answered a first read of a primitive, its gauges read
+ * {@code NaN}, not a level nobody measured. An unbounded queue has no {@value #QUEUE_CAPACITY}
+ * gauge.
  *
  * <p>The meter names below are the single source; the README's meter table lists the same.
  */
@@ -96,43 +100,64 @@ public final class BatonGauges implements MeterBinder {
       case SEMAPHORE -> {
         AsyncSemaphore semaphore = (AsyncSemaphore) named.primitive();
         gauge(registry, SEMAPHORE_AVAILABLE, "Permits neither held nor handed to a waiter", tags,
-            semaphore, s -> SharedLevels.of(s).map(levels -> s.maxPermits() - levels.held())
-                .orElseGet(s::availablePermits));
+            semaphore, s -> level(s, levels -> s.maxPermits() - levels.held(),
+                AsyncSemaphore::availablePermits));
         gauge(registry, SEMAPHORE_MAX, "Permits the semaphore was created with", tags, semaphore,
             AsyncSemaphore::maxPermits);
         gauge(registry, SEMAPHORE_WAITERS, "Acquires waiting for a permit", tags, semaphore,
-            s -> SharedLevels.of(s).map(Levels::waiters).orElseGet(s::waiters));
+            s -> level(s, Levels::waiters, AsyncSemaphore::waiters));
       }
       case EVENT -> {
         AsyncEvent event = (AsyncEvent) named.primitive();
         gauge(registry, EVENT_SET, "1 while the event is set, else 0", tags, event,
-            e -> SharedLevels.of(e).map(Levels::held).orElseGet(() -> e.isSet() ? 1 : 0));
+            e -> level(e, Levels::held, local -> local.isSet() ? 1 : 0));
         gauge(registry, EVENT_WAITERS, "Waits pending on the event", tags, event,
-            e -> SharedLevels.of(e).map(Levels::waiters).orElseGet(e::waiters));
+            e -> level(e, Levels::waiters, AsyncEvent::waiters));
       }
       case CONDITION -> gauge(registry, CONDITION_WAITERS, "Waiters waiting for a signal", tags,
           (AsyncCondition) named.primitive(),
-          c -> SharedLevels.of(c).map(Levels::waiters).orElseGet(c::waiters));
+          c -> level(c, Levels::waiters, AsyncCondition::waiters));
       case QUEUE -> {
         AsyncQueue<?> queue = (AsyncQueue<?>) named.primitive();
         gauge(registry, QUEUE_SIZE, "Items in the queue", tags, queue,
-            q -> SharedQueueLevels.of(q).map(QueueLevels::size).orElseGet(q::size));
+            q -> queueLevel(q, QueueLevels::size, AsyncQueue::size));
         if (queue.capacity() != Integer.MAX_VALUE) {
           gauge(registry, QUEUE_CAPACITY, "Most items the queue holds", tags, queue,
               AsyncQueue::capacity);
         }
         gauge(registry, QUEUE_UNFINISHED, "Items put and not yet marked done", tags, queue,
-            q -> SharedQueueLevels.of(q).map(QueueLevels::unfinished)
-                .orElseGet(q::unfinishedTasks));
+            q -> queueLevel(q, QueueLevels::unfinished, AsyncQueue::unfinishedTasks));
         gauge(registry, QUEUE_WAITERS, QUEUE_WAITERS_DESCRIPTION, tags.and(TAG_SIDE, "put"), queue,
-            q -> SharedQueueLevels.of(q).map(QueueLevels::putters).orElseGet(q::putters));
+            q -> queueLevel(q, QueueLevels::putters, AsyncQueue::putters));
         gauge(registry, QUEUE_WAITERS, QUEUE_WAITERS_DESCRIPTION, tags.and(TAG_SIDE, "take"),
-            queue, q -> SharedQueueLevels.of(q).map(QueueLevels::takers).orElseGet(q::takers));
+            queue, q -> queueLevel(q, QueueLevels::takers, AsyncQueue::takers));
       }
       case BARRIER -> gauge(registry, BARRIER_WAITING, "Parties waiting in the current cycle",
           tags, (AsyncBarrier) named.primitive(),
-          b -> SharedLevels.of(b).map(Levels::waiters).orElseGet(b::waiting));
+          b -> level(b, Levels::waiters, AsyncBarrier::waiting));
     }
+  }
+
+  /**
+   * {@code shared} of {@code primitive}'s shared levels, {@code NaN} while those are unknown, or
+   * {@code local} of it when it has none.
+   */
+  static <T> double level(T primitive, ToIntFunction<Levels> shared, ToIntFunction<T> local) {
+    Optional<Levels> levels = SharedLevels.of(primitive);
+    if (levels.isEmpty()) {
+      return local.applyAsInt(primitive);
+    }
+    return levels.get().known() ? shared.applyAsInt(levels.get()) : Double.NaN;
+  }
+
+  /** As {@link #level}, for a queue's levels. */
+  private static <Q extends AsyncQueue<?>> double queueLevel(Q queue,
+      ToIntFunction<QueueLevels> shared, ToIntFunction<Q> local) {
+    Optional<QueueLevels> levels = SharedQueueLevels.of(queue);
+    if (levels.isEmpty()) {
+      return local.applyAsInt(queue);
+    }
+    return levels.get().known() ? shared.applyAsInt(levels.get()) : Double.NaN;
   }
 
   private static <T> void gauge(MeterRegistry registry, String name, String description,

@@ -5,7 +5,6 @@ import dev.baton.spring.LockFamily;
 import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.HoldTracking;
-import dev.baton.spring.observation.SharedLevels;
 import dev.baton.spring.observation.SharedLevels.Levels;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
@@ -45,22 +44,25 @@ public final class LockName {
 
   /**
    * Locks held: 1 or 0 for the plain lock (across instances on a shared backend), plus the held
-   * keys of the family.
+   * keys of the family; {@code NaN} while the plain lock's shared levels are unknown.
    */
-  public int held() {
+  public double held() {
     AsyncLock plain = lock;
     LockFamily keyed = family;
-    int held = plain == null ? 0
-        : SharedLevels.of(plain).map(Levels::held).orElseGet(() -> plain.isLocked() ? 1 : 0);
+    double held = plain == null ? 0
+        : BatonGauges.level(plain, Levels::held, local -> local.isLocked() ? 1 : 0);
     return keyed == null ? held : held + keyed.heldKeys();
   }
 
-  /** Acquires waiting for the plain lock, plus those waiting for any key of the family. */
-  public int waiters() {
+  /**
+   * Acquires waiting for the plain lock, plus those waiting for any key of the family;
+   * {@code NaN} while the plain lock's shared levels are unknown.
+   */
+  public double waiters() {
     AsyncLock plain = lock;
     LockFamily keyed = family;
-    int waiters = plain == null ? 0
-        : SharedLevels.of(plain).map(Levels::waiters).orElseGet(plain::waiters);
+    double waiters = plain == null ? 0
+        : BatonGauges.level(plain, Levels::waiters, AsyncLock::waiters);
     return keyed == null ? waiters : waiters + keyed.waiters();
   }
 

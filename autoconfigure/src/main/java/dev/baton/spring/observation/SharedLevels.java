@@ -28,6 +28,14 @@ public interface SharedLevels {
    *     is set; for a barrier, 1 while it is broken
    * @param waiters acquires waiting across every instance; for an event, this instance's waiters;
    *     for a condition, waits for a signal; for a barrier, parties waiting in the current cycle
+   * @param known false while the backend has not yet answered a read of the primitive, the other
+   *     components then zero and meaningless
    */
-  record Levels(int held, int waiters) {}
+  record Levels(int held, int waiters, boolean known) {
+
+    /** Levels the backend answered. */
+    public Levels(int held, int waiters) {
+      this(held, waiters, true);
+    }
+  }
 }

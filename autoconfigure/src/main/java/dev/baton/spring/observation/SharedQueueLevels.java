@@ -28,6 +28,15 @@ public interface SharedQueueLevels {
    * @param putters puts waiting for room
    * @param takers takes waiting for an item
    * @param shutdown whether the queue was shut down
+   * @param known false while the backend has not yet answered a read of the queue, the other
+   *     components then zero and meaningless
    */
-  record QueueLevels(int size, int unfinished, int putters, int takers, boolean shutdown) {}
+  record QueueLevels(int size, int unfinished, int putters, int takers, boolean shutdown,
+      boolean known) {
+
+    /** Levels the backend answered. */
+    public QueueLevels(int size, int unfinished, int putters, int takers, boolean shutdown) {
+      this(size, unfinished, putters, takers, shutdown, true);
+    }
+  }
 }

@@ -119,7 +119,7 @@ public final class RedisPrimitives implements PrimitiveSource {
       return Optional.empty();
     }
     RemoteLevels.Levels levels = remote.levels();
-    return Optional.of(new SharedLevels.Levels(levels.held(), levels.waiters()));
+    return Optional.of(new SharedLevels.Levels(levels.held(), levels.waiters(), levels.known()));
   }
 
   @Override
@@ -129,7 +129,7 @@ public final class RedisPrimitives implements PrimitiveSource {
     }
     RemoteQueueLevels.QueueLevels levels = remote.queueLevels();
     return Optional.of(new SharedQueueLevels.QueueLevels(levels.size(), levels.unfinished(),
-        levels.putters(), levels.takers(), levels.shutdown()));
+        levels.putters(), levels.takers(), levels.shutdown(), levels.known()));
   }
 
   /**

@@ -3,13 +3,16 @@ package dev.baton.spring.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.jayway.jsonpath.JsonPath;
 import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.Http;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -70,23 +73,59 @@ class RedisMetersTest {
    * With Redis paused, a scrape or {@code GET /actuator/baton} waits for Redis at most about one
    * command timeout (1.5 s here), not one command timeout per primitive met for the first time,
    * which with a dozen semaphores outlasts Prometheus's 10 s scrape timeout and loses every other
-   * meter of the application.
+   * meter of the application. What Redis never answered shows as unknown (a gauge's NaN, the
+   * endpoint's {@code unknown}), not as free, until Redis answers.
    */
   @ParameterizedTest
   @ValueSource(strings = {"/actuator/prometheus", "/actuator/baton"})
   void aReadWhileRedisIsPausedWaitsAboutOneCommandTimeoutNotOnePerPrimitive(String path) {
     List<String> properties = new ArrayList<>(semaphores(12));
     properties.add("baton.redis.command-timeout=1500ms");
+    boolean scrape = path.endsWith("prometheus");
     try (ConfigurableApplicationContext app = instance(properties)) {
       server.pause();
       try {
         CompletableFuture<HttpResponse<String>> read = Http.getAsync(app, path);
-        assertThat(read).succeedsWithin(Duration.ofSeconds(6))
-            .satisfies(response -> assertThat(response.statusCode()).isEqualTo(200));
+        assertThat(read).succeedsWithin(Duration.ofSeconds(6)).satisfies(response -> {
+          assertThat(response.statusCode()).isEqualTo(200);
+          if (scrape) {
+            assertThat(response.body())
+                .contains("baton_semaphore_permits_available{name=\"s11\"} NaN");
+          } else {
+            assertThat(semaphore(response.body(), "s11")).containsEntry("state", "unknown")
+                .containsEntry("waiters", null)
+                .containsEntry("permits", map("max", 1, "available", null, "inUse", null));
+          }
+        });
       } finally {
         server.resume();
       }
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        String body = Http.get(app, path).body();
+        if (scrape) {
+          assertThat(body).contains("baton_semaphore_permits_available{name=\"s11\"} 1.0");
+        } else {
+          assertThat(semaphore(body, "s11")).containsEntry("state", "free");
+        }
+      });
     }
+  }
+
+  private static Map<String, Object> semaphore(String body, String name) {
+    List<Map<String, Object>> named =
+        JsonPath.read(body, "$.primitives[?(@.name == '" + name + "')]");
+    assertThat(named).hasSize(1);
+    return named.get(0);
+  }
+
+  /** A map that, unlike {@code Map.of}, may hold nulls. */
+  private static Map<String, Object> map(String k1, Object v1, String k2, Object v2, String k3,
+      Object v3) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put(k1, v1);
+    map.put(k2, v2);
+    map.put(k3, v3);
+    return map;
   }
 
   private static List<String> semaphores(int count) {
