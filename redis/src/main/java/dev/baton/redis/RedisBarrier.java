@@ -217,7 +217,8 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
 
   private void breakCycle(String mode) {
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
-    String[] args = backend.args(backend.nextId(), mode, Long.toString(notAfter));
+    String[] args = backend.args(backend.nextId(), mode, Long.toString(notAfter),
+        Integer.toString(parties));
     String reply = backend.await(backend.send(
         redis -> Scripts.BARRIER_BREAK.<String>run(redis, keys, args)));
     if ("EXPIRED".equals(reply)) {

@@ -1,5 +1,6 @@
 -- Shared by the barrier scripts. One barrier's keys, all in one cluster hash slot:
---   KEYS[1] state     hash: parties (declared), seq (last arrival number), broken ('1' until reset)
+--   KEYS[1] state     hash: parties (declared by the waiting parties, or by the abort or waiting
+--                     parties that broke it), seq (last arrival number), broken ('1' until reset)
 --   KEYS[2] arrivals  zset: id of a waiting party of the current cycle -> arrival number
 --   KEYS[3] alive     zset: id of a waiting party -> its lease deadline (ms, Redis time)
 --   KEYS[4] outcomes  hash: party or call id -> its outcome (its index, 'reset', 'abort', 'lost')

@@ -196,6 +196,34 @@ class RedisBarrierTest {
     waiting.cancel(false);
   }
 
+  /** Broken after a party waited: the declaration is kept with the broken state. */
+  @Test
+  void aBarrierBrokenAfterAPartyWaitedRefusesAnotherPartyCountSayingBoth() throws Exception {
+    AsyncBarrier declared = one.barrier("broken-declared", 2);
+    CompletableFuture<Integer> waiting = declared.await();
+    await().until(() -> declared.waiting() == 1);
+    declared.abort();
+    assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS));
+    assertThatThrownBy(() -> two.barrier("broken-declared", 3).await().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties")
+        .hasMessageContaining("declares 3");
+    declared.reset();
+  }
+
+  /**
+   * Broken by an abort before anyone waited: the barrier is broken in Redis (its state stays
+   * until reset), so the declaration of the instance that broke it must be there too.
+   */
+  @Test
+  void aBarrierAbortedBeforeAnyPartyWaitedRefusesAnotherPartyCountSayingBoth() throws Exception {
+    AsyncBarrier declared = one.barrier("aborted-declared", 2);
+    declared.abort();
+    assertThatThrownBy(() -> two.barrier("aborted-declared", 3).await().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties")
+        .hasMessageContaining("declares 3");
+    declared.reset();
+  }
+
   @Test
   void closingABackendFailsItsAwaitsAndWithdrawsThem() throws Exception {
     RedisBackend leaving = RedisBackend.connect(server.uri(),
