@@ -320,8 +320,9 @@ public final class RedisBackend implements AutoCloseable {
   /**
    * The barrier named {@code name} for {@code parties} parties, which may wait in any JVM. Every
    * JVM must declare the same number while any party waits or the barrier is broken; a call that
-   * declares another fails with {@link IllegalStateException}. A waiting party whose JVM dies
-   * (its lease not renewed) breaks the barrier within one lease, until {@code reset()}.
+   * declares another fails with {@link IllegalStateException}, except a {@code reset()} of a broken
+   * barrier, which mends it whatever it declares. A waiting party whose JVM dies (its lease not
+   * renewed) breaks the barrier within one lease, until {@code reset()}.
    */
   public AsyncBarrier barrier(String name, int parties) {
     if (parties <= 0) {

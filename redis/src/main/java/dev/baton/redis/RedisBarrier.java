@@ -114,10 +114,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
             }
             case "BROKEN" -> future.completeExceptionally(new BrokenBarrierException(
                 this + " is broken: reset() it before awaiting again"));
-            case "PARTIES" -> future.completeExceptionally(new IllegalStateException(this
-                + " has " + reply.get(1) + " parties in Redis at " + backend.address()
-                + ", declared by another instance, and this one declares " + parties
-                + ": every instance must declare the same number of parties"));
+            case "PARTIES" -> future.completeExceptionally(mismatch(reply.get(1)));
             default -> future.completeExceptionally(new RedisUnavailableException("Redis at "
                 + backend.address() + " ran an await of " + this + " after the caller's"
                 + " deadline", null));
@@ -215,16 +212,30 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     }
   }
 
+  /**
+   * Resets or aborts the barrier; fails if Redis keeps another declaration of its parties, except
+   * for a reset of a broken barrier, which mends it whatever it keeps (see
+   * {@code barrier-break.lua}).
+   */
   private void breakCycle(String mode) {
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
     String[] args = backend.args(backend.nextId(), mode, Long.toString(notAfter),
         Integer.toString(parties));
-    String reply = backend.await(backend.send(
-        redis -> Scripts.BARRIER_BREAK.<String>run(redis, keys, args)));
-    if ("EXPIRED".equals(reply)) {
-      throw new RedisUnavailableException("Redis at " + backend.address() + " ran the " + mode
-          + " of " + this + " after the caller's deadline", null);
+    List<Object> reply = backend.await(backend.send(
+        redis -> Scripts.BARRIER_BREAK.<List<Object>>run(redis, keys, args)));
+    switch ((String) reply.get(0)) {
+      case "DONE" -> { }
+      case "PARTIES" -> throw mismatch(reply.get(1));
+      default -> throw new RedisUnavailableException("Redis at " + backend.address()
+          + " ran the " + mode + " of " + this + " after the caller's deadline", null);
     }
+  }
+
+  /** A call refused because Redis keeps {@code declared} parties, declared by another JVM. */
+  private IllegalStateException mismatch(Object declared) {
+    return new IllegalStateException(this + " has " + declared + " parties in Redis at "
+        + backend.address() + ", declared by another instance, and this one declares " + parties
+        + ": every instance must declare the same number of parties");
   }
 
   /**

@@ -46,7 +46,7 @@ enum Scripts {
   /** RENEW on a condition's keys: its lock's permits and waiters and its waiters for a signal. */
   CONDITION_RENEW(ScriptOutputType.MULTI, "permits-renew", Preludes.CONDITION),
   BARRIER_AWAIT("barrier-prelude", "barrier-await", ScriptOutputType.MULTI),
-  BARRIER_BREAK("barrier-prelude", "barrier-break", ScriptOutputType.VALUE),
+  BARRIER_BREAK("barrier-prelude", "barrier-break", ScriptOutputType.MULTI),
   BARRIER_CANCEL("barrier-prelude", "barrier-cancel", ScriptOutputType.VALUE),
   BARRIER_RENEW("barrier-prelude", "barrier-renew", ScriptOutputType.MULTI),
   QUEUE_PUT("queue-prelude", "queue-put", ScriptOutputType.MULTI),

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -222,6 +223,38 @@ class RedisBarrierTest {
         .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties")
         .hasMessageContaining("declares 3");
     declared.reset();
+  }
+
+  /**
+   * An abort or a reset declaring other parties than those waiting fails as an await does, and
+   * leaves them waiting; a reset of a broken barrier mends it whatever declaration it keeps: it is
+   * the way out for every instance, once the one whose declaration it keeps is set right too.
+   */
+  @Test
+  void aResetOrAbortDeclaringOtherPartiesFailsButAnyResetMendsABrokenBarrier() throws Exception {
+    AsyncBarrier declared = one.barrier("break-declared", 2);
+    AsyncBarrier other = two.barrier("break-declared", 3);
+    CompletableFuture<Integer> waiting = declared.await();
+    await().until(() -> declared.waiting() == 1);
+    Consumer<ThrowingCallable> refused = call -> assertThatThrownBy(call)
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("2 parties")
+        .hasMessageContaining("declares 3");
+    refused.accept(other::abort);
+    refused.accept(other::reset);
+    assertThat(declared.waiting()).isEqualTo(1);
+    assertThat(declared.isBroken()).isFalse();
+    declared.abort();
+    assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(BrokenBarrierException.class);
+    refused.accept(other::abort);
+    other.reset();
+    assertThat(declared.isBroken()).isFalse();
+    CompletableFuture<Integer> first = other.await();
+    await().until(() -> other.waiting() == 1);
+    assertThatThrownBy(() -> declared.await().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("3 parties")
+        .hasMessageContaining("declares 2");
+    first.cancel(false);
   }
 
   @Test
