@@ -943,6 +943,65 @@ class RedisFaultsTest {
    * a server paused until Redis time is past that (their timers held back meanwhile), fail with
    * AcquireTimeoutException, not as if Redis were unreachable, and leave nothing in Redis.
    */
+  /**
+   * As a take, for a put on a full queue; its CANCEL unanswered too, it may fail as unreachable.
+   */
+  @Test
+  void aTimedPutOfAPausedServerFailsAfterItsTimeoutAndAddsNothingWhenItWakes() throws Exception {
+    AsyncQueue<String> queue = one.queue("stale-put", QueueSpec.fifo(1), ItemCodec.strings());
+    AsyncQueue<String> other = two.queue("stale-put", QueueSpec.fifo(1), ItemCodec.strings());
+    assertThat(other.offer("first")).isTrue();
+    Duration timeout = Duration.ofMillis(300);
+    long latest = timeout.plus(COMMAND_TIMEOUT).toMillis() + 500;
+    server.pause();
+    try {
+      long start = System.nanoTime();
+      CompletableFuture<Void> put = queue.put("stale", timeout);
+      // its CANCEL unanswered too, it cannot say that its item was not added: it fails as
+      // unreachable ("one that failed with RedisUnavailableException may have added its item")
+      assertThatThrownBy(() -> put.get(latest, TimeUnit.MILLISECONDS))
+          .cause().isInstanceOfAny(AcquireTimeoutException.class, RedisUnavailableException.class);
+      assertThat((System.nanoTime() - start) / 1_000_000).as("failed after its timeout")
+          .isGreaterThanOrEqualTo(timeout.toMillis());
+    } finally {
+      server.resume();
+    }
+    assertThat(other.poll()).isEqualTo("first");
+    other.taskDone();
+    assertThat(other.poll()).as("the put that timed out added nothing").isNull();
+    assertThat(other.unfinishedTasks()).isZero();
+    await().until(() -> server.keys().isEmpty());
+  }
+
+  /** As a take above, for a put on a full queue. */
+  @Test
+  void aTimedPutThatRedisRunsAfterItsTimeoutTimesOutEvenBeforeItsTimerFires() throws Exception {
+    Duration timeout = Duration.ofMillis(100);
+    AsyncQueue<String> queue = one.queue("late-put", QueueSpec.fifo(1), ItemCodec.strings());
+    assertThat(queue.offer("first")).isTrue();
+    CountDownLatch timers = stallRenewals(one);
+    CompletableFuture<Void> put;
+    try {
+      server.pause();
+      try {
+        long deadline = one.redisNow() + timeout.toMillis();
+        put = queue.put("late", timeout);
+        await().pollDelay(Duration.ZERO).until(() -> one.redisNow() > deadline + 300);
+      } finally {
+        server.resume();
+      }
+      assertThat(put).failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(ExecutionException.class)
+          .withCauseInstanceOf(AcquireTimeoutException.class);
+    } finally {
+      timers.countDown();
+    }
+    assertThat(queue.poll()).isEqualTo("first");
+    queue.taskDone();
+    assertThat(queue.poll()).as("the put that timed out added nothing").isNull();
+    await().until(() -> server.keys().isEmpty());
+  }
+
   @Test
   void aWaitThatRedisRunsAfterItsTimeoutTimesOutEvenBeforeItsTimerFires() throws Exception {
     Duration timeout = Duration.ofMillis(100);
