@@ -142,6 +142,16 @@ class OrderWorkers implements SmartLifecycle {
     return running;
   }
 
+  /**
+   * Never paused ({@code ConfigurableApplicationContext.pause()}, which Spring's test context cache
+   * calls on a context it switches away from): a stop shuts a local queue for good, so the workers
+   * restarted with the context would find it shut, and every order placed then would fail.
+   */
+  @Override
+  public boolean isPauseable() {
+    return false;
+  }
+
   /** Stops after the web server (phase {@code DEFAULT_PHASE - 2048}), so no order arrives late. */
   @Override
   public int getPhase() {
