@@ -94,6 +94,56 @@ class BadInputTests extends RunningSampleAppTest {
     });
   }
 
+  /**
+   * README: "an {@code {n}} below 0 or above 1,000, answers {@code 400} naming the parameter
+   * ({@code count} ...)". A count too large for an {@code int} is above 1,000 too, and must be
+   * refused the same way, not with Spring's anonymous {@code "Bad Request"} that names nothing.
+   */
+  @Test
+  void aCountTooLargeForAnIntIsRefusedNamingTheCount() {
+    assertSoftly(softly -> {
+      for (String burst : List.of("/payments/burst/99999999999", "/stock/coffee/rush/2147483648",
+          "/orders/burst/99999999999?sku=tea")) {
+        String count = burst.replaceAll(".*/([0-9]+).*", "$1");
+        HttpResponse<String> response = client.post(burst);
+        softly.assertThat(response.statusCode()).as(burst + ": " + response.body())
+            .isEqualTo(400);
+        softly.assertThat(json.readValue(response.body(), Map.class))
+            .as(burst + ": the answer names the count, as README quotes it")
+            .isEqualTo(Map.of("error", "count must be at most 1000, was " + count));
+      }
+    });
+  }
+
+  /**
+   * A count or quantity that is not a whole number, or is too small or too large for an
+   * {@code int}, is refused naming the parameter and the value, and changes nothing.
+   */
+  @Test
+  void aCountOrQuantityThatIsNoIntIsRefusedNamingItAndChangesNothing() {
+    long placed = placed();
+    int coffee = level("coffee");
+
+    assertSoftly(softly -> Map.of(
+        "/payments/burst/abc", "count must be a whole number, was abc",
+        "/stock/coffee/rush/-2147483649", "count must be at least 0, was -2147483649",
+        "/orders?sku=coffee&quantity=1.5", "quantity must be a whole number, was 1.5",
+        "/orders?sku=coffee&quantity=99999999999",
+        "quantity must be at most 2147483647, was 99999999999",
+        "/stock/coffee/reservations?quantity=-99999999999",
+        "quantity must be at least 1, was -99999999999",
+        "/stock/coffee/restock?quantity=x", "quantity must be a whole number, was x")
+        .forEach((request, error) -> {
+          HttpResponse<String> response = client.post(request);
+          softly.assertThat(response.statusCode()).as(request + ": " + response.body())
+              .isEqualTo(400);
+          softly.assertThat(json.readValue(response.body(), Map.class)).as(request)
+              .isEqualTo(Map.of("error", error));
+        }));
+    assertThat(placed()).as("orders placed").isEqualTo(placed);
+    assertThat(level("coffee")).as("coffee level").isEqualTo(coffee);
+  }
+
   /** A count of 0 is in range: the burst, rush or order burst starts nothing and answers 200. */
   @Test
   void aCountOfZeroIsAcceptedAndDoesNothing() {

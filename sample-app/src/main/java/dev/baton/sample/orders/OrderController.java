@@ -68,7 +68,7 @@ class OrderController {
   @PostMapping
   CompletableFuture<Order> place(
       @RequestParam String sku, @RequestParam(defaultValue = "1") int quantity) {
-    BadRequests.atLeast(1, "quantity", quantity);
+    BadRequests.quantity(quantity);
     return instance.known().thenCompose(here -> {
       Order order = new Order(ids.incrementAndGet(), sku, quantity, here);
       return orders.put(order, putTimeout).thenApply(queued -> {

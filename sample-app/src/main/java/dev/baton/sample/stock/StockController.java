@@ -41,7 +41,7 @@ class StockController {
   @PostMapping("/{sku}/reservations")
   CompletableFuture<Reservation> reserve(
       @PathVariable String sku, @RequestParam(defaultValue = "1") int quantity) {
-    BadRequests.atLeast(1, "quantity", quantity);
+    BadRequests.quantity(quantity);
     return stock.reserve(sku, quantity);
   }
 
@@ -63,7 +63,7 @@ class StockController {
   @PostMapping("/{sku}/restock")
   CompletableFuture<Map<String, Integer>> restock(
       @PathVariable String sku, @RequestParam int quantity) {
-    BadRequests.atLeast(1, "quantity", quantity);
+    BadRequests.quantity(quantity);
     return stock.restock(sku, quantity).thenApply(level -> Map.of(sku, level));
   }
 
