@@ -14,8 +14,9 @@ class OrderDrainTests {
 
   @Test
   void shutdownWaitsForQueuedOrdersToBeFulfilled() {
+    // An argument, not a default property, which application.yaml's server.port would override.
     ConfigurableApplicationContext app = new SpringApplicationBuilder(SampleApplication.class)
-        .properties("server.port=0").run();
+        .run("--server.port=0");
     OrderLedger ledger = app.getBean(OrderLedger.class);
     int port = ((WebServerApplicationContext) app).getWebServer().getPort();
 
