@@ -5,10 +5,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -16,14 +17,19 @@ import java.util.function.ToDoubleFunction;
  * {@code baton.queues.NAME.score-property}, or, where a backend needs a score and the items are
  * numbers (Redis cannot run {@code compareTo}), the item's own value.
  *
- * <p>A score is a {@code double}. An integer score must be one a {@code double} holds exactly,
- * which every integer within ±2<sup>53</sup> is: beyond that, neighbours such as
- * 2<sup>53</sup> and 2<sup>53</sup> + 1 would share one score and could leave in either order, so
- * such an item fails its put with an {@link IllegalArgumentException} naming the queue. Decimal
+ * <p>A score is a {@code double}, which holds every integer within ±2<sup>53</sup> exactly and
+ * not every one beyond: there, neighbours such as 2<sup>53</sup> and 2<sup>53</sup> + 1 share one
+ * score and could leave in either order. So an integer score ({@code Long}, {@code AtomicLong},
+ * {@code LongAdder}, {@code LongAccumulator}, {@code BigInteger}) beyond ±2<sup>53</sup> fails
+ * its put with an {@link IllegalArgumentException} naming the queue, whether or not its own
+ * {@code double} happens to be exact, so that a put does not succeed or fail by rounding. Decimal
  * scores ({@code Double}, {@code Float}, {@code BigDecimal}) are taken at their nearest
  * {@code double}. A {@code null} score fails the put the same way.
  */
 public final class QueueScore {
+
+  /** 2^53: every integer within plus or minus this is a double of its own. */
+  private static final long EXACT_INTEGERS = 1L << 53;
 
   private static final Set<Class<?>> PRIMITIVE_NUMBERS = Set.of(int.class, long.class,
       double.class, float.class, short.class, byte.class);
@@ -99,23 +105,23 @@ public final class QueueScore {
       throw new IllegalArgumentException("priority queue '" + queue + "': " + what
           + " is null, and a score must be a number");
     }
-    double score = value.doubleValue();
-    if (!holdsExactly(value, score)) {
+    if (!withinExactIntegers(value)) {
       throw new IllegalArgumentException("priority queue '" + queue + "': " + what + " is "
-          + value + ", which a double score cannot hold exactly, so it would tie with its"
-          + " neighbours; integer scores must lie within ±2^53");
+          + value + ", beyond ±2^53, where a double score cannot tell neighbouring integers"
+          + " apart; integer scores must lie within ±2^53");
     }
-    return score;
+    return value.doubleValue();
   }
 
-  /** Whether {@code score} is {@code value} itself, for the integer types that can differ. */
-  private static boolean holdsExactly(Number value, double score) {
-    if (value instanceof Long || value instanceof AtomicLong) {
-      return score < 0x1p63 && (long) score == value.longValue();
-    }
+  /** Whether {@code value} is no integer wider than an int, or one within ±2^53. */
+  private static boolean withinExactIntegers(Number value) {
     if (value instanceof BigInteger integer) {
-      return Double.isFinite(score)
-          && new BigDecimal(score).compareTo(new BigDecimal(integer)) == 0;
+      return integer.abs().compareTo(BigInteger.ONE.shiftLeft(53)) <= 0;
+    }
+    if (value instanceof Long || value instanceof AtomicLong || value instanceof LongAdder
+        || value instanceof LongAccumulator) {
+      long integer = value.longValue();
+      return integer >= -EXACT_INTEGERS && integer <= EXACT_INTEGERS;
     }
     return true;
   }

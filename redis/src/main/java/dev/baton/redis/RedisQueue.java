@@ -644,11 +644,14 @@ final class RedisQueue<T>
     return count(keys[4]);
   }
 
-  /** {@code held}: items queued; {@code waiters}: takes and puts waiting, in every JVM. */
+  /**
+   * {@code held}: items queued; {@code waiters}: takes and puts waiting, in every JVM; unknown
+   * as its queue levels are.
+   */
   @Override
   public Levels levels() {
     QueueLevels levels = queueLevels();
-    return new Levels(levels.size(), levels.putters() + levels.takers());
+    return new Levels(levels.size(), levels.putters() + levels.takers(), levels.known());
   }
 
   @Override

@@ -26,10 +26,10 @@ import java.util.Optional;
  * instances, else {@code this-instance}. Holds appear as {@code oldestHolder}: how long it has been
  * held in this instance and which annotated method took it. A shared primitive's state and
  * waiters come from its backend's snapshot ({@link SharedLevels}), across every instance, except
- * an event's waiters, which a backend may not store. A per-key lock family is
- * {@code this-instance} on any backend: its counts are of the keys this instance uses, as no
- * backend keeps an index of a family's keys; it lists those keys, each with its shared state,
- * only when asked to. Until the backend has answered a first read of a shared primitive, its
+ * an event's waiters, which a backend may not store: they are always this instance's. A per-key
+ * lock family is {@code this-instance} on any backend: its counts are of the keys this instance
+ * uses, as no backend keeps an index of a family's keys; it lists those keys, each with its
+ * shared state, only when asked to. Until the backend has answered a first read of a shared primitive, its
  * {@code state} is {@code unknown} and the numbers only the backend knows are {@code null}.
  */
 final class PrimitiveViews {
@@ -121,13 +121,8 @@ final class PrimitiveViews {
 
   private static void event(Map<String, Object> view, AsyncEvent event) {
     Optional<Levels> shared = SharedLevels.of(event);
-    if (unknown(shared)) {
-      common(view, "event", UNKNOWN, null);
-      return;
-    }
     boolean set = shared.map(levels -> levels.held() > 0).orElseGet(event::isSet);
-    common(view, "event", set ? "set" : "clear",
-        shared.map(Levels::waiters).orElseGet(event::waiters));
+    common(view, "event", unknown(shared) ? UNKNOWN : set ? "set" : "clear", event.waiters());
   }
 
   private static void condition(Map<String, Object> view, AsyncCondition condition) {

@@ -17,9 +17,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
@@ -112,7 +112,7 @@ public final class BatonGauges implements MeterBinder {
         gauge(registry, EVENT_SET, "1 while the event is set, else 0", tags, event,
             e -> level(e, Levels::held, local -> local.isSet() ? 1 : 0));
         gauge(registry, EVENT_WAITERS, "Waits pending on the event", tags, event,
-            e -> level(e, Levels::waiters, AsyncEvent::waiters));
+            AsyncEvent::waiters);
       }
       case CONDITION -> gauge(registry, CONDITION_WAITERS, "Waiters waiting for a signal", tags,
           (AsyncCondition) named.primitive(),

@@ -112,16 +112,16 @@ class RedisQueueDeclarationsTest {
         });
   }
 
-  /** A double score would tie 2^53 + 1 with 2^53, so such an item is refused, not misordered. */
+  /** A double would tie 2^53 + 1 with 2^53: an item beyond 2^53 is refused, not misordered. */
   @Test
-  void runWithAPriorityQueueOfLongsShouldRefuseOneADoubleScoreCannotHold() {
+  void runWithAPriorityQueueOfLongsShouldRefuseOneBeyondTwoToThe53() {
     runner().withPropertyValues("baton.queues.ranks.order=priority",
         "baton.queues.ranks.item-type=java.lang.Long").run(context -> {
           AsyncQueue<Long> numbers = context.getBean(PrimitiveRegistry.class).queue("ranks");
           long limit = 1L << 53;
           assertThat(numbers.offer(limit)).isTrue();
           assertThat(numbers.offer(-limit)).isTrue();
-          for (long beyond : new long[] {limit + 1, Long.MAX_VALUE, Long.MIN_VALUE + 1}) {
+          for (long beyond : new long[] {limit + 1, 2 * limit, Long.MAX_VALUE, Long.MIN_VALUE}) {
             assertThatThrownBy(() -> numbers.offer(beyond))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("priority queue 'ranks'")
