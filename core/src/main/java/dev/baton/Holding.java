@@ -53,6 +53,29 @@ public final class Holding {
    */
   public static <R, T> CompletableFuture<T> run(CompletableFuture<R> acquiring,
       Consumer<? super R> release, Supplier<? extends CompletionStage<T>> action) {
+    return runAfter(acquiring, release, action, null);
+  }
+
+  /**
+   * As {@link #run(CompletableFuture, Consumer, Supplier)}, but what follows a wait still pending
+   * here runs through {@code continuation}, on the thread that ends the wait: the action's start
+   * and, when its stage has completed by then, the completion of the returned future, or that
+   * completion with the wait's failure. {@code continuation} must run each command once, before
+   * it returns; one that puts the caller's context in place around it makes the caller's
+   * dependent stages run in that context rather than in the thread's that let go. A grant at once
+   * runs on the calling thread, as there.
+   */
+  public static <R, T> CompletableFuture<T> run(CompletableFuture<R> acquiring,
+      Consumer<? super R> release, Supplier<? extends CompletionStage<T>> action,
+      Executor continuation) {
+    return runAfter(acquiring, release, action,
+        Objects.requireNonNull(continuation, "continuation"));
+  }
+
+  /** {@link #run}, with what follows a pending wait run through {@code continuation} if any. */
+  private static <R, T> CompletableFuture<T> runAfter(CompletableFuture<R> acquiring,
+      Consumer<? super R> release, Supplier<? extends CompletionStage<T>> action,
+      Executor continuation) {
     Objects.requireNonNull(acquiring, "acquiring");
     Objects.requireNonNull(release, "release");
     Objects.requireNonNull(action, "action");
@@ -61,19 +84,30 @@ public final class Holding {
     }
     Scope<T> result = new Scope<>(acquiring);
     acquiring.whenComplete((resource, failure) -> {
-      if (failure != null) {
-        result.settleExceptionally(failure);
-      } else if (result.isDone() || result.givenUp) {
-        // Given up while waiting, by its caller or an outer scope's: nobody to run the action
-        // for. A scope given up through an outer one ends here, so that the outer one releases.
-        Throwable releaseFailure = release(resource, release, null);
-        result.settleExceptionally(releaseFailure != null ? releaseFailure
-            : new CancellationException("the scope was given up before its wait was granted"));
+      if (continuation == null) {
+        afterWait(resource, failure, release, action, result);
       } else {
-        runHolding(resource, release, action, result);
+        continuation.execute(() -> afterWait(resource, failure, release, action, result));
       }
     });
     return result;
+  }
+
+  /** What follows the wait of {@code result}, which granted {@code resource} or failed. */
+  private static <R, T> void afterWait(R resource, Throwable failure,
+      Consumer<? super R> release, Supplier<? extends CompletionStage<T>> action,
+      Scope<T> result) {
+    if (failure != null) {
+      result.settleExceptionally(failure);
+    } else if (result.isDone() || result.givenUp) {
+      // Given up while waiting, by its caller or an outer scope's: nobody to run the action
+      // for. A scope given up through an outer one ends here, so that the outer one releases.
+      Throwable releaseFailure = release(resource, release, null);
+      result.settleExceptionally(releaseFailure != null ? releaseFailure
+          : new CancellationException("the scope was given up before its wait was granted"));
+    } else {
+      runHolding(resource, release, action, result);
+    }
   }
 
   /**

@@ -3,9 +3,12 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -178,6 +181,46 @@ class HoldingTest {
       assertThat(result).isCancelled();
       assertThat(actionRuns).hasValue(0);
       assertThat(releases).hasValue(1);
+    }
+
+    /**
+     * A continuation that marks what it runs: the action and the dependents of a result that
+     * completes with it run inside, and so does a failed wait's; a grant at once does not use it.
+     */
+    @Test
+    void whatFollowsAPendingWaitRunsThroughTheContinuation() {
+      ThreadLocal<String> context = new ThreadLocal<>();
+      Executor inCallersContext = command -> {
+        context.set("caller");
+        try {
+          command.run();
+        } finally {
+          context.remove();
+        }
+      };
+      List<String> seen = new ArrayList<>();
+      CompletableFuture<String> result = Holding.run(acquiring,
+          resource -> releases.incrementAndGet(), () -> {
+            seen.add("action in " + context.get());
+            return CompletableFuture.completedFuture("done");
+          }, inCallersContext);
+      CompletableFuture<String> dependent =
+          result.thenApply(value -> value + " in " + context.get());
+      CompletableFuture<String> waitFailed = new CompletableFuture<>();
+      CompletableFuture<String> failedDependent = Holding.run(waitFailed, failingRelease,
+          completesWith(CompletableFuture.completedFuture("never")), inCallersContext)
+          .exceptionally(failure -> "failure in " + context.get());
+
+      acquiring.complete("permit");
+      waitFailed.completeExceptionally(actionFailure);
+
+      assertThat(seen).containsExactly("action in caller");
+      assertThat(dependent).isCompletedWithValue("done in caller");
+      assertThat(failedDependent).isCompletedWithValue("failure in caller");
+      assertThat(releases).hasValue(1);
+      assertThat(Holding.run(CompletableFuture.completedFuture("permit"), resource -> { },
+          () -> CompletableFuture.completedFuture(context.get()), inCallersContext))
+          .as("granted at once: on the calling thread, as it is").isCompletedWithValue(null);
     }
   }
 

@@ -88,6 +88,15 @@ final class CallerContext {
         contexts.length == 0 ? null : CurrentCall.get());
   }
 
+  /**
+   * Puts the values of {@code context} (a subscriber's Reactor {@code ContextView}) in place over
+   * the running thread's, which the returned scope brings back: for what a subscription does on
+   * the subscribing thread, such as starting its wait's observation, a child of the subscriber's.
+   */
+  static ContextSnapshot.Scope valuesOf(Object context) {
+    return SNAPSHOTS.captureAll(context).setThreadLocals();
+  }
+
   /** Proceeds with {@code invocation} in this context. */
   Object proceed(Invocation invocation) throws Throwable {
     try (SuspendedTransaction noTransaction = suspendTransaction();

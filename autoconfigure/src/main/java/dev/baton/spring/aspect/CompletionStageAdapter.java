@@ -9,7 +9,10 @@ import java.util.concurrent.CompletionStage;
  * a future, waits without a thread, runs the method once the gate opens and exits the gate when the
  * method's stage completes. Cancelling the returned future while it waits withdraws the wait. The
  * method runs at most once per call. A call granted at once runs on the caller's thread; one that
- * waited runs where the wait ends, in its caller's context ({@link Invocation#inCallerContext}).
+ * waited runs where the wait ends, in its caller's context ({@link Invocation#inCallerContext}),
+ * as does the completion of the returned future when the method's stage has completed by then
+ * (or the wait failed): the caller's dependent stages do not run in the context of the thread
+ * that let go.
  */
 public final class CompletionStageAdapter implements ReturnTypeAdapter {
 
@@ -26,8 +29,12 @@ public final class CompletionStageAdapter implements ReturnTypeAdapter {
     } catch (RuntimeException refused) {
       return CompletableFuture.failedFuture(refused); // as a failed wait: the method never runs
     }
-    Invocation run = entry.isDone() ? invocation : invocation.inCallerContext();
-    return Holding.run(entry, gate.exit(), () -> stageOf(run));
+    if (entry.isDone()) {
+      return Holding.run(entry, gate.exit(), () -> stageOf(invocation));
+    }
+    CallerContext caller = CallerContext.capture();
+    return Holding.run(entry, gate.exit(),
+        () -> stageOf(() -> ExposedCall.proceedExposed(invocation)), caller::run);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.baton.spring.aspect;
 
 import dev.baton.spring.observation.Call;
 import dev.baton.spring.observation.CurrentCall;
+import io.micrometer.context.ContextSnapshot;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,7 +93,11 @@ final class ReactiveGates {
     return Mono.deferContextual(subscriberContext -> {
       CompletableFuture<R> waiting;
       Passage<R> passage;
-      try (CurrentCall.Scope call = subscribed(invoked)) {
+      // The wait starts with the subscriber's values in place (as WebFlux keeps its request's
+      // observation in the Reactor Context), so that its observation is a child of theirs.
+      try (ContextSnapshot.Scope values = subscriberContext.isEmpty() ? null
+              : CallerContext.valuesOf(subscriberContext);
+          CurrentCall.Scope call = subscribed(invoked)) {
         waiting = gate.enter().get();
         passage = new Passage<>(waiting.isDone() ? null : CallerContext.capture(subscriberContext),
             call == null ? null : call.call());

@@ -12,6 +12,7 @@ import dev.baton.spring.aspect.CallContextServices.ContextService;
 import dev.baton.spring.aspect.Sightings.Sighting;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.micrometer.tracing.handler.TracingObservationHandler.TracingContext;
 import io.micrometer.tracing.test.simple.SimpleSpan;
 import io.micrometer.tracing.test.simple.SimpleTracer;
@@ -198,6 +199,49 @@ class WaitedCallContextTest {
    * The releaser's side is checked on its current Observation, not on the span: SimpleTracer does
    * not bring a span back after a scope that cleared it (its scope for "no span" is a no-op).
    */
+  /**
+   * WebFlux keeps a request's observation in the subscriber's Reactor Context, not in a
+   * ThreadLocal: the wait's span is a child of that one too, not a trace of its own.
+   */
+  @Test
+  void aMonoWaitIsAChildOfTheSpanItsSubscribersReactorContextCarries() {
+    Observation request = Observation.start("webflux request", observations);
+    CompletableFuture<String> call = on(CALLER, () -> service.mono(sightings)
+        .contextWrite(Context.of(ObservationThreadLocalAccessor.KEY, request))
+        .toFuture());
+    on(RELEASER, this::release);
+    request.stop();
+
+    assertThat(call).succeedsWithin(FIVE_SECONDS);
+    String requestSpan = spanOf(request);
+    assertThat(sightings.only().spanId()).as("span current in the body").isEqualTo(requestSpan);
+    assertThat(tracer.getSpans())
+        .filteredOn(span -> span.getName().equals("wait for semaphore " + ContextService.PERMITS))
+        .filteredOn(span -> span.getTraceId().equals(traceOf(request)))
+        .as("the wait's span, in the request's trace")
+        .singleElement().extracting(SimpleSpan::getParentId).isEqualTo(requestSpan);
+  }
+
+  /**
+   * A future call that waited completes the caller's future on the releasing thread: the
+   * caller's own dependent stage sees the caller's context there, not the releaser's, as a Mono
+   * call's operators do.
+   */
+  @Test
+  void theCallersOwnStageAfterAFutureCallThatWaitedSeesTheCallersContext() {
+    CompletableFuture<Sighting> future = on(CALLER, () -> service.future(sightings)
+        .thenApply(value -> sightings.now("future continuation")));
+    CompletableFuture<Sighting> mono = on(CALLER, () -> service.mono(sightings)
+        .map(value -> sightings.now("mono continuation")).toFuture());
+    Sighting releaserAfterwards = on(RELEASER, this::release);
+
+    assertThat(future).succeedsWithin(FIVE_SECONDS)
+        .isEqualTo(callersContextOn(RELEASER, "future continuation"));
+    assertThat(mono).succeedsWithin(FIVE_SECONDS)
+        .isEqualTo(callersContextOn(RELEASER, "mono continuation"));
+    assertThat(releaserAfterwards).isEqualTo(releasersOwnContext());
+  }
+
   @Test
   void theReleasersSpanIsNotCurrentInABodyThatWaitedOutsideAnySpan() {
     CompletableFuture<String> call = on(CALLER, () -> service.future(sightings));
