@@ -1,5 +1,6 @@
 package dev.baton.spring.aspect;
 
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.reactivestreams.Publisher;
 import org.springframework.core.ReactiveAdapter;
@@ -18,8 +19,10 @@ import reactor.core.publisher.Mono;
  * <ul>
  * <li>a cold type (a {@code Flow}) waits when it is collected, runs the method once the gate
  * opens, and exits the gate when the collection ends: it completes, fails or is cancelled; each
- * collection waits and runs the call afresh. A cancelled {@code Flow}'s gate is exited once the
- * method's flow has stopped, not when the cancel is asked for ({@link KotlinFlowCollection});
+ * collection waits and runs the call afresh. The method's flow runs in its collector's coroutine
+ * context (dispatcher and elements, not its {@code Job}), as it would without Baton. A cancelled
+ * {@code Flow}'s gate is exited once the method's flow has stopped, not when the cancel is asked
+ * for ({@link KotlinFlowCollection});
  * <li>a hot type (a {@code Deferred}) is subscribed to by its conversion at once: calling the
  * method starts the wait, the method runs once the gate opens, and the gate is exited when the
  * result completes; cancelling the result while it waits withdraws the wait. A {@code Deferred}
@@ -38,6 +41,8 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
   private final ReactiveAdapter adapter;
   /** The method's result as the publisher its gate's adapter expects; null stays null. */
   private final UnaryOperator<Object> toPublisher;
+  /** The gated publisher as the declared type, for the caller. */
+  private final Function<Publisher<?>, Object> fromPublisher;
   private final MonoAdapter mono = new MonoAdapter();
   private final FluxAdapter flux = new FluxAdapter();
 
@@ -57,6 +62,8 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     this.adapter = registered;
     UnaryOperator<Object> convert = converter(type, registered);
     this.toPublisher = result -> result == null ? null : convert.apply(result);
+    this.fromPublisher = type.getName().equals(KOTLIN_FLOW)
+        ? KotlinFlowCollection::inCollectorsContext : registered::fromPublisher;
   }
 
   /**
@@ -66,7 +73,7 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
    */
   private static UnaryOperator<Object> converter(Class<?> type, ReactiveAdapter adapter) {
     return switch (type.getName()) {
-      case KOTLIN_FLOW -> result -> new KotlinFlowCollection<>(result, adapter::toPublisher);
+      case KOTLIN_FLOW -> result -> new KotlinFlowCollection<>(result);
       case KOTLIN_DEFERRED -> result -> new KotlinDeferredResult<>(result, adapter::toPublisher);
       default -> result -> {
         Publisher<?> publisher = adapter.toPublisher(result);
@@ -85,7 +92,7 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     Invocation publishing = new Converted(invocation, toPublisher);
     Object gated = adapter.isMultiValue() ? flux.around(gate, publishing)
         : mono.around(gate, publishing);
-    return adapter.fromPublisher((Publisher<?>) gated);
+    return fromPublisher.apply((Publisher<?>) gated);
   }
 
   @Override
@@ -93,7 +100,7 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     Invocation publishing = new Converted(invocation, toPublisher);
     Object followed = adapter.isMultiValue() ? flux.afterSuccess(publishing, action)
         : mono.afterSuccess(publishing, action);
-    return followed == null ? null : adapter.fromPublisher((Publisher<?>) followed);
+    return followed == null ? null : fromPublisher.apply((Publisher<?>) followed);
   }
 
   /**
