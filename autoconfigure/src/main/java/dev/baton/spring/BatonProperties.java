@@ -489,7 +489,8 @@ public record BatonProperties(
    * @param lease How long a held permit or a waiting call survives without renewal: an instance
    *     that dies loses its permits this long after its last renewal. At least 300ms.
    * @param keyPrefix First part of every Redis key and channel Baton uses, so that several
-   *     applications can share one Redis. Must not be blank nor contain braces.
+   *     applications can share one Redis. Must not be blank, contain braces, nor start or end
+   *     with whitespace (a trailing space a .properties file keeps would name other keys).
    * @param commandTimeout How long one Redis command may take before the call fails; unset:
    *     spring.data.redis.timeout if set, else 5s.
    */
@@ -509,6 +510,10 @@ public record BatonProperties(
       if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
         throw new IllegalArgumentException("baton.redis.key-prefix must be non-blank and free of"
             + " '{' and '}' (Redis Cluster's hash-tag delimiters), was '" + keyPrefix + "'");
+      }
+      if (!keyPrefix.equals(keyPrefix.strip())) {
+        throw new IllegalArgumentException("baton.redis.key-prefix must not start or end with"
+            + " whitespace, which other instances may read otherwise, was '" + keyPrefix + "'");
       }
       if (commandTimeout != null && (commandTimeout.isNegative() || commandTimeout.isZero())) {
         throw new IllegalArgumentException(

@@ -472,7 +472,8 @@ class BadPropertiesFuzzTest {
       maybe(0.1, () -> add("baton.redis.lease", pick(List.of(ok("300ms", 0), ok("30s", 0),
           ok("1m", 0), bad("299ms"), bad("0"), bad("-1s"), bad("abc")))));
       maybe(0.1, () -> add("baton.redis.key-prefix", pick(List.of(ok("baton", 0),
-          ok("app1", 0), bad("{x}"), bad("a}b"), new Value<>(" ", Verdict.INVALID, 0)))));
+          ok("app1", 0), bad("{x}"), bad("a}b"), new Value<>(" ", Verdict.INVALID, 0),
+          padded("baton ", 0)))));
       maybe(0.1, () -> add("baton.redis.command-timeout", pick(POSITIVE_DURATIONS)));
       maybe(0.3, () -> expected.level = or(add("baton.stalls.level", pick(List.of(
           ok("off", Level.OFF), ok("basic", Level.BASIC), ok("strict", Level.STRICT),
