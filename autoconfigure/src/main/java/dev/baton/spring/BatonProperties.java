@@ -77,6 +77,9 @@ public record BatonProperties(
   /** Runs Baton's aspects just outside {@code @Transactional}, whose order is the lowest. */
   public static final int DEFAULT_ASPECT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
+  /** The longest duration that counts in nanoseconds, as a {@code long}: about 292 years. */
+  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
   /** The units {@link #written} tries, largest first; a duration none counts is in nanoseconds. */
   private static final List<ChronoUnit> WRITTEN_UNITS = List.of(ChronoUnit.DAYS, ChronoUnit.HOURS,
       ChronoUnit.MINUTES, ChronoUnit.SECONDS, ChronoUnit.MILLIS, ChronoUnit.MICROS);
@@ -261,8 +264,6 @@ public record BatonProperties(
 
     /** The property that turns the stall view on; read before the properties are bound. */
     public static final String LEVEL_PROPERTY = "baton.stalls.level";
-    /** The longest threshold: what a {@code long} of nanoseconds holds, about 292 years. */
-    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
 
     public Stalls {
       level = level == null ? Level.OFF : level;
@@ -492,7 +493,8 @@ public record BatonProperties(
    *     applications can share one Redis. Must not be blank, contain braces, nor start or end
    *     with whitespace (a trailing space a .properties file keeps would name other keys).
    * @param commandTimeout How long one Redis command may take before the call fails; unset:
-   *     spring.data.redis.timeout if set, else 5s.
+   *     spring.data.redis.timeout if set, else 5s. At most 106751d (what a long counts in
+   *     nanoseconds): every command has a timeout, so a longer one cannot mean none.
    */
   public record Redis(@DefaultValue("30s") Duration lease, @DefaultValue("baton") String keyPrefix,
       Duration commandTimeout) {
@@ -515,9 +517,11 @@ public record BatonProperties(
         throw new IllegalArgumentException("baton.redis.key-prefix must not start or end with"
             + " whitespace, which other instances may read otherwise, was '" + keyPrefix + "'");
       }
-      if (commandTimeout != null && (commandTimeout.isNegative() || commandTimeout.isZero())) {
-        throw new IllegalArgumentException(
-            "baton.redis.command-timeout must be positive, was " + written(commandTimeout));
+      if (commandTimeout != null && (commandTimeout.isNegative() || commandTimeout.isZero()
+          || commandTimeout.compareTo(LONGEST) > 0)) {
+        throw new IllegalArgumentException("baton.redis.command-timeout must be positive and at"
+            + " most what a long counts in nanoseconds (about 292 years), was "
+            + written(commandTimeout));
       }
     }
   }

@@ -402,6 +402,15 @@ class BadPropertiesFuzzTest {
       .map(v -> Duration.ZERO.equals(v.meaning) ? BadPropertiesFuzzTest.<Duration>bad(v.raw) : v)
       .toList();
 
+  /**
+   * As {@link #POSITIVE_DURATIONS}, where one too long to count in nanoseconds is refused too:
+   * every Redis command has a timeout, so such a one cannot mean none.
+   */
+  private static final List<Value<Duration>> COMMAND_TIMEOUTS = POSITIVE_DURATIONS.stream()
+      .map(v -> v.meaning != null && v.meaning.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0
+          ? BadPropertiesFuzzTest.<Duration>bad(v.raw) : v)
+      .toList();
+
   private static final List<Value<Boolean>> BOOLEANS = List.of(ok("true", true),
       ok("false", false), ok("TRUE", true), ok("False", false), ok("on", true), ok("no", false),
       bad("abc"), bad("2"), bad("ture"), blank(""), padded("true ", true),
@@ -474,7 +483,7 @@ class BadPropertiesFuzzTest {
       maybe(0.1, () -> add("baton.redis.key-prefix", pick(List.of(ok("baton", 0),
           ok("app1", 0), bad("{x}"), bad("a}b"), new Value<>(" ", Verdict.INVALID, 0),
           padded("baton ", 0)))));
-      maybe(0.1, () -> add("baton.redis.command-timeout", pick(POSITIVE_DURATIONS)));
+      maybe(0.1, () -> add("baton.redis.command-timeout", pick(COMMAND_TIMEOUTS)));
       maybe(0.3, () -> expected.level = or(add("baton.stalls.level", pick(List.of(
           ok("off", Level.OFF), ok("basic", Level.BASIC), ok("strict", Level.STRICT),
           ok("BASIC", Level.BASIC), ok("Strict", Level.STRICT), ok("OFF", Level.OFF),

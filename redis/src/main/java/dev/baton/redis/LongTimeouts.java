@@ -11,7 +11,7 @@ import java.time.Duration;
 final class LongTimeouts {
 
   /** The longest timeout that counts in nanoseconds. */
-  private static final Duration COUNTABLE = Duration.ofNanos(Long.MAX_VALUE);
+  static final Duration COUNTABLE = Duration.ofNanos(Long.MAX_VALUE);
 
   private LongTimeouts() {}
 

@@ -13,7 +13,10 @@ import java.util.Objects;
  * @param lease how long a held permit or a waiting call survives without renewal: a JVM that dies
  *     loses its permits this long after its last renewal, and renewals run every third of it
  * @param commandTimeout how long one Redis command may take before the call fails naming the
- *     Redis address; also how long a synchronous read such as {@code availablePermits()} may block
+ *     Redis address; also how long a synchronous read such as {@code availablePermits()} may block.
+ *     At most what a {@code long} counts in nanoseconds (about 292 years), as the Redis client
+ *     counts it: a longer one is refused, not read as none as a wait's timeout is, since every
+ *     command has one
  * @param ssl the TLS settings of the connection, or {@code null} for those of the URI alone
  * @param connectTimeout how long opening a connection (the TCP connect) may take, or
  *     {@code null} for Lettuce's default of 10 s
@@ -36,6 +39,10 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
     }
     requirePositive(lease, "lease");
     requirePositive(commandTimeout, "commandTimeout");
+    if (commandTimeout.compareTo(LongTimeouts.COUNTABLE) > 0) {
+      throw new IllegalArgumentException("commandTimeout must be at most what a long counts in"
+          + " nanoseconds (about 292 years), was " + commandTimeout);
+    }
     if (connectTimeout != null) {
       requirePositive(connectTimeout, "connectTimeout");
     }
