@@ -222,7 +222,8 @@ public final class RedisBackend implements AutoCloseable {
       if (Scripts.unwrap(e.getCause()) instanceof IllegalStateException tooOld) {
         throw new IllegalStateException("Redis at " + address + ": " + tooOld.getMessage(), e);
       }
-      throw unavailable("could not connect", e);
+      throw Refusals.of(address, options.keyPrefix(), e)
+          .orElseGet(() -> unavailable("could not connect", e));
     }
     connections.client().addListener(new RedisConnectionStateAdapter() {
       @Override
@@ -240,12 +241,15 @@ public final class RedisBackend implements AutoCloseable {
    * of its own: one for commands, one for pub/sub.
    *
    * @throws RedisUnavailableException naming the address if Redis cannot be reached
+   * @throws IllegalStateException naming the address if Redis answered with an error (a wrong
+   *     password or database, a permission the ACL user lacks, a full {@code maxmemory}: the
+   *     message quotes the reply), or is older than Redis 7.0
    */
   public static RedisBackend connect(RedisURI uri, RedisBackendOptions options) {
     Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(options, "options");
     return new RedisBackend(connect(() -> Connections.standalone(uri, options),
-        Connections.describe(uri)), options);
+        Connections.describe(uri), options), options);
   }
 
   /**
@@ -255,6 +259,8 @@ public final class RedisBackend implements AutoCloseable {
    * over at once.
    *
    * @throws RedisUnavailableException naming the seeds if the cluster cannot be reached
+   * @throws IllegalStateException naming the seeds if the cluster answered with an error, as
+   *     {@link #connect(RedisURI, RedisBackendOptions)} says
    */
   public static RedisBackend connectCluster(List<RedisURI> seeds, RedisBackendOptions options) {
     Objects.requireNonNull(options, "options");
@@ -262,16 +268,18 @@ public final class RedisBackend implements AutoCloseable {
       throw new IllegalArgumentException("a Redis Cluster needs at least one seed node");
     }
     return new RedisBackend(connect(() -> Connections.cluster(List.copyOf(seeds), options),
-        "cluster " + seeds.stream().map(uri -> uri.getHost() + ":" + uri.getPort()).toList()),
-        options);
+        "cluster " + seeds.stream().map(uri -> uri.getHost() + ":" + uri.getPort()).toList(),
+        options), options);
   }
 
-  private static Connections connect(Supplier<Connections> connect, String address) {
+  private static Connections connect(Supplier<Connections> connect, String address,
+      RedisBackendOptions options) {
     try {
       return connect.get();
     } catch (RuntimeException e) {
-      throw new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
-          + " connect: " + e.getMessage(), e);
+      throw Refusals.of(address, options.keyPrefix(), e).orElseGet(() ->
+          new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
+              + " connect: " + e.getMessage(), e));
     }
   }
 

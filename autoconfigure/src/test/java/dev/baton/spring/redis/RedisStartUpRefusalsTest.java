@@ -1,13 +1,14 @@
 package dev.baton.spring.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.baton.redis.RedisBackend;
-import dev.baton.redis.RedisBackendOptions;
+import dev.baton.AsyncEvent;
+import dev.baton.AsyncQueue;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -57,5 +58,73 @@ class RedisStartUpRefusalsTest {
         assertThat(context.getStartupFailure()).hasStackTraceContaining(
             "baton.redis.command-timeout must be positive and at most what a long counts in"
             + " nanoseconds").hasStackTraceContaining("was " + timeout));
+  }
+
+  /**
+   * A Redis that answers, but with an error, fails start-up with a headline that names the
+   * address, quotes the server's answer and says what to change, not only "unavailable: could
+   * not connect", which sends one looking for a network problem; nothing is left in Redis.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"wrong-password", "no-such-database", "acl-without-function",
+      "acl-without-channels", "out-of-memory"})
+  void aRedisThatAnswersWithAnErrorFailsStartUpGivingItsAnswer(String refusal) {
+    String[] settings = switch (refusal) {
+      case "wrong-password" -> new String[] {"--user", "app", "on", ">pw", "~*", "&*", "+@all"};
+      case "acl-without-function" -> new String[] {"--user", "app", "on", ">pw", "~*", "&*",
+          "+@all", "-function"};
+      case "acl-without-channels" -> new String[] {"--user", "app", "on", ">pw", "~*",
+          "resetchannels", "+@all"};
+      case "out-of-memory" -> new String[] {"--maxmemory", "1", "--maxmemory-policy",
+          "noeviction"};
+      default -> new String[0];
+    };
+    try (RedisServer server = RedisServer.start(settings)) {
+      String port = "spring.data.redis.port=" + server.port();
+      String[] properties = switch (refusal) {
+        case "wrong-password" -> new String[] {port, "spring.data.redis.username=app",
+            "spring.data.redis.password=wrong"};
+        case "no-such-database" -> new String[] {port, "spring.data.redis.database=16"};
+        case "out-of-memory" -> new String[] {port};
+        default -> new String[] {port, "spring.data.redis.username=app",
+            "spring.data.redis.password=pw"};
+      };
+      String[] answerAndHint = switch (refusal) {
+        case "wrong-password" -> new String[] {"'WRONGPASS", "spring.data.redis.username and"
+            + " password"};
+        case "no-such-database" -> new String[] {"'ERR DB index is out of range",
+            "spring.data.redis.database must be below"};
+        case "out-of-memory" -> new String[] {"'OOM", "raise maxmemory"};
+        default -> new String[] {"'NOPERM", "needs the keys ~{baton:*, the channels &baton:*"};
+      };
+      contextRunner.withPropertyValues(properties).run(context ->
+          assertThat(context.getStartupFailure()).as("the headline: the message of the exception"
+              + " start-up failed with").hasMessageContaining("Redis at 127.0.0.1:"
+              + server.port() + " refused Baton's start-up, answering " + answerAndHint[0])
+              .hasMessageContaining(answerAndHint[1]).hasMessageNotContaining("unavailable"));
+      assertThat(server.keys()).isEmpty();
+    }
+  }
+
+  /** An ACL user with just the permissions the refusal (and the README) lists can use Baton. */
+  @ParameterizedTest
+  @ValueSource(strings = {"baton", "app1"})
+  void anAclUserWithThePermissionsListedStartsAndWorks(String prefix) {
+    try (RedisServer server = RedisServer.start("--user", "app", "on", ">pw",
+        "~{" + prefix + ":*", "&" + prefix + ":*", "+@read", "+@write", "+@scripting",
+        "+@pubsub", "+@connection", "+info", "+time")) {
+      contextRunner.withPropertyValues("spring.data.redis.port=" + server.port(),
+          "spring.data.redis.username=app", "spring.data.redis.password=pw",
+          "baton.redis.key-prefix=" + prefix).run(context -> {
+            PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+            registry.lock("ledger").acquire().get(10, TimeUnit.SECONDS).release();
+            AsyncEvent ready = registry.event("ready");
+            ready.set();
+            ready.await().get(10, TimeUnit.SECONDS);
+            AsyncQueue<String> jobs = registry.queue("jobs", String.class);
+            jobs.put("one").get(10, TimeUnit.SECONDS);
+            assertThat(jobs.take().get(10, TimeUnit.SECONDS)).isEqualTo("one");
+          });
+    }
   }
 }
