@@ -103,6 +103,11 @@ final class Connections {
     return pubSub;
   }
 
+  /** Whether these are connections to a Redis Cluster. */
+  boolean isCluster() {
+    return cluster;
+  }
+
   boolean isOpen() {
     return commands.isOpen();
   }

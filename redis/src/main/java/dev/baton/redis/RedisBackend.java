@@ -216,7 +216,7 @@ public final class RedisBackend implements AutoCloseable {
         }
       });
       await(pubSub.async().subscribe(grantChannel).toCompletableFuture());
-      syncClock().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
+      startUp().get(commandTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException | InterruptedException | ExecutionException | TimeoutException e) {
       shutdownQuietly();
       if (Scripts.unwrap(e.getCause()) instanceof IllegalStateException tooOld) {
@@ -243,7 +243,7 @@ public final class RedisBackend implements AutoCloseable {
    * @throws RedisUnavailableException naming the address if Redis cannot be reached
    * @throws IllegalStateException naming the address if Redis answered with an error (a wrong
    *     password or database, a permission the ACL user lacks, a full {@code maxmemory}: the
-   *     message quotes the reply), or is older than Redis 7.0
+   *     message quotes the reply), is a replica, or is older than Redis 7.0
    */
   public static RedisBackend connect(RedisURI uri, RedisBackendOptions options) {
     Objects.requireNonNull(uri, "uri");
@@ -1114,6 +1114,33 @@ public final class RedisBackend implements AutoCloseable {
       quarantineUntil = redisMillis - uptimeSeconds(server) * 1000 + leaseMillis;
       return null;
     }).thenCombine(loaded, (clock, library) -> null);
+  }
+
+  /**
+   * At connect: refuses a replica, runs {@link #syncClock()}, then calls one read-only function
+   * of Baton's library on a key under the prefix, so that an ACL user who may load the library
+   * but not run it, or not on these keys, fails the connect with the server's NOPERM rather than
+   * every call after it.
+   *
+   * <p>A replica answers the reads of the connect, and, once its primary's library has reached
+   * it, that call too, but refuses every write. The role is not checked in a cluster: there each
+   * command goes to the primary of its key's slot, whichever node the seeds name, and replicas
+   * among the seeds are usual. A Sentinel URI leads to the primary already.
+   */
+  private CompletableFuture<Void> startUp() {
+    CompletableFuture<Void> primary = connections.isCluster()
+        ? CompletableFuture.completedFuture(null)
+        : redis.info("replication").toCompletableFuture().thenAccept(replication -> {
+          if (replication.contains("role:slave")) {
+            throw new IllegalStateException("it is a replica (INFO replication says role:slave),"
+                + " which refuses or loses Baton's writes: point spring.data.redis.* at the"
+                + " primary, or use Sentinel");
+          }
+        });
+    return primary.thenCompose(checked -> syncClock())
+        .thenCompose(synced -> Scripts.COUNT_EXCEPT.<Long>run(redis,
+            new String[] {keys.tag("start-up", "check")}))
+        .thenApply(count -> null);
   }
 
   /**

@@ -1,9 +1,12 @@
 package dev.baton.spring.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncQueue;
+import dev.baton.redis.RedisBackend;
+import dev.baton.redis.RedisBackendOptions;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
@@ -102,6 +105,53 @@ class RedisStartUpRefusalsTest {
               + " start-up failed with").hasMessageContaining("Redis at 127.0.0.1:"
               + server.port() + " refused Baton's start-up, answering " + answerAndHint[0])
               .hasMessageContaining(answerAndHint[1]).hasMessageNotContaining("unavailable"));
+      assertThat(server.keys()).isEmpty();
+    }
+  }
+
+  /**
+   * The address given is a replica (read-only, the default), with Baton's library replicated
+   * from its primary or not: every call Baton would make there fails with READONLY, so start-up
+   * fails saying it is a replica, from INFO replication, and sending nothing that writes.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aReplicaGivenAsTheAddressFailsStartUpSayingSo(boolean libraryReplicated) {
+    try (RedisServer primary = RedisServer.start("--repl-diskless-sync-delay", "0");
+        RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1",
+            Integer.toString(primary.port()))) {
+      if (libraryReplicated) {
+        RedisBackend.connect(primary.uri(), RedisBackendOptions.DEFAULTS).close();
+      }
+      await().until(() -> replica.cli("INFO", "replication").contains("master_link_status:up")
+          && replica.cli("FUNCTION", "LIST").isEmpty() != libraryReplicated);
+      contextRunner.withPropertyValues("spring.data.redis.port=" + replica.port())
+          .run(context -> assertThat(context.getStartupFailure()).hasMessageContaining(
+              "Redis at 127.0.0.1:" + replica.port() + ": it is a replica (INFO replication says"
+              + " role:slave), which refuses or loses Baton's writes: point spring.data.redis.*"
+              + " at the primary, or use Sentinel"));
+      assertThat(replica.commandStat("function|load", "rejected_calls")).isZero();
+    }
+  }
+
+  /**
+   * An ACL user that may load Baton's library but not run it ({@code -fcall}), or whose key
+   * patterns do not cover the prefix's keys ({@code ~other:*}): every call would fail with
+   * NOPERM, so start-up runs one read-only function on a key under the prefix and fails with
+   * the server's answer and the permissions Baton needs.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"-fcall", "~other:*"})
+  void anAclUserThatCannotRunBatonsCallsFailsStartUp(String restriction) {
+    String[] user = restriction.startsWith("~")
+        ? new String[] {"--user", "app", "on", ">pw", restriction, "&*", "+@all"}
+        : new String[] {"--user", "app", "on", ">pw", "~*", "&*", "+@all", restriction};
+    try (RedisServer server = RedisServer.start(user)) {
+      contextRunner.withPropertyValues("spring.data.redis.port=" + server.port(),
+          "spring.data.redis.username=app", "spring.data.redis.password=pw").run(context ->
+              assertThat(context.getStartupFailure()).hasMessageContaining("Redis at 127.0.0.1:"
+                  + server.port() + " refused Baton's start-up, answering 'NOPERM")
+                  .hasMessageContaining("needs the keys ~{baton:*"));
       assertThat(server.keys()).isEmpty();
     }
   }
