@@ -29,8 +29,9 @@ import java.util.Optional;
  * an event's waiters, which a backend may not store: they are always this instance's. A per-key
  * lock family is {@code this-instance} on any backend: its counts are of the keys this instance
  * uses, as no backend keeps an index of a family's keys; it lists those keys, each with its
- * shared state, only when asked to. Until the backend has answered a first read of a shared primitive, its
- * {@code state} is {@code unknown} and the numbers only the backend knows are {@code null}.
+ * shared state, only when asked to. Until the backend has answered a first read of a shared
+ * primitive, its {@code state} is {@code unknown} and the numbers only the backend knows are
+ * {@code null}.
  */
 final class PrimitiveViews {
 

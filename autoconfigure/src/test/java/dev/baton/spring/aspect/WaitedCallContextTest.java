@@ -187,18 +187,9 @@ class WaitedCallContextTest {
     other.stop();
 
     assertThat(call).succeedsWithin(FIVE_SECONDS);
-    String requestSpan = spanOf(request);
-    assertThat(sightings.only().spanId()).as("span current in the body").isEqualTo(requestSpan);
-    assertThat(tracer.getSpans())
-        .filteredOn(span -> span.getName().equals("wait for semaphore " + ContextService.PERMITS))
-        .filteredOn(span -> span.getTraceId().equals(traceOf(request)))
-        .singleElement().extracting(SimpleSpan::getParentId).isEqualTo(requestSpan);
+    assertTheBodyRanInAndTheWaitIsAChildOf(request);
   }
 
-  /**
-   * The releaser's side is checked on its current Observation, not on the span: SimpleTracer does
-   * not bring a span back after a scope that cleared it (its scope for "no span" is a no-op).
-   */
   /**
    * WebFlux keeps a request's observation in the subscriber's Reactor Context, not in a
    * ThreadLocal: the wait's span is a child of that one too, not a trace of its own.
@@ -213,13 +204,7 @@ class WaitedCallContextTest {
     request.stop();
 
     assertThat(call).succeedsWithin(FIVE_SECONDS);
-    String requestSpan = spanOf(request);
-    assertThat(sightings.only().spanId()).as("span current in the body").isEqualTo(requestSpan);
-    assertThat(tracer.getSpans())
-        .filteredOn(span -> span.getName().equals("wait for semaphore " + ContextService.PERMITS))
-        .filteredOn(span -> span.getTraceId().equals(traceOf(request)))
-        .as("the wait's span, in the request's trace")
-        .singleElement().extracting(SimpleSpan::getParentId).isEqualTo(requestSpan);
+    assertTheBodyRanInAndTheWaitIsAChildOf(request);
   }
 
   /**
@@ -242,6 +227,10 @@ class WaitedCallContextTest {
     assertThat(releaserAfterwards).isEqualTo(releasersOwnContext());
   }
 
+  /**
+   * The releaser's side is checked on its current Observation, not on the span: SimpleTracer does
+   * not bring a span back after a scope that cleared it (its scope for "no span" is a no-op).
+   */
   @Test
   void theReleasersSpanIsNotCurrentInABodyThatWaitedOutsideAnySpan() {
     CompletableFuture<String> call = on(CALLER, () -> service.future(sightings));
@@ -300,6 +289,17 @@ class WaitedCallContextTest {
 
   private static Sighting releasersOwnContext() {
     return new Sighting(RELEASER, "releaser-request", "releaser-tenant", null, null, RELEASER);
+  }
+
+  /** The body ran in {@code request}'s span, and the wait's span is a child of it. */
+  private void assertTheBodyRanInAndTheWaitIsAChildOf(Observation request) {
+    String requestSpan = spanOf(request);
+    assertThat(sightings.only().spanId()).as("span current in the body").isEqualTo(requestSpan);
+    assertThat(tracer.getSpans())
+        .filteredOn(span -> span.getName().equals("wait for semaphore " + ContextService.PERMITS))
+        .filteredOn(span -> span.getTraceId().equals(traceOf(request)))
+        .as("the wait's span, in the request's trace")
+        .singleElement().extracting(SimpleSpan::getParentId).isEqualTo(requestSpan);
   }
 
   private String spanOf(Observation observation) {

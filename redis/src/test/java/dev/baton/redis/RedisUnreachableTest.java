@@ -19,12 +19,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * README, "Redis down": "Calls fail within their timeout with RedisUnavailableException naming
- * host:port; commands are rejected while disconnected, never buffered and replayed". Each kind
- * of call is made while the server is stopped; each must fail so, and the restarted server must
- * show nothing of them.
+ * A server that is down or does not answer. README, "Redis down": "Calls fail within their
+ * timeout with RedisUnavailableException naming host:port; commands are rejected while
+ * disconnected, never buffered and replayed": each kind of call is made while the server is
+ * stopped; each must fail so, and the restarted server must show nothing of them. And a
+ * primitive Redis never answered reads as unknown through {@link RemoteLevels}, not as free.
  */
-class RedisDownCallsTest {
+class RedisUnreachableTest {
 
   static final Duration LEASE = Duration.ofSeconds(3);
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
@@ -94,9 +95,9 @@ class RedisDownCallsTest {
     IS_SET(t -> t.event.isSet()),
     CONDITION_ACQUIRE(t -> t.condition.acquire());
 
-    final Function<RedisDownCallsTest, Object> call;
+    final Function<RedisUnreachableTest, Object> call;
 
-    Call(Function<RedisDownCallsTest, Object> call) {
+    Call(Function<RedisUnreachableTest, Object> call) {
       this.call = call;
     }
   }
@@ -140,5 +141,21 @@ class RedisDownCallsTest {
     assertThat(event.isSet()).as("no set replayed").isFalse();
     assertThat(backend.heldPermits()).isZero();
     await().until(() -> server.keys().isEmpty());
+  }
+
+  @Test
+  void aQueueRedisNeverAnsweredReadsUnknownLikeTheOtherPrimitives() {
+    RemoteLevels lock = (RemoteLevels) backend.lock("never-read-lock");
+    RemoteLevels queue = (RemoteLevels) backend.queue("never-read-queue", QueueSpec.fifo(4),
+        ItemCodec.strings());
+    server.pause();
+    try {
+      assertThat(lock.levels().known()).as("a lock Redis never answered").isFalse();
+      assertThat(((RemoteQueueLevels) queue).queueLevels().known())
+          .as("the queue's queueLevels()").isFalse();
+      assertThat(queue.levels().known()).as("the queue's levels()").isFalse();
+    } finally {
+      server.resume();
+    }
   }
 }
