@@ -62,12 +62,12 @@ public final class QueueScore {
     MethodHandle handle = handle(accessor).asType(MethodType.methodType(Object.class,
         Object.class));
     String what = "the item's " + property;
-    return item -> exactly(queue, what, (Number) invoke(handle, item));
+    return item -> scoreOf(queue, what, (Number) invoke(handle, item));
   }
 
   /** The score function of a queue whose items are numbers: each item's own value. */
   public static <T> ToDoubleFunction<T> itemValue(String queue) {
-    return item -> exactly(queue, "the item", (Number) item);
+    return item -> scoreOf(queue, "the item", (Number) item);
   }
 
   private static Method find(Class<?> type, String name) {
@@ -100,7 +100,7 @@ public final class QueueScore {
     }
   }
 
-  private static double exactly(String queue, String what, Number value) {
+  private static double scoreOf(String queue, String what, Number value) {
     if (value == null) {
       throw new IllegalArgumentException("priority queue '" + queue + "': " + what
           + " is null, and a score must be a number");
@@ -116,7 +116,7 @@ public final class QueueScore {
   /** Whether {@code value} is no integer wider than an int, or one within ±2^53. */
   private static boolean withinExactIntegers(Number value) {
     if (value instanceof BigInteger integer) {
-      return integer.abs().compareTo(BigInteger.ONE.shiftLeft(53)) <= 0;
+      return integer.abs().compareTo(BigInteger.valueOf(EXACT_INTEGERS)) <= 0;
     }
     if (value instanceof Long || value instanceof AtomicLong || value instanceof LongAdder
         || value instanceof LongAccumulator) {
