@@ -20,6 +20,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
@@ -143,21 +145,23 @@ public final class BatonGauges implements MeterBinder {
    * {@code local} of it when it has none.
    */
   static <T> double level(T primitive, ToIntFunction<Levels> shared, ToIntFunction<T> local) {
-    Optional<Levels> levels = SharedLevels.of(primitive);
-    if (levels.isEmpty()) {
-      return local.applyAsInt(primitive);
-    }
-    return levels.get().known() ? shared.applyAsInt(levels.get()) : Double.NaN;
+    return read(SharedLevels.of(primitive), Levels::known, shared,
+        () -> local.applyAsInt(primitive));
   }
 
   /** As {@link #level}, for a queue's levels. */
   private static <Q extends AsyncQueue<?>> double queueLevel(Q queue,
       ToIntFunction<QueueLevels> shared, ToIntFunction<Q> local) {
-    Optional<QueueLevels> levels = SharedQueueLevels.of(queue);
+    return read(SharedQueueLevels.of(queue), QueueLevels::known, shared,
+        () -> local.applyAsInt(queue));
+  }
+
+  private static <L> double read(Optional<L> levels, Predicate<L> known, ToIntFunction<L> shared,
+      IntSupplier local) {
     if (levels.isEmpty()) {
-      return local.applyAsInt(queue);
+      return local.getAsInt();
     }
-    return levels.get().known() ? shared.applyAsInt(levels.get()) : Double.NaN;
+    return known.test(levels.get()) ? shared.applyAsInt(levels.get()) : Double.NaN;
   }
 
   private static <T> void gauge(MeterRegistry registry, String name, String description,
