@@ -41,6 +41,12 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
   private final ReactiveAdapter adapter;
   /** The method's result as the publisher its gate's adapter expects; null stays null. */
   private final UnaryOperator<Object> toPublisher;
+  /**
+   * The method's result as a publisher for {@link #afterSuccess}, where no gate waits for it to
+   * stop: each subscriber collects a {@code Flow} afresh, as each collector of a {@code Flow}
+   * does; null stays null.
+   */
+  private final UnaryOperator<Object> toRepeatablePublisher;
   /** The gated publisher as the declared type, for the caller. */
   private final Function<Publisher<?>, Object> fromPublisher;
   private final MonoAdapter mono = new MonoAdapter();
@@ -62,6 +68,9 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     this.adapter = registered;
     UnaryOperator<Object> convert = converter(type, registered);
     this.toPublisher = result -> result == null ? null : convert.apply(result);
+    this.toRepeatablePublisher = type.getName().equals(KOTLIN_FLOW)
+        ? result -> result == null ? null : Flux.defer(() -> new KotlinFlowCollection<>(result))
+        : toPublisher;
     this.fromPublisher = type.getName().equals(KOTLIN_FLOW)
         ? KotlinFlowCollection::inCollectorsContext : registered::fromPublisher;
   }
@@ -97,7 +106,7 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
 
   @Override
   public Object afterSuccess(Invocation invocation, Runnable action) throws Throwable {
-    Invocation publishing = new Converted(invocation, toPublisher);
+    Invocation publishing = new Converted(invocation, toRepeatablePublisher);
     Object followed = adapter.isMultiValue() ? flux.afterSuccess(publishing, action)
         : mono.afterSuccess(publishing, action);
     return followed == null ? null : fromPublisher.apply((Publisher<?>) followed);
