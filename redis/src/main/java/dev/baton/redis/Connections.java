@@ -9,6 +9,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -62,7 +63,8 @@ final class Connections {
   /** Connects to the Redis Cluster that {@code seeds} belong to. */
   static Connections cluster(List<RedisURI> seeds, RedisBackendOptions options) {
     RedisClusterClient client = RedisClusterClient.create(seeds);
-    ClusterClientOptions.Builder settings = ClusterClientOptions.builder();
+    ClusterClientOptions.Builder settings = ClusterClientOptions.builder()
+        .topologyRefreshOptions(topologyRefresh(options));
     client.setOptions(((ClusterClientOptions.Builder) configure(settings, options)).build());
     client.setDefaultTimeout(options.commandTimeout());
     try {
@@ -74,6 +76,19 @@ final class Connections {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       throw e;
     }
+  }
+
+  /**
+   * The cluster's topology is read again at each renewal interval (a third of the lease), and
+   * sooner on a redirect or on reconnects that keep failing, at most once an interval: after a
+   * failover, calls and renewals reach the promoted replica within an interval. Lettuce
+   * reads it only at connect by default, and with commands rejected while a node is disconnected
+   * no redirect ever came to correct it: the dead primary's slots stayed unreachable.
+   */
+  private static ClusterTopologyRefreshOptions topologyRefresh(RedisBackendOptions options) {
+    Duration interval = options.lease().dividedBy(3);
+    return ClusterTopologyRefreshOptions.builder().enablePeriodicRefresh(interval)
+        .enableAllAdaptiveRefreshTriggers().adaptiveRefreshTriggersTimeout(interval).build();
   }
 
   private static ClientOptions.Builder configure(ClientOptions.Builder settings,

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A Redis Cluster after a failover: a primary died and its replica took over, so every slot is
- * served again, while the topology lists the dead node (a failed primary without slots) until an
- * operator makes the cluster forget it.
+ * served again, by the instances connected before it too, while the topology lists the dead
+ * node (a failed primary without slots) until an operator makes the cluster forget it.
  */
 class RedisClusterFailoverTest {
 
@@ -30,14 +30,19 @@ class RedisClusterFailoverTest {
   }
 
   /**
-   * The library is loaded on the primaries that answer, the dead one passed over: an instance
-   * connects and serves every slot, and a primary that then lost the library (here by a
-   * {@code FUNCTION FLUSH}) has it loaded again by the first call there. Regression: the load
-   * waited for every listed primary, so the connect failed with the dead node's "connection
-   * refused", and so did a call that found the library missing.
+   * An instance connected before the failover follows the topology to the promoted replica: a
+   * lock on the dead primary's slots is granted again once the cluster is ok. Regression: the
+   * client never refreshed its topology, so it rejected every command for those slots ("not
+   * connected") for as long as it ran.
+   *
+   * <p>The library is loaded on the primaries that answer, the dead one passed over: an instance
+   * connects after the failover and serves every slot, and a primary that then lost the library
+   * (here by a {@code FUNCTION FLUSH}) has it loaded again by the first call there. Regression:
+   * the load waited for every listed primary, so the connect failed with the dead node's
+   * "connection refused", and so did a call that found the library missing.
    */
   @Test
-  void anInstanceConnectsAfterAFailoverAndReloadsTheLibraryPassingOverTheDeadPrimary()
+  void instancesConnectedBeforeAndAfterAFailoverServeEverySlotPassingOverTheDeadPrimary()
       throws Exception {
     nodes.addAll(RedisServer.startCluster(3));
     RedisServer dying = nodes.get(2);
@@ -52,18 +57,28 @@ class RedisClusterFailoverTest {
         .until(() -> "OK".equals(replica.cli("CLUSTER", "REPLICATE", dyingId)));
     await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
         .contains("master_link_status:up"));
-    dying.stop();
-    await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
-        .contains("role:master") && nodes.get(0).cli("CLUSTER", "INFO")
-        .contains("cluster_state:ok") && nodes.get(1).cli("CLUSTER", "INFO")
-        .contains("cluster_state:ok"));
-    List<RedisURI> seeds = List.of(nodes.get(0).uri(), nodes.get(1).uri(), replica.uri());
-    try (RedisBackend late = RedisBackend.connectCluster(seeds, OPTIONS)) {
-      for (String name : List.of("a", "b", "c", "d", "e", "f")) {
-        late.lock(name).acquire().get(5, TimeUnit.SECONDS).release();
+    String moving = nameOn(dying);
+    try (RedisBackend early = RedisBackend.connectCluster(
+        List.of(nodes.get(0).uri(), nodes.get(1).uri()), OPTIONS)) {
+      await().atMost(PATIENCE).until(() -> !early.isQuarantined());
+      early.lock(moving).acquire().get(5, TimeUnit.SECONDS).release();
+      dying.stop();
+      await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
+          .contains("role:master") && nodes.get(0).cli("CLUSTER", "INFO")
+          .contains("cluster_state:ok") && nodes.get(1).cli("CLUSTER", "INFO")
+          .contains("cluster_state:ok"));
+      List<RedisURI> seeds = List.of(nodes.get(0).uri(), nodes.get(1).uri(), replica.uri());
+      try (RedisBackend late = RedisBackend.connectCluster(seeds, OPTIONS)) {
+        for (String name : List.of("a", "b", "c", "d", "e", "f")) {
+          late.lock(name).acquire().get(5, TimeUnit.SECONDS).release();
+        }
+        replica.cli("FUNCTION", "FLUSH");
+        late.lock(nameOn(replica)).acquire().get(5, TimeUnit.SECONDS).release();
       }
-      replica.cli("FUNCTION", "FLUSH");
-      late.lock(nameOn(replica)).acquire().get(5, TimeUnit.SECONDS).release();
+      await().atMost(PATIENCE).ignoreExceptions().until(() -> {
+        early.lock(moving).acquire(Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS).release();
+        return true;
+      });
     }
   }
 
