@@ -93,6 +93,9 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackend implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+  /** The error codes of {@link #isPassing} replies. */
+  private static final Set<String> PASSING_REPLIES =
+      Set.of("TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "LOADING", "BUSY", "READONLY");
   /** A permit grant on a JVM's channel after the waiter's id: its token and grant time. */
   private static final java.util.regex.Pattern PERMIT_GRANT =
       java.util.regex.Pattern.compile("\\d+ \\d+");
@@ -1175,10 +1178,24 @@ public final class RedisBackend implements AutoCloseable {
     if (cause instanceof RedisException && !(cause instanceof RedisCommandExecutionException)) {
       return unavailable(cause.getMessage(), cause);
     }
+    if (cause instanceof RedisCommandExecutionException reply && isPassing(reply)) {
+      return unavailable("it answered '" + reply.getMessage() + "'", cause);
+    }
     if (cause instanceof RuntimeException runtime) {
       return runtime;
     }
     return unavailable(String.valueOf(cause), cause);
+  }
+
+  /**
+   * Whether {@code reply} refuses a call for a state of the server that passes: a slot that
+   * migrates (every script names several keys of its slot, and Redis refuses those while some are
+   * on either side), a cluster or a primary down, a data set loading, a script running long, a
+   * primary that became a replica. Such a call fails as unavailable, as one while Redis is down.
+   */
+  private static boolean isPassing(RedisCommandExecutionException reply) {
+    String answer = String.valueOf(reply.getMessage());
+    return PASSING_REPLIES.contains(answer.split(" ", 2)[0]);
   }
 
   private RedisUnavailableException unavailable(String what, Throwable cause) {

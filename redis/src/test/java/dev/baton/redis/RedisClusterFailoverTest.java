@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +56,7 @@ class RedisClusterFailoverTest {
         .until(() -> "OK".equals(replica.cli("CLUSTER", "REPLICATE", dyingId)));
     await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
         .contains("master_link_status:up"));
-    String moving = nameOn(dying);
+    String moving = dying.lockNameServedHere();
     try (RedisBackend early = RedisBackend.connectCluster(
         List.of(nodes.get(0).uri(), nodes.get(1).uri()), OPTIONS)) {
       await().atMost(PATIENCE).until(() -> !early.isQuarantined());
@@ -73,31 +72,12 @@ class RedisClusterFailoverTest {
           late.lock(name).acquire().get(5, TimeUnit.SECONDS).release();
         }
         replica.cli("FUNCTION", "FLUSH");
-        late.lock(nameOn(replica)).acquire().get(5, TimeUnit.SECONDS).release();
+        late.lock(replica.lockNameServedHere()).acquire().get(5, TimeUnit.SECONDS).release();
       }
       await().atMost(PATIENCE).ignoreExceptions().until(() -> {
         early.lock(moving).acquire(Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS).release();
         return true;
       });
     }
-  }
-
-  /** A lock name whose keys live on {@code node}, a primary. */
-  private static String nameOn(RedisServer node) {
-    String myself = node.cli("CLUSTER", "NODES").lines()
-        .filter(line -> line.contains("myself")).findFirst().orElseThrow();
-    String[] fields = myself.split(" ");
-    List<String> ranges = Arrays.asList(fields).subList(8, fields.length); // after the flags
-    for (int i = 0; i < 1000; i++) {
-      String name = "on-" + i;
-      int slot = Integer.parseInt(node.cli("CLUSTER", "KEYSLOT", "{baton:lock:" + name + "}"));
-      for (String range : ranges) {
-        String[] ends = range.split("-");
-        if (slot >= Integer.parseInt(ends[0]) && slot <= Integer.parseInt(ends[ends.length - 1])) {
-          return name;
-        }
-      }
-    }
-    throw new IllegalStateException("no lock name on node " + node.port());
   }
 }

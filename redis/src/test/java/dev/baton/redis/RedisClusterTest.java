@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,6 +72,31 @@ class RedisClusterTest {
       assertThat(node.cli("FUNCTION", "LIST", "LIBRARYNAME", Scripts.library()))
           .as("node %s's libraries", node.port()).contains(Scripts.library());
     }
+  }
+
+  /**
+   * While a primitive's slot migrates, Redis refuses Baton's calls there with TRYAGAIN (each call
+   * names several keys of the slot, some absent): they fail as unavailable, quoting the reply,
+   * and go on once the slot is stable. Regression: Lettuce's exception reached the caller raw.
+   */
+  @Test
+  void aCallToASlotBeingMigratedFailsAsUnavailableQuotingTheReply() throws Exception {
+    RedisServer source = nodes.get(0);
+    RedisServer target = nodes.get(1);
+    String name = source.lockNameServedHere();
+    String slot = source.cli("CLUSTER", "KEYSLOT", "{baton:lock:" + name + "}");
+    target.cli("CLUSTER", "SETSLOT", slot, "IMPORTING", source.cli("CLUSTER", "MYID"));
+    source.cli("CLUSTER", "SETSLOT", slot, "MIGRATING", target.cli("CLUSTER", "MYID"));
+    try {
+      assertThat(one.lock(name).acquire(Duration.ofSeconds(5)))
+          .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+          .withCauseInstanceOf(RedisUnavailableException.class)
+          .withMessageContaining("TRYAGAIN");
+    } finally {
+      target.cli("CLUSTER", "SETSLOT", slot, "STABLE");
+      source.cli("CLUSTER", "SETSLOT", slot, "STABLE");
+    }
+    one.lock(name).acquire().get(5, TimeUnit.SECONDS).release();
   }
 
   @Test
