@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +56,30 @@ class ActuatorTests extends RunningSampleAppTest {
 
     assertThat(described).isNotEmpty();
     assertThat(scrape.lines()).containsAll(described);
+  }
+
+  /**
+   * Every {@code baton_*} meter the sample serves is a row of the README's Metrics table, those
+   * that Spring Boot derives from Baton's observation included.
+   */
+  @Test
+  void everyBatonMeterServedIsARowOfTheReadmesMetricsTable() throws IOException {
+    assertThat(client.post("/scenarios/lock").statusCode()).isEqualTo(200);
+    Set<String> documented = names(Files.readString(Path.of("..", "README.md")),
+        "^\\| `(baton\\.[a-z.]+)` \\|").stream().map(name -> name.replace('.', '_'))
+        .collect(Collectors.toSet());
+
+    Set<String> served = names(client.get("/actuator/prometheus").body(),
+        "^(baton_[a-z_]+?)(?:_seconds(?:_bucket|_count|_sum|_max)?|_total)?[{ ]");
+
+    assertThat(served).isNotEmpty().allSatisfy(meter -> assertThat(documented)
+        .as("%s is served but not in the README's Metrics table", meter).contains(meter));
+  }
+
+  /** The first group of each match of {@code regex} in {@code text}, line by line. */
+  private static Set<String> names(String text, String regex) {
+    return Pattern.compile(regex, Pattern.MULTILINE).matcher(text).results()
+        .map(match -> match.group(1)).collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test
