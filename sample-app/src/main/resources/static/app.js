@@ -52,7 +52,7 @@ function detailRows(p) {
       return [['permits in use', given(permits.inUse) && given(permits.max)
           ? permits.inUse + ' / ' + permits.max : null],
         ['available', permits.available], ...common,
-        ['oldest holder', holderText(p.oldestHolder)]];
+        ['holders', p.holders], ['oldest holder', holderText(p.oldestHolder)]];
     }
     case 'event':
       return common;

@@ -100,6 +100,8 @@ class LivePageBrowserTests {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.id("card-semaphore-payments"), "scope\nthis-instance"));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("card-semaphore-payments"), "holders\n0"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.id("card-queue-orders"), "scope\nthis-instance"));
   }
 
