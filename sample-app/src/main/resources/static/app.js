@@ -224,8 +224,9 @@ function stallsSummary(report, deadlocks) {
   const state = deadlocks.length === 0 ? 'Nothing stuck'
     : deadlocks.length + (deadlocks.length === 1 ? ' deadlock' : ' deadlocks')
       + ' (' + confirmed + ' confirmed)';
-  return state + ': level ' + report.level + ', ' + (report.pendingWaits || 0)
-    + ' lock and semaphore waits pending, ' + (report.waitsOfUnknownCalls || 0)
+  const pending = report.pendingWaits || 0;
+  return state + ': level ' + report.level + ', ' + pending + (pending === 1 ? ' wait' : ' waits')
+    + ' pending on locks, semaphores and events, ' + (report.waitsOfUnknownCalls || 0)
     + ' of them of calls it cannot place; refreshed ' + new Date().toLocaleTimeString();
 }
 

@@ -3,6 +3,8 @@ package dev.baton.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.AsyncEvent;
+import dev.baton.spring.PrimitiveRegistry;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +29,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -46,6 +50,9 @@ class LivePageBrowserTests {
 
   @LocalServerPort
   int port;
+
+  @Autowired
+  PrimitiveRegistry registry;
 
   static WebDriver browser;
   static WebDriverWait wait;
@@ -198,6 +205,28 @@ class LivePageBrowserTests {
     String amber = "rgb(199, 119, 0)";
     String red = "rgb(198, 40, 40)";
     assertThat(colours).isEqualTo(List.of(List.of(amber, amber), List.of(red, red)));
+  }
+
+  /**
+   * The stalls line counts every pending lock, semaphore and event wait, and says so: here one
+   * on an event, by this test, a call the stall view cannot place.
+   */
+  @Test
+  void theStallsLineCountsAnEventWaitAmongThePendingWaits() {
+    AsyncEvent event = registry.event("demo-event");
+    boolean wasSet = event.isSet();
+    event.clear();
+    CompletableFuture<Void> waiting = event.await();
+    try {
+      browser.get("http://localhost:" + port + "/");
+      wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("stalls-summary"),
+          "1 wait pending on locks, semaphores and events, 1 of them of calls it cannot place"));
+    } finally {
+      waiting.cancel(true);
+      if (wasSet) {
+        event.set();
+      }
+    }
   }
 
   /**
