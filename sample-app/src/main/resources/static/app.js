@@ -79,9 +79,11 @@ function cardMeter(p) {
   return null;
 }
 
-// The card's colour. free: idle; busy: held, in use, holding items or not yet set; full: no
-// room left or callers queued for it. Idle consumers waiting on a queue are not a load.
+// The card's colour. unknown: Redis has not answered a first read of it, so neither free nor
+// held (grey); free: idle; busy: held, in use, holding items or not yet set; full: no room left
+// or callers queued for it. Idle consumers waiting on a queue are not a load.
 function load(p) {
+  if (p.state === 'unknown') return 'unknown';
   if (['exhausted', 'broken', 'shut-down'].includes(p.state)) return 'full';
   if (p.kind === 'queue') {
     if (p.putters > 0 || (given(p.capacity) && p.size >= p.capacity)) return 'full';

@@ -230,6 +230,37 @@ class LivePageBrowserTests {
   }
 
   /**
+   * A primitive Redis has not answered for yet ({@code state} {@code unknown}, counts null) is
+   * drawn grey with a dashed edge, not as free, whatever its kind.
+   */
+  @Test
+  void aCardWhoseStateIsUnknownIsGreyNotFree() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("card-semaphore-payments")));
+
+    Object drawn = ((JavascriptExecutor) browser).executeScript("""
+        return [
+          { name: 'payments', kind: 'semaphore', state: 'unknown', waiters: null,
+            permits: { max: 3, available: null, inUse: null }, holders: 0, scope: 'shared' },
+          { name: 'orders', kind: 'queue', state: 'unknown', waiters: null, size: null,
+            capacity: 50, unfinished: null, putters: null, takers: null, scope: 'shared' },
+          { name: 'demo-lock', kind: 'lock', state: 'unknown', waiters: null, holders: 0,
+            scope: 'shared' }
+        ].map(primitive => {
+          const drawn = card(primitive);
+          document.body.append(drawn);
+          const style = getComputedStyle(drawn);
+          const seen = [drawn.className, style.borderLeftColor, style.borderLeftStyle];
+          drawn.remove();
+          return seen;
+        });
+        """);
+
+    List<String> grey = List.of("card unknown", "rgb(138, 147, 158)", "dashed");
+    assertThat(drawn).isEqualTo(List.of(grey, grey, grey));
+  }
+
+  /**
    * Keeps the page as it looks now in {@code target/live-page.png} and, with
    * {@code -Dbaton.update-screenshot=true}, as the README's picture, {@code docs/live-page.png}.
    */
