@@ -23,6 +23,18 @@ function given(value) {
   return value !== undefined && value !== null;
 }
 
+// Why a request failed, as an Error: its status, and the `detail` of the ProblemDetail it
+// answered with if it did (a run that timed out says who held the wait up); the status alone
+// when the body is not JSON or has no detail.
+async function failure(response, what) {
+  let detail = null;
+  try {
+    const body = await response.json();
+    if (body && typeof body.detail === 'string' && body.detail) detail = body.detail;
+  } catch (notJson) { /* the status says it */ }
+  return new Error(what + ' answered ' + response.status + (detail ? ': ' + detail : ''));
+}
+
 function holderText(holder) {
   if (!given(holder)) return null;
   const by = given(holder.takenBy) ? ' by ' + holder.takenBy : '';
@@ -117,7 +129,7 @@ async function refreshCards() {
   const status = document.getElementById('status');
   try {
     const response = await fetch('/actuator/baton', { headers: { Accept: 'application/json' } });
-    if (!response.ok) throw new Error('/actuator/baton answered ' + response.status);
+    if (!response.ok) throw await failure(response, '/actuator/baton');
     const body = await response.json();
     const primitives = Array.isArray(body.primitives) ? body.primitives : [];
     document.getElementById('cards').replaceChildren(...primitives.map(card));
@@ -241,7 +253,7 @@ async function refreshStalls() {
         + ' baton.stalls.level=basic and expose the batonstalls endpoint.'));
       return;
     }
-    if (!response.ok) throw new Error('/actuator/batonstalls answered ' + response.status);
+    if (!response.ok) throw await failure(response, '/actuator/batonstalls');
     const report = await response.json();
     const deadlocks = list(report.deadlocks);
     stalls.replaceChildren(
@@ -374,7 +386,7 @@ async function runScenario(button, name) {
   button.disabled = true;
   try {
     const response = await fetch('/scenarios/' + encodeURIComponent(name), { method: 'POST' });
-    if (!response.ok) throw new Error('the run answered ' + response.status);
+    if (!response.ok) throw await failure(response, 'the run');
     showTimeline(await response.json());
   } catch (error) {
     const timeline = document.getElementById('timeline');

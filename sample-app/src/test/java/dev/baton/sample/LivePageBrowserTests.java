@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.AsyncEvent;
+import dev.baton.Permit;
 import dev.baton.spring.PrimitiveRegistry;
 import java.io.File;
 import java.io.IOException;
@@ -205,6 +206,36 @@ class LivePageBrowserTests {
     String amber = "rgb(199, 119, 0)";
     String red = "rgb(198, 40, 40)";
     assertThat(colours).isEqualTo(List.of(List.of(amber, amber), List.of(red, red)));
+  }
+
+  /**
+   * A run that fails answers 503 with a ProblemDetail: the page shows its {@code detail}, why the
+   * run failed (here the condition's lock, held elsewhere past the participants' patience), not
+   * only the status; an answer without one (an unknown scenario's 404), or not JSON, by its
+   * status.
+   */
+  @Test
+  void aFailedScenarioRunShowsWhyItFailed() {
+    browser.get("http://localhost:" + port + "/");
+    Permit heldElsewhere = registry.condition("demo-condition").lock().acquire().join();
+    try {
+      wait.until(ExpectedConditions.elementToBeClickable(By.id("run-condition"))).click();
+      new WebDriverWait(browser, Duration.ofSeconds(20)).until(
+          ExpectedConditions.textToBePresentInElementLocated(By.id("timeline"), "answered"));
+    } finally {
+      heldElsewhere.close();
+    }
+    assertThat(browser.findElement(By.id("timeline")).getText())
+        .startsWith("condition: the run answered 503: timed out after PT5S waiting for ");
+
+    JavascriptExecutor page = (JavascriptExecutor) browser;
+    page.executeScript("return runScenario(document.createElement('button'), 'no-such');");
+    assertThat(browser.findElement(By.id("timeline")).getText())
+        .isEqualTo("no-such: the run answered 404");
+    assertThat(page.executeScript("""
+        return failure(new Response('<h1>Bad gateway</h1>', { status: 502 }), 'the run')
+          .then(error => error.message);
+        """)).isEqualTo("the run answered 502");
   }
 
   /**
