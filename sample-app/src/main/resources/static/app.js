@@ -273,11 +273,16 @@ async function refreshStalls() {
   }
 }
 
-// The orders line: GET /orders, this instance's view of the orders it placed and settled.
+// The orders line: GET /orders, this instance's view of the orders it placed and settled. When
+// it cannot be read, the line keeps the last numbers read and a line below says why and when
+// they are from.
+let ordersReadAt = null;
+
 async function refreshOrders() {
+  const problem = document.getElementById('orders-problem');
   try {
     const response = await fetch('/orders', { headers: { Accept: 'application/json' } });
-    if (!response.ok) throw new Error('/orders answered ' + response.status);
+    if (!response.ok) throw await failure(response, '/orders');
     const status = await response.json();
     const ledger = status.ledger || {};
     const show = (id, value) => {
@@ -288,8 +293,14 @@ async function refreshOrders() {
     show('orders-settled', ledger.settled);
     show('orders-elsewhere', ledger.placedElsewhere);
     document.getElementById('orders').classList.remove('error');
+    problem.hidden = true;
+    ordersReadAt = new Date();
   } catch (error) {
     document.getElementById('orders').classList.add('error');
+    problem.textContent = 'Cannot read the orders: ' + error.message + '; '
+      + (ordersReadAt ? 'the numbers above are from ' + ordersReadAt.toLocaleTimeString()
+        : 'none read yet');
+    problem.hidden = false;
   } finally {
     setTimeout(refreshOrders, REFRESH_MILLIS);
   }
@@ -397,14 +408,24 @@ async function runScenario(button, name) {
   }
 }
 
+// The scenario buttons, from GET /scenarios; if it cannot be read, why, and a button to try again.
 async function loadScenarios() {
-  const response = await fetch('/scenarios');
-  const scenarios = await response.json();
-  document.getElementById('scenarios').replaceChildren(...scenarios.map(s => {
-    const button = el('button', { id: 'run-' + s.name, title: s.description }, 'Run ' + s.name);
-    button.addEventListener('click', () => runScenario(button, s.name));
-    return button;
-  }));
+  const section = document.getElementById('scenarios');
+  try {
+    const response = await fetch('/scenarios', { headers: { Accept: 'application/json' } });
+    if (!response.ok) throw await failure(response, '/scenarios');
+    const scenarios = await response.json();
+    section.replaceChildren(...list(scenarios).map(s => {
+      const button = el('button', { id: 'run-' + s.name, title: s.description }, 'Run ' + s.name);
+      button.addEventListener('click', () => runScenario(button, s.name));
+      return button;
+    }));
+  } catch (error) {
+    const again = el('button', { id: 'reload-scenarios' }, 'Try again');
+    again.addEventListener('click', loadScenarios);
+    section.replaceChildren(el('p', { id: 'scenarios-problem', class: 'status error' },
+      'Cannot read the scenarios: ' + error.message), again);
+  }
 }
 
 function wireServiceButtons() {

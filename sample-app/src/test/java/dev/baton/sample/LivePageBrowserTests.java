@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -289,6 +290,44 @@ class LivePageBrowserTests {
 
     List<String> grey = List.of("card unknown", "rgb(138, 147, 158)", "dashed");
     assertThat(drawn).isEqualTo(List.of(grey, grey, grey));
+  }
+
+  /**
+   * With the server out of reach, the scenarios section says it could not read the scenarios
+   * (with a button to try again) and the orders line keeps its numbers, saying why and from
+   * when; both recover once it answers again.
+   */
+  @Test
+  void whenTheServerCannotBeReachedTheScenariosAndTheOrdersLineSaySo() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.id("orders-instance"), ":" + port));
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-lock")));
+
+    offline(true);
+    try {
+      ((JavascriptExecutor) browser).executeScript("return loadScenarios();");
+      assertThat(browser.findElement(By.id("scenarios-problem")).getText())
+          .startsWith("Cannot read the scenarios: ");
+      WebElement ordersProblem = wait.until(
+          ExpectedConditions.visibilityOfElementLocated(By.id("orders-problem")));
+      assertThat(ordersProblem.getText()).startsWith("Cannot read the orders: ")
+          .contains("; the numbers above are from ");
+      assertThat(browser.findElement(By.id("orders-instance")).getText()).contains(":" + port);
+    } finally {
+      offline(false);
+    }
+    browser.findElement(By.id("reload-scenarios")).click();
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-lock")));
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("orders-problem")));
+  }
+
+  /** Cuts the page off the network (Chromium's own emulation, as with no network), or back. */
+  private static void offline(boolean offline) {
+    ChromeDriver chromium = (ChromeDriver) browser;
+    chromium.executeCdpCommand("Network.enable", Map.of());
+    chromium.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", offline,
+        "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
   }
 
   /**
