@@ -79,14 +79,16 @@ final class Connections {
   }
 
   /**
-   * The cluster's topology is read again at each renewal interval (a third of the lease), and
-   * sooner on a redirect or on reconnects that keep failing, at most once an interval: after a
-   * failover, calls and renewals reach the promoted replica within an interval. Lettuce
-   * reads it only at connect by default, and with commands rejected while a node is disconnected
-   * no redirect ever came to correct it: the dead primary's slots stayed unreachable.
+   * The cluster's topology is read again at each renewal interval (a third of the lease, at
+   * least a second, as each read asks every node), and sooner on a redirect or on reconnects that
+   * keep failing, at most once an interval: after a failover, calls and renewals reach the
+   * promoted replica within an interval. Lettuce reads it only at connect by default, and with
+   * commands rejected while a node is disconnected no redirect ever came to correct it: the dead
+   * primary's slots stayed unreachable.
    */
   private static ClusterTopologyRefreshOptions topologyRefresh(RedisBackendOptions options) {
-    Duration interval = options.lease().dividedBy(3);
+    Duration third = options.lease().dividedBy(3);
+    Duration interval = third.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : third;
     return ClusterTopologyRefreshOptions.builder().enablePeriodicRefresh(interval)
         .enableAllAdaptiveRefreshTriggers().adaptiveRefreshTriggersTimeout(interval).build();
   }
