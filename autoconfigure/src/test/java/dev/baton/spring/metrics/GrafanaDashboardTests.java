@@ -126,7 +126,7 @@ class GrafanaDashboardTests {
         Map.entry("Semaphores",
             List.of("Permits in use", "Semaphore waiters", latency, "Timeouts /s", holds)),
         Map.entry("Events", List.of("Event set", "Event waiters", latency, "Timeouts /s")),
-        Map.entry("Conditions", List.of("Condition waiters", latency, "Timeouts /s")),
+        Map.entry("Conditions", List.of("Condition waiters", latency, "Timeouts /s", holds)),
         Map.entry("Queues", List.of("Queue depth", "Queue unfinished", "Queue waiters by side",
             latency, "Timeouts /s")),
         Map.entry("Barriers", List.of("Barrier waiting", latency, "Timeouts /s")),
@@ -173,7 +173,7 @@ class GrafanaDashboardTests {
       expected.put(row + ": Wait time p50 / p95 / p99", Set.of("baton_wait_seconds_bucket"));
       expected.put(row + ": Timeouts /s", Set.of("baton_wait_seconds_count"));
     }
-    for (String row : List.of("Locks", "Semaphores")) {
+    for (String row : List.of("Locks", "Semaphores", "Conditions")) {
       expected.put(row + ": Hold time p50 / p95 / p99", Set.of("baton_held_seconds_bucket"));
     }
 
