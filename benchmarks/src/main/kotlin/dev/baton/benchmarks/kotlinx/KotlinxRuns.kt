@@ -16,9 +16,10 @@ import kotlinx.coroutines.sync.withPermit
 import org.openjdk.jmh.infra.Blackhole
 
 /**
- * The kotlinx.coroutines side of [KotlinxPeersBenchmark] and of the footprint comparison, written
- * as a Kotlin user would: coroutines on a dispatcher, each a loop of `withLock` (or `withPermit`,
- * `send`, `receive`). Each run returns once every coroutine has finished.
+ * The kotlinx.coroutines side of [LockPeersBenchmark], [QueuePeersBenchmark] and of the footprint
+ * comparison ([dev.baton.benchmarks.WaiterFootprint]), written as a Kotlin user would: coroutines
+ * on a dispatcher, each a loop of `withLock` (or `withPermit`, `send`, `receive`). Each run returns
+ * once every coroutine has finished.
  */
 object KotlinxRuns {
 
