@@ -2,13 +2,16 @@
 # Runs Baton's benchmarks (see benchmarks/RESULTS.md for what each one measures).
 #
 #   benchmarks/run.sh                 full suite, settings from each class's JMH annotations
-#                                     (about 56 minutes on 2 cores, the stall view's 12 of them)
+#                                     (about an hour on 2 cores: JMH's own estimate is 53 minutes
+#                                     of warm-up and measurement, 7 of them Redis, before JVM and
+#                                     Spring start-up and the main classes below; see RESULTS.md)
 #   benchmarks/run.sh --quick         smoke run for CI: every benchmark once, in one JVM (no forks:
 #                                     the annotation benchmarks start a Spring context per trial,
 #                                     and a fresh JVM per trial would triple the time), one 200 ms
 #                                     warm-up and one 200 ms measurement, ignoring another JMH
-#                                     run's lock (about a minute and a half); fails only if a
-#                                     benchmark fails, never on a score
+#                                     run's lock (197 s on 2026-12-07 at a load of 3-7; 147 s
+#                                     in a review run); fails only if a benchmark fails, never on
+#                                     a score
 #   benchmarks/run.sh [--quick] [--skip-footprint] [--skip-redis] [JMH options...]
 #                                     extra options go to JMH, e.g. a benchmark regex or -prof gc
 #
