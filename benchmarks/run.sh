@@ -36,7 +36,7 @@ for arg in "$@"; do
     --quick) quick=true ;;
     --skip-footprint) footprint=false ;;
     --skip-redis) redis=false ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) jmh_args+=("$arg") ;;
   esac
 done
