@@ -2,7 +2,10 @@ package dev.baton.redis;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -14,17 +17,29 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandExpiryWriter;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A backend's two connections of its own, one for commands and one for pub/sub, to a standalone
  * or Sentinel-managed Redis or to a Redis Cluster, with Lettuce set to reject commands while
- * disconnected (never buffer them for after a reconnect) and to time each command out.
+ * disconnected (never buffer them for after a reconnect) and to time each command out. Through
+ * Sentinel, both move to the new master as soon as a Sentinel announces a switch (see
+ * {@link SentinelSwitches}), not only when the old master drops them.
  */
 final class Connections {
+
+  private static final Logger log = LoggerFactory.getLogger(Connections.class);
 
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> commands;
@@ -32,28 +47,66 @@ final class Connections {
   private final StatefulRedisPubSubConnection<String, String> pubSub;
   private final boolean cluster;
   private final String address;
+  /**
+   * The server each of the two connections is connected to now, while connected (kept for a
+   * Sentinel master only).
+   */
+  private final Map<RedisChannelHandler<?, ?>, SocketAddress> servers;
+  /** For a Sentinel URI, what follows the master's switches; else null. */
+  private volatile SentinelSwitches switches;
 
   private Connections(AbstractRedisClient client, StatefulConnection<String, String> commands,
       RedisClusterAsyncCommands<String, String> async,
-      StatefulRedisPubSubConnection<String, String> pubSub, boolean cluster, String address) {
+      StatefulRedisPubSubConnection<String, String> pubSub, boolean cluster, String address,
+      Map<RedisChannelHandler<?, ?>, SocketAddress> servers) {
     this.client = client;
     this.commands = commands;
     this.async = async;
     this.pubSub = pubSub;
     this.cluster = cluster;
     this.address = address;
+    this.servers = servers;
   }
 
-  /** Connects to a standalone Redis, or to the master a Sentinel URI names. */
+  /** Keeps in a new map the server each connection of {@code client} is connected to now. */
+  private static Map<RedisChannelHandler<?, ?>, SocketAddress> servers(
+      AbstractRedisClient client) {
+    Map<RedisChannelHandler<?, ?>, SocketAddress> servers = new ConcurrentHashMap<>();
+    client.addListener(new RedisConnectionStateAdapter() {
+      @Override
+      public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress socket) {
+        servers.put(handler, socket);
+      }
+
+      @Override
+      public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+        servers.remove(handler);
+      }
+    });
+    return servers;
+  }
+
+  /**
+   * Connects to a standalone Redis, or to the master a Sentinel URI names. With a Sentinel URI
+   * both connections follow the master's switches as soon as a Sentinel announces one: each
+   * connected elsewhere is dropped, and Lettuce connects it again to the master Sentinel names.
+   */
   static Connections standalone(RedisURI uri, RedisBackendOptions options) {
     RedisClient client = RedisClient.create(uri);
     ClientOptions.Builder settings = ClientOptions.builder();
-    client.setOptions(configure(settings, options).build());
+    ClientOptions clientOptions = configure(settings, options).build();
+    client.setOptions(clientOptions);
     client.setDefaultTimeout(options.commandTimeout());
+    Map<RedisChannelHandler<?, ?>, SocketAddress> servers = servers(client);
     try {
       StatefulRedisConnection<String, String> commands = client.connect(StringCodec.UTF8);
-      return new Connections(client, commands, commands.async(),
-          client.connectPubSub(StringCodec.UTF8), false, describe(uri));
+      Connections connections = new Connections(client, commands, commands.async(),
+          client.connectPubSub(StringCodec.UTF8), false, describe(uri), servers);
+      if (uri.getSentinelMasterId() != null) {
+        connections.switches = SentinelSwitches.follow(uri, client.getResources(), clientOptions,
+            connections::followSwitch);
+      }
+      return connections;
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       throw e;
@@ -71,7 +124,8 @@ final class Connections {
       StatefulRedisClusterConnection<String, String> commands = client.connect(StringCodec.UTF8);
       return new Connections(client, commands, commands.async(),
           client.connectPubSub(StringCodec.UTF8), true, "cluster " + seeds.stream()
-              .map(uri -> uri.getHost() + ":" + uri.getPort()).collect(Collectors.toList()));
+              .map(uri -> uri.getHost() + ":" + uri.getPort()).collect(Collectors.toList()),
+          Map.of());
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       throw e;
@@ -142,7 +196,52 @@ final class Connections {
     return address;
   }
 
+  /**
+   * The master is at {@code host:port} now, a Sentinel says: drops each connection connected to
+   * another server, so that Lettuce connects it again through Sentinel (commands are rejected
+   * meanwhile, and the backend's reconnect handling runs once it is back).
+   */
+  void followSwitch(String host, int port) {
+    for (RedisChannelHandler<?, ?> connection : List.of(
+        (RedisChannelHandler<?, ?>) commands, (RedisChannelHandler<?, ?>) pubSub)) {
+      SocketAddress server = servers.get(connection);
+      if (server != null && !isAt(server, host, port)) {
+        drop(connection);
+      }
+    }
+  }
+
+  /** Whether {@code server} is {@code host:port}, {@code host} a name or an address. */
+  private static boolean isAt(SocketAddress server, String host, int port) {
+    if (!(server instanceof InetSocketAddress inet) || inet.getPort() != port) {
+      return false;
+    }
+    return host.equals(inet.getHostString()) || inet.getAddress() != null
+        && host.equals(inet.getAddress().getHostAddress());
+  }
+
+  /**
+   * Closes the channel under {@code connection}, not the connection: Lettuce's watchdog connects
+   * it again, asking Sentinel where the master is.
+   */
+  static void drop(RedisChannelHandler<?, ?> connection) {
+    RedisChannelWriter writer = connection.getChannelWriter();
+    while (writer instanceof CommandExpiryWriter expiring) {
+      writer = expiring.getDelegate();
+    }
+    if (writer instanceof DefaultEndpoint endpoint) {
+      endpoint.disconnect();
+    } else {
+      log.warn("Cannot drop a connection written through {}: it stays where it is until it"
+          + " drops by itself", writer.getClass().getName());
+    }
+  }
+
   void shutdown() {
+    SentinelSwitches following = switches;
+    if (following != null) {
+      following.close();
+    }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 

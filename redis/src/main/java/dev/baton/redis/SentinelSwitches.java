@@ -1,0 +1,136 @@
+package dev.baton.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateAdapter;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows where the Sentinels of a URI say its master is: a pub/sub connection to each Sentinel,
+ * subscribed to {@code +switch-master}, hands every switch of that master to a callback as the
+ * new master's host and port, as soon as Sentinel announces it. Each time a Sentinel connection
+ * is made (at start and after each reconnect, when a switch may have been missed) the callback
+ * also gets the master that Sentinel names now. A Sentinel unreachable at start is tried again
+ * every few seconds; one reached once is reconnected by Lettuce.
+ */
+final class SentinelSwitches {
+
+  private static final Logger log = LoggerFactory.getLogger(SentinelSwitches.class);
+  private static final String SWITCH = "+switch-master";
+  private static final long RETRY_SECONDS = 5;
+
+  private final RedisClient client;
+  private final String master;
+  private final BiConsumer<String, Integer> onSwitch;
+  private final List<StatefulRedisPubSubConnection<String, String>> connections =
+      new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private SentinelSwitches(RedisClient client, String master,
+      BiConsumer<String, Integer> onSwitch) {
+    this.client = client;
+    this.master = master;
+    this.onSwitch = onSwitch;
+  }
+
+  /**
+   * Starts following the master {@code uri} names through its Sentinels (whose own credentials
+   * and TLS settings the URI holds), with a client of its own on {@code resources}.
+   */
+  static SentinelSwitches follow(RedisURI uri, ClientResources resources, ClientOptions options,
+      BiConsumer<String, Integer> onSwitch) {
+    RedisClient client = RedisClient.create(resources);
+    client.setOptions(options);
+    SentinelSwitches switches = new SentinelSwitches(client, uri.getSentinelMasterId(), onSwitch);
+    client.addListener(new RedisConnectionStateAdapter() {
+      @Override
+      public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress socket) {
+        switches.askWhereTheMasterIs(handler);
+      }
+    });
+    uri.getSentinels().forEach(switches::subscribe);
+    return switches;
+  }
+
+  private void subscribe(RedisURI sentinel) {
+    if (closed) {
+      return;
+    }
+    client.connectPubSubAsync(StringCodec.UTF8, sentinel).toCompletableFuture()
+        .thenCompose(connection -> {
+          connections.add(connection);
+          if (closed) {
+            connection.closeAsync();
+            return CompletableFuture.completedFuture(null);
+          }
+          connection.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+              onMessage(message);
+            }
+          });
+          askWhereTheMasterIs(connection);
+          return connection.async().subscribe(SWITCH).toCompletableFuture();
+        }).whenComplete((subscribed, failure) -> {
+          if (failure != null && !closed) {
+            log.warn("Could not subscribe to Sentinel {}:{} for switches of master '{}'; trying"
+                + " again in {} s", sentinel.getHost(), sentinel.getPort(), master,
+                RETRY_SECONDS, failure);
+            CompletableFuture.runAsync(() -> subscribe(sentinel),
+                CompletableFuture.delayedExecutor(RETRY_SECONDS, TimeUnit.SECONDS));
+          }
+        });
+  }
+
+  /** {@code <master-name> <old-ip> <old-port> <new-ip> <new-port>} */
+  private void onMessage(String message) {
+    String[] parts = message.split(" ");
+    if (parts.length == 5 && parts[0].equals(master)) {
+      log.info("Sentinel switched master '{}' from {}:{} to {}:{}", master, parts[1], parts[2],
+          parts[3], parts[4]);
+      onSwitch.accept(parts[3], Integer.parseInt(parts[4]));
+    }
+  }
+
+  /**
+   * Passes the master the Sentinel on {@code handler} names now to the callback. Refused by a
+   * RESP2 connection once subscribed: then only the messages tell.
+   */
+  @SuppressWarnings("unchecked")
+  private void askWhereTheMasterIs(Object handler) {
+    if (closed || !(handler instanceof StatefulRedisPubSubConnection<?, ?> connection)) {
+      return;
+    }
+    ((StatefulRedisPubSubConnection<String, String>) connection).async()
+        .dispatch(CommandType.SENTINEL, new ValueListOutput<>(StringCodec.UTF8),
+            new CommandArgs<>(StringCodec.UTF8).add("GET-MASTER-ADDR-BY-NAME").add(master))
+        .toCompletableFuture().whenComplete((address, failure) -> {
+          if (failure == null && address != null && address.size() == 2 && !closed) {
+            onSwitch.accept(address.get(0), Integer.parseInt(address.get(1)));
+          }
+        });
+  }
+
+  void close() {
+    closed = true;
+    connections.forEach(StatefulRedisPubSubConnection::closeAsync);
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,89 @@
+package dev.baton.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncLock;
+import dev.baton.Permit;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A backend connected through Sentinel follows a master switch ({@code SENTINEL FAILOVER}, the
+ * usual maintenance path) as soon as Sentinel announces it, not when Sentinel later demotes the
+ * old master (some ten seconds on): its held permits are renewed on the new master, it writes
+ * nothing more to the old one, and a backend that connects meanwhile, reaching the new master,
+ * cannot hold the same lock at once.
+ */
+class RedisSentinelSwitchTest {
+
+  static final Duration LEASE = Duration.ofSeconds(2);
+  static final RedisBackendOptions OPTIONS = RedisBackendOptions.DEFAULTS.withLease(LEASE)
+      .withCommandTimeout(Duration.ofSeconds(1));
+  static final Duration PATIENCE = Duration.ofSeconds(20);
+
+  @Test
+  void backendsOnBothSidesOfASentinelSwitchNeverHoldTheSameLockAtOnce() throws Exception {
+    try (RedisServer master = RedisServer.startedAhead();
+        RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1",
+            Integer.toString(master.port()))) {
+      // Started once the replica is attached, Sentinel finds it with its first INFO.
+      await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
+          .contains("master_link_status:up"));
+      try (RedisServer sentinel = RedisServer.startSentinel(master, "orders")) {
+        RedisURI uri = RedisURI.Builder.sentinel("127.0.0.1", sentinel.port(), "orders")
+            .withTimeout(Duration.ofSeconds(1)).build();
+        try (RedisBackend old = RedisBackend.connect(uri, OPTIONS)) {
+          await().atMost(PATIENCE).until(() -> !old.isQuarantined());
+          Permit before = old.lock("before").acquire().get(5, TimeUnit.SECONDS);
+          assertThat(master.cli("WAIT", "1", "2000")).isEqualTo("1");
+
+          await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() ->
+              sentinel.cli("SENTINEL", "FAILOVER", "orders").equals("OK"));
+          await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> sentinel.cli(
+              "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "orders")
+              .contains(Integer.toString(replica.port())));
+          assertThat(master.cli("ROLE")).as("the old master, not demoted yet").startsWith("master");
+          // Refused while the backend reconnects; then granted, by the new master.
+          AsyncLock afterLock = old.lock("after");
+          Permit after = await().atMost(PATIENCE).until(() -> acquired(afterLock),
+              Objects::nonNull);
+
+          try (RedisBackend fresh = RedisBackend.connect(uri, OPTIONS)) {
+            assertThat(fresh.lock("after").acquire(Duration.ofMillis(500)))
+                .as("a lock acquired after the switch, granted twice")
+                .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(AcquireTimeoutException.class);
+            // Longer than a lease: the new master's copy of the grant is renewed, not expired.
+            assertThat(fresh.lock("before").acquire(LEASE.plusMillis(500)))
+                .as("a lock acquired before the switch, granted twice")
+                .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(AcquireTimeoutException.class);
+          }
+          assertThat(master.keys()).as("written to the old master after the switch")
+              .noneMatch(key -> key.contains("lock:after"));
+          assertThat(before.isReleased()).isFalse();
+          assertThat(after.isReleased()).isFalse();
+          assertThat(old.lostLeases()).isZero();
+          after.release();
+          before.release();
+        }
+      }
+    }
+  }
+
+  /** The permit {@code lock} grants within a second, or null if the call failed. */
+  private static Permit acquired(AsyncLock lock) throws InterruptedException {
+    try {
+      return lock.acquire(Duration.ofSeconds(1)).get(5, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    }
+  }
+}
