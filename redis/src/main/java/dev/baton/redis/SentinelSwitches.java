@@ -24,16 +24,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows where the Sentinels of a URI say its master is: a pub/sub connection to each Sentinel,
- * subscribed to {@code +switch-master}, hands every switch of that master to a callback as the
- * new master's host and port, as soon as Sentinel announces it. Each time a Sentinel connection
- * is made (at start and after each reconnect, when a switch may have been missed) the callback
- * also gets the master that Sentinel names now. A Sentinel unreachable at start is tried again
- * every few seconds; one reached once is reconnected by Lettuce.
+ * subscribed to {@code +promoted-slave} and {@code +switch-master}, hands every move of that
+ * master to a callback as the new master's host and port, as soon as a Sentinel announces it:
+ * when it has promoted a replica, from which moment it names that replica to clients that ask.
+ * Each time a Sentinel connection is made (at start and after each reconnect, when a move may
+ * have been missed) the callback also gets the master that Sentinel names now. A Sentinel
+ * unreachable at start is tried again every few seconds; one reached once is reconnected by
+ * Lettuce.
  */
 final class SentinelSwitches {
 
   private static final Logger log = LoggerFactory.getLogger(SentinelSwitches.class);
+  /** {@code <master-name> <old-ip> <old-port> <new-ip> <new-port>}: once the failover ended. */
   private static final String SWITCH = "+switch-master";
+  /**
+   * {@code slave <ip>:<port> <ip> <port> @ <master-name> <master-ip> <master-port>}: the replica
+   * now master. From then on Sentinel names it to whoever asks for the master, before the
+   * failover ends (other replicas reconfigured) and {@code +switch-master} comes.
+   */
+  private static final String PROMOTED = "+promoted-slave";
   private static final long RETRY_SECONDS = 5;
 
   private final RedisClient client;
@@ -83,11 +92,11 @@ final class SentinelSwitches {
           connection.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
-              onMessage(message);
+              onMessage(channel, message);
             }
           });
           askWhereTheMasterIs(connection);
-          return connection.async().subscribe(SWITCH).toCompletableFuture();
+          return connection.async().subscribe(PROMOTED, SWITCH).toCompletableFuture();
         }).whenComplete((subscribed, failure) -> {
           if (failure != null && !closed) {
             log.warn("Could not subscribe to Sentinel {}:{} for switches of master '{}'; trying"
@@ -99,14 +108,21 @@ final class SentinelSwitches {
         });
   }
 
-  /** {@code <master-name> <old-ip> <old-port> <new-ip> <new-port>} */
-  private void onMessage(String message) {
+  private void onMessage(String channel, String message) {
     String[] parts = message.split(" ");
-    if (parts.length == 5 && parts[0].equals(master)) {
-      log.info("Sentinel switched master '{}' from {}:{} to {}:{}", master, parts[1], parts[2],
-          parts[3], parts[4]);
-      onSwitch.accept(parts[3], Integer.parseInt(parts[4]));
+    if (channel.equals(SWITCH) && parts.length == 5 && parts[0].equals(master)) {
+      moved(parts[3], parts[4], "switched master '{}' from {}:{} to {}:{}", master, parts[1],
+          parts[2], parts[3], parts[4]);
+    } else if (channel.equals(PROMOTED) && parts.length == 8 && parts[4].equals("@")
+        && parts[5].equals(master)) {
+      moved(parts[2], parts[3], "promoted {}:{} to replace master '{}' at {}:{}", parts[2],
+          parts[3], master, parts[6], parts[7]);
     }
+  }
+
+  private void moved(String host, String port, String what, Object... details) {
+    log.info("Sentinel " + what, details);
+    onSwitch.accept(host, Integer.parseInt(port));
   }
 
   /**

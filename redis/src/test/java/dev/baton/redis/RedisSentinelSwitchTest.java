@@ -15,11 +15,12 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
- * A backend connected through Sentinel follows a master switch ({@code SENTINEL FAILOVER}, the
- * usual maintenance path) as soon as Sentinel announces it, not when Sentinel later demotes the
- * old master (some ten seconds on): its held permits are renewed on the new master, it writes
- * nothing more to the old one, and a backend that connects meanwhile, reaching the new master,
- * cannot hold the same lock at once.
+ * A backend connected through Sentinel follows a failover ({@code SENTINEL FAILOVER}, the usual
+ * maintenance path) as soon as Sentinel has promoted a replica and names it to clients, not when
+ * Sentinel ends the failover ({@code +switch-master}, once the other replicas follow) nor when it
+ * demotes the old master (some ten seconds on): its held permits are renewed on the new master,
+ * it writes nothing more to the old one, and a backend that connects meanwhile, reaching the new
+ * master, cannot hold the same lock at once.
  */
 class RedisSentinelSwitchTest {
 
@@ -29,26 +30,26 @@ class RedisSentinelSwitchTest {
   static final Duration PATIENCE = Duration.ofSeconds(20);
 
   @Test
-  void backendsOnBothSidesOfASentinelSwitchNeverHoldTheSameLockAtOnce() throws Exception {
+  void backendsOnBothSidesOfASentinelFailoverNeverHoldTheSameLockAtOnce() throws Exception {
     try (RedisServer master = RedisServer.startedAhead();
-        RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1",
-            Integer.toString(master.port()))) {
-      // Started once the replica is attached, Sentinel finds it with its first INFO.
-      await().atMost(PATIENCE).until(() -> replica.cli("INFO", "replication")
-          .contains("master_link_status:up"));
+        RedisServer replica = replicaOf(master);
+        // Reconfiguring it delays +switch-master by a second or more after the promotion.
+        RedisServer another = replicaOf(master)) {
+      // Started once the replicas are attached, Sentinel finds them with its first INFO.
+      await().atMost(PATIENCE).until(() -> attached(replica) && attached(another));
       try (RedisServer sentinel = RedisServer.startSentinel(master, "orders")) {
         RedisURI uri = RedisURI.Builder.sentinel("127.0.0.1", sentinel.port(), "orders")
             .withTimeout(Duration.ofSeconds(1)).build();
         try (RedisBackend old = RedisBackend.connect(uri, OPTIONS)) {
           await().atMost(PATIENCE).until(() -> !old.isQuarantined());
           Permit before = old.lock("before").acquire().get(5, TimeUnit.SECONDS);
-          assertThat(master.cli("WAIT", "1", "2000")).isEqualTo("1");
+          assertThat(master.cli("WAIT", "2", "2000")).isEqualTo("2");
 
           await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() ->
               sentinel.cli("SENTINEL", "FAILOVER", "orders").equals("OK"));
-          await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> sentinel.cli(
+          await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> !sentinel.cli(
               "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "orders")
-              .contains(Integer.toString(replica.port())));
+              .contains(Integer.toString(master.port())));
           assertThat(master.cli("ROLE")).as("the old master, not demoted yet").startsWith("master");
           // Refused while the backend reconnects; then granted, by the new master.
           AsyncLock afterLock = old.lock("after");
@@ -57,16 +58,16 @@ class RedisSentinelSwitchTest {
 
           try (RedisBackend fresh = RedisBackend.connect(uri, OPTIONS)) {
             assertThat(fresh.lock("after").acquire(Duration.ofMillis(500)))
-                .as("a lock acquired after the switch, granted twice")
+                .as("a lock acquired after the promotion, granted twice")
                 .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(AcquireTimeoutException.class);
             // Longer than a lease: the new master's copy of the grant is renewed, not expired.
             assertThat(fresh.lock("before").acquire(LEASE.plusMillis(500)))
-                .as("a lock acquired before the switch, granted twice")
+                .as("a lock acquired before the promotion, granted twice")
                 .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(AcquireTimeoutException.class);
           }
-          assertThat(master.keys()).as("written to the old master after the switch")
+          assertThat(master.keys()).as("written to the old master after the promotion")
               .noneMatch(key -> key.contains("lock:after"));
           assertThat(before.isReleased()).isFalse();
           assertThat(after.isReleased()).isFalse();
@@ -76,6 +77,14 @@ class RedisSentinelSwitchTest {
         }
       }
     }
+  }
+
+  private static RedisServer replicaOf(RedisServer master) {
+    return RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+  }
+
+  private static boolean attached(RedisServer replica) {
+    return replica.cli("INFO", "replication").contains("master_link_status:up");
   }
 
   /** The permit {@code lock} grants within a second, or null if the call failed. */
