@@ -82,30 +82,35 @@ final class SentinelSwitches {
     if (closed) {
       return;
     }
-    client.connectPubSubAsync(StringCodec.UTF8, sentinel).toCompletableFuture()
-        .thenCompose(connection -> {
-          connections.add(connection);
-          if (closed) {
-            connection.closeAsync();
-            return CompletableFuture.completedFuture(null);
-          }
-          connection.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-              onMessage(channel, message);
-            }
-          });
-          askWhereTheMasterIs(connection);
-          return connection.async().subscribe(PROMOTED, SWITCH).toCompletableFuture();
-        }).whenComplete((subscribed, failure) -> {
-          if (failure != null && !closed) {
-            log.warn("Could not subscribe to Sentinel {}:{} for switches of master '{}'; trying"
-                + " again in {} s", sentinel.getHost(), sentinel.getPort(), master,
-                RETRY_SECONDS, failure);
-            CompletableFuture.runAsync(() -> subscribe(sentinel),
-                CompletableFuture.delayedExecutor(RETRY_SECONDS, TimeUnit.SECONDS));
-          }
+    CompletableFuture<StatefulRedisPubSubConnection<String, String>> connected =
+        client.connectPubSubAsync(StringCodec.UTF8, sentinel).toCompletableFuture();
+    connected.thenCompose(connection -> {
+      connections.add(connection);
+      if (closed) {
+        connection.closeAsync();
+        return CompletableFuture.completedFuture(null);
+      }
+      connection.addListener(new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String message) {
+          onMessage(channel, message);
+        }
+      });
+      askWhereTheMasterIs(connection);
+      return connection.async().subscribe(PROMOTED, SWITCH).toCompletableFuture();
+    }).whenComplete((subscribed, failure) -> {
+      if (failure != null && !closed) {
+        connected.thenAccept(connection -> {
+          connections.remove(connection);
+          connection.closeAsync();
         });
+        log.warn("Could not subscribe to Sentinel {}:{} for switches of master '{}'; trying"
+            + " again in {} s", sentinel.getHost(), sentinel.getPort(), master,
+            RETRY_SECONDS, failure);
+        CompletableFuture.runAsync(() -> subscribe(sentinel),
+            CompletableFuture.delayedExecutor(RETRY_SECONDS, TimeUnit.SECONDS));
+      }
+    });
   }
 
   private void onMessage(String channel, String message) {
@@ -121,6 +126,9 @@ final class SentinelSwitches {
   }
 
   private void moved(String host, String port, String what, Object... details) {
+    if (closed) {
+      return;
+    }
     log.info("Sentinel " + what, details);
     onSwitch.accept(host, Integer.parseInt(port));
   }
