@@ -241,7 +241,12 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Connects to the Redis at {@code uri} (standalone, or through Sentinel) with two connections
-   * of its own: one for commands, one for pub/sub.
+   * of its own: one for commands, one for pub/sub. Through Sentinel it also subscribes to each
+   * Sentinel of the URI (with the Sentinel's own credentials) and, as soon as one announces that
+   * it promoted a replica of the master or switched the master, moves both connections there:
+   * calls fail with a {@link RedisUnavailableException} while they reconnect, as after any
+   * disconnect. What the old master accepted before the announcement and had not replicated is
+   * lost (asynchronous replication).
    *
    * @throws RedisUnavailableException naming the address if Redis cannot be reached
    * @throws IllegalStateException naming the address if Redis answered with an error (a wrong
@@ -1128,7 +1133,8 @@ public final class RedisBackend implements AutoCloseable {
    * <p>A replica answers the reads of the connect, and, once its primary's library has reached
    * it, that call too, but refuses every write. The role is not checked in a cluster: there each
    * command goes to the primary of its key's slot, whichever node the seeds name, and replicas
-   * among the seeds are usual. A Sentinel URI leads to the primary already.
+   * among the seeds are usual. A Sentinel URI leads to the primary already (and follows it, see
+   * {@link #connect(RedisURI, RedisBackendOptions)}).
    */
   private CompletableFuture<Void> startUp() {
     CompletableFuture<Void> primary = connections.isCluster()
