@@ -3,7 +3,6 @@ package dev.baton.benchmarks.annotations;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -22,6 +21,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -29,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code delayMicros}. Score: calls completed per second (one operation = 64 calls issued at once
  * and all of their futures completed). The delays span the two regimes a limiter meets:
  * <ul>
- * <li>{@code 0}: the work completes as soon as the scheduler thread gets to it, so nearly all of a
+ * <li>{@code 0}: the work completes as soon as the clock's thread gets to it, so nearly all of a
  * call's time is the limiter's own hand-off (waking a parked thread, or completing a future);
  * <li>{@code 10}, {@code 100}: fast downstream calls, where the hand-off is a share of each call;
  * <li>{@code 1000}: a 1 ms call, where every limiter that holds its permit for the work comes close
@@ -44,11 +45,24 @@ import org.springframework.context.ConfigurableApplicationContext;
  * means are about half of that, since each operation's queue drains in waves, and they include the
  * moments between operations.
  *
- * <p>The body returns at once a future that a one-thread {@code ScheduledExecutorService}
- * completes {@code delayMicros} later: it occupies no thread while its work is pending. With 4
- * permits held for the work, the best possible rate is 4 calls per real length of the work (the
- * delay plus the scheduler's lateness), which {@code ideal} measures; {@code plain} (no limiter)
- * shows the rate with 64 in flight.
+ * <p>The body returns at once a future that a {@link WorkClock} completes {@code delayMicros}
+ * later: it occupies no thread while its work is pending. The clock's thread spins so that the work
+ * ends on time (a timed park is late by Linux's 50 µs timer slack, which made the earlier rounds'
+ * 10 µs work last 77 µs); on two cores it therefore takes one core while calls are pending, from
+ * every limiter alike. The secondary result {@code workMicros} is the mean real length of a call's
+ * work, from the body's start to the clock completing its future, which includes the clock running
+ * the previous completion's dependents. A measurement iteration whose mean is over
+ * {@code delayMicros} by more than 10 % plus {@link #WORK_TOLERANCE_MICROS} µs fails the trial, so
+ * that a row's delay is the work it measured: on a machine whose cores are taken by other work
+ * the clock's thread is descheduled and short work cannot be timed at all
+ * ({@code -Dbench.failLateWork=false}, which {@code run.sh --quick} passes, reports it without
+ * failing). With 4 permits held for the work, the best possible rate is 4 calls per real length
+ * of the work, which {@code ideal} measures; {@code plain} (no limiter) shows the rate with 64
+ * in flight.
+ *
+ * <p>{@code clock}: {@code spin} (default), as above; {@code scheduler} ({@code -p
+ * clock=scheduler}) is the earlier rounds' one-thread {@code ScheduledExecutorService}, to compare
+ * with them: its {@code workMicros} shows how late it is, and it is not checked.
  *
  * <p>{@code limiter}:
  * <ul>
@@ -71,7 +85,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * </ul>
  *
  * <p>Fairness: every limiter gets the same 64 calls per operation, the same body, the same
- * scheduler and the same 4 permits, and every call has a thread available whenever its limiter
+ * clock and the same 4 permits, and every call has a thread available whenever its limiter
  * needs one. A limiter that blocks its caller needs one thread per pending call for the 64 calls
  * to be pending at once, so the {@code spring}, {@code springHoldingThread} and
  * {@code resilience4j} calls are issued from a fixed pool of 64 platform threads, started before
@@ -92,6 +106,11 @@ public class SaturatedAnnotationBenchmark {
 
   static final int CALLS = 64;
   static final int PERMITS = 4;
+  /** How far over {@code delayMicros} (besides 10 %) an iteration's mean work may run. */
+  static final double WORK_TOLERANCE_MICROS = 5;
+  /** False: late work is reported in {@code workMicros}, and does not fail the trial. */
+  static final boolean FAIL_LATE_WORK =
+      Boolean.parseBoolean(System.getProperty("bench.failLateWork", "true"));
 
   @Param({"plain", "ideal", "baton", "batonStalls", "spring", "springHoldingThread",
       "resilience4j"})
@@ -101,8 +120,12 @@ public class SaturatedAnnotationBenchmark {
   @Param({"0", "10", "100", "1000"})
   public long delayMicros;
 
+  /** What completes the work: {@code spin} or {@code scheduler}, as described above. */
+  @Param({"spin"})
+  public String clock;
+
   private final SaturationProbe probe = new SaturationProbe();
-  private ScheduledExecutorService scheduler;
+  private WorkClock work;
   private ConfigurableApplicationContext context;
   private Supplier<CompletableFuture<Integer>> call;
   /** The caller pool for limiters that block their caller; null: call from this thread. */
@@ -111,19 +134,14 @@ public class SaturatedAnnotationBenchmark {
 
   @Setup(Level.Trial)
   public void startContext() {
-    scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "work-scheduler");
-      thread.setDaemon(true);
-      return thread;
-    });
+    work = switch (clock) {
+      case "spin" -> WorkClock.spinning(delayMicros);
+      case "scheduler" -> WorkClock.scheduled(delayMicros);
+      default -> throw new IllegalArgumentException("clock: spin or scheduler, not " + clock);
+    };
     Body body = () -> {
       probe.bodyStarted();
-      CompletableFuture<Integer> result = new CompletableFuture<>();
-      scheduler.schedule(() -> {
-        probe.bodyCompleted();
-        result.complete(1);
-      }, delayMicros, TimeUnit.MICROSECONDS);
-      return result;
+      return work.submit(probe::bodyCompleted);
     };
     String bean = switch (limiter) {
       case "ideal" -> "plain";
@@ -152,6 +170,7 @@ public class SaturatedAnnotationBenchmark {
   @Setup(Level.Iteration)
   public void startProbe() {
     probe.start();
+    work.resetFigures();
   }
 
   @Benchmark
@@ -170,27 +189,37 @@ public class SaturatedAnnotationBenchmark {
   }
 
   /**
-   * Publishes the iteration's thread figures; fails the trial if a limiter that holds its permit
-   * for the work let more than 4 run.
+   * Publishes the iteration's thread and work figures; fails the trial if a limiter that holds its
+   * permit for the work let more than 4 run, or if the spinning clock's work ran too long in a
+   * measurement iteration.
    */
   @TearDown(Level.Iteration)
-  public void stopProbe() throws InterruptedException {
+  public void stopProbe(IterationParams iteration) throws InterruptedException {
     probe.stop();
+    double workMicros = work.meanWorkNanos() / 1_000;
     ThreadFigures.publish(new ThreadFigures(callerThreads, probe.waitingPeak(),
-        probe.waitingMean(), probe.blockedMean(), probe.inFlightPeak()));
+        probe.waitingMean(), probe.blockedMean(), probe.inFlightPeak(), workMicros));
     boolean bounds = !limiter.equals("plain") && !limiter.equals("spring");
     if (bounds && probe.inFlightPeak() > PERMITS) {
       throw new IllegalStateException(limiter + ": " + probe.inFlightPeak() + " calls in flight on "
           + PERMITS + " permits");
     }
+    double allowed = delayMicros * 1.1 + WORK_TOLERANCE_MICROS;
+    boolean measured = iteration.getType() == IterationType.MEASUREMENT;
+    if (FAIL_LATE_WORK && measured && clock.equals("spin") && workMicros > allowed) {
+      throw new IllegalStateException(String.format(
+          "%s: the work took %.1f µs on average, not %d (at most %.1f allowed): the clock's"
+              + " thread did not get a core of its own", limiter, workMicros, delayMicros,
+          allowed));
+    }
   }
 
   @TearDown(Level.Trial)
-  public void closeContext() {
+  public void closeContext() throws InterruptedException {
     context.close();
     if (callers != null) {
       callers.shutdownNow();
     }
-    scheduler.shutdownNow();
+    work.close();
   }
 }

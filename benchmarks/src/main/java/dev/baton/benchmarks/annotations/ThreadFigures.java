@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param blockedThreadsMean calling threads parked or blocked anywhere inside the call (the limiter
  *     or a body that waits for its work), averaged over the samples
  * @param inFlightPeak most bodies started and not yet completed at once: what the permits bound
+ * @param workMicros mean real length of a call's work, in microseconds ({@link WorkClock})
  */
 record ThreadFigures(int callerThreads, int waitingThreadsPeak, double waitingThreadsMean,
-    double blockedThreadsMean, int inFlightPeak) {
+    double blockedThreadsMean, int inFlightPeak, double workMicros) {
 
   private static final AtomicReference<ThreadFigures> LAST = new AtomicReference<>();
 

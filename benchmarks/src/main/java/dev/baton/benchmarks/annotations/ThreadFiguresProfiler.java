@@ -12,7 +12,8 @@ import org.openjdk.jmh.results.ScalarResult;
 
 /**
  * Reports {@link SaturatedAnnotationBenchmark}'s {@link ThreadFigures} as secondary results, peaks
- * aggregated over iterations and forks as their maximum, means as their mean. Enable it with
+ * aggregated over iterations and forks as their maximum, means (the work's length too) as their
+ * mean. Enable it with
  * {@code -prof dev.baton.benchmarks.annotations.ThreadFiguresProfiler} ({@code benchmarks/run.sh}
  * always does); for other benchmarks it reports nothing.
  */
@@ -45,6 +46,7 @@ public final class ThreadFiguresProfiler implements InternalProfiler {
         new ScalarResult("blockedThreadsMean", figures.blockedThreadsMean(), "threads",
             AggregationPolicy.AVG),
         new ScalarResult("inFlightPeak", figures.inFlightPeak(), "calls",
-            AggregationPolicy.MAX));
+            AggregationPolicy.MAX),
+        new ScalarResult("workMicros", figures.workMicros(), "us", AggregationPolicy.AVG));
   }
 }
