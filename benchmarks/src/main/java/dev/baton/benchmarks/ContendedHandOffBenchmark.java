@@ -50,12 +50,13 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code stalls.ContendedWaitBenchmark} counts); for the j.u.c. baselines, a
  * {@code tryAcquire(0, SECONDS)} or {@code tryLock(0, SECONDS)} that failed before the blocking
  * {@code acquire()} or {@code lock()} (unlike {@code tryAcquire()}, these respect a fair
- * primitive's queue, so the fair ones still never barge). While both threads run, a fair
- * primitive's every operation waits; a {@code waits/ops} near zero means the threads mostly ran
- * one after the other, and the score is uncontended throughput. Compare two scores only at
- * similar fractions. A trial is not failed for a low fraction: it depends on what else the
- * machine runs, and the non-fair primitives keep it low by design, so the fraction is reported
- * next to the score rather than enforced.
+ * primitive's queue, so the fair ones still never barge; a wait costs them one failed attempt
+ * more, next to a park). While both threads run, nearly every operation of a fair primitive
+ * waits; a {@code waits/ops} near zero means the threads ran one after the other, and the score
+ * is mostly uncontended throughput. The score mixes the two regimes in proportions the OS sets,
+ * so two scores compare hand-offs only at similar fractions. A trial is not failed for a low
+ * fraction: it depends on what else the machine runs, and the non-fair primitives keep it low by
+ * design, so the fraction is reported next to the score rather than enforced.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
