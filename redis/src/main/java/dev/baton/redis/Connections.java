@@ -20,9 +20,11 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandExpiryWriter;
 import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -212,12 +214,18 @@ final class Connections {
   }
 
   /** Whether {@code server} is {@code host:port}, {@code host} a name or an address. */
-  private static boolean isAt(SocketAddress server, String host, int port) {
+  static boolean isAt(SocketAddress server, String host, int port) {
     if (!(server instanceof InetSocketAddress inet) || inet.getPort() != port) {
       return false;
     }
-    return host.equals(inet.getHostString()) || inet.getAddress() != null
-        && host.equals(inet.getAddress().getHostAddress());
+    if (host.equals(inet.getHostString())) {
+      return true;
+    }
+    // An address literal may be written several ways (Sentinel writes ::1, Java 0:0:0:0:0:0:0:1):
+    // compared as bytes, without a name lookup (this runs on Lettuce's event loop).
+    byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+    return literal != null && inet.getAddress() != null
+        && Arrays.equals(literal, inet.getAddress().getAddress());
   }
 
   /**
