@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 final class Connections {
 
   private static final Logger log = LoggerFactory.getLogger(Connections.class);
+  private static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+  private static final Duration MAX_REFRESH = Duration.ofSeconds(10);
 
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> commands;
@@ -136,15 +138,17 @@ final class Connections {
 
   /**
    * The cluster's topology is read again at each renewal interval (a third of the lease, at
-   * least a second, as each read asks every node), and sooner on a redirect or on reconnects that
-   * keep failing, at most once an interval: after a failover, calls and renewals reach the
-   * promoted replica within an interval. Lettuce reads it only at connect by default, and with
+   * least a second, as each read asks every node, and at most ten, so that a long lease does not
+   * leave it stale), and sooner on a redirect or on reconnects that keep failing, at most once an
+   * interval: after a failover, calls and renewals reach the promoted replica within an
+   * interval. Lettuce reads it only at connect by default, and with
    * commands rejected while a node is disconnected no redirect ever came to correct it: the dead
    * primary's slots stayed unreachable.
    */
   private static ClusterTopologyRefreshOptions topologyRefresh(RedisBackendOptions options) {
     Duration third = options.lease().dividedBy(3);
-    Duration interval = third.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : third;
+    Duration interval = third.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH
+        : third.compareTo(MAX_REFRESH) > 0 ? MAX_REFRESH : third;
     return ClusterTopologyRefreshOptions.builder().enablePeriodicRefresh(interval)
         .enableAllAdaptiveRefreshTriggers().adaptiveRefreshTriggersTimeout(interval).build();
   }

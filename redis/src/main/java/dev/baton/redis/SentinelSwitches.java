@@ -74,11 +74,16 @@ final class SentinelSwitches {
         switches.askWhereTheMasterIs(handler);
       }
     });
-    uri.getSentinels().forEach(switches::subscribe);
+    uri.getSentinels().forEach(sentinel -> switches.subscribe(sentinel, false));
     return switches;
   }
 
-  private void subscribe(RedisURI sentinel) {
+  /**
+   * Subscribes to {@code sentinel}, trying again every few seconds until it works or this is
+   * closed; the first failure is logged as a warning, the later ones (a Sentinel down for good,
+   * a user without pub/sub) at debug level only.
+   */
+  private void subscribe(RedisURI sentinel, boolean warned) {
     if (closed) {
       return;
     }
@@ -104,10 +109,14 @@ final class SentinelSwitches {
           connections.remove(connection);
           connection.closeAsync();
         });
-        log.warn("Could not subscribe to Sentinel {}:{} for switches of master '{}'; trying"
-            + " again in {} s", sentinel.getHost(), sentinel.getPort(), master,
-            RETRY_SECONDS, failure);
-        CompletableFuture.runAsync(() -> subscribe(sentinel),
+        String what = "Could not subscribe to Sentinel {}:{} for switches of master '{}';"
+            + " trying again every {} s";
+        if (warned) {
+          log.debug(what, sentinel.getHost(), sentinel.getPort(), master, RETRY_SECONDS, failure);
+        } else {
+          log.warn(what, sentinel.getHost(), sentinel.getPort(), master, RETRY_SECONDS, failure);
+        }
+        CompletableFuture.runAsync(() -> subscribe(sentinel, true),
             CompletableFuture.delayedExecutor(RETRY_SECONDS, TimeUnit.SECONDS));
       }
     });
