@@ -101,12 +101,14 @@ final class Connections {
     ClientOptions clientOptions = configure(settings, options).build();
     client.setOptions(clientOptions);
     client.setDefaultTimeout(options.commandTimeout());
-    Map<RedisChannelHandler<?, ?>, SocketAddress> servers = servers(client);
+    boolean sentinel = uri.getSentinelMasterId() != null;
+    Map<RedisChannelHandler<?, ?>, SocketAddress> servers =
+        sentinel ? servers(client) : Map.of();
     try {
       StatefulRedisConnection<String, String> commands = client.connect(StringCodec.UTF8);
       Connections connections = new Connections(client, commands, commands.async(),
           client.connectPubSub(StringCodec.UTF8), false, describe(uri), servers);
-      if (uri.getSentinelMasterId() != null) {
+      if (sentinel) {
         connections.switches = SentinelSwitches.follow(uri, client.getResources(), clientOptions,
             connections::followSwitch);
       }

@@ -68,10 +68,11 @@ public final class ReactiveTypeAdapter implements ReturnTypeAdapter {
     this.adapter = registered;
     UnaryOperator<Object> convert = converter(type, registered);
     this.toPublisher = result -> result == null ? null : convert.apply(result);
-    this.toRepeatablePublisher = type.getName().equals(KOTLIN_FLOW)
+    boolean flow = type.getName().equals(KOTLIN_FLOW);
+    this.toRepeatablePublisher = flow
         ? result -> result == null ? null : Flux.defer(() -> new KotlinFlowCollection<>(result))
         : toPublisher;
-    this.fromPublisher = type.getName().equals(KOTLIN_FLOW)
+    this.fromPublisher = flow
         ? KotlinFlowCollection::inCollectorsContext : registered::fromPublisher;
   }
 
