@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -180,7 +181,7 @@ public record BatonProperties(
    * {@code duration} as a property would be written, in the largest of Spring Boot's units that
    * counts it exactly: {@code -1s}, {@code 1500ms}, {@code 0s}, rather than Java's {@code PT-1S}.
    */
-  static String written(Duration duration) {
+  public static String written(Duration duration) {
     if (duration.isZero()) {
       return "0s";
     }
@@ -446,6 +447,10 @@ public record BatonProperties(
       List<Double> percentiles, @DefaultValue("true") boolean observations) {
 
     public Metrics {
+      if (percentiles != null && percentiles.stream().anyMatch(Objects::isNull)) {
+        throw new IllegalArgumentException(
+            "baton.metrics.percentiles has an empty element, was " + percentiles);
+      }
       percentiles = percentiles == null ? List.of() : List.copyOf(percentiles);
       percentiles.forEach(p -> {
         if (!(p > 0 && p < 1)) {
@@ -488,7 +493,8 @@ public record BatonProperties(
    * The Redis backend (baton.backend=redis), which connects where spring.data.redis.* points.
    *
    * @param lease How long a held permit or a waiting call survives without renewal: an instance
-   *     that dies loses its permits this long after its last renewal. At least 300ms.
+   *     that dies loses its permits this long after its last renewal; also how long a Redis
+   *     that restarted grants nothing. At least 300ms, at most 106751d.
    * @param keyPrefix First part of every Redis key and channel Baton uses, so that several
    *     applications can share one Redis. Must not be blank, contain braces, nor start or end
    *     with whitespace (a trailing space a .properties file keeps would name other keys).
@@ -505,9 +511,10 @@ public record BatonProperties(
     public Redis {
       lease = lease == null ? Duration.ofSeconds(30) : lease;
       keyPrefix = keyPrefix == null ? "baton" : keyPrefix;
-      if (lease.compareTo(MIN_LEASE) < 0) {
+      if (lease.compareTo(MIN_LEASE) < 0 || lease.compareTo(LONGEST) > 0) {
         throw new IllegalArgumentException("baton.redis.lease must be at least "
-            + written(MIN_LEASE) + ", was " + written(lease));
+            + written(MIN_LEASE) + " and at most what a long counts in nanoseconds (about 292"
+            + " years), was " + written(lease));
       }
       if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
         throw new IllegalArgumentException("baton.redis.key-prefix must be non-blank and free of"

@@ -470,7 +470,8 @@ class BadPropertiesFuzzTest {
           ok("Local", 0), ok("lo-cal", 0), padded("local ", 0), bad("radis"), bad("memory")))));
       maybe(0.15, () -> add("baton.metrics.percentile-histogram", pick(BOOLEANS)));
       maybe(0.15, () -> add("baton.metrics.percentiles", pick(List.of(ok("0.5,0.95,0.99", 0),
-          ok("0.5", 0), bad("1"), bad("0"), bad("1.5"), bad("abc"), bad("-0.1")))));
+          ok("0.5", 0), bad("1"), bad("0"), bad("1.5"), bad("abc"), bad("-0.1"),
+          bad("0.5,,0.99")))));
       maybe(0.15, () -> expected.observations = or(add("baton.metrics.observations",
           pick(BOOLEANS)), true));
       maybe(0.15, () -> expected.showKeys = or(add("baton.endpoint.show-keys", pick(BOOLEANS)),
@@ -479,7 +480,8 @@ class BadPropertiesFuzzTest {
           true));
       maybe(0.15, () -> add("baton.web.retry-after", pick(TIMEOUTS)));
       maybe(0.1, () -> add("baton.redis.lease", pick(List.of(ok("300ms", 0), ok("30s", 0),
-          ok("1m", 0), bad("299ms"), bad("0"), bad("-1s"), bad("abc")))));
+          ok("1m", 0), ok("106751d", 0), bad("299ms"), bad("0"), bad("-1s"), bad("abc"),
+          bad("106752d")))));
       maybe(0.1, () -> add("baton.redis.key-prefix", pick(List.of(ok("baton", 0),
           ok("app1", 0), bad("{x}"), bad("a}b"), new Value<>(" ", Verdict.INVALID, 0),
           padded("baton ", 0)))));

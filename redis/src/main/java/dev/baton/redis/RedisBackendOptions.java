@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param keyPrefix the first part of every key and channel name, so that several applications
  *     can share one Redis; must not be blank nor contain braces (the cluster hash-tag delimiters)
  * @param lease how long a held permit or a waiting call survives without renewal: a JVM that dies
- *     loses its permits this long after its last renewal, and renewals run every third of it
+ *     loses its permits this long after its last renewal, and renewals run every third of it. At
+ *     least 300 ms and at most about 292 years, as for {@code commandTimeout}: Redis's scripts
+ *     add it to Redis's clock, and cannot write an expiry much longer
  * @param commandTimeout how long one Redis command may take before the call fails naming the
  *     Redis address; also how long a synchronous read such as {@code availablePermits()} may block.
  *     At most what a {@code long} counts in nanoseconds (about 292 years), as the Redis client
@@ -19,7 +21,8 @@ import java.util.Objects;
  *     command has one
  * @param ssl the TLS settings of the connection, or {@code null} for those of the URI alone
  * @param connectTimeout how long opening a connection (the TCP connect) may take, or
- *     {@code null} for Lettuce's default of 10 s
+ *     {@code null} for Lettuce's default of 10 s; at most {@link #LONGEST_CONNECT_TIMEOUT}, which
+ *     the Redis client counts in an {@code int} of milliseconds
  */
 public record RedisBackendOptions(String keyPrefix, Duration lease, Duration commandTimeout,
     SslOptions ssl, Duration connectTimeout) {
@@ -30,6 +33,9 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
    */
   public static final RedisBackendOptions DEFAULTS =
       new RedisBackendOptions("baton", Duration.ofSeconds(30), Duration.ofSeconds(5), null);
+
+  /** The longest connect timeout: {@code Integer.MAX_VALUE} milliseconds, about 24.8 days. */
+  public static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
 
   public RedisBackendOptions {
     Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -45,9 +51,14 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
     }
     if (connectTimeout != null) {
       requirePositive(connectTimeout, "connectTimeout");
+      if (connectTimeout.compareTo(LONGEST_CONNECT_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("connectTimeout must be at most "
+            + LONGEST_CONNECT_TIMEOUT + " (an int of milliseconds), was " + connectTimeout);
+      }
     }
-    if (lease.toMillis() < 300) {
-      throw new IllegalArgumentException("lease must be at least 300ms, was " + lease);
+    if (lease.toMillis() < 300 || lease.compareTo(LongTimeouts.COUNTABLE) > 0) {
+      throw new IllegalArgumentException("lease must be at least 300ms and at most what a long"
+          + " counts in nanoseconds (about 292 years), was " + lease);
     }
   }
 

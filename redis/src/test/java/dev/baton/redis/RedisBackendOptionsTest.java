@@ -21,4 +21,30 @@ class RedisBackendOptionsTest {
         .withMessage("commandTimeout must be at most what a long counts in nanoseconds (about 292"
             + " years), was " + tooLong);
   }
+
+  /**
+   * A lease too long to count in nanoseconds is refused: Redis's scripts add it to Redis's clock
+   * and could not write the expiry of a much longer one, so every call would fail.
+   */
+  @Test
+  void aLeaseTooLongToCountIsRefusedSayingSo() {
+    Duration tooLong = Duration.ofNanos(Long.MAX_VALUE).plusNanos(1);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> RedisBackendOptions.DEFAULTS.withLease(tooLong))
+        .withMessage("lease must be at least 300ms and at most what a long counts in nanoseconds"
+            + " (about 292 years), was " + tooLong);
+  }
+
+  /**
+   * A connect timeout past an {@code int} of milliseconds is refused: Lettuce counts it so, and
+   * would fail the connect with "integer overflow".
+   */
+  @Test
+  void aConnectTimeoutTooLongForTheClientIsRefusedSayingSo() {
+    Duration tooLong = Duration.ofMillis(Integer.MAX_VALUE + 1L);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> RedisBackendOptions.DEFAULTS.withConnectTimeout(tooLong))
+        .withMessage("connectTimeout must be at most PT596H31M23.647S (an int of milliseconds),"
+            + " was " + tooLong);
+  }
 }

@@ -17,16 +17,43 @@ import org.springframework.boot.ssl.SslBundle;
  */
 final class RedisBackendSettings {
 
+  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
   private RedisBackendSettings() {}
 
   /** @param bundle the SSL bundle of the connection, or {@code null} for none */
   static RedisBackendOptions of(BatonProperties.Redis baton, DataRedisProperties spring,
       SslBundle bundle) {
     Duration commandTimeout = baton.commandTimeout() != null ? baton.commandTimeout()
-        : spring.getTimeout() != null ? spring.getTimeout()
+        : spring.getTimeout() != null ? inherited(spring.getTimeout())
         : RedisBackendOptions.DEFAULTS.commandTimeout();
     return new RedisBackendOptions(baton.keyPrefix(), baton.lease(), commandTimeout,
-        bundle == null ? null : ssl(bundle), spring.getConnectTimeout());
+        bundle == null ? null : ssl(bundle), connectTimeout(spring.getConnectTimeout()));
+  }
+
+  /**
+   * {@code spring.data.redis.timeout} as Baton's command timeout, refused naming both properties
+   * where Baton cannot count it: Spring Data reads zero as none, and every Baton command needs one.
+   */
+  private static Duration inherited(Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(LONGEST) > 0) {
+      throw new IllegalArgumentException("spring.data.redis.timeout="
+          + BatonProperties.written(timeout) + " cannot be Baton's command timeout, which it is"
+          + " while baton.redis.command-timeout is unset: it must be positive and at most what a"
+          + " long counts in nanoseconds (about 292 years); set baton.redis.command-timeout");
+    }
+    return timeout;
+  }
+
+  private static Duration connectTimeout(Duration timeout) {
+    if (timeout != null && (timeout.isNegative() || timeout.isZero()
+        || timeout.compareTo(RedisBackendOptions.LONGEST_CONNECT_TIMEOUT) > 0)) {
+      throw new IllegalArgumentException("spring.data.redis.connect-timeout must be positive and"
+          + " at most " + BatonProperties.written(RedisBackendOptions.LONGEST_CONNECT_TIMEOUT)
+          + " (the Redis client counts it in an int of milliseconds), was "
+          + BatonProperties.written(timeout));
+    }
+    return timeout;
   }
 
   private static SslOptions ssl(SslBundle bundle) {

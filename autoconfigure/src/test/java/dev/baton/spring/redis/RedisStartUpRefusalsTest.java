@@ -3,6 +3,7 @@ package dev.baton.spring.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncQueue;
 import dev.baton.redis.RedisBackend;
@@ -10,8 +11,11 @@ import dev.baton.redis.RedisBackendOptions;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -61,6 +65,77 @@ class RedisStartUpRefusalsTest {
         assertThat(context.getStartupFailure()).hasStackTraceContaining(
             "baton.redis.command-timeout must be positive and at most what a long counts in"
             + " nanoseconds").hasStackTraceContaining("was " + timeout));
+  }
+
+  /**
+   * {@code baton.redis.lease} past what a {@code long} counts in nanoseconds (as a user writing
+   * "never expire" might) fails start-up naming it, before connecting: Redis's scripts could not
+   * write the expiry of so long a lease, and every call would fail.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"106752d", "999999999d"})
+  void aLeaseTooLongToCountFailsStartUpNamingIt(String lease) {
+    contextRunner.withPropertyValues("baton.redis.lease=" + lease).run(context ->
+        assertThat(context.getStartupFailure()).hasStackTraceContaining(
+            "baton.redis.lease must be at least 300ms and at most what a long counts in"
+            + " nanoseconds").hasStackTraceContaining("was " + lease));
+  }
+
+  /**
+   * The longest lease start-up takes is one Redis's scripts can write: a queue and an event serve
+   * calls, and a lock's wait (which a server younger than a lease quarantines: nothing granted)
+   * times out as a wait, not failing on the lease's arithmetic.
+   */
+  @Test
+  void theLongestLeaseIsOneRedisCanCount() {
+    try (RedisServer server = RedisServer.start()) {
+      contextRunner.withPropertyValues("spring.data.redis.port=" + server.port(),
+          "baton.redis.lease=106751d", "baton.queues.q.capacity=1",
+          "baton.queues.q.item-type=java.lang.String").run(context -> {
+            PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+            AsyncQueue<String> queue = registry.queue("q");
+            queue.put("item").join();
+            assertThat(queue.take().join()).isEqualTo("item");
+            registry.event("e").set();
+            assertThat(registry.event("e").await()).succeedsWithin(Duration.ofSeconds(5));
+            assertThat(registry.lock("x").acquire(Duration.ofMillis(300)))
+                .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(AcquireTimeoutException.class);
+          });
+    }
+  }
+
+  /**
+   * With {@code baton.redis.command-timeout} unset, Baton takes {@code spring.data.redis.timeout}
+   * in its place; one it cannot count (Spring Data reads {@code 0} as none, which Baton's
+   * commands cannot have) fails start-up naming both properties and the value as written.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"0s", "999999999d"})
+  void aSpringDataRedisTimeoutBatonCannotCountFailsStartUpNamingBothProperties(String timeout) {
+    contextRunner.withPropertyValues("spring.data.redis.timeout=" + timeout).run(context ->
+        assertThat(context.getStartupFailure()).hasStackTraceContaining(
+            "spring.data.redis.timeout=" + timeout + " cannot be Baton's command timeout")
+            .hasStackTraceContaining("set baton.redis.command-timeout"));
+  }
+
+  /**
+   * {@code spring.data.redis.connect-timeout} past an {@code int} of milliseconds (the Redis
+   * client's count) fails start-up naming it, not "unavailable: integer overflow" while Redis is
+   * up; one just within serves calls.
+   */
+  @Test
+  void aConnectTimeoutTooLongToCountFailsStartUpNamingIt() {
+    try (RedisServer server = RedisServer.start()) {
+      String port = "spring.data.redis.port=" + server.port();
+      contextRunner.withPropertyValues(port, "spring.data.redis.connect-timeout=30d")
+          .run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining(
+              "spring.data.redis.connect-timeout must be positive and at most 2147483647ms")
+              .hasStackTraceContaining("was 30d"));
+      contextRunner.withPropertyValues(port, "spring.data.redis.connect-timeout=24d")
+          .run(context -> context.getBean(PrimitiveRegistry.class).lock("x").acquire().join()
+              .release());
+    }
   }
 
   /**
