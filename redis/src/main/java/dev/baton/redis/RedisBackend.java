@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,6 +180,8 @@ public final class RedisBackend implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timers;
   private final ExecutorService callbacks;
   private final Renewals renewals;
+  /** Sends again the calls Redis refuses for a slot being migrated (see {@link #run}). */
+  private final TryAgain tryAgain;
   private final Snapshots snapshots;
   private final LongAdder lostLeases = new LongAdder();
   /** Redis time (ms) minus this JVM's monotonic time (ms), measured by {@link #measureClock()}. */
@@ -209,6 +213,7 @@ public final class RedisBackend implements AutoCloseable {
     this.callbacks = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), threads("baton-redis"));
     this.renewals = new Renewals(this);
+    this.tryAgain = new TryAgain(timers, this::inSendStep);
     this.snapshots = new Snapshots(Duration.ofSeconds(1), options.commandTimeout(),
         Duration.ofMinutes(5));
     try {
@@ -554,15 +559,17 @@ public final class RedisBackend implements AutoCloseable {
   void sendAcquire(Waiting w) {
     RemotePermits permits = w.owner;
     w.unconfirm();
-    long sentAt = redisNow();
-    long notAfter = Math.min(w.notAfter, sentAt + commandTimeoutMillis);
-    Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
-            args(permits.acquireArgs(w.id, true, notAfter)))
-        .whenCompleteAsync((reply, failure) -> {
+    this.<List<Object>>runWaiting(Scripts.ACQUIRE, permits.keys().keys(),
+            () -> waiting.get(w.id) == w,
+            at -> args(permits.acquireArgs(w.id, true, notAfter(w.notAfter, at))))
+        .whenCompleteAsync((sent, failure) -> {
           if (failure != null) {
             fail(w, translate(failure));
             return;
           }
+          List<Object> reply = sent.reply();
+          long sentAt = sent.at();
+          long notAfter = notAfter(w.notAfter, sentAt);
           if (w.withdrawn) {
             cancel(permits, w.id); // its CANCEL may have run before the ACQUIRE: undo that
             return;
@@ -595,7 +602,7 @@ public final class RedisBackend implements AutoCloseable {
       return result;
     }
     try {
-      Scripts.ACQUIRE.<List<Object>>run(redis, permits.keys().keys(),
+      this.<List<Object>>run(Scripts.ACQUIRE, redis, permits.keys().keys(),
               args(permits.acquireArgs(id, false, sentAt + commandTimeoutMillis)))
           .whenCompleteAsync((reply, failure) -> {
             long step = answeredTry(id);
@@ -832,7 +839,7 @@ public final class RedisBackend implements AutoCloseable {
    * made and whose reply was lost must not stay held, by nobody, for a whole lease.
    */
   private CompletableFuture<Object> cancel(RemotePermits permits, String id) {
-    return Scripts.CANCEL.run(redis, permits.keys().keys(), args(id))
+    return run(Scripts.CANCEL, redis, permits.keys().keys(), args(id))
         .whenComplete((reply, failure) -> {
           withdrawing.remove(id);
           if (failure != null) {
@@ -918,7 +925,7 @@ public final class RedisBackend implements AutoCloseable {
    */
   private void sendRelease(RedisPermit permit) {
     RemotePermits permits = permit.owner();
-    Scripts.RELEASE.<String>run(redis, permits.keys().releaseKeys(),
+    this.<String>run(Scripts.RELEASE, redis, permits.keys().releaseKeys(),
             args(permit.id(), Long.toString(permit.leaseEnd())))
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
@@ -955,7 +962,7 @@ public final class RedisBackend implements AutoCloseable {
     }
     PermitKeys keys = permit.owner().keys();
     try {
-      Scripts.RELEASE.run(redis, keys.releaseKeys(), args(permit.id(), "0"))
+      run(Scripts.RELEASE, redis, keys.releaseKeys(), args(permit.id(), "0"))
           .whenComplete((reply, failure) -> {
             if (failure != null) {
               log.debug("Could not release lost permit {} of {} on Redis at {}; freed when the"
@@ -992,7 +999,7 @@ public final class RedisBackend implements AutoCloseable {
     if (ids.length == 0) {
       return redis().zcard(zset).toCompletableFuture();
     }
-    return Scripts.COUNT_EXCEPT.run(redis(), new String[] {zset}, ids);
+    return run(Scripts.COUNT_EXCEPT, redis(), new String[] {zset}, ids);
   }
 
   /** Members of {@code zset} scored {@code min} or more but {@code left out}, counted in Redis. */
@@ -1006,7 +1013,8 @@ public final class RedisBackend implements AutoCloseable {
       }
       args[i++] = id;
     }
-    return Scripts.COUNT_FROM_EXCEPT.run(redis(), new String[] {zset}, Arrays.copyOf(args, i));
+    return run(Scripts.COUNT_FROM_EXCEPT, redis(), new String[] {zset},
+        Arrays.copyOf(args, i));
   }
 
   /**
@@ -1147,7 +1155,7 @@ public final class RedisBackend implements AutoCloseable {
           }
         });
     return primary.thenCompose(checked -> syncClock())
-        .thenCompose(synced -> Scripts.COUNT_EXCEPT.<Long>run(redis,
+        .thenCompose(synced -> this.<Long>run(Scripts.COUNT_EXCEPT, redis,
             new String[] {keys.tag("start-up", "check")}))
         .thenApply(count -> null);
   }
@@ -1165,6 +1173,47 @@ public final class RedisBackend implements AutoCloseable {
       clockOffset = redisMillis - (before + after) / 2;
       return redisMillis;
     });
+  }
+
+  /**
+   * Runs {@code script} on {@code keys} through {@code on} ({@link Scripts#run}) for a call that
+   * does not wait in Redis, sending it again while Redis refuses it for a slot being migrated,
+   * for at most one command timeout from now (see {@link TryAgain}): then it fails with the
+   * refusal, as unavailable. Every Baton script is sent here or by {@link #runWaiting}.
+   */
+  <T> CompletableFuture<T> run(Scripts script, RedisClusterAsyncCommands<String, String> on,
+      String[] keys, String... args) {
+    return tryAgain.send(() -> script.run(on, keys, args),
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(commandTimeoutMillis), () -> true);
+  }
+
+  /**
+   * Runs {@code script} on {@code keys} for a call that waits in Redis (an acquire, a condition
+   * or barrier await, a queue's put or take), sending it again while Redis refuses it for a slot
+   * being migrated for as long as the call is {@code wanted}: a timed call's timer withdraws it
+   * when its time runs out, an untimed one is retried while the refusal lasts, as it would wait
+   * for a holder, until its caller cancels it (see {@link TryAgain}). Each attempt takes its
+   * arguments from {@code args}, given the Redis time (ms) at which it is sent, so that its own
+   * deadline ({@link #notAfter}) is fresh; the reply comes with that time.
+   */
+  <T> CompletableFuture<Sent<T>> runWaiting(Scripts script, String[] keys,
+      BooleanSupplier wanted, LongFunction<String[]> args) {
+    return tryAgain.send(() -> {
+      long at = redisNow();
+      return script.<T>run(redis, keys, args.apply(at)).thenApply(reply -> new Sent<>(reply, at));
+    }, TryAgain.NO_BOUND, wanted);
+  }
+
+  /** A reply of {@link #runWaiting}, with the Redis time (ms) its attempt was sent at. */
+  record Sent<T>(T reply, long at) {
+  }
+
+  /**
+   * The Redis time (ms) after which a command sent at {@code sentAt} for a call whose caller's
+   * deadline is {@code deadline} must do nothing: the deadline, or one command timeout later.
+   */
+  long notAfter(long deadline, long sentAt) {
+    return Math.min(deadline, sentAt + commandTimeoutMillis);
   }
 
   RuntimeException translate(Throwable failure) {
@@ -1197,7 +1246,9 @@ public final class RedisBackend implements AutoCloseable {
    * Whether {@code reply} refuses a call for a state of the server that passes: a slot that
    * migrates (every script names several keys of its slot, and Redis refuses those while some are
    * on either side), a cluster or a primary down, a data set loading, a script running long, a
-   * primary that became a replica. Such a call fails as unavailable, as one while Redis is down.
+   * primary that became a replica. Such a call fails as unavailable, as one while Redis is down;
+   * one refused for a slot that migrates ({@code TRYAGAIN}) only once {@link TryAgain} has sent it
+   * again for as long as its deadline allows (the others are not retried: see there why).
    */
   private static boolean isPassing(RedisCommandExecutionException reply) {
     String answer = String.valueOf(reply.getMessage());
@@ -1277,6 +1328,7 @@ public final class RedisBackend implements AutoCloseable {
     shut = true;
     renewals.stop();
     timers.shutdownNow();
+    tryAgain.stop();
     try {
       connections.shutdown();
     } catch (RuntimeException e) {

@@ -95,14 +95,16 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
         withdraw(id);
       }
     });
-    long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
-    Scripts.BARRIER_AWAIT.<List<Object>>run(backend.redis(), keys,
-            backend.args(id, Integer.toString(parties), Long.toString(notAfter)))
-        .whenCompleteAsync((reply, failure) -> {
+    backend.<List<Object>>runWaiting(Scripts.BARRIER_AWAIT, keys,
+            () -> !withdrawn.get() && !future.isDone(),
+            at -> backend.args(id, Integer.toString(parties),
+                Long.toString(at + backend.commandTimeoutMillis())))
+        .whenCompleteAsync((sent, failure) -> {
           if (failure != null) {
             future.completeExceptionally(backend.translate(failure));
             return;
           }
+          List<Object> reply = sent.reply();
           switch ((String) reply.get(0)) {
             case "DONE" -> settle(future, (String) reply.get(1));
             case "WAITING" -> {
@@ -177,7 +179,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   }
 
   private CompletableFuture<Long> renewBatch(List<String> ids) {
-    return Scripts.BARRIER_RENEW.<List<Object>>run(backend.redis(), keys,
+    return backend.<List<Object>>run(Scripts.BARRIER_RENEW, backend.redis(), keys,
             backend.args(ids.toArray(String[]::new)))
         .handleAsync((replies, failure) -> {
           if (failure != null) {
@@ -222,7 +224,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     String[] args = backend.args(backend.nextId(), mode, Long.toString(notAfter),
         Integer.toString(parties));
     List<Object> reply = backend.await(backend.send(
-        redis -> Scripts.BARRIER_BREAK.<List<Object>>run(redis, keys, args)));
+        redis -> backend.<List<Object>>run(Scripts.BARRIER_BREAK, redis, keys, args)));
     switch ((String) reply.get(0)) {
       case "DONE" -> { }
       case "PARTIES" -> throw mismatch(reply.get(1));
@@ -256,7 +258,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
    * CANCEL), adding the party it found nothing to withdraw.
    */
   private void withdraw(String id) {
-    Scripts.BARRIER_CANCEL.run(backend.redis(), keys, backend.args(id))
+    backend.run(Scripts.BARRIER_CANCEL, backend.redis(), keys, backend.args(id))
         .whenComplete((reply, failure) -> {
           withdrawing.remove(id);
           if (failure != null) {

@@ -192,7 +192,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       }
       backend.held().remove(held.id());
       open.add(w);
-      send(w, held, timeout, Math.min(deadline, sentAt + backend.commandTimeoutMillis()));
+      send(w, held, timeout);
     });
     if (!sent) {
       held.close();
@@ -202,9 +202,10 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
 
   /**
    * Registers {@code w}, the wait of {@code held}'s holder, to be settled by a message, its
-   * caller or its timeout, and sends its AWAIT, to run in Redis no later than {@code notAfter}.
+   * caller or its timeout, and sends its AWAIT, each attempt to run in Redis no later than its
+   * {@link RedisBackend#notAfter}.
    */
-  private void send(Waiting w, RedisPermit held, Duration timeout, long notAfter) {
+  private void send(Waiting w, RedisPermit held, Duration timeout) {
     backend.expect(w.id, message -> onMessage(w, message));
     w.future.onGiveUp = () -> {
       if (open.remove(w)) {
@@ -222,9 +223,10 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       w.timer = backend.timers().schedule(() -> backend.callbacks().execute(w.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
-    Scripts.CONDITION_AWAIT.<String>run(backend.redis(), keys,
-            backend.args(w.id, held.id(), Long.toString(notAfter)))
-        .whenCompleteAsync((reply, failure) -> {
+    backend.<String>runWaiting(Scripts.CONDITION_AWAIT, keys, () -> open.contains(w),
+            at -> backend.args(w.id, held.id(), Long.toString(backend.notAfter(w.notAfter, at))))
+        .whenCompleteAsync((sent, failure) -> {
+          String reply = failure == null ? sent.reply() : null;
           if (failure != null) {
             w.future.completeExceptionally(backend.translate(failure));
           } else if ("WAITING".equals(reply)) {
@@ -236,7 +238,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
             w.future.completeExceptionally(new IllegalArgumentException("held permit "
                 + held.token() + " of " + permits.keys() + " is not live in Redis: its lease ran"
                 + " out before await could release it"));
-          } else if (w.notAfter <= notAfter) {
+          } else if (w.notAfter <= backend.notAfter(w.notAfter, sent.at())) {
             w.timeOut.run(); // late for the caller's own deadline: it timed out
           } else {
             w.future.completeExceptionally(new RedisUnavailableException("Redis at "
@@ -297,7 +299,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     pending.remove(w.id, w);
     backend.forget(w.id);
     w.cancelTimer();
-    return Scripts.CONDITION_CANCEL.run(backend.redis(), keys, backend.args(w.id, heldId))
+    return backend.run(Scripts.CONDITION_CANCEL, backend.redis(), keys,
+            backend.args(w.id, heldId))
         .whenComplete((reply, failure) -> {
           withdrawing.remove(w.id);
           if (failure != null) {
@@ -322,7 +325,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       String[] args = backend.args(backend.nextId(), Integer.toString(left), after, upTo,
           Long.toString(notAfter));
       List<Object> reply = backend.await(backend.send(
-          redis -> Scripts.CONDITION_SIGNAL.<List<Object>>run(redis, keys, args)));
+          redis -> backend.<List<Object>>run(Scripts.CONDITION_SIGNAL, redis, keys, args)));
       switch ((String) reply.get(0)) {
         case "SIGNALLED" -> {
           left -= Integer.parseInt((String) reply.get(1));
@@ -403,7 +406,8 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
 
   private CompletableFuture<Long> renewBatch(List<Waiting> waits, long sentAt) {
     String[] ids = waits.stream().map(w -> w.id).toArray(String[]::new);
-    return Scripts.CONDITION_RENEW.<List<Object>>run(backend.redis(), keys, backend.args(ids))
+    return backend.<List<Object>>run(Scripts.CONDITION_RENEW, backend.redis(), keys,
+            backend.args(ids))
         .handleAsync((replies, failure) -> {
           if (failure != null) {
             return -1L;

@@ -53,13 +53,13 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   @Override
   public void set() {
     fireAndCheck(backend.send(
-        redis -> Scripts.EVENT_SET.run(redis, new String[] {key}, channel)));
+        redis -> backend.run(Scripts.EVENT_SET, redis, new String[] {key}, channel)));
   }
 
   @Override
   public void clear() {
-    fireAndCheck(backend.send(redis -> Scripts.EVENT_CLEAR.run(redis, new String[] {key},
-        Long.toString(backend.leaseMillis()))));
+    fireAndCheck(backend.send(redis -> backend.run(Scripts.EVENT_CLEAR, redis,
+        new String[] {key}, Long.toString(backend.leaseMillis()))));
   }
 
   @Override

@@ -111,7 +111,8 @@ final class RedisQueue<T>
   private CompletableFuture<Boolean> offerAsync(String score, String payload) {
     long notAfter = backend.redisNow() + backend.commandTimeoutMillis();
     String[] args = args(notAfter, backend.nextId(), "try", score, payload);
-    return backend.send(redis -> Scripts.QUEUE_PUT.<List<Object>>run(redis, keys, args))
+    return backend.send(
+            redis -> backend.<List<Object>>run(Scripts.QUEUE_PUT, redis, keys, args))
         .handleAsync((reply, failure) -> switch (status(failure, reply)) {
           case "DONE" -> true;
           case "FULL" -> false;
@@ -126,21 +127,24 @@ final class RedisQueue<T>
    * send step of the backend.
    */
   private void sendPut(QueueCall<Void> call, String mode) {
-    long notAfter = notAfter(call);
-    Scripts.QUEUE_PUT.<List<Object>>run(backend.redis(), keys,
-            args(notAfter, call.id, mode, call.score, call.payload))
-        .whenComplete((reply, failure) -> { // before the reply of a later CANCEL (timeOut)
+    backend.<List<Object>>runWaiting(Scripts.QUEUE_PUT, keys, call::isWaiting,
+            at -> args(notAfter(call, at), call.id, mode, call.score, call.payload))
+        .whenComplete((sent, failure) -> { // before the reply of a later CANCEL (timeOut)
           if (failure != null) {
-            call.putFailed(failure);
-          } else if ("DONE".equals(reply.get(0))) {
+            if (!TryAgain.isTryAgain(failure)) { // refused: it surely did not run
+              call.putFailed(failure);
+            }
+          } else if ("DONE".equals(sent.reply().get(0))) {
             call.doneInRedis();
           }
         })
-        .whenCompleteAsync((reply, failure) -> {
+        .whenCompleteAsync((sent, failure) -> {
           if (failure != null) {
             fail(call, translate(failure), true);
             return;
           }
+          List<Object> reply = sent.reply();
+          long notAfter = notAfter(call, sent.at());
           switch ((String) reply.get(0)) {
             case "DONE" -> settle(call, reply.size() > 1);
             case "QUEUED" -> waits(call);
@@ -197,7 +201,8 @@ final class RedisQueue<T>
       return result;
     }
     try {
-      Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys, args(notAfter, id, "try"))
+      backend.<List<Object>>run(Scripts.QUEUE_TAKE, backend.redis(), keys,
+              args(notAfter, id, "try"))
           .whenCompleteAsync((reply, failure) -> answered(id, result, timeout, reply, failure),
               backend.callbacks());
     } finally {
@@ -252,14 +257,15 @@ final class RedisQueue<T>
    * the backend.
    */
   private void sendTake(QueueCall<T> call) {
-    long notAfter = notAfter(call);
-    Scripts.QUEUE_TAKE.<List<Object>>run(backend.redis(), keys,
-            args(notAfter, call.id, "wait"))
-        .whenCompleteAsync((reply, failure) -> {
+    backend.<List<Object>>runWaiting(Scripts.QUEUE_TAKE, keys, call::isWaiting,
+            at -> args(notAfter(call, at), call.id, "wait"))
+        .whenCompleteAsync((sent, failure) -> {
           if (failure != null) {
             fail(call, translate(failure), true);
             return;
           }
+          List<Object> reply = sent.reply();
+          long notAfter = notAfter(call, sent.at());
           switch ((String) reply.get(0)) {
             case "ITEM" -> receive(call, (String) reply.get(1));
             case "QUEUED" -> waits(call);
@@ -451,7 +457,7 @@ final class RedisQueue<T>
    * a put already committed stays committed (its item is in the queue).
    */
   private CompletableFuture<String> cancel(String id) {
-    return Scripts.QUEUE_CANCEL.<String>run(backend.redis(), keys, args(0, id))
+    return backend.<String>run(Scripts.QUEUE_CANCEL, backend.redis(), keys, args(0, id))
         .whenComplete((reply, failure) -> {
           withdrawing.remove(id);
           if (failure != null) {
@@ -472,7 +478,7 @@ final class RedisQueue<T>
    * queue when that lease runs out, and be taken a second time.
    */
   private void ack(String id, boolean dropped) {
-    Scripts.QUEUE_ACK.run(backend.redis(), keys, args(0, dropped ? "1" : "0", id))
+    backend.run(Scripts.QUEUE_ACK, backend.redis(), keys, args(0, dropped ? "1" : "0", id))
         .whenComplete((n, failure) -> {
           if (failure != null) {
             log.debug("Could not acknowledge {} on queue '{}'; sent again once Redis answers",
@@ -496,7 +502,8 @@ final class RedisQueue<T>
     do {
       List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
       String[] more = batch.toArray(String[]::new);
-      sent.add(Scripts.QUEUE_RENEW.<List<Object>>run(backend.redis(), keys, args(0, more))
+      sent.add(backend.<List<Object>>run(Scripts.QUEUE_RENEW, backend.redis(), keys,
+              args(0, more))
           .thenAcceptAsync(replies -> {
             for (int i = 0; i < batch.size(); i++) {
               reconcile(calls.get(batch.get(i)), (String) replies.get(i));
@@ -543,7 +550,7 @@ final class RedisQueue<T>
   public void taskDone() {
     String[] args = args(backend.redisNow() + backend.commandTimeoutMillis());
     long left = backend.await(backend.send(
-        redis -> Scripts.QUEUE_DONE.<Long>run(redis, keys, args)));
+        redis -> backend.<Long>run(Scripts.QUEUE_DONE, redis, keys, args)));
     if (left == -2) {
       throw late();
     }
@@ -593,7 +600,7 @@ final class RedisQueue<T>
     do {
       String[] args = args(backend.redisNow() + backend.commandTimeoutMillis(), level);
       more = backend.await(backend.send(
-          redis -> Scripts.QUEUE_SHUTDOWN.<Long>run(redis, keys, args)));
+          redis -> backend.<Long>run(Scripts.QUEUE_SHUTDOWN, redis, keys, args)));
       if (more < 0) {
         throw late();
       }
@@ -701,8 +708,9 @@ final class RedisQueue<T>
     return backend.args(queueArgs);
   }
 
-  private long notAfter(QueueCall<?> call) {
-    return Math.min(call.notAfter, backend.redisNow() + backend.commandTimeoutMillis());
+  /** The Redis time (ms) after which a command for {@code call} sent at {@code sentAt} is late. */
+  private long notAfter(QueueCall<?> call, long sentAt) {
+    return backend.notAfter(call.notAfter, sentAt);
   }
 
   private long deadline(Duration timeout) {

@@ -125,7 +125,7 @@ final class Renewals {
 
   /** RENEWs {@code ids} of one primitive; the future gives Redis's next-expiry hint or -1. */
   private CompletableFuture<Long> renew(RemotePermits permits, List<String> ids, long sentAt) {
-    return Scripts.RENEW.<List<Object>>run(backend.redis(), permits.keys().keys(),
+    return backend.<List<Object>>run(Scripts.RENEW, backend.redis(), permits.keys().keys(),
             backend.args(ids.toArray(String[]::new)))
         .handleAsync((replies, failure) -> {
           if (failure != null) {
