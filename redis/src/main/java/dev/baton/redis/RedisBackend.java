@@ -16,6 +16,7 @@ import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -43,13 +44,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 
 /**
  * Baton's locks, semaphores, events, conditions, barriers and queues shared by every JVM connected
@@ -194,6 +196,13 @@ public final class RedisBackend implements AutoCloseable {
   private volatile boolean closed;
   /** Set once {@link #close()} shuts the connections and threads down: calls are refused. */
   private volatile boolean shut;
+  /**
+   * Redis's answer to the last reconnect, if it refused it (a password changed: {@code WRONGPASS})
+   * and none has succeeded since, else null: calls meanwhile fail quoting it.
+   */
+  private volatile String reconnectRefused;
+  /** The subscription to the client's events that sets {@link #reconnectRefused}. */
+  private volatile Disposable reconnectFailures;
 
   private RedisBackend(Connections connections, RedisBackendOptions options) {
     this.connections = connections;
@@ -233,9 +242,14 @@ public final class RedisBackend implements AutoCloseable {
       throw Refusals.of(address, options.keyPrefix(), e)
           .orElseGet(() -> unavailable("could not connect", e));
     }
+    reconnectFailures = connections.client().getResources().eventBus().get()
+        .ofType(ReconnectFailedEvent.class)
+        .subscribe(failed -> reconnectRefused = Scripts.unwrap(failed.getCause())
+            instanceof RedisCommandExecutionException refusal ? refusal.getMessage() : null);
     connections.client().addListener(new RedisConnectionStateAdapter() {
       @Override
       public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress socket) {
+        reconnectRefused = null;
         if (!closed) {
           timers.execute(() -> syncClock().whenComplete((ok, failure) -> renewals.runSoon(0)));
         }
@@ -1157,7 +1171,11 @@ public final class RedisBackend implements AutoCloseable {
     return primary.thenCompose(checked -> syncClock())
         .thenCompose(synced -> this.<Long>run(Scripts.COUNT_EXCEPT, redis,
             new String[] {keys.tag("start-up", "check")}))
-        .thenApply(count -> null);
+        // Every grant to another JVM publishes, inside a script: refused there, after the
+        // script's writes, the grant would wait for a renewal tick and an event wake no one.
+        .thenCompose(counted -> redis.publish(keys.grantChannelPrefix() + "start-up", "check")
+            .toCompletableFuture())
+        .thenApply(receivers -> null);
   }
 
   /**
@@ -1231,7 +1249,9 @@ public final class RedisBackend implements AutoCloseable {
       return unavailable("no answer within " + options.commandTimeout(), cause);
     }
     if (cause instanceof RedisException && !(cause instanceof RedisCommandExecutionException)) {
-      return unavailable(cause.getMessage(), cause);
+      String refused = reconnectRefused;
+      return unavailable(cause.getMessage() + (refused == null ? ""
+          : " (reconnecting: Redis answered '" + refused + "')"), cause);
     }
     if (cause instanceof RedisCommandExecutionException reply && isPassing(reply)) {
       return unavailable("it answered '" + reply.getMessage() + "'", cause);
@@ -1326,6 +1346,9 @@ public final class RedisBackend implements AutoCloseable {
 
   private void shutdownQuietly() {
     shut = true;
+    if (reconnectFailures != null) {
+      reconnectFailures.dispose();
+    }
     renewals.stop();
     timers.shutdownNow();
     tryAgain.stop();

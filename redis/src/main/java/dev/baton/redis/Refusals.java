@@ -1,6 +1,7 @@
 package dev.baton.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import java.util.Optional;
 
 /**
@@ -20,22 +21,33 @@ final class Refusals {
    * be reached or did not answer in time).
    */
   static Optional<RuntimeException> of(String address, String keyPrefix, Throwable failure) {
+    boolean sentinel = false;
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      // Lettuce wraps what a Sentinel answered in "Cannot connect Redis Sentinel at ..."
+      sentinel |= cause instanceof RedisConnectionException connection
+          && String.valueOf(connection.getMessage()).contains("Redis Sentinel");
       if (cause instanceof RedisCommandExecutionException reply) {
         String answer = String.valueOf(reply.getMessage());
         return Optional.of(new IllegalStateException("Redis at " + address + " refused Baton's"
-            + " start-up, answering '" + answer + "'" + hint(answer, keyPrefix), failure));
+            + " start-up, answering '" + answer + "'" + hint(answer, keyPrefix, sentinel),
+            failure));
       }
     }
     return Optional.empty();
   }
 
-  /** What to change for a reply starting with one of the error codes Baton knows, else "". */
-  private static String hint(String answer, String keyPrefix) {
+  /**
+   * What to change for a reply starting with one of the error codes Baton knows, else "";
+   * {@code sentinel} if a Sentinel gave the reply.
+   */
+  private static String hint(String answer, String keyPrefix, boolean sentinel) {
     String code = answer.startsWith("ERR DB index") ? "ERR DB index"
         : answer.split(" ", 2)[0];
     return switch (code) {
-      case "WRONGPASS", "NOAUTH" -> ": check spring.data.redis.username and password";
+      case "WRONGPASS", "NOAUTH" -> sentinel
+          ? ": a Sentinel refused its credentials: check spring.data.redis.sentinel.username"
+              + " and password"
+          : ": check spring.data.redis.username and password";
       case "ERR DB index" -> ": spring.data.redis.database must be below the server's"
           + " 'databases' setting";
       case "NOPERM" -> ": Baton's ACL user needs the keys ~{" + keyPrefix + ":*, the channels &"
