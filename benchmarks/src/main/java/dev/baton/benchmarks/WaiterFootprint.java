@@ -49,13 +49,25 @@ import kotlinx.coroutines.sync.SemaphoreKt;
  * warm-up and is dropped; each JVM reports the median of the rest; the summary gives the mean,
  * minimum and maximum over the JVMs ("forks").
  *
+ * <p>Why {@code -XX:MarkSweepDeadRatio=0}: the used heap after a full GC is the live bytes only if
+ * that GC compacts every region. By default G1's full GC (JDK 17) leaves in place a region whose
+ * live share is above {@code 100 - MarkSweepDeadRatio} percent (95 %), and the dead space inside
+ * it stays counted as used. A million waiters fill about 31 such regions, each with the
+ * filler objects that closed its retired TLABs; without the flag those counted 34 kB, read as
+ * 32.03 B per 32 B waiter, while a live class histogram found nothing but the waiters
+ * (benchmarks/RESULTS.md, 2026-12-07). With the flag, or without TLABs, or under the Parallel or
+ * Serial collector (which otherwise keep dead wood of their own in some readings), the reading is
+ * the live bytes. G1 is named so that a small machine, where the JVM would pick Serial, measures
+ * the same collector.
+ *
  * <p>Why not JMH: an {@code @AuxCounters} counter of type {@code EVENTS} is summed, not averaged,
  * over iterations and forks, and single-shot mode supports no other kind, so JMH cannot report
  * "bytes per waiter" with an error bar. This class forks its JVMs itself, as JMH would.
  */
 public final class WaiterFootprint {
 
-  static final String HEAP_FLAGS_TEXT = "-Xms2g -Xmx2g -XX:+AlwaysPreTouch";
+  static final String HEAP_FLAGS_TEXT =
+      "-Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:+UseG1GC -XX:MarkSweepDeadRatio=0";
   private static final List<String> HEAP_FLAGS = List.of(HEAP_FLAGS_TEXT.split(" "));
   private static final List<String> CASES = List.of("semaphore", "semaphore+callback", "lock",
       "lock+callback", "kotlinx-semaphore", "kotlinx-mutex");
@@ -83,6 +95,10 @@ public final class WaiterFootprint {
     }
     if (forks == 0) {
       // This JVM is a fork: measure and print one RESULT line per case.
+      if (!ManagementFactory.getRuntimeMXBean().getInputArguments().containsAll(HEAP_FLAGS)) {
+        System.out.println("# warning: not started with " + HEAP_FLAGS_TEXT
+            + ", so the readings may count dead objects a full GC left in place");
+      }
       for (Map.Entry<String, Double> e : measureHere(rounds, waiters).entrySet()) {
         System.out.printf(Locale.ROOT, "%s%s %.2f%n", RESULT, e.getKey(), e.getValue());
       }
@@ -107,8 +123,8 @@ public final class WaiterFootprint {
     for (int r = 0; r < rounds; r++) {
       for (String name : CASES) {
         double bytes = bytesPerWaiter(name, waiters);
-        System.out.printf(Locale.ROOT, "%s round %d: %-20s %.2f bytes per waiter%n",
-            r == 0 ? "warm-up" : "measured", r, name, bytes);
+        System.out.printf(Locale.ROOT, "%s round %d: %-20s %.2f bytes per waiter (%,d bytes)%n",
+            r == 0 ? "warm-up" : "measured", r, name, bytes, Math.round(bytes * waiters));
         if (r > 0) {
           samples.get(name)[r - 1] = bytes;
         }
