@@ -5,6 +5,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -21,12 +22,14 @@ import io.lettuce.core.protocol.CommandExpiryWriter;
 import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.netty.util.NetUtil;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -235,8 +238,27 @@ final class Connections {
   }
 
   /**
+   * PINGs the pub/sub connection, and drops it if its server does not answer within the command
+   * timeout, so that Lettuce connects it again (in a cluster, to the next node of the topology)
+   * and subscribes again. A connection that only receives sends nothing by itself: to a server
+   * that hangs, or behind a network path that lost it, it stayed open and silent for as long as
+   * that lasted, and every grant and wake-up waited for a renewal tick. Not connected (Lettuce is
+   * reconnecting it already) or any other failure: left alone.
+   */
+  CompletableFuture<Void> checkPubSub() {
+    return pubSub.async().ping().toCompletableFuture().handle((pong, failure) -> {
+      if (Scripts.unwrap(failure) instanceof RedisCommandTimeoutException) {
+        log.warn("The pub/sub connection to Redis at {} did not answer a PING: connecting it"
+            + " again (grants and wake-ups wait for a renewal tick meanwhile)", address);
+        drop((RedisChannelHandler<?, ?>) pubSub);
+      }
+      return null;
+    });
+  }
+
+  /**
    * Closes the channel under {@code connection}, not the connection: Lettuce's watchdog connects
-   * it again, asking Sentinel where the master is.
+   * it again (through Sentinel, to the master it names; in a cluster, to the next node).
    */
   static void drop(RedisChannelHandler<?, ?> connection) {
     RedisChannelWriter writer = connection.getChannelWriter();
@@ -245,9 +267,18 @@ final class Connections {
     }
     if (writer instanceof DefaultEndpoint endpoint) {
       endpoint.disconnect();
-    } else {
+      return;
+    }
+    try {
+      // A cluster connection writes through Lettuce's ClusterDistributionChannelWriter, a class
+      // of its package: its public disconnectDefaultEndpoint() drops the channel to the node the
+      // connection itself is connected to (as Lettuce does when that node leaves the topology).
+      Method disconnect = writer.getClass().getMethod("disconnectDefaultEndpoint");
+      disconnect.setAccessible(true);
+      disconnect.invoke(writer);
+    } catch (ReflectiveOperationException | RuntimeException e) {
       log.warn("Cannot drop a connection written through {}: it stays where it is until it"
-          + " drops by itself", writer.getClass().getName());
+          + " drops by itself", writer.getClass().getName(), e);
     }
   }
 

@@ -881,6 +881,14 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   /**
+   * Checks that the pub/sub connection's server still answers; one that does not is connected
+   * again, elsewhere in a cluster (see {@link Connections#checkPubSub()}).
+   */
+  void checkPubSub() {
+    connections.checkPubSub();
+  }
+
+  /**
    * Sends again the withdrawals and releases that could not reach Redis (see {@link #cancel} and
    * {@link #sendRelease}).
    */

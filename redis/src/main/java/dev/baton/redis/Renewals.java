@@ -16,7 +16,8 @@ import java.util.function.Function;
  * primitive (per 500 ids), all sent together. The same call reconciles what pub/sub may have
  * missed: a grant whose message was lost is delivered, a waiter Redis forgot (its data lost)
  * queues again, and a permit Redis no longer knows is lost. Every {@link Participant} renews
- * and reconciles its own pending calls in the same tick, and Redis's clock is measured again.
+ * and reconciles its own pending calls in the same tick, Redis's clock is measured again, and the
+ * pub/sub connection is PINGed (one whose server no longer answers is connected again).
  *
  * <p>Ticks may overlap (a reconnect during a tick); every step is idempotent, so that is harmless.
  */
@@ -62,6 +63,7 @@ final class Renewals {
     }
     long startedAt = System.nanoTime();
     backend.measureClock();
+    backend.checkPubSub();
     backend.resendUnsent();
     long sentAt = backend.redisNow();
     expireUnrenewed(sentAt);
