@@ -49,7 +49,7 @@ class RedisClusterPubSubTest {
           .orElseThrow();
       List<RedisServer> healthy = nodes.stream().filter(node -> node != hung).toList();
       AsyncLock lock = backend.lock(healthy.get(0).lockNameServedHere());
-      AsyncEvent event = backend.event("e");
+      AsyncEvent event = backend.event(healthy.get(0).nameServedHere("event"));
       hung.pause();
       await().atMost(Duration.ofSeconds(10))
           .until(() -> healthy.stream().anyMatch(RedisClusterPubSubTest::listens));

@@ -198,13 +198,22 @@ public final class RedisServer implements AutoCloseable {
 
   /** A lock name whose keys (prefix {@code baton}) live on this node, a cluster's primary. */
   public String lockNameServedHere() {
+    return nameServedHere("lock");
+  }
+
+  /**
+   * A name of a primitive of {@code kind} ({@code lock}, {@code event}...) whose keys (prefix
+   * {@code baton}) live on this node, a cluster's primary.
+   */
+  public String nameServedHere(String kind) {
     String myself = cli("CLUSTER", "NODES").lines()
         .filter(line -> line.contains("myself")).findFirst().orElseThrow();
     String[] fields = myself.split(" ");
     List<String> ranges = List.of(fields).subList(8, fields.length); // after the flags
     for (int i = 0; i < 1000; i++) {
       String name = "on-" + i;
-      int slot = Integer.parseInt(cli("CLUSTER", "KEYSLOT", "{baton:lock:" + name + "}"));
+      int slot = Integer.parseInt(cli("CLUSTER", "KEYSLOT",
+          "{baton:" + kind + ":" + name + "}"));
       for (String range : ranges) {
         String[] ends = range.split("-");
         if (slot >= Integer.parseInt(ends[0]) && slot <= Integer.parseInt(ends[ends.length - 1])) {
@@ -212,7 +221,7 @@ public final class RedisServer implements AutoCloseable {
         }
       }
     }
-    throw new IllegalStateException("no lock name on node " + port);
+    throw new IllegalStateException("no " + kind + " name on node " + port);
   }
 
   /** Every key on the server, sorted. */
