@@ -35,7 +35,10 @@ import org.springframework.util.ClassUtils;
  * the proxy could not return a future or publisher that waits in its place. So is, for the same
  * reason, a synchronous type that holds asynchronous results ({@code Optional<CompletableFuture>},
  * {@code List<Mono>}, an array of futures), and a {@link java.util.stream.Stream}, whose elements
- * are computed only as it is consumed. The refusal fails start-up ({@link AnnotationValidator}),
+ * are computed only as it is consumed. So is an adapted type whose value holds asynchronous
+ * results ({@code Mono<ResponseEntity<Flux<T>>>}, {@code Mono<Flux<T>>},
+ * {@code CompletableFuture<Mono<T>>}): it is let go when the outer result completes, before the
+ * inner ones run. The refusal fails start-up ({@link AnnotationValidator}),
  * or the creation of a bean created later. A method whose declared type passes (such as
  * {@code Object}) but that returns such a result at run time is held until a
  * {@code CompletionStage} completes, or fails that call ({@link BlockingAdapter}).
@@ -101,6 +104,7 @@ public final class ReturnTypeAdapters {
         ? SuspendingFunctions.adviceResultType(method, classLoader) : method.getReturnType();
     for (ReturnTypeAdapter adapter : adapters) {
       if (adapter.canHandle(type)) {
+        refuseNested(method);
         return adapter;
       }
     }
@@ -131,6 +135,25 @@ public final class ReturnTypeAdapters {
           + " handles " + type.getName());
     }
     return new BlockingAdapter(method);
+  }
+
+  /**
+   * Refuses an adapted type whose value holds asynchronous results of its own, such as WebFlux's
+   * {@code Mono<ResponseEntity<Flux<T>>>} or a {@code CompletableFuture<Mono<T>>}: the adapter
+   * lets go once the outer result completes, before the inner ones (a streaming body WebFlux
+   * writes afterwards) have run. A suspend function's declared result is not read here.
+   */
+  private static void refuseNested(Method method) {
+    Type declared = method.getGenericReturnType();
+    if (!SuspendingFunctions.isSuspending(method) && holdsAsynchronous(declared)) {
+      String raw = method.getReturnType().getSimpleName();
+      throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
+          + declared.getTypeName() + ", whose value holds asynchronous results (such as a"
+          + " streaming body, which WebFlux writes after the " + raw + " completes): Baton would"
+          + " let go when the " + raw + " completes, before they have run; declare the"
+          + " asynchronous result itself (a Flux of the body's elements), or annotate the method"
+          + " that produces it instead of the one that wraps it");
+    }
   }
 
   /**

@@ -40,6 +40,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.http.ResponseEntity;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -159,7 +161,20 @@ class AnnotationMisuseTest {
             List.of("returns java.util.concurrent.CompletableFuture<java.lang.String>[]",
                 "asynchronous")),
         new AtStartUp("a Stream", LazyStream.class, List.of(),
-            List.of("returns java.util.stream.Stream<java.lang.String>", "lazy")));
+            List.of("returns java.util.stream.Stream<java.lang.String>", "lazy")),
+        // WebFlux writes a Flux body after the result around it completes.
+        new AtStartUp("a ResponseEntity of a Flux", EntityOfFlux.class, List.of(),
+            List.of("returns org.springframework.http.ResponseEntity<reactor.core.publisher"
+                + ".Flux<java.lang.String>>, which holds asynchronous results")),
+        new AtStartUp("a Mono of a ResponseEntity of a Flux", MonoOfEntityOfFlux.class,
+            List.of(), List.of("returns reactor.core.publisher.Mono<org.springframework.http"
+                + ".ResponseEntity<reactor.core.publisher.Flux<java.lang.String>>>, whose value"
+                + " holds asynchronous results", "after the Mono completes")),
+        new AtStartUp("a Mono of a Flux", MonoOfFlux.class, List.of(),
+            List.of("whose value holds asynchronous results")),
+        new AtStartUp("a future of a Mono", FutureOfMono.class, List.of(),
+            List.of("returns java.util.concurrent.CompletableFuture<reactor.core.publisher"
+                + ".Mono<java.lang.String>>, whose value holds asynchronous results")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -529,6 +544,34 @@ class AnnotationMisuseTest {
     @Limited(value = "payments", permits = 1)
     public Optional<CompletableFuture<String>> run() {
       return Optional.empty();
+    }
+  }
+
+  public static class EntityOfFlux {
+    @Guarded("inventory")
+    public ResponseEntity<Flux<String>> run() {
+      return null;
+    }
+  }
+
+  public static class MonoOfEntityOfFlux {
+    @Limited(value = "payments", permits = 2)
+    public Mono<ResponseEntity<Flux<String>>> run() {
+      return Mono.empty();
+    }
+  }
+
+  public static class MonoOfFlux {
+    @Guarded("inventory")
+    public Mono<Flux<String>> run() {
+      return Mono.empty();
+    }
+  }
+
+  public static class FutureOfMono {
+    @Guarded("inventory")
+    public CompletableFuture<Mono<String>> run() {
+      return new CompletableFuture<>();
     }
   }
 
