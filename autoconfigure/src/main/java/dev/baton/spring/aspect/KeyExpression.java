@@ -32,6 +32,11 @@ final class KeyExpression {
   /** An argument by position: {@code #p0}, {@code #a1}. */
   private static final Pattern POSITION = Pattern.compile("[pa](\\d+)");
 
+  /** Why a key that is a result still to come is refused. */
+  private static final String STILL_TO_COME = ", a result still to come, which equals only"
+      + " itself, so no two calls would share a lock; key on the value it brings (take the"
+      + " request body as a value, or guard a method called with it once it has come)";
+
   private final Expression expression;
   private final String origin;
   private final BeanFactory beanFactory;
@@ -93,13 +98,17 @@ final class KeyExpression {
   /**
    * Checks, at start-up, what a key can be checked for before it is evaluated: that every
    * variable it reads is a parameter of {@code method}
-   * ({@link #checkVariables(Method, ParameterNameDiscoverer)}, with the names Spring finds), and
-   * that every bean it reads ({@code @skuKeys}) exists.
+   * ({@link #checkVariables(Method, ParameterNameDiscoverer)}, with the names Spring finds), that
+   * a key that is just one parameter ({@code #cart}, {@code #p0}) is not declared as a result
+   * still to come (a {@code Mono}, a future, a {@code Stream}: see {@link #evaluate}), and that
+   * every bean it reads ({@code @skuKeys}) exists. A key that reaches such a value otherwise
+   * ({@code #order.cart}, a parameter declared {@code Object}) is refused only when called.
    *
    * @throws IllegalStateException naming the method, the expression and what it reads
    */
   void check(Method method) {
     checkVariables(method, PARAMETER_NAMES);
+    checkNotStillToCome(method);
     if (expression instanceof SpelExpression spel) {
       Set<String> beanNames = new LinkedHashSet<>();
       collect(spel.getAST(), BeanReference.class, beanNames);
@@ -112,6 +121,30 @@ final class KeyExpression {
               + " bean named '" + bean + "'");
         }
       }
+    }
+  }
+
+  /** Refuses a key that is one parameter declared as a result still to come. */
+  private void checkNotStillToCome(Method method) {
+    if (!(expression instanceof SpelExpression spel)
+        || !(spel.getAST() instanceof VariableReference variable)) {
+      return;
+    }
+    String name = variable.toStringAST().substring(1);
+    String[] parameters = PARAMETER_NAMES.getParameterNames(method);
+    int index = parameters == null ? -1 : Arrays.asList(parameters).indexOf(name);
+    Matcher position = POSITION.matcher(name);
+    if (index < 0 && position.matches() && isArgument(position.group(1), method)) {
+      index = Integer.parseInt(position.group(1));
+    }
+    if (index < 0) {
+      return;
+    }
+    Class<?> type = method.getParameterTypes()[index];
+    if (ReturnTypeAdapters.isStillToCome(type)) {
+      throw new IllegalStateException(origin + ": attribute key: '"
+          + expression.getExpressionString() + "' reads #" + name + ", declared "
+          + type.getName() + STILL_TO_COME);
     }
   }
 
@@ -135,9 +168,10 @@ final class KeyExpression {
    * The key for one invocation. The messages of the exceptions it throws name the method and the
    * expression, never an argument or a key, which often carry user data.
    *
-   * @throws IllegalArgumentException if the expression yields null or an array (which would
-   *     never equal another call's key), or fails (its exception is the cause: a SpEL
-   *     {@code EvaluationException} or what a method it calls threw)
+   * @throws IllegalArgumentException if the expression yields null, an array or a result still
+   *     to come (a future, a publisher such as WebFlux's {@code @RequestBody Mono<T>}, a
+   *     {@code Stream}), none of which would equal another call's key, or fails (its exception
+   *     is the cause: a SpEL {@code EvaluationException} or what a method it calls threw)
    */
   Object evaluate(Method method, Object[] args, Object target) {
     MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(
@@ -151,6 +185,9 @@ final class KeyExpression {
     }
     if (key == null) {
       throw refused("evaluated to null; a per-key lock needs a key", null);
+    }
+    if (ReturnTypeAdapters.isStillToCome(key)) {
+      throw refused("evaluated to a " + key.getClass().getName() + STILL_TO_COME, null);
     }
     if (key.getClass().isArray()) {
       throw refused("evaluated to a " + key.getClass().getTypeName() + ", and an array equals"

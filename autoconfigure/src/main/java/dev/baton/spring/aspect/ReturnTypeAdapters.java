@@ -164,6 +164,14 @@ public final class ReturnTypeAdapters {
     return result != null && STILL_TO_COME.get(result.getClass());
   }
 
+  /**
+   * Whether values of the declared {@code type} are still to come: asynchronous, or a
+   * {@code Stream}.
+   */
+  static boolean isStillToCome(Class<?> type) {
+    return STILL_TO_COME.get(type);
+  }
+
   private static boolean isAsynchronous(Class<?> type) {
     return ASYNCHRONOUS.stream().anyMatch(asynchronous -> asynchronous.isAssignableFrom(type));
   }

@@ -151,6 +151,13 @@ class AnnotationMisuseTest {
         new AtStartUp("a key naming a bean that does not exist", KeyNamingNoBean.class,
             List.of(), List.of("@Guarded", "attribute key: '@noSuchBean.key(#p0)'",
                 "no bean named 'noSuchBean'")),
+        new AtStartUp("a key that is a parameter declared as a Mono", MonoKey.class,
+            List.of(), List.of("@Guarded", "attribute key: '#cart' reads #cart, declared"
+                + " reactor.core.publisher.Mono, a result still to come")),
+        new AtStartUp("a key that is a parameter by position declared as a future",
+            FutureKeyByPosition.class, List.of(), List.of("@Guarded",
+                "attribute key: '#p0' reads #p0, declared"
+                + " java.util.concurrent.CompletableFuture, a result still to come")),
         new AtStartUp("an Optional of a future", OptionalFuture.class, List.of(),
             List.of("returns java.util.Optional<java.util.concurrent.CompletableFuture"
                 + "<java.lang.String>>", "asynchronous")),
@@ -194,6 +201,11 @@ class AnnotationMisuseTest {
     return Stream.of(
         new AtCall("a key that is an array", ArrayKey.class, List.of(),
             new String[] {"sku-1"}, List.of("evaluated to a java.lang.String[]")),
+        new AtCall("a key that is a Mono", ArrayKey.class, List.of(), Mono.just("cart"),
+            List.of("evaluated to a reactor.core.publisher.MonoJust, a result still to come")),
+        new AtCall("a key that is a future", ArrayKey.class, List.of(),
+            CompletableFuture.completedFuture("cart"), List.of(
+                "evaluated to a java.util.concurrent.CompletableFuture, a result still to come")),
         new AtCall("a key that fails inside a @Limited", FailingKeyInsideLimited.class,
             List.of(), null, List.of("could not be evaluated")),
         new AtCall("a key that is not Comparable where the family orders its keys",
@@ -538,6 +550,18 @@ class AnnotationMisuseTest {
   public static class KeyNamingNoBean {
     @Guarded(value = "inventory", key = "@noSuchBean.key(#p0)")
     public void run(String sku) {}
+  }
+
+  public static class MonoKey {
+    @Guarded(value = "carts", key = "#cart")
+    public Mono<String> run(Mono<String> cart) {
+      return cart;
+    }
+  }
+
+  public static class FutureKeyByPosition {
+    @Guarded(value = "carts", key = "#p0")
+    public void run(CompletableFuture<String> cart) {}
   }
 
   public static class OptionalFuture {
