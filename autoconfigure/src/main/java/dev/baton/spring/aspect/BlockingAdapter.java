@@ -8,6 +8,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import org.springframework.util.ClassUtils;
 
 /**
  * For methods with a synchronous result ({@code void} included): the calling thread waits for the
@@ -24,6 +25,16 @@ import java.util.concurrent.ExecutionException;
  * cannot take a future in place of), cannot be held on to: the gate is exited and the call fails
  * with an {@link IllegalStateException} naming the method and the result's type. A declared type
  * that is final or primitive cannot hold such a result, and its calls check nothing.
+ *
+ * <p>On a thread that Reactor marks non-blocking (a Netty event loop of WebFlux or Reactor Netty,
+ * {@code Schedulers.parallel()}), a call that waits fails at once with an
+ * {@link IllegalStateException} naming the method, before anything is waited for or run, as
+ * Reactor's own {@code block()} does there: waiting would stall every request the thread serves.
+ * It fails always, not only when it would have to wait, so that a call that passes in a test does
+ * not start failing under load. Return a {@code Mono} or {@code CompletionStage} instead, or call
+ * the method on a scheduler that may block, such as {@code Schedulers.boundedElastic()}. Without
+ * Reactor on the class path nothing is checked. {@link #afterSuccess} never waits, and checks
+ * nothing.
  */
 public final class BlockingAdapter implements ReturnTypeAdapter {
 
@@ -49,6 +60,14 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
   @Override
   @SuppressWarnings("unchecked")
   public <R> Object around(Gate<R> gate, Invocation invocation) throws Throwable {
+    if (NonBlockingThreads.isCurrent()) {
+      throw new IllegalStateException(method + " returns a synchronous result, so its call would"
+          + " wait for its lock, permit or event on thread " + Thread.currentThread().getName()
+          + ", which Reactor marks non-blocking (a Netty event loop serving other requests):"
+          + " Baton refuses it there, as Reactor refuses block(); return a Mono or"
+          + " CompletionStage, or call it on a scheduler that may block, such as"
+          + " Schedulers.boundedElastic()");
+    }
     R granted = await(gate);
     boolean handedOn = false;
     try {
@@ -114,6 +133,23 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
       }
       Thread.currentThread().interrupt();
       throw new CancellationException("interrupted while waiting to enter the method");
+    }
+  }
+
+  /** Whether the current thread is one Reactor marks non-blocking; false without Reactor. */
+  private static final class NonBlockingThreads {
+    private static final boolean REACTOR = ClassUtils.isPresent(
+        "reactor.core.scheduler.Schedulers", BlockingAdapter.class.getClassLoader());
+
+    static boolean isCurrent() {
+      return REACTOR && Reactor.isInNonBlockingThread();
+    }
+
+    /** Loaded only with Reactor present. */
+    private static final class Reactor {
+      static boolean isInNonBlockingThread() {
+        return reactor.core.scheduler.Schedulers.isInNonBlockingThread();
+      }
     }
   }
 }
