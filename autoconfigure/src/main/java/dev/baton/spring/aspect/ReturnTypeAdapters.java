@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.stream.BaseStream;
+import org.springframework.core.MethodParameter;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -141,12 +142,15 @@ public final class ReturnTypeAdapters {
    * Refuses an adapted type whose value holds asynchronous results of its own, such as WebFlux's
    * {@code Mono<ResponseEntity<Flux<T>>>} or a {@code CompletableFuture<Mono<T>>}: the adapter
    * lets go once the outer result completes, before the inner ones (a streaming body WebFlux
-   * writes afterwards) have run. A suspend function's declared result is not read here.
+   * writes afterwards) have run. For a suspend function, what it returns in Kotlin
+   * ({@code suspend fun body(): ResponseEntity<Flux<T>>}).
    */
   private static void refuseNested(Method method) {
-    Type declared = method.getGenericReturnType();
-    if (!SuspendingFunctions.isSuspending(method) && holdsAsynchronous(declared)) {
-      String raw = method.getReturnType().getSimpleName();
+    boolean suspending = SuspendingFunctions.isSuspending(method);
+    Type declared = suspending ? new MethodParameter(method, -1).getGenericParameterType()
+        : method.getGenericReturnType();
+    if (holdsAsynchronous(declared)) {
+      String raw = suspending ? "coroutine" : method.getReturnType().getSimpleName();
       throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
           + declared.getTypeName() + ", whose value holds asynchronous results (such as a"
           + " streaming body, which WebFlux writes after the " + raw + " completes): Baton would"

@@ -194,6 +194,19 @@ class SuspendingFunctionsTest {
   }
 
   @Test
+  fun aSuspendFunctionReturningAStreamingBodyFailsStartUp() {
+    contexts.withBean(StreamingBodyService::class.java)
+        .run { context ->
+          assertThat(context).hasFailed()
+          assertThat(context.startupFailure).rootCause()
+              .hasMessageContaining("StreamingBodyService.body(Continuation)")
+              .hasMessageContaining("returns org.springframework.http.ResponseEntity<"
+                  + "reactor.core.publisher.Flux<java.lang.String>>, whose value holds"
+                  + " asynchronous results")
+        }
+  }
+
+  @Test
   fun aFinalSuspendingFunctionFailsStartUpNamingIt() {
     contexts.withBean(ClosedFunctionService::class.java)
         .run { context ->

@@ -18,6 +18,8 @@ import kotlinx.coroutines.yield
 import org.springframework.boot.SpringBootConfiguration
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration
 import org.springframework.context.annotation.Bean
+import org.springframework.http.ResponseEntity
+import reactor.core.publisher.Flux
 
 /** The application behind [SuspendingFunctionsTest]: Baton's auto-configuration and one service. */
 @SpringBootConfiguration(proxyBeanMethods = false)
@@ -111,4 +113,11 @@ open class ClosedFunctionService {
 
   @Limited("kt-closed", permits = 1)
   suspend fun closed(): String = "closed"
+}
+
+/** A suspend function whose result holds a streaming body, written after it returns. */
+open class StreamingBodyService {
+
+  @Limited("kt-body", permits = 1)
+  open suspend fun body(): ResponseEntity<Flux<String>> = ResponseEntity.ok(Flux.just("one"))
 }
