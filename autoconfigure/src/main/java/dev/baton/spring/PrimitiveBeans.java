@@ -36,6 +36,9 @@ import org.springframework.core.env.Environment;
 public final class PrimitiveBeans implements BeanDefinitionRegistryPostProcessor,
     EnvironmentAware {
 
+  /** The attribute marking a bean this registers, which AOT processing leaves out. */
+  static final String DECLARED = PrimitiveBeans.class.getName() + ".declared";
+
   private Environment environment;
 
   @Override
@@ -92,6 +95,7 @@ public final class PrimitiveBeans implements BeanDefinitionRegistryPostProcessor
     definition.addQualifier(new AutowireCandidateQualifier(Qualifier.class, name));
     definition.setDefaultCandidate(false);
     definition.setDestroyMethodName("");
+    definition.setAttribute(DECLARED, Boolean.TRUE);
     definition.setDescription("Baton's " + kind + " '" + name + "', declared under baton.*");
     registry.registerBeanDefinition(beanName(kind, name), definition);
   }
