@@ -13,7 +13,13 @@ import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
@@ -35,7 +41,31 @@ import reactor.core.publisher.Mono;
 @ConditionalOnClass(Advice.class)
 @Conditional(BatonSwitch.Enabled.class)
 @ConditionalOnBean(PrimitiveRegistry.class)
+@Import(BatonAspectsAutoConfiguration.AutoProxy.class)
 public final class BatonAspectsAutoConfiguration {
+
+  /**
+   * Proxies beans with the advisors even where Spring Boot's AOP auto-configuration is off
+   * ({@code spring.aop.auto=false}), as {@code @EnableTransactionManagement} does: an auto-proxy
+   * creator already registered is kept, or raised, never lowered.
+   */
+  static final class AutoProxy implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+    private Environment environment;
+
+    @Override
+    public void setEnvironment(Environment environment) {
+      this.environment = environment;
+    }
+
+    @Override
+    public void registerBeanDefinitions(AnnotationMetadata metadata,
+        BeanDefinitionRegistry registry) {
+      AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+      if (environment.getProperty("spring.aop.proxy-target-class", Boolean.class, true)) {
+        AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry); // as Spring Boot's
+      }
+    }
+  }
 
   @Bean
   @ConditionalOnMissingBean
