@@ -13,15 +13,10 @@ import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.aop.config.AopConfigUtils;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
-import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
@@ -31,7 +26,7 @@ import reactor.core.publisher.Mono;
 /**
  * The advisors behind {@code @Guarded}, {@code @Limited}, {@code @AwaitsEvent} and
  * {@code @SetsEvent}, when AspectJ is on the class path (Spring Boot then proxies beans with
- * every advisor). Their order starts at
+ * every advisor; with its AOP auto-configuration off, {@link AutoProxyRegistration} does). Their order starts at
  * {@code baton.aspect-order}: {@code @SetsEvent} outermost, then {@code @AwaitsEvent},
  * {@code @Limited}, {@code @Guarded}. The advisors are made before every other bean, while
  * post-processors are still being set up, so they read that order from the environment rather
@@ -41,31 +36,8 @@ import reactor.core.publisher.Mono;
 @ConditionalOnClass(Advice.class)
 @Conditional(BatonSwitch.Enabled.class)
 @ConditionalOnBean(PrimitiveRegistry.class)
-@Import(BatonAspectsAutoConfiguration.AutoProxy.class)
+@Import(AutoProxyRegistration.class)
 public final class BatonAspectsAutoConfiguration {
-
-  /**
-   * Proxies beans with the advisors even where Spring Boot's AOP auto-configuration is off
-   * ({@code spring.aop.auto=false}), as {@code @EnableTransactionManagement} does: an auto-proxy
-   * creator already registered is kept, or raised, never lowered.
-   */
-  static final class AutoProxy implements ImportBeanDefinitionRegistrar, EnvironmentAware {
-    private Environment environment;
-
-    @Override
-    public void setEnvironment(Environment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public void registerBeanDefinitions(AnnotationMetadata metadata,
-        BeanDefinitionRegistry registry) {
-      AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
-      if (environment.getProperty("spring.aop.proxy-target-class", Boolean.class, true)) {
-        AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry); // as Spring Boot's
-      }
-    }
-  }
 
   @Bean
   @ConditionalOnMissingBean

@@ -104,6 +104,54 @@ class BatonAspectsAutoConfigurationTests {
     assertThat(output).doesNotContain("is not eligible for getting processed by all");
   }
 
+  /**
+   * With Spring Boot's AOP auto-configuration off ({@code spring.aop.auto=false}) the annotated
+   * bean is still proxied, through a class proxy, and its limit holds: the annotations were
+   * ignored without a word (ten charges in flight of three permits).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"true", "false"})
+  void runWithSpringAopAutoOffShouldStillProxyTheAnnotatedBeans(String proxyTargetClass) {
+    contextRunner.withPropertyValues("spring.aop.auto=false",
+            "spring.aop.proxy-target-class=" + proxyTargetClass)
+        .withUserConfiguration(LimitedGateway.class).run(context -> {
+          Gateway gateway = context.getBean(Gateway.class);
+          assertThat(AopUtils.isAopProxy(gateway)).isTrue();
+          assertThat(AopUtils.isCglibProxy(gateway)).isEqualTo(Boolean.valueOf(proxyTargetClass));
+          CompletableFuture<String> first = new CompletableFuture<>();
+          CompletableFuture<String> second = new CompletableFuture<>();
+          CompletionStage<String> held = gateway.charge(first);
+          CompletionStage<String> waiting = gateway.charge(second);
+          assertThat(context.getBean(PrimitiveRegistry.class).semaphore("one-charge").waiters())
+              .isEqualTo(1);
+          first.complete("done");
+          assertThat(held.toCompletableFuture().join()).isEqualTo("done");
+          second.complete("next");
+          assertThat(waiting.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("next");
+        });
+  }
+
+  /** One charge at a time. */
+  public interface Gateway {
+    CompletionStage<String> charge(CompletableFuture<String> result);
+  }
+
+  public static class OneChargeGateway implements Gateway {
+    @Override
+    @Limited(value = "one-charge", permits = 1)
+    public CompletionStage<String> charge(CompletableFuture<String> result) {
+      return result;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class LimitedGateway {
+    @Bean
+    Gateway gateway() {
+      return new OneChargeGateway();
+    }
+  }
+
   @Test
   void runWhenDisabledShouldNotRegisterAspects() {
     contextRunner.withPropertyValues("baton.enabled=false").run(context ->

@@ -1,0 +1,38 @@
+package dev.baton.spring.aspect;
+
+import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotationMetadata;
+
+/**
+ * Registers an auto-proxy creator where none is, so that Baton's advisors proxy the annotated
+ * beans even with Spring Boot's AOP auto-configuration off ({@code spring.aop.auto=false}), as
+ * {@code @EnableTransactionManagement} does for {@code @Transactional}: otherwise every
+ * annotation would be ignored without a word. The creator it registers proxies classes unless
+ * {@code spring.aop.proxy-target-class=false}, as Spring Boot's would. One already registered
+ * (Spring Boot's, or an application's own) is left as it is.
+ */
+final class AutoProxyRegistration implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+
+  private Environment environment;
+
+  @Override
+  public void setEnvironment(Environment environment) {
+    this.environment = environment;
+  }
+
+  @Override
+  public void registerBeanDefinitions(AnnotationMetadata metadata,
+      BeanDefinitionRegistry registry) {
+    if (registry.containsBeanDefinition(AopConfigUtils.AUTO_PROXY_CREATOR_BEAN_NAME)) {
+      return;
+    }
+    AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+    if (environment.getProperty("spring.aop.proxy-target-class", Boolean.class, true)) {
+      AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
+    }
+  }
+}
