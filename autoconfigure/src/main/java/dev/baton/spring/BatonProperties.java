@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationStyle;
@@ -448,8 +449,9 @@ public record BatonProperties(
 
     public Metrics {
       if (percentiles != null && percentiles.stream().anyMatch(Objects::isNull)) {
-        throw new IllegalArgumentException(
-            "baton.metrics.percentiles has an empty element, was " + percentiles);
+        throw new IllegalArgumentException("baton.metrics.percentiles has an empty element,"
+            + " was " + percentiles.stream().map(p -> p == null ? "" : p.toString())
+                .collect(Collectors.joining(",")));
       }
       percentiles = percentiles == null ? List.of() : List.copyOf(percentiles);
       percentiles.forEach(p -> {

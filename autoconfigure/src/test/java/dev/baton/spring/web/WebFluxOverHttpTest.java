@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -40,6 +41,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -75,6 +78,10 @@ class WebFluxOverHttpTest {
   static final Map<String, CompletableFuture<String>> ENDED = new ConcurrentHashMap<>();
   /** How many times the synchronous method ran. */
   static final AtomicInteger REPORTS = new AtomicInteger();
+  /** When each /tidy call ran, terminated and ran its doFinally, in order. */
+  static final List<String> TIDY = new CopyOnWriteArrayList<>();
+  /** What each /tidy call completes with, by id. */
+  static final Map<String, CompletableFuture<String>> FINISH = new ConcurrentHashMap<>();
 
   static CompletableFuture<Void> started(String id) {
     return STARTED.computeIfAbsent(id, any -> new CompletableFuture<>());
@@ -90,6 +97,7 @@ class WebFluxOverHttpTest {
     eventually().until(() -> semaphore().availablePermits() == 1 && semaphore().waiters() == 0);
     STARTED.clear();
     ENDED.clear();
+    FINISH.clear();
   }
 
   AsyncSemaphore semaphore() {
@@ -222,6 +230,53 @@ class WebFluxOverHttpTest {
     }
   }
 
+  /**
+   * Reactor Netty does not report a client that leaves in the middle of an upload while its
+   * request waits: the call runs once granted, fails to read the body, and lets go.
+   */
+  @Test
+  void anUploadWhoseClientLeftWhileWaitingRunsOnceGrantedAndLetsGo() throws Exception {
+    Permit held = semaphore().acquire().join();
+    try (Socket leaving = new Socket("localhost", port)) {
+      OutputStream out = leaving.getOutputStream();
+      out.write(("POST /upload?id=u HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain"
+          + "\r\nContent-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(new byte[200_000]);
+      out.flush();
+      eventually().until(() -> semaphore().waiters() == 1);
+    }
+    held.release();
+    started("u").get(10, TimeUnit.SECONDS);
+    eventually().until(() -> semaphore().availablePermits() == 1);
+  }
+
+  /**
+   * Clean-up in the method's Mono's {@code doOnTerminate} runs before the next waiter's call
+   * starts, so it is still under the permit; {@code doFinally} runs after the end has reached
+   * Baton, which has let go by then (README: clean up in {@code doOnTerminate} or
+   * {@code using}, not in {@code doFinally}).
+   */
+  @Test
+  void cleanUpInDoOnTerminateRunsBeforeTheNextCallStarts() throws Exception {
+    TIDY.clear();
+    CompletableFuture<HttpResponse<String>> first = get("/tidy?id=first", "text/plain");
+    started("first").get(10, TimeUnit.SECONDS);
+    CompletableFuture<HttpResponse<String>> second = get("/tidy?id=second", "text/plain");
+    eventually().until(() -> semaphore().waiters() == 1);
+    finish("first").complete("first");
+    started("second").get(10, TimeUnit.SECONDS);
+    finish("second").complete("second");
+    assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("first");
+    assertThat(second.get(10, TimeUnit.SECONDS).body()).isEqualTo("second");
+    eventually().until(() -> TIDY.size() == 6);
+    assertThat(TIDY.indexOf("first terminates")).isLessThan(TIDY.indexOf("second runs"));
+    assertThat(TIDY).contains("first finally", "second finally");
+  }
+
+  static CompletableFuture<String> finish(String id) {
+    return FINISH.computeIfAbsent(id, any -> new CompletableFuture<>());
+  }
+
   @SpringBootConfiguration(proxyBeanMethods = false)
   @EnableAutoConfiguration
   @Import({Slots.class, Ticks.class})
@@ -283,6 +338,22 @@ class WebFluxOverHttpTest {
     public String report() {
       REPORTS.incrementAndGet();
       return "report";
+    }
+
+    @Limited("slots")
+    @PostMapping(path = "/upload", consumes = MediaType.TEXT_PLAIN_VALUE)
+    public Mono<String> upload(@RequestParam String id, @RequestBody Mono<String> body) {
+      started(id).complete(null);
+      return body;
+    }
+
+    @Limited("slots")
+    @GetMapping(path = "/tidy", produces = MediaType.TEXT_PLAIN_VALUE)
+    public Mono<String> tidy(@RequestParam String id) {
+      TIDY.add(id + " runs");
+      started(id).complete(null);
+      return Mono.fromFuture(finish(id)).doOnTerminate(() -> TIDY.add(id + " terminates"))
+          .doFinally(signal -> TIDY.add(id + " finally"));
     }
 
     @GetMapping(path = "/ping", produces = MediaType.TEXT_PLAIN_VALUE)
