@@ -31,7 +31,9 @@ import org.springframework.util.ClassUtils;
  * {@link IllegalStateException} naming the method, before anything is waited for or run, as
  * Reactor's own {@code block()} does there: waiting would stall every request the thread serves.
  * It fails always, not only when it would have to wait, so that a call that passes in a test does
- * not start failing under load. Return a {@code Mono} or {@code CompletionStage} instead, or call
+ * not start failing under load; but which thread a call runs on may itself depend on load: one
+ * made from code that ran after another wait runs on the thread that ended that wait when it had
+ * to wait (README "Where the method runs"), and that thread may be non-blocking. Return a {@code Mono} or {@code CompletionStage} instead, or call
  * the method on a scheduler that may block, such as {@code Schedulers.boundedElastic()}. Without
  * Reactor on the class path nothing is checked. {@link #afterSuccess} never waits, and checks
  * nothing.
@@ -63,7 +65,8 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
     if (NonBlockingThreads.isCurrent()) {
       throw new IllegalStateException(method + " returns a synchronous result, so its call would"
           + " wait for its lock, permit or event on thread " + Thread.currentThread().getName()
-          + ", which Reactor marks non-blocking (a Netty event loop serving other requests):"
+          + ", which Reactor marks non-blocking (such as a Netty event loop or a parallel"
+          + " scheduler's thread, serving other work):"
           + " Baton refuses it there, as Reactor refuses block(); return a Mono or"
           + " CompletionStage, or call it on a scheduler that may block, such as"
           + " Schedulers.boundedElastic()");

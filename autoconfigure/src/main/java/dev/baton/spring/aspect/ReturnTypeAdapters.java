@@ -105,7 +105,9 @@ public final class ReturnTypeAdapters {
         ? SuspendingFunctions.adviceResultType(method, classLoader) : method.getReturnType();
     for (ReturnTypeAdapter adapter : adapters) {
       if (adapter.canHandle(type)) {
-        refuseNested(method);
+        if (isAsynchronous(type)) {
+          refuseNested(method);
+        }
         return adapter;
       }
     }
@@ -139,10 +141,12 @@ public final class ReturnTypeAdapters {
   }
 
   /**
-   * Refuses an adapted type whose value holds asynchronous results of its own, such as WebFlux's
-   * {@code Mono<ResponseEntity<Flux<T>>>} or a {@code CompletableFuture<Mono<T>>}: the adapter
-   * lets go once the outer result completes, before the inner ones (a streaming body WebFlux
-   * writes afterwards) have run. For a suspend function, what it returns in Kotlin
+   * Refuses an asynchronous type whose value holds asynchronous results of its own, such as
+   * WebFlux's {@code Mono<ResponseEntity<Flux<T>>>} or a {@code CompletableFuture<Mono<T>>}: an
+   * adapter lets go once the outer result completes, before the inner ones (a streaming body
+   * WebFlux writes afterwards) have run. A synchronous type an application's own adapter handles
+   * ({@code Optional<CompletableFuture<T>>}, as the refusal of such types advises) is that
+   * adapter's to hold. For a suspend function, what it returns in Kotlin
    * ({@code suspend fun body(): ResponseEntity<Flux<T>>}).
    */
   private static void refuseNested(Method method) {

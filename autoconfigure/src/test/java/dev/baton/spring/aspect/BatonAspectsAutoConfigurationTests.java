@@ -17,6 +17,7 @@ import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -31,7 +32,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.framework.autoproxy.AbstractAutoProxyCreator;
+import org.springframework.aop.framework.autoproxy.DefaultAdvisorAutoProxyCreator;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.ObjectProvider;
@@ -129,6 +133,32 @@ class BatonAspectsAutoConfigurationTests {
           second.complete("next");
           assertThat(waiting.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("next");
         });
+  }
+
+  /**
+   * An application that turns the auto-configuration off because it declares its own auto-proxy
+   * creator keeps it as the only one: a second would proxy the bean twice, and a call would wait
+   * in the outer proxy's advice for the permit its inner one holds, forever.
+   */
+  @Test
+  void runWithSpringAopAutoOffAndAnApplicationsOwnAutoProxyCreatorShouldAddNoOther() {
+    contextRunner.withPropertyValues("spring.aop.auto=false")
+        .withUserConfiguration(LimitedGateway.class, OwnAutoProxyCreator.class).run(context -> {
+          assertThat(context.getBeansOfType(AbstractAutoProxyCreator.class)).hasSize(1);
+          Gateway gateway = context.getBean(Gateway.class);
+          Object target = ((Advised) gateway).getTargetSource().getTarget();
+          assertThat(AopUtils.isAopProxy(target)).as("proxied twice").isFalse();
+          assertThat(gateway.charge(CompletableFuture.completedFuture("done"))
+              .toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("done");
+        });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnAutoProxyCreator {
+    @Bean
+    static DefaultAdvisorAutoProxyCreator myAutoProxyCreator() {
+      return new DefaultAdvisorAutoProxyCreator();
+    }
   }
 
   /** One charge at a time. */
@@ -480,6 +510,28 @@ class BatonAspectsAutoConfigurationTests {
           context.getBean(ReturnsFuture.class).run();
           assertThat(adapter.calls).isEqualTo(1);
         });
+  }
+
+  /**
+   * The refusal of {@code Optional<CompletableFuture<T>>} advises registering an adapter for
+   * {@code Optional}; one registered is used, not refused for the futures the optional holds.
+   */
+  @Test
+  void runWithAUserAdapterForASynchronousTypeHoldingFuturesShouldStartAndUseIt() {
+    CountingAdapter adapter = new CountingAdapter(Optional.class);
+    contextRunner.withBean(ReturnsOptionalFuture.class)
+        .withBean(ReturnTypeAdapter.class, () -> adapter).run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(ReturnsOptionalFuture.class).run();
+          assertThat(adapter.calls).isEqualTo(1);
+        });
+  }
+
+  public static class ReturnsOptionalFuture {
+    @Limited(value = "optional", permits = 1)
+    public Optional<CompletableFuture<String>> run() {
+      return Optional.of(CompletableFuture.completedFuture("x"));
+    }
   }
 
   @Test
