@@ -26,11 +26,12 @@ import reactor.core.publisher.Mono;
 /**
  * The advisors behind {@code @Guarded}, {@code @Limited}, {@code @AwaitsEvent} and
  * {@code @SetsEvent}, when AspectJ is on the class path (Spring Boot then proxies beans with
- * every advisor; with its AOP auto-configuration off, {@link AutoProxyRegistration} does). Their order starts at
- * {@code baton.aspect-order}: {@code @SetsEvent} outermost, then {@code @AwaitsEvent},
- * {@code @Limited}, {@code @Guarded}. The advisors are made before every other bean, while
- * post-processors are still being set up, so they read that order from the environment rather
- * than depend on {@link BatonProperties}, which would then miss post-processing.
+ * every advisor; with its AOP auto-configuration off, {@link AutoProxyRegistration} does). Their
+ * order starts at {@code baton.aspect-order}: {@code @SetsEvent} outermost, then
+ * {@code @AwaitsEvent}, {@code @Limited}, {@code @Guarded}. The advisors are made before every
+ * other bean, while post-processors are still being set up, so they read that order from the
+ * environment rather than depend on {@link BatonProperties}, which would then miss
+ * post-processing.
  */
 @AutoConfiguration(after = {BatonAutoConfiguration.class, AopAutoConfiguration.class})
 @ConditionalOnClass(Advice.class)

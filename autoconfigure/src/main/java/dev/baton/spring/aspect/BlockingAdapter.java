@@ -33,8 +33,9 @@ import org.springframework.util.ClassUtils;
  * It fails always, not only when it would have to wait, so that a call that passes in a test does
  * not start failing under load; but which thread a call runs on may itself depend on load: one
  * made from code that ran after another wait runs on the thread that ended that wait when it had
- * to wait (README "Where the method runs"), and that thread may be non-blocking. Return a {@code Mono} or {@code CompletionStage} instead, or call
- * the method on a scheduler that may block, such as {@code Schedulers.boundedElastic()}. Without
+ * to wait (README "Where the method runs"), and that thread may be non-blocking. Return a
+ * {@code Mono} or {@code CompletionStage} instead, or call the method on a scheduler that may
+ * block, such as {@code Schedulers.boundedElastic()}. Without
  * Reactor on the class path nothing is checked. {@link #afterSuccess} never waits, and checks
  * nothing.
  */
