@@ -1279,8 +1279,7 @@ public final class RedisBackend implements AutoCloseable {
    * again for as long as its deadline allows (the others are not retried: see there why).
    */
   private static boolean isPassing(RedisCommandExecutionException reply) {
-    String answer = String.valueOf(reply.getMessage());
-    return PASSING_REPLIES.contains(answer.split(" ", 2)[0]);
+    return PASSING_REPLIES.contains(ErrorCode.of(reply));
   }
 
   private RedisUnavailableException unavailable(String what, Throwable cause) {

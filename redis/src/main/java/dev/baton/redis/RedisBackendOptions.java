@@ -28,14 +28,20 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
     SslOptions ssl, Duration connectTimeout) {
 
   /**
+   * The longest command timeout and the longest lease: what a {@code long} counts in nanoseconds,
+   * about 292 years.
+   */
+  public static final Duration LONGEST_COMMAND_TIMEOUT = LongTimeouts.COUNTABLE;
+
+  /** The longest connect timeout: {@code Integer.MAX_VALUE} milliseconds, about 24.8 days. */
+  public static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
+
+  /**
    * The defaults: key prefix {@code baton}, a 30 s lease, a 5 s command timeout, Lettuce's
    * connect timeout.
    */
   public static final RedisBackendOptions DEFAULTS =
       new RedisBackendOptions("baton", Duration.ofSeconds(30), Duration.ofSeconds(5), null);
-
-  /** The longest connect timeout: {@code Integer.MAX_VALUE} milliseconds, about 24.8 days. */
-  public static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
 
   public RedisBackendOptions {
     Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -45,7 +51,7 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
     }
     requirePositive(lease, "lease");
     requirePositive(commandTimeout, "commandTimeout");
-    if (commandTimeout.compareTo(LongTimeouts.COUNTABLE) > 0) {
+    if (commandTimeout.compareTo(LONGEST_COMMAND_TIMEOUT) > 0) {
       throw new IllegalArgumentException("commandTimeout must be at most what a long counts in"
           + " nanoseconds (about 292 years), was " + commandTimeout);
     }
@@ -56,7 +62,7 @@ public record RedisBackendOptions(String keyPrefix, Duration lease, Duration com
             + LONGEST_CONNECT_TIMEOUT + " (an int of milliseconds), was " + connectTimeout);
       }
     }
-    if (lease.toMillis() < 300 || lease.compareTo(LongTimeouts.COUNTABLE) > 0) {
+    if (lease.toMillis() < 300 || lease.compareTo(LONGEST_COMMAND_TIMEOUT) > 0) {
       throw new IllegalArgumentException("lease must be at least 300ms and at most what a long"
           + " counts in nanoseconds (about 292 years), was " + lease);
     }

@@ -29,7 +29,7 @@ final class Refusals {
       if (cause instanceof RedisCommandExecutionException reply) {
         String answer = String.valueOf(reply.getMessage());
         return Optional.of(new IllegalStateException("Redis at " + address + " refused Baton's"
-            + " start-up, answering '" + answer + "'" + hint(answer, keyPrefix, sentinel),
+            + " start-up, answering '" + answer + "'" + hint(reply, keyPrefix, sentinel),
             failure));
       }
     }
@@ -37,12 +37,13 @@ final class Refusals {
   }
 
   /**
-   * What to change for a reply starting with one of the error codes Baton knows, else "";
+   * What to change for a reply with one of the error codes Baton knows, else "";
    * {@code sentinel} if a Sentinel gave the reply.
    */
-  private static String hint(String answer, String keyPrefix, boolean sentinel) {
-    String code = answer.startsWith("ERR DB index") ? "ERR DB index"
-        : answer.split(" ", 2)[0];
+  private static String hint(RedisCommandExecutionException reply, String keyPrefix,
+      boolean sentinel) {
+    String code = String.valueOf(reply.getMessage()).startsWith("ERR DB index") ? "ERR DB index"
+        : ErrorCode.of(reply);
     return switch (code) {
       case "WRONGPASS", "NOAUTH" -> sentinel
           ? ": a Sentinel refused its credentials: check spring.data.redis.sentinel.username"

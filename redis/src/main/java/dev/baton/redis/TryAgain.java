@@ -142,6 +142,6 @@ final class TryAgain {
   /** Whether {@code failure} is Redis's {@code TRYAGAIN} refusal. */
   static boolean isTryAgain(Throwable failure) {
     return Scripts.unwrap(failure) instanceof RedisCommandExecutionException reply
-        && reply.getMessage() != null && reply.getMessage().startsWith("TRYAGAIN");
+        && ErrorCode.of(reply).equals("TRYAGAIN");
   }
 }

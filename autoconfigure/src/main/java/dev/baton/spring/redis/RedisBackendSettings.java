@@ -17,8 +17,6 @@ import org.springframework.boot.ssl.SslBundle;
  */
 final class RedisBackendSettings {
 
-  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
-
   private RedisBackendSettings() {}
 
   /** @param bundle the SSL bundle of the connection, or {@code null} for none */
@@ -36,7 +34,8 @@ final class RedisBackendSettings {
    * where Baton cannot count it: Spring Data reads zero as none, and every Baton command needs one.
    */
   private static Duration inherited(Duration timeout) {
-    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(LONGEST) > 0) {
+    if (timeout.isNegative() || timeout.isZero()
+        || timeout.compareTo(RedisBackendOptions.LONGEST_COMMAND_TIMEOUT) > 0) {
       throw new IllegalArgumentException("spring.data.redis.timeout="
           + BatonProperties.written(timeout) + " cannot be Baton's command timeout, which it is"
           + " while baton.redis.command-timeout is unset: it must be positive and at most what a"
