@@ -1,7 +1,9 @@
 package dev.baton.spring.aspect;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Type;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,10 +34,12 @@ final class KeyExpression {
   /** An argument by position: {@code #p0}, {@code #a1}. */
   private static final Pattern POSITION = Pattern.compile("[pa](\\d+)");
 
-  /** Why a key that is a result still to come is refused. */
-  private static final String STILL_TO_COME = ", a result still to come, which equals only"
-      + " itself, so no two calls would share a lock; key on the value it brings (take the"
-      + " request body as a value, or guard a method called with it once it has come)";
+  /** Why a key that is, or holds, a result still to come is refused. */
+  private static final String EQUALS_ONLY_ITSELF = ", which equals only itself, so no two calls"
+      + " would share a lock; key on the value it brings (take the request body as a value, or"
+      + " guard a method called with it once it has come)";
+  private static final String STILL_TO_COME = ", a result still to come" + EQUALS_ONLY_ITSELF;
+  private static final String HOLDING = ", holding a result still to come" + EQUALS_ONLY_ITSELF;
 
   private final Expression expression;
   private final String origin;
@@ -146,6 +150,12 @@ final class KeyExpression {
           + expression.getExpressionString() + "' reads #" + name + ", declared "
           + type.getName() + STILL_TO_COME);
     }
+    Type declared = method.getGenericParameterTypes()[index];
+    if (ReturnTypeAdapters.holdsStillToCome(declared)) {
+      throw new IllegalStateException(origin + ": attribute key: '"
+          + expression.getExpressionString() + "' reads #" + name + ", declared "
+          + declared.getTypeName() + HOLDING);
+    }
   }
 
   private static void collectVariables(SpelNode node, Set<String> variables) {
@@ -188,6 +198,10 @@ final class KeyExpression {
     }
     if (ReturnTypeAdapters.isStillToCome(key)) {
       throw refused("evaluated to a " + key.getClass().getName() + STILL_TO_COME, null);
+    }
+    if (key instanceof Collection<?> keys
+        && keys.stream().anyMatch(ReturnTypeAdapters::isStillToCome)) {
+      throw refused("evaluated to a " + key.getClass().getName() + HOLDING, null);
     }
     if (key.getClass().isArray()) {
       throw refused("evaluated to a " + key.getClass().getTypeName() + ", and an array equals"

@@ -36,13 +36,13 @@ import org.springframework.util.ClassUtils;
  * the proxy could not return a future or publisher that waits in its place. So is, for the same
  * reason, a synchronous type that holds asynchronous results ({@code Optional<CompletableFuture>},
  * {@code List<Mono>}, an array of futures), and a {@link java.util.stream.Stream}, whose elements
- * are computed only as it is consumed. So is an adapted type whose value holds asynchronous
- * results ({@code Mono<ResponseEntity<Flux<T>>>}, {@code Mono<Flux<T>>},
- * {@code CompletableFuture<Mono<T>>}): it is let go when the outer result completes, before the
- * inner ones run. The refusal fails start-up ({@link AnnotationValidator}),
- * or the creation of a bean created later. A method whose declared type passes (such as
- * {@code Object}) but that returns such a result at run time is held until a
- * {@code CompletionStage} completes, or fails that call ({@link BlockingAdapter}).
+ * are computed only as it is consumed, or a type holding one. So is an adapted type whose value
+ * holds asynchronous results or streams ({@code Mono<ResponseEntity<Flux<T>>>},
+ * {@code Mono<Flux<T>>}, {@code CompletableFuture<Mono<T>>}, {@code Mono<Stream<T>>}): it is let
+ * go when the outer result completes, before the inner ones run. The refusal fails start-up
+ * ({@link AnnotationValidator}), or the creation of a bean created later. A method whose
+ * declared type passes (such as {@code Object}) but that returns such a result at run time is
+ * held until a {@code CompletionStage} completes, or fails that call ({@link BlockingAdapter}).
  */
 public final class ReturnTypeAdapters {
 
@@ -130,37 +130,38 @@ public final class ReturnTypeAdapters {
           + " Reactor, a Flux), or register a ReturnTypeAdapter bean that handles "
           + type.getName());
     }
-    if (holdsAsynchronous(declared)) {
+    if (holdsStillToCome(declared)) {
       throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
-          + declared.getTypeName() + ", which holds asynchronous results: Baton would let go"
-          + " when the method returns, before they complete; return one CompletableFuture or"
-          + " Mono that completes with them all, or register a ReturnTypeAdapter bean that"
-          + " handles " + type.getName());
+          + declared.getTypeName() + ", which holds asynchronous results or lazy streams: Baton"
+          + " would let go when the method returns, before they complete; return one"
+          + " CompletableFuture or Mono that completes with them all, or register a"
+          + " ReturnTypeAdapter bean that handles " + type.getName());
     }
     return new BlockingAdapter(method);
   }
 
   /**
    * Refuses an asynchronous type whose value holds asynchronous results of its own, such as
-   * WebFlux's {@code Mono<ResponseEntity<Flux<T>>>} or a {@code CompletableFuture<Mono<T>>}: an
-   * adapter lets go once the outer result completes, before the inner ones (a streaming body
-   * WebFlux writes afterwards) have run. A synchronous type an application's own adapter handles
-   * ({@code Optional<CompletableFuture<T>>}, as the refusal of such types advises) is that
-   * adapter's to hold. For a suspend function, what it returns in Kotlin
+   * WebFlux's {@code Mono<ResponseEntity<Flux<T>>>} or a {@code CompletableFuture<Mono<T>>}, or
+   * a lazy stream ({@code Mono<Stream<T>>}): an adapter lets go once the outer result
+   * completes, before the inner ones (a streaming body WebFlux writes afterwards, the elements
+   * of a stream computed as they are consumed) have run. A synchronous type an application's
+   * own adapter handles ({@code Optional<CompletableFuture<T>>}, as the refusal of such types
+   * advises) is that adapter's to hold. For a suspend function, what it returns in Kotlin
    * ({@code suspend fun body(): ResponseEntity<Flux<T>>}).
    */
   private static void refuseNested(Method method) {
     boolean suspending = SuspendingFunctions.isSuspending(method);
     Type declared = suspending ? new MethodParameter(method, -1).getGenericParameterType()
         : method.getGenericReturnType();
-    if (holdsAsynchronous(declared)) {
+    if (holdsStillToCome(declared)) {
       String raw = suspending ? "coroutine" : method.getReturnType().getSimpleName();
       throw new IllegalStateException(AnnotationBindings.signature(method) + " returns "
-          + declared.getTypeName() + ", whose value holds asynchronous results (such as a"
-          + " streaming body, which WebFlux writes after the " + raw + " completes): Baton would"
-          + " let go when the " + raw + " completes, before they have run; declare the"
-          + " asynchronous result itself (a Flux of the body's elements), or annotate the method"
-          + " that produces it instead of the one that wraps it");
+          + declared.getTypeName() + ", whose value holds asynchronous results or lazy streams"
+          + " (such as a streaming body, which WebFlux writes after the " + raw + " completes):"
+          + " Baton would let go when the " + raw + " completes, before they have run; declare"
+          + " the asynchronous result itself (a Flux of the body's elements), or annotate the"
+          + " method that produces it instead of the one that wraps it");
     }
   }
 
@@ -185,30 +186,31 @@ public final class ReturnTypeAdapters {
   }
 
   /**
-   * Whether a type argument or array component of {@code type}, at any depth, is asynchronous,
-   * as in {@code Optional<CompletableFuture<T>>} or {@code List<Mono<T>>}.
+   * Whether a type argument or array component of {@code type}, at any depth, is still to come
+   * (asynchronous or a {@code Stream}), as in {@code Optional<CompletableFuture<T>>},
+   * {@code List<Mono<T>>} or {@code Mono<Stream<T>>}.
    */
-  private static boolean holdsAsynchronous(Type type) {
+  static boolean holdsStillToCome(Type type) {
     if (type instanceof Class<?> plain) {
-      return plain.isArray() && isOrHoldsAsynchronous(plain.getComponentType());
+      return plain.isArray() && isOrHoldsStillToCome(plain.getComponentType());
     }
     if (type instanceof ParameterizedType parameterized) {
       return Arrays.stream(parameterized.getActualTypeArguments())
-          .anyMatch(ReturnTypeAdapters::isOrHoldsAsynchronous);
+          .anyMatch(ReturnTypeAdapters::isOrHoldsStillToCome);
     }
     if (type instanceof GenericArrayType array) {
-      return isOrHoldsAsynchronous(array.getGenericComponentType());
+      return isOrHoldsStillToCome(array.getGenericComponentType());
     }
     if (type instanceof WildcardType wildcard) {
       return Arrays.stream(wildcard.getUpperBounds())
-          .anyMatch(ReturnTypeAdapters::isOrHoldsAsynchronous);
+          .anyMatch(ReturnTypeAdapters::isOrHoldsStillToCome);
     }
     return false;
   }
 
-  private static boolean isOrHoldsAsynchronous(Type type) {
+  private static boolean isOrHoldsStillToCome(Type type) {
     Class<?> raw = type instanceof ParameterizedType parameterized
         ? (Class<?>) parameterized.getRawType() : type instanceof Class<?> plain ? plain : null;
-    return (raw != null && isAsynchronous(raw)) || holdsAsynchronous(type);
+    return (raw != null && isStillToCome(raw)) || holdsStillToCome(type);
   }
 }

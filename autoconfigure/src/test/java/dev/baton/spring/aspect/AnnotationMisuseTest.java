@@ -172,16 +172,27 @@ class AnnotationMisuseTest {
         // WebFlux writes a Flux body after the result around it completes.
         new AtStartUp("a ResponseEntity of a Flux", EntityOfFlux.class, List.of(),
             List.of("returns org.springframework.http.ResponseEntity<reactor.core.publisher"
-                + ".Flux<java.lang.String>>, which holds asynchronous results")),
+                + ".Flux<java.lang.String>>, which holds asynchronous results or lazy streams")),
         new AtStartUp("a Mono of a ResponseEntity of a Flux", MonoOfEntityOfFlux.class,
             List.of(), List.of("returns reactor.core.publisher.Mono<org.springframework.http"
                 + ".ResponseEntity<reactor.core.publisher.Flux<java.lang.String>>>, whose value"
-                + " holds asynchronous results", "after the Mono completes")),
+                + " holds asynchronous results or lazy streams", "after the Mono completes")),
         new AtStartUp("a Mono of a Flux", MonoOfFlux.class, List.of(),
-            List.of("whose value holds asynchronous results")),
+            List.of("whose value holds asynchronous results or lazy streams")),
+        // Its elements are computed as WebFlux writes them, after the Mono completes.
+        new AtStartUp("a Mono of a Stream", MonoOfStream.class, List.of(),
+            List.of("returns reactor.core.publisher.Mono<java.util.stream.Stream"
+                + "<java.lang.String>>, whose value holds asynchronous results or lazy streams")),
+        new AtStartUp("a list of Streams", ListOfStreams.class, List.of(),
+            List.of("returns java.util.List<java.util.stream.Stream<java.lang.String>>, which"
+                + " holds asynchronous results or lazy streams")),
         new AtStartUp("a future of a Mono", FutureOfMono.class, List.of(),
             List.of("returns java.util.concurrent.CompletableFuture<reactor.core.publisher"
-                + ".Mono<java.lang.String>>, whose value holds asynchronous results")));
+                + ".Mono<java.lang.String>>, whose value holds asynchronous results")),
+        new AtStartUp("a key that is a parameter declared as a list of Monos", MonoListKey.class,
+            List.of(), List.of("@Guarded", "attribute key: '#carts' reads #carts, declared"
+                + " java.util.List<reactor.core.publisher.Mono<java.lang.String>>, holding a"
+                + " result still to come")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -206,6 +217,9 @@ class AnnotationMisuseTest {
         new AtCall("a key that is a future", ArrayKey.class, List.of(),
             CompletableFuture.completedFuture("cart"), List.of(
                 "evaluated to a java.util.concurrent.CompletableFuture, a result still to come")),
+        new AtCall("a key that is a list holding a Mono", ArrayKey.class, List.of(),
+            List.of("tenant", Mono.just("cart")), List.of("evaluated to a java.util"
+                + ".ImmutableCollections$List12, holding a result still to come")),
         new AtCall("a key that fails inside a @Limited", FailingKeyInsideLimited.class,
             List.of(), null, List.of("could not be evaluated")),
         new AtCall("a key that is not Comparable where the family orders its keys",
@@ -559,6 +573,11 @@ class AnnotationMisuseTest {
     }
   }
 
+  public static class MonoListKey {
+    @Guarded(value = "carts", key = "#carts")
+    public void run(List<Mono<String>> carts) {}
+  }
+
   public static class FutureKeyByPosition {
     @Guarded(value = "carts", key = "#p0")
     public void run(CompletableFuture<String> cart) {}
@@ -610,6 +629,20 @@ class AnnotationMisuseTest {
     @Limited(value = "payments", permits = 1)
     public CompletableFuture<String>[] run() {
       return null;
+    }
+  }
+
+  public static class MonoOfStream {
+    @Guarded("inventory")
+    public Mono<Stream<String>> run() {
+      return Mono.empty();
+    }
+  }
+
+  public static class ListOfStreams {
+    @Limited(value = "payments", permits = 1)
+    public List<Stream<String>> run() {
+      return List.of();
     }
   }
 
