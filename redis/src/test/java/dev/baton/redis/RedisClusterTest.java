@@ -9,15 +9,20 @@ import dev.baton.AsyncBarrier;
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
+import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import io.lettuce.core.RedisURI;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,12 +34,14 @@ class RedisClusterTest {
   static final List<RedisServer> nodes = new ArrayList<>();
   static RedisBackend one;
   static RedisBackend two;
+  static List<RedisURI> seeds;
+  static RedisBackendOptions options;
 
   @BeforeAll
   static void startCluster() {
     nodes.addAll(RedisServer.startCluster(3));
-    List<RedisURI> seeds = nodes.stream().map(RedisServer::uri).toList();
-    RedisBackendOptions options = RedisBackendOptions.DEFAULTS.withLease(LEASE)
+    seeds = nodes.stream().map(RedisServer::uri).toList();
+    options = RedisBackendOptions.DEFAULTS.withLease(LEASE)
         .withCommandTimeout(Duration.ofSeconds(2));
     one = RedisBackend.connectCluster(seeds, options);
     two = RedisBackend.connectCluster(seeds, options);
@@ -97,14 +104,7 @@ class RedisClusterTest {
     await().until(() -> refusals() >= refusedBefore + 10); // refused, sent again, still waiting
     assertThat(waiting).isNotDone();
     cancelled.cancel(false); // while it is being sent again: nothing of it may stay in Redis
-    String targetId = target.cli("CLUSTER", "MYID");
-    String keys = source.cli("CLUSTER", "GETKEYSINSLOT", slot, "100");
-    List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1",
-        Integer.toString(target.port()), "", "0", "5000", "KEYS"));
-    migrate.addAll(keys.lines().toList());
-    assertThat(source.cli(migrate.toArray(String[]::new))).isEqualTo("OK");
-    target.cli("CLUSTER", "SETSLOT", slot, "NODE", targetId);
-    source.cli("CLUSTER", "SETSLOT", slot, "NODE", targetId);
+    endMigration(slot, source, target);
     assertThat(two.lock(name).tryAcquire()).isEmpty(); // still held by one
     held.release();
     Permit next = waiting.get(10, TimeUnit.SECONDS);
@@ -151,6 +151,160 @@ class RedisClusterTest {
   private static void migrate(String slot, RedisServer source, RedisServer target) {
     target.cli("CLUSTER", "SETSLOT", slot, "IMPORTING", source.cli("CLUSTER", "MYID"));
     source.cli("CLUSTER", "SETSLOT", slot, "MIGRATING", target.cli("CLUSTER", "MYID"));
+  }
+
+  /** Moves {@code slot}'s keys from {@code source} to {@code target}, which then owns it. */
+  private static void endMigration(String slot, RedisServer source, RedisServer target) {
+    String targetId = target.cli("CLUSTER", "MYID");
+    List<String> keys = source.cli("CLUSTER", "GETKEYSINSLOT", slot, "100").lines()
+        .filter(key -> !key.isBlank()).toList();
+    if (!keys.isEmpty()) {
+      List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1",
+          Integer.toString(target.port()), "", "0", "5000", "KEYS"));
+      migrate.addAll(keys);
+      assertThat(source.cli(migrate.toArray(String[]::new))).isEqualTo("OK");
+    }
+    target.cli("CLUSTER", "SETSLOT", slot, "NODE", targetId);
+    source.cli("CLUSTER", "SETSLOT", slot, "NODE", targetId);
+  }
+
+  /**
+   * A put cancelled while its attempt after a TRYAGAIN is being sent (its wanted check passed,
+   * the command not yet written) adds its item only if Redis ran the PUT before the CANCEL, as
+   * README says: a cancel that reaches Redis first means its item is never added. The window is
+   * widened by the gate: the migration ends and the caller cancels (then reads the queue's size,
+   * after its CANCEL on the same connection) between the check and the send. Regression: the
+   * CANCEL ran first, found nothing, and the PUT sent after it added the item of a put its
+   * caller had cancelled.
+   */
+  @Test
+  void aPutCancelledWhileItIsSentAgainAddsItsItemOnlyIfRedisRanItBeforeTheCancel()
+      throws Exception {
+    RedisServer source = nodes.get(1);
+    RedisServer target = nodes.get(2);
+    String name = source.nameServedHere("queue");
+    String slot = source.cli("CLUSTER", "KEYSLOT", "{baton:queue:" + name + "}");
+    WidenedGate gate = new WidenedGate();
+    try (RedisBackend three = connectThrough(gate)) {
+      AsyncQueue<String> queue = RedisQueueTest.fifo(three, name, 10);
+      migrate(slot, source, target);
+      CompletableFuture<Void> put = queue.put("item"); // refused with TRYAGAIN, sent again
+      AtomicInteger sizeAfterCancel = new AtomicInteger(-1);
+      Thread canceller = gate.withdrawDuringNextRetry(() -> endMigration(slot, source, target),
+          () -> {
+            put.cancel(false);
+            sizeAfterCancel.set(queue.size());
+          }).get(10, TimeUnit.SECONDS);
+      canceller.join(10_000);
+      int size = queue.size(); // after the PUT sent again, on the same connection
+      assertThat(put).isCancelled();
+      assertThat(size).as("items once the PUT ran, where %d were once its CANCEL had",
+          sizeAfterCancel.get()).isEqualTo(sizeAfterCancel.get());
+      if (size == 1) {
+        assertThat(queue.poll()).isEqualTo("item");
+        queue.taskDone();
+      }
+    }
+    await().until(() -> nodes.stream().allMatch(node -> node.keys().isEmpty()));
+  }
+
+  /**
+   * A barrier's await cancelled while its attempt after a TRYAGAIN is being sent counts toward
+   * a trip only if Redis ran the AWAIT before the CANCEL: a cancelled await stops counting. Set
+   * up as the put's above, with one party of two waiting elsewhere. Regression: the CANCEL ran
+   * first, and the AWAIT sent after it tripped the barrier, releasing the other party with one
+   * that had left.
+   */
+  @Test
+  void anAwaitCancelledWhileItIsSentAgainCountsOnlyIfRedisRanItBeforeTheCancel()
+      throws Exception {
+    RedisServer source = nodes.get(2);
+    RedisServer target = nodes.get(1);
+    String name = source.nameServedHere("barrier");
+    String slot = source.cli("CLUSTER", "KEYSLOT", "{baton:barrier:" + name + "}");
+    AsyncBarrier theirs = two.barrier(name, 2);
+    CompletableFuture<Integer> first = theirs.await();
+    await().until(() -> theirs.waiting() == 1);
+    WidenedGate gate = new WidenedGate();
+    try (RedisBackend three = connectThrough(gate)) {
+      AsyncBarrier mine = three.barrier(name, 2);
+      migrate(slot, source, target);
+      CompletableFuture<Integer> leaving = mine.await(); // refused with TRYAGAIN, sent again
+      AtomicInteger waitingAfterCancel = new AtomicInteger(-1);
+      Thread canceller = gate.withdrawDuringNextRetry(() -> endMigration(slot, source, target),
+          () -> {
+            leaving.cancel(false);
+            waitingAfterCancel.set(mine.waiting());
+          }).get(10, TimeUnit.SECONDS);
+      canceller.join(10_000);
+      int waiting = mine.waiting(); // after the AWAIT sent again, on the same connection
+      assertThat(leaving).isCancelled();
+      assertThat(waiting).as("parties waiting once the AWAIT ran, where %d were once its"
+          + " CANCEL had", waitingAfterCancel.get()).isEqualTo(waitingAfterCancel.get());
+      if (waiting == 1) {
+        assertThat(theirs.await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+      }
+      assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+    }
+    await().atMost(LEASE.multipliedBy(3))
+        .until(() -> nodes.stream().allMatch(node -> node.keys().isEmpty()));
+  }
+
+  /** A backend on the cluster whose attempts after a TRYAGAIN go through {@code gate}. */
+  private static RedisBackend connectThrough(WidenedGate gate) throws Exception {
+    RedisBackend backend = RedisBackend.connectCluster(seeds, options);
+    Field tryAgain = RedisBackend.class.getDeclaredField("tryAgain");
+    tryAgain.setAccessible(true);
+    Field real = TryAgain.class.getDeclaredField("gate");
+    real.setAccessible(true);
+    gate.real = (TryAgain.Gate) real.get(tryAgain.get(backend));
+    tryAgain.set(backend, new TryAgain(backend.timers(), gate));
+    return backend;
+  }
+
+  /**
+   * The backend's gate, through which the next attempt after a TRYAGAIN, once armed, first runs
+   * a step ({@code first}) and starts a withdrawal on a thread of its own, then is sent once that
+   * withdrawal has ended or waits for this attempt (blocked in Baton's code): the window between
+   * the attempt's check that its call is wanted and its send, as wide as a withdrawal.
+   */
+  private static final class WidenedGate implements TryAgain.Gate {
+    volatile TryAgain.Gate real;
+    private final AtomicReference<Armed> armed = new AtomicReference<>();
+
+    private record Armed(Runnable first, Runnable withdrawal, CompletableFuture<Thread> sent) {
+    }
+
+    /** Completes with the withdrawal's thread once the next attempt has been sent. */
+    CompletableFuture<Thread> withdrawDuringNextRetry(Runnable first, Runnable withdrawal) {
+      CompletableFuture<Thread> sent = new CompletableFuture<>();
+      armed.set(new Armed(first, withdrawal, sent));
+      return sent;
+    }
+
+    @Override
+    public <T> T step(Supplier<T> send) {
+      return real.step(() -> {
+        Armed next = armed.getAndSet(null);
+        if (next == null) {
+          return send.get();
+        }
+        next.first().run();
+        Thread withdrawer = new Thread(next.withdrawal(), "withdrawer");
+        withdrawer.start();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+            .until(() -> !withdrawer.isAlive() || blockedInBaton(withdrawer));
+        T sent = send.get();
+        next.sent().complete(withdrawer);
+        return sent;
+      });
+    }
+
+    private static boolean blockedInBaton(Thread thread) {
+      StackTraceElement[] stack = thread.getStackTrace();
+      return thread.getState() == Thread.State.BLOCKED && stack.length > 0
+          && stack[0].getClassName().startsWith("dev.baton.redis.");
+    }
   }
 
   /** How many calls the nodes have refused with TRYAGAIN, as INFO errorstats counts them. */
