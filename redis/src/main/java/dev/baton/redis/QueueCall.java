@@ -59,8 +59,12 @@ final class QueueCall<R> {
     return state.compareAndSet(WAITING, ANSWERED);
   }
 
-  /** Settles this call as given up; false if it was settled already. */
-  boolean withdraw() {
+  /**
+   * Settles this call as given up; false if it was settled already. Holds this call's monitor,
+   * as a PUT or TAKE sent again does (see {@link RedisBackend#runWaiting}), so that it is sent
+   * before the CANCEL that follows, or not at all.
+   */
+  synchronized boolean withdraw() {
     return state.compareAndSet(WAITING, WITHDRAWN);
   }
 

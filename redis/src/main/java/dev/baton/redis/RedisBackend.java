@@ -573,7 +573,7 @@ public final class RedisBackend implements AutoCloseable {
   void sendAcquire(Waiting w) {
     RemotePermits permits = w.owner;
     w.unconfirm();
-    this.<List<Object>>runWaiting(Scripts.ACQUIRE, permits.keys().keys(),
+    this.<List<Object>>runWaiting(Scripts.ACQUIRE, permits.keys().keys(), w,
             () -> waiting.get(w.id) == w,
             at -> args(permits.acquireArgs(w.id, true, notAfter(w.notAfter, at))))
         .whenCompleteAsync((sent, failure) -> {
@@ -836,11 +836,14 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Takes {@code w} out of the table of waiters to be withdrawn from Redis, if it is still there
-   * (not granted, nor withdrawn already); its caller then sends its CANCEL.
+   * (not granted, nor withdrawn already); its caller then sends its CANCEL. Holds {@code w}'s
+   * monitor meanwhile, as an ACQUIRE sent again does (see {@link #runWaiting}).
    */
   private boolean leaves(Waiting w) {
-    if (!waiting.remove(w.id, w)) {
-      return false;
+    synchronized (w) {
+      if (!waiting.remove(w.id, w)) {
+        return false;
+      }
     }
     w.cancelTimer();
     w.withdrawn = true;
@@ -1210,7 +1213,7 @@ public final class RedisBackend implements AutoCloseable {
   <T> CompletableFuture<T> run(Scripts script, RedisClusterAsyncCommands<String, String> on,
       String[] keys, String... args) {
     return tryAgain.send(() -> script.run(on, keys, args),
-        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(commandTimeoutMillis), () -> true);
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(commandTimeoutMillis));
   }
 
   /**
@@ -1218,16 +1221,19 @@ public final class RedisBackend implements AutoCloseable {
    * or barrier await, a queue's put or take), sending it again while Redis refuses it for a slot
    * being migrated for as long as the call is {@code wanted}: a timed call's timer withdraws it
    * when its time runs out, an untimed one is retried while the refusal lasts, as it would wait
-   * for a holder, until its caller cancels it (see {@link TryAgain}). Each attempt takes its
-   * arguments from {@code args}, given the Redis time (ms) at which it is sent, so that its own
-   * deadline ({@link #notAfter}) is fresh; the reply comes with that time.
+   * for a holder, until its caller cancels it (see {@link TryAgain}). {@code wanted} is read
+   * holding {@code call}'s monitor, which the call's withdrawal holds while it makes
+   * {@code wanted} false, before it sends its CANCEL: an attempt sent again then runs in Redis
+   * before that CANCEL, or is not sent. Each attempt takes its arguments from {@code args}, given
+   * the Redis time (ms) at which it is sent, so that its own deadline ({@link #notAfter}) is
+   * fresh; the reply comes with that time.
    */
-  <T> CompletableFuture<Sent<T>> runWaiting(Scripts script, String[] keys,
+  <T> CompletableFuture<Sent<T>> runWaiting(Scripts script, String[] keys, Object call,
       BooleanSupplier wanted, LongFunction<String[]> args) {
     return tryAgain.send(() -> {
       long at = redisNow();
       return script.<T>run(redis, keys, args.apply(at)).thenApply(reply -> new Sent<>(reply, at));
-    }, TryAgain.NO_BOUND, wanted);
+    }, TryAgain.NO_BOUND, call, wanted);
   }
 
   /** A reply of {@link #runWaiting}, with the Redis time (ms) its attempt was sent at. */

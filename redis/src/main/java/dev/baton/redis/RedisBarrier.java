@@ -69,7 +69,7 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
     WithdrawnFirst<Integer> future = new WithdrawnFirst<>();
     backend.sendWait(future, () -> {
       future.onGiveUp = () -> { // once registered: a wait refused at close() sends nothing
-        if (withdrawn.compareAndSet(false, true)) {
+        if (withdraws(withdrawn)) {
           withdrawCounted(id);
         }
       };
@@ -91,11 +91,11 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
       pending.remove(id, future);
       unknown.remove(id);
       backend.forget(id);
-      if (withdrawn.compareAndSet(false, true)) {
+      if (withdraws(withdrawn)) {
         withdraw(id);
       }
     });
-    backend.<List<Object>>runWaiting(Scripts.BARRIER_AWAIT, keys,
+    backend.<List<Object>>runWaiting(Scripts.BARRIER_AWAIT, keys, withdrawn,
             () -> !withdrawn.get() && !future.isDone(),
             at -> backend.args(id, Integer.toString(parties),
                 Long.toString(at + backend.commandTimeoutMillis())))
@@ -122,6 +122,17 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
                 + " deadline", null));
           }
         }, backend.callbacks());
+  }
+
+  /**
+   * Marks a party withdrawn, holding {@code withdrawn}'s monitor, as an AWAIT sent again does
+   * (see {@link RedisBackend#runWaiting}), so that one is sent before the CANCEL that follows,
+   * or not at all; false if it was marked already.
+   */
+  private static boolean withdraws(AtomicBoolean withdrawn) {
+    synchronized (withdrawn) {
+      return withdrawn.compareAndSet(false, true);
+    }
   }
 
   @Override

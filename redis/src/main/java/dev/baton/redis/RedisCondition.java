@@ -208,13 +208,13 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   private void send(Waiting w, RedisPermit held, Duration timeout) {
     backend.expect(w.id, message -> onMessage(w, message));
     w.future.onGiveUp = () -> {
-      if (open.remove(w)) {
+      if (leaves(w)) {
         withdrawing.add(w.id);
         withdraw(w, held.id());
       }
     };
     w.future.whenComplete((permit, failure) -> {
-      if (open.remove(w) && failure != null) {
+      if (leaves(w) && failure != null) {
         withdraw(w, held.id());
       }
     });
@@ -223,7 +223,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
       w.timer = backend.timers().schedule(() -> backend.callbacks().execute(w.timeOut),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
-    backend.<String>runWaiting(Scripts.CONDITION_AWAIT, keys, () -> open.contains(w),
+    backend.<String>runWaiting(Scripts.CONDITION_AWAIT, keys, w, () -> open.contains(w),
             at -> backend.args(w.id, held.id(), Long.toString(backend.notAfter(w.notAfter, at))))
         .whenCompleteAsync((sent, failure) -> {
           String reply = failure == null ? sent.reply() : null;
@@ -248,6 +248,17 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
         }, backend.callbacks());
   }
 
+  /**
+   * Settles {@code w} if nothing has: takes it out of {@link #open}, holding its monitor, as an
+   * AWAIT sent again does (see {@link RedisBackend#runWaiting}), so that one is sent before the
+   * CANCEL that may follow, or not at all; false if it was settled already.
+   */
+  private boolean leaves(Waiting w) {
+    synchronized (w) {
+      return open.remove(w);
+    }
+  }
+
   /** A message for {@code w} on this JVM's channel: a signal's probe, or the lock's grant. */
   private void onMessage(Waiting w, String message) {
     if (!message.equals("S")) {
@@ -270,7 +281,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
     pending.remove(w.id, w);
     backend.forget(w.id);
     w.cancelTimer();
-    if (!open.remove(w)) {
+    if (!leaves(w)) {
       backend.endGrantStep(step);
       return;
     }
@@ -289,7 +300,7 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
    * failed on a callback thread, not on the Netty thread that read the withdrawal's reply.
    */
   private void timeOut(Waiting w, String heldId, Duration timeout) {
-    if (open.remove(w)) {
+    if (leaves(w)) {
       withdraw(w, heldId).whenCompleteAsync((reply, failure) -> w.future.completeExceptionally(
           new AcquireTimeoutException("condition", name, timeout)), backend.callbacks());
     }

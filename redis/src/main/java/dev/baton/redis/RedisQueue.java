@@ -127,7 +127,7 @@ final class RedisQueue<T>
    * send step of the backend.
    */
   private void sendPut(QueueCall<Void> call, String mode) {
-    backend.<List<Object>>runWaiting(Scripts.QUEUE_PUT, keys, call::isWaiting,
+    backend.<List<Object>>runWaiting(Scripts.QUEUE_PUT, keys, call, call::isWaiting,
             at -> args(notAfter(call, at), call.id, mode, call.score, call.payload))
         .whenComplete((sent, failure) -> { // before the reply of a later CANCEL (timeOut)
           if (failure != null) {
@@ -257,7 +257,7 @@ final class RedisQueue<T>
    * the backend.
    */
   private void sendTake(QueueCall<T> call) {
-    backend.<List<Object>>runWaiting(Scripts.QUEUE_TAKE, keys, call::isWaiting,
+    backend.<List<Object>>runWaiting(Scripts.QUEUE_TAKE, keys, call, call::isWaiting,
             at -> args(notAfter(call, at), call.id, "wait"))
         .whenCompleteAsync((sent, failure) -> {
           if (failure != null) {

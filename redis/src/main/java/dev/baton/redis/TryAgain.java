@@ -39,13 +39,20 @@ import org.slf4j.LoggerFactory;
  *   <li>An attempt after the first is sent only in a send step of the backend (none once close()
  *       has begun: see {@link RedisBackend#close()}), while the call is {@code wanted} (its caller
  *       has not withdrawn it) and its result is not complete, and only before its bound.
+ *   <li>An attempt after the first is checked wanted and written to the connection holding the
+ *       call's monitor, which a withdrawal of the call holds while it marks the call unwanted,
+ *       before it sends its CANCEL: an attempt found wanted is written before that CANCEL, on the
+ *       same connection, and so runs before it, as the first attempt does.
  *   <li>The result completes once: with the first answer that is not {@code TRYAGAIN}, success or
  *       failure, or with the last refusal once no further attempt may be sent, also when the
  *       timers stop with an attempt still scheduled ({@link #stop()}).
  * </ul>
- * A call withdrawn while its next attempt is scheduled therefore sends nothing more; one
- * withdrawn while an attempt is being sent may have it run after its withdrawal, which the
- * existing paths undo as for a call sent again after a library load (see {@link Waiting}).
+ * A call withdrawn while its next attempt is scheduled therefore sends nothing more, and one
+ * withdrawn while an attempt is being sent has its CANCEL run after that attempt: the withdrawal
+ * undoes what the attempt did, or, for what cannot be undone (a put that went straight into its
+ * queue, an await that tripped its barrier), the attempt counts as having run before the caller
+ * gave up, as a first attempt would (the tests
+ * {@code RedisClusterTest.a*CancelledWhileItIsSentAgain*}).
  */
 final class TryAgain {
 
@@ -72,15 +79,26 @@ final class TryAgain {
   }
 
   /**
+   * Sends {@code attempt} of a call that nobody withdraws now, and again after each
+   * {@code TRYAGAIN} while the invariants allow, until {@code until}
+   * ({@link System#nanoTime()}): as {@link #send(Supplier, long, Object, BooleanSupplier)}.
+   */
+  <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> attempt, long until) {
+    return send(attempt, until, attempt, () -> true);
+  }
+
+  /**
    * Sends {@code attempt} now, and again after each {@code TRYAGAIN} while the invariants allow,
    * until {@code until} ({@link System#nanoTime()}, or {@link #NO_BOUND}): the result is the
    * first answer that is not a refusal, or the last refusal. Completes on the thread that
-   * completes the attempt (a Netty thread), as the attempt would.
+   * completes the attempt (a Netty thread), as the attempt would. {@code wanted} is read, and a
+   * later attempt sent, holding {@code call}'s monitor, which a withdrawal of the call must hold
+   * while it makes {@code wanted} false (see the invariants).
    */
-  <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> attempt, long until,
+  <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> attempt, long until, Object call,
       BooleanSupplier wanted) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    settle(attempt.get(), attempt, until, wanted, result, FIRST_PAUSE_NANOS);
+    settle(attempt.get(), attempt, until, call, wanted, result, FIRST_PAUSE_NANOS);
     return result;
   }
 
@@ -94,7 +112,7 @@ final class TryAgain {
   }
 
   private <T> void settle(CompletableFuture<T> sent, Supplier<CompletableFuture<T>> attempt,
-      long until, BooleanSupplier wanted, CompletableFuture<T> result, long pause) {
+      long until, Object call, BooleanSupplier wanted, CompletableFuture<T> result, long pause) {
     sent.whenComplete((reply, failure) -> {
       if (failure == null) {
         result.complete(reply);
@@ -106,12 +124,12 @@ final class TryAgain {
           log.debug("Redis refused a call, its slot being migrated; sent again until it is"
               + " stable: {}", Scripts.unwrap(failure).getMessage());
         }
-        schedule(attempt, until, wanted, result, pause, failure);
+        schedule(attempt, until, call, wanted, result, pause, failure);
       }
     });
   }
 
-  private <T> void schedule(Supplier<CompletableFuture<T>> attempt, long until,
+  private <T> void schedule(Supplier<CompletableFuture<T>> attempt, long until, Object call,
       BooleanSupplier wanted, CompletableFuture<T> result, long pause, Throwable refusal) {
     scheduled.put(result, refusal);
     try {
@@ -121,7 +139,9 @@ final class TryAgain {
         }
         CompletableFuture<T> sent;
         try {
-          sent = result.isDone() || !wanted.getAsBoolean() ? null : gate.step(attempt);
+          synchronized (call) { // a withdrawal makes the call unwanted holding it too
+            sent = result.isDone() || !wanted.getAsBoolean() ? null : gate.step(attempt);
+          }
         } catch (RuntimeException e) {
           result.completeExceptionally(e);
           return;
@@ -129,7 +149,8 @@ final class TryAgain {
         if (sent == null) {
           result.completeExceptionally(refusal);
         } else {
-          settle(sent, attempt, until, wanted, result, Math.min(2 * pause, MAX_PAUSE_NANOS));
+          settle(sent, attempt, until, call, wanted, result,
+              Math.min(2 * pause, MAX_PAUSE_NANOS));
         }
       }, pause, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) { // the timers stopped: the backend shut down
