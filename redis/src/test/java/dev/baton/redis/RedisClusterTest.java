@@ -147,6 +147,30 @@ class RedisClusterTest {
     one.lock(name).acquire().get(5, TimeUnit.SECONDS).release();
   }
 
+  /**
+   * README: a timed wait on a slot that stays migrating fails with AcquireTimeoutException once
+   * its timeout passes; a condition's await too.
+   */
+  @Test
+  void aTimedConditionAwaitOnASlotMigratingFailsAsTimedOut() throws Exception {
+    RedisServer source = nodes.get(0);
+    RedisServer target = nodes.get(2);
+    String name = source.nameServedHere("condition");
+    String slot = source.cli("CLUSTER", "KEYSLOT", "{baton:condition:" + name + "}");
+    AsyncCondition condition = one.condition(name);
+    Permit held = condition.acquire().get(5, TimeUnit.SECONDS);
+    migrate(slot, source, target);
+    try {
+      assertThat(condition.await(held, Duration.ofMillis(300)))
+          .failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+          .withCauseInstanceOf(AcquireTimeoutException.class);
+    } finally {
+      target.cli("CLUSTER", "SETSLOT", slot, "STABLE");
+      source.cli("CLUSTER", "SETSLOT", slot, "STABLE");
+    }
+    await().until(() -> nodes.stream().allMatch(node -> node.keys().isEmpty()));
+  }
+
   /** Marks {@code slot} as migrating from {@code source} to {@code target}. */
   private static void migrate(String slot, RedisServer source, RedisServer target) {
     target.cli("CLUSTER", "SETSLOT", slot, "IMPORTING", source.cli("CLUSTER", "MYID"));
