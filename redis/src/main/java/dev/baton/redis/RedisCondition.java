@@ -228,7 +228,11 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
         .whenCompleteAsync((sent, failure) -> {
           String reply = failure == null ? sent.reply() : null;
           if (failure != null) {
-            w.future.completeExceptionally(backend.translate(failure));
+            if (leaves(w)) { // else settled, or timed out: that fails it, once withdrawn
+              withdrawing.add(w.id);
+              withdraw(w, held.id());
+              w.future.completeExceptionally(backend.translate(failure));
+            }
           } else if ("WAITING".equals(reply)) {
             pending.put(w.id, w);
             if (!open.contains(w)) {
