@@ -735,7 +735,10 @@ public final class RedisBackend implements AutoCloseable {
 
   /**
    * Runs {@code send}, which sends again the command of a waiting call that Redis forgot, in a
-   * send step; does nothing once close() has begun, as close() withdraws the call.
+   * send step; does nothing once close() has begun, as close() withdraws the call. The command is
+   * written only if the call is still wanted then, checked holding the call's monitor (see
+   * {@link #runWaiting}): a withdrawal since the renewal saw the call sends its CANCEL after it,
+   * or finds it not sent.
    */
   void resend(Runnable send) {
     inSendStep(() -> run(send));
@@ -1221,19 +1224,23 @@ public final class RedisBackend implements AutoCloseable {
    * or barrier await, a queue's put or take), sending it again while Redis refuses it for a slot
    * being migrated for as long as the call is {@code wanted}: a timed call's timer withdraws it
    * when its time runs out, an untimed one is retried while the refusal lasts, as it would wait
-   * for a holder, until its caller cancels it (see {@link TryAgain}). {@code wanted} is read
+   * for a holder, until its caller cancels it (see {@link TryAgain}). Every attempt, the first
+   * too, and one sent again after a library load, reads {@code wanted} and writes its command
    * holding {@code call}'s monitor, which the call's withdrawal holds while it makes
-   * {@code wanted} false, before it sends its CANCEL: an attempt sent again then runs in Redis
-   * before that CANCEL, or is not sent. Each attempt takes its arguments from {@code args}, given
-   * the Redis time (ms) at which it is sent, so that its own deadline ({@link #notAfter}) is
-   * fresh; the reply comes with that time.
+   * {@code wanted} false, before it sends its CANCEL: the attempt runs in Redis before that
+   * CANCEL, or is not sent and fails with {@link Scripts.NotSent}, which its sender ignores
+   * (whoever settled the call acts). So does a call sent again after Redis forgot it (a
+   * renewal's {@code X}), whose withdrawal may come between the renewal's check and the send.
+   * Each attempt takes its arguments from {@code args}, given the Redis time (ms) at which it is
+   * sent, so that its own deadline ({@link #notAfter}) is fresh; the reply comes with that time.
    */
   <T> CompletableFuture<Sent<T>> runWaiting(Scripts script, String[] keys, Object call,
       BooleanSupplier wanted, LongFunction<String[]> args) {
     return tryAgain.send(() -> {
       long at = redisNow();
-      return script.<T>run(redis, keys, args.apply(at)).thenApply(reply -> new Sent<>(reply, at));
-    }, TryAgain.NO_BOUND, call, wanted);
+      return script.<T>run(redis, keys, call, wanted, args.apply(at))
+          .thenApply(reply -> new Sent<>(reply, at));
+    }, TryAgain.NO_BOUND, wanted);
   }
 
   /** A reply of {@link #runWaiting}, with the Redis time (ms) its attempt was sent at. */

@@ -101,7 +101,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
                 Long.toString(at + backend.commandTimeoutMillis())))
         .whenCompleteAsync((sent, failure) -> {
           if (failure != null) {
-            future.completeExceptionally(backend.translate(failure));
+            if (!Scripts.isNotSent(failure)) { // else withdrawn: the cancel completes it
+              future.completeExceptionally(backend.translate(failure));
+            }
             return;
           }
           List<Object> reply = sent.reply();
@@ -264,9 +266,10 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
    * Takes a cancelled (or unconfirmed) party out of the current cycle, or drops the outcome Redis
    * keeps for a settled one; sent again once Redis answers if it could not reach it, so that the
    * party does not count toward a trip for a lease and then break the barrier, and again by the
-   * AWAIT's reply if that finds the party withdrawn already: the AWAIT may have run after the
-   * CANCEL (one sent again after Redis lost Baton's library, which was loaded again before the
-   * CANCEL), adding the party it found nothing to withdraw.
+   * AWAIT's reply if that finds the party withdrawn already. Each AWAIT is written only while the
+   * party is not withdrawn, holding the monitor its withdrawal holds (also one sent again after a
+   * library load: see {@link RedisBackend#runWaiting}), so it runs before the CANCEL; that
+   * second CANCEL undoes a party left waiting by an AWAIT that Redis ran first.
    */
   private void withdraw(String id) {
     backend.run(Scripts.BARRIER_CANCEL, backend.redis(), keys, backend.args(id))

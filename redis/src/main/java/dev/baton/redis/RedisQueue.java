@@ -131,8 +131,8 @@ final class RedisQueue<T>
             at -> args(notAfter(call, at), call.id, mode, call.score, call.payload))
         .whenComplete((sent, failure) -> { // before the reply of a later CANCEL (timeOut)
           if (failure != null) {
-            if (!TryAgain.isTryAgain(failure)) { // refused: it surely did not run
-              call.putFailed(failure);
+            if (!TryAgain.isTryAgain(failure) && !Scripts.isNotSent(failure)) {
+              call.putFailed(failure); // else refused, or never written: it surely did not run
             }
           } else if ("DONE".equals(sent.reply().get(0))) {
             call.doneInRedis();
@@ -525,6 +525,7 @@ final class RedisQueue<T>
     }
     switch (reply) {
       case "W" -> { }
+      // sent only if the call still waits as it is written (see RedisBackend#runWaiting)
       case "X" -> backend.resend(call.isPut()
           ? () -> sendPut((QueueCall<Void>) call, "again")
           : () -> sendTake((QueueCall<T>) call));

@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -28,7 +30,10 @@ import java.util.stream.Stream;
  * a JVM before an earlier one.) Only a server that lost the library (its data lost, a
  * {@code FUNCTION FLUSH}, a cluster node that joined later) answers that a function is unknown:
  * the library is then loaded again and that call sent again, so that it runs after calls sent
- * meanwhile; a restart that lost the data is covered by the restart quarantine.
+ * meanwhile; a restart that lost the data is covered by the restart quarantine. A waiting call
+ * is sent again then only if its caller has not withdrawn it meanwhile, checked holding the
+ * call's monitor as its withdrawal does: its CANCEL, which may run once the library is back,
+ * never runs before it.
  *
  * <p>The library's name and its functions' names carry a digest of its text, so that instances
  * running different versions of Baton share a server without replacing each other's scripts.
@@ -90,11 +95,58 @@ enum Scripts {
   <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, String[] keys,
       String... args) {
     String function = function();
-    return redis.<T>fcall(function, output, keys, args).toCompletableFuture()
-        .exceptionallyCompose(failure -> isUnknownFunction(failure)
-            ? reload(redis).thenSend(
-                () -> redis.<T>fcall(function, output, keys, args).toCompletableFuture())
-            : CompletableFuture.failedFuture(failure));
+    return send(redis, () -> redis.<T>fcall(function, output, keys, args).toCompletableFuture());
+  }
+
+  /**
+   * Runs this script for a waiting call of this JVM (an acquire, a condition or barrier await, a
+   * queue's put or take) as long as the call is {@code wanted}: each time its command is to be
+   * written to the connection (here, and again after the library was loaded again, see
+   * {@link #reload}), {@code wanted} is read and the command written holding {@code call}'s
+   * monitor, which a withdrawal of the call holds while it makes {@code wanted} false, before it
+   * sends its CANCEL. A command found wanted is therefore written before that CANCEL, on the same
+   * connection, and runs in Redis before it; one found unwanted is not written, and the future
+   * fails with {@link NotSent}. This is the one place where a waiting call's command is written,
+   * whoever sends it: its first attempt, one after a {@code TRYAGAIN} ({@link TryAgain}), one
+   * sent again after Redis forgot the call (a renewal's answer), or after a library load.
+   */
+  <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, String[] keys,
+      Object call, BooleanSupplier wanted, String... args) {
+    String function = function();
+    return send(redis, () -> {
+      synchronized (call) { // a withdrawal makes the call unwanted holding it too
+        return wanted.getAsBoolean()
+            ? redis.<T>fcall(function, output, keys, args).toCompletableFuture()
+            : CompletableFuture.failedFuture(new NotSent());
+      }
+    });
+  }
+
+  /** Writes a command with {@code write}, and again once the library is loaded if it was gone. */
+  private static <T> CompletableFuture<T> send(RedisClusterAsyncCommands<String, String> redis,
+      Supplier<CompletableFuture<T>> write) {
+    return write.get().exceptionallyCompose(failure -> isUnknownFunction(failure)
+        ? reload(redis).thenSend(write)
+        : CompletableFuture.failedFuture(failure));
+  }
+
+  /** Whether {@code failure} says that a waiting call's command was not written (see NotSent). */
+  static boolean isNotSent(Throwable failure) {
+    return unwrap(failure) instanceof NotSent;
+  }
+
+  /**
+   * A waiting call's command that was not written, the call being settled already (withdrawn by
+   * its caller, or answered) when it was to be sent: Redis never saw it, and whoever settled the
+   * call has acted on it, so the sender has nothing to do (see
+   * {@link #run(RedisClusterAsyncCommands, String[], Object, BooleanSupplier, String...)}).
+   */
+  static final class NotSent extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotSent() {
+      super("not sent: the call was settled before its command was written", null, false, false);
+    }
   }
 
   /** The name by which {@code FCALL} calls this script. */

@@ -39,10 +39,15 @@ import org.slf4j.LoggerFactory;
  *   <li>An attempt after the first is sent only in a send step of the backend (none once close()
  *       has begun: see {@link RedisBackend#close()}), while the call is {@code wanted} (its caller
  *       has not withdrawn it) and its result is not complete, and only before its bound.
- *   <li>An attempt after the first is checked wanted and written to the connection holding the
- *       call's monitor, which a withdrawal of the call holds while it marks the call unwanted,
- *       before it sends its CANCEL: an attempt found wanted is written before that CANCEL, on the
- *       same connection, and so runs before it, as the first attempt does.
+ *   <li>Every attempt of a waiting call, the first too, is checked wanted and written to the
+ *       connection holding the call's monitor, which a withdrawal of the call holds while it
+ *       marks the call unwanted, before it sends its CANCEL: an attempt found wanted is written
+ *       before that CANCEL, on the same connection, and so runs before it; one found unwanted is
+ *       not written and fails with {@link Scripts.NotSent}. The attempt does that itself
+ *       ({@link Scripts#run(io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands,
+ *       String[], Object, BooleanSupplier, String...)}), as every send of a waiting call's
+ *       command does (sent again after Redis forgot the call, or after a library load); here
+ *       {@code wanted} is only read to schedule no attempt for a call withdrawn already.
  *   <li>The result completes once: with the first answer that is not {@code TRYAGAIN}, success or
  *       failure, or with the last refusal once no further attempt may be sent, also when the
  *       timers stop with an attempt still scheduled ({@link #stop()}).
@@ -81,24 +86,24 @@ final class TryAgain {
   /**
    * Sends {@code attempt} of a call that nobody withdraws now, and again after each
    * {@code TRYAGAIN} while the invariants allow, until {@code until}
-   * ({@link System#nanoTime()}): as {@link #send(Supplier, long, Object, BooleanSupplier)}.
+   * ({@link System#nanoTime()}): as {@link #send(Supplier, long, BooleanSupplier)}.
    */
   <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> attempt, long until) {
-    return send(attempt, until, attempt, () -> true);
+    return send(attempt, until, () -> true);
   }
 
   /**
    * Sends {@code attempt} now, and again after each {@code TRYAGAIN} while the invariants allow,
    * until {@code until} ({@link System#nanoTime()}, or {@link #NO_BOUND}): the result is the
    * first answer that is not a refusal, or the last refusal. Completes on the thread that
-   * completes the attempt (a Netty thread), as the attempt would. {@code wanted} is read, and a
-   * later attempt sent, holding {@code call}'s monitor, which a withdrawal of the call must hold
-   * while it makes {@code wanted} false (see the invariants).
+   * completes the attempt (a Netty thread), as the attempt would. No attempt is scheduled once
+   * {@code wanted} is false; an attempt checks it again, holding the call's monitor, as it writes
+   * its command (see the invariants).
    */
-  <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> attempt, long until, Object call,
+  <T> CompletableFuture<T> send(Supplier<CompletableFuture<T>> attempt, long until,
       BooleanSupplier wanted) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    settle(attempt.get(), attempt, until, call, wanted, result, FIRST_PAUSE_NANOS);
+    settle(attempt.get(), attempt, until, wanted, result, FIRST_PAUSE_NANOS);
     return result;
   }
 
@@ -112,7 +117,7 @@ final class TryAgain {
   }
 
   private <T> void settle(CompletableFuture<T> sent, Supplier<CompletableFuture<T>> attempt,
-      long until, Object call, BooleanSupplier wanted, CompletableFuture<T> result, long pause) {
+      long until, BooleanSupplier wanted, CompletableFuture<T> result, long pause) {
     sent.whenComplete((reply, failure) -> {
       if (failure == null) {
         result.complete(reply);
@@ -124,12 +129,12 @@ final class TryAgain {
           log.debug("Redis refused a call, its slot being migrated; sent again until it is"
               + " stable: {}", Scripts.unwrap(failure).getMessage());
         }
-        schedule(attempt, until, call, wanted, result, pause, failure);
+        schedule(attempt, until, wanted, result, pause, failure);
       }
     });
   }
 
-  private <T> void schedule(Supplier<CompletableFuture<T>> attempt, long until, Object call,
+  private <T> void schedule(Supplier<CompletableFuture<T>> attempt, long until,
       BooleanSupplier wanted, CompletableFuture<T> result, long pause, Throwable refusal) {
     scheduled.put(result, refusal);
     try {
@@ -139,9 +144,8 @@ final class TryAgain {
         }
         CompletableFuture<T> sent;
         try {
-          synchronized (call) { // a withdrawal makes the call unwanted holding it too
-            sent = result.isDone() || !wanted.getAsBoolean() ? null : gate.step(attempt);
-          }
+          // the attempt checks wanted again as it writes, holding the call's monitor
+          sent = result.isDone() || !wanted.getAsBoolean() ? null : gate.step(attempt);
         } catch (RuntimeException e) {
           result.completeExceptionally(e);
           return;
@@ -149,7 +153,7 @@ final class TryAgain {
         if (sent == null) {
           result.completeExceptionally(refusal);
         } else {
-          settle(sent, attempt, until, call, wanted, result,
+          settle(sent, attempt, until, wanted, result,
               Math.min(2 * pause, MAX_PAUSE_NANOS));
         }
       }, pause, TimeUnit.NANOSECONDS);

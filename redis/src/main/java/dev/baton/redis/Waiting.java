@@ -32,8 +32,9 @@ final class Waiting {
   /**
    * Set, before its CANCEL is sent, once this acquire left the table of waiters other than by a
    * grant (withdrawn, failed, timed out): a reply to its ACQUIRE handled after that sends the
-   * CANCEL again, as the ACQUIRE may have run after it (sent again after Redis lost Baton's
-   * library, which was loaded again before the CANCEL), queued or granted for nobody.
+   * CANCEL again. An ACQUIRE is written only while the acquire is in the table, holding its
+   * monitor as its withdrawal does (see {@link RedisBackend#runWaiting}), so it runs before the
+   * CANCEL; the second CANCEL is a guard that undoes anything it left queued or granted.
    */
   volatile boolean withdrawn;
   private volatile boolean confirmed;
