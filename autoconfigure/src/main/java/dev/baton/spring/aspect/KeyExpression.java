@@ -2,10 +2,13 @@ package dev.baton.spring.aspect;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,6 +43,8 @@ final class KeyExpression {
       + " guard a method called with it once it has come)";
   private static final String STILL_TO_COME = ", a result still to come" + EQUALS_ONLY_ITSELF;
   private static final String HOLDING = ", holding a result still to come" + EQUALS_ONLY_ITSELF;
+  /** How many levels of collections in a key are looked through for a result still to come. */
+  private static final int HELD_DEPTH = 4;
 
   private final Expression expression;
   private final String origin;
@@ -199,15 +204,49 @@ final class KeyExpression {
     if (ReturnTypeAdapters.isStillToCome(key)) {
       throw refused("evaluated to a " + key.getClass().getName() + STILL_TO_COME, null);
     }
-    if (key instanceof Collection<?> keys
-        && keys.stream().anyMatch(ReturnTypeAdapters::isStillToCome)) {
-      throw refused("evaluated to a " + key.getClass().getName() + HOLDING, null);
+    Object held;
+    try {
+      held = stillToComeIn(key, HELD_DEPTH);
+    } catch (RuntimeException e) {
+      throw refused("could not be read (" + e.getClass().getName() + ", the cause)", e);
+    }
+    if (held != null) {
+      throw refused("evaluated to a " + key.getClass().getName() + " holding a "
+          + held.getClass().getName() + STILL_TO_COME, null);
     }
     if (key.getClass().isArray()) {
       throw refused("evaluated to a " + key.getClass().getTypeName() + ", and an array equals"
           + " only itself, so no two calls would share a lock; key on a List or on a value", null);
     }
     return key;
+  }
+
+  /**
+   * A result still to come among the elements of {@code key}, a collection, map (keys and
+   * values) or {@code Optional}, and theirs, at most {@code depth} levels down (a collection may
+   * hold itself); null if there is none.
+   */
+  private static Object stillToComeIn(Object key, int depth) {
+    Collection<?> elements = key instanceof Collection<?> collection ? collection
+        : key instanceof Map<?, ?> map ? mapElements(map)
+        : key instanceof Optional<?> optional ? optional.stream().toList() : null;
+    if (elements == null || depth == 0) {
+      return null;
+    }
+    for (Object element : elements) {
+      Object held = ReturnTypeAdapters.isStillToCome(element) ? element
+          : element == null ? null : stillToComeIn(element, depth - 1);
+      if (held != null) {
+        return held;
+      }
+    }
+    return null;
+  }
+
+  private static Collection<?> mapElements(Map<?, ?> map) {
+    List<Object> elements = new ArrayList<>(map.keySet());
+    elements.addAll(map.values());
+    return elements;
   }
 
   /**

@@ -9,12 +9,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.stream.BaseStream;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -51,6 +53,9 @@ public final class ReturnTypeAdapters {
   private static final List<String> KOTLIN_ASYNCHRONOUS =
       List.of("kotlinx.coroutines.flow.Flow", "kotlinx.coroutines.Deferred");
 
+  /** Types whose type arguments name a type, holding no value of it. */
+  private static final Set<Type> TYPE_TOKENS =
+      Set.of(Class.class, ParameterizedTypeReference.class);
   /** The types whose subtypes are results still to come. */
   private static final List<Class<?>> ASYNCHRONOUS = asynchronousTypes();
   /** Per class of a result returned at run time, whether it is still to come. */
@@ -188,13 +193,18 @@ public final class ReturnTypeAdapters {
   /**
    * Whether a type argument or array component of {@code type}, at any depth, is still to come
    * (asynchronous or a {@code Stream}), as in {@code Optional<CompletableFuture<T>>},
-   * {@code List<Mono<T>>} or {@code Mono<Stream<T>>}.
+   * {@code List<Mono<T>>} or {@code Mono<Stream<T>>}. The arguments of a type token
+   * ({@code Class<? extends Future<?>>}, Spring's {@code ParameterizedTypeReference}) name a type
+   * and hold no value of it.
    */
   static boolean holdsStillToCome(Type type) {
     if (type instanceof Class<?> plain) {
       return plain.isArray() && isOrHoldsStillToCome(plain.getComponentType());
     }
     if (type instanceof ParameterizedType parameterized) {
+      if (TYPE_TOKENS.contains(parameterized.getRawType())) {
+        return false;
+      }
       return Arrays.stream(parameterized.getActualTypeArguments())
           .anyMatch(ReturnTypeAdapters::isOrHoldsStillToCome);
     }

@@ -16,11 +16,17 @@ import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.LockFamily;
 import dev.baton.spring.PrimitiveRegistry;
 import java.time.Duration;
+import java.util.AbstractCollection;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -219,12 +225,49 @@ class AnnotationMisuseTest {
                 "evaluated to a java.util.concurrent.CompletableFuture, a result still to come")),
         new AtCall("a key that is a list holding a Mono", ArrayKey.class, List.of(),
             List.of("tenant", Mono.just("cart")), List.of("evaluated to a java.util"
-                + ".ImmutableCollections$List12, holding a result still to come")),
+                + ".ImmutableCollections$List12 holding a reactor.core.publisher.MonoJust, a"
+                + " result still to come")),
+        new AtCall("a key that is a map holding a list holding a future", ArrayKey.class,
+            List.of(), Map.of("carts", List.of(CompletableFuture.completedFuture("cart"))),
+            List.of("holding a java.util.concurrent.CompletableFuture, a result still to come")),
+        new AtCall("a key that is a list holding itself and a Mono", ArrayKey.class, List.of(),
+            selfHolding(Mono.just("cart")), List.of("holding a reactor.core.publisher.MonoJust")),
+        new AtCall("a key whose elements cannot be read", ArrayKey.class, List.of(),
+            unreadable(), List.of("could not be read (java.lang.IllegalStateException")),
         new AtCall("a key that fails inside a @Limited", FailingKeyInsideLimited.class,
             List.of(), null, List.of("could not be evaluated")),
         new AtCall("a key that is not Comparable where the family orders its keys",
             UncomparableKey.class, List.of("baton.locks.ordered.key-order=ascending"),
             new Object(), List.of("declares key-order ascending")));
+  }
+
+  /** A type token names a type and holds none of its values: a key may be one. */
+  @Test
+  void aKeyThatIsATypeTokenOfAFutureTypeStarts() {
+    contextRunner.withBean(FutureTypeKey.class).run(context -> assertThat(context).hasNotFailed());
+  }
+
+  /** A list holding itself, then {@code element}: looked through to a depth, not forever. */
+  private static List<Object> selfHolding(Object element) {
+    List<Object> list = new ArrayList<>();
+    list.add(list);
+    list.add(element);
+    return list;
+  }
+
+  /** A collection that fails when read, as a lazy collection whose session closed does. */
+  private static Collection<Object> unreadable() {
+    return new AbstractCollection<>() {
+      @Override
+      public Iterator<Object> iterator() {
+        throw new IllegalStateException("no session");
+      }
+
+      @Override
+      public int size() {
+        return 1;
+      }
+    };
   }
 
   @ParameterizedTest(name = "{0}")
@@ -571,6 +614,11 @@ class AnnotationMisuseTest {
     public Mono<String> run(Mono<String> cart) {
       return cart;
     }
+  }
+
+  public static class FutureTypeKey {
+    @Guarded(value = "handlers", key = "#type")
+    public void run(Class<? extends Future<?>> type) {}
   }
 
   public static class MonoListKey {
