@@ -405,6 +405,7 @@ class LockTest {
     first.release();
     Permit second = lock.acquire().join();
 
+    assertThat(first.isReleased()).as("released, though the lock is held again").isTrue();
     assertThatThrownBy(first::release).isInstanceOf(IllegalStateException.class);
     first.close();
 
