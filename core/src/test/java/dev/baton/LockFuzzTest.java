@@ -73,4 +73,44 @@ class LockFuzzTest {
     assertThat(lock.waiters()).isZero();
     assertThat(lock.tryAcquire()).isPresent();
   }
+
+  /**
+   * The opposite window, opened the same way: acquire() found the lock held and waits for the
+   * guard to queue, while the holder releases by the fast path (nobody queued yet). Under the
+   * guard the acquire must find the lock free and take it, not queue where no release will come.
+   */
+  @Test
+  void anAcquireThatFindsTheLockFreedWhileItWaitedForTheGuardTakesIt() throws Exception {
+    AsyncLock lock = AsyncLock.create();
+    Permit holder = lock.tryAcquire().orElseThrow();
+    java.lang.reflect.Field field = DefaultAsyncLock.class.getDeclaredField("guard");
+    field.setAccessible(true);
+    java.util.concurrent.locks.ReentrantLock guard =
+        (java.util.concurrent.locks.ReentrantLock) field.get(lock);
+    CompletableFuture<CompletableFuture<Permit>> acquiring = new CompletableFuture<>();
+    Thread acquirer = new Thread(() -> {
+      try {
+        acquiring.complete(lock.acquire());
+      } catch (Throwable t) {
+        acquiring.completeExceptionally(t);
+      }
+    }, "acquirer");
+    guard.lock();
+    try {
+      acquirer.start();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> guard.hasQueuedThread(acquirer)); // past its unguarded tryLock
+      holder.release(); // the fast path: nobody is queued
+      assertThat(lock.isLocked()).isFalse();
+    } finally {
+      guard.unlock();
+    }
+    assertThat(acquiring).succeedsWithin(Duration.ofSeconds(10));
+    CompletableFuture<Permit> acquired = acquiring.join();
+    assertThat(acquired).as("took the free lock").isCompleted();
+    assertThat(lock.waiters()).isZero();
+    acquired.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
+
 }
