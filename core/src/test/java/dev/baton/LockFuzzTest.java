@@ -3,6 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -113,4 +114,51 @@ class LockFuzzTest {
     assertThat(lock.isLocked()).isFalse();
   }
 
+  /**
+   * Two cancels of the same waiter, in the middle of the queue, that both read it waiting and
+   * then meet at the guard: the first withdraws it, the second must find it gone (not unlink it
+   * a second time through the links it had), so the count and the order of the others hold.
+   */
+  @Test
+  void twoCancelsOfAMiddleWaiterThatMeetAtTheGuardWithdrawItOnce() throws Exception {
+    AsyncLock lock = AsyncLock.create();
+    Permit holder = lock.tryAcquire().orElseThrow();
+    CompletableFuture<Permit> first = lock.acquire();
+    CompletableFuture<Permit> middle = lock.acquire();
+    CompletableFuture<Permit> last = lock.acquire();
+    java.lang.reflect.Field field = DefaultAsyncLock.class.getDeclaredField("guard");
+    field.setAccessible(true);
+    java.util.concurrent.locks.ReentrantLock guard =
+        (java.util.concurrent.locks.ReentrantLock) field.get(lock);
+    List<CompletableFuture<Boolean>> cancels = List.of(new CompletableFuture<>(),
+        new CompletableFuture<>());
+    List<Thread> cancellers = cancels.stream().map(result -> new Thread(() -> {
+      try {
+        result.complete(middle.cancel(false));
+      } catch (Throwable t) {
+        result.completeExceptionally(t);
+      }
+    }, "canceller")).toList();
+    guard.lock();
+    try {
+      cancellers.forEach(Thread::start);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> cancellers.stream().allMatch(guard::hasQueuedThread));
+    } finally {
+      guard.unlock();
+    }
+    assertThat(cancels).allSatisfy(c -> assertThat(c).succeedsWithin(Duration.ofSeconds(10)));
+    assertThat(cancels.stream().filter(CompletableFuture::join)).as("cancels that won").hasSize(1);
+    assertThat(middle).isCancelled();
+    assertThat(lock.waiters()).isEqualTo(2);
+    holder.release();
+    assertThat(first).isCompleted();
+    assertThat(last).isNotDone();
+    assertThat(lock.waiters()).isOne();
+    first.join().release();
+    assertThat(last).isCompleted();
+    assertThat(lock.waiters()).isZero();
+    last.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
 }
