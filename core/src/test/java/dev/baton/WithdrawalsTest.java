@@ -213,4 +213,26 @@ class WithdrawalsTest {
     assertThat(failure).isInstanceOf(CompletionException.class);
     return failure.getCause().getMessage();
   }
+
+  /**
+   * A wait whose grant is decided while {@code failPending} runs (here by the holder's release,
+   * made as the supplier makes the failure for it) keeps its grant and is not counted as failed.
+   */
+  @Test
+  void aWaitGrantedWhileItsFailureIsMadeKeepsItsGrantAndIsNotCounted() {
+    AsyncLock lock = AsyncLock.create();
+    Permit holder = lock.acquire().join();
+    CompletableFuture<Permit> waiting = lock.acquire();
+
+    int failed = Withdrawals.failPending(lock, () -> {
+      holder.release(); // hands the lock to the wait just listed
+      return shuttingDown.get();
+    });
+
+    assertThat(failed).as("waits failed").isZero();
+    assertThat(waiting).as("granted").isCompleted();
+    assertThat(lock.isLocked()).isTrue();
+    waiting.join().release();
+    assertThat(lock.isLocked()).isFalse();
+  }
 }
