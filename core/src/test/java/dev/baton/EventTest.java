@@ -393,4 +393,38 @@ class EventTest {
       Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * An await that read the event clear and then waits for the event's internal guard to queue,
+   * while a set() runs, must find the event set under the guard and complete, not queue where
+   * no set will come. The window is opened deterministically: this thread holds the guard, so
+   * the awaiting thread parks on it, and set() (the guard is reentrant) runs meanwhile.
+   */
+  @Test
+  void anAwaitThatFindsTheEventSetWhileItWaitedForTheGuardCompletes() throws Exception {
+    java.lang.reflect.Field field = DefaultAsyncEvent.class.getDeclaredField("guard");
+    field.setAccessible(true);
+    java.util.concurrent.locks.ReentrantLock guard =
+        (java.util.concurrent.locks.ReentrantLock) field.get(event);
+    CompletableFuture<CompletableFuture<Void>> awaiting = new CompletableFuture<>();
+    Thread awaiter = new Thread(() -> {
+      try {
+        awaiting.complete(event.await());
+      } catch (Throwable t) {
+        awaiting.completeExceptionally(t);
+      }
+    }, "awaiter");
+    guard.lock();
+    try {
+      awaiter.start();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> guard.hasQueuedThread(awaiter)); // past its unguarded read of the flag
+      event.set();
+    } finally {
+      guard.unlock();
+    }
+    assertThat(awaiting).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(awaiting.join()).as("the await").isCompleted();
+    assertThat(event.waiters()).isZero();
+  }
 }
