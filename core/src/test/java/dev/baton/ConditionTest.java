@@ -1093,4 +1093,36 @@ class ConditionTest {
       Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * A wait cancelled after a signal unlinked it but before its re-acquire reached the lock (here
+   * from inside the lock's acquire()) abandons that re-acquire: no acquire stays queued on the
+   * lock for nobody, to take the lock and give it back once the signaller lets go.
+   */
+  @Test
+  void aWaitCancelledBeforeItsReacquireReachesTheLockLeavesNoAcquireQueuedThere() {
+    AsyncLock real = AsyncLock.create();
+    AtomicReference<CompletableFuture<Permit>> cancelOnAcquire = new AtomicReference<>();
+    AsyncCondition c = AsyncCondition.create(delegatingTo(real, () -> {
+      CompletableFuture<Permit> wait = cancelOnAcquire.getAndSet(null);
+      if (wait != null) {
+        assertThat(wait.cancel(false)).as("cancelled once signalled").isTrue();
+      }
+      return real.acquire();
+    }));
+    CompletableFuture<Permit> waiting = c.await(real.acquire().join());
+    Permit signaller = real.acquire().join();
+    cancelOnAcquire.set(waiting);
+
+    c.signal();
+
+    assertThat(waiting).isCancelled();
+    assertThat(c.waiters()).isZero();
+    assertThat(real.waiters()).as("acquires queued on the lock").isZero();
+    long signallers = signaller.token();
+    signaller.release();
+    assertThat(real.isLocked()).isFalse();
+    assertThat(real.acquire().join().token()).as("nobody held the lock meanwhile")
+        .isEqualTo(signallers + 1);
+  }
 }
