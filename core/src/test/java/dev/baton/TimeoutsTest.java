@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -280,5 +282,44 @@ class TimeoutsTest {
     for (int i = 0; i < runs.length(); i++) {
       assertThat(runs.get(i)).as("runs of timeout %d", i).isEqualTo(i % 2 == 0 ? 1 : 0);
     }
+  }
+
+  /**
+   * Cancelled timeouts leave the expiry thread's heap long before their deadline, even behind a
+   * live timeout due earlier, which keeps them from ever reaching the top: batch after batch
+   * armed, taken into the heap and cancelled there, the heap stays within a constant factor of
+   * the live timeouts instead of growing by each batch.
+   */
+  @Test
+  void cancelledTimeoutsLeaveTheHeapLongBeforeTheirDeadlineEvenBehindALiveOne() throws Exception {
+    int batch = 10_000;
+    int batches = 10;
+    Field field = Timeouts.class.getDeclaredField("pending");
+    field.setAccessible(true);
+    PriorityQueue<?> heap = (PriorityQueue<?>) field.get(null);
+    Timeouts.Timeout live = Timeouts.schedule(() -> { }, Duration.ofMinutes(30));
+    try {
+      for (int b = 0; b < batches; b++) {
+        List<Timeouts.Timeout> armed = new ArrayList<>(batch);
+        for (int i = 0; i < batch; i++) {
+          armed.add(Timeouts.schedule(() -> { }, Duration.ofHours(1)));
+        }
+        awaitATurnOfTheExpiryThread(); // which takes the batch into the heap, live
+        armed.forEach(Timeouts.Timeout::cancel);
+      }
+      awaitATurnOfTheExpiryThread();
+
+      // Read off the expiry thread, which alone writes the heap: only its size, polled.
+      await().atMost(Duration.ofSeconds(10)).until(() -> heap.size() < batches * batch / 2);
+    } finally {
+      live.cancel();
+    }
+  }
+
+  /** Arms a timeout due at once and waits until it has run, so a turn has taken the inbox. */
+  private static void awaitATurnOfTheExpiryThread() {
+    CompletableFuture<Void> ran = new CompletableFuture<>();
+    Timeouts.schedule(() -> ran.complete(null), Duration.ofMillis(1));
+    ran.orTimeout(10, TimeUnit.SECONDS).join();
   }
 }
