@@ -109,6 +109,12 @@ enum Scripts {
    * fails with {@link NotSent}. This is the one place where a waiting call's command is written,
    * whoever sends it: its first attempt, one after a {@code TRYAGAIN} ({@link TryAgain}), one
    * sent again after Redis forgot the call (a renewal's answer), or after a library load.
+   *
+   * <p>Limit: on a cluster, Lettuce writes a command for a node whose connection is still being
+   * opened (the first to a primary new since a failover) once it is open, and two commands
+   * waiting so may be written in either order. The second CANCEL that an acquire's or a barrier
+   * await's late reply sends, and a take's giving back of an item received late, undo an attempt
+   * run after its CANCEL even then; a put that goes straight into its queue so is not undone.
    */
   <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, String[] keys,
       Object call, BooleanSupplier wanted, String... args) {
