@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,38 @@ class RedisPermitsTest {
     held.release();
     next.orTimeout(5, TimeUnit.SECONDS).join().release();
     assertThat(two.heldPermits()).isZero();
+  }
+
+  /**
+   * A grant that Redis made to a waiter whose cancel was already on its way passes on to the next
+   * waiter at once, by message: the next waiter's backend has its renewals stalled, so no tick of
+   * its own could claim the permit. (The server paused, the release and the cancel reach it
+   * together, so the grant falls between them.)
+   */
+  @Test
+  void aGrantToAWaiterCancelledMeanwhileIsHandedToTheNextWaiterByMessage() throws Exception {
+    AsyncLock lock = one.lock("handed-on");
+    Permit held = lock.acquire().join();
+    CompletableFuture<Permit> cancelled = lock.acquire();
+    await().until(() -> lock.waiters() == 1);
+    CompletableFuture<Permit> next = two.lock("handed-on").acquire();
+    await().until(() -> lock.waiters() == 2);
+    CountDownLatch timers = RedisFaultsTest.stallRenewals(two);
+    try {
+      server.pause();
+      try {
+        held.release();
+        assertThat(cancelled.cancel(false)).isTrue();
+      } finally {
+        server.resume();
+      }
+      Permit permit = next.get(2, TimeUnit.SECONDS);
+      assertThat(permit.token()).isGreaterThan(held.token());
+      permit.release();
+    } finally {
+      timers.countDown();
+    }
+    assertThat(one.heldPermits()).isZero();
   }
 
   @Test
