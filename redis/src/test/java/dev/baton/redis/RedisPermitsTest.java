@@ -152,6 +152,33 @@ class RedisPermitsTest {
     assertThat(one.heldPermits()).isZero();
   }
 
+  /**
+   * A waiter whose instance stopped renewing it (its renewal thread kept busy, as in a long GC
+   * pause) leaves the line once its lease runs out, and a release then passes it over for the
+   * next live waiter, though its instance still listens for the grant.
+   */
+  @Test
+  void aWaiterUnrenewedForALeaseLeavesTheLineAndIsPassedOver() throws Exception {
+    AsyncLock lock = one.lock("unrenewed");
+    Permit held = lock.acquire().join();
+    CountDownLatch timers = RedisFaultsTest.stallRenewals(two);
+    CompletableFuture<Permit> stalled = two.lock("unrenewed").acquire();
+    try {
+      await().until(() -> lock.waiters() == 1);
+      CompletableFuture<Permit> next = lock.acquire();
+      await().until(() -> lock.waiters() == 2);
+      await().atMost(SharedRedis.LEASE.multipliedBy(2)).until(() -> lock.waiters() == 1);
+      held.release();
+      Permit permit = next.get(2, TimeUnit.SECONDS);
+      assertThat(stalled).isNotDone();
+      permit.release();
+    } finally {
+      stalled.cancel(false);
+      timers.countDown();
+    }
+    await().until(() -> one.heldPermits() + two.heldPermits() == 0);
+  }
+
   @Test
   void perKeyLocksAreIndependentAndLeaveNoKeys() {
     String longKey = "k".repeat(200);
