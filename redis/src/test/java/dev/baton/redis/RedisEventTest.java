@@ -103,6 +103,18 @@ class RedisEventTest {
     event.clear();
   }
 
+  /** A set stays for good also when a clear had given the event's hash a time to live. */
+  @Test
+  void anEventSetAgainAfterAClearHasNoTimeToLive() {
+    AsyncEvent event = one.event("set-again");
+    event.set();
+    event.clear();
+    event.set();
+    assertThat(event.isSet()).as("read after the three ran, on the same connection").isTrue();
+    assertThat(redis.server().cli("PTTL", "{baton:event:set-again}")).isEqualTo("-1");
+    event.clear();
+  }
+
   /** As in core: a timed-out wait is withdrawn before its failure can be seen. */
   @Test
   void aTimedOutWaitNoLongerCountsAsAWaiterWhenItsFailureIsSeen() throws Exception {
