@@ -13,6 +13,7 @@ import dev.baton.AsyncEvent;
 import dev.baton.AsyncLock;
 import dev.baton.BrokenBarrierException;
 import dev.baton.AsyncQueue;
+import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import java.time.Duration;
 import java.util.List;
@@ -859,18 +860,29 @@ class RedisFaultsTest {
     await().atMost(LEASE.multipliedBy(2)).until(() -> server.keys().isEmpty());
   }
 
-  /** The restart quarantine also holds for a server that has just started for the first time. */
+  /**
+   * The restart quarantine also holds for a server that has just started for the first time.
+   * The permits of a semaphore asked for meanwhile are granted together once it ends, by one
+   * call: each still gets a fencing token of its own, rising in arrival order.
+   */
   @Test
   void aServerStartedForTheFirstTimeGrantsNothingForOneLease() throws Exception {
     try (RedisServer fresh = RedisServer.start()) {
       RedisBackend backend = RedisBackend.connect(fresh.uri(),
           RedisBackendOptions.DEFAULTS.withLease(LEASE).withCommandTimeout(COMMAND_TIMEOUT));
       try {
-        Permit permit = backend.lock("first").acquire(LEASE.multipliedBy(3))
-            .get(LEASE.toMillis() * 4, TimeUnit.MILLISECONDS);
+        CompletableFuture<Permit> locked = backend.lock("first").acquire(LEASE.multipliedBy(3));
+        AsyncSemaphore semaphore = backend.semaphore("first", 3);
+        List<CompletableFuture<Permit>> waits = Stream.generate(
+            () -> semaphore.acquire(LEASE.multipliedBy(3))).limit(3).toList();
+        Permit permit = locked.get(LEASE.toMillis() * 4, TimeUnit.MILLISECONDS);
         assertThat(fresh.uptimeMillis()).as("granted only after the quarantine")
             .isGreaterThanOrEqualTo(LEASE.toMillis());
         permit.release();
+        List<Permit> permits = waits.stream().map(CompletableFuture::join).toList();
+        assertThat(permits).extracting(Permit::token).as("tokens, in arrival order")
+            .doesNotHaveDuplicates().isSorted();
+        permits.forEach(Permit::release);
       } finally {
         backend.close();
       }
