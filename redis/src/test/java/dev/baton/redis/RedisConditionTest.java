@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,6 +71,34 @@ class RedisConditionTest {
     Permit again = waiting.get(5, TimeUnit.SECONDS);
     assertThat(again.token()).isGreaterThan(first.token()).isGreaterThan(signaller.token());
     again.release();
+  }
+
+  /**
+   * An await hands the lock it gives up to the acquire waiting for it at once, by message: both
+   * backends have their renewals stalled, so no tick could hand the lock on later.
+   */
+  @Test
+  void anAwaitHandsItsLockToAWaitingAcquireByMessage() throws Exception {
+    AsyncCondition a = one.condition("handover");
+    AsyncCondition b = two.condition("handover");
+    Permit held = a.acquire().get(5, TimeUnit.SECONDS);
+    CompletableFuture<Permit> next = b.acquire();
+    await().until(() -> a.lock().waiters() == 1);
+    CountDownLatch timersOfOne = RedisFaultsTest.stallRenewals(one);
+    CountDownLatch timersOfTwo = RedisFaultsTest.stallRenewals(two);
+    CompletableFuture<Permit> waiting;
+    Permit permit;
+    try {
+      waiting = a.await(held);
+      permit = next.get(2, TimeUnit.SECONDS);
+    } finally {
+      timersOfOne.countDown();
+      timersOfTwo.countDown();
+    }
+    assertThat(permit.token()).isGreaterThan(held.token());
+    assertThat(waiting.cancel(false)).isTrue();
+    permit.release();
+    await().until(() -> !a.lock().isLocked());
   }
 
   /** A condition's Redis lock is its own, apart from the lock of the same name. */
