@@ -189,6 +189,30 @@ class RedisQueueTest {
   }
 
   /**
+   * A join completes by message when another backend finishes the last task: the joining
+   * backend has its renewals stalled, so no tick of its own could read that none is left.
+   */
+  @Test
+  void aJoinCompletesByMessageWhenAnotherBackendFinishesTheLastTask() throws Exception {
+    AsyncQueue<String> a = fifo(one, "join-message", 10);
+    AsyncQueue<String> b = fifo(two, "join-message", 10);
+    assertThat(b.offer("job")).isTrue();
+    CountDownLatch timers = RedisFaultsTest.stallRenewals(one);
+    try {
+      CompletableFuture<Void> join = a.join();
+      await().until(() -> redis.server().cli("PUBSUB", "NUMSUB",
+          "baton:queue-done:{baton:queue:join-message}").lines().toList().get(1).equals("1"));
+      assertThat(b.poll()).isEqualTo("job");
+      assertThat(join).isNotDone();
+      b.taskDone();
+      assertThat(join).succeedsWithin(Duration.ofSeconds(2));
+    } finally {
+      timers.countDown();
+    }
+    await().until(() -> keysOf("join-message").isEmpty());
+  }
+
+  /**
    * A join that begins after a new task was put waits for it: the message of an all-done
    * published before, which this JVM handles only once the join has begun (its callback threads
    * busy), does not complete it. Regression: any all-done heard before the join had read the
