@@ -27,7 +27,7 @@ class RedisQueueGiveBackTest {
   final RedisBackend one = redis.one();
 
   @Test
-  void itemsGivenBackByTwoCancelledTakesKeepTheirFifoOrder() throws Exception {
+  void itemsGivenBackByTwoCancelledTakesKeepTheirFifoOrderAheadOfLaterItems() throws Exception {
     String tag = "{" + one.keyPrefix() + ":queue:given-back}";
     String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
         tag + ":putters", tag + ":alive", tag + ":handed"};
@@ -42,12 +42,15 @@ class RedisQueueGiveBackTest {
       queue.put("first").join();
       queue.put("second").join();
       assertThat(queue.takers()).isZero();
+      queue.put("third").join(); // queued while the two are handed: they go back ahead of it
 
       for (String id : List.of("other:1", "other:2")) {
         assertThat(run(Scripts.QUEUE_CANCEL, keys, id)).isEqualTo("RETURNED");
       }
       assertThat(queue.poll()).isEqualTo("first");
       assertThat(queue.poll()).isEqualTo("second");
+      assertThat(queue.poll()).isEqualTo("third");
+      queue.taskDone();
       queue.taskDone();
       queue.taskDone();
     } finally {
