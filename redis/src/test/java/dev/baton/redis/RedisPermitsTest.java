@@ -179,6 +179,43 @@ class RedisPermitsTest {
     await().until(() -> one.heldPermits() + two.heldPermits() == 0);
   }
 
+  /**
+   * A release that finds its permit gone from Redis (its keys lost, as to an eviction or a
+   * flush, while this instance still counts on its lease) reads as lost: the permit reports it
+   * and the instance counts it. The renewals are held back meanwhile, so that only the release
+   * can tell.
+   */
+  @Test
+  void aReleaseThatFindsItsPermitGoneFromRedisReadsAsLost() throws Exception {
+    RedisPermit held = (RedisPermit) one.lock("vanished").acquire().join();
+    long lostBefore = one.lostLeases();
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    one.timers().execute(() -> {
+      stalled.countDown();
+      try {
+        resume.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      assertThat(stalled.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(one.lock("vanished").isLocked()).isTrue(); // after any renewal sent before
+      List<String> keys = server.keys().stream()
+          .filter(key -> key.startsWith("{baton:lock:vanished}")).toList();
+      assertThat(keys).isNotEmpty();
+      List<String> del = new ArrayList<>(List.of("DEL"));
+      del.addAll(keys);
+      server.cli(del.toArray(String[]::new));
+      held.release();
+      await().until(held::isLost);
+      assertThat(one.lostLeases()).isEqualTo(lostBefore + 1);
+    } finally {
+      resume.countDown();
+    }
+  }
+
   @Test
   void perKeyLocksAreIndependentAndLeaveNoKeys() {
     String longKey = "k".repeat(200);
