@@ -213,6 +213,23 @@ class RedisQueueTest {
   }
 
   /**
+   * A queue in use has keys that expire one lease after the last lease they record, so that
+   * instances that all died leave nothing behind: each has a time to live of at most a lease.
+   */
+  @Test
+  void aQueuesKeysExpireWithinALease() {
+    AsyncQueue<String> a = fifo(one, "expiring", 10);
+    assertThat(a.offer("item")).isTrue();
+    assertThat(keysOf("expiring")).isNotEmpty().allSatisfy(key ->
+        assertThat(Long.parseLong(redis.server().cli("PTTL", key)))
+            .as("time to live of %s", key).isPositive()
+            .isLessThanOrEqualTo(SharedRedis.LEASE.toMillis()));
+    assertThat(a.poll()).isEqualTo("item");
+    a.taskDone();
+    await().until(() -> keysOf("expiring").isEmpty());
+  }
+
+  /**
    * A join that begins after a new task was put waits for it: the message of an all-done
    * published before, which this JVM handles only once the join has begun (its callback threads
    * busy), does not complete it. Regression: any all-done heard before the join had read the
