@@ -98,6 +98,23 @@ class RedisBarrierTest {
     assertThat(a.isBroken()).isFalse();
   }
 
+  /**
+   * A barrier's keys, while a party waits, expire one lease after the last lease they record, so
+   * that instances that all died leave nothing behind: at most two leases from now.
+   */
+  @Test
+  void theKeysOfABarrierWithAWaitingPartyExpireWithinTwoLeases() throws Exception {
+    AsyncBarrier a = one.barrier("expiring", 2);
+    CompletableFuture<Integer> first = a.await();
+    await().until(() -> a.waiting() == 1);
+    assertThat(server.keys()).filteredOn(key -> key.startsWith("{baton:barrier:expiring}"))
+        .isNotEmpty().allSatisfy(key -> assertThat(Long.parseLong(server.cli("PTTL", key)))
+            .as("time to live of %s", key).isPositive()
+            .isLessThanOrEqualTo(SharedRedis.LEASE.multipliedBy(2).toMillis()));
+    assertThat(two.barrier("expiring", 2).await().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(first.get(5, TimeUnit.SECONDS)).isZero();
+  }
+
   @Test
   void aCancelledAwaitStopsCounting() throws Exception {
     AsyncBarrier a = one.barrier("cancels", 2);
