@@ -101,6 +101,23 @@ class RedisConditionTest {
     await().until(() -> !a.lock().isLocked());
   }
 
+  /**
+   * The keys of a condition's waiters for a signal expire one lease after the last lease they
+   * record, so that instances that all died leave nothing behind: at most two leases from now.
+   */
+  @Test
+  void theKeysOfAConditionsWaitersExpireWithinTwoLeases() throws Exception {
+    AsyncCondition a = one.condition("expiring");
+    CompletableFuture<Permit> waiting = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> a.waiters() == 1);
+    assertThat(server.keys()).filteredOn(key -> key.startsWith("{baton:condition:expiring}"))
+        .isNotEmpty().allSatisfy(key -> assertThat(Long.parseLong(server.cli("PTTL", key)))
+            .as("time to live of %s", key).isPositive()
+            .isLessThanOrEqualTo(SharedRedis.LEASE.multipliedBy(2).toMillis()));
+    assertThat(waiting.cancel(false)).isTrue();
+    await().until(() -> !a.lock().isLocked());
+  }
+
   /** A condition's Redis lock is its own, apart from the lock of the same name. */
   @Test
   void aConditionsLockIsNotTheLockOfTheSameName() throws Exception {
