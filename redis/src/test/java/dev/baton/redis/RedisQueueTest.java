@@ -353,6 +353,38 @@ class RedisQueueTest {
     assertThat(keysOf("now")).containsExactly("{baton:queue:now}:meta");
   }
 
+  /**
+   * A shutdown after a shutdown now leaves it a shutdown now: an item handed to a take (here
+   * another JVM's, played by the queue's scripts) and given back afterwards is dropped, its task
+   * counted done, and not queued again.
+   */
+  @Test
+  void anItemGivenBackAfterAShutdownNowAndAShutdownIsDropped() {
+    String tag = "{baton:queue:shut-twice}";
+    String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
+        tag + ":putters", tag + ":alive", tag + ":handed"};
+    AsyncQueue<String> queue = fifo(one, "shut-twice", 10);
+    assertThat(queue.offer("handed")).isTrue();
+    assertThat(runScript(Scripts.QUEUE_TAKE, keys, "other:1", "try"))
+        .isEqualTo(List.of("ITEM", "handed"));
+    queue.shutdownNow();
+    queue.shutdown();
+    assertThat(runScript(Scripts.QUEUE_CANCEL, keys, "other:1")).isEqualTo("RETURNED");
+    assertThat(queue.size()).isZero();
+    assertThat(queue.unfinishedTasks()).isZero();
+  }
+
+  /** Runs {@code script} on a FIFO queue of capacity 10 as backend one's JVM would. */
+  private Object runScript(Scripts script, String[] keys, String... more) {
+    String[] args = new String[4 + more.length];
+    args[0] = "fifo";
+    args[1] = "10";
+    args[2] = Long.toString(one.redisNow() + 2000);
+    args[3] = one.keyPrefix() + ":queue-done:test";
+    System.arraycopy(more, 0, args, 4, more.length);
+    return one.await(script.run(one.redis(), keys, one.args(args)));
+  }
+
   @Test
   void anItemTooLargeOrAPrioritySpecWithoutScoreFailsWithAClearMessage() {
     AsyncQueue<String> small = one.queue("small",
