@@ -28,9 +28,7 @@ class RedisQueueGiveBackTest {
 
   @Test
   void itemsGivenBackByTwoCancelledTakesKeepTheirFifoOrderAheadOfLaterItems() throws Exception {
-    String tag = "{" + one.keyPrefix() + ":queue:given-back}";
-    String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
-        tag + ":putters", tag + ":alive", tag + ":handed"};
+    String[] keys = keys("given-back");
     RedisClient client = RedisClient.create(redis.server().uri());
     try (StatefulRedisPubSubConnection<String, String> other = client.connectPubSub()) {
       other.sync().subscribe(one.keyPrefix() + ":jvm:other");
@@ -67,9 +65,7 @@ class RedisQueueGiveBackTest {
   void anItemWhoseTakerStoppedRenewingGoesToAWaitingTakeAtTheNextPurge(String purger)
       throws Exception {
     String name = "lapsed-" + purger;
-    String tag = "{" + one.keyPrefix() + ":queue:" + name + "}";
-    String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
-        tag + ":putters", tag + ":alive", tag + ":handed"};
+    String[] keys = keys(name);
     RedisBackend patient = RedisBackend.connect(redis.server().uri(),
         RedisBackendOptions.DEFAULTS.withLease(Duration.ofMinutes(1)));
     try {
@@ -108,14 +104,70 @@ class RedisQueueGiveBackTest {
     }
   }
 
+  /**
+   * A shutdown after a shutdown now leaves it a shutdown now: an item handed to the other JVM's
+   * take and given back afterwards is dropped, its task counted done, and not queued again.
+   */
+  @Test
+  void anItemGivenBackAfterAShutdownNowAndAShutdownIsDropped() {
+    String[] keys = keys("shut-twice");
+    AsyncQueue<String> queue = RedisQueueTest.fifo(one, "shut-twice", 10);
+    assertThat(queue.offer("handed")).isTrue();
+    assertThat(run(Scripts.QUEUE_TAKE, keys, "other:1", "try"))
+        .isEqualTo(List.of("ITEM", "handed"));
+    queue.shutdownNow();
+    queue.shutdown();
+    assertThat(run(Scripts.QUEUE_CANCEL, keys, "other:1")).isEqualTo("RETURNED");
+    assertThat(queue.size()).isZero();
+    assertThat(queue.unfinishedTasks()).isZero();
+    assertThat(redis.server().keys()).containsExactly(keys[0]); // a shut queue stays shut
+    redis.server().cli("DEL", keys[0]); // for the tests after this one
+  }
+
+  /**
+   * An item of a priority queue given back by the other JVM's take goes back to its place by
+   * score, behind a better item queued meanwhile.
+   */
+  @Test
+  void anItemOfAPriorityQueueGivenBackKeepsItsPlaceByScore() {
+    String[] keys = keys("ranked-back");
+    AsyncQueue<String> queue = one.queue("ranked-back",
+        QueueSpec.priority(10, String::length), ItemCodec.strings());
+    assertThat(queue.offer("worse")).isTrue();
+    assertThat(run(one, "priority", Scripts.QUEUE_TAKE, keys, "other:1", "try"))
+        .isEqualTo(List.of("ITEM", "worse"));
+    assertThat(queue.offer("ok")).isTrue();
+    assertThat(run(one, "priority", Scripts.QUEUE_CANCEL, keys, "other:1"))
+        .isEqualTo("RETURNED");
+    assertThat(queue.poll()).isEqualTo("ok");
+    assertThat(queue.poll()).isEqualTo("worse");
+    queue.taskDone();
+    queue.taskDone();
+  }
+
+  /** The keys a queue named {@code name} passes its scripts, in their order. */
+  private String[] keys(String name) {
+    String tag = "{" + one.keyPrefix() + ":queue:" + name + "}";
+    return new String[] {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
+        tag + ":putters", tag + ":alive", tag + ":handed"};
+  }
+
   private Object run(Scripts script, String[] keys, String... more) {
     return run(one, script, keys, more);
   }
 
-  /** Runs {@code script} as {@code backend}'s JVM would, with its lease. */
   private Object run(RedisBackend backend, Scripts script, String[] keys, String... more) {
+    return run(backend, "fifo", script, keys, more);
+  }
+
+  /**
+   * Runs {@code script} on a queue of {@code kind} ("fifo", "priority") and capacity 10 as
+   * {@code backend}'s JVM would, with its lease.
+   */
+  private Object run(RedisBackend backend, String kind, Scripts script, String[] keys,
+      String... more) {
     String[] args = new String[4 + more.length];
-    args[0] = "fifo";
+    args[0] = kind;
     args[1] = "10";
     args[2] = Long.toString(backend.redisNow() + 2000);
     args[3] = backend.keyPrefix() + ":queue-done:test";

@@ -353,62 +353,6 @@ class RedisQueueTest {
     assertThat(keysOf("now")).containsExactly("{baton:queue:now}:meta");
   }
 
-  /**
-   * A shutdown after a shutdown now leaves it a shutdown now: an item handed to a take (here
-   * another JVM's, played by the queue's scripts) and given back afterwards is dropped, its task
-   * counted done, and not queued again.
-   */
-  @Test
-  void anItemGivenBackAfterAShutdownNowAndAShutdownIsDropped() {
-    String tag = "{baton:queue:shut-twice}";
-    String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
-        tag + ":putters", tag + ":alive", tag + ":handed"};
-    AsyncQueue<String> queue = fifo(one, "shut-twice", 10);
-    assertThat(queue.offer("handed")).isTrue();
-    assertThat(runScript("fifo", Scripts.QUEUE_TAKE, keys, "other:1", "try"))
-        .isEqualTo(List.of("ITEM", "handed"));
-    queue.shutdownNow();
-    queue.shutdown();
-    assertThat(runScript("fifo", Scripts.QUEUE_CANCEL, keys, "other:1")).isEqualTo("RETURNED");
-    assertThat(queue.size()).isZero();
-    assertThat(queue.unfinishedTasks()).isZero();
-  }
-
-  /**
-   * An item of a priority queue given back (here by another JVM's take, played by the queue's
-   * scripts) goes back to its place by score, behind a better item queued meanwhile.
-   */
-  @Test
-  void anItemOfAPriorityQueueGivenBackKeepsItsPlaceByScore() {
-    String tag = "{baton:queue:ranked-back}";
-    String[] keys = {tag + ":meta", tag + ":items", tag + ":data", tag + ":takers",
-        tag + ":putters", tag + ":alive", tag + ":handed"};
-    AsyncQueue<String> queue = one.queue("ranked-back",
-        QueueSpec.priority(10, String::length), ItemCodec.strings());
-    assertThat(queue.offer("worse")).isTrue();
-    assertThat(runScript("priority", Scripts.QUEUE_TAKE, keys, "other:1", "try"))
-        .isEqualTo(List.of("ITEM", "worse"));
-    assertThat(queue.offer("ok")).isTrue();
-    assertThat(runScript("priority", Scripts.QUEUE_CANCEL, keys, "other:1"))
-        .isEqualTo("RETURNED");
-    assertThat(queue.poll()).isEqualTo("ok");
-    assertThat(queue.poll()).isEqualTo("worse");
-    queue.taskDone();
-    queue.taskDone();
-    await().until(() -> keysOf("ranked-back").isEmpty());
-  }
-
-  /** Runs {@code script} on a queue of {@code kind} and capacity 10 as backend one's JVM would. */
-  private Object runScript(String kind, Scripts script, String[] keys, String... more) {
-    String[] args = new String[4 + more.length];
-    args[0] = kind;
-    args[1] = "10";
-    args[2] = Long.toString(one.redisNow() + 2000);
-    args[3] = one.keyPrefix() + ":queue-done:test";
-    System.arraycopy(more, 0, args, 4, more.length);
-    return one.await(script.run(one.redis(), keys, one.args(args)));
-  }
-
   @Test
   void anItemTooLargeOrAPrioritySpecWithoutScoreFailsWithAClearMessage() {
     AsyncQueue<String> small = one.queue("small",
