@@ -61,8 +61,8 @@ final class QueueCall<R> {
 
   /**
    * Settles this call as given up; false if it was settled already. Holds this call's monitor,
-   * as a PUT or TAKE sent again does (see {@link RedisBackend#runWaiting}), so that it is sent
-   * before the CANCEL that follows, or not at all.
+   * as each write of its PUT or TAKE does (see {@link RedisBackend#runWaiting}), so that one is
+   * written before the CANCEL that follows, or not at all.
    */
   synchronized boolean withdraw() {
     return state.compareAndSet(WAITING, WITHDRAWN);

@@ -840,7 +840,7 @@ public final class RedisBackend implements AutoCloseable {
   /**
    * Takes {@code w} out of the table of waiters to be withdrawn from Redis, if it is still there
    * (not granted, nor withdrawn already); its caller then sends its CANCEL. Holds {@code w}'s
-   * monitor meanwhile, as an ACQUIRE sent again does (see {@link #runWaiting}).
+   * monitor meanwhile, as each write of its ACQUIRE does (see {@link #runWaiting}).
    */
   private boolean leaves(Waiting w) {
     synchronized (w) {

@@ -127,9 +127,9 @@ final class RedisBarrier implements AsyncBarrier, RemoteLevels, Participant {
   }
 
   /**
-   * Marks a party withdrawn, holding {@code withdrawn}'s monitor, as an AWAIT sent again does
-   * (see {@link RedisBackend#runWaiting}), so that one is sent before the CANCEL that follows,
-   * or not at all; false if it was marked already.
+   * Marks a party withdrawn, holding {@code withdrawn}'s monitor, as each write of its AWAIT does
+   * (see {@link RedisBackend#runWaiting}), so that one is written before the CANCEL that
+   * follows, or not at all; false if it was marked already.
    */
   private static boolean withdraws(AtomicBoolean withdrawn) {
     synchronized (withdrawn) {

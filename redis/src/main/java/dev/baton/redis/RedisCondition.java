@@ -253,9 +253,9 @@ final class RedisCondition implements AsyncCondition, RemoteLevels, Participant 
   }
 
   /**
-   * Settles {@code w} if nothing has: takes it out of {@link #open}, holding its monitor, as an
-   * AWAIT sent again does (see {@link RedisBackend#runWaiting}), so that one is sent before the
-   * CANCEL that may follow, or not at all; false if it was settled already.
+   * Settles {@code w} if nothing has: takes it out of {@link #open}, holding its monitor, as each
+   * write of its AWAIT does (see {@link RedisBackend#runWaiting}), so that one is written before
+   * the CANCEL that may follow, or not at all; false if it was settled already.
    */
   private boolean leaves(Waiting w) {
     synchronized (w) {

@@ -314,20 +314,11 @@ class RedisClusterTest {
           return send.get();
         }
         next.first().run();
-        Thread withdrawer = new Thread(next.withdrawal(), "withdrawer");
-        withdrawer.start();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-            .until(() -> !withdrawer.isAlive() || blockedInBaton(withdrawer));
+        Thread withdrawer = RacingWithdrawal.startUntilDoneOrBlocked(next.withdrawal());
         T sent = send.get();
         next.sent().complete(withdrawer);
         return sent;
       });
-    }
-
-    private static boolean blockedInBaton(Thread thread) {
-      StackTraceElement[] stack = thread.getStackTrace();
-      return thread.getState() == Thread.State.BLOCKED && stack.length > 0
-          && stack[0].getClassName().startsWith("dev.baton.redis.");
     }
   }
 

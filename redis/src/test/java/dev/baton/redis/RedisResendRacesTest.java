@@ -150,17 +150,8 @@ class RedisResendRacesTest {
       if (next == null || !next.matches().test(values) || !armed.compareAndSet(next, null)) {
         return null;
       }
-      Thread withdrawer = new Thread(next.withdrawal(), "withdrawer");
-      withdrawer.start();
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-          .until(() -> !withdrawer.isAlive() || blockedInBaton(withdrawer));
+      Thread withdrawer = RacingWithdrawal.startUntilDoneOrBlocked(next.withdrawal());
       return () -> next.sent().complete(withdrawer);
-    }
-
-    private static boolean blockedInBaton(Thread thread) {
-      StackTraceElement[] stack = thread.getStackTrace();
-      return thread.getState() == Thread.State.BLOCKED && stack.length > 0
-          && stack[0].getClassName().startsWith("dev.baton.redis.");
     }
   }
 }
