@@ -109,9 +109,10 @@ final class KeyExpression {
    * variable it reads is a parameter of {@code method}
    * ({@link #checkVariables(Method, ParameterNameDiscoverer)}, with the names Spring finds), that
    * a key that is just one parameter ({@code #cart}, {@code #p0}) is not declared as a result
-   * still to come (a {@code Mono}, a future, a {@code Stream}: see {@link #evaluate}), and that
-   * every bean it reads ({@code @skuKeys}) exists. A key that reaches such a value otherwise
-   * ({@code #order.cart}, a parameter declared {@code Object}) is refused only when called.
+   * still to come (a {@code Mono}, a future, a {@code Stream}: see {@link #evaluate}) nor as a
+   * type holding one ({@code List<Mono<T>>}), and that every bean it reads ({@code @skuKeys})
+   * exists. A key that reaches such a value otherwise ({@code #order.cart}, a parameter declared
+   * {@code Object}) is refused only when called.
    *
    * @throws IllegalStateException naming the method, the expression and what it reads
    */
@@ -185,8 +186,10 @@ final class KeyExpression {
    *
    * @throws IllegalArgumentException if the expression yields null, an array or a result still
    *     to come (a future, a publisher such as WebFlux's {@code @RequestBody Mono<T>}, a
-   *     {@code Stream}), none of which would equal another call's key, or fails (its exception
-   *     is the cause: a SpEL {@code EvaluationException} or what a method it calls threw)
+   *     {@code Stream}) or a collection, map or {@code Optional} holding one, none of which would
+   *     equal another call's key, or fails (its exception is the cause: a SpEL
+   *     {@code EvaluationException} or what a method it calls threw), as does reading such a
+   *     collection
    */
   Object evaluate(Method method, Object[] args, Object target) {
     MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(
