@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -402,10 +403,7 @@ class EventTest {
    */
   @Test
   void anAwaitThatFindsTheEventSetWhileItWaitedForTheGuardCompletes() throws Exception {
-    java.lang.reflect.Field field = DefaultAsyncEvent.class.getDeclaredField("guard");
-    field.setAccessible(true);
-    java.util.concurrent.locks.ReentrantLock guard =
-        (java.util.concurrent.locks.ReentrantLock) field.get(event);
+    ReentrantLock guard = Guards.of(event);
     CompletableFuture<CompletableFuture<Void>> awaiting = new CompletableFuture<>();
     Thread awaiter = new Thread(() -> {
       try {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +65,8 @@ class FootprintTest {
   void uncontendedAcquireAndReleaseNeverTakeTheInternalGuard() throws Exception {
     AsyncLock lock = AsyncLock.create();
     AsyncSemaphore semaphore = AsyncSemaphore.create(3);
-    ReentrantLock lockGuard = guardOf(lock);
-    ReentrantLock semaphoreGuard = guardOf(semaphore);
+    ReentrantLock lockGuard = Guards.of(lock);
+    ReentrantLock semaphoreGuard = Guards.of(semaphore);
     CompletableFuture<Void> guardsHeld = new CompletableFuture<>();
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread holder = new Thread(() -> {
@@ -122,12 +121,6 @@ class FootprintTest {
     // A completed CompletableFuture takes 24 bytes with compressed references, 32 without; a
     // waiter allocated on the way would add 32 more.
     assertThat(perCall).as("heap bytes allocated per put or take").isLessThanOrEqualTo(32);
-  }
-
-  private static ReentrantLock guardOf(Object primitive) throws ReflectiveOperationException {
-    Field guard = primitive.getClass().getDeclaredField("guard");
-    guard.setAccessible(true);
-    return (ReentrantLock) guard.get(primitive);
   }
 
   private static long usedHeapAfterGc() {

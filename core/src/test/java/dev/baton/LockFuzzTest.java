@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,10 +46,7 @@ class LockFuzzTest {
     AsyncLock lock = AsyncLock.create();
     Permit holder = lock.tryAcquire().orElseThrow();
     CompletableFuture<Permit> waiter = lock.acquire();
-    java.lang.reflect.Field field = DefaultAsyncLock.class.getDeclaredField("guard");
-    field.setAccessible(true);
-    java.util.concurrent.locks.ReentrantLock guard =
-        (java.util.concurrent.locks.ReentrantLock) field.get(lock);
+    ReentrantLock guard = Guards.of(lock);
     CompletableFuture<Void> released = new CompletableFuture<>();
     Thread releaser = new Thread(() -> {
       try {
@@ -84,10 +82,7 @@ class LockFuzzTest {
   void anAcquireThatFindsTheLockFreedWhileItWaitedForTheGuardTakesIt() throws Exception {
     AsyncLock lock = AsyncLock.create();
     Permit holder = lock.tryAcquire().orElseThrow();
-    java.lang.reflect.Field field = DefaultAsyncLock.class.getDeclaredField("guard");
-    field.setAccessible(true);
-    java.util.concurrent.locks.ReentrantLock guard =
-        (java.util.concurrent.locks.ReentrantLock) field.get(lock);
+    ReentrantLock guard = Guards.of(lock);
     CompletableFuture<CompletableFuture<Permit>> acquiring = new CompletableFuture<>();
     Thread acquirer = new Thread(() -> {
       try {
@@ -126,10 +121,7 @@ class LockFuzzTest {
     CompletableFuture<Permit> first = lock.acquire();
     CompletableFuture<Permit> middle = lock.acquire();
     CompletableFuture<Permit> last = lock.acquire();
-    java.lang.reflect.Field field = DefaultAsyncLock.class.getDeclaredField("guard");
-    field.setAccessible(true);
-    java.util.concurrent.locks.ReentrantLock guard =
-        (java.util.concurrent.locks.ReentrantLock) field.get(lock);
+    ReentrantLock guard = Guards.of(lock);
     List<CompletableFuture<Boolean>> cancels = List.of(new CompletableFuture<>(),
         new CompletableFuture<>());
     List<Thread> cancellers = cancels.stream().map(result -> new Thread(() -> {

@@ -2,12 +2,10 @@ package dev.baton.spring.slice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.slice.PaymentsController.Held;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webflux.test.autoconfigure.WebFluxTest;
 import org.springframework.context.ApplicationContext;
@@ -34,11 +32,7 @@ class WebFluxSliceTest {
 
   @Test
   void theSliceDeclaresThePrimitivesAndAdvisesTheController() {
-    assertThat(context.getBeanProvider(PrimitiveRegistry.class).getIfAvailable())
-        .as("the slice's PrimitiveRegistry").isNotNull()
-        .satisfies(registry -> assertThat(registry.semaphore("payments").maxPermits())
-            .isEqualTo(1));
-    assertThat(AopUtils.isAopProxy(controller)).as("the controller is advised").isTrue();
+    BatonInSlice.assertLoaded(context, controller);
   }
 
   @Test

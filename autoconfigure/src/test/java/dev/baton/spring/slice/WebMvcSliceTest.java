@@ -9,12 +9,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.slice.PaymentsController.Held;
 import dev.baton.spring.stall.StallView;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.ApplicationContext;
@@ -42,11 +40,7 @@ class WebMvcSliceTest {
 
   @Test
   void theSliceDeclaresThePrimitivesAndAdvisesTheController() {
-    assertThat(context.getBeanProvider(PrimitiveRegistry.class).getIfAvailable())
-        .as("the slice's PrimitiveRegistry").isNotNull()
-        .satisfies(registry -> assertThat(registry.semaphore("payments").maxPermits())
-            .isEqualTo(1));
-    assertThat(AopUtils.isAopProxy(controller)).as("the controller is advised").isTrue();
+    BatonInSlice.assertLoaded(context, controller);
   }
 
   @Test
