@@ -341,6 +341,32 @@ class StallViewTest {
     assertThat(view.check().deadlocks()).isEmpty();
   }
 
+  /**
+   * With a shared backend a lock's one holder is known when it is a call of this instance, so a
+   * lock deadlock among this instance's calls is found; a semaphore may have holders among other
+   * instances' calls, so its waiter is never taken for part of one.
+   */
+  @Test
+  void withASharedBackendALockDeadlockIsFoundAndASemaphoreKnotIsNot() {
+    view.destroy();
+    view = new StallView(settings(BatonProperties.Stalls.Level.BASIC),
+        BatonProperties.Backend.REDIS);
+    registry = registry(view);
+    deadlock();
+    AsyncSemaphore payments = registry.semaphore("payments", 1);
+    AsyncLock books = registry.lock("books");
+    Call pay = call("Pay.first");
+    Call settle = call("Books.settle");
+    as(pay, payments::acquire).join();
+    as(settle, books::acquire).join();
+    as(pay, books::acquire);
+    as(settle, payments::acquire);
+
+    assertThat(view.check().deadlocks()).singleElement().satisfies(deadlock -> assertThat(
+        deadlock.cycle()).extracting(StuckCall::site)
+        .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post"));
+  }
+
   @Test
   void aHolderNobodyKnowsCountsAsProgressingAndTheWaitIsCoverage() {
     AsyncLock ledger = registry.lock("ledger");
