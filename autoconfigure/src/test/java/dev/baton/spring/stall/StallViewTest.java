@@ -367,6 +367,27 @@ class StallViewTest {
         .containsExactlyInAnyOrder("OrderService.place", "LedgerService.post"));
   }
 
+  /**
+   * A permit held by a call Baton does not know may be released at any time, so the semaphore's
+   * waiter can proceed whatever its known holders wait for: the unknown hold is no hold to skip.
+   */
+  @Test
+  void aSemaphoreAlsoHeldByAnUnknownCallIsNoDeadlockWhateverItsKnownHolderWaitsFor() {
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    AsyncLock ledger = registry.lock("ledger");
+    Call first = call("Pay.first");
+    Call settle = call("Ledger.settle");
+    CompletableFuture<Permit> unknown = payments.acquire();
+    taken.add(unknown);
+    unknown.join();
+    as(first, payments::acquire).join();
+    as(settle, ledger::acquire).join();
+    as(first, ledger::acquire);
+    as(settle, payments::acquire);
+
+    assertThat(view.check().deadlocks()).isEmpty();
+  }
+
   @Test
   void aHolderNobodyKnowsCountsAsProgressingAndTheWaitIsCoverage() {
     AsyncLock ledger = registry.lock("ledger");
