@@ -388,6 +388,31 @@ class StallViewTest {
     assertThat(view.check().deadlocks()).isEmpty();
   }
 
+  /**
+   * A call waits for the calls made from it however deep: a wait two calls down keeps the
+   * outer call's hold held, and so closes a cycle through it.
+   */
+  @Test
+  void aWaitTwoCallsDownClosesACycleThroughTheOuterCallsHold() {
+    AsyncLock books = registry.lock("books");
+    AsyncLock shelf = registry.lock("shelf");
+    Call close = call("Books.close");
+    Call place = call("Order.place");
+    Call charge = call("Payment.charge", call("Order.pay", place));
+    as(close, books::acquire).join();
+    as(place, shelf::acquire).join();
+    as(charge, books::acquire);
+    as(close, shelf::acquire);
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).singleElement().satisfies(deadlock -> {
+      assertThat(deadlock.cycle()).extracting(StuckCall::site)
+          .containsExactlyInAnyOrder("Books.close", "Order.place", "Payment.charge");
+      assertThat(deadlock.tail()).extracting(StuckCall::site).containsExactly("Order.pay");
+    });
+  }
+
   @Test
   void aHolderNobodyKnowsCountsAsProgressingAndTheWaitIsCoverage() {
     AsyncLock ledger = registry.lock("ledger");
