@@ -209,6 +209,37 @@ class StallViewTest {
   }
 
   /**
+   * A stuck call lists only the holds that keep waits from proceeding: a semaphore it shares with
+   * a holder that proceeds frees its own waiter, so it is no part of the deadlock.
+   */
+  @Test
+  void aStuckCallsHoldOfASemaphoreAnotherHolderFreesIsNotListed() {
+    AsyncLock inventory = registry.lock("inventory");
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock books = registry.lock("books");
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    Call place = call("OrderService.place");
+    Call post = call("LedgerService.post");
+    Call busy = call("Pay.busy");
+    as(place, inventory::acquire).join();
+    as(place, payments::acquire).join();
+    as(busy, payments::acquire).join();
+    as(post, ledger::acquire).join();
+    as(call("Books.close"), books::acquire).join();
+    as(place, ledger::acquire);
+    as(post, inventory::acquire);
+    as(busy, books::acquire);
+    as(call("Pay.next"), payments::acquire);
+
+    assertThat(view.check().deadlocks()).singleElement().satisfies(deadlock -> {
+      assertThat(deadlock.cycle()).filteredOn(call -> call.site().equals("OrderService.place"))
+          .singleElement().satisfies(placed -> assertThat(placed.holds())
+              .extracting(StuckCall.Holding::name).containsExactly("inventory"));
+      assertThat(deadlock.tail()).isEmpty();
+    });
+  }
+
+  /**
    * The README's coverage: the lock, semaphore and event waits pending, and how many belong to no
    * known call; waits for a queue or a barrier, which have no holder, are not among them.
    */
