@@ -39,6 +39,24 @@ class LeafCallsTest {
     assertThat(leaves.waitsOfCall(0)).hasSize(2);
   }
 
+  /** A wait that can proceed frees its call whatever stuck waits of the call are read after it. */
+  @Test
+  void aCallIsNotStuckWhenAWaitBetweenItsStuckOnesCanProceed() {
+    Call a = call();
+    Call b = call();
+    Call[] calls = {a, b, a, a};
+    int[] sameHash = new int[calls.length];
+    Set<Integer> proceeding = Set.of(2);
+
+    LeafCalls leaves = new LeafCalls(new PendingWait[calls.length], calls, sameHash,
+        calls.length, EVERY_WAIT, proceeding::contains);
+
+    assertThat(leaves.startsStuckCall(0)).as("a proceeds through its second wait").isFalse();
+    assertThat(leaves.startsStuckCall(3)).as("a's third wait").isFalse();
+    assertThat(leaves.startsStuckCall(1)).as("b's only wait").isTrue();
+    assertThat(leaves.waitsOfCall(3)).hasSize(3);
+  }
+
   @Test
   void thousandsOfCallsOnOneHashAreEachTheirOwn() {
     int n = 5_000;
