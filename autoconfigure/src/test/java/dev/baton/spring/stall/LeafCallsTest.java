@@ -57,6 +57,27 @@ class LeafCallsTest {
     assertThat(leaves.waitsOfCall(3)).hasSize(3);
   }
 
+  /** A call keeps its later waits, and whether one proceeds, when the table grows after them. */
+  @Test
+  void aCallsLaterWaitsAreKeptThroughTheTableGrowingAfterThem() {
+    int others = 40; // entries enough for the table to grow, each after the two waits of a
+    Call a = call();
+    Call[] calls = new Call[2 + others];
+    calls[0] = a;
+    calls[1] = a;
+    for (int i = 2; i < calls.length; i++) {
+      calls[i] = call();
+    }
+    int[] sameHash = new int[calls.length];
+
+    LeafCalls leaves = new LeafCalls(new PendingWait[calls.length], calls, sameHash,
+        calls.length, EVERY_WAIT, index -> index == 1);
+
+    assertThat(leaves.waitsOfCall(0)).hasSize(2);
+    assertThat(leaves.startsStuckCall(0)).as("a proceeds through its second wait").isFalse();
+    assertThat(leaves.startsStuckCall(calls.length - 1)).isTrue();
+  }
+
   @Test
   void thousandsOfCallsOnOneHashAreEachTheirOwn() {
     int n = 5_000;
