@@ -619,6 +619,32 @@ class StallViewTest {
     assertThat(view.check().deadlocks()).isEmpty();
   }
 
+  /**
+   * A deadlock is confirmed by the same waits as well as the same holds: a call of the cycle that
+   * withdrew its wait and waits anew between two checks restarts the confirmation.
+   */
+  @Test
+  void aCycleWhoseCallWaitsAnewBetweenTwoChecksIsConfirmedOnlyOnceTheNewWaitLasts() {
+    CompletableFuture<Permit> placeWaits = deadlock();
+    Call place = view.pendingWaits().stream().map(PendingWait::call)
+        .filter(call -> call.site().equals("OrderService.place")).findFirst().orElseThrow();
+    assertThat(view.check().deadlocks()).singleElement()
+        .satisfies(deadlock -> assertThat(deadlock.confirmed()).isFalse());
+    long seen = System.nanoTime();
+    await().pollDelay(Duration.ZERO).until(() -> System.nanoTime() - seen > CONFIRM.toNanos());
+
+    placeWaits.cancel(false);
+    as(place, registry.lock("ledger")::acquire);
+
+    assertThat(view.check().deadlocks()).singleElement()
+        .satisfies(deadlock -> assertThat(deadlock.confirmed()).as("a new wait").isFalse());
+    long waitedAnew = System.nanoTime();
+    await().pollDelay(Duration.ZERO)
+        .until(() -> System.nanoTime() - waitedAnew > CONFIRM.toNanos());
+    assertThat(view.check().deadlocks()).singleElement()
+        .satisfies(deadlock -> assertThat(deadlock.confirmed()).isTrue());
+  }
+
   @Test
   void aFireAndForgetChildWaitingForItsCallersLockIsNotConfirmedOnceTheCallerLetsGo() {
     AsyncLock ledger = registry.lock("ledger");
