@@ -579,6 +579,8 @@ class StallViewTest {
 
     CompletableFuture<Permit> broken =
         chargeWaits.isCompletedExceptionally() ? chargeWaits : settleWaits;
+    assertThat(broken == chargeWaits ? settleWaits : chargeWaits)
+        .as("one wait fails to break the cycle, the other waits on").isNotDone();
     assertThatThrownBy(broken::join).cause().isInstanceOf(DeadlockException.class)
         .hasMessageContaining("deadlock: ")
         .hasMessageContaining("Pay.charge holds semaphore 'payments' and waits for lock 'ledger'");
