@@ -1307,6 +1307,23 @@ class StallViewTest {
     return new WeakReference<>(hold);
   }
 
+  /**
+   * A primitive's own thresholds each apply to their kind: its waits stall past its own
+   * waited-too-long, whatever its held-too-long, and its holds not before the latter.
+   */
+  @Test
+  void aPrimitivesOwnWaitedTooLongAppliesToItsWaitsAndNotToItsHolds() {
+    ledgerStallsAfter(Duration.ofHours(1), Duration.ofMillis(30));
+    AsyncLock ledger = registry.lock("ledger");
+    as(call("LedgerService.post"), ledger::acquire).join();
+    as(call("OrderService.place"), ledger::acquire);
+
+    List<Stall> stalls = await().until(view::stalls, found -> !found.isEmpty());
+
+    assertThat(stalls).singleElement().extracting(Stall::describe).asString()
+        .startsWith("OrderService.place waiting").endsWith("(threshold 30 ms)");
+  }
+
   /** A hold that stalls, ends, and a new hold that stalls: two episodes, two lines. */
   @Test
   void aNewEpisodeOfTheSameStallIsLoggedAgain(CapturedOutput output) {
