@@ -1431,6 +1431,28 @@ class StallViewTest {
     assertThat(view.blockers(wait, Duration.ZERO)).as("the holder let go since").isNull();
   }
 
+  /**
+   * An event no running call is to set may be set by anyone: its waiter can proceed as far as
+   * Baton can tell, and so can a call waiting for a lock that waiter holds.
+   */
+  @Test
+  void aWaitForAnEventNoRunningCallIsToSetFreesItsCallAndWhatItHolds() {
+    AsyncEvent ready = registry.event("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call load = call("Config.load");
+    as(load, ledger::acquire).join();
+    try (CurrentCall.Scope in = CurrentCall.in(load)) {
+      ready.await();
+    }
+    as(call("Config.use"), ledger::acquire);
+
+    StallReport report = view.check();
+
+    assertThat(report.deadlocks()).isEmpty();
+    assertThat(report.pendingWaits()).isEqualTo(2);
+    ready.set();
+  }
+
   @Test
   void aLongWaitForAnEventIsAStallOnlyWhileNoRunningCallIsToSetIt() {
     view.destroy();
