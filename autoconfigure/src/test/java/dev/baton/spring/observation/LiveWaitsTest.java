@@ -122,6 +122,24 @@ class LiveWaitsTest {
     assertThat(live.references()).containsExactly(later);
   }
 
+  /**
+   * A full array with one wait still pending makes room by copying that wait into a new array,
+   * not by emptying the array in place as it does when every wait in it has ended.
+   */
+  @Test
+  void aFullArrayWithOneWaitStillPendingKeepsThatWaitWhenItMakesRoom() {
+    LiveWaits live = new LiveWaits(1);
+    List<PendingWait> waits = BareWait.many(4); // fills an array of 4 slots
+    waits.forEach(live::add);
+    waits.subList(0, 3).forEach(live::remove);
+    BareWait later = new BareWait();
+    live.add(later);
+
+    assertThat(walk(live)).containsExactly(waits.get(3), later);
+    assertThat(live.contains(waits.get(3))).isTrue();
+    assertThat(live.references()).containsExactly(waits.get(3), later);
+  }
+
   /** A wait granted while it was being handed out keeps nothing it was handed. */
   @Test
   void aWaitEndedBeforeItWasHandedOutKeepsNothingItWasHanded() {
