@@ -647,6 +647,28 @@ class StallViewTest {
         .satisfies(deadlock -> assertThat(deadlock.confirmed()).isTrue());
   }
 
+  /**
+   * The watchdog's quick look: a deadlock check is due once a wait has been pending for the
+   * confirmation time, not before, and not only some time after.
+   */
+  @Test
+  void aCheckIsDueOnceAWaitHasBeenPendingForTheConfirmationTime() {
+    Duration confirmAfter = Duration.ofSeconds(1);
+    view.destroy();
+    view = new StallView(new BatonProperties.Stalls(BatonProperties.Stalls.Level.BASIC,
+        confirmAfter, Duration.ofHours(1), Duration.ofHours(1), Map.of()));
+    registry = registry(view);
+    AsyncLock ledger = registry.lock("ledger");
+    as(call("LedgerService.post"), ledger::acquire).join();
+    as(call("OrderService.place"), ledger::acquire);
+    long since = view.pendingWaits().get(0).sinceNanos();
+
+    assertThat(view.anyWaitOlderThanConfirmation()).isFalse();
+    await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+        .until(() -> System.nanoTime() - since >= confirmAfter.toNanos());
+    assertThat(view.anyWaitOlderThanConfirmation()).isTrue();
+  }
+
   @Test
   void aFireAndForgetChildWaitingForItsCallersLockIsNotConfirmedOnceTheCallerLetsGo() {
     AsyncLock ledger = registry.lock("ledger");
