@@ -25,6 +25,8 @@ import dev.baton.spring.observation.HoldTracking;
 import dev.baton.spring.observation.PendingWait;
 import dev.baton.spring.observation.SetterTracking;
 import dev.baton.spring.observation.TestCalls;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -667,6 +669,26 @@ class StallViewTest {
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
         .until(() -> System.nanoTime() - since >= confirmAfter.toNanos());
     assertThat(view.anyWaitOlderThanConfirmation()).isTrue();
+  }
+
+  /**
+   * Calls travel with context-propagation while any view runs: a second view destroyed while
+   * this test's runs leaves the current call travelling to the threads that continue its work.
+   */
+  @Test
+  void aViewDestroyedWhileAnotherRunsLeavesCallsTravelling() {
+    new StallView(settings(BatonProperties.Stalls.Level.BASIC)).destroy();
+    Call place = call("OrderService.place");
+    ContextSnapshot snapshot =
+        TestCalls.as(place, () -> ContextSnapshotFactory.builder().build().captureAll());
+
+    CompletableFuture<Call> there = CompletableFuture.supplyAsync(() -> {
+      try (ContextSnapshot.Scope restored = snapshot.setThreadLocals()) {
+        return CurrentCall.get();
+      }
+    }, task -> new Thread(task).start());
+
+    assertThat(there.join()).isSameAs(place);
   }
 
   @Test
