@@ -691,6 +691,28 @@ class StallViewTest {
     assertThat(there.join()).isSameAs(place);
   }
 
+  /**
+   * A holder is named as the waiting call's caller only when it is one: not when it is a call
+   * made from the waiter.
+   */
+  @Test
+  void aHolderIsNamedAsTheWaitersCallerOnlyWhenItIsOne() {
+    AsyncLock ledger = registry.lock("ledger");
+    AsyncLock journal = registry.lock("journal");
+    Call place = call("OrderService.place");
+    as(place, ledger::acquire).join();
+    as(call("OrderService.pay", place), ledger::acquire); // a re-entry, left pending here
+    Call run = call("Ledger.run");
+    as(call("Ledger.post", run), journal::acquire).join();
+    as(run, journal::acquire);
+
+    assertThat(view.explain())
+        .contains("OrderService.pay waits for lock 'ledger' for ")
+        .contains(" by OrderService.place, this call's caller")
+        .contains("Ledger.run waits for lock 'journal' for ")
+        .doesNotContain("Ledger.post, this call's caller");
+  }
+
   @Test
   void aFireAndForgetChildWaitingForItsCallersLockIsNotConfirmedOnceTheCallerLetsGo() {
     AsyncLock ledger = registry.lock("ledger");
