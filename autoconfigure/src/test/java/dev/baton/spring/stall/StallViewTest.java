@@ -713,6 +713,19 @@ class StallViewTest {
         .doesNotContain("Ledger.post, this call's caller");
   }
 
+  /** At most three holders are named per step, and the others are counted. */
+  @Test
+  void aWaitHeldUpByMoreThanThreeHoldersNamesThreeAndCountsTheRest() {
+    AsyncSemaphore payments = registry.semaphore("payments", 4);
+    for (int i = 0; i < 4; i++) {
+      as(call("Pay.charge"), payments::acquire).join();
+    }
+    as(call("Pay.refund"), payments::acquire);
+
+    assertThat(view.explain()).contains("Pay.refund waits for semaphore 'payments' for ")
+        .contains("; and 1 more holders");
+  }
+
   @Test
   void aFireAndForgetChildWaitingForItsCallersLockIsNotConfirmedOnceTheCallerLetsGo() {
     AsyncLock ledger = registry.lock("ledger");
