@@ -114,7 +114,8 @@ final class Blockers {
       }
     }
     if (holds.size() > named) {
-      out.append("; and ").append(holds.size() - named).append(" more holders");
+      int more = holds.size() - named;
+      out.append("; and ").append(more).append(more == 1 ? " more holder" : " more holders");
     }
     if (shared && !holds.isEmpty() && SEMAPHORE.equals(wait.site().primitive())) {
       out.append("; calls of other instances, not seen here, may hold permits too");
