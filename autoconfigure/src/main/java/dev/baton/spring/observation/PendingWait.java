@@ -16,6 +16,12 @@ public interface PendingWait {
   /** The call waiting, or null when unknown. */
   Call call();
 
+  /**
+   * What it keeps of {@link #call()} ({@link CallBits}), for a walk of many waits that would
+   * rather read no call; {@link CallBits#UNKNOWN} when the call is unknown.
+   */
+  int callBits();
+
   /** The primitive waited for: its kind and name (a per-key lock's family, never its key). */
   WaitSite site();
 

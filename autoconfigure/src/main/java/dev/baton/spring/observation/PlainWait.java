@@ -23,6 +23,9 @@ abstract class PlainWait extends Slotted implements PendingWait {
 
   private final Call call;
   private final boolean timed;
+  /** {@link CallBits} of the call, in two parts: see there. */
+  private final short callLow;
+  private final byte callHigh;
   /** The wait's whole state ({@link WaitState}). */
   private volatile Object state;
 
@@ -33,11 +36,19 @@ abstract class PlainWait extends Slotted implements PendingWait {
   PlainWait(Call call, boolean timed) {
     this.call = call;
     this.timed = timed;
+    int bits = CallBits.of(call);
+    this.callLow = CallBits.low(bits);
+    this.callHigh = CallBits.high(bits);
   }
 
   @Override
   public Call call() {
     return call;
+  }
+
+  @Override
+  public int callBits() {
+    return CallBits.join(callLow, callHigh);
   }
 
   @Override

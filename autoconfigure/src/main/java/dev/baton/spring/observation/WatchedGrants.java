@@ -167,17 +167,28 @@ final class WatchedGrants extends ObservedGrants {
     }
 
     private final Call call;
+    /** {@link CallBits} of the call, in two parts: see there. */
+    private final short callLow;
+    private final byte callHigh;
     /** See the class comment. */
     private volatile Object state;
 
     WatchedPermit(WatchedGrants grants, String takenBy, Call call) {
       grants.super(takenBy);
       this.call = call;
+      int bits = CallBits.of(call);
+      this.callLow = CallBits.low(bits);
+      this.callHigh = CallBits.high(bits);
     }
 
     @Override
     public Call call() {
       return call;
+    }
+
+    @Override
+    public int callBits() {
+      return CallBits.join(callLow, callHigh);
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.baton.spring.stall;
 
 /**
- * A set of identity hash codes kept as one bit each, in a bit table of a power-of-two size: it
- * may answer "present" for a hash never added (another with the same low bits was), never
- * "absent" for one added. It lets {@link WaitForGraph} tell, from hashes it read once, which of
- * many calls can be none of a few others, or are seen once only, without reading the calls again
- * or filling a map with all of them; a "present" is then settled exactly by a map.
+ * A set of hash codes kept as one bit each, in a bit table of a power-of-two size: it may answer
+ * "present" for a hash never added (another with the same low bits was), never "absent" for one
+ * added. It lets {@link WaitForGraph} tell, from hashes it read once, which of many calls can be
+ * none of a few others, or are seen once only, without reading the calls or filling a map with all
+ * of them; a "present" is then settled exactly by a map.
  *
  * <p>With at least {@code b} bits of table per hash added, a hash not added is answered
  * "present" less than once in {@code b} times: {@link #DENSE} keeps a table for many hashes

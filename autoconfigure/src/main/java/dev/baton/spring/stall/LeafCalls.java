@@ -1,6 +1,7 @@
 package dev.baton.spring.stall;
 
 import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CallBits;
 import dev.baton.spring.observation.PendingWait;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,14 +13,14 @@ import java.util.function.IntPredicate;
  * waiting call), so nothing waits for it, and it is stuck when all its waits are. Waits are known
  * by their index in the graph's flat arrays, in the order the live waits were read.
  *
- * <p>Nearly every leaf call has one pending wait. Those with more are found from the identity
- * hashes read with the waits ({@link HashBits}): a wait whose hash bit is set by no other leaf
- * wait is its call's only one; the others (calls with several waits, and calls sharing a bit
- * with another) are grouped exactly, by call, in a table of their own. So a leaf wait costs two
- * bits, and a slot only when its bit is shared. The table is found by the hashes already read
- * and compares calls by reference, so that grouping reads no call; with 100,000 waits, grouping
- * through an {@code IdentityHashMap} (a read of a call's header per lookup, an entry and a list
- * per call) took about a seventh of a full check's CPU samples.
+ * <p>Nearly every leaf call has one pending wait. Those with more are found from the calls' hashes
+ * read with the waits ({@link HashBits}, {@link CallBits}): a wait whose hash bit is set by no
+ * other leaf wait is its call's only one; the others (calls with several waits, and calls sharing a
+ * bit with another) are grouped exactly, by call, in a table of their own. So a leaf wait costs two
+ * bits, and a slot only when its bit is shared. The table is found by the hashes already read and
+ * compares calls by reference, so that grouping reads no call; with 100,000 waits, grouping through
+ * an {@code IdentityHashMap} (a read of a call's header per lookup, an entry and a list per call)
+ * took about a seventh of a full check's CPU samples.
  */
 final class LeafCalls {
 
@@ -32,9 +33,9 @@ final class LeafCalls {
   /** The hash bits of leaf waits seen more than once: their calls are in {@link #table}. */
   private final HashBits twice;
   /**
-   * The leaf calls whose hash bit another leaf wait shares, by open addressing on their identity
-   * hash, at most half full; null where none is. What is known of the call at a slot is at the
-   * same slot of the arrays below, so that an entry is no object.
+   * The leaf calls whose hash bit another leaf wait shares, by open addressing on their hash, at
+   * most half full; null where none is. What is known of the call at a slot is at the same slot of
+   * the arrays below, so that an entry is no object.
    */
   private Call[] table = new Call[MIN_TABLE];
   /** The index of the first wait of the call at each slot. */
@@ -47,7 +48,7 @@ final class LeafCalls {
 
   /**
    * @param calls each wait's call
-   * @param hashes each wait's call's identity hash
+   * @param hashes each wait's call's hash, as its wait keeps it
    * @param size how many waits the arrays hold
    * @param leaf whether the wait at an index is a leaf wait
    * @param proceeds whether the leaf wait at an index can proceed
@@ -159,7 +160,7 @@ final class LeafCalls {
   }
 
   /**
-   * Mixes the high bits of an identity hash into the low ones: the calls here are those whose
+   * Mixes the high bits of a call's hash into the low ones: the calls here are those whose
    * low bits another call shares.
    */
   private static int spread(int hash) {

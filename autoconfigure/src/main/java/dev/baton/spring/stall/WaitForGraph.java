@@ -1,6 +1,7 @@
 package dev.baton.spring.stall;
 
 import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.CallBits;
 import dev.baton.spring.observation.Hold;
 import dev.baton.spring.observation.LiveHolds;
 import dev.baton.spring.observation.LiveWaits;
@@ -35,8 +36,8 @@ import java.util.function.Consumer;
  *
  * <p>Since every step is "any of", the reduction is reachability. The live waits are copied
  * (references only) and read once, into flat arrays indexed in the order read (the wait, its
- * primitive, its call; then, in a pass of their own, the call's identity hash and whether it was
- * made from another); each primitive's live holds are read once, when its first wait is ({@link
+ * primitive, its call, and the call's hash and whether it was made from another, as the wait keeps
+ * them: no call is read); each primitive's live holds are read once, when its first wait is ({@link
  * Primitive}). Only some calls get a {@link Node}: the calls made from another, their callers, and
  * the holders of what the waits are for (in the graph only if a wait reaches them). Every other
  * waiting call is a leaf: nothing waits for it, so it proceeds exactly when one of its waits'
@@ -79,7 +80,7 @@ final class WaitForGraph {
   private Call[] calls;
   /** What each wait is for. */
   private Primitive[] waitFor;
-  /** Each wait's call's identity hash. */
+  /** Each wait's call's hash, as its wait keeps it ({@link CallBits}). */
   private int[] hashes;
   /** Whether each wait's call was made from another. */
   private boolean[] made;
@@ -192,9 +193,10 @@ final class WaitForGraph {
   /**
    * Reads each live wait once into the arrays, and each new primitive's holds. The waits are
    * copied first (references only, ended ones possibly among them), then read a chunk at a time:
-   * each one's call and holds in a loop of their own, where the reads of waits, independent of
-   * each other, overlap, then the rest, ended waits passed by, while the chunk's waits are still
-   * in the processor's cache.
+   * each one's call, what it keeps of the call ({@link CallBits}: so no call is read) and its
+   * holds in a loop of their own, where the reads of waits, independent of each other, overlap,
+   * then the rest, ended waits passed by, while the chunk's waits are still in the processor's
+   * cache.
    */
   private void read(LiveWaits live, Consumer<? super PendingWait> alsoReading) {
     Object[] listed = live.references();
@@ -202,7 +204,10 @@ final class WaitForGraph {
     waits = new PendingWait[capacity];
     calls = new Call[capacity];
     waitFor = new Primitive[capacity];
+    hashes = new int[capacity];
+    made = new boolean[capacity];
     Call[] callOf = new Call[CHUNK];
+    int[] bitsOf = new int[CHUNK];
     LiveHolds[] holdsOf = new LiveHolds[CHUNK];
     LiveHolds lastHolds = null;
     Primitive last = null;
@@ -211,6 +216,7 @@ final class WaitForGraph {
       for (int i = from; i < to; i++) {
         PendingWait wait = (PendingWait) listed[i];
         callOf[i - from] = wait.call();
+        bitsOf[i - from] = wait.callBits();
         holdsOf[i - from] = wait.holders();
       }
       for (int i = from; i < to; i++) {
@@ -229,26 +235,14 @@ final class WaitForGraph {
           last = primitive(wait.site(), holds);
           lastHolds = holds;
         }
+        int bits = bitsOf[i - from];
         waits[size] = wait;
         calls[size] = call;
         waitFor[size] = last;
+        hashes[size] = CallBits.hash(bits);
+        made[size] = CallBits.made(bits);
         size++;
       }
-    }
-    readCalls();
-  }
-
-  /**
-   * Reads each wait's call, apart from the walk of the live set, so that the reads of calls,
-   * independent of each other, overlap.
-   */
-  private void readCalls() {
-    hashes = new int[size];
-    made = new boolean[size];
-    for (int i = 0; i < size; i++) {
-      Call call = calls[i];
-      hashes[i] = System.identityHashCode(call);
-      made[i] = call.parent() != null;
     }
   }
 
@@ -273,7 +267,7 @@ final class WaitForGraph {
       }
     }
     HashBits withNodes = new HashBits(nodes.size(), HashBits.SPARSE);
-    nodes.keySet().forEach(call -> withNodes.add(System.identityHashCode(call)));
+    nodes.keySet().forEach(call -> withNodes.add(CallBits.hash(call)));
     for (int i = 0; i < size; i++) {
       if (!made[i] && withNodes.mayContain(hashes[i])) {
         Node waiting = nodes.get(calls[i]);

@@ -10,9 +10,9 @@ import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link LeafCalls} groups leaf waits by call exactly, whatever their identity hashes: waits are
- * given made-up hashes here, so that the calls sharing a hash bit, which a full check meets only
- * by chance, are the rule. The waits themselves are never read, so they are left null.
+ * {@link LeafCalls} groups leaf waits by call exactly, whatever their hashes: waits are given
+ * made-up hashes here, so that the calls sharing a hash bit, which a full check meets only by
+ * chance, are the rule. The waits themselves are never read, so they are left null.
  */
 class LeafCallsTest {
 
