@@ -3,6 +3,7 @@ package dev.baton.spring.aspect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.AcquireTimeoutException;
+import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import java.time.Duration;
 import java.util.List;
@@ -40,5 +41,29 @@ class ReactiveGatesTest {
 
     assertThat(expiring).isCompletedExceptionally();
     assertThat(dropped).isEmpty();
+  }
+
+  /**
+   * A subscription cancelled as its wait is granted: the grant lands before Baton's cancel reaches
+   * the wait, so the cancel loses and the call never runs. The grant must then be given back, or
+   * the only permit leaks for good.
+   */
+  @Test
+  void aGrantThatBeatsTheCancelToTheWaitIsGivenBack() {
+    AsyncSemaphore semaphore = AsyncSemaphore.create(1);
+    Permit permit = semaphore.acquire().join();
+    CompletableFuture<Permit> granting = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        complete(permit);
+        return false;
+      }
+    };
+    Gate<Permit> gate = new Gate<>(() -> granting, Permit::close);
+
+    ReactiveGates.entry(gate).subscribe().dispose();
+
+    assertThat(granting).isCompleted();
+    assertThat(semaphore.availablePermits()).isOne();
   }
 }
