@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 
 /** The wait of a {@code Mono} or {@code Flux} method's subscription ({@link ReactiveGates}). */
 class ReactiveGatesTest {
@@ -64,6 +67,27 @@ class ReactiveGatesTest {
     ReactiveGates.entry(gate).subscribe().dispose();
 
     assertThat(granting).isCompleted();
+    assertThat(semaphore.availablePermits()).isOne();
+  }
+
+  /**
+   * A method that returns a null publisher fails its subscription with an error naming the
+   * mistake, as Reactor would fail on a null source, rather than completing empty as if it had
+   * succeeded (which would, for instance, let {@code @SetsEvent} set its event), and gives its
+   * grant back.
+   */
+  @Test
+  void aNullPublisherFromTheMethodIsAnErrorSignalAndTheGrantGoesBack() {
+    AsyncSemaphore semaphore = AsyncSemaphore.create(1);
+    Gate<Permit> gate = Gate.holding(semaphore, Duration.ofSeconds(5), "null-publisher");
+
+    StepVerifier.create((Mono<?>) new MonoAdapter().around(gate, () -> null))
+        .expectError(NullPointerException.class)
+        .verify(Duration.ofSeconds(5));
+    StepVerifier.create((Flux<?>) new FluxAdapter().around(gate, () -> null))
+        .expectError(NullPointerException.class)
+        .verify(Duration.ofSeconds(5));
+
     assertThat(semaphore.availablePermits()).isOne();
   }
 }
