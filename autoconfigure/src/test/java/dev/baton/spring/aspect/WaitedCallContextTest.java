@@ -263,6 +263,25 @@ class WaitedCallContextTest {
     assertThat(releaserAfterwards.transaction()).isEqualTo(RELEASER);
   }
 
+  /**
+   * A reactive body that waited runs inside {@code CallerContext.proceed}, not {@code run} as a
+   * future's does: that path must suspend the releaser's transaction as well, or the body would
+   * see it and could join it.
+   */
+  @Test
+  void aMonoBodyThatWaitedDoesNotSeeTheReleasersTransaction() {
+    TransactionTemplate releasersTransaction = new TransactionTemplate(transactionManager);
+    releasersTransaction.setName(RELEASER);
+
+    CompletableFuture<String> call = on(CALLER, () -> service.mono(sightings).toFuture());
+    Sighting releaserAfterwards =
+        on(RELEASER, () -> releasersTransaction.execute(status -> release()));
+
+    assertThat(call).succeedsWithin(FIVE_SECONDS);
+    assertThat(sightings.only()).isEqualTo(callersContextOn(RELEASER, "mono"));
+    assertThat(releaserAfterwards.transaction()).isEqualTo(RELEASER);
+  }
+
   @Test
   void anInnerAspectOfABodyThatWaitedSeesItsOwnJoinPoint() {
     CompletableFuture<String> call = on(CALLER, () -> service.withInnerAspect(sightings));
