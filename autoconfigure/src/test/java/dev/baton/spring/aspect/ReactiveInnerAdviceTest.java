@@ -2,11 +2,15 @@ package dev.baton.spring.aspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.Permit;
 import dev.baton.annotation.Limited;
 import dev.baton.annotation.SetsEvent;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.PrimitiveRegistry;
 import dev.baton.spring.stall.BatonStallsAutoConfiguration;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.aspectj.lang.JoinPoint;
 import org.aspectj.lang.annotation.Aspect;
@@ -14,6 +18,7 @@ import org.aspectj.lang.annotation.Before;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
@@ -90,6 +95,29 @@ class ReactiveInnerAdviceTest {
       StepVerifier.create(call).expectNext("a").verifyComplete();
 
       assertThat(aspect.seen).containsExactly(method + ":a");
+    });
+  }
+
+  /**
+   * Each reactive call that had to wait: it runs on the thread that gives the permit back, in its
+   * subscriber's context ({@code CallerContext.proceed}), which must expose the call there too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mono", "flux"})
+  void aCallThatWaitedRunsTheInnerAdviceWithItsJoinPoint(String method) {
+    contextRunner.run(context -> {
+      Service service = context.getBean(Service.class);
+      NotingAspect aspect = context.getBean(NotingAspect.class);
+      Permit held = context.getBean(PrimitiveRegistry.class)
+          .semaphore("inner-advice-" + method, 1).acquire().join();
+
+      Publisher<String> call = method.equals("mono") ? service.mono("b") : service.flux("b");
+      CompletableFuture<List<String>> result = Flux.from(call).collectList().toFuture();
+      assertThat(result).isNotDone();
+      held.release();
+
+      assertThat(result).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(List.of("b"));
+      assertThat(aspect.seen).containsExactly(method + ":b");
     });
   }
 }
