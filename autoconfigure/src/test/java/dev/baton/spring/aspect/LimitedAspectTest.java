@@ -347,4 +347,26 @@ class LimitedAspectTest {
     assertThat(probe.started()).isZero();
     assertThat(semaphore.availablePermits()).isEqualTo(1);
   }
+
+  /**
+   * A body whose result fails holds its permit until it fails and then gives it back, for every
+   * asynchronous return type (the error path of the permit's release).
+   */
+  @ParameterizedTest
+  @EnumSource(names = {"COMPLETABLE_FUTURE", "COMPLETION_STAGE", "MONO", "FLUX"})
+  void aBodyThatFailsHoldsItsPermitUntilItFailsAndThenGivesItBack(ReturnType type) {
+    AsyncSemaphore semaphore = registry.semaphore(type.semaphore);
+    Probe probe = Probe.finishedByTest();
+
+    CompletableFuture<?> call = type.call(limited, probe, "failing");
+    assertThat(probe.inFlight()).isOne();
+    assertThat(semaphore.availablePermits()).isEqualTo(PERMITS - 1);
+
+    probe.failNext(new IllegalStateException("failed on purpose"));
+
+    assertThat(call).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause().isInstanceOf(IllegalStateException.class);
+    eventually().untilAsserted(() -> assertThat(semaphore.availablePermits()).isEqualTo(PERMITS));
+  }
 }
