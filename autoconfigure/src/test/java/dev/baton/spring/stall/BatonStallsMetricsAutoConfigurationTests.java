@@ -144,6 +144,27 @@ class BatonStallsMetricsAutoConfigurationTests {
     });
   }
 
+  /**
+   * "The oldest hold is the older of both" whichever it is: here the plain lock's, taken well
+   * before a key of the family of its name (above, the family's is the older).
+   */
+  @Test
+  void theOldestHoldOfAPlainLockAndAFamilyOfOneNameIsThePlainLocksWhenItIsTheOlder() {
+    contextRunner.withPropertyValues("baton.locks.stock.timeout=2s").run(context -> {
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      Started plainHeld = Started.of(registry.lock("stock")::acquire);
+      await().until(() -> plainHeld.ageNanos() >= TimeUnit.MILLISECONDS.toNanos(200));
+      Permit keyHeld = registry.lock("stock", SENTINEL).acquire().join();
+
+      plainHeld.assertAge(() -> age(meters, StallMeters.HOLD_OLDEST, "lock", "stock"));
+
+      keyHeld.release();
+      plainHeld.permit().release();
+      assertThat(age(meters, StallMeters.HOLD_OLDEST, "lock", "stock")).isZero();
+    });
+  }
+
   private static double level(MeterRegistry meters, String gauge) {
     return meters.get(gauge).tag("name", "stock").gauge().value();
   }
