@@ -59,6 +59,30 @@ class BatonTimersTests {
     assertThat(held.totalTime(TimeUnit.NANOSECONDS)).isPositive();
   }
 
+  /**
+   * "baton.wait: from the start of a wait to its end": a wait granted once its holder lets go
+   * lasted at least from its start to the release and at most from before it to the grant.
+   */
+  @Test
+  void aGrantedWaitIsTimedFromItsStartToItsGrant() {
+    AsyncLock lock = registry().lock("inventory");
+    Permit holder = lock.acquire().join();
+    long beforeWait = System.nanoTime();
+    CompletableFuture<Permit> waiting = lock.acquire();
+    long waitStarted = System.nanoTime();
+    await().until(() -> System.nanoTime() - waitStarted >= TimeUnit.MILLISECONDS.toNanos(50));
+    long beforeRelease = System.nanoTime();
+
+    holder.release();
+    waiting.join().release();
+    long afterGrant = System.nanoTime();
+
+    Timer acquired = waits("lock", "inventory", "acquired");
+    assertThat(acquired.count()).isEqualTo(2);
+    assertThat(acquired.max(TimeUnit.NANOSECONDS)).as("the longer of the two waits")
+        .isBetween((double) beforeRelease - waitStarted, (double) afterGrant - beforeWait);
+  }
+
   @Test
   void aTimedOutWaitIsTaggedTimeout() {
     AsyncLock lock = registry().lock("inventory");
