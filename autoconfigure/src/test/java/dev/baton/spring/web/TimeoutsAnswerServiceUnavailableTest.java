@@ -85,6 +85,20 @@ class TimeoutsAnswerServiceUnavailableTest {
     }
   }
 
+  /**
+   * Only an {@code AcquireTimeoutException} answers 503: any other failure escaping a controller
+   * stays a server error, with no {@code Retry-After} inviting clients to try again.
+   */
+  @Test
+  void anotherFailureEscapingAControllerStaysAServerErrorWithoutRetryAfter() {
+    try (ConfigurableApplicationContext app = start()) {
+      HttpResponse<String> response = Http.get(app, "/broken");
+
+      assertThat(response.statusCode()).isEqualTo(500);
+      assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+    }
+  }
+
   @Test
   void anExceptionHandlerOfTheApplicationWins() {
     try (ConfigurableApplicationContext app = start()) {
@@ -169,6 +183,11 @@ class TimeoutsAnswerServiceUnavailableTest {
       String sync() {
         registry.semaphore("payments").acquire(PATIENCE).join().release();
         return "paid";
+      }
+
+      @GetMapping("/broken")
+      String broken() {
+        throw new IllegalStateException("not a timeout");
       }
     }
 
