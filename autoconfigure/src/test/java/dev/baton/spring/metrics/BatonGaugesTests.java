@@ -107,6 +107,20 @@ class BatonGaugesTests {
     assertThat(gauge(BatonGauges.BARRIER_WAITING, "round")).isEqualTo(1);
   }
 
+  /**
+   * "baton.event.set: 1 while the event is set, else 0", read from the event itself: with no
+   * wait pending on it, a clear event reads 0 and a set one 1.
+   */
+  @Test
+  void anEventsSetGaugeFollowsTheEventWithNoWaitPending() {
+    AsyncEvent event = primitives.event("idle");
+    assertThat(gauge(BatonGauges.EVENT_SET, "idle")).isZero();
+    event.set();
+    assertThat(gauge(BatonGauges.EVENT_SET, "idle")).isEqualTo(1);
+    event.clear();
+    assertThat(gauge(BatonGauges.EVENT_SET, "idle")).isZero();
+  }
+
   @Test
   void queueGaugesReportDepthUnfinishedAndBothSidesOfWaitersAndNoCapacityWhenUnbounded() {
     AsyncQueue<String> queue = primitives.queue("jobs");
