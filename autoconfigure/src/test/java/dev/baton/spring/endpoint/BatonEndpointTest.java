@@ -234,6 +234,30 @@ class BatonEndpointTest {
         .containsEntry("lockWaiters", 0).containsEntry("oldestHolder", null);
   }
 
+  /**
+   * "lockWaiters (waiters counts those waiting for a signal)": with one call waiting for a signal
+   * and two for the lock, each count reads its own, not the other's.
+   */
+  @Test
+  void aConditionsWaitersAndLockWaitersAreCountedApartWhenTheyDiffer() {
+    AsyncCondition condition = registry.condition("apart");
+    CompletableFuture<Permit> signalled = condition.await(condition.acquire().join());
+    Permit holding = condition.acquire().join();
+    CompletableFuture<Permit> firstQueued = condition.acquire();
+    CompletableFuture<Permit> secondQueued = condition.acquire();
+
+    assertThat(one(Http.get(port, "/actuator/baton/apart").body(), "apart"))
+        .containsEntry("state", "locked").containsEntry("waiters", 1)
+        .containsEntry("lockWaiters", 2).containsEntry("holders", 1);
+
+    condition.signalAll();
+    CompletableFuture<Void> allLetGo = CompletableFuture.allOf(
+        firstQueued.thenAccept(Permit::release), secondQueued.thenAccept(Permit::release),
+        signalled.thenAccept(Permit::release));
+    holding.release();
+    allLetGo.join();
+  }
+
   @Test
   void aQueueShowsItsPuttersAndTakersAsWaitersAndWhenItIsShutDown() {
     AsyncQueue<String> slots = registry.queue("slots");
