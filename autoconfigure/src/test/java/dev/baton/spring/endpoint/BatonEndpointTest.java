@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -256,6 +257,37 @@ class BatonEndpointTest {
         signalled.thenAccept(Permit::release));
     holding.release();
     allLetGo.join();
+  }
+
+  /**
+   * Keys "are listed only with baton.endpoint.show-keys=true": without it, reading the endpoint
+   * reads no key at all, not even its {@code toString}, which may format user data or fail.
+   */
+  @Test
+  void withoutShowKeysReadingTheEndpointNeverTurnsAKeyIntoText() {
+    AtomicInteger keyReads = new AtomicInteger();
+    Object key = new Object() {
+      @Override
+      public String toString() {
+        keyReads.incrementAndGet();
+        return "account-SENTINEL-4711";
+      }
+    };
+    Permit held = registry.lock("hidden-keys", key).acquire().join();
+    try {
+      int before = keyReads.get();
+
+      String named = Http.get(port, "/actuator/baton/hidden-keys").body();
+      String all = Http.get(port, "/actuator/baton").body();
+
+      assertThat(one(named, "hidden-keys")).containsEntry("kind", "lock-family")
+          .containsEntry("heldKeys", 1).doesNotContainKey("keys");
+      assertThat(all).doesNotContain("SENTINEL");
+      assertThat(keyReads.get()).as("key toString calls while the endpoint was read")
+          .isEqualTo(before);
+    } finally {
+      held.release();
+    }
   }
 
   @Test
