@@ -225,6 +225,31 @@ class TwoInstancesTest {
   }
 
   /**
+   * "baton.lock.keys.active: keys of a per-key family whose lock is held or waited for", this
+   * instance's on Redis: a key the other instance holds and this one waits for is active here,
+   * though this instance holds no key of the family.
+   */
+  @Test
+  void aKeyThisInstanceWaitsForWhileTheOtherHoldsItIsActiveButNotHeldHere() {
+    Permit figByOne = registry(one).lock("stock", "fig").acquire().join();
+    CompletableFuture<Permit> figByTwo = registry(two).lock("stock", "fig").acquire();
+    MeterRegistry metersOfTwo = two.getBean(MeterRegistry.class);
+    try {
+      assertThat(level(metersOfTwo, BatonGauges.LOCK_KEYS_ACTIVE)).isEqualTo(1);
+      assertThat(level(metersOfTwo, BatonGauges.LOCK_HELD)).isZero();
+      assertThat(level(metersOfTwo, BatonGauges.LOCK_WAITERS)).isEqualTo(1);
+    } finally {
+      figByOne.release();
+      assertThat(figByTwo).succeedsWithin(PATIENCE);
+      figByTwo.join().release();
+    }
+  }
+
+  private static double level(MeterRegistry meters, String gauge) {
+    return meters.get(gauge).tag(BatonGauges.TAG_NAME, "stock").gauge().value();
+  }
+
+  /**
    * An instance opens exactly two connections of its own to Redis, one for commands and one
    * subscribed for pub/sub (none through Spring Data's connection factory), and closes both when
    * it stops.
