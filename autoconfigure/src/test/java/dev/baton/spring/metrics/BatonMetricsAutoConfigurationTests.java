@@ -9,6 +9,7 @@ import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
+import dev.baton.spring.BatonProperties;
 import dev.baton.spring.PrimitiveRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -58,6 +60,18 @@ class BatonMetricsAutoConfigurationTests {
         () -> new BatonGauges(null)).run(context -> {
           assertThat(context).hasSingleBean(BatonGauges.class);
           assertThat(context).hasBean("userGauges");
+        });
+  }
+
+  /** A timers bean of the application's own replaces Baton's: waits are not timed twice. */
+  @Test
+  void runWithUserTimersShouldBackOff() {
+    contextRunner.withBean(SimpleMeterRegistry.class)
+        .withBean("userTimers", BatonTimers.class,
+            () -> new BatonTimers(new BatonProperties.Metrics(false, List.of(), true)))
+        .run(context -> {
+          assertThat(context).hasSingleBean(BatonTimers.class);
+          assertThat(context).hasBean("userTimers");
         });
   }
 
