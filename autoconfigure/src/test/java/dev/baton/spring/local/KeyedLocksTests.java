@@ -55,6 +55,25 @@ class KeyedLocksTests {
   }
 
   /**
+   * A key's lock is dropped once nobody holds or waits for it, whether its permit was released
+   * or closed: close() is the release of try-with-resources.
+   */
+  @Test
+  void closingAKeyPermitDropsItsKeyLikeReleasingIt() {
+    try (Permit permit = registry.lock("accounts", "alice").acquire().join()) {
+      assertThat(registry.activeKeys("accounts")).isEqualTo(1);
+      assertThat(permit.isReleased()).isFalse();
+    }
+    assertThat(registry.activeKeys("accounts")).isZero();
+
+    Permit taken = registry.lock("accounts", "bob").tryAcquire().orElseThrow();
+    taken.close();
+    taken.close();
+    assertThat(registry.activeKeys("accounts")).isZero();
+    assertThat(registry.lock("accounts", "bob").isLocked()).isFalse();
+  }
+
+  /**
    * "token() is a fencing token that strictly increases per primitive": a family's tokens keep
    * increasing across keys, and across a key's lock being dropped while idle and made anew; a
    * stale permit of the dropped lock never releases the new holder.
