@@ -73,6 +73,18 @@ class KeyedLocksTests {
     assertThat(registry.lock("accounts", "bob").isLocked()).isFalse();
   }
 
+  /** A tryAcquire that finds the key held leaves no use behind: the key goes with its holder. */
+  @Test
+  void aTryAcquireThatFindsTheKeyHeldKeepsNoUseOfIt() {
+    Permit holder = registry.lock("accounts", "alice").acquire().join();
+
+    assertThat(registry.lock("accounts", "alice").tryAcquire()).isEmpty();
+    assertThat(registry.activeKeys("accounts")).isEqualTo(1);
+
+    holder.release();
+    assertThat(registry.activeKeys("accounts")).isZero();
+  }
+
   /**
    * "token() is a fencing token that strictly increases per primitive": a family's tokens keep
    * increasing across keys, and across a key's lock being dropped while idle and made anew; a
