@@ -85,6 +85,23 @@ class KeyedLocksTests {
     assertThat(registry.activeKeys("accounts")).isZero();
   }
 
+  /** A key's lock counts its own waiters, not those of the family's other keys. */
+  @Test
+  void aKeysLockCountsOnlyItsOwnWaiters() {
+    Permit alice = registry.lock("accounts", "alice").acquire().join();
+    Permit bob = registry.lock("accounts", "bob").acquire().join();
+    CompletableFuture<Permit> waitsForAlice = registry.lock("accounts", "alice").acquire();
+
+    assertThat(registry.lock("accounts", "alice").waiters()).isEqualTo(1);
+    assertThat(registry.lock("accounts", "bob").waiters()).isZero();
+    assertThat(registry.lock("accounts", "carol").waiters()).isZero();
+
+    alice.release();
+    waitsForAlice.join().release();
+    bob.release();
+    assertThat(registry.activeKeys("accounts")).isZero();
+  }
+
   /**
    * "token() is a fencing token that strictly increases per primitive": a family's tokens keep
    * increasing across keys, and across a key's lock being dropped while idle and made anew; a
