@@ -256,6 +256,31 @@ class ObservedPrimitivesTests {
     assertThat(((HoldTracking) condition.lock()).holds().count()).isZero();
   }
 
+  /**
+   * A release ends the hold before the lock passes on: the next holder's grant callback, run
+   * inside the release, sees its own hold listed and not the one being released.
+   */
+  @Test
+  void theNextHolderGrantedInsideAReleaseIsTheOnlyHoldListed() {
+    for (HoldTracking primitive : List.of((HoldTracking) registry.lock("ledger"),
+        (HoldTracking) registry.semaphore("single", 1))) {
+      LiveHolds holds = primitive.holds();
+      Permit held = primitive.acquire(Duration.ofMinutes(1), "First.call").join();
+      AtomicReference<List<String>> listedAtTheGrant = new AtomicReference<>();
+      CompletableFuture<Permit> next = primitive.acquire(Duration.ofMinutes(1), "Next.call");
+      CompletableFuture<Void> granted = next.thenAccept(p -> listedAtTheGrant.set(
+          holds.all().stream().map(Hold::takenBy).toList()));
+
+      held.release();
+
+      assertThat(granted).isDone();
+      assertThat(listedAtTheGrant.get()).as("holds listed at the next grant")
+          .containsExactly("Next.call");
+      next.join().release();
+      assertThat(holds.count()).isZero();
+    }
+  }
+
   @Test
   void awaitUntilWhosePredicateThrowsFailsAndEndsTheHoldOfTheReleasedLock() {
     AsyncCondition condition = registry.condition("ready");
