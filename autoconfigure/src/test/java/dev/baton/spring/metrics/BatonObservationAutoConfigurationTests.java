@@ -1,7 +1,10 @@
 package dev.baton.spring.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.baton.AsyncBarrier;
+import dev.baton.AsyncQueue;
 import dev.baton.Permit;
 import dev.baton.spring.BatonAutoConfiguration;
 import dev.baton.spring.PrimitiveRegistry;
@@ -93,6 +96,36 @@ class BatonObservationAutoConfigurationTests {
           .filteredOn(observed -> observed.getName().equals(BatonObservations.NAME))
           .extracting(Observation.ContextView::getParentObservation)
           .containsExactly(null, request);
+    });
+  }
+
+  /**
+   * A wait the primitive fails (a take from a queue shut down, a wait at a broken barrier) is
+   * stopped as an observation too, with outcome failed: no span is left open.
+   */
+  @Test
+  void aWaitThePrimitiveFailsIsStoppedWithOutcomeFailedUnderItsKind() {
+    runner.withUserConfiguration(RecordingObservations.class).run(context -> {
+      PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
+      AsyncQueue<String> queue = registry.queue("jobs");
+      CompletableFuture<String> take = queue.take();
+      AsyncBarrier barrier = registry.barrier("start", 2);
+      CompletableFuture<Integer> arrival = barrier.await();
+
+      queue.shutdownNow();
+      barrier.abort();
+
+      assertThat(take).isCompletedExceptionally();
+      assertThat(arrival).isCompletedExceptionally();
+      List<Observation.Context> stopped = context.getBean(RecordingObservations.class).stopped;
+      assertThat(stopped).extracting(Observation.ContextView::getContextualName,
+              observed -> observed.getLowCardinalityKeyValue("primitive"),
+              observed -> observed.getLowCardinalityKeyValue("outcome"))
+          .containsExactlyInAnyOrder(
+              tuple("wait for queue jobs", KeyValue.of("primitive", "queue"),
+                  KeyValue.of("outcome", "failed")),
+              tuple("wait for barrier start", KeyValue.of("primitive", "barrier"),
+                  KeyValue.of("outcome", "failed")));
     });
   }
 
