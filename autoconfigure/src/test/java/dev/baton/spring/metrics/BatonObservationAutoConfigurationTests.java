@@ -129,6 +129,30 @@ class BatonObservationAutoConfigurationTests {
     });
   }
 
+  /** An application's own BatonObservations bean makes Baton's back off: each wait once. */
+  @Test
+  void runWithAnObservationsBeanOfTheApplicationShouldBackOff() {
+    runner.withUserConfiguration(RecordingObservations.class, OwnObservations.class)
+        .run(context -> {
+          assertThat(context).hasSingleBean(BatonObservations.class);
+          assertThat(context.getBean(BatonObservations.class))
+              .isSameAs(context.getBean(OwnObservations.class).own);
+          context.getBean(PrimitiveRegistry.class).lock("ledger").acquire().join().release();
+          assertThat(context.getBean(RecordingObservations.class).stopped).hasSize(1);
+        });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnObservations {
+    BatonObservations own;
+
+    @Bean
+    BatonObservations ownObservations(ObservationRegistry observations) {
+      own = new BatonObservations(observations);
+      return own;
+    }
+  }
+
   @Test
   void offWithoutAnObservationRegistryOrWhenSwitchedOff() {
     runner.run(context -> assertThat(context).doesNotHaveBean(BatonObservations.class));
