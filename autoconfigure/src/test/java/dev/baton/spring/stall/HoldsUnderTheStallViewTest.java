@@ -1,0 +1,67 @@
+package dev.baton.spring.stall;
+
+import static dev.baton.spring.observation.TestCalls.call;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AsyncCondition;
+import dev.baton.AsyncLock;
+import dev.baton.AsyncSemaphore;
+import dev.baton.Permit;
+import dev.baton.spring.BatonProperties;
+import dev.baton.spring.TestProperties;
+import dev.baton.spring.local.DefaultPrimitiveRegistry;
+import dev.baton.spring.local.LocalPrimitives;
+import dev.baton.spring.observation.Call;
+import dev.baton.spring.observation.Hold;
+import dev.baton.spring.observation.HoldTracking;
+import dev.baton.spring.observation.TestCalls;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The holds a registry hands out while the stall view is on: who took them, which call keeps
+ * them, and what the permit their taker is given does.
+ */
+@Timeout(30)
+class HoldsUnderTheStallViewTest {
+
+  private StallView view = view(BatonProperties.Stalls.Level.BASIC);
+  private DefaultPrimitiveRegistry registry = registry(view);
+
+  @AfterEach
+  void destroyView() {
+    view.destroy();
+  }
+
+  private static StallView view(BatonProperties.Stalls.Level level) {
+    return new StallView(new BatonProperties.Stalls(level, Duration.ofMillis(50),
+        Duration.ofHours(1), Duration.ofHours(1), Map.of()));
+  }
+
+  private static DefaultPrimitiveRegistry registry(StallView view) {
+    return new DefaultPrimitiveRegistry(TestProperties.defaults(), new LocalPrimitives(),
+        List.of(), false, view);
+  }
+
+  /** An annotation's acquire granted after it waited is held by its method, as one at once is. */
+  @Test
+  void aWaitGrantedLaterIsHeldByTheMethodThatAsked() {
+    AsyncLock ledger = registry.lock("ledger");
+    Permit inCode = ledger.acquire().join();
+    CompletableFuture<Permit> waiting = TestCalls.as(call("Ledger.write"),
+        () -> ((HoldTracking) ledger).acquire(Duration.ofMinutes(1), "Ledger.write"));
+
+    inCode.release();
+
+    Hold hold = Hold.of(waiting.join());
+    assertThat(hold.takenBy()).isEqualTo("Ledger.write");
+    assertThat(((HoldTracking) ledger).holds().all()).containsExactly(hold);
+    waiting.join().release();
+  }
+}
