@@ -64,4 +64,25 @@ class HoldsUnderTheStallViewTest {
     assertThat(((HoldTracking) ledger).holds().all()).containsExactly(hold);
     waiting.join().release();
   }
+
+  /**
+   * A permit taken without waiting is a hold like any other: listed and kept by the call that
+   * took it until released.
+   */
+  @Test
+  void aPermitTakenWithoutWaitingIsListedAndKeptByItsCall() {
+    AsyncLock ledger = registry.lock("ledger");
+    Call post = call("Ledger.post");
+
+    Permit permit = TestCalls.as(post, ledger::tryAcquire).orElseThrow();
+
+    Hold hold = Hold.of(permit);
+    assertThat(hold).isNotNull();
+    assertThat(hold.call()).isSameAs(post);
+    assertThat(((HoldTracking) ledger).holds().all()).containsExactly(hold);
+    assertThat(post.locksHeld()).containsExactly(hold);
+    permit.release();
+    assertThat(((HoldTracking) ledger).holds().count()).isZero();
+    assertThat(post.locksHeld()).isEmpty();
+  }
 }
