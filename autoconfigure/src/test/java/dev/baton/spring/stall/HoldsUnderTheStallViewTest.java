@@ -85,4 +85,18 @@ class HoldsUnderTheStallViewTest {
     assertThat(((HoldTracking) ledger).holds().count()).isZero();
     assertThat(post.locksHeld()).isEmpty();
   }
+
+  /** "Semaphore permits are not listed" among the locks a call holds. */
+  @Test
+  void aSemaphorePermitIsNotAmongTheLocksItsCallHolds() {
+    AsyncSemaphore payments = registry.semaphore("payments", 2);
+    Call charge = call("Payments.charge");
+
+    Permit permit = TestCalls.as(charge, payments::acquire).join();
+
+    assertThat(Hold.of(permit).call()).isSameAs(charge);
+    assertThat(charge.locksHeld()).isEmpty();
+    permit.release();
+    assertThat(charge.locksHeld()).isEmpty();
+  }
 }
