@@ -99,4 +99,27 @@ class HoldsUnderTheStallViewTest {
     permit.release();
     assertThat(charge.locksHeld()).isEmpty();
   }
+
+  /**
+   * A condition's waiter that takes the lock back holds it as the call that waited, which keeps
+   * the new hold until it is released.
+   */
+  @Test
+  void aConditionWaiterTakingTheLockBackHoldsItAsItsCall() {
+    AsyncCondition ready = registry.condition("ready");
+    Call worker = call("Worker.run");
+    Permit held = TestCalls.as(worker, ready.lock()::acquire).join();
+    CompletableFuture<Permit> back = TestCalls.as(worker, () -> ready.await(held));
+    assertThat(worker.locksHeld()).as("while it waits for a signal").isEmpty();
+
+    Permit signalling = ready.lock().acquire().join();
+    ready.signal();
+    signalling.release();
+
+    Hold again = Hold.of(back.join());
+    assertThat(again.call()).isSameAs(worker);
+    assertThat(worker.locksHeld()).containsExactly(again);
+    back.join().release();
+    assertThat(worker.locksHeld()).isEmpty();
+  }
 }
