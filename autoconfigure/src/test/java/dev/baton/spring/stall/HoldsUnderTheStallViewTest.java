@@ -122,4 +122,30 @@ class HoldsUnderTheStallViewTest {
     back.join().release();
     assertThat(worker.locksHeld()).isEmpty();
   }
+
+  /**
+   * In strict mode taking a condition's lock back in an order inverting one already seen is
+   * refused like any other request: the wait fails at once and leaves nothing waiting or held.
+   */
+  @Test
+  void inStrictModeTakingAConditionsLockBackInAnInvertedOrderFailsTheWaitAtOnce() {
+    view.destroy();
+    view = view(BatonProperties.Stalls.Level.STRICT);
+    registry = registry(view);
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    Permit readyHeld = TestCalls.as(worker, ready.lock()::acquire).join();
+    Permit ledgerHeld = TestCalls.as(worker, ledger::acquire).join();
+
+    CompletableFuture<Permit> back = TestCalls.as(worker, () -> ready.await(readyHeld));
+
+    assertThat(back).isCompletedExceptionally();
+    assertThatThrownBy(back::join).cause().isInstanceOf(DeadlockException.class)
+        .hasMessageStartingWith("lock-order inversion: Worker.run takes lock 'ledger', then"
+            + " condition 'ready'");
+    assertThat(ready.waiters()).isZero();
+    assertThat(ready.lock().isLocked()).isFalse();
+    ledgerHeld.release();
+  }
 }
