@@ -148,4 +148,26 @@ class HoldsUnderTheStallViewTest {
     assertThat(ready.lock().isLocked()).isFalse();
     ledgerHeld.release();
   }
+
+  /** The permit a taker is given releases once, as any registry permit does, and closes twice. */
+  @Test
+  void theTakersPermitReleasesOnceAndClosesAnyNumberOfTimes() {
+    AsyncLock ledger = registry.lock("ledger");
+    Permit permit = ledger.acquire().join();
+    long token = permit.token();
+    assertThat(token).isPositive();
+    assertThat(permit.isReleased()).isFalse();
+
+    permit.release();
+
+    assertThat(permit.isReleased()).isTrue();
+    assertThat(permit.token()).isEqualTo(token);
+    assertThatThrownBy(permit::release).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("lock 'ledger' was already released");
+    Permit closed = ledger.acquire().join();
+    closed.close();
+    closed.close();
+    assertThat(closed.isReleased()).isTrue();
+    assertThat(ledger.isLocked()).isFalse();
+  }
 }
