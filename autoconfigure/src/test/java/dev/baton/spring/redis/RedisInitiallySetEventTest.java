@@ -40,6 +40,28 @@ class RedisInitiallySetEventTest {
     }
   }
 
+  /**
+   * Only the start sets the event: asking the registry for it again returns the same instance
+   * and leaves it as the application left it, not set anew.
+   */
+  @Test
+  void askingForTheEventAgainNeitherMakesAnotherNorSetsItAgain() {
+    try (TwoRedisInstances instances = new TwoRedisInstances(PROPERTIES)) {
+      PrimitiveRegistry registry = instances.one.getBean(PrimitiveRegistry.class);
+      AsyncEvent warm = registry.event("warm");
+      warm.clear();
+      await().atMost(PATIENCE).pollDelay(Duration.ZERO)
+          .until(() -> !"1".equals(instances.server.cli("HGET", "{baton:event:warm}", "set")));
+
+      assertThat(registry.event("warm")).isSameAs(warm);
+      // A round trip on the instance's connection, after anything the second ask sent.
+      registry.semaphore("payments").acquire().join().release();
+
+      assertThat(instances.server.cli("HGET", "{baton:event:warm}", "set")).isNotEqualTo("1");
+      assertThat(event(instances.two).isSet()).isFalse();
+    }
+  }
+
   private static AsyncEvent event(ConfigurableApplicationContext instance) {
     return instance.getBean(PrimitiveRegistry.class).event("warm");
   }
