@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,31 @@ class RedisPermitsTest {
     assertThat(a.waiters()).as("withdrawn before its failure could be seen").isEqualTo(1);
     held.release();
     patient.orTimeout(5, TimeUnit.SECONDS).join().release();
+  }
+
+  /**
+   * A timed acquire on a busy lock fails with its timeout once that has run: never before (its
+   * deadline reaches Redis in milliseconds), nor long after (its timer counts the whole timeout
+   * and no more). Several in a row, so that a wrong deadline that Redis happens to meet within its
+   * millisecond cannot pass by chance.
+   */
+  @Test
+  void aTimedAcquireGivesUpOnceItsTimeoutHasRunNotBeforeNorLongAfter() throws Exception {
+    AsyncLock a = one.lock("timed-exactly");
+    Permit held = a.acquire().join();
+    try {
+      Duration timeout = Duration.ofMillis(300);
+      for (int i = 0; i < 5; i++) {
+        long start = System.nanoTime();
+        CompletableFuture<Permit> timed = two.lock("timed-exactly").acquire(timeout);
+        assertThatThrownBy(() -> timed.get(5, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(AcquireTimeoutException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(timeout);
+      }
+    } finally {
+      held.release();
+    }
   }
 
   @Test
