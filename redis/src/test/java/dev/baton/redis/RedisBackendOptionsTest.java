@@ -1,5 +1,6 @@
 package dev.baton.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
@@ -46,5 +47,33 @@ class RedisBackendOptionsTest {
         .isThrownBy(() -> RedisBackendOptions.DEFAULTS.withConnectTimeout(tooLong))
         .withMessage("connectTimeout must be at most PT596H31M23.647S (an int of milliseconds),"
             + " was " + tooLong);
+  }
+
+  /**
+   * A lease under 300 ms is refused: renewals run every third of it, and a shorter one would
+   * leave a permit no time to be renewed before it is lost. 300 ms itself is accepted.
+   */
+  @Test
+  void aLeaseShorterThan300MsIsRefusedSayingSo() {
+    Duration tooShort = Duration.ofMillis(299);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> RedisBackendOptions.DEFAULTS.withLease(tooShort))
+        .withMessage("lease must be at least 300ms and at most what a long counts in nanoseconds"
+            + " (about 292 years), was " + tooShort);
+    assertThat(RedisBackendOptions.DEFAULTS.withLease(Duration.ofMillis(300)).lease())
+        .isEqualTo(Duration.ofMillis(300));
+  }
+
+  /**
+   * A key prefix with either brace is refused: it would end or begin the hash tag that keeps each
+   * primitive's keys in one cluster slot.
+   */
+  @Test
+  void aKeyPrefixWithABraceIsRefusedSayingSo() {
+    for (String prefix : new String[] {"app{", "app}", "a}b"}) {
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> RedisBackendOptions.DEFAULTS.withKeyPrefix(prefix))
+          .withMessage("keyPrefix must be non-blank and free of '{' and '}', was '" + prefix + "'");
+    }
   }
 }
