@@ -280,6 +280,28 @@ class RedisConditionTest {
     assertThatThrownBy(() -> a.await(other)).isInstanceOf(IllegalArgumentException.class);
   }
 
+  /** {@code signal(n)} with {@code n} below one is refused, as a local condition's is. */
+  @Test
+  void aSignalOfNoWaitsIsRefusedAndWakesNobody() throws Exception {
+    AsyncCondition a = one.condition("none");
+    AsyncCondition b = two.condition("none");
+    CompletableFuture<Permit> waiting = a.await(a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> b.waiters() == 1);
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    try {
+      assertThatThrownBy(() -> b.signal(0)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("n must be positive, was 0");
+      assertThatThrownBy(() -> b.signal(-1)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("n must be positive, was -1");
+      assertThat(b.waiters()).isEqualTo(1);
+    } finally {
+      signaller.release();
+    }
+    assertThat(waiting).isNotDone();
+    waiting.cancel(false);
+    assertThat(a.waiters()).as("read where the wait was withdrawn").isZero();
+  }
+
   @Test
   void closingABackendFailsItsWaitsAndWithdrawsThem() throws Exception {
     RedisBackend leaving = RedisBackend.connect(server.uri(),
