@@ -702,6 +702,26 @@ class RedisPermitsTest {
   }
 
   /**
+   * The same when the CANCEL must wait for Baton's library to be loaded again (Redis lost it):
+   * waiters() leaves the withdrawn waiter out rather than reading Redis before its CANCEL ran.
+   */
+  @Test
+  void aCancelledWaiterIsNotCountedWhileItsCancelWaitsForTheLibrary() {
+    AsyncLock lock = one.lock("cancel-reload");
+    Permit held = lock.acquire().join();
+    CompletableFuture<Permit> waiting = lock.acquire();
+    await().until(() -> lock.waiters() == 1);
+    AtomicInteger waitersSeen = new AtomicInteger(-1);
+    waiting.whenComplete((p, failure) -> waitersSeen.set(lock.waiters()));
+    server.cli("FUNCTION", "FLUSH");
+
+    assertThat(waiting.cancel(false)).isTrue();
+    held.release();
+
+    assertThat(waitersSeen).as("waiters() seen by the cancel's callback").hasValue(0);
+  }
+
+  /**
    * The keys on the server but the records of permits released by earlier tests, which expire
    * within a lease of their release.
    */
