@@ -353,6 +353,44 @@ class RedisQueueTest {
     assertThat(keysOf("now")).containsExactly("{baton:queue:now}:meta");
   }
 
+  /**
+   * A shutdown reaches every waiting put and shutdownNow() drops every queued item, however many:
+   * Redis does each in steps of at most 100, which the call repeats until nothing is left.
+   */
+  @Test
+  void aShutdownReachesEveryPutAndItemOfALongQueue() throws Exception {
+    AsyncQueue<String> a = fifo(one, "long-shut", 1);
+    AsyncQueue<String> b = fifo(two, "long-shut", 1);
+    a.put("kept").get(5, TimeUnit.SECONDS);
+    List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      waiting.add(a.put("waits" + i));
+    }
+    await().until(() -> b.putters() == 150);
+    b.shutdown();
+    CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new))
+        .handle((ok, failure) -> null).get(5, TimeUnit.SECONDS);
+    assertThat(waiting).allSatisfy(put -> assertThatThrownBy(put::join)
+        .hasCauseInstanceOf(QueueShutdownException.class));
+    assertThat(a.putters()).isZero();
+    assertThat(a.poll()).isEqualTo("kept");
+    a.taskDone();
+
+    AsyncQueue<String> c = fifo(one, "long-now", Integer.MAX_VALUE);
+    AsyncQueue<String> d = fifo(two, "long-now", Integer.MAX_VALUE);
+    List<CompletableFuture<Void>> puts = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      puts.add(c.put("item" + i));
+    }
+    CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(d.size()).isEqualTo(250);
+    CompletableFuture<Void> joined = d.join();
+    d.shutdownNow();
+    assertThat(c.size()).isZero();
+    assertThat(c.unfinishedTasks()).isZero();
+    assertThat(joined).succeedsWithin(Duration.ofSeconds(5));
+  }
+
   @Test
   void anItemTooLargeOrAPrioritySpecWithoutScoreFailsWithAClearMessage() {
     AsyncQueue<String> small = one.queue("small",
