@@ -213,6 +213,25 @@ class RedisQueueTest {
   }
 
   /**
+   * A join of a queue with no unfinished task completes at once, from its own read: the joining
+   * backend has its renewals stalled, so no tick could complete it instead.
+   */
+  @Test
+  void aJoinOfAQueueWithNothingUnfinishedCompletesAtOnce() throws Exception {
+    AsyncQueue<String> a = fifo(one, "join-idle", 10);
+    AsyncQueue<String> b = fifo(two, "join-idle", 10);
+    assertThat(b.offer("job")).isTrue();
+    assertThat(b.poll()).isEqualTo("job");
+    b.taskDone();
+    CountDownLatch timers = RedisFaultsTest.stallRenewals(one);
+    try {
+      assertThat(a.join()).succeedsWithin(Duration.ofSeconds(2));
+    } finally {
+      timers.countDown();
+    }
+  }
+
+  /**
    * A queue in use has keys that expire one lease after the last lease they record, so that
    * instances that all died leave nothing behind: each has a time to live of at most a lease.
    */
