@@ -431,6 +431,29 @@ class RedisQueueTest {
     await().until(() -> keysOf("small").isEmpty());
   }
 
+  /**
+   * A zero-timeout take cancelled before its reply was handled gives the item Redis handed it
+   * back to the head at once, not when the hand-off's lease runs out: the next poll gets it.
+   */
+  @Test
+  void aZeroTimeoutTakeCancelledBeforeItsItemArrivedGivesItBackAtOnce() throws Exception {
+    AsyncQueue<String> a = fifo(one, "cancelled-poll", 10);
+    AsyncQueue<String> b = fifo(two, "cancelled-poll", 10);
+    assertThat(b.offer("item")).isTrue();
+    CountDownLatch callbacks = RedisFaultsTest.stallCallbacks(one);
+    try {
+      CompletableFuture<String> cancelled = a.take(Duration.ZERO);
+      await().until(() -> b.size() == 0); // handed to the take in Redis, its reply not handled
+      assertThat(cancelled.cancel(false)).isTrue();
+    } finally {
+      callbacks.countDown();
+    }
+    await().atMost(SharedRedis.LEASE.dividedBy(2)).until(() -> b.size() == 1);
+    assertThat(b.poll()).isEqualTo("item");
+    b.taskDone();
+    await().until(() -> keysOf("cancelled-poll").isEmpty());
+  }
+
   @Test
   void aTimedOutTakeLeavesNoTrace() throws ExecutionException, InterruptedException {
     AsyncQueue<String> a = fifo(one, "quiet", 3);
