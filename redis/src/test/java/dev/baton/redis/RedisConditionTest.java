@@ -250,6 +250,23 @@ class RedisConditionTest {
         .until(() -> !b.lock().isLocked());
   }
 
+  /**
+   * An await with a zero or negative timeout times out at once, as the local one does, and gives
+   * the lock up all the same: its caller no longer holds the permit it passed.
+   */
+  @Test
+  void anAwaitWithNoTimeLeftTimesOutAtOnceAndReleasesTheLock() throws Exception {
+    AsyncCondition a = one.condition("no-time");
+    for (Duration timeout : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+      Permit held = a.acquire().get(5, TimeUnit.SECONDS);
+      CompletableFuture<Permit> timedOut = a.await(held, timeout);
+      assertThatThrownBy(timedOut::join).hasCauseInstanceOf(AcquireTimeoutException.class);
+      assertThat(held.isReleased()).isTrue();
+      assertThat(a.lock().tryAcquire()).as("the lock, free again (read after the release)")
+          .hasValueSatisfying(Permit::release);
+    }
+  }
+
   @Test
   void awaitUntilWaitsAcrossSignalsUntilThePredicateHolds() throws Exception {
     AsyncCondition a = one.condition("stock");
