@@ -226,6 +226,27 @@ class RedisConditionTest {
     await().until(() -> !a.lock().isLocked());
   }
 
+  /**
+   * A wait whose JVM stopped renewing it (frozen) no longer counts once its lease has run out,
+   * though no condition call has purged it since: waiters() counts live leases only, not the keys
+   * Redis keeps for one more lease. The frozen JVM, renewing again, learns that its wait was
+   * forgotten and re-acquires the lock without a signal.
+   */
+  @Test
+  void aWaitWhoseLeaseRanOutNoLongerCountsBeforeAnyCallPurgesIt() throws Exception {
+    AsyncCondition a = one.condition("lapsed");
+    AsyncCondition b = two.condition("lapsed");
+    CompletableFuture<Permit> lapsing = b.await(b.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> a.waiters() == 1);
+    CountDownLatch timers = RedisFaultsTest.stallRenewals(two);
+    try {
+      await().atMost(SharedRedis.LEASE.plusSeconds(1)).until(() -> a.waiters() == 0);
+    } finally {
+      timers.countDown();
+    }
+    lapsing.get(5, TimeUnit.SECONDS).release();
+  }
+
   @Test
   void aTimedOutWaiterHoldsNothingAndTakesNoSignal() throws Exception {
     AsyncCondition a = one.condition("timeouts");
