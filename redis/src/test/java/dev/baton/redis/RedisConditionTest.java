@@ -340,6 +340,23 @@ class RedisConditionTest {
     assertThat(a.waiters()).as("read where the wait was withdrawn").isZero();
   }
 
+  /**
+   * An await passed a permit its caller released already is refused up front, saying so, and
+   * waits for nothing: not blamed on another owner releasing it meanwhile.
+   */
+  @Test
+  void awaitingWithAPermitReleasedAlreadyIsRefusedSayingSo() throws Exception {
+    AsyncCondition a = one.condition("released");
+    Permit held = a.acquire().get(5, TimeUnit.SECONDS);
+    held.release();
+    assertThatThrownBy(() -> a.await(held)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("held permit " + held.token() + " was already released:");
+    assertThatThrownBy(() -> a.awaitUntil(() -> false, held))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("held permit " + held.token() + " was already released:");
+    assertThat(a.waiters()).isZero();
+  }
+
   @Test
   void closingABackendFailsItsWaitsAndWithdrawsThem() throws Exception {
     RedisBackend leaving = RedisBackend.connect(server.uri(),
