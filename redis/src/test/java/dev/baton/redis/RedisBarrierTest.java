@@ -143,6 +143,24 @@ class RedisBarrierTest {
   }
 
   /**
+   * The same when the CANCEL must wait for Baton's library to be loaded again (Redis lost it):
+   * waiting() leaves the withdrawn party out rather than reading Redis before its CANCEL ran.
+   */
+  @Test
+  void aCancelledAwaitIsNotCountedWhileItsCancelWaitsForTheLibrary() {
+    AsyncBarrier a = one.barrier("cancel-reload", 2);
+    CompletableFuture<Integer> cancelled = a.await();
+    await().until(() -> a.waiting() == 1);
+    AtomicInteger waitingSeen = new AtomicInteger(-1);
+    cancelled.whenComplete((index, failure) -> waitingSeen.set(a.waiting()));
+    server.cli("FUNCTION", "FLUSH");
+
+    assertThat(cancelled.cancel(false)).isTrue();
+
+    assertThat(waitingSeen).as("waiting() seen by the cancel's callback").hasValue(0);
+  }
+
+  /**
    * A cancelled party counts toward no trip, even when its CANCEL runs before its AWAIT could:
    * after Redis lost Baton's library (a FUNCTION FLUSH), the AWAIT would be sent again only once
    * its error comes back, after the CANCEL (the library loaded again meanwhile by another
