@@ -57,7 +57,8 @@ class RedisBarrierTest {
     await().until(() -> b.waiting() == 1);
     b.reset();
     assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
-        .hasCauseInstanceOf(BrokenBarrierException.class);
+        .hasCauseInstanceOf(BrokenBarrierException.class).cause()
+        .hasMessage("barrier 'resets' on Redis, 2 parties was reset while this party waited");
     assertThat(a.isBroken()).isFalse();
     CompletableFuture<Integer> again = a.await();
     await().until(() -> b.waiting() == 1);
@@ -73,7 +74,9 @@ class RedisBarrierTest {
     await().until(() -> b.waiting() == 1);
     b.abort();
     assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
-        .hasCauseInstanceOf(BrokenBarrierException.class);
+        .hasCauseInstanceOf(BrokenBarrierException.class).cause()
+        .hasMessage("barrier 'aborts' on Redis, 2 parties was aborted while this party waited:"
+            + " reset() it before awaiting again");
     assertThat(a.isBroken()).isTrue();
     assertThatThrownBy(() -> a.await().get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(BrokenBarrierException.class);
