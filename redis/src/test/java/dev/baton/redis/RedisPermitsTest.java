@@ -297,6 +297,29 @@ class RedisPermitsTest {
     held.release();
   }
 
+  /**
+   * A holder whose renewals stall for less than a lease keeps the lock all that time, and its
+   * release is a plain one: its lease counts from its grant, a whole lease, as in Redis.
+   */
+  @Test
+  void aHolderWhoseRenewalsStallForLessThanALeaseKeepsTheLockAndReleasesIt() throws Exception {
+    Permit held = one.lock("stall-short").acquire().get(5, TimeUnit.SECONDS);
+    long lostBefore = one.lostLeases();
+    CountDownLatch timers = RedisFaultsTest.stallRenewals(one);
+    try {
+      Duration wait = SharedRedis.LEASE.multipliedBy(6).dividedBy(10);
+      assertThatThrownBy(() -> two.lock("stall-short").acquire(wait).get(5, TimeUnit.SECONDS))
+          .as("still held after %s without a renewal", wait)
+          .hasCauseInstanceOf(AcquireTimeoutException.class);
+      held.release();
+    } finally {
+      timers.countDown();
+    }
+    assertThat(((RedisPermit) held).isLost()).isFalse();
+    assertThat(one.lostLeases()).isEqualTo(lostBefore);
+    two.lock("stall-short").acquire().get(5, TimeUnit.SECONDS).release();
+  }
+
   @Test
   void aSecondReleaseThrowsAndCloseIsQuiet() {
     Permit permit = one.lock("twice").acquire().join();
