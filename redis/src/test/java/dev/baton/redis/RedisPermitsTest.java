@@ -183,6 +183,29 @@ class RedisPermitsTest {
    * pause) leaves the line once its lease runs out, and a release then passes it over for the
    * next live waiter, though its instance still listens for the grant.
    */
+  /**
+   * A grant whose message Redis counted as heard but which never arrived (its connection died
+   * with the message on its way) reaches the waiter all the same: the waiter's next renewal reads
+   * the grant back and delivers it.
+   */
+  @Test
+  void aGrantWhoseMessageIsLostOnItsWayIsDeliveredByTheNextRenewal() throws Exception {
+    try (ReplyDroppingProxy proxy = new ReplyDroppingProxy(server.port());
+        RedisBackend proxied = RedisBackend.connect(proxy.uri(), RedisBackendOptions.DEFAULTS
+            .withLease(SharedRedis.LEASE).withCommandTimeout(Duration.ofSeconds(2)))) {
+      AsyncLock lock = one.lock("message-lost");
+      Permit held = lock.acquire().get(5, TimeUnit.SECONDS);
+      CompletableFuture<Permit> waiting = proxied.lock("message-lost").acquire();
+      await().until(() -> lock.waiters() == 1);
+      proxy.swallowMessages();
+      held.release();
+      await().until(() -> proxy.swallowed() > 0); // the grant's message, heard for Redis
+      Permit granted = waiting.get(SharedRedis.LEASE.toMillis() * 2, TimeUnit.MILLISECONDS);
+      assertThat(granted.token()).isGreaterThan(held.token());
+      granted.release();
+    }
+  }
+
   @Test
   void aWaiterUnrenewedForALeaseLeavesTheLineAndIsPassedOver() throws Exception {
     AsyncLock lock = one.lock("unrenewed");
