@@ -871,6 +871,8 @@ class RedisFaultsTest {
       RedisBackend backend = RedisBackend.connect(fresh.uri(),
           RedisBackendOptions.DEFAULTS.withLease(LEASE).withCommandTimeout(COMMAND_TIMEOUT));
       try {
+        assertThat(backend.isQuarantined()).as("reported while the server is up for less than a"
+            + " lease").isTrue();
         CompletableFuture<Permit> locked = backend.lock("first").acquire(LEASE.multipliedBy(3));
         AsyncSemaphore semaphore = backend.semaphore("first", 3);
         List<CompletableFuture<Permit>> waits = Stream.generate(
