@@ -307,6 +307,33 @@ class RedisConditionTest {
     enough.get(5, TimeUnit.SECONDS).release();
   }
 
+  /**
+   * An awaitUntil woken by a signal that then ends without handing the lock to its caller (its
+   * predicate throws) passes that signal on, as a withdrawn await does: the next wait wakes.
+   */
+  @Test
+  void anAwaitUntilThatFailsAfterItsSignalPassesTheSignalOn() throws Exception {
+    AsyncCondition a = one.condition("predicate-fails");
+    AsyncCondition b = two.condition("predicate-fails");
+    AtomicInteger checks = new AtomicInteger();
+    CompletableFuture<Permit> failing = a.awaitUntil(() -> {
+      if (checks.incrementAndGet() > 1) {
+        throw new IllegalStateException("the predicate failed");
+      }
+      return false;
+    }, a.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> b.waiters() == 1);
+    CompletableFuture<Permit> next = b.await(b.acquire().get(5, TimeUnit.SECONDS));
+    await().until(() -> b.waiters() == 2);
+    Permit signaller = b.acquire().get(5, TimeUnit.SECONDS);
+    b.signal();
+    signaller.release();
+    assertThatThrownBy(() -> failing.get(5, TimeUnit.SECONDS))
+        .hasRootCauseMessage("the predicate failed");
+    next.get(5, TimeUnit.SECONDS).release();
+    await().until(() -> !b.lock().isLocked());
+  }
+
   @Test
   void signallingWithoutTheLockOrAwaitingAnotherLocksPermitIsRefused() throws Exception {
     AsyncCondition a = one.condition("rules");
