@@ -1,6 +1,7 @@
 package dev.baton.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
@@ -100,6 +101,20 @@ class RedisUnreachableTest {
     Call(Function<RedisUnreachableTest, Object> call) {
       this.call = call;
     }
+  }
+
+  /**
+   * Once the backend knows Redis is unreachable (disconnected), an event's set() and clear()
+   * throw at once, naming the address, rather than returning as if the change were on its way.
+   */
+  @Test
+  void anEventChangeMadeOnceTheBackendKnowsRedisIsDownThrowsNamingItsAddress() {
+    server.stop();
+    await().until(() -> !backend.isConnected());
+    assertThatThrownBy(event::set).isInstanceOf(RedisUnavailableException.class)
+        .hasMessageContaining("127.0.0.1:" + server.port());
+    assertThatThrownBy(event::clear).isInstanceOf(RedisUnavailableException.class)
+        .hasMessageContaining("127.0.0.1:" + server.port());
   }
 
   /**
