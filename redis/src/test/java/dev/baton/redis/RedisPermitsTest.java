@@ -179,11 +179,6 @@ class RedisPermitsTest {
   }
 
   /**
-   * A waiter whose instance stopped renewing it (its renewal thread kept busy, as in a long GC
-   * pause) leaves the line once its lease runs out, and a release then passes it over for the
-   * next live waiter, though its instance still listens for the grant.
-   */
-  /**
    * A grant whose message Redis counted as heard but which never arrived (its connection died
    * with the message on its way) reaches the waiter all the same: the waiter's next renewal reads
    * the grant back and delivers it.
@@ -206,6 +201,11 @@ class RedisPermitsTest {
     }
   }
 
+  /**
+   * A waiter whose instance stopped renewing it (its renewal thread kept busy, as in a long GC
+   * pause) leaves the line once its lease runs out, and a release then passes it over for the
+   * next live waiter, though its instance still listens for the grant.
+   */
   @Test
   void aWaiterUnrenewedForALeaseLeavesTheLineAndIsPassedOver() throws Exception {
     AsyncLock lock = one.lock("unrenewed");
