@@ -1465,6 +1465,35 @@ class StallViewTest {
   }
 
   /**
+   * A wait for an event without a timeout is untimed in the stall view, as one for a lock is: a
+   * deadlock through it lasts until the application restarts.
+   */
+  @Test
+  void aDeadlockThroughAnUntimedWaitForAnEventLastsUntilRestart() {
+    AsyncLock config = registry.lock("config");
+    AsyncEvent ready = registry.event("ready");
+    Call use = call("Config.use");
+    Call load = call("Loader.load");
+    as(use, config::acquire).join();
+    try (CurrentCall.Scope in = CurrentCall.in(load)) {
+      ((SetterTracking) ready).setters().promise();
+    }
+    try (CurrentCall.Scope in = CurrentCall.in(use)) {
+      ready.await();
+    }
+    as(load, config::acquire);
+
+    Deadlock deadlock = view.check().deadlocks().get(0);
+
+    assertThat(deadlock.cycle()).filteredOn(stuck -> stuck.site().equals("Config.use"))
+        .singleElement().satisfies(stuck -> assertThat(stuck.waits()).singleElement()
+            .satisfies(wait -> assertThat(wait.name()).isEqualTo("ready"))
+            .satisfies(wait -> assertThat(wait.timed()).as("waits without a timeout").isFalse()));
+    assertThat(deadlock.lastsUntilRestart()).isTrue();
+    ready.set();
+  }
+
+  /**
    * A timed-out wait is explained after its timeout, on the thread that fails it. If by then the
    * only call that was to set the event has let go (it set the event, too late), saying that no
    * running call is to set it would be false of the time the wait expired: it says nothing.
