@@ -866,6 +866,33 @@ class StallViewTest {
   }
 
   /**
+   * A condition's wait with a timeout stays timed while it takes the lock back after its signal:
+   * a deadlock through it ends when that timeout does, not at a restart.
+   */
+  @Test
+  void aSignalledTimedConditionWaitTakingTheLockBackIsATimedWaitOfItsDeadlock() {
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    Call notifier = call("Notifier.run");
+    as(worker, ledger::acquire).join();
+    Permit readyHeld = as(worker, ready::acquire).join();
+    taken.add(TestCalls.as(worker, () -> ready.await(readyHeld, Duration.ofHours(1))));
+    as(notifier, ready::acquire).join();
+    CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
+    ready.signal();
+
+    Deadlock deadlock = view.check().deadlocks().get(0);
+
+    assertThat(deadlock.cycle()).filteredOn(stuck -> stuck.site().equals("Worker.run"))
+        .singleElement().satisfies(stuck -> assertThat(stuck.waits()).singleElement()
+            .satisfies(wait -> assertThat(wait.name()).isEqualTo("ready"))
+            .satisfies(wait -> assertThat(wait.timed()).as("waits at most an hour").isTrue()));
+    assertThat(deadlock.lastsUntilRestart()).isFalse();
+    notifierWaits.cancel(false);
+  }
+
+  /**
    * The README's limit: the local backend's {@code awaitUntil}, whose rounds signal and wait
    * again, does not say when its waiter is signalled, so its waiter taking the lock back is never
    * in the graph, and the same shape as above is no deadlock to the view.
