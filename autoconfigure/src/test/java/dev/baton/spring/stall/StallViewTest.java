@@ -14,6 +14,8 @@ import dev.baton.AsyncQueue;
 import dev.baton.AsyncSemaphore;
 import dev.baton.Permit;
 import dev.baton.spring.BatonProperties;
+import dev.baton.spring.LockFamily;
+import dev.baton.spring.NamedPrimitive;
 import dev.baton.spring.TestProperties;
 import dev.baton.spring.local.DefaultPrimitiveRegistry;
 import dev.baton.spring.local.LocalPrimitives;
@@ -863,6 +865,24 @@ class StallViewTest {
           .contains("Worker.run holds lock 'ledger' and waits for condition 'ready'");
     });
     notifierWaits.cancel(false);
+  }
+
+  /**
+   * The stall view makes the registry track holds though nothing else asked it to: a per-key
+   * lock family knows its oldest hold and the call that keeps it.
+   */
+  @Test
+  void underTheStallViewAPerKeyFamilyKnowsItsOldestHold() {
+    as(call("Stock.take"), () -> registry.lock("stock", "fig").acquire()).join();
+    List<LockFamily> families = new ArrayList<>();
+    registry.onPrimitive(primitive -> {
+      if (primitive.kind() == NamedPrimitive.Kind.LOCK_FAMILY) {
+        families.add((LockFamily) primitive.primitive());
+      }
+    });
+
+    assertThat(families).singleElement().satisfies(family -> assertThat(family.oldestHold())
+        .map(Hold::call).map(Call::site).hasValue("Stock.take"));
   }
 
   /**
