@@ -2,10 +2,13 @@ package dev.baton.spring.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
+import dev.baton.Permit;
 import dev.baton.spring.TestProperties;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -36,5 +39,28 @@ class RegistryCloseTests {
         .withThrowableOfType(ExecutionException.class)
         .havingCause().isInstanceOf(IllegalStateException.class)
         .withMessageContaining("takes no new wait: the application is shutting down"));
+  }
+
+  /**
+   * The close fails the waits pending for a condition's lock, a signalled waiter's taking it back
+   * included, with a {@link CancellationException} saying the application is shutting down.
+   */
+  @Test
+  void theCloseFailsTheWaitsPendingForAConditionsLock() {
+    AsyncCondition ready = registry.condition("ready");
+    Permit waiterHeld = ready.acquire().join();
+    CompletableFuture<Permit> waiting = ready.await(waiterHeld);
+    Permit held = ready.acquire().join();
+    CompletableFuture<Permit> acquiring = ready.acquire();
+    ready.signal();
+
+    registry.close();
+
+    assertThat(List.of(waiting, acquiring)).allSatisfy(wait -> assertThat(wait)
+        .failsWithin(WITHIN).withThrowableOfType(CancellationException.class)
+        .withMessageContaining("condition 'ready' was withdrawn")
+        .withMessageContaining("the application is shutting down"));
+    held.release();
+    assertThat(ready.lock().tryAcquire()).as("nothing was granted after the close").isPresent();
   }
 }
