@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.AsyncCondition;
 import dev.baton.AsyncEvent;
+import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import dev.baton.spring.TestProperties;
 import java.time.Duration;
@@ -62,5 +63,25 @@ class RegistryCloseTests {
         .withMessageContaining("the application is shutting down"));
     held.release();
     assertThat(ready.lock().tryAcquire()).as("nothing was granted after the close").isPresent();
+  }
+
+  /**
+   * The close fails the waits pending for the lock of a key of a per-key family, saying the
+   * application is shutting down; the holder keeps the key until it releases it.
+   */
+  @Test
+  void theCloseFailsTheWaitsPendingForAKeysLock() {
+    AsyncLock fig = registry.lock("stock", "fig");
+    Permit held = fig.acquire().join();
+    CompletableFuture<Permit> waiting = fig.acquire();
+
+    registry.close();
+
+    assertThat(waiting).failsWithin(WITHIN).withThrowableOfType(CancellationException.class)
+        .withMessageContaining("lock 'stock' was withdrawn")
+        .withMessageContaining("the application is shutting down");
+    assertThat(fig.isLocked()).as("the holder keeps the key").isTrue();
+    held.release();
+    assertThat(fig.isLocked()).as("nothing was granted after the close").isFalse();
   }
 }
