@@ -7,6 +7,8 @@ import com.jayway.jsonpath.JsonPath;
 import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.Http;
+import dev.baton.spring.PrimitiveRegistry;
+import dev.baton.spring.redis.RedisTestApplication.Job;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,7 +94,7 @@ class RedisMetersTest {
             assertThat(response.body())
                 .contains("baton_semaphore_permits_available{name=\"s11\"} NaN");
           } else {
-            assertThat(semaphore(response.body(), "s11")).containsEntry("state", "unknown")
+            assertThat(primitive(response.body(), "s11")).containsEntry("state", "unknown")
                 .containsEntry("waiters", null)
                 .containsEntry("permits", map("max", 1, "available", null, "inUse", null));
           }
@@ -105,13 +107,42 @@ class RedisMetersTest {
         if (scrape) {
           assertThat(body).contains("baton_semaphore_permits_available{name=\"s11\"} 1.0");
         } else {
-          assertThat(semaphore(body, "s11")).containsEntry("state", "free");
+          assertThat(primitive(body, "s11")).containsEntry("state", "free");
         }
       });
     }
   }
 
-  private static Map<String, Object> semaphore(String body, String name) {
+  /**
+   * Locks and queues show the snapshot's levels too: with Redis paused, {@code GET
+   * /actuator/baton} answers within about one command timeout, a lock or a queue Redis never
+   * answered for shown as unknown, not read one by one from Redis.
+   */
+  @Test
+  void whileRedisIsPausedTheEndpointShowsLocksAndQueuesAsUnknownWithoutAskingEachOne() {
+    List<String> properties = new ArrayList<>(List.of("baton.redis.command-timeout=1500ms"));
+    IntStream.range(0, 6).forEach(i -> properties.addAll(List.of("baton.queues.q" + i
+        + ".capacity=5", "baton.queues.q" + i + ".item-type=" + Job.class.getName())));
+    try (ConfigurableApplicationContext app = instance(properties)) {
+      PrimitiveRegistry registry = app.getBean(PrimitiveRegistry.class);
+      IntStream.range(0, 6).forEach(i -> registry.lock("l" + i));
+      server.pause();
+      try {
+        CompletableFuture<HttpResponse<String>> read = Http.getAsync(app, "/actuator/baton");
+        assertThat(read).succeedsWithin(Duration.ofSeconds(6)).satisfies(response -> {
+          assertThat(response.statusCode()).isEqualTo(200);
+          assertThat(primitive(response.body(), "l5")).containsEntry("kind", "lock")
+              .containsEntry("state", "unknown").containsEntry("waiters", null);
+          assertThat(primitive(response.body(), "q5")).containsEntry("kind", "queue")
+              .containsEntry("state", "unknown").containsEntry("size", null);
+        });
+      } finally {
+        server.resume();
+      }
+    }
+  }
+
+  private static Map<String, Object> primitive(String body, String name) {
     List<Map<String, Object>> named =
         JsonPath.read(body, "$.primitives[?(@.name == '" + name + "')]");
     assertThat(named).hasSize(1);
