@@ -851,7 +851,7 @@ class StallViewTest {
     Call notifier = call("Notifier.run");
     as(worker, ledger::acquire).join();
     Permit readyHeld = as(worker, ready::acquire).join();
-    taken.add(TestCalls.as(worker, () -> ready.await(readyHeld)));
+    as(worker, () -> ready.await(readyHeld));
     as(notifier, ready::acquire).join();
     CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
 
@@ -897,7 +897,7 @@ class StallViewTest {
     Call notifier = call("Notifier.run");
     as(worker, ledger::acquire).join();
     Permit readyHeld = as(worker, ready::acquire).join();
-    taken.add(TestCalls.as(worker, () -> ready.await(readyHeld, Duration.ofHours(1))));
+    as(worker, () -> ready.await(readyHeld, Duration.ofHours(1)));
     as(notifier, ready::acquire).join();
     CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
     ready.signal();
@@ -926,7 +926,7 @@ class StallViewTest {
     AtomicBoolean flag = new AtomicBoolean();
     as(worker, ledger::acquire).join();
     Permit readyHeld = as(worker, ready::acquire).join();
-    taken.add(TestCalls.as(worker, () -> ready.awaitUntil(flag::get, readyHeld)));
+    as(worker, () -> ready.awaitUntil(flag::get, readyHeld));
     as(notifier, ready::acquire).join();
     CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
 
