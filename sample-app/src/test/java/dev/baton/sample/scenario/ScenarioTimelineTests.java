@@ -1,6 +1,7 @@
 package dev.baton.sample.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.sample.RunningSampleAppTest;
@@ -24,12 +25,21 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
 
   private final JsonMapper json = JsonMapper.builder().build();
 
+  /** Each listed with the primitives of its row in the README's tables, and what it shows. */
   @Test
-  void theScenariosAreListedInTheArticlesOrderThenTheDeadlock() {
+  void theScenariosAreListedInTheArticlesOrderThenTheDeadlockWithThePrimitivesToWatch() {
     Listed[] listed = client.getJson("/scenarios", Listed[].class);
 
-    assertThat(listed).extracting(Listed::name).containsExactly(
-        "event", "lock", "semaphore", "condition", "combined", "queue", "deadlock");
+    assertThat(listed).extracting(Listed::name, Listed::primitives).containsExactly(
+        tuple("event", List.of("demo-event")),
+        tuple("lock", List.of("demo-lock")),
+        tuple("semaphore", List.of("demo-semaphore")),
+        tuple("condition", List.of("demo-condition")),
+        tuple("combined", List.of("combined-event", "combined-condition", "combined-lock")),
+        tuple("queue", List.of("demo-queue")),
+        tuple("deadlock", List.of("inventory", "ledger")));
+    assertThat(listed).extracting(Listed::description).as("one sentence saying what it shows")
+        .allSatisfy(description -> assertThat(description).contains(" ").endsWith("."));
   }
 
   @Test
