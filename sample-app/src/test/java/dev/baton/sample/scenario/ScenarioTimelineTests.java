@@ -99,7 +99,7 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
   }
 
   @Test
-  void semaphoreNeverHasMoreHoldersThanItsTwoPermitsAndUsesBoth() {
+  void semaphoreNeverHasMoreHoldersThanItsTwoPermitsAndUsesBothWhileTheOthersWaitTheirTurn() {
     Run run = run("semaphore");
 
     int holding = 0;
@@ -113,6 +113,13 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     assertThat(run.only("acquired")).extracting(Event::actor)
         .containsExactlyInAnyOrder("worker-1", "worker-2", "worker-3", "worker-4");
     assertThat(holding).isZero();
+    for (int worker = 1; worker <= 4; worker++) {
+      String name = "worker-" + worker;
+      int waiting = run.indexOf(e -> e.actor().equals(name) && e.action().equals("waiting"));
+      int acquired = run.indexOf(e -> e.actor().equals(name) && e.action().equals("acquired"));
+      assertThat(waiting).as("%s waiting, before it acquired", name).isNotNegative()
+          .isLessThan(acquired);
+    }
   }
 
   @Test
