@@ -261,6 +261,30 @@ class ScenarioTimelineTests extends RunningSampleAppTest {
     }
   }
 
+  /**
+   * Runs of different scenarios do not take turns: a lock run answers while a deadlock run, which
+   * lasts until its 4 s timeout, still goes on.
+   */
+  @Test
+  void aRunOfOneScenarioDoesNotWaitForARunOfAnother() {
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      CompletableFuture<Run> deadlock =
+          CompletableFuture.supplyAsync(() -> run("deadlock"), caller);
+      await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+          .atMost(Duration.ofSeconds(5)).ignoreExceptions()
+          .until(() -> runs().heldKeys() == 1);
+
+      Run lock = run("lock");
+
+      assertThat(deadlock).as("the deadlock run, not over before its timeout").isNotDone();
+      assertThat(lock.only("acquired", "released")).hasSize(6);
+      assertThat(deadlock.join().only("timed-out")).hasSize(1);
+    } finally {
+      caller.shutdownNow();
+    }
+  }
+
   /** Each event of a run as {@code actor action on}. */
   private static List<String> moves(JsonNode run) {
     List<String> moves = new ArrayList<>();
