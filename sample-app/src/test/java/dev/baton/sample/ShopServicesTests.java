@@ -90,6 +90,30 @@ class ShopServicesTests extends RunningSampleAppTest {
     assertThat(level("coffee")).isEqualTo(coffee - 6);
   }
 
+  /**
+   * An order of more units than are on hand settles out of stock, reserving nothing; one of a SKU
+   * the shop does not stock settles failed.
+   */
+  @Test
+  void anOrderOfMoreThanIsOnHandSettlesOutOfStockAndOneOfAnUnknownSkuFailed() {
+    Map<String, Integer> before = client.getJson("/orders", OrderStatus.class).ledger().outcomes();
+    int coffee = level("coffee");
+
+    client.postJson("/orders?sku=coffee&quantity=" + (coffee + 1), Object.class);
+    client.postJson("/orders?sku=nothing", Object.class);
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Map<String, Integer> outcomes =
+          client.getJson("/orders", OrderStatus.class).ledger().outcomes();
+      assertThat(outcomes)
+          .containsEntry("OUT_OF_STOCK", before.getOrDefault("OUT_OF_STOCK", 0) + 1)
+          .containsEntry("FAILED", before.getOrDefault("FAILED", 0) + 1);
+      assertThat(outcomes.getOrDefault("FULFILLED", 0)).as("fulfilled")
+          .isEqualTo(before.getOrDefault("FULFILLED", 0));
+    });
+    assertThat(level("coffee")).isEqualTo(coffee);
+  }
+
   /** The orders queue holds 50; idle, its two workers each wait on a take. */
   @Test
   void twoOrderWorkersWaitOnTheOrdersQueueOfFifty() {
