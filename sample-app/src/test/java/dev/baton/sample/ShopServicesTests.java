@@ -114,6 +114,16 @@ class ShopServicesTests extends RunningSampleAppTest {
     assertThat(level("coffee")).isEqualTo(coffee);
   }
 
+  @Test
+  void aRestockAddsTheUnitsAndAnswersTheNewLevel() {
+    int tea = level("tea");
+
+    Levels restocked = client.postJson("/stock/tea/restock?quantity=5", Levels.class);
+
+    assertThat(restocked).containsExactly(Map.entry("tea", tea + 5));
+    assertThat(level("tea")).isEqualTo(tea + 5);
+  }
+
   /** The orders queue holds 50; idle, its two workers each wait on a take. */
   @Test
   void twoOrderWorkersWaitOnTheOrdersQueueOfFifty() {
