@@ -72,22 +72,28 @@ class ShopServicesTests extends RunningSampleAppTest {
     }
   }
 
+  /**
+   * More orders than the ledger lists: once all are settled, it lists the latest ten, the last
+   * order placed among them.
+   */
   @Test
-  void queuedOrdersAreAllFulfilledByTheWorkers() {
+  void queuedOrdersAreAllFulfilledByTheWorkersAndTheLedgerListsTheLatest() {
     Ledger before = client.getJson("/orders", OrderStatus.class).ledger();
     int coffee = level("coffee");
 
-    client.postJson("/orders/burst/6?sku=coffee", Object[].class);
+    Order[] burst = client.postJson("/orders/burst/12?sku=coffee", Order[].class);
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       OrderStatus status = client.getJson("/orders", OrderStatus.class);
-      assertThat(status.ledger().settled()).isEqualTo(before.settled() + 6);
+      assertThat(status.ledger().settled()).isEqualTo(before.settled() + 12);
       assertThat(status.unfinished()).isZero();
     });
-    assertThat(client.getJson("/orders", OrderStatus.class).ledger().outcomes())
-        .as("each order's stock reserved and its payment charged")
-        .containsEntry("FULFILLED", before.outcomes().getOrDefault("FULFILLED", 0) + 6);
-    assertThat(level("coffee")).isEqualTo(coffee - 6);
+    Ledger after = client.getJson("/orders", OrderStatus.class).ledger();
+    assertThat(after.outcomes()).as("each order's stock reserved and its payment charged")
+        .containsEntry("FULFILLED", before.outcomes().getOrDefault("FULFILLED", 0) + 12);
+    assertThat(level("coffee")).isEqualTo(coffee - 12);
+    assertThat(after.recent()).hasSize(10).extracting(Settled::order)
+        .isSubsetOf(burst).contains(burst[burst.length - 1]);
   }
 
   /**
@@ -162,7 +168,11 @@ class ShopServicesTests extends RunningSampleAppTest {
 
   record Families(List<Family> primitives) {}
 
-  record Ledger(int settled, Map<String, Integer> outcomes) {}
+  record Order(long id, String sku, int quantity, String placedBy) {}
+
+  record Settled(Order order, String outcome) {}
+
+  record Ledger(int settled, Map<String, Integer> outcomes, List<Settled> recent) {}
 
   record OrderStatus(int queued, int unfinished, Ledger ledger) {}
 
