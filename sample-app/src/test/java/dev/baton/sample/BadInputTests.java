@@ -52,10 +52,15 @@ class BadInputTests extends RunningSampleAppTest {
         .isEqualTo(before);
   }
 
+  /** A rush whatever its count, a reservation or a restock: none stocks the SKU it names. */
   @Test
-  void aRushOnAnUnknownSkuAnswers404WhateverItsCount() {
+  void anUnknownSkuAnswers404OnEveryStockEndpointAndIsNeverStocked() {
     assertThat(client.post("/stock/nothing/rush/3").statusCode()).isEqualTo(404);
     assertThat(client.post("/stock/nothing/rush/0").statusCode()).isEqualTo(404);
+    assertThat(client.post("/stock/nothing/reservations").statusCode()).isEqualTo(404);
+    assertThat(client.post("/stock/nothing/restock?quantity=5").statusCode()).isEqualTo(404);
+    assertThat(json.readValue(client.get("/stock").body(), Levels.class))
+        .doesNotContainKey("nothing");
   }
 
   @Test
