@@ -293,6 +293,27 @@ class LivePageBrowserTests {
   }
 
   /**
+   * A card's meter fills with what is taken: a semaphore's permits in use out of its permits, a
+   * queue's items out of its capacity.
+   */
+  @Test
+  void aCardsMeterFillsWithThePermitsInUseOrTheItemsQueued() {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("card-semaphore-payments")));
+
+    Object filled = ((JavascriptExecutor) browser).executeScript("""
+        return [
+          { name: 'payments', kind: 'semaphore', state: 'in-use', waiters: 0,
+            permits: { max: 4, available: 3, inUse: 1 }, holders: 1, scope: 'this-instance' },
+          { name: 'orders', kind: 'queue', state: 'open', size: 3, capacity: 4, unfinished: 3,
+            putters: 0, takers: 0, scope: 'this-instance' }
+        ].map(primitive => card(primitive).querySelector('.meter span').style.width);
+        """);
+
+    assertThat(filled).isEqualTo(List.of("25%", "75%"));
+  }
+
+  /**
    * With the server out of reach, the scenarios section says it could not read the scenarios
    * (with a button to try again) and the orders line keeps its numbers, saying why and from
    * when; both recover once it answers again.
