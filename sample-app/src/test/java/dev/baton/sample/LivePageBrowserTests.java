@@ -172,6 +172,8 @@ class LivePageBrowserTests {
     assertThat(browser.findElement(By.cssSelector("#timeline-events tr.message")).getText())
         .contains("waiting for lock 'ledger': held for ")
         .contains(" by Ledger.close, which waits for lock 'inventory' in Inventory.count");
+    assertThat(browser.findElements(By.cssSelector(".lanes .mark.timeout")))
+        .as("the timeout, marked on its lane").hasSize(1);
     wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".deadlock"), 0));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.id("stalls-summary"), "Nothing stuck"));
