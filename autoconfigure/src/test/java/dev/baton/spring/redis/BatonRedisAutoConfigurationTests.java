@@ -176,6 +176,25 @@ class BatonRedisAutoConfigurationTests {
         });
   }
 
+  /**
+   * A {@code rediss://} URL asks for TLS by itself, as Spring Boot reads it for its own
+   * connection: without {@code ssl.enabled} the connection details give no SSL bundle.
+   */
+  @Test
+  void aRedissUrlGivesTlsWithoutSslEnabled() {
+    contextRunner.withPropertyValues("spring.data.redis.url=rediss://:secret@redis.example:6380/4")
+        .run(context -> {
+          DataRedisConnectionDetails details = context.getBean(DataRedisConnectionDetails.class);
+          assertThat(details.getSslBundle()).as("the bundle Baton's TLS would come from").isNull();
+          RedisURI uri = RedisUris.of(details, context.getBean(DataRedisProperties.class));
+          assertThat(uri.isSsl()).isTrue();
+          assertThat(uri.getHost()).isEqualTo("redis.example");
+          assertThat(uri.getPort()).isEqualTo(6380);
+          assertThat(uri.getDatabase()).isEqualTo(4);
+          assertThat(uri.getPassword()).containsExactly("secret".toCharArray());
+        });
+  }
+
   @Test
   void sentinelPropertiesGiveTheMasterAndEveryNode() {
     contextRunner.withPropertyValues("spring.data.redis.sentinel.master=orders",
