@@ -77,6 +77,40 @@ class RedisClusterInstancesTest {
     }));
   }
 
+  /**
+   * {@code spring.data.redis.username}, {@code password} and {@code client-name} reach the
+   * cluster's nodes as they reach a standalone server: Baton's connections there are logged in
+   * as that user and carry that name.
+   */
+  @Test
+  void clusterConnectionsLogInAsTheUserAndCarryTheClientName() {
+    nodes.forEach(node -> node.cli("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all"));
+    contextRunner.withPropertyValues("spring.data.redis.username=app",
+        "spring.data.redis.password=app-pw", "spring.data.redis.client-name=orders-app")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          await().atMost(PATIENCE).until(() -> !backend(context).isQuarantined());
+          context.getBean(PrimitiveRegistry.class).lock("ledger").acquire()
+              .get(5, TimeUnit.SECONDS).release();
+          assertThat(nodes.stream().flatMap(node -> node.cli("CLIENT", "LIST").lines())
+              .filter(line -> line.contains(" name=orders-app ")))
+              .as("Baton's named connections").isNotEmpty()
+              .allMatch(line -> line.contains(" user=app "));
+        });
+  }
+
+  /**
+   * {@code spring.data.redis.ssl.enabled=true} makes Baton speak TLS to the seed nodes too:
+   * these serve plain text only, so start-up fails to reach them.
+   */
+  @Test
+  void clusterNodesWithSslEnabledAreSpokenToOverTls() {
+    contextRunner.withPropertyValues("spring.data.redis.ssl.enabled=true",
+        "spring.data.redis.timeout=2s").run(context ->
+            assertThat(context.getStartupFailure()).isNotNull()
+                .hasStackTraceContaining("Redis at cluster [127.0.0.1:" + nodes.get(0).port()));
+  }
+
   private static void lockHeldByOneInstanceIsHandedOverFifoToTheOther(
       AssertableApplicationContext one, AssertableApplicationContext two) throws Exception {
     AsyncLock ledgerOne = one.getBean("baton.lock.ledger", AsyncLock.class);
