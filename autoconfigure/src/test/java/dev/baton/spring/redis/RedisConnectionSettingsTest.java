@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
@@ -100,16 +102,21 @@ class RedisConnectionSettingsTest {
   }
 
   /**
-   * A Redis that accepts the TCP connection but never answers (hung, or not Redis): with
-   * {@code spring.data.redis.timeout=500ms} start-up fails, naming the address, within a few
-   * seconds, as Spring Data's handshake would time out after 500 ms; not after Lettuce's
-   * 60-second default.
+   * A Redis that accepts the TCP connection but never answers (hung, or not Redis), given as the
+   * host and port or as a cluster's seed node: with {@code spring.data.redis.timeout=500ms}
+   * start-up fails, naming the address, within a few seconds, as Spring Data's handshake would
+   * time out after 500 ms; not after Lettuce's 60-second default.
    */
-  @Test
-  void aServerThatNeverAnswersShouldFailStartUpWithinTheTimeout() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"host", "cluster"})
+  void aServerThatNeverAnswersShouldFailStartUpWithinTheTimeout(String givenAs)
+      throws IOException {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<Throwable> failure = startUp(silent.getLocalPort(),
-          "spring.data.redis.timeout=500ms");
+      String[] properties = givenAs.equals("cluster")
+          ? new String[] {"spring.data.redis.timeout=500ms",
+              "spring.data.redis.cluster.nodes=127.0.0.1:" + silent.getLocalPort()}
+          : new String[] {"spring.data.redis.timeout=500ms"};
+      CompletableFuture<Throwable> failure = startUp(silent.getLocalPort(), properties);
       await().atMost(Duration.ofSeconds(15)).until(failure::isDone);
       assertThat(failure.join()).isNotNull()
           .hasStackTraceContaining("127.0.0.1:" + silent.getLocalPort());
@@ -119,7 +126,7 @@ class RedisConnectionSettingsTest {
   /**
    * A host that drops the connection attempt (here: a listen backlog that is full): with
    * {@code spring.data.redis.connect-timeout=500ms} start-up fails within a few seconds, not
-   * after Lettuce's 10-second default connect timeout.
+   * after Lettuce's 10-second default connect timeout, nor after the command timeout.
    */
   @Test
   void connectTimeoutShouldBoundTheConnectionAttempt() throws IOException {
@@ -127,7 +134,7 @@ class RedisConnectionSettingsTest {
         Socket one = fill(full);
         Socket two = fill(full)) {
       CompletableFuture<Throwable> failure = startUp(full.getLocalPort(),
-          "spring.data.redis.connect-timeout=500ms", "spring.data.redis.timeout=500ms");
+          "spring.data.redis.connect-timeout=500ms", "spring.data.redis.timeout=20s");
       await().atMost(Duration.ofSeconds(5)).until(failure::isDone);
       assertThat(failure.join()).isNotNull()
           .hasStackTraceContaining("127.0.0.1:" + full.getLocalPort());
