@@ -79,17 +79,21 @@ class BatonRedisAutoConfigurationTests {
 
   @Test
   void runWithALeaseUnder300msShouldFailNamingTheProperty() {
-    contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.lease=100ms")
+    contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.lease=299ms")
         .run(context -> {
           assertThat(context).hasFailed();
           assertThat(context.getStartupFailure()).rootCause()
               .hasMessageContaining("baton.redis.lease").hasMessageContaining("300ms");
         });
+    contextRunner.withPropertyValues("baton.redis.lease=300ms").run(context ->
+        assertThat(context.getBean(BatonProperties.class).redis().lease())
+            .isEqualTo(Duration.ofMillis(300)));
   }
 
-  @Test
-  void runWithBracesInTheKeyPrefixShouldFailNamingTheProperty() {
-    contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.key-prefix={app}")
+  @ParameterizedTest
+  @ValueSource(strings = {"{app}", ""})
+  void runWithBracesInTheKeyPrefixOrNoneShouldFailNamingTheProperty(String prefix) {
+    contextRunner.withPropertyValues("baton.backend=redis", "baton.redis.key-prefix=" + prefix)
         .run(context -> {
           assertThat(context).hasFailed();
           assertThat(context.getStartupFailure()).rootCause()
