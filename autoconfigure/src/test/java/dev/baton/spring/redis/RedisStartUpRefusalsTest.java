@@ -54,13 +54,13 @@ class RedisStartUpRefusalsTest {
 
   /**
    * {@code baton.redis.command-timeout} too long to count in nanoseconds (about 292 years, as a
-   * user writing "no limit" might) cannot mean none, since every command has a timeout: start-up
-   * fails naming the property and the value, not saying Redis is unavailable ("could not
-   * connect: long overflow").
+   * user writing "no limit" might) cannot mean none, since every command has a timeout, and nor
+   * can zero: start-up fails naming the property and the value, not saying Redis is unavailable
+   * ("could not connect: long overflow").
    */
   @ParameterizedTest
-  @ValueSource(strings = {"110000d", "999999999d"})
-  void aCommandTimeoutTooLongToCountFailsStartUpNamingIt(String timeout) {
+  @ValueSource(strings = {"110000d", "999999999d", "0s"})
+  void aCommandTimeoutZeroOrTooLongToCountFailsStartUpNamingIt(String timeout) {
     contextRunner.withPropertyValues("baton.redis.command-timeout=" + timeout).run(context ->
         assertThat(context.getStartupFailure()).hasStackTraceContaining(
             "baton.redis.command-timeout must be positive and at most what a long counts in"
