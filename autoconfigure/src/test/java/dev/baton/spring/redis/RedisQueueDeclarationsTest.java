@@ -22,6 +22,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.DefaultTyping;
+import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 
@@ -63,6 +64,15 @@ class RedisQueueDeclarationsTest {
         assertThat(context.getStartupFailure()).rootCause()
             .hasMessageContaining("queue 'jobs' on Redis needs the type of its items")
             .hasMessageContaining("baton.queues.jobs.item-type"));
+  }
+
+  /** {@code java.lang.Object} names no type to read JSON back as: a record would become a Map. */
+  @Test
+  void runWithObjectAsTheItemTypeShouldFailSayingItNeedsARealOne() {
+    runner().withPropertyValues("baton.queues.jobs.item-type=java.lang.Object").run(context ->
+        assertThat(context.getStartupFailure()).rootCause()
+            .hasMessageContaining("queue 'jobs' needs an item type to read its items' JSON as")
+            .hasMessageContaining("not java.lang.Object"));
   }
 
   @Test
@@ -148,7 +158,7 @@ class RedisQueueDeclarationsTest {
   }
 
   @Test
-  void runWithAnApplicationMapperShouldWriteItemsWithItsModulesButNeverWithTypeNames() {
+  void runWithAnApplicationMapperShouldWriteItemsWithItsSettingsButNeverWithTypeNames() {
     runner().withUserConfiguration(TypingMapper.class)
         .withPropertyValues("baton.queues.stamps.item-type=" + Stamp.class.getName())
         .run(context -> {
@@ -158,8 +168,8 @@ class RedisQueueDeclarationsTest {
           stamps.offer(stamp);
 
           String stored = server.cli("HVALS", "{baton:queue:stamps}:data");
-          assertThat(stored).contains("\"name\":\"boot\"").contains("2026-12-03T06:00:00Z")
-              .contains("\"tags\":[\"a\",\"b\"]").doesNotContain("java.")
+          assertThat(stored).contains("\"Name\":\"boot\"").contains("2026-12-03T06:00:00Z")
+              .contains("\"Tags\":[\"a\",\"b\"]").doesNotContain("java.")
               .doesNotContain(Stamp.class.getName());
           assertThat(stamps.poll()).isEqualTo(stamp);
           stamps.taskDone();
@@ -278,7 +288,10 @@ class RedisQueueDeclarationsTest {
    */
   public record Stamp(String name, Instant at, List<String> tags) {}
 
-  /** An application mapper that writes class names into the JSON, which queues must not do. */
+  /**
+   * An application mapper that names properties in UpperCamelCase, which queues follow, and
+   * writes class names into the JSON, which queues must not do.
+   */
   @Configuration(proxyBeanMethods = false)
   static class TypingMapper {
 
@@ -286,7 +299,8 @@ class RedisQueueDeclarationsTest {
     JsonMapper jsonMapper() {
       return JsonMapper.builder().activateDefaultTyping(
           BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
-          DefaultTyping.NON_FINAL).build();
+          DefaultTyping.NON_FINAL)
+          .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE).build();
     }
   }
 }
