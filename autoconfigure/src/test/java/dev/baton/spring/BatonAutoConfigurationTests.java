@@ -164,9 +164,11 @@ class BatonAutoConfigurationTests {
     }
   }
 
-  @Test
-  void runWhenDisabledShouldNotProvideTheRegistry() {
-    contextRunner.withPropertyValues("baton.enabled=false")
+  /** Off as Spring binds a boolean: {@code false}, and also {@code off} or {@code no}. */
+  @ParameterizedTest
+  @ValueSource(strings = {"false", "off", "No"})
+  void runWhenDisabledShouldNotProvideTheRegistry(String value) {
+    contextRunner.withPropertyValues("baton.enabled=" + value)
         .run(context -> assertThat(context).doesNotHaveBean(PrimitiveRegistry.class));
   }
 
@@ -258,6 +260,7 @@ class BatonAutoConfigurationTests {
   void runWithDeclaredPrimitivesShouldCreateThemAsConfigured() {
     contextRunner.withPropertyValues(
         "baton.locks.inventory.timeout=5s",
+        "baton.locks.stock.key-order=ascending",
         "baton.semaphores.payments.permits=10",
         "baton.semaphores.payments.timeout=2s",
         "baton.events.catalog-loaded.initially-set=true",
@@ -266,7 +269,8 @@ class BatonAutoConfigurationTests {
         "baton.barriers.round.parties=3").run(context -> {
           PrimitiveRegistry registry = context.getBean(PrimitiveRegistry.class);
           assertThat(registry.names())
-              .containsExactly("catalog-loaded", "inventory", "jobs", "payments", "round", "urgent");
+              .containsExactly("catalog-loaded", "inventory", "jobs", "payments", "round", "stock",
+                  "urgent");
           assertThat(registry.semaphore("payments").maxPermits()).isEqualTo(10);
           assertThat(registry.event("catalog-loaded").isSet()).isTrue();
           assertThat(registry.queue("jobs").capacity()).isEqualTo(100);
@@ -278,6 +282,8 @@ class BatonAutoConfigurationTests {
           BatonProperties properties = context.getBean(BatonProperties.class);
           assertThat(properties.lockTimeout("inventory")).isEqualTo(Duration.ofSeconds(5));
           assertThat(properties.lockTimeout("undeclared")).isEqualTo(Duration.ofSeconds(30));
+          assertThat(properties.lockTimeout("stock")).as("declared without a timeout")
+              .isEqualTo(Duration.ofSeconds(30));
           assertThat(properties.semaphoreTimeout("payments")).isEqualTo(Duration.ofSeconds(2));
         });
   }
