@@ -14,6 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -110,14 +112,20 @@ class RedisQueueDeclarationsTest {
             .hasStackTraceContaining("com.example.shop.Nope"));
   }
 
-  @Test
-  void runWithAPriorityQueueOfNumbersShouldTakeTheLeastFirst() {
-    runner().withPropertyValues("baton.queues.numbers.order=priority",
+  /**
+   * A priority queue of numbers takes the least first, a lifo one the last put, a fifo one the
+   * first put.
+   */
+  @ParameterizedTest
+  @CsvSource({"priority, -2, 7, 30", "lifo, 7, -2, 30", "fifo, 30, -2, 7"})
+  void runWithAQueueOfNumbersShouldTakeThemInItsOrder(String order, long first, long second,
+      long third) {
+    runner().withPropertyValues("baton.queues.numbers.order=" + order,
         "baton.queues.numbers.item-type=java.lang.Long").run(context -> {
           AsyncQueue<Long> numbers = context.getBean(PrimitiveRegistry.class).queue("numbers");
           List.of(30L, -2L, 7L).forEach(numbers::offer);
           assertThat(List.of(numbers.poll(), numbers.poll(), numbers.poll()))
-              .containsExactly(-2L, 7L, 30L);
+              .containsExactly(first, second, third);
           List.of(1, 2, 3).forEach(i -> numbers.taskDone());
         });
   }
