@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.baton.AsyncQueue;
 import dev.baton.redis.RedisBackend;
 import dev.baton.redis.RedisServer;
 import dev.baton.spring.Http;
@@ -139,6 +140,33 @@ class RedisMetersTest {
       } finally {
         server.resume();
       }
+    }
+  }
+
+  /**
+   * On Redis as locally, a queue's endpoint entry counts its waiting puts as putters and its
+   * waiting takes as takers, from the snapshot of the backend's levels.
+   */
+  @Test
+  void theEndpointCountsARedisQueuesWaitingPutsAsPuttersAndWaitingTakesAsTakers() {
+    try (ConfigurableApplicationContext app = instance(List.of(
+        "baton.queues.slots.capacity=1", "baton.queues.slots.item-type=" + Job.class.getName(),
+        "baton.queues.idle.capacity=5", "baton.queues.idle.item-type=" + Job.class.getName()))) {
+      PrimitiveRegistry registry = app.getBean(PrimitiveRegistry.class);
+      AsyncQueue<Job> slots = registry.queue("slots");
+      slots.put(new Job("first", 1)).join();
+      CompletableFuture<Void> second = slots.put(new Job("second", 1));
+      CompletableFuture<Job> taking = registry.<Job>queue("idle").take();
+
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        String body = Http.get(app, "/actuator/baton").body();
+        assertThat(primitive(body, "slots")).containsEntry("size", 1)
+            .containsEntry("putters", 1).containsEntry("takers", 0);
+        assertThat(primitive(body, "idle")).containsEntry("size", 0)
+            .containsEntry("putters", 0).containsEntry("takers", 1);
+      });
+      second.cancel(true);
+      taking.cancel(true);
     }
   }
 
