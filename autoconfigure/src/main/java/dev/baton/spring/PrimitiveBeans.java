@@ -24,8 +24,9 @@ import org.springframework.core.env.Environment;
  * {@code @Qualifier("payments") AsyncSemaphore payments} injects the registry's instance, the one
  * the annotations use. A declared lock is an {@link AsyncLock} bean, a semaphore an
  * {@link AsyncSemaphore}, an event an {@link AsyncEvent}, a queue an {@link AsyncQueue} (of its
- * {@code item-type} when declared) and a barrier an {@link AsyncBarrier}. A semaphore declared
- * without permits (they come from {@code @Limited}) is not a bean.
+ * {@code item-type} when declared) and a barrier an {@link AsyncBarrier}. A per-key lock family
+ * (a lock declared with a {@code key-order} other than {@code none}: one lock a key) and a
+ * semaphore declared without permits (they come from {@code @Limited}) are not beans.
  *
  * <p>Each bean is named {@code baton.KIND.NAME} ({@code baton.semaphore.payments}), which no
  * application bean is likely to be called, and is qualified by the primitive's name. It is

@@ -285,6 +285,8 @@ class BatonAutoConfigurationTests {
           assertThat(properties.lockTimeout("stock")).as("declared without a timeout")
               .isEqualTo(Duration.ofSeconds(30));
           assertThat(properties.semaphoreTimeout("payments")).isEqualTo(Duration.ofSeconds(2));
+          assertThat(context).as("a plain lock is a bean; a per-key family, one lock a key, not")
+              .hasBean("baton.lock.inventory").doesNotHaveBean("baton.lock.stock");
         });
   }
 
