@@ -335,6 +335,16 @@ class BatonAutoConfigurationTests {
     });
   }
 
+  /** A percentile is a fraction strictly between 0 and 1: neither bound is one. */
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "1", "1.5", "-0.1"})
+  void runWithAPercentileOutsideZeroToOneShouldFailNamingTheProperty(String percentile) {
+    contextRunner.withPropertyValues("baton.metrics.percentiles=0.5," + percentile)
+        .run(context -> assertThat(context.getStartupFailure()).rootCause().hasMessageContaining(
+            "baton.metrics.percentiles must lie between 0 and 1 (exclusive), was "
+                + Double.parseDouble(percentile)));
+  }
+
   @Test
   void runWithNonPositiveCapacityOrPartiesShouldFailNamingTheProperty() {
     contextRunner.withPropertyValues("baton.queues.jobs.capacity=-1").run(context ->
