@@ -42,4 +42,20 @@ class QueueScoreTest {
     assertThat(score.applyAsDouble(1e300)).isEqualTo(1e300);
     assertThat(score.applyAsDouble(new BigDecimal("0.1"))).isEqualTo(0.1);
   }
+
+  /** A static method reads no item: named as a score property, it fails start-up as no accessor. */
+  @Test
+  void aStaticMethodOfTheItemTypeIsNoScoreProperty() {
+    assertThatThrownBy(() -> QueueScore.property("jobs", Ranked.class, "rank"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("baton.queues.jobs.score-property=rank names no public numeric"
+            + " accessor of " + Ranked.class.getName());
+  }
+
+  /** An item type whose only {@code rank()} is static. */
+  public static final class Ranked {
+    public static int rank() {
+      return 1;
+    }
+  }
 }
