@@ -40,6 +40,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +116,24 @@ class StallViewTest {
     CompletableFuture<Permit> future = TestCalls.as(call, acquire);
     taken.add(future);
     return future;
+  }
+
+  /**
+   * Worker.run holds lock {@code ledger} and condition {@code ready}'s lock, and waits on
+   * {@code ready} as {@code await} does with that lock's permit; Notifier.run then takes
+   * {@code ready}'s lock and asks for {@code ledger}: returns that wait.
+   */
+  private CompletableFuture<Permit> notifierWaitsForLedgerWhileWorkerAwaits(
+      Function<Permit, CompletableFuture<Permit>> await) {
+    AsyncCondition ready = registry.condition("ready");
+    AsyncLock ledger = registry.lock("ledger");
+    Call worker = call("Worker.run");
+    Call notifier = call("Notifier.run");
+    as(worker, ledger::acquire).join();
+    Permit readyHeld = as(worker, ready::acquire).join();
+    as(worker, () -> await.apply(readyHeld));
+    as(notifier, ready::acquire).join();
+    return as(notifier, ledger::acquire);
   }
 
   /**
@@ -846,14 +865,7 @@ class StallViewTest {
   @Test
   void aSignalledConditionWaiterTakingTheLockBackIsInTheGraphAndOnlyThen() {
     AsyncCondition ready = registry.condition("ready");
-    AsyncLock ledger = registry.lock("ledger");
-    Call worker = call("Worker.run");
-    Call notifier = call("Notifier.run");
-    as(worker, ledger::acquire).join();
-    Permit readyHeld = as(worker, ready::acquire).join();
-    as(worker, () -> ready.await(readyHeld));
-    as(notifier, ready::acquire).join();
-    CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
+    CompletableFuture<Permit> notifierWaits = notifierWaitsForLedgerWhileWorkerAwaits(ready::await);
 
     assertThat(view.check().deadlocks()).as("before the signal").isEmpty();
     ready.signal();
@@ -892,14 +904,8 @@ class StallViewTest {
   @Test
   void aSignalledTimedConditionWaitTakingTheLockBackIsATimedWaitOfItsDeadlock() {
     AsyncCondition ready = registry.condition("ready");
-    AsyncLock ledger = registry.lock("ledger");
-    Call worker = call("Worker.run");
-    Call notifier = call("Notifier.run");
-    as(worker, ledger::acquire).join();
-    Permit readyHeld = as(worker, ready::acquire).join();
-    as(worker, () -> ready.await(readyHeld, Duration.ofHours(1)));
-    as(notifier, ready::acquire).join();
-    CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
+    CompletableFuture<Permit> notifierWaits = notifierWaitsForLedgerWhileWorkerAwaits(
+        readyHeld -> ready.await(readyHeld, Duration.ofHours(1)));
     ready.signal();
 
     Deadlock deadlock = view.check().deadlocks().get(0);
@@ -920,15 +926,9 @@ class StallViewTest {
   @Test
   void anAwaitUntilWaiterTakingTheLockBackIsNeverInTheGraph() {
     AsyncCondition ready = registry.condition("ready");
-    AsyncLock ledger = registry.lock("ledger");
-    Call worker = call("Worker.run");
-    Call notifier = call("Notifier.run");
     AtomicBoolean flag = new AtomicBoolean();
-    as(worker, ledger::acquire).join();
-    Permit readyHeld = as(worker, ready::acquire).join();
-    as(worker, () -> ready.awaitUntil(flag::get, readyHeld));
-    as(notifier, ready::acquire).join();
-    CompletableFuture<Permit> notifierWaits = as(notifier, ledger::acquire);
+    CompletableFuture<Permit> notifierWaits = notifierWaitsForLedgerWhileWorkerAwaits(
+        readyHeld -> ready.awaitUntil(flag::get, readyHeld));
 
     flag.set(true);
     ready.signal();
