@@ -191,10 +191,7 @@ class LivePageBrowserTests {
    */
   @Test
   void aSuspectedDeadlockIsDrawnInAmberAndAConfirmedOneInRed() {
-    browser.get("http://localhost:" + port + "/");
-    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("stalls-summary")));
-
-    Object colours = ((JavascriptExecutor) browser).executeScript("""
+    Object colours = runOnThePage("stalls-summary", """
         const call = { site: 'OrderDesk.place', id: 1, holds: [], waits: [] };
         return [false, true].map(confirmed => {
           const drawn = deadlockView({ confirmed, cycle: [call], tail: [] });
@@ -269,10 +266,7 @@ class LivePageBrowserTests {
    */
   @Test
   void aCardWhoseStateIsUnknownIsGreyNotFree() {
-    browser.get("http://localhost:" + port + "/");
-    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("card-semaphore-payments")));
-
-    Object drawn = ((JavascriptExecutor) browser).executeScript("""
+    Object drawn = runOnThePage("card-semaphore-payments", """
         return [
           { name: 'payments', kind: 'semaphore', state: 'unknown', waiters: null,
             permits: { max: 3, available: null, inUse: null }, holders: 0, scope: 'shared' },
@@ -300,10 +294,7 @@ class LivePageBrowserTests {
    */
   @Test
   void aCardsMeterFillsWithThePermitsInUseOrTheItemsQueued() {
-    browser.get("http://localhost:" + port + "/");
-    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("card-semaphore-payments")));
-
-    Object filled = ((JavascriptExecutor) browser).executeScript("""
+    Object filled = runOnThePage("card-semaphore-payments", """
         return [
           { name: 'payments', kind: 'semaphore', state: 'in-use', waiters: 0,
             permits: { max: 4, available: 3, inUse: 1 }, holders: 1, scope: 'this-instance' },
@@ -343,6 +334,16 @@ class LivePageBrowserTests {
     browser.findElement(By.id("reload-scenarios")).click();
     wait.until(ExpectedConditions.elementToBeClickable(By.id("run-lock")));
     wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("orders-problem")));
+  }
+
+  /**
+   * Opens the page, waits until it has drawn the element {@code drawnFirst}, then runs
+   * {@code script} there with the page's own functions: its result.
+   */
+  private Object runOnThePage(String drawnFirst, String script) {
+    browser.get("http://localhost:" + port + "/");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id(drawnFirst)));
+    return ((JavascriptExecutor) browser).executeScript(script);
   }
 
   /** Cuts the page off the network (Chromium's own emulation, as with no network), or back. */
