@@ -1295,6 +1295,15 @@ public final class RedisBackend implements AutoCloseable {
     return PASSING_REPLIES.contains(ErrorCode.of(reply));
   }
 
+  /**
+   * Whether {@code failure} is Redis refusing a call for a state of the server that passes (see
+   * {@link #isPassing}): the call ran nothing, so sending it again cannot run it twice.
+   */
+  static boolean refusedForAPassingState(Throwable failure) {
+    return Scripts.unwrap(failure) instanceof RedisCommandExecutionException reply
+        && isPassing(reply);
+  }
+
   private RedisUnavailableException unavailable(String what, Throwable cause) {
     return new RedisUnavailableException("Redis at " + address + " is unavailable: " + what,
         cause);
@@ -1357,6 +1366,11 @@ public final class RedisBackend implements AutoCloseable {
 
   Set<Participant> participants() {
     return participants;
+  }
+
+  /** Makes sure a renewal tick runs within {@code delayMillis}, for a participant's retry. */
+  void tickWithin(long delayMillis) {
+    renewals.runSoon(delayMillis);
   }
 
   /** A new id, unique across JVMs: this JVM's id, a colon, a counter. */

@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Waiters are this JVM's, FIFO; {@code set} and {@code clear} are sent without waiting for the
  * reply (commands on one connection run in order, so this JVM's next read sees them), and throw
- * only when Redis is known to be unreachable.
+ * only when Redis is known to be unreachable. One that Redis refuses for a state that passes (a
+ * cluster or primary down, a data set loading, a script running long, a primary become a
+ * replica) ran nothing, and is sent again at renewal ticks until Redis takes it: a refused set
+ * first, so that its waiters wake, then this JVM's latest change, so that the event ends as that
+ * left it; a refused clear that a later change replaced is not sent again.
  */
 final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
@@ -42,6 +46,16 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
   private final LinkedHashSet<EventWaiter> waiters = new LinkedHashSet<>();
   /** The generation of a waiter that has not read the event yet. */
   private static final long UNREAD = -1;
+  /** How soon (ms) a change Redis refused is sent again, as long as it refuses. */
+  private static final long RETRY_MILLIS = 200;
+  /** Sets and clears of this JVM sent so far; guarded by this. */
+  private long changes;
+  /** Whether the latest of {@link #changes} was a set; guarded by this. */
+  private boolean latestIsSet;
+  /** Whether a set that Redis refused has not woken the waiters yet; guarded by this. */
+  private boolean wakeOwed;
+  /** Whether Redis refused the latest change, which the event has not taken yet; guarded by this. */
+  private boolean latestOwed;
 
   RedisEvent(RedisBackend backend, String name, String tag, String channel) {
     this.backend = backend;
@@ -52,14 +66,12 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
 
   @Override
   public void set() {
-    fireAndCheck(backend.send(
-        redis -> backend.run(Scripts.EVENT_SET, redis, new String[] {key}, channel)));
+    change(true);
   }
 
   @Override
   public void clear() {
-    fireAndCheck(backend.send(redis -> backend.run(Scripts.EVENT_CLEAR, redis,
-        new String[] {key}, Long.toString(backend.leaseMillis()))));
+    change(false);
   }
 
   @Override
@@ -138,9 +150,13 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     wake(generation, true);
   }
 
-  /** Re-reads the generation while this JVM waits, to wake waiters whose message was missed. */
+  /**
+   * Sends again the changes Redis refused; re-reads the generation while this JVM waits, to wake
+   * waiters whose message was missed.
+   */
   @Override
   public CompletableFuture<Long> renew(long sentAt) {
+    resendOwed();
     if (waiters() == 0) {
       return CompletableFuture.completedFuture(-1L);
     }
@@ -230,15 +246,114 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     woken.forEach(w -> w.future.complete(null));
   }
 
-
-  private void fireAndCheck(CompletableFuture<?> command) {
-    if (command.isCompletedExceptionally()) {
-      throw backend.translate(command.handle((r, e) -> e).join());
+  /**
+   * Sends a set, or a clear, for the caller: throws if it could not be sent (Redis known to be
+   * unreachable), else counts it as the latest change of this JVM, even if Redis has refused it
+   * already (it is then owed, as one refused later).
+   */
+  private void change(boolean set) {
+    CompletableFuture<?> sent;
+    long change;
+    synchronized (this) {
+      sent = send(set);
+      Throwable failure = sent.isCompletedExceptionally() ? sent.handle((r, e) -> e).join() : null;
+      if (failure != null && !RedisBackend.refusedForAPassingState(failure)) {
+        throw backend.translate(failure);
+      }
+      change = ++changes;
+      latestIsSet = set;
     }
-    command.whenComplete((r, failure) -> {
+    sent.whenComplete((r, failure) -> {
       if (failure != null) {
-        log.warn("Could not change event '{}' on Redis: {}", name,
-            backend.translate(failure).getMessage());
+        failed(failure, set, set, change, true);
+      }
+    });
+  }
+
+  /** Sends a set or a clear; under this, so that changes reach the connection in their order. */
+  private CompletableFuture<?> send(boolean set) {
+    return set
+        ? backend.send(redis -> backend.run(Scripts.EVENT_SET, redis, new String[] {key}, channel))
+        : backend.send(redis -> backend.run(Scripts.EVENT_CLEAR, redis, new String[] {key},
+            Long.toString(backend.leaseMillis())));
+  }
+
+  /**
+   * A set or clear failed after it was sent. One that Redis refused for a state that passes ran
+   * nothing and is owed (see {@link #owe}); any other failure (no answer in time) may have run,
+   * and is only logged.
+   *
+   * @param wakes whether it was to wake the waiters (a set)
+   * @param change the change it was to leave the event in, as numbered by {@link #changes}; 0
+   *     for a set sent again only to wake
+   */
+  private void failed(Throwable failure, boolean set, boolean wakes, long change,
+      boolean firstTry) {
+    String what = backend.translate(failure).getMessage();
+    if (!RedisBackend.refusedForAPassingState(failure)) {
+      log.warn("Could not {} event '{}' on Redis, and cannot tell whether it was: {}",
+          set ? "set" : "clear", name, what);
+    } else if (owe(wakes, change) && firstTry) {
+      log.warn("Redis refused to {} event '{}' ({}); sent again until it accepts",
+          set ? "set" : "clear", name, what);
+    }
+  }
+
+  /**
+   * Owes Redis a change that did not run, to be sent again at a renewal tick soon (see
+   * {@link #resendOwed}): false if there is nothing to owe, a clear that a later change replaced.
+   */
+  private boolean owe(boolean wakes, long change) {
+    synchronized (this) {
+      wakeOwed |= wakes;
+      latestOwed |= change == changes;
+      if (!wakeOwed && !latestOwed) {
+        return false;
+      }
+    }
+    backend.tickWithin(RETRY_MILLIS);
+    return true;
+  }
+
+  /**
+   * Sends again what Redis refused, in an order that leaves the event as this JVM's latest change
+   * left it: a refused set first (its waiters must wake, even if a clear came after it; waits
+   * begun since wake with them), then the latest change, unless that set was it. A refused clear
+   * that a later change replaced is not sent.
+   */
+  private void resendOwed() {
+    synchronized (this) {
+      if (!wakeOwed && !latestOwed) {
+        return;
+      }
+      boolean wake = wakeOwed;
+      boolean latest = latestOwed || wakeOwed && !latestIsSet;
+      wakeOwed = false;
+      latestOwed = false;
+      if (wake) {
+        resend(true, true, latestIsSet && latest ? changes : 0);
+      }
+      if (latest && !(wake && latestIsSet)) {
+        resend(latestIsSet, false, changes);
+      }
+    }
+  }
+
+  /** Sends again, under this; one that could not be sent (disconnected) is owed again. */
+  private void resend(boolean set, boolean wakes, long change) {
+    CompletableFuture<?> sent;
+    try {
+      sent = send(set);
+    } catch (IllegalStateException closed) {
+      return; // close() has begun: nothing is sent any more
+    }
+    if (sent.isCompletedExceptionally()) {
+      owe(wakes, change);
+      return;
+    }
+    sent.whenComplete((r, failure) -> {
+      if (failure != null) {
+        failed(failure, set, wakes, change, false);
       }
     });
   }
