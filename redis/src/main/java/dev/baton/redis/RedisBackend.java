@@ -1059,6 +1059,8 @@ public final class RedisBackend implements AutoCloseable {
     }
     try {
       return future.get(commandTimeoutMillis + 100, TimeUnit.MILLISECONDS);
+    } catch (CancellationException e) {
+      throw ownCancellation(future, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       if (future.cancel(false)) {
@@ -1073,9 +1075,22 @@ public final class RedisBackend implements AutoCloseable {
     }
     try {
       return future.join();
+    } catch (CancellationException e) {
+      throw ownCancellation(future, e);
     } catch (CompletionException e) {
       throw translate(e.getCause());
     }
+  }
+
+  /**
+   * The cancellation {@code future} was completed with, which says why (the backend closed, say),
+   * rather than the one {@code get()} or {@code join()} threw: from Java 23 on that is a new one,
+   * named after the method ("get"), with the future's own only as its cause.
+   */
+  private static CancellationException ownCancellation(CompletableFuture<?> future,
+      CancellationException thrown) {
+    return future.handle((value, failure) -> failure).join() instanceof CancellationException own
+        ? own : thrown;
   }
 
   // ---- plumbing shared with Renewals and RedisEvent ----

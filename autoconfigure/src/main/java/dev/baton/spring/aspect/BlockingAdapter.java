@@ -125,6 +125,11 @@ public final class BlockingAdapter implements ReturnTypeAdapter {
     CompletableFuture<R> entry = gate.enter().get();
     try {
       return entry.get();
+    } catch (CancellationException e) {
+      // The entry's own, which says why (the registry closed, say): from Java 23 on, get()
+      // throws a new one named "get", with the entry's only as its cause.
+      throw entry.handle((value, failure) -> failure).join() instanceof CancellationException own
+          ? own : e;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof AcquireTimeoutException) {

@@ -2,7 +2,6 @@ package dev.baton.spring.aspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.baton.AcquireTimeoutException;
 import dev.baton.AsyncEvent;
@@ -22,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -719,9 +717,10 @@ class BatonAspectsAutoConfigurationTests {
 
   /** How {@code call} failed, unwrapped: the failure's simple class name and its message. */
   private static String failureOf(CompletableFuture<?> call) {
-    Throwable failure = catchThrowable(() -> call.get(5, TimeUnit.SECONDS));
-    while ((failure instanceof ExecutionException || failure instanceof CompletionException)
-        && failure.getCause() != null) {
+    // Not get(): from Java 23 on, it throws a new CancellationException named "get".
+    Throwable failure =
+        call.handle((value, thrown) -> thrown).orTimeout(5, TimeUnit.SECONDS).join();
+    while (failure instanceof CompletionException && failure.getCause() != null) {
       failure = failure.getCause();
     }
     return failure == null ? "no failure"
