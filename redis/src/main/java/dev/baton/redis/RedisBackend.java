@@ -1289,8 +1289,8 @@ public final class RedisBackend implements AutoCloseable {
       return unavailable(cause.getMessage() + (refused == null ? ""
           : " (reconnecting: Redis answered '" + refused + "')"), cause);
     }
-    if (cause instanceof RedisCommandExecutionException reply && isPassing(reply)) {
-      return unavailable("it answered '" + reply.getMessage() + "'", cause);
+    if (refusedForAPassingState(cause)) {
+      return unavailable("it answered '" + cause.getMessage() + "'", cause);
     }
     if (cause instanceof RuntimeException runtime) {
       return runtime;

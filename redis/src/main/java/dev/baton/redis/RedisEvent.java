@@ -265,7 +265,7 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
     }
     sent.whenComplete((r, failure) -> {
       if (failure != null) {
-        failed(failure, set, set, change, true);
+        failed(failure, set, change, true);
       }
     });
   }
@@ -283,29 +283,28 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
    * nothing and is owed (see {@link #owe}); any other failure (no answer in time) may have run,
    * and is only logged.
    *
-   * @param wakes whether it was to wake the waiters (a set)
    * @param change the change it was to leave the event in, as numbered by {@link #changes}; 0
    *     for a set sent again only to wake
    */
-  private void failed(Throwable failure, boolean set, boolean wakes, long change,
-      boolean firstTry) {
+  private void failed(Throwable failure, boolean set, long change, boolean firstTry) {
     String what = backend.translate(failure).getMessage();
     if (!RedisBackend.refusedForAPassingState(failure)) {
       log.warn("Could not {} event '{}' on Redis, and cannot tell whether it was: {}",
           set ? "set" : "clear", name, what);
-    } else if (owe(wakes, change) && firstTry) {
+    } else if (owe(set, change) && firstTry) {
       log.warn("Redis refused to {} event '{}' ({}); sent again until it accepts",
           set ? "set" : "clear", name, what);
     }
   }
 
   /**
-   * Owes Redis a change that did not run, to be sent again at a renewal tick soon (see
-   * {@link #resendOwed}): false if there is nothing to owe, a clear that a later change replaced.
+   * Owes Redis a set or clear that did not run, to be sent again at a renewal tick soon (see
+   * {@link #resendOwed}): a set's wake-up always, the change itself if it is the latest; false if
+   * there is nothing to owe, a clear that a later change replaced.
    */
-  private boolean owe(boolean wakes, long change) {
+  private boolean owe(boolean set, long change) {
     synchronized (this) {
-      wakeOwed |= wakes;
+      wakeOwed |= set;
       latestOwed |= change == changes;
       if (!wakeOwed && !latestOwed) {
         return false;
@@ -331,16 +330,16 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
       wakeOwed = false;
       latestOwed = false;
       if (wake) {
-        resend(true, true, latestIsSet && latest ? changes : 0);
+        resend(true, latestIsSet && latest ? changes : 0);
       }
       if (latest && !(wake && latestIsSet)) {
-        resend(latestIsSet, false, changes);
+        resend(latestIsSet, changes);
       }
     }
   }
 
   /** Sends again, under this; one that could not be sent (disconnected) is owed again. */
-  private void resend(boolean set, boolean wakes, long change) {
+  private void resend(boolean set, long change) {
     CompletableFuture<?> sent;
     try {
       sent = send(set);
@@ -348,12 +347,12 @@ final class RedisEvent implements AsyncEvent, RemoteLevels, Participant {
       return; // close() has begun: nothing is sent any more
     }
     if (sent.isCompletedExceptionally()) {
-      owe(wakes, change);
+      owe(set, change);
       return;
     }
     sent.whenComplete((r, failure) -> {
       if (failure != null) {
-        failed(failure, set, wakes, change, false);
+        failed(failure, set, change, false);
       }
     });
   }
