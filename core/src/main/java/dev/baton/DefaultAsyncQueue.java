@@ -137,7 +137,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       if (!Timeouts.isPositive(timeout)) {
         return CompletableFuture.failedFuture(new AcquireTimeoutException(ITEM, timeout));
       }
-      w = new Waiter<>(takers, timeout, ITEM);
+      w = new QueueWaiter<>(takers, timeout, ITEM);
       takers.add(w);
     } finally {
       unlock();
@@ -184,7 +184,7 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
       if (unfinished == 0) {
         return AlreadyDone.FUTURE;
       }
-      w = new Waiter<>(joiners);
+      w = new QueueWaiter<>(joiners);
       joiners.add(w);
     } finally {
       guard.unlock();
@@ -362,8 +362,32 @@ final class DefaultAsyncQueue<T> implements AsyncQueue<T> {
     return new QueueShutdownException("the queue was shut down and has no items left");
   }
 
+  /**
+   * A wait for an item, for room or for the tasks to finish, which a blocking read parks at once.
+   * Its grant comes from a producer or a consumer with work of its own between calls, not from a
+   * holder about to release, so polling for it would pair a taker with each put: one hand-off per
+   * item while both sides run flat out, where a taker parked at once wakes to the items put
+   * meanwhile and takes them without waiting (as {@link java.util.concurrent.ArrayBlockingQueue}'s
+   * do).
+   */
+  private static class QueueWaiter<T> extends Waiter<T> {
+
+    QueueWaiter(WaitQueue<?> queue) {
+      super(queue);
+    }
+
+    QueueWaiter(WaitQueue<?> queue, Duration timeout, String what) {
+      super(queue, timeout, what);
+    }
+
+    @Override
+    boolean pollsBeforeParking() {
+      return false;
+    }
+  }
+
   /** A put waiting for room, holding its item until it is granted. */
-  private static final class Putter<T> extends Waiter<Void> {
+  private static final class Putter<T> extends QueueWaiter<Void> {
     final T item;
 
     Putter(WaitQueue<?> queue, Duration timeout, T item) {

@@ -81,9 +81,10 @@ import java.util.function.Supplier;
  * a cache-line transfer (a few hundred nanoseconds) instead of a park, an unpark and a wake-up on
  * another CPU (about 16 microseconds on a 2-vCPU virtual machine). The poll is bounded by
  * {@link #SPINS}, a few microseconds, less than the park it may save, and is skipped on a single
- * CPU, where it could only delay the holder. A thread running a grant's callbacks then completes
- * the grants it queued behind them before it parks: one may be the very grant it waits for, which
- * no other thread would complete.
+ * CPU, where it could only delay the holder. A subclass whose grants come from a thread with
+ * other work between them turns the poll off ({@link #pollsBeforeParking}). A thread running a
+ * grant's callbacks then completes the grants it queued behind them before it parks: one may be
+ * the very grant it waits for, which no other thread would complete.
  *
  * <p>Dependent futures created from a waiter ({@code thenApply} and so on) are plain
  * {@link CompletableFuture}s: only the waiter itself withdraws on cancel.
@@ -377,16 +378,25 @@ class Waiter<T> extends HandsOnBeforeBlocking<T> {
   }
 
   /**
-   * Before a blocking wait parks: polls at most {@link #SPINS} times for completion, then, if this
-   * thread is running a grant's callbacks, hands the grants it queued behind them to another
-   * thread ({@link Grants#deliverBeforeBlocking}): this waiter's may be among them.
+   * Before a blocking wait parks: polls at most {@link #SPINS} times for completion if
+   * {@link #pollsBeforeParking}, then, if this thread is running a grant's callbacks, hands the
+   * grants it queued behind them to another thread ({@link Grants#deliverBeforeBlocking}): this
+   * waiter's may be among them.
    */
   @Override
   void beforeBlocking() {
-    for (int i = SPINS; i > 0 && !isDone(); i--) {
+    for (int i = pollsBeforeParking() ? SPINS : 0; i > 0 && !isDone(); i--) {
       Thread.onSpinWait();
     }
     super.beforeBlocking();
+  }
+
+  /**
+   * Whether a blocking wait polls before it parks: true, for a grant that a holder's release
+   * makes; a subclass whose grant waits on other work returns false (see the class documentation).
+   */
+  boolean pollsBeforeParking() {
+    return true;
   }
 
   private record Failure(Throwable cause) {}
