@@ -299,15 +299,29 @@ public final class RedisBackend implements AutoCloseable {
         options), options);
   }
 
-  private static Connections connect(Supplier<Connections> connect, String address,
+  /**
+   * Connects with {@code connect}, trying once more if Lettuce lost the server's answer to the
+   * first try ({@link Refusals#answerLost}), so that a refusal is reported with its answer.
+   */
+  static Connections connect(Supplier<Connections> connect, String address,
       RedisBackendOptions options) {
+    RuntimeException failure;
     try {
       return connect.get();
     } catch (RuntimeException e) {
-      throw Refusals.of(address, options.keyPrefix(), e).orElseGet(() ->
-          new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
-              + " connect: " + e.getMessage(), e));
+      failure = e;
     }
+    if (Refusals.answerLost(failure)) {
+      try {
+        return connect.get();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    RuntimeException e = failure;
+    throw Refusals.of(address, options.keyPrefix(), e).orElseGet(() ->
+        new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
+            + " connect: " + e.getMessage(), e));
   }
 
   /** The lock named {@code name}, shared by every JVM using the same Redis and key prefix. */

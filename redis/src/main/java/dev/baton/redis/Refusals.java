@@ -37,6 +37,23 @@ final class Refusals {
   }
 
   /**
+   * Whether {@code failure} is Lettuce's report of a connection whose handshake ended before
+   * Lettuce looked at it: an {@link IllegalStateException} "RedisHandshakeHandler not registered"
+   * in the cause chain, in place of the server's answer. A server that refuses the handshake (a
+   * wrong password, a database it lacks) answers a local client so fast that this happens now and
+   * then; connecting once more reads the answer.
+   */
+  static boolean answerLost(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof IllegalStateException lost
+          && "RedisHandshakeHandler not registered".equals(lost.getMessage())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * What to change for a reply with one of the error codes Baton knows, else "";
    * {@code sentinel} if a Sentinel gave the reply.
    */
