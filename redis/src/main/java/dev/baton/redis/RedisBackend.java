@@ -299,29 +299,30 @@ public final class RedisBackend implements AutoCloseable {
         options), options);
   }
 
+  static Connections connect(Supplier<Connections> connect, String address,
+      RedisBackendOptions options) {
+    try {
+      return connectReadingLostAnswer(connect);
+    } catch (RuntimeException e) {
+      throw Refusals.of(address, options.keyPrefix(), e).orElseGet(() ->
+          new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
+              + " connect: " + e.getMessage(), e));
+    }
+  }
+
   /**
    * Connects with {@code connect}, trying once more if Lettuce lost the server's answer to the
    * first try ({@link Refusals#answerLost}), so that a refusal is reported with its answer.
    */
-  static Connections connect(Supplier<Connections> connect, String address,
-      RedisBackendOptions options) {
-    RuntimeException failure;
+  private static Connections connectReadingLostAnswer(Supplier<Connections> connect) {
     try {
       return connect.get();
     } catch (RuntimeException e) {
-      failure = e;
-    }
-    if (Refusals.answerLost(failure)) {
-      try {
-        return connect.get();
-      } catch (RuntimeException e) {
-        failure = e;
+      if (!Refusals.answerLost(e)) {
+        throw e;
       }
+      return connect.get();
     }
-    RuntimeException e = failure;
-    throw Refusals.of(address, options.keyPrefix(), e).orElseGet(() ->
-        new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
-            + " connect: " + e.getMessage(), e));
   }
 
   /** The lock named {@code name}, shared by every JVM using the same Redis and key prefix. */
