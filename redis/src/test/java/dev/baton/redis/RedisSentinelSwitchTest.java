@@ -8,6 +8,7 @@ import dev.baton.AsyncLock;
 import dev.baton.Permit;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +29,8 @@ class RedisSentinelSwitchTest {
    * Long enough that the grant copied to the replicas outlives the failover (about a second)
    * and the reconnect on a loaded machine: a 2 s lease ran out on the new master before the first
    * renewal reached it in a CI run with benchmarks beside it, and a 5 s one once in a quiet CI
-   * run (the renewal after the reconnect found the permit gone).
+   * run (the renewal after the reconnect found the permit gone). An 8 s one failed once too, in
+   * CI, when the fresh backend was granted 'before': the steps are checked one by one since.
    */
   static final Duration LEASE = Duration.ofSeconds(8);
   static final RedisBackendOptions OPTIONS = RedisBackendOptions.DEFAULTS.withLease(LEASE)
@@ -53,14 +55,25 @@ class RedisSentinelSwitchTest {
 
           await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() ->
               sentinel.cli("SENTINEL", "FAILOVER", "orders").equals("OK"));
-          await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> !sentinel.cli(
-              "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "orders")
-              .contains(Integer.toString(master.port())));
+          String promotedPort = await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+              .until(() -> sentinel.cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "orders")
+                  .lines().skip(1).findFirst().orElse(""),
+                  port -> !port.isEmpty() && !port.equals(Integer.toString(master.port())));
+          RedisServer promoted =
+              Integer.toString(replica.port()).equals(promotedPort) ? replica : another;
           assertThat(master.cli("ROLE")).as("the old master, not demoted yet").startsWith("master");
           // Refused while the backend reconnects; then granted, by the new master.
           AsyncLock afterLock = old.lock("after");
           Permit after = await().atMost(PATIENCE).until(() -> acquired(afterLock),
               Objects::nonNull);
+          // Each step checked where it happens, so that a failure says which one broke. The
+          // promoted replica started with this test and may still be in its restart quarantine,
+          // where it refuses every grant: the fresh backend's refusal below would then prove
+          // nothing, so what the new master holds is read from it.
+          assertNothingWrittenTo(master);
+          assertThat(leaseLeft(promoted, "after")).as("the new master holds 'after'").isPositive();
+          assertThat(leaseLeft(promoted, "before"))
+              .as("the new master's copy of 'before', copied before the promotion").isPositive();
 
           try (RedisBackend fresh = RedisBackend.connect(uri, OPTIONS)) {
             assertThat(fresh.lock("after").acquire(Duration.ofMillis(500)))
@@ -69,12 +82,13 @@ class RedisSentinelSwitchTest {
                 .withCauseInstanceOf(AcquireTimeoutException.class);
             // Longer than a lease: the new master's copy of the grant is renewed, not expired.
             assertThat(fresh.lock("before").acquire(LEASE.plusMillis(500)))
-                .as("a lock acquired before the promotion, granted twice")
+                .as(() -> "a lock acquired before the promotion, granted twice (the old backend"
+                    + " lost " + old.lostLeases() + " leases; its permit "
+                    + (((RedisPermit) before).isLost() ? "lost" : "not lost") + ")")
                 .failsWithin(LEASE.plusSeconds(5)).withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(AcquireTimeoutException.class);
           }
-          assertThat(master.keys()).as("written to the old master after the promotion")
-              .noneMatch(key -> key.contains("lock:after"));
+          assertNothingWrittenTo(master);
           assertThat(before.isReleased()).isFalse();
           assertThat(after.isReleased()).isFalse();
           assertThat(old.lostLeases()).isZero();
@@ -93,6 +107,26 @@ class RedisSentinelSwitchTest {
 
   private static boolean attached(RedisServer replica) {
     return replica.cli("INFO", "replication").contains("master_link_status:up");
+  }
+
+  private static void assertNothingWrittenTo(RedisServer oldMaster) {
+    assertThat(oldMaster.keys()).as("written to the old master after the promotion")
+        .noneMatch(key -> key.contains("lock:after"));
+  }
+
+  /**
+   * How long the lease of lock {@code name}'s holder on {@code server} lasts from now, by the
+   * server's clock (ms); -1 when nobody holds it there.
+   */
+  private static long leaseLeft(RedisServer server, String name) {
+    List<String> holder = server.cli("ZRANGE", "{baton:lock:" + name + "}:holders", "0", "0",
+        "WITHSCORES").lines().toList();
+    if (holder.size() < 2) {
+      return -1;
+    }
+    List<String> time = server.cli("TIME").lines().toList();
+    return Long.parseLong(holder.get(1))
+        - (Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000);
   }
 
   /** The permit {@code lock} grants within a second, or null if the call failed. */
