@@ -10,6 +10,7 @@ import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.Test;
  * maintenance path) as soon as Sentinel has promoted a replica and names it to clients, not when
  * Sentinel ends the failover ({@code +switch-master}, once the other replicas follow) nor when it
  * demotes the old master (some ten seconds on): its held permits are renewed on the new master,
- * it writes nothing more to the old one, and a backend that connects meanwhile, reaching the new
- * master, cannot hold the same lock at once. A closed backend leaves no connection on Sentinel.
+ * a wait the new master lacks is queued there again, it writes nothing more to the old one, and a
+ * backend that connects meanwhile, reaching the new master, cannot hold the same lock at once. A
+ * closed backend leaves no connection on Sentinel.
  */
 class RedisSentinelSwitchTest {
 
@@ -51,6 +53,8 @@ class RedisSentinelSwitchTest {
         try (RedisBackend old = RedisBackend.connect(uri, OPTIONS)) {
           await().atMost(PATIENCE).until(() -> !old.isQuarantined());
           Permit before = old.lock("before").acquire().get(5, TimeUnit.SECONDS);
+          CompletableFuture<Permit> behind = old.lock("before").acquire();
+          await().atMost(PATIENCE).until(() -> !waiters(master, "before").isEmpty());
           assertThat(master.cli("WAIT", "2", "2000")).isEqualTo("2");
 
           await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() ->
@@ -74,6 +78,16 @@ class RedisSentinelSwitchTest {
           assertThat(leaseLeft(promoted, "after")).as("the new master holds 'after'").isPositive();
           assertThat(leaseLeft(promoted, "before"))
               .as("the new master's copy of 'before', copied before the promotion").isPositive();
+          // A wait the new master lacks (as one queued on the old master after the promotion
+          // would be; here deleted from the new one) is queued there again by a renewal.
+          List<String> copied = waiters(promoted, "before");
+          assertThat(copied).as("the wait copied to the new master").hasSize(1);
+          String waiter = copied.get(0);
+          promoted.cli("EVAL", "redis.call('ZREM', KEYS[1], ARGV[1])"
+              + " return redis.call('ZREM', KEYS[2], ARGV[1])", "2",
+              "{baton:lock:before}:waiters", "{baton:lock:before}:alive", waiter);
+          await("the wait queued again on the new master").atMost(LEASE)
+              .until(() -> waiters(promoted, "before").contains(waiter));
 
           try (RedisBackend fresh = RedisBackend.connect(uri, OPTIONS)) {
             assertThat(fresh.lock("after").acquire(Duration.ofMillis(500)))
@@ -94,6 +108,8 @@ class RedisSentinelSwitchTest {
           assertThat(old.lostLeases()).isZero();
           after.release();
           before.release();
+          assertThat(behind).as("the wait queued again, granted by the new master")
+              .succeedsWithin(Duration.ofSeconds(5)).satisfies(Permit::release);
         }
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(sentinel.cli("CLIENT", "LIST"))
             .as("subscribers left on Sentinel by closed backends").doesNotContain("flags=P"));
@@ -112,6 +128,12 @@ class RedisSentinelSwitchTest {
   private static void assertNothingWrittenTo(RedisServer oldMaster) {
     assertThat(oldMaster.keys()).as("written to the old master after the promotion")
         .noneMatch(key -> key.contains("lock:after"));
+  }
+
+  /** The ids waiting for lock {@code name} on {@code server}, first in line first. */
+  private static List<String> waiters(RedisServer server, String name) {
+    String ids = server.cli("ZRANGE", "{baton:lock:" + name + "}:waiters", "0", "-1");
+    return ids.isEmpty() ? List.of() : ids.lines().toList();
   }
 
   /**
