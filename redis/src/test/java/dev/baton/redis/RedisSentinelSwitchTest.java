@@ -56,6 +56,11 @@ class RedisSentinelSwitchTest {
           CompletableFuture<Permit> behind = old.lock("before").acquire();
           await().atMost(PATIENCE).until(() -> !waiters(master, "before").isEmpty());
           assertThat(master.cli("WAIT", "2", "2000")).isEqualTo("2");
+          // The backend hears Sentinel's announcements once its subscription is in place (a
+          // failover before that is read from Sentinel when it connects): wait for it, so that
+          // what is tested is following an announcement, not how soon after connect() it listens.
+          await("the backend subscribed to Sentinel").atMost(PATIENCE)
+              .until(() -> sentinel.cli("CLIENT", "LIST").contains("flags=P"));
 
           await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() ->
               sentinel.cli("SENTINEL", "FAILOVER", "orders").equals("OK"));
