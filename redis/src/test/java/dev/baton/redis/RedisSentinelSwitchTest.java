@@ -130,6 +130,7 @@ class RedisSentinelSwitchTest {
     return replica.cli("INFO", "replication").contains("master_link_status:up");
   }
 
+  /** Asserts that {@code oldMaster} got no write of 'after', which was first taken after it. */
   private static void assertNothingWrittenTo(RedisServer oldMaster) {
     assertThat(oldMaster.keys()).as("written to the old master after the promotion")
         .noneMatch(key -> key.contains("lock:after"));
