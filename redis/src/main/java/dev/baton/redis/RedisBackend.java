@@ -299,14 +299,17 @@ public final class RedisBackend implements AutoCloseable {
         options), options);
   }
 
+  /**
+   * Connects with {@code connect}; a failure is reported as Redis's refusal, quoting its answer
+   * ({@link Refusals}), or as {@code address} being unavailable.
+   */
   static Connections connect(Supplier<Connections> connect, String address,
       RedisBackendOptions options) {
     try {
       return connectReadingLostAnswer(connect);
     } catch (RuntimeException e) {
-      throw Refusals.of(address, options.keyPrefix(), e).orElseGet(() ->
-          new RedisUnavailableException("Redis at " + address + " is unavailable: could not"
-              + " connect: " + e.getMessage(), e));
+      throw Refusals.of(address, options.keyPrefix(), e)
+          .orElseGet(() -> unavailable(address, "could not connect: " + e.getMessage(), e));
     }
   }
 
@@ -1335,6 +1338,11 @@ public final class RedisBackend implements AutoCloseable {
   }
 
   private RedisUnavailableException unavailable(String what, Throwable cause) {
+    return unavailable(address, what, cause);
+  }
+
+  private static RedisUnavailableException unavailable(String address, String what,
+      Throwable cause) {
     return new RedisUnavailableException("Redis at " + address + " is unavailable: " + what,
         cause);
   }
