@@ -291,9 +291,9 @@ class RedisPermitsTest {
   /** A token is Redis time in microseconds (or one more than the last), so it keeps rising. */
   @Test
   void aTokenIsRedisTimeInMicrosecondsAndKeepsIncreasing() {
-    long before = redisMicros();
+    long before = server.timeMicros();
     Permit first = one.lock("clocked").acquire().join();
-    long after = redisMicros();
+    long after = server.timeMicros();
     assertThat(first.token()).isBetween(before, after);
     first.release();
     long previous = first.token();
@@ -303,11 +303,6 @@ class RedisPermitsTest {
       previous = next.token();
       next.release();
     }
-  }
-
-  private long redisMicros() {
-    List<String> time = server.cli("TIME").lines().toList();
-    return Long.parseLong(time.get(0)) * 1_000_000 + Long.parseLong(time.get(1));
   }
 
   @Test

@@ -90,7 +90,7 @@ class RedisSentinelSwitchTest {
           String waiter = copied.get(0);
           promoted.cli("EVAL", "redis.call('ZREM', KEYS[1], ARGV[1])"
               + " return redis.call('ZREM', KEYS[2], ARGV[1])", "2",
-              "{baton:lock:before}:waiters", "{baton:lock:before}:alive", waiter);
+              lockKey("before", "waiters"), lockKey("before", "alive"), waiter);
           await("the wait queued again on the new master").atMost(LEASE)
               .until(() -> waiters(promoted, "before").contains(waiter));
 
@@ -138,7 +138,7 @@ class RedisSentinelSwitchTest {
 
   /** The ids waiting for lock {@code name} on {@code server}, first in line first. */
   private static List<String> waiters(RedisServer server, String name) {
-    String ids = server.cli("ZRANGE", "{baton:lock:" + name + "}:waiters", "0", "-1");
+    String ids = server.cli("ZRANGE", lockKey(name, "waiters"), "0", "-1");
     return ids.isEmpty() ? List.of() : ids.lines().toList();
   }
 
@@ -147,14 +147,17 @@ class RedisSentinelSwitchTest {
    * server's clock (ms); -1 when nobody holds it there.
    */
   private static long leaseLeft(RedisServer server, String name) {
-    List<String> holder = server.cli("ZRANGE", "{baton:lock:" + name + "}:holders", "0", "0",
+    List<String> holder = server.cli("ZRANGE", lockKey(name, "holders"), "0", "0",
         "WITHSCORES").lines().toList();
     if (holder.size() < 2) {
       return -1;
     }
-    List<String> time = server.cli("TIME").lines().toList();
-    return Long.parseLong(holder.get(1))
-        - (Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000);
+    return Long.parseLong(holder.get(1)) - server.timeMicros() / 1000;
+  }
+
+  /** The key {@code part} of lock {@code name}, under the default prefix. */
+  private static String lockKey(String name, String part) {
+    return "{baton:lock:" + name + "}:" + part;
   }
 
   /** The permit {@code lock} grants within a second, or null if the call failed. */

@@ -248,6 +248,12 @@ public final class RedisServer implements AutoCloseable {
         .substring("uptime_in_seconds:".length()).trim());
   }
 
+  /** The server's clock now ({@code TIME}), in microseconds. */
+  public long timeMicros() {
+    List<String> time = cli("TIME").lines().toList();
+    return Long.parseLong(time.get(0)) * 1_000_000 + Long.parseLong(time.get(1));
+  }
+
   /** Kills the server (its data is gone: no persistence). */
   public void stop() {
     if (process != null) {
